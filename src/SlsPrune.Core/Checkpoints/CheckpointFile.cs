@@ -1,0 +1,52 @@
+using System.IO.Compression;
+using TorchSharp;
+
+namespace SlsPrune.Core.Checkpoints;
+
+/// <summary>Opens a checkpoint by its content (not its extension): safetensors, a torch.save zip, or an npz.</summary>
+public static class CheckpointFile
+{
+    public static ICheckpoint Open(string path)
+    {
+        if (!File.Exists(path)) throw new SlsInputException(path, "file not found");
+        var magic = new byte[4];
+        int n;
+        using (var f = File.OpenRead(path)) n = f.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
+        if (n == 4 && magic[0] == 'P' && magic[1] == 'K')
+        {
+            ZipArchive zip;
+            try
+            {
+                zip = ZipFile.OpenRead(path);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new SlsInputException(path, $"not a readable zip archive ({e.Message}): truncated or corrupt");
+            }
+            try
+            {
+                return zip.Entries.Any(e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal))
+                    ? PyTorchZipFile.Open(path, zip)
+                    : NpzFile.Open(path, zip);
+            }
+            catch
+            {
+                zip.Dispose();
+                throw;
+            }
+        }
+        if (n >= 2 && magic[0] == 0x80 && magic[1] <= 5)
+            throw new SlsInputException(path, "legacy (pre-1.6, non-zip) torch.save format is not supported; re-save it with a current PyTorch");
+        return SafetensorsFile.Open(path);
+    }
+
+    /// <summary>Reads every tensor (or those <paramref name="include"/> accepts) into a name-to-tensor dictionary.</summary>
+    public static Dictionary<string, torch.Tensor> ReadAll(ICheckpoint checkpoint, Func<string, bool>? include = null)
+    {
+        var result = new Dictionary<string, torch.Tensor>(StringComparer.Ordinal);
+        foreach (var t in checkpoint.Tensors)
+            if (include is null || include(t.Name))
+                result[t.Name] = checkpoint.Read(t.Name);
+        return result;
+    }
+}

@@ -1,0 +1,134 @@
+using System.IO.Compression;
+using SlsPrune.Core.Checkpoints.Pickle;
+using TorchSharp;
+
+namespace SlsPrune.Core.Checkpoints;
+
+/// <summary>
+/// Reader for <c>torch.save</c> zip files (<c>.pt</c>/<c>.pth</c>): <c>ARCHIVE/data.pkl</c> read with the
+/// <see cref="RestrictedUnpickler"/>, tensor bytes from <c>ARCHIVE/data/KEY</c>. The state dict is the
+/// top-level dict, or the dict under <c>state_dict</c>, <c>model</c> or <c>module</c>; nested dicts of tensors
+/// flatten to dotted names. Scalars beside the state dict become metadata.
+/// </summary>
+public sealed class PyTorchZipFile : ICheckpoint
+{
+    private static readonly string[] NestingKeys = ["state_dict", "model", "module", "model_state", "params"];
+
+    private readonly ZipArchive _zip;
+    private readonly string _prefix;
+    private readonly Dictionary<string, TensorRef> _refs;
+
+    private PyTorchZipFile(string path, ZipArchive zip, string prefix, Dictionary<string, TensorRef> refs,
+        List<TensorInfo> tensors, Dictionary<string, string> metadata)
+    {
+        Path = path;
+        _zip = zip;
+        _prefix = prefix;
+        _refs = refs;
+        Tensors = tensors;
+        Metadata = metadata;
+    }
+
+    public string Path { get; }
+
+    public CheckpointFormat Format => CheckpointFormat.PyTorchZip;
+
+    public IReadOnlyList<TensorInfo> Tensors { get; }
+
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    public static PyTorchZipFile Open(string path, ZipArchive zip)
+    {
+        var pickles = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) || e.FullName == "data.pkl").ToList();
+        if (pickles.Count != 1)
+            throw new SlsInputException(path, pickles.Count == 0 ? "zip file has no data.pkl: not a torch.save checkpoint" : "zip file has more than one data.pkl");
+        var pkl = pickles[0];
+        string prefix = pkl.FullName[..^"data.pkl".Length];
+        var order = zip.GetEntry(prefix + "byteorder");
+        if (order != null)
+        {
+            using var r = new StreamReader(order.Open());
+            string bo = r.ReadToEnd().Trim();
+            if (bo != "little") throw new SlsInputException(path, $"checkpoint was saved with byte order '{bo}'; only little-endian is supported");
+        }
+        byte[] bytes = ReadEntry(path, pkl);
+        object? root = RestrictedUnpickler.Load(bytes, path);
+
+        var stateDict = FindStateDict(root) ?? throw new SlsInputException(path, "the pickle holds no dict of tensors (expected a state dict, or one under 'state_dict' or 'model')");
+        var refs = new Dictionary<string, TensorRef>(StringComparer.Ordinal);
+        Flatten(path, stateDict, "", refs);
+        if (refs.Count == 0) throw new SlsInputException(path, "the state dict holds no tensors");
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (root is PickleDict top)
+            foreach (var (k, v) in top.Items)
+                if (k is string key && v is string or long or double or bool)
+                    metadata[key] = Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)!;
+        var tensors = refs.Select(kv => new TensorInfo(kv.Key, kv.Value.Storage.DType, kv.Value.Shape)).ToList();
+        foreach (var r in refs.Values)
+        {
+            var entry = zip.GetEntry(prefix + "data/" + r.Storage.Key)
+                ?? throw new SlsInputException(path, $"storage '{r.Storage.Key}' that a tensor uses is missing from the archive");
+            long need = r.Storage.ElementCount * TensorDTypes.ElementSize(r.Storage.DType);
+            if (entry.Length != need)
+                throw new SlsInputException(path, $"storage '{r.Storage.Key}' has {entry.Length} bytes, expected {need}: truncated or inconsistent");
+        }
+        return new PyTorchZipFile(path, zip, prefix, refs, tensors, metadata);
+    }
+
+    private static PickleDict? FindStateDict(object? root)
+    {
+        if (root is not PickleDict d) return null;
+        foreach (var key in NestingKeys)
+            foreach (var (k, v) in d.Items)
+                if (k is string s && s == key && v is PickleDict inner && ContainsTensor(inner))
+                    return inner;
+        return ContainsTensor(d) ? d : null;
+    }
+
+    private static bool ContainsTensor(PickleDict d) =>
+        d.Items.Any(kv => kv.Value is TensorRef || (kv.Value is PickleDict inner && ContainsTensor(inner)));
+
+    private static void Flatten(string path, PickleDict d, string prefix, Dictionary<string, TensorRef> into)
+    {
+        foreach (var (k, v) in d.Items)
+        {
+            string name = prefix + Convert.ToString(k, System.Globalization.CultureInfo.InvariantCulture);
+            if (v is TensorRef t)
+            {
+                if (!into.TryAdd(name, t)) throw new SlsInputException(path, $"tensor '{name}' appears twice");
+            }
+            else if (v is PickleDict inner)
+            {
+                Flatten(path, inner, name + ".", into);
+            }
+        }
+    }
+
+    private static byte[] ReadEntry(string path, ZipArchiveEntry entry)
+    {
+        try
+        {
+            using var s = entry.Open();
+            var buffer = new byte[entry.Length];
+            s.ReadExactly(buffer);
+            return buffer;
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
+        {
+            throw new SlsInputException(path, $"cannot read '{entry.FullName}' from the archive: {e.Message}");
+        }
+    }
+
+    public torch.Tensor Read(string name)
+    {
+        if (!_refs.TryGetValue(name, out var r))
+            throw new SlsInputException(Path, $"no tensor named '{name}'");
+        byte[] bytes;
+        lock (_zip)
+            bytes = ReadEntry(Path, _zip.GetEntry(_prefix + "data/" + r.Storage.Key)!);
+        using var storage = RawTensor.FromBytes(bytes, r.Storage.DType, [r.Storage.ElementCount], Path, name);
+        return storage.as_strided(r.Shape, r.Stride, r.Offset).contiguous();
+    }
+
+    public void Dispose() => _zip.Dispose();
+}

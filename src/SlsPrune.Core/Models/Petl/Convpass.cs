@@ -1,0 +1,51 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Models.Petl;
+
+/// <summary>
+/// Convpass (Jie &amp; Deng), as the SLS reference code has it, for any width and square patch grid:
+/// Linear(d, h) -> QuickGELU -> 3x3 conv over the patch grid, and the same conv over the cls token as a
+/// 1x1 image (zero-padded, so only the kernel centre and bias act) -> QuickGELU -> dropout -> Linear(h, d).
+/// Joins its branch in parallel: <c>sublayer(n) + s * convpass(n)</c>.
+/// </summary>
+public sealed class Convpass : BranchAdapter
+{
+    private readonly Linear adapter_down;
+    private readonly Conv2d adapter_conv;
+    private readonly Linear adapter_up;
+    private readonly QuickGelu act;
+    private readonly Dropout dropout;
+    private readonly int _hidden;
+    private readonly double _scale;
+
+    public Convpass(int width, int hidden, double scale) : base(nameof(Convpass))
+    {
+        _hidden = hidden;
+        _scale = scale;
+        adapter_down = nn.Linear(width, hidden);
+        adapter_conv = nn.Conv2d(hidden, hidden, 3, stride: 1, padding: 1);
+        adapter_up = nn.Linear(hidden, width);
+        act = new QuickGelu();
+        dropout = nn.Dropout(0.1);
+        RegisterComponents();
+    }
+
+    public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed) =>
+        sublayer.forward(normed) + Forward(normed) * _scale;
+
+    public Tensor Forward(Tensor x)
+    {
+        long b = x.shape[0], n = x.shape[1];
+        long grid = (long)Math.Round(Math.Sqrt(n - 1));
+        if (grid * grid != n - 1) throw new ArgumentException($"Convpass needs a cls token plus a square patch grid; got {n} tokens");
+        var down = act.forward(adapter_down.forward(x));
+        var patches = down[.., 1..].reshape(b, grid, grid, _hidden).permute(0, 3, 1, 2);
+        patches = adapter_conv.forward(patches).permute(0, 2, 3, 1).reshape(b, grid * grid, _hidden);
+        var cls = down[.., ..1].reshape(b, 1, 1, _hidden).permute(0, 3, 1, 2);
+        cls = adapter_conv.forward(cls).permute(0, 2, 3, 1).reshape(b, 1, _hidden);
+        var joined = dropout.forward(act.forward(torch.cat([cls, patches], 1)));
+        return adapter_up.forward(joined);
+    }
+}

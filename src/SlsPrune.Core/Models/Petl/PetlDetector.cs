@@ -1,0 +1,50 @@
+using System.Globalization;
+
+namespace SlsPrune.Core.Models.Petl;
+
+/// <summary>Works out PETL settings from a PETL file: the method from its tensor names, the hidden dim from
+/// shapes, and scale / groups from <c>__metadata__</c> (<c>petl_method</c>, <c>petl_dim</c>,
+/// <c>petl_scale</c>, <c>petl_groups</c>), with explicit overrides winning.</summary>
+public static class PetlDetector
+{
+    public static PetlMethod DetectMethod(IEnumerable<string> names)
+    {
+        var list = names.ToList();
+        if (list.Any(n => n.Contains(".adapter_attn.adapter_down.", StringComparison.Ordinal))) return PetlMethod.Convpass;
+        if (list.Any(n => n.Contains(".adapter_attn.conv_A.", StringComparison.Ordinal))) return PetlMethod.RepAdapter;
+        return PetlMethod.Linear;
+    }
+
+    /// <summary>Settings for a PETL file. Scale is required for adapters: from metadata or <paramref name="scale"/>.</summary>
+    /// <param name="source">the PETL file, named in errors.</param>
+    public static PetlSettings Resolve(IReadOnlyDictionary<string, long[]> shapes, IReadOnlyDictionary<string, string> metadata,
+        string source, PetlMethod? method = null, int? hiddenDim = null, double? scale = null)
+    {
+        var detected = DetectMethod(shapes.Keys);
+        PetlMethod m = method ?? (metadata.TryGetValue("petl_method", out var mm)
+            ? (PetlSettings.TryParse(mm, out var pm) ? pm : throw new SlsInputException(source, $"metadata petl_method '{mm}' is not a known method"))
+            : detected);
+        if (m != detected)
+            throw new SlsInputException(source, $"PETL method is {PetlSettings.Name(m)} but the tensors are those of {PetlSettings.Name(detected)}");
+        if (m == PetlMethod.Linear) return PetlSettings.None;
+
+        string probe = m == PetlMethod.Convpass ? "blocks.0.adapter_attn.adapter_down.weight" : "blocks.0.adapter_attn.conv_A.weight";
+        int dimFromShapes = shapes.TryGetValue(probe, out var s) ? (int)s[0] : throw new SlsInputException(source, $"missing '{probe}'");
+        int dim = hiddenDim ?? dimFromShapes;
+        if (dim != dimFromShapes) throw new SlsInputException(source, $"--petl-dim {dim} disagrees with the file's hidden dim {dimFromShapes}");
+
+        double sc = scale ?? (metadata.TryGetValue("petl_scale", out var ss)
+            ? (double.TryParse(ss, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new SlsInputException(source, $"metadata petl_scale '{ss}' is not a number"))
+            : throw new SlsInputException(source, $"the {PetlSettings.Name(m)} scale s is not in the file's metadata; give it with --petl-scale"));
+
+        int groups = 2;
+        if (m == PetlMethod.RepAdapter)
+        {
+            if (metadata.TryGetValue("petl_groups", out var gs) && !int.TryParse(gs, NumberStyles.Integer, CultureInfo.InvariantCulture, out groups))
+                throw new SlsInputException(source, $"metadata petl_groups '{gs}' is not an integer");
+            if (shapes.TryGetValue("blocks.0.adapter_attn.conv_B.weight", out var b) && b[1] * groups != dim)
+                throw new SlsInputException(source, $"conv_B takes {b[1]} channels per group; with {groups} groups that is not hidden dim {dim}");
+        }
+        return new PetlSettings(m, dim, sc, groups);
+    }
+}

@@ -1,0 +1,38 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Models.Petl;
+
+/// <summary>
+/// RepAdapter (Luo et al.), as the SLS reference code has it: <c>x + s * conv_B(dropout(conv_A(x)))</c> with
+/// 1x1 Conv1d over channels, conv_B grouped. Joins its branch sequentially: <c>sublayer(repadapter(n))</c>.
+/// Being linear it merges into the following qkv / fc1 (<see cref="RepAdapterMerge"/>).
+/// </summary>
+public sealed class RepAdapter : BranchAdapter
+{
+    private readonly Conv1d conv_A;
+    private readonly Conv1d conv_B;
+    private readonly Dropout dropout;
+    private readonly double _scale;
+
+    public RepAdapter(int width, int hidden, double scale, int groups) : base(nameof(RepAdapter))
+    {
+        if (hidden % groups != 0 || width % groups != 0)
+            throw new ArgumentException($"RepAdapter groups {groups} must divide hidden dim {hidden} and width {width}");
+        _scale = scale;
+        conv_A = nn.Conv1d(width, hidden, 1);
+        conv_B = nn.Conv1d(hidden, width, 1, groups: groups);
+        dropout = nn.Dropout(0.1);
+        RegisterComponents();
+    }
+
+    public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed) => sublayer.forward(Forward(normed));
+
+    public Tensor Forward(Tensor x)
+    {
+        var channels = x.transpose(1, 2);
+        var y = conv_B.forward(dropout.forward(conv_A.forward(channels))) * _scale + channels;
+        return y.transpose(1, 2).contiguous();
+    }
+}

@@ -1,0 +1,71 @@
+using SlsPrune.Core.Checkpoints;
+using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Models.Vit;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Models;
+
+/// <summary>What the user gives to build a model: files and the settings shapes cannot reveal.</summary>
+public sealed record ModelOptions(
+    string Backbone,
+    string? Petl = null,
+    int? Heads = null,
+    string? ModelName = null,
+    PetlMethod? PetlMethod = null,
+    int? PetlDim = null,
+    double? PetlScale = null,
+    bool MergeRepAdapter = false);
+
+/// <summary>A built model and what it was built from.</summary>
+public sealed record LoadedModel(VisionTransformer Model, VitConfig Config, PetlSettings Petl, bool Merged);
+
+/// <summary>
+/// Builds a PETL ViT from a backbone checkpoint (any format) and a PETL checkpoint (adapters + head):
+/// the architecture from the backbone's shapes, the PETL head replacing the backbone's, strict loading,
+/// built on the CPU and moved to the device last. <paramref name="depth"/> below the backbone's builds a
+/// model of the first blocks only; the other blocks' weights are never read.
+/// </summary>
+public static class PetlModelLoader
+{
+    public static LoadedModel Load(ModelOptions options, Device? device = null, int? depth = null)
+    {
+        using var backbone = CheckpointFile.Open(options.Backbone);
+        using var petlFile = options.Petl is null ? null : CheckpointFile.Open(options.Petl);
+
+        int? heads = options.Heads;
+        if (options.ModelName is not null)
+        {
+            var v = VitVariants.ByName(options.ModelName) ?? throw new SlsInputException("--model", $"unknown model '{options.ModelName}' (known: {string.Join(", ", VitVariants.All.Select(x => x.Name))})");
+            heads ??= v.Heads;
+        }
+
+        var config = VitConfigInference.Infer(StateDictReader.TimmShapes(backbone), heads, options.Backbone);
+        int d = depth ?? config.Depth;
+        if (d < 0 || d > config.Depth) throw new SlsInputException(options.Backbone, $"cannot build {d} blocks from a {config.Depth}-block backbone");
+
+        // Blocks at or past `d` are never read (npz arrays are converted whole, then dropped).
+        var weights = StateDictReader.ReadTimm(backbone, d);
+        var petl = PetlSettings.None;
+        if (petlFile is not null)
+        {
+            var petlShapes = StateDictReader.TimmShapes(petlFile);
+            petl = PetlDetector.Resolve(petlShapes, petlFile.Metadata, options.Petl!, options.PetlMethod, options.PetlDim, options.PetlScale);
+            if (!petlShapes.TryGetValue("head.weight", out var head))
+                throw new SlsInputException(options.Petl!, "PETL file has no 'head.weight'");
+            foreach (var k in weights.Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal)).ToList()) weights.Remove(k);
+            foreach (var (k, v) in StateDictReader.ReadTimm(petlFile, d)) weights[k] = v;
+            config = config with { NumClasses = (int)head[0] };
+        }
+        var built = config with { Depth = d };
+
+        bool merge = options.MergeRepAdapter && petl.Method == PetlMethod.RepAdapter;
+        if (merge) weights = RepAdapterMerge.Merge(weights, petl, d);
+        var model = new VisionTransformer(built, merge ? PetlSettings.None : petl);
+        StateDictLoader.Load(model, weights, options.Petl ?? options.Backbone);
+        foreach (var w in weights.Values) w.Dispose();
+        model.eval();
+        if (device is not null && device.type != DeviceType.CPU) model.to(device);
+        return new LoadedModel(model, built, petl, merge);
+    }
+}

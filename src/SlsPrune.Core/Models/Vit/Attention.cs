@@ -1,0 +1,29 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Models.Vit;
+
+/// <summary>Multi-head self-attention with fused qkv, as timm's <c>Attention</c> (scaled dot product).</summary>
+public sealed class Attention : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear qkv;
+    private readonly Linear proj;
+    private readonly int _heads;
+
+    public Attention(int width, int heads) : base(nameof(Attention))
+    {
+        _heads = heads;
+        qkv = nn.Linear(width, width * 3);
+        proj = nn.Linear(width, width);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        long b = x.shape[0], n = x.shape[1], c = x.shape[2];
+        var qkvs = qkv.forward(x).reshape(b, n, 3, _heads, c / _heads).permute(2, 0, 3, 1, 4).unbind(0);
+        var attended = nn.functional.scaled_dot_product_attention(qkvs[0], qkvs[1], qkvs[2]);
+        return proj.forward(attended.transpose(1, 2).reshape(b, n, c));
+    }
+}

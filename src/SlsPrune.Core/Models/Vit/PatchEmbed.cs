@@ -1,0 +1,19 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Models.Vit;
+
+/// <summary>Patches to tokens: a stride-p convolution, flattened to [B, grid*grid, width].</summary>
+public sealed class PatchEmbed : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv2d proj;
+
+    public PatchEmbed(int patch, int inChannels, int width) : base(nameof(PatchEmbed))
+    {
+        proj = nn.Conv2d(inChannels, width, patch, stride: patch);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => proj.forward(x).flatten(2).transpose(1, 2);
+}

@@ -1,0 +1,79 @@
+using SlsPrune.Core.Models.Petl;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Models.Vit;
+
+/// <summary>
+/// ViT with timm's state-dict names (<c>patch_embed.proj</c>, <c>cls_token</c>, <c>pos_embed</c>,
+/// <c>blocks.{i}</c>, <c>norm</c>, <c>pre_logits.fc</c>, <c>head</c>), token pooling, LayerNorm eps 1e-6.
+/// A pruned model is simply one built with fewer blocks.
+/// </summary>
+public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
+{
+    private readonly PatchEmbed patch_embed;
+    private readonly Parameter cls_token;
+    private readonly Parameter pos_embed;
+    private readonly ModuleList<Block> blocks;
+    private readonly LayerNorm norm;
+    private readonly nn.Module<Tensor, Tensor> pre_logits;
+    private readonly nn.Module<Tensor, Tensor> head;
+
+    public VisionTransformer(VitConfig config, PetlSettings petl) : base(nameof(VisionTransformer))
+    {
+        config.Validate();
+        Config = config;
+        Petl = petl;
+        patch_embed = new PatchEmbed(config.PatchSize, config.InChannels, config.Width);
+        cls_token = new Parameter(torch.zeros(1, 1, config.Width));
+        pos_embed = new Parameter(torch.zeros(1, config.Tokens, config.Width));
+        blocks = new ModuleList<Block>(Enumerable.Range(0, config.Depth).Select(_ => new Block(config, petl)).ToArray());
+        norm = nn.LayerNorm(config.Width, eps: 1e-6);
+        pre_logits = config.HasPreLogits ? new PreLogits(config.Width) : nn.Identity();
+        head = config.NumClasses > 0 ? nn.Linear(config.Width, config.NumClasses) : nn.Identity();
+        RegisterComponents();
+    }
+
+    public VitConfig Config { get; }
+
+    public PetlSettings Petl { get; }
+
+    /// <summary>Patch embedding, class token and position embedding: the input of block 1.</summary>
+    public Tensor Embed(Tensor images)
+    {
+        var x = patch_embed.forward(images);
+        var cls = cls_token.expand(x.shape[0], -1, -1);
+        return torch.cat([cls, x], 1) + pos_embed;
+    }
+
+    /// <summary>Final norm, token pooling, pre-logits and head: logits from the last block's tokens.</summary>
+    public Tensor Head(Tensor tokens) => head.forward(pre_logits.forward(norm.forward(tokens)[.., 0]));
+
+    /// <summary>Logits from all blocks.</summary>
+    public override Tensor forward(Tensor images) => ForwardFirst(images, blocks.Count);
+
+    /// <summary>Logits from running only the first <paramref name="k"/> blocks.</summary>
+    public Tensor ForwardFirst(Tensor images, int k)
+    {
+        if (k < 0 || k > blocks.Count) throw new ArgumentOutOfRangeException(nameof(k), $"model has {blocks.Count} blocks");
+        var x = Embed(images);
+        for (int i = 0; i < k; i++) x = blocks[i].forward(x);
+        return Head(x);
+    }
+
+    /// <summary>One pass: the cls token after every block (before the final norm), [depth, batch, width],
+    /// and the logits.</summary>
+    public (Tensor ClsTokens, Tensor Logits) ForwardIntermediates(Tensor images)
+    {
+        var x = Embed(images);
+        var cls = new Tensor[blocks.Count];
+        for (int i = 0; i < blocks.Count; i++)
+        {
+            x = blocks[i].forward(x);
+            cls[i] = x[.., 0];
+        }
+        var stacked = cls.Length > 0 ? torch.stack(cls) : torch.empty(0, images.shape[0], Config.Width, device: images.device);
+        return (stacked, Head(x));
+    }
+}

@@ -1,0 +1,31 @@
+namespace SlsPrune.Core.Models.Vit;
+
+/// <summary>The shape of a ViT: enough to build it. <see cref="NumClasses"/> 0 means no head.</summary>
+public sealed record VitConfig(
+    int PatchSize,
+    int GridSize,
+    int Width,
+    int Depth,
+    int Heads,
+    int MlpHidden,
+    int NumClasses,
+    bool HasPreLogits = false,
+    int InChannels = 3)
+{
+    public int ImageSize => PatchSize * GridSize;
+
+    public int Tokens => GridSize * GridSize + 1;
+
+    /// <summary>ImageNet mean and std, as the VTAB-1k PETL code (NOAH, Convpass, SLS) normalises.</summary>
+    public IReadOnlyList<float> Mean { get; init; } = [0.485f, 0.456f, 0.406f];
+
+    public IReadOnlyList<float> Std { get; init; } = [0.229f, 0.224f, 0.225f];
+
+    public void Validate()
+    {
+        if (PatchSize <= 0 || GridSize <= 0 || Width <= 0 || Depth < 0 || Heads <= 0 || MlpHidden <= 0 || NumClasses < 0)
+            throw new ArgumentException($"invalid ViT configuration {this}");
+        if (Width % Heads != 0)
+            throw new ArgumentException($"width {Width} is not divisible by {Heads} heads");
+    }
+}
