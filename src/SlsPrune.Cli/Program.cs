@@ -1,2 +1,6 @@
-using TorchSharp;
-Console.WriteLine(torch.ones(3).sum().item<float>());
+namespace SlsPrune.Cli;
+
+internal static class Program
+{
+    private static Task<int> Main(string[] args) => SlsCli.RunAsync(args, Console.Out, Console.Error);
+}

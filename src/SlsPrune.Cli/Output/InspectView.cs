@@ -1,0 +1,53 @@
+using System.Globalization;
+using SlsPrune.Core.Inspection;
+using Spectre.Console;
+
+namespace SlsPrune.Cli.Output;
+
+/// <summary>Human rendering of an <see cref="InspectReport"/>.</summary>
+public static class InspectView
+{
+    public static void Render(IAnsiConsole console, InspectReport report)
+    {
+        Render(console, report.Checkpoint);
+        if (report.PetlFile is not null)
+        {
+            console.WriteLine();
+            Render(console, report.PetlFile);
+        }
+        if (report.Combined is { } c)
+        {
+            console.WriteLine();
+            console.MarkupLine($"[bold]Model[/] backbone {N(c.Backbone)} + PETL {N(c.Petl)} + head {N(c.Head)} = {N(c.Total)} parameters; per task stored: {N(c.Petl + c.Head)}");
+        }
+    }
+
+    private static void Render(IAnsiConsole console, CheckpointReport r)
+    {
+        var grid = new Grid().AddColumn().AddColumn();
+        void Row(string k, string v) => grid.AddRow(new Markup($"[grey]{Markup.Escape(k)}[/]"), new Text(v));
+        Row("file", r.Path);
+        Row("format", r.Format);
+        Row("size", $"{N(r.Bytes)} bytes");
+        Row("sha256", r.Sha256);
+        Row("tensors", N(r.TensorCount));
+        Row("dtypes", string.Join(", ", r.ParametersByDtype.Select(kv => $"{kv.Key} {N(kv.Value)}")));
+        if (r.Architecture is { } a)
+        {
+            Row("architecture", $"{a.Variant ?? "ViT (not a table variant)"}: patch {a.PatchSize}, {a.ImageSize}x{a.ImageSize} input ({a.GridSize}x{a.GridSize} grid, {a.Tokens} tokens)");
+            Row("", $"width {a.Width}, depth {a.Depth}, heads {(a.Heads?.ToString(CultureInfo.InvariantCulture) ?? "unknown (give --heads)")}, MLP {a.MlpHidden}");
+            Row("", $"head {(a.NumClasses > 0 ? $"{a.NumClasses} classes" : "none")}{(a.PreLogits ? ", pre-logits layer" : "")}");
+        }
+        if (r.Petl is { } p)
+        {
+            string dim = p.HiddenDim is int d ? $", hidden dim {d}" : "";
+            string scale = p.Scale is double s ? $", scale {s.ToString("G", CultureInfo.InvariantCulture)}" : "";
+            Row("petl", $"{p.Method}{dim}{scale}, {p.AdaptedBlocks} adapted blocks{(p.NumClasses is int c ? $", {c} classes" : "")}");
+        }
+        Row("parameters", $"backbone {N(r.Parameters.Backbone)}, PETL {N(r.Parameters.Petl)}, head {N(r.Parameters.Head)}, total {N(r.Parameters.Total)}");
+        foreach (var (k, v) in r.Metadata) Row($"meta {k}", v);
+        console.Write(grid);
+    }
+
+    private static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
+}

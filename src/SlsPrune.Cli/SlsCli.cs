@@ -1,0 +1,85 @@
+using System.CommandLine;
+using Serilog;
+using Serilog.Events;
+using SlsPrune.Cli.Commands;
+using SlsPrune.Core;
+using Spectre.Console;
+
+namespace SlsPrune.Cli;
+
+/// <summary>Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input.</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int BadInput = 2;
+}
+
+/// <summary>Where a command writes: machine output (stdout), human output, and errors.</summary>
+public sealed record CliContext(TextWriter Out, TextWriter Err, IAnsiConsole Console, bool Verbose);
+
+/// <summary>The <c>sls</c> root command: parses, dispatches to a command, and maps failures to exit codes
+/// (one clear line on stderr; the stack only with <c>--verbose</c>).</summary>
+public static class SlsCli
+{
+    public static readonly Option<bool> Verbose = new("--verbose") { Description = "Debug logging and stack traces on failure", Recursive = true };
+
+    public static RootCommand Build(Func<CliContext> context)
+    {
+        var root = new RootCommand("sls: prune parameter-efficiently tuned Vision Transformers layer-wise (SLS: t-SNE + silhouette)");
+        root.Options.Add(Verbose);
+        root.Subcommands.Add(InspectCommand.Create(context));
+        return root;
+    }
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
+    {
+        bool verbose = args.Contains("--verbose");
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(stdout),
+            Ansi = stdout == Console.Out && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = stdout == Console.Out && !Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+        });
+        Log.Logger = new LoggerConfiguration()
+            .MinimumLevel.Is(verbose ? LogEventLevel.Debug : LogEventLevel.Warning)
+            .WriteTo.Console(outputTemplate: "{Level:u3} {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture,
+                standardErrorFromLevel: LogEventLevel.Verbose)
+            .CreateLogger();
+        var ctx = new CliContext(stdout, stderr, console, verbose);
+        var root = Build(() => ctx);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) await stderr.WriteLineAsync($"sls: {e.Message}").ConfigureAwait(false);
+            await stderr.WriteLineAsync("Run 'sls --help' for usage.").ConfigureAwait(false);
+            return ExitCodes.BadInput;
+        }
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SlsInputException e)
+        {
+            await stderr.WriteLineAsync($"sls: {e.Message}").ConfigureAwait(false);
+            if (verbose) await stderr.WriteLineAsync(e.ToString()).ConfigureAwait(false);
+            return ExitCodes.BadInput;
+        }
+        catch (OperationCanceledException)
+        {
+            await stderr.WriteLineAsync("sls: cancelled").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (Exception e)
+        {
+            await stderr.WriteLineAsync($"sls: error: {e.Message}").ConfigureAwait(false);
+            if (verbose) await stderr.WriteLineAsync(e.ToString()).ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        finally
+        {
+            await Log.CloseAndFlushAsync().ConfigureAwait(false);
+        }
+    }
+}

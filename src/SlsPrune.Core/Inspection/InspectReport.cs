@@ -1,0 +1,43 @@
+namespace SlsPrune.Core.Inspection;
+
+/// <summary>What <c>sls inspect</c> reports about one checkpoint file.</summary>
+public sealed record CheckpointReport(
+    string Path,
+    string Format,
+    long Bytes,
+    string Sha256,
+    int TensorCount,
+    IReadOnlyDictionary<string, long> ParametersByDtype,
+    IReadOnlyDictionary<string, string> Metadata,
+    ParameterCounts Parameters,
+    ArchitectureReport? Architecture,
+    PetlReport? Petl);
+
+/// <summary>Parameter counts split the way storage is accounted: the shared backbone, the per-task PETL
+/// modules, and the per-task head.</summary>
+public sealed record ParameterCounts(long Backbone, long Petl, long Head)
+{
+    public long Total => Backbone + Petl + Head;
+}
+
+/// <summary>The ViT shape read off the tensors. <see cref="Heads"/> is null when neither the variants table
+/// nor <c>--heads</c> gives it.</summary>
+public sealed record ArchitectureReport(
+    string Kind,
+    string? Variant,
+    int PatchSize,
+    int ImageSize,
+    int GridSize,
+    int Tokens,
+    int Width,
+    int Depth,
+    int? Heads,
+    int MlpHidden,
+    int NumClasses,
+    bool PreLogits);
+
+/// <summary>The PETL modules a file carries.</summary>
+public sealed record PetlReport(string Method, int? HiddenDim, double? Scale, int AdaptedBlocks, int? NumClasses);
+
+/// <summary>A backbone, optionally with the PETL file that goes with it.</summary>
+public sealed record InspectReport(CheckpointReport Checkpoint, CheckpointReport? PetlFile, ParameterCounts? Combined);

@@ -1,0 +1,98 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using SlsPrune.Core.Checkpoints;
+using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Models.Vit;
+
+namespace SlsPrune.Core.Inspection;
+
+/// <summary>Options of <c>sls inspect</c>.</summary>
+public sealed record InspectOptions(string Checkpoint, string? Petl = null, int? Heads = null);
+
+/// <summary>Reads a checkpoint's header-level facts (no tensor data except for the file hash): format,
+/// architecture, parameter counts by role and dtype, detected PETL method, SHA-256.</summary>
+public static class InspectRunner
+{
+    public static InspectReport Run(InspectOptions options)
+    {
+        var main = Inspect(options.Checkpoint, options.Heads);
+        if (options.Petl is null) return new InspectReport(main, null, null);
+        var petl = Inspect(options.Petl, options.Heads);
+        // The PETL file's head replaces the backbone's.
+        var combined = new ParameterCounts(main.Parameters.Backbone, main.Parameters.Petl + petl.Parameters.Petl,
+            petl.Parameters.Head > 0 ? petl.Parameters.Head : main.Parameters.Head);
+        return new InspectReport(main, petl, combined);
+    }
+
+    public static CheckpointReport Inspect(string path, int? heads)
+    {
+        using var checkpoint = CheckpointFile.Open(path);
+        var shapes = StateDictReader.TimmShapes(checkpoint);
+        long backbone = 0, petl = 0, head = 0;
+        foreach (var (name, shape) in shapes)
+        {
+            long n = shape.Aggregate(1L, (a, b) => a * b);
+            switch (Role(name))
+            {
+                case ParameterRole.Head: head += n; break;
+                case ParameterRole.Petl: petl += n; break;
+                default: backbone += n; break;
+            }
+        }
+        var byType = checkpoint.Tensors.GroupBy(t => TensorDTypes.SafetensorsName(t.DType))
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(t => t.ElementCount), StringComparer.Ordinal);
+
+        ArchitectureReport? arch = null;
+        if (shapes.TryGetValue("patch_embed.proj.weight", out var proj))
+        {
+            // Heads do not change any shape; when unknown the report says so (null) rather than failing.
+            int? h = heads ?? VitVariants.HeadsForWidth((int)proj[0]);
+            var c = VitConfigInference.Infer(shapes, h ?? 1, path);
+            arch = new ArchitectureReport("vit", VitVariants.Match(c)?.Name, c.PatchSize, c.ImageSize, c.GridSize, c.Tokens,
+                c.Width, c.Depth, h, c.MlpHidden, c.NumClasses, c.HasPreLogits);
+        }
+
+        PetlReport? petlReport = null;
+        var method = PetlDetector.DetectMethod(shapes.Keys);
+        if (method != PetlMethod.Linear || (arch is null && shapes.ContainsKey("head.weight")))
+        {
+            string probe = method switch
+            {
+                PetlMethod.Convpass => "blocks.0.adapter_attn.adapter_down.weight",
+                PetlMethod.RepAdapter => "blocks.0.adapter_attn.conv_A.weight",
+                _ => "",
+            };
+            int? dim = shapes.TryGetValue(probe, out var s) ? (int)s[0] : null;
+            double? scale = checkpoint.Metadata.TryGetValue("petl_scale", out var sc) && double.TryParse(sc, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
+            int blocks = shapes.Keys.Where(k => Role(k) == ParameterRole.Petl).Select(StateDictReader.BlockOf).Where(b => b is not null).Distinct().Count();
+            int? classes = shapes.TryGetValue("head.weight", out var hw) ? (int)hw[0] : null;
+            petlReport = new PetlReport(PetlSettings.Name(method), dim, method == PetlMethod.Linear ? null : scale, blocks, classes);
+        }
+
+        return new CheckpointReport(Path.GetFullPath(path), FormatName(checkpoint.Format), new FileInfo(path).Length, Sha256(path),
+            checkpoint.Tensors.Count, byType, checkpoint.Metadata, new ParameterCounts(backbone, petl, head), arch, petlReport);
+    }
+
+    private enum ParameterRole { Backbone, Petl, Head }
+
+    private static ParameterRole Role(string name) =>
+        name.StartsWith("head.", StringComparison.Ordinal) ? ParameterRole.Head
+        : name.Contains(".adapter_", StringComparison.Ordinal) || name.Contains("lora_", StringComparison.Ordinal) ? ParameterRole.Petl
+        : ParameterRole.Backbone;
+
+    public static string FormatName(CheckpointFormat f) => f switch
+    {
+        CheckpointFormat.Safetensors => "safetensors",
+        CheckpointFormat.PyTorchZip => "pytorch-zip",
+        CheckpointFormat.NumpyNpz => "npz",
+        _ => throw new ArgumentOutOfRangeException(nameof(f)),
+    };
+
+    /// <summary>SHA-256 of a file, lowercase hex (as <c>sha256sum</c> prints it).</summary>
+    public static string Sha256(string path)
+    {
+        using var s = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(s));
+    }
+}
