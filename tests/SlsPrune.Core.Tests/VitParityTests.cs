@@ -96,6 +96,28 @@ public class VitParityTests
     }
 
     [Fact]
+    public void A_k_block_model_never_reads_later_blocks()
+    {
+        // Poison block 2 with NaN; a 2-block model built from the file must not see it.
+        using var src = SlsPrune.Core.Checkpoints.CheckpointFile.Open(Fixtures.File("backbone.safetensors"));
+        var weights = SlsPrune.Core.Checkpoints.CheckpointFile.ReadAll(src);
+        foreach (var k in weights.Keys.Where(k => k.StartsWith("blocks.2.", StringComparison.Ordinal)).ToList())
+            weights[k] = torch.full_like(weights[k], double.NaN);
+        string dir = Directory.CreateTempSubdirectory("sls-poison-").FullName;
+        string poisoned = Path.Combine(dir, "poisoned.safetensors");
+        SlsPrune.Core.Checkpoints.SafetensorsWriter.Write(poisoned, weights);
+        var images = Fixtures.Expected()["images"];
+        var clean = PetlModelLoader.Load(new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("linear.safetensors"), Heads: 3), depth: 2);
+        var fromPoisoned = PetlModelLoader.Load(new ModelOptions(poisoned, Fixtures.File("linear.safetensors"), Heads: 3), depth: 2);
+        using var _ = torch.no_grad();
+        var a = fromPoisoned.Model.forward(images);
+        Assert.False(a.isnan().any().item<bool>());
+        Assert.True(Fixtures.Same(clean.Model.forward(images), a));
+        var full = PetlModelLoader.Load(new ModelOptions(poisoned, Fixtures.File("linear.safetensors"), Heads: 3));
+        Assert.True(full.Model.forward(images).isnan().all().item<bool>());
+    }
+
+    [Fact]
     public void Missing_scale_for_a_pt_adapter_file_is_an_input_error()
     {
         var e = Assert.Throws<SlsInputException>(() => PetlModelLoader.Load(new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.pt"), Heads: 3)));
