@@ -1,0 +1,63 @@
+using SlsPrune.Core.Models.Vit;
+using TorchSharp;
+
+namespace SlsPrune.Core.Data.Images;
+
+/// <summary>torchvision's <c>Resize((H, W), BICUBIC)</c> + <c>ToTensor()</c> + <c>Normalize(mean, std)</c> on
+/// RGB images: the model input, [batch, 3, H, W] float32. Decoding and resizing run in parallel; the order of
+/// the batch is the order of the inputs.</summary>
+public sealed class Preprocessor
+{
+    private readonly float[] _mean;
+    private readonly float[] _std;
+
+    public Preprocessor(int size, IReadOnlyList<float> mean, IReadOnlyList<float> std)
+    {
+        if (mean.Count != 3 || std.Count != 3) throw new ArgumentException("mean and std need three channels");
+        Size = size;
+        _mean = [.. mean];
+        _std = [.. std];
+    }
+
+    public static Preprocessor For(VitConfig config) => new(config.ImageSize, config.Mean, config.Std);
+
+    public int Size { get; }
+
+    /// <summary>Decoded, resized RGB bytes to a normalised tensor, in the given order.</summary>
+    public torch.Tensor ToTensor(IReadOnlyList<RgbImage> resized)
+    {
+        int plane = Size * Size;
+        var data = new float[resized.Count * 3 * plane];
+        Parallel.For(0, resized.Count, i =>
+        {
+            var px = resized[i].Pixels;
+            if (resized[i].Width != Size || resized[i].Height != Size) throw new ArgumentException("image is not at the model's input size");
+            int b = i * 3 * plane;
+            for (int p = 0; p < plane; p++)
+                for (int c = 0; c < 3; c++)
+                    // ToTensor divides by 255 in float32; Normalize subtracts the mean then divides by std.
+                    data[b + c * plane + p] = (px[p * 3 + c] / 255f - _mean[c]) / _std[c];
+        });
+        return torch.tensor(data, [resized.Count, 3, Size, Size]);
+    }
+
+    /// <summary>Files to a batch: read, decode and resize on all cores, then normalise.</summary>
+    public torch.Tensor Load(IReadOnlyList<string> paths)
+    {
+        var images = new RgbImage[paths.Count];
+        Parallel.For(0, paths.Count, i =>
+        {
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(paths[i]);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new SlsInputException(paths[i], $"cannot read image: {e.Message}");
+            }
+            images[i] = PilBicubicResize.Resize(ImageDecoder.Decode(bytes, paths[i]), Size, Size);
+        });
+        return ToTensor(images);
+    }
+}
