@@ -29,6 +29,7 @@ public static class SlsCli
         var root = new RootCommand("sls: prune parameter-efficiently tuned Vision Transformers layer-wise (SLS: t-SNE + silhouette)");
         root.Options.Add(Verbose);
         root.Subcommands.Add(InspectCommand.Create(context));
+        root.Subcommands.Add(DataCommand.Create(context));
         return root;
     }
 
