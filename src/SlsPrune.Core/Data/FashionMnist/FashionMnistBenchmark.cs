@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.Runtime;
 using TorchSharp;
 
 namespace SlsPrune.Core.Data.FashionMnist;
@@ -104,7 +105,7 @@ public static class FashionMnistBenchmark
                 var split = new string[counts[s]];
                 int first = offset;
                 var pool = pools[s];
-                Parallel.For(0, counts[s], j =>
+                ParallelWork.For(counts[s], j =>
                 {
                     int n = first + j;
                     var r = recipe.Render(src, pool, j, new Random(Mix(o.Seed, taskIndex, n)));

@@ -1,4 +1,5 @@
 using SlsPrune.Core.Models.Vit;
+using SlsPrune.Core.Runtime;
 using TorchSharp;
 
 namespace SlsPrune.Core.Data.Images;
@@ -28,7 +29,7 @@ public sealed class Preprocessor
     {
         int plane = Size * Size;
         var data = new float[resized.Count * 3 * plane];
-        Parallel.For(0, resized.Count, i =>
+        ParallelWork.For(resized.Count, i =>
         {
             var px = resized[i].Pixels;
             if (resized[i].Width != Size || resized[i].Height != Size) throw new ArgumentException("image is not at the model's input size");
@@ -45,7 +46,7 @@ public sealed class Preprocessor
     public torch.Tensor Load(IReadOnlyList<string> paths)
     {
         var images = new RgbImage[paths.Count];
-        Parallel.For(0, paths.Count, i =>
+        ParallelWork.For(paths.Count, i =>
         {
             byte[] bytes;
             try
