@@ -9,15 +9,15 @@ namespace SlsPrune.Core.Data.Images;
 /// the batch is the order of the inputs.</summary>
 public sealed class Preprocessor
 {
-    private readonly float[] _mean;
-    private readonly float[] _std;
+    private readonly float[][] _lut;
 
     public Preprocessor(int size, IReadOnlyList<float> mean, IReadOnlyList<float> std)
     {
         if (mean.Count != 3 || std.Count != 3) throw new ArgumentException("mean and std need three channels");
         Size = size;
-        _mean = [.. mean];
-        _std = [.. std];
+        // ToTensor divides by 255 in float32; Normalize subtracts the mean then divides by std. The result
+        // depends only on the byte, so it is computed once per channel and byte value.
+        _lut = Enumerable.Range(0, 3).Select(c => Enumerable.Range(0, 256).Select(v => (v / 255f - mean[c]) / std[c]).ToArray()).ToArray();
     }
 
     public static Preprocessor For(VitConfig config) => new(config.ImageSize, config.Mean, config.Std);
@@ -33,11 +33,12 @@ public sealed class Preprocessor
         {
             var px = resized[i].Pixels;
             if (resized[i].Width != Size || resized[i].Height != Size) throw new ArgumentException("image is not at the model's input size");
-            int b = i * 3 * plane;
-            for (int p = 0; p < plane; p++)
-                for (int c = 0; c < 3; c++)
-                    // ToTensor divides by 255 in float32; Normalize subtracts the mean then divides by std.
-                    data[b + c * plane + p] = (px[p * 3 + c] / 255f - _mean[c]) / _std[c];
+            for (int c = 0; c < 3; c++)
+            {
+                var lut = _lut[c];
+                var dst = data.AsSpan((i * 3 + c) * plane, plane);
+                for (int p = 0; p < plane; p++) dst[p] = lut[px[p * 3 + c]];
+            }
         });
         return torch.tensor(data, [resized.Count, 3, Size, Size]);
     }

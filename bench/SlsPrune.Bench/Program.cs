@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Globalization;
+using SlsPrune.Core.Data;
+using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Models.Vit;
+using TorchSharp;
+
+// Benchmarks (results go to docs/BENCHMARKS.md with the command and machine):
+//   pipeline TASK_DIR [split] [size] [repeats]   read + decode + resize + normalise, images/s, all cores
+//   forward MODEL [batch] [iters]                ViT forward (random weights), images/s, no grad
+// Each prints one line "name value unit" per measurement.
+static double Seconds(Action a)
+{
+    var sw = Stopwatch.StartNew();
+    a();
+    return sw.Elapsed.TotalSeconds;
+}
+
+var inv = CultureInfo.InvariantCulture;
+string mode = args.Length > 0 ? args[0] : "";
+if (mode == "pipeline" && args.Length >= 2)
+{
+    var items = VtabTask.Open(args[1]).Read(args.Length > 2 ? args[2] : "test");
+    int size = args.Length > 3 ? int.Parse(args[3], inv) : 224;
+    int repeats = args.Length > 4 ? int.Parse(args[4], inv) : 3;
+    var p = new Preprocessor(size, [0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
+    foreach (var b in BatchLoader.Batches(items.Take(64).ToList(), p, 64)) b.Dispose(); // warm-up
+    var best = double.MaxValue;
+    for (int r = 0; r < repeats; r++)
+        best = Math.Min(best, Seconds(() => { foreach (var b in BatchLoader.Batches(items, p, 64)) b.Dispose(); }));
+    Console.WriteLine($"pipeline_images_per_s {items.Count / best:F1} img/s ({items.Count} images to {size}x{size}, {Environment.ProcessorCount} cores, best of {repeats})");
+    // Single thread: decode + resize only, to show the per-core cost.
+    var one = items.Take(200).ToList();
+    double t1 = Seconds(() => { foreach (var it in one) PilBicubicResize.Resize(ImageDecoder.Decode(File.ReadAllBytes(it.Path), it.Path), size, size); });
+    Console.WriteLine($"decode_resize_1thread {one.Count / t1:F1} img/s");
+    var resized = new RgbImage[items.Count];
+    double tp = Seconds(() => SlsPrune.Core.Runtime.ParallelWork.For(items.Count, i =>
+        resized[i] = PilBicubicResize.Resize(ImageDecoder.Decode(File.ReadAllBytes(items[i].Path), items[i].Path), size, size)));
+    Console.WriteLine($"decode_resize_parallel {items.Count / tp:F1} img/s");
+    double tn = Seconds(() => { for (int s = 0; s < resized.Length; s += 64) p.ToTensor(resized.Skip(s).Take(64).ToList()).Dispose(); });
+    Console.WriteLine($"normalise_to_tensor {items.Count / tn:F1} img/s");
+}
+else if (mode == "forward" && args.Length >= 2)
+{
+    var v = VitVariants.ByName(args[1]) ?? throw new ArgumentException($"unknown model {args[1]}");
+    int batch = args.Length > 2 ? int.Parse(args[2], inv) : 8;
+    int iters = args.Length > 3 ? int.Parse(args[3], inv) : 3;
+    torch.manual_seed(0);
+    var config = new VitConfig(v.PatchSize, v.ImageSize / v.PatchSize, v.Width, v.Depth, v.Heads, v.MlpHidden, 10);
+    using var model = new VisionTransformer(config, PetlSettings.None);
+    model.eval();
+    using var x = torch.randn(batch, 3, v.ImageSize, v.ImageSize);
+    using (torch.no_grad()) { using var scope = torch.NewDisposeScope(); model.forward(x); }
+    var best = double.MaxValue;
+    for (int i = 0; i < iters; i++)
+        best = Math.Min(best, Seconds(() => { using var _ = torch.no_grad(); using var scope = torch.NewDisposeScope(); model.forward(x); }));
+    Console.WriteLine($"forward_images_per_s {batch / best:F2} img/s ({v.Name}, batch {batch}, {torch.get_num_threads()} threads, best of {iters})");
+}
+else
+{
+    Console.Error.WriteLine("usage: SlsPrune.Bench pipeline TASK_DIR [split] [size] [repeats] | forward MODEL [batch] [iters]");
+    return 2;
+}
+return 0;
