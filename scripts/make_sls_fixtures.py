@@ -12,6 +12,8 @@ Feature sets (float32, [layers, n, width]) shaped like per-block cls tokens:
 For every layer: sklearn silhouette / Calinski-Harabasz / Davies-Bouldin on the raw features, and
 TSNE(n_components=2, init='pca', random_state=0) -> min-max scaled -> silhouette (SC_Index), with the
 final KL divergence (sklearn's reported one and an exact recomputation from the embedding).
+sklearn_spread_kl / sklearn_spread_sc: how far sklearn itself moves on that layer given a float64 copy of the
+input, or angle 0.45 / 0.55 (the largest change), and variant_decisions the loop's decisions on those runs.
 Also: sklearn's joint P (_joint_probabilities_nn) and PCA initialisation for one small set, and the
 reference loop's decisions (DESIGN.md steps 4-6) on the SC curves and on hand-made hard curves.
 """
@@ -89,11 +91,21 @@ def main(out):
         tensors[f'{kind}.feats'] = feats
         tensors[f'{kind}.labels'] = labels.astype(np.int64)
         rows = []
+        variant_sc = [[], [], []]
         for l, X in enumerate(feats):
             tsne = TSNE(n_components=2, init='pca', random_state=0)
             Y = tsne.fit_transform(X)
             Yn = (Y - Y.min(0)) / (Y.max(0) - Y.min(0))
             P = joint_p(X)
+            # sklearn's own spread: the same t-SNE with a float64 copy of the input, and with angle 0.45 / 0.55.
+            spread_kl, spread_sc = 0.0, 0.0
+            for v, (Xv, kw) in enumerate(((X.astype(np.float64), {}), (X, {'angle': 0.45}), (X, {'angle': 0.55}))):
+                Yv = TSNE(n_components=2, init='pca', random_state=0, **kw).fit_transform(Xv)
+                Yvn = (Yv - Yv.min(0)) / (Yv.max(0) - Yv.min(0))
+                sc_v = float(silhouette_score(Yvn, labels))
+                variant_sc[v].append(sc_v)
+                spread_kl = max(spread_kl, abs(kl_exact(P, Yv.astype(np.float64)) / kl_exact(P, Y.astype(np.float64)) - 1))
+                spread_sc = max(spread_sc, abs(sc_v - float(silhouette_score(Yn, labels))))
             X64, Yn64 = X.astype(np.float64), Yn.astype(np.float64)
             rows.append({
                 # metrics on float64 copies: sklearn computes in the input dtype, SlsPrune in float64
@@ -107,10 +119,14 @@ def main(out):
                 'tsne_silhouette': float(silhouette_score(Yn64, labels)),
                 'tsne_ch': float(calinski_harabasz_score(Yn64, labels)),
                 'tsne_db': float(davies_bouldin_score(Yn64, labels)),
+                'sklearn_spread_kl': spread_kl,
+                'sklearn_spread_sc': spread_sc,
             })
             tensors[f'{kind}.tsne.{l}'] = Yn.astype(np.float32)
         sc = [r['sc_index'] for r in rows]
-        meta['sets'][kind] = {'layers': rows, 'decisions': {str(a): reference_loop(sc, a) for a in (0.3, 0.5, 0.9)}}
+        meta['sets'][kind] = {'layers': rows, 'decisions': {str(a): reference_loop(sc, a) for a in (0.3, 0.5, 0.9)},
+                              # decisions the reference loop reaches on sklearn's own variants' SC curves
+                              'variant_decisions': {str(a): sorted({reference_loop(v, a) for v in variant_sc}) for a in (0.3, 0.5, 0.9)}}
         print(kind, [round(s, 3) for s in sc], meta['sets'][kind]['decisions'])
 
     # exact pieces on a small set: joint P and PCA initialisation
