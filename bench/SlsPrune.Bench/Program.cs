@@ -57,9 +57,44 @@ else if (mode == "forward" && args.Length >= 2)
         best = Math.Min(best, Seconds(() => { using var _ = torch.no_grad(); using var scope = torch.NewDisposeScope(); model.forward(x); }));
     Console.WriteLine($"forward_images_per_s {batch / best:F2} img/s ({v.Name}, batch {batch}, {torch.get_num_threads()} threads, best of {iters})");
 }
+else if (mode == "fem" && args.Length >= 2)
+{
+    // FEM on saved features (sls prune --features-out) or, with "random", class-structured random features
+    // [12, 1000, 768]: t-SNE of all layers + min-max + silhouette per layer.
+    SlsPrune.Core.Features.LayerFeatureSet fs;
+    if (args[1] == "random")
+    {
+        var g = new torch.Generator(0);
+        var labels = Enumerable.Range(0, 1000).Select(i => (long)(i % 10)).ToArray();
+        var centres = torch.randn(10, 768, generator: g);
+        var sep = torch.linspace(0.0, 0.6, 12).reshape(12, 1, 1);
+        var feats = (centres.index_select(0, torch.tensor(labels)).unsqueeze(0) * sep + torch.randn(12, 1000, 768, generator: g)).to(torch.float32);
+        fs = new SlsPrune.Core.Features.LayerFeatureSet(feats, labels);
+    }
+    else fs = SlsPrune.Core.Features.LayerFeatureSet.Load(args[1]);
+    if (args.Length > 2) { fs.Save(args[2]); Console.WriteLine($"saved {args[2]}"); }
+    if (Environment.GetEnvironmentVariable("SLS_BENCH_STAGES") == "1")
+    {
+        var o = new SlsPrune.Core.Evaluation.Tsne.TsneOptions();
+        int n = fs.Count, k = o.NeighboursFor(n);
+        var ps = new SlsPrune.Core.Evaluation.Tsne.SparseP[fs.Layers];
+        Console.WriteLine($"stage_p {Seconds(() => { for (int l = 0; l < fs.Layers; l++) ps[l] = SlsPrune.Core.Evaluation.Tsne.JointProbabilities.Compute(fs.Features[l], 30, k); }):F2} s");
+        torch.Tensor init = null!;
+        Console.WriteLine($"stage_init {Seconds(() => init = SlsPrune.Core.Evaluation.Tsne.InitialEmbedding.Create(fs.Features, "pca", 0)):F2} s");
+        var grad = new SlsPrune.Core.Evaluation.Tsne.CpuTsneGradient(new SlsPrune.Core.Evaluation.Tsne.BatchedP(fs.Layers, n, ps));
+        var ex = Enumerable.Repeat(1f, fs.Layers).ToArray();
+        Console.WriteLine($"stage_grad_x100 {Seconds(() => { for (int i = 0; i < 100; i++) grad.Compute(init, ex, false).Grad.Dispose(); }):F2} s");
+    }
+    double t = Seconds(() =>
+    {
+        var (scores, emb, _) = SlsPrune.Core.Pruning.PruneRunner.Score(fs, SlsPrune.Core.Evaluation.ClusterMetric.Silhouette, new SlsPrune.Core.Evaluation.Tsne.TsneOptions(), torch.CPU);
+        Console.WriteLine("sc " + string.Join(" ", scores.Select(x => x.ToString("F4", inv))));
+    });
+    Console.WriteLine($"fem_seconds {t:F2} s ({fs.Layers} layers x {fs.Count} points x {fs.Features.shape[2]} width)");
+}
 else
 {
-    Console.Error.WriteLine("usage: SlsPrune.Bench pipeline TASK_DIR [split] [size] [repeats] | forward MODEL [batch] [iters]");
+    Console.Error.WriteLine("usage: SlsPrune.Bench pipeline TASK_DIR [split] [size] [repeats] | forward MODEL [batch] [iters] | fem FEATURES.safetensors|random [save-to.safetensors]");
     return 2;
 }
 return 0;

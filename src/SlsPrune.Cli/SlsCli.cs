@@ -30,6 +30,7 @@ public static class SlsCli
         root.Options.Add(Verbose);
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(DataCommand.Create(context));
+        root.Subcommands.Add(PruneCommand.Create(context));
         return root;
     }
 

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -101,12 +102,13 @@ public sealed class TorchTsneGradient : ITsneGradient, IDisposable
     }
 }
 
-/// <summary>Fused CPU loops: the repulsion as one SIMD pass over each row (no n^2 temporaries), the attraction
-/// over each row's P entries. Rows run in parallel; per-row sums are combined in a fixed order, so the result
-/// does not depend on scheduling.</summary>
+/// <summary>Fused CPU loops: for each row one SIMD pass over the layer's points for the repulsion (no n^2
+/// temporaries) and one over its P entries for the attraction, rows in parallel blocks; per-row sums are
+/// combined in a fixed order, so the result does not depend on scheduling.</summary>
 public sealed class CpuTsneGradient(BatchedP p) : ITsneGradient
 {
     private const float Tiny = 1.17549435e-38f;
+    private const int Block = 64;
     private readonly int[][] _rowStart = p.PerLayer.Select(s => RowStarts(s, p.N)).ToArray();
 
     private static int[] RowStarts(SparseP s, int n)
@@ -119,86 +121,105 @@ public sealed class CpuTsneGradient(BatchedP p) : ITsneGradient
 
     public (Tensor Grad, double[]? Error) Compute(Tensor y, float[] exaggeration, bool computeError)
     {
-        int layers = p.Layers, n = p.N;
+        int layers = p.Layers, n = p.N, rows = layers * n;
         using var cpu = y.to(float32).cpu().contiguous();
         var yy = cpu.data<float>().ToArray();
-        var xs = new float[layers * n];
-        var ys = new float[layers * n];
-        for (int i = 0; i < xs.Length; i++)
+        var xs = new float[rows];
+        var ys = new float[rows];
+        for (int i = 0; i < rows; i++)
         {
             xs[i] = yy[2 * i];
             ys[i] = yy[2 * i + 1];
         }
-        var rep = new float[layers * n * 2];
-        var rowZ = new double[layers * n];
-        ParallelWork.For(layers * n, r =>
+        var rep = new float[rows * 2];
+        var attr = new float[rows * 2];
+        var rowZ = new double[rows];
+        ParallelWork.For((rows + Block - 1) / Block, blk =>
         {
-            int b = r / n * n;
-            float xi = xs[r], yi = ys[r];
-            var axs = xs.AsSpan(b, n);
-            var ays = ys.AsSpan(b, n);
-            int w = Vector<float>.Count, j = 0;
-            var vxi = new Vector<float>(xi);
-            var vyi = new Vector<float>(yi);
-            Vector<float> accZ = Vector<float>.Zero, accX = Vector<float>.Zero, accY = Vector<float>.Zero;
-            for (; j <= n - w; j += w)
-            {
-                var dx = vxi - new Vector<float>(axs[j..]);
-                var dy = vyi - new Vector<float>(ays[j..]);
-                var q = Vector<float>.One / (Vector<float>.One + dx * dx + dy * dy);
-                accZ += q;
-                var q2 = q * q;
-                accX += q2 * dx;
-                accY += q2 * dy;
-            }
-            float z = Vector.Sum(accZ), fx = Vector.Sum(accX), fy = Vector.Sum(accY);
-            for (; j < n; j++)
-            {
-                float dx = xi - axs[j], dy = yi - ays[j];
-                float q = 1f / (1f + dx * dx + dy * dy);
-                z += q;
-                fx += q * q * dx;
-                fy += q * q * dy;
-            }
-            rep[2 * r] = fx;
-            rep[2 * r + 1] = fy;
-            rowZ[r] = z - 1.0; // without the i == j term
+            for (int r = blk * Block, end = Math.Min(rows, r + Block); r < end; r++) Row(r, xs, ys, n, exaggeration, rep, attr, rowZ);
         });
         var z = new double[layers];
         for (int l = 0; l < layers; l++)
             for (int i = 0; i < n; i++) z[l] += rowZ[l * n + i];
+        var grad = new float[rows * 2];
+        for (int r = 0; r < rows; r++)
+        {
+            float invZ = (float)(1.0 / z[r / n]);
+            grad[2 * r] = 4f * (attr[2 * r] - rep[2 * r] * invZ);
+            grad[2 * r + 1] = 4f * (attr[2 * r + 1] - rep[2 * r + 1] * invZ);
+        }
+        return (torch.tensor(grad, [layers, n, 2]).to(y.device), computeError ? Error(xs, ys, n, exaggeration, z) : null);
+    }
 
-        var grad = new float[layers * n * 2];
-        var rowError = computeError ? new double[layers * n] : null;
+    private void Row(int r, float[] xs, float[] ys, int n, float[] exaggeration, float[] rep, float[] attr, double[] rowZ)
+    {
+        int l = r / n, i = r - l * n, b = l * n;
+        float xi = xs[r], yi = ys[r];
+        ref float ax0 = ref MemoryMarshal.GetArrayDataReference(xs);
+        ref float ay0 = ref MemoryMarshal.GetArrayDataReference(ys);
+        int w = Vector<float>.Count, j = 0;
+        var vxi = new Vector<float>(xi);
+        var vyi = new Vector<float>(yi);
+        Vector<float> accZ = Vector<float>.Zero, accX = Vector<float>.Zero, accY = Vector<float>.Zero;
+        for (; j <= n - w; j += w)
+        {
+            var dx = vxi - Vector.LoadUnsafe(ref ax0, (nuint)(b + j));
+            var dy = vyi - Vector.LoadUnsafe(ref ay0, (nuint)(b + j));
+            var q = Vector<float>.One / (Vector<float>.One + dx * dx + dy * dy);
+            accZ += q;
+            var q2 = q * q;
+            accX += q2 * dx;
+            accY += q2 * dy;
+        }
+        float zr = Vector.Sum(accZ), fx = Vector.Sum(accX), fy = Vector.Sum(accY);
+        for (; j < n; j++)
+        {
+            float dx = xi - xs[b + j], dy = yi - ys[b + j];
+            float q = 1f / (1f + dx * dx + dy * dy);
+            zr += q;
+            fx += q * q * dx;
+            fy += q * q * dy;
+        }
+        rep[2 * r] = fx;
+        rep[2 * r + 1] = fy;
+        rowZ[r] = zr - 1.0; // without the i == j term
+
+        var s = p.PerLayer[l];
+        float ex = exaggeration[l], gx = 0, gy = 0;
+        for (int e = _rowStart[l][i], end = _rowStart[l][i + 1]; e < end; e++)
+        {
+            int jj = b + s.Cols[e];
+            float dx = xi - xs[jj], dy = yi - ys[jj];
+            float pq = s.Values[e] * ex / (1f + dx * dx + dy * dy);
+            gx += pq * dx;
+            gy += pq * dy;
+        }
+        attr[2 * r] = gx;
+        attr[2 * r + 1] = gy;
+    }
+
+    private double[] Error(float[] xs, float[] ys, int n, float[] exaggeration, double[] z)
+    {
+        int layers = p.Layers;
+        var rowError = new double[layers * n];
         ParallelWork.For(layers * n, r =>
         {
             int l = r / n, i = r - l * n, b = l * n;
             var s = p.PerLayer[l];
-            float ex = exaggeration[l], invZ = (float)(1.0 / z[l]);
-            float ax = 0, ay = 0;
             double err = 0;
             for (int e = _rowStart[l][i]; e < _rowStart[l][i + 1]; e++)
             {
                 int j = b + s.Cols[e];
                 float dx = xs[r] - xs[j], dy = ys[r] - ys[j];
                 float q = 1f / (1f + dx * dx + dy * dy);
-                float pij = s.Values[e] * ex;
-                ax += pij * q * dx;
-                ay += pij * q * dy;
-                if (rowError is not null)
-                    err += pij * Math.Log(Math.Max(pij, Tiny) / Math.Max(q / z[l], Tiny));
+                float pij = s.Values[e] * exaggeration[l];
+                err += pij * Math.Log(Math.Max(pij, Tiny) / Math.Max(q / z[l], Tiny));
             }
-            grad[2 * r] = 4f * (ax - rep[2 * r] * invZ);
-            grad[2 * r + 1] = 4f * (ay - rep[2 * r + 1] * invZ);
-            if (rowError is not null) rowError[r] = err;
+            rowError[r] = err;
         });
-        double[]? error = null;
-        if (rowError is not null)
-        {
-            error = new double[layers];
-            for (int l = 0; l < layers; l++)
-                for (int i = 0; i < n; i++) error[l] += rowError[l * n + i];
-        }
-        return (torch.tensor(grad, [layers, n, 2]).to(y.device), error);
+        var error = new double[layers];
+        for (int l = 0; l < layers; l++)
+            for (int i = 0; i < n; i++) error[l] += rowError[l * n + i];
+        return error;
     }
 }

@@ -10,6 +10,18 @@ public static partial class VitConfigInference
     [GeneratedRegex(@"^blocks\.(\d+)\.")]
     private static partial Regex BlockIndex();
 
+    /// <summary>Number of transformer blocks: one past the highest <c>blocks.{i}</c> index.</summary>
+    public static int CountBlocks(IEnumerable<string> names)
+    {
+        int depth = 0;
+        foreach (var k in names)
+        {
+            var m = BlockIndex().Match(k);
+            if (m.Success) depth = Math.Max(depth, int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 1);
+        }
+        return depth;
+    }
+
     /// <param name="source">the file named in errors.</param>
     public static VitConfig Infer(IReadOnlyDictionary<string, long[]> shapes, int? heads, string source)
     {
@@ -33,12 +45,7 @@ public static partial class VitConfigInference
             throw new SlsInputException(source, $"pos_embed has {pos[1]} tokens; expected a class token plus a square grid");
         Need("cls_token", 3);
 
-        int depth = 0;
-        foreach (var k in shapes.Keys)
-        {
-            var m = BlockIndex().Match(k);
-            if (m.Success) depth = Math.Max(depth, int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 1);
-        }
+        int depth = CountBlocks(shapes.Keys);
         for (int i = 0; i < depth; i++) Need($"blocks.{i}.attn.qkv.weight", 2);
         int mlp = depth > 0 ? (int)Need("blocks.0.mlp.fc1.weight", 2)[0] : 4 * width;
 

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using SlsPrune.Core;
+using SlsPrune.Core.Models;
+using SlsPrune.Core.Models.Petl;
+
+namespace SlsPrune.Cli.Commands;
+
+/// <summary>The model options every command that loads a model takes (DESIGN.md, "The command line").</summary>
+public sealed class ModelOptionSet
+{
+    public Option<FileInfo> Backbone { get; } = new Option<FileInfo>("--backbone") { Description = "Pre-trained ViT (.safetensors, .pt/.pth, .npz)", Required = true }.AcceptExistingOnly();
+    public Option<FileInfo> Petl { get; } = new Option<FileInfo>("--petl") { Description = "PETL weights (adapters + head)", Required = true }.AcceptExistingOnly();
+    public Option<int?> Heads { get; } = new("--heads") { Description = "Attention heads, where the width is not in the variants table" };
+    public Option<string?> Model { get; } = new("--model") { Description = "Name a variant (e.g. vit_base_patch16_224) for the head count" };
+    public Option<string?> PetlMethod { get; } = new("--petl-method") { Description = "convpass, repadapter or linear, where the PETL file does not say" };
+    public Option<int?> PetlDim { get; } = new("--petl-dim") { Description = "Adapter hidden dim (checked against the file)" };
+    public Option<double?> PetlScale { get; } = new("--petl-scale") { Description = "Adapter scale s, where the PETL file does not say (reference .pt files)" };
+    public Option<string> Device { get; } = new("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per forward batch", DefaultValueFactory = _ => 64 };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Backbone, Petl, Heads, Model, PetlMethod, PetlDim, PetlScale, Device, BatchSize }) command.Options.Add(o);
+        Device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        BatchSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError("--batch-size must be positive"); });
+        Heads.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is int h && h <= 0) r.AddError("--heads must be positive"); });
+    }
+
+    public ModelOptions Read(ParseResult parse)
+    {
+        PetlMethod? method = null;
+        if (parse.GetValue(PetlMethod) is string m)
+            method = PetlSettings.TryParse(m, out var pm) ? pm : throw new SlsInputException("--petl-method", $"unknown method '{m}' (convpass, repadapter, linear)");
+        return new ModelOptions(parse.GetValue(Backbone)!.FullName, parse.GetValue(Petl)!.FullName, parse.GetValue(Heads), parse.GetValue(Model),
+            method, parse.GetValue(PetlDim), parse.GetValue(PetlScale));
+    }
+}
