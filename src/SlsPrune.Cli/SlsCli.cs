@@ -31,6 +31,7 @@ public static class SlsCli
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(DataCommand.Create(context));
         root.Subcommands.Add(PruneCommand.Create(context));
+        root.Subcommands.Add(EvalCommand.Create(context));
         return root;
     }
 
@@ -54,8 +55,8 @@ public static class SlsCli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var e in parse.Errors) await stderr.WriteLineAsync($"sls: {e.Message}").ConfigureAwait(false);
-            await stderr.WriteLineAsync("Run 'sls --help' for usage.").ConfigureAwait(false);
+            // One clear line: the first problem (later ones are usually consequences of it).
+            await stderr.WriteLineAsync($"sls: {parse.Errors[0].Message} (run 'sls --help' for usage)").ConfigureAwait(false);
             return ExitCodes.BadInput;
         }
         try

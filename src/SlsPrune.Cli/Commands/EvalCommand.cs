@@ -1,0 +1,36 @@
+using System.CommandLine;
+using SlsPrune.Cli.Output;
+using SlsPrune.Core.Evaluation;
+
+namespace SlsPrune.Cli.Commands;
+
+/// <summary><c>sls eval --backbone FILE --petl FILE --data TASK_DIR [--index FILE] [--split test] [--throughput]</c></summary>
+public static class EvalCommand
+{
+    public static Command Create(Func<CliContext> context)
+    {
+        var model = new ModelOptionSet();
+        var data = new Option<DirectoryInfo>("--data") { Description = "VTAB-1k task folder", Required = true }.AcceptExistingOnly();
+        var index = new Option<FileInfo>("--index") { Description = "Pruning index: evaluate the pruned model" };
+        index.AcceptExistingOnly();
+        var split = new Option<string>("--split") { Description = "Split to evaluate", DefaultValueFactory = _ => "test" };
+        var throughput = new Option<bool>("--throughput") { Description = "Also measure images/s and latency at batch 1 and 64" };
+        var allowMismatch = new Option<bool>("--allow-mismatch") { Description = "Use an index computed for other backbone/PETL files" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
+        var cmd = new Command("eval", "Top-1 accuracy, parameters, FLOPs, storage and (optionally) throughput of the full or pruned model");
+        model.AddTo(cmd);
+        foreach (var o in new Option[] { data, index, split, throughput, allowMismatch, json }) cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            var ctx = context();
+            var options = new EvalOptions(model.Read(parse), parse.GetValue(data)!.FullName, parse.GetValue(index)?.FullName, parse.GetValue(split)!,
+                parse.GetValue(throughput), parse.GetValue(model.Device)!, parse.GetValue(model.BatchSize), parse.GetValue(allowMismatch));
+            ctx.Err.WriteLine($"sls: eval: {options.Split} split of {Path.GetFileName(options.Data)}{(options.Index is null ? "" : " with the pruning index")}");
+            var result = EvalRunner.Run(options);
+            if (parse.GetValue(json)) Json.Write(ctx.Out, result);
+            else EvalView.Render(ctx.Console, result);
+            return ExitCodes.Success;
+        });
+        return cmd;
+    }
+}

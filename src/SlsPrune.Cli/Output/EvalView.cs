@@ -1,0 +1,26 @@
+using System.Globalization;
+using SlsPrune.Core.Evaluation;
+using Spectre.Console;
+
+namespace SlsPrune.Cli.Output;
+
+/// <summary>Human rendering of an evaluation.</summary>
+public static class EvalView
+{
+    public static void Render(IAnsiConsole console, EvalResult r)
+    {
+        static string N(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
+        var grid = new Grid().AddColumn().AddColumn(new GridColumn().RightAligned());
+        void Row(string k, string v) => grid.AddRow(new Markup($"[grey]{Markup.Escape(k)}[/]"), new Text(v));
+        Row("task / split", $"{r.Task} / {r.Split}");
+        Row("top-1", $"{r.Top1 * 100:F2}% ({r.Correct}/{r.Images})");
+        Row("blocks", r.Pruned ? $"{r.Blocks} of {r.Depth} (pruned)" : $"{r.Blocks}");
+        Row("parameters", $"backbone {N(r.Parameters.Backbone)}, PETL {N(r.Parameters.Petl)}, head {N(r.Parameters.Head)}");
+        Row("FLOPs / image", $"{r.FlopsPerImage / 1e6:F2} M");
+        Row("stored per task", $"{N(r.Storage.PerTaskBytes)} bytes (PETL {N(r.Storage.PetlBytes)} + index {N(r.Storage.IndexBytes)}); backbone {N(r.Storage.BackboneBytes)} shared");
+        foreach (var t in r.Throughput ?? [])
+            Row($"batch {t.BatchSize}", $"{t.ImagesPerSecond:F1} img/s, {t.MedianLatencyMs:F2} ms median latency");
+        Row("device", r.Device);
+        console.Write(grid);
+    }
+}

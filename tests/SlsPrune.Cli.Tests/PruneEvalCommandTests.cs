@@ -1,0 +1,127 @@
+using System.Text.Json;
+using SlsPrune.Core.Data.Images;
+
+namespace SlsPrune.Cli.Tests;
+
+public class PruneEvalCommandTests
+{
+    /// <summary>A task folder of 32x32 PNGs whose classes differ in brightness and stripes.</summary>
+    private static string Task(int perClass, int classes, string? only = null)
+    {
+        var dir = Directory.CreateTempSubdirectory("sls-prune-task-").FullName;
+        Directory.CreateDirectory(Path.Combine(dir, "images"));
+        var rng = new Random(1);
+        var lines = new List<string>();
+        for (int c = 0; c < classes; c++)
+            for (int i = 0; i < perClass; i++)
+            {
+                var px = new byte[32 * 32 * 3];
+                for (int y = 0; y < 32; y++)
+                    for (int x = 0; x < 32; x++)
+                        for (int ch = 0; ch < 3; ch++)
+                        {
+                            double v = 60 * c + (c == 1 && (x / 4) % 2 == 0 ? 80 : 0) + (c == 2 && ch == 2 ? 90 : 0) + rng.Next(40);
+                            px[(y * 32 + x) * 3 + ch] = (byte)Math.Clamp(v, 0, 255);
+                        }
+                string rel = $"images/{c}_{i}.png";
+                File.WriteAllBytes(Path.Combine(dir, rel), PngEncoder.Encode(32, 32, 3, px));
+                lines.Add($"{rel} {c}");
+            }
+        foreach (var split in new[] { "train800val200", "test", "train800", "val200" })
+            File.WriteAllLines(Path.Combine(dir, split + ".txt"), only is null ? lines : lines.Select(l => l[..l.LastIndexOf(' ')] + " " + only));
+        return dir;
+    }
+
+    private static string[] Model(string petl = "convpass.pt") =>
+        ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture(petl), "--petl-scale", "0.7", "--heads", "3", "--device", "cpu"];
+
+    [Fact]
+    public void Prune_writes_an_index_features_and_plots_and_eval_runs_the_pruned_model()
+    {
+        string task = Task(20, 3);
+        string outDir = Directory.CreateTempSubdirectory("sls-prune-out-").FullName;
+        string index = Path.Combine(outDir, "task.sls.json");
+        var (code, output, err) = CliRunner.Run(["prune", .. Model(), "--data", task, "--out", index, "--alpha", "0.9",
+            "--features-out", Path.Combine(outDir, "feats.safetensors"), "--plots", Path.Combine(outDir, "plots"), "--json"]);
+        Assert.True(code == 0, err);
+        Assert.Contains("sls: t-SNE: done", err, StringComparison.Ordinal);
+        var r = JsonDocument.Parse(output).RootElement;
+        var ix = JsonDocument.Parse(File.ReadAllText(index)).RootElement;
+        Assert.Equal("slsprune-index", ix.GetProperty("format").GetString());
+        Assert.Equal(3, ix.GetProperty("depth").GetInt32());
+        Assert.Equal(60, ix.GetProperty("calibration").GetProperty("samples").GetInt32());
+        var scores = ix.GetProperty("scores").EnumerateArray().Select(s => s.GetDouble()).ToArray();
+        Assert.Equal(3, scores.Length);
+        Assert.True(scores[^1] > 0.2, $"the top layer should separate these classes; scores {string.Join(", ", scores)}");
+        int kept = ix.GetProperty("kept_blocks").GetArrayLength();
+        Assert.Equal(Core.Pruning.SlsPolicy.Decide(scores, 0.9).KeptBlocks, kept);
+        Assert.Equal(index, r.GetProperty("index_path").GetString());
+
+        using (var feats = Core.Features.LayerFeatureSet.Load(Path.Combine(outDir, "feats.safetensors")))
+        {
+            Assert.Equal(new long[] { 3, 60, 48 }, feats.Features.shape);
+            // the FEM on the saved features reproduces the index's scores exactly (deterministic)
+            var (again, _, _) = Core.Pruning.PruneRunner.Score(feats, Core.Evaluation.ClusterMetric.Silhouette, new Core.Evaluation.Tsne.TsneOptions(), TorchSharp.torch.CPU);
+            Assert.Equal(scores, again);
+        }
+        var plots = Directory.GetFiles(Path.Combine(outDir, "plots"), "*.png").Select(Path.GetFileName).Order().ToArray();
+        Assert.Equal(new[] { "scores.png", "tsne_layer01.png", "tsne_layer02.png", "tsne_layer03.png" }, plots);
+        var curve = PngDecoder.Decode(File.ReadAllBytes(Path.Combine(outDir, "plots", "scores.png")));
+        Assert.Equal((640, 360), (curve.Width, curve.Height));
+
+        var (ecode, eout, eerr) = CliRunner.Run(["eval", .. Model(), "--data", task, "--index", index, "--json"]);
+        Assert.True(ecode == 0, eerr);
+        var e = JsonDocument.Parse(eout).RootElement;
+        Assert.Equal(kept, e.GetProperty("blocks").GetInt32());
+        Assert.Equal(60, e.GetProperty("images").GetInt32());
+        long perBlock = 2 * 96 + (48 * 144 + 144) + (48 * 48 + 48) + (48 * 96 + 96) + (96 * 48 + 48);
+        long fixedPart = (48 * 3 * 8 * 8 + 48) + 48 + 17 * 48 + 96 + (48 * 48 + 48);
+        Assert.Equal(fixedPart + kept * perBlock, e.GetProperty("parameters").GetProperty("backbone").GetInt64());
+        Assert.Equal(new FileInfo(index).Length + new FileInfo(CliRunner.Fixture("convpass.pt")).Length, e.GetProperty("storage").GetProperty("per_task_bytes").GetInt64());
+    }
+
+    [Fact]
+    public void One_class_calibration_exits_2_naming_the_list()
+    {
+        var (code, _, err) = CliRunner.Run(["prune", .. Model(), "--data", Task(20, 2, only: "1"), "--out", Path.GetTempFileName()]);
+        Assert.Equal(2, code);
+        var line = err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last();
+        Assert.Contains("train800val200.txt", line, StringComparison.Ordinal);
+        Assert.Contains("1 class", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Too_small_calibration_or_too_large_perplexity_exits_2()
+    {
+        string small = Task(6, 3);
+        var (code, _, err) = CliRunner.Run(["prune", .. Model(), "--data", small, "--out", Path.GetTempFileName()]);
+        Assert.Equal(2, code);
+        Assert.Contains("perplexity 30 must be less than", err, StringComparison.Ordinal);
+        var (code2, _, err2) = CliRunner.Run(["prune", .. Model(), "--data", Task(20, 3), "--perplexity", "60", "--out", Path.GetTempFileName()]);
+        Assert.Equal(2, code2);
+        Assert.Contains("has 60 images; t-SNE perplexity 60", err2, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_index_for_another_checkpoint_exits_2_unless_allowed()
+    {
+        string task = Task(20, 3);
+        string index = Path.Combine(Directory.CreateTempSubdirectory("sls-ix-").FullName, "i.sls.json");
+        Assert.Equal(0, CliRunner.Run(["prune", .. Model(), "--data", task, "--out", index]).Code);
+        var other = Model("convpass.safetensors");
+        var (code, output, err) = CliRunner.Run(["eval", .. other, "--data", task, "--index", index]);
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        var line = err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last();
+        Assert.StartsWith($"sls: {index}: index was computed for a different PETL file", line, StringComparison.Ordinal);
+        Assert.Equal(0, CliRunner.Run(["eval", .. other, "--data", task, "--index", index, "--allow-mismatch"]).Code);
+
+        // the depth check holds even with --allow-mismatch
+        var ix = File.ReadAllText(index).Replace("\"depth\": 3", "\"depth\": 12", StringComparison.Ordinal)
+            .Replace("\"scores\": [", "\"scores\": [0, 0, 0, 0, 0, 0, 0, 0, 0, ", StringComparison.Ordinal);
+        File.WriteAllText(index, ix);
+        var (dcode, _, derr) = CliRunner.Run(["eval", .. Model(), "--data", task, "--index", index, "--allow-mismatch"]);
+        Assert.Equal(2, dcode);
+        Assert.Contains("12-block model", derr, StringComparison.Ordinal);
+    }
+}
