@@ -41,13 +41,28 @@ if (mode == "pipeline" && args.Length >= 2)
     double tn = Seconds(() => { for (int s = 0; s < resized.Length; s += 64) p.ToTensor(resized.Skip(s).Take(64).ToList()).Dispose(); });
     Console.WriteLine($"normalise_to_tensor {items.Count / tn:F1} img/s");
 }
+else if (mode == "synth" && args.Length >= 3)
+{
+    // A random-weight backbone of a variant (timm names) and a linear-probe PETL file, for timing runs.
+    var v = VitVariants.ByName(args[1]) ?? throw new ArgumentException($"unknown model {args[1]}");
+    int classes = args.Length > 3 ? int.Parse(args[3], inv) : 10;
+    torch.manual_seed(0);
+    using var model = new VisionTransformer(new VitConfig(v.PatchSize, v.ImageSize / v.PatchSize, v.Width, v.Depth, v.Heads, v.MlpHidden, classes), PetlSettings.None);
+    var sd = model.state_dict();
+    Directory.CreateDirectory(args[2]);
+    SlsPrune.Core.Checkpoints.SafetensorsWriter.Write(Path.Combine(args[2], "backbone.safetensors"), sd.Where(kv => !kv.Key.StartsWith("head.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value));
+    SlsPrune.Core.Checkpoints.SafetensorsWriter.Write(Path.Combine(args[2], "linear.safetensors"), sd.Where(kv => kv.Key.StartsWith("head.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value),
+        new Dictionary<string, string> { ["petl_method"] = "linear", ["num_classes"] = classes.ToString(inv) });
+    Console.WriteLine($"wrote {args[2]}/backbone.safetensors and linear.safetensors ({v.Name}, {classes} classes)");
+}
 else if (mode == "forward" && args.Length >= 2)
 {
     var v = VitVariants.ByName(args[1]) ?? throw new ArgumentException($"unknown model {args[1]}");
     int batch = args.Length > 2 ? int.Parse(args[2], inv) : 8;
     int iters = args.Length > 3 ? int.Parse(args[3], inv) : 3;
+    int depth = args.Length > 4 ? int.Parse(args[4], inv) : v.Depth;
     torch.manual_seed(0);
-    var config = new VitConfig(v.PatchSize, v.ImageSize / v.PatchSize, v.Width, v.Depth, v.Heads, v.MlpHidden, 10);
+    var config = new VitConfig(v.PatchSize, v.ImageSize / v.PatchSize, v.Width, depth, v.Heads, v.MlpHidden, 10);
     using var model = new VisionTransformer(config, PetlSettings.None);
     model.eval();
     using var x = torch.randn(batch, 3, v.ImageSize, v.ImageSize);
@@ -55,7 +70,20 @@ else if (mode == "forward" && args.Length >= 2)
     var best = double.MaxValue;
     for (int i = 0; i < iters; i++)
         best = Math.Min(best, Seconds(() => { using var _ = torch.no_grad(); using var scope = torch.NewDisposeScope(); model.forward(x); }));
-    Console.WriteLine($"forward_images_per_s {batch / best:F2} img/s ({v.Name}, batch {batch}, {torch.get_num_threads()} threads, best of {iters})");
+    Console.WriteLine($"forward_images_per_s {batch / best:F2} img/s ({v.Name}, {depth} blocks, batch {batch}, {torch.get_num_threads()} threads, best of {iters})");
+}
+else if (mode == "tsne-n" && args.Length >= 2)
+{
+    // One layer of n points (width 32, 10 classes): the t-SNE at sizes beyond the usual 1000.
+    int n = int.Parse(args[1], inv);
+    int iters = args.Length > 2 ? int.Parse(args[2], inv) : 1000;
+    var g = new torch.Generator(0);
+    var labels = torch.arange(n) % 10;
+    var x = (torch.randn(10, 32, generator: g).index_select(0, labels) * 0.5 + torch.randn(n, 32, generator: g)).unsqueeze(0).to(torch.float32);
+    SlsPrune.Core.Evaluation.Tsne.TsneResult r = null!;
+    double t = Seconds(() => r = SlsPrune.Core.Evaluation.Tsne.TsneEmbedder.Fit(x, new SlsPrune.Core.Evaluation.Tsne.TsneOptions { MaxIter = iters })[0]);
+    double sc = SlsPrune.Core.Evaluation.ClusterMetrics.Silhouette(SlsPrune.Core.Pruning.PruneRunner.MinMaxScale(r.Embedding), labels.data<long>().ToArray());
+    Console.WriteLine($"tsne_n {n} points, {iters} iterations: {t:F1} s, KL {r.KlDivergence:F3}, SC {sc:F3}");
 }
 else if (mode == "fem" && args.Length >= 2)
 {
@@ -94,7 +122,7 @@ else if (mode == "fem" && args.Length >= 2)
 }
 else
 {
-    Console.Error.WriteLine("usage: SlsPrune.Bench pipeline TASK_DIR [split] [size] [repeats] | forward MODEL [batch] [iters] | fem FEATURES.safetensors|random [save-to.safetensors]");
+    Console.Error.WriteLine("usage: SlsPrune.Bench pipeline TASK_DIR [split] [size] [repeats] | forward MODEL [batch] [iters] [depth] | synth MODEL OUTDIR [classes] | fem FEATURES.safetensors|random [save-to.safetensors]");
     return 2;
 }
 return 0;
