@@ -7,7 +7,7 @@ Needs python3-sklearn and numpy. Both sides read identical features: `SlsPrune.B
 the random set to PATH (and times the C# FEM on it).
 """
 import json
-import struct
+import os
 import sys
 import time
 
@@ -15,24 +15,12 @@ import numpy as np
 from sklearn.manifold import TSNE
 from sklearn.metrics import silhouette_score
 
-
-def read_safetensors(path):
-    with open(path, 'rb') as f:
-        n = struct.unpack('<Q', f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for k, v in header.items():
-        if k == '__metadata__':
-            continue
-        dt = {'F32': np.float32, 'I64': np.int64}[v['dtype']]
-        a, b = v['data_offsets']
-        out[k] = np.frombuffer(data[a:b], dtype=dt).reshape(v['shape'])
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scripts'))
+import safetensors_io  # noqa: E402
 
 
 def main(path):
-    t = read_safetensors(path)
+    t = safetensors_io.read(path)
     feats, labels = t['feats'], t['labels']
     start = time.perf_counter()
     scores = []

@@ -11,26 +11,15 @@ the threshold, since a layer within sklearn's own run-to-run spread of T can go 
 Needs python3-sklearn and numpy (Debian).
 """
 import json
-import struct
+import os
 import sys
 
 import numpy as np
 from sklearn.manifold import TSNE
 from sklearn.metrics import silhouette_score
 
-
-def read_safetensors(path):
-    with open(path, 'rb') as f:
-        n = struct.unpack('<Q', f.read(8))[0]
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for k, v in header.items():
-        if k != '__metadata__':
-            dt = {'F32': np.float32, 'I64': np.int64}[v['dtype']]
-            a, b = v['data_offsets']
-            out[k] = np.frombuffer(data[a:b], dtype=dt).reshape(v['shape'])
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scripts'))
+import safetensors_io  # noqa: E402
 
 
 def reference_loop(sc, alpha):
@@ -45,7 +34,7 @@ def reference_loop(sc, alpha):
 
 
 def main(features, index):
-    t = read_safetensors(features)
+    t = safetensors_io.read(features)
     ix = json.load(open(index))
     if ix['metric'] != 'silhouette':
         sys.exit('only the silhouette metric is checked here')

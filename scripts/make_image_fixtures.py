@@ -11,7 +11,6 @@ and norm.* for one case: ToTensor + Normalize(ImageNet mean/std) as float32 [3, 
 PNG modes Pillow cannot write (2/4-bit grey, 16-bit RGB, Adam7 interlaced) are encoded here by hand.
 """
 import io
-import json
 import os
 import struct
 import sys
@@ -19,6 +18,8 @@ import zlib
 
 import numpy as np
 from PIL import Image
+
+import safetensors_io
 
 SIZES = [(16, 16), (50, 41), (20, 60), (37, 23)]  # (H, W): shrink, enlarge, mixed, unchanged for the 37x23 source
 
@@ -131,18 +132,7 @@ def main(out):
     t = (r.astype(np.float32).transpose(2, 0, 1) / np.float32(255))
     expected['norm.rgb.png.16x16'] = ((t - mean[:, None, None]) / std[:, None, None]).astype(np.float32)
 
-    header, blobs, offset = {'__metadata__': {'pillow': Image.__version__}}, [], 0
-    for k, v in expected.items():
-        v = np.ascontiguousarray(v)
-        dt = {'uint8': 'U8', 'float32': 'F32'}[str(v.dtype)]
-        b = v.tobytes()
-        header[k] = {'dtype': dt, 'shape': list(v.shape), 'data_offsets': [offset, offset + len(b)]}
-        offset += len(b)
-        blobs.append(b)
-    hb = json.dumps(header).encode()
-    hb += b' ' * ((8 - len(hb) % 8) % 8)
-    with open(os.path.join(out, 'expected.safetensors'), 'wb') as f:
-        f.write(struct.pack('<Q', len(hb)) + hb + b''.join(blobs))
+    safetensors_io.write(os.path.join(out, 'expected.safetensors'), {k: np.ascontiguousarray(v) for k, v in expected.items()}, {'pillow': Image.__version__})
     total = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
     print(f'wrote {len(files)} images and expected.safetensors ({total} bytes) to {out}')
 

@@ -18,17 +18,15 @@ them, then writes:
   evil.pt               a torch.save file whose pickle calls os.system (must be refused, never run)
 The reference forward runs in float64 with explicit softmax attention (no fused kernels).
 """
-import io
 import json
-import math
 import os
-import struct
 import sys
-import zipfile
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+import safetensors_io
 
 PATCH, GRID, WIDTH, DEPTH, HEADS, MLP, CLASSES, BACKBONE_CLASSES, HIDDEN = 8, 4, 48, 3, 3, 96, 5, 7, 8
 CONVPASS_SCALE, REPADAPTER_SCALE, GROUPS = 0.7, 1.3, 2
@@ -151,36 +149,16 @@ def forward(images, w, method):
 
 # ---- writers ----
 
-ST_DTYPES = {torch.float32: 'F32', torch.float16: 'F16', torch.bfloat16: 'BF16', torch.float64: 'F64',
-             torch.int64: 'I64', torch.int32: 'I32', torch.int16: 'I16', torch.int8: 'I8', torch.uint8: 'U8',
-             torch.bool: 'BOOL'}
-
-
-def raw_bytes(t):
-    t = t.contiguous()
-    if t.dtype == torch.bfloat16:
-        return t.view(torch.int16).numpy().tobytes()
-    return t.numpy().tobytes()
-
-
 def write_safetensors(path, tensors, metadata=None, raw=None):
-    """tensors: name -> torch tensor; raw: name -> (dtype string, shape, bytes) for dtypes torch lacks."""
-    entries = [(k, ST_DTYPES[v.dtype], list(v.shape), raw_bytes(v)) for k, v in tensors.items()]
-    entries += [(k, d, list(s), b) for k, (d, s, b) in (raw or {}).items()]
-    header, offset, blobs = {}, 0, []
-    if metadata:
-        header['__metadata__'] = metadata
-    for name, dtype, shape, data in entries:
-        header[name] = {'dtype': dtype, 'shape': shape, 'data_offsets': [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    h = json.dumps(header, separators=(',', ':')).encode()
-    h += b' ' * ((8 - len(h) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(h)))
-        f.write(h)
-        for b in blobs:
-            f.write(b)
+    """torch tensors (bf16 passed as raw bytes, numpy has no bfloat16) through safetensors_io."""
+    arrays, extra = {}, dict(raw or {})
+    for k, v in tensors.items():
+        v = v.contiguous()
+        if v.dtype == torch.bfloat16:
+            extra[k] = ('BF16', list(v.shape), v.view(torch.int16).numpy().tobytes())
+        else:
+            arrays[k] = v.numpy()
+    safetensors_io.write(path, arrays, metadata, extra)
 
 
 def to_google(w):

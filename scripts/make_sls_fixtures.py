@@ -19,7 +19,6 @@ reference loop's decisions (DESIGN.md steps 4-6) on the SC curves and on hand-ma
 """
 import json
 import os
-import struct
 import sys
 
 import numpy as np
@@ -29,6 +28,8 @@ from sklearn.manifold._t_sne import _joint_probabilities_nn
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from sklearn.neighbors import NearestNeighbors
 from sklearn.decomposition import PCA
+
+import safetensors_io
 
 MACHINE_EPSILON = np.finfo(np.double).eps
 
@@ -151,18 +152,7 @@ def main(out):
     }
     meta['hard'] = {k: {'sc': v, 'decisions': {str(a): reference_loop(v, a) for a in (0.3, 0.5, 0.9)}} for k, v in hard.items()}
 
-    header, blobs, offset = {'__metadata__': {'sklearn': sklearn.__version__}}, [], 0
-    for k, v in tensors.items():
-        v = np.ascontiguousarray(v)
-        dt = {'float32': 'F32', 'int64': 'I64'}[str(v.dtype)]
-        b = v.tobytes()
-        header[k] = {'dtype': dt, 'shape': list(v.shape), 'data_offsets': [offset, offset + len(b)]}
-        offset += len(b)
-        blobs.append(b)
-    hb = json.dumps(header).encode()
-    hb += b' ' * ((8 - len(hb) % 8) % 8)
-    with open(os.path.join(out, 'sls.safetensors'), 'wb') as f:
-        f.write(struct.pack('<Q', len(hb)) + hb + b''.join(blobs))
+    safetensors_io.write(os.path.join(out, 'sls.safetensors'), tensors, {'sklearn': sklearn.__version__})
     with open(os.path.join(out, 'sls.json'), 'w') as f:
         json.dump(meta, f, indent=1)
     print('wrote', out)
