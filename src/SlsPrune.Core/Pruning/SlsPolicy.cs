@@ -3,10 +3,7 @@ using SlsPrune.Core.Evaluation;
 namespace SlsPrune.Core.Pruning;
 
 /// <summary>The decision for one model: how many leading blocks to keep, and why.</summary>
-public sealed record PruningDecision(int Depth, int KeptBlocks, double Threshold, int? StopLayer, bool Guarded, string Reason)
-{
-    public int PrunedBlocks => Depth - KeptBlocks;
-}
+public sealed record PruningDecision(int Depth, int KeptBlocks, double Threshold, int? StopLayer, bool Guarded, string Reason);
 
 /// <summary>
 /// SLS steps 4-6 (DESIGN.md). For silhouette and Calinski-Harabasz (higher is better): T = alpha * score_N;
