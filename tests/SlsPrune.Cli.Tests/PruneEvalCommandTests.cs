@@ -6,7 +6,7 @@ namespace SlsPrune.Cli.Tests;
 public class PruneEvalCommandTests
 {
     /// <summary>A task folder of 32x32 PNGs whose classes differ in brightness and stripes.</summary>
-    private static string Task(int perClass, int classes, string? only = null)
+    internal static string Task(int perClass, int classes, string? only = null)
     {
         var dir = Directory.CreateTempSubdirectory("sls-prune-task-").FullName;
         Directory.CreateDirectory(Path.Combine(dir, "images"));
@@ -123,5 +123,38 @@ public class PruneEvalCommandTests
         var (dcode, _, derr) = CliRunner.Run(["eval", .. Model(), "--data", task, "--index", index, "--allow-mismatch"]);
         Assert.Equal(2, dcode);
         Assert.Contains("12-block model", derr, StringComparison.Ordinal);
+    }
+}
+
+public class TrainCommandTests
+{
+    [Fact]
+    public void Train_then_prune_then_eval_without_extra_flags()
+    {
+        string task = PruneEvalCommandTests.Task(20, 3);
+        string dir = Directory.CreateTempSubdirectory("sls-cli-train-").FullName;
+        string petl = Path.Combine(dir, "petl.safetensors");
+        var (code, output, err) = CliRunner.Run("train", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3", "--data", task,
+            "--petl-method", "repadapter", "--epochs", "4", "--warmup-epochs", "1", "--lr", "0.005", "--eval-every", "1", "--batch-size", "16",
+            "--out", petl, "--device", "cpu", "--json");
+        Assert.True(code == 0, err);
+        var r = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(4, r.GetProperty("history").GetArrayLength());
+        Assert.Contains("sls: train: epoch 4/4", err, StringComparison.Ordinal);
+        Assert.True(File.Exists(petl) && File.Exists(petl + ".state.safetensors"));
+
+        // the PETL file carries its settings: prune and eval need no --petl-scale
+        string index = Path.Combine(dir, "i.sls.json");
+        var p = CliRunner.Run("prune", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3", "--petl", petl, "--data", task, "--out", index, "--device", "cpu");
+        Assert.True(p.Code == 0, p.Err);
+        var pruned = CliRunner.Run("eval", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3", "--petl", petl, "--data", task, "--index", index, "--json", "--device", "cpu");
+        Assert.True(pruned.Code == 0, pruned.Err);
+        // the full model with the saved (best) weights scores exactly the accuracy training recorded for them
+        var full = CliRunner.Run("eval", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3", "--petl", petl, "--data", task, "--json", "--device", "cpu");
+        Assert.True(full.Code == 0, full.Err);
+        Assert.Equal(r.GetProperty("best_accuracy").GetDouble(), JsonDocument.Parse(full.Out).RootElement.GetProperty("top1").GetDouble(), 12);
+
+        var bad = CliRunner.Run("train", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--data", task, "--petl-method", "lora", "--out", petl);
+        Assert.Equal(2, bad.Code);
     }
 }

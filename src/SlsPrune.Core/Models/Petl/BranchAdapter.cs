@@ -12,6 +12,9 @@ public abstract class BranchAdapter : nn.Module
 
     public abstract Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed);
 
+    /// <summary>The reference code's initialisation for training from scratch (uses torch's global generator).</summary>
+    public abstract void ResetParameters();
+
     public static BranchAdapter Create(PetlSettings petl, VitConfig config) => petl.Method switch
     {
         PetlMethod.Linear => new NoAdapter(),
@@ -27,4 +30,6 @@ public sealed class NoAdapter : BranchAdapter
     public NoAdapter() : base(nameof(NoAdapter)) { }
 
     public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed) => sublayer.forward(normed);
+
+    public override void ResetParameters() { }
 }

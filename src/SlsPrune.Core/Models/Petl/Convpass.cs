@@ -35,6 +35,20 @@ public sealed class Convpass : BranchAdapter
     public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed) =>
         sublayer.forward(normed) + Forward(normed) * _scale;
 
+    /// <summary>As Convpass's reference: xavier-uniform down projection, the 3x3 conv starting as the identity
+    /// at its centre, zero up projection and biases (so a fresh adapter adds nothing).</summary>
+    public override void ResetParameters()
+    {
+        using var _ = torch.no_grad();
+        nn.init.xavier_uniform_(adapter_down.weight);
+        adapter_down.bias!.zero_();
+        adapter_conv.weight.zero_();
+        adapter_conv.weight[.., .., 1, 1].add_(torch.eye(_hidden));
+        adapter_conv.bias!.zero_();
+        adapter_up.weight.zero_();
+        adapter_up.bias!.zero_();
+    }
+
     public Tensor Forward(Tensor x)
     {
         long b = x.shape[0], n = x.shape[1];

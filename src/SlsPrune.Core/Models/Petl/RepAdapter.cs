@@ -29,6 +29,16 @@ public sealed class RepAdapter : BranchAdapter
 
     public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed) => sublayer.forward(Forward(normed));
 
+    /// <summary>As RepAdapter's reference: xavier-uniform conv_A, zero conv_B and biases.</summary>
+    public override void ResetParameters()
+    {
+        using var _ = torch.no_grad();
+        nn.init.xavier_uniform_(conv_A.weight);
+        conv_A.bias!.zero_();
+        conv_B.weight.zero_();
+        conv_B.bias!.zero_();
+    }
+
     public Tensor Forward(Tensor x)
     {
         var channels = x.transpose(1, 2);

@@ -27,6 +27,12 @@ public sealed class Block : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    public void ResetAdapters()
+    {
+        adapter_attn.ResetParameters();
+        adapter_mlp.ResetParameters();
+    }
+
     public override Tensor forward(Tensor x)
     {
         var h = x + adapter_attn.Apply(attn, norm1.forward(x));

@@ -39,6 +39,12 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
 
     public PetlSettings Petl { get; }
 
+    /// <summary>Re-initialises every block's PETL modules as the reference code does before training.</summary>
+    public void ResetAdapters()
+    {
+        foreach (var b in blocks) b.ResetAdapters();
+    }
+
     /// <summary>Patch embedding, class token and position embedding: the input of block 1.</summary>
     public Tensor Embed(Tensor images)
     {

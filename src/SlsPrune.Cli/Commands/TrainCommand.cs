@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.Globalization;
+using SlsPrune.Cli.Output;
+using SlsPrune.Core;
+using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Training;
+using Spectre.Console;
+
+namespace SlsPrune.Cli.Commands;
+
+/// <summary><c>sls train --backbone FILE --data TASK_DIR --petl-method M [--epochs 100] [--out petl.safetensors] ...</c></summary>
+public static class TrainCommand
+{
+    public static Command Create(Func<CliContext> context)
+    {
+        var backbone = new Option<FileInfo>("--backbone") { Description = "Pre-trained ViT (frozen)", Required = true }.AcceptExistingOnly();
+        var data = new Option<DirectoryInfo>("--data") { Description = "VTAB-1k task folder", Required = true }.AcceptExistingOnly();
+        var method = new Option<string>("--petl-method") { Description = "convpass, repadapter or linear", Required = true };
+        method.AcceptOnlyFromAmong("convpass", "repadapter", "linear");
+        var dim = new Option<int>("--petl-dim") { Description = "Adapter hidden dim", DefaultValueFactory = _ => 8 };
+        var scale = new Option<double>("--petl-scale") { Description = "Adapter scale s", DefaultValueFactory = _ => 1.0 };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs", DefaultValueFactory = _ => 100 };
+        var warmup = new Option<int>("--warmup-epochs") { Description = "Linear warm-up epochs", DefaultValueFactory = _ => 10 };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate (AdamW)", DefaultValueFactory = _ => 1e-3 };
+        var minLr = new Option<double>("--min-lr") { Description = "Cosine floor", DefaultValueFactory = _ => 1e-5 };
+        var wd = new Option<double>("--weight-decay") { Description = "AdamW weight decay", DefaultValueFactory = _ => 1e-4 };
+        var constant = new Option<bool>("--constant-lr") { Description = "Flat learning rate (no warm-up or cosine)" };
+        var seed = new Option<int>("--seed") { Description = "Seed (initialisation, shuffling, dropout)", DefaultValueFactory = _ => 0 };
+        var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate every k epochs (and at the end); the best is kept", DefaultValueFactory = _ => 10 };
+        var split = new Option<string>("--split") { Description = "Training split", DefaultValueFactory = _ => "train800val200" };
+        var evalSplit = new Option<string>("--eval-split") { Description = "Evaluation split (the reference code uses test)", DefaultValueFactory = _ => "test" };
+        var output = new Option<FileInfo>("--out") { Description = "PETL weights to write (safetensors)", DefaultValueFactory = _ => new FileInfo("petl.safetensors") };
+        var heads = new Option<int?>("--heads") { Description = "Attention heads, where the width is not in the variants table" };
+        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
+        device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 64 };
+        var noResume = new Option<bool>("--no-resume") { Description = "Start over even if OUT.state.safetensors exists" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
+        foreach (var o in new[] { epochs, warmup, evalEvery, batch, dim })
+            o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < (o == warmup ? 0 : 1)) r.AddError($"{o.Name} must be {(o == warmup ? "non-negative" : "positive")}"); });
+
+        var cmd = new Command("train", "Train PETL modules and a head on a frozen backbone (AdamW, warm-up + cosine, resumable)");
+        foreach (var o in new Option[] { backbone, data, method, dim, scale, epochs, warmup, lr, minLr, wd, constant, seed, evalEvery, split, evalSplit, output, heads, device, batch, noResume, json })
+            cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            var ctx = context();
+            if (!PetlSettings.TryParse(parse.GetValue(method)!, out var m)) throw new SlsInputException("--petl-method", "unknown method");
+            var options = new TrainOptions(parse.GetValue(backbone)!.FullName, parse.GetValue(data)!.FullName, new PetlSettings(m, parse.GetValue(dim), parse.GetValue(scale)),
+                parse.GetValue(output)!.FullName, parse.GetValue(epochs), parse.GetValue(warmup), parse.GetValue(lr), parse.GetValue(minLr), parse.GetValue(wd),
+                parse.GetValue(batch), parse.GetValue(seed), parse.GetValue(evalEvery), parse.GetValue(split)!, parse.GetValue(evalSplit)!, parse.GetValue(device)!,
+                parse.GetValue(heads), parse.GetValue(constant), !parse.GetValue(noResume));
+            var progress = new EpochLines(ctx.Err);
+            var result = PetlTrainer.Run(options, progress);
+            if (parse.GetValue(json)) Json.Write(ctx.Out, result);
+            else ctx.Console.MarkupLine($"Best {result.BestAccuracy * 100:F2}% at epoch {result.BestEpoch} of {result.Epochs}; PETL weights in [bold]{Markup.Escape(result.Out)}[/]");
+            return ExitCodes.Success;
+        });
+        return cmd;
+    }
+
+    private sealed class EpochLines(TextWriter err) : IProgress<EpochReport>
+    {
+        public void Report(EpochReport r) => err.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"sls: train: epoch {r.Epoch}/{r.Epochs} lr {r.Lr:G3} loss {r.Loss:F4}{(r.Accuracy is double a ? $" accuracy {a * 100:F2}%" : "")}{(r.Best ? " (best, saved)" : "")}"));
+    }
+}

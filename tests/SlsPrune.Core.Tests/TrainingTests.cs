@@ -1,0 +1,121 @@
+using SlsPrune.Core.Checkpoints;
+using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.Models;
+using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+
+namespace SlsPrune.Core.Tests;
+
+public class TrainingTests
+{
+    [Fact]
+    public void AdamW_matches_pytorch_step_by_step()
+    {
+        using var f = SafetensorsFile.Open(Path.Combine(AppContext.BaseDirectory, "fixtures", "training", "adamw.safetensors"));
+        var d = CheckpointFile.ReadAll(f);
+        var p = new Parameter(d["p0"].clone());
+        using var opt = new Training.AdamW([("w", p)], weightDecay: 1e-4);
+        var lrs = d["lrs"].data<double>().ToArray();
+        for (int t = 0; t < lrs.Length; t++)
+        {
+            p.grad = d[$"g.{t}"].clone();
+            opt.Step(lrs[t]);
+            Assert.InRange(Fixtures.RelativeError(p.detach(), d[$"p.{t + 1}"]), 0, 1e-6);
+        }
+        Assert.Equal(lrs.Length, opt.Steps);
+    }
+
+    [Fact]
+    public void Schedule_is_timm_cosine_with_linear_warmup_per_epoch()
+    {
+        var s = new LrSchedule(1e-3, 100, 10, 1e-5);
+        Assert.Equal(1e-6, s.At(0), 15);
+        Assert.Equal(1e-6 + 5 * (1e-3 - 1e-6) / 10, s.At(5), 15);
+        Assert.Equal(1e-5 + 0.5 * (1e-3 - 1e-5) * (1 + Math.Cos(Math.PI * 10 / 100)), s.At(10), 15);
+        Assert.Equal(1e-5 + 0.5 * (1e-3 - 1e-5) * (1 + Math.Cos(Math.PI * 99 / 100)), s.At(99), 15);
+        Assert.Equal(1e-5, new LrSchedule(1e-5, 100, 10, 1e-5, Constant: true).At(0));
+    }
+
+    /// <summary>A task whose three classes differ in brightness, stripes and colour (60 + 30 images).</summary>
+    internal static string PatternTask()
+    {
+        var dir = Directory.CreateTempSubdirectory("sls-train-task-").FullName;
+        Directory.CreateDirectory(Path.Combine(dir, "images"));
+        var rng = new Random(3);
+        var train = new List<string>();
+        var test = new List<string>();
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < 30; i++)
+            {
+                var px = new byte[32 * 32 * 3];
+                for (int y = 0; y < 32; y++)
+                    for (int x = 0; x < 32; x++)
+                        for (int ch = 0; ch < 3; ch++)
+                            px[(y * 32 + x) * 3 + ch] = (byte)Math.Clamp(60 * c + (c == 1 && (x / 4) % 2 == 0 ? 80 : 0) + (c == 2 && ch == 2 ? 90 : 0) + rng.Next(60), 0, 255);
+                string rel = $"images/{c}_{i}.png";
+                File.WriteAllBytes(Path.Combine(dir, rel), PngEncoder.Encode(32, 32, 3, px));
+                (i < 20 ? train : test).Add($"{rel} {c}");
+            }
+        File.WriteAllLines(Path.Combine(dir, "train800val200.txt"), train);
+        File.WriteAllLines(Path.Combine(dir, "test.txt"), test);
+        return dir;
+    }
+
+    private static TrainOptions Options(string task, string outFile, PetlMethod method, int epochs = 4) =>
+        new(Fixtures.File("backbone.safetensors"), task, new PetlSettings(method, 8, 1.0), outFile,
+            Epochs: epochs, WarmupEpochs: 1, Lr: 5e-3, BatchSize: 16, EvalEvery: 1, Heads: 3, Device: "cpu");
+
+    [Theory]
+    [InlineData(PetlMethod.Linear)]
+    [InlineData(PetlMethod.Convpass)]
+    [InlineData(PetlMethod.RepAdapter)]
+    public void Training_learns_the_task_and_writes_a_loadable_petl_file(PetlMethod method)
+    {
+        string task = PatternTask();
+        string outFile = Path.Combine(Directory.CreateTempSubdirectory("sls-train-").FullName, "petl.safetensors");
+        var r = PetlTrainer.Run(Options(task, outFile, method, epochs: 6));
+        Assert.True(r.History[^1].Loss < r.History[0].Loss, $"loss {r.History[0].Loss} -> {r.History[^1].Loss}");
+        Assert.True(r.BestAccuracy >= 0.9, $"best accuracy {r.BestAccuracy}");
+        using (var f = SafetensorsFile.Open(outFile))
+        {
+            Assert.Equal(PetlSettings.Name(method), f.Metadata["petl_method"]);
+            Assert.Equal("3", f.Metadata["num_classes"]);
+            Assert.DoesNotContain(f.Tensors, t => t.Name.Contains(".attn.qkv", StringComparison.Ordinal));
+        }
+        // the written file loads through the normal path and reproduces the best accuracy
+        var loaded = PetlModelLoader.Load(new ModelOptions(Fixtures.File("backbone.safetensors"), outFile, Heads: 3));
+        Assert.Equal(method, loaded.Petl.Method);
+        Assert.Equal(3, loaded.Config.NumClasses);
+    }
+
+    [Fact]
+    public void An_interrupted_run_resumes_to_the_same_result()
+    {
+        string task = PatternTask();
+        string a = Path.Combine(Directory.CreateTempSubdirectory("sls-train-a-").FullName, "petl.safetensors");
+        string b = Path.Combine(Directory.CreateTempSubdirectory("sls-train-b-").FullName, "petl.safetensors");
+        var straight = PetlTrainer.Run(Options(task, a, PetlMethod.Convpass));
+
+        using var cts = new CancellationTokenSource();
+        var progress = new SyncProgress(rep => { if (rep.Epoch == 2) cts.Cancel(); });
+        Assert.Throws<OperationCanceledException>(() => PetlTrainer.Run(Options(task, b, PetlMethod.Convpass), progress, cts.Token));
+        Assert.True(File.Exists(PetlTrainer.StatePath(b)));
+        var resumed = PetlTrainer.Run(Options(task, b, PetlMethod.Convpass));
+        Assert.Equal(2, resumed.ResumedFromEpoch);
+        Assert.Equal(straight.History[^1].Loss, resumed.History[^1].Loss, 6);
+
+        using var fa = SafetensorsFile.Open(PetlTrainer.StatePath(a));
+        using var fb = SafetensorsFile.Open(PetlTrainer.StatePath(b));
+        var da = CheckpointFile.ReadAll(fa);
+        var db = CheckpointFile.ReadAll(fb);
+        foreach (var (k, v) in da.Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal)))
+            Assert.InRange(Fixtures.RelativeError(db[k], v), 0, 1e-6);
+    }
+
+    private sealed class SyncProgress(Action<EpochReport> action) : IProgress<EpochReport>
+    {
+        public void Report(EpochReport value) => action(value);
+    }
+}
