@@ -33,6 +33,7 @@ public static class SlsCli
         root.Subcommands.Add(PruneCommand.Create(context));
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(TrainCommand.Create(context));
+        root.Subcommands.Add(PretrainCommand.Create(context));
         return root;
     }
 

@@ -158,3 +158,40 @@ public class TrainCommandTests
         Assert.Equal(2, bad.Code);
     }
 }
+
+public class RetrainCommandTests
+{
+    [Fact]
+    public void Retraining_a_pruned_model_writes_kept_blocks_only_and_a_matching_index()
+    {
+        string task = PruneEvalCommandTests.Task(20, 3);
+        string dir = Directory.CreateTempSubdirectory("sls-cli-retrain-").FullName;
+        string bb = CliRunner.Fixture("backbone.safetensors");
+        string petl = Path.Combine(dir, "petl.safetensors"), index = Path.Combine(dir, "i.sls.json"), re = Path.Combine(dir, "re.safetensors");
+        string[] common = ["--backbone", bb, "--heads", "3", "--data", task, "--device", "cpu"];
+        var t = CliRunner.Run(["train", .. common.Take(4), "--data", task, "--petl-method", "convpass", "--epochs", "3", "--warmup-epochs", "1", "--lr", "0.005", "--eval-every", "1", "--batch-size", "16", "--out", petl, "--device", "cpu"]);
+        Assert.True(t.Code == 0, t.Err);
+        var p = CliRunner.Run(["prune", .. common, "--petl", petl, "--out", index, "--alpha", "0.9"]);
+        Assert.True(p.Code == 0, p.Err);
+        int kept = JsonDocument.Parse(File.ReadAllText(index)).RootElement.GetProperty("kept_blocks").GetArrayLength();
+
+        var (code, output, err) = CliRunner.Run(["train", .. common.Take(4), "--data", task, "--petl-method", "convpass", "--index", index, "--init-from", petl, "--strategy", "ft",
+            "--epochs", "2", "--eval-every", "1", "--batch-size", "16", "--out", re, "--device", "cpu", "--json"]);
+        Assert.True(code == 0, err);
+        var r = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(1e-5, r.GetProperty("history")[0].GetProperty("lr").GetDouble(), 12); // ft: constant 1e-5
+        using (var f = Core.Checkpoints.SafetensorsFile.Open(re))
+        {
+            Assert.DoesNotContain(f.Tensors, t => t.Name.StartsWith($"blocks.{kept}.", StringComparison.Ordinal));
+            Assert.Contains(f.Tensors, t => t.Name.StartsWith($"blocks.{kept - 1}.adapter_attn.", StringComparison.Ordinal));
+        }
+        string reissued = r.GetProperty("index").GetString()!;
+        var e = CliRunner.Run(["eval", .. common, "--petl", re, "--index", reissued, "--json"]);
+        Assert.True(e.Code == 0, e.Err);
+        Assert.Equal(kept, JsonDocument.Parse(e.Out).RootElement.GetProperty("blocks").GetInt32());
+
+        // clr/ft need the task's weights; tfs must not be given them
+        Assert.Equal(2, CliRunner.Run(["train", .. common.Take(4), "--data", task, "--petl-method", "convpass", "--index", index, "--out", re]).Code);
+        Assert.Equal(2, CliRunner.Run(["train", .. common.Take(4), "--data", task, "--petl-method", "convpass", "--index", index, "--init-from", petl, "--strategy", "tfs", "--out", re]).Code);
+    }
+}

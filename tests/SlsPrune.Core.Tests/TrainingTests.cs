@@ -119,3 +119,39 @@ public class TrainingTests
         public void Report(EpochReport value) => action(value);
     }
 }
+
+public class PretrainTests
+{
+    [Fact]
+    public void Pretraining_learns_the_upstream_task_and_writes_a_loadable_backbone()
+    {
+        // Upstream set: 2 classes of 28x28 images (bright top half vs bright bottom half) with noise.
+        var rng = new Random(5);
+        int n = 256;
+        var pixels = new byte[n * 28 * 28];
+        var labels = new long[n];
+        for (int i = 0; i < n; i++)
+        {
+            labels[i] = i % 2;
+            for (int y = 0; y < 28; y++)
+                for (int x = 0; x < 28; x++)
+                    pixels[i * 784 + y * 28 + x] = (byte)Math.Clamp((y < 14 == (labels[i] == 0) ? 180 : 40) + rng.Next(-40, 40), 0, 255);
+        }
+        string dir = Directory.CreateTempSubdirectory("sls-pretrain-").FullName;
+        string upstream = Path.Combine(dir, "train.safetensors");
+        Checkpoints.SafetensorsWriter.Write(upstream, new Dictionary<string, TorchSharp.torch.Tensor>
+        {
+            ["images"] = TorchSharp.torch.tensor(pixels, [n, 28, 28], TorchSharp.torch.uint8),
+            ["labels"] = TorchSharp.torch.tensor(labels),
+        });
+        string output = Path.Combine(dir, "backbone.safetensors");
+        var r = BackbonePretrainer.Run(new PretrainOptions(upstream, output, ImageSize: 16, PatchSize: 8, Width: 48, Depth: 2, Heads: 3, MlpHidden: 96,
+            Epochs: 6, WarmupSteps: 8, Lr: 1e-3, BatchSize: 32, Device: "cpu"));
+        Assert.Equal(6, r.History.Count);
+        Assert.True(r.History[^1].Loss < r.History[0].Loss, $"loss {r.History[0].Loss} -> {r.History[^1].Loss}");
+        Assert.True(r.History[^1].Accuracy > 0.9, string.Join("; ", r.History.Select(h => $"loss {h.Loss:F4} acc {h.Accuracy:F3} lr {h.Lr:G3}")));
+        var report = Inspection.InspectRunner.Inspect(output, 3);
+        Assert.Equal((8, 16, 48, 2, 2), (report.Architecture!.PatchSize, report.Architecture.ImageSize, report.Architecture.Width, report.Architecture.Depth, report.Architecture.NumClasses));
+        Assert.Equal("slsprune-backbone/1", report.Metadata["format"]);
+    }
+}

@@ -21,7 +21,7 @@ public static class TrainCommand
         var scale = new Option<double>("--petl-scale") { Description = "Adapter scale s", DefaultValueFactory = _ => 1.0 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs", DefaultValueFactory = _ => 100 };
         var warmup = new Option<int>("--warmup-epochs") { Description = "Linear warm-up epochs", DefaultValueFactory = _ => 10 };
-        var lr = new Option<double>("--lr") { Description = "Peak learning rate (AdamW)", DefaultValueFactory = _ => 1e-3 };
+        var lr = new Option<double?>("--lr") { Description = "Peak learning rate (AdamW); default 1e-3, or 1e-5 for --strategy ft" };
         var minLr = new Option<double>("--min-lr") { Description = "Cosine floor", DefaultValueFactory = _ => 1e-5 };
         var wd = new Option<double>("--weight-decay") { Description = "AdamW weight decay", DefaultValueFactory = _ => 1e-4 };
         var constant = new Option<bool>("--constant-lr") { Description = "Flat learning rate (no warm-up or cosine)" };
@@ -36,20 +36,33 @@ public static class TrainCommand
         var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 64 };
         var noResume = new Option<bool>("--no-resume") { Description = "Start over even if OUT.state.safetensors exists" };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
+        var index = new Option<FileInfo>("--index") { Description = "Retrain the pruned model this index describes" }.AcceptExistingOnly();
+        var initFrom = new Option<FileInfo>("--init-from") { Description = "Start from these PETL weights (the ones the index was computed for)" }.AcceptExistingOnly();
+        var strategy = new Option<string>("--strategy") { Description = "Retraining: ft (constant lr 1e-5), clr (warm-up + cosine), tfs (adapters from scratch)", DefaultValueFactory = _ => "clr" };
+        strategy.AcceptOnlyFromAmong("ft", "clr", "tfs");
+        var allowMismatch = new Option<bool>("--allow-mismatch") { Description = "Use an index computed for another backbone" };
         foreach (var o in new[] { epochs, warmup, evalEvery, batch, dim })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < (o == warmup ? 0 : 1)) r.AddError($"{o.Name} must be {(o == warmup ? "non-negative" : "positive")}"); });
 
         var cmd = new Command("train", "Train PETL modules and a head on a frozen backbone (AdamW, warm-up + cosine, resumable)");
-        foreach (var o in new Option[] { backbone, data, method, dim, scale, epochs, warmup, lr, minLr, wd, constant, seed, evalEvery, split, evalSplit, output, heads, device, batch, noResume, json })
+        foreach (var o in new Option[] { backbone, data, method, dim, scale, epochs, warmup, lr, minLr, wd, constant, seed, evalEvery, split, evalSplit, output, heads, device, batch, noResume, json, index, initFrom, strategy, allowMismatch })
             cmd.Options.Add(o);
+        cmd.Validators.Add(r =>
+        {
+            string st = r.GetValue(strategy)!;
+            if (r.GetValue(initFrom) is not null && st == "tfs") r.AddError("--strategy tfs trains the adapters from scratch; drop --init-from");
+            if (r.GetValue(index) is not null && st != "tfs" && r.GetValue(initFrom) is null) r.AddError($"--strategy {st} retrains from the task's PETL weights: give --init-from");
+        });
         cmd.SetAction(parse =>
         {
             var ctx = context();
             if (!PetlSettings.TryParse(parse.GetValue(method)!, out var m)) throw new SlsInputException("--petl-method", "unknown method");
+            bool ft = parse.GetValue(strategy) == "ft";
             var options = new TrainOptions(parse.GetValue(backbone)!.FullName, parse.GetValue(data)!.FullName, new PetlSettings(m, parse.GetValue(dim), parse.GetValue(scale)),
-                parse.GetValue(output)!.FullName, parse.GetValue(epochs), parse.GetValue(warmup), parse.GetValue(lr), parse.GetValue(minLr), parse.GetValue(wd),
+                parse.GetValue(output)!.FullName, parse.GetValue(epochs), parse.GetValue(warmup), parse.GetValue(lr) ?? (ft ? 1e-5 : 1e-3), parse.GetValue(minLr), parse.GetValue(wd),
                 parse.GetValue(batch), parse.GetValue(seed), parse.GetValue(evalEvery), parse.GetValue(split)!, parse.GetValue(evalSplit)!, parse.GetValue(device)!,
-                parse.GetValue(heads), parse.GetValue(constant), !parse.GetValue(noResume));
+                parse.GetValue(heads), parse.GetValue(constant) || ft, !parse.GetValue(noResume),
+                parse.GetValue(index)?.FullName, parse.GetValue(initFrom)?.FullName, parse.GetValue(allowMismatch));
             var progress = new EpochLines(ctx.Err);
             var result = PetlTrainer.Run(options, progress);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);

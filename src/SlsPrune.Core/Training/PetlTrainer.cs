@@ -32,13 +32,17 @@ public sealed record TrainOptions(
     string Device = "auto",
     int? Heads = null,
     bool ConstantLr = false,
-    bool Resume = true);
+    bool Resume = true,
+    string? Index = null,
+    string? InitFrom = null,
+    bool AllowMismatch = false);
 
 /// <summary>One epoch's report.</summary>
 public sealed record EpochReport(int Epoch, int Epochs, double Lr, double Loss, double? Accuracy, bool Best);
 
 /// <summary>What training produced.</summary>
-public sealed record TrainResult(string Out, int Epochs, int BestEpoch, double BestAccuracy, double FinalLoss, int ResumedFromEpoch, IReadOnlyList<EpochReport> History);
+/// <remarks><see cref="Index"/>: after retraining a pruned model, the index re-issued for the new PETL file.</remarks>
+public sealed record TrainResult(string Out, int Epochs, int BestEpoch, double BestAccuracy, double FinalLoss, int ResumedFromEpoch, IReadOnlyList<EpochReport> History, string? Index = null);
 
 /// <summary>
 /// Trains PETL modules and a new head on a frozen backbone: the reference code's initialisation, AdamW with
@@ -121,21 +125,58 @@ public static class PetlTrainer
             history.Add(report);
             progress?.Report(report);
         }
-        return new TrainResult(Path.GetFullPath(o.Out), o.Epochs, bestEpoch + 1, best, lastLoss, start, history);
+        string? reissued = null;
+        if (o.Index is not null && File.Exists(o.Out))
+        {
+            // The retrained weights are a new PETL file: re-issue the index for it so `eval --index` accepts the pair.
+            var index = Pruning.PruningIndex.Load(o.Index);
+            reissued = Path.ChangeExtension(Path.GetFullPath(o.Out), ".sls.json");
+            (index with
+            {
+                Petl = new Pruning.FileFingerprint(Path.GetFullPath(o.Out), Inspection.InspectRunner.Sha256(o.Out)),
+                Decision = index.Decision + $" (PETL retrained on the kept blocks: best {best:P2} at epoch {bestEpoch + 1})",
+                Created = DateTimeOffset.UtcNow,
+            }).Save(reissued);
+        }
+        return new TrainResult(Path.GetFullPath(o.Out), o.Epochs, bestEpoch + 1, best, lastLoss, start, history, reissued);
     }
 
     /// <summary>Head and adapters train; everything else is the frozen backbone.</summary>
     public static bool IsPetl(string name) => name.StartsWith("head.", StringComparison.Ordinal) || name.Contains(".adapter_", StringComparison.Ordinal);
 
+    /// <summary>The model to train: the backbone's first k blocks (all, or those an index keeps), fresh adapters
+    /// and head as the reference initialises them, or those of <c>InitFrom</c> (retraining after pruning).</summary>
     private static VisionTransformer Build(TrainOptions o, int classes, out VitConfig config)
     {
         using var backbone = CheckpointFile.Open(o.Backbone);
         config = VitConfigInference.Infer(StateDictReader.TimmShapes(backbone), o.Heads, o.Backbone) with { NumClasses = classes };
-        var weights = StateDictReader.ReadTimm(backbone);
+        if (o.Index is not null)
+        {
+            var index = Pruning.PruningIndex.Load(o.Index);
+            if (index.Depth != config.Depth)
+                throw new SlsInputException(o.Index, $"index is for a {index.Depth}-block model but {o.Backbone} has {config.Depth} blocks");
+            if (!o.AllowMismatch && !string.Equals(index.Backbone.Sha256, Inspection.InspectRunner.Sha256(o.Backbone), StringComparison.OrdinalIgnoreCase))
+                throw new SlsInputException(o.Index, $"index was computed for a different backbone than {o.Backbone}; pass --allow-mismatch to use it anyway");
+            config = config with { Depth = index.KeptBlocks.Count };
+        }
+        var weights = StateDictReader.ReadTimm(backbone, config.Depth);
         var model = new VisionTransformer(config, o.Petl);   // head: torch's default Linear init (as timm's reset_classifier)
         model.ResetAdapters();
         foreach (var k in weights.Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal)).ToList()) weights.Remove(k);
         foreach (var (name, p) in model.state_dict().Where(kv => IsPetl(kv.Key))) weights[name] = p.clone();
+        if (o.InitFrom is not null)
+        {
+            using var init = CheckpointFile.Open(o.InitFrom);
+            var method = PetlDetector.DetectMethod(init.Tensors.Select(t => t.Name));
+            if (method != o.Petl.Method)
+                throw new SlsInputException(o.InitFrom, $"holds {PetlSettings.Name(method)} weights but training asks for {PetlSettings.Name(o.Petl.Method)}");
+            foreach (var (name, t) in StateDictReader.ReadTimm(init, config.Depth))
+            {
+                if (!weights.TryGetValue(name, out var fresh) || !fresh.shape.SequenceEqual(t.shape))
+                    throw new SlsInputException(o.InitFrom, $"tensor '{name}' does not fit the model being trained");
+                weights[name] = t;
+            }
+        }
         StateDictLoader.Load(model, weights, o.Backbone);
         foreach (var w in weights.Values) w.Dispose();
         return model;
