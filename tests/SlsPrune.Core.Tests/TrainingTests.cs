@@ -8,6 +8,11 @@ using TorchSharp.Modules;
 
 namespace SlsPrune.Core.Tests;
 
+/// <summary>Tests that seed and draw from torch's global generator (initialisation, dropout) run one at a time.</summary>
+[CollectionDefinition(nameof(GlobalTorchRng), DisableParallelization = true)]
+public sealed class GlobalTorchRng { }
+
+[Collection(nameof(GlobalTorchRng))]
 public class TrainingTests
 {
     [Fact]
@@ -120,6 +125,7 @@ public class TrainingTests
     }
 }
 
+[Collection(nameof(GlobalTorchRng))]
 public class PretrainTests
 {
     [Fact]

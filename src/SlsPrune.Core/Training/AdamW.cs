@@ -45,16 +45,26 @@ public sealed class AdamW : IDisposable
         Steps++;
         double bc1 = 1 - Math.Pow(Beta1, Steps), bc2 = 1 - Math.Pow(Beta2, Steps);
         using var _ = torch.no_grad();
+        // Owned Scalars (see TsneEmbedder: TorchSharp's temporaries are not kept alive across native calls).
+        using var decay = (1 - lr * WeightDecay).ToScalar();
+        using var b1 = Beta1.ToScalar();
+        using var b2 = Beta2.ToScalar();
+        using var oneMinusB1 = (1 - Beta1).ToScalar();
+        using var oneMinusB2 = (1 - Beta2).ToScalar();
+        using var sqrtBc2 = Math.Sqrt(bc2).ToScalar();
+        using var eps = Eps.ToScalar();
+        using var one = 1.0.ToScalar();
+        using var step = (-lr / bc1).ToScalar();
         foreach (var (name, p) in _params)
         {
             var g = p.grad;
             if (g is null) continue;
             var (m, v) = _state[name];
-            p.mul_(1 - lr * WeightDecay);
-            m.mul_(Beta1).add_(g, alpha: 1 - Beta1);
-            v.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
-            using var denom = (v.sqrt() / Math.Sqrt(bc2)).add_(Eps);
-            p.addcdiv_(m, denom, value: -lr / bc1);
+            p.mul_(decay);
+            m.mul_(b1).add_(g, oneMinusB1);
+            v.mul_(b2).addcmul_(g, g, oneMinusB2);
+            using var denom = v.sqrt().div_(sqrtBc2).add_(eps, one);
+            p.addcdiv_(m, denom, step);
         }
     }
 

@@ -15,8 +15,11 @@ public static class InitialEmbedding
         long layers = x.shape[0], n = x.shape[1];
         if (init == "random")
         {
-            using var g = new Generator((ulong)seed, torch.CPU);
-            return (torch.randn([layers, n, 2], generator: g) * 1e-4f).to(float32).to(x.device);
+            var rng = new Random(seed);
+            var v = new float[layers * n * 2];
+            for (int i = 0; i < v.Length; i++)
+                v[i] = (float)(1e-4 * Math.Sqrt(-2.0 * Math.Log(1.0 - rng.NextDouble())) * Math.Cos(2.0 * Math.PI * rng.NextDouble()));
+            return torch.tensor(v, [layers, n, 2]).to(x.device);
         }
         if (init != "pca") throw new ArgumentException($"unknown t-SNE init '{init}' (pca or random)");
         using var scope = torch.NewDisposeScope();
@@ -43,8 +46,12 @@ public static class InitialEmbedding
             var (uf, sf, _) = torch.linalg.svd(a, fullMatrices: false);
             return (uf[.., .., ..2], sf[.., ..2]);
         }
-        using var g = new Generator((ulong)seed, torch.CPU);
-        var omega = torch.randn([layers, d, k], dtype: float64, generator: g).to(a.device);
+        // The random test matrix comes from a seeded .NET generator: independent of torch's global RNG state.
+        var rng = new Random(seed);
+        var gauss = new double[layers * d * k];
+        for (int i = 0; i < gauss.Length; i++)
+            gauss[i] = Math.Sqrt(-2.0 * Math.Log(1.0 - rng.NextDouble())) * Math.Cos(2.0 * Math.PI * rng.NextDouble());
+        var omega = torch.tensor(gauss, [layers, d, k]).to(a.device);
         var q = torch.linalg.qr(a.matmul(omega)).Q;
         var at = a.transpose(1, 2);
         for (int i = 0; i < 7; i++)

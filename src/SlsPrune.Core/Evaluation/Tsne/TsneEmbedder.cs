@@ -48,7 +48,15 @@ public static class TsneEmbedder
     internal static IReadOnlyList<TsneResult> Optimise(Tensor init, ITsneGradient gradient, int layers, int n, TsneOptions o, IProgress<int>? progress)
     {
         var device = init.device;
-        float lr = (float)o.LearningRateFor(n);
+        // Explicit, owned Scalars, and an explicit alpha on every add: TorchSharp creates temporary Scalars for
+        // implicit conversions and default alphas and does not keep them alive across the native call, so under GC
+        // pressure a finalizer could free one mid-call (seen as an intermittent "toDouble"/"toFloat" error).
+        using var negLr = ((float)-o.LearningRateFor(n)).ToScalar();
+        using var gainUp = 0.2f.ToScalar();
+        using var gainDown = 0.8f.ToScalar();
+        using var minGain = ((float)o.MinGain).ToScalar();
+        using var zero = 0f.ToScalar();
+        using var one = 1f.ToScalar();
         using var y = init.clone();
         using var update = torch.zeros_like(y);
         using var gains = torch.ones_like(y);
@@ -76,11 +84,12 @@ public static class TsneEmbedder
             var momentum = torch.tensor(phase.Select(p => p == 1 ? 0.5f : 0.8f).ToArray(), device: device).reshape(layers, 1, 1);
             var active = torch.tensor(phase.Select(p => p == 3 ? 0f : 1f).ToArray(), device: device).reshape(layers, 1, 1);
 
-            var inc = (update * grad) < 0;
-            gains.copy_(torch.where(inc, gains + 0.2f, gains * 0.8f).clamp_min((float)o.MinGain) * active + gains * (1 - active));
-            var scaled = grad * gains;
-            update.copy_((momentum * update - lr * scaled) * active + update * (1 - active));
-            y.add_(update * active);
+            var inactive = active.neg().add_(one, one);
+            var inc = update.mul(grad).lt(zero);
+            gains.copy_(torch.where(inc, gains.add(gainUp, one), gains.mul(gainDown)).clamp_min(minGain).mul(active).add_(gains.mul(inactive), one));
+            var scaled = grad.mul(gains);
+            update.copy_(momentum.mul(update).add_(scaled.mul(negLr), one).mul(active).add_(update.mul(inactive), one));
+            y.add_(update.mul(active), one);
 
             if (check)
             {
