@@ -4,7 +4,7 @@
 #   2. a ViT backbone (patch 8, 32x32 input, width 192, 8 blocks, 3 heads) pre-trained on the 60k upstream images
 #   3. Convpass weights for two downstream tasks: natural-subset-scale (near the upstream data) and
 #      structured-location (far from it)
-#   4. the calibration split (train800val200) of natural-subset-scale, for the quick start
+#   4. the calibration split (train800val200) of structured-location, for the quick start
 # Time on 2 cores: see README ("Shipped models").
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,10 +23,11 @@ for task in natural-subset-scale structured-location; do
     --epochs 30 --warmup-epochs 3 --lr 0.001 --eval-every 5 --batch-size 64 --seed 0 --out "$out/$task.convpass.safetensors" --no-resume
   rm -f "$out/$task.convpass.safetensors.state.safetensors"
 done
-cal="$out/calibration/natural-subset-scale"
-rm -rf "$cal" && mkdir -p "$cal/images"
-cp "$work/fm/tasks/natural-subset-scale/train800val200.txt" "$cal/"
-awk '{print $1}' "$cal/train800val200.txt" | while read -r f; do cp "$work/fm/tasks/natural-subset-scale/$f" "$cal/$f"; done
-cp "$work/fm/tasks/natural-subset-scale/task.json" "$cal/"
+rm -rf "$out/calibration"
+cal="$out/calibration/structured-location"
+mkdir -p "$cal/images"
+cp "$work/fm/tasks/structured-location/train800val200.txt" "$cal/"
+awk '{print $1}' "$cal/train800val200.txt" | while read -r f; do cp "$work/fm/tasks/structured-location/$f" "$cal/$f"; done
+cp "$work/fm/tasks/structured-location/task.json" "$cal/"
 echo "models rebuilt in $(( $(date +%s) - start )) s"
 du -sh "$out"
