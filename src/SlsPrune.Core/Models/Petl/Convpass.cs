@@ -1,3 +1,4 @@
+using SlsPrune.Core.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,12 +19,12 @@ public sealed class Convpass : BranchAdapter
     private readonly QuickGelu act;
     private readonly Dropout dropout;
     private readonly int _hidden;
-    private readonly double _scale;
+    private readonly Scalar _scale;
 
     public Convpass(int width, int hidden, double scale) : base(nameof(Convpass))
     {
         _hidden = hidden;
-        _scale = scale;
+        _scale = scale.ToScalar(); // owned for the module's life (see Runtime/Scalars)
         adapter_down = nn.Linear(width, hidden);
         adapter_conv = nn.Conv2d(hidden, hidden, 3, stride: 1, padding: 1);
         adapter_up = nn.Linear(hidden, width);
@@ -33,7 +34,7 @@ public sealed class Convpass : BranchAdapter
     }
 
     public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed) =>
-        sublayer.forward(normed) + Forward(normed) * _scale;
+        sublayer.forward(normed).add(Forward(normed).mul(_scale), Scalars.One);
 
     /// <summary>As Convpass's reference: xavier-uniform down projection, the 3x3 conv starting as the identity
     /// at its centre, zero up projection and biases (so a fresh adapter adds nothing).</summary>

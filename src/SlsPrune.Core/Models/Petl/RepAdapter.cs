@@ -1,3 +1,4 @@
+using SlsPrune.Core.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,13 +15,13 @@ public sealed class RepAdapter : BranchAdapter
     private readonly Conv1d conv_A;
     private readonly Conv1d conv_B;
     private readonly Dropout dropout;
-    private readonly double _scale;
+    private readonly Scalar _scale;
 
     public RepAdapter(int width, int hidden, double scale, int groups) : base(nameof(RepAdapter))
     {
         if (hidden % groups != 0 || width % groups != 0)
             throw new ArgumentException($"RepAdapter groups {groups} must divide hidden dim {hidden} and width {width}");
-        _scale = scale;
+        _scale = scale.ToScalar(); // owned for the module's life (see Runtime/Scalars)
         conv_A = nn.Conv1d(width, hidden, 1);
         conv_B = nn.Conv1d(hidden, width, 1, groups: groups);
         dropout = nn.Dropout(0.1);
@@ -42,7 +43,7 @@ public sealed class RepAdapter : BranchAdapter
     public Tensor Forward(Tensor x)
     {
         var channels = x.transpose(1, 2);
-        var y = conv_B.forward(dropout.forward(conv_A.forward(channels))) * _scale + channels;
+        var y = conv_B.forward(dropout.forward(conv_A.forward(channels))).mul(_scale).add(channels, Scalars.One);
         return y.transpose(1, 2).contiguous();
     }
 }

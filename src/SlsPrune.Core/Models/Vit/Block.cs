@@ -1,4 +1,5 @@
 using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -35,7 +36,8 @@ public sealed class Block : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        var h = x + adapter_attn.Apply(attn, norm1.forward(x));
-        return h + adapter_mlp.Apply(mlp, norm2.forward(h));
+        // explicit alphas: see Runtime/Scalars
+        var h = x.add(adapter_attn.Apply(attn, norm1.forward(x)), Scalars.One);
+        return h.add(adapter_mlp.Apply(mlp, norm2.forward(h)), Scalars.One);
     }
 }

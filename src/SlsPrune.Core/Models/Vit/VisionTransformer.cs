@@ -1,4 +1,5 @@
 using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -50,7 +51,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     {
         var x = patch_embed.forward(images);
         var cls = cls_token.expand(x.shape[0], -1, -1);
-        return torch.cat([cls, x], 1) + pos_embed;
+        return torch.cat([cls, x], 1).add(pos_embed, Scalars.One);
     }
 
     /// <summary>Final norm, token pooling, pre-logits and head: logits from the last block's tokens.</summary>
