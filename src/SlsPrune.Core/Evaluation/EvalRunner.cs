@@ -52,22 +52,7 @@ public static class EvalRunner
         using var model = loaded.Model;
         var items = task.Read(o.Split, loaded.Config.NumClasses);
 
-        int correct = 0, seen = 0;
-        using (torch.no_grad())
-        {
-            foreach (var batch in BatchLoader.Batches(items, Preprocessor.For(loaded.Config), o.BatchSize))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                using (batch)
-                using (var scope = torch.NewDisposeScope())
-                {
-                    var predicted = model.forward(batch.Images.to(device)).argmax(1).cpu();
-                    correct += (int)predicted.eq(batch.Labels).sum().item<long>();
-                    seen += (int)batch.Labels.shape[0];
-                }
-                progress?.Report(seen);
-            }
-        }
+        var (correct, seen) = Accuracy.Count(model, items, Preprocessor.For(loaded.Config), o.BatchSize, device, progress, cancellationToken);
 
         long backbone = 0, petl = 0, head = 0;
         foreach (var (name, p) in model.named_parameters())

@@ -1,5 +1,4 @@
 using SlsPrune.Core.Checkpoints;
-using SlsPrune.Core.Data.FashionMnist;
 using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Models.Vit;
@@ -70,7 +69,7 @@ public static class BackbonePretrainer
             model.train();
             double lr = LrAt(step);
             var order = Enumerable.Range(0, n).ToArray();
-            new Random(FashionMnistBenchmark.Mix(o.Seed, epoch, 1)).Shuffle(order);
+            new Random(Seeds.Mix(o.Seed, epoch, 1)).Shuffle(order);
             double lossSum = 0;
             long correct = 0;
             for (int start = 0; start < n; start += o.BatchSize)

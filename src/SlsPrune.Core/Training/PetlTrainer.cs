@@ -1,7 +1,6 @@
 using System.Globalization;
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data;
-using SlsPrune.Core.Data.FashionMnist;
 using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Models.Vit;
@@ -72,6 +71,7 @@ public static class PetlTrainer
         using var optimizer = new AdamW(trainable, o.WeightDecay);
         var schedule = new LrSchedule(o.Lr, o.Epochs, o.WarmupEpochs, o.MinLr, Constant: o.ConstantLr);
         var preprocessor = Preprocessor.For(config);
+        string backboneSha = Inspection.InspectRunner.Sha256(o.Backbone);
 
         int start = 0, bestEpoch = -1;
         double best = double.NegativeInfinity;
@@ -89,10 +89,10 @@ public static class PetlTrainer
             cancellationToken.ThrowIfCancellationRequested();
             double lr = schedule.At(epoch);
             model.train();
-            torch.manual_seed(FashionMnistBenchmark.Mix(o.Seed, epoch, 7)); // dropout stream of this epoch
+            torch.manual_seed(Seeds.Mix(o.Seed, epoch, 7)); // dropout stream of this epoch
             double lossSum = 0;
             int seen = 0;
-            foreach (var batch in BatchLoader.Batches(trainItems, preprocessor, o.BatchSize, FashionMnistBenchmark.Mix(o.Seed, epoch, 0)))
+            foreach (var batch in BatchLoader.Batches(trainItems, preprocessor, o.BatchSize, Seeds.Mix(o.Seed, epoch, 0)))
             {
                 using (batch)
                 using (var scope = torch.NewDisposeScope())
@@ -111,13 +111,14 @@ public static class PetlTrainer
             bool isBest = false;
             if ((epoch + 1) % o.EvalEvery == 0 || epoch == o.Epochs - 1)
             {
-                acc = Accuracy(model, evalItems, preprocessor, o.BatchSize, device);
+                var (correct, evaluated) = Evaluation.Accuracy.Count(model, evalItems, preprocessor, o.BatchSize, device, cancellationToken: cancellationToken);
+                acc = (double)correct / evaluated;
                 if (acc > best)
                 {
                     best = acc.Value;
                     bestEpoch = epoch;
                     isBest = true;
-                    SavePetl(o, model, config, classes, epoch, best);
+                    SavePetl(o, model, config, classes, epoch, best, backboneSha);
                 }
             }
             SaveState(state, model, optimizer, epoch + 1, bestEpoch, best);
@@ -182,24 +183,10 @@ public static class PetlTrainer
         return model;
     }
 
-    private static double Accuracy(VisionTransformer model, IReadOnlyList<LabelledImage> items, Preprocessor p, int batchSize, Device device)
-    {
-        model.eval();
-        using var _ = torch.no_grad();
-        long correct = 0;
-        foreach (var batch in BatchLoader.Batches(items, p, batchSize))
-        {
-            using (batch)
-            using (var scope = torch.NewDisposeScope())
-                correct += model.forward(batch.Images.to(device)).argmax(1).cpu().eq(batch.Labels).sum().item<long>();
-        }
-        return (double)correct / items.Count;
-    }
-
     private static Dictionary<string, Tensor> PetlTensors(VisionTransformer model) =>
         model.state_dict().Where(kv => IsPetl(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu(), StringComparer.Ordinal);
 
-    private static void SavePetl(TrainOptions o, VisionTransformer model, VitConfig config, int classes, int epoch, double accuracy)
+    private static void SavePetl(TrainOptions o, VisionTransformer model, VitConfig config, int classes, int epoch, double accuracy, string backboneSha)
     {
         var inv = CultureInfo.InvariantCulture;
         var metadata = new Dictionary<string, string>
@@ -214,7 +201,7 @@ public static class PetlTrainer
             ["epoch"] = (epoch + 1).ToString(inv),
             ["accuracy"] = accuracy.ToString("R", inv),
             ["eval_split"] = o.EvalSplit,
-            ["backbone_sha256"] = Inspection.InspectRunner.Sha256(o.Backbone),
+            ["backbone_sha256"] = backboneSha,
         };
         SafetensorsWriter.Write(o.Out, PetlTensors(model), metadata);
     }

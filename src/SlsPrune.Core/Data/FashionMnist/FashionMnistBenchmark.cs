@@ -84,7 +84,7 @@ public static class FashionMnistBenchmark
     {
         // Reserve disjoint source images for each split: 40% / 10% / 50% of the usable test images.
         var candidates = Enumerable.Range(0, src.Count).Where(i => recipe.Uses(src.Labels[i])).ToArray();
-        new Random(Mix(o.Seed, taskIndex, -1)).Shuffle(candidates);
+        new Random(Seeds.Mix(o.Seed, taskIndex, -1)).Shuffle(candidates);
         int trainEnd = candidates.Length * 4 / 10, valEnd = candidates.Length / 2;
         var pools = new[] { candidates[..trainEnd], candidates[trainEnd..valEnd], candidates[valEnd..] };
         var counts = new[] { o.Train, o.Val, o.Test };
@@ -108,7 +108,7 @@ public static class FashionMnistBenchmark
                 ParallelWork.For(counts[s], j =>
                 {
                     int n = first + j;
-                    var r = recipe.Render(src, pool, j, new Random(Mix(o.Seed, taskIndex, n)));
+                    var r = recipe.Render(src, pool, j, new Random(Seeds.Mix(o.Seed, taskIndex, n)));
                     string rel = $"images/{n:D5}.png";
                     File.WriteAllBytes(Path.Combine(tmp, rel), PngEncoder.Encode(r.Size, r.Size, r.Channels, r.Pixels));
                     split[j] = $"{rel} {r.Label.ToString(CultureInfo.InvariantCulture)}";
@@ -131,14 +131,5 @@ public static class FashionMnistBenchmark
             if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
             throw;
         }
-    }
-
-    /// <summary>A seed for (seed, task, image) that does not depend on thread scheduling.</summary>
-    internal static int Mix(int seed, int task, int image)
-    {
-        ulong z = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL ^ (ulong)(uint)task * 0xBF58476D1CE4E5B9UL ^ (ulong)(uint)image * 0x94D049BB133111EBUL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return (int)((z ^ (z >> 31)) & 0x7FFFFFFF);
     }
 }
