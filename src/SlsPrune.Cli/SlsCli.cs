@@ -3,6 +3,7 @@ using Serilog;
 using Serilog.Events;
 using SlsPrune.Cli.Commands;
 using SlsPrune.Core;
+using SlsPrune.Core.Runtime;
 using Spectre.Console;
 
 namespace SlsPrune.Cli;
@@ -63,6 +64,7 @@ public static class SlsCli
         }
         try
         {
+            if (NativeBackend.LoadFromEnvironment() is string libtorch) Log.Debug("libtorch from {Dir} ({Variable})", libtorch, NativeBackend.Variable);
             return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
         }
         catch (SlsInputException e)
@@ -70,6 +72,12 @@ public static class SlsCli
             await stderr.WriteLineAsync($"sls: {e.Message}").ConfigureAwait(false);
             if (verbose) await stderr.WriteLineAsync(e.ToString()).ConfigureAwait(false);
             return ExitCodes.BadInput;
+        }
+        catch (TypeInitializationException e) when (e.TypeName == "TorchSharp.torch")
+        {
+            await stderr.WriteLineAsync($"sls: error: libtorch could not be loaded (a build without a libtorch package needs {NativeBackend.Variable} set to PyTorch's torch/lib; see README, \"CUDA\"); --verbose shows TorchSharp's trace").ConfigureAwait(false);
+            if (verbose) await stderr.WriteLineAsync(e.ToString()).ConfigureAwait(false);
+            return ExitCodes.Failure;
         }
         catch (OperationCanceledException)
         {

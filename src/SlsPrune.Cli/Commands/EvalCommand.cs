@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SlsPrune.Cli.Output;
+using SlsPrune.Core;
 using SlsPrune.Core.Evaluation;
 
 namespace SlsPrune.Cli.Commands;
@@ -14,17 +15,21 @@ public static class EvalCommand
         var index = new Option<FileInfo>("--index") { Description = "Pruning index: evaluate the pruned model" };
         index.AcceptExistingOnly();
         var split = new Option<string>("--split") { Description = "Split to evaluate", DefaultValueFactory = _ => "test" };
-        var throughput = new Option<bool>("--throughput") { Description = "Also measure images/s and latency at batch 1 and 64" };
+        var throughput = new Option<bool>("--throughput") { Description = "Also measure images/s and latency (model only, random input)" };
+        var throughputBatches = new Option<string>("--throughput-batches") { Description = "Batch sizes for --throughput, comma-separated", DefaultValueFactory = _ => "1,64" };
+        var repeats = new Option<int>("--repeats") { Description = "Timed forward passes per batch size for --throughput (the median is reported)", DefaultValueFactory = _ => 5 };
+        repeats.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError("--repeats must be positive"); });
         var allowMismatch = new Option<bool>("--allow-mismatch") { Description = "Use an index computed for other backbone/PETL files" };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var cmd = new Command("eval", "Top-1 accuracy, parameters, FLOPs, storage and (optionally) throughput of the full or pruned model");
         model.AddTo(cmd);
-        foreach (var o in new Option[] { data, index, split, throughput, allowMismatch, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, index, split, throughput, throughputBatches, repeats, allowMismatch, json }) cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
             var ctx = context();
             var options = new EvalOptions(model.Read(parse), parse.GetValue(data)!.FullName, parse.GetValue(index)?.FullName, parse.GetValue(split)!,
-                parse.GetValue(throughput), parse.GetValue(model.Device)!, parse.GetValue(model.BatchSize), parse.GetValue(allowMismatch));
+                parse.GetValue(throughput), parse.GetValue(model.Device)!, parse.GetValue(model.BatchSize), parse.GetValue(allowMismatch), parse.GetValue(repeats),
+                ThroughputBatches: ParseBatches(parse.GetValue(throughputBatches)!));
             ctx.Err.WriteLine($"sls: eval: {options.Split} split of {Path.GetFileName(options.Data)}{(options.Index is null ? "" : " with the pruning index")}");
             var result = EvalRunner.Run(options);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
@@ -33,4 +38,9 @@ public static class EvalCommand
         });
         return cmd;
     }
+
+    private static int[] ParseBatches(string text) =>
+        text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => int.TryParse(t, out int b) && b > 0 ? b : throw new SlsInputException("--throughput-batches", $"'{t}' is not a positive batch size"))
+            .ToArray();
 }

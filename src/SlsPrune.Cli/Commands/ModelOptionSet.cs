@@ -2,6 +2,7 @@ using System.CommandLine;
 using SlsPrune.Core;
 using SlsPrune.Core.Models;
 using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Runtime;
 
 namespace SlsPrune.Cli.Commands;
 
@@ -17,11 +18,13 @@ public sealed class ModelOptionSet
     public Option<double?> PetlScale { get; } = new("--petl-scale") { Description = "Adapter scale s, where the PETL file does not say (reference .pt files)" };
     public Option<string> Device { get; } = new("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per forward batch", DefaultValueFactory = _ => 64 };
+    public Option<string> Precision { get; } = new("--precision") { Description = "fp32, or bf16 / fp16 weights and activations (on CUDA)", DefaultValueFactory = _ => "fp32" };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Backbone, Petl, Heads, Model, PetlMethod, PetlDim, PetlScale, Device, BatchSize }) command.Options.Add(o);
-        Device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        foreach (var o in new Option[] { Backbone, Petl, Heads, Model, PetlMethod, PetlDim, PetlScale, Device, BatchSize, Precision }) command.Options.Add(o);
+        Device.AcceptOnlyFromAmong(DeviceSelector.Choices);
+        Precision.AcceptOnlyFromAmong(Precisions.Choices);
         BatchSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError("--batch-size must be positive"); });
         Heads.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is int h && h <= 0) r.AddError("--heads must be positive"); });
     }
@@ -32,6 +35,6 @@ public sealed class ModelOptionSet
         if (parse.GetValue(PetlMethod) is string m)
             method = PetlSettings.TryParse(m, out var pm) ? pm : throw new SlsInputException("--petl-method", $"unknown method '{m}' (convpass, repadapter, linear)");
         return new ModelOptions(parse.GetValue(Backbone)!.FullName, parse.GetValue(Petl)!.FullName, parse.GetValue(Heads), parse.GetValue(Model),
-            method, parse.GetValue(PetlDim), parse.GetValue(PetlScale));
+            method, parse.GetValue(PetlDim), parse.GetValue(PetlScale), Precision: Precisions.Parse(parse.GetValue(Precision)!));
     }
 }

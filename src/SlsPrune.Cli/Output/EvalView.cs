@@ -21,6 +21,7 @@ public static class EvalView
         foreach (var t in r.Throughput ?? [])
             Row($"batch {t.BatchSize}", $"{t.ImagesPerSecond:F1} img/s, {t.MedianLatencyMs:F2} ms median latency");
         Row("device", r.Device);
+        Row("precision", r.Precision);
         console.Write(grid);
     }
 }

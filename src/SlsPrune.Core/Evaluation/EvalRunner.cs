@@ -11,7 +11,10 @@ namespace SlsPrune.Core.Evaluation;
 
 /// <summary>Options of <c>sls eval</c>.</summary>
 public sealed record EvalOptions(ModelOptions Model, string Data, string? Index = null, string Split = "test", bool Throughput = false,
-    string Device = "auto", int BatchSize = 64, bool AllowMismatch = false, int Repeats = 5);
+    string Device = "auto", int BatchSize = 64, bool AllowMismatch = false, int Repeats = 5, IReadOnlyList<int>? ThroughputBatches = null)
+{
+    public static readonly IReadOnlyList<int> DefaultThroughputBatches = [1, 64];
+}
 
 /// <summary>Model-only speed at one batch size: median over repeats after warm-up.</summary>
 public sealed record ThroughputResult(int BatchSize, double ImagesPerSecond, double MedianLatencyMs, int Repeats);
@@ -24,17 +27,18 @@ public sealed record StorageReport(long PetlBytes, long IndexBytes, long Backbon
 
 /// <summary>What <c>sls eval</c> measured.</summary>
 public sealed record EvalResult(string Task, string Split, int Images, int Correct, double Top1, int Depth, int Blocks, bool Pruned,
-    ParameterCounts Parameters, long FlopsPerImage, StorageReport Storage, IReadOnlyList<ThroughputResult>? Throughput, string Device);
+    ParameterCounts Parameters, long FlopsPerImage, StorageReport Storage, IReadOnlyList<ThroughputResult>? Throughput, string Device,
+    string Precision);
 
 /// <summary>Top-1 accuracy of the full or pruned (<c>--index</c>) model on a split, with parameters, FLOPs,
 /// storage and optionally throughput.</summary>
 public static class EvalRunner
 {
-    private static readonly int[] ThroughputBatches = [1, 64];
-
     public static EvalResult Run(EvalOptions o, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         if (o.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
+        var batches = o.ThroughputBatches ?? EvalOptions.DefaultThroughputBatches;
+        if (batches.Count == 0 || batches.Any(b => b <= 0)) throw new SlsInputException("--throughput-batches", "needs one or more positive batch sizes");
         var device = DeviceSelector.Resolve(o.Device);
         var task = VtabTask.Open(o.Data);
         LoadedModel loaded;
@@ -63,9 +67,10 @@ public static class EvalRunner
             else backbone += count;
         }
         var storage = new StorageReport(new FileInfo(o.Model.Petl!).Length, o.Index is null ? 0 : new FileInfo(o.Index).Length, new FileInfo(o.Model.Backbone).Length);
-        var throughput = o.Throughput ? ThroughputBatches.Select(b => Measure(model, loaded.Config, b, o.Repeats, device)).ToArray() : null;
+        var throughput = o.Throughput ? batches.Select(b => Measure(model, loaded.Config, b, o.Repeats, device)).ToArray() : null;
         return new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, depth, loaded.Config.Depth, o.Index is not null,
-            new ParameterCounts(backbone, petl, head), FlopCounter.PerImage(loaded.Config, loaded.Petl, loaded.Merged), storage, throughput, device.ToString());
+            new ParameterCounts(backbone, petl, head), FlopCounter.PerImage(loaded.Config, loaded.Petl, loaded.Merged), storage, throughput, device.ToString(),
+            o.Model.Precision.Name());
     }
 
     private static ThroughputResult Measure(Models.Vit.VisionTransformer model, Models.Vit.VitConfig config, int batch, int repeats, torch.Device device)
@@ -73,6 +78,7 @@ public static class EvalRunner
         using var _ = torch.no_grad();
         using var x = torch.randn(batch, config.InChannels, config.ImageSize, config.ImageSize).to(device);
         for (int i = 0; i < 3; i++) { using var s = torch.NewDisposeScope(); model.forward(x); }
+        if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
         var times = new List<double>();
         for (int i = 0; i < Math.Max(1, repeats); i++)
         {

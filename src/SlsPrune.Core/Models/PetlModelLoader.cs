@@ -1,6 +1,7 @@
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Models.Vit;
+using SlsPrune.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,7 +16,8 @@ public sealed record ModelOptions(
     PetlMethod? PetlMethod = null,
     int? PetlDim = null,
     double? PetlScale = null,
-    bool MergeRepAdapter = false);
+    bool MergeRepAdapter = false,
+    Precision Precision = Precision.Fp32);
 
 /// <summary>A built model and what it was built from.</summary>
 public sealed record LoadedModel(VisionTransformer Model, VitConfig Config, PetlSettings Petl, bool Merged);
@@ -23,7 +25,7 @@ public sealed record LoadedModel(VisionTransformer Model, VitConfig Config, Petl
 /// <summary>
 /// Builds a PETL ViT from a backbone checkpoint (any format) and a PETL checkpoint (adapters + head):
 /// the architecture from the backbone's shapes, the PETL head replacing the backbone's, strict loading,
-/// built on the CPU and moved to the device last. <paramref name="depth"/> below the backbone's builds a
+/// built on the CPU and moved to the device (and cast to the precision) last. <paramref name="depth"/> below the backbone's builds a
 /// model of the first blocks only; the other blocks' weights are never read.
 /// </summary>
 public static class PetlModelLoader
@@ -66,6 +68,7 @@ public static class PetlModelLoader
         foreach (var w in weights.Values) w.Dispose();
         model.eval();
         if (device is not null && device.type != DeviceType.CPU) model.to(device);
+        if (options.Precision != Precision.Fp32) model.to(options.Precision.ScalarType());
         return new LoadedModel(model, built, petl, merge);
     }
 }

@@ -41,7 +41,7 @@ public interface IStageProgress
 
 /// <summary>What <c>sls prune</c> produced.</summary>
 public sealed record PruneResult(PruningIndex Index, string IndexPath, string? FeaturesPath, IReadOnlyList<string> Plots,
-    IReadOnlyDictionary<string, double> Seconds);
+    IReadOnlyDictionary<string, double> Seconds, string Device);
 
 /// <summary>The SLS pipeline: load the PETL model, one pass over the calibration split for every block's cls
 /// token, t-SNE of all layers at once, the metric on each min-max scaled embedding, the policy, and the index.</summary>
@@ -102,7 +102,7 @@ public static class PruneRunner
             KeptBlocks = Enumerable.Range(1, decision.KeptBlocks).ToArray(),
             Scores = scores,
             Decision = decision.Reason,
-            Calibration = new CalibrationInfo(task.Name, o.Split, items.Count, classes, o.Seed),
+            Calibration = new CalibrationInfo(task.Name, o.Split, items.Count, classes, o.Seed, o.Model.Precision.Name()),
             Tsne = tsneSettings,
             Backbone = new FileFingerprint(Path.GetFullPath(o.Model.Backbone), backboneSha),
             Petl = new FileFingerprint(Path.GetFullPath(o.Model.Petl), petlSha),
@@ -115,7 +115,7 @@ public static class PruneRunner
         progress?.Advance(PruneStage.Write, 1);
         progress?.Complete(PruneStage.Write);
         seconds["write"] = Lap();
-        return new PruneResult(index, Path.GetFullPath(o.Out), featuresPath, plots, seconds);
+        return new PruneResult(index, Path.GetFullPath(o.Out), featuresPath, plots, seconds, device.ToString());
     }
 
     /// <summary>The FEM: t-SNE of every layer (batched), min-max scaling per axis, then the metric.</summary>

@@ -6,8 +6,8 @@ namespace SlsPrune.Core.Pruning;
 /// <summary>A file a pruning index was computed from: where it was and its SHA-256.</summary>
 public sealed record FileFingerprint(string Path, string Sha256);
 
-/// <summary>The calibration data the scores came from.</summary>
-public sealed record CalibrationInfo(string Task, string Split, int Samples, int Classes, int Seed);
+/// <summary>The calibration data the scores came from, and the precision its features were computed in.</summary>
+public sealed record CalibrationInfo(string Task, string Split, int Samples, int Classes, int Seed, string Precision = "fp32");
 
 /// <summary>The t-SNE settings used (scikit-learn's names).</summary>
 public sealed record TsneSettings(int Components, double Perplexity, double EarlyExaggeration, string LearningRate, int MaxIter, string Init, string Method);

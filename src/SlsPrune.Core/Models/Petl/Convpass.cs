@@ -33,8 +33,11 @@ public sealed class Convpass : BranchAdapter
         RegisterComponents();
     }
 
-    public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed) =>
-        sublayer.forward(normed).add(Forward(normed).mul(_scale), Scalars.One);
+    public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed)
+    {
+        using var scope = torch.NewDisposeScope(); // see Block
+        return sublayer.forward(normed).add(Forward(normed).mul(_scale), Scalars.One).MoveToOuterDisposeScope();
+    }
 
     /// <summary>As Convpass's reference: xavier-uniform down projection, the 3x3 conv starting as the identity
     /// at its centre, zero up projection and biases (so a fresh adapter adds nothing).</summary>
@@ -52,6 +55,7 @@ public sealed class Convpass : BranchAdapter
 
     public Tensor Forward(Tensor x)
     {
+        using var scope = torch.NewDisposeScope();
         long b = x.shape[0], n = x.shape[1];
         long grid = (long)Math.Round(Math.Sqrt(n - 1));
         if (grid * grid != n - 1) throw new ArgumentException($"Convpass needs a cls token plus a square patch grid; got {n} tokens");
@@ -61,6 +65,6 @@ public sealed class Convpass : BranchAdapter
         var cls = down[.., ..1].reshape(b, 1, 1, _hidden).permute(0, 3, 1, 2);
         cls = adapter_conv.forward(cls).permute(0, 2, 3, 1).reshape(b, 1, _hidden);
         var joined = dropout.forward(act.forward(torch.cat([cls, patches], 1)));
-        return adapter_up.forward(joined);
+        return adapter_up.forward(joined).MoveToOuterDisposeScope();
     }
 }

@@ -42,8 +42,9 @@ public sealed class RepAdapter : BranchAdapter
 
     public Tensor Forward(Tensor x)
     {
+        using var scope = torch.NewDisposeScope(); // see Block
         var channels = x.transpose(1, 2);
         var y = conv_B.forward(dropout.forward(conv_A.forward(channels))).mul(_scale).add(channels, Scalars.One);
-        return y.transpose(1, 2).contiguous();
+        return y.transpose(1, 2).contiguous().MoveToOuterDisposeScope();
     }
 }

@@ -36,8 +36,11 @@ public sealed class Block : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        // explicit alphas: see Runtime/Scalars
+        // Each module frees its intermediates when it returns (a dispose scope per forward), as PyTorch frees
+        // them by reference counting; otherwise a whole forward pass's activations live until the caller's
+        // scope ends. Autograd keeps what it saved for backward either way. Explicit alphas: Runtime/Scalars.
+        using var scope = torch.NewDisposeScope();
         var h = x.add(adapter_attn.Apply(attn, norm1.forward(x)), Scalars.One);
-        return h.add(adapter_mlp.Apply(mlp, norm2.forward(h)), Scalars.One);
+        return h.add(adapter_mlp.Apply(mlp, norm2.forward(h)), Scalars.One).MoveToOuterDisposeScope();
     }
 }

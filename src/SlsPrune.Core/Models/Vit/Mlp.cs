@@ -19,5 +19,9 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => fc2.forward(act.forward(fc1.forward(x)));
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = torch.NewDisposeScope(); // intermediates freed here, as PyTorch frees them (see Block)
+        return fc2.forward(act.forward(fc1.forward(x))).MoveToOuterDisposeScope();
+    }
 }

@@ -15,5 +15,9 @@ public sealed class PatchEmbed : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => proj.forward(x).flatten(2).transpose(1, 2);
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        return proj.forward(x).flatten(2).transpose(1, 2).MoveToOuterDisposeScope();
+    }
 }

@@ -46,16 +46,23 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         foreach (var b in blocks) b.ResetAdapters();
     }
 
-    /// <summary>Patch embedding, class token and position embedding: the input of block 1.</summary>
+    /// <summary>Patch embedding, class token and position embedding: the input of block 1. Images are cast
+    /// to the weights' type (a model cast to bfloat16/float16 takes float32 images).</summary>
     public Tensor Embed(Tensor images)
     {
-        var x = patch_embed.forward(images);
+        using var scope = torch.NewDisposeScope(); // see Block
+        var dtype = cls_token.dtype;
+        var x = patch_embed.forward(images.dtype == dtype ? images : images.to(dtype));
         var cls = cls_token.expand(x.shape[0], -1, -1);
-        return torch.cat([cls, x], 1).add(pos_embed, Scalars.One);
+        return torch.cat([cls, x], 1).add(pos_embed, Scalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>Final norm, token pooling, pre-logits and head: logits from the last block's tokens.</summary>
-    public Tensor Head(Tensor tokens) => head.forward(pre_logits.forward(norm.forward(tokens)[.., 0]));
+    public Tensor Head(Tensor tokens)
+    {
+        using var scope = torch.NewDisposeScope();
+        return head.forward(pre_logits.forward(norm.forward(tokens)[.., 0])).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Logits from all blocks.</summary>
     public override Tensor forward(Tensor images) => ForwardFirst(images, blocks.Count);
@@ -64,23 +71,32 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     public Tensor ForwardFirst(Tensor images, int k)
     {
         if (k < 0 || k > blocks.Count) throw new ArgumentOutOfRangeException(nameof(k), $"model has {blocks.Count} blocks");
+        using var scope = torch.NewDisposeScope(); // each block's input is freed once the next exists
         var x = Embed(images);
-        for (int i = 0; i < k; i++) x = blocks[i].forward(x);
-        return Head(x);
+        for (int i = 0; i < k; i++)
+        {
+            var next = blocks[i].forward(x);
+            x.Dispose();
+            x = next;
+        }
+        return Head(x).MoveToOuterDisposeScope();
     }
 
     /// <summary>One pass: the cls token after every block (before the final norm), [depth, batch, width],
     /// and the logits.</summary>
     public (Tensor ClsTokens, Tensor Logits) ForwardIntermediates(Tensor images)
     {
+        using var scope = torch.NewDisposeScope();
         var x = Embed(images);
         var cls = new Tensor[blocks.Count];
         for (int i = 0; i < blocks.Count; i++)
         {
-            x = blocks[i].forward(x);
-            cls[i] = x[.., 0];
+            var next = blocks[i].forward(x);
+            x.Dispose();
+            x = next;
+            cls[i] = x[.., 0].clone(); // a copy, so the block's whole token tensor can be freed
         }
-        var stacked = cls.Length > 0 ? torch.stack(cls) : torch.empty(0, images.shape[0], Config.Width, device: images.device);
-        return (stacked, Head(x));
+        var stacked = cls.Length > 0 ? torch.stack(cls) : torch.empty(0, images.shape[0], Config.Width, device: images.device, dtype: x.dtype);
+        return (stacked.MoveToOuterDisposeScope(), Head(x).MoveToOuterDisposeScope());
     }
 }

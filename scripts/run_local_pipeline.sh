@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole SLS pipeline on every local benchmark task, on the shipped backbone (models/fmnist-vit8):
+#   train Convpass (full depth) -> eval -> prune (SLS) -> eval pruned (no retraining)
+#   -> retrain the pruned model (CLR) -> eval retrained; throughput of the full and the pruned model.
+# Every step writes its JSON under $WORK/results/<task>/ and is skipped when that file exists, so an
+# interrupted run picks up where it stopped. Then scripts/results_table.py writes docs/RESULTS.md.
+# Needs Debian's dataset-fashion-mnist. Time on 2 cores: see docs/RESULTS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=${WORK:-/tmp/slsprune-pipeline}
+backbone=models/fmnist-vit8/backbone.safetensors
+epochs=${EPOCHS:-30}
+retrain_epochs=${RETRAIN_EPOCHS:-10}
+tasks=${TASKS:-"natural-subset-scale natural-colour-texture specialized-noisy-blur specialized-inverted-lowcontrast structured-count structured-rotation structured-location"}
+mkdir -p "$work/results"
+# a published copy of the tool, so rebuilding the repository meanwhile cannot disturb the run
+if [ ! -x "$work/tool/sls" ]; then dotnet publish src/SlsPrune.Cli -c Release -o "$work/tool" -v quiet > /dev/null; fi
+sls() { "$work/tool/sls" "$@"; }
+[ -d "$work/fm/tasks" ] || sls data fashion-mnist --out "$work/fm" --seed 0 > /dev/null
+step() { # step NAME OUTFILE -- command...
+  local name=$1 out=$2; shift 3
+  if [ -s "$out" ]; then return; fi
+  local t0; t0=$(date +%s)
+  "$@" --json > "$out.tmp"
+  mv "$out.tmp" "$out"
+  echo "  $name: $(( $(date +%s) - t0 )) s"
+}
+start=$(date +%s)
+for task in $tasks; do
+  echo "$task"
+  data="$work/fm/tasks/$task"; r="$work/results/$task"; mkdir -p "$r"
+  petl="$r/convpass.safetensors"; retrained="$r/convpass.pruned.safetensors"
+  step train "$r/train.json" -- sls train --backbone "$backbone" --data "$data" --petl-method convpass --petl-dim 8 --petl-scale 1 \
+    --epochs "$epochs" --warmup-epochs 3 --lr 0.001 --eval-every 5 --batch-size 64 --seed 0 --out "$petl" --no-resume
+  step eval-full "$r/eval-full.json" -- sls eval --backbone "$backbone" --petl "$petl" --data "$data" --throughput
+  step prune "$r/prune.json" -- sls prune --backbone "$backbone" --petl "$petl" --data "$data" --out "$r/index.sls.json" --seed 0
+  step eval-pruned "$r/eval-pruned.json" -- sls eval --backbone "$backbone" --petl "$petl" --data "$data" --index "$r/index.sls.json" --throughput
+  step retrain "$r/retrain.json" -- sls train --backbone "$backbone" --data "$data" --petl-method convpass --petl-dim 8 --petl-scale 1 \
+    --index "$r/index.sls.json" --init-from "$petl" --strategy clr --epochs "$retrain_epochs" --warmup-epochs 1 --lr 0.001 \
+    --eval-every 5 --batch-size 64 --seed 0 --out "$retrained" --no-resume
+  step eval-retrained "$r/eval-retrained.json" -- sls eval --backbone "$backbone" --petl "$retrained" --data "$data" \
+    --index "$r/convpass.pruned.sls.json"
+done
+echo "pipeline done in $(( $(date +%s) - start )) s"
+python3 scripts/results_table.py "$work/results" > docs/RESULTS.md.tmp && mv docs/RESULTS.md.tmp docs/RESULTS.md
