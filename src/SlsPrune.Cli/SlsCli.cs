@@ -59,7 +59,8 @@ public static class SlsCli
         if (parse.Errors.Count > 0)
         {
             // One clear line: the first problem (later ones are usually consequences of it).
-            await stderr.WriteLineAsync($"sls: {parse.Errors[0].Message} (run 'sls --help' for usage)").ConfigureAwait(false);
+            string message = string.Join(' ', parse.Errors[0].Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            await stderr.WriteLineAsync($"sls: {message} (run 'sls --help' for usage)").ConfigureAwait(false);
             return ExitCodes.BadInput;
         }
         try

@@ -81,6 +81,35 @@ public class PruneEvalCommandTests
     }
 
     [Fact]
+    public void Eval_measures_the_batch_sizes_asked_for_in_the_precision_asked_for()
+    {
+        string task = Task(20, 3);
+        var (code, output, err) = CliRunner.Run(["eval", .. Model(), "--data", task, "--precision", "bf16", "--throughput", "--throughput-batches", "2,3",
+            "--repeats", "2", "--json"]);
+        Assert.True(code == 0, err);
+        var e = JsonDocument.Parse(output).RootElement;
+        Assert.Equal("bf16", e.GetProperty("precision").GetString());
+        var t = e.GetProperty("throughput").EnumerateArray().ToArray();
+        Assert.Equal(new[] { 2, 3 }, t.Select(x => x.GetProperty("batch_size").GetInt32()));
+        Assert.All(t, x => Assert.Equal(2, x.GetProperty("repeats").GetInt32()));
+        Assert.All(t, x => Assert.True(x.GetProperty("images_per_second").GetDouble() > 0));
+    }
+
+    [Theory]
+    [InlineData("--throughput-batches", "1,x", "'x' is not a positive batch size")]
+    [InlineData("--throughput-batches", "0", "'0' is not a positive batch size")]
+    [InlineData("--precision", "fp8", "fp8")]
+    [InlineData("--repeats", "0", "--repeats must be positive")]
+    public void Bad_eval_options_exit_2_with_one_line(string option, string value, string expected)
+    {
+        var (code, _, err) = CliRunner.Run(["eval", .. Model(), "--data", Task(20, 3), "--throughput", option, value]);
+        Assert.Equal(2, code);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("sls: eval:", StringComparison.Ordinal)).ToArray();
+        Assert.Single(lines);
+        Assert.Contains(expected, lines[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void One_class_calibration_exits_2_naming_the_list()
     {
         var (code, _, err) = CliRunner.Run(["prune", .. Model(), "--data", Task(20, 2, only: "1"), "--out", Path.GetTempFileName()]);
