@@ -12,6 +12,8 @@ them, then writes:
   backbone.npz          Google ViT layout (the inverse of timm's _load_weights, checked by re-mapping here)
   convpass.pt / repadapter.pt            torch.save of a plain dict of adapter + head tensors (reference code)
   convpass.safetensors / repadapter.safetensors   the same with __metadata__
+  lora.safetensors / adaptformer.safetensors / vpt.safetensors   LoRA on qkv (PEFT's names), AdaptFormer's
+                        parallel MLP adapter, VPT-deep prompts (one set per block), with __metadata__
   linear.safetensors    a head-only (linear probe) PETL file
   expected.safetensors  input images and, per method, logits and the cls token after every block
   dtypes.safetensors + dtypes.json       one tensor per safetensors dtype and the values it must decode to
@@ -30,6 +32,7 @@ import safetensors_io
 
 PATCH, GRID, WIDTH, DEPTH, HEADS, MLP, CLASSES, BACKBONE_CLASSES, HIDDEN = 8, 4, 48, 3, 3, 96, 5, 7, 8
 CONVPASS_SCALE, REPADAPTER_SCALE, GROUPS = 0.7, 1.3, 2
+LORA_SCALE, ADAPTFORMER_SCALE, VPT_TOKENS = 0.9, 0.4, 4
 
 
 def backbone_weights(g):
@@ -74,6 +77,14 @@ def petl_weights(g, method):
             elif method == 'repadapter':
                 w.update({p + 'conv_A.weight': r(HIDDEN, WIDTH, 1), p + 'conv_A.bias': r(HIDDEN),
                           p + 'conv_B.weight': r(WIDTH, HIDDEN // GROUPS, 1), p + 'conv_B.bias': r(WIDTH)})
+        p = f'blocks.{i}.'
+        if method == 'lora':  # PEFT's names on timm's qkv
+            w.update({p + 'attn.qkv.lora_A.weight': r(HIDDEN, WIDTH), p + 'attn.qkv.lora_B.weight': r(3 * WIDTH, HIDDEN)})
+        elif method == 'adaptformer':  # the MLP branch only
+            w.update({p + 'adapter_mlp.down_proj.weight': r(HIDDEN, WIDTH), p + 'adapter_mlp.down_proj.bias': r(HIDDEN),
+                      p + 'adapter_mlp.up_proj.weight': r(WIDTH, HIDDEN), p + 'adapter_mlp.up_proj.bias': r(WIDTH)})
+        elif method == 'vpt':
+            w[p + 'prompt_embeddings'] = r(1, VPT_TOKENS, WIDTH, s=0.5)
     return w
 
 
@@ -105,7 +116,10 @@ def repadapter(x, w, p):
 
 def attention(x, w, p):
     b, n, c = x.shape
-    qkv = F.linear(x, w[p + 'qkv.weight'], w[p + 'qkv.bias']).reshape(b, n, 3, HEADS, c // HEADS).permute(2, 0, 3, 1, 4)
+    qkv = F.linear(x, w[p + 'qkv.weight'], w[p + 'qkv.bias'])
+    if p + 'qkv.lora_A.weight' in w:  # LoRA: W x + b + s * B A x
+        qkv = qkv + LORA_SCALE * F.linear(F.linear(x, w[p + 'qkv.lora_A.weight']), w[p + 'qkv.lora_B.weight'])
+    qkv = qkv.reshape(b, n, 3, HEADS, c // HEADS).permute(2, 0, 3, 1, 4)
     q, k, v = qkv[0], qkv[1], qkv[2]
     a = ((q @ k.transpose(-2, -1)) * (c // HEADS) ** -0.5).softmax(dim=-1)
     return F.linear((a @ v).transpose(1, 2).reshape(b, n, c), w[p + 'proj.weight'], w[p + 'proj.bias'])
@@ -127,6 +141,9 @@ def forward(images, w, method):
     cls = []
     for i in range(DEPTH):
         p = f'blocks.{i}.'
+        if method == 'vpt':  # VPT-deep: block 0 inserts its prompts after cls, later blocks replace them
+            prompts = w[p + 'prompt_embeddings'].expand(x.shape[0], -1, -1)
+            x = torch.cat([x[:, :1], prompts, x[:, 1 if i == 0 else 1 + VPT_TOKENS:]], dim=1)
         n1 = ln(x, w, p + 'norm1.')
         if method == 'convpass':
             x = x + attention(n1, w, p + 'attn.') + convpass(n1, w, p + 'adapter_attn.') * CONVPASS_SCALE
@@ -139,6 +156,10 @@ def forward(images, w, method):
             x = x + mlp(n2, w, p + 'mlp.') + convpass(n2, w, p + 'adapter_mlp.') * CONVPASS_SCALE
         elif method == 'repadapter':
             x = x + mlp(repadapter(n2, w, p + 'adapter_mlp.'), w, p + 'mlp.')
+        elif method == 'adaptformer':  # parallel, reading the residual stream before norm2; ReLU; no adapter norm
+            a = F.linear(F.relu(F.linear(x, w[p + 'adapter_mlp.down_proj.weight'], w[p + 'adapter_mlp.down_proj.bias'])),
+                         w[p + 'adapter_mlp.up_proj.weight'], w[p + 'adapter_mlp.up_proj.bias'])
+            x = x + mlp(n2, w, p + 'mlp.') + ADAPTFORMER_SCALE * a
         else:
             x = x + mlp(n2, w, p + 'mlp.')
         cls.append(x[:, 0])
@@ -255,6 +276,8 @@ def main(out):
     backbone = backbone_weights(g)
     petl = {m: petl_weights(g, m) for m in ('convpass', 'repadapter', 'linear')}
     images = torch.randn(2, 3, PATCH * GRID, PATCH * GRID, generator=g)
+    g2 = torch.Generator().manual_seed(20241002)  # methods added later draw from their own stream
+    petl.update({m: petl_weights(g2, m) for m in ('lora', 'adaptformer', 'vpt')})
 
     write_safetensors(os.path.join(out, 'backbone.safetensors'), backbone)
     torch.save({'model': backbone, 'epoch': 3, 'arch': 'vit_test_patch8'}, os.path.join(out, 'backbone.pth'))
@@ -265,24 +288,26 @@ def main(out):
         assert torch.equal(v, backbone[k]), k
 
     expected = {'images': images}
-    meta = {'convpass': CONVPASS_SCALE, 'repadapter': REPADAPTER_SCALE, 'linear': 1.0}
+    meta = {'convpass': CONVPASS_SCALE, 'repadapter': REPADAPTER_SCALE, 'linear': 1.0, 'lora': LORA_SCALE,
+            'adaptformer': ADAPTFORMER_SCALE, 'vpt': 1.0}
     for method, w in petl.items():
         full = dict(backbone)
         full.update(w)
         logits, cls = forward(images, full, method)
         expected[f'{method}.logits'] = logits
         expected[f'{method}.cls'] = cls
-        md = {'format': 'slsprune-petl/1', 'petl_method': method, 'petl_dim': str(HIDDEN),
+        md = {'format': 'slsprune-petl/1', 'petl_method': method, 'petl_dim': str(VPT_TOKENS if method == 'vpt' else HIDDEN),
               'petl_scale': repr(meta[method]), 'num_classes': str(CLASSES)}
         if method == 'repadapter':
             md['petl_groups'] = str(GROUPS)
         write_safetensors(os.path.join(out, f'{method}.safetensors'), w, md)
-        if method != 'linear':
+        if method in ('convpass', 'repadapter'):
             torch.save(w, os.path.join(out, f'{method}.pt'))
     write_safetensors(os.path.join(out, 'expected.safetensors'), expected, {
         'patch': str(PATCH), 'grid': str(GRID), 'width': str(WIDTH), 'depth': str(DEPTH), 'heads': str(HEADS),
         'mlp': str(MLP), 'classes': str(CLASSES), 'hidden': str(HIDDEN),
         'convpass_scale': repr(CONVPASS_SCALE), 'repadapter_scale': repr(REPADAPTER_SCALE), 'groups': str(GROUPS),
+        'lora_scale': repr(LORA_SCALE), 'adaptformer_scale': repr(ADAPTFORMER_SCALE), 'vpt_tokens': str(VPT_TOKENS),
         'torch': torch.__version__})
     torch.save({'state_dict': {'w': torch.ones(2)}, 'hook': Evil()}, os.path.join(out, 'evil.pt'))
     dtype_fixture(out)

@@ -32,14 +32,22 @@ for task in $tasks; do
   petl="$r/convpass.safetensors"; retrained="$r/convpass.pruned.safetensors"
   step train "$r/train.json" -- sls train --backbone "$backbone" --data "$data" --petl-method convpass --petl-dim 8 --petl-scale 1 \
     --epochs "$epochs" --warmup-epochs 3 --lr 0.001 --eval-every 5 --batch-size 64 --seed 0 --out "$petl" --no-resume
-  step eval-full "$r/eval-full.json" -- sls eval --backbone "$backbone" --petl "$petl" --data "$data" --throughput
+  step eval-full "$r/eval-full.json" -- sls eval --backbone "$backbone" --petl "$petl" --data "$data"
   step prune "$r/prune.json" -- sls prune --backbone "$backbone" --petl "$petl" --data "$data" --out "$r/index.sls.json" --seed 0
-  step eval-pruned "$r/eval-pruned.json" -- sls eval --backbone "$backbone" --petl "$petl" --data "$data" --index "$r/index.sls.json" --throughput
+  step eval-pruned "$r/eval-pruned.json" -- sls eval --backbone "$backbone" --petl "$petl" --data "$data" --index "$r/index.sls.json"
   step retrain "$r/retrain.json" -- sls train --backbone "$backbone" --data "$data" --petl-method convpass --petl-dim 8 --petl-scale 1 \
     --index "$r/index.sls.json" --init-from "$petl" --strategy clr --epochs "$retrain_epochs" --warmup-epochs 1 --lr 0.001 \
     --eval-every 5 --batch-size 64 --seed 0 --out "$retrained" --no-resume
   step eval-retrained "$r/eval-retrained.json" -- sls eval --backbone "$backbone" --petl "$retrained" --data "$data" \
     --index "$r/convpass.pruned.sls.json"
+done
+# Throughput last, one task after another with nothing else running: full against pruned, same weights.
+for task in $tasks; do
+  data="$work/fm/tasks/$task"; r="$work/results/$task"; petl="$r/convpass.safetensors"
+  speed=(--throughput --throughput-batches 1,64 --repeats 20 --split train800val200)
+  step throughput-full "$r/throughput-full.json" -- sls eval --backbone "$backbone" --petl "$petl" --data "$data" "${speed[@]}"
+  step throughput-pruned "$r/throughput-pruned.json" -- sls eval --backbone "$backbone" --petl "$petl" --data "$data" \
+    --index "$r/index.sls.json" "${speed[@]}"
 done
 echo "pipeline done in $(( $(date +%s) - start )) s"
 python3 scripts/results_table.py "$work/results" > docs/RESULTS.md.tmp && mv docs/RESULTS.md.tmp docs/RESULTS.md

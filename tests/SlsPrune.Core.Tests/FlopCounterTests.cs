@@ -39,6 +39,20 @@ public class FlopCounterTests
     }
 
     [Fact]
+    public void Lora_adaptformer_and_vpt_add_their_share()
+    {
+        long plain = FlopCounter.PerImage(Small, PetlSettings.None);
+        // LoRA rank 8 on qkv, per block: A 17x48x8, B 17x8x144
+        Assert.Equal(plain + 2 * 3 * (17L * 48 * 8 + 17L * 8 * 144), FlopCounter.PerImage(Small, new PetlSettings(PetlMethod.Lora, 8, 0.9)));
+        // AdaptFormer hidden 8, MLP branch only: down 17x48x8, up 17x8x48
+        Assert.Equal(plain + 2 * 3 * (17L * 48 * 8 + 17L * 8 * 48), FlopCounter.PerImage(Small, new PetlSettings(PetlMethod.AdaptFormer, 8, 0.1)));
+        // VPT-deep with 4 prompts: every block sees 21 tokens; patch embedding and head are unchanged
+        long patch = 16L * 48 * (3 * 8 * 8), tail = 48L * 48 + 48L * 5;
+        long block21 = 21L * 48 * 144 + 21L * 21 * 48 * 2 + 21L * 48 * 48 + 21L * 48 * 96 * 2;
+        Assert.Equal(2 * (patch + 3 * block21 + tail), FlopCounter.PerImage(Small, new PetlSettings(PetlMethod.Vpt, 4)));
+    }
+
+    [Fact]
     public void Vit_b16_is_about_17_6_gflops()
     {
         // The figure the PETL papers quote for ViT-B/16 at 224 (17.6 G "FLOPs" as multiply-accumulates).

@@ -76,6 +76,9 @@ public class TrainingTests
     [InlineData(PetlMethod.Linear)]
     [InlineData(PetlMethod.Convpass)]
     [InlineData(PetlMethod.RepAdapter)]
+    [InlineData(PetlMethod.Lora)]
+    [InlineData(PetlMethod.AdaptFormer)]
+    [InlineData(PetlMethod.Vpt)]
     public void Training_learns_the_task_and_writes_a_loadable_petl_file(PetlMethod method)
     {
         string task = PatternTask();
@@ -87,7 +90,22 @@ public class TrainingTests
         {
             Assert.Equal(PetlSettings.Name(method), f.Metadata["petl_method"]);
             Assert.Equal("3", f.Metadata["num_classes"]);
-            Assert.DoesNotContain(f.Tensors, t => t.Name.Contains(".attn.qkv", StringComparison.Ordinal));
+            Assert.All(f.Tensors, t => Assert.True(PetlSettings.IsPetlParameter(t.Name), t.Name)); // nothing of the frozen backbone
+            if (PetlSettings.HiddenDimProbe(method) is var (probe, _))
+            {
+                Assert.Contains(f.Tensors, t => t.Name == probe);
+                // the zero-initialised half (up / B) moved away from zero, or the prompts from their init: it trained
+                string moved = method switch
+                {
+                    PetlMethod.Lora => "blocks.2.attn.qkv.lora_B.weight",
+                    PetlMethod.AdaptFormer => "blocks.2.adapter_mlp.up_proj.weight",
+                    PetlMethod.Convpass => "blocks.2.adapter_mlp.adapter_up.weight",
+                    PetlMethod.RepAdapter => "blocks.2.adapter_mlp.conv_B.weight",
+                    _ => probe,
+                };
+                using var w = f.Read(moved);
+                Assert.True(w.abs().max().item<float>() > 1e-4, moved);
+            }
         }
         // the written file loads through the normal path and reproduces the best accuracy
         var loaded = PetlModelLoader.Load(new ModelOptions(Fixtures.File("backbone.safetensors"), outFile, Heads: 3));

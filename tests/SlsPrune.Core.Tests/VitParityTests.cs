@@ -21,6 +21,9 @@ public class VitParityTests
             data.Add(backbone, "convpass.pt", "convpass");
             data.Add(backbone, "repadapter.safetensors", "repadapter");
             data.Add(backbone, "repadapter.pt", "repadapter");
+            data.Add(backbone, "lora.safetensors", "lora");
+            data.Add(backbone, "adaptformer.safetensors", "adaptformer");
+            data.Add(backbone, "vpt.safetensors", "vpt");
         }
         return data;
     }
@@ -57,6 +60,8 @@ public class VitParityTests
         var e = Fixtures.Expected();
         Assert.True(Fixtures.RelativeError(e["convpass.cls"], e["linear.cls"]) > 0.05);
         Assert.True(Fixtures.RelativeError(e["repadapter.cls"], e["linear.cls"]) > 0.05);
+        foreach (var m in new[] { "lora", "adaptformer", "vpt" })
+            Assert.True(Fixtures.RelativeError(e[$"{m}.cls"], e["linear.cls"]) > 0.05, m);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed class ModelOptionSet
     public Option<FileInfo> Petl { get; } = new Option<FileInfo>("--petl") { Description = "PETL weights (adapters + head)", Required = true }.AcceptExistingOnly();
     public Option<int?> Heads { get; } = new("--heads") { Description = "Attention heads, where the width is not in the variants table" };
     public Option<string?> Model { get; } = new("--model") { Description = "Name a variant (e.g. vit_base_patch16_224) for the head count" };
-    public Option<string?> PetlMethod { get; } = new("--petl-method") { Description = "convpass, repadapter or linear, where the PETL file does not say" };
+    public Option<string?> PetlMethod { get; } = new("--petl-method") { Description = PetlSettings.Names + ", where the PETL file does not say" };
     public Option<int?> PetlDim { get; } = new("--petl-dim") { Description = "Adapter hidden dim (checked against the file)" };
     public Option<double?> PetlScale { get; } = new("--petl-scale") { Description = "Adapter scale s, where the PETL file does not say (reference .pt files)" };
     public Option<string> Device { get; } = new("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
@@ -33,7 +33,7 @@ public sealed class ModelOptionSet
     {
         PetlMethod? method = null;
         if (parse.GetValue(PetlMethod) is string m)
-            method = PetlSettings.TryParse(m, out var pm) ? pm : throw new SlsInputException("--petl-method", $"unknown method '{m}' (convpass, repadapter, linear)");
+            method = PetlSettings.TryParse(m, out var pm) ? pm : throw new SlsInputException("--petl-method", $"unknown method '{m}' ({PetlSettings.Names})");
         return new ModelOptions(parse.GetValue(Backbone)!.FullName, parse.GetValue(Petl)!.FullName, parse.GetValue(Heads), parse.GetValue(Model),
             method, parse.GetValue(PetlDim), parse.GetValue(PetlScale), Precision: Precisions.Parse(parse.GetValue(Precision)!));
     }

@@ -15,10 +15,11 @@ public static class TrainCommand
     {
         var backbone = new Option<FileInfo>("--backbone") { Description = "Pre-trained ViT (frozen)", Required = true }.AcceptExistingOnly();
         var data = new Option<DirectoryInfo>("--data") { Description = "VTAB-1k task folder", Required = true }.AcceptExistingOnly();
-        var method = new Option<string>("--petl-method") { Description = "convpass, repadapter or linear", Required = true };
-        method.AcceptOnlyFromAmong("convpass", "repadapter", "linear");
-        var dim = new Option<int>("--petl-dim") { Description = "Adapter hidden dim", DefaultValueFactory = _ => 8 };
-        var scale = new Option<double>("--petl-scale") { Description = "Adapter scale s", DefaultValueFactory = _ => 1.0 };
+        var method = new Option<string>("--petl-method") { Description = PetlSettings.Names, Required = true };
+        method.AcceptOnlyFromAmong(Enum.GetValues<PetlMethod>().Select(PetlSettings.Name).ToArray());
+        var dim = new Option<int>("--petl-dim") { Description = "Hidden dim: adapter bottleneck, LoRA rank, or VPT prompt tokens per block", DefaultValueFactory = _ => 8 };
+        var scale = new Option<double?>("--petl-scale") { Description = "Scale s of the module's output (default 1; LoRA: alpha / rank)" };
+        var loraAlpha = new Option<double?>("--lora-alpha") { Description = "LoRA's alpha: s = alpha / rank (instead of --petl-scale)" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs", DefaultValueFactory = _ => 100 };
         var warmup = new Option<int>("--warmup-epochs") { Description = "Linear warm-up epochs", DefaultValueFactory = _ => 10 };
         var lr = new Option<double?>("--lr") { Description = "Peak learning rate (AdamW); default 1e-3, or 1e-5 for --strategy ft" };
@@ -45,20 +46,24 @@ public static class TrainCommand
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < (o == warmup ? 0 : 1)) r.AddError($"{o.Name} must be {(o == warmup ? "non-negative" : "positive")}"); });
 
         var cmd = new Command("train", "Train PETL modules and a head on a frozen backbone (AdamW, warm-up + cosine, resumable)");
-        foreach (var o in new Option[] { backbone, data, method, dim, scale, epochs, warmup, lr, minLr, wd, constant, seed, evalEvery, split, evalSplit, output, heads, device, batch, noResume, json, index, initFrom, strategy, allowMismatch })
+        foreach (var o in new Option[] { backbone, data, method, dim, scale, loraAlpha, epochs, warmup, lr, minLr, wd, constant, seed, evalEvery, split, evalSplit, output, heads, device, batch, noResume, json, index, initFrom, strategy, allowMismatch })
             cmd.Options.Add(o);
         cmd.Validators.Add(r =>
         {
             string st = r.GetValue(strategy)!;
             if (r.GetValue(initFrom) is not null && st == "tfs") r.AddError("--strategy tfs trains the adapters from scratch; drop --init-from");
             if (r.GetValue(index) is not null && st != "tfs" && r.GetValue(initFrom) is null) r.AddError($"--strategy {st} retrains from the task's PETL weights: give --init-from");
+            if (r.GetValue(loraAlpha) is not null && (r.GetValue(method) != "lora" || r.GetValue(scale) is not null))
+                r.AddError("--lora-alpha goes with --petl-method lora, instead of --petl-scale");
         });
         cmd.SetAction(parse =>
         {
             var ctx = context();
             if (!PetlSettings.TryParse(parse.GetValue(method)!, out var m)) throw new SlsInputException("--petl-method", "unknown method");
             bool ft = parse.GetValue(strategy) == "ft";
-            var options = new TrainOptions(parse.GetValue(backbone)!.FullName, parse.GetValue(data)!.FullName, new PetlSettings(m, parse.GetValue(dim), parse.GetValue(scale)),
+            int hidden = parse.GetValue(dim);
+            double s = parse.GetValue(loraAlpha) is double alpha ? alpha / hidden : parse.GetValue(scale) ?? 1.0;
+            var options = new TrainOptions(parse.GetValue(backbone)!.FullName, parse.GetValue(data)!.FullName, new PetlSettings(m, hidden, s),
                 parse.GetValue(output)!.FullName, parse.GetValue(epochs), parse.GetValue(warmup), parse.GetValue(lr) ?? (ft ? 1e-5 : 1e-3), parse.GetValue(minLr), parse.GetValue(wd),
                 parse.GetValue(batch), parse.GetValue(seed), parse.GetValue(evalEvery), parse.GetValue(split)!, parse.GetValue(evalSplit)!, parse.GetValue(device)!,
                 parse.GetValue(heads), parse.GetValue(constant) || ft, !parse.GetValue(noResume),

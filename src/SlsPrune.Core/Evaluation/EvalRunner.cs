@@ -63,7 +63,7 @@ public static class EvalRunner
         {
             long count = p.numel();
             if (name.StartsWith("head.", StringComparison.Ordinal)) head += count;
-            else if (name.Contains(".adapter_", StringComparison.Ordinal)) petl += count;
+            else if (Models.Petl.PetlSettings.IsPetlParameter(name)) petl += count;
             else backbone += count;
         }
         var storage = new StorageReport(new FileInfo(o.Model.Petl!).Length, o.Index is null ? 0 : new FileInfo(o.Index).Length, new FileInfo(o.Model.Backbone).Length);

@@ -57,13 +57,7 @@ public static class InspectRunner
         var method = PetlDetector.DetectMethod(shapes.Keys);
         if (method != PetlMethod.Linear || (arch is null && shapes.ContainsKey("head.weight")))
         {
-            string probe = method switch
-            {
-                PetlMethod.Convpass => "blocks.0.adapter_attn.adapter_down.weight",
-                PetlMethod.RepAdapter => "blocks.0.adapter_attn.conv_A.weight",
-                _ => "",
-            };
-            int? dim = shapes.TryGetValue(probe, out var s) ? (int)s[0] : null;
+            int? dim = PetlSettings.HiddenDimProbe(method) is var (probe, axis) && shapes.TryGetValue(probe, out var s) ? (int)s[axis] : null;
             double? scale = checkpoint.Metadata.TryGetValue("petl_scale", out var sc) && double.TryParse(sc, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
             int blocks = shapes.Keys.Where(k => Role(k) == ParameterRole.Petl).Select(StateDictReader.BlockOf).Where(b => b is not null).Distinct().Count();
             int? classes = shapes.TryGetValue("head.weight", out var hw) ? (int)hw[0] : null;
@@ -78,7 +72,7 @@ public static class InspectRunner
 
     private static ParameterRole Role(string name) =>
         name.StartsWith("head.", StringComparison.Ordinal) ? ParameterRole.Head
-        : name.Contains(".adapter_", StringComparison.Ordinal) || name.Contains("lora_", StringComparison.Ordinal) ? ParameterRole.Petl
+        : PetlSettings.IsPetlParameter(name) ? ParameterRole.Petl
         : ParameterRole.Backbone;
 
     public static string FormatName(CheckpointFormat f) => f switch

@@ -143,7 +143,7 @@ public static class PetlTrainer
     }
 
     /// <summary>Head and adapters train; everything else is the frozen backbone.</summary>
-    public static bool IsPetl(string name) => name.StartsWith("head.", StringComparison.Ordinal) || name.Contains(".adapter_", StringComparison.Ordinal);
+    public static bool IsPetl(string name) => PetlSettings.IsPetlParameter(name);
 
     /// <summary>The model to train: the backbone's first k blocks (all, or those an index keeps), fresh adapters
     /// and head as the reference initialises them, or those of <c>InitFrom</c> (retraining after pruning).</summary>

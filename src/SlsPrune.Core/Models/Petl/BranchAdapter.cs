@@ -5,22 +5,25 @@ using static TorchSharp.torch;
 namespace SlsPrune.Core.Models.Petl;
 
 /// <summary>The adapter slot of a block branch (<c>adapter_attn</c>, <c>adapter_mlp</c>): given the branch's
-/// sublayer (attention or MLP) and the normed input, returns what the branch adds to the residual stream.</summary>
+/// sublayer (attention or MLP), its normed input and the residual stream before the norm, returns what the
+/// branch adds to the residual stream.</summary>
 public abstract class BranchAdapter : nn.Module
 {
     protected BranchAdapter(string name) : base(name) { }
 
-    public abstract Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed);
+    public abstract Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed, Tensor input);
 
     /// <summary>The reference code's initialisation for training from scratch (uses torch's global generator).</summary>
     public abstract void ResetParameters();
 
-    public static BranchAdapter Create(PetlSettings petl, VitConfig config) => petl.Method switch
+    /// <summary>The slot's module: Convpass and RepAdapter in both branches, AdaptFormer in the MLP branch;
+    /// LoRA (inside qkv) and VPT (prompt tokens) leave the slots empty.</summary>
+    public static BranchAdapter Create(PetlSettings petl, VitConfig config, bool mlpBranch) => petl.Method switch
     {
-        PetlMethod.Linear => new NoAdapter(),
         PetlMethod.Convpass => new Convpass(config.Width, petl.HiddenDim, petl.Scale),
         PetlMethod.RepAdapter => new RepAdapter(config.Width, petl.HiddenDim, petl.Scale, petl.Groups),
-        _ => throw new ArgumentOutOfRangeException(nameof(petl)),
+        PetlMethod.AdaptFormer when mlpBranch => new AdaptFormer(config.Width, petl.HiddenDim, petl.Scale),
+        _ => new NoAdapter(),
     };
 }
 
@@ -29,7 +32,7 @@ public sealed class NoAdapter : BranchAdapter
 {
     public NoAdapter() : base(nameof(NoAdapter)) { }
 
-    public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed) => sublayer.forward(normed);
+    public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed, Tensor input) => sublayer.forward(normed);
 
     public override void ResetParameters() { }
 }

@@ -33,7 +33,7 @@ public sealed class Convpass : BranchAdapter
         RegisterComponents();
     }
 
-    public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed)
+    public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed, Tensor input)
     {
         using var scope = torch.NewDisposeScope(); // see Block
         return sublayer.forward(normed).add(Forward(normed).mul(_scale), Scalars.One).MoveToOuterDisposeScope();

@@ -12,6 +12,9 @@ public static class PetlDetector
         var list = names.ToList();
         if (list.Any(n => n.Contains(".adapter_attn.adapter_down.", StringComparison.Ordinal))) return PetlMethod.Convpass;
         if (list.Any(n => n.Contains(".adapter_attn.conv_A.", StringComparison.Ordinal))) return PetlMethod.RepAdapter;
+        if (list.Any(n => n.Contains(".attn.qkv.lora_A.", StringComparison.Ordinal))) return PetlMethod.Lora;
+        if (list.Any(n => n.Contains(".adapter_mlp.down_proj.", StringComparison.Ordinal))) return PetlMethod.AdaptFormer;
+        if (list.Any(n => n.EndsWith(".prompt_embeddings", StringComparison.Ordinal))) return PetlMethod.Vpt;
         return PetlMethod.Linear;
     }
 
@@ -28,13 +31,14 @@ public static class PetlDetector
             throw new SlsInputException(source, $"PETL method is {PetlSettings.Name(m)} but the tensors are those of {PetlSettings.Name(detected)}");
         if (m == PetlMethod.Linear) return PetlSettings.None;
 
-        string probe = m == PetlMethod.Convpass ? "blocks.0.adapter_attn.adapter_down.weight" : "blocks.0.adapter_attn.conv_A.weight";
-        int dimFromShapes = shapes.TryGetValue(probe, out var s) ? (int)s[0] : throw new SlsInputException(source, $"missing '{probe}'");
+        var (probe, axis) = PetlSettings.HiddenDimProbe(m)!.Value;
+        int dimFromShapes = shapes.TryGetValue(probe, out var s) ? (int)s[axis] : throw new SlsInputException(source, $"missing '{probe}'");
         int dim = hiddenDim ?? dimFromShapes;
         if (dim != dimFromShapes) throw new SlsInputException(source, $"--petl-dim {dim} disagrees with the file's hidden dim {dimFromShapes}");
 
         double sc = scale ?? (metadata.TryGetValue("petl_scale", out var ss)
             ? (double.TryParse(ss, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new SlsInputException(source, $"metadata petl_scale '{ss}' is not a number"))
+            : m == PetlMethod.Vpt ? 1.0 // prompts are not scaled
             : throw new SlsInputException(source, $"the {PetlSettings.Name(m)} scale s is not in the file's metadata; give it with --petl-scale"));
 
         int groups = 2;

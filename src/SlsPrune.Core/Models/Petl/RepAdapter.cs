@@ -28,7 +28,7 @@ public sealed class RepAdapter : BranchAdapter
         RegisterComponents();
     }
 
-    public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed) => sublayer.forward(Forward(normed));
+    public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed, Tensor input) => sublayer.forward(Forward(normed));
 
     /// <summary>As RepAdapter's reference: xavier-uniform conv_A, zero conv_B and biases.</summary>
     public override void ResetParameters()

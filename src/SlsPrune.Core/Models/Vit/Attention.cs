@@ -1,23 +1,28 @@
+using SlsPrune.Core.Models.Petl;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace SlsPrune.Core.Models.Vit;
 
-/// <summary>Multi-head self-attention with fused qkv, as timm's <c>Attention</c> (scaled dot product).</summary>
+/// <summary>Multi-head self-attention with fused qkv, as timm's <c>Attention</c> (scaled dot product); qkv
+/// carries LoRA where the PETL method is LoRA.</summary>
 public sealed class Attention : nn.Module<Tensor, Tensor>
 {
-    private readonly Linear qkv;
+    private readonly nn.Module<Tensor, Tensor> qkv;
     private readonly Linear proj;
     private readonly int _heads;
 
-    public Attention(int width, int heads) : base(nameof(Attention))
+    public Attention(int width, int heads, PetlSettings petl) : base(nameof(Attention))
     {
         _heads = heads;
-        qkv = nn.Linear(width, width * 3);
+        qkv = petl.Method == PetlMethod.Lora ? new LoraLinear(width, width * 3, petl.HiddenDim, petl.Scale) : nn.Linear(width, width * 3);
         proj = nn.Linear(width, width);
         RegisterComponents();
     }
+
+    /// <summary>LoRA's initialisation (no-op without LoRA).</summary>
+    public void ResetLora() => (qkv as LoraLinear)?.ResetLora();
 
     public override Tensor forward(Tensor x)
     {

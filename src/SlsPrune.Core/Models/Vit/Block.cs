@@ -7,7 +7,9 @@ using static TorchSharp.torch;
 namespace SlsPrune.Core.Models.Vit;
 
 /// <summary>A pre-norm transformer block. Each branch goes through its adapter slot, which decides how
-/// the PETL module joins it (none, parallel as Convpass, sequential as RepAdapter).</summary>
+/// the PETL module joins it (none, parallel as Convpass and AdaptFormer, sequential as RepAdapter); LoRA
+/// lives in the attention's qkv; VPT-deep gives each block its own prompt tokens after the cls token (the
+/// first block inserts them, later blocks replace the previous block's outputs at those places).</summary>
 public sealed class Block : nn.Module<Tensor, Tensor>
 {
     private readonly LayerNorm norm1;
@@ -16,15 +18,26 @@ public sealed class Block : nn.Module<Tensor, Tensor>
     private readonly LayerNorm norm2;
     private readonly Mlp mlp;
     private readonly BranchAdapter adapter_mlp;
+    private readonly Parameter? prompt_embeddings;
+    private readonly Dropout? prompt_dropout;
+    private readonly bool _firstBlock;
+    private readonly int _promptInit;
 
-    public Block(VitConfig config, PetlSettings petl) : base(nameof(Block))
+    public Block(VitConfig config, PetlSettings petl, int index) : base(nameof(Block))
     {
         norm1 = nn.LayerNorm(config.Width, eps: 1e-6);
-        attn = new Attention(config.Width, config.Heads);
-        adapter_attn = BranchAdapter.Create(petl, config);
+        attn = new Attention(config.Width, config.Heads, petl);
+        adapter_attn = BranchAdapter.Create(petl, config, mlpBranch: false);
         norm2 = nn.LayerNorm(config.Width, eps: 1e-6);
         mlp = new Mlp(config.Width, config.MlpHidden);
-        adapter_mlp = BranchAdapter.Create(petl, config);
+        adapter_mlp = BranchAdapter.Create(petl, config, mlpBranch: true);
+        _firstBlock = index == 0;
+        if (petl.Method == PetlMethod.Vpt)
+        {
+            prompt_embeddings = new Parameter(torch.zeros(1, petl.HiddenDim, config.Width));
+            prompt_dropout = nn.Dropout(0.1);
+            _promptInit = 3 * config.PatchSize * config.PatchSize + config.Width;
+        }
         RegisterComponents();
     }
 
@@ -32,6 +45,21 @@ public sealed class Block : nn.Module<Tensor, Tensor>
     {
         adapter_attn.ResetParameters();
         adapter_mlp.ResetParameters();
+        attn.ResetLora();
+        if (prompt_embeddings is not null)
+        {
+            // VPT's initialisation: uniform in +-sqrt(6 / (3 * patch^2 + width)).
+            using var _ = torch.no_grad();
+            double bound = Math.Sqrt(6.0 / _promptInit);
+            nn.init.uniform_(prompt_embeddings, -bound, bound);
+        }
+    }
+
+    private Tensor WithPrompts(Tensor x)
+    {
+        long prompts = prompt_embeddings!.shape[1];
+        var rest = _firstBlock ? x[.., 1..] : x[.., (int)(1 + prompts)..];
+        return torch.cat([x[.., ..1], prompt_dropout!.forward(prompt_embeddings.expand(x.shape[0], -1, -1)), rest], 1);
     }
 
     public override Tensor forward(Tensor x)
@@ -40,7 +68,8 @@ public sealed class Block : nn.Module<Tensor, Tensor>
         // them by reference counting; otherwise a whole forward pass's activations live until the caller's
         // scope ends. Autograd keeps what it saved for backward either way. Explicit alphas: Runtime/Scalars.
         using var scope = torch.NewDisposeScope();
-        var h = x.add(adapter_attn.Apply(attn, norm1.forward(x)), Scalars.One);
-        return h.add(adapter_mlp.Apply(mlp, norm2.forward(h)), Scalars.One).MoveToOuterDisposeScope();
+        if (prompt_embeddings is not null) x = WithPrompts(x);
+        var h = x.add(adapter_attn.Apply(attn, norm1.forward(x), x), Scalars.One);
+        return h.add(adapter_mlp.Apply(mlp, norm2.forward(h), h), Scalars.One).MoveToOuterDisposeScope();
     }
 }

@@ -29,7 +29,7 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         patch_embed = new PatchEmbed(config.PatchSize, config.InChannels, config.Width);
         cls_token = new Parameter(torch.zeros(1, 1, config.Width));
         pos_embed = new Parameter(torch.zeros(1, config.Tokens, config.Width));
-        blocks = new ModuleList<Block>(Enumerable.Range(0, config.Depth).Select(_ => new Block(config, petl)).ToArray());
+        blocks = new ModuleList<Block>(Enumerable.Range(0, config.Depth).Select(i => new Block(config, petl, i)).ToArray());
         norm = nn.LayerNorm(config.Width, eps: 1e-6);
         pre_logits = config.HasPreLogits ? new PreLogits(config.Width) : nn.Identity();
         head = config.NumClasses > 0 ? nn.Linear(config.Width, config.NumClasses) : nn.Identity();
