@@ -25,9 +25,10 @@ public static class CheckpointFile
             }
             try
             {
-                return zip.Entries.Any(e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal))
-                    ? PyTorchZipFile.Open(path, zip)
-                    : NpzFile.Open(path, zip);
+                // torch.save archives hold data.pkl, or at least its byteorder / version / data/ entries
+                bool torchLike = zip.Entries.Any(e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal) || e.FullName.EndsWith("/byteorder", StringComparison.Ordinal)
+                    || e.FullName.EndsWith("/version", StringComparison.Ordinal) || e.FullName.Contains("/data/", StringComparison.Ordinal));
+                return torchLike ? PyTorchZipFile.Open(path, zip) : NpzFile.Open(path, zip);
             }
             catch
             {

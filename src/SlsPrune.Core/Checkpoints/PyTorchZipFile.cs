@@ -37,8 +37,12 @@ public sealed class PyTorchZipFile : ICheckpoint
 
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <summary>The largest data.pkl read: far above any state dict's pickle (a few MB for 10,000 tensors).</summary>
+    public const long MaxPickleBytes = 64L << 20;
+
     public static PyTorchZipFile Open(string path, ZipArchive zip)
     {
+        CheckEntryNames(path, zip);
         var pickles = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) || e.FullName == "data.pkl").ToList();
         if (pickles.Count != 1)
             throw new SlsInputException(path, pickles.Count == 0 ? "zip file has no data.pkl: not a torch.save checkpoint" : "zip file has more than one data.pkl");
@@ -51,6 +55,8 @@ public sealed class PyTorchZipFile : ICheckpoint
             string bo = r.ReadToEnd().Trim();
             if (bo != "little") throw new SlsInputException(path, $"checkpoint was saved with byte order '{bo}'; only little-endian is supported");
         }
+        if (pkl.Length > MaxPickleBytes)
+            throw new SlsInputException(path, $"data.pkl is {pkl.Length} bytes uncompressed; a checkpoint's pickle is far smaller (limit {MaxPickleBytes})");
         byte[] bytes = ReadEntry(path, pkl);
         object? root = RestrictedUnpickler.Load(bytes, path);
 
@@ -104,8 +110,24 @@ public sealed class PyTorchZipFile : ICheckpoint
         }
     }
 
-    private static byte[] ReadEntry(string path, ZipArchiveEntry entry)
+    /// <summary>Entry names that climb out of the archive (<c>..</c>, absolute paths) mark a crafted file:
+    /// nothing is extracted to disk here, but such a file is refused rather than half-trusted.</summary>
+    public static void CheckEntryNames(string path, ZipArchive zip)
     {
+        foreach (var e in zip.Entries)
+        {
+            string n = e.FullName.Replace('\\', '/');
+            if (n.StartsWith('/') || n.Split('/').Contains("..") || (n.Length > 1 && n[1] == ':'))
+                throw new SlsInputException(path, $"archive entry '{e.FullName}' points outside the archive; refusing to read it");
+        }
+    }
+
+    /// <summary>Reads an entry whole, after checking its declared size: no allocation from an unchecked size
+    /// (deflate expands at most 1032-fold, and an array holds at most Array.MaxLength bytes).</summary>
+    public static byte[] ReadEntry(string path, ZipArchiveEntry entry)
+    {
+        if (entry.Length > Array.MaxLength || entry.Length > Math.Max(entry.CompressedLength, 1) * 1032L)
+            throw new SlsInputException(path, $"archive entry '{entry.FullName}' claims {entry.Length} bytes from {entry.CompressedLength} stored: corrupt or crafted");
         try
         {
             using var s = entry.Open();

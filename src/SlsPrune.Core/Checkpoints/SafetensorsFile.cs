@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text;
 using System.Text.Json;
 using TorchSharp;
 
@@ -48,6 +49,8 @@ public sealed class SafetensorsFile : ICheckpoint
         }
     }
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private static SafetensorsFile Parse(string path, FileStream stream)
     {
         long fileSize = stream.Length;
@@ -64,6 +67,14 @@ public sealed class SafetensorsFile : ICheckpoint
         long dataStart = 8 + (long)headerLen;
         long dataLen = fileSize - dataStart;
 
+        try
+        {
+            _ = StrictUtf8.GetCharCount(header);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new SlsInputException(path, "safetensors header is not valid UTF-8");
+        }
         JsonDocument doc;
         try
         {
@@ -73,6 +84,7 @@ public sealed class SafetensorsFile : ICheckpoint
         {
             throw new SlsInputException(path, $"safetensors header is not valid JSON ({e.Message})");
         }
+
 
         using (doc)
         {
@@ -138,6 +150,10 @@ public sealed class SafetensorsFile : ICheckpoint
                 throw new SlsInputException(path, $"tensor '{prop.Name}' has an invalid shape");
             shape[i++] = n;
         }
+        long count = 1;
+        foreach (long d in shape)
+            if (d != 0 && count > long.MaxValue / 16 / d) throw new SlsInputException(path, $"tensor '{prop.Name}' has shape [{string.Join(", ", shape)}], whose size overflows");
+            else count *= d;
         if (!off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end) || begin < 0 || end < begin)
             throw new SlsInputException(path, $"tensor '{prop.Name}' has invalid data_offsets");
         return (new TensorInfo(prop.Name, dtype, shape), begin, end);

@@ -14,11 +14,26 @@ public static class StateDictReader
         if (GoogleVitConverter.IsGoogleVit(checkpoint.Tensors.Select(t => t.Name)))
         {
             var converted = GoogleVitConverter.ToTimm(CheckpointFile.ReadAll(checkpoint), checkpoint.Path);
-            return converted.Where(kv => Keep(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+            var kept = converted.Where(kv => Keep(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+            RequireFinite(kept, checkpoint.Path);
+            return kept;
         }
-        bool strip = HasModulePrefix(checkpoint.Tensors.Select(t => t.Name));
-        var raw = CheckpointFile.ReadAll(checkpoint, n => Keep(strip ? n["module.".Length..] : n));
-        return strip ? raw.ToDictionary(kv => kv.Key["module.".Length..], kv => kv.Value, StringComparer.Ordinal) : raw;
+        int strip = PrefixLength(checkpoint.Tensors.Select(t => t.Name));
+        var raw = CheckpointFile.ReadAll(checkpoint, n => Keep(n[strip..]));
+        var weights = raw.ToDictionary(kv => kv.Key[strip..], kv => kv.Value, StringComparer.Ordinal);
+        RequireFinite(weights, checkpoint.Path);
+        return weights;
+    }
+
+    /// <summary>NaN or infinite weights make every output NaN (or crash a kernel): refused by name.</summary>
+    public static void RequireFinite(IReadOnlyDictionary<string, torch.Tensor> weights, string source)
+    {
+        foreach (var (name, w) in weights)
+        {
+            if (!w.is_floating_point()) continue;
+            using var finite = torch.isfinite(w).all();
+            if (!finite.item<bool>()) throw new SlsInputException(source, $"tensor '{name}' holds NaN or infinite values");
+        }
     }
 
     /// <summary>timm names and shapes of a checkpoint's tensors, without reading any data (npz shapes are
@@ -31,13 +46,9 @@ public static class StateDictReader
             var meta = checkpoint.Tensors.ToDictionary(t => t.Name, t => torch.empty(t.Shape, device: torch.META), StringComparer.Ordinal);
             return GoogleVitConverter.ToTimm(meta, checkpoint.Path).ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal);
         }
-        bool strip = HasModulePrefix(checkpoint.Tensors.Select(t => t.Name));
-        return checkpoint.Tensors.ToDictionary(t => strip ? t.Name["module.".Length..] : t.Name, t => t.Shape, StringComparer.Ordinal);
+        int strip = PrefixLength(checkpoint.Tensors.Select(t => t.Name));
+        return checkpoint.Tensors.ToDictionary(t => t.Name[strip..], t => t.Shape, StringComparer.Ordinal);
     }
-
-    /// <summary>Removes a DataParallel <c>module.</c> prefix from every key of a dictionary already read.</summary>
-    public static Dictionary<string, T> StripModulePrefix<T>(Dictionary<string, T> d) =>
-        HasModulePrefix(d.Keys) ? d.ToDictionary(kv => kv.Key["module.".Length..], kv => kv.Value, StringComparer.Ordinal) : d;
 
     /// <summary>The block index of a timm name (<c>blocks.3.attn.qkv.weight</c> is 3), or null.</summary>
     public static int? BlockOf(string key)
@@ -47,14 +58,13 @@ public static class StateDictReader
         return end > 7 && int.TryParse(key.AsSpan(7, end - 7), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int b) ? b : null;
     }
 
-    private static bool HasModulePrefix(IEnumerable<string> names)
+    /// <summary>Wrappers' prefixes dropped from every name: DataParallel's <c>module.</c> and PEFT's
+    /// <c>base_model.model.</c> (when every name has it).</summary>
+    private static int PrefixLength(IEnumerable<string> names)
     {
-        bool any = false;
-        foreach (var n in names)
-        {
-            if (!n.StartsWith("module.", StringComparison.Ordinal)) return false;
-            any = true;
-        }
-        return any;
+        var list = names.ToList();
+        foreach (var prefix in new[] { "base_model.model.", "module." })
+            if (list.Count > 0 && list.All(n => n.StartsWith(prefix, StringComparison.Ordinal))) return prefix.Length;
+        return 0;
     }
 }

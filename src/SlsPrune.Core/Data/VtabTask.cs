@@ -50,6 +50,8 @@ public sealed class VtabTask
             if (numClasses is int n && label >= n)
                 throw new SlsInputException($"{list}:{lineNo}", $"label {label} needs at least {label + 1} classes but the head has {n}");
             string full = System.IO.Path.GetFullPath(System.IO.Path.Combine(Root, rel));
+            if (!full.StartsWith(System.IO.Path.GetFullPath(Root).TrimEnd(System.IO.Path.DirectorySeparatorChar) + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                throw new SlsInputException($"{list}:{lineNo}", $"image '{rel}' is outside the task folder");
             if (!File.Exists(full)) throw new SlsInputException($"{list}:{lineNo}", $"image '{rel}' does not exist");
             items.Add(new LabelledImage(full, label));
         }

@@ -47,6 +47,12 @@ public sealed class RestrictedUnpickler
     }
 
     /// <param name="source">the file name used in errors.</param>
+    // Bounds that no real state dict comes near (a 10,000-tensor checkpoint runs about 200,000 opcodes), so
+    // memory stays bounded even for a small deflated data.pkl that expands to millions of opcodes.
+    private const int MaxStack = 1_000_000;
+    private const int MaxOps = 4_000_000;
+    private int _ops;
+
     public static object? Load(byte[] data, string source) => new RestrictedUnpickler(data, source).Run();
 
     private SlsInputException Bad(string problem) => new(_source, problem);
@@ -56,6 +62,8 @@ public sealed class RestrictedUnpickler
         while (true)
         {
             if (_pos >= _data.Length) throw Bad("pickle ends without a STOP opcode (truncated)");
+            if (_stack.Count > MaxStack) throw Bad($"pickle keeps more than {MaxStack} values on its stack; a checkpoint's pickle holds far fewer (refusing to go on)");
+            if (++_ops > MaxOps) throw Bad($"pickle runs more than {MaxOps} opcodes; a checkpoint's pickle holds far fewer (refusing to go on)");
             byte op = _data[_pos++];
             switch (op)
             {

@@ -1,0 +1,284 @@
+#!/usr/bin/python3
+"""The hostile-input corpus: broken and malicious files, each with the command that reads it and the one
+line `sls` must answer with (exit code 2). The CLI tests run every case (HostileCorpusTests).
+
+    /usr/bin/python3 scripts/make_hostile_corpus.py tests/hostile
+
+Writes the files and cases.json: [{"name", "args", "message"}], where "{dir}" stands for the corpus folder,
+"{fixtures}" for tests/fixtures, and "{out}" for an empty folder the test makes (it must stay empty: nothing half-written). Pickles, zips,
+npz and safetensors are put together byte by byte here (no torch, nothing of the files is ever run):
+standard library and numpy only. The base model is tests/fixtures/parity (patch 8, 4x4 grid, width 48,
+3 blocks, 3 heads).
+"""
+import io
+import json
+import os
+import shutil
+import struct
+import sys
+import zipfile
+import zlib
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_io  # noqa: E402
+
+PARITY = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures', 'parity')
+
+
+# ---- pickles, by opcode ----
+
+def p_str(s):
+    b = s.encode()
+    return b'X' + struct.pack('<I', len(b)) + b  # BINUNICODE
+
+
+def p_global(module, name):
+    return b'c' + module.encode() + b'\n' + name.encode() + b'\n'  # GLOBAL
+
+
+def p_call(module, name, *args):
+    """GLOBAL, a tuple of string args, REDUCE: what __reduce__ pickles to."""
+    return p_global(module, name) + b'(' + b''.join(p_str(a) for a in args) + b't' + b'R'
+
+
+def p_dict(items):
+    """EMPTY_DICT, MARK, key value ..., SETITEMS."""
+    return b'}(' + b''.join(p_str(k) + v for k, v in items) + b'u'
+
+
+def pickle(body):
+    return b'\x80\x02' + body + b'.'  # PROTO 2 ... STOP
+
+
+def tensor_rebuild(storage_type, key, numel, shape):
+    """torch._utils._rebuild_tensor_v2((storage pid), 0, shape, stride, False, OrderedDict())."""
+    stride = []
+    acc = 1
+    for d in reversed(shape):
+        stride.insert(0, acc)
+        acc *= d
+    ints = lambda xs: b'(' + b''.join(b'J' + struct.pack('<i', x) if x < 2 ** 31 else b'\x8a\x08' + struct.pack('<q', x) for x in xs) + b't'
+    pid = b'(' + p_str('storage') + p_global('torch', storage_type) + p_str(key) + p_str('cpu') + b'J' + struct.pack('<i', numel) + b't' + b'Q'
+    return (p_global('torch._utils', '_rebuild_tensor_v2') + b'(' + pid + b'J\x00\x00\x00\x00' + ints(shape) + ints(stride)
+            + b'\x89' + p_global('collections', 'OrderedDict') + b')R' + b't' + b'R')
+
+
+def torch_zip(path, pkl, storages=None, prefix='archive/', extra=None, compress=zipfile.ZIP_STORED):
+    with zipfile.ZipFile(path, 'w', compress) as z:
+        if pkl is not None:
+            z.writestr(prefix + 'data.pkl', pkl)
+        z.writestr(prefix + 'byteorder', 'little')
+        for k, v in (storages or {}).items():
+            z.writestr(prefix + 'data/' + k, v)
+        for k, v in (extra or {}).items():
+            z.writestr(k, v)
+        z.writestr(prefix + 'version', '3\n')
+
+
+def one_tensor_pickle(storage_type='FloatStorage'):
+    return pickle(p_dict([('w', tensor_rebuild(storage_type, '0', 4, [2, 2]))]))
+
+
+# ---- safetensors, by hand ----
+
+def st_raw(path, header, data=b'', header_len=None):
+    h = header if isinstance(header, bytes) else json.dumps(header).encode()
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(h) if header_len is None else header_len))
+        f.write(h)
+        f.write(data)
+
+
+# ---- images and task folders ----
+
+def png_bytes(w, h, seed):
+    rng = np.random.default_rng(seed)
+    rows = b''.join(b'\x00' + rng.integers(0, 256, w * 3, dtype=np.uint8).tobytes() for _ in range(h))
+    chunk = lambda t, d: struct.pack('>I', len(d)) + t + d + struct.pack('>I', zlib.crc32(t + d) & 0xffffffff)
+    return b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, 8, 2, 0, 0, 0)) + chunk(b'IDAT', zlib.compress(rows)) + chunk(b'IEND', b'')
+
+
+def task(root, name, lines=None, classes=5, images=40, bad=None):
+    """A task folder of `images` 32x32 PNGs over `classes` labels; `bad` maps an image index to its bytes."""
+    d = os.path.join(root, name)
+    os.makedirs(os.path.join(d, 'images'), exist_ok=True)
+    default = []
+    for i in range(images):
+        data = (bad or {}).get(i, png_bytes(32, 32, i))
+        with open(os.path.join(d, 'images', f'{i:03d}.png'), 'wb') as f:
+            f.write(data)
+        default.append(f'images/{i:03d}.png {i % classes}')
+    with open(os.path.join(d, 'train800val200.txt'), 'w') as f:
+        f.write('\n'.join(lines if lines is not None else default) + '\n')
+    return d
+
+
+def main(out):
+    if os.path.isdir(out):
+        shutil.rmtree(out)
+    os.makedirs(out)
+    cases = []
+    J = lambda *a: os.path.join(out, *a)
+
+    def case(name, args, message):
+        cases.append({'name': name, 'args': args, 'message': message})
+
+    def inspect(name, message):
+        case(name, ['inspect', '{dir}/' + name], 'sls: {dir}/' + name + ': ' + message)
+
+    # -- pickles that would run code, or read what is not a checkpoint --
+    torch_zip(J('pickle-os-system.pt'), pickle(p_dict([('x', p_call('posix', 'system', 'touch /tmp/sls-hostile-ran'))])))
+    inspect('pickle-os-system.pt', "pickle names the global 'posix.system', which is not on the allowlist; refusing to load (nothing from the file was run)")
+    torch_zip(J('pickle-builtins-eval.pt'), pickle(p_dict([('x', p_call('builtins', 'eval', '__import__("os").system("touch /tmp/sls-hostile-ran")'))])))
+    inspect('pickle-builtins-eval.pt', "pickle names the global 'builtins.eval', which is not on the allowlist; refusing to load (nothing from the file was run)")
+    torch_zip(J('pickle-subprocess-popen.pt'), pickle(p_dict([('x', p_call('subprocess', 'Popen', 'touch /tmp/sls-hostile-ran'))])))
+    inspect('pickle-subprocess-popen.pt', "pickle names the global 'subprocess.Popen', which is not on the allowlist; refusing to load (nothing from the file was run)")
+    nested = p_dict([('model', p_dict([('blocks', b']' + b'(' + b'(' + p_call('os', 'system', 'id') + b't' + b'e')]))])
+    torch_zip(J('pickle-nested-reduce.pt'), pickle(nested))
+    inspect('pickle-nested-reduce.pt', "pickle names the global 'os.system', which is not on the allowlist; refusing to load (nothing from the file was run)")
+    torch_zip(J('pickle-unknown-storage.pt'), one_tensor_pickle('EvilStorage'), {'0': b'\x00' * 16})
+    inspect('pickle-unknown-storage.pt', "pickle names the global 'torch.EvilStorage', which is not on the allowlist; refusing to load (nothing from the file was run)")
+    # five million list items from a 10 kB file: deflate shrinks the repeated opcodes a thousandfold
+    huge = pickle(b']' + b'(' + b'K\x00' * 5_000_000 + b'e')
+    torch_zip(J('pickle-huge-list.pt'), huge, compress=zipfile.ZIP_DEFLATED)
+    inspect('pickle-huge-list.pt', "pickle keeps more than 1000000 values on its stack; a checkpoint's pickle holds far fewer (refusing to go on)")
+    torch_zip(J('pickle-no-tensors.pt'), pickle(p_dict([('epoch', b'K\x03')])))
+    inspect('pickle-no-tensors.pt', "the pickle holds no dict of tensors (expected a state dict, or one under 'state_dict' or 'model')")
+    torch_zip(J('pickle-bad-opcode.pt'), b'\x80\x02}\xff.')
+    inspect('pickle-bad-opcode.pt', "pickle opcode 0xff at byte 3 is not supported in a checkpoint")
+    torch_zip(J('pickle-storage-too-small.pt'), one_tensor_pickle(), {'0': b'\x00' * 8})
+    inspect('pickle-storage-too-small.pt', "storage '0' has 8 bytes, expected 16: truncated or inconsistent")
+    big = pickle(p_dict([('w', tensor_rebuild('FloatStorage', '0', 2 ** 31 - 1, [2 ** 31 - 1]))]))
+    torch_zip(J('pickle-storage-claims-8gb.pt'), big, {'0': b'\x00' * 16})
+    inspect('pickle-storage-claims-8gb.pt', "storage '0' has 16 bytes, expected 8589934588: truncated or inconsistent")
+
+    # -- zip archives --
+    torch_zip(J('zip-path-traversal.pt'), one_tensor_pickle(), {'0': b'\x00' * 16}, extra={'../../escape.txt': 'x'})
+    inspect('zip-path-traversal.pt', "archive entry '../../escape.txt' points outside the archive; refusing to read it")
+    torch_zip(J('zip-no-data-pkl.pt'), None, {'0': b'\x00' * 16})
+    inspect('zip-no-data-pkl.pt', "zip file has no data.pkl: not a torch.save checkpoint")
+    valid = io.BytesIO()
+    torch_zip(valid, one_tensor_pickle(), {'0': b'\x00' * 16})
+    with open(J('zip-truncated.pt'), 'wb') as f:
+        f.write(valid.getvalue()[:len(valid.getvalue()) // 2])
+    inspect('zip-truncated.pt', "not a readable zip archive (End of Central Directory record could not be found.): truncated or corrupt")
+
+    # -- safetensors --
+    ok = {'w': {'dtype': 'F32', 'shape': [2, 2], 'data_offsets': [0, 16]}}
+    st_raw(J('st-header-beyond-file.safetensors'), ok, b'\x00' * 16, header_len=10 ** 9)
+    inspect('st-header-beyond-file.safetensors', "safetensors header length 1000000000 exceeds the file size (89 bytes): truncated or not a safetensors file")
+    st_raw(J('st-overlapping-offsets.safetensors'), {'a': {'dtype': 'F32', 'shape': [2], 'data_offsets': [0, 8]},
+                                                     'b': {'dtype': 'F32', 'shape': [2], 'data_offsets': [4, 12]}}, b'\x00' * 12)
+    inspect('st-overlapping-offsets.safetensors', "tensor 'b' starts at data offset 4, expected 8 (overlapping or gapped offsets)")
+    st_raw(J('st-offsets-out-of-range.safetensors'), {'a': {'dtype': 'F32', 'shape': [4], 'data_offsets': [0, 16]}}, b'\x00' * 8)
+    inspect('st-offsets-out-of-range.safetensors', "tensor data ends at offset 16 but the file has 8 data bytes: truncated")
+    st_raw(J('st-shape-overflow.safetensors'), {'a': {'dtype': 'F32', 'shape': [2 ** 40, 2 ** 40], 'data_offsets': [0, 16]}}, b'\x00' * 16)
+    inspect('st-shape-overflow.safetensors', "tensor 'a' has shape [1099511627776, 1099511627776], whose size overflows")
+    st_raw(J('st-unknown-dtype.safetensors'), {'a': {'dtype': 'F128', 'shape': [1], 'data_offsets': [0, 16]}}, b'\x00' * 16)
+    inspect('st-unknown-dtype.safetensors', "tensor 'a' has unsupported dtype 'F128'")
+    dup = b'{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}'
+    st_raw(J('st-duplicate-keys.safetensors'), dup, b'\x00' * 8)
+    inspect('st-duplicate-keys.safetensors', "tensor 'a' appears twice in the header")
+    st_raw(J('st-non-utf8-header.safetensors'), b'{"a\xff\xfe":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', b'\x00' * 4)
+    inspect('st-non-utf8-header.safetensors', "safetensors header is not valid UTF-8")
+    st_raw(J('st-header-not-json.safetensors'), b'this is not json', b'')
+    inspect('st-header-not-json.safetensors', "safetensors header is not valid JSON ('this is not json' is an invalid JSON literal. Expected the literal 'true'. LineNumber: 0 | BytePositionInLine: 1.)")
+    open(J('zero-bytes.safetensors'), 'wb').close()
+    inspect('zero-bytes.safetensors', "file is 0 bytes, too short for a safetensors header")
+
+    # -- npz --
+    with zipfile.ZipFile(J('npz-non-array-member.npz'), 'w') as z:
+        z.writestr('cls.npy', b'this is not an npy array')
+    inspect('npz-non-array-member.npz', "array 'cls' is not in .npy format (bad magic)")
+    np.savez(J('npz-object-array.npz'), cls=np.array([{'a': 1}], dtype=object))
+    inspect('npz-object-array.npz', "array 'cls' has dtype '|O', which is not supported")
+    g = dict(np.load(os.path.join(PARITY, 'backbone.npz')))
+    g['Transformer/posembed_input/pos_embedding'] = g['Transformer/posembed_input/pos_embedding'][:, :11]
+    np.savez(J('npz-wrong-shape.npz'), **g)
+    inspect('npz-wrong-shape.npz', "pos_embed has 11 tokens; expected a class token plus a square grid")
+
+    # -- weights that contradict themselves, or are not numbers --
+    base = safetensors_io.read(os.path.join(PARITY, 'backbone.safetensors'))
+    w = dict(base)
+    w['pos_embed'] = w['pos_embed'][:, :11].copy()
+    safetensors_io.write(J('pos-embed-vs-grid.safetensors'), w)
+    inspect('pos-embed-vs-grid.safetensors', "pos_embed has 11 tokens; expected a class token plus a square grid")
+    w = {k: (np.pad(v, [(0, 2) if s == 48 else (0, 0) for s in v.shape]) if 48 in v.shape else v) for k, v in base.items()}
+    w = {k: (np.pad(v, [(0, 6) if s == 144 else (0, 0) for s in v.shape]) if 144 in v.shape else v) for k, v in w.items()}
+    safetensors_io.write(J('width-vs-heads.safetensors'), w)
+    case('width-vs-heads.safetensors', ['inspect', '{dir}/width-vs-heads.safetensors', '--heads', '3'],
+         'sls: {dir}/width-vs-heads.safetensors: width 50 is not divisible by 3 heads')
+    w = dict(base)
+    w['blocks.1.attn.proj.weight'] = w['blocks.1.attn.proj.weight'].copy()
+    w['blocks.1.attn.proj.weight'][3, 4] = np.nan
+    safetensors_io.write(J('nan-weights.safetensors'), w)
+    task(out, 'task-ok')
+    model = ['--petl', '{dir}/../fixtures/parity/convpass.safetensors', '--heads', '3']
+    case('nan-weights.safetensors', ['prune', '--backbone', '{dir}/nan-weights.safetensors', *model, '--data', '{dir}/task-ok', '--out', '{out}/index.sls.json'],
+         'sls: {dir}/nan-weights.safetensors: tensor \'blocks.1.attn.proj.weight\' holds NaN or infinite values')
+    p = safetensors_io.read(os.path.join(PARITY, 'convpass.safetensors'))
+    p['head.bias'] = p['head.bias'].copy()
+    p['head.bias'][0] = np.inf
+    safetensors_io.write(J('inf-petl.safetensors'), p, {'petl_method': 'convpass', 'petl_scale': '0.7'})
+    case('inf-petl.safetensors', ['eval', '--backbone', '{dir}/../fixtures/parity/backbone.safetensors', '--petl', '{dir}/inf-petl.safetensors', '--heads', '3',
+                                  '--data', '{dir}/task-ok', '--split', 'train800val200'],
+         'sls: {dir}/inf-petl.safetensors: tensor \'head.bias\' holds NaN or infinite values')
+    p = {k: (np.pad(v, [(0, 16) if s == 48 else (0, 0) for s in v.shape]) if 48 in v.shape else v) for k, v in
+         safetensors_io.read(os.path.join(PARITY, 'convpass.safetensors')).items()}
+    safetensors_io.write(J('petl-wrong-width.safetensors'), p, {'petl_method': 'convpass', 'petl_scale': '0.7'})
+    case('petl-wrong-width.safetensors', ['prune', '--backbone', '{dir}/../fixtures/parity/backbone.safetensors', '--petl', '{dir}/petl-wrong-width.safetensors',
+                                          '--heads', '3', '--data', '{dir}/task-ok', '--out', '{out}/index.sls.json'],
+         "sls: {dir}/petl-wrong-width.safetensors: weight 'blocks.0.adapter_attn.adapter_down.weight' has shape [8, 64], the model needs [8, 48]")
+
+    # -- task folders and lists --
+    prune = lambda t: ['prune', '--backbone', '{dir}/../fixtures/parity/backbone.safetensors', *model, '--data', '{dir}/' + t, '--out', '{out}/index.sls.json']
+    task(out, 'task-corrupt-image', bad={7: png_bytes(32, 32, 7)[:60]})
+    case('task-corrupt-image', prune('task-corrupt-image'), 'sls: {dir}/task-corrupt-image/images/007.png: corrupt image: PNG chunk runs past the end of the file (truncated)')
+    task(out, 'task-zero-byte-image', bad={3: b''})
+    case('task-zero-byte-image', prune('task-zero-byte-image'), 'sls: {dir}/task-zero-byte-image/images/003.png: not a JPEG or PNG image')
+    task(out, 'task-not-an-image', bad={5: b'GIF89a not supported here'})
+    case('task-not-an-image', prune('task-not-an-image'), 'sls: {dir}/task-not-an-image/images/005.png: not a JPEG or PNG image')
+    task(out, 'task-bad-line', lines=['images/000.png 0', 'images/001.png one'])
+    case('task-bad-line', prune('task-bad-line'), "sls: {dir}/task-bad-line/train800val200.txt:2: label 'one' is not an integer")
+    task(out, 'task-no-label', lines=['images/000.png'])
+    case('task-no-label', prune('task-no-label'), "sls: {dir}/task-no-label/train800val200.txt:1: expected 'relative/path label'")
+    task(out, 'task-missing-file', lines=['images/000.png 0', 'images/999.png 1'])
+    case('task-missing-file', prune('task-missing-file'), "sls: {dir}/task-missing-file/train800val200.txt:2: image 'images/999.png' does not exist")
+    task(out, 'task-label-out-of-range', lines=['images/000.png 0', 'images/001.png 7'])
+    case('task-label-out-of-range', prune('task-label-out-of-range'), 'sls: {dir}/task-label-out-of-range/train800val200.txt:2: label 7 needs at least 8 classes but the head has 5')
+    task(out, 'task-path-escapes', lines=['images/000.png 0', '../../../etc/passwd 1'])
+    case('task-path-escapes', prune('task-path-escapes'), "sls: {dir}/task-path-escapes/train800val200.txt:2: image '../../../etc/passwd' is outside the task folder")
+    task(out, 'task-one-class', lines=[f'images/{i:03d}.png 1' for i in range(40)])
+    case('task-one-class', prune('task-one-class'),
+         'sls: {dir}/task-one-class/train800val200.txt: calibration split has 1 class; SLS scores how well layers separate classes and needs at least 2')
+
+    # -- pruning indexes --
+    index = {'format': 'slsprune-index', 'version': 1, 'method': 'sls', 'metric': 'silhouette', 'alpha': 0.3, 'depth': 3, 'kept_blocks': [1, 2],
+             'scores': [0.1, 0.2, 0.3], 'decision': 'test', 'calibration': {'task': 't', 'split': 's', 'samples': 40, 'classes': 5, 'seed': 0},
+             'tsne': {'components': 2, 'perplexity': 30.0, 'early_exaggeration': 12.0, 'learning_rate': 'auto', 'max_iter': 1000, 'init': 'pca', 'method': 'exact'},
+             'backbone': {'path': 'elsewhere/backbone.safetensors', 'sha256': '0' * 64}, 'petl': {'path': 'elsewhere/convpass.safetensors', 'sha256': '1' * 64}}
+    with open(J('index-other-checkpoint.sls.json'), 'w') as f:
+        json.dump(index, f)
+    evaluate = lambda i: ['eval', '--backbone', '{dir}/../fixtures/parity/backbone.safetensors', *model, '--data', '{dir}/task-ok',
+                          '--split', 'train800val200', '--index', '{dir}/' + i]
+    case('index-other-checkpoint', evaluate('index-other-checkpoint.sls.json'),
+         'sls: {dir}/index-other-checkpoint.sls.json: index was computed for a different backbone file (SHA-256 000000000000..., {fixtures}/parity/backbone.safetensors has 165fc8892457...); pass --allow-mismatch to use it anyway')
+    with open(J('index-garbage.sls.json'), 'w') as f:
+        f.write('{"format": "slsprune-index", "kept_blocks": [1, 2,')
+    case('index-garbage', evaluate('index-garbage.sls.json'), 'sls: {dir}/index-garbage.sls.json: not a valid pruning index (Expected start of a property name or value, but instead reached end of data. Path: $.kept_blocks[2] | LineNumber: 0 | BytePositionInLine: 49.)')
+    index2 = dict(index, kept_blocks=[1, 3])
+    with open(J('index-not-leading.sls.json'), 'w') as f:
+        json.dump(index2, f)
+    case('index-not-leading', evaluate('index-not-leading.sls.json') + ['--allow-mismatch'],
+         'sls: {dir}/index-not-leading.sls.json: kept_blocks must be 1..k with 1 <= k <= depth')
+
+    with open(J('cases.json'), 'w') as f:
+        json.dump(cases, f, indent=1)
+    total = sum(os.path.getsize(os.path.join(r, n)) for r, _, fs in os.walk(out) for n in fs)
+    print(f'{len(cases)} cases, {total} bytes, in {out}')
+
+
+if __name__ == '__main__':
+    main(sys.argv[1] if len(sys.argv) > 1 else 'tests/hostile')
