@@ -118,8 +118,9 @@ public class VitParityTests
         var a = fromPoisoned.Model.forward(images);
         Assert.False(a.isnan().any().item<bool>());
         Assert.True(Fixtures.Same(clean.Model.forward(images), a));
-        var full = PetlModelLoader.Load(new ModelOptions(poisoned, Fixtures.File("linear.safetensors"), Heads: 3));
-        Assert.True(full.Model.forward(images).isnan().all().item<bool>());
+        // the full model reads block 2, and refuses it by name
+        var e = Assert.Throws<SlsInputException>(() => PetlModelLoader.Load(new ModelOptions(poisoned, Fixtures.File("linear.safetensors"), Heads: 3)));
+        Assert.Equal($"{poisoned}: tensor 'blocks.2.attn.proj.bias' holds NaN or infinite values", e.Message);
     }
 
     [Fact]
