@@ -240,6 +240,11 @@ def main(out):
     case('task-zero-byte-image', prune('task-zero-byte-image'), 'sls: {dir}/task-zero-byte-image/images/003.png: not a JPEG or PNG image')
     task(out, 'task-not-an-image', bad={5: b'GIF89a not supported here'})
     case('task-not-an-image', prune('task-not-an-image'), 'sls: {dir}/task-not-an-image/images/005.png: not a JPEG or PNG image')
+    jpeg = bytearray(open(os.path.join(PARITY, '..', 'images', 'grey.jpg'), 'rb').read())
+    jpeg[4] = 0x08  # APP0 length 0x0810: past the end (stb_image searched for the next marker forever; found by the fuzz test)
+    task(out, 'task-jpeg-segment-past-end', bad={9: bytes(jpeg)})
+    case('task-jpeg-segment-past-end', prune('task-jpeg-segment-past-end'),
+         'sls: {dir}/task-jpeg-segment-past-end/images/009.png: corrupt image: JPEG segment 0xE0 at byte 2 claims 2064 bytes, past the end of the file')
     task(out, 'task-bad-line', lines=['images/000.png 0', 'images/001.png one'])
     case('task-bad-line', prune('task-bad-line'), "sls: {dir}/task-bad-line/train800val200.txt:2: label 'one' is not an integer")
     task(out, 'task-no-label', lines=['images/000.png'])
@@ -273,6 +278,20 @@ def main(out):
         json.dump(index2, f)
     case('index-not-leading', evaluate('index-not-leading.sls.json') + ['--allow-mismatch'],
          'sls: {dir}/index-not-leading.sls.json: kept_blocks must be 1..k with 1 <= k <= depth')
+
+    # -- valid seeds for the fuzz test (HostileFuzzTests mutates them) --
+    os.makedirs(J('seeds'))
+    torch_zip(J('seeds', 'small.pt'), pickle(p_dict([('model', p_dict([('w', tensor_rebuild('FloatStorage', '0', 4, [2, 2])),
+                                                                       ('b', tensor_rebuild('FloatStorage', '1', 3, [3]))])), ('epoch', b'K\x03')])),
+              {'0': np.arange(4, dtype='<f4').tobytes(), '1': np.ones(3, dtype='<f4').tobytes()})
+    np.savez(J('seeds', 'small.npz'), cls=np.arange(6, dtype=np.float32).reshape(1, 2, 3), bias=np.zeros(4, dtype=np.float16))
+    safetensors_io.write(J('seeds', 'small.safetensors'), {'a': np.arange(6, dtype=np.float32).reshape(2, 3), 'b': np.ones(2, dtype=np.int64)},
+                         {'petl_method': 'linear'})
+    with open(J('seeds', 'small.png'), 'wb') as f:
+        f.write(png_bytes(6, 5, 1))
+    shutil.copy(os.path.join(PARITY, '..', 'images', 'grey.jpg'), J('seeds', 'small.jpg'))
+    with open(J('seeds', 'index.sls.json'), 'w') as f:
+        json.dump(dict(index, kept_blocks=[1, 2]), f)
 
     with open(J('cases.json'), 'w') as f:
         json.dump(cases, f, indent=1)

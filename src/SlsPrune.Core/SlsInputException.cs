@@ -1,14 +1,18 @@
 namespace SlsPrune.Core;
 
 /// <summary>Bad usage or bad input: the command line reports it as one line and exits with code 2.
-/// <see cref="Source"/> names the file (or option) at fault.</summary>
+/// <see cref="Subject"/> names the file (or option) at fault. Control characters (text a hostile file put into
+/// the problem) are escaped, so the message stays one printable line.</summary>
 public sealed class SlsInputException : Exception
 {
-    public SlsInputException(string source, string problem) : base($"{source}: {problem}")
+    public SlsInputException(string source, string problem) : base($"{OneLine(source)}: {OneLine(problem)}")
     {
         Subject = source;
-        Problem = problem;
+        Problem = OneLine(problem);
     }
+
+    private static string OneLine(string s) =>
+        s.Any(char.IsControl) ? string.Concat(s.Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString())) : s;
 
     public SlsInputException() { Subject = ""; Problem = ""; }
     public SlsInputException(string message) : base(message) { Subject = ""; Problem = message; }

@@ -109,4 +109,28 @@ public class SafetensorsTests
             Assert.Throws<SlsInputException>(() => CheckpointFile.Open(p).Dispose());
         }
     }
+
+    [Fact]
+    public void A_header_length_starting_0x80_0x02_is_still_safetensors()
+    {
+        // 640 = 0x280: the file starts 0x80 0x02, as a pickle's PROTO 2 does (found by a VPT file in the pipeline)
+        string dir = Directory.CreateTempSubdirectory("sls-st-").FullName;
+        string p = Path.Combine(dir, "x.safetensors");
+        using var t = torch.arange(4, dtype: torch.float32);
+        for (int pad = 0; pad < 700; pad++)
+        {
+            SafetensorsWriter.Write(p, new Dictionary<string, torch.Tensor> { ["w"] = t }, new Dictionary<string, string> { ["pad"] = new string('x', pad) });
+            if (BinaryPrimitives.ReadUInt64LittleEndian(File.ReadAllBytes(p).AsSpan(0, 8)) == 640) break;
+        }
+        Assert.Equal(new byte[] { 0x80, 0x02 }, File.ReadAllBytes(p)[..2]);
+        using var f = CheckpointFile.Open(p);
+        Assert.Equal(CheckpointFormat.Safetensors, f.Format);
+        using var w = f.Read("w");
+        Assert.Equal(new float[] { 0, 1, 2, 3 }, w.data<float>().ToArray());
+        // a real legacy torch.save file (PROTO 2, then the magic number as LONG1) is still named as such
+        string legacy = Path.Combine(dir, "old.pt");
+        File.WriteAllBytes(legacy, [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]);
+        var e = Assert.Throws<SlsInputException>(() => CheckpointFile.Open(legacy));
+        Assert.Contains("legacy (pre-1.6, non-zip) torch.save format", e.Message, StringComparison.Ordinal);
+    }
 }

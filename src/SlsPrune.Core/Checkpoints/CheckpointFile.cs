@@ -9,10 +9,10 @@ public static class CheckpointFile
     public static ICheckpoint Open(string path)
     {
         if (!File.Exists(path)) throw new SlsInputException(path, "file not found");
-        var magic = new byte[4];
+        var magic = new byte[9];
         int n;
-        using (var f = File.OpenRead(path)) n = f.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
-        if (n == 4 && magic[0] == 'P' && magic[1] == 'K')
+        using (var f = File.OpenRead(path)) n = f.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
+        if (n >= 4 && magic[0] == 'P' && magic[1] == 'K')
         {
             ZipArchive zip;
             try
@@ -30,13 +30,20 @@ public static class CheckpointFile
                     || e.FullName.EndsWith("/version", StringComparison.Ordinal) || e.FullName.Contains("/data/", StringComparison.Ordinal));
                 return torchLike ? PyTorchZipFile.Open(path, zip) : NpzFile.Open(path, zip);
             }
+            catch (InvalidDataException e)
+            {
+                zip.Dispose();
+                throw new SlsInputException(path, $"corrupt zip archive ({e.Message})");
+            }
             catch
             {
                 zip.Dispose();
                 throw;
             }
         }
-        if (n >= 2 && magic[0] == 0x80 && magic[1] <= 5)
+        // A legacy torch.save file is a pickle: PROTO 2 then the magic number as LONG1 (0x80 0x02 0x8a). A
+        // safetensors file whose header length happens to start 0x80 0x02 has '{' at byte 8 instead.
+        if (n >= 3 && magic[0] == 0x80 && magic[1] <= 5 && magic[2] == 0x8a && !(n == 9 && magic[8] == '{'))
             throw new SlsInputException(path, "legacy (pre-1.6, non-zip) torch.save format is not supported; re-save it with a current PyTorch");
         return SafetensorsFile.Open(path);
     }

@@ -234,11 +234,20 @@ public sealed class RestrictedUnpickler
                 var shape = Longs(t.Items[2], "size");
                 var stride = Longs(t.Items[3], "stride");
                 if (shape.Length != stride.Length) throw Bad("pickle gives a tensor a size and stride of different lengths");
+                if (offset < 0) throw Bad("pickle gives a tensor a negative storage offset");
                 long last = offset;
                 for (int i = 0; i < shape.Length; i++)
                 {
                     if (shape[i] < 0 || stride[i] < 0) throw Bad("pickle gives a tensor a negative size or stride");
-                    if (shape[i] > 0) last += (shape[i] - 1) * stride[i];
+                    try
+                    {
+                        if (shape[i] > 0) last = checked(last + (shape[i] - 1) * stride[i]);
+                        _ = checked(shape.Aggregate(1L, (a, b) => a * b) * 8);
+                    }
+                    catch (OverflowException)
+                    {
+                        throw Bad($"pickle gives a tensor the size [{string.Join(", ", shape)}] and stride [{string.Join(", ", stride)}], which overflow");
+                    }
                 }
                 if (shape.All(s => s > 0) && last >= storage.ElementCount)
                     throw Bad($"tensor reaches element {last} of storage '{storage.Key}', which has {storage.ElementCount}");

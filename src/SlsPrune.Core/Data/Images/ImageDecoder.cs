@@ -24,11 +24,9 @@ public static class ImageDecoder
 
     private static RgbImage DecodeJpeg(byte[] data)
     {
-        // stb_image fills a truncated scan silently; Pillow refuses it ("image file is truncated"). A complete
-        // file has an end-of-image marker after its first start-of-scan.
-        int sos = data.AsSpan().IndexOf([(byte)0xFF, (byte)0xDA]);
-        int eoi = data.AsSpan().LastIndexOf([(byte)0xFF, (byte)0xD9]);
-        if (sos < 0 || eoi < sos) throw new InvalidDataException("JPEG has no end-of-image marker after its scan data (truncated)");
+        // stb_image fills a truncated scan silently (Pillow refuses it) and spins on a segment length past the
+        // end: the structure is checked first.
+        JpegStructure.Check(data);
         var r = ImageResult.FromMemory(data, ColorComponents.RedGreenBlue);
         if (r.Data is null || r.Width <= 0 || r.Height <= 0) throw new InvalidDataException("JPEG decoder returned no pixels");
         return new RgbImage(r.Width, r.Height, r.Data);
