@@ -1,7 +1,8 @@
 namespace SlsPrune.Core;
 
 /// <summary>Writes a file through a temporary file in the same folder, then renames it into place, so a
-/// reader never sees half a file and a failure leaves nothing behind.</summary>
+/// reader never sees half a file and a failure leaves nothing behind. A process killed mid-write leaves its
+/// temporary file (<c>.NAME.PID.GUID.tmp</c>); the next write of the same file removes those whose process is gone.</summary>
 public static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
@@ -9,6 +10,7 @@ public static class AtomicFile
         string full = System.IO.Path.GetFullPath(path);
         string dir = System.IO.Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
+        RemoveStale(dir, System.IO.Path.GetFileName(full));
         string tmp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
@@ -26,4 +28,26 @@ public static class AtomicFile
         }
     }
 
+    private static void RemoveStale(string dir, string name)
+    {
+        foreach (var tmp in Directory.EnumerateFiles(dir, $".{name}.*.tmp"))
+        {
+            var parts = System.IO.Path.GetFileName(tmp)[(name.Length + 2)..].Split('.');
+            if (parts.Length != 3 || !int.TryParse(parts[0], out int pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
+            try { File.Delete(tmp); } catch (IOException) { }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 }
