@@ -5,7 +5,8 @@ line `sls` must answer with (exit code 2). The CLI tests run every case (Hostile
     /usr/bin/python3 scripts/make_hostile_corpus.py tests/hostile
 
 Writes the files and cases.json: [{"name", "args", "message"}], where "{dir}" stands for the corpus folder,
-"{fixtures}" for tests/fixtures, and "{out}" for an empty folder the test makes (it must stay empty: nothing half-written). Pickles, zips,
+"{fixtures}" for tests/fixtures, and "{out}" for a folder the test makes with an earlier index.sls.json in it (which
+must stay as it was, with nothing added: nothing half-written). Pickles, zips,
 npz and safetensors are put together byte by byte here (no torch, nothing of the files is ever run):
 standard library and numpy only. The base model is tests/fixtures/parity (patch 8, 4x4 grid, width 48,
 3 blocks, 3 heads).

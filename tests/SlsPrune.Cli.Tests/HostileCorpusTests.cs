@@ -4,8 +4,8 @@ namespace SlsPrune.Cli.Tests;
 
 /// <summary>
 /// The hostile-input corpus (tests/hostile, made by scripts/make_hostile_corpus.py): every case exits 2 with
-/// exactly the expected line last on stderr, prints no stack trace, leaves its output folder empty, and
-/// runs nothing from the file.
+/// exactly the expected line last on stderr, prints no stack trace, leaves its output folder as it was (an
+/// earlier index there unchanged, nothing added), and runs nothing from the file.
 /// </summary>
 public class HostileCorpusTests
 {
@@ -42,6 +42,8 @@ public class HostileCorpusTests
     {
         var c = Cases()[name];
         string output = Directory.CreateTempSubdirectory("sls-hostile-out-").FullName;
+        string previous = Path.Combine(output, "index.sls.json"); // an earlier result the failed run must leave alone
+        File.WriteAllText(previous, "an earlier index");
         string Expand(string s) => s.Replace("{dir}", Dir, StringComparison.Ordinal).Replace("{out}", output, StringComparison.Ordinal)
             .Replace("{fixtures}", FixturesDir, StringComparison.Ordinal);
         File.Delete(Marker);
@@ -56,7 +58,8 @@ public class HostileCorpusTests
         Assert.Single(lines, l => l.StartsWith("sls: /", StringComparison.Ordinal) || l.StartsWith("sls: error", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, l => l.StartsWith("at ", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal));
         Assert.Equal("", stdout);
-        Assert.Empty(Directory.EnumerateFileSystemEntries(output));
+        Assert.Equal([previous], Directory.EnumerateFileSystemEntries(output));
+        Assert.Equal("an earlier index", File.ReadAllText(previous));
         Assert.False(File.Exists(Marker), "a payload ran");
     }
 }
