@@ -1,3 +1,4 @@
+using SlsPrune.Core.Models.Vit;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -30,7 +31,7 @@ public sealed class AdaptFormer : BranchAdapter
     public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed, Tensor input)
     {
         using var scope = torch.NewDisposeScope(); // see Block
-        var adapted = up_proj.forward(dropout.forward(nn.functional.relu(down_proj.forward(input))));
+        var adapted = FlatLinear.Apply(up_proj, dropout.forward(nn.functional.relu(FlatLinear.Apply(down_proj, input))));
         return sublayer.forward(normed).add(adapted, _scale).MoveToOuterDisposeScope();
     }
 

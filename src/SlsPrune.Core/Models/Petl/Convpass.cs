@@ -1,3 +1,4 @@
+using SlsPrune.Core.Models.Vit;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -59,12 +60,12 @@ public sealed class Convpass : BranchAdapter
         long b = x.shape[0], n = x.shape[1];
         long grid = (long)Math.Round(Math.Sqrt(n - 1));
         if (grid * grid != n - 1) throw new ArgumentException($"Convpass needs a cls token plus a square patch grid; got {n} tokens");
-        var down = act.forward(adapter_down.forward(x));
+        var down = act.forward(FlatLinear.Apply(adapter_down, x));
         var patches = down[.., 1..].reshape(b, grid, grid, _hidden).permute(0, 3, 1, 2);
         patches = adapter_conv.forward(patches).permute(0, 2, 3, 1).reshape(b, grid * grid, _hidden);
         var cls = down[.., ..1].reshape(b, 1, 1, _hidden).permute(0, 3, 1, 2);
         cls = adapter_conv.forward(cls).permute(0, 2, 3, 1).reshape(b, 1, _hidden);
         var joined = dropout.forward(act.forward(torch.cat([cls, patches], 1)));
-        return adapter_up.forward(joined).MoveToOuterDisposeScope();
+        return FlatLinear.Apply(adapter_up, joined).MoveToOuterDisposeScope();
     }
 }

@@ -31,7 +31,11 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope();
-        return nn.functional.linear(x, weight, bias).add(lora_B.forward(lora_A.forward(x)), _scale).MoveToOuterDisposeScope();
+        var shape = x.shape;
+        var flat = x.reshape(-1, shape[^1]);                                   // 2-D, so the bias fuses (see FlatLinear)
+        var y = torch.addmm(bias, flat, weight.t(), beta: 1, alpha: 1).add(lora_B.forward(lora_A.forward(flat)), _scale);
+        shape[^1] = y.shape[1];
+        return y.reshape(shape).MoveToOuterDisposeScope();
     }
 
     /// <summary>As PEFT: A Kaiming-uniform (a = sqrt 5, torch's Linear default), B zero, so a fresh LoRA adds nothing.</summary>

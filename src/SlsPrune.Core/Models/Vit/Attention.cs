@@ -28,8 +28,8 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
     {
         using var scope = torch.NewDisposeScope(); // see Block
         long b = x.shape[0], n = x.shape[1], c = x.shape[2];
-        var qkvs = qkv.forward(x).reshape(b, n, 3, _heads, c / _heads).permute(2, 0, 3, 1, 4).unbind(0);
+        var qkvs = (qkv is Linear plain ? FlatLinear.Apply(plain, x) : qkv.forward(x)).reshape(b, n, 3, _heads, c / _heads).permute(2, 0, 3, 1, 4).unbind(0);
         var attended = nn.functional.scaled_dot_product_attention(qkvs[0], qkvs[1], qkvs[2]);
-        return proj.forward(attended.transpose(1, 2).reshape(b, n, c)).MoveToOuterDisposeScope();
+        return FlatLinear.Apply(proj, attended.transpose(1, 2).reshape(b, n, c)).MoveToOuterDisposeScope();
     }
 }

@@ -22,6 +22,6 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope(); // intermediates freed here, as PyTorch frees them (see Block)
-        return fc2.forward(act.forward(fc1.forward(x))).MoveToOuterDisposeScope();
+        return FlatLinear.Apply(fc2, act.forward(FlatLinear.Apply(fc1, x))).MoveToOuterDisposeScope();
     }
 }
