@@ -35,6 +35,8 @@ public static class SlsCli
         root.Subcommands.Add(EvalCommand.Create(context));
         root.Subcommands.Add(TrainCommand.Create(context));
         root.Subcommands.Add(PretrainCommand.Create(context));
+        root.Subcommands.Add(BatchCommand.Create(context));
+        root.Subcommands.Add(ReportCommand.Create(context));
         return root;
     }
 

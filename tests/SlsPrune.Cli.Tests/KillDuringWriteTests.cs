@@ -55,7 +55,7 @@ public class KillDuringWriteTests
             Assert.Equal("convpass", c.Metadata["petl_method"]);
     }
 
-    private static Process Start(string[] args)
+    internal static Process Start(string[] args)
     {
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {

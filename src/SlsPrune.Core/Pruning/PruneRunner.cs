@@ -163,9 +163,4 @@ public static class PruneRunner
         range = torch.where(range.eq(0), torch.ones_like(range), range);
         return ((y - min) / range).MoveToOuterDisposeScope();
     }
-
-    private sealed class Callback<T>(Action<T> action) : IProgress<T>
-    {
-        public void Report(T value) => action(value);
-    }
 }

@@ -1,0 +1,31 @@
+using System.CommandLine;
+using SlsPrune.Cli.Output;
+using SlsPrune.Core.Batch;
+using SlsPrune.Core.Runtime;
+
+namespace SlsPrune.Cli.Commands;
+
+/// <summary><c>sls batch --manifest FILE --out DIR [--resume] [--shard K/N] [--json]</c></summary>
+public static class BatchCommand
+{
+    public static Command Create(Func<CliContext> context)
+    {
+        var manifest = new Option<FileInfo>("--manifest") { Description = "Batch manifest (JSON): backbone, defaults, tasks", Required = true }.AcceptExistingOnly();
+        var output = new Option<DirectoryInfo>("--out") { Description = "Results folder (results/NAME.json per task, tasks/NAME/ for weights and indexes)", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Skip tasks whose result says ok; redo the others" };
+        var shard = new Option<string>("--shard") { Description = "Run share K of N (tasks i with i mod N = K), e.g. $SLURM_ARRAY_TASK_ID/4", DefaultValueFactory = _ => "0/1" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
+        var cmd = new Command("batch", "Train, prune, retrain and evaluate the tasks of a manifest; resumable and sharded");
+        foreach (var o in new Option[] { manifest, output, resume, shard, json }) cmd.Options.Add(o);
+        cmd.SetAction(parse =>
+        {
+            var ctx = context();
+            var options = new BatchOptions(parse.GetValue(manifest)!.FullName, parse.GetValue(output)!.FullName, parse.GetValue(resume), Shard.Parse(parse.GetValue(shard)!));
+            var summary = BatchRunner.Run(options, new Callback<string>(line => ctx.Err.WriteLine($"sls: batch: {line}")));
+            if (parse.GetValue(json)) Json.Write(ctx.Out, summary);
+            else ctx.Out.WriteLine($"{summary.Ran} run, {summary.Skipped} skipped, {summary.Failed} failed of {summary.Tasks} tasks in this shard");
+            return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failure;
+        });
+        return cmd;
+    }
+}

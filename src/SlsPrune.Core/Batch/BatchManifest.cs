@@ -1,0 +1,102 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SlsPrune.Core.Batch;
+
+/// <summary>Settings a task takes from the manifest's <c>defaults</c> unless it gives its own.</summary>
+public sealed record BatchSettings
+{
+    public IReadOnlyList<string>? Stages { get; init; }
+    public string? PetlMethod { get; init; }
+    public int? PetlDim { get; init; }
+    public double? PetlScale { get; init; }
+    public int? Epochs { get; init; }
+    public int? WarmupEpochs { get; init; }
+    public int? RetrainEpochs { get; init; }
+    public double? Lr { get; init; }
+    public int? BatchSize { get; init; }
+    public int? Seed { get; init; }
+    public double? Alpha { get; init; }
+    public int? Heads { get; init; }
+    public string? Device { get; init; }
+    public string? EvalSplit { get; init; }
+    public bool? Throughput { get; init; }
+
+    /// <summary>This task's settings over <paramref name="defaults"/>.</summary>
+    public BatchSettings Over(BatchSettings defaults) => new()
+    {
+        Stages = Stages ?? defaults.Stages, PetlMethod = PetlMethod ?? defaults.PetlMethod, PetlDim = PetlDim ?? defaults.PetlDim,
+        PetlScale = PetlScale ?? defaults.PetlScale, Epochs = Epochs ?? defaults.Epochs, WarmupEpochs = WarmupEpochs ?? defaults.WarmupEpochs,
+        RetrainEpochs = RetrainEpochs ?? defaults.RetrainEpochs, Lr = Lr ?? defaults.Lr, BatchSize = BatchSize ?? defaults.BatchSize,
+        Seed = Seed ?? defaults.Seed, Alpha = Alpha ?? defaults.Alpha, Heads = Heads ?? defaults.Heads, Device = Device ?? defaults.Device,
+        EvalSplit = EvalSplit ?? defaults.EvalSplit, Throughput = Throughput ?? defaults.Throughput,
+    };
+}
+
+/// <summary>One task of a batch: its folder, group (natural / specialized / structured), an existing PETL file
+/// (when it is not trained here), and settings over the defaults.</summary>
+public sealed record BatchTask
+{
+    public required string Name { get; init; }
+    public required string Data { get; init; }
+    public string? Group { get; init; }
+    public int? Classes { get; init; }
+    public string? Petl { get; init; }
+    public BatchSettings? Settings { get; init; }
+}
+
+/// <summary>
+/// A batch manifest (JSON): the shared backbone, default settings and the tasks. Paths are relative to the
+/// manifest's folder. Stages are any of <c>train</c>, <c>prune</c>, <c>eval</c>, <c>retrain</c>, run in that order.
+/// </summary>
+public sealed record BatchManifest
+{
+    public static readonly string[] StageNames = ["train", "prune", "eval", "retrain"];
+
+    public required string Backbone { get; init; }
+    public BatchSettings Defaults { get; init; } = new();
+    public required IReadOnlyList<BatchTask> Tasks { get; init; }
+
+    /// <summary>The manifest's folder, which relative paths start from.</summary>
+    [JsonIgnore]
+    public string Root { get; init; } = ".";
+
+    public string Resolve(string path) => Path.GetFullPath(Path.Combine(Root, path));
+
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    /// <exception cref="SlsInputException">for an unreadable or inconsistent manifest.</exception>
+    public static BatchManifest Load(string path)
+    {
+        if (!File.Exists(path)) throw new SlsInputException(path, "manifest not found");
+        BatchManifest? m;
+        try
+        {
+            m = JsonSerializer.Deserialize<BatchManifest>(File.ReadAllText(path), Options);
+        }
+        catch (JsonException e)
+        {
+            throw new SlsInputException(path, $"not a valid batch manifest ({e.Message})");
+        }
+        if (m is null || m.Tasks.Count == 0) throw new SlsInputException(path, "the manifest lists no tasks");
+        var dup = m.Tasks.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
+        if (dup is not null) throw new SlsInputException(path, $"task '{dup.Key}' is listed twice");
+        foreach (var t in m.Tasks)
+        {
+            if (t.Name.Length == 0 || t.Name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || t.Name.StartsWith('.'))
+                throw new SlsInputException(path, $"task name '{t.Name}' cannot name a file");
+            var stages = (t.Settings ?? new()).Over(m.Defaults).Stages ?? StageNames;
+            var unknown = stages.FirstOrDefault(s => !StageNames.Contains(s));
+            if (unknown is not null) throw new SlsInputException(path, $"task '{t.Name}' has unknown stage '{unknown}' (known: {string.Join(", ", StageNames)})");
+            if (!stages.Contains("train") && t.Petl is null)
+                throw new SlsInputException(path, $"task '{t.Name}' has no 'petl' file and no 'train' stage to make one");
+        }
+        return m with { Root = Path.GetDirectoryName(Path.GetFullPath(path))! };
+    }
+}

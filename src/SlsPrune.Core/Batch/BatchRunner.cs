@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Text.Json;
+using SlsPrune.Core.Evaluation;
+using SlsPrune.Core.Models;
+using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Pruning;
+using SlsPrune.Core.Training;
+
+namespace SlsPrune.Core.Batch;
+
+/// <summary>Options of <c>sls batch</c>.</summary>
+public sealed record BatchOptions(string Manifest, string Out, bool Resume = false, Shard? Shard = null);
+
+/// <summary>One task's outcome, written atomically to <c>OUT/results/NAME.json</c>.</summary>
+public sealed record BatchTaskResult(string Task, string? Group, string Status, string? Error, double Seconds,
+    TrainResult? Train, EvalResult? Full, int? KeptBlocks, int? Depth, EvalResult? Pruned, TrainResult? Retrain, EvalResult? Retrained);
+
+/// <summary>What a batch did: tasks run, skipped as already done, and failed.</summary>
+public sealed record BatchSummary(int Tasks, int Ran, int Skipped, int Failed, IReadOnlyList<string> FailedTasks);
+
+/// <summary>
+/// Runs a manifest's tasks (this shard's share) through their stages. Each task ends in one result file,
+/// written atomically; a failing task is recorded with its error and the batch goes on. With
+/// <see cref="BatchOptions.Resume"/> tasks whose result says ok are skipped, and the others are redone (training
+/// resumes from its own per-epoch state).
+/// </summary>
+public static class BatchRunner
+{
+    public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+
+    public static string ResultPath(string outDir, string task) => Path.Combine(outDir, "results", task + ".json");
+
+    public static BatchSummary Run(BatchOptions o, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var m = BatchManifest.Load(o.Manifest);
+        var mine = (o.Shard ?? Shard.All).Select(m.Tasks).ToList();
+        int ran = 0, skipped = 0;
+        var failed = new List<string>();
+        foreach (var task in mine)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string result = ResultPath(o.Out, task.Name);
+            if (o.Resume && IsDone(result))
+            {
+                skipped++;
+                progress?.Report($"{task.Name}: done earlier, skipped");
+                continue;
+            }
+            progress?.Report($"{task.Name}: running");
+            var r = RunTask(m, task, Path.Combine(o.Out, "tasks", task.Name), cancellationToken);
+            AtomicFile.Write(result, s => JsonSerializer.Serialize(s, r, Json));
+            ran++;
+            if (r.Status != "ok") failed.Add(task.Name);
+            progress?.Report($"{task.Name}: {r.Status}{(r.Error is null ? "" : ": " + r.Error)}");
+        }
+        return new BatchSummary(mine.Count, ran, skipped, failed.Count, failed);
+    }
+
+    private static bool IsDone(string resultPath)
+    {
+        if (!File.Exists(resultPath)) return false;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(resultPath));
+            return doc.RootElement.TryGetProperty("status", out var s) && s.GetString() == "ok";
+        }
+        catch (JsonException)
+        {
+            return false; // unreadable: redo it
+        }
+    }
+
+    private static BatchTaskResult RunTask(BatchManifest m, BatchTask task, string dir, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var s = (task.Settings ?? new()).Over(m.Defaults);
+        var stages = s.Stages ?? BatchManifest.StageNames;
+        TrainResult? train = null, retrain = null;
+        EvalResult? full = null, pruned = null, retrained = null;
+        int? kept = null, depth = null;
+        try
+        {
+            Directory.CreateDirectory(dir);
+            string backbone = m.Resolve(m.Backbone), data = m.Resolve(task.Data);
+            if (!PetlSettings.TryParse(s.PetlMethod ?? "convpass", out var method)) throw new SlsInputException(m.Resolve("."), $"task '{task.Name}': unknown petl_method '{s.PetlMethod}'");
+            var petl = new PetlSettings(method, s.PetlDim ?? 8, s.PetlScale ?? 1.0);
+            string petlFile = task.Petl is null ? Path.Combine(dir, "petl.safetensors") : m.Resolve(task.Petl);
+            string index = Path.Combine(dir, "index.sls.json");
+            TrainOptions Train(string outFile, int epochs, string? idx, string? init) => new(backbone, data, petl, outFile, epochs, Math.Min(s.WarmupEpochs ?? 10, epochs),
+                s.Lr ?? 1e-3, BatchSize: s.BatchSize ?? 64, Seed: s.Seed ?? 0, EvalEvery: Math.Max(1, epochs / 4), EvalSplit: s.EvalSplit ?? "test",
+                Device: s.Device ?? "auto", Heads: s.Heads, Index: idx, InitFrom: init);
+            var model = new ModelOptions(backbone, petlFile, s.Heads);
+            EvalOptions Eval(ModelOptions mo, string? idx) => new(mo, data, idx, s.EvalSplit ?? "test", s.Throughput ?? false, s.Device ?? "auto", s.BatchSize ?? 64,
+                ThroughputBatches: [64]);
+
+            if (stages.Contains("train"))
+            {
+                if (task.Petl is not null) throw new SlsInputException(m.Resolve("."), $"task '{task.Name}' gives a 'petl' file and a 'train' stage; drop one");
+                train = PetlTrainer.Run(Train(petlFile, s.Epochs ?? 100, null, null), cancellationToken: ct);
+            }
+            if (stages.Contains("eval")) full = EvalRunner.Run(Eval(model, null), cancellationToken: ct);
+            if (stages.Contains("prune"))
+            {
+                var p = PruneRunner.Run(new PruneOptions(model, data, Alpha: s.Alpha ?? SlsPolicy.DefaultAlpha, Out: index, Device: s.Device ?? "auto",
+                    BatchSize: s.BatchSize ?? 64, Seed: s.Seed ?? 0), cancellationToken: ct);
+                (kept, depth) = (p.Index.KeptBlocks.Count, p.Index.Depth);
+                if (stages.Contains("eval")) pruned = EvalRunner.Run(Eval(model, index), cancellationToken: ct);
+            }
+            if (stages.Contains("retrain"))
+            {
+                if (!File.Exists(index)) throw new SlsInputException(index, "retraining needs the pruning index: add the 'prune' stage");
+                string re = Path.Combine(dir, "petl.pruned.safetensors");
+                retrain = PetlTrainer.Run(Train(re, s.RetrainEpochs ?? 10, index, petlFile), cancellationToken: ct);
+                if (stages.Contains("eval") && retrain.Index is not null)
+                    retrained = EvalRunner.Run(Eval(model with { Petl = re }, retrain.Index), cancellationToken: ct);
+            }
+            return new BatchTaskResult(task.Name, task.Group, "ok", null, clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new BatchTaskResult(task.Name, task.Group, "failed", e.Message.Split('\n')[0], clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained);
+        }
+    }
+}
