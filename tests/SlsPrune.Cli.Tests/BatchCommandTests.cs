@@ -115,4 +115,14 @@ public class BatchCommandTests
         Assert.Equal(names.Select(n => n + ".json"), Directory.GetFiles(Path.Combine(outDir, "results")).Select(Path.GetFileName).Order());
         Assert.Empty(Directory.GetFiles(Path.Combine(outDir, "results"), "*.tmp"));
     }
+
+    [Fact]
+    public void The_shipped_local_benchmark_manifest_loads()
+    {
+        var m = BatchManifest.Load(Path.Combine(ShippedModelTests.RepoRoot(), "manifests", "local-benchmark.json"));
+        Assert.Equal(7, m.Tasks.Count);
+        Assert.Equal(new[] { ("natural", 2), ("specialized", 2), ("structured", 3) }, m.Tasks.GroupBy(t => t.Group!).Select(g => (g.Key, g.Count())));
+        Assert.True(File.Exists(m.Resolve(m.Backbone)));
+        Assert.Equal(["train", "prune", "eval", "retrain"], m.Defaults.Stages);
+    }
 }

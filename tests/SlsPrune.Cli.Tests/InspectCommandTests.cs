@@ -139,6 +139,8 @@ public class InspectCommandTests
 
 public class ShippedModelTests
 {
+    internal static string RepoRoot() => FindRoot();
+
     private static string Models(params string[] parts) =>
         Path.Combine([FindRoot(), "models", "fmnist-vit8", .. parts]);
 
