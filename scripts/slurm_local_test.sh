@@ -2,7 +2,7 @@
 # The sharding, for real: a one-node Slurm on this machine runs the local benchmark as a job array of N shards
 # (manifests/slurm-array.sh), then checks that every task has exactly one result, from exactly one shard.
 # Needs root and Debian's slurm-wlm and munge (apt-get install slurm-wlm munge) and dataset-fashion-mnist.
-# Short training (EPOCHS, default 2) so it takes minutes; not part of the test command.
+# Short training (EPOCHS, default 2): about 20 minutes on 2 cores (4 shards, 2 at a time). Not part of the test command.
 #
 #     sudo scripts/slurm_local_test.sh [N]
 set -euo pipefail

@@ -6,7 +6,7 @@ namespace SlsPrune.Core.Batch;
 
 /// <summary>One row of <c>sls report</c>: a task's accuracies (%), blocks kept, FLOPs and speed of the pruned
 /// model relative to the full one, and the bytes the task stores besides the backbone.</summary>
-public sealed record ReportRow(string Task, string Group, string Status, double? Full, double? Pruned, double? Retrained, int? Kept, int? Depth,
+public sealed record ReportRow(string Task, string Group, string Status, double? Full, double? Pruned, double? Retrained, double? Kept, int? Depth,
     double? FlopsRatio, double? SpeedUp, long? BytesFull, long? BytesPruned);
 
 /// <summary>A batch's results as a table: rows in manifest-free (name) order, then group averages (Natural,
@@ -66,7 +66,7 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
         static long? MeanL(IEnumerable<long?> xs) { var v = xs.Where(x => x.HasValue).Select(x => x!.Value).ToList(); return v.Count == 0 ? null : (long)v.Average(); }
         var kept = rows.Where(r => r.Kept.HasValue).Select(r => (double)r.Kept!.Value).ToList();
         return new ReportRow(name, "", $"{rows.Count} tasks", Mean(rows.Select(r => r.Full)), Mean(rows.Select(r => r.Pruned)), Mean(rows.Select(r => r.Retrained)),
-            kept.Count == 0 ? null : (int)Math.Round(kept.Average()), rows.FirstOrDefault(r => r.Depth.HasValue)?.Depth,
+            kept.Count == 0 ? null : kept.Average(), rows.FirstOrDefault(r => r.Depth.HasValue)?.Depth,
             Mean(rows.Select(r => r.FlopsRatio)), Mean(rows.Select(r => r.SpeedUp)), MeanL(rows.Select(r => r.BytesFull)), MeanL(rows.Select(r => r.BytesPruned)));
     }
 
@@ -77,7 +77,7 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
         var inv = CultureInfo.InvariantCulture;
         string P(double? v) => v is double d ? d.ToString("F1", inv) : "-";
         return [markdown && r.Group.Length == 0 && r.Status.EndsWith("tasks", StringComparison.Ordinal) ? $"**{r.Task}**" : r.Task, r.Group, r.Status,
-            P(r.Full), P(r.Pruned), P(r.Retrained), r.Kept is int k ? $"{k} / {r.Depth}" : "-", r.FlopsRatio is double f ? f.ToString("F2", inv) : "-",
+            P(r.Full), P(r.Pruned), P(r.Retrained), r.Kept is double k ? $"{k.ToString(k % 1 == 0 ? "F0" : "F1", inv)} / {r.Depth}" : "-", r.FlopsRatio is double f ? f.ToString("F2", inv) : "-",
             r.SpeedUp is double s ? s.ToString("F2", inv) + "x" : "-", r.BytesFull?.ToString(inv) ?? "-", r.BytesPruned?.ToString(inv) ?? "-"];
     }
 
