@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SlsPrune.Cli.Output;
+using SlsPrune.Core.Runtime;
 using SlsPrune.Core.Training;
 using Spectre.Console;
 
@@ -26,7 +27,7 @@ public static class PretrainCommand
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed, Description = "Seed" };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N images" };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };
-        device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        device.AcceptOnlyFromAmong(DeviceSelector.Choices);
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var cmd = new Command("pretrain", "Train a small ViT backbone from scratch on an upstream set (for the shipped models)");
         foreach (var o in new Option[] { upstream, output, image, patch, width, depth, heads, mlp, epochs, lr, batch, seed, limit, device, json }) cmd.Options.Add(o);

@@ -3,6 +3,7 @@ using System.Globalization;
 using SlsPrune.Cli.Output;
 using SlsPrune.Core;
 using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Runtime;
 using SlsPrune.Core.Training;
 using Spectre.Console;
 
@@ -33,7 +34,7 @@ public static class TrainCommand
         var output = new Option<FileInfo>("--out") { Description = "PETL weights to write (safetensors)", DefaultValueFactory = _ => new FileInfo("petl.safetensors") };
         var heads = new Option<int?>("--heads") { Description = "Attention heads, where the width is not in the variants table" };
         var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
-        device.AcceptOnlyFromAmong("auto", "cpu", "cuda");
+        device.AcceptOnlyFromAmong(DeviceSelector.Choices);
         var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 64 };
         var noResume = new Option<bool>("--no-resume") { Description = "Start over even if OUT.state.safetensors exists" };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };

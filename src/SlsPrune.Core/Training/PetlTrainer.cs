@@ -66,8 +66,8 @@ public static class PetlTrainer
         torch.manual_seed(o.Seed);
         using var model = Build(o, classes, out var config);
         model.to(device);
-        var trainable = model.named_parameters().Where(np => IsPetl(np.name)).Select(np => (np.name, np.parameter)).ToList();
-        foreach (var (name, p) in model.named_parameters()) p.requires_grad = IsPetl(name);
+        var trainable = model.named_parameters().Where(np => PetlSettings.IsPetlParameter(np.name)).Select(np => (np.name, np.parameter)).ToList();
+        foreach (var (name, p) in model.named_parameters()) p.requires_grad = PetlSettings.IsPetlParameter(name);
         using var optimizer = new AdamW(trainable, o.WeightDecay);
         var schedule = new LrSchedule(o.Lr, o.Epochs, o.WarmupEpochs, o.MinLr, Constant: o.ConstantLr);
         var preprocessor = Preprocessor.For(config);
@@ -142,9 +142,6 @@ public static class PetlTrainer
         return new TrainResult(Path.GetFullPath(o.Out), o.Epochs, bestEpoch + 1, best, lastLoss, start, history, reissued);
     }
 
-    /// <summary>Head and adapters train; everything else is the frozen backbone.</summary>
-    public static bool IsPetl(string name) => PetlSettings.IsPetlParameter(name);
-
     /// <summary>The model to train: the backbone's first k blocks (all, or those an index keeps), fresh adapters
     /// and head as the reference initialises them, or those of <c>InitFrom</c> (retraining after pruning).</summary>
     private static VisionTransformer Build(TrainOptions o, int classes, out VitConfig config)
@@ -164,7 +161,7 @@ public static class PetlTrainer
         var model = new VisionTransformer(config, o.Petl);   // head: torch's default Linear init (as timm's reset_classifier)
         model.ResetAdapters();
         foreach (var k in weights.Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal)).ToList()) weights.Remove(k);
-        foreach (var (name, p) in model.state_dict().Where(kv => IsPetl(kv.Key))) weights[name] = p.clone();
+        foreach (var (name, p) in model.state_dict().Where(kv => PetlSettings.IsPetlParameter(kv.Key))) weights[name] = p.clone();
         if (o.InitFrom is not null)
         {
             using var init = CheckpointFile.Open(o.InitFrom);
@@ -184,7 +181,7 @@ public static class PetlTrainer
     }
 
     private static Dictionary<string, Tensor> PetlTensors(VisionTransformer model) =>
-        model.state_dict().Where(kv => IsPetl(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu(), StringComparer.Ordinal);
+        model.state_dict().Where(kv => PetlSettings.IsPetlParameter(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu(), StringComparer.Ordinal);
 
     private static void SavePetl(TrainOptions o, VisionTransformer model, VitConfig config, int classes, int epoch, double accuracy, string backboneSha)
     {
@@ -224,7 +221,7 @@ public static class PetlTrainer
         var d = CheckpointFile.ReadAll(f);
         using (torch.no_grad())
         {
-            foreach (var (name, p) in model.state_dict().Where(kv => IsPetl(kv.Key)))
+            foreach (var (name, p) in model.state_dict().Where(kv => PetlSettings.IsPetlParameter(kv.Key)))
             {
                 if (!d.TryGetValue("model." + name, out var saved) || !saved.shape.SequenceEqual(p.shape))
                     throw new SlsInputException(path, $"training state does not match this model (tensor '{name}')");
