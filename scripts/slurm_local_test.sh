@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The sharding, for real: a one-node Slurm on this machine runs the local benchmark as a job array of N shards
-# (manifests/slurm-array.sh), then checks that every task has exactly one result, from exactly one shard.
+# (scripts/batch/slurm-array.sh), then checks that every task has exactly one result, from exactly one shard.
 # Needs root and Debian's slurm-wlm and munge (apt-get install slurm-wlm munge) and dataset-fashion-mnist.
 # Short training (EPOCHS, default 2): about 20 minutes on 2 cores (4 shards, 2 at a time). Not part of the test command.
 #
@@ -17,7 +17,7 @@ rm -rf "$work/out" "$work/slurm"; mkdir -p "$work/slurm/spool" "$work/slurm/stat
 python3 - "$work" "$epochs" <<'PY'
 import json, os, sys
 work, epochs = sys.argv[1], int(sys.argv[2])
-m = json.load(open('manifests/local-benchmark.json'))
+m = json.load(open('scripts/batch/local-benchmark.json'))
 m['backbone'] = os.path.abspath('models/fmnist-vit8/backbone.safetensors')
 m['defaults'].update(epochs=epochs, warmup_epochs=1, retrain_epochs=1, throughput=False)
 for t in m['tasks']:
@@ -57,7 +57,7 @@ for _ in $(seq 30); do sinfo -h -o %T 2>/dev/null | grep -qE "idle|mixed" && bre
 sinfo
 start=$(date +%s)
 SLS="$work/tool/sls" sbatch --wait --array=0-$((shards - 1)) --cpus-per-task=1 --chdir="$work" --export=ALL,SLS="$work/tool/sls" \
-  --output="$work/shard-%a.log" "$PWD/manifests/slurm-array.sh" "$work/manifest.json" "$work/out"
+  --output="$work/shard-%a.log" "$PWD/scripts/batch/slurm-array.sh" "$work/manifest.json" "$work/out"
 echo "job array of $shards shards done in $(( $(date +%s) - start )) s"
 pkill -x slurmd || true; pkill -x slurmctld || true
 # every task exactly once, from exactly one shard

@@ -119,7 +119,7 @@ public class BatchCommandTests
     [Fact]
     public void The_shipped_local_benchmark_manifest_loads()
     {
-        var m = BatchManifest.Load(Path.Combine(ShippedModelTests.RepoRoot(), "manifests", "local-benchmark.json"));
+        var m = BatchManifest.Load(Path.Combine(ShippedModelTests.RepoRoot(), "scripts", "batch", "local-benchmark.json"));
         Assert.Equal(7, m.Tasks.Count);
         Assert.Equal(new[] { ("natural", 2), ("specialized", 2), ("structured", 3) }, m.Tasks.GroupBy(t => t.Group!).Select(g => (g.Key, g.Count())));
         Assert.True(File.Exists(m.Resolve(m.Backbone)));

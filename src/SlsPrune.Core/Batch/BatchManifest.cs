@@ -46,7 +46,7 @@ public sealed record BatchTask
 }
 
 /// <summary>
-/// A batch manifest (JSON): the shared backbone, default settings and the tasks. Paths are relative to the
+/// A batch manifest (JSON, or YAML for a file ending in .yaml or .yml): the shared backbone, default settings and the tasks. Paths are relative to the
 /// manifest's folder. Stages are any of <c>train</c>, <c>prune</c>, <c>eval</c>, <c>retrain</c>, run in that order.
 /// </summary>
 public sealed record BatchManifest
@@ -71,6 +71,9 @@ public sealed record BatchManifest
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
+    /// <summary>A manifest ending in .yaml or .yml is YAML; anything else is JSON.</summary>
+    public static bool IsYaml(string path) => Path.GetExtension(path).ToLowerInvariant() is ".yaml" or ".yml";
+
     /// <exception cref="SlsInputException">for an unreadable or inconsistent manifest.</exception>
     public static BatchManifest Load(string path)
     {
@@ -78,11 +81,18 @@ public sealed record BatchManifest
         BatchManifest? m;
         try
         {
-            m = JsonSerializer.Deserialize<BatchManifest>(File.ReadAllText(path), Options);
+            string text = File.ReadAllText(path);
+            m = IsYaml(path)
+                ? YamlToJson.Convert(text) is { } node ? node.Deserialize<BatchManifest>(Options) : null
+                : JsonSerializer.Deserialize<BatchManifest>(text, Options);
         }
         catch (JsonException e)
         {
             throw new SlsInputException(path, $"not a valid batch manifest ({e.Message})");
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            throw new SlsInputException(path, $"not valid YAML (line {e.Start.Line}, column {e.Start.Column}: {e.Message})");
         }
         if (m is null || m.Tasks.Count == 0) throw new SlsInputException(path, "the manifest lists no tasks");
         var dup = m.Tasks.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);

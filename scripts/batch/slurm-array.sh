@@ -2,7 +2,7 @@
 # A Slurm job array over a batch manifest: N array tasks, each running its shard (tasks i with i mod N = K).
 # Shards 0..N-1 cover every task once; --resume makes a requeued or rerun array task skip finished work.
 #
-#     sbatch --array=0-3 manifests/slurm-array.sh manifests/local-benchmark.json results/
+#     sbatch --array=0-3 scripts/batch/slurm-array.sh scripts/batch/local-benchmark.json results/
 #     sls report results/                      # once all array tasks are done
 #
 #SBATCH --job-name=sls-batch

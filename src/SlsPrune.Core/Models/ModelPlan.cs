@@ -1,0 +1,96 @@
+using SlsPrune.Core.Models.Vit;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Models;
+
+/// <summary>What a width-pruned block keeps: attention heads and MLP hidden units (0-based, ascending).</summary>
+public sealed record BlockWidth(IReadOnlyList<int> Heads, IReadOnlyList<int> MlpUnits);
+
+/// <summary>
+/// Which parts of a <see cref="Depth"/>-block backbone a (pruned) model is built from: the kept blocks
+/// (0-based, ascending; any subset) and, per kept block, optionally the heads and MLP units it keeps.
+/// Checkpoints always name blocks by their place in the full backbone; <see cref="Apply"/> renumbers the kept
+/// blocks 0..k-1 as the built model names them and slices their weights: qkv rows (and LoRA B rows) and proj
+/// columns (and LoRA A columns) of the dropped heads, fc1 rows and fc2 columns of the dropped units. A tensor
+/// already at the pruned size (masked adapter weights) is taken as it is.
+/// </summary>
+public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDictionary<int, BlockWidth>? Widths = null)
+{
+    public static ModelPlan Full(int depth) => new(depth, Enumerable.Range(0, depth).ToArray());
+
+    public static ModelPlan Leading(int depth, int keep) => new(depth, Enumerable.Range(0, keep).ToArray());
+
+    public bool Keeps(int block) => Blocks.Contains(block);
+
+    /// <summary>The width of the model's <paramref name="position"/>-th block (null: full width).</summary>
+    public BlockWidth? WidthAt(int position) => Widths is not null && Widths.TryGetValue(Blocks[position], out var w) ? w : null;
+
+    /// <summary>Checks the plan against the backbone's shape.</summary>
+    public void Validate(VitConfig full, string source)
+    {
+        if (Depth != full.Depth) throw new SlsInputException(source, $"plan is for a {Depth}-block model but the backbone has {full.Depth} blocks");
+        if (Blocks.Count == 0 || Blocks.Any(b => b < 0 || b >= Depth) || Blocks.Zip(Blocks.Skip(1)).Any(p => p.First >= p.Second))
+            throw new SlsInputException(source, $"kept blocks must be distinct, ascending and within 1..{Depth}");
+        foreach (var (block, w) in Widths ?? new Dictionary<int, BlockWidth>())
+        {
+            if (!Keeps(block)) throw new SlsInputException(source, $"a width is given for block {block + 1}, which is not kept");
+            Check(w.Heads, full.Heads, $"block {block + 1} heads");
+            Check(w.MlpUnits, full.MlpHidden, $"block {block + 1} MLP units");
+        }
+
+        void Check(IReadOnlyList<int> kept, int total, string what)
+        {
+            if (kept.Count == 0 || kept.Any(i => i < 0 || i >= total) || kept.Zip(kept.Skip(1)).Any(p => p.First >= p.Second))
+                throw new SlsInputException(source, $"{what} must be distinct, ascending, non-empty and within 0..{total - 1}");
+        }
+    }
+
+    /// <summary>The kept blocks' weights renamed to the model's numbering and sliced; other blocks' weights are
+    /// dropped (and disposed); weights outside the blocks pass through.</summary>
+    public Dictionary<string, Tensor> Apply(Dictionary<string, Tensor> weights, VitConfig full)
+    {
+        var position = Blocks.Select((b, i) => (b, i)).ToDictionary(p => p.b, p => p.i);
+        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        foreach (var (name, t) in weights)
+        {
+            if (BlockOf(name) is not (int block, string rest)) { result[name] = t; continue; }
+            if (!position.TryGetValue(block, out int pos)) { t.Dispose(); continue; }
+            var sliced = Widths is not null && Widths.TryGetValue(block, out var w) ? Slice(rest, t, w, full) : t;
+            if (!ReferenceEquals(sliced, t)) t.Dispose();
+            result[$"blocks.{pos}.{rest}"] = sliced;
+        }
+        return result;
+    }
+
+    /// <summary>(block, rest of the name) of <c>blocks.{i}.rest</c>.</summary>
+    public static (int Block, string Rest)? BlockOf(string name)
+    {
+        if (!name.StartsWith("blocks.", StringComparison.Ordinal)) return null;
+        int dot = name.IndexOf('.', 7);
+        return dot > 7 && int.TryParse(name.AsSpan(7, dot - 7), out int b) ? (b, name[(dot + 1)..]) : null;
+    }
+
+    /// <summary>Rows of qkv for the kept heads (q, k and v sections), or columns of proj.</summary>
+    public static long[] HeadChannels(IReadOnlyList<int> heads, VitConfig full, bool qkv)
+    {
+        int hd = full.Width / full.Heads;
+        var inner = heads.SelectMany(h => Enumerable.Range(h * hd, hd)).ToArray();
+        return (qkv ? Enumerable.Range(0, 3).SelectMany(s => inner.Select(i => s * full.Width + i)) : inner).Select(i => (long)i).ToArray();
+    }
+
+    private static Tensor Slice(string rest, Tensor t, BlockWidth w, VitConfig full)
+    {
+        (int Dim, int FullSize, long[] Keep)? cut = rest switch
+        {
+            "attn.qkv.weight" or "attn.qkv.bias" or "attn.qkv.lora_B.weight" => (0, 3 * full.Width, HeadChannels(w.Heads, full, qkv: true)),
+            "attn.proj.weight" or "attn.proj.lora_A.weight" => (1, full.Width, HeadChannels(w.Heads, full, qkv: false)),
+            "mlp.fc1.weight" or "mlp.fc1.bias" or "mlp.fc1.lora_B.weight" => (0, full.MlpHidden, w.MlpUnits.Select(i => (long)i).ToArray()),
+            "mlp.fc2.weight" or "mlp.fc2.lora_A.weight" => (1, full.MlpHidden, w.MlpUnits.Select(i => (long)i).ToArray()),
+            _ => null,
+        };
+        if (cut is not var (dim, size, keep) || t.shape[dim] != size || keep.Length == size) return t;
+        using var index = torch.tensor(keep, device: t.device);
+        return t.index_select(dim, index).contiguous();
+    }
+}
