@@ -278,7 +278,15 @@ def main(out):
     with open(J('index-not-leading.sls.json'), 'w') as f:
         json.dump(index2, f)
     case('index-not-leading', evaluate('index-not-leading.sls.json') + ['--allow-mismatch'],
-         'sls: {dir}/index-not-leading.sls.json: kept_blocks must be 1..k with 1 <= k <= depth')
+         'sls: {dir}/index-not-leading.sls.json: kept_blocks must be 1..k in a version 1 index')
+    with open(J('index-unordered.sls.json'), 'w') as f:
+        json.dump(dict(index, version=2, kept_blocks=[3, 1]), f)
+    case('index-unordered', evaluate('index-unordered.sls.json') + ['--allow-mismatch'],
+         'sls: {dir}/index-unordered.sls.json: kept_blocks must be distinct, ascending and within 1..3, and not empty')
+    with open(J('index-bad-width.sls.json'), 'w') as f:
+        json.dump(dict(index, version=2, kept_blocks=[1, 2, 3], width=[{'block': 2, 'heads': [0, 7], 'mlp_units': [1]}]), f)
+    case('index-bad-width', evaluate('index-bad-width.sls.json') + ['--allow-mismatch'],
+         'sls: {dir}/index-bad-width.sls.json: block 2 heads must be distinct, ascending, non-empty and within 0..2')
 
     # -- valid seeds for the fuzz test (HostileFuzzTests mutates them) --
     os.makedirs(J('seeds'))

@@ -86,7 +86,7 @@ public class VitParityTests
         var images = Fixtures.Expected()["images"];
         var options = new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.safetensors"), Heads: 3);
         var full = PetlModelLoader.Load(options);
-        var pruned = PetlModelLoader.Load(options, depth: 2);
+        var pruned = PetlModelLoader.Load(options, plan: ModelPlan.Leading(3, 2));
         Assert.Equal(2, pruned.Config.Depth);
         Assert.DoesNotContain(pruned.Model.state_dict().Keys, k => k.StartsWith("blocks.2.", StringComparison.Ordinal));
         using var _ = torch.no_grad();
@@ -112,8 +112,8 @@ public class VitParityTests
         string poisoned = Path.Combine(dir, "poisoned.safetensors");
         SlsPrune.Core.Checkpoints.SafetensorsWriter.Write(poisoned, weights);
         var images = Fixtures.Expected()["images"];
-        var clean = PetlModelLoader.Load(new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("linear.safetensors"), Heads: 3), depth: 2);
-        var fromPoisoned = PetlModelLoader.Load(new ModelOptions(poisoned, Fixtures.File("linear.safetensors"), Heads: 3), depth: 2);
+        var clean = PetlModelLoader.Load(new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("linear.safetensors"), Heads: 3), plan: ModelPlan.Leading(3, 2));
+        var fromPoisoned = PetlModelLoader.Load(new ModelOptions(poisoned, Fixtures.File("linear.safetensors"), Heads: 3), plan: ModelPlan.Leading(3, 2));
         using var _ = torch.no_grad();
         var a = fromPoisoned.Model.forward(images);
         Assert.False(a.isnan().any().item<bool>());

@@ -8,9 +8,10 @@ public static class StateDictReader
 {
     /// <param name="maxBlocks">when given, tensors of blocks at or past this index are left out (and, for
     /// timm-named files, never read).</param>
-    public static Dictionary<string, torch.Tensor> ReadTimm(ICheckpoint checkpoint, int? maxBlocks = null)
+    /// <param name="keepBlock">which blocks' weights to read (null: all); the others are never read.</param>
+    public static Dictionary<string, torch.Tensor> ReadTimm(ICheckpoint checkpoint, Func<int, bool>? keepBlock = null)
     {
-        bool Keep(string timmName) => maxBlocks is null || BlockOf(timmName) is not int b || b < maxBlocks;
+        bool Keep(string timmName) => keepBlock is null || BlockOf(timmName) is not int b || keepBlock(b);
         if (GoogleVitConverter.IsGoogleVit(checkpoint.Tensors.Select(t => t.Name)))
         {
             var converted = GoogleVitConverter.ToTimm(CheckpointFile.ReadAll(checkpoint), checkpoint.Path);

@@ -69,7 +69,7 @@ public static class EvalRunner
         var storage = new StorageReport(new FileInfo(o.Model.Petl!).Length, o.Index is null ? 0 : new FileInfo(o.Index).Length, new FileInfo(o.Model.Backbone).Length);
         var throughput = o.Throughput ? batches.Select(b => Measure(model, loaded.Config, b, o.Repeats, device)).ToArray() : null;
         return new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, depth, loaded.Config.Depth, o.Index is not null,
-            new ParameterCounts(backbone, petl, head), FlopCounter.PerImage(loaded.Config, loaded.Petl, loaded.Merged), storage, throughput, device.ToString(),
+            new ParameterCounts(backbone, petl, head), FlopCounter.PerImage(loaded.Config, loaded.Petl, loaded.Merged, loaded.Model.Widths), storage, throughput, device.ToString(),
             o.Model.Precision.Name());
     }
 

@@ -64,7 +64,7 @@ public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDi
     }
 
     /// <summary>(block, rest of the name) of <c>blocks.{i}.rest</c>.</summary>
-    public static (int Block, string Rest)? BlockOf(string name)
+    public static (int Block, string Tail)? BlockOf(string name)
     {
         if (!name.StartsWith("blocks.", StringComparison.Ordinal)) return null;
         int dot = name.IndexOf('.', 7);
@@ -89,7 +89,9 @@ public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDi
             "mlp.fc2.weight" or "mlp.fc2.lora_A.weight" => (1, full.MlpHidden, w.MlpUnits.Select(i => (long)i).ToArray()),
             _ => null,
         };
-        if (cut is not var (dim, size, keep) || t.shape[dim] != size || keep.Length == size) return t;
+        if (cut is null) return t;
+        var (dim, size, keep) = cut.Value;
+        if (t.shape[dim] != size || keep.Length == size) return t;
         using var index = torch.tensor(keep, device: t.device);
         return t.index_select(dim, index).contiguous();
     }

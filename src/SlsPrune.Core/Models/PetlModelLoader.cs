@@ -25,12 +25,14 @@ public sealed record LoadedModel(VisionTransformer Model, VitConfig Config, Petl
 /// <summary>
 /// Builds a PETL ViT from a backbone checkpoint (any format) and a PETL checkpoint (adapters + head):
 /// the architecture from the backbone's shapes, the PETL head replacing the backbone's, strict loading,
-/// built on the CPU and moved to the device (and cast to the precision) last. <paramref name="depth"/> below the backbone's builds a
-/// model of the first blocks only; the other blocks' weights are never read.
+/// built on the CPU and moved to the device (and cast to the precision) last. A <paramref name="plan"/> builds a
+/// pruned model: the kept blocks only (the others' weights are never read), each at its kept width. Both files
+/// name blocks by their place in the full backbone.
 /// </summary>
 public static class PetlModelLoader
 {
-    public static LoadedModel Load(ModelOptions options, Device? device = null, int? depth = null)
+    /// <param name="planSource">the file the plan came from, named when it does not fit the backbone.</param>
+    public static LoadedModel Load(ModelOptions options, Device? device = null, ModelPlan? plan = null, string? planSource = null)
     {
         using var backbone = CheckpointFile.Open(options.Backbone);
         using var petlFile = options.Petl is null ? null : CheckpointFile.Open(options.Petl);
@@ -43,11 +45,12 @@ public static class PetlModelLoader
         }
 
         var config = VitConfigInference.Infer(StateDictReader.TimmShapes(backbone), heads, options.Backbone);
-        int d = depth ?? config.Depth;
-        if (d < 0 || d > config.Depth) throw new SlsInputException(options.Backbone, $"cannot build {d} blocks from a {config.Depth}-block backbone");
+        plan ??= ModelPlan.Full(config.Depth);
+        plan.Validate(config, planSource ?? options.Backbone);
+        int d = plan.Blocks.Count;
 
-        // Blocks at or past `d` are never read (npz arrays are converted whole, then dropped).
-        var weights = StateDictReader.ReadTimm(backbone, d);
+        // Pruned blocks are never read (npz arrays are converted whole, then dropped).
+        var weights = StateDictReader.ReadTimm(backbone, plan.Keeps);
         var petl = PetlSettings.None;
         if (petlFile is not null)
         {
@@ -56,14 +59,16 @@ public static class PetlModelLoader
             if (!petlShapes.TryGetValue("head.weight", out var head))
                 throw new SlsInputException(options.Petl!, "PETL file has no 'head.weight'");
             foreach (var k in weights.Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal)).ToList()) weights.Remove(k);
-            foreach (var (k, v) in StateDictReader.ReadTimm(petlFile, d)) weights[k] = v;
+            foreach (var (k, v) in StateDictReader.ReadTimm(petlFile, plan.Keeps)) weights[k] = v;
             config = config with { NumClasses = (int)head[0] };
         }
+        weights = plan.Apply(weights, config);
         var built = config with { Depth = d };
+        var widths = Enumerable.Range(0, d).Select(plan.WidthAt).ToArray();
 
         bool merge = options.MergeRepAdapter && petl.Method == PetlMethod.RepAdapter;
         if (merge) weights = RepAdapterMerge.Merge(weights, petl, d);
-        var model = new VisionTransformer(built, merge ? PetlSettings.None : petl);
+        var model = new VisionTransformer(built, merge ? PetlSettings.None : petl, widths);
         StateDictLoader.Load(model, weights, options.Petl ?? options.Backbone);
         foreach (var w in weights.Values) w.Dispose();
         model.eval();

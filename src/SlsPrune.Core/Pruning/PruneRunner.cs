@@ -24,7 +24,39 @@ public sealed record PruneOptions(
     string Device = "auto",
     int BatchSize = 64,
     int Seed = 0,
-    double Perplexity = 30.0);
+    double Perplexity = 30.0,
+    PruneMethod Method = PruneMethod.Sls)
+{
+    /// <summary>bi / cka / probe: keep this many blocks instead of the alpha rule.</summary>
+    public int? KeepBlocks { get; init; }
+
+    /// <summary>depgraph / spa: fraction of heads and of MLP units pruned in every block.</summary>
+    public double? Ratio { get; init; }
+
+    /// <summary>depgraph / spa: take the ratio from this index (1 - kept blocks / depth), the same pruned-parameter budget.</summary>
+    public string? MatchIndex { get; init; }
+
+    /// <summary>depgraph: taylor, l1, l2 or random; spa: l1 or l2 (of W + s B A).</summary>
+    public string Importance { get; init; } = "taylor";
+
+    /// <summary>depgraph with taylor: calibration batches the gradients are accumulated over.</summary>
+    public int TaylorBatches { get; init; } = 4;
+
+    /// <summary>aglp: epochs of retraining per candidate, the validation fraction of the full score to stay above, lr.</summary>
+    public int AglpEpochs { get; init; } = 2;
+
+    public double AglpFraction { get; init; } = 0.95;
+
+    public double AglpLr { get; init; } = 1e-3;
+
+    /// <summary>aglp / spa: where the new PETL file goes (default: beside the index, .petl.safetensors).</summary>
+    public string? PetlOut { get; init; }
+
+    /// <summary>probe and aglp: the split to fit or retrain on and the split to score on.</summary>
+    public string FitSplit { get; init; } = "train800";
+
+    public string ScoreSplit { get; init; } = "val200";
+}
 
 /// <summary>Stages <c>sls prune</c> reports progress for.</summary>
 public enum PruneStage { Load, Features, Tsne, Scoring, Write }
@@ -40,8 +72,9 @@ public interface IStageProgress
 }
 
 /// <summary>What <c>sls prune</c> produced.</summary>
+/// <remarks><see cref="PetlPath"/>: the new PETL file of methods that change the adapters (aglp retrains them, spa masks them).</remarks>
 public sealed record PruneResult(PruningIndex Index, string IndexPath, string? FeaturesPath, IReadOnlyList<string> Plots,
-    IReadOnlyDictionary<string, double> Seconds, string Device);
+    IReadOnlyDictionary<string, double> Seconds, string Device, string? PetlPath = null);
 
 /// <summary>The SLS pipeline: load the PETL model, one pass over the calibration split for every block's cls
 /// token, t-SNE of all layers at once, the metric on each min-max scaled embedding, the policy, and the index.</summary>
@@ -49,6 +82,7 @@ public static class PruneRunner
 {
     public static PruneResult Run(PruneOptions o, IStageProgress? progress = null, CancellationToken cancellationToken = default)
     {
+        if (o.Method != PruneMethod.Sls) return Baselines.BaselineRunner.Run(o, progress, cancellationToken);
         var seconds = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();
         double Lap() { double s = clock.Elapsed.TotalSeconds; clock.Restart(); return s; }
@@ -106,8 +140,9 @@ public static class PruneRunner
             Tsne = tsneSettings,
             Backbone = new FileFingerprint(Path.GetFullPath(o.Model.Backbone), backboneSha),
             Petl = new FileFingerprint(Path.GetFullPath(o.Model.Petl), petlSha),
-            Tool = $"sls {typeof(PruneRunner).Assembly.GetName().Version}",
+            Tool = Tool,
             Created = DateTimeOffset.UtcNow,
+            MethodSeconds = seconds["features"] + seconds["tsne_and_scoring"],
         };
         index.Save(o.Out);
         var plots = o.PlotsDir is null ? [] : PrunePlots.Write(o.PlotsDir, embeddings, features.Labels, scores, decision);
@@ -117,6 +152,8 @@ public static class PruneRunner
         seconds["write"] = Lap();
         return new PruneResult(index, Path.GetFullPath(o.Out), featuresPath, plots, seconds, device.ToString());
     }
+
+    public static string Tool => $"sls {typeof(PruneRunner).Assembly.GetName().Version}";
 
     /// <summary>The FEM: t-SNE of every layer (batched), min-max scaling per axis, then the metric.</summary>
     public static (double[] Scores, IReadOnlyList<torch.Tensor> Embeddings, TsneSettings Settings) Score(LayerFeatureSet features, ClusterMetric metric,

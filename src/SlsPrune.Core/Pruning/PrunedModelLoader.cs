@@ -7,8 +7,8 @@ using TorchSharp;
 namespace SlsPrune.Core.Pruning;
 
 /// <summary>The runtime loader: backbone + PETL + index to the pruned model. It checks the index against the
-/// files (SHA-256 of both, and the backbone's depth) and builds only the kept blocks, never reading the pruned
-/// blocks' weights. <paramref name="allowMismatch"/> skips the hash check (the depth must still fit).</summary>
+/// files (SHA-256 of both, and the backbone's depth) and builds only the kept blocks at their kept widths, never
+/// reading the pruned blocks' weights. <paramref name="allowMismatch"/> skips the hash check (the depth must still fit).</summary>
 public static class PrunedModelLoader
 {
     public static (LoadedModel Model, PruningIndex Index) Load(ModelOptions options, string indexPath, torch.Device? device, bool allowMismatch = false)
@@ -25,8 +25,7 @@ public static class PrunedModelLoader
             depth = VitConfigInference.CountBlocks(StateDictReader.TimmShapes(backbone).Keys);
         if (depth != index.Depth)
             throw new SlsInputException(indexPath, $"index is for a {index.Depth}-block model but {options.Backbone} has {depth} blocks");
-        var model = PetlModelLoader.Load(options, device, depth: index.KeptBlocks.Count);
-        return (model, index);
+        return (PetlModelLoader.Load(options, device, index.ToPlan(), planSource: indexPath), index);
     }
 
     private static void Check(string indexPath, string what, string file, FileFingerprint expected)

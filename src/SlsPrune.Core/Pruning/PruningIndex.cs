@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using SlsPrune.Core.Models;
 
 namespace SlsPrune.Core.Pruning;
 
@@ -12,15 +13,20 @@ public sealed record CalibrationInfo(string Task, string Split, int Samples, int
 /// <summary>The t-SNE settings used (scikit-learn's names).</summary>
 public sealed record TsneSettings(int Components, double Perplexity, double EarlyExaggeration, string LearningRate, int MaxIter, string Init, string Method);
 
+/// <summary>The kept heads and MLP units of one width-pruned block (1-based block, 0-based heads and units).</summary>
+public sealed record BlockWidthEntry(int Block, IReadOnlyList<int> Heads, IReadOnlyList<int> MlpUnits);
+
 /// <summary>
 /// The pruning index (<c>*.sls.json</c>): all a pruned model needs besides the shared backbone and the PETL
-/// file — which leading blocks to keep — plus how that was decided and the hashes of the files it was
-/// decided for.
+/// file — which blocks to keep and, for width pruning, which heads and MLP units of each — plus how that was
+/// decided and the hashes of the files it was decided for. Version 2 added any set of kept blocks (SLS keeps
+/// 1..k; greedy and importance-ranked methods may drop blocks anywhere), widths, and optional scores and t-SNE
+/// settings (methods that have them); version 1 files read unchanged.
 /// </summary>
 public sealed record PruningIndex
 {
     public const string FormatName = "slsprune-index";
-    public const int CurrentVersion = 1;
+    public const int CurrentVersion = 2;
 
     public string Format { get; init; } = FormatName;
 
@@ -28,6 +34,7 @@ public sealed record PruningIndex
 
     public string Method { get; init; } = "sls";
 
+    /// <summary>How layers were scored (silhouette, block-influence, ...); for width methods the importance.</summary>
     public required string Metric { get; init; }
 
     public required double Alpha { get; init; }
@@ -37,17 +44,34 @@ public sealed record PruningIndex
 
     public required int Depth { get; init; }
 
-    /// <summary>1-based indices of the kept blocks (always 1..k for SLS).</summary>
+    /// <summary>1-based indices of the kept blocks, ascending (always 1..k for SLS).</summary>
     public required IReadOnlyList<int> KeptBlocks { get; init; }
 
-    /// <summary>Score of each layer 1..depth.</summary>
-    public required IReadOnlyList<double> Scores { get; init; }
+    /// <summary>Width-pruned blocks: the heads and MLP units each keeps (absent: every kept block at full width).</summary>
+    public IReadOnlyList<BlockWidthEntry>? Width { get; init; }
+
+    /// <summary>Width methods: the fraction of heads and of MLP units pruned in every block.</summary>
+    public double? Ratio { get; init; }
+
+    /// <summary>Width methods: what storing every pruned backbone tensor per task would take, for comparison with
+    /// the index, which stores kept-index lists because the backbone itself is untouched.</summary>
+    public long? PrunedTensorBytes { get; init; }
+
+    /// <summary>Score of each layer 1..depth (layer-scoring methods).</summary>
+    public IReadOnlyList<double>? Scores { get; init; }
+
+    /// <summary>Step-by-step record of iterative methods (greedy layer pruning).</summary>
+    public IReadOnlyList<string>? Steps { get; init; }
+
+    /// <summary>Wall time of the method itself, seconds (model loading excluded).</summary>
+    public double? MethodSeconds { get; init; }
 
     public required string Decision { get; init; }
 
     public required CalibrationInfo Calibration { get; init; }
 
-    public required TsneSettings Tsne { get; init; }
+    /// <summary>The t-SNE settings (SLS only).</summary>
+    public TsneSettings? Tsne { get; init; }
 
     public required FileFingerprint Backbone { get; init; }
 
@@ -84,10 +108,19 @@ public sealed record PruningIndex
         if (index.Version > CurrentVersion)
             throw new SlsInputException(path, $"index version {index.Version} is newer than this tool reads ({CurrentVersion})");
         var kept = index.KeptBlocks;
-        if (kept.Count == 0 || kept.Count > index.Depth || !kept.SequenceEqual(Enumerable.Range(1, kept.Count)))
-            throw new SlsInputException(path, "kept_blocks must be 1..k with 1 <= k <= depth");
-        if (index.Scores.Count != index.Depth)
+        if (index.Version == 1 && !kept.SequenceEqual(Enumerable.Range(1, kept.Count)))
+            throw new SlsInputException(path, "kept_blocks must be 1..k in a version 1 index");
+        if (kept.Count == 0 || kept[0] < 1 || kept[^1] > index.Depth || kept.Zip(kept.Skip(1)).Any(p => p.First >= p.Second))
+            throw new SlsInputException(path, $"kept_blocks must be distinct, ascending and within 1..{index.Depth}, and not empty");
+        if (index.Scores is not null && index.Scores.Count != index.Depth)
             throw new SlsInputException(path, $"{index.Scores.Count} scores for depth {index.Depth}");
+        if (index.Width is { } width && width.Select(w => w.Block).Distinct().Count() != width.Count)
+            throw new SlsInputException(path, "a block is listed twice under width");
         return index;
     }
+
+    /// <summary>What to build: the kept blocks (0-based) and the widths. Heads and units are checked against
+    /// the backbone when the plan is applied (<see cref="ModelPlan.Validate"/>).</summary>
+    public ModelPlan ToPlan() => new(Depth, KeptBlocks.Select(b => b - 1).ToArray(),
+        Width?.ToDictionary(w => w.Block - 1, w => new BlockWidth(w.Heads, w.MlpUnits)));
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.Models;
 using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Models.Vit;
 using SlsPrune.Core.Runtime;
@@ -64,7 +65,7 @@ public static class PetlTrainer
         int classes = (int)Math.Max(trainItems.Max(i => i.Label), evalItems.Max(i => i.Label)) + 1;
 
         torch.manual_seed(o.Seed);
-        using var model = Build(o, classes, out var config);
+        using var model = Build(o, classes, out var config, out var plan);
         model.to(device);
         var trainable = model.named_parameters().Where(np => PetlSettings.IsPetlParameter(np.name)).Select(np => (np.name, np.parameter)).ToList();
         foreach (var (name, p) in model.named_parameters()) p.requires_grad = PetlSettings.IsPetlParameter(name);
@@ -118,7 +119,7 @@ public static class PetlTrainer
                     best = acc.Value;
                     bestEpoch = epoch;
                     isBest = true;
-                    SavePetl(o, model, config, classes, epoch, best, backboneSha);
+                    SavePetl(o, model, plan, classes, epoch, best, backboneSha);
                 }
             }
             SaveState(state, model, optimizer, epoch + 1, bestEpoch, best);
@@ -142,23 +143,26 @@ public static class PetlTrainer
         return new TrainResult(Path.GetFullPath(o.Out), o.Epochs, bestEpoch + 1, best, lastLoss, start, history, reissued);
     }
 
-    /// <summary>The model to train: the backbone's first k blocks (all, or those an index keeps), fresh adapters
-    /// and head as the reference initialises them, or those of <c>InitFrom</c> (retraining after pruning).</summary>
-    private static VisionTransformer Build(TrainOptions o, int classes, out VitConfig config)
+    /// <summary>The model to train: the backbone's blocks (all, or those an index keeps, at their kept widths), fresh
+    /// adapters and head as the reference initialises them, or those of <c>InitFrom</c> (retraining after pruning).</summary>
+    private static VisionTransformer Build(TrainOptions o, int classes, out VitConfig config, out ModelPlan plan)
     {
         using var backbone = CheckpointFile.Open(o.Backbone);
-        config = VitConfigInference.Infer(StateDictReader.TimmShapes(backbone), o.Heads, o.Backbone) with { NumClasses = classes };
+        var full = VitConfigInference.Infer(StateDictReader.TimmShapes(backbone), o.Heads, o.Backbone) with { NumClasses = classes };
+        plan = ModelPlan.Full(full.Depth);
         if (o.Index is not null)
         {
             var index = Pruning.PruningIndex.Load(o.Index);
-            if (index.Depth != config.Depth)
-                throw new SlsInputException(o.Index, $"index is for a {index.Depth}-block model but {o.Backbone} has {config.Depth} blocks");
+            if (index.Depth != full.Depth)
+                throw new SlsInputException(o.Index, $"index is for a {index.Depth}-block model but {o.Backbone} has {full.Depth} blocks");
             if (!o.AllowMismatch && !string.Equals(index.Backbone.Sha256, Inspection.InspectRunner.Sha256(o.Backbone), StringComparison.OrdinalIgnoreCase))
                 throw new SlsInputException(o.Index, $"index was computed for a different backbone than {o.Backbone}; pass --allow-mismatch to use it anyway");
-            config = config with { Depth = index.KeptBlocks.Count };
+            plan = index.ToPlan();
+            plan.Validate(full, o.Index);
         }
-        var weights = StateDictReader.ReadTimm(backbone, config.Depth);
-        var model = new VisionTransformer(config, o.Petl);   // head: torch's default Linear init (as timm's reset_classifier)
+        config = full with { Depth = plan.Blocks.Count };
+        var weights = plan.Apply(StateDictReader.ReadTimm(backbone, plan.Keeps), full);
+        var model = new VisionTransformer(config, o.Petl, Enumerable.Range(0, config.Depth).Select(plan.WidthAt).ToArray());   // head: torch's default Linear init (as timm's reset_classifier)
         model.ResetAdapters();
         foreach (var k in weights.Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal)).ToList()) weights.Remove(k);
         foreach (var (name, p) in model.state_dict().Where(kv => PetlSettings.IsPetlParameter(kv.Key))) weights[name] = p.clone();
@@ -168,7 +172,7 @@ public static class PetlTrainer
             var method = PetlDetector.DetectMethod(init.Tensors.Select(t => t.Name));
             if (method != o.Petl.Method)
                 throw new SlsInputException(o.InitFrom, $"holds {PetlSettings.Name(method)} weights but training asks for {PetlSettings.Name(o.Petl.Method)}");
-            foreach (var (name, t) in StateDictReader.ReadTimm(init, config.Depth))
+            foreach (var (name, t) in plan.Apply(StateDictReader.ReadTimm(init, plan.Keeps), full))
             {
                 if (!weights.TryGetValue(name, out var fresh) || !fresh.shape.SequenceEqual(t.shape))
                     throw new SlsInputException(o.InitFrom, $"tensor '{name}' does not fit the model being trained");
@@ -180,10 +184,15 @@ public static class PetlTrainer
         return model;
     }
 
+    /// <summary>The PETL tensors, named by block as in the full backbone (so a PETL file means the same with
+    /// or without its index).</summary>
+    private static Dictionary<string, Tensor> PetlFileTensors(VisionTransformer model, ModelPlan plan) =>
+        PetlTensors(model).ToDictionary(kv => ModelPlan.BlockOf(kv.Key) is (int b, string rest) ? $"blocks.{plan.Blocks[b]}.{rest}" : kv.Key, kv => kv.Value, StringComparer.Ordinal);
+
     private static Dictionary<string, Tensor> PetlTensors(VisionTransformer model) =>
         model.state_dict().Where(kv => PetlSettings.IsPetlParameter(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu(), StringComparer.Ordinal);
 
-    private static void SavePetl(TrainOptions o, VisionTransformer model, VitConfig config, int classes, int epoch, double accuracy, string backboneSha)
+    private static void SavePetl(TrainOptions o, VisionTransformer model, ModelPlan plan, int classes, int epoch, double accuracy, string backboneSha)
     {
         var inv = CultureInfo.InvariantCulture;
         var metadata = new Dictionary<string, string>
@@ -194,13 +203,13 @@ public static class PetlTrainer
             ["petl_scale"] = o.Petl.Scale.ToString("R", inv),
             ["petl_groups"] = o.Petl.Groups.ToString(inv),
             ["num_classes"] = classes.ToString(inv),
-            ["depth"] = config.Depth.ToString(inv),
+            ["depth"] = plan.Blocks.Count.ToString(inv),
             ["epoch"] = (epoch + 1).ToString(inv),
             ["accuracy"] = accuracy.ToString("R", inv),
             ["eval_split"] = o.EvalSplit,
             ["backbone_sha256"] = backboneSha,
         };
-        SafetensorsWriter.Write(o.Out, PetlTensors(model), metadata);
+        SafetensorsWriter.Write(o.Out, PetlFileTensors(model, plan), metadata);
     }
 
     private static void SaveState(string path, VisionTransformer model, AdamW optimizer, int nextEpoch, int bestEpoch, double best)

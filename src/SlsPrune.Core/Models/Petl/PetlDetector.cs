@@ -12,6 +12,7 @@ public static class PetlDetector
         var list = names.ToList();
         if (list.Any(n => n.Contains(".adapter_attn.adapter_down.", StringComparison.Ordinal))) return PetlMethod.Convpass;
         if (list.Any(n => n.Contains(".adapter_attn.conv_A.", StringComparison.Ordinal))) return PetlMethod.RepAdapter;
+        if (list.Any(n => n.Contains(".mlp.fc1.lora_A.", StringComparison.Ordinal))) return PetlMethod.SpLora;
         if (list.Any(n => n.Contains(".attn.qkv.lora_A.", StringComparison.Ordinal))) return PetlMethod.Lora;
         if (list.Any(n => n.Contains(".adapter_mlp.down_proj.", StringComparison.Ordinal))) return PetlMethod.AdaptFormer;
         if (list.Any(n => n.EndsWith(".prompt_embeddings", StringComparison.Ordinal))) return PetlMethod.Vpt;
@@ -32,6 +33,7 @@ public static class PetlDetector
         if (m == PetlMethod.Linear) return PetlSettings.None;
 
         var (probe, axis) = PetlSettings.HiddenDimProbe(m)!.Value;
+        probe = FirstBlock(shapes, probe);
         int dimFromShapes = shapes.TryGetValue(probe, out var s) ? (int)s[axis] : throw new SlsInputException(source, $"missing '{probe}'");
         int dim = hiddenDim ?? dimFromShapes;
         if (dim != dimFromShapes) throw new SlsInputException(source, $"--petl-dim {dim} disagrees with the file's hidden dim {dimFromShapes}");
@@ -46,9 +48,18 @@ public static class PetlDetector
         {
             if (metadata.TryGetValue("petl_groups", out var gs) && !int.TryParse(gs, NumberStyles.Integer, CultureInfo.InvariantCulture, out groups))
                 throw new SlsInputException(source, $"metadata petl_groups '{gs}' is not an integer");
-            if (shapes.TryGetValue("blocks.0.adapter_attn.conv_B.weight", out var b) && b[1] * groups != dim)
+            if (shapes.TryGetValue(FirstBlock(shapes, "blocks.0.adapter_attn.conv_B.weight"), out var b) && b[1] * groups != dim)
                 throw new SlsInputException(source, $"conv_B takes {b[1]} channels per group; with {groups} groups that is not hidden dim {dim}");
         }
         return new PetlSettings(m, dim, sc, groups);
+    }
+
+    /// <summary><paramref name="key"/> (named for block 0) for the first block the file has it for: a PETL file
+    /// of a model whose first block was pruned starts later.</summary>
+    private static string FirstBlock(IReadOnlyDictionary<string, long[]> shapes, string key)
+    {
+        string rest = key["blocks.0.".Length..];
+        var blocks = shapes.Keys.Select(Models.ModelPlan.BlockOf).Where(b => b is { } x && x.Tail == rest).Select(b => b!.Value.Block).ToList();
+        return blocks.Count == 0 ? key : $"blocks.{blocks.Min()}.{rest}";
     }
 }

@@ -1,6 +1,8 @@
 namespace SlsPrune.Core.Models.Petl;
 
-/// <summary>Which PETL method a model carries. <see cref="Linear"/> is head-only (linear probe).</summary>
+/// <summary>Which PETL method a model carries. <see cref="Linear"/> is head-only (linear probe); <see cref="SpLora"/>
+/// is LoRA on every frozen linear layer of the blocks (qkv, proj, fc1, fc2), the structured pruning adapter of
+/// Hedegaard et al.</summary>
 public enum PetlMethod
 {
     Linear,
@@ -9,6 +11,7 @@ public enum PetlMethod
     Lora,
     AdaptFormer,
     Vpt,
+    SpLora,
 }
 
 /// <summary>PETL settings: method, hidden dim (the bottleneck; LoRA's rank; VPT's prompt tokens per block), the
@@ -25,6 +28,7 @@ public sealed record PetlSettings(PetlMethod Method, int HiddenDim = 8, double S
         PetlMethod.Lora => "lora",
         PetlMethod.AdaptFormer => "adaptformer",
         PetlMethod.Vpt => "vpt",
+        PetlMethod.SpLora => "splora",
         _ => throw new ArgumentOutOfRangeException(nameof(m)),
     };
 
@@ -53,6 +57,7 @@ public sealed record PetlSettings(PetlMethod Method, int HiddenDim = 8, double S
         PetlMethod.Lora => ("blocks.0.attn.qkv.lora_A.weight", 0),
         PetlMethod.AdaptFormer => ("blocks.0.adapter_mlp.down_proj.weight", 0),
         PetlMethod.Vpt => ("blocks.0.prompt_embeddings", 1),
+        PetlMethod.SpLora => ("blocks.0.mlp.fc1.lora_A.weight", 0),
         _ => null,
     };
 }

@@ -1,4 +1,5 @@
 using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Models;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -8,7 +9,7 @@ namespace SlsPrune.Core.Models.Vit;
 
 /// <summary>A pre-norm transformer block. Each branch goes through its adapter slot, which decides how
 /// the PETL module joins it (none, parallel as Convpass and AdaptFormer, sequential as RepAdapter); LoRA
-/// lives in the attention's qkv; VPT-deep gives each block its own prompt tokens after the cls token (the
+/// lives in the attention's qkv (SPLoRA: in qkv, proj, fc1 and fc2); VPT-deep gives each block its own prompt tokens after the cls token (the
 /// first block inserts them, later blocks replace the previous block's outputs at those places).</summary>
 public sealed class Block : nn.Module<Tensor, Tensor>
 {
@@ -23,13 +24,14 @@ public sealed class Block : nn.Module<Tensor, Tensor>
     private readonly bool _firstBlock;
     private readonly int _promptInit;
 
-    public Block(VitConfig config, PetlSettings petl, int index) : base(nameof(Block))
+    /// <param name="width">kept heads and MLP units of a width-pruned block (null: all).</param>
+    public Block(VitConfig config, PetlSettings petl, int index, BlockWidth? width = null) : base(nameof(Block))
     {
         norm1 = nn.LayerNorm(config.Width, eps: 1e-6);
-        attn = new Attention(config.Width, config.Heads, petl);
+        attn = new Attention(config.Width, width?.Heads.Count ?? config.Heads, config.Width / config.Heads, petl);
         adapter_attn = BranchAdapter.Create(petl, config, mlpBranch: false);
         norm2 = nn.LayerNorm(config.Width, eps: 1e-6);
-        mlp = new Mlp(config.Width, config.MlpHidden);
+        mlp = new Mlp(config.Width, width?.MlpUnits.Count ?? config.MlpHidden, petl);
         adapter_mlp = BranchAdapter.Create(petl, config, mlpBranch: true);
         _firstBlock = index == 0;
         if (petl.Method == PetlMethod.Vpt)
@@ -46,6 +48,7 @@ public sealed class Block : nn.Module<Tensor, Tensor>
         adapter_attn.ResetParameters();
         adapter_mlp.ResetParameters();
         attn.ResetLora();
+        mlp.ResetLora();
         if (prompt_embeddings is not null)
         {
             // VPT's initialisation: uniform in +-sqrt(6 / (3 * patch^2 + width)).

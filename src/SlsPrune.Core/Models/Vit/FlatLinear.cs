@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -11,6 +12,9 @@ namespace SlsPrune.Core.Models.Vit;
 /// </summary>
 public static class FlatLinear
 {
+    /// <summary>A plain Linear through <see cref="Apply"/>; any other module (LoRA, which flattens itself) as it is.</summary>
+    public static Tensor Forward(nn.Module<Tensor, Tensor> layer, Tensor x) => layer is Linear plain ? Apply(plain, x) : layer.forward(x);
+
     public static Tensor Apply(Linear layer, Tensor x)
     {
         if (x.dim() == 2) return layer.forward(x);

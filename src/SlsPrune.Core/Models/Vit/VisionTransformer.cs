@@ -1,4 +1,5 @@
 using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Models;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -9,7 +10,7 @@ namespace SlsPrune.Core.Models.Vit;
 /// <summary>
 /// ViT with timm's state-dict names (<c>patch_embed.proj</c>, <c>cls_token</c>, <c>pos_embed</c>,
 /// <c>blocks.{i}</c>, <c>norm</c>, <c>pre_logits.fc</c>, <c>head</c>), token pooling, LayerNorm eps 1e-6.
-/// A pruned model is simply one built with fewer blocks.
+/// A pruned model is simply one built with fewer blocks (or narrower ones).
 /// </summary>
 public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
 {
@@ -21,7 +22,8 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     private readonly nn.Module<Tensor, Tensor> pre_logits;
     private readonly nn.Module<Tensor, Tensor> head;
 
-    public VisionTransformer(VitConfig config, PetlSettings petl) : base(nameof(VisionTransformer))
+    /// <param name="widths">per block, the kept heads and MLP units of a width-pruned model (null: full width).</param>
+    public VisionTransformer(VitConfig config, PetlSettings petl, IReadOnlyList<BlockWidth?>? widths = null) : base(nameof(VisionTransformer))
     {
         config.Validate();
         Config = config;
@@ -29,7 +31,9 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         patch_embed = new PatchEmbed(config.PatchSize, config.InChannels, config.Width);
         cls_token = new Parameter(torch.zeros(1, 1, config.Width));
         pos_embed = new Parameter(torch.zeros(1, config.Tokens, config.Width));
-        blocks = new ModuleList<Block>(Enumerable.Range(0, config.Depth).Select(i => new Block(config, petl, i)).ToArray());
+        if (widths is not null && widths.Count != config.Depth) throw new ArgumentException($"{widths.Count} block widths for {config.Depth} blocks", nameof(widths));
+        Widths = widths ?? new BlockWidth?[config.Depth];
+        blocks = new ModuleList<Block>(Enumerable.Range(0, config.Depth).Select(i => new Block(config, petl, i, Widths[i])).ToArray());
         norm = nn.LayerNorm(config.Width, eps: 1e-6);
         pre_logits = config.HasPreLogits ? new PreLogits(config.Width) : nn.Identity();
         head = config.NumClasses > 0 ? nn.Linear(config.Width, config.NumClasses) : nn.Identity();
@@ -39,6 +43,9 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     public VitConfig Config { get; }
 
     public PetlSettings Petl { get; }
+
+    /// <summary>Each block's kept heads and units (null entries: full width).</summary>
+    public IReadOnlyList<BlockWidth?> Widths { get; }
 
     /// <summary>Re-initialises every block's PETL modules as the reference code does before training.</summary>
     public void ResetAdapters()
@@ -63,6 +70,9 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         using var scope = torch.NewDisposeScope();
         return head.forward(pre_logits.forward(norm.forward(tokens)[.., 0])).MoveToOuterDisposeScope();
     }
+
+    /// <summary>The model's <paramref name="i"/>-th block on tokens <paramref name="x"/>.</summary>
+    public Tensor RunBlock(int i, Tensor x) => blocks[i].forward(x);
 
     /// <summary>Logits from all blocks.</summary>
     public override Tensor forward(Tensor images) => ForwardFirst(images, blocks.Count);

@@ -1,0 +1,70 @@
+using SlsPrune.Core.Models.Vit;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Pruning.Baselines;
+
+/// <summary>How a width method ranks heads and MLP units.</summary>
+public enum WidthCriterion { Taylor, L1, L2, Random }
+
+/// <summary>Importance of one block's heads [heads] and MLP hidden units [mlp].</summary>
+public sealed record BlockImportance(double[] Heads, double[] Units);
+
+/// <summary>
+/// Group importance in the style of DepGraph / Torch-Pruning: a head's group is its q, k and v rows of qkv
+/// (weights and biases) and its columns of proj; a hidden unit's group is its row of fc1 (and bias) and its
+/// column of fc2. Taylor sums |w * grad| over the group (gradients accumulated over the calibration batches),
+/// L1 sums |w|, L2 is the group's Euclidean norm; random draws uniform scores from the seed. Adapters, norms,
+/// output biases and the head are never in a group.
+/// </summary>
+public static class WidthImportance
+{
+    public static string Name(WidthCriterion c) => c.ToString().ToLowerInvariant();
+
+    public static WidthCriterion Parse(string name, string option)
+    {
+        foreach (var c in Enum.GetValues<WidthCriterion>())
+            if (string.Equals(Name(c), name, StringComparison.OrdinalIgnoreCase)) return c;
+        throw new SlsInputException(option, $"unknown importance '{name}' (known: taylor, l1, l2, random)");
+    }
+
+    /// <summary>The four weights of a block a group spans, and (Taylor) their gradients, keyed qkv.weight,
+    /// qkv.bias, proj.weight, fc1.weight, fc1.bias, fc2.weight.</summary>
+    public static BlockImportance Score(IReadOnlyDictionary<string, Tensor> w, IReadOnlyDictionary<string, Tensor>? grads, WidthCriterion criterion,
+        VitConfig config, Random? random = null)
+    {
+        int heads = config.Heads, mlp = config.MlpHidden, width = config.Width;
+        if (criterion == WidthCriterion.Random)
+        {
+            var rng = random ?? throw new ArgumentNullException(nameof(random));
+            return new BlockImportance(Enumerable.Range(0, heads).Select(_ => rng.NextDouble()).ToArray(), Enumerable.Range(0, mlp).Select(_ => rng.NextDouble()).ToArray());
+        }
+        using var scope = torch.NewDisposeScope();
+        Tensor E(string k)
+        {
+            var t = w[k].detach().to(float64).cpu();
+            return criterion switch
+            {
+                WidthCriterion.Taylor => (t * (grads ?? throw new ArgumentNullException(nameof(grads)))[k].detach().to(float64).cpu()).abs(),
+                WidthCriterion.L1 => t.abs(),
+                _ => t.square(),
+            };
+        }
+        var headScore = E("qkv.weight").sum(dim: 1).add(E("qkv.bias")).reshape(3, heads, width / heads).sum([0, 2])
+            + E("proj.weight").sum(dim: 0).reshape(heads, width / heads).sum(dim: 1);
+        var unitScore = E("fc1.weight").sum(dim: 1) + E("fc1.bias") + E("fc2.weight").sum(dim: 0);
+        if (criterion == WidthCriterion.L2)
+        {
+            headScore = headScore.sqrt();
+            unitScore = unitScore.sqrt();
+        }
+        return new BlockImportance(headScore.data<double>().ToArray(), unitScore.data<double>().ToArray());
+    }
+
+    /// <summary>The <paramref name="keep"/> highest scores' indices, ascending (ties: the lower index wins).</summary>
+    public static int[] Top(double[] scores, int keep) =>
+        scores.Select((s, i) => (s, i)).OrderByDescending(p => p.s).ThenBy(p => p.i).Take(keep).Select(p => p.i).Order().ToArray();
+
+    /// <summary>How many of <paramref name="total"/> a uniform pruning ratio keeps (at least one).</summary>
+    public static int Kept(int total, double ratio) => Math.Max(1, (int)Math.Round(total * (1 - ratio), MidpointRounding.AwayFromZero));
+}
