@@ -273,7 +273,7 @@ def main(out):
          'sls: {dir}/index-other-checkpoint.sls.json: index was computed for a different backbone file (SHA-256 000000000000..., {fixtures}/parity/backbone.safetensors has 165fc8892457...); pass --allow-mismatch to use it anyway')
     with open(J('index-garbage.sls.json'), 'w') as f:
         f.write('{"format": "slsprune-index", "kept_blocks": [1, 2,')
-    case('index-garbage', evaluate('index-garbage.sls.json'), 'sls: {dir}/index-garbage.sls.json: not a valid pruning index (Expected start of a property name or value, but instead reached end of data. Path: $.kept_blocks[2] | LineNumber: 0 | BytePositionInLine: 49.)')
+    case('index-garbage', evaluate('index-garbage.sls.json'), 'sls: {dir}/index-garbage.sls.json: not a valid pruning index (Expected start of a property name or value, but instead reached end of data. Path: $ | LineNumber: 0 | BytePositionInLine: 49.)')
     index2 = dict(index, kept_blocks=[1, 3])
     with open(J('index-not-leading.sls.json'), 'w') as f:
         json.dump(index2, f)

@@ -52,12 +52,12 @@ public class BatchCommandTests
         var (rcode, md, rerr) = CliRunner.Run("report", outDir);
         Assert.True(rcode == 0, rerr);
         var lines = md.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("| task | group | status | full | pruned | retrained | blocks kept |", lines[0], StringComparison.Ordinal);
-        Assert.Contains(lines, l => l.StartsWith("| broken | structured | failed |", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("| **Natural** |  | 1 tasks |", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("| **Average** |  | 2 tasks |", StringComparison.Ordinal));
+        Assert.StartsWith("| task | method | group | status | full | pruned | retrained | blocks kept |", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("| broken | sls | structured | failed |", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("| **Natural** | sls |  | 1 tasks |", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("| **Average** | sls |  | 2 tasks |", StringComparison.Ordinal));
         double full = a.GetProperty("full").GetProperty("top1").GetDouble() * 100;
-        Assert.Contains(lines, l => l.StartsWith($"| a | natural | ok | {full:F1} |", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith($"| a | sls | natural | ok | {full:F1} |", StringComparison.Ordinal));
         var (ccode, csv, _) = CliRunner.Run("report", outDir, "--format", "csv");
         Assert.Equal(0, ccode);
         Assert.Equal(3 + 3, csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1); // 3 tasks, 2 groups + overall

@@ -26,7 +26,7 @@ public static class PruneCommand
         method.AcceptOnlyFromAmong(Enum.GetValues<PruneMethod>().Select(PruneMethods.Name).ToArray());
         var keepBlocks = new Option<int?>("--keep-blocks") { Description = "bi/cka/probe: keep this many blocks instead of the alpha rule; aglp: the smallest depth to search to" };
         var ratio = new Option<double?>("--ratio") { Description = "depgraph/spa: fraction of heads and MLP units pruned in every block" };
-        var matchIndex = new Option<FileInfo?>("--match-index") { Description = "depgraph/spa: prune the share of block parameters this index prunes (1 - kept/depth)" };
+        var matchIndex = new Option<FileInfo?>("--match-index") { Description = "Same budget as this index: depgraph/spa prune its share of block parameters (ratio 1 - kept/depth); bi/cka/probe/aglp keep as many blocks" };
         var importance = new Option<string?>("--importance") { Description = "depgraph: taylor (default), l1, l2, random; spa: l1 (default) or l2 of W + s B A" };
         var taylorBatches = new Option<int>("--taylor-batches") { Description = "depgraph taylor: calibration batches to accumulate gradients over", DefaultValueFactory = _ => 4 };
         var aglpEpochs = new Option<int>("--aglp-epochs") { Description = "aglp: retraining epochs per candidate", DefaultValueFactory = _ => 2 };

@@ -54,8 +54,8 @@ public static class TrainCommand
             string st = r.GetValue(strategy)!;
             if (r.GetValue(initFrom) is not null && st == "tfs") r.AddError("--strategy tfs trains the adapters from scratch; drop --init-from");
             if (r.GetValue(index) is not null && st != "tfs" && r.GetValue(initFrom) is null) r.AddError($"--strategy {st} retrains from the task's PETL weights: give --init-from");
-            if (r.GetValue(loraAlpha) is not null && (r.GetValue(method) != "lora" || r.GetValue(scale) is not null))
-                r.AddError("--lora-alpha goes with --petl-method lora, instead of --petl-scale");
+            if (r.GetValue(loraAlpha) is not null && (r.GetValue(method) is not ("lora" or "splora") || r.GetValue(scale) is not null))
+                r.AddError("--lora-alpha goes with --petl-method lora or splora, instead of --petl-scale");
         });
         cmd.SetAction(parse =>
         {

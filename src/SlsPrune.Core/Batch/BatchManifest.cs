@@ -22,6 +22,14 @@ public sealed record BatchSettings
     public string? EvalSplit { get; init; }
     public bool? Throughput { get; init; }
 
+    /// <summary>The prune stage's method (sls, bi, cka, probe, depgraph, aglp, spa) and its options.</summary>
+    public string? Method { get; init; }
+    public double? Ratio { get; init; }
+    public string? MatchIndex { get; init; }
+    public string? Importance { get; init; }
+    public int? KeepBlocks { get; init; }
+    public int? AglpEpochs { get; init; }
+
     /// <summary>This task's settings over <paramref name="defaults"/>.</summary>
     public BatchSettings Over(BatchSettings defaults) => new()
     {
@@ -30,6 +38,8 @@ public sealed record BatchSettings
         RetrainEpochs = RetrainEpochs ?? defaults.RetrainEpochs, Lr = Lr ?? defaults.Lr, BatchSize = BatchSize ?? defaults.BatchSize,
         Seed = Seed ?? defaults.Seed, Alpha = Alpha ?? defaults.Alpha, Heads = Heads ?? defaults.Heads, Device = Device ?? defaults.Device,
         EvalSplit = EvalSplit ?? defaults.EvalSplit, Throughput = Throughput ?? defaults.Throughput,
+        Method = Method ?? defaults.Method, Ratio = Ratio ?? defaults.Ratio, MatchIndex = MatchIndex ?? defaults.MatchIndex,
+        Importance = Importance ?? defaults.Importance, KeepBlocks = KeepBlocks ?? defaults.KeepBlocks, AglpEpochs = AglpEpochs ?? defaults.AglpEpochs,
     };
 }
 
@@ -104,6 +114,9 @@ public sealed record BatchManifest
             var stages = (t.Settings ?? new()).Over(m.Defaults).Stages ?? StageNames;
             var unknown = stages.FirstOrDefault(s => !StageNames.Contains(s));
             if (unknown is not null) throw new SlsInputException(path, $"task '{t.Name}' has unknown stage '{unknown}' (known: {string.Join(", ", StageNames)})");
+            var method = (t.Settings ?? new()).Over(m.Defaults).Method;
+            if (method is not null && !Enum.GetValues<Pruning.PruneMethod>().Any(x => Pruning.PruneMethods.Name(x) == method))
+                throw new SlsInputException(path, $"task '{t.Name}' has unknown method '{method}' (known: {Pruning.PruneMethods.Names})");
             if (!stages.Contains("train") && t.Petl is null)
                 throw new SlsInputException(path, $"task '{t.Name}' has no 'petl' file and no 'train' stage to make one");
         }

@@ -7,10 +7,11 @@ namespace SlsPrune.Core.Batch;
 /// <summary>One row of <c>sls report</c>: a task's accuracies (%), blocks kept, FLOPs and speed of the pruned
 /// model relative to the full one, and the bytes the task stores besides the backbone.</summary>
 public sealed record ReportRow(string Task, string Group, string Status, double? Full, double? Pruned, double? Retrained, double? Kept, int? Depth,
-    double? FlopsRatio, double? SpeedUp, long? BytesFull, long? BytesPruned);
+    double? FlopsRatio, double? SpeedUp, long? BytesFull, long? BytesPruned, string Method = "sls", double? MethodSeconds = null);
 
 /// <summary>A batch's results as a table: rows in manifest-free (name) order, then group averages (Natural,
-/// Specialized, Structured) and the overall average, as the PETL papers' VTAB tables have them.</summary>
+/// Specialized, Structured) and the overall average, as the PETL papers' VTAB tables have them; per method
+/// when the batch compares methods.</summary>
 public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<ReportRow> Averages)
 {
     private static readonly string[] GroupOrder = ["natural", "specialized", "structured"];
@@ -23,10 +24,15 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
         if (files.Length == 0) throw new SlsInputException(outDir, "no results/*.json here: run 'sls batch --out' on this folder first");
         var rows = files.Select(Row).ToList();
         var averages = new List<ReportRow>();
-        foreach (var g in rows.Where(r => r.Status == "ok").GroupBy(r => r.Group).OrderBy(g => Array.IndexOf(GroupOrder, g.Key) is int i && i >= 0 ? i : 99).ThenBy(g => g.Key))
-            averages.Add(Average(Title(g.Key), g.ToList()));
-        var ok = rows.Where(r => r.Status == "ok").ToList();
-        if (ok.Count > 0) averages.Add(Average("Average", ok));
+        var methods = rows.Select(r => r.Method).Distinct().ToList();
+        foreach (var method in methods)
+        {
+            string suffix = methods.Count > 1 ? $" ({method})" : "";
+            var ok = rows.Where(r => r.Status == "ok" && r.Method == method).ToList();
+            foreach (var g in ok.GroupBy(r => r.Group).OrderBy(g => Array.IndexOf(GroupOrder, g.Key) is int i && i >= 0 ? i : 99).ThenBy(g => g.Key))
+                averages.Add(Average(Title(g.Key) + suffix, method, g.ToList()));
+            if (ok.Count > 0) averages.Add(Average("Average" + suffix, method, ok));
+        }
         return new BatchReport(rows, averages);
     }
 
@@ -52,7 +58,9 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
             return new ReportRow(r.GetProperty("task").GetString()!, r.TryGetProperty("group", out var g) && g.ValueKind == JsonValueKind.String ? g.GetString()! : "",
                 r.GetProperty("status").GetString()!, Top1(full), Top1(pruned), Top1(retrained), Int(r, "kept_blocks"), Int(r, "depth"),
                 Flops(last) is long a && Flops(full) is long b && b > 0 ? (double)a / b : null,
-                Speed(pruned) is double sp && Speed(full) is double sf && sf > 0 ? sp / sf : null, Bytes(full), Bytes(last));
+                Speed(pruned) is double sp && Speed(full) is double sf && sf > 0 ? sp / sf : null, Bytes(full), Bytes(last),
+                r.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "sls",
+                r.TryGetProperty("method_seconds", out var ms) && ms.ValueKind == JsonValueKind.Number ? ms.GetDouble() : null);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
@@ -60,25 +68,27 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
         }
     }
 
-    private static ReportRow Average(string name, List<ReportRow> rows)
+    private static ReportRow Average(string name, string method, List<ReportRow> rows)
     {
         static double? Mean(IEnumerable<double?> xs) { var v = xs.Where(x => x.HasValue).Select(x => x!.Value).ToList(); return v.Count == 0 ? null : v.Average(); }
         static long? MeanL(IEnumerable<long?> xs) { var v = xs.Where(x => x.HasValue).Select(x => x!.Value).ToList(); return v.Count == 0 ? null : (long)v.Average(); }
         var kept = rows.Where(r => r.Kept.HasValue).Select(r => (double)r.Kept!.Value).ToList();
         return new ReportRow(name, "", $"{rows.Count} tasks", Mean(rows.Select(r => r.Full)), Mean(rows.Select(r => r.Pruned)), Mean(rows.Select(r => r.Retrained)),
             kept.Count == 0 ? null : kept.Average(), rows.FirstOrDefault(r => r.Depth.HasValue)?.Depth,
-            Mean(rows.Select(r => r.FlopsRatio)), Mean(rows.Select(r => r.SpeedUp)), MeanL(rows.Select(r => r.BytesFull)), MeanL(rows.Select(r => r.BytesPruned)));
+            Mean(rows.Select(r => r.FlopsRatio)), Mean(rows.Select(r => r.SpeedUp)), MeanL(rows.Select(r => r.BytesFull)), MeanL(rows.Select(r => r.BytesPruned)),
+            method, Mean(rows.Select(r => r.MethodSeconds)));
     }
 
-    private static readonly string[] Header = ["task", "group", "status", "full", "pruned", "retrained", "blocks kept", "FLOPs kept", "speed-up", "bytes full", "bytes pruned"];
+    private static readonly string[] Header = ["task", "method", "group", "status", "full", "pruned", "retrained", "blocks kept", "FLOPs kept", "speed-up", "bytes full", "bytes pruned", "method s"];
 
     private static string[] Cells(ReportRow r, bool markdown)
     {
         var inv = CultureInfo.InvariantCulture;
         string P(double? v) => v is double d ? d.ToString("F1", inv) : "-";
-        return [markdown && r.Group.Length == 0 && r.Status.EndsWith("tasks", StringComparison.Ordinal) ? $"**{r.Task}**" : r.Task, r.Group, r.Status,
+        return [markdown && r.Group.Length == 0 && r.Status.EndsWith("tasks", StringComparison.Ordinal) ? $"**{r.Task}**" : r.Task, r.Method, r.Group, r.Status,
             P(r.Full), P(r.Pruned), P(r.Retrained), r.Kept is double k ? $"{k.ToString(k % 1 == 0 ? "F0" : "F1", inv)} / {r.Depth}" : "-", r.FlopsRatio is double f ? f.ToString("F2", inv) : "-",
-            r.SpeedUp is double s ? s.ToString("F2", inv) + "x" : "-", r.BytesFull?.ToString(inv) ?? "-", r.BytesPruned?.ToString(inv) ?? "-"];
+            r.SpeedUp is double s ? s.ToString("F2", inv) + "x" : "-", r.BytesFull?.ToString(inv) ?? "-", r.BytesPruned?.ToString(inv) ?? "-",
+            r.MethodSeconds is double ms ? ms.ToString("F1", inv) : "-"];
     }
 
     public string ToMarkdown()

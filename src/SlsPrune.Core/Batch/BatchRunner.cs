@@ -12,8 +12,10 @@ namespace SlsPrune.Core.Batch;
 public sealed record BatchOptions(string Manifest, string Out, bool Resume = false, Shard? Shard = null);
 
 /// <summary>One task's outcome, written atomically to <c>OUT/results/NAME.json</c>.</summary>
+/// <remarks><see cref="MethodSeconds"/>: wall time of the pruning method itself (model loading excluded).</remarks>
 public sealed record BatchTaskResult(string Task, string? Group, string Status, string? Error, double Seconds,
-    TrainResult? Train, EvalResult? Full, int? KeptBlocks, int? Depth, EvalResult? Pruned, TrainResult? Retrain, EvalResult? Retrained);
+    TrainResult? Train, EvalResult? Full, int? KeptBlocks, int? Depth, EvalResult? Pruned, TrainResult? Retrain, EvalResult? Retrained,
+    string Method = "sls", double? MethodSeconds = null);
 
 /// <summary>What a batch did: tasks run, skipped as already done, and failed.</summary>
 public sealed record BatchSummary(int Tasks, int Ran, int Skipped, int Failed, IReadOnlyList<string> FailedTasks);
@@ -78,6 +80,8 @@ public static class BatchRunner
         TrainResult? train = null, retrain = null;
         EvalResult? full = null, pruned = null, retrained = null;
         int? kept = null, depth = null;
+        double? methodSeconds = null;
+        string methodName = s.Method ?? "sls";
         try
         {
             Directory.CreateDirectory(dir);
@@ -99,26 +103,32 @@ public static class BatchRunner
                 train = PetlTrainer.Run(Train(petlFile, s.Epochs ?? 100, null, null), cancellationToken: ct);
             }
             if (stages.Contains("eval")) full = EvalRunner.Run(Eval(model, null), cancellationToken: ct);
+            // aglp (retrained) and spa (masked) write new adapters beside the index; eval and retraining start from them
+            string methodPetl = Path.Combine(dir, "petl.method.safetensors");
             if (stages.Contains("prune"))
             {
                 var p = PruneRunner.Run(new PruneOptions(model, data, Alpha: s.Alpha ?? SlsPolicy.DefaultAlpha, Out: index, Device: s.Device ?? "auto",
-                    BatchSize: s.BatchSize ?? 64, Seed: s.Seed ?? 0), cancellationToken: ct);
-                (kept, depth) = (p.Index.KeptBlocks.Count, p.Index.Depth);
-                if (stages.Contains("eval")) pruned = EvalRunner.Run(Eval(model, index), cancellationToken: ct);
+                    BatchSize: s.BatchSize ?? 64, Seed: s.Seed ?? 0, Method: PruneMethods.Parse(methodName))
+                {
+                    Ratio = s.Ratio, MatchIndex = s.MatchIndex is null ? null : m.Resolve(s.MatchIndex), KeepBlocks = s.KeepBlocks,
+                    Importance = s.Importance ?? (methodName == "spa" ? "l1" : "taylor"), AglpEpochs = s.AglpEpochs ?? 2, PetlOut = methodPetl,
+                }, cancellationToken: ct);
+                (kept, depth, methodSeconds) = (p.Index.KeptBlocks.Count, p.Index.Depth, p.Index.MethodSeconds);
+                if (stages.Contains("eval")) pruned = EvalRunner.Run(Eval(model with { Petl = p.PetlPath ?? petlFile }, index), cancellationToken: ct);
             }
             if (stages.Contains("retrain"))
             {
                 if (!File.Exists(index)) throw new SlsInputException(index, "retraining needs the pruning index: add the 'prune' stage");
                 string re = Path.Combine(dir, "petl.pruned.safetensors");
-                retrain = PetlTrainer.Run(Train(re, s.RetrainEpochs ?? 10, index, petlFile), cancellationToken: ct);
+                retrain = PetlTrainer.Run(Train(re, s.RetrainEpochs ?? 10, index, File.Exists(methodPetl) ? methodPetl : petlFile), cancellationToken: ct);
                 if (stages.Contains("eval") && retrain.Index is not null)
                     retrained = EvalRunner.Run(Eval(model with { Petl = re }, retrain.Index), cancellationToken: ct);
             }
-            return new BatchTaskResult(task.Name, task.Group, "ok", null, clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained);
+            return new BatchTaskResult(task.Name, task.Group, "ok", null, clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained, methodName, methodSeconds);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return new BatchTaskResult(task.Name, task.Group, "failed", e.Message.Split('\n')[0], clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained);
+            return new BatchTaskResult(task.Name, task.Group, "failed", e.Message.Split('\n')[0], clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained, methodName, methodSeconds);
         }
     }
 }

@@ -33,7 +33,8 @@ public sealed record PruneOptions(
     /// <summary>depgraph / spa: fraction of heads and of MLP units pruned in every block.</summary>
     public double? Ratio { get; init; }
 
-    /// <summary>depgraph / spa: take the ratio from this index (1 - kept blocks / depth), the same pruned-parameter budget.</summary>
+    /// <summary>Match another index's budget: depgraph / spa prune its share of block parameters (ratio 1 - kept / depth);
+    /// bi / cka / probe keep, and aglp searches down to, as many blocks as it keeps.</summary>
     public string? MatchIndex { get; init; }
 
     /// <summary>depgraph: taylor, l1, l2 or random; spa: l1 or l2 (of W + s B A).</summary>

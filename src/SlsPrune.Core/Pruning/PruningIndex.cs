@@ -14,7 +14,9 @@ public sealed record CalibrationInfo(string Task, string Split, int Samples, int
 public sealed record TsneSettings(int Components, double Perplexity, double EarlyExaggeration, string LearningRate, int MaxIter, string Init, string Method);
 
 /// <summary>The kept heads and MLP units of one width-pruned block (1-based block, 0-based heads and units).</summary>
-public sealed record BlockWidthEntry(int Block, IReadOnlyList<int> Heads, IReadOnlyList<int> MlpUnits);
+public sealed record BlockWidthEntry(int Block,
+    [property: JsonConverter(typeof(CompactIntList))] IReadOnlyList<int> Heads,
+    [property: JsonConverter(typeof(CompactIntList))] IReadOnlyList<int> MlpUnits);
 
 /// <summary>
 /// The pruning index (<c>*.sls.json</c>): all a pruned model needs besides the shared backbone and the PETL
@@ -45,6 +47,7 @@ public sealed record PruningIndex
     public required int Depth { get; init; }
 
     /// <summary>1-based indices of the kept blocks, ascending (always 1..k for SLS).</summary>
+    [JsonConverter(typeof(CompactIntList))]
     public required IReadOnlyList<int> KeptBlocks { get; init; }
 
     /// <summary>Width-pruned blocks: the heads and MLP units each keeps (absent: every kept block at full width).</summary>

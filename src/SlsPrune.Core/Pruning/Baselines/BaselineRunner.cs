@@ -64,7 +64,6 @@ public static class BaselineRunner
                     (index, petlOut) = WidthPruner.Run(o, loaded, items, device, index, progress, cancellationToken);
                     break;
                 case PruneMethod.Aglp:
-                    model.Dispose();
                     (index, petlOut) = GreedyLayerPruner.Run(o, loaded, task, index, progress, cancellationToken);
                     break;
                 default:
@@ -117,8 +116,18 @@ public static class BaselineRunner
             }
             progress?.Complete(PruneStage.Scoring);
         }
-        var choice = LayerDecision.Choose(scores, perBlock, o.Alpha, o.KeepBlocks);
+        var choice = LayerDecision.Choose(scores, perBlock, o.Alpha, BlockBudget(o, model.Config.Depth));
         return index with { Scores = scores, KeptBlocks = choice.Kept, Threshold = choice.Threshold, Decision = choice.Reason };
+    }
+
+    /// <summary>The block budget of layer methods: <c>--keep-blocks</c>, or as many blocks as <c>--match-index</c> keeps.</summary>
+    public static int? BlockBudget(PruneOptions o, int depth)
+    {
+        if (o.KeepBlocks is not null && o.MatchIndex is not null) throw new SlsInputException("--keep-blocks", "give --keep-blocks or --match-index, not both");
+        if (o.MatchIndex is null) return o.KeepBlocks;
+        var other = PruningIndex.Load(o.MatchIndex);
+        if (other.Depth != depth) throw new SlsInputException(o.MatchIndex, $"index is for a {other.Depth}-block model, this one has {depth}");
+        return other.KeptBlocks.Count;
     }
 
     /// <summary>The default path of a method's new PETL file: beside the index.</summary>

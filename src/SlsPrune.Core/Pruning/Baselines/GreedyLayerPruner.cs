@@ -21,7 +21,7 @@ public static class GreedyLayerPruner
         IStageProgress? progress, CancellationToken ct)
     {
         int depth = loaded.Config.Depth;
-        int minBlocks = o.KeepBlocks ?? 1;
+        int minBlocks = BaselineRunner.BlockBudget(o, depth) ?? 1;
         if (minBlocks < 1 || minBlocks > depth) throw new SlsInputException("--keep-blocks", $"must be within 1..{depth}");
         if (o.AglpEpochs <= 0) throw new SlsInputException("--aglp-epochs", "must be positive");
         if (!(o.AglpFraction > 0 && o.AglpFraction <= 1)) throw new SlsInputException("--aglp-fraction", "must be in (0, 1]");
@@ -32,7 +32,6 @@ public static class GreedyLayerPruner
         progress?.Start(PruneStage.Features, $"score of the full model on {o.ScoreSplit}", scoreItems.Count);
         var (correct, seen) = Accuracy.Count(loaded.Model, scoreItems, Preprocessor.For(loaded.Config), o.BatchSize, device,
             new Callback<int>(n => progress?.Advance(PruneStage.Features, n)), ct);
-        loaded.Model.Dispose();
         progress?.Complete(PruneStage.Features);
         double full = (double)correct / seen, floor = o.AglpFraction * full;
 
