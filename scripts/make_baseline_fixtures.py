@@ -33,14 +33,16 @@ def load(path):
     return {k: torch.from_numpy(np.array(v)) for k, v in safetensors_io.read(path).items()}
 
 
-def attention(x, w, p, head_mask, lora):
+def attention(x, w, p, head_mask, lora, dim_mask=None):
     b, n, c = x.shape
     qkv = F.linear(x, w[p + 'qkv.weight'], w[p + 'qkv.bias'])
     if lora:
         qkv = qkv + SPLORA_SCALE * F.linear(F.linear(x, w[p + 'qkv.lora_A.weight']), w[p + 'qkv.lora_B.weight'])
     qkv = qkv.reshape(b, n, 3, ref.HEADS, c // ref.HEADS).permute(2, 0, 3, 1, 4)
     q, k, v = qkv[0], qkv[1], qkv[2]
-    a = ((q @ k.transpose(-2, -1)) * (c // ref.HEADS) ** -0.5).softmax(dim=-1)
+    if dim_mask is not None:                                   # a dropped dimension of every head: gone from q.k and from v
+        q, k, v = (t * dim_mask.view(1, 1, 1, -1) for t in (q, k, v))
+    a = ((q @ k.transpose(-2, -1)) * (c // ref.HEADS) ** -0.5).softmax(dim=-1)   # the full model's scale
     o = a @ v                                                  # [b, heads, n, hd]
     if head_mask is not None:
         o = o * head_mask.view(1, -1, 1, 1)                    # a dropped head contributes nothing to proj
@@ -71,10 +73,10 @@ def forward(images, w, method, blocks=None, masks=None, tokens=None):
     lora = method == 'splora'
     for i in (range(ref.DEPTH) if blocks is None else blocks):
         p = f'blocks.{i}.'
-        hm, um = (masks or {}).get(i, (None, None))
+        hm, um, *dm = (masks or {}).get(i, (None, None))
         x_in = x
         n1 = ref.ln(x, w, p + 'norm1.')
-        x = x + attention(n1, w, p + 'attn.', hm, lora)
+        x = x + attention(n1, w, p + 'attn.', hm, lora, dm[0] if dm else None)
         if method == 'convpass':
             x = x + ref.convpass(n1, w, p + 'adapter_attn.') * ref.CONVPASS_SCALE
         n2 = ref.ln(x, w, p + 'norm2.')
@@ -89,10 +91,10 @@ def forward(images, w, method, blocks=None, masks=None, tokens=None):
 
 
 def group_importance(w, g, kind):
-    """[DEPTH, HEADS] and [DEPTH, MLP]: a head's q, k, v rows (+ biases) and proj columns; a unit's fc1 row
-    (+ bias) and fc2 column."""
+    """[DEPTH, HEADS], [DEPTH, MLP] and [DEPTH, head dim]: a head's q, k, v rows (+ biases) and proj columns;
+    a unit's fc1 row (+ bias) and fc2 column; a head dimension's q, k, v rows and proj column in every head."""
     hd = ref.WIDTH // ref.HEADS
-    heads, units = [], []
+    heads, units, dims = [], [], []
     for i in range(ref.DEPTH):
         p = f'blocks.{i}.'
         def e(k):
@@ -104,13 +106,19 @@ def group_importance(w, g, kind):
             rows = [s * ref.WIDTH + h * hd + j for s in range(3) for j in range(hd)]
             cols = [h * hd + j for j in range(hd)]
             hs.append(qkv_w[rows].sum() + qkv_b[rows].sum() + proj_w[:, cols].sum())
+        ds = []
+        for j in range(hd):
+            rows = [s * ref.WIDTH + h * hd + j for s in range(3) for h in range(ref.HEADS)]
+            cols = [h * hd + j for h in range(ref.HEADS)]
+            ds.append(qkv_w[rows].sum() + qkv_b[rows].sum() + proj_w[:, cols].sum())
         us = e('mlp.fc1.weight').sum(1) + e('mlp.fc1.bias') + e('mlp.fc2.weight').sum(0)
-        hs = torch.stack(hs)
+        hs, ds = torch.stack(hs), torch.stack(ds)
         if kind == 'l2':
-            hs, us = hs.sqrt(), us.sqrt()
+            hs, us, ds = hs.sqrt(), us.sqrt(), ds.sqrt()
         heads.append(hs)
         units.append(us)
-    return torch.stack(heads), torch.stack(units)
+        dims.append(ds)
+    return torch.stack(heads), torch.stack(units), torch.stack(dims)
 
 
 def linear_cka(x, y):
@@ -153,8 +161,7 @@ def main(out):
     loss.backward()
     grads = {k: v.grad for k, v in wg.items() if v.grad is not None}
     for kind in ('taylor', 'l1', 'l2'):
-        h, u = group_importance(w, grads, kind)
-        exp[f'{kind}.heads'], exp[f'{kind}.units'] = h, u
+        exp[f'{kind}.heads'], exp[f'{kind}.units'], exp[f'{kind}.dims'] = group_importance(w, grads, kind)
 
     # block influence over both images
     tokens = []
@@ -179,10 +186,23 @@ def main(out):
         for layer in ('attn.qkv', 'attn.proj', 'mlp.fc1', 'mlp.fc2'):
             p = f'blocks.{i}.{layer}.'
             adapted[p + 'weight'] = ws[p + 'weight'] + SPLORA_SCALE * ws[p + 'lora_B.weight'] @ ws[p + 'lora_A.weight']
-    exp['spa.l1.heads'], exp['spa.l1.units'] = group_importance(adapted, None, 'l1')
+    exp['spa.l1.heads'], exp['spa.l1.units'], _ = group_importance(adapted, None, 'l1')
     safetensors_io.write(os.path.join(out, 'splora.safetensors'), {k: v.float().numpy() for k, v in splora.items()},
                          {'format': 'slsprune-petl/1', 'petl_method': 'splora', 'petl_dim': str(ref.HIDDEN),
                           'petl_scale': repr(SPLORA_SCALE), 'num_classes': str(ref.CLASSES)})
+
+    # head-dimension pruning: block 1 keeps 10 of 16 dimensions in every head, block 2 keeps 12 and 70 units
+    g3 = torch.Generator().manual_seed(20261123)
+    dims1 = sorted(torch.randperm(16, generator=g3)[:10].tolist())
+    dims2 = sorted(torch.randperm(16, generator=g3)[:12].tolist())
+    units2 = sorted(torch.randperm(ref.MLP, generator=g3)[:70].tolist())
+    def mask(n, keep):
+        m = torch.zeros(n, dtype=torch.float64)
+        m[keep] = 1
+        return m
+    exp['dims.plan1'], exp['dims.plan2'], exp['dims.units2'] = (torch.tensor(x, dtype=torch.int64) for x in (dims1, dims2, units2))
+    exp['convpass.dims.logits'] = forward(images, w, 'convpass', [0, 1, 2], {
+        1: (None, None, mask(16, dims1)), 2: (None, mask(ref.MLP, units2), mask(16, dims2))}).float()
 
     # linear CKA (NumPy) and ridge probes (scikit-learn)
     rng = np.random.default_rng(20261122)

@@ -74,6 +74,20 @@ public class BaselineCommandTests
     }
 
     [Fact]
+    public void Head_dimension_pruning_keeps_every_head_narrower()
+    {
+        string task = PruneEvalCommandTests.Task(12, 3);
+        var (r, index) = Prune(task, "depgraph", "--ratio", "0.25", "--importance", "l2", "--width-unit", "dims");
+        var width = r.GetProperty("index").GetProperty("width").EnumerateArray().ToArray();
+        Assert.All(width, w => Assert.Equal(3, w.GetProperty("heads").GetArrayLength()));
+        Assert.All(width, w => Assert.Equal(12, w.GetProperty("head_dims").GetArrayLength()));   // 16 x 0.75
+        Assert.All(width, w => Assert.Equal(72, w.GetProperty("mlp_units").GetArrayLength()));
+        Assert.Contains("12 of 16 dimensions in each of its 3 heads", r.GetProperty("index").GetProperty("decision").GetString(), StringComparison.Ordinal);
+        var e = Eval(task, index);
+        Assert.True(e.GetProperty("flops_per_image").GetInt64() < Eval(task, null).GetProperty("flops_per_image").GetInt64());
+    }
+
+    [Fact]
     public void Random_importance_follows_the_seed_and_taylor_runs()
     {
         string task = PruneEvalCommandTests.Task(12, 3);

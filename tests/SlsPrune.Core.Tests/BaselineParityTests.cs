@@ -52,6 +52,30 @@ public class BaselineParityTests
     }
 
     [Fact]
+    public void Head_dimension_pruning_matches_the_masked_reference_and_keeps_the_logit_scale()
+    {
+        var e = Expected();
+        int[] Ints(string k) => e[k].data<long>().Select(i => (int)i).ToArray();
+        var plan = new ModelPlan(3, [0, 1, 2], new Dictionary<int, BlockWidth>
+        {
+            [1] = new BlockWidth([0, 1, 2], Enumerable.Range(0, 96).ToArray(), Ints("dims.plan1")),
+            [2] = new BlockWidth([0, 1, 2], Ints("dims.units2"), Ints("dims.plan2")),
+        });
+        var loaded = PetlModelLoader.Load(new ModelOptions(Parity("backbone.safetensors"), Parity("convpass.safetensors"), Heads: 3), plan: plan);
+        Assert.Equal([3L * 3 * 10, 48], loaded.Model.state_dict()["blocks.1.attn.qkv.weight"].shape);
+        Assert.Equal([48L, 36], loaded.Model.state_dict()["blocks.2.attn.proj.weight"].shape);
+        using var _ = torch.no_grad();
+        Assert.InRange(Fixtures.RelativeError(loaded.Model.forward(Fixtures.Expected()["images"]), e["convpass.dims.logits"]), 0, 1e-5);
+        // FLOPs count the narrower attention: 10 and 12 of 16 dimensions, 70 of 96 units in block 3
+        var c = loaded.Config;
+        long full = Evaluation.FlopCounter.PerImage(c, loaded.Petl);
+        long pruned = Evaluation.FlopCounter.PerImage(c, loaded.Petl, widths: loaded.Model.Widths);
+        long n = c.Tokens, d = c.Width;
+        long saved = (n * d * 3 * 18 + 2 * n * n * 18 + n * 18 * d) + (n * d * 3 * 12 + 2 * n * n * 12 + n * 12 * d) + 2 * n * d * 26;
+        Assert.Equal(full - 2 * saved, pruned);
+    }
+
+    [Fact]
     public void Masked_adapters_load_as_they_are()
     {
         // spa writes the adapters already sliced; the loader must take them without slicing again
@@ -94,6 +118,7 @@ public class BaselineParityTests
             var imp = WidthImportance.Score(w, g, criterion, loaded.Config);
             Assert.InRange(Fixtures.RelativeError(torch.tensor(imp.Heads), e[$"{name}.heads"][b]), 0, 1e-5);
             Assert.InRange(Fixtures.RelativeError(torch.tensor(imp.Units), e[$"{name}.units"][b]), 0, 1e-5);
+            Assert.InRange(Fixtures.RelativeError(torch.tensor(imp.HeadDims), e[$"{name}.dims"][b]), 0, 1e-5);
         }
     }
 

@@ -28,6 +28,8 @@ public static class PruneCommand
         var ratio = new Option<double?>("--ratio") { Description = "depgraph/spa: fraction of heads and MLP units pruned in every block" };
         var matchIndex = new Option<FileInfo?>("--match-index") { Description = "Same budget as this index: depgraph/spa prune its share of block parameters (ratio 1 - kept/depth); bi/cka/probe/aglp keep as many blocks" };
         var importance = new Option<string?>("--importance") { Description = "depgraph: taylor (default), l1, l2, random; spa: l1 (default) or l2 of W + s B A" };
+        var widthUnit = new Option<string>("--width-unit") { Description = "depgraph/spa: prune whole heads, or dimensions inside every head", DefaultValueFactory = _ => "heads" };
+        widthUnit.AcceptOnlyFromAmong("heads", "dims");
         var taylorBatches = new Option<int>("--taylor-batches") { Description = "depgraph taylor: calibration batches to accumulate gradients over", DefaultValueFactory = _ => 4 };
         var aglpEpochs = new Option<int>("--aglp-epochs") { Description = "aglp: retraining epochs per candidate", DefaultValueFactory = _ => 2 };
         var aglpFraction = new Option<double>("--aglp-fraction") { Description = "aglp: stop when the best candidate scores under this fraction of the full model", DefaultValueFactory = _ => 0.95 };
@@ -47,7 +49,7 @@ public static class PruneCommand
         var cmd = new Command("prune", "Score every layer with t-SNE + silhouette on a calibration split and write the SLS pruning index (or run a baseline: --method)");
         model.AddTo(cmd);
         foreach (var o in new Option[] { data, split, alpha, metric, method, output, plots, featuresOut, seed, perplexity, keepBlocks, ratio, matchIndex,
-                     importance, taylorBatches, aglpEpochs, aglpFraction, aglpLr, petlOut, fitSplit, scoreSplit, json })
+                     importance, widthUnit, taylorBatches, aglpEpochs, aglpFraction, aglpLr, petlOut, fitSplit, scoreSplit, json })
             cmd.Options.Add(o);
         cmd.SetAction(parse =>
         {
@@ -58,7 +60,7 @@ public static class PruneCommand
                 parse.GetValue(model.Device)!, parse.GetValue(model.BatchSize), parse.GetValue(seed), parse.GetValue(perplexity), PruneMethods.Parse(parse.GetValue(method)!))
             {
                 KeepBlocks = parse.GetValue(keepBlocks), Ratio = parse.GetValue(ratio), MatchIndex = parse.GetValue(matchIndex)?.FullName,
-                TaylorBatches = parse.GetValue(taylorBatches), AglpEpochs = parse.GetValue(aglpEpochs), AglpFraction = parse.GetValue(aglpFraction),
+                TaylorBatches = parse.GetValue(taylorBatches), WidthUnit = parse.GetValue(widthUnit)!, AglpEpochs = parse.GetValue(aglpEpochs), AglpFraction = parse.GetValue(aglpFraction),
                 AglpLr = parse.GetValue(aglpLr), PetlOut = parse.GetValue(petlOut)?.FullName, FitSplit = parse.GetValue(fitSplit)!, ScoreSplit = parse.GetValue(scoreSplit)!,
             };
             options = options with { Importance = parse.GetValue(importance) ?? (options.Method == PruneMethod.Spa ? "l1" : "taylor") };

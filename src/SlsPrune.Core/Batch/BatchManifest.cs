@@ -29,6 +29,7 @@ public sealed record BatchSettings
     public string? Importance { get; init; }
     public int? KeepBlocks { get; init; }
     public int? AglpEpochs { get; init; }
+    public string? WidthUnit { get; init; }
 
     /// <summary>This task's settings over <paramref name="defaults"/>.</summary>
     public BatchSettings Over(BatchSettings defaults) => new()
@@ -40,6 +41,7 @@ public sealed record BatchSettings
         EvalSplit = EvalSplit ?? defaults.EvalSplit, Throughput = Throughput ?? defaults.Throughput,
         Method = Method ?? defaults.Method, Ratio = Ratio ?? defaults.Ratio, MatchIndex = MatchIndex ?? defaults.MatchIndex,
         Importance = Importance ?? defaults.Importance, KeepBlocks = KeepBlocks ?? defaults.KeepBlocks, AglpEpochs = AglpEpochs ?? defaults.AglpEpochs,
+        WidthUnit = WidthUnit ?? defaults.WidthUnit,
     };
 }
 

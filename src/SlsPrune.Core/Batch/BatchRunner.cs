@@ -111,7 +111,7 @@ public static class BatchRunner
                     BatchSize: s.BatchSize ?? 64, Seed: s.Seed ?? 0, Method: PruneMethods.Parse(methodName))
                 {
                     Ratio = s.Ratio, MatchIndex = s.MatchIndex is null ? null : m.Resolve(s.MatchIndex), KeepBlocks = s.KeepBlocks,
-                    Importance = s.Importance ?? (methodName == "spa" ? "l1" : "taylor"), AglpEpochs = s.AglpEpochs ?? 2, PetlOut = methodPetl,
+                    Importance = s.Importance ?? (methodName == "spa" ? "l1" : "taylor"), AglpEpochs = s.AglpEpochs ?? 2, PetlOut = methodPetl, WidthUnit = s.WidthUnit ?? "heads",
                 }, cancellationToken: ct);
                 (kept, depth, methodSeconds) = (p.Index.KeptBlocks.Count, p.Index.Depth, p.Index.MethodSeconds);
                 if (stages.Contains("eval")) pruned = EvalRunner.Run(Eval(model with { Petl = p.PetlPath ?? petlFile }, index), cancellationToken: ct);

@@ -21,7 +21,7 @@ public static class FlopCounter
         for (int i = 0; i < c.Depth; i++)
         {
             var w = widths?[i];
-            long inner = (w?.Heads.Count ?? c.Heads) * hd, mlp = w?.MlpUnits.Count ?? c.MlpHidden;
+            long inner = (w?.Heads.Count ?? c.Heads) * (w?.HeadDims?.Count ?? hd), mlp = w?.MlpUnits.Count ?? c.MlpHidden;
             macs += n * d * 3 * inner + 2 * n * n * inner + n * inner * d + 2 * n * d * mlp;
             macs += petl.Method switch
             {

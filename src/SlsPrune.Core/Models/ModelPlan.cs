@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 
 namespace SlsPrune.Core.Models;
 
-/// <summary>What a width-pruned block keeps: attention heads and MLP hidden units (0-based, ascending).</summary>
-public sealed record BlockWidth(IReadOnlyList<int> Heads, IReadOnlyList<int> MlpUnits);
+/// <summary>What a width-pruned block keeps: attention heads, MLP hidden units and, optionally, the dimensions
+/// of every kept head (the same for q, k and v of each head; null: all). 0-based, ascending.</summary>
+public sealed record BlockWidth(IReadOnlyList<int> Heads, IReadOnlyList<int> MlpUnits, IReadOnlyList<int>? HeadDims = null);
 
 /// <summary>
 /// Which parts of a <see cref="Depth"/>-block backbone a (pruned) model is built from: the kept blocks
@@ -37,6 +38,7 @@ public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDi
             if (!Keeps(block)) throw new SlsInputException(source, $"a width is given for block {block + 1}, which is not kept");
             Check(w.Heads, full.Heads, $"block {block + 1} heads");
             Check(w.MlpUnits, full.MlpHidden, $"block {block + 1} MLP units");
+            if (w.HeadDims is not null) Check(w.HeadDims, full.Width / full.Heads, $"block {block + 1} head dims");
         }
 
         void Check(IReadOnlyList<int> kept, int total, string what)
@@ -71,11 +73,12 @@ public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDi
         return dot > 7 && int.TryParse(name.AsSpan(7, dot - 7), out int b) ? (b, name[(dot + 1)..]) : null;
     }
 
-    /// <summary>Rows of qkv for the kept heads (q, k and v sections), or columns of proj.</summary>
-    public static long[] HeadChannels(IReadOnlyList<int> heads, VitConfig full, bool qkv)
+    /// <summary>Rows of qkv for the kept heads and head dims (q, k and v sections), or columns of proj.</summary>
+    public static long[] HeadChannels(IReadOnlyList<int> heads, IReadOnlyList<int>? dims, VitConfig full, bool qkv)
     {
         int hd = full.Width / full.Heads;
-        var inner = heads.SelectMany(h => Enumerable.Range(h * hd, hd)).ToArray();
+        var keptDims = dims ?? Enumerable.Range(0, hd).ToArray();
+        var inner = heads.SelectMany(h => keptDims.Select(d => h * hd + d)).ToArray();
         return (qkv ? Enumerable.Range(0, 3).SelectMany(s => inner.Select(i => s * full.Width + i)) : inner).Select(i => (long)i).ToArray();
     }
 
@@ -83,8 +86,8 @@ public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDi
     {
         (int Dim, int FullSize, long[] Keep)? cut = rest switch
         {
-            "attn.qkv.weight" or "attn.qkv.bias" or "attn.qkv.lora_B.weight" => (0, 3 * full.Width, HeadChannels(w.Heads, full, qkv: true)),
-            "attn.proj.weight" or "attn.proj.lora_A.weight" => (1, full.Width, HeadChannels(w.Heads, full, qkv: false)),
+            "attn.qkv.weight" or "attn.qkv.bias" or "attn.qkv.lora_B.weight" => (0, 3 * full.Width, HeadChannels(w.Heads, w.HeadDims, full, qkv: true)),
+            "attn.proj.weight" or "attn.proj.lora_A.weight" => (1, full.Width, HeadChannels(w.Heads, w.HeadDims, full, qkv: false)),
             "mlp.fc1.weight" or "mlp.fc1.bias" or "mlp.fc1.lora_B.weight" => (0, full.MlpHidden, w.MlpUnits.Select(i => (long)i).ToArray()),
             "mlp.fc2.weight" or "mlp.fc2.lora_A.weight" => (1, full.MlpHidden, w.MlpUnits.Select(i => (long)i).ToArray()),
             _ => null,

@@ -40,6 +40,9 @@ public sealed record PruneOptions(
     /// <summary>depgraph: taylor, l1, l2 or random; spa: l1 or l2 (of W + s B A).</summary>
     public string Importance { get; init; } = "taylor";
 
+    /// <summary>depgraph / spa: prune whole heads, or dimensions inside every head (q, k, v and proj together).</summary>
+    public string WidthUnit { get; init; } = "heads";
+
     /// <summary>depgraph with taylor: calibration batches the gradients are accumulated over.</summary>
     public int TaylorBatches { get; init; } = 4;
 

@@ -13,10 +13,12 @@ public sealed record CalibrationInfo(string Task, string Split, int Samples, int
 /// <summary>The t-SNE settings used (scikit-learn's names).</summary>
 public sealed record TsneSettings(int Components, double Perplexity, double EarlyExaggeration, string LearningRate, int MaxIter, string Init, string Method);
 
-/// <summary>The kept heads and MLP units of one width-pruned block (1-based block, 0-based heads and units).</summary>
+/// <summary>The kept heads, MLP units and head dims of one width-pruned block (1-based block, 0-based the rest).</summary>
+/// <remarks><see cref="HeadDims"/>: the dimensions every kept head keeps (absent: all).</remarks>
 public sealed record BlockWidthEntry(int Block,
     [property: JsonConverter(typeof(CompactIntList))] IReadOnlyList<int> Heads,
-    [property: JsonConverter(typeof(CompactIntList))] IReadOnlyList<int> MlpUnits);
+    [property: JsonConverter(typeof(CompactIntList))] IReadOnlyList<int> MlpUnits,
+    [property: JsonConverter(typeof(CompactIntList))] IReadOnlyList<int>? HeadDims = null);
 
 /// <summary>
 /// The pruning index (<c>*.sls.json</c>): all a pruned model needs besides the shared backbone and the PETL
@@ -125,5 +127,5 @@ public sealed record PruningIndex
     /// <summary>What to build: the kept blocks (0-based) and the widths. Heads and units are checked against
     /// the backbone when the plan is applied (<see cref="ModelPlan.Validate"/>).</summary>
     public ModelPlan ToPlan() => new(Depth, KeptBlocks.Select(b => b - 1).ToArray(),
-        Width?.ToDictionary(w => w.Block - 1, w => new BlockWidth(w.Heads, w.MlpUnits)));
+        Width?.ToDictionary(w => w.Block - 1, w => new BlockWidth(w.Heads, w.MlpUnits, w.HeadDims)));
 }

@@ -28,7 +28,8 @@ public sealed class Block : nn.Module<Tensor, Tensor>
     public Block(VitConfig config, PetlSettings petl, int index, BlockWidth? width = null) : base(nameof(Block))
     {
         norm1 = nn.LayerNorm(config.Width, eps: 1e-6);
-        attn = new Attention(config.Width, width?.Heads.Count ?? config.Heads, config.Width / config.Heads, petl);
+        int headDim = config.Width / config.Heads;
+        attn = new Attention(config.Width, width?.Heads.Count ?? config.Heads, width?.HeadDims?.Count ?? headDim, petl, headDim);
         adapter_attn = BranchAdapter.Create(petl, config, mlpBranch: false);
         norm2 = nn.LayerNorm(config.Width, eps: 1e-6);
         mlp = new Mlp(config.Width, width?.MlpUnits.Count ?? config.MlpHidden, petl);

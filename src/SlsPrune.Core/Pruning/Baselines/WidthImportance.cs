@@ -7,8 +7,9 @@ namespace SlsPrune.Core.Pruning.Baselines;
 /// <summary>How a width method ranks heads and MLP units.</summary>
 public enum WidthCriterion { Taylor, L1, L2, Random }
 
-/// <summary>Importance of one block's heads [heads] and MLP hidden units [mlp].</summary>
-public sealed record BlockImportance(double[] Heads, double[] Units);
+/// <summary>Importance of one block's heads [heads], MLP hidden units [mlp] and head dimensions [head dim] (a
+/// dimension's group is that dimension of q, k and v in every head, and the matching proj columns).</summary>
+public sealed record BlockImportance(double[] Heads, double[] Units, double[] HeadDims);
 
 /// <summary>
 /// Group importance in the style of DepGraph / Torch-Pruning: a head's group is its q, k and v rows of qkv
@@ -37,7 +38,8 @@ public static class WidthImportance
         if (criterion == WidthCriterion.Random)
         {
             var rng = random ?? throw new ArgumentNullException(nameof(random));
-            return new BlockImportance(Enumerable.Range(0, heads).Select(_ => rng.NextDouble()).ToArray(), Enumerable.Range(0, mlp).Select(_ => rng.NextDouble()).ToArray());
+            return new BlockImportance(Enumerable.Range(0, heads).Select(_ => rng.NextDouble()).ToArray(), Enumerable.Range(0, mlp).Select(_ => rng.NextDouble()).ToArray(),
+                Enumerable.Range(0, width / heads).Select(_ => rng.NextDouble()).ToArray());
         }
         using var scope = torch.NewDisposeScope();
         Tensor E(string k)
@@ -50,15 +52,19 @@ public static class WidthImportance
                 _ => t.square(),
             };
         }
-        var headScore = E("qkv.weight").sum(dim: 1).add(E("qkv.bias")).reshape(3, heads, width / heads).sum([0, 2])
-            + E("proj.weight").sum(dim: 0).reshape(heads, width / heads).sum(dim: 1);
+        // [heads, head dim]: each (head, dimension)'s q, k, v rows and proj column
+        var cell = E("qkv.weight").sum(dim: 1).add(E("qkv.bias")).reshape(3, heads, width / heads).sum(dim: 0)
+            + E("proj.weight").sum(dim: 0).reshape(heads, width / heads);
+        var headScore = cell.sum(dim: 1);
+        var dimScore = cell.sum(dim: 0);
         var unitScore = E("fc1.weight").sum(dim: 1) + E("fc1.bias") + E("fc2.weight").sum(dim: 0);
         if (criterion == WidthCriterion.L2)
         {
             headScore = headScore.sqrt();
+            dimScore = dimScore.sqrt();
             unitScore = unitScore.sqrt();
         }
-        return new BlockImportance(headScore.data<double>().ToArray(), unitScore.data<double>().ToArray());
+        return new BlockImportance(headScore.data<double>().ToArray(), unitScore.data<double>().ToArray(), dimScore.data<double>().ToArray());
     }
 
     /// <summary>The <paramref name="keep"/> highest scores' indices, ascending (ties: the lower index wins).</summary>

@@ -11,8 +11,8 @@ using static TorchSharp.torch;
 namespace SlsPrune.Core.Pruning.Baselines;
 
 /// <summary>
-/// Width pruning at a uniform ratio: every block keeps the same number of heads and of MLP units, the most
-/// important by <see cref="WidthImportance"/>. <c>depgraph</c> ranks the frozen weights (Taylor, L1, L2 or
+/// Width pruning at a uniform ratio: every block keeps the same number of heads (or, with width unit
+/// <c>dims</c>, of dimensions in every head) and of MLP units, the most important by <see cref="WidthImportance"/>. <c>depgraph</c> ranks the frozen weights (Taylor, L1, L2 or
 /// random); <c>spa</c> (structured pruning adapters) ranks a SPLoRA model's adapted weights W + s B A by
 /// magnitude and writes the task's adapters masked the same way, so a task stores masks and masked adapters
 /// only. The backbone is untouched either way, so the index's kept-index lists are all a task needs beside
@@ -33,6 +33,12 @@ public static class WidthPruner
         if (spa && criterion is not (WidthCriterion.L1 or WidthCriterion.L2))
             throw new SlsInputException("--importance", "spa ranks channels by the magnitude of W + s B A: use l1 or l2");
         double ratio = Ratio(o, config.Depth);
+        bool dims = o.WidthUnit switch
+        {
+            "heads" => false,
+            "dims" => true,
+            _ => throw new SlsInputException("--width-unit", $"unknown unit '{o.WidthUnit}' (heads or dims)"),
+        };
         var model = loaded.Model;
 
         Dictionary<string, Tensor>? grads = null;
@@ -43,22 +49,26 @@ public static class WidthPruner
         var weights = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
         var random = new Random(o.Seed);
         var widths = new List<BlockWidthEntry>();
-        int keepHeads = WidthImportance.Kept(config.Heads, ratio), keepUnits = WidthImportance.Kept(config.MlpHidden, ratio);
+        int headDim = config.Width / config.Heads;
+        int keepHeads = dims ? config.Heads : WidthImportance.Kept(config.Heads, ratio), keepUnits = WidthImportance.Kept(config.MlpHidden, ratio);
+        int keepDims = dims ? WidthImportance.Kept(headDim, ratio) : headDim;
         for (int b = 0; b < config.Depth; b++)
         {
             using var scope = torch.NewDisposeScope();
             var w = Parts.ToDictionary(k => k[(k.IndexOf('.') + 1)..], k => spa ? Adapted(weights, $"blocks.{b}.{k}", loaded.Petl.Scale) : weights[$"blocks.{b}.{k}"]);
             var g = grads is null ? null : Parts.ToDictionary(k => k[(k.IndexOf('.') + 1)..], k => grads[$"blocks.{b}.{k}"]);
             var imp = WidthImportance.Score(w, g, criterion, config, random);
-            widths.Add(new BlockWidthEntry(b + 1, WidthImportance.Top(imp.Heads, keepHeads), WidthImportance.Top(imp.Units, keepUnits)));
+            widths.Add(new BlockWidthEntry(b + 1, WidthImportance.Top(imp.Heads, keepHeads), WidthImportance.Top(imp.Units, keepUnits),
+                dims ? WidthImportance.Top(imp.HeadDims, keepDims) : null));
             progress?.Advance(PruneStage.Scoring, b + 1);
         }
         progress?.Complete(PruneStage.Scoring);
         if (grads is not null) foreach (var t in grads.Values) t.Dispose();
 
-        var plan = new ModelPlan(config.Depth, Enumerable.Range(0, config.Depth).ToArray(), widths.ToDictionary(w => w.Block - 1, w => new BlockWidth(w.Heads, w.MlpUnits)));
+        var plan = new ModelPlan(config.Depth, Enumerable.Range(0, config.Depth).ToArray(), widths.ToDictionary(w => w.Block - 1, w => new BlockWidth(w.Heads, w.MlpUnits, w.HeadDims)));
         long prunedBytes = PrunedTensorBytes(o.Model.Backbone, plan, config);
-        string decision = $"uniform ratio {ratio:0.###}: every block keeps {keepHeads} of {config.Heads} heads and {keepUnits} of {config.MlpHidden} MLP units";
+        string attention = dims ? $"{keepDims} of {headDim} dimensions in each of its {config.Heads} heads" : $"{keepHeads} of {config.Heads} heads";
+        string decision = $"uniform ratio {ratio:0.###}: every block keeps {attention} and {keepUnits} of {config.MlpHidden} MLP units";
         index = index with
         {
             Width = widths, Ratio = ratio, Decision = decision, PrunedTensorBytes = prunedBytes,
@@ -145,7 +155,7 @@ public static class WidthPruner
         long elementSize = TensorDTypes.ElementSize(backbone.Tensors.MaxBy(t => t.ElementCount)!.DType);
         foreach (var (block, w) in plan.Widths!)
         {
-            long inner = (long)w.Heads.Count * (config.Width / config.Heads), units = w.MlpUnits.Count;
+            long inner = (long)w.Heads.Count * (w.HeadDims?.Count ?? config.Width / config.Heads), units = w.MlpUnits.Count;
             bytes += (3 * inner * config.Width + 3 * inner + config.Width * inner + units * config.Width + units + config.Width * units) * elementSize;
         }
         return bytes;
