@@ -1,6 +1,7 @@
 using System.Globalization;
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data;
+using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Models;
 using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Models.Vit;
@@ -43,7 +44,7 @@ public static class WidthPruner
 
         Dictionary<string, Tensor>? grads = null;
         if (criterion == WidthCriterion.Taylor)
-            grads = TaylorGradients(model, items, Preprocessor(config), o.BatchSize, o.TaylorBatches, o.Seed, device, progress, ct);
+            grads = TaylorGradients(model, items, Preprocessor.For(config), o.BatchSize, o.TaylorBatches, o.Seed, device, progress, ct);
 
         progress?.Start(PruneStage.Scoring, $"{WidthImportance.Name(criterion)} importance of heads and MLP units", config.Depth);
         var weights = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
@@ -81,8 +82,6 @@ public static class WidthPruner
         return (index with { Petl = new FileFingerprint(Path.GetFullPath(petlOut), Inspection.InspectRunner.Sha256(petlOut)) }, Path.GetFullPath(petlOut));
     }
 
-    private static Data.Images.Preprocessor Preprocessor(VitConfig c) => Data.Images.Preprocessor.For(c);
-
     /// <summary>The pruning ratio: given, or the share of blocks an SLS (or any) index drops, so both methods
     /// prune the same share of block parameters.</summary>
     public static double Ratio(PruneOptions o, int depth)
@@ -110,7 +109,7 @@ public static class WidthPruner
 
     /// <summary>Gradients of the cross-entropy of the first <paramref name="batches"/> (seeded shuffle) calibration
     /// batches with respect to every block's grouped weights, accumulated as repeated backward passes do.</summary>
-    public static Dictionary<string, Tensor> TaylorGradients(VisionTransformer model, IReadOnlyList<LabelledImage> items, Data.Images.Preprocessor pre,
+    public static Dictionary<string, Tensor> TaylorGradients(VisionTransformer model, IReadOnlyList<LabelledImage> items, Preprocessor pre,
         int batchSize, int batches, int seed, Device device, IStageProgress? progress, CancellationToken ct)
     {
         if (batches <= 0) throw new SlsInputException("--taylor-batches", "must be positive");
