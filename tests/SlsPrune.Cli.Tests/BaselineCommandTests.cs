@@ -156,6 +156,13 @@ public class BaselineCommandTests
         Assert.StartsWith("step 1: drop block", steps[1], StringComparison.Ordinal);
         string petl = r.GetProperty("petl_path").GetString()!;
         Assert.False(Directory.Exists(petl + ".aglp-work"));
+        // the retrained adapters are named by their blocks' places in the full backbone
+        var keptZeroBased = i.GetProperty("kept_blocks").EnumerateArray().Select(k => k.GetInt32() - 1).ToArray();
+        using (var f = SlsPrune.Core.Checkpoints.SafetensorsFile.Open(petl))
+        {
+            var blocks = f.Tensors.Select(t => SlsPrune.Core.Models.ModelPlan.BlockOf(t.Name)).Where(b => b is not null).Select(b => b!.Value.Block).Distinct().Order();
+            Assert.Equal(keptZeroBased, blocks);
+        }
         var e = Eval(task, index, petl);
         Assert.Equal(2, e.GetProperty("blocks").GetInt32());
     }

@@ -79,6 +79,7 @@ public class TrainingTests
     [InlineData(PetlMethod.Lora)]
     [InlineData(PetlMethod.AdaptFormer)]
     [InlineData(PetlMethod.Vpt)]
+    [InlineData(PetlMethod.SpLora)]
     public void Training_learns_the_task_and_writes_a_loadable_petl_file(PetlMethod method)
     {
         string task = PatternTask();
@@ -98,6 +99,7 @@ public class TrainingTests
                 string moved = method switch
                 {
                     PetlMethod.Lora => "blocks.2.attn.qkv.lora_B.weight",
+                    PetlMethod.SpLora => "blocks.2.mlp.fc2.lora_B.weight",
                     PetlMethod.AdaptFormer => "blocks.2.adapter_mlp.up_proj.weight",
                     PetlMethod.Convpass => "blocks.2.adapter_mlp.adapter_up.weight",
                     PetlMethod.RepAdapter => "blocks.2.adapter_mlp.conv_B.weight",
