@@ -31,7 +31,4 @@ public static class PruneMethods
             if (string.Equals(Name(m), name, StringComparison.OrdinalIgnoreCase)) return m;
         throw new SlsInputException("--method", $"unknown method '{name}' (known: {Names})");
     }
-
-    /// <summary>Methods that score layers and keep a set of blocks (the others change widths, or search).</summary>
-    public static bool ScoresLayers(PruneMethod m) => m is PruneMethod.Sls or PruneMethod.Bi or PruneMethod.Cka or PruneMethod.Probe;
 }
