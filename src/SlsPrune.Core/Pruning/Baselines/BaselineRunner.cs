@@ -124,7 +124,13 @@ public static class BaselineRunner
     public static int? BlockBudget(PruneOptions o, int depth)
     {
         if (o.KeepBlocks is not null && o.MatchIndex is not null) throw new SlsInputException("--keep-blocks", "give --keep-blocks or --match-index, not both");
-        if (o.MatchIndex is null) return o.KeepBlocks;
+        return MatchedKeptBlocks(o, depth) ?? o.KeepBlocks;
+    }
+
+    /// <summary>How many blocks the <c>--match-index</c> index keeps (null without one); its depth must be this model's.</summary>
+    public static int? MatchedKeptBlocks(PruneOptions o, int depth)
+    {
+        if (o.MatchIndex is null) return null;
         var other = PruningIndex.Load(o.MatchIndex);
         if (other.Depth != depth) throw new SlsInputException(o.MatchIndex, $"index is for a {other.Depth}-block model, this one has {depth}");
         return other.KeptBlocks.Count;

@@ -87,14 +87,7 @@ public static class WidthPruner
     public static double Ratio(PruneOptions o, int depth)
     {
         if (o.Ratio is not null && o.MatchIndex is not null) throw new SlsInputException("--ratio", "give --ratio or --match-index, not both");
-        double r;
-        if (o.MatchIndex is not null)
-        {
-            var other = PruningIndex.Load(o.MatchIndex);
-            if (other.Depth != depth) throw new SlsInputException(o.MatchIndex, $"index is for a {other.Depth}-block model, this one has {depth}");
-            r = 1 - (double)other.KeptBlocks.Count / other.Depth;
-        }
-        else r = o.Ratio ?? throw new SlsInputException("--ratio", $"{PruneMethods.Name(o.Method)} needs --ratio R (0 <= R < 1) or --match-index INDEX");
+        double r = BaselineRunner.MatchedKeptBlocks(o, depth) is int kept ? 1 - (double)kept / depth : o.Ratio ?? throw new SlsInputException("--ratio", $"{PruneMethods.Name(o.Method)} needs --ratio R (0 <= R < 1) or --match-index INDEX");
         if (!(r >= 0 && r < 1)) throw new SlsInputException("--ratio", $"must be in [0, 1) (got {r})");
         return r;
     }
