@@ -17,14 +17,14 @@ public static class BatchCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var cmd = new Command("batch", "Train, prune, retrain and evaluate the tasks of a manifest; resumable and sharded");
         foreach (var o in new Option[] { manifest, output, resume, shard, json }) cmd.Options.Add(o);
-        cmd.SetAction(parse =>
+        cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
             var options = new BatchOptions(parse.GetValue(manifest)!.FullName, parse.GetValue(output)!.FullName, parse.GetValue(resume), Shard.Parse(parse.GetValue(shard)!));
-            var summary = BatchRunner.Run(options, new Callback<string>(line => ctx.Err.WriteLine($"sls: batch: {line}")));
+            var summary = BatchRunner.Run(options, new Callback<string>(line => ctx.Err.WriteLine($"sls: batch: {line}")), cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, summary);
             else ctx.Out.WriteLine($"{summary.Ran} run, {summary.Skipped} skipped, {summary.Failed} failed of {summary.Tasks} tasks in this shard");
-            return summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failure;
+            return Task.FromResult(summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failure);
         });
         return cmd;
     }

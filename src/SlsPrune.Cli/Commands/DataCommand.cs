@@ -27,7 +27,7 @@ public static class DataCommand
             var result = FashionMnistBenchmark.Generate(new FashionMnistOptions(parse.GetValue(outDir)!.FullName, parse.GetValue(seed), parse.GetValue(source)!.FullName), new SyncProgress(ctx.Err));
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
             else DataView.Render(ctx.Console, result);
-            return ExitCodes.Success;
+            return Task.FromResult(ExitCodes.Success);
         });
         return new Command("data", "Build local benchmark data") { fashion };
     }

@@ -24,17 +24,16 @@ public static class EvalCommand
         var cmd = new Command("eval", "Top-1 accuracy, parameters, FLOPs, storage and (optionally) throughput of the full or pruned model");
         model.AddTo(cmd);
         foreach (var o in new Option[] { data, index, split, throughput, throughputBatches, repeats, allowMismatch, json }) cmd.Options.Add(o);
-        cmd.SetAction(parse =>
+        cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
             var options = new EvalOptions(model.Read(parse), parse.GetValue(data)!.FullName, parse.GetValue(index)?.FullName, parse.GetValue(split)!,
-                parse.GetValue(throughput), parse.GetValue(model.Device)!, parse.GetValue(model.BatchSize), parse.GetValue(allowMismatch), parse.GetValue(repeats),
-                ThroughputBatches: ParseBatches(parse.GetValue(throughputBatches)!));
+                parse.GetValue(throughput), parse.GetValue(allowMismatch), parse.GetValue(repeats), ParseBatches(parse.GetValue(throughputBatches)!));
             ctx.Err.WriteLine($"sls: eval: {options.Split} split of {Path.GetFileName(options.Data)}{(options.Index is null ? "" : " with the pruning index")}");
-            var result = EvalRunner.Run(options);
+            var result = EvalRunner.Run(options, cancellationToken: cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
             else EvalView.Render(ctx.Console, result);
-            return ExitCodes.Success;
+            return Task.FromResult(ExitCodes.Success);
         });
         return cmd;
     }

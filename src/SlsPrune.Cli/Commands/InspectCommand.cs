@@ -21,13 +21,13 @@ public static class InspectCommand
         {
             if (r.GetValueOrDefault<int?>() is int h && h <= 0) r.AddError("--heads must be positive");
         });
-        cmd.SetAction(parse =>
+        cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
             var report = InspectRunner.Run(new InspectOptions(parse.GetValue(checkpoint)!.FullName, parse.GetValue(petl)?.FullName, parse.GetValue(heads)));
             if (parse.GetValue(json)) Json.Write(ctx.Out, report);
             else InspectView.Render(ctx.Console, report);
-            return ExitCodes.Success;
+            return Task.FromResult(ExitCodes.Success);
         });
         return cmd;
     }

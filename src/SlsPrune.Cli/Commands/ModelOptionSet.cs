@@ -13,16 +13,25 @@ public sealed class ModelOptionSet
     public Option<FileInfo> Petl { get; } = new Option<FileInfo>("--petl") { Description = "PETL weights (adapters + head)", Required = true }.AcceptExistingOnly();
     public Option<int?> Heads { get; } = new("--heads") { Description = "Attention heads, where the width is not in the variants table" };
     public Option<string?> Model { get; } = new("--model") { Description = "Name a variant (e.g. vit_base_patch16_224) for the head count" };
-    public Option<string?> PetlMethod { get; } = new("--petl-method") { Description = PetlSettings.Names + ", where the PETL file does not say" };
+    public Option<string?> PetlMethod { get; } = new("--petl-method") { Description = PetlMethods.Names + ", where the PETL file does not say" };
     public Option<int?> PetlDim { get; } = new("--petl-dim") { Description = "Adapter hidden dim (checked against the file)" };
     public Option<double?> PetlScale { get; } = new("--petl-scale") { Description = "Adapter scale s, where the PETL file does not say (reference .pt files)" };
     public Option<string> Device { get; } = new("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per forward batch", DefaultValueFactory = _ => 64 };
     public Option<string> Precision { get; } = new("--precision") { Description = "fp32, or bf16 / fp16 weights and activations (on CUDA)", DefaultValueFactory = _ => "fp32" };
 
+    /// <param name="petlFile">whether the command reads a PETL file (<c>--petl</c>, required); training makes one instead.</param>
+    public ModelOptionSet(bool petlFile = true)
+    {
+        _petlFile = petlFile;
+    }
+
+    private readonly bool _petlFile;
+
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Backbone, Petl, Heads, Model, PetlMethod, PetlDim, PetlScale, Device, BatchSize, Precision }) command.Options.Add(o);
+        foreach (var o in new Option[] { Backbone, Petl, Heads, Model, PetlMethod, PetlDim, PetlScale, Device, BatchSize, Precision })
+            if (_petlFile || o != Petl) command.Options.Add(o);
         Device.AcceptOnlyFromAmong(DeviceSelector.Choices);
         Precision.AcceptOnlyFromAmong(Precisions.Choices);
         BatchSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError("--batch-size must be positive"); });
@@ -33,8 +42,9 @@ public sealed class ModelOptionSet
     {
         PetlMethod? method = null;
         if (parse.GetValue(PetlMethod) is string m)
-            method = PetlSettings.TryParse(m, out var pm) ? pm : throw new SlsInputException("--petl-method", $"unknown method '{m}' ({PetlSettings.Names})");
-        return new ModelOptions(parse.GetValue(Backbone)!.FullName, parse.GetValue(Petl)!.FullName, parse.GetValue(Heads), parse.GetValue(Model),
-            method, parse.GetValue(PetlDim), parse.GetValue(PetlScale), Precision: Precisions.Parse(parse.GetValue(Precision)!));
+            method = PetlMethods.ByName(m) ?? throw new SlsInputException("--petl-method", $"unknown method '{m}' ({PetlMethods.Names})");
+        return new ModelOptions(parse.GetValue(Backbone)!.FullName, _petlFile ? parse.GetValue(Petl)?.FullName : null, parse.GetValue(Heads), parse.GetValue(Model),
+            method, parse.GetValue(PetlDim), parse.GetValue(PetlScale), Precision: Precisions.Parse(parse.GetValue(Precision)!),
+            Device: parse.GetValue(Device)!, BatchSize: parse.GetValue(BatchSize));
     }
 }

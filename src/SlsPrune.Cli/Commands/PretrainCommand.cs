@@ -31,16 +31,16 @@ public static class PretrainCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var cmd = new Command("pretrain", "Train a small ViT backbone from scratch on an upstream set (for the shipped models)");
         foreach (var o in new Option[] { upstream, output, image, patch, width, depth, heads, mlp, epochs, lr, batch, seed, limit, device, json }) cmd.Options.Add(o);
-        cmd.SetAction(parse =>
+        cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
             var o = new PretrainOptions(parse.GetValue(upstream)!.FullName, parse.GetValue(output)!.FullName, parse.GetValue(image), parse.GetValue(patch),
                 parse.GetValue(width), parse.GetValue(depth), parse.GetValue(heads), parse.GetValue(mlp), parse.GetValue(epochs),
                 Lr: parse.GetValue(lr), BatchSize: parse.GetValue(batch), Seed: parse.GetValue(seed), Limit: parse.GetValue(limit), Device: parse.GetValue(device)!);
-            var result = BackbonePretrainer.Run(o, new Lines(ctx.Err));
+            var result = BackbonePretrainer.Run(o, new Lines(ctx.Err), cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
             else ctx.Console.MarkupLine($"Backbone ({result.Images} images, {result.History.Count} epochs, {result.Seconds:F0} s) in [bold]{Markup.Escape(result.Out)}[/]");
-            return ExitCodes.Success;
+            return Task.FromResult(ExitCodes.Success);
         });
         return cmd;
     }

@@ -15,7 +15,7 @@ public static class ReportCommand
         var cmd = new Command("report", "One row per task (accuracy full / pruned / retrained, blocks kept, FLOPs, speed-up, bytes) with group and overall averages");
         cmd.Arguments.Add(dir);
         cmd.Options.Add(format);
-        cmd.SetAction(parse =>
+        cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
             var report = BatchReport.Load(parse.GetValue(dir)!.FullName);
@@ -25,7 +25,7 @@ public static class ReportCommand
                 case "json": Json.Write(ctx.Out, report); break;
                 default: ctx.Out.Write(report.ToMarkdown()); break;
             }
-            return ExitCodes.Success;
+            return Task.FromResult(ExitCodes.Success);
         });
         return cmd;
     }

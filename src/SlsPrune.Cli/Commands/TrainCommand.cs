@@ -1,25 +1,21 @@
 using System.CommandLine;
 using System.Globalization;
 using SlsPrune.Cli.Output;
-using SlsPrune.Core;
 using SlsPrune.Core.Models.Petl;
-using SlsPrune.Core.Runtime;
+using SlsPrune.Core.Pruning;
 using SlsPrune.Core.Training;
 using Spectre.Console;
 
 namespace SlsPrune.Cli.Commands;
 
-/// <summary><c>sls train --backbone FILE --data TASK_DIR --petl-method M [--epochs 100] [--out petl.safetensors] ...</c></summary>
+/// <summary><c>sls train --backbone FILE --data TASK_DIR --petl-method M [--epochs 100] [--out petl.safetensors] ...</c>;
+/// with <c>--index</c>, retraining of the pruned model.</summary>
 public static class TrainCommand
 {
     public static Command Create(Func<CliContext> context)
     {
-        var backbone = new Option<FileInfo>("--backbone") { Description = "Pre-trained ViT (frozen)", Required = true }.AcceptExistingOnly();
+        var model = new ModelOptionSet(petlFile: false);
         var data = new Option<DirectoryInfo>("--data") { Description = "VTAB-1k task folder", Required = true }.AcceptExistingOnly();
-        var method = new Option<string>("--petl-method") { Description = PetlSettings.Names, Required = true };
-        method.AcceptOnlyFromAmong(Enum.GetValues<PetlMethod>().Select(PetlSettings.Name).ToArray());
-        var dim = new Option<int>("--petl-dim") { Description = "Hidden dim: adapter bottleneck, LoRA rank, or VPT prompt tokens per block", DefaultValueFactory = _ => 8 };
-        var scale = new Option<double?>("--petl-scale") { Description = "Scale s of the module's output (default 1; LoRA: alpha / rank)" };
         var loraAlpha = new Option<double?>("--lora-alpha") { Description = "LoRA's alpha: s = alpha / rank (instead of --petl-scale)" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs", DefaultValueFactory = _ => 100 };
         var warmup = new Option<int>("--warmup-epochs") { Description = "Linear warm-up epochs", DefaultValueFactory = _ => 10 };
@@ -32,48 +28,48 @@ public static class TrainCommand
         var split = new Option<string>("--split") { Description = "Training split", DefaultValueFactory = _ => "train800val200" };
         var evalSplit = new Option<string>("--eval-split") { Description = "Evaluation split (the reference code uses test)", DefaultValueFactory = _ => "test" };
         var output = new Option<FileInfo>("--out") { Description = "PETL weights to write (safetensors)", DefaultValueFactory = _ => new FileInfo("petl.safetensors") };
-        var heads = new Option<int?>("--heads") { Description = "Attention heads, where the width is not in the variants table" };
-        var device = new Option<string>("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
-        device.AcceptOnlyFromAmong(DeviceSelector.Choices);
-        var batch = new Option<int>("--batch-size") { Description = "Batch size", DefaultValueFactory = _ => 64 };
         var noResume = new Option<bool>("--no-resume") { Description = "Start over even if OUT.state.safetensors exists" };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var index = new Option<FileInfo>("--index") { Description = "Retrain the pruned model this index describes" }.AcceptExistingOnly();
         var initFrom = new Option<FileInfo>("--init-from") { Description = "Start from these PETL weights (the ones the index was computed for)" }.AcceptExistingOnly();
         var strategy = new Option<string>("--strategy") { Description = "Retraining: ft (constant lr 1e-5), clr (warm-up + cosine), tfs (adapters from scratch)", DefaultValueFactory = _ => "clr" };
-        strategy.AcceptOnlyFromAmong("ft", "clr", "tfs");
+        strategy.AcceptOnlyFromAmong([.. TrainOptions.Strategies]);
         var allowMismatch = new Option<bool>("--allow-mismatch") { Description = "Use an index computed for another backbone" };
-        foreach (var o in new[] { epochs, warmup, evalEvery, batch, dim })
+        model.PetlMethod.AcceptOnlyFromAmong(PetlMethods.All.Select(m => m.Name).ToArray());
+        foreach (var o in new[] { epochs, warmup, evalEvery })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < (o == warmup ? 0 : 1)) r.AddError($"{o.Name} must be {(o == warmup ? "non-negative" : "positive")}"); });
+        model.PetlDim.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is int d && d < 1) r.AddError("--petl-dim must be positive"); });
 
         var cmd = new Command("train", "Train PETL modules and a head on a frozen backbone (AdamW, warm-up + cosine, resumable)");
-        foreach (var o in new Option[] { backbone, data, method, dim, scale, loraAlpha, epochs, warmup, lr, minLr, wd, constant, seed, evalEvery, split, evalSplit, output, heads, device, batch, noResume, json, index, initFrom, strategy, allowMismatch })
+        model.AddTo(cmd);
+        foreach (var o in new Option[] { data, loraAlpha, epochs, warmup, lr, minLr, wd, constant, seed, evalEvery, split, evalSplit, output, noResume, json, index, initFrom, strategy, allowMismatch })
             cmd.Options.Add(o);
         cmd.Validators.Add(r =>
         {
             string st = r.GetValue(strategy)!;
+            if (r.GetValue(model.PetlMethod) is null) r.AddError("Option '--petl-method' is required.");
             if (r.GetValue(initFrom) is not null && st == "tfs") r.AddError("--strategy tfs trains the adapters from scratch; drop --init-from");
             if (r.GetValue(index) is not null && st != "tfs" && r.GetValue(initFrom) is null) r.AddError($"--strategy {st} retrains from the task's PETL weights: give --init-from");
-            if (r.GetValue(loraAlpha) is not null && (r.GetValue(method) is not ("lora" or "splora") || r.GetValue(scale) is not null))
+            if (r.GetValue(loraAlpha) is not null && (r.GetValue(model.PetlMethod) is not ("lora" or "splora") || r.GetValue(model.PetlScale) is not null))
                 r.AddError("--lora-alpha goes with --petl-method lora or splora, instead of --petl-scale");
         });
-        cmd.SetAction(parse =>
+        cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
-            if (!PetlSettings.TryParse(parse.GetValue(method)!, out var m)) throw new SlsInputException("--petl-method", "unknown method");
-            bool ft = parse.GetValue(strategy) == "ft";
-            int hidden = parse.GetValue(dim);
-            double s = parse.GetValue(loraAlpha) is double alpha ? alpha / hidden : parse.GetValue(scale) ?? 1.0;
-            var options = new TrainOptions(parse.GetValue(backbone)!.FullName, parse.GetValue(data)!.FullName, new PetlSettings(m, hidden, s),
-                parse.GetValue(output)!.FullName, parse.GetValue(epochs), parse.GetValue(warmup), parse.GetValue(lr) ?? (ft ? 1e-5 : 1e-3), parse.GetValue(minLr), parse.GetValue(wd),
-                parse.GetValue(batch), parse.GetValue(seed), parse.GetValue(evalEvery), parse.GetValue(split)!, parse.GetValue(evalSplit)!, parse.GetValue(device)!,
-                parse.GetValue(heads), parse.GetValue(constant) || ft, !parse.GetValue(noResume),
-                parse.GetValue(index)?.FullName, parse.GetValue(initFrom)?.FullName, parse.GetValue(allowMismatch));
+            var modelOptions = model.Read(parse);
+            string st = parse.GetValue(strategy)!;
+            var petl = PetlSettings.ForTraining(modelOptions.PetlMethod!, modelOptions.PetlDim, modelOptions.PetlScale, parse.GetValue(loraAlpha));
+            var options = new TrainOptions(modelOptions, parse.GetValue(data)!.FullName, petl, parse.GetValue(output)!.FullName, parse.GetValue(epochs), parse.GetValue(warmup),
+                parse.GetValue(lr) ?? TrainOptions.DefaultLr(st), parse.GetValue(minLr), parse.GetValue(wd), parse.GetValue(seed), parse.GetValue(evalEvery),
+                parse.GetValue(split)!, parse.GetValue(evalSplit)!, parse.GetValue(constant) || TrainOptions.IsConstant(st), !parse.GetValue(noResume),
+                parse.GetValue(initFrom)?.FullName);
             var progress = new EpochLines(ctx.Err);
-            var result = PetlTrainer.Run(options, progress);
+            var result = parse.GetValue(index) is { } idx
+                ? Retraining.Run(options, idx.FullName, parse.GetValue(allowMismatch), progress, cancellationToken)
+                : PetlTrainer.Run(options, progress, cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
             else ctx.Console.MarkupLine($"Best {result.BestAccuracy * 100:F2}% at epoch {result.BestEpoch} of {result.Epochs}; PETL weights in [bold]{Markup.Escape(result.Out)}[/]");
-            return ExitCodes.Success;
+            return Task.FromResult(ExitCodes.Success);
         });
         return cmd;
     }

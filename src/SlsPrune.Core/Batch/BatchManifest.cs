@@ -16,20 +16,18 @@ public sealed record BatchSettings
     public double? Lr { get; init; }
     public int? BatchSize { get; init; }
     public int? Seed { get; init; }
-    public double? Alpha { get; init; }
     public int? Heads { get; init; }
     public string? Device { get; init; }
     public string? EvalSplit { get; init; }
     public bool? Throughput { get; init; }
 
-    /// <summary>The prune stage's method (sls, bi, cka, probe, depgraph, aglp, spa) and its options.</summary>
+    /// <summary>The prune stage's method (sls, bi, cka, probe, depgraph, aglp, spa).</summary>
     public string? Method { get; init; }
-    public double? Ratio { get; init; }
-    public string? MatchIndex { get; init; }
-    public string? Importance { get; init; }
-    public int? KeepBlocks { get; init; }
-    public int? AglpEpochs { get; init; }
-    public string? WidthUnit { get; init; }
+
+    /// <summary>The methods' own settings (alpha, ratio, match_index, importance, ...), read by the chosen method into
+    /// its options record (<see cref="Pruning.IPruneMethod.ReadOptions"/>), as the command line's are.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? MethodSettings { get; init; }
 
     /// <summary>This task's settings over <paramref name="defaults"/>.</summary>
     public BatchSettings Over(BatchSettings defaults) => new()
@@ -37,12 +35,27 @@ public sealed record BatchSettings
         Stages = Stages ?? defaults.Stages, PetlMethod = PetlMethod ?? defaults.PetlMethod, PetlDim = PetlDim ?? defaults.PetlDim,
         PetlScale = PetlScale ?? defaults.PetlScale, Epochs = Epochs ?? defaults.Epochs, WarmupEpochs = WarmupEpochs ?? defaults.WarmupEpochs,
         RetrainEpochs = RetrainEpochs ?? defaults.RetrainEpochs, Lr = Lr ?? defaults.Lr, BatchSize = BatchSize ?? defaults.BatchSize,
-        Seed = Seed ?? defaults.Seed, Alpha = Alpha ?? defaults.Alpha, Heads = Heads ?? defaults.Heads, Device = Device ?? defaults.Device,
-        EvalSplit = EvalSplit ?? defaults.EvalSplit, Throughput = Throughput ?? defaults.Throughput,
-        Method = Method ?? defaults.Method, Ratio = Ratio ?? defaults.Ratio, MatchIndex = MatchIndex ?? defaults.MatchIndex,
-        Importance = Importance ?? defaults.Importance, KeepBlocks = KeepBlocks ?? defaults.KeepBlocks, AglpEpochs = AglpEpochs ?? defaults.AglpEpochs,
-        WidthUnit = WidthUnit ?? defaults.WidthUnit,
+        Seed = Seed ?? defaults.Seed, Heads = Heads ?? defaults.Heads, Device = Device ?? defaults.Device,
+        EvalSplit = EvalSplit ?? defaults.EvalSplit, Throughput = Throughput ?? defaults.Throughput, Method = Method ?? defaults.Method,
+        MethodSettings = Merge(defaults.MethodSettings, MethodSettings),
     };
+
+    private static Dictionary<string, JsonElement>? Merge(Dictionary<string, JsonElement>? under, Dictionary<string, JsonElement>? over)
+    {
+        if (under is null) return over;
+        var merged = new Dictionary<string, JsonElement>(under, StringComparer.Ordinal);
+        foreach (var (k, v) in over ?? []) merged[k] = v;
+        return merged;
+    }
+
+    /// <summary>The method settings as the methods read them; <c>match_index</c> resolved against <paramref name="resolve"/>.</summary>
+    public System.Text.Json.Nodes.JsonObject MethodSettingsObject(Func<string, string> resolve)
+    {
+        var o = new System.Text.Json.Nodes.JsonObject();
+        foreach (var (k, v) in MethodSettings ?? [])
+            o[k] = k == "match_index" && v.ValueKind == JsonValueKind.String ? System.Text.Json.Nodes.JsonValue.Create(resolve(v.GetString()!)) : System.Text.Json.Nodes.JsonNode.Parse(v.GetRawText());
+        return o;
+    }
 }
 
 /// <summary>One task of a batch: its folder, group (natural / specialized / structured), an existing PETL file
@@ -116,9 +129,12 @@ public sealed record BatchManifest
             var stages = (t.Settings ?? new()).Over(m.Defaults).Stages ?? StageNames;
             var unknown = stages.FirstOrDefault(s => !StageNames.Contains(s));
             if (unknown is not null) throw new SlsInputException(path, $"task '{t.Name}' has unknown stage '{unknown}' (known: {string.Join(", ", StageNames)})");
-            var method = (t.Settings ?? new()).Over(m.Defaults).Method;
-            if (method is not null && !Enum.GetValues<Pruning.PruneMethod>().Any(x => Pruning.PruneMethods.Name(x) == method))
+            var settings = (t.Settings ?? new()).Over(m.Defaults);
+            if (settings.Method is string method && !Pruning.PruneMethods.All.Any(x => x.Name == method))
                 throw new SlsInputException(path, $"task '{t.Name}' has unknown method '{method}' (known: {Pruning.PruneMethods.Names})");
+            var unknownKey = (settings.MethodSettings ?? []).Keys.FirstOrDefault(k => !Pruning.PruneMethods.SettingNames.Contains(k));
+            if (unknownKey is not null)
+                throw new SlsInputException(path, $"task '{t.Name}' has unknown setting '{unknownKey}'");
             if (!stages.Contains("train") && t.Petl is null)
                 throw new SlsInputException(path, $"task '{t.Name}' has no 'petl' file and no 'train' stage to make one");
         }

@@ -86,33 +86,30 @@ public static class BatchRunner
         {
             Directory.CreateDirectory(dir);
             string backbone = m.Resolve(m.Backbone), data = m.Resolve(task.Data);
-            if (!PetlSettings.TryParse(s.PetlMethod ?? "convpass", out var method)) throw new SlsInputException(m.Resolve("."), $"task '{task.Name}': unknown petl_method '{s.PetlMethod}'");
+            var method = PetlMethods.ByName(s.PetlMethod ?? "convpass") ?? throw new SlsInputException(m.Resolve("."), $"task '{task.Name}': unknown petl_method '{s.PetlMethod}'");
             var petl = new PetlSettings(method, s.PetlDim ?? 8, s.PetlScale ?? 1.0);
             string petlFile = task.Petl is null ? Path.Combine(dir, "petl.safetensors") : m.Resolve(task.Petl);
             string index = Path.Combine(dir, "index.sls.json");
-            TrainOptions Train(string outFile, int epochs, string? idx, string? init) => new(backbone, data, petl, outFile, epochs, Math.Min(s.WarmupEpochs ?? 10, epochs),
-                s.Lr ?? 1e-3, BatchSize: s.BatchSize ?? 64, Seed: s.Seed ?? 0, EvalEvery: Math.Max(1, epochs / 4), EvalSplit: s.EvalSplit ?? "test",
-                Device: s.Device ?? "auto", Heads: s.Heads, Index: idx, InitFrom: init);
-            var model = new ModelOptions(backbone, petlFile, s.Heads);
-            EvalOptions Eval(ModelOptions mo, string? idx) => new(mo, data, idx, s.EvalSplit ?? "test", s.Throughput ?? false, s.Device ?? "auto", s.BatchSize ?? 64,
-                ThroughputBatches: [64]);
+            var model = new ModelOptions(backbone, petlFile, s.Heads, Device: s.Device ?? "auto", BatchSize: s.BatchSize ?? 64);
+            TrainOptions Train(string outFile, int epochs, string? init) => new(model, data, petl, outFile, epochs, Math.Min(s.WarmupEpochs ?? 10, epochs),
+                s.Lr ?? 1e-3, Seed: s.Seed ?? 0, EvalEvery: Math.Max(1, epochs / 4), EvalSplit: s.EvalSplit ?? "test", InitFrom: init);
+            EvalOptions Eval(ModelOptions mo, string? idx) => new(mo, data, idx, s.EvalSplit ?? "test", s.Throughput ?? false, ThroughputBatches: [64]);
 
             if (stages.Contains("train"))
             {
                 if (task.Petl is not null) throw new SlsInputException(m.Resolve("."), $"task '{task.Name}' gives a 'petl' file and a 'train' stage; drop one");
-                train = PetlTrainer.Run(Train(petlFile, s.Epochs ?? 100, null, null), cancellationToken: ct);
+                train = PetlTrainer.Run(Train(petlFile, s.Epochs ?? 100, null), cancellationToken: ct);
             }
             if (stages.Contains("eval")) full = EvalRunner.Run(Eval(model, null), cancellationToken: ct);
             // aglp (retrained) and spa (masked) write new adapters beside the index; eval and retraining start from them
             string methodPetl = Path.Combine(dir, "petl.method.safetensors");
             if (stages.Contains("prune"))
             {
-                var p = PruneRunner.Run(new PruneOptions(model, data, Alpha: s.Alpha ?? SlsPolicy.DefaultAlpha, Out: index, Device: s.Device ?? "auto",
-                    BatchSize: s.BatchSize ?? 64, Seed: s.Seed ?? 0, Method: PruneMethods.Parse(methodName))
-                {
-                    Ratio = s.Ratio, MatchIndex = s.MatchIndex is null ? null : m.Resolve(s.MatchIndex), KeepBlocks = s.KeepBlocks,
-                    Importance = s.Importance ?? (methodName == "spa" ? "l1" : "taylor"), AglpEpochs = s.AglpEpochs ?? 2, PetlOut = methodPetl, WidthUnit = s.WidthUnit ?? "heads",
-                }, cancellationToken: ct);
+                var pruneMethod = PruneMethods.Get(methodName);
+                var settings = s.MethodSettingsObject(m.Resolve);
+                if (pruneMethod.SettingNames.Contains("petl_out")) settings["petl_out"] = methodPetl;
+                var p = PruneRunner.Run(new PruneOptions(model, data, pruneMethod, pruneMethod.ReadOptions(settings, m.Resolve(".")), Out: index, Seed: s.Seed ?? 0),
+                    cancellationToken: ct);
                 (kept, depth, methodSeconds) = (p.Index.KeptBlocks.Count, p.Index.Depth, p.Index.MethodSeconds);
                 if (stages.Contains("eval")) pruned = EvalRunner.Run(Eval(model with { Petl = p.PetlPath ?? petlFile }, index), cancellationToken: ct);
             }
@@ -120,7 +117,7 @@ public static class BatchRunner
             {
                 if (!File.Exists(index)) throw new SlsInputException(index, "retraining needs the pruning index: add the 'prune' stage");
                 string re = Path.Combine(dir, "petl.pruned.safetensors");
-                retrain = PetlTrainer.Run(Train(re, s.RetrainEpochs ?? 10, index, File.Exists(methodPetl) ? methodPetl : petlFile), cancellationToken: ct);
+                retrain = Retraining.Run(Train(re, s.RetrainEpochs ?? 10, File.Exists(methodPetl) ? methodPetl : petlFile), index, allowMismatch: false, cancellationToken: ct);
                 if (stages.Contains("eval") && retrain.Index is not null)
                     retrained = EvalRunner.Run(Eval(model with { Petl = re }, retrain.Index), cancellationToken: ct);
             }

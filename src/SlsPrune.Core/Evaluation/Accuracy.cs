@@ -1,6 +1,6 @@
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
-using SlsPrune.Core.Models.Vit;
+using SlsPrune.Core.Models;
 using TorchSharp;
 
 namespace SlsPrune.Core.Evaluation;
@@ -9,7 +9,7 @@ namespace SlsPrune.Core.Evaluation;
 public static class Accuracy
 {
     /// <param name="progress">images done so far.</param>
-    public static (int Correct, int Seen) Count(VisionTransformer model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize,
+    public static (int Correct, int Seen) Count(Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize,
         torch.Device device, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         model.eval();

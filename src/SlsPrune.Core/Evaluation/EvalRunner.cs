@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
-using SlsPrune.Core.Inspection;
+using SlsPrune.Core.Indexing;
 using SlsPrune.Core.Models;
-using SlsPrune.Core.Pruning;
+using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 
@@ -11,7 +11,7 @@ namespace SlsPrune.Core.Evaluation;
 
 /// <summary>Options of <c>sls eval</c>.</summary>
 public sealed record EvalOptions(ModelOptions Model, string Data, string? Index = null, string Split = "test", bool Throughput = false,
-    string Device = "auto", int BatchSize = 64, bool AllowMismatch = false, int Repeats = 5, IReadOnlyList<int>? ThroughputBatches = null)
+    bool AllowMismatch = false, int Repeats = 5, IReadOnlyList<int>? ThroughputBatches = null)
 {
     public static readonly IReadOnlyList<int> DefaultThroughputBatches = [1, 64];
 }
@@ -36,52 +36,37 @@ public static class EvalRunner
 {
     public static EvalResult Run(EvalOptions o, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (o.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
+        if (o.Model.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
         var batches = o.ThroughputBatches ?? EvalOptions.DefaultThroughputBatches;
         if (batches.Count == 0 || batches.Any(b => b <= 0)) throw new SlsInputException("--throughput-batches", "needs one or more positive batch sizes");
-        var device = DeviceSelector.Resolve(o.Device);
+        if (o.Index is not null && o.Model.Petl is null) throw new SlsInputException(o.Index, "a pruned model needs its PETL file (--petl)");
+        var device = DeviceSelector.Resolve(o.Model.Device);
         var task = VtabTask.Open(o.Data);
-        LoadedModel loaded;
-        int depth;
-        if (o.Index is not null)
-        {
-            (loaded, var index) = PrunedModelLoader.Load(o.Model, o.Index, device, o.AllowMismatch);
-            depth = index.Depth;
-        }
-        else
-        {
-            loaded = PetlModelLoader.Load(o.Model, device);
-            depth = loaded.Config.Depth;
-        }
-        using var model = loaded.Model;
-        var items = task.Read(o.Split, loaded.Config.NumClasses);
+        var index = o.Index is null ? null : PruningIndex.Load(o.Index);
+        using var built = ModelFactory.Build(o.Model, device, index?.ToPlan(), o.Index, index?.Fingerprints(o.Index!, o.AllowMismatch));
+        var model = built.Model;
+        var items = task.Read(o.Split, model.NumClasses);
 
-        var (correct, seen) = Accuracy.Count(model, items, Preprocessor.For(loaded.Config), o.BatchSize, device, progress, cancellationToken);
+        var (correct, seen) = Accuracy.Count(model, items, Preprocessor.For(model.Input), o.Model.BatchSize, device, progress, cancellationToken);
 
-        long backbone = 0, petl = 0, head = 0;
-        foreach (var (name, p) in model.named_parameters())
-        {
-            long count = p.numel();
-            if (name.StartsWith("head.", StringComparison.Ordinal)) head += count;
-            else if (Models.Petl.PetlSettings.IsPetlParameter(name)) petl += count;
-            else backbone += count;
-        }
-        var storage = new StorageReport(new FileInfo(o.Model.Petl!).Length, o.Index is null ? 0 : new FileInfo(o.Index).Length, new FileInfo(o.Model.Backbone).Length);
-        var throughput = o.Throughput ? batches.Select(b => Measure(model, loaded.Config, b, o.Repeats, device)).ToArray() : null;
-        return new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, depth, loaded.Config.Depth, o.Index is not null,
-            new ParameterCounts(backbone, petl, head), FlopCounter.PerImage(loaded.Config, loaded.Petl, loaded.Merged, loaded.Model.Widths), storage, throughput, device.ToString(),
-            o.Model.Precision.Name());
+        var counts = ParameterCounts.Of(model);
+        var storage = new StorageReport(o.Model.Petl is null ? 0 : new FileInfo(o.Model.Petl).Length, o.Index is null ? 0 : new FileInfo(o.Index).Length, new FileInfo(o.Model.Backbone).Length);
+        var throughput = o.Throughput ? batches.Select(b => Measure(model, b, o.Repeats, device, cancellationToken)).ToArray() : null;
+        return new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, built.FullDepth, model.Depth, o.Index is not null,
+            counts, model.FlopsPerImage(), storage, throughput, device.ToString(), o.Model.Precision.Name());
     }
 
-    private static ThroughputResult Measure(Models.Vit.VisionTransformer model, Models.Vit.VitConfig config, int batch, int repeats, torch.Device device)
+    private static ThroughputResult Measure(Backbone model, int batch, int repeats, torch.Device device, CancellationToken ct)
     {
         using var _ = torch.no_grad();
-        using var x = torch.randn(batch, config.InChannels, config.ImageSize, config.ImageSize).to(device);
+        ct.ThrowIfCancellationRequested();
+        using var x = torch.randn(batch, model.Input.Channels, model.Input.ImageSize, model.Input.ImageSize).to(device);
         for (int i = 0; i < 3; i++) { using var s = torch.NewDisposeScope(); model.forward(x); }
         if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
         var times = new List<double>();
         for (int i = 0; i < Math.Max(1, repeats); i++)
         {
+            ct.ThrowIfCancellationRequested();
             using var s = torch.NewDisposeScope();
             var sw = Stopwatch.StartNew();
             model.forward(x);

@@ -1,13 +1,14 @@
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
-using SlsPrune.Core.Models.Vit;
+using SlsPrune.Core.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SlsPrune.Core.Features;
 
-/// <summary>Per-block cls tokens of a calibration split: [layers, n, width] float32 (CPU) and the labels.</summary>
+/// <summary>Per-block features of a calibration split (the token(s) the family's head reads: the cls token for ViT):
+/// [layers, n, width] float32 (CPU) and the labels.</summary>
 public sealed record LayerFeatureSet(Tensor Features, long[] Labels) : IDisposable
 {
     public int Layers => (int)Features.shape[0];
@@ -36,12 +37,12 @@ public sealed record LayerFeatureSet(Tensor Features, long[] Labels) : IDisposab
     public void Dispose() => Features.Dispose();
 }
 
-/// <summary>One pass over a split under no-grad, one dispose scope per batch, taking the cls token after
-/// every block (before the final norm).</summary>
+/// <summary>One pass over a split under no-grad, one dispose scope per batch, taking every block's feature
+/// (<see cref="Backbone.ForwardIntermediates"/>, before the final norm).</summary>
 public static class LayerFeatureExtractor
 {
     /// <param name="progress">images done so far.</param>
-    public static LayerFeatureSet Extract(VisionTransformer model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor,
+    public static LayerFeatureSet Extract(Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor,
         int batchSize, Device device, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         var chunks = new List<Tensor>();
@@ -54,7 +55,7 @@ public static class LayerFeatureExtractor
             using (batch)
             using (var scope = torch.NewDisposeScope())
             {
-                var (cls, _) = model.ForwardIntermediates(batch.Images.to(device));
+                var (cls, _) = model.ForwardIntermediates(batch.Images.to(device), stopEarly: true);
                 chunks.Add(cls.to(float32).cpu().MoveToOuterDisposeScope());
                 labels.AddRange(batch.Labels.data<long>().ToArray());
             }

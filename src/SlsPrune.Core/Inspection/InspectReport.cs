@@ -1,3 +1,5 @@
+using SlsPrune.Core.Models;
+
 namespace SlsPrune.Core.Inspection;
 
 /// <summary>What <c>sls inspect</c> reports about one checkpoint file.</summary>
@@ -12,13 +14,6 @@ public sealed record CheckpointReport(
     ParameterCounts Parameters,
     ArchitectureReport? Architecture,
     PetlReport? Petl);
-
-/// <summary>Parameter counts split the way storage is accounted: the shared backbone, the per-task PETL
-/// modules, and the per-task head.</summary>
-public sealed record ParameterCounts(long Backbone, long Petl, long Head)
-{
-    public long Total => Backbone + Petl + Head;
-}
 
 /// <summary>The ViT shape read off the tensors. <see cref="Heads"/> is null when neither the variants table
 /// nor <c>--heads</c> gives it.</summary>

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using SlsPrune.Core.Checkpoints;
+using SlsPrune.Core.Models;
 using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Models.Vit;
 
@@ -26,19 +26,9 @@ public static class InspectRunner
 
     public static CheckpointReport Inspect(string path, int? heads)
     {
-        using var checkpoint = CheckpointFile.Open(path);
-        var shapes = StateDictReader.TimmShapes(checkpoint);
-        long backbone = 0, petl = 0, head = 0;
-        foreach (var (name, shape) in shapes)
-        {
-            long n = shape.Aggregate(1L, (a, b) => a * b);
-            switch (Role(name))
-            {
-                case ParameterRole.Head: head += n; break;
-                case ParameterRole.Petl: petl += n; break;
-                default: backbone += n; break;
-            }
-        }
+        using var checkpoint = StateDictFile.Open(path);
+        var shapes = checkpoint.Shapes;
+        var counts = ParameterCounts.Of(shapes.Select(kv => (kv.Key, kv.Value.Aggregate(1L, (a, b) => a * b))));
         var byType = checkpoint.Tensors.GroupBy(t => TensorDTypes.SafetensorsName(t.DType))
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Sum(t => t.ElementCount), StringComparer.Ordinal);
@@ -54,26 +44,19 @@ public static class InspectRunner
         }
 
         PetlReport? petlReport = null;
-        var method = PetlDetector.DetectMethod(shapes.Keys);
-        if (method != PetlMethod.Linear || (arch is null && shapes.ContainsKey("head.weight")))
+        var method = PetlMethods.Detect(shapes.Keys);
+        if (method != PetlMethods.Linear || (arch is null && shapes.ContainsKey("head.weight")))
         {
-            int? dim = PetlSettings.HiddenDimProbe(method) is var (probe, axis) && shapes.TryGetValue(probe, out var s) ? (int)s[axis] : null;
+            int? dim = method.HiddenDimProbe is var (probe, axis) && shapes.TryGetValue(probe, out var s) ? (int)s[axis] : null;
             double? scale = checkpoint.Metadata.TryGetValue("petl_scale", out var sc) && double.TryParse(sc, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
-            int blocks = shapes.Keys.Where(k => Role(k) == ParameterRole.Petl).Select(StateDictReader.BlockOf).Where(b => b is not null).Distinct().Count();
+            int blocks = shapes.Keys.Where(k => !k.StartsWith("head.", StringComparison.Ordinal) && PetlMethods.IsTaskParameter(k)).Select(BlockKey.Parse).Where(b => b is not null).Select(b => b!.Value.Block).Distinct().Count();
             int? classes = shapes.TryGetValue("head.weight", out var hw) ? (int)hw[0] : null;
-            petlReport = new PetlReport(PetlSettings.Name(method), dim, method == PetlMethod.Linear ? null : scale, blocks, classes);
+            petlReport = new PetlReport(method.Name, dim, method == PetlMethods.Linear ? null : scale, blocks, classes);
         }
 
-        return new CheckpointReport(Path.GetFullPath(path), FormatName(checkpoint.Format), new FileInfo(path).Length, Sha256(path),
-            checkpoint.Tensors.Count, byType, checkpoint.Metadata, new ParameterCounts(backbone, petl, head), arch, petlReport);
+        return new CheckpointReport(Path.GetFullPath(path), FormatName(checkpoint.Format), new FileInfo(path).Length, FileHash.Sha256(path),
+            checkpoint.Tensors.Count, byType, checkpoint.Metadata, counts, arch, petlReport);
     }
-
-    private enum ParameterRole { Backbone, Petl, Head }
-
-    private static ParameterRole Role(string name) =>
-        name.StartsWith("head.", StringComparison.Ordinal) ? ParameterRole.Head
-        : PetlSettings.IsPetlParameter(name) ? ParameterRole.Petl
-        : ParameterRole.Backbone;
 
     public static string FormatName(CheckpointFormat f) => f switch
     {
@@ -82,11 +65,4 @@ public static class InspectRunner
         CheckpointFormat.NumpyNpz => "npz",
         _ => throw new ArgumentOutOfRangeException(nameof(f)),
     };
-
-    /// <summary>SHA-256 of a file, lowercase hex (as <c>sha256sum</c> prints it).</summary>
-    public static string Sha256(string path)
-    {
-        using var s = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(s));
-    }
 }

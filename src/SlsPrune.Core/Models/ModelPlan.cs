@@ -1,3 +1,4 @@
+using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Models.Vit;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -30,7 +31,7 @@ public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDi
     /// <summary>Checks the plan against the backbone's shape.</summary>
     public void Validate(VitConfig full, string source)
     {
-        if (Depth != full.Depth) throw new SlsInputException(source, $"plan is for a {Depth}-block model but the backbone has {full.Depth} blocks");
+        if (Depth != full.Depth) throw new SlsInputException(source, $"kept blocks are for a {Depth}-block model but the backbone has {full.Depth} blocks");
         if (Blocks.Count == 0 || Blocks.Any(b => b < 0 || b >= Depth) || Blocks.Zip(Blocks.Skip(1)).Any(p => p.First >= p.Second))
             throw new SlsInputException(source, $"kept blocks must be distinct, ascending and within 1..{Depth}");
         foreach (var (block, w) in Widths ?? new Dictionary<int, BlockWidth>())
@@ -50,27 +51,20 @@ public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDi
 
     /// <summary>The kept blocks' weights renamed to the model's numbering and sliced; other blocks' weights are
     /// dropped (and disposed); weights outside the blocks pass through.</summary>
-    public Dictionary<string, Tensor> Apply(Dictionary<string, Tensor> weights, VitConfig full)
+    /// <param name="petlRules">the PETL method's own tensors that width pruning cuts (<see cref="PetlMethod.SliceRules"/>).</param>
+    public Dictionary<string, Tensor> Apply(Dictionary<string, Tensor> weights, VitConfig full, IReadOnlyDictionary<string, SliceRole>? petlRules = null)
     {
         var position = Blocks.Select((b, i) => (b, i)).ToDictionary(p => p.b, p => p.i);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (name, t) in weights)
         {
-            if (BlockOf(name) is not (int block, string rest)) { result[name] = t; continue; }
+            if (BlockKey.Parse(name) is not (int block, string rest)) { result[name] = t; continue; }
             if (!position.TryGetValue(block, out int pos)) { t.Dispose(); continue; }
-            var sliced = Widths is not null && Widths.TryGetValue(block, out var w) ? Slice(rest, t, w, full) : t;
+            var sliced = Widths is not null && Widths.TryGetValue(block, out var w) ? Slice(rest, t, w, full, petlRules) : t;
             if (!ReferenceEquals(sliced, t)) t.Dispose();
-            result[$"blocks.{pos}.{rest}"] = sliced;
+            result[BlockKey.Name(pos, rest)] = sliced;
         }
         return result;
-    }
-
-    /// <summary>(block, rest of the name) of <c>blocks.{i}.rest</c>.</summary>
-    public static (int Block, string Tail)? BlockOf(string name)
-    {
-        if (!name.StartsWith("blocks.", StringComparison.Ordinal)) return null;
-        int dot = name.IndexOf('.', 7);
-        return dot > 7 && int.TryParse(name.AsSpan(7, dot - 7), out int b) ? (b, name[(dot + 1)..]) : null;
     }
 
     /// <summary>Rows of qkv for the kept heads and head dims (q, k and v sections), or columns of proj.</summary>
@@ -82,18 +76,27 @@ public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDi
         return (qkv ? Enumerable.Range(0, 3).SelectMany(s => inner.Select(i => s * full.Width + i)) : inner).Select(i => (long)i).ToArray();
     }
 
-    private static Tensor Slice(string rest, Tensor t, BlockWidth w, VitConfig full)
+    /// <summary>How the backbone's own block tensors are cut.</summary>
+    private static readonly Dictionary<string, SliceRole> BackboneRules = new(StringComparer.Ordinal)
     {
-        (int Dim, int FullSize, long[] Keep)? cut = rest switch
+        ["attn.qkv.weight"] = SliceRole.QkvRows,
+        ["attn.qkv.bias"] = SliceRole.QkvRows,
+        ["attn.proj.weight"] = SliceRole.ProjColumns,
+        ["mlp.fc1.weight"] = SliceRole.UnitRows,
+        ["mlp.fc1.bias"] = SliceRole.UnitRows,
+        ["mlp.fc2.weight"] = SliceRole.UnitColumns,
+    };
+
+    private static Tensor Slice(string rest, Tensor t, BlockWidth w, VitConfig full, IReadOnlyDictionary<string, SliceRole>? petlRules)
+    {
+        if (!BackboneRules.TryGetValue(rest, out var role) && (petlRules is null || !petlRules.TryGetValue(rest, out role))) return t;
+        var (dim, size, keep) = role switch
         {
-            "attn.qkv.weight" or "attn.qkv.bias" or "attn.qkv.lora_B.weight" => (0, 3 * full.Width, HeadChannels(w.Heads, w.HeadDims, full, qkv: true)),
-            "attn.proj.weight" or "attn.proj.lora_A.weight" => (1, full.Width, HeadChannels(w.Heads, w.HeadDims, full, qkv: false)),
-            "mlp.fc1.weight" or "mlp.fc1.bias" or "mlp.fc1.lora_B.weight" => (0, full.MlpHidden, w.MlpUnits.Select(i => (long)i).ToArray()),
-            "mlp.fc2.weight" or "mlp.fc2.lora_A.weight" => (1, full.MlpHidden, w.MlpUnits.Select(i => (long)i).ToArray()),
-            _ => null,
+            SliceRole.QkvRows => (0, 3 * full.Width, HeadChannels(w.Heads, w.HeadDims, full, qkv: true)),
+            SliceRole.ProjColumns => (1, full.Width, HeadChannels(w.Heads, w.HeadDims, full, qkv: false)),
+            SliceRole.UnitRows => (0, full.MlpHidden, w.MlpUnits.Select(i => (long)i).ToArray()),
+            _ => (1, full.MlpHidden, w.MlpUnits.Select(i => (long)i).ToArray()),
         };
-        if (cut is null) return t;
-        var (dim, size, keep) = cut.Value;
         if (t.shape[dim] != size || keep.Length == size) return t;
         using var index = torch.tensor(keep, device: t.device);
         return t.index_select(dim, index).contiguous();

@@ -1,6 +1,6 @@
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data.Images;
-using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Models;
 using SlsPrune.Core.Models.Vit;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
@@ -49,7 +49,7 @@ public static class BackbonePretrainer
 
         torch.manual_seed(o.Seed);
         var config = new VitConfig(o.PatchSize, o.ImageSize / o.PatchSize, o.Width, o.Depth, o.Heads, o.MlpHidden, classes);
-        using var model = new VisionTransformer(config, PetlSettings.None);
+        using var model = ModelFactory.Untrained(config);
         using (torch.no_grad())
         {
             foreach (var (name, p) in model.named_parameters())
@@ -61,7 +61,7 @@ public static class BackbonePretrainer
         double LrAt(int s) => s < o.WarmupSteps
             ? o.Lr * (s + 1) / o.WarmupSteps
             : o.MinLr + 0.5 * (o.Lr - o.MinLr) * (1 + Math.Cos(Math.PI * (s - o.WarmupSteps) / Math.Max(1, totalSteps - o.WarmupSteps)));
-        var pre = Preprocessor.For(config);
+        var pre = Preprocessor.For(model.Input);
         var history = new List<EpochReport>();
         for (int epoch = 0; epoch < o.Epochs; epoch++)
         {
@@ -74,6 +74,7 @@ public static class BackbonePretrainer
             long correct = 0;
             for (int start = 0; start < n; start += o.BatchSize)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 using var scope = torch.NewDisposeScope();
                 var idx = order.Skip(start).Take(o.BatchSize).ToArray();
                 var images = pre.ToTensor(idx.Select(i => pixels[i]).ToList()).to(device);

@@ -1,4 +1,3 @@
-using SlsPrune.Core.Models.Vit;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 
@@ -20,7 +19,7 @@ public sealed class Preprocessor
         _lut = Enumerable.Range(0, 3).Select(c => Enumerable.Range(0, 256).Select(v => (v / 255f - mean[c]) / std[c]).ToArray()).ToArray();
     }
 
-    public static Preprocessor For(VitConfig config) => new(config.ImageSize, config.Mean, config.Std);
+    public static Preprocessor For(InputSpec input) => new(input.ImageSize, input.Mean, input.Std);
 
     public int Size { get; }
 

@@ -1,4 +1,4 @@
-using SlsPrune.Core.Models.Vit;
+using SlsPrune.Core.Models.Layers;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;

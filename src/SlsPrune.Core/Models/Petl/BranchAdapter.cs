@@ -1,4 +1,3 @@
-using SlsPrune.Core.Models.Vit;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,16 +14,6 @@ public abstract class BranchAdapter : nn.Module
 
     /// <summary>The reference code's initialisation for training from scratch (uses torch's global generator).</summary>
     public abstract void ResetParameters();
-
-    /// <summary>The slot's module: Convpass and RepAdapter in both branches, AdaptFormer in the MLP branch;
-    /// LoRA (inside qkv) and VPT (prompt tokens) leave the slots empty.</summary>
-    public static BranchAdapter Create(PetlSettings petl, VitConfig config, bool mlpBranch) => petl.Method switch
-    {
-        PetlMethod.Convpass => new Convpass(config.Width, petl.HiddenDim, petl.Scale),
-        PetlMethod.RepAdapter => new RepAdapter(config.Width, petl.HiddenDim, petl.Scale, petl.Groups),
-        PetlMethod.AdaptFormer when mlpBranch => new AdaptFormer(config.Width, petl.HiddenDim, petl.Scale),
-        _ => new NoAdapter(),
-    };
 }
 
 /// <summary>The empty slot: the branch is the sublayer alone. Holds no parameters.</summary>

@@ -10,7 +10,7 @@ namespace SlsPrune.Core.Models.Petl;
 /// s = alpha / rank. Holds the frozen layer's own <c>weight</c> and <c>bias</c>, so the state-dict names are
 /// those of PEFT on timm: <c>blocks.i.attn.qkv.weight</c>, <c>.bias</c>, <c>.lora_A.weight</c>, <c>.lora_B.weight</c>.
 /// </summary>
-public sealed class LoraLinear : nn.Module<Tensor, Tensor>
+public sealed class LoraLinear : nn.Module<Tensor, Tensor>, IPetlModule
 {
     private readonly Parameter weight;
     private readonly Parameter bias;
@@ -39,7 +39,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>As PEFT: A Kaiming-uniform (a = sqrt 5, torch's Linear default), B zero, so a fresh LoRA adds nothing.</summary>
-    public void ResetLora()
+    public void ResetPetl()
     {
         using var _ = torch.no_grad();
         nn.init.kaiming_uniform_(lora_A.weight, Math.Sqrt(5));

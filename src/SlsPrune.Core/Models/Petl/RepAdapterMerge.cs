@@ -8,13 +8,13 @@ namespace SlsPrune.Core.Models.Petl;
 /// <c>y = M x + c</c> with <c>M = I + s W_B W_A</c> and <c>c = s (W_B b_A + b_B)</c> (W_B expanded from its
 /// groups to a block-diagonal matrix), so the layer after it absorbs it: <c>W' = W M</c>, <c>b' = W c + b</c>.
 /// <c>adapter_attn</c> merges into <c>attn.qkv</c>, <c>adapter_mlp</c> into <c>mlp.fc1</c>; the result loads
-/// into a model built with <see cref="PetlMethod.Linear"/> (no adapters).
+/// into a model built with <see cref="PetlMethods.Linear"/> (no adapters).
 /// </summary>
 public static class RepAdapterMerge
 {
     public static Dictionary<string, Tensor> Merge(IReadOnlyDictionary<string, Tensor> stateDict, PetlSettings petl, int depth)
     {
-        if (petl.Method != PetlMethod.RepAdapter) throw new ArgumentException("only RepAdapter weights merge", nameof(petl));
+        if (petl.Method is not Methods.RepAdapterMethod) throw new ArgumentException("only RepAdapter weights merge", nameof(petl));
         var result = stateDict.Where(kv => !kv.Key.Contains(".adapter_attn.", StringComparison.Ordinal) && !kv.Key.Contains(".adapter_mlp.", StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         using var _ = torch.no_grad();

@@ -1,3 +1,4 @@
+using SlsPrune.Core.Models.Layers;
 using SlsPrune.Core.Models.Petl;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -6,7 +7,7 @@ using static TorchSharp.torch;
 namespace SlsPrune.Core.Models.Vit;
 
 /// <summary>Multi-head self-attention with fused qkv, as timm's <c>Attention</c> (scaled dot product); qkv
-/// carries LoRA where the PETL method is LoRA (and every projection does with SPLoRA). A width-pruned block
+/// and proj are the PETL method's linear slots (LoRA's). A width-pruned block
 /// keeps fewer heads, or fewer dimensions per head, so qkv has 3 x heads x head dim outputs and proj as many
 /// inputs. Attention logits keep the full model's 1 / sqrt(head dim): with fewer dimensions q is scaled by
 /// sqrt(kept / full) before the (1 / sqrt(kept)) scaled dot product.</summary>
@@ -25,16 +26,16 @@ public sealed class Attention : nn.Module<Tensor, Tensor>
         _headDim = headDim;
         if (fullHeadDim is int f && f != headDim) _qScale = Math.Sqrt((double)headDim / f).ToScalar(); // owned (Runtime/Scalars)
         int inner = heads * headDim;
-        qkv = petl.Method is PetlMethod.Lora or PetlMethod.SpLora ? new LoraLinear(width, inner * 3, petl.HiddenDim, petl.Scale) : nn.Linear(width, inner * 3);
-        proj = petl.Method == PetlMethod.SpLora ? new LoraLinear(inner, width, petl.HiddenDim, petl.Scale) : nn.Linear(inner, width);
+        qkv = petl.Method.Linear(petl, LinearRole.Qkv, width, inner * 3) ?? nn.Linear(width, inner * 3);
+        proj = petl.Method.Linear(petl, LinearRole.Proj, inner, width) ?? nn.Linear(inner, width);
         RegisterComponents();
     }
 
-    /// <summary>LoRA's initialisation (no-op without LoRA).</summary>
-    public void ResetLora()
+    /// <summary>The PETL modules in the linear slots re-initialised (no-op without any).</summary>
+    public void ResetPetl()
     {
-        (qkv as LoraLinear)?.ResetLora();
-        (proj as LoraLinear)?.ResetLora();
+        (qkv as IPetlModule)?.ResetPetl();
+        (proj as IPetlModule)?.ResetPetl();
     }
 
     public override Tensor forward(Tensor x)

@@ -1,3 +1,4 @@
+using SlsPrune.Core.Models.Layers;
 using SlsPrune.Core.Models.Petl;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -5,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace SlsPrune.Core.Models.Vit;
 
-/// <summary>fc1 -> exact (erf) GELU -> fc2; with SPLoRA both carry LoRA. A width-pruned block has fewer hidden units.</summary>
+/// <summary>fc1 -> exact (erf) GELU -> fc2; fc1 and fc2 are the PETL method's linear slots (SPLoRA's LoRA). A width-pruned block has fewer hidden units.</summary>
 public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
     private readonly nn.Module<Tensor, Tensor> fc1;
@@ -14,18 +15,17 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
 
     public Mlp(int width, int hidden, PetlSettings petl) : base(nameof(Mlp))
     {
-        bool lora = petl.Method == PetlMethod.SpLora;
-        fc1 = lora ? new LoraLinear(width, hidden, petl.HiddenDim, petl.Scale) : nn.Linear(width, hidden);
+        fc1 = petl.Method.Linear(petl, LinearRole.Fc1, width, hidden) ?? nn.Linear(width, hidden);
         act = nn.GELU();
-        fc2 = lora ? new LoraLinear(hidden, width, petl.HiddenDim, petl.Scale) : nn.Linear(hidden, width);
+        fc2 = petl.Method.Linear(petl, LinearRole.Fc2, hidden, width) ?? nn.Linear(hidden, width);
         RegisterComponents();
     }
 
-    /// <summary>SPLoRA's initialisation (no-op otherwise).</summary>
-    public void ResetLora()
+    /// <summary>The PETL modules in the linear slots re-initialised (no-op without any).</summary>
+    public void ResetPetl()
     {
-        (fc1 as LoraLinear)?.ResetLora();
-        (fc2 as LoraLinear)?.ResetLora();
+        (fc1 as IPetlModule)?.ResetPetl();
+        (fc2 as IPetlModule)?.ResetPetl();
     }
 
     public override Tensor forward(Tensor x)

@@ -1,5 +1,5 @@
+using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Models.Petl;
-using SlsPrune.Core.Models;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -9,10 +9,10 @@ namespace SlsPrune.Core.Models.Vit;
 
 /// <summary>
 /// ViT with timm's state-dict names (<c>patch_embed.proj</c>, <c>cls_token</c>, <c>pos_embed</c>,
-/// <c>blocks.{i}</c>, <c>norm</c>, <c>pre_logits.fc</c>, <c>head</c>), token pooling, LayerNorm eps 1e-6.
-/// A pruned model is simply one built with fewer blocks (or narrower ones).
+/// <c>blocks.{i}</c>, <c>norm</c>, <c>pre_logits.fc</c>, <c>head</c>), token pooling, LayerNorm eps 1e-6. Its
+/// per-block feature is the cls token. A pruned model is simply one built with fewer blocks (or narrower ones).
 /// </summary>
-public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
+public sealed class VisionTransformer : Backbone
 {
     private readonly PatchEmbed patch_embed;
     private readonly Parameter cls_token;
@@ -21,13 +21,14 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
     private readonly LayerNorm norm;
     private readonly nn.Module<Tensor, Tensor> pre_logits;
     private readonly nn.Module<Tensor, Tensor> head;
+    private readonly PetlSettings _petl;
 
     /// <param name="widths">per block, the kept heads and MLP units of a width-pruned model (null: full width).</param>
     public VisionTransformer(VitConfig config, PetlSettings petl, IReadOnlyList<BlockWidth?>? widths = null) : base(nameof(VisionTransformer))
     {
         config.Validate();
         Config = config;
-        Petl = petl;
+        _petl = petl;
         patch_embed = new PatchEmbed(config.PatchSize, config.InChannels, config.Width);
         cls_token = new Parameter(torch.zeros(1, 1, config.Width));
         pos_embed = new Parameter(torch.zeros(1, config.Tokens, config.Width));
@@ -42,20 +43,31 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
 
     public VitConfig Config { get; }
 
-    public PetlSettings Petl { get; }
-
     /// <summary>Each block's kept heads and units (null entries: full width).</summary>
     public IReadOnlyList<BlockWidth?> Widths { get; }
 
-    /// <summary>Re-initialises every block's PETL modules as the reference code does before training.</summary>
-    public void ResetAdapters()
+    public override string Family => "vit";
+
+    public override int Depth => Config.Depth;
+
+    public override int FeatureWidth => Config.Width;
+
+    public override int NumClasses => Config.NumClasses;
+
+    public override string FeatureKind => "cls";
+
+    public override PetlSettings Petl => _petl;
+
+    public override InputSpec Input => new(Config.ImageSize, Config.InChannels, Config.Mean, Config.Std);
+
+    public override void ResetAdapters()
     {
         foreach (var b in blocks) b.ResetAdapters();
     }
 
-    /// <summary>Patch embedding, class token and position embedding: the input of block 1. Images are cast
-    /// to the weights' type (a model cast to bfloat16/float16 takes float32 images).</summary>
-    public Tensor Embed(Tensor images)
+    /// <summary>Patch embedding, class token and position embedding (a model cast to bfloat16/float16 takes
+    /// float32 images).</summary>
+    public override Tensor Embed(Tensor images)
     {
         using var scope = torch.NewDisposeScope(); // see Block
         var dtype = cls_token.dtype;
@@ -64,49 +76,35 @@ public sealed class VisionTransformer : nn.Module<Tensor, Tensor>
         return torch.cat([cls, x], 1).add(pos_embed, Scalars.One).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Final norm, token pooling, pre-logits and head: logits from the last block's tokens.</summary>
-    public Tensor Head(Tensor tokens)
+    public override Tensor RunBlock(int i, Tensor x) => blocks[i].forward(x);
+
+    /// <summary>The cls token.</summary>
+    public override Tensor BlockFeature(Tensor tokens) => tokens[.., 0];
+
+    /// <summary>Final norm, cls pooling, pre-logits and head.</summary>
+    public override Tensor Head(Tensor tokens)
     {
         using var scope = torch.NewDisposeScope();
         return head.forward(pre_logits.forward(norm.forward(tokens)[.., 0])).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The model's <paramref name="i"/>-th block on tokens <paramref name="x"/>.</summary>
-    public Tensor RunBlock(int i, Tensor x) => blocks[i].forward(x);
-
-    /// <summary>Logits from all blocks.</summary>
-    public override Tensor forward(Tensor images) => ForwardFirst(images, blocks.Count);
-
-    /// <summary>Logits from running only the first <paramref name="k"/> blocks.</summary>
-    public Tensor ForwardFirst(Tensor images, int k)
+    /// <summary>Patch embedding, qkv, the two attention products, proj, fc1, fc2 and the PETL modules (LoRA
+    /// unmerged) of each block at its own width, pre-logits and head; PETL tokens (VPT's prompts) count in every block.</summary>
+    public override long FlopsPerImage()
     {
-        if (k < 0 || k > blocks.Count) throw new ArgumentOutOfRangeException(nameof(k), $"model has {blocks.Count} blocks");
-        using var scope = torch.NewDisposeScope(); // each block's input is freed once the next exists
-        var x = Embed(images);
-        for (int i = 0; i < k; i++)
+        var c = Config;
+        long d = c.Width, g2 = (long)c.GridSize * c.GridSize, hd = c.Width / c.Heads;
+        long n = c.Tokens + _petl.Method.ExtraTokens(_petl);
+        long macs = g2 * c.InChannels * c.PatchSize * c.PatchSize * d;           // patch embedding
+        for (int i = 0; i < c.Depth; i++)
         {
-            var next = blocks[i].forward(x);
-            x.Dispose();
-            x = next;
+            var w = Widths[i];
+            long inner = (w?.Heads.Count ?? c.Heads) * (w?.HeadDims?.Count ?? hd), mlp = w?.MlpUnits.Count ?? c.MlpHidden;
+            macs += n * d * 3 * inner + 2 * n * n * inner + n * inner * d + 2 * n * d * mlp;
+            macs += _petl.Method.BlockMacs(_petl, new BlockShape(n, d, inner, mlp, g2));
         }
-        return Head(x).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>One pass: the cls token after every block (before the final norm), [depth, batch, width],
-    /// and the logits.</summary>
-    public (Tensor ClsTokens, Tensor Logits) ForwardIntermediates(Tensor images)
-    {
-        using var scope = torch.NewDisposeScope();
-        var x = Embed(images);
-        var cls = new Tensor[blocks.Count];
-        for (int i = 0; i < blocks.Count; i++)
-        {
-            var next = blocks[i].forward(x);
-            x.Dispose();
-            x = next;
-            cls[i] = x[.., 0].clone(); // a copy, so the block's whole token tensor can be freed
-        }
-        var stacked = cls.Length > 0 ? torch.stack(cls) : torch.empty(0, images.shape[0], Config.Width, device: images.device, dtype: x.dtype);
-        return (stacked.MoveToOuterDisposeScope(), Head(x).MoveToOuterDisposeScope());
+        if (c.HasPreLogits) macs += d * d;
+        macs += d * c.NumClasses;
+        return 2 * macs;
     }
 }

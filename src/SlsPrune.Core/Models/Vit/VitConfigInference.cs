@@ -1,27 +1,10 @@
-using System.Text.RegularExpressions;
-
 namespace SlsPrune.Core.Models.Vit;
 
 /// <summary>Reads a <see cref="VitConfig"/> off the tensor shapes of a timm-named state dict: patch size and
 /// width from <c>patch_embed.proj.weight</c>, the token grid from <c>pos_embed</c>, depth from the blocks,
 /// MLP width from <c>fc1</c>, classes from <c>head</c>. Heads come from the caller, else the variants table.</summary>
-public static partial class VitConfigInference
+public static class VitConfigInference
 {
-    [GeneratedRegex(@"^blocks\.(\d+)\.")]
-    private static partial Regex BlockIndex();
-
-    /// <summary>Number of transformer blocks: one past the highest <c>blocks.{i}</c> index.</summary>
-    public static int CountBlocks(IEnumerable<string> names)
-    {
-        int depth = 0;
-        foreach (var k in names)
-        {
-            var m = BlockIndex().Match(k);
-            if (m.Success) depth = Math.Max(depth, int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 1);
-        }
-        return depth;
-    }
-
     /// <param name="source">the file named in errors.</param>
     public static VitConfig Infer(IReadOnlyDictionary<string, long[]> shapes, int? heads, string source)
     {
@@ -45,9 +28,9 @@ public static partial class VitConfigInference
             throw new SlsInputException(source, $"pos_embed has {pos[1]} tokens; expected a class token plus a square grid");
         Need("cls_token", 3);
 
-        int depth = CountBlocks(shapes.Keys);
+        int depth = BlockKey.CountBlocks(shapes.Keys);
         for (int i = 0; i < depth; i++) Need($"blocks.{i}.attn.qkv.weight", 2);
-        int mlp = depth > 0 ? (int)Need("blocks.0.mlp.fc1.weight", 2)[0] : 4 * width;
+        int mlp = depth > 0 ? Enumerable.Range(0, depth).Max(i => (int)Need($"blocks.{i}.mlp.fc1.weight", 2)[0]) : 4 * width;
 
         int classes = shapes.TryGetValue("head.weight", out var head) ? (int)head[0] : 0;
         bool preLogits = shapes.ContainsKey("pre_logits.fc.weight");
@@ -56,5 +39,23 @@ public static partial class VitConfigInference
             ?? throw new SlsInputException(source, $"width {width} is not in the variants table; give the head count with --heads N");
         if (width % h != 0) throw new SlsInputException(source, $"width {width} is not divisible by {h} heads");
         return new VitConfig(patch, grid, width, depth, h, mlp, classes, preLogits, channels);
+    }
+
+    /// <summary>Per block, the width a width-pruned checkpoint stores (null: full width): the leading heads that
+    /// qkv's rows hold and the leading MLP units of fc1. Each block is read on its own, so a checkpoint written
+    /// with narrower blocks loads as it was saved.</summary>
+    public static IReadOnlyList<BlockWidth?> BlockWidths(IReadOnlyDictionary<string, long[]> shapes, VitConfig full, string source)
+    {
+        int headDim = full.Width / full.Heads;
+        var widths = new BlockWidth?[full.Depth];
+        for (int i = 0; i < full.Depth; i++)
+        {
+            long inner = shapes[$"blocks.{i}.attn.qkv.weight"][0] / 3, units = shapes[$"blocks.{i}.mlp.fc1.weight"][0];
+            if (inner == full.Width && units == full.MlpHidden) continue;
+            if (inner % headDim != 0 || inner == 0)
+                throw new SlsInputException(source, $"block {i + 1}'s qkv has {3 * inner} rows: not whole heads of {headDim} dimensions");
+            widths[i] = new BlockWidth(Enumerable.Range(0, (int)(inner / headDim)).ToArray(), Enumerable.Range(0, (int)units).ToArray());
+        }
+        return widths;
     }
 }

@@ -1,6 +1,6 @@
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
-using SlsPrune.Core.Models.Vit;
+using SlsPrune.Core.Models;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -15,7 +15,7 @@ namespace SlsPrune.Core.Pruning.Baselines;
 public static class BlockInfluence
 {
     /// <summary>BI of every block of the model over a split's images.</summary>
-    public static double[] Measure(VisionTransformer model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize,
+    public static double[] Measure(Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize,
         Device device, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         IEnumerable<Tensor> Images()
@@ -33,9 +33,9 @@ public static class BlockInfluence
     }
 
     /// <summary>BI of every block over batches of preprocessed images.</summary>
-    public static double[] Measure(VisionTransformer model, IEnumerable<Tensor> imageBatches, Device device)
+    public static double[] Measure(Backbone model, IEnumerable<Tensor> imageBatches, Device device)
     {
-        int depth = model.Config.Depth;
+        int depth = model.Depth;
         var cosSum = new double[depth];
         long tokens = 0;
         model.eval();

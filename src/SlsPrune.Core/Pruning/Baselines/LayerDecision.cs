@@ -1,3 +1,5 @@
+using SlsPrune.Core.Pruning.Sls;
+
 namespace SlsPrune.Core.Pruning.Baselines;
 
 /// <summary>Kept blocks (1-based, ascending) and why.</summary>

@@ -22,13 +22,6 @@ public static class WidthImportance
 {
     public static string Name(WidthCriterion c) => c.ToString().ToLowerInvariant();
 
-    public static WidthCriterion Parse(string name, string option)
-    {
-        foreach (var c in Enum.GetValues<WidthCriterion>())
-            if (string.Equals(Name(c), name, StringComparison.OrdinalIgnoreCase)) return c;
-        throw new SlsInputException(option, $"unknown importance '{name}' (known: taylor, l1, l2, random)");
-    }
-
     /// <summary>The four weights of a block a group spans, and (Taylor) their gradients, keyed qkv.weight,
     /// qkv.bias, proj.weight, fc1.weight, fc1.bias, fc2.weight.</summary>
     public static BlockImportance Score(IReadOnlyDictionary<string, Tensor> w, IReadOnlyDictionary<string, Tensor>? grads, WidthCriterion criterion,

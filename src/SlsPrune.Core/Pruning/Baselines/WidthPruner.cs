@@ -3,7 +3,9 @@ using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Models;
+using SlsPrune.Core.Indexing;
 using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Models.Petl.Methods;
 using SlsPrune.Core.Models.Vit;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
@@ -23,71 +25,70 @@ public static class WidthPruner
 {
     private static readonly string[] Parts = ["attn.qkv.weight", "attn.qkv.bias", "attn.proj.weight", "mlp.fc1.weight", "mlp.fc1.bias", "mlp.fc2.weight"];
 
-    public static (PruningIndex Index, string? PetlOut) Run(PruneOptions o, LoadedModel loaded, IReadOnlyList<LabelledImage> items, Device device,
-        PruningIndex index, IStageProgress? progress, CancellationToken ct)
+    /// <param name="spa">rank the adapted weights of a SPLoRA model and write its adapters masked to <paramref name="petlOut"/>.</param>
+    public static MethodOutput Run(PruneContext ctx, WidthOptions o, bool spa, string? petlOut)
     {
-        var config = loaded.Config;
-        bool spa = o.Method == PruneMethod.Spa;
-        var criterion = WidthImportance.Parse(o.Importance, "--importance");
-        if (spa && loaded.Petl.Method != PetlMethod.SpLora)
-            throw new SlsInputException(o.Model.Petl!, $"spa prunes SPLoRA models (train with --petl-method splora); this file holds {PetlSettings.Name(loaded.Petl.Method)} weights");
+        var loaded = ctx.Model;
+        var vit = loaded.Model as VisionTransformer ?? throw new SlsInputException(ctx.Options.Model.Backbone, $"width pruning supports ViT backbones; this is a {loaded.Model.Family}");
+        var config = vit.Config;
+        var criterion = o.Importance;
+        if (spa && loaded.Petl.Method is not SpLoraMethod)
+            throw new SlsInputException(ctx.Options.Model.Petl!, $"spa prunes SPLoRA models (train with --petl-method splora); this file holds {loaded.Petl.Method.Name} weights");
         if (spa && criterion is not (WidthCriterion.L1 or WidthCriterion.L2))
             throw new SlsInputException("--importance", "spa ranks channels by the magnitude of W + s B A: use l1 or l2");
-        double ratio = Ratio(o, config.Depth);
-        bool dims = o.WidthUnit switch
-        {
-            "heads" => false,
-            "dims" => true,
-            _ => throw new SlsInputException("--width-unit", $"unknown unit '{o.WidthUnit}' (heads or dims)"),
-        };
-        var model = loaded.Model;
+        double ratio = Ratio(ctx, o);
+        bool dims = o.WidthUnit == WidthUnit.Dims;
 
         Dictionary<string, Tensor>? grads = null;
         if (criterion == WidthCriterion.Taylor)
-            grads = TaylorGradients(model, items, Preprocessor.For(config), o.BatchSize, o.TaylorBatches, o.Seed, device, progress, ct);
+            grads = TaylorGradients(vit, ctx.Items, Preprocessor.For(vit.Input), ctx.Options.Model.BatchSize, o.TaylorBatches, ctx.Options.Seed, ctx.Device, ctx.Progress, ctx.Cancellation);
 
-        progress?.Start(PruneStage.Scoring, $"{WidthImportance.Name(criterion)} importance of heads and MLP units", config.Depth);
-        var weights = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
-        var random = new Random(o.Seed);
+        ctx.Progress?.Start(PruneStage.Scoring, $"{WidthImportance.Name(criterion)} importance of heads and MLP units", config.Depth);
+        var weights = vit.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
+        var random = new Random(ctx.Options.Seed);
         var widths = new List<BlockWidthEntry>();
         int headDim = config.Width / config.Heads;
         int keepHeads = dims ? config.Heads : WidthImportance.Kept(config.Heads, ratio), keepUnits = WidthImportance.Kept(config.MlpHidden, ratio);
         int keepDims = dims ? WidthImportance.Kept(headDim, ratio) : headDim;
         for (int b = 0; b < config.Depth; b++)
         {
+            ctx.Cancellation.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
             var w = Parts.ToDictionary(k => k[(k.IndexOf('.') + 1)..], k => spa ? Adapted(weights, $"blocks.{b}.{k}", loaded.Petl.Scale) : weights[$"blocks.{b}.{k}"]);
             var g = grads is null ? null : Parts.ToDictionary(k => k[(k.IndexOf('.') + 1)..], k => grads[$"blocks.{b}.{k}"]);
             var imp = WidthImportance.Score(w, g, criterion, config, random);
             widths.Add(new BlockWidthEntry(b + 1, WidthImportance.Top(imp.Heads, keepHeads), WidthImportance.Top(imp.Units, keepUnits),
                 dims ? WidthImportance.Top(imp.HeadDims, keepDims) : null));
-            progress?.Advance(PruneStage.Scoring, b + 1);
+            ctx.Progress?.Advance(PruneStage.Scoring, b + 1);
         }
-        progress?.Complete(PruneStage.Scoring);
+        ctx.Progress?.Complete(PruneStage.Scoring);
         if (grads is not null) foreach (var t in grads.Values) t.Dispose();
 
         var plan = new ModelPlan(config.Depth, Enumerable.Range(0, config.Depth).ToArray(), widths.ToDictionary(w => w.Block - 1, w => new BlockWidth(w.Heads, w.MlpUnits, w.HeadDims)));
-        long prunedBytes = PrunedTensorBytes(o.Model.Backbone, plan, config);
+        long prunedBytes = PrunedTensorBytes(ctx.Options.Model.Backbone, plan, config);
         string attention = dims ? $"{keepDims} of {headDim} dimensions in each of its {config.Heads} heads" : $"{keepHeads} of {config.Heads} heads";
         string decision = $"uniform ratio {ratio:0.###}: every block keeps {attention} and {keepUnits} of {config.MlpHidden} MLP units";
-        index = index with
+        var index = ctx.Index with
         {
             Width = widths, Ratio = ratio, Decision = decision, PrunedTensorBytes = prunedBytes,
             Metric = spa ? $"{WidthImportance.Name(criterion)}-of-adapted-weight" : WidthImportance.Name(criterion),
         };
-        if (!spa) return (index, null);
+        if (!spa) return new MethodOutput(index);
 
-        string petlOut = o.PetlOut ?? BaselineRunner.DefaultPetlOut(o.Out);
-        WriteMaskedPetl(o.Model.Petl!, petlOut, plan, config, ratio);
-        return (index with { Petl = new FileFingerprint(Path.GetFullPath(petlOut), Inspection.InspectRunner.Sha256(petlOut)) }, Path.GetFullPath(petlOut));
+        string output = Path.GetFullPath(petlOut ?? ctx.DefaultPetlOut());
+        ctx.Cancellation.ThrowIfCancellationRequested();
+        WriteMaskedPetl(ctx.Options.Model.Petl!, output, plan, config, ratio, loaded.Petl);
+        return new MethodOutput(index with { Petl = FileHash.Fingerprint(output) }, output);
     }
 
     /// <summary>The pruning ratio: given, or the share of blocks an SLS (or any) index drops, so both methods
     /// prune the same share of block parameters.</summary>
-    public static double Ratio(PruneOptions o, int depth)
+    public static double Ratio(PruneContext ctx, WidthOptions o)
     {
         if (o.Ratio is not null && o.MatchIndex is not null) throw new SlsInputException("--ratio", "give --ratio or --match-index, not both");
-        double r = BaselineRunner.MatchedKeptBlocks(o, depth) is int kept ? 1 - (double)kept / depth : o.Ratio ?? throw new SlsInputException("--ratio", $"{PruneMethods.Name(o.Method)} needs --ratio R (0 <= R < 1) or --match-index INDEX");
+        int depth = ctx.Model.FullDepth;
+        double r = o.MatchIndex is not null ? 1 - (double)ctx.MatchedKeptBlocks(o.MatchIndex) / depth
+            : o.Ratio ?? throw new SlsInputException("--ratio", $"{ctx.Options.Method.Name} needs --ratio R (0 <= R < 1) or --match-index INDEX");
         if (!(r >= 0 && r < 1)) throw new SlsInputException("--ratio", $"must be in [0, 1) (got {r})");
         return r;
     }
@@ -102,7 +103,7 @@ public static class WidthPruner
 
     /// <summary>Gradients of the cross-entropy of the first <paramref name="batches"/> (seeded shuffle) calibration
     /// batches with respect to every block's grouped weights, accumulated as repeated backward passes do.</summary>
-    public static Dictionary<string, Tensor> TaylorGradients(VisionTransformer model, IReadOnlyList<LabelledImage> items, Preprocessor pre,
+    public static Dictionary<string, Tensor> TaylorGradients(Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor pre,
         int batchSize, int batches, int seed, Device device, IStageProgress? progress, CancellationToken ct)
     {
         if (batches <= 0) throw new SlsInputException("--taylor-batches", "must be positive");
@@ -123,9 +124,9 @@ public static class WidthPruner
     }
 
     /// <summary>Gradients of the summed per-batch mean cross-entropy over (images, labels) batches.</summary>
-    public static Dictionary<string, Tensor> TaylorGradients(VisionTransformer model, IEnumerable<(Tensor Images, Tensor Labels)> batches, Device device)
+    public static Dictionary<string, Tensor> TaylorGradients(Backbone model, IEnumerable<(Tensor Images, Tensor Labels)> batches, Device device)
     {
-        var targets = model.named_parameters().Where(p => ModelPlan.BlockOf(p.name) is (_, string tail) && Parts.Contains(tail)).ToList();
+        var targets = model.named_parameters().Where(p => BlockKey.Parse(p.name) is (_, string tail) && Parts.Contains(tail)).ToList();
         foreach (var (_, p) in model.named_parameters()) p.requires_grad = false;
         foreach (var (_, p) in targets) p.requires_grad = true;
         model.eval();
@@ -153,12 +154,12 @@ public static class WidthPruner
         return bytes;
     }
 
-    private static void WriteMaskedPetl(string petlPath, string outPath, ModelPlan plan, VitConfig config, double ratio)
+    private static void WriteMaskedPetl(string petlPath, string outPath, ModelPlan plan, VitConfig config, double ratio, PetlSettings settings)
     {
-        using var petl = CheckpointFile.Open(petlPath);
+        using var petl = StateDictFile.Open(petlPath);
         var metadata = petl.Metadata.ToDictionary(kv => kv.Key, kv => kv.Value);
         metadata["pruned_ratio"] = ratio.ToString("R", CultureInfo.InvariantCulture);
-        var masked = plan.Apply(StateDictReader.ReadTimm(petl), config);
+        var masked = plan.Apply(petl.Read(), config, settings.Method.SliceRules);
         try
         {
             SafetensorsWriter.Write(outPath, masked, metadata);

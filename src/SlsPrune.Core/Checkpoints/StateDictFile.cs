@@ -1,0 +1,85 @@
+using SlsPrune.Core.Checkpoints.Converters;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Checkpoints;
+
+/// <summary>
+/// A checkpoint seen through its converter (<see cref="StateDictConverters"/>): internal names and shapes at
+/// once, without reading data; tensors read on demand. Where the converter only renames, only the tensors a
+/// caller keeps are ever read (a pruned model never reads its dropped blocks); a converter that restructures
+/// (Google's fused attention) is given every tensor, and what is not kept is dropped after converting.
+/// </summary>
+public sealed class StateDictFile : IDisposable
+{
+    private readonly ICheckpoint _file;
+    private readonly Dictionary<string, string>? _sourceOf;   // internal name -> file name, for renaming converters
+
+    private StateDictFile(ICheckpoint file)
+    {
+        _file = file;
+        var names = file.Tensors.Select(t => t.Name).ToArray();
+        Converter = StateDictConverters.For(names);
+        using var scope = torch.NewDisposeScope();
+        var meta = file.Tensors.ToDictionary(t => t.Name, t => torch.empty(t.Shape, device: torch.META), StringComparer.Ordinal);
+        var converted = Converter.Convert(meta, file.Path);
+        Shapes = converted.ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal);
+        var byTensor = meta.ToDictionary(kv => kv.Value.Handle, kv => kv.Key);
+        if (converted.Values.All(t => byTensor.ContainsKey(t.Handle)))
+            _sourceOf = converted.ToDictionary(kv => kv.Key, kv => byTensor[kv.Value.Handle], StringComparer.Ordinal);
+    }
+
+    public static StateDictFile Open(string path) => new(CheckpointFile.Open(path));
+
+    public string Path => _file.Path;
+
+    public CheckpointFormat Format => _file.Format;
+
+    public IReadOnlyList<TensorInfo> Tensors => _file.Tensors;
+
+    public IReadOnlyDictionary<string, string> Metadata => _file.Metadata;
+
+    public IStateDictConverter Converter { get; }
+
+    /// <summary>Internal names and shapes.</summary>
+    public IReadOnlyDictionary<string, long[]> Shapes { get; }
+
+    /// <summary>The tensors (internal names) that <paramref name="keep"/> accepts, or all; NaN or infinite values
+    /// are refused by name.</summary>
+    public Dictionary<string, Tensor> Read(Func<string, bool>? keep = null)
+    {
+        keep ??= _ => true;
+        Dictionary<string, Tensor> weights;
+        if (_sourceOf is not null)
+        {
+            weights = _sourceOf.Where(kv => keep(kv.Key)).ToDictionary(kv => kv.Key, kv => _file.Read(kv.Value), StringComparer.Ordinal);
+        }
+        else
+        {
+            var all = CheckpointFile.ReadAll(_file);
+            var converted = Converter.Convert(all, _file.Path);
+            weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+            foreach (var (name, t) in converted)
+            {
+                if (keep(name)) weights[name] = t;
+                else t.Dispose();
+            }
+            foreach (var t in all.Values) if (!weights.Values.Any(w => ReferenceEquals(w, t))) t.Dispose();
+        }
+        RequireFinite(weights, _file.Path);
+        return weights;
+    }
+
+    /// <summary>NaN or infinite weights make every output NaN (or crash a kernel): refused by name.</summary>
+    public static void RequireFinite(IReadOnlyDictionary<string, Tensor> weights, string source)
+    {
+        foreach (var (name, w) in weights)
+        {
+            if (!w.is_floating_point()) continue;
+            using var finite = torch.isfinite(w).all();
+            if (!finite.item<bool>()) throw new SlsInputException(source, $"tensor '{name}' holds NaN or infinite values");
+        }
+    }
+
+    public void Dispose() => _file.Dispose();
+}

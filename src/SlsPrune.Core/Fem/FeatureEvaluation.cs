@@ -1,0 +1,62 @@
+using System.Globalization;
+using SlsPrune.Core.Fem.Tsne;
+using TorchSharp;
+
+namespace SlsPrune.Core.Fem;
+
+/// <summary>The t-SNE settings used (scikit-learn's names), as the index records them.</summary>
+public sealed record TsneSettings(int Components, double Perplexity, double EarlyExaggeration, string LearningRate, int MaxIter, string Init, string Method);
+
+/// <summary>What the FEM gives: a score per layer, the min-max scaled embedding of each layer (for plots), and the
+/// t-SNE settings.</summary>
+public sealed record FemResult(double[] Scores, IReadOnlyList<torch.Tensor> Embeddings, TsneSettings Settings) : IDisposable
+{
+    public void Dispose()
+    {
+        foreach (var e in Embeddings) e.Dispose();
+    }
+}
+
+/// <summary>
+/// The feature evaluation module of SLS: t-SNE of every layer's features (all layers batched), each embedding
+/// min-max scaled per axis, then a cluster metric of the labels on it.
+/// </summary>
+public static class FeatureEvaluation
+{
+    /// <param name="features">[layers, n, width] features.</param>
+    /// <param name="iterations">t-SNE iterations done so far.</param>
+    /// <param name="layerScored">(layer 1-based, score) as each layer is scored.</param>
+    /// <exception cref="ArgumentException">for t-SNE settings the data cannot take (perplexity too large).</exception>
+    public static FemResult Score(torch.Tensor features, long[] labels, ClusterMetric metric, TsneOptions tsne, torch.Device device,
+        IProgress<int>? iterations = null, IProgress<(int Layer, double Score)>? layerScored = null)
+    {
+        IReadOnlyList<TsneResult> results;
+        using (var onDevice = features.to(device))
+            results = TsneEmbedder.Fit(onDevice, tsne, iterations);
+        int layers = (int)features.shape[0];
+        var scores = new double[layers];
+        var embeddings = new List<torch.Tensor>();
+        for (int l = 0; l < layers; l++)
+        {
+            var y = results[l].Embedding;
+            var scaled = MinMaxScale(y);
+            y.Dispose();
+            scores[l] = ClusterMetrics.Score(metric, scaled, labels);
+            embeddings.Add(scaled);
+            layerScored?.Report((l + 1, scores[l]));
+        }
+        var settings = new TsneSettings(2, tsne.Perplexity, tsne.EarlyExaggeration, tsne.LearningRate?.ToString(CultureInfo.InvariantCulture) ?? "auto",
+            tsne.MaxIter, tsne.Init, "exact gradient, neighbour-based P (as sklearn barnes_hut)");
+        return new FemResult(scores, embeddings, settings);
+    }
+
+    /// <summary>sklearn's MinMaxScaler: each axis to [0, 1] (a constant axis maps to 0).</summary>
+    public static torch.Tensor MinMaxScale(torch.Tensor y)
+    {
+        using var scope = torch.NewDisposeScope();
+        var min = y.amin([0], keepdim: true);
+        var range = y.amax([0], keepdim: true) - min;
+        range = torch.where(range.eq(0), torch.ones_like(range), range);
+        return ((y - min) / range).MoveToOuterDisposeScope();
+    }
+}

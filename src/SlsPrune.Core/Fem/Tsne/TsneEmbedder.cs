@@ -1,0 +1,137 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Fem.Tsne;
+
+/// <summary>One layer's embedding: [n, 2] float32 on the CPU, the final KL divergence (exact, non-exaggerated
+/// P) and the iteration sklearn would report as <c>n_iter_</c>.</summary>
+public sealed record TsneResult(Tensor Embedding, double KlDivergence, int Iterations);
+
+/// <summary>
+/// scikit-learn 1.2+'s t-SNE (<c>TSNE(n_components=2, init='pca', random_state=...)</c>) for a batch of layers
+/// at once: P from <see cref="JointProbabilities"/>, initialisation from <see cref="InitialEmbedding"/>, then
+/// sklearn's <c>_gradient_descent</c> twice per layer: 250 iterations with P exaggerated (momentum 0.5), then
+/// up to 1000 in all with momentum 0.8; gains (+0.2 / x0.8, at least 0.01) and updates reset between the two;
+/// the error checked every 50 iterations, stopping a layer after 300 (250 while exploring) iterations without
+/// progress or when its gradient norm falls to 1e-7. The gradient is exact (see <see cref="ITsneGradient"/>)
+/// where sklearn approximates the repulsion (Barnes-Hut, angle 0.5).
+/// </summary>
+public static class TsneEmbedder
+{
+    /// <param name="features">[layers, n, d] (any device; the optimisation runs there).</param>
+    /// <param name="progress">reports the iteration reached (every 50).</param>
+    /// <exception cref="ArgumentException">when perplexity is not below n (sklearn's own check).</exception>
+    public static IReadOnlyList<TsneResult> Fit(Tensor features, TsneOptions o, IProgress<int>? progress = null)
+    {
+        int layers = (int)features.shape[0], n = (int)features.shape[1];
+        if (o.Perplexity >= n) throw new ArgumentException($"perplexity ({o.Perplexity}) must be less than the number of samples ({n})");
+        int k = o.NeighboursFor(n);
+        var perLayer = new SparseP[layers];
+        for (int l = 0; l < layers; l++)
+        {
+            using var x = features[l];
+            perLayer[l] = JointProbabilities.Compute(x, o.Perplexity, k);
+        }
+        var batched = new BatchedP(layers, n, perLayer);
+        ITsneGradient gradient = features.device.type == DeviceType.CPU ? new CpuTsneGradient(batched) : new TorchTsneGradient(batched, features.device);
+        try
+        {
+            using var init = InitialEmbedding.Create(features, o.Init, o.Seed);
+            return Optimise(init, gradient, layers, n, o, progress);
+        }
+        finally
+        {
+            (gradient as IDisposable)?.Dispose();
+        }
+    }
+
+    internal static IReadOnlyList<TsneResult> Optimise(Tensor init, ITsneGradient gradient, int layers, int n, TsneOptions o, IProgress<int>? progress)
+    {
+        var device = init.device;
+        // Explicit, owned Scalars, and an explicit alpha on every add: TorchSharp creates temporary Scalars for
+        // implicit conversions and default alphas and does not keep them alive across the native call, so under GC
+        // pressure a finalizer could free one mid-call (seen as an intermittent "toDouble"/"toFloat" error).
+        using var negLr = ((float)-o.LearningRateFor(n)).ToScalar();
+        using var gainUp = 0.2f.ToScalar();
+        using var gainDown = 0.8f.ToScalar();
+        using var minGain = ((float)o.MinGain).ToScalar();
+        using var zero = 0f.ToScalar();
+        using var one = 1f.ToScalar();
+        using var y = init.clone();
+        using var update = torch.zeros_like(y);
+        using var gains = torch.ones_like(y);
+
+        // Per-layer state of sklearn's two _gradient_descent calls.
+        var phase = new int[layers];               // 1 exploring (exaggerated), 2 final, 3 stopped
+        var bestError = Enumerable.Repeat(double.MaxValue, layers).ToArray();
+        var bestIter = new int[layers];
+        var lastIter = new int[layers];
+        var withoutProgress = Enumerable.Repeat(o.ExplorationIter, layers).ToArray();
+        Array.Fill(phase, 1);
+
+        for (int i = 0; i < o.MaxIter && phase.Any(p => p != 3); i++)
+        {
+            // Layers whose exploration ended (normally at ExplorationIter, or by a convergence break) start
+            // the final descent: P no longer exaggerated, momentum 0.8, fresh update and gains.
+            for (int l = 0; l < layers; l++)
+            {
+                if (phase[l] == 1 && i == o.ExplorationIter) StartFinal(l, i);
+            }
+            using var scope = torch.NewDisposeScope();
+            bool check = (i + 1) % o.CheckEvery == 0;
+            var exag = phase.Select(p => p == 1 ? (float)o.EarlyExaggeration : 1f).ToArray();
+            var (grad, error) = gradient.Compute(y, exag, check);
+            var momentum = torch.tensor(phase.Select(p => p == 1 ? 0.5f : 0.8f).ToArray(), device: device).reshape(layers, 1, 1);
+            var active = torch.tensor(phase.Select(p => p == 3 ? 0f : 1f).ToArray(), device: device).reshape(layers, 1, 1);
+
+            var inactive = active.neg().add_(one, one);
+            var inc = update.mul(grad).lt(zero);
+            gains.copy_(torch.where(inc, gains.add(gainUp, one), gains.mul(gainDown)).clamp_min(minGain).mul(active).add_(gains.mul(inactive), one));
+            var scaled = grad.mul(gains);
+            update.copy_(momentum.mul(update).add_(scaled.mul(negLr), one).mul(active).add_(update.mul(inactive), one));
+            y.add_(update.mul(active), one);
+
+            if (check)
+            {
+                var norms = scaled.pow(2).sum([1, 2]).sqrt().cpu().data<float>().ToArray();
+                for (int l = 0; l < layers; l++)
+                {
+                    if (phase[l] == 3) continue;
+                    lastIter[l] = i;
+                    double err = error![l];
+                    bool stop = false;
+                    if (err < bestError[l]) { bestError[l] = err; bestIter[l] = i; }
+                    else if (i - bestIter[l] > withoutProgress[l]) stop = true;
+                    if (norms[l] <= o.MinGradNorm) stop = true;
+                    if (stop) phase[l] = phase[l] == 1 ? -1 : 3; // -1: exploration broke; final starts next iteration
+                }
+                progress?.Report(i + 1);
+            }
+            else
+            {
+                for (int l = 0; l < layers; l++) if (phase[l] != 3) lastIter[l] = i;
+            }
+            for (int l = 0; l < layers; l++)
+                if (phase[l] == -1) StartFinal(l, i + 1);
+        }
+
+        // Final KL with the plain P, at the final embedding.
+        var (finalGrad, finalError) = gradient.Compute(y, Enumerable.Repeat(1f, layers).ToArray(), true);
+        finalGrad.Dispose();
+        var results = new TsneResult[layers];
+        using var cpu = y.cpu();
+        for (int l = 0; l < layers; l++)
+            results[l] = new TsneResult(cpu[l].clone(), finalError![l], lastIter[l]);
+        return results;
+
+        void StartFinal(int l, int it)
+        {
+            phase[l] = 2;
+            bestError[l] = double.MaxValue;
+            bestIter[l] = it;
+            withoutProgress[l] = o.IterWithoutProgress;
+            update[l].zero_();
+            gains[l].fill_(1f);
+        }
+    }
+}

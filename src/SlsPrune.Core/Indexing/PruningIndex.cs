@@ -1,0 +1,129 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using SlsPrune.Core.Fem;
+using SlsPrune.Core.Models;
+
+namespace SlsPrune.Core.Indexing;
+
+/// <summary>The calibration data the scores came from, and the precision its features were computed in.</summary>
+public sealed record CalibrationInfo(string Task, string Split, int Samples, int Classes, int Seed, string Precision = "fp32");
+
+/// <summary>The kept heads, MLP units and head dims of one width-pruned block (1-based block, 0-based the rest).</summary>
+/// <remarks><see cref="HeadDims"/>: the dimensions every kept head keeps (absent: all).</remarks>
+public sealed record BlockWidthEntry(int Block,
+    [property: JsonConverter(typeof(CompactIntList))] IReadOnlyList<int> Heads,
+    [property: JsonConverter(typeof(CompactIntList))] IReadOnlyList<int> MlpUnits,
+    [property: JsonConverter(typeof(CompactIntList))] IReadOnlyList<int>? HeadDims = null);
+
+/// <summary>
+/// The pruning index (<c>*.sls.json</c>): all a pruned model needs besides the shared backbone and the PETL
+/// file — which blocks to keep and, for width pruning, which heads and MLP units of each — plus how that was
+/// decided and the hashes of the files it was decided for. Version 2 added any set of kept blocks (SLS keeps
+/// 1..k; greedy and importance-ranked methods may drop blocks anywhere), widths, and optional scores and t-SNE
+/// settings (methods that have them); version 1 files read unchanged.
+/// </summary>
+public sealed record PruningIndex
+{
+    public const string FormatName = "slsprune-index";
+    public const int CurrentVersion = 2;
+
+    public string Format { get; init; } = FormatName;
+
+    public int Version { get; init; } = CurrentVersion;
+
+    public string Method { get; init; } = "sls";
+
+    /// <summary>How layers were scored (silhouette, block-influence, ...); for width methods the importance.</summary>
+    public required string Metric { get; init; }
+
+    public required double Alpha { get; init; }
+
+    /// <summary>Null when the guard applied (the top layer separates nothing).</summary>
+    public double? Threshold { get; init; }
+
+    public required int Depth { get; init; }
+
+    /// <summary>1-based indices of the kept blocks, ascending (always 1..k for SLS).</summary>
+    [JsonConverter(typeof(CompactIntList))]
+    public required IReadOnlyList<int> KeptBlocks { get; init; }
+
+    /// <summary>Width-pruned blocks: the heads and MLP units each keeps (absent: every kept block at full width).</summary>
+    public IReadOnlyList<BlockWidthEntry>? Width { get; init; }
+
+    /// <summary>Width methods: the fraction of heads and of MLP units pruned in every block.</summary>
+    public double? Ratio { get; init; }
+
+    /// <summary>Width methods: what storing every pruned backbone tensor per task would take, for comparison with
+    /// the index, which stores kept-index lists because the backbone itself is untouched.</summary>
+    public long? PrunedTensorBytes { get; init; }
+
+    /// <summary>Score of each layer 1..depth (layer-scoring methods).</summary>
+    public IReadOnlyList<double>? Scores { get; init; }
+
+    /// <summary>Step-by-step record of iterative methods (greedy layer pruning).</summary>
+    public IReadOnlyList<string>? Steps { get; init; }
+
+    /// <summary>Wall time of the method itself, seconds (model loading excluded).</summary>
+    public double? MethodSeconds { get; init; }
+
+    public required string Decision { get; init; }
+
+    public required CalibrationInfo Calibration { get; init; }
+
+    /// <summary>The t-SNE settings (SLS only).</summary>
+    public TsneSettings? Tsne { get; init; }
+
+    public required FileFingerprint Backbone { get; init; }
+
+    public required FileFingerprint Petl { get; init; }
+
+    public string? Tool { get; init; }
+
+    public DateTimeOffset? Created { get; init; }
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public void Save(string path) => AtomicFile.Write(path, s => JsonSerializer.Serialize(s, this, Json));
+
+    public static PruningIndex Load(string path)
+    {
+        if (!File.Exists(path)) throw new SlsInputException(path, "index file not found");
+        PruningIndex? index;
+        try
+        {
+            index = JsonSerializer.Deserialize<PruningIndex>(File.ReadAllText(path), Json);
+        }
+        catch (JsonException e)
+        {
+            throw new SlsInputException(path, $"not a valid pruning index ({e.Message})");
+        }
+        if (index is null || index.Format != FormatName)
+            throw new SlsInputException(path, $"not a pruning index (format is '{index?.Format}', expected '{FormatName}')");
+        if (index.Version > CurrentVersion)
+            throw new SlsInputException(path, $"index version {index.Version} is newer than this tool reads ({CurrentVersion})");
+        var kept = index.KeptBlocks;
+        if (index.Version == 1 && !kept.SequenceEqual(Enumerable.Range(1, kept.Count)))
+            throw new SlsInputException(path, "kept_blocks must be 1..k in a version 1 index");
+        if (kept.Count == 0 || kept[0] < 1 || kept[^1] > index.Depth || kept.Zip(kept.Skip(1)).Any(p => p.First >= p.Second))
+            throw new SlsInputException(path, $"kept_blocks must be distinct, ascending and within 1..{index.Depth}, and not empty");
+        if (index.Scores is not null && index.Scores.Count != index.Depth)
+            throw new SlsInputException(path, $"{index.Scores.Count} scores for depth {index.Depth}");
+        if (index.Width is { } width && width.Select(w => w.Block).Distinct().Count() != width.Count)
+            throw new SlsInputException(path, "a block is listed twice under width");
+        return index;
+    }
+
+    /// <summary>What to build: the kept blocks (0-based) and the widths. Heads and units are checked against
+    /// the backbone when the plan is applied (<see cref="ModelPlan.Validate"/>).</summary>
+    public ModelPlan ToPlan() => new(Depth, KeptBlocks.Select(b => b - 1).ToArray(),
+        Width?.ToDictionary(w => w.Block - 1, w => new BlockWidth(w.Heads, w.MlpUnits, w.HeadDims)));
+
+    /// <summary>The check that the model is built from the files this index was computed for.</summary>
+    public FingerprintCheck Fingerprints(string indexPath, bool allowMismatch) => new(indexPath, Backbone, Petl, allowMismatch);
+}

@@ -1,0 +1,103 @@
+using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.Models.Petl;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Models;
+
+/// <summary>
+/// What every backbone family offers the rest of the tool: the embedding (the input of block 1), its blocks one
+/// at a time, the per-block feature the family's head reads (the cls token, or pooled patch tokens for families
+/// without one: the family decides, not the caller), the head (final norm, pooling, head), its FLOPs and its
+/// PETL modules. Features, block influence, FLOP counting, training and evaluation use only this. A pruned model
+/// is one built with fewer (or narrower) blocks.
+/// </summary>
+public abstract class Backbone : nn.Module<Tensor, Tensor>
+{
+    protected Backbone(string name) : base(name) { }
+
+    /// <summary>The family, as reports name it (vit, ...).</summary>
+    public abstract string Family { get; }
+
+    /// <summary>Blocks this model runs.</summary>
+    public abstract int Depth { get; }
+
+    /// <summary>Width of the per-block feature.</summary>
+    public abstract int FeatureWidth { get; }
+
+    /// <summary>Classes of the head (0: no head).</summary>
+    public abstract int NumClasses { get; }
+
+    /// <summary>Which token(s) the per-block feature is: <c>cls</c> (the class token) or <c>mean-patch</c>.</summary>
+    public abstract string FeatureKind { get; }
+
+    public abstract PetlSettings Petl { get; }
+
+    /// <summary>Input size, channels and normalisation.</summary>
+    public abstract InputSpec Input { get; }
+
+    /// <summary>Images to the input tokens of block 1. Images are cast to the weights' type.</summary>
+    public abstract Tensor Embed(Tensor images);
+
+    /// <summary>The model's <paramref name="i"/>-th block on tokens <paramref name="x"/>.</summary>
+    public abstract Tensor RunBlock(int i, Tensor x);
+
+    /// <summary>The feature the head would read from these tokens, before the final norm: [batch, width].</summary>
+    public abstract Tensor BlockFeature(Tensor tokens);
+
+    /// <summary>Final norm, pooling, pre-logits and head: logits from a block's output tokens.</summary>
+    public abstract Tensor Head(Tensor tokens);
+
+    /// <summary>FLOPs per image (2 x multiply-accumulates of every matrix product and convolution, PETL modules
+    /// included, at each block's own width; norms, softmax and activations not counted, as fvcore).</summary>
+    public abstract long FlopsPerImage();
+
+    /// <summary>Re-initialises every PETL module as its reference code does before training.</summary>
+    public abstract void ResetAdapters();
+
+    /// <summary>Logits from all blocks.</summary>
+    public override Tensor forward(Tensor images) => ForwardFirst(images, Depth);
+
+    /// <summary>Logits from running only the first <paramref name="k"/> blocks.</summary>
+    public Tensor ForwardFirst(Tensor images, int k)
+    {
+        if (k < 0 || k > Depth) throw new ArgumentOutOfRangeException(nameof(k), $"model has {Depth} blocks");
+        using var scope = torch.NewDisposeScope(); // each block's input is freed once the next exists
+        var x = Embed(images);
+        for (int i = 0; i < k; i++)
+        {
+            var next = RunBlock(i, x);
+            x.Dispose();
+            x = next;
+        }
+        return Head(x).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>One pass: the feature after each block in <paramref name="indices"/> (0-based, ascending; null: every
+    /// block), [indices, batch, width], and the logits of the whole model; with <paramref name="stopEarly"/> the pass
+    /// ends at the last index asked for and there are no logits.</summary>
+    public (Tensor Features, Tensor? Logits) ForwardIntermediates(Tensor images, IReadOnlyList<int>? indices = null, bool stopEarly = false)
+    {
+        var wanted = indices ?? Enumerable.Range(0, Depth).ToArray();
+        if (wanted.Any(i => i < 0 || i >= Depth) || wanted.Zip(wanted.Skip(1)).Any(p => p.First >= p.Second))
+            throw new ArgumentException($"indices must be ascending and within 0..{Depth - 1}", nameof(indices));
+        int last = stopEarly ? (wanted.Count == 0 ? 0 : wanted[^1] + 1) : Depth;
+        using var scope = torch.NewDisposeScope();
+        var x = Embed(images);
+        var features = new List<Tensor>();
+        int next = 0;
+        for (int i = 0; i < last; i++)
+        {
+            var y = RunBlock(i, x);
+            x.Dispose();
+            x = y;
+            if (next < wanted.Count && wanted[next] == i)
+            {
+                features.Add(BlockFeature(x).clone()); // a copy, so the block's whole token tensor can be freed
+                next++;
+            }
+        }
+        var stacked = features.Count > 0 ? torch.stack(features) : torch.empty(0, images.shape[0], FeatureWidth, device: images.device, dtype: x.dtype);
+        return (stacked.MoveToOuterDisposeScope(), stopEarly ? null : Head(x).MoveToOuterDisposeScope());
+    }
+}

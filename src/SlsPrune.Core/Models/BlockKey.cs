@@ -1,0 +1,24 @@
+using System.Globalization;
+
+namespace SlsPrune.Core.Models;
+
+/// <summary>The one parser of block names: <c>blocks.{i}.rest</c>, the internal name of block i's tensors
+/// (families whose checkpoints name blocks otherwise convert to it).</summary>
+public static class BlockKey
+{
+    private const string Prefix = "blocks.";
+
+    /// <summary>(block, rest of the name) of <c>blocks.{i}.rest</c>, or null (also for a number past int).</summary>
+    public static (int Block, string Tail)? Parse(string name)
+    {
+        if (!name.StartsWith(Prefix, StringComparison.Ordinal)) return null;
+        int dot = name.IndexOf('.', Prefix.Length);
+        return dot > Prefix.Length && int.TryParse(name.AsSpan(Prefix.Length, dot - Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int b)
+            ? (b, name[(dot + 1)..]) : null;
+    }
+
+    public static string Name(int block, string tail) => $"{Prefix}{block}.{tail}";
+
+    /// <summary>Number of blocks: one past the highest block index.</summary>
+    public static int CountBlocks(IEnumerable<string> names) => names.Select(Parse).Where(b => b is not null).Select(b => b!.Value.Block + 1).DefaultIfEmpty(0).Max();
+}

@@ -1,0 +1,40 @@
+using SlsPrune.Core.Models.Petl;
+
+namespace SlsPrune.Core.Models;
+
+/// <summary>A built model and what it was built from: the PETL settings of its file (RepAdapter's even when
+/// merged), the depth of the full backbone, and the files' fingerprints (hashed on first use).</summary>
+public sealed class BuiltModel : IDisposable
+{
+    private readonly Lazy<FileFingerprint> _backbone;
+    private readonly Lazy<FileFingerprint>? _petl;
+
+    public BuiltModel(Backbone model, PetlSettings petl, bool merged, int fullDepth, ModelPlan plan, string backbonePath, string? petlPath)
+    {
+        Model = model;
+        Petl = petl;
+        Merged = merged;
+        FullDepth = fullDepth;
+        Plan = plan;
+        _backbone = new(() => FileHash.Fingerprint(backbonePath));
+        _petl = petlPath is null ? null : new(() => FileHash.Fingerprint(petlPath));
+    }
+
+    public Backbone Model { get; }
+
+    public PetlSettings Petl { get; }
+
+    public bool Merged { get; }
+
+    /// <summary>Blocks of the unpruned backbone.</summary>
+    public int FullDepth { get; }
+
+    /// <summary>What was built from the backbone (kept blocks, widths).</summary>
+    public ModelPlan Plan { get; }
+
+    public FileFingerprint BackboneFile => _backbone.Value;
+
+    public FileFingerprint? PetlFile => _petl?.Value;
+
+    public void Dispose() => Model.Dispose();
+}

@@ -1,0 +1,152 @@
+using SlsPrune.Core.Checkpoints;
+using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Models.Vit;
+using SlsPrune.Core.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Models;
+
+/// <summary>A model to train: fresh PETL modules of <see cref="Petl"/> and a fresh head of <see cref="Classes"/>
+/// classes, as the reference code initialises them, or the PETL weights of the file <see cref="InitFrom"/> or of
+/// <see cref="InitTensors"/> (named by block as in the full backbone; not consumed).</summary>
+public sealed record TrainableRequest(PetlSettings Petl, int Classes, string? InitFrom = null, IReadOnlyDictionary<string, Tensor>? InitTensors = null);
+
+/// <summary>
+/// The one place a model is built from files: the backbone through its converter, the architecture inferred once
+/// from the converted shapes (per-block widths read per block), the PETL file's modules and head (or fresh ones
+/// to train), a plan of kept blocks and widths (the others' weights are never read), strict loading on the CPU,
+/// the fingerprint check, then the move to the device and the cast to the precision. Both files name blocks by
+/// their place in the full backbone.
+/// </summary>
+public static class ModelFactory
+{
+    /// <param name="plan">the blocks and widths to build (null: the whole backbone as stored).</param>
+    /// <param name="planSource">the file the plan came from, named when it does not fit the backbone.</param>
+    /// <param name="check">the files the plan (or another result) was computed for.</param>
+    public static BuiltModel Build(ModelOptions options, Device? device = null, ModelPlan? plan = null, string? planSource = null, FingerprintCheck? check = null)
+    {
+        using var backbone = StateDictFile.Open(options.Backbone);
+        using var petlFile = options.Petl is null ? null : StateDictFile.Open(options.Petl);
+        var (full, planned) = Plan(options, backbone, plan, planSource);
+        int d = planned.Blocks.Count;
+
+        var weights = planned.Apply(backbone.Read(Keeps(planned)), full);
+        var petl = PetlSettings.None;
+        var config = full;
+        if (petlFile is not null)
+        {
+            petl = PetlResolver.Resolve(petlFile.Shapes, petlFile.Metadata, options.Petl!, options.PetlMethod, options.PetlDim, options.PetlScale);
+            if (!petlFile.Shapes.TryGetValue("head.weight", out var head))
+                throw new SlsInputException(options.Petl!, "PETL file has no 'head.weight'");
+            foreach (var k in weights.Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal)).ToList()) weights.Remove(k);
+            foreach (var (k, v) in planned.Apply(petlFile.Read(Keeps(planned)), full, petl.Method.SliceRules)) weights[k] = v;
+            config = full with { NumClasses = (int)head[0] };
+        }
+
+        bool merge = options.MergeRepAdapter && petl.Method.Mergeable;
+        if (merge) weights = petl.Method.Merge(weights, petl, d);
+        var model = new VisionTransformer(config with { Depth = d }, merge ? PetlSettings.None : petl, Enumerable.Range(0, d).Select(planned.WidthAt).ToArray());
+        var built = new BuiltModel(model, petl, merge, full.Depth, planned, options.Backbone, options.Petl);
+        try
+        {
+            StateDictLoader.Load(model, weights, options.Petl ?? options.Backbone);
+            check?.Verify(built);
+        }
+        catch
+        {
+            built.Dispose();
+            throw;
+        }
+        finally
+        {
+            foreach (var w in weights.Values) w.Dispose();
+        }
+        model.eval();
+        if (device is not null && device.type != DeviceType.CPU) model.to(device);
+        if (options.Precision != Precision.Fp32) model.to(options.Precision.ScalarType());
+        return built;
+    }
+
+    /// <summary>The backbone's blocks (as <paramref name="plan"/> keeps them) with fresh PETL modules and head, or
+    /// those of <see cref="TrainableRequest.InitFrom"/> (retraining after pruning); on the CPU, in training's
+    /// initialisation order (the caller seeds torch's generator first).</summary>
+    public static BuiltModel BuildTrainable(ModelOptions options, TrainableRequest request, ModelPlan? plan = null, string? planSource = null, FingerprintCheck? check = null)
+    {
+        using var backbone = StateDictFile.Open(options.Backbone);
+        var (full, planned) = Plan(options, backbone, plan, planSource);
+        full = full with { NumClasses = request.Classes };
+        var weights = planned.Apply(backbone.Read(Keeps(planned)), full);
+        var model = new VisionTransformer(full with { Depth = planned.Blocks.Count }, request.Petl, Enumerable.Range(0, planned.Blocks.Count).Select(planned.WidthAt).ToArray());   // head: torch's default Linear init (as timm's reset_classifier)
+        var built = new BuiltModel(model, request.Petl, false, full.Depth, planned, options.Backbone, request.InitFrom);
+        try
+        {
+            model.ResetAdapters();
+            foreach (var k in weights.Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal)).ToList()) weights.Remove(k);
+            foreach (var (name, p) in model.state_dict().Where(kv => PetlMethods.IsTaskParameter(kv.Key))) weights[name] = p.clone();
+            Dictionary<string, Tensor>? init = null;
+            string initSource = request.InitFrom ?? "the weights to start from";
+            if (request.InitFrom is not null)
+            {
+                using var file = StateDictFile.Open(request.InitFrom);
+                var method = PetlMethods.Detect(file.Shapes.Keys);
+                if (method != request.Petl.Method)
+                    throw new SlsInputException(request.InitFrom, $"holds {method.Name} weights but training asks for {request.Petl.Method.Name}");
+                init = file.Read(Keeps(planned));
+            }
+            else if (request.InitTensors is not null)
+            {
+                var keep = Keeps(planned);
+                init = request.InitTensors.Where(kv => keep(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.clone(), StringComparer.Ordinal);
+            }
+            if (init is not null)
+            {
+                foreach (var (name, t) in planned.Apply(init, full, request.Petl.Method.SliceRules))
+                {
+                    if (!weights.TryGetValue(name, out var fresh) || !fresh.shape.SequenceEqual(t.shape))
+                        throw new SlsInputException(initSource, $"tensor '{name}' does not fit the model being trained");
+                    fresh.Dispose();
+                    weights[name] = t;
+                }
+            }
+            StateDictLoader.Load(model, weights, options.Backbone);
+            check?.Verify(built);
+        }
+        catch
+        {
+            built.Dispose();
+            throw;
+        }
+        finally
+        {
+            foreach (var w in weights.Values) w.Dispose();
+        }
+        return built;
+    }
+
+    /// <summary>A ViT with fresh weights (pre-training from scratch): nothing is read.</summary>
+    public static VisionTransformer Untrained(VitConfig config) => new(config, PetlSettings.None);
+
+    /// <summary>The backbone's full shape, and the plan checked against it.</summary>
+    private static (VitConfig Full, ModelPlan Plan) Plan(ModelOptions options, StateDictFile backbone, ModelPlan? plan, string? planSource)
+    {
+        int? heads = options.Heads;
+        if (options.ModelName is not null)
+        {
+            var v = VitVariants.ByName(options.ModelName) ?? throw new SlsInputException("--model", $"unknown model '{options.ModelName}' (known: {string.Join(", ", VitVariants.All.Select(x => x.Name))})");
+            heads ??= v.Heads;
+        }
+        var full = VitConfigInference.Infer(backbone.Shapes, heads, options.Backbone);
+        if (plan is null)
+        {
+            var stored = VitConfigInference.BlockWidths(backbone.Shapes, full, options.Backbone);
+            plan = new ModelPlan(full.Depth, Enumerable.Range(0, full.Depth).ToArray(),
+                stored.Select((w, i) => (w, i)).Where(p => p.w is not null).ToDictionary(p => p.i, p => p.w!));
+            if (plan.Widths!.Count == 0) plan = ModelPlan.Full(full.Depth);
+        }
+        plan.Validate(full, planSource ?? options.Backbone);
+        return (full, plan);
+    }
+
+    private static Func<string, bool> Keeps(ModelPlan plan) => name => BlockKey.Parse(name) is not (int b, _) || plan.Keeps(b);
+}

@@ -1,0 +1,19 @@
+namespace SlsPrune.Core.Models.Petl.Methods;
+
+/// <summary>AdaptFormer's parallel adapter in the MLP branch's slot (<see cref="Petl.AdaptFormer"/>).</summary>
+public sealed class AdaptFormerMethod : PetlMethod
+{
+    public override string Name => "adaptformer";
+
+    public override bool Detect(IReadOnlyCollection<string> names) => names.Any(n => n.Contains(".adapter_mlp.down_proj.", StringComparison.Ordinal));
+
+    public override (string Key, int Axis)? HiddenDimProbe => ("blocks.0.adapter_mlp.down_proj.weight", 0);
+
+    public override bool OwnsParameter(string name) => name.Contains(".adapter_", StringComparison.Ordinal);
+
+    public override BranchAdapter? Adapter(PetlSettings s, int width, Branch branch) =>
+        branch == Branch.Mlp ? new AdaptFormer(width, s.HiddenDim, s.Scale) : null;
+
+    /// <summary>Down and up beside the MLP.</summary>
+    public override long BlockMacs(PetlSettings s, BlockShape b) => 2 * b.Tokens * b.Width * s.HiddenDim;
+}

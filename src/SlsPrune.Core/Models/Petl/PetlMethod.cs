@@ -1,0 +1,82 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Models.Petl;
+
+/// <summary>Which layer of a block a <see cref="PetlMethod.Linear"/> slot builds.</summary>
+public enum LinearRole { Qkv, Proj, Fc1, Fc2 }
+
+/// <summary>A block's branch: attention or MLP (each has an adapter slot).</summary>
+public enum Branch { Attention, Mlp }
+
+/// <summary>How a tensor of a width-pruned block is cut: rows of qkv (per kept head and head dim, in the q, k and
+/// v sections), columns of proj, rows of fc1 or columns of fc2 (per kept MLP unit).</summary>
+public enum SliceRole { QkvRows, ProjColumns, UnitRows, UnitColumns }
+
+/// <summary>The sizes of one block that a PETL method's FLOPs depend on: tokens (prompts included), width, the
+/// attention's inner width (heads x head dim kept), MLP units, and patch tokens of the grid.</summary>
+public readonly record struct BlockShape(long Tokens, long Width, long Inner, long Mlp, long GridTokens);
+
+/// <summary>
+/// One PETL method, described once: its name, how its tensors are recognised, where its hidden dim shows, which
+/// parameters it owns, the modules it puts into a block's slots (adapter slots of the two branches, the linear
+/// layers, the token slot), its FLOPs, the tensors width pruning cuts, and whether it merges exactly into the
+/// backbone. Blocks ask the method for their slots and never test which method it is. A new method is a file
+/// under Methods/ and a line in <see cref="PetlMethods.All"/>.
+/// </summary>
+public abstract class PetlMethod
+{
+    /// <summary>The name on the command line, in metadata and in reports.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Whether a state dict's names hold this method's tensors (<see cref="PetlMethods.All"/> asks in order).</summary>
+    public abstract bool Detect(IReadOnlyCollection<string> names);
+
+    /// <summary>The tensor (named for block 0) whose shape gives the hidden dim, and the axis; null: no hidden dim.</summary>
+    public virtual (string Key, int Axis)? HiddenDimProbe => null;
+
+    /// <summary>Whether a parameter (model name) belongs to this method's modules.</summary>
+    public virtual bool OwnsParameter(string name) => false;
+
+    /// <summary>Whether the scale s must be given (in metadata or with --petl-scale).</summary>
+    public virtual bool NeedsScale => true;
+
+    /// <summary>Method-specific checks and settings read from a PETL file (RepAdapter's groups).</summary>
+    public virtual PetlSettings Complete(PetlSettings settings, IReadOnlyDictionary<string, long[]> shapes, IReadOnlyDictionary<string, string> metadata, string source) => settings;
+
+    /// <summary>The module in a branch's adapter slot (null: the empty slot).</summary>
+    public virtual BranchAdapter? Adapter(PetlSettings s, int width, Branch branch) => null;
+
+    /// <summary>The module for one of a block's linear layers (null: a plain Linear).</summary>
+    public virtual nn.Module<Tensor, Tensor>? Linear(PetlSettings s, LinearRole role, int inFeatures, int outFeatures) => null;
+
+    /// <summary>The block's token slot (null: tokens pass unchanged).</summary>
+    public virtual TokenSlot? Tokens(PetlSettings s, int width, int patchSize, bool firstBlock) => null;
+
+    /// <summary>Tokens the method adds to the sequence (VPT's prompts).</summary>
+    public virtual long ExtraTokens(PetlSettings s) => 0;
+
+    /// <summary>Multiply-accumulates the method adds to one block.</summary>
+    public virtual long BlockMacs(PetlSettings s, BlockShape b) => 0;
+
+    /// <summary>Tensors of the method (by name within a block) that width pruning cuts, and how.</summary>
+    public virtual IReadOnlyDictionary<string, SliceRole> SliceRules { get; } = new Dictionary<string, SliceRole>();
+
+    /// <summary>Whether the method folds exactly into the backbone's weights for inference (<see cref="Merge"/>).</summary>
+    public virtual bool Mergeable => false;
+
+    /// <summary>The weights with the method folded into the backbone's; the result loads into a model without it.</summary>
+    public virtual Dictionary<string, Tensor> Merge(IReadOnlyDictionary<string, Tensor> weights, PetlSettings s, int depth) =>
+        throw new NotSupportedException($"{Name} does not merge into the backbone");
+
+    public override string ToString() => Name;
+
+    /// <summary>Methods hold no state: two descriptors of the same class are the same method.</summary>
+    public override bool Equals(object? obj) => obj is not null && obj.GetType() == GetType();
+
+    public override int GetHashCode() => GetType().GetHashCode();
+
+    public static bool operator ==(PetlMethod? a, PetlMethod? b) => a is null ? b is null : a.Equals(b);
+
+    public static bool operator !=(PetlMethod? a, PetlMethod? b) => !(a == b);
+}

@@ -1,0 +1,11 @@
+namespace SlsPrune.Core.Pruning.Baselines;
+
+/// <summary><c>--method depgraph</c>: width pruning of heads and MLP units (DepGraph / Torch-Pruning style).</summary>
+public sealed class DepGraphMethod : PruneMethod<WidthOptions>
+{
+    public override string Name => "depgraph";
+
+    public override string Description => "width pruning of heads and MLP units by Taylor, L1, L2 or random importance";
+
+    protected override MethodOutput Run(PruneContext ctx, WidthOptions o) => WidthPruner.Run(ctx, o, spa: false, petlOut: null);
+}

@@ -1,0 +1,21 @@
+namespace SlsPrune.Core.Pruning.Baselines;
+
+/// <summary>A method that scores every layer and keeps blocks by the alpha rule (on cumulative importance for
+/// per-block scores) or by a budget (<see cref="LayerDecision"/>).</summary>
+public abstract class LayerScoringMethod<TOptions> : PruneMethod<TOptions> where TOptions : LayerScoreOptions, new()
+{
+    /// <summary>The metric's name in the index.</summary>
+    protected abstract string Metric { get; }
+
+    /// <summary>Whether a score is one block's importance (summed for the alpha rule) rather than a layer's quality.</summary>
+    protected abstract bool PerBlock { get; }
+
+    protected abstract double[] Score(PruneContext ctx, TOptions o);
+
+    protected sealed override MethodOutput Run(PruneContext ctx, TOptions o)
+    {
+        var scores = Score(ctx, o);
+        var choice = LayerDecision.Choose(scores, PerBlock, o.Alpha, ctx.BlockBudget(o.KeepBlocks, o.MatchIndex));
+        return new MethodOutput(ctx.Index with { Metric = Metric, Alpha = o.Alpha, Scores = scores, KeptBlocks = choice.Kept, Threshold = choice.Threshold, Decision = choice.Reason });
+    }
+}

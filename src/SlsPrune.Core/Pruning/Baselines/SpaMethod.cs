@@ -1,0 +1,12 @@
+namespace SlsPrune.Core.Pruning.Baselines;
+
+/// <summary><c>--method spa</c>: structured pruning adapters, width pruning of a SPLoRA model by |W + s B A|
+/// (Hedegaard et al.), writing the masked adapters.</summary>
+public sealed class SpaMethod : PruneMethod<SpaOptions>
+{
+    public override string Name => "spa";
+
+    public override string Description => "structured pruning adapters: width pruning of a SPLoRA model by |W + s B A|";
+
+    protected override MethodOutput Run(PruneContext ctx, SpaOptions o) => WidthPruner.Run(ctx, o, spa: true, petlOut: o.PetlOut);
+}

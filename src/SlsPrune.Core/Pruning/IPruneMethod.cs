@@ -1,0 +1,48 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SlsPrune.Core.Indexing;
+
+namespace SlsPrune.Core.Pruning;
+
+/// <summary>What a prune method produced besides its index: a new PETL file (aglp retrains the adapters, spa masks
+/// them), saved features and plots.</summary>
+public sealed record MethodOutput(PruningIndex Index, string? PetlPath = null, string? FeaturesPath = null, IReadOnlyList<string>? Plots = null);
+
+/// <summary>
+/// A pruning method: its name, its options (a typed record with its own defaults, read from the command line's
+/// or a batch manifest's settings by the same JSON rules), and what it does with a <see cref="PruneContext"/>. A new
+/// method is one file (method and options) and one line in <see cref="PruneMethods.All"/>.
+/// </summary>
+public interface IPruneMethod
+{
+    /// <summary>The name after <c>--method</c> and in manifests and indexes.</summary>
+    string Name { get; }
+
+    /// <summary>One line for help texts.</summary>
+    string Description { get; }
+
+    /// <summary>The snake_case setting names the options record takes.</summary>
+    IReadOnlyCollection<string> SettingNames { get; }
+
+    /// <summary>The options from settings (snake_case keys; keys of other methods ignored; absent keys take the
+    /// record's defaults). <paramref name="source"/> is named in errors.</summary>
+    object ReadOptions(JsonObject settings, string source);
+
+    MethodOutput Run(PruneContext context, object options);
+}
+
+/// <summary>The typed side of <see cref="IPruneMethod"/>: options of type <typeparamref name="TOptions"/>.</summary>
+public abstract class PruneMethod<TOptions> : IPruneMethod where TOptions : class, new()
+{
+    public abstract string Name { get; }
+
+    public abstract string Description { get; }
+
+    public IReadOnlyCollection<string> SettingNames => MethodSettings.Names<TOptions>();
+
+    public object ReadOptions(JsonObject settings, string source) => MethodSettings.Read<TOptions>(settings, source);
+
+    public MethodOutput Run(PruneContext context, object options) => Run(context, (TOptions)options);
+
+    protected abstract MethodOutput Run(PruneContext ctx, TOptions o);
+}

@@ -1,0 +1,36 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace SlsPrune.Core.Pruning;
+
+/// <summary>Reads a method's options record from settings: snake_case keys, enums by their lowercase names,
+/// strict types; keys the record does not have are left to other methods.</summary>
+public static class MethodSettings
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false) },
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
+    };
+
+    public static IReadOnlyCollection<string> Names<T>() => Json.GetTypeInfo(typeof(T)).Properties.Select(p => p.Name).ToArray();
+
+    public static T Read<T>(JsonObject settings, string source) where T : class, new()
+    {
+        var mine = Names<T>();
+        var own = new JsonObject();
+        foreach (var (key, value) in settings)
+            if (mine.Contains(key) && value is not null) own[key] = value.DeepClone();
+        try
+        {
+            return own.Deserialize<T>(Json) ?? new T();
+        }
+        catch (JsonException e)
+        {
+            string key = e.Path is { Length: > 2 } p ? p[2..] : "a setting";
+            throw new SlsInputException(source, $"setting '{key}' has the wrong type or value");
+        }
+    }
+}

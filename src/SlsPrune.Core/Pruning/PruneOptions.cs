@@ -1,0 +1,13 @@
+using SlsPrune.Core.Models;
+
+namespace SlsPrune.Core.Pruning;
+
+/// <summary>Options of <c>sls prune</c> every method shares: the model, the task and calibration split, the index to
+/// write, the seed, the method and its own options record (<see cref="IPruneMethod.ReadOptions"/>).</summary>
+public sealed record PruneOptions(ModelOptions Model, string Data, IPruneMethod Method, object MethodOptions,
+    string Split = "train800val200", string Out = "index.sls.json", int Seed = 0)
+{
+    /// <summary>Options of <paramref name="method"/> at their defaults.</summary>
+    public static PruneOptions For(ModelOptions model, string data, IPruneMethod method, string split = "train800val200", string output = "index.sls.json", int seed = 0) =>
+        new(model, data, method, method.ReadOptions(new(), method.Name), split, output, seed);
+}

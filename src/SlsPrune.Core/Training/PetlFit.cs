@@ -1,0 +1,104 @@
+using SlsPrune.Core.Data;
+using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.Evaluation;
+using SlsPrune.Core.Models;
+using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Training;
+
+/// <summary>How to fit: the reference code's AdamW with warm-up + cosine stepped per epoch (or a constant rate),
+/// evaluation every <see cref="EvalEvery"/> epochs and at the end.</summary>
+public sealed record FitSettings(int Epochs, int WarmupEpochs, double Lr, double MinLr, double WeightDecay, int BatchSize, int Seed, int EvalEvery, bool ConstantLr)
+{
+    public LrSchedule Schedule => new(Lr, Epochs, WarmupEpochs, MinLr, Constant: ConstantLr);
+}
+
+/// <summary>Where a fit starts: the next epoch, the best epoch so far (-1: none) and its accuracy.</summary>
+public sealed record FitStart(int NextEpoch, int BestEpoch, double Best)
+{
+    public static readonly FitStart Fresh = new(0, -1, double.NegativeInfinity);
+}
+
+/// <summary>What a fit ended with.</summary>
+public sealed record FitResult(int BestEpoch, double Best, double FinalLoss, IReadOnlyList<EpochReport> History);
+
+/// <summary>Hooks of a fit: the optimizer once made (to restore a saved state), a new best (epoch, accuracy), and
+/// the end of every epoch (next epoch, best epoch, best), where a resumable run saves its state.</summary>
+public sealed record FitHooks(Func<AdamW, FitStart>? Restore = null, Action<int, double>? OnBest = null, Action<AdamW, int, int, double>? OnEpochEnd = null);
+
+/// <summary>
+/// The training loop, in memory: trains a model's task parameters (PETL modules and head) on a frozen backbone
+/// with a seeded shuffle and dropout stream per epoch (so a resumed run continues exactly as an uninterrupted one),
+/// and evaluates on a split. Files are the caller's business (<see cref="PetlTrainer"/> writes them; greedy layer
+/// pruning keeps every candidate in memory). Cancellation is checked before every batch.
+/// </summary>
+public static class PetlFit
+{
+    public static FitResult Run(Backbone model, IReadOnlyList<LabelledImage> train, IReadOnlyList<LabelledImage> eval, FitSettings s, Device device,
+        FitHooks? hooks = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var trainable = model.named_parameters().Where(np => PetlMethods.IsTaskParameter(np.name)).Select(np => (np.name, np.parameter)).ToList();
+        foreach (var (name, p) in model.named_parameters()) p.requires_grad = PetlMethods.IsTaskParameter(name);
+        using var optimizer = new AdamW(trainable, s.WeightDecay);
+        var schedule = s.Schedule;
+        var preprocessor = Preprocessor.For(model.Input);
+        var (start, bestEpoch, best) = hooks?.Restore?.Invoke(optimizer) ?? FitStart.Fresh;
+
+        var history = new List<EpochReport>();
+        double lastLoss = double.NaN;
+        for (int epoch = start; epoch < s.Epochs; epoch++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            double lr = schedule.At(epoch);
+            model.train();
+            torch.manual_seed(Seeds.Mix(s.Seed, epoch, 7)); // dropout stream of this epoch
+            double lossSum = 0;
+            int seen = 0;
+            foreach (var batch in BatchLoader.Batches(train, preprocessor, s.BatchSize, Seeds.Mix(s.Seed, epoch, 0)))
+            {
+                using (batch)
+                using (var scope = torch.NewDisposeScope())
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var logits = model.forward(batch.Images.to(device));
+                    var loss = nn.functional.cross_entropy(logits, batch.Labels.to(device));
+                    optimizer.ZeroGrad();
+                    loss.backward();
+                    optimizer.Step(lr);
+                    lossSum += loss.item<float>() * batch.Labels.shape[0];
+                    seen += (int)batch.Labels.shape[0];
+                }
+            }
+            lastLoss = lossSum / seen;
+            double? acc = null;
+            bool isBest = false;
+            if ((epoch + 1) % s.EvalEvery == 0 || epoch == s.Epochs - 1)
+            {
+                var (correct, evaluated) = Accuracy.Count(model, eval, preprocessor, s.BatchSize, device, cancellationToken: cancellationToken);
+                acc = (double)correct / evaluated;
+                if (acc > best)
+                {
+                    best = acc.Value;
+                    bestEpoch = epoch;
+                    isBest = true;
+                    hooks?.OnBest?.Invoke(epoch, best);
+                }
+            }
+            hooks?.OnEpochEnd?.Invoke(optimizer, epoch + 1, bestEpoch, best);
+            var report = new EpochReport(epoch + 1, s.Epochs, lr, lastLoss, acc, isBest);
+            history.Add(report);
+            progress?.Report(report);
+        }
+        return new FitResult(bestEpoch, best, lastLoss, history);
+    }
+
+    /// <summary>The model's task tensors (PETL modules and head), detached on the CPU, named by block as in the full
+    /// backbone (<paramref name="plan"/>'s kept blocks), so a PETL file means the same with or without its index. Copies: training goes on without changing them.</summary>
+    public static Dictionary<string, Tensor> TaskTensors(Backbone model, ModelPlan plan) =>
+        model.state_dict().Where(kv => PetlMethods.IsTaskParameter(kv.Key)).ToDictionary(
+            kv => BlockKey.Parse(kv.Key) is (int b, string rest) ? BlockKey.Name(plan.Blocks[b], rest) : kv.Key,
+            kv => kv.Value.detach().cpu().clone(), StringComparer.Ordinal);
+}
