@@ -61,11 +61,11 @@ public class IdxFileTests
         Assert.Contains("element type", Assert.Throws<SlsInputException>(() => IdxFile.Parse(Idx(0x07, [1], [0]), "f")).Message, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SkippableFact]
     public void Real_fashion_mnist_header_when_installed()
     {
         string p = Path.Combine(FashionMnistBenchmark.DebianSource, "t10k-labels-idx1-ubyte.gz");
-        if (!File.Exists(p)) return; // the Debian package is optional for the tests
+        Skip.IfNot(File.Exists(p), $"{p} is missing: the Debian package dataset-fashion-mnist is optional for the tests");
         var a = IdxFile.Read(p);
         Assert.Equal(new[] { 10000 }, a.Shape);
         Assert.All(Enumerable.Range(0, 10), c => Assert.Equal(1000, a.Bytes.Count(l => l == c)));

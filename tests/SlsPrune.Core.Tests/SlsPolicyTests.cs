@@ -4,7 +4,8 @@ using Xunit.Abstractions;
 
 namespace SlsPrune.Core.Tests;
 
-public class SlsPolicyTests(ITestOutputHelper output)
+[Collection(TsneFitGroup.Name)]
+public class SlsPolicyTests(ITestOutputHelper output, TsneFitFixture fits)
 {
     private static readonly double[] Alphas = [0.3, 0.5, 0.9];
 
@@ -76,9 +77,7 @@ public class SlsPolicyTests(ITestOutputHelper output)
         int stable = 0;
         foreach (var set in SlsFixtures.Sets)
         {
-            var labels = SlsFixtures.Labels(set);
-            var results = Evaluation.Tsne.TsneEmbedder.Fit(SlsFixtures.Tensor($"{set}.feats"), new Evaluation.Tsne.TsneOptions());
-            var ours = results.Select(r => ClusterMetrics.Silhouette(TsneTests.MinMax(r.Embedding), labels)).ToArray();
+            var ours = fits[set].Sc;
             int n = ours.Length;
             var refSc = Enumerable.Range(0, n).Select(l => SlsFixtures.Layer(set, l).GetProperty("sc_index").GetDouble()).ToArray();
             var spread = Enumerable.Range(0, n).Select(l => SlsFixtures.Layer(set, l).GetProperty("sklearn_spread_sc").GetDouble()).ToArray();

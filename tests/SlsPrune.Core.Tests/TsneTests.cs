@@ -1,11 +1,11 @@
-using SlsPrune.Core.Evaluation;
 using SlsPrune.Core.Evaluation.Tsne;
 using TorchSharp;
 using Xunit.Abstractions;
 
 namespace SlsPrune.Core.Tests;
 
-public class TsneTests(ITestOutputHelper output)
+[Collection(TsneFitGroup.Name)]
+public class TsneTests(ITestOutputHelper output, TsneFitFixture fits)
 {
     private static torch.Tensor Dense(SparseP p)
     {
@@ -56,14 +56,6 @@ public class TsneTests(ITestOutputHelper output)
         for (int l = 0; l < 3; l++) Assert.Equal(e2![l], e1![l], 1e-5 * Math.Abs(e2[l]));
     }
 
-    private static readonly Lazy<Dictionary<string, (double[] Kl, double[] Sc)>> Ours = new(() =>
-        SlsFixtures.Sets.ToDictionary(set => set, set =>
-        {
-            var labels = SlsFixtures.Labels(set);
-            var results = TsneEmbedder.Fit(SlsFixtures.Tensor($"{set}.feats"), new TsneOptions());
-            return (results.Select(r => r.KlDivergence).ToArray(), results.Select(r => ClusterMetrics.Silhouette(MinMax(r.Embedding), labels)).ToArray());
-        }));
-
     /// <summary>
     /// KL within 2% and SC within 0.03 of sklearn, widened on each layer by 1.5x sklearn's own spread there (how
     /// far sklearn moves given a float64 copy of the input or angle 0.45 / 0.55, measured by the fixture script): on
@@ -77,7 +69,7 @@ public class TsneTests(ITestOutputHelper output)
     [InlineData("imbalanced")]
     public void Quality_matches_sklearn_within_tolerance_plus_sklearns_own_spread(string set)
     {
-        var (kl, sc) = Ours.Value[set];
+        var (kl, sc) = fits[set];
         for (int l = 0; l < kl.Length; l++)
         {
             var e = SlsFixtures.Layer(set, l);
@@ -97,7 +89,7 @@ public class TsneTests(ITestOutputHelper output)
         var scDiff = new List<double>();
         foreach (var set in SlsFixtures.Sets)
         {
-            var (kl, sc) = Ours.Value[set];
+            var (kl, sc) = fits[set];
             for (int l = 0; l < kl.Length; l++)
             {
                 klDiff.Add(kl[l] / SlsFixtures.Layer(set, l).GetProperty("tsne_kl_exact").GetDouble() - 1);
