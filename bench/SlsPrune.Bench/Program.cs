@@ -80,9 +80,9 @@ else if (mode == "tsne-n" && args.Length >= 2)
     var g = new torch.Generator(0);
     var labels = torch.arange(n) % 10;
     var x = (torch.randn(10, 32, generator: g).index_select(0, labels) * 0.5 + torch.randn(n, 32, generator: g)).unsqueeze(0).to(torch.float32);
-    SlsPrune.Core.Evaluation.Tsne.TsneResult r = null!;
-    double t = Seconds(() => r = SlsPrune.Core.Evaluation.Tsne.TsneEmbedder.Fit(x, new SlsPrune.Core.Evaluation.Tsne.TsneOptions { MaxIter = iters })[0]);
-    double sc = SlsPrune.Core.Evaluation.ClusterMetrics.Silhouette(SlsPrune.Core.Pruning.PruneRunner.MinMaxScale(r.Embedding), labels.data<long>().ToArray());
+    SlsPrune.Core.Fem.Tsne.TsneResult r = null!;
+    double t = Seconds(() => r = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(x, new SlsPrune.Core.Fem.Tsne.TsneOptions { MaxIter = iters })[0]);
+    double sc = SlsPrune.Core.Fem.ClusterMetrics.Silhouette(SlsPrune.Core.Fem.FeatureEvaluation.MinMaxScale(r.Embedding), labels.data<long>().ToArray());
     Console.WriteLine($"tsne_n {n} points, {iters} iterations: {t:F1} s, KL {r.KlDivergence:F3}, SC {sc:F3}");
 }
 else if (mode == "fem" && args.Length >= 2)
@@ -103,19 +103,20 @@ else if (mode == "fem" && args.Length >= 2)
     if (args.Length > 2) { fs.Save(args[2]); Console.WriteLine($"saved {args[2]}"); }
     if (Environment.GetEnvironmentVariable("SLS_BENCH_STAGES") == "1")
     {
-        var o = new SlsPrune.Core.Evaluation.Tsne.TsneOptions();
+        var o = new SlsPrune.Core.Fem.Tsne.TsneOptions();
         int n = fs.Count, k = o.NeighboursFor(n);
-        var ps = new SlsPrune.Core.Evaluation.Tsne.SparseP[fs.Layers];
-        Console.WriteLine($"stage_p {Seconds(() => { for (int l = 0; l < fs.Layers; l++) ps[l] = SlsPrune.Core.Evaluation.Tsne.JointProbabilities.Compute(fs.Features[l], 30, k); }):F2} s");
+        var ps = new SlsPrune.Core.Fem.Tsne.SparseP[fs.Layers];
+        Console.WriteLine($"stage_p {Seconds(() => { for (int l = 0; l < fs.Layers; l++) ps[l] = SlsPrune.Core.Fem.Tsne.JointProbabilities.Compute(fs.Features[l], 30, k); }):F2} s");
         torch.Tensor init = null!;
-        Console.WriteLine($"stage_init {Seconds(() => init = SlsPrune.Core.Evaluation.Tsne.InitialEmbedding.Create(fs.Features, "pca", 0)):F2} s");
-        var grad = new SlsPrune.Core.Evaluation.Tsne.CpuTsneGradient(new SlsPrune.Core.Evaluation.Tsne.BatchedP(fs.Layers, n, ps));
+        Console.WriteLine($"stage_init {Seconds(() => init = SlsPrune.Core.Fem.Tsne.InitialEmbedding.Create(fs.Features, "pca", 0)):F2} s");
+        var grad = new SlsPrune.Core.Fem.Tsne.CpuTsneGradient(new SlsPrune.Core.Fem.Tsne.BatchedP(fs.Layers, n, ps));
         var ex = Enumerable.Repeat(1f, fs.Layers).ToArray();
         Console.WriteLine($"stage_grad_x100 {Seconds(() => { for (int i = 0; i < 100; i++) grad.Compute(init, ex, false).Grad.Dispose(); }):F2} s");
     }
     double t = Seconds(() =>
     {
-        var (scores, emb, _) = SlsPrune.Core.Pruning.PruneRunner.Score(fs, SlsPrune.Core.Evaluation.ClusterMetric.Silhouette, new SlsPrune.Core.Evaluation.Tsne.TsneOptions(), torch.CPU);
+        using var fem = SlsPrune.Core.Fem.FeatureEvaluation.Score(fs.Features, fs.Labels, SlsPrune.Core.Fem.ClusterMetric.Silhouette, new SlsPrune.Core.Fem.Tsne.TsneOptions(), torch.CPU);
+        var scores = fem.Scores;
         Console.WriteLine("sc " + string.Join(" ", scores.Select(x => x.ToString("F4", inv))));
     });
     Console.WriteLine($"fem_seconds {t:F2} s ({fs.Layers} layers x {fs.Count} points x {fs.Features.shape[2]} width)");

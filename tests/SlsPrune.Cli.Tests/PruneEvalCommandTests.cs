@@ -54,15 +54,15 @@ public class PruneEvalCommandTests
         Assert.Equal(3, scores.Length);
         Assert.True(scores[^1] > 0.2, $"the top layer should separate these classes; scores {string.Join(", ", scores)}");
         int kept = ix.GetProperty("kept_blocks").GetArrayLength();
-        Assert.Equal(Core.Pruning.SlsPolicy.Decide(scores, 0.9).KeptBlocks, kept);
+        Assert.Equal(SlsPolicy.Decide(scores, 0.9).KeptBlocks, kept);
         Assert.Equal(index, r.GetProperty("index_path").GetString());
 
         using (var feats = Core.Features.LayerFeatureSet.Load(Path.Combine(outDir, "feats.safetensors")))
         {
             Assert.Equal(new long[] { 3, 60, 48 }, feats.Features.shape);
             // the FEM on the saved features reproduces the index's scores exactly (deterministic)
-            var (again, _, _) = Core.Pruning.PruneRunner.Score(feats, Core.Evaluation.ClusterMetric.Silhouette, new Core.Evaluation.Tsne.TsneOptions(), TorchSharp.torch.CPU);
-            Assert.Equal(scores, again);
+            using var again = FeatureEvaluation.Score(feats.Features, feats.Labels, ClusterMetric.Silhouette, new TsneOptions(), TorchSharp.torch.CPU);
+            Assert.Equal(scores, again.Scores);
         }
         var plots = Directory.GetFiles(Path.Combine(outDir, "plots"), "*.png").Select(Path.GetFileName).Order().ToArray();
         Assert.Equal(new[] { "scores.png", "tsne_layer01.png", "tsne_layer02.png", "tsne_layer03.png" }, plots);

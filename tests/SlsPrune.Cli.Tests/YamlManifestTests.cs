@@ -50,7 +50,7 @@ public sealed class YamlManifestTests : IDisposable
         var j = BatchManifest.Load(json);
         var opts = new JsonSerializerOptions { WriteIndented = false };
         Assert.Equal(JsonSerializer.Serialize(j, opts), JsonSerializer.Serialize(y, opts));
-        Assert.Equal(0.3, y.Defaults.Alpha);
+        Assert.Equal(0.3, y.Defaults.MethodSettings!["alpha"].GetDouble());
         Assert.Equal("10", y.Tasks[1].Settings!.EvalSplit); // quoted: a string, not a number
         Assert.Equal(-1500.0, y.Tasks[1].Settings!.Lr);
     }

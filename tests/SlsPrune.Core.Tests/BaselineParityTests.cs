@@ -35,14 +35,14 @@ public class BaselineParityTests
         var images = Fixtures.Expected()["images"];
         string petl = method == "convpass" ? Parity("convpass.safetensors") : Baselines("splora.safetensors");
         var plan = method == "convpass" || pruned ? Plan(e) : null;
-        var loaded = PetlModelLoader.Load(new ModelOptions(Parity("backbone.safetensors"), petl, Heads: 3), plan: plan);
+        var loaded = ModelFactory.Build(new ModelOptions(Parity("backbone.safetensors"), petl, Heads: 3), plan: plan);
         using var _ = torch.no_grad();
         var logits = loaded.Model.forward(images);
         string key = method == "convpass" ? "convpass.pruned.logits" : pruned ? "splora.pruned.logits" : "splora.logits";
         Assert.InRange(Fixtures.RelativeError(logits, e[key]), 0, 1e-5);
         if (plan is not null)
         {
-            Assert.Equal(2, loaded.Config.Depth);
+            Assert.Equal(2, Fixtures.Vit(loaded).Config.Depth);
             var sd = loaded.Model.state_dict();
             Assert.Equal([3L * 2 * 16, 48], sd["blocks.0.attn.qkv.weight"].shape);     // 2 heads of 16
             Assert.Equal([48L, 32], sd["blocks.0.attn.proj.weight"].shape);
@@ -61,15 +61,16 @@ public class BaselineParityTests
             [1] = new BlockWidth([0, 1, 2], Enumerable.Range(0, 96).ToArray(), Ints("dims.plan1")),
             [2] = new BlockWidth([0, 1, 2], Ints("dims.units2"), Ints("dims.plan2")),
         });
-        var loaded = PetlModelLoader.Load(new ModelOptions(Parity("backbone.safetensors"), Parity("convpass.safetensors"), Heads: 3), plan: plan);
+        var loaded = ModelFactory.Build(new ModelOptions(Parity("backbone.safetensors"), Parity("convpass.safetensors"), Heads: 3), plan: plan);
         Assert.Equal([3L * 3 * 10, 48], loaded.Model.state_dict()["blocks.1.attn.qkv.weight"].shape);
         Assert.Equal([48L, 36], loaded.Model.state_dict()["blocks.2.attn.proj.weight"].shape);
         using var _ = torch.no_grad();
         Assert.InRange(Fixtures.RelativeError(loaded.Model.forward(Fixtures.Expected()["images"]), e["convpass.dims.logits"]), 0, 1e-5);
         // FLOPs count the narrower attention: 10 and 12 of 16 dimensions, 70 of 96 units in block 3
-        var c = loaded.Config;
-        long full = Evaluation.FlopCounter.PerImage(c, loaded.Petl);
-        long pruned = Evaluation.FlopCounter.PerImage(c, loaded.Petl, widths: loaded.Model.Widths);
+        var c = Fixtures.Vit(loaded).Config;
+        using var fullModel = new VisionTransformer(c, loaded.Petl);
+        long full = fullModel.FlopsPerImage();
+        long pruned = loaded.Model.FlopsPerImage();
         long n = c.Tokens, d = c.Width;
         long saved = (n * d * 3 * 18 + 2 * n * n * 18 + n * 18 * d) + (n * d * 3 * 12 + 2 * n * n * 12 + n * 12 * d) + 2 * n * d * 26;
         Assert.Equal(full - 2 * saved, pruned);
@@ -83,14 +84,14 @@ public class BaselineParityTests
         var plan = Plan(e);
         using var f = CheckpointFile.Open(Baselines("splora.safetensors"));
         var full = CheckpointFile.ReadAll(f);
-        var sliced = new ModelPlan(3, [0, 1, 2], plan.Widths).Apply(full, new Models.Vit.VitConfig(8, 4, 48, 3, 3, 96, 5));
+        var sliced = new ModelPlan(3, [0, 1, 2], plan.Widths).Apply(full, new VitConfig(8, 4, 48, 3, 3, 96, 5), new SpLoraMethod().SliceRules);
         Assert.Equal([3L * 2 * 16, 8], sliced["blocks.0.attn.qkv.lora_B.weight"].shape);
         Assert.Equal([8L, 60], sliced["blocks.0.mlp.fc2.lora_A.weight"].shape);
         Assert.Equal([8L, 32], sliced["blocks.0.attn.proj.lora_A.weight"].shape);
         string dir = Directory.CreateTempSubdirectory("sls-masked-").FullName;
         string masked = Path.Combine(dir, "masked.safetensors");
         SafetensorsWriter.Write(masked, sliced, f.Metadata);
-        var loaded = PetlModelLoader.Load(new ModelOptions(Parity("backbone.safetensors"), masked, Heads: 3), plan: plan);
+        var loaded = ModelFactory.Build(new ModelOptions(Parity("backbone.safetensors"), masked, Heads: 3), plan: plan);
         using var _ = torch.no_grad();
         Assert.InRange(Fixtures.RelativeError(loaded.Model.forward(Fixtures.Expected()["images"]), e["splora.pruned.logits"]), 0, 1e-5);
         Directory.Delete(dir, true);
@@ -104,7 +105,7 @@ public class BaselineParityTests
     {
         var e = Expected();
         var images = Fixtures.Expected()["images"];
-        var loaded = PetlModelLoader.Load(new ModelOptions(Parity("backbone.safetensors"), Parity("convpass.safetensors"), Heads: 3));
+        var loaded = ModelFactory.Build(new ModelOptions(Parity("backbone.safetensors"), Parity("convpass.safetensors"), Heads: 3));
         // two batches of one image each: gradients accumulate over batches
         var batches = new[] { (images[0..1], torch.tensor(new long[] { 1 })), (images[1..2], torch.tensor(new long[] { 3 })) };
         var grads = criterion == WidthCriterion.Taylor ? WidthPruner.TaylorGradients(loaded.Model, batches, torch.CPU) : null;
@@ -115,7 +116,7 @@ public class BaselineParityTests
             var w = new[] { "qkv.weight", "qkv.bias", "proj.weight" }.ToDictionary(k => k, k => p[$"blocks.{b}.attn.{k}"]);
             foreach (var k in new[] { "fc1.weight", "fc1.bias", "fc2.weight" }) w[k] = p[$"blocks.{b}.mlp.{k}"];
             var g = grads is null ? null : w.Keys.ToDictionary(k => k, k => grads[$"blocks.{b}.{(k.StartsWith("fc", StringComparison.Ordinal) ? "mlp" : "attn")}.{k}"]);
-            var imp = WidthImportance.Score(w, g, criterion, loaded.Config);
+            var imp = WidthImportance.Score(w, g, criterion, Fixtures.Vit(loaded).Config);
             Assert.InRange(Fixtures.RelativeError(torch.tensor(imp.Heads), e[$"{name}.heads"][b]), 0, 1e-5);
             Assert.InRange(Fixtures.RelativeError(torch.tensor(imp.Units), e[$"{name}.units"][b]), 0, 1e-5);
             Assert.InRange(Fixtures.RelativeError(torch.tensor(imp.HeadDims), e[$"{name}.dims"][b]), 0, 1e-5);
@@ -126,8 +127,8 @@ public class BaselineParityTests
     public void Spa_ranks_the_adapted_weight()
     {
         var e = Expected();
-        var loaded = PetlModelLoader.Load(new ModelOptions(Parity("backbone.safetensors"), Baselines("splora.safetensors"), Heads: 3));
-        Assert.Equal(Models.Petl.PetlMethod.SpLora, loaded.Petl.Method);
+        var loaded = ModelFactory.Build(new ModelOptions(Parity("backbone.safetensors"), Baselines("splora.safetensors"), Heads: 3));
+        Assert.Equal(new SpLoraMethod(), loaded.Petl.Method);
         Assert.Equal(0.6, loaded.Petl.Scale);
         var sd = loaded.Model.state_dict();
         for (int b = 0; b < 3; b++)
@@ -138,7 +139,7 @@ public class BaselineParityTests
                 ["qkv.weight"] = Adapted("attn.qkv"), ["qkv.bias"] = sd[$"blocks.{b}.attn.qkv.bias"], ["proj.weight"] = Adapted("attn.proj"),
                 ["fc1.weight"] = Adapted("mlp.fc1"), ["fc1.bias"] = sd[$"blocks.{b}.mlp.fc1.bias"], ["fc2.weight"] = Adapted("mlp.fc2"),
             };
-            var imp = WidthImportance.Score(w, null, WidthCriterion.L1, loaded.Config);
+            var imp = WidthImportance.Score(w, null, WidthCriterion.L1, Fixtures.Vit(loaded).Config);
             Assert.InRange(Fixtures.RelativeError(torch.tensor(imp.Heads), e["spa.l1.heads"][b]), 0, 1e-5);
             Assert.InRange(Fixtures.RelativeError(torch.tensor(imp.Units), e["spa.l1.units"][b]), 0, 1e-5);
         }
@@ -148,7 +149,7 @@ public class BaselineParityTests
     public void Block_influence_matches_pytorch()
     {
         var e = Expected();
-        var loaded = PetlModelLoader.Load(new ModelOptions(Parity("backbone.safetensors"), Parity("convpass.safetensors"), Heads: 3));
+        var loaded = ModelFactory.Build(new ModelOptions(Parity("backbone.safetensors"), Parity("convpass.safetensors"), Heads: 3));
         var images = Fixtures.Expected()["images"];
         // one batch of two, or two batches of one: the mean is over every token either way
         var one = BlockInfluence.Measure(loaded.Model, [images], torch.CPU);

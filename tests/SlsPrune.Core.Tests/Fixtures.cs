@@ -46,4 +46,7 @@ internal static class Fixtures
         System.IO.File.Copy(File(name), dest);
         return dest;
     }
+
+    /// <summary>The ViT a built model is (every fixture model is one).</summary>
+    public static VisionTransformer Vit(BuiltModel model) => (VisionTransformer)model.Model;
 }

@@ -22,7 +22,7 @@ public class MinMaxScaleTests
         var x = Expected.Value[$"{name}.x"];
         var expected = Expected.Value[$"{name}.expected"];
         Assert.Equal(torch.ScalarType.Float64, x.dtype);
-        using var scaled = PruneRunner.MinMaxScale(x);
+        using var scaled = FeatureEvaluation.MinMaxScale(x);
         Assert.Equal(torch.ScalarType.Float64, scaled.dtype);
         Assert.Equal(expected.shape, scaled.shape);
         Assert.InRange((scaled - expected).abs().max().item<double>(), 0, 1e-12);

@@ -8,10 +8,11 @@ public class NpzTests
     [Fact]
     public void Google_layout_maps_to_the_exact_timm_state_dict()
     {
-        using var npz = CheckpointFile.Open(Fixtures.File("backbone.npz"));
+        using var npz = StateDictFile.Open(Fixtures.File("backbone.npz"));
         Assert.Equal(CheckpointFormat.NumpyNpz, npz.Format);
+        Assert.Equal("google-npz", npz.Converter.Name);
         Assert.Contains(npz.Tensors, t => t.Name == "Transformer/encoderblock_0/MultiHeadDotProductAttention_1/query/kernel" && t.Shape.SequenceEqual(new long[] { 48, 3, 16 }));
-        var mapped = StateDictReader.ReadTimm(npz);
+        var mapped = npz.Read();
         using var st = CheckpointFile.Open(Fixtures.File("backbone.safetensors"));
         var expected = CheckpointFile.ReadAll(st);
         Assert.Equal(expected.Keys.Order(), mapped.Keys.Order());
@@ -21,8 +22,8 @@ public class NpzTests
     [Fact]
     public void Timm_shapes_of_an_npz_match_without_reading_data()
     {
-        using var npz = CheckpointFile.Open(Fixtures.File("backbone.npz"));
-        var shapes = StateDictReader.TimmShapes(npz);
+        using var npz = StateDictFile.Open(Fixtures.File("backbone.npz"));
+        var shapes = npz.Shapes;
         Assert.Equal(new long[] { 144, 48 }, shapes["blocks.2.attn.qkv.weight"]);
         Assert.Equal(new long[] { 48, 3, 8, 8 }, shapes["patch_embed.proj.weight"]);
         Assert.Equal(new long[] { 7, 48 }, shapes["head.weight"]);

@@ -15,11 +15,11 @@ public class PrecisionTests
     {
         var expected = Fixtures.Expected();
         var precision = Precisions.Parse(name);
-        var loaded = PetlModelLoader.Load(new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.safetensors"), Heads: 3, Precision: precision));
+        var loaded = ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.safetensors"), Heads: 3, Precision: precision));
         Assert.All(loaded.Model.parameters(), p => Assert.Equal(type, p.dtype));
         using var _ = torch.no_grad();
         var (cls, logits) = loaded.Model.ForwardIntermediates(expected["images"]); // float32 images, cast inside
-        Assert.Equal(type, logits.dtype);
+        Assert.Equal(type, logits!.dtype);
         double logitsError = Fixtures.RelativeError(logits.to(torch.float32), expected["convpass.logits"]);
         double clsError = Fixtures.RelativeError(cls.to(torch.float32), expected["convpass.cls"]);
         Assert.InRange(logitsError, 1e-5, tolerance); // above float32's 1e-5 parity: it did run in the reduced type

@@ -2,6 +2,7 @@ using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Models;
 using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Models.Petl.Methods;
 using SlsPrune.Core.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -69,19 +70,20 @@ public class TrainingTests
     }
 
     private static TrainOptions Options(string task, string outFile, PetlMethod method, int epochs = 4) =>
-        new(Fixtures.File("backbone.safetensors"), task, new PetlSettings(method, 8, 1.0), outFile,
-            Epochs: epochs, WarmupEpochs: 1, Lr: 5e-3, BatchSize: 16, EvalEvery: 1, Heads: 3, Device: "cpu");
+        new(new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, Device: "cpu", BatchSize: 16), task, new PetlSettings(method, 8, 1.0), outFile,
+            Epochs: epochs, WarmupEpochs: 1, Lr: 5e-3, EvalEvery: 1);
 
     [Theory]
-    [InlineData(PetlMethod.Linear)]
-    [InlineData(PetlMethod.Convpass)]
-    [InlineData(PetlMethod.RepAdapter)]
-    [InlineData(PetlMethod.Lora)]
-    [InlineData(PetlMethod.AdaptFormer)]
-    [InlineData(PetlMethod.Vpt)]
-    [InlineData(PetlMethod.SpLora)]
-    public void Training_learns_the_task_and_writes_a_loadable_petl_file(PetlMethod method)
+    [InlineData("linear")]
+    [InlineData("convpass")]
+    [InlineData("repadapter")]
+    [InlineData("lora")]
+    [InlineData("adaptformer")]
+    [InlineData("vpt")]
+    [InlineData("splora")]
+    public void Training_learns_the_task_and_writes_a_loadable_petl_file(string name)
     {
+        var method = PetlMethods.ByName(name)!;
         string task = PatternTask();
         string outFile = Path.Combine(Directory.CreateTempSubdirectory("sls-train-").FullName, "petl.safetensors");
         var r = PetlTrainer.Run(Options(task, outFile, method, epochs: 6));
@@ -89,20 +91,20 @@ public class TrainingTests
         Assert.True(r.BestAccuracy >= 0.9, $"best accuracy {r.BestAccuracy}");
         using (var f = SafetensorsFile.Open(outFile))
         {
-            Assert.Equal(PetlSettings.Name(method), f.Metadata["petl_method"]);
+            Assert.Equal(name, f.Metadata["petl_method"]);
             Assert.Equal("3", f.Metadata["num_classes"]);
-            Assert.All(f.Tensors, t => Assert.True(PetlSettings.IsPetlParameter(t.Name), t.Name)); // nothing of the frozen backbone
-            if (PetlSettings.HiddenDimProbe(method) is var (probe, _))
+            Assert.All(f.Tensors, t => Assert.True(PetlMethods.IsTaskParameter(t.Name), t.Name)); // nothing of the frozen backbone
+            if (method.HiddenDimProbe is var (probe, _))
             {
                 Assert.Contains(f.Tensors, t => t.Name == probe);
                 // the zero-initialised half (up / B) moved away from zero, or the prompts from their init: it trained
-                string moved = method switch
+                string moved = name switch
                 {
-                    PetlMethod.Lora => "blocks.2.attn.qkv.lora_B.weight",
-                    PetlMethod.SpLora => "blocks.2.mlp.fc2.lora_B.weight",
-                    PetlMethod.AdaptFormer => "blocks.2.adapter_mlp.up_proj.weight",
-                    PetlMethod.Convpass => "blocks.2.adapter_mlp.adapter_up.weight",
-                    PetlMethod.RepAdapter => "blocks.2.adapter_mlp.conv_B.weight",
+                    "lora" => "blocks.2.attn.qkv.lora_B.weight",
+                    "splora" => "blocks.2.mlp.fc2.lora_B.weight",
+                    "adaptformer" => "blocks.2.adapter_mlp.up_proj.weight",
+                    "convpass" => "blocks.2.adapter_mlp.adapter_up.weight",
+                    "repadapter" => "blocks.2.adapter_mlp.conv_B.weight",
                     _ => probe,
                 };
                 using var w = f.Read(moved);
@@ -110,9 +112,9 @@ public class TrainingTests
             }
         }
         // the written file loads through the normal path and reproduces the best accuracy
-        var loaded = PetlModelLoader.Load(new ModelOptions(Fixtures.File("backbone.safetensors"), outFile, Heads: 3));
+        var loaded = ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), outFile, Heads: 3));
         Assert.Equal(method, loaded.Petl.Method);
-        Assert.Equal(3, loaded.Config.NumClasses);
+        Assert.Equal(3, loaded.Model.NumClasses);
     }
 
     [Fact]
@@ -121,13 +123,13 @@ public class TrainingTests
         string task = PatternTask();
         string a = Path.Combine(Directory.CreateTempSubdirectory("sls-train-a-").FullName, "petl.safetensors");
         string b = Path.Combine(Directory.CreateTempSubdirectory("sls-train-b-").FullName, "petl.safetensors");
-        var straight = PetlTrainer.Run(Options(task, a, PetlMethod.Convpass));
+        var straight = PetlTrainer.Run(Options(task, a, new ConvpassMethod()));
 
         using var cts = new CancellationTokenSource();
         var progress = new SyncProgress(rep => { if (rep.Epoch == 2) cts.Cancel(); });
-        Assert.Throws<OperationCanceledException>(() => PetlTrainer.Run(Options(task, b, PetlMethod.Convpass), progress, cts.Token));
+        Assert.Throws<OperationCanceledException>(() => PetlTrainer.Run(Options(task, b, new ConvpassMethod()), progress, cts.Token));
         Assert.True(File.Exists(PetlTrainer.StatePath(b)));
-        var resumed = PetlTrainer.Run(Options(task, b, PetlMethod.Convpass));
+        var resumed = PetlTrainer.Run(Options(task, b, new ConvpassMethod()));
         Assert.Equal(2, resumed.ResumedFromEpoch);
         Assert.Equal(straight.History[^1].Loss, resumed.History[^1].Loss, 6);
 

@@ -1,5 +1,5 @@
 using SlsPrune.Core.Evaluation;
-using SlsPrune.Core.Evaluation.Tsne;
+using SlsPrune.Core.Fem.Tsne;
 
 namespace SlsPrune.Core.Tests;
 

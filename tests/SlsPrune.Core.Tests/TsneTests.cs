@@ -1,4 +1,4 @@
-using SlsPrune.Core.Evaluation.Tsne;
+using SlsPrune.Core.Fem.Tsne;
 using TorchSharp;
 using Xunit.Abstractions;
 

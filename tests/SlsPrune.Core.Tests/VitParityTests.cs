@@ -40,13 +40,13 @@ public class VitParityTests
     public void Logits_and_cls_tokens_match_pytorch(string backbone, string? petl, string method)
     {
         var expected = Fixtures.Expected();
-        var loaded = PetlModelLoader.Load(new ModelOptions(Fixtures.File(backbone), petl is null ? null : Fixtures.File(petl), Heads: 3, PetlScale: ScaleFor(petl!, method)));
-        Assert.Equal(method, PetlSettings.Name(loaded.Petl.Method));
-        var c = loaded.Config;
+        var loaded = ModelFactory.Build(new ModelOptions(Fixtures.File(backbone), petl is null ? null : Fixtures.File(petl), Heads: 3, PetlScale: ScaleFor(petl!, method)));
+        Assert.Equal(method, loaded.Petl.Method.Name);
+        var c = Fixtures.Vit(loaded).Config;
         Assert.Equal((8, 4, 48, 3, 3, 96, 5, true, 32), (c.PatchSize, c.GridSize, c.Width, c.Depth, c.Heads, c.MlpHidden, c.NumClasses, c.HasPreLogits, c.ImageSize));
         using var _ = torch.no_grad();
         var (cls, logits) = loaded.Model.ForwardIntermediates(expected["images"]);
-        Assert.InRange(Fixtures.RelativeError(logits, expected[$"{method}.logits"]), 0, Tolerance);
+        Assert.InRange(Fixtures.RelativeError(logits!, expected[$"{method}.logits"]), 0, Tolerance);
         Assert.InRange(Fixtures.RelativeError(cls, expected[$"{method}.cls"]), 0, Tolerance);
         for (int i = 0; i < 3; i++)
             Assert.InRange(Fixtures.RelativeError(cls[i], expected[$"{method}.cls"][i]), 0, Tolerance);
@@ -69,14 +69,14 @@ public class VitParityTests
     {
         var images = Fixtures.Expected()["images"];
         var options = new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("repadapter.safetensors"), Heads: 3);
-        var plain = PetlModelLoader.Load(options);
-        var merged = PetlModelLoader.Load(options with { MergeRepAdapter = true });
+        var plain = ModelFactory.Build(options);
+        var merged = ModelFactory.Build(options with { MergeRepAdapter = true });
         Assert.True(merged.Merged);
         Assert.DoesNotContain(merged.Model.state_dict().Keys, k => k.Contains("adapter", StringComparison.Ordinal));
         using var _ = torch.no_grad();
         var (c1, l1) = plain.Model.ForwardIntermediates(images);
         var (c2, l2) = merged.Model.ForwardIntermediates(images);
-        Assert.InRange(Fixtures.RelativeError(l2, l1), 0, Tolerance);
+        Assert.InRange(Fixtures.RelativeError(l2!, l1!), 0, Tolerance);
         Assert.InRange(Fixtures.RelativeError(c2, c1), 0, Tolerance);
     }
 
@@ -85,9 +85,9 @@ public class VitParityTests
     {
         var images = Fixtures.Expected()["images"];
         var options = new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.safetensors"), Heads: 3);
-        var full = PetlModelLoader.Load(options);
-        var pruned = PetlModelLoader.Load(options, plan: ModelPlan.Leading(3, 2));
-        Assert.Equal(2, pruned.Config.Depth);
+        var full = ModelFactory.Build(options);
+        var pruned = ModelFactory.Build(options, plan: ModelPlan.Leading(3, 2));
+        Assert.Equal(2, Fixtures.Vit(pruned).Config.Depth);
         Assert.DoesNotContain(pruned.Model.state_dict().Keys, k => k.StartsWith("blocks.2.", StringComparison.Ordinal));
         using var _ = torch.no_grad();
         var a = full.Model.ForwardFirst(images, 2);
@@ -112,28 +112,28 @@ public class VitParityTests
         string poisoned = Path.Combine(dir, "poisoned.safetensors");
         SlsPrune.Core.Checkpoints.SafetensorsWriter.Write(poisoned, weights);
         var images = Fixtures.Expected()["images"];
-        var clean = PetlModelLoader.Load(new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("linear.safetensors"), Heads: 3), plan: ModelPlan.Leading(3, 2));
-        var fromPoisoned = PetlModelLoader.Load(new ModelOptions(poisoned, Fixtures.File("linear.safetensors"), Heads: 3), plan: ModelPlan.Leading(3, 2));
+        var clean = ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("linear.safetensors"), Heads: 3), plan: ModelPlan.Leading(3, 2));
+        var fromPoisoned = ModelFactory.Build(new ModelOptions(poisoned, Fixtures.File("linear.safetensors"), Heads: 3), plan: ModelPlan.Leading(3, 2));
         using var _ = torch.no_grad();
         var a = fromPoisoned.Model.forward(images);
         Assert.False(a.isnan().any().item<bool>());
         Assert.True(Fixtures.Same(clean.Model.forward(images), a));
         // the full model reads block 2, and refuses it by name
-        var e = Assert.Throws<SlsInputException>(() => PetlModelLoader.Load(new ModelOptions(poisoned, Fixtures.File("linear.safetensors"), Heads: 3)));
+        var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(poisoned, Fixtures.File("linear.safetensors"), Heads: 3)));
         Assert.Equal($"{poisoned}: tensor 'blocks.2.attn.proj.bias' holds NaN or infinite values", e.Message);
     }
 
     [Fact]
     public void Missing_scale_for_a_pt_adapter_file_is_an_input_error()
     {
-        var e = Assert.Throws<SlsInputException>(() => PetlModelLoader.Load(new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.pt"), Heads: 3)));
+        var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.pt"), Heads: 3)));
         Assert.Contains("--petl-scale", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Unknown_width_without_heads_is_an_input_error()
     {
-        var e = Assert.Throws<SlsInputException>(() => PetlModelLoader.Load(new ModelOptions(Fixtures.File("backbone.safetensors"))));
+        var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"))));
         Assert.Contains("--heads", e.Message, StringComparison.Ordinal);
     }
 }
