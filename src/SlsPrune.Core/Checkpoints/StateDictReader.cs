@@ -41,14 +41,33 @@ public static class StateDictReader
     /// mapped the way <see cref="GoogleVitConverter"/> maps the arrays).</summary>
     public static Dictionary<string, long[]> TimmShapes(ICheckpoint checkpoint)
     {
+        Dictionary<string, long[]> shapes;
         if (GoogleVitConverter.IsGoogleVit(checkpoint.Tensors.Select(t => t.Name)))
         {
             using var scope = torch.NewDisposeScope();
             var meta = checkpoint.Tensors.ToDictionary(t => t.Name, t => torch.empty(t.Shape, device: torch.META), StringComparer.Ordinal);
-            return GoogleVitConverter.ToTimm(meta, checkpoint.Path).ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal);
+            shapes = GoogleVitConverter.ToTimm(meta, checkpoint.Path).ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal);
         }
-        int strip = PrefixLength(checkpoint.Tensors.Select(t => t.Name));
-        return checkpoint.Tensors.ToDictionary(t => t.Name[strip..], t => t.Shape, StringComparer.Ordinal);
+        else
+        {
+            int strip = PrefixLength(checkpoint.Tensors.Select(t => t.Name));
+            shapes = checkpoint.Tensors.ToDictionary(t => t.Name[strip..], t => t.Shape, StringComparer.Ordinal);
+        }
+        RequireRanks(shapes, checkpoint.Path);
+        return shapes;
+    }
+
+    /// <summary>A layer's weight or bias is never a 0-d scalar, and the head's weight is a matrix: a file that
+    /// says otherwise is refused here, before any shape is indexed.</summary>
+    private static void RequireRanks(Dictionary<string, long[]> shapes, string source)
+    {
+        foreach (var (name, shape) in shapes)
+        {
+            if (shape.Length == 0 && (name.EndsWith(".weight", StringComparison.Ordinal) || name.EndsWith(".bias", StringComparison.Ordinal)))
+                throw new SlsInputException(source, $"tensor '{name}' is a 0-d scalar; a layer's weight or bias has at least one dimension");
+            if (name == "head.weight" && shape.Length != 2)
+                throw new SlsInputException(source, $"tensor 'head.weight' has {shape.Length} dimensions; the head's weight is a matrix [classes, width]");
+        }
     }
 
     /// <summary>The block index of a timm name (<c>blocks.3.attn.qkv.weight</c> is 3), or null.</summary>

@@ -17,7 +17,7 @@ public static partial class VitConfigInference
         foreach (var k in names)
         {
             var m = BlockIndex().Match(k);
-            if (m.Success) depth = Math.Max(depth, int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + 1);
+            if (m.Success) depth = Math.Max(depth, int.TryParse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture, out int b) && b < int.MaxValue ? b + 1 : int.MaxValue);
         }
         return depth;
     }
