@@ -288,6 +288,51 @@ def main(out):
     case('index-bad-width', evaluate('index-bad-width.sls.json') + ['--allow-mismatch'],
          'sls: {dir}/index-bad-width.sls.json: block 2 heads must be distinct, ascending, non-empty and within 0..2')
 
+    # -- recursion, bombs and bounds (issue 15) --
+    # a dict that contains itself through the memo: EMPTY_DICT, BINPUT 0, MARK, 'self', BINGET 0, SETITEMS
+    torch_zip(J('pickle-self-dict.pt'), pickle(b'}q\x00(' + p_str('self') + b'h\x00u'))
+    inspect('pickle-self-dict.pt', "pickle's dict 'self' contains itself (through the memo); a state dict cannot")
+    # 200,000 nested dicts from a few kilobytes: {'a': {'a': {...}}}
+    torch_zip(J('pickle-deep-dicts.pt'), pickle((b'}(' + b'X\x01\x00\x00\x00a') * 200_000 + b'}' + b'u' * 200_000), compress=zipfile.ZIP_DEFLATED)
+    inspect('pickle-deep-dicts.pt', "pickle nests dicts more than 100 deep; a state dict nests a few levels (refusing to go on)")
+    torch_zip(J('pickle-string-length-overflow.pt'), b'\x80\x02\x8d' + b'\xff' * 8 + b'.')
+    inspect('pickle-string-length-overflow.pt', "pickle gives a length of 18446744073709551615 bytes at byte 3, past its end (truncated or corrupt)")
+    expanded = pickle(p_dict([('w', tensor_rebuild('FloatStorage', '0', 1, [1]).replace(b'(J\x01\x00\x00\x00t', b'(J\x00\x00\x00\x40t', 1)
+                                                                                        .replace(b'(J\x01\x00\x00\x00t', b'(J\x00\x00\x00\x00t', 1))]))
+    torch_zip(J('pickle-expanded-view.pt'), expanded, {'0': b'\x00' * 4})
+    inspect('pickle-expanded-view.pt', "tensor of size [1073741824] views 1073741824 elements of storage '0', which holds 1 (an expanded or overlapping view); refusing to materialise it")
+    with zipfile.ZipFile(J('zip-big-byteorder.pt'), 'w', zipfile.ZIP_DEFLATED) as z:
+        z.writestr('archive/data.pkl', one_tensor_pickle())
+        z.writestr('archive/byteorder', 'little' + ' ' * 100_000)
+        z.writestr('archive/data/0', b'\x00' * 16)
+    inspect('zip-big-byteorder.pt', "archive entry 'archive/byteorder' is 100006 bytes; it holds one word (limit 64)")
+    st_raw(J('st-offsets-strings.safetensors'), {'a': {'dtype': 'F32', 'shape': [1], 'data_offsets': ['0', '4']}}, b'\x00' * 4)
+    inspect('st-offsets-strings.safetensors', "tensor 'a' has invalid data_offsets")
+    with zipfile.ZipFile(J('npz-duplicate-member.npz'), 'w') as z:
+        for _ in range(2):
+            buf = io.BytesIO()
+            np.save(buf, np.zeros(2, dtype=np.float32))
+            z.writestr('cls.npy', buf.getvalue())
+    inspect('npz-duplicate-member.npz', "array 'cls' appears twice in the archive")
+    with zipfile.ZipFile(J('npz-truncated-header.npz'), 'w') as z:
+        z.writestr('cls.npy', b'\x93NUMPY\x02\x00\x10\x00')
+    inspect('npz-truncated-header.npz', "array 'cls' header is truncated")
+    with zipfile.ZipFile(J('npz-shape-overflow.npz'), 'w') as z:
+        h = b"{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }"
+        z.writestr('cls.npy', b'\x93NUMPY\x01\x00' + struct.pack('<H', len(h)) + h)
+    inspect('npz-shape-overflow.npz', "array 'cls' has shape [4294967296, 4294967296], whose size overflows")
+    task(out, 'task-png-bomb', bad={4: png_bytes(1, 1, 4)[:16] + struct.pack('>II', 20000, 20000) + png_bytes(1, 1, 4)[24:]})
+    case('task-png-bomb', prune('task-png-bomb'), 'sls: {dir}/task-png-bomb/images/004.png: corrupt image: PNG claims 20000x20000 pixels, more than the 178956970 limit (a decompression bomb?)')
+    task(out, 'task-huge-label', lines=['images/000.png 0', 'images/001.png 2000000000'])
+    case('task-huge-label', prune('task-huge-label'), 'sls: {dir}/task-huge-label/train800val200.txt:2: label 2000000000 is not below the 100000-class limit')
+    # links out of the task folder, to /dev/zero and FIFOs are made at test time (TaskFolderTests): a build copies this folder
+    with open(J('index-null-width.sls.json'), 'w') as f:
+        json.dump(dict(index, version=2, kept_blocks=[1, 2, 3], width=[None]), f)
+    case('index-null-width', evaluate('index-null-width.sls.json'), "sls: {dir}/index-null-width.sls.json: field 'width[0]' is missing or null")
+    with open(J('index-short-sha.sls.json'), 'w') as f:
+        json.dump(dict(index, backbone={'path': 'b', 'sha256': 'abc'}), f)
+    case('index-short-sha', evaluate('index-short-sha.sls.json'), "sls: {dir}/index-short-sha.sls.json: field 'backbone.sha256' is not a SHA-256 (64 hexadecimal digits)")
+
     # -- valid seeds for the fuzz test (HostileFuzzTests mutates them) --
     os.makedirs(J('seeds'))
     torch_zip(J('seeds', 'small.pt'), pickle(p_dict([('model', p_dict([('w', tensor_rebuild('FloatStorage', '0', 4, [2, 2])),

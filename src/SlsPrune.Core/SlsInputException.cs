@@ -11,8 +11,7 @@ public sealed class SlsInputException : Exception
         Problem = OneLine(problem);
     }
 
-    private static string OneLine(string s) =>
-        s.Any(char.IsControl) ? string.Concat(s.Select(c => char.IsControl(c) ? $"\\x{(int)c:x2}" : c.ToString())) : s;
+    private static string OneLine(string s) => Printable.Escape(s);
 
     public SlsInputException() { Subject = ""; Problem = ""; }
     public SlsInputException(string message) : base(message) { Subject = ""; Problem = message; }

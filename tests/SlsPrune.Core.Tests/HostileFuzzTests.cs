@@ -25,7 +25,7 @@ public class HostileFuzzTests
         Assert.Null(Record.Exception(() => Read(Path.Combine(Seeds, seed), original))); // the seed itself is valid
         string dir = Directory.CreateTempSubdirectory("sls-fuzz-").FullName;
         var rng = new Random(seed.Aggregate(20261122, (h, c) => h * 31 + c)); // stable across runs (string.GetHashCode is not)
-        int clean = 0, refused = 0;
+        int refused = 0;
         try
         {
             for (int i = 0; i < CasesPerSeed; i++)
@@ -33,20 +33,11 @@ public class HostileFuzzTests
                 var (bytes, what) = Mutate(original, rng);
                 string path = Path.Combine(dir, $"{i}{Path.GetExtension(seed)}");
                 File.WriteAllBytes(path, bytes);
-                try
+                switch (Outcome(() => Read(path, bytes), path))
                 {
-                    Read(path, bytes);
-                    clean++;
-                }
-                catch (SlsInputException e)
-                {
-                    Assert.StartsWith(path, e.Message, StringComparison.Ordinal); // the message names the file
-                    Assert.False(e.Message.Contains('\n', StringComparison.Ordinal), $"{seed}, case {i} ({what}): a message of several lines: {e.Message}");
-                    refused++;
-                }
-                catch (Exception e)
-                {
-                    Assert.Fail($"{seed}, case {i} ({what}): {e.GetType().Name}: {e.Message}");
+                    case null: break;
+                    case "refused": refused++; break;
+                    case var other: Assert.Fail($"{seed}, case {i} ({what}): {other}"); break;
                 }
                 File.Delete(path);
             }
@@ -55,8 +46,127 @@ public class HostileFuzzTests
         {
             Directory.Delete(dir, true);
         }
-        Assert.Equal(CasesPerSeed, clean + refused);
         Assert.True(refused > CasesPerSeed / 10, $"only {refused} of {CasesPerSeed} mutations were refused: the mutations miss the structure");
+    }
+
+    /// <summary>Null when <paramref name="read"/> succeeds; "refused" for an <see cref="SlsInputException"/> of one
+    /// line naming <paramref name="path"/>; otherwise what went wrong (any other exception, a message of several
+    /// lines or one that does not name the file). Only the first two are acceptable outcomes.</summary>
+    public static string? Outcome(Action read, string path)
+    {
+        try
+        {
+            read();
+            return null;
+        }
+        catch (SlsInputException e)
+        {
+            if (!e.Message.StartsWith(path, StringComparison.Ordinal)) return $"a message that does not name the file: {e.Message}";
+            if (e.Message.Any(char.IsControl)) return $"a message of several lines or with control characters: {e.Message}";
+            return "refused";
+        }
+        catch (Exception e)
+        {
+            return $"{e.GetType().Name}: {e.Message}";
+        }
+    }
+
+    [Fact]
+    public void Outcome_fails_anything_but_a_result_or_a_one_line_refusal()
+    {
+        Assert.Null(Outcome(() => { }, "/f"));
+        Assert.Equal("refused", Outcome(() => throw new SlsInputException("/f", "bad"), "/f"));
+        Assert.StartsWith("InvalidOperationException", Outcome(() => throw new InvalidOperationException(), "/f"), StringComparison.Ordinal);
+        Assert.StartsWith("a message that does not name", Outcome(() => throw new SlsInputException("/g", "bad"), "/f"), StringComparison.Ordinal);
+        Assert.StartsWith("a message of several lines", Outcome(() => throw new SlsInputException("/f: bad\nat X.Y()"), "/f"), StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> StructuredSeeds() => ["index.sls.json", "manifest.json", "manifest.yaml"];
+
+    /// <summary>Structure, not bytes: every value of the seed (at any depth) replaced by null, by a value of
+    /// another JSON type, or removed with its key, in JSON and in YAML. Every outcome must be a result or a
+    /// one-line refusal.</summary>
+    [Theory]
+    [MemberData(nameof(StructuredSeeds))]
+    public void Structurally_mutated_json_and_yaml_end_in_a_result_or_a_clean_error(string seed)
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-fuzz-json-").FullName;
+        try
+        {
+            var original = System.Text.Json.Nodes.JsonNode.Parse(SeedJson(seed))!;
+            var paths = new List<List<object>>();
+            Walk(original, [], paths);
+            var replacements = new System.Text.Json.Nodes.JsonNode?[] { null, "x", 0, -1, 2_000_000_000_000, 1.5, true, new System.Text.Json.Nodes.JsonArray(), new System.Text.Json.Nodes.JsonObject(),
+                new System.Text.Json.Nodes.JsonArray((System.Text.Json.Nodes.JsonNode?)null), "\u001b[31m" };
+            int refused = 0, cases = 0;
+            foreach (var at in paths)
+            {
+                foreach (var r in replacements.Append(Remove))
+                {
+                    var doc = original.DeepClone();
+                    Replace(doc, at, r?.DeepClone());
+                    string path = Path.Combine(dir, $"{cases++}{Path.GetExtension(seed)}");
+                    File.WriteAllText(path, seed.EndsWith(".yaml", StringComparison.Ordinal) ? ToYaml(doc) : doc.ToJsonString());
+                    switch (Outcome(() => ReadStructured(path), path))
+                    {
+                        case null: break;
+                        case "refused": refused++; break;
+                        case var other: Assert.Fail($"{seed}, {string.Join("/", at)} := {r?.ToJsonString() ?? "null"}: {other}"); break;
+                    }
+                }
+            }
+            Assert.True(cases > 100 && refused > cases / 4, $"{refused} of {cases} mutations refused");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    private static readonly System.Text.Json.Nodes.JsonNode Remove = "(remove)";
+
+    private static string SeedJson(string seed) => seed switch
+    {
+        "index.sls.json" => File.ReadAllText(Path.Combine(Seeds, seed)),
+        _ => "{\"backbone\": \"b.safetensors\", \"defaults\": {\"stages\": [\"prune\", \"eval\"], \"alpha\": 0.3, \"heads\": 3}, "
+            + "\"tasks\": [{\"name\": \"a\", \"data\": \"a\", \"group\": \"natural\", \"petl\": \"p.safetensors\", \"settings\": {\"epochs\": 2, \"stages\": [\"prune\"]}}]}",
+    };
+
+    private static void ReadStructured(string path)
+    {
+        if (path.EndsWith(".sls.json", StringComparison.Ordinal)) PruningIndex.Load(path);
+        else SlsPrune.Core.Batch.BatchManifest.Load(path);
+    }
+
+    private static void Walk(System.Text.Json.Nodes.JsonNode? node, List<object> at, List<List<object>> into)
+    {
+        if (at.Count > 0) into.Add(at);
+        if (node is System.Text.Json.Nodes.JsonObject o)
+            foreach (var (k, v) in o) Walk(v, [.. at, k], into);
+        else if (node is System.Text.Json.Nodes.JsonArray a)
+            for (int i = 0; i < a.Count; i++) Walk(a[i], [.. at, i], into);
+    }
+
+    private static void Replace(System.Text.Json.Nodes.JsonNode doc, List<object> at, System.Text.Json.Nodes.JsonNode? value)
+    {
+        var parent = doc;
+        foreach (var step in at.SkipLast(1)) parent = step is string k ? parent[k]! : parent[(int)step]!;
+        bool remove = value is System.Text.Json.Nodes.JsonValue v && v.TryGetValue(out string? s) && s == "(remove)";
+        if (at[^1] is string key)
+        {
+            if (remove) parent.AsObject().Remove(key);
+            else parent[key] = value;
+        }
+        else if (remove) parent.AsArray().RemoveAt((int)at[^1]);
+        else parent[(int)at[^1]] = value;
+    }
+
+    /// <summary>JSON as YAML flow style (a YAML parser reads JSON), the first nested mapping anchored.</summary>
+    private static string ToYaml(System.Text.Json.Nodes.JsonNode doc)
+    {
+        string json = doc.ToJsonString();
+        int first = json.IndexOf('{', 1);
+        return first < 0 ? json : json[..first] + "&a " + json[first..];
     }
 
     private static void Read(string path, byte[] bytes)

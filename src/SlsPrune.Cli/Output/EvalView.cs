@@ -1,5 +1,6 @@
 using System.Globalization;
 using SlsPrune.Core.Evaluation;
+using SlsPrune.Core;
 using Spectre.Console;
 
 namespace SlsPrune.Cli.Output;
@@ -11,7 +12,7 @@ public static class EvalView
     {
         static string N(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
         var grid = new Grid().AddColumn().AddColumn(new GridColumn().RightAligned());
-        void Row(string k, string v) => grid.AddRow(new Markup($"[grey]{Markup.Escape(k)}[/]"), new Text(v));
+        void Row(string k, string v) => grid.AddRow(new Markup($"[grey]{Markup.Escape(Printable.Escape(k))}[/]"), new Text(Printable.Escape(v)));
         Row("task / split", $"{r.Task} / {r.Split}");
         Row("top-1", $"{r.Top1 * 100:F2}% ({r.Correct}/{r.Images})");
         Row("blocks", r.Pruned ? $"{r.Blocks} of {r.Depth} (pruned)" : $"{r.Blocks}");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using SlsPrune.Core.Inspection;
+using SlsPrune.Core;
 using Spectre.Console;
 
 namespace SlsPrune.Cli.Output;
@@ -25,7 +26,7 @@ public static class InspectView
     private static void Render(IAnsiConsole console, CheckpointReport r)
     {
         var grid = new Grid().AddColumn().AddColumn();
-        void Row(string k, string v) => grid.AddRow(new Markup($"[grey]{Markup.Escape(k)}[/]"), new Text(v));
+        void Row(string k, string v) => grid.AddRow(new Markup($"[grey]{Markup.Escape(Printable.Escape(k))}[/]"), new Text(Printable.Escape(v)));
         Row("file", r.Path);
         Row("format", r.Format);
         Row("size", $"{N(r.Bytes)} bytes");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using SlsPrune.Core;
 using SlsPrune.Core.Pruning;
 using Spectre.Console;
 
@@ -14,7 +15,7 @@ public static class PruneView
         var inv = CultureInfo.InvariantCulture;
         if (i.Scores is { } scores)
         {
-            var table = new Table().AddColumn(new TableColumn("layer").RightAligned()).AddColumn(new TableColumn(Markup.Escape(i.Metric)).RightAligned())
+            var table = new Table().AddColumn(new TableColumn("layer").RightAligned()).AddColumn(new TableColumn(Markup.Escape(Printable.Escape(i.Metric))).RightAligned())
                 .AddColumn(new TableColumn("threshold").RightAligned()).AddColumn("block");
             string t = i.Threshold is double th ? th.ToString("F4", inv) : "-";
             for (int l = 1; l <= i.Depth; l++)
@@ -28,9 +29,9 @@ public static class PruneView
                 table.AddRow(w.Block.ToString(inv), string.Join(",", w.Heads), w.MlpUnits.Count.ToString(inv));
             console.Write(table);
         }
-        foreach (var step in i.Steps ?? []) console.MarkupLine(Markup.Escape(step));
-        console.MarkupLine($"{Markup.Escape(i.Decision)}");
-        console.MarkupLine($"Method {Markup.Escape(i.Method)}: kept blocks {string.Join(",", i.KeptBlocks)} of {i.Depth}; index written to [bold]{Markup.Escape(r.IndexPath)}[/]");
+        foreach (var step in i.Steps ?? []) console.MarkupLine(Markup.Escape(Printable.Escape(step)));
+        console.MarkupLine($"{Markup.Escape(Printable.Escape(i.Decision))}");
+        console.MarkupLine($"Method {Markup.Escape(Printable.Escape(i.Method))}: kept blocks {string.Join(",", i.KeptBlocks)} of {i.Depth}; index written to [bold]{Markup.Escape(r.IndexPath)}[/]");
         if (r.PetlPath is not null) console.MarkupLine($"New PETL file: [bold]{Markup.Escape(r.PetlPath)}[/] (use it with this index)");
         if (i.PrunedTensorBytes is long b) console.MarkupLine($"The index stores kept-index lists; storing the pruned tensors instead would take {b:N0} bytes per task");
         if (r.FeaturesPath is not null) console.MarkupLine($"Features: {Markup.Escape(r.FeaturesPath)}");

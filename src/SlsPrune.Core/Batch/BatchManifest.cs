@@ -119,7 +119,8 @@ public sealed record BatchManifest
         {
             throw new SlsInputException(path, $"not valid YAML (line {e.Start.Line}, column {e.Start.Column}: {e.Message})");
         }
-        if (m is null || m.Tasks.Count == 0) throw new SlsInputException(path, "the manifest lists no tasks");
+        if (m is null || m.Tasks is null || m.Tasks.Count == 0) throw new SlsInputException(path, "the manifest lists no tasks");
+        RequireFields(path, m);
         var dup = m.Tasks.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new SlsInputException(path, $"task '{dup.Key}' is listed twice");
         foreach (var t in m.Tasks)
@@ -139,5 +140,29 @@ public sealed record BatchManifest
                 throw new SlsInputException(path, $"task '{t.Name}' has no 'petl' file and no 'train' stage to make one");
         }
         return m with { Root = Path.GetDirectoryName(Path.GetFullPath(path))! };
+    }
+
+    /// <summary>JSON (and YAML's <c>~</c>) can give any field null, a required one included: refused by name.</summary>
+    private static void RequireFields(string path, BatchManifest m)
+    {
+        void Need(object? value, string field)
+        {
+            if (value is null) throw new SlsInputException(path, $"field '{field}' is missing or null");
+        }
+        void NoNullEntries<T>(IReadOnlyList<T>? list, string field)
+        {
+            if (list is not null && list.Any(x => x is null)) throw new SlsInputException(path, $"field '{field}' has a null entry");
+        }
+        Need(m.Backbone, "backbone");
+        Need(m.Defaults, "defaults");
+        NoNullEntries(m.Defaults.Stages, "defaults.stages");
+        for (int i = 0; i < m.Tasks.Count; i++)
+        {
+            var t = m.Tasks[i];
+            Need(t, $"tasks[{i}]");
+            Need(t.Name, $"tasks[{i}].name");
+            Need(t.Data, $"tasks[{i}].data");
+            NoNullEntries(t.Settings?.Stages, $"tasks[{i}].settings.stages");
+        }
     }
 }

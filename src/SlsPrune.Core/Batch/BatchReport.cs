@@ -85,7 +85,8 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
     {
         var inv = CultureInfo.InvariantCulture;
         string P(double? v) => v is double d ? d.ToString("F1", inv) : "-";
-        return [markdown && r.Group.Length == 0 && r.Status.EndsWith("tasks", StringComparison.Ordinal) ? $"**{r.Task}**" : r.Task, r.Method, r.Group, r.Status,
+        string task = Printable.Escape(r.Task);
+        return [markdown && r.Group.Length == 0 && r.Status.EndsWith("tasks", StringComparison.Ordinal) ? $"**{task}**" : task, Printable.Escape(r.Method), Printable.Escape(r.Group), Printable.Escape(r.Status),
             P(r.Full), P(r.Pruned), P(r.Retrained), r.Kept is double k ? $"{k.ToString(k % 1 == 0 ? "F0" : "F1", inv)} / {r.Depth}" : "-", r.FlopsRatio is double f ? f.ToString("F2", inv) : "-",
             r.SpeedUp is double s ? s.ToString("F2", inv) + "x" : "-", r.BytesFull?.ToString(inv) ?? "-", r.BytesPruned?.ToString(inv) ?? "-",
             r.MethodSeconds is double ms ? ms.ToString("F1", inv) : "-"];

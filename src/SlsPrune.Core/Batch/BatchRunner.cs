@@ -45,15 +45,15 @@ public static class BatchRunner
             if (o.Resume && IsDone(result))
             {
                 skipped++;
-                progress?.Report($"{task.Name}: done earlier, skipped");
+                progress?.Report($"{Printable.Escape(task.Name)}: done earlier, skipped");
                 continue;
             }
-            progress?.Report($"{task.Name}: running");
+            progress?.Report($"{Printable.Escape(task.Name)}: running");
             var r = RunTask(m, task, Path.Combine(o.Out, "tasks", task.Name), cancellationToken);
             AtomicFile.Write(result, s => JsonSerializer.Serialize(s, r, Json));
             ran++;
             if (r.Status != "ok") failed.Add(task.Name);
-            progress?.Report($"{task.Name}: {r.Status}{(r.Error is null ? "" : ": " + r.Error)}");
+            progress?.Report($"{Printable.Escape(task.Name)}: {r.Status}{(r.Error is null ? "" : ": " + Printable.Escape(r.Error))}");
         }
         return new BatchSummary(mine.Count, ran, skipped, failed.Count, failed);
     }

@@ -43,7 +43,10 @@ public sealed partial class NpzFile : ICheckpoint
             var info = new TensorInfo(name, dtype, shape);
             if (e.Length != headerLen + info.ByteCount)
                 throw new SlsInputException(path, $"array '{name}' has {e.Length - headerLen} data bytes, its header needs {info.ByteCount}: truncated or inconsistent");
-            index[name] = (e, info, fortran, big);
+            if (info.ByteCount > Array.MaxLength || e.Length > Math.Max(e.CompressedLength, 1) * 1032L)
+                throw new SlsInputException(path, $"npz entry '{e.FullName}' claims {e.Length} bytes from {e.CompressedLength} stored: corrupt or crafted");
+            if (!index.TryAdd(name, (e, info, fortran, big)))
+                throw new SlsInputException(path, $"array '{name}' appears twice in the archive");
             tensors.Add(info);
         }
         if (tensors.Count == 0) throw new SlsInputException(path, "npz archive holds no arrays");
@@ -87,7 +90,8 @@ public sealed partial class NpzFile : ICheckpoint
         else if (major is 2 or 3)
         {
             var more = new byte[2];
-            s.ReadExactly(more);
+            if (s.ReadAtLeast(more, 2, throwOnEndOfStream: false) < 2)
+                throw new SlsInputException(path, $"array '{name}' header is truncated");
             len = BinaryPrimitives.ReadUInt32LittleEndian([fixedPart[8], fixedPart[9], more[0], more[1]]);
             prefix = 12;
         }
@@ -106,8 +110,11 @@ public sealed partial class NpzFile : ICheckpoint
         if (!descr.Success || !fortran.Success || !shapeM.Success)
             throw new SlsInputException(path, $"array '{name}' has a header without descr, fortran_order and shape");
         var shape = shapeM.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(d => long.TryParse(d, out long v) && v >= 0 ? v : throw new SlsInputException(path, $"array '{name}' has an invalid shape"))
+            .Select(d => long.TryParse(d, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long v) ? v
+                : throw new SlsInputException(path, $"array '{name}' has an invalid shape"))
             .ToArray();
+        if (!TensorInfo.SizeFits(shape))
+            throw new SlsInputException(path, $"array '{name}' has shape [{string.Join(", ", shape)}], whose size overflows");
         var (dtype, big) = ParseDescr(path, name, descr.Groups[1].Value);
         return (dtype, shape, fortran.Groups[1].Value == "True", big, prefix + len);
     }

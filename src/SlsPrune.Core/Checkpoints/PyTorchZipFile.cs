@@ -40,6 +40,9 @@ public sealed class PyTorchZipFile : ICheckpoint
     /// <summary>The largest data.pkl read: far above any state dict's pickle (a few MB for 10,000 tensors).</summary>
     public const long MaxPickleBytes = 64L << 20;
 
+    /// <summary>The largest small entry read (<c>byteorder</c>): it holds one word.</summary>
+    public const long MaxSmallEntryBytes = 64;
+
     public static PyTorchZipFile Open(string path, ZipArchive zip)
     {
         CheckEntryNames(path, zip);
@@ -51,8 +54,9 @@ public sealed class PyTorchZipFile : ICheckpoint
         var order = zip.GetEntry(prefix + "byteorder");
         if (order != null)
         {
-            using var r = new StreamReader(order.Open());
-            string bo = r.ReadToEnd().Trim();
+            if (order.Length > MaxSmallEntryBytes)
+                throw new SlsInputException(path, $"archive entry '{order.FullName}' is {order.Length} bytes; it holds one word (limit {MaxSmallEntryBytes})");
+            string bo = System.Text.Encoding.ASCII.GetString(ReadEntry(path, order)).Trim();
             if (bo != "little") throw new SlsInputException(path, $"checkpoint was saved with byte order '{bo}'; only little-endian is supported");
         }
         if (pkl.Length > MaxPickleBytes)
@@ -60,9 +64,9 @@ public sealed class PyTorchZipFile : ICheckpoint
         byte[] bytes = ReadEntry(path, pkl);
         object? root = RestrictedUnpickler.Load(bytes, path);
 
-        var stateDict = FindStateDict(root) ?? throw new SlsInputException(path, "the pickle holds no dict of tensors (expected a state dict, or one under 'state_dict' or 'model')");
+        var stateDict = FindStateDict(path, root) ?? throw new SlsInputException(path, "the pickle holds no dict of tensors (expected a state dict, or one under 'state_dict' or 'model')");
         var refs = new Dictionary<string, TensorRef>(StringComparer.Ordinal);
-        Flatten(path, stateDict, "", refs);
+        Flatten(path, stateDict, refs);
         if (refs.Count == 0) throw new SlsInputException(path, "the state dict holds no tensors");
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         if (root is PickleDict top)
@@ -81,33 +85,20 @@ public sealed class PyTorchZipFile : ICheckpoint
         return new PyTorchZipFile(path, zip, prefix, refs, tensors, metadata);
     }
 
-    private static PickleDict? FindStateDict(object? root)
+    private static PickleDict? FindStateDict(string path, object? root)
     {
         if (root is not PickleDict d) return null;
         foreach (var key in NestingKeys)
             foreach (var (k, v) in d.Items)
-                if (k is string s && s == key && v is PickleDict inner && ContainsTensor(inner))
+                if (k is string s && s == key && v is PickleDict inner && PickleDictWalk.Tensors(inner, path).Any())
                     return inner;
-        return ContainsTensor(d) ? d : null;
+        return PickleDictWalk.Tensors(d, path).Any() ? d : null;
     }
 
-    private static bool ContainsTensor(PickleDict d) =>
-        d.Items.Any(kv => kv.Value is TensorRef || (kv.Value is PickleDict inner && ContainsTensor(inner)));
-
-    private static void Flatten(string path, PickleDict d, string prefix, Dictionary<string, TensorRef> into)
+    private static void Flatten(string path, PickleDict d, Dictionary<string, TensorRef> into)
     {
-        foreach (var (k, v) in d.Items)
-        {
-            string name = prefix + Convert.ToString(k, System.Globalization.CultureInfo.InvariantCulture);
-            if (v is TensorRef t)
-            {
-                if (!into.TryAdd(name, t)) throw new SlsInputException(path, $"tensor '{name}' appears twice");
-            }
-            else if (v is PickleDict inner)
-            {
-                Flatten(path, inner, name + ".", into);
-            }
-        }
+        foreach (var (name, t) in PickleDictWalk.Tensors(d, path))
+            if (!into.TryAdd(name, t)) throw new SlsInputException(path, $"tensor '{name}' appears twice");
     }
 
     /// <summary>Entry names that climb out of the archive (<c>..</c>, absolute paths) mark a crafted file:

@@ -150,11 +150,9 @@ public sealed class SafetensorsFile : ICheckpoint
                 throw new SlsInputException(path, $"tensor '{prop.Name}' has an invalid shape");
             shape[i++] = n;
         }
-        long count = 1;
-        foreach (long d in shape)
-            if (d != 0 && count > long.MaxValue / 16 / d) throw new SlsInputException(path, $"tensor '{prop.Name}' has shape [{string.Join(", ", shape)}], whose size overflows");
-            else count *= d;
-        if (!off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end) || begin < 0 || end < begin)
+        if (!TensorInfo.SizeFits(shape)) throw new SlsInputException(path, $"tensor '{prop.Name}' has shape [{string.Join(", ", shape)}], whose size overflows");
+        if (off[0].ValueKind != JsonValueKind.Number || off[1].ValueKind != JsonValueKind.Number
+            || !off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end) || begin < 0 || end < begin)
             throw new SlsInputException(path, $"tensor '{prop.Name}' has invalid data_offsets");
         return (new TensorInfo(prop.Name, dtype, shape), begin, end);
     }

@@ -24,6 +24,7 @@ public sealed class StateDictFile : IDisposable
         var meta = file.Tensors.ToDictionary(t => t.Name, t => torch.empty(t.Shape, device: torch.META), StringComparer.Ordinal);
         var converted = Converter.Convert(meta, file.Path);
         Shapes = converted.ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal);
+        RequireRanks(Shapes, file.Path);
         var byTensor = meta.ToDictionary(kv => kv.Value.Handle, kv => kv.Key);
         if (converted.Values.All(t => byTensor.ContainsKey(t.Handle)))
             _sourceOf = converted.ToDictionary(kv => kv.Key, kv => byTensor[kv.Value.Handle], StringComparer.Ordinal);
@@ -68,6 +69,19 @@ public sealed class StateDictFile : IDisposable
         }
         RequireFinite(weights, _file.Path);
         return weights;
+    }
+
+    /// <summary>A layer's weight or bias is never a 0-d scalar, and the head's weight is a matrix: a file that
+    /// says otherwise is refused here, before any shape is indexed.</summary>
+    private static void RequireRanks(IReadOnlyDictionary<string, long[]> shapes, string source)
+    {
+        foreach (var (name, shape) in shapes)
+        {
+            if (shape.Length == 0 && (name.EndsWith(".weight", StringComparison.Ordinal) || name.EndsWith(".bias", StringComparison.Ordinal)))
+                throw new SlsInputException(source, $"tensor '{name}' is a 0-d scalar; a layer's weight or bias has at least one dimension");
+            if (name == "head.weight" && shape.Length != 2)
+                throw new SlsInputException(source, $"tensor 'head.weight' has {shape.Length} dimensions; the head's weight is a matrix [classes, width]");
+        }
     }
 
     /// <summary>NaN or infinite weights make every output NaN (or crash a kernel): refused by name.</summary>

@@ -107,6 +107,7 @@ public sealed record PruningIndex
             throw new SlsInputException(path, $"not a pruning index (format is '{index?.Format}', expected '{FormatName}')");
         if (index.Version > CurrentVersion)
             throw new SlsInputException(path, $"index version {index.Version} is newer than this tool reads ({CurrentVersion})");
+        PruningIndexFields.Check(path, index);
         var kept = index.KeptBlocks;
         if (index.Version == 1 && !kept.SequenceEqual(Enumerable.Range(1, kept.Count)))
             throw new SlsInputException(path, "kept_blocks must be 1..k in a version 1 index");

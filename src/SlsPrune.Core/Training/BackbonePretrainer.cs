@@ -116,7 +116,10 @@ public static class BackbonePretrainer
         int n = (int)Math.Min(imagesInfo.Shape[0], o.Limit ?? long.MaxValue);
         int h = (int)imagesInfo.Shape[1], w = (int)imagesInfo.Shape[2];
         var raw = images.data<byte>().ToArray();
-        var labels = labelsT.to(int64).data<long>().ToArray()[..n];
+        var labels = labelsT.to(int64).data<long>().ToArray();
+        if (labelsT.shape.Length != 1 || labels.Length < n || labels.Any(l => l < 0 || l >= Data.VtabTask.MaxClasses))
+            throw new SlsInputException(o.Upstream, $"'labels' must be [n] integers within 0..{Data.VtabTask.MaxClasses - 1}, one per image ({n})");
+        labels = labels[..n];
         var pixels = new RgbImage[n];
         ParallelWork.For(n, i =>
         {

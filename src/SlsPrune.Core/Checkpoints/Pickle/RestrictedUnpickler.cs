@@ -102,10 +102,10 @@ public sealed class RestrictedUnpickler
                 case (byte)'s': { var v = Pop(); var k = Pop(); AsDict(Peek()).Items.Add(new(k, v)); break; } // SETITEM
                 case (byte)'u': { var items = PopToMark(); var d = AsDict(Peek()); AddPairs(d, items); break; } // SETITEMS
                 case (byte)'q': _memo[Take(1)[0]] = Peek(); break;           // BINPUT
-                case (byte)'r': _memo[Length(4)] = Peek(); break;            // LONG_BINPUT
+                case (byte)'r': _memo[MemoKey()] = Peek(); break;            // LONG_BINPUT
                 case 0x94: _memo[_memo.Count] = Peek(); break;               // MEMOIZE
                 case (byte)'h': _stack.Add(Memo(Take(1)[0])); break;         // BINGET
-                case (byte)'j': _stack.Add(Memo(Length(4))); break;          // LONG_BINGET
+                case (byte)'j': _stack.Add(Memo(MemoKey())); break;          // LONG_BINGET
                 case (byte)'0': Pop(); break;                                // POP
                 case (byte)'1': PopToMark(); break;                          // POP_MARK
                 case (byte)'2': _stack.Add(Peek()); break;                   // DUP
@@ -131,9 +131,15 @@ public sealed class RestrictedUnpickler
         return s;
     }
 
-    private long Length(int bytes) => bytes == 4
-        ? BinaryPrimitives.ReadUInt32LittleEndian(Take(4))
-        : checked((long)BinaryPrimitives.ReadUInt64LittleEndian(Take(8)));
+    private long MemoKey() => BinaryPrimitives.ReadUInt32LittleEndian(Take(4));
+
+    private long Length(int bytes)
+    {
+        ulong n = bytes == 4 ? BinaryPrimitives.ReadUInt32LittleEndian(Take(4)) : BinaryPrimitives.ReadUInt64LittleEndian(Take(8));
+        if (n > (ulong)(_data.Length - _pos))
+            throw Bad($"pickle gives a length of {n} bytes at byte {_pos - bytes}, past its end (truncated or corrupt)");
+        return (long)n;
+    }
 
     private string Line()
     {
@@ -251,6 +257,11 @@ public sealed class RestrictedUnpickler
                 }
                 if (shape.All(s => s > 0) && last >= storage.ElementCount)
                     throw Bad($"tensor reaches element {last} of storage '{storage.Key}', which has {storage.ElementCount}");
+                // A stride-0 (expanded) or overlapping view covers more elements than its storage holds: reading it
+                // would allocate the whole view from a few bytes of file.
+                long viewElements = shape.Aggregate(1L, (a, b) => a * b);
+                if (viewElements > storage.ElementCount)
+                    throw Bad($"tensor of size [{string.Join(", ", shape)}] views {viewElements} elements of storage '{storage.Key}', which holds {storage.ElementCount} (an expanded or overlapping view); refusing to materialise it");
                 return new TensorRef(storage, offset, shape, stride);
             case "torch._utils._rebuild_parameter":
                 return t.Items.Count >= 1 && t.Items[0] is TensorRef tensor ? tensor : throw Bad("pickle calls _rebuild_parameter with unexpected arguments");

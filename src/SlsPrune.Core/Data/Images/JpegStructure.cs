@@ -2,7 +2,7 @@ namespace SlsPrune.Core.Data.Images;
 
 /// <summary>
 /// Walks a JPEG's marker segments before it is decoded: every segment's length must fit in the file, the
-/// scans must be followed by an end-of-image marker, and the frame must not be a decompression bomb. stb_image
+/// scans must be followed by an end-of-image marker, and neither the frame nor the scan count may make a decompression bomb. stb_image
 /// reads zeros past the end of its input, so a segment length that points past the end makes it search for
 /// the next marker forever; Pillow refuses such files (and truncated scans) outright.
 /// </summary>
@@ -11,11 +11,16 @@ public static class JpegStructure
     /// <summary>Pillow's limit before it calls an image a decompression bomb.</summary>
     public const long MaxPixels = 89_478_485;
 
+    /// <summary>The most scans decoded: a progressive JPEG has about ten, and each scan costs a pass over the
+    /// image (libjpeg-turbo recommends the same limit for untrusted input).</summary>
+    public const int MaxScans = 500;
+
     /// <exception cref="InvalidDataException">naming the first problem.</exception>
     public static void Check(ReadOnlySpan<byte> d)
     {
         int pos = 2; // after SOI
         bool frame = false;
+        int scans = 0;
         while (true)
         {
             if (pos + 1 >= d.Length) throw new InvalidDataException("JPEG has no end-of-image marker (truncated)");
@@ -41,6 +46,7 @@ public static class JpegStructure
             if (m == 0xDA) // SOS: entropy-coded data runs to the next marker that is not a stuffed 0xFF00 or an RSTn
             {
                 if (!frame) throw new InvalidDataException("JPEG scan comes before any frame header");
+                if (++scans > MaxScans) throw new InvalidDataException($"JPEG has more than {MaxScans} scans (a decompression bomb?)");
                 while (pos + 1 < d.Length && !(d[pos] == 0xFF && d[pos + 1] != 0x00 && !(d[pos + 1] >= 0xD0 && d[pos + 1] <= 0xD7))) pos++;
             }
         }

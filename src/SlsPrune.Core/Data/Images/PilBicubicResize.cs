@@ -18,34 +18,37 @@ public static class PilBicubicResize
         bool horizontal = width != image.Width, vertical = height != image.Height;
         if (!horizontal && !vertical) return image;
 
-        var (kh, boundsH, ksizeH) = Coefficients(image.Width, width);
-        var (kv, boundsV, ksizeV) = Coefficients(image.Height, height);
+        // The weights of one output pixel at a time: a table of every pixel's would take out x 4 x in/out entries,
+        // gigabytes for an image of degenerate aspect ratio (1 x 100,000,000) though the image itself is small.
+        var kh = new Kernel(image.Width, width);
+        var kv = new Kernel(image.Height, height);
 
         byte[] src = image.Pixels;
         int srcW = image.Width;
-        int rowFirst = 0, rows = image.Height;
+        int rowFirst = 0;
         if (horizontal)
         {
             // Only the rows the vertical pass will read.
-            rowFirst = boundsV[0];
-            int rowLast = boundsV[(height - 1) * 2] + boundsV[(height - 1) * 2 + 1];
-            rows = rowLast - rowFirst;
-            var tmp = new byte[width * rows * 3];
-            for (int y = 0; y < rows; y++)
+            rowFirst = kv.Window(0).Min;
+            var (lastMin, lastCount) = kv.Window(height - 1);
+            int rows = lastMin + lastCount - rowFirst;
+            var tmp = new byte[(long)width * rows * 3];
+            var w = new int[kh.KSize];
+            for (int xx = 0; xx < width; xx++)
             {
-                int inRow = (y + rowFirst) * srcW * 3, outRow = y * width * 3;
-                for (int xx = 0; xx < width; xx++)
+                var (xmin, xmax) = kh.Weights(xx, w);
+                for (int y = 0; y < rows; y++)
                 {
-                    int xmin = boundsH[xx * 2], xmax = boundsH[xx * 2 + 1], k = xx * ksizeH;
+                    long inRow = (long)(y + rowFirst) * srcW * 3;
                     int s0 = 1 << (PrecisionBits - 1), s1 = s0, s2 = s0;
                     for (int x = 0; x < xmax; x++)
                     {
-                        int p = inRow + (x + xmin) * 3, w = kh[k + x];
-                        s0 += src[p] * w;
-                        s1 += src[p + 1] * w;
-                        s2 += src[p + 2] * w;
+                        long p = inRow + (x + xmin) * 3L;
+                        s0 += src[p] * w[x];
+                        s1 += src[p + 1] * w[x];
+                        s2 += src[p + 2] * w[x];
                     }
-                    int o = outRow + xx * 3;
+                    long o = ((long)y * width + xx) * 3;
                     tmp[o] = Clip8(s0);
                     tmp[o + 1] = Clip8(s1);
                     tmp[o + 2] = Clip8(s2);
@@ -56,21 +59,23 @@ public static class PilBicubicResize
         }
         if (!vertical) return new RgbImage(width, height, src);
 
-        var dst = new byte[width * height * 3];
+        var dst = new byte[(long)width * height * 3];
+        var wv = new int[kv.KSize];
         for (int yy = 0; yy < height; yy++)
         {
-            int ymin = boundsV[yy * 2] - rowFirst, ymax = boundsV[yy * 2 + 1], k = yy * ksizeV;
+            var (ymin, ymax) = kv.Weights(yy, wv);
+            ymin -= rowFirst;
             for (int xx = 0; xx < srcW; xx++)
             {
                 int s0 = 1 << (PrecisionBits - 1), s1 = s0, s2 = s0;
                 for (int y = 0; y < ymax; y++)
                 {
-                    int p = ((y + ymin) * srcW + xx) * 3, w = kv[k + y];
-                    s0 += src[p] * w;
-                    s1 += src[p + 1] * w;
-                    s2 += src[p + 2] * w;
+                    long p = ((long)(y + ymin) * srcW + xx) * 3;
+                    s0 += src[p] * wv[y];
+                    s1 += src[p + 1] * wv[y];
+                    s2 += src[p + 2] * wv[y];
                 }
-                int o = (yy * srcW + xx) * 3;
+                long o = ((long)yy * srcW + xx) * 3;
                 dst[o] = Clip8(s0);
                 dst[o + 1] = Clip8(s1);
                 dst[o + 2] = Clip8(s2);
@@ -94,42 +99,58 @@ public static class PilBicubicResize
         return 0;
     }
 
-    /// <summary>Per output pixel: first input index, count, and fixed-point weights (ksize per pixel).</summary>
-    private static (int[] Weights, int[] Bounds, int KSize) Coefficients(int inSize, int outSize)
+    /// <summary>Pillow's <c>precompute_coeffs</c> for one axis, one output pixel at a time: the first input
+    /// index, the count, and the fixed-point weights.</summary>
+    private sealed class Kernel
     {
-        double scale = (double)inSize / outSize;
-        double filterScale = Math.Max(scale, 1.0);
-        double support = Support * filterScale;
-        int ksize = (int)Math.Ceiling(support) * 2 + 1;
-        var weights = new int[outSize * ksize];
-        var bounds = new int[outSize * 2];
-        var k = new double[ksize];
-        for (int xx = 0; xx < outSize; xx++)
+        private readonly int _inSize;
+        private readonly double _scale, _filterScale, _support;
+        private readonly double[] _k;
+
+        public Kernel(int inSize, int outSize)
         {
-            double center = (xx + 0.5) * scale;
-            double ss = 1.0 / filterScale;
-            int xmin = (int)(center - support + 0.5);
+            _inSize = inSize;
+            _scale = (double)inSize / outSize;
+            _filterScale = Math.Max(_scale, 1.0);
+            _support = Support * _filterScale;
+            // No window holds more than the input's pixels, whatever the kernel's width.
+            KSize = (int)Math.Min((long)Math.Ceiling(_support) * 2 + 1, inSize + 1L);
+            _k = new double[KSize];
+        }
+
+        public int KSize { get; }
+
+        public (int Min, int Count) Window(int xx)
+        {
+            double center = (xx + 0.5) * _scale;
+            int xmin = (int)(center - _support + 0.5);
             if (xmin < 0) xmin = 0;
-            int xmax = (int)(center + support + 0.5);
-            if (xmax > inSize) xmax = inSize;
-            xmax -= xmin;
+            int xmax = (int)(center + _support + 0.5);
+            if (xmax > _inSize) xmax = _inSize;
+            return (xmin, xmax - xmin);
+        }
+
+        /// <summary>Fills <paramref name="weights"/> for output pixel <paramref name="xx"/>; returns its window.</summary>
+        public (int Min, int Count) Weights(int xx, int[] weights)
+        {
+            var (xmin, xmax) = Window(xx);
+            double center = (xx + 0.5) * _scale;
+            double ss = 1.0 / _filterScale;
             double ww = 0;
             for (int x = 0; x < xmax; x++)
             {
                 double w = Bicubic((x + xmin - center + 0.5) * ss);
-                k[x] = w;
+                _k[x] = w;
                 ww += w;
             }
-            for (int x = 0; x < ksize; x++)
+            for (int x = 0; x < xmax; x++)
             {
-                double w = x < xmax && ww != 0 ? k[x] / ww : 0;
-                weights[xx * ksize + x] = w < 0
+                double w = ww != 0 ? _k[x] / ww : 0;
+                weights[x] = w < 0
                     ? (int)(-0.5 + w * (1 << PrecisionBits))
                     : (int)(0.5 + w * (1 << PrecisionBits));
             }
-            bounds[xx * 2] = xmin;
-            bounds[xx * 2 + 1] = xmax;
+            return (xmin, xmax);
         }
-        return (weights, bounds, ksize);
     }
 }

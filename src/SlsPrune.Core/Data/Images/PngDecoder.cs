@@ -13,6 +13,11 @@ public static class PngDecoder
 {
     private static readonly byte[] Signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
+    /// <summary>Pillow's decompression-bomb error threshold: twice the 89,478,485 pixels it warns at.</summary>
+    public const long MaxPixels = 2 * 89_478_485;
+
+    private const string Truncated = "PNG image data is shorter than the image (truncated)";
+
     public static bool IsPng(ReadOnlySpan<byte> data) => data.Length >= 8 && data[..8].SequenceEqual(Signature);
 
     /// <exception cref="InvalidDataException">for a corrupt or unsupported file.</exception>
@@ -56,27 +61,18 @@ public static class PngDecoder
         }
         if (!sawHeader) throw new InvalidDataException("PNG has no IHDR chunk");
         if (idat.Length == 0) throw new InvalidDataException("PNG has no image data (truncated)");
-        if (width <= 0 || height <= 0 || (long)width * height > 1L << 28) throw new InvalidDataException($"PNG has an invalid size {width}x{height}");
+        if (width <= 0 || height <= 0) throw new InvalidDataException($"PNG has an invalid size {width}x{height}");
+        if ((long)width * height > MaxPixels)
+            throw new InvalidDataException($"PNG claims {width}x{height} pixels, more than the {MaxPixels} limit (a decompression bomb?)");
         int channels = colour switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4, _ => throw new InvalidDataException($"PNG colour type {colour} is invalid") };
         bool depthOk = colour switch { 0 => depth is 1 or 2 or 4 or 8 or 16, 3 => depth is 1 or 2 or 4 or 8, _ => depth is 8 or 16 };
         if (!depthOk) throw new InvalidDataException($"PNG bit depth {depth} is invalid for colour type {colour}");
         if (colour == 3 && (palette is null || palette.Length % 3 != 0)) throw new InvalidDataException("PNG palette image has no valid PLTE chunk");
 
-        idat.Position = 0;
-        byte[] raw;
-        try
-        {
-            using var z = new ZLibStream(idat, CompressionMode.Decompress);
-            using var inflated = new MemoryStream();
-            z.CopyTo(inflated);
-            raw = inflated.ToArray();
-        }
-        catch (InvalidDataException e)
-        {
-            throw new InvalidDataException($"PNG image data is corrupt ({e.Message})");
-        }
-
         int bitsPerPixel = channels * depth;
+        idat.Position = 0;
+        byte[] raw = Inflate(idat, RawSize(width, height, bitsPerPixel, interlace));
+
         int bpp = Math.Max(1, bitsPerPixel / 8); // bytes to the left for filtering
         var samples = new ushort[(long)width * height * channels]; // decoded samples at native depth
         int rawPos = 0;
@@ -126,6 +122,36 @@ public static class PngDecoder
         return new RgbImage(width, height, rgb);
     }
 
+    /// <summary>The filtered data's size: one filter byte and the packed samples per row of every pass.</summary>
+    private static long RawSize(int width, int height, int bitsPerPixel, int interlace)
+    {
+        long Rows(long w, long h) => w <= 0 || h <= 0 ? 0 : h * (1 + (w * bitsPerPixel + 7) / 8);
+        if (interlace == 0) return Rows(width, height);
+        int[] xs = [0, 4, 0, 2, 0, 1, 0], ys = [0, 0, 4, 0, 2, 0, 1], dx = [8, 8, 4, 4, 2, 2, 1], dy = [8, 8, 8, 4, 4, 2, 2];
+        long total = 0;
+        for (int p = 0; p < 7; p++) total += Rows((width - xs[p] + dx[p] - 1) / dx[p], (height - ys[p] + dy[p] - 1) / dy[p]);
+        return total;
+    }
+
+    /// <summary>Inflates the image data, never past the size the header implies: a small file whose stream
+    /// inflates to gigabytes stops there. Extra data after the image is ignored, as Pillow does.</summary>
+    private static byte[] Inflate(Stream idat, long size)
+    {
+        if (size > Array.MaxLength) throw new InvalidDataException($"PNG image data would take {size} bytes, more than an image can");
+        if (size > Math.Max(idat.Length, 1) * 1032) throw new InvalidDataException(Truncated); // deflate expands at most 1032-fold
+        try
+        {
+            using var z = new ZLibStream(idat, CompressionMode.Decompress);
+            var raw = new byte[size];
+            int got = z.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false);
+            return got == raw.Length ? raw : throw new InvalidDataException(Truncated);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"PNG image data is corrupt ({e.Message})");
+        }
+    }
+
     private static byte Grey(ushort v, int depth) => depth switch
     {
         1 => v != 0 ? (byte)255 : (byte)0,
@@ -138,12 +164,12 @@ public static class PngDecoder
     private static int Unfilter(byte[] raw, int pos, int w, int h, int bitsPerPixel, int bpp, int channels, int depth,
         ushort[] samples, int fullWidth, int x0, int y0, int dx, int dy)
     {
-        int stride = (w * bitsPerPixel + 7) / 8;
+        int stride = (int)(((long)w * bitsPerPixel + 7) / 8);
         var prev = new byte[stride];
         var cur = new byte[stride];
         for (int y = 0; y < h; y++)
         {
-            if (pos + 1 + stride > raw.Length) throw new InvalidDataException("PNG image data is shorter than the image (truncated)");
+            if ((long)pos + 1 + stride > raw.Length) throw new InvalidDataException(Truncated);
             byte filter = raw[pos];
             Array.Copy(raw, pos + 1, cur, 0, stride);
             pos += 1 + stride;

@@ -1,0 +1,45 @@
+namespace SlsPrune.Core.Indexing;
+
+/// <summary>The fields of a pruning index that JSON lets a hand-edited or crafted file leave null, or fill
+/// with the wrong text, checked by name before anything uses them.</summary>
+public static class PruningIndexFields
+{
+    /// <exception cref="SlsInputException">naming the first missing or malformed field.</exception>
+    public static void Check(string path, PruningIndex index)
+    {
+        void Need(object? value, string field)
+        {
+            if (value is null) throw new SlsInputException(path, $"field '{field}' is missing or null");
+        }
+        Need(index.Metric, "metric");
+        Need(index.Method, "method");
+        Need(index.KeptBlocks, "kept_blocks");
+        Need(index.Decision, "decision");
+        Need(index.Calibration, "calibration");
+        Need(index.Calibration.Task, "calibration.task");
+        Need(index.Calibration.Split, "calibration.split");
+        Need(index.Calibration.Precision, "calibration.precision");
+        if (index.Tsne is { } t)
+        {
+            Need(t.LearningRate, "tsne.learning_rate");
+            Need(t.Init, "tsne.init");
+            Need(t.Method, "tsne.method");
+        }
+        if (index.Steps is { } steps && steps.Any(s => s is null)) throw new SlsInputException(path, "field 'steps' has a null entry");
+        for (int i = 0; i < (index.Width?.Count ?? 0); i++)
+        {
+            var w = index.Width![i];
+            Need(w, $"width[{i}]");
+            Need(w.Heads, $"width[{i}].heads");
+            Need(w.MlpUnits, $"width[{i}].mlp_units");
+        }
+        foreach (var (file, field) in new[] { (index.Backbone, "backbone"), (index.Petl, "petl") })
+        {
+            Need(file, field);
+            Need(file.Path, field + ".path");
+            Need(file.Sha256, field + ".sha256");
+            if (file.Sha256.Length != 64 || !file.Sha256.All(Uri.IsHexDigit))
+                throw new SlsInputException(path, $"field '{field}.sha256' is not a SHA-256 (64 hexadecimal digits)");
+        }
+    }
+}
