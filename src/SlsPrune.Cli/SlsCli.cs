@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Serilog;
 using Serilog.Events;
 using SlsPrune.Cli.Commands;
@@ -8,12 +9,15 @@ using Spectre.Console;
 
 namespace SlsPrune.Cli;
 
-/// <summary>Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input.</summary>
+/// <summary>Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input, 130 interrupted (SIGINT, Ctrl-C),
+/// 143 terminated (SIGTERM).</summary>
 public static class ExitCodes
 {
     public const int Success = 0;
     public const int Failure = 1;
     public const int BadInput = 2;
+    public const int Interrupted = 130;
+    public const int Terminated = 143;
 }
 
 /// <summary>Where a command writes: machine output (stdout), human output, and errors.</summary>
@@ -65,10 +69,23 @@ public static class SlsCli
             await stderr.WriteLineAsync($"sls: {message} (run 'sls --help' for usage)").ConfigureAwait(false);
             return ExitCodes.BadInput;
         }
+        // SIGINT and SIGTERM cancel the command's token: runners stop at the next batch or iteration, writers remove
+        // their temporary files, and the exit code says which signal it was.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        int signalExit = 0;
+        void OnSignal(PosixSignalContext c)
+        {
+            c.Cancel = true;
+            signalExit = c.Signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted;
+            stop.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         try
         {
             if (NativeBackend.LoadFromEnvironment() is string libtorch) Log.Debug("libtorch from {Dir} ({Variable})", libtorch, NativeBackend.Variable);
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false }, cancellationToken).ConfigureAwait(false);
+            int code = await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, stop.Token).ConfigureAwait(false);
+            return signalExit != 0 ? await Stopped(stderr, signalExit).ConfigureAwait(false) : code;
         }
         catch (SlsInputException e)
         {
@@ -81,6 +98,10 @@ public static class SlsCli
             await stderr.WriteLineAsync($"sls: error: libtorch could not be loaded (a build without a libtorch package needs {NativeBackend.Variable} set to PyTorch's torch/lib; see README, \"CUDA\"); --verbose shows TorchSharp's trace").ConfigureAwait(false);
             if (verbose) await stderr.WriteLineAsync(e.ToString()).ConfigureAwait(false);
             return ExitCodes.Failure;
+        }
+        catch (OperationCanceledException) when (signalExit != 0)
+        {
+            return await Stopped(stderr, signalExit).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -97,5 +118,11 @@ public static class SlsCli
         {
             await Log.CloseAndFlushAsync().ConfigureAwait(false);
         }
+    }
+
+    private static async Task<int> Stopped(TextWriter stderr, int code)
+    {
+        await stderr.WriteLineAsync(code == ExitCodes.Terminated ? "sls: terminated (SIGTERM); nothing half-written was left" : "sls: interrupted (SIGINT); nothing half-written was left").ConfigureAwait(false);
+        return code;
     }
 }
