@@ -1,0 +1,67 @@
+using System.Text.RegularExpressions;
+
+namespace SlsPrune.Core.Tests;
+
+/// <summary>The one-way flow of docs/ARCHITECTURE.md, read off the source: which Core namespaces each folder's files
+/// name (in using lines and fully qualified), and the registries that make a new variant one file and one line.</summary>
+public partial class ArchitectureTests
+{
+    private static readonly string Core = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "SlsPrune.Core"));
+
+    [GeneratedRegex(@"SlsPrune\.Core\.(\w+)|\b(Pruning|Training|Evaluation|Batch)\.\w+\.")]
+    private static partial Regex CoreReference();
+
+    private static HashSet<string> References(string folder)
+    {
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(Core, folder), "*.cs", SearchOption.AllDirectories))
+            foreach (var line in File.ReadLines(file))
+            {
+                if (line.TrimStart().StartsWith("namespace", StringComparison.Ordinal) || line.TrimStart().StartsWith("///", StringComparison.Ordinal)) continue;
+                foreach (Match m in CoreReference().Matches(line)) found.Add(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value);
+            }
+        return found;
+    }
+
+    [Theory]
+    [InlineData("Models", new[] { "Pruning", "Training", "Evaluation", "Features", "Fem", "Indexing", "Batch", "Inspection" })]
+    [InlineData("Training", new[] { "Pruning", "Batch", "Indexing" })]
+    [InlineData("Evaluation", new[] { "Pruning", "Training", "Batch" })]
+    [InlineData("Checkpoints", new[] { "Models", "Pruning", "Training", "Evaluation", "Indexing" })]
+    [InlineData("Fem", new[] { "Models", "Pruning", "Training", "Evaluation", "Indexing" })]
+    [InlineData("Indexing", new[] { "Pruning", "Training", "Evaluation", "Batch" })]
+    public void A_layer_does_not_reach_into_the_layers_that_build_on_it(string folder, string[] forbidden)
+    {
+        var refs = References(folder);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(Core, folder), "*.cs", SearchOption.AllDirectories));
+        Assert.Empty(refs.Intersect(forbidden));
+    }
+
+    [Fact]
+    public void The_check_sees_references_that_exist()
+    {
+        // Pruning builds on models, training and the index: a check that finds nothing there would find nothing anywhere.
+        Assert.Superset(new HashSet<string> { "Models", "Training", "Indexing", "Fem" }, References("Pruning"));
+    }
+
+    [Fact]
+    public void Only_the_petl_method_files_name_a_petl_method_class()
+    {
+        var methods = new[] { "ConvpassMethod", "RepAdapterMethod", "LoraMethod", "SpLoraMethod", "AdaptFormerMethod", "VptMethod" };
+        var outside = Directory.EnumerateFiles(Core, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains(Path.Combine("Models", "Petl"), StringComparison.Ordinal) && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Where(f => methods.Any(m => File.ReadAllText(f).Contains(m, StringComparison.Ordinal)))
+            .Select(Path.GetFileName).ToList();
+        // width pruning's spa refuses other methods by checking for SPLoRA: the one place outside the table
+        Assert.Equal(["WidthPruner.cs"], outside);
+    }
+
+    [Fact]
+    public void Every_registered_method_has_a_unique_name()
+    {
+        Assert.Equal(PetlMethods.All.Count, PetlMethods.All.Select(m => m.Name).Distinct().Count());
+        Assert.Equal(PruneMethods.All.Count, PruneMethods.All.Select(m => m.Name).Distinct().Count());
+        Assert.Equal(Checkpoints.Converters.StateDictConverters.All.Count, Checkpoints.Converters.StateDictConverters.All.Select(c => c.Name).Distinct().Count());
+        Assert.Equal("timm", Checkpoints.Converters.StateDictConverters.All[^1].Name); // the catch-all is last
+    }
+}
