@@ -55,7 +55,8 @@ public class KillDuringWriteTests
             Assert.Equal("convpass", c.Metadata["petl_method"]);
     }
 
-    internal static Process Start(string[] args)
+    /// <param name="stderr">receives each line the process writes to stderr.</param>
+    internal static Process Start(string[] args, Action<string>? stderr = null)
     {
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -67,7 +68,7 @@ public class KillDuringWriteTests
         foreach (var a in args) psi.ArgumentList.Add(a);
         var p = Process.Start(psi)!;
         p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) stderr?.Invoke(e.Data); };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         return p;

@@ -71,26 +71,13 @@ public class SignalTests
     /// sends the signal, and returns the exit code, stderr and the seconds from the signal to the exit.</summary>
     private static (int Code, string Err, double Seconds) RunAndSignal(string[] args, string marker, string signal, int settle = 300)
     {
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sls.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
         var err = new System.Text.StringBuilder();
         using var seen = new ManualResetEventSlim();
-        p.ErrorDataReceived += (_, e) =>
+        using var p = KillDuringWriteTests.Start(args, line =>
         {
-            if (e.Data is null) return;
-            lock (err) err.AppendLine(e.Data);
-            if (e.Data.StartsWith(marker, StringComparison.Ordinal)) seen.Set();
-        };
-        p.OutputDataReceived += (_, _) => { };
-        p.BeginErrorReadLine();
-        p.BeginOutputReadLine();
+            lock (err) err.AppendLine(line);
+            if (line.StartsWith(marker, StringComparison.Ordinal)) seen.Set();
+        });
         Assert.True(seen.Wait(TimeSpan.FromSeconds(120)), $"never saw '{marker}'; stderr: {err}");
         Thread.Sleep(settle);
         Assert.False(p.HasExited, $"finished before the signal; stderr: {err}");

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace SlsPrune.Core.Batch;
@@ -49,11 +50,11 @@ public sealed record BatchSettings
     }
 
     /// <summary>The method settings as the methods read them; <c>match_index</c> resolved against <paramref name="resolve"/>.</summary>
-    public System.Text.Json.Nodes.JsonObject MethodSettingsObject(Func<string, string> resolve)
+    public JsonObject MethodSettingsObject(Func<string, string> resolve)
     {
-        var o = new System.Text.Json.Nodes.JsonObject();
+        var o = new JsonObject();
         foreach (var (k, v) in MethodSettings ?? [])
-            o[k] = k == "match_index" && v.ValueKind == JsonValueKind.String ? System.Text.Json.Nodes.JsonValue.Create(resolve(v.GetString()!)) : System.Text.Json.Nodes.JsonNode.Parse(v.GetRawText());
+            o[k] = k == "match_index" && v.ValueKind == JsonValueKind.String ? JsonValue.Create(resolve(v.GetString()!)) : JsonNode.Parse(v.GetRawText());
         return o;
     }
 }

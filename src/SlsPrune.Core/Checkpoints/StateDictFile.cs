@@ -65,7 +65,8 @@ public sealed class StateDictFile : IDisposable
                 if (keep(name)) weights[name] = t;
                 else t.Dispose();
             }
-            foreach (var t in all.Values) if (!weights.Values.Any(w => ReferenceEquals(w, t))) t.Dispose();
+            var kept = weights.Values.Select(w => w.Handle).ToHashSet();
+            foreach (var t in all.Values) if (!kept.Contains(t.Handle)) t.Dispose();
         }
         RequireFinite(weights, _file.Path);
         return weights;

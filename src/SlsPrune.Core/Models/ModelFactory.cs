@@ -39,7 +39,7 @@ public static class ModelFactory
             petl = PetlResolver.Resolve(petlFile.Shapes, petlFile.Metadata, options.Petl!, options.PetlMethod, options.PetlDim, options.PetlScale);
             if (!petlFile.Shapes.TryGetValue("head.weight", out var head))
                 throw new SlsInputException(options.Petl!, "PETL file has no 'head.weight'");
-            foreach (var k in weights.Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal)).ToList()) weights.Remove(k);
+            DropHead(weights);
             foreach (var (k, v) in planned.Apply(petlFile.Read(Keeps(planned)), full, petl.Method.SliceRules)) weights[k] = v;
             config = full with { NumClasses = (int)head[0] };
         }
@@ -47,21 +47,7 @@ public static class ModelFactory
         bool merge = options.MergeRepAdapter && petl.Method.Mergeable;
         if (merge) weights = petl.Method.Merge(weights, petl, d);
         var model = new VisionTransformer(config with { Depth = d }, merge ? PetlSettings.None : petl, Enumerable.Range(0, d).Select(planned.WidthAt).ToArray());
-        var built = new BuiltModel(model, petl, merge, full.Depth, planned, options.Backbone, options.Petl);
-        try
-        {
-            StateDictLoader.Load(model, weights, options.Petl ?? options.Backbone);
-            check?.Verify(built);
-        }
-        catch
-        {
-            built.Dispose();
-            throw;
-        }
-        finally
-        {
-            foreach (var w in weights.Values) w.Dispose();
-        }
+        var built = Load(new BuiltModel(model, petl, merge, full.Depth, planned, options.Backbone, options.Petl), weights, options.Petl ?? options.Backbone, check);
         model.eval();
         if (device is not null && device.type != DeviceType.CPU) model.to(device);
         if (options.Precision != Precision.Fp32) model.to(options.Precision.ScalarType());
@@ -79,10 +65,10 @@ public static class ModelFactory
         var weights = planned.Apply(backbone.Read(Keeps(planned)), full);
         var model = new VisionTransformer(full with { Depth = planned.Blocks.Count }, request.Petl, Enumerable.Range(0, planned.Blocks.Count).Select(planned.WidthAt).ToArray());   // head: torch's default Linear init (as timm's reset_classifier)
         var built = new BuiltModel(model, request.Petl, false, full.Depth, planned, options.Backbone, request.InitFrom);
-        try
+        return Load(built, weights, options.Backbone, check, prepare: () =>
         {
             model.ResetAdapters();
-            foreach (var k in weights.Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal)).ToList()) weights.Remove(k);
+            DropHead(weights);
             foreach (var (name, p) in model.state_dict().Where(kv => PetlMethods.IsTaskParameter(kv.Key))) weights[name] = p.clone();
             Dictionary<string, Tensor>? init = null;
             string initSource = request.InitFrom ?? "the weights to start from";
@@ -109,7 +95,17 @@ public static class ModelFactory
                     weights[name] = t;
                 }
             }
-            StateDictLoader.Load(model, weights, options.Backbone);
+        });
+    }
+
+    /// <summary>Completes the weights (<paramref name="prepare"/>), loads them strictly and checks the fingerprints; the
+    /// weights are disposed either way, the model when anything fails.</summary>
+    private static BuiltModel Load(BuiltModel built, Dictionary<string, Tensor> weights, string source, FingerprintCheck? check, Action? prepare = null)
+    {
+        try
+        {
+            prepare?.Invoke();
+            StateDictLoader.Load(built.Model, weights, source);
             check?.Verify(built);
         }
         catch
@@ -139,13 +135,22 @@ public static class ModelFactory
         var full = VitConfigInference.Infer(backbone.Shapes, heads, options.Backbone);
         if (plan is null)
         {
-            var stored = VitConfigInference.BlockWidths(backbone.Shapes, full, options.Backbone);
-            plan = new ModelPlan(full.Depth, Enumerable.Range(0, full.Depth).ToArray(),
-                stored.Select((w, i) => (w, i)).Where(p => p.w is not null).ToDictionary(p => p.i, p => p.w!));
-            if (plan.Widths!.Count == 0) plan = ModelPlan.Full(full.Depth);
+            var stored = VitConfigInference.BlockWidths(backbone.Shapes, full, options.Backbone)
+                .Select((w, i) => (w, i)).Where(p => p.w is not null).ToDictionary(p => p.i, p => p.w!);
+            plan = stored.Count == 0 ? ModelPlan.Full(full.Depth) : new ModelPlan(full.Depth, Enumerable.Range(0, full.Depth).ToArray(), stored);
         }
         plan.Validate(full, planSource ?? options.Backbone);
         return (full, plan);
+    }
+
+    /// <summary>The backbone's own head goes: the task brings its head (a PETL file's, or a fresh one).</summary>
+    private static void DropHead(Dictionary<string, Tensor> weights)
+    {
+        foreach (var k in weights.Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal)).ToList())
+        {
+            weights[k].Dispose();
+            weights.Remove(k);
+        }
     }
 
     private static Func<string, bool> Keeps(ModelPlan plan) => name => BlockKey.Parse(name) is not (int b, _) || plan.Keeps(b);

@@ -37,7 +37,7 @@ public static class PruneRunner
         {
             Method = o.Method.Name,
             Metric = "",
-            Alpha = 0,
+            Alpha = Sls.SlsPolicy.DefaultAlpha, // methods without an alpha rule record the default
             Depth = model.FullDepth,
             KeptBlocks = Enumerable.Range(1, model.FullDepth).ToArray(),
             Decision = "",

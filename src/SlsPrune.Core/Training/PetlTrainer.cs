@@ -109,12 +109,9 @@ public static class PetlTrainer
         });
     }
 
-    private static Dictionary<string, Tensor> ModelTensors(Backbone model) =>
-        model.state_dict().Where(kv => PetlMethods.IsTaskParameter(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu(), StringComparer.Ordinal);
-
     private static void SaveState(string path, Backbone model, AdamW optimizer, int nextEpoch, int bestEpoch, double best)
     {
-        var d = ModelTensors(model).ToDictionary(kv => "model." + kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var d = PetlFit.TaskTensors(model, ModelPlan.Full(model.Depth)).ToDictionary(kv => "model." + kv.Key, kv => kv.Value, StringComparer.Ordinal);
         foreach (var (k, v) in optimizer.StateDict()) d[k] = v.cpu();
         d["train.next_epoch"] = torch.tensor((long)nextEpoch);
         d["train.best_epoch"] = torch.tensor((long)bestEpoch);

@@ -1,3 +1,4 @@
+// The Core namespaces, shared by both test projects (linked from each .csproj).
 global using SlsPrune.Core;
 global using SlsPrune.Core.Batch;
 global using SlsPrune.Core.Checkpoints;
