@@ -64,4 +64,31 @@ public partial class ArchitectureTests
         Assert.Equal(Checkpoints.Converters.StateDictConverters.All.Count, Checkpoints.Converters.StateDictConverters.All.Select(c => c.Name).Distinct().Count());
         Assert.Equal("timm", Checkpoints.Converters.StateDictConverters.All[^1].Name); // the catch-all is last
     }
+
+    [Fact]
+    public void Every_family_converter_and_method_in_the_assembly_is_in_its_registry()
+    {
+        var types = typeof(PruneMethods).Assembly.GetTypes().Where(t => t is { IsAbstract: false, IsClass: true }).ToList();
+        void Registered<T>(IEnumerable<object> registry)
+        {
+            var expected = types.Where(t => typeof(T).IsAssignableFrom(t)).Select(t => t.Name).Order().ToList();
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected, registry.Select(x => x.GetType().Name).Order().ToList());
+        }
+        Registered<IBackboneFamily>(BackboneFamilies.All);
+        Registered<Checkpoints.Converters.IStateDictConverter>(Checkpoints.Converters.StateDictConverters.All);
+        Registered<PetlMethod>(PetlMethods.All);
+        Registered<IPruneMethod>(PruneMethods.All);
+    }
+
+    [Fact]
+    public void Only_the_family_folder_names_the_vit_model_class()
+    {
+        var outside = Directory.EnumerateFiles(Core, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains(Path.Combine("Models", "Vit"), StringComparison.Ordinal) && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Where(f => File.ReadAllText(f).Contains("VisionTransformer", StringComparison.Ordinal))
+            .Select(Path.GetFileName).ToList();
+        // width pruning is the ViT family's: it reads ViT blocks' parts
+        Assert.Equal(["WidthPruner.cs"], outside);
+    }
 }

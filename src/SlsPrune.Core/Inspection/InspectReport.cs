@@ -15,22 +15,6 @@ public sealed record CheckpointReport(
     ArchitectureReport? Architecture,
     PetlReport? Petl);
 
-/// <summary>The ViT shape read off the tensors. <see cref="Heads"/> is null when neither the variants table
-/// nor <c>--heads</c> gives it.</summary>
-public sealed record ArchitectureReport(
-    string Kind,
-    string? Variant,
-    int PatchSize,
-    int ImageSize,
-    int GridSize,
-    int Tokens,
-    int Width,
-    int Depth,
-    int? Heads,
-    int MlpHidden,
-    int NumClasses,
-    bool PreLogits);
-
 /// <summary>The PETL modules a file carries.</summary>
 public sealed record PetlReport(string Method, int? HiddenDim, double? Scale, int AdaptedBlocks, int? NumClasses);
 

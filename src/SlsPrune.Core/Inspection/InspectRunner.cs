@@ -2,7 +2,6 @@ using System.Globalization;
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Models;
 using SlsPrune.Core.Models.Petl;
-using SlsPrune.Core.Models.Vit;
 
 namespace SlsPrune.Core.Inspection;
 
@@ -33,15 +32,7 @@ public static class InspectRunner
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Sum(t => t.ElementCount), StringComparer.Ordinal);
 
-        ArchitectureReport? arch = null;
-        if (shapes.TryGetValue("patch_embed.proj.weight", out var proj))
-        {
-            // Heads do not change any shape; when unknown the report says so (null) rather than failing.
-            int? h = heads ?? VitVariants.HeadsForWidth((int)proj[0]);
-            var c = VitConfigInference.Infer(shapes, h ?? 1, path);
-            arch = new ArchitectureReport("vit", VitVariants.Match(c)?.Name, c.PatchSize, c.ImageSize, c.GridSize, c.Tokens,
-                c.Width, c.Depth, h, c.MlpHidden, c.NumClasses, c.HasPreLogits);
-        }
+        var arch = BackboneFamilies.Find(shapes)?.Describe(shapes, heads, path);
 
         PetlReport? petlReport = null;
         var method = PetlMethods.Detect(shapes.Keys);

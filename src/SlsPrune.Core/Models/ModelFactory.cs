@@ -1,6 +1,5 @@
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Models.Petl;
-using SlsPrune.Core.Models.Vit;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -28,10 +27,10 @@ public static class ModelFactory
     {
         using var backbone = StateDictFile.Open(options.Backbone);
         using var petlFile = options.Petl is null ? null : StateDictFile.Open(options.Petl);
-        var (full, planned) = Plan(options, backbone, plan, planSource);
+        var (family, full, planned) = Plan(options, backbone, plan, planSource);
         int d = planned.Blocks.Count;
 
-        var weights = planned.Apply(backbone.Read(Keeps(planned)), full);
+        var weights = family.Apply(planned, backbone.Read(Keeps(planned)), full);
         var petl = PetlSettings.None;
         var config = full;
         if (petlFile is not null)
@@ -40,13 +39,13 @@ public static class ModelFactory
             if (!petlFile.Shapes.TryGetValue("head.weight", out var head))
                 throw new SlsInputException(options.Petl!, "PETL file has no 'head.weight'");
             DropHead(weights);
-            foreach (var (k, v) in planned.Apply(petlFile.Read(Keeps(planned)), full, petl.Method.SliceRules)) weights[k] = v;
-            config = full with { NumClasses = (int)head[0] };
+            foreach (var (k, v) in family.Apply(planned, petlFile.Read(Keeps(planned)), full, petl.Method.SliceRules)) weights[k] = v;
+            config = full.WithClasses((int)head[0]);
         }
 
         bool merge = options.MergeRepAdapter && petl.Method.Mergeable;
         if (merge) weights = petl.Method.Merge(weights, petl, d);
-        var model = new VisionTransformer(config with { Depth = d }, merge ? PetlSettings.None : petl, Enumerable.Range(0, d).Select(planned.WidthAt).ToArray());
+        var model = family.Create(config, planned, merge ? PetlSettings.None : petl);
         var built = Load(new BuiltModel(model, petl, merge, full.Depth, planned, options.Backbone, options.Petl), weights, options.Petl ?? options.Backbone, check);
         model.eval();
         if (device is not null && device.type != DeviceType.CPU) model.to(device);
@@ -60,10 +59,10 @@ public static class ModelFactory
     public static BuiltModel BuildTrainable(ModelOptions options, TrainableRequest request, ModelPlan? plan = null, string? planSource = null, FingerprintCheck? check = null)
     {
         using var backbone = StateDictFile.Open(options.Backbone);
-        var (full, planned) = Plan(options, backbone, plan, planSource);
-        full = full with { NumClasses = request.Classes };
-        var weights = planned.Apply(backbone.Read(Keeps(planned)), full);
-        var model = new VisionTransformer(full with { Depth = planned.Blocks.Count }, request.Petl, Enumerable.Range(0, planned.Blocks.Count).Select(planned.WidthAt).ToArray());   // head: torch's default Linear init (as timm's reset_classifier)
+        var (family, full, planned) = Plan(options, backbone, plan, planSource);
+        full = full.WithClasses(request.Classes);
+        var weights = family.Apply(planned, backbone.Read(Keeps(planned)), full);
+        var model = family.Create(full, planned, request.Petl);   // head: torch's default Linear init (as timm's reset_classifier)
         var built = new BuiltModel(model, request.Petl, false, full.Depth, planned, options.Backbone, request.InitFrom);
         return Load(built, weights, options.Backbone, check, prepare: () =>
         {
@@ -87,7 +86,7 @@ public static class ModelFactory
             }
             if (init is not null)
             {
-                foreach (var (name, t) in planned.Apply(init, full, request.Petl.Method.SliceRules))
+                foreach (var (name, t) in family.Apply(planned, init, full, request.Petl.Method.SliceRules))
                 {
                     if (!weights.TryGetValue(name, out var fresh) || !fresh.shape.SequenceEqual(t.shape))
                         throw new SlsInputException(initSource, $"tensor '{name}' does not fit the model being trained");
@@ -120,27 +119,17 @@ public static class ModelFactory
         return built;
     }
 
-    /// <summary>A ViT with fresh weights (pre-training from scratch): nothing is read.</summary>
-    public static VisionTransformer Untrained(VitConfig config) => new(config, PetlSettings.None);
+    /// <summary>A model of <paramref name="family"/> with fresh weights and no PETL (pre-training from scratch): nothing is read.</summary>
+    public static Backbone Untrained(IBackboneFamily family, IBackboneShape shape) => family.Create(shape, ModelPlan.Full(shape.Depth), PetlSettings.None);
 
-    /// <summary>The backbone's full shape, and the plan checked against it.</summary>
-    private static (VitConfig Full, ModelPlan Plan) Plan(ModelOptions options, StateDictFile backbone, ModelPlan? plan, string? planSource)
+    /// <summary>The backbone's family and full shape, and the plan checked against it.</summary>
+    private static (IBackboneFamily Family, IBackboneShape Full, ModelPlan Plan) Plan(ModelOptions options, StateDictFile backbone, ModelPlan? plan, string? planSource)
     {
-        int? heads = options.Heads;
-        if (options.ModelName is not null)
-        {
-            var v = VitVariants.ByName(options.ModelName) ?? throw new SlsInputException("--model", $"unknown model '{options.ModelName}' (known: {string.Join(", ", VitVariants.All.Select(x => x.Name))})");
-            heads ??= v.Heads;
-        }
-        var full = VitConfigInference.Infer(backbone.Shapes, heads, options.Backbone);
-        if (plan is null)
-        {
-            var stored = VitConfigInference.BlockWidths(backbone.Shapes, full, options.Backbone)
-                .Select((w, i) => (w, i)).Where(p => p.w is not null).ToDictionary(p => p.i, p => p.w!);
-            plan = stored.Count == 0 ? ModelPlan.Full(full.Depth) : new ModelPlan(full.Depth, Enumerable.Range(0, full.Depth).ToArray(), stored);
-        }
-        plan.Validate(full, planSource ?? options.Backbone);
-        return (full, plan);
+        var family = BackboneFamilies.For(backbone.Shapes, options.Backbone);
+        var full = family.Infer(backbone.Shapes, options, options.Backbone);
+        plan ??= family.StoredPlan(backbone.Shapes, full, options.Backbone);
+        family.Validate(plan, full, planSource ?? options.Backbone);
+        return (family, full, plan);
     }
 
     /// <summary>The backbone's own head goes: the task brings its head (a PETL file's, or a fresh one).</summary>

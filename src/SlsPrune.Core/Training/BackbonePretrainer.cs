@@ -49,7 +49,7 @@ public static class BackbonePretrainer
 
         torch.manual_seed(o.Seed);
         var config = new VitConfig(o.PatchSize, o.ImageSize / o.PatchSize, o.Width, o.Depth, o.Heads, o.MlpHidden, classes);
-        using var model = ModelFactory.Untrained(config);
+        using var model = ModelFactory.Untrained(new VitFamily(), config);
         using (torch.no_grad())
         {
             foreach (var (name, p) in model.named_parameters())

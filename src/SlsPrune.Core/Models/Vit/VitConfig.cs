@@ -10,9 +10,11 @@ public sealed record VitConfig(
     int MlpHidden,
     int NumClasses,
     bool HasPreLogits = false,
-    int InChannels = 3)
+    int InChannels = 3) : IBackboneShape
 {
     public int ImageSize => PatchSize * GridSize;
+
+    public IBackboneShape WithClasses(int classes) => this with { NumClasses = classes };
 
     public int Tokens => GridSize * GridSize + 1;
 

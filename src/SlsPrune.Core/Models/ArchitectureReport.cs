@@ -1,0 +1,17 @@
+namespace SlsPrune.Core.Models;
+
+/// <summary>A backbone's shape as <c>sls inspect</c> reports it (<see cref="Kind"/>: the family). <see cref="Heads"/> is null when neither the variants table
+/// nor <c>--heads</c> gives it.</summary>
+public sealed record ArchitectureReport(
+    string Kind,
+    string? Variant,
+    int PatchSize,
+    int ImageSize,
+    int GridSize,
+    int Tokens,
+    int Width,
+    int Depth,
+    int? Heads,
+    int MlpHidden,
+    int NumClasses,
+    bool PreLogits);

@@ -1,0 +1,75 @@
+using SlsPrune.Core.Models.Petl;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Models;
+
+/// <summary>
+/// One backbone family behind <see cref="Backbone"/>: it recognises its converted (internal-named) tensors,
+/// reads its shape off them, checks and applies a plan of kept blocks (and widths) to its weights, and builds the
+/// model. <see cref="ModelFactory"/> does everything else (files, converters, PETL, loading, fingerprints) the
+/// same way for every family. A new family is one folder with its modules and this descriptor, plus one line in
+/// <see cref="BackboneFamilies.All"/>.
+/// </summary>
+public interface IBackboneFamily
+{
+    /// <summary>The family's name, as <c>sls inspect</c> and the index report it.</summary>
+    string Name { get; }
+
+    /// <summary>Whether converted tensors with these names and shapes are this family's.</summary>
+    bool Recognises(IReadOnlyDictionary<string, long[]> shapes);
+
+    /// <summary>The full shape; <paramref name="options"/> supplies what the tensors do not reveal (heads, variant).</summary>
+    /// <exception cref="SlsInputException">naming <paramref name="source"/> when the tensors do not make a model.</exception>
+    IBackboneShape Infer(IReadOnlyDictionary<string, long[]> shapes, ModelOptions options, string source);
+
+    /// <summary>The plan the checkpoint itself stores: all blocks at full width, or the narrower widths a
+    /// width-pruned checkpoint was saved with (read per block).</summary>
+    ModelPlan StoredPlan(IReadOnlyDictionary<string, long[]> shapes, IBackboneShape full, string source);
+
+    /// <summary>Checks a plan (from an index or a method) against the full shape.</summary>
+    void Validate(ModelPlan plan, IBackboneShape full, string source);
+
+    /// <summary>The kept blocks' weights renumbered 0..k-1 and sliced to the plan's widths (others disposed).</summary>
+    /// <param name="petlRules">the PETL method's own tensors that width pruning cuts.</param>
+    Dictionary<string, Tensor> Apply(ModelPlan plan, Dictionary<string, Tensor> weights, IBackboneShape full, IReadOnlyDictionary<string, SliceRole>? petlRules = null);
+
+    /// <summary>The model of the plan's blocks and widths with <paramref name="petl"/>'s modules, fresh weights.</summary>
+    Backbone Create(IBackboneShape full, ModelPlan plan, PetlSettings petl);
+
+    /// <summary>What <c>sls inspect</c> reports of the shape (<paramref name="heads"/> null: unknown, not an error).</summary>
+    ArchitectureReport Describe(IReadOnlyDictionary<string, long[]> shapes, int? heads, string source);
+}
+
+/// <summary>A family whose shape is its own record type: the casts are made once here.</summary>
+public abstract class BackboneFamily<TShape> : IBackboneFamily where TShape : IBackboneShape
+{
+    public abstract string Name { get; }
+
+    public abstract bool Recognises(IReadOnlyDictionary<string, long[]> shapes);
+
+    public abstract TShape Infer(IReadOnlyDictionary<string, long[]> shapes, ModelOptions options, string source);
+
+    public abstract ModelPlan StoredPlan(IReadOnlyDictionary<string, long[]> shapes, TShape full, string source);
+
+    public abstract void Validate(ModelPlan plan, TShape full, string source);
+
+    public abstract Dictionary<string, Tensor> Apply(ModelPlan plan, Dictionary<string, Tensor> weights, TShape full, IReadOnlyDictionary<string, SliceRole>? petlRules);
+
+    public abstract Backbone Create(TShape full, ModelPlan plan, PetlSettings petl);
+
+    public abstract ArchitectureReport Describe(IReadOnlyDictionary<string, long[]> shapes, int? heads, string source);
+
+    IBackboneShape IBackboneFamily.Infer(IReadOnlyDictionary<string, long[]> shapes, ModelOptions options, string source) => Infer(shapes, options, source);
+
+    ModelPlan IBackboneFamily.StoredPlan(IReadOnlyDictionary<string, long[]> shapes, IBackboneShape full, string source) => StoredPlan(shapes, Own(full), source);
+
+    void IBackboneFamily.Validate(ModelPlan plan, IBackboneShape full, string source) => Validate(plan, Own(full), source);
+
+    Dictionary<string, Tensor> IBackboneFamily.Apply(ModelPlan plan, Dictionary<string, Tensor> weights, IBackboneShape full, IReadOnlyDictionary<string, SliceRole>? petlRules) =>
+        Apply(plan, weights, Own(full), petlRules);
+
+    Backbone IBackboneFamily.Create(IBackboneShape full, ModelPlan plan, PetlSettings petl) => Create(Own(full), plan, petl);
+
+    private TShape Own(IBackboneShape shape) => shape is TShape s ? s
+        : throw new ArgumentException($"a {shape.GetType().Name} is not a {Name} shape", nameof(shape));
+}

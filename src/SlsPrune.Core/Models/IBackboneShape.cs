@@ -1,0 +1,15 @@
+namespace SlsPrune.Core.Models;
+
+/// <summary>A backbone's full shape as a family reads it off the converted tensors: enough to build the model.
+/// Only the depth and the class count are common to all families; the rest is the family's own record.</summary>
+public interface IBackboneShape
+{
+    /// <summary>Blocks in the full backbone (a plan keeps a subset).</summary>
+    int Depth { get; }
+
+    /// <summary>Classes of the head (0: no head).</summary>
+    int NumClasses { get; }
+
+    /// <summary>The same shape with a head of <paramref name="classes"/> classes (a task's head replaces the backbone's).</summary>
+    IBackboneShape WithClasses(int classes);
+}

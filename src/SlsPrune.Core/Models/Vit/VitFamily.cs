@@ -1,0 +1,49 @@
+using SlsPrune.Core.Models.Petl;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Models.Vit;
+
+/// <summary>The classic ViT with a class token (timm's <c>VisionTransformer</c> names; other layouts arrive here
+/// through their converters). Width pruning (heads, MLP units, head dims) is this family's.</summary>
+public sealed class VitFamily : BackboneFamily<VitConfig>
+{
+    public override string Name => "vit";
+
+    public override bool Recognises(IReadOnlyDictionary<string, long[]> shapes) =>
+        shapes.ContainsKey("patch_embed.proj.weight") && shapes.ContainsKey("pos_embed");
+
+    public override VitConfig Infer(IReadOnlyDictionary<string, long[]> shapes, ModelOptions options, string source)
+    {
+        int? heads = options.Heads;
+        if (options.ModelName is not null)
+        {
+            var v = VitVariants.ByName(options.ModelName) ?? throw new SlsInputException("--model", $"unknown model '{options.ModelName}' (known: {string.Join(", ", VitVariants.All.Select(x => x.Name))})");
+            heads ??= v.Heads;
+        }
+        return VitConfigInference.Infer(shapes, heads, source);
+    }
+
+    public override ModelPlan StoredPlan(IReadOnlyDictionary<string, long[]> shapes, VitConfig full, string source)
+    {
+        var stored = VitConfigInference.BlockWidths(shapes, full, source)
+            .Select((w, i) => (w, i)).Where(p => p.w is not null).ToDictionary(p => p.i, p => p.w!);
+        return stored.Count == 0 ? ModelPlan.Full(full.Depth) : new ModelPlan(full.Depth, Enumerable.Range(0, full.Depth).ToArray(), stored);
+    }
+
+    public override void Validate(ModelPlan plan, VitConfig full, string source) => plan.Validate(full, source);
+
+    public override Dictionary<string, Tensor> Apply(ModelPlan plan, Dictionary<string, Tensor> weights, VitConfig full, IReadOnlyDictionary<string, SliceRole>? petlRules) =>
+        plan.Apply(weights, full, petlRules);
+
+    public override Backbone Create(VitConfig full, ModelPlan plan, PetlSettings petl) =>
+        new VisionTransformer(full with { Depth = plan.Blocks.Count }, petl, Enumerable.Range(0, plan.Blocks.Count).Select(plan.WidthAt).ToArray());
+
+    public override ArchitectureReport Describe(IReadOnlyDictionary<string, long[]> shapes, int? heads, string source)
+    {
+        // Heads do not change any shape; when unknown the report says so (null) rather than failing.
+        int? h = heads ?? VitVariants.HeadsForWidth((int)shapes["patch_embed.proj.weight"][0]);
+        var c = VitConfigInference.Infer(shapes, h ?? 1, source);
+        return new ArchitectureReport(Name, VitVariants.Match(c)?.Name, c.PatchSize, c.ImageSize, c.GridSize, c.Tokens,
+            c.Width, c.Depth, h, c.MlpHidden, c.NumClasses, c.HasPreLogits);
+    }
+}
