@@ -70,7 +70,7 @@ public class VitParityTests
         var images = Fixtures.Expected()["images"];
         var options = new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("repadapter.safetensors"), Heads: 3);
         var plain = ModelFactory.Build(options);
-        var merged = ModelFactory.Build(options with { MergeRepAdapter = true });
+        var merged = ModelFactory.Build(options with { Merge = true });
         Assert.True(merged.Merged);
         Assert.DoesNotContain(merged.Model.state_dict().Keys, k => k.Contains("adapter", StringComparison.Ordinal));
         using var _ = torch.no_grad();

@@ -7,7 +7,11 @@ namespace SlsPrune.Core.Checkpoints;
 /// <summary>Writes tensors as safetensors, with string <c>__metadata__</c>, atomically (temporary file, then rename).</summary>
 public static class SafetensorsWriter
 {
-    public static void Write(string path, IReadOnlyDictionary<string, torch.Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(string path, IReadOnlyDictionary<string, torch.Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        AtomicFile.Write(path, stream => Write(stream, tensors, metadata));
+
+    /// <summary>The safetensors bytes to <paramref name="stream"/>.</summary>
+    public static void Write(Stream stream, IReadOnlyDictionary<string, torch.Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var names = tensors.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
         var payloads = new List<byte[]>(names.Count);
@@ -47,13 +51,10 @@ public static class SafetensorsWriter
         var header = new List<byte>(json.ToArray());
         while ((8 + header.Count) % 8 != 0) header.Add((byte)' ');
 
-        AtomicFile.Write(path, stream =>
-        {
-            Span<byte> len = stackalloc byte[8];
-            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Count);
-            stream.Write(len);
-            stream.Write(header.ToArray());
-            foreach (var p in payloads) stream.Write(p);
-        });
+        Span<byte> len = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)header.Count);
+        stream.Write(len);
+        stream.Write(header.ToArray());
+        foreach (var p in payloads) stream.Write(p);
     }
 }

@@ -1,4 +1,5 @@
 using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.Models.Graph;
 using SlsPrune.Core.Models.Petl;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -56,6 +57,10 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     public abstract void ResetAdapters();
 
     /// <summary>Logits from all blocks.</summary>
+    /// <summary>The model's inference forward pass written into <paramref name="g"/> (export): images to logits.</summary>
+    /// <exception cref="NotSupportedException">when the family has no graph form yet.</exception>
+    public virtual GraphValue EmitGraph(IGraph g, GraphValue images) => throw new NotSupportedException($"the {Family} family cannot be exported as a graph yet");
+
     public override Tensor forward(Tensor images) => ForwardFirst(images, Depth);
 
     /// <summary>Logits from running only the first <paramref name="k"/> blocks.</summary>

@@ -30,8 +30,11 @@ public static class ModelFactory
         var (family, full, planned) = Plan(options, backbone, plan, planSource);
         int d = planned.Blocks.Count;
 
-        var weights = family.Apply(planned, backbone.Read(Keeps(planned)), full);
-        var petl = PetlSettings.None;
+        // a standalone export carries its adapters (and their settings in its metadata) in the backbone file itself
+        var petl = petlFile is null && PetlMethods.Detect(backbone.Shapes.Keys) != PetlMethods.Linear
+            ? PetlResolver.Resolve(backbone.Shapes, backbone.Metadata, options.Backbone, options.PetlMethod, options.PetlDim, options.PetlScale)
+            : PetlSettings.None;
+        var weights = family.Apply(planned, backbone.Read(Keeps(planned)), full, petl.Method.SliceRules);
         var config = full;
         if (petlFile is not null)
         {
@@ -43,7 +46,7 @@ public static class ModelFactory
             config = full.WithClasses((int)head[0]);
         }
 
-        bool merge = options.MergeRepAdapter && petl.Method.Mergeable;
+        bool merge = options.Merge && petl.Method.Mergeable;
         if (merge) weights = petl.Method.Merge(weights, petl, d);
         var model = family.Create(config, planned, merge ? PetlSettings.None : petl);
         var built = Load(new BuiltModel(model, petl, merge, full.Depth, planned, options.Backbone, options.Petl), weights, options.Petl ?? options.Backbone, check);

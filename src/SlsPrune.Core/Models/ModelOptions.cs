@@ -13,7 +13,7 @@ public sealed record ModelOptions(
     PetlMethod? PetlMethod = null,
     int? PetlDim = null,
     double? PetlScale = null,
-    bool MergeRepAdapter = false,
+    bool Merge = false,
     Precision Precision = Precision.Fp32,
     string Device = "auto",
     int BatchSize = 64);

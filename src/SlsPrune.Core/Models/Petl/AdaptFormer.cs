@@ -1,3 +1,4 @@
+using SlsPrune.Core.Models.Graph;
 using SlsPrune.Core.Models.Layers;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
@@ -44,4 +45,8 @@ public sealed class AdaptFormer : BranchAdapter
         up_proj.weight.zero_();
         up_proj.bias!.zero_();
     }
+
+    /// <summary><see cref="Apply"/> in an exported graph (inference: no dropout).</summary>
+    public static GraphValue Emit(IGraph g, string prefix, double scale, GraphValue branch, GraphValue input) =>
+        g.Add(branch, g.Scale(g.Linear(g.Op("Relu", [g.Linear(input, prefix + ".down_proj")]), prefix + ".up_proj"), scale));
 }

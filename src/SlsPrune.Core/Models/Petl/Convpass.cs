@@ -1,3 +1,4 @@
+using SlsPrune.Core.Models.Graph;
 using SlsPrune.Core.Models.Layers;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
@@ -67,5 +68,19 @@ public sealed class Convpass : BranchAdapter
         cls = adapter_conv.forward(cls).permute(0, 2, 3, 1).reshape(b, 1, _hidden);
         var joined = dropout.forward(act.forward(torch.cat([cls, patches], 1)));
         return FlatLinear.Apply(adapter_up, joined).MoveToOuterDisposeScope();
+    }
+
+    /// <summary><see cref="Forward"/> in an exported graph (inference: no dropout), for a cls token plus a
+    /// <paramref name="grid"/> x <paramref name="grid"/> patch grid; <paramref name="prefix"/> names the adapter's tensors.</summary>
+    public static GraphValue Emit(IGraph g, string prefix, long grid, long hidden, GraphValue x)
+    {
+        var down = g.QuickGelu(g.Linear(x, prefix + ".adapter_down"));
+        GraphValue Conv(GraphValue image) => g.Op("Conv", [image, g.Weight(prefix + ".adapter_conv.weight"), g.Weight(prefix + ".adapter_conv.bias")],
+            ("kernel_shape", new GraphAttribute.Ints([3, 3])), ("pads", new GraphAttribute.Ints([1, 1, 1, 1])));
+        var patches = g.Transpose(g.Reshape(g.Slice(down, 1, 1), 0, grid, grid, hidden), 0, 3, 1, 2);
+        patches = g.Reshape(g.Transpose(Conv(patches), 0, 2, 3, 1), 0, grid * grid, hidden);
+        var cls = g.Transpose(g.Reshape(g.Slice(down, 1, 0, 1), 0, 1, 1, hidden), 0, 3, 1, 2);
+        cls = g.Reshape(g.Transpose(Conv(cls), 0, 2, 3, 1), 0, 1, hidden);
+        return g.Linear(g.QuickGelu(g.Concat(1, cls, patches)), prefix + ".adapter_up");
     }
 }

@@ -1,3 +1,4 @@
+using SlsPrune.Core.Models.Graph;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -36,6 +37,29 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>, IPetlModule
         var y = torch.addmm(bias, flat, weight.t(), beta: 1, alpha: 1).add(lora_B.forward(lora_A.forward(flat)), _scale);
         shape[^1] = y.shape[1];
         return y.reshape(shape).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Every LoRA pair folded into the layer it sits beside, <c>W' = W + s B A</c> (in float64); the
+    /// result holds no <c>lora_</c> tensors and loads into a model without LoRA.</summary>
+    public static Dictionary<string, Tensor> Merge(IReadOnlyDictionary<string, Tensor> weights, double scale)
+    {
+        using var _ = torch.no_grad();
+        var result = weights.Where(kv => !kv.Key.Contains(".lora_", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        foreach (var a in weights.Keys.Where(k => k.EndsWith(".lora_A.weight", StringComparison.Ordinal)))
+        {
+            string layer = a[..^".lora_A.weight".Length];
+            var w = weights[layer + ".weight"];
+            using var delta = weights[layer + ".lora_B.weight"].to(float64).matmul(weights[a].to(float64));
+            result[layer + ".weight"] = w.to(float64).add(delta, scale).to(w.dtype);
+        }
+        return result;
+    }
+
+    /// <summary>The same in an exported graph: the frozen layer plus <c>s B(A(x))</c>.</summary>
+    public static GraphValue Emit(IGraph g, string prefix, double scale, GraphValue x)
+    {
+        var low = g.Op("MatMul", [g.Op("MatMul", [x, g.Weight(prefix + ".lora_A.weight", transpose: true)]), g.Weight(prefix + ".lora_B.weight", transpose: true)]);
+        return g.Add(g.Linear(x, prefix), g.Scale(low, scale));
     }
 
     /// <summary>As PEFT: A Kaiming-uniform (a = sqrt 5, torch's Linear default), B zero, so a fresh LoRA adds nothing.</summary>

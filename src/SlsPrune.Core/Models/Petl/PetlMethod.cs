@@ -1,3 +1,4 @@
+using SlsPrune.Core.Models.Graph;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -68,6 +69,16 @@ public abstract class PetlMethod
     /// <summary>The weights with the method folded into the backbone's; the result loads into a model without it.</summary>
     public virtual Dictionary<string, Tensor> Merge(IReadOnlyDictionary<string, Tensor> weights, PetlSettings s, int depth) =>
         throw new NotSupportedException($"{Name} does not merge into the backbone");
+
+    /// <summary>One of a block's linear layers (<paramref name="prefix"/>: its name) in an exported graph.</summary>
+    public virtual GraphValue EmitLinear(IGraph g, PetlSettings s, LinearRole role, string prefix, GraphValue x) => g.Linear(x, prefix);
+
+    /// <summary>A branch in an exported graph, as <see cref="BranchAdapter.Apply"/>: the sublayer on the normed
+    /// input, joined by the adapter whose tensors <paramref name="adapter"/> names (<c>blocks.{i}.adapter_attn</c>).</summary>
+    public virtual GraphValue EmitBranch(IGraph g, PetlSettings s, BlockShape b, string adapter, Func<GraphValue, GraphValue> sublayer, GraphValue normed, GraphValue input) => sublayer(normed);
+
+    /// <summary>The token slot in an exported graph, as <see cref="TokenSlot.Apply"/> at inference.</summary>
+    public virtual GraphValue EmitTokens(IGraph g, PetlSettings s, BlockShape b, string block, GraphValue x, bool firstBlock) => x;
 
     public override string ToString() => Name;
 

@@ -1,3 +1,4 @@
+using SlsPrune.Core.Models.Graph;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -46,5 +47,14 @@ public sealed class RepAdapter : BranchAdapter
         var channels = x.transpose(1, 2);
         var y = conv_B.forward(dropout.forward(conv_A.forward(channels))).mul(_scale).add(channels, Scalars.One);
         return y.transpose(1, 2).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary><see cref="Forward"/> in an exported graph (inference: no dropout): 1x1 Conv1d over channels, conv_B grouped.</summary>
+    public static GraphValue Emit(IGraph g, string prefix, double scale, int groups, GraphValue x)
+    {
+        var channels = g.Transpose(x, 0, 2, 1);
+        var a = g.Op("Conv", [channels, g.Weight(prefix + ".conv_A.weight"), g.Weight(prefix + ".conv_A.bias")], ("kernel_shape", new GraphAttribute.Ints([1])));
+        var b = g.Op("Conv", [a, g.Weight(prefix + ".conv_B.weight"), g.Weight(prefix + ".conv_B.bias")], ("kernel_shape", new GraphAttribute.Ints([1])), ("group", new GraphAttribute.Int(groups)));
+        return g.Transpose(g.Add(g.Scale(b, scale), channels), 0, 2, 1);
     }
 }

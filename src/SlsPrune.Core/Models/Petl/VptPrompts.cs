@@ -1,3 +1,4 @@
+using SlsPrune.Core.Models.Graph;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -40,5 +41,13 @@ public sealed class VptPrompts : TokenSlot, IDisposable
         using var _ = torch.no_grad();
         double bound = Math.Sqrt(6.0 / _initFanSum);
         nn.init.uniform_(_prompts, -bound, bound);
+    }
+
+    /// <summary><see cref="Apply"/> at inference in an exported graph; <paramref name="prompts"/> names the block's
+    /// <c>prompt_embeddings</c> of shape [1, <paramref name="count"/>, <paramref name="width"/>].</summary>
+    public static GraphValue Emit(IGraph g, string prompts, long count, long width, GraphValue x, bool firstBlock)
+    {
+        var p = g.ExpandToBatch(g.Weight(prompts), x, count, width);
+        return g.Concat(1, g.Slice(x, 1, 0, 1), p, g.Slice(x, 1, firstBlock ? 1 : 1 + count));
     }
 }

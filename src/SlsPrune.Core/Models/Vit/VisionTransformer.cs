@@ -1,4 +1,5 @@
 using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.Models.Graph;
 using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
@@ -87,6 +88,8 @@ public sealed class VisionTransformer : Backbone
         using var scope = torch.NewDisposeScope();
         return head.forward(pre_logits.forward(norm.forward(tokens)[.., 0])).MoveToOuterDisposeScope();
     }
+
+    public override GraphValue EmitGraph(IGraph g, GraphValue images) => VitGraph.Emit(this, g, images);
 
     /// <summary>Patch embedding, qkv, the two attention products, proj, fc1, fc2 and the PETL modules (LoRA
     /// unmerged) of each block at its own width, pre-logits and head; PETL tokens (VPT's prompts) count in every block.</summary>

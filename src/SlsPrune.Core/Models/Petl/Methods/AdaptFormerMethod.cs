@@ -1,3 +1,5 @@
+using SlsPrune.Core.Models.Graph;
+
 namespace SlsPrune.Core.Models.Petl.Methods;
 
 /// <summary>AdaptFormer's parallel adapter in the MLP branch's slot (<see cref="Petl.AdaptFormer"/>).</summary>
@@ -13,6 +15,9 @@ public sealed class AdaptFormerMethod : PetlMethod
 
     public override BranchAdapter? Adapter(PetlSettings s, int width, Branch branch) =>
         branch == Branch.Mlp ? new AdaptFormer(width, s.HiddenDim, s.Scale) : null;
+
+    public override GraphValue EmitBranch(IGraph g, PetlSettings s, BlockShape b, string adapter, Func<GraphValue, GraphValue> sublayer, GraphValue normed, GraphValue input) =>
+        adapter.EndsWith(".adapter_mlp", StringComparison.Ordinal) ? AdaptFormer.Emit(g, adapter, s.Scale, sublayer(normed), input) : sublayer(normed);
 
     /// <summary>Down and up beside the MLP.</summary>
     public override long BlockMacs(PetlSettings s, BlockShape b) => 2 * b.Tokens * b.Width * s.HiddenDim;

@@ -1,3 +1,5 @@
+using SlsPrune.Core.Models.Graph;
+
 namespace SlsPrune.Core.Models.Petl.Methods;
 
 /// <summary>Convpass in both branches' adapter slots (<see cref="Petl.Convpass"/>).</summary>
@@ -12,6 +14,12 @@ public sealed class ConvpassMethod : PetlMethod
     public override bool OwnsParameter(string name) => name.Contains(".adapter_", StringComparison.Ordinal);
 
     public override BranchAdapter Adapter(PetlSettings s, int width, Branch branch) => new Convpass(width, s.HiddenDim, s.Scale);
+
+    public override GraphValue EmitBranch(IGraph g, PetlSettings s, BlockShape b, string adapter, Func<GraphValue, GraphValue> sublayer, GraphValue normed, GraphValue input)
+    {
+        long grid = (long)Math.Round(Math.Sqrt(b.GridTokens));
+        return g.Add(sublayer(normed), g.Scale(Convpass.Emit(g, adapter, grid, s.HiddenDim, normed), s.Scale));
+    }
 
     /// <summary>Per branch: down, the 3x3 conv over the grid and the cls token, up.</summary>
     public override long BlockMacs(PetlSettings s, BlockShape b) =>

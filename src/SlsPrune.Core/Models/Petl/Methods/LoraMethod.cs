@@ -1,3 +1,4 @@
+using SlsPrune.Core.Models.Graph;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,6 +20,13 @@ public sealed class LoraMethod : PetlMethod
 
     /// <summary>A and B beside qkv.</summary>
     public override long BlockMacs(PetlSettings s, BlockShape b) => b.Tokens * b.Width * s.HiddenDim + b.Tokens * s.HiddenDim * 3 * b.Inner;
+
+    public override GraphValue EmitLinear(IGraph g, PetlSettings s, LinearRole role, string prefix, GraphValue x) =>
+        role == LinearRole.Qkv ? LoraLinear.Emit(g, prefix, s.Scale, x) : g.Linear(x, prefix);
+
+    public override bool Mergeable => true;
+
+    public override Dictionary<string, Tensor> Merge(IReadOnlyDictionary<string, Tensor> weights, PetlSettings s, int depth) => LoraLinear.Merge(weights, s.Scale);
 
     public override IReadOnlyDictionary<string, SliceRole> SliceRules { get; } = new Dictionary<string, SliceRole>
     {

@@ -1,3 +1,4 @@
+using SlsPrune.Core.Models.Graph;
 using System.Globalization;
 using static TorchSharp.torch;
 
@@ -31,6 +32,9 @@ public sealed class RepAdapterMethod : PetlMethod
     /// <summary>Per branch: conv_A, and the grouped conv_B.</summary>
     public override long BlockMacs(PetlSettings s, BlockShape b) =>
         2 * (b.Tokens * b.Width * s.HiddenDim + b.Tokens * (s.HiddenDim / s.Groups) * b.Width);
+
+    public override GraphValue EmitBranch(IGraph g, PetlSettings s, BlockShape b, string adapter, Func<GraphValue, GraphValue> sublayer, GraphValue normed, GraphValue input) =>
+        sublayer(RepAdapter.Emit(g, adapter, s.Scale, s.Groups, normed));
 
     public override bool Mergeable => true;
 

@@ -1,3 +1,4 @@
+using SlsPrune.Core.Models.Graph;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -24,6 +25,13 @@ public sealed class SpLoraMethod : PetlMethod
         long n = b.Tokens, h = s.HiddenDim, d = b.Width;
         return n * h * (d + 3 * b.Inner) + n * h * (b.Inner + d) + n * h * (d + b.Mlp) + n * h * (b.Mlp + d);
     }
+
+    public override GraphValue EmitLinear(IGraph g, PetlSettings s, LinearRole role, string prefix, GraphValue x) =>
+        LoraLinear.Emit(g, prefix, s.Scale, x);
+
+    public override bool Mergeable => true;
+
+    public override Dictionary<string, Tensor> Merge(IReadOnlyDictionary<string, Tensor> weights, PetlSettings s, int depth) => LoraLinear.Merge(weights, s.Scale);
 
     public override IReadOnlyDictionary<string, SliceRole> SliceRules { get; } = new Dictionary<string, SliceRole>
     {

@@ -1,3 +1,5 @@
+using SlsPrune.Core.Models.Graph;
+
 namespace SlsPrune.Core.Models.Petl.Methods;
 
 /// <summary>VPT-deep: each block's own prompt tokens in its token slot (<see cref="VptPrompts"/>); the prompts
@@ -15,6 +17,9 @@ public sealed class VptMethod : PetlMethod
     public override bool NeedsScale => false;
 
     public override TokenSlot Tokens(PetlSettings s, int width, int patchSize, bool firstBlock) => new VptPrompts(s.HiddenDim, width, patchSize, firstBlock);
+
+    public override GraphValue EmitTokens(IGraph g, PetlSettings s, BlockShape b, string block, GraphValue x, bool firstBlock) =>
+        VptPrompts.Emit(g, block + ".prompt_embeddings", s.HiddenDim, b.Width, x, firstBlock);
 
     public override long ExtraTokens(PetlSettings s) => s.HiddenDim;
 }

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text.Json;
+using SlsPrune.Core.Indexing;
+using SlsPrune.Core.Models;
+using SlsPrune.Core.Models.Petl;
+using SlsPrune.Core.Runtime;
+
+namespace SlsPrune.Core.Export;
+
+/// <summary>
+/// <c>sls export</c>: builds the (pruned) model once through <see cref="ModelFactory"/> on the CPU in float32, with
+/// adapters merged where asked and exact, and writes it in one format atomically (nothing is left behind on
+/// failure). The metadata says what the file is: family, blocks kept (1-based numbers of the source), widths,
+/// input size, mean and std, classes, PETL settings and the SHA-256 of every source file.
+/// </summary>
+public static class ExportRunner
+{
+    public const string FormatVersion = "sls-export/1";
+
+    public static ExportResult Run(ExportOptions o, CancellationToken cancellationToken = default)
+    {
+        var format = ExportFormats.Get(o.Format);
+        format.Check(o);
+        foreach (var input in new[] { o.Model.Backbone, o.Model.Petl, o.Index }.OfType<string>())
+            if (File.Exists(input) && File.Exists(o.Out) && RealPath.Resolve(input) == RealPath.Resolve(o.Out))
+                throw new SlsInputException(o.Out, "--out is one of the input files; choose another output path");
+        if (Directory.Exists(o.Out)) throw new SlsInputException(o.Out, "--out is a folder; give a file path");
+
+        var index = o.Index is null ? null : PruningIndex.Load(o.Index);
+        using var built = ModelFactory.Build(o.Model with { Precision = Precision.Fp32, Device = "cpu" }, null, index?.ToPlan(), o.Index, index?.Fingerprints(o.Index!, o.AllowMismatch));
+        if (o.Model.Merge && !built.Merged && built.Petl.Method != PetlMethods.Linear)
+            throw new SlsInputException("--merge", $"{built.Petl.Method.Name} adapters do not fold exactly into the backbone; export without --merge to keep them as modules");
+        cancellationToken.ThrowIfCancellationRequested();
+
+        var metadata = Metadata(built, o, index);
+        AtomicFile.Write(o.Out, s =>
+        {
+            format.Write(built, o.Model.Precision, metadata, s);
+            cancellationToken.ThrowIfCancellationRequested();
+        });
+        var m = built.Model;
+        return new ExportResult(format.Name, Path.GetFullPath(o.Out), new FileInfo(o.Out).Length, FileHash.Sha256(o.Out), m.Family, m.Depth, built.FullDepth,
+            built.Plan.Blocks.Select(b => b + 1).ToArray(), built.Petl.Method.Name, built.Merged, o.Model.Precision.Name(), m.NumClasses);
+    }
+
+    private static Dictionary<string, string> Metadata(BuiltModel built, ExportOptions o, PruningIndex? index)
+    {
+        var m = built.Model;
+        string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        var meta = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["format"] = FormatVersion,
+            ["family"] = m.Family,
+            ["blocks"] = m.Depth.ToString(CultureInfo.InvariantCulture),
+            ["source_depth"] = built.FullDepth.ToString(CultureInfo.InvariantCulture),
+            ["kept_blocks"] = string.Join(",", built.Plan.Blocks.Select(b => (b + 1).ToString(CultureInfo.InvariantCulture))),
+            ["image_size"] = m.Input.ImageSize.ToString(CultureInfo.InvariantCulture),
+            ["channels"] = m.Input.Channels.ToString(CultureInfo.InvariantCulture),
+            ["mean"] = string.Join(",", m.Input.Mean.Select(v => F(v))),
+            ["std"] = string.Join(",", m.Input.Std.Select(v => F(v))),
+            ["classes"] = m.NumClasses.ToString(CultureInfo.InvariantCulture),
+            ["feature"] = m.FeatureKind,
+            ["precision"] = o.Model.Precision.Name(),
+            ["merged"] = built.Merged ? "true" : "false",
+            ["backbone_sha256"] = built.BackboneFile.Sha256,
+        };
+        if (built.Plan.Widths is { Count: > 0 } widths)
+            meta["widths"] = JsonSerializer.Serialize(widths.OrderBy(kv => kv.Key).ToDictionary(kv => (kv.Key + 1).ToString(CultureInfo.InvariantCulture),
+                kv => new { heads = kv.Value.Heads.Count, mlp_units = kv.Value.MlpUnits.Count, head_dims = kv.Value.HeadDims?.Count }));
+        if (built.PetlFile is { } petl) meta["petl_sha256"] = petl.Sha256;
+        if (o.Index is not null) meta["index_sha256"] = FileHash.Sha256(o.Index);
+        if (index is not null) meta["index_method"] = index.Method;
+        // what rebuilds the adapters the file still holds (a merged model holds none)
+        var s = built.Merged ? PetlSettings.None : built.Petl;
+        if (s.Method != PetlMethods.Linear)
+        {
+            meta["petl_method"] = s.Method.Name;
+            meta["petl_dim"] = s.HiddenDim.ToString(CultureInfo.InvariantCulture);
+            meta["petl_scale"] = F(s.Scale);
+            meta["petl_groups"] = s.Groups.ToString(CultureInfo.InvariantCulture);
+        }
+        return meta;
+    }
+}

@@ -1,0 +1,62 @@
+using Google.Protobuf;
+
+namespace SlsPrune.Core.Export.Onnx;
+
+/// <summary>One protobuf message written field by field with Google.Protobuf's coded stream (ONNX's schema is
+/// proto2: repeated scalars unpacked). Nested messages are written whole into their parent.</summary>
+#pragma warning disable CA1001 // a MemoryStream holds no unmanaged resource; the writer lives as long as its message
+internal sealed class ProtoWriter
+#pragma warning restore CA1001
+{
+    private readonly MemoryStream _buffer = new();
+    private readonly CodedOutputStream _out;
+
+    public ProtoWriter() => _out = new CodedOutputStream(_buffer, leaveOpen: true);
+
+    public ProtoWriter Int(int field, long value)
+    {
+        _out.WriteTag(field, WireFormat.WireType.Varint);
+        _out.WriteInt64(value);
+        return this;
+    }
+
+    public ProtoWriter Float(int field, float value)
+    {
+        _out.WriteTag(field, WireFormat.WireType.Fixed32);
+        _out.WriteFloat(value);
+        return this;
+    }
+
+    public ProtoWriter Text(int field, string value)
+    {
+        _out.WriteTag(field, WireFormat.WireType.LengthDelimited);
+        _out.WriteString(value);
+        return this;
+    }
+
+    public ProtoWriter Bytes(int field, ReadOnlySpan<byte> value)
+    {
+        _out.WriteTag(field, WireFormat.WireType.LengthDelimited);
+        _out.WriteBytes(ByteString.CopyFrom(value));
+        return this;
+    }
+
+    public ProtoWriter Message(int field, ProtoWriter message)
+    {
+        _out.WriteTag(field, WireFormat.WireType.LengthDelimited);
+        _out.WriteBytes(UnsafeByteOperations.UnsafeWrap(message.ToArray()));
+        return this;
+    }
+
+    public ProtoWriter Ints(int field, IEnumerable<long> values)
+    {
+        foreach (long v in values) Int(field, v);
+        return this;
+    }
+
+    public byte[] ToArray()
+    {
+        _out.Flush();
+        return _buffer.ToArray();
+    }
+}
