@@ -31,19 +31,26 @@ public static class ExportRunner
         if (o.Model.Merge && !built.Merged && built.Petl.Method != PetlMethods.Linear)
             throw new SlsInputException("--merge", $"{built.Petl.Method.Name} adapters do not fold exactly into the backbone; export without --merge to keep them as modules");
         cancellationToken.ThrowIfCancellationRequested();
+        return Write(built, format, o.Out, o.Model.Precision, o.Index, index?.Method, cancellationToken);
+    }
 
-        var metadata = Metadata(built, o, index);
-        AtomicFile.Write(o.Out, s =>
+    /// <summary>Writes an already built model (float32, CPU) in <paramref name="format"/>, atomically.</summary>
+    /// <param name="indexPath">the index the model's plan came from, hashed into the metadata.</param>
+    public static ExportResult Write(BuiltModel built, IExportFormat format, string outPath, Precision precision = Precision.Fp32,
+        string? indexPath = null, string? indexMethod = null, CancellationToken cancellationToken = default)
+    {
+        var metadata = Metadata(built, precision, indexPath, indexMethod);
+        AtomicFile.Write(outPath, s =>
         {
-            format.Write(built, o.Model.Precision, metadata, s);
+            format.Write(built, precision, metadata, s);
             cancellationToken.ThrowIfCancellationRequested();
         });
         var m = built.Model;
-        return new ExportResult(format.Name, Path.GetFullPath(o.Out), new FileInfo(o.Out).Length, FileHash.Sha256(o.Out), m.Family, m.Depth, built.FullDepth,
-            built.Plan.Blocks.Select(b => b + 1).ToArray(), built.Petl.Method.Name, built.Merged, o.Model.Precision.Name(), m.NumClasses);
+        return new ExportResult(format.Name, Path.GetFullPath(outPath), new FileInfo(outPath).Length, FileHash.Sha256(outPath), m.Family, m.Depth, built.FullDepth,
+            built.Plan.Blocks.Select(b => b + 1).ToArray(), built.Petl.Method.Name, built.Merged, precision.Name(), m.NumClasses);
     }
 
-    private static Dictionary<string, string> Metadata(BuiltModel built, ExportOptions o, PruningIndex? index)
+    private static Dictionary<string, string> Metadata(BuiltModel built, Precision precision, string? indexPath, string? indexMethod)
     {
         var m = built.Model;
         string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
@@ -60,7 +67,7 @@ public static class ExportRunner
             ["std"] = string.Join(",", m.Input.Std.Select(v => F(v))),
             ["classes"] = m.NumClasses.ToString(CultureInfo.InvariantCulture),
             ["feature"] = m.FeatureKind,
-            ["precision"] = o.Model.Precision.Name(),
+            ["precision"] = precision.Name(),
             ["merged"] = built.Merged ? "true" : "false",
             ["backbone_sha256"] = built.BackboneFile.Sha256,
         };
@@ -68,8 +75,8 @@ public static class ExportRunner
             meta["widths"] = JsonSerializer.Serialize(widths.OrderBy(kv => kv.Key).ToDictionary(kv => (kv.Key + 1).ToString(CultureInfo.InvariantCulture),
                 kv => new { heads = kv.Value.Heads.Count, mlp_units = kv.Value.MlpUnits.Count, head_dims = kv.Value.HeadDims?.Count }));
         if (built.PetlFile is { } petl) meta["petl_sha256"] = petl.Sha256;
-        if (o.Index is not null) meta["index_sha256"] = FileHash.Sha256(o.Index);
-        if (index is not null) meta["index_method"] = index.Method;
+        if (indexPath is not null) meta["index_sha256"] = FileHash.Sha256(indexPath);
+        if (indexMethod is not null) meta["index_method"] = indexMethod;
         // what rebuilds the adapters the file still holds (a merged model holds none)
         var s = built.Merged ? PetlSettings.None : built.Petl;
         if (s.Method != PetlMethods.Linear)

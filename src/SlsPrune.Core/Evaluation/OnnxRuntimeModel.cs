@@ -1,0 +1,91 @@
+using System.Globalization;
+using Microsoft.ML.OnnxRuntime;
+using SlsPrune.Core.Data.Images;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Evaluation;
+
+/// <summary>
+/// An exported ONNX model run by ONNX Runtime on the CPU (all graph optimisations on): input <c>images</c>, output
+/// <c>logits</c>, and the preprocessing (size, mean, std) and class count read from the file's metadata, as
+/// <c>sls export</c> writes them.
+/// </summary>
+public sealed class OnnxRuntimeModel : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly RunOptions _run = new();
+
+    private OnnxRuntimeModel(InferenceSession session, InputSpec input, int classes, IReadOnlyDictionary<string, string> metadata)
+    {
+        _session = session;
+        Input = input;
+        NumClasses = classes;
+        Metadata = metadata;
+    }
+
+    public InputSpec Input { get; }
+
+    public int NumClasses { get; }
+
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <exception cref="SlsInputException">naming <paramref name="path"/> when ONNX Runtime cannot load it or its
+    /// metadata lacks what <c>sls export</c> writes.</exception>
+    public static OnnxRuntimeModel Open(string path)
+    {
+        if (!File.Exists(path)) throw new SlsInputException(path, "no such file");
+        InferenceSession session;
+        using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL })
+        {
+            try
+            {
+                session = new InferenceSession(path, options);
+            }
+            catch (OnnxRuntimeException e)
+            {
+                throw new SlsInputException(path, $"ONNX Runtime cannot load it: {Printable.Escape(e.Message.Split('\n')[0])}");
+            }
+        }
+        try
+        {
+            var meta = session.ModelMetadata.CustomMetadataMap;
+            int Int(string key) => meta.TryGetValue(key, out var v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i) && i > 0 ? i
+                : throw new SlsInputException(path, $"metadata '{key}' is missing or not a positive integer: not a model written by sls export");
+            float[] Floats(string key, int count)
+            {
+                var parts = meta.TryGetValue(key, out var v) ? v.Split(',') : [];
+                var values = parts.Select(p => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out float f) && float.IsFinite(f) ? f : float.NaN).ToArray();
+                return values.Length == count && values.All(float.IsFinite) ? values
+                    : throw new SlsInputException(path, $"metadata '{key}' must be {count} finite numbers");
+            }
+            if (!session.InputMetadata.ContainsKey("images") || !session.OutputMetadata.ContainsKey("logits"))
+                throw new SlsInputException(path, "the graph has no 'images' input or no 'logits' output");
+            int channels = Int("channels");
+            var input = new InputSpec(Int("image_size"), channels, Floats("mean", channels), Floats("std", channels));
+            return new OnnxRuntimeModel(session, input, Int("classes"), new Dictionary<string, string>(meta, StringComparer.Ordinal));
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Logits [batch, classes] (float32, CPU) of normalised images [batch, channels, size, size].</summary>
+    public Tensor Forward(Tensor images)
+    {
+        using var x = images.to(float32).cpu().contiguous();
+        float[] data = x.data<float>().ToArray();
+        using var value = OrtValue.CreateTensorValueFromMemory(data, x.shape);
+        using var outputs = _session.Run(_run, new Dictionary<string, OrtValue> { ["images"] = value }, ["logits"]);
+        var logits = outputs[0];
+        return torch.tensor(logits.GetTensorDataAsSpan<float>().ToArray(), logits.GetTensorTypeAndShape().Shape);
+    }
+
+    public void Dispose()
+    {
+        _run.Dispose();
+        _session.Dispose();
+    }
+}
