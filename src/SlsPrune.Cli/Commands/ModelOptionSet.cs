@@ -10,7 +10,7 @@ namespace SlsPrune.Cli.Commands;
 public sealed class ModelOptionSet
 {
     public Option<FileInfo> Backbone { get; } = new Option<FileInfo>("--backbone") { Description = "Pre-trained ViT (.safetensors, .pt/.pth, .npz)", Required = true }.AcceptExistingOnly();
-    public Option<FileInfo> Petl { get; } = new Option<FileInfo>("--petl") { Description = "PETL weights (adapters + head)", Required = true }.AcceptExistingOnly();
+    public Option<FileInfo> Petl { get; } = new Option<FileInfo>("--petl") { Description = "PETL weights (adapters + head); not needed for a standalone export (sls export) or a checkpoint with its own head" }.AcceptExistingOnly();
     public Option<int?> Heads { get; } = new("--heads") { Description = "Attention heads, where the width is not in the variants table" };
     public Option<string?> Model { get; } = new("--model") { Description = "Name a variant (e.g. vit_base_patch16_224) for the head count" };
     public Option<string?> PetlMethod { get; } = new("--petl-method") { Description = PetlMethods.Names + ", where the PETL file does not say" };
@@ -20,10 +20,12 @@ public sealed class ModelOptionSet
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per forward batch", DefaultValueFactory = _ => 64 };
     public Option<string> Precision { get; } = new("--precision") { Description = "fp32, or bf16 / fp16 weights and activations (on CUDA)", DefaultValueFactory = _ => "fp32" };
 
-    /// <param name="petlFile">whether the command reads a PETL file (<c>--petl</c>, required); training makes one instead.</param>
-    public ModelOptionSet(bool petlFile = true)
+    /// <param name="petlFile">whether the command reads a PETL file (<c>--petl</c>); training makes one instead.</param>
+    /// <param name="backboneRequired">false where another engine's file may stand in for it (<c>eval --engine onnxruntime</c>).</param>
+    public ModelOptionSet(bool petlFile = true, bool backboneRequired = true)
     {
         _petlFile = petlFile;
+        Backbone.Required = backboneRequired;
     }
 
     private readonly bool _petlFile;
@@ -43,7 +45,8 @@ public sealed class ModelOptionSet
         PetlMethod? method = null;
         if (parse.GetValue(PetlMethod) is string m)
             method = PetlMethods.ByName(m) ?? throw new SlsInputException("--petl-method", $"unknown method '{m}' ({PetlMethods.Names})");
-        return new ModelOptions(parse.GetValue(Backbone)!.FullName, _petlFile ? parse.GetValue(Petl)?.FullName : null, parse.GetValue(Heads), parse.GetValue(Model),
+        var backbone = parse.GetValue(Backbone) ?? throw new SlsInputException("--backbone", "is required");
+        return new ModelOptions(backbone.FullName, _petlFile ? parse.GetValue(Petl)?.FullName : null, parse.GetValue(Heads), parse.GetValue(Model),
             method, parse.GetValue(PetlDim), parse.GetValue(PetlScale), Precision: Precisions.Parse(parse.GetValue(Precision)!),
             Device: parse.GetValue(Device)!, BatchSize: parse.GetValue(BatchSize));
     }

@@ -13,6 +13,13 @@ public static class Accuracy
         torch.Device device, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         model.eval();
+        return Count(images => model.forward(images.to(device)), items, preprocessor, batchSize, progress, cancellationToken);
+    }
+
+    /// <summary>The same for any engine: <paramref name="forward"/> maps a batch of normalised images to logits.</summary>
+    public static (int Correct, int Seen) Count(Func<torch.Tensor, torch.Tensor> forward, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize,
+        IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
         using var _ = torch.no_grad();
         int correct = 0, seen = 0;
         foreach (var batch in BatchLoader.Batches(items, preprocessor, batchSize))
@@ -21,7 +28,7 @@ public static class Accuracy
             using (batch)
             using (var scope = torch.NewDisposeScope())
             {
-                correct += (int)model.forward(batch.Images.to(device)).argmax(1).cpu().eq(batch.Labels).sum().item<long>();
+                correct += (int)forward(batch.Images).argmax(1).cpu().eq(batch.Labels).sum().item<long>();
                 seen += (int)batch.Labels.shape[0];
             }
             progress?.Report(seen);

@@ -45,6 +45,7 @@ public static class EvalRunner
         var index = o.Index is null ? null : PruningIndex.Load(o.Index);
         using var built = ModelFactory.Build(o.Model, device, index?.ToPlan(), o.Index, index?.Fingerprints(o.Index!, o.AllowMismatch));
         var model = built.Model;
+        if (model.NumClasses == 0) throw new SlsInputException(o.Model.Backbone, "has no classification head: give the task's PETL file with --petl");
         var items = task.Read(o.Split, model.NumClasses);
 
         var (correct, seen) = Accuracy.Count(model, items, Preprocessor.For(model.Input), o.Model.BatchSize, device, progress, cancellationToken);

@@ -70,7 +70,12 @@ public static class ExportRunner
             ["precision"] = precision.Name(),
             ["merged"] = built.Merged ? "true" : "false",
             ["backbone_sha256"] = built.BackboneFile.Sha256,
+            ["flops"] = m.FlopsPerImage().ToString(CultureInfo.InvariantCulture),
         };
+        var counts = ParameterCounts.Of(m);
+        meta["parameters_backbone"] = counts.Backbone.ToString(CultureInfo.InvariantCulture);
+        meta["parameters_petl"] = counts.Petl.ToString(CultureInfo.InvariantCulture);
+        meta["parameters_head"] = counts.Head.ToString(CultureInfo.InvariantCulture);
         if (built.Plan.Widths is { Count: > 0 } widths)
             meta["widths"] = JsonSerializer.Serialize(widths.OrderBy(kv => kv.Key).ToDictionary(kv => (kv.Key + 1).ToString(CultureInfo.InvariantCulture),
                 kv => new { heads = kv.Value.Heads.Count, mlp_units = kv.Value.MlpUnits.Count, head_dims = kv.Value.HeadDims?.Count }));

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+using System.Globalization;
+using SlsPrune.Core.Data;
+using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.Models;
+using TorchSharp;
+
+namespace SlsPrune.Core.Evaluation;
+
+/// <summary>Options of <c>sls eval --engine onnxruntime</c>: an exported ONNX file and a task.</summary>
+public sealed record OnnxEvalOptions(string Model, string Data, string Split = "test", int BatchSize = 64, bool Throughput = false, int Repeats = 5,
+    IReadOnlyList<int>? ThroughputBatches = null);
+
+/// <summary>
+/// <c>sls eval</c> with ONNX Runtime as the engine: the same accuracy over a split and the same throughput
+/// measurement as <see cref="EvalRunner"/> (median of timed runs after warm-up, random input), on an ONNX file
+/// written by <c>sls export</c>; blocks, parameters and FLOPs come from the file's metadata.
+/// </summary>
+public static class OnnxEvalRunner
+{
+    public static EvalResult Run(OnnxEvalOptions o, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (o.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
+        var batches = o.ThroughputBatches ?? EvalOptions.DefaultThroughputBatches;
+        if (batches.Count == 0 || batches.Any(b => b <= 0)) throw new SlsInputException("--throughput-batches", "needs one or more positive batch sizes");
+        var task = VtabTask.Open(o.Data);
+        using var model = OnnxRuntimeModel.Open(o.Model);
+        var items = task.Read(o.Split, model.NumClasses);
+        var (correct, seen) = Accuracy.Count(model.Forward, items, Preprocessor.For(model.Input), o.BatchSize, progress, cancellationToken);
+
+        long Meta(string key) => model.Metadata.TryGetValue(key, out var v) && long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out long x) ? x : 0;
+        int blocks = (int)Meta("blocks"), depth = (int)Meta("source_depth");
+        var counts = new ParameterCounts(Meta("parameters_backbone"), Meta("parameters_petl"), Meta("parameters_head"));
+        var throughput = o.Throughput ? batches.Select(b => Measure(model, b, o.Repeats, cancellationToken)).ToArray() : null;
+        var storage = new StorageReport(0, 0, new FileInfo(o.Model).Length);
+        string precision = model.Metadata.TryGetValue("precision", out var p) ? p : "fp32";
+        return new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, depth, blocks, blocks < depth,
+            counts, Meta("flops"), storage, throughput, "cpu (onnxruntime)", precision);
+    }
+
+    private static ThroughputResult Measure(OnnxRuntimeModel model, int batch, int repeats, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        using var x = torch.randn(batch, model.Input.Channels, model.Input.ImageSize, model.Input.ImageSize);
+        for (int i = 0; i < 3; i++) model.Forward(x).Dispose();
+        var times = new List<double>();
+        for (int i = 0; i < Math.Max(1, repeats); i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var sw = Stopwatch.StartNew();
+            model.Forward(x).Dispose();
+            times.Add(sw.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        double median = times[times.Count / 2];
+        return new ThroughputResult(batch, batch / median, median * 1000, times.Count);
+    }
+}
