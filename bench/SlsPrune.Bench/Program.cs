@@ -9,6 +9,8 @@ using TorchSharp;
 // Benchmarks (results go to docs/BENCHMARKS.md with the command and machine):
 //   pipeline TASK_DIR [split] [size] [repeats]   read + decode + resize + normalise, images/s, all cores
 //   forward MODEL [batch] [iters]                ViT forward (random weights), images/s, no grad
+//   engines BACKBONE PETL KEEP BATCHES REPEATS   the same model (first KEEP blocks) in TorchSharp and, exported, in
+//                                                ONNX Runtime: images/s at each batch size (median), file sizes
 // Each prints one line "name value unit" per measurement.
 static double Seconds(Action a)
 {
@@ -40,6 +42,33 @@ if (mode == "pipeline" && args.Length >= 2)
     Console.WriteLine($"decode_resize_parallel {items.Count / tp:F1} img/s");
     double tn = Seconds(() => { for (int s = 0; s < resized.Length; s += 64) p.ToTensor(resized.Skip(s).Take(64).ToList()).Dispose(); });
     Console.WriteLine($"normalise_to_tensor {items.Count / tn:F1} img/s");
+}
+else if (mode == "engines" && args.Length >= 6)
+{
+    var options = new SlsPrune.Core.Models.ModelOptions(args[1], args[2], Device: "cpu");
+    int keep = int.Parse(args[3], inv), repeats = int.Parse(args[5], inv);
+    using var full = SlsPrune.Core.Models.ModelFactory.Build(options);
+    using var built = keep >= full.FullDepth ? full : SlsPrune.Core.Models.ModelFactory.Build(options, plan: SlsPrune.Core.Models.ModelPlan.Leading(full.FullDepth, keep));
+    string dir = Directory.CreateTempSubdirectory("sls-bench-").FullName, onnx = Path.Combine(dir, "m.onnx"), st = Path.Combine(dir, "m.safetensors");
+    var r = SlsPrune.Core.Export.ExportRunner.Write(built, new SlsPrune.Core.Export.OnnxExport(), onnx);
+    long stBytes = SlsPrune.Core.Export.ExportRunner.Write(built, new SlsPrune.Core.Export.SafetensorsExport(), st).Bytes;
+    Console.WriteLine($"files {keep}/{built.FullDepth} blocks: onnx {r.Bytes} bytes, safetensors {stBytes} bytes");
+    using var ort = SlsPrune.Core.Evaluation.OnnxRuntimeModel.Open(onnx);
+    var m = built.Model;
+    foreach (int batch in args[4].Split(',').Select(b => int.Parse(b, inv)))
+    {
+        using var x = torch.randn(batch, m.Input.Channels, m.Input.ImageSize, m.Input.ImageSize);
+        double Median(Action a)
+        {
+            a();
+            var t = Enumerable.Range(0, repeats).Select(_ => Seconds(a)).OrderBy(v => v).ToList();
+            return t[t.Count / 2];
+        }
+        double ts, to;
+        using (torch.no_grad()) ts = Median(() => { using var s = torch.NewDisposeScope(); m.forward(x); });
+        to = Median(() => ort.Forward(x).Dispose());
+        Console.WriteLine($"engines batch {batch}: torchsharp {batch / ts:F1} img/s, onnxruntime {batch / to:F1} img/s, ratio {ts / to:F2}");
+    }
 }
 else if (mode == "synth" && args.Length >= 3)
 {

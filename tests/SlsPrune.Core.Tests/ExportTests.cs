@@ -131,4 +131,35 @@ public class ExportTests
         Assert.EndsWith("--out is one of the input files; choose another output path", same.Message);
         Assert.Equal(["petl.safetensors"], Directory.GetFiles(dir).Select(Path.GetFileName));
     }
+
+    [Fact]
+    public void Splora_exports_in_the_graph_and_merged_from_a_standalone_file()
+    {
+        var backbone = new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, Device: "cpu");
+        torch.manual_seed(11);
+        using var trained = ModelFactory.BuildTrainable(backbone, new TrainableRequest(new PetlSettings(new SpLoraMethod(), 4, 0.8), 5), plan: Narrow(48));
+        using (torch.no_grad())
+            foreach (var (name, p) in trained.Model.named_parameters().Where(np => np.name.Contains(".lora_", StringComparison.Ordinal)))
+                p.copy_(torch.randn_like(p) * 0.2);   // a fresh B is zero: give every pair something to add
+        string onnx = Temp("splora.onnx"), st = Temp("splora.safetensors"), merged = Temp("merged.onnx");
+        ExportRunner.Write(trained, new OnnxExport(), onnx);
+        ExportRunner.Write(trained, new SafetensorsExport(), st);
+
+        using var _ = torch.no_grad();
+        trained.Model.eval();
+        using var expected = trained.Model.forward(Images);
+        using var ort = OnnxRuntimeModel.Open(onnx);
+        using var a = ort.Forward(Images);
+        Assert.InRange(Fixtures.RelativeError(a, expected), 0, 1e-4);
+
+        using var folded = ModelFactory.Build(new ModelOptions(st, Heads: 3, Merge: true));
+        Assert.True(folded.Merged);
+        ExportRunner.Write(folded, new OnnxExport(), merged);
+        using var ortMerged = OnnxRuntimeModel.Open(merged);
+        using var b = ortMerged.Forward(Images);
+        Assert.InRange(Fixtures.RelativeError(b, expected), 0, 1e-4);
+        foreach (var (name, p) in trained.Model.named_parameters().Where(np => np.name.Contains(".lora_B", StringComparison.Ordinal))) p.zero_();
+        using var c = trained.Model.forward(Images);
+        Assert.True(Fixtures.RelativeError(c, expected) > 1e-2, "the SPLoRA pairs must change the logits");
+    }
 }
