@@ -5,12 +5,13 @@ using SlsPrune.Core.Evaluation;
 
 namespace SlsPrune.Cli.Commands;
 
-/// <summary><c>sls eval --backbone FILE --petl FILE --data TASK_DIR [--index FILE] [--split test] [--throughput]</c></summary>
+/// <summary><c>sls eval --backbone FILE|FOLDER [--petl FILE] --data TASK_DIR [--index FILE] [--split test] [--throughput]</c>;
+/// without <c>--petl</c> the backbone's own head classifies.</summary>
 public static class EvalCommand
 {
     public static Command Create(Func<CliContext> context)
     {
-        var model = new ModelOptionSet();
+        var model = new ModelOptionSet(petlRequired: false);
         var data = new Option<DirectoryInfo>("--data") { Description = "VTAB-1k task folder", Required = true }.AcceptExistingOnly();
         var index = new Option<FileInfo>("--index") { Description = "Pruning index: evaluate the pruned model" };
         index.AcceptExistingOnly();

@@ -9,7 +9,7 @@ namespace SlsPrune.Cli.Commands;
 /// <summary>The model options every command that loads a model takes (DESIGN.md, "The command line").</summary>
 public sealed class ModelOptionSet
 {
-    public Option<FileInfo> Backbone { get; } = new Option<FileInfo>("--backbone") { Description = "Pre-trained ViT (.safetensors, .pt/.pth, .npz)", Required = true }.AcceptExistingOnly();
+    public Option<FileSystemInfo> Backbone { get; } = new Option<FileSystemInfo>("--backbone") { Description = "Pre-trained ViT: a file (.safetensors, .pt/.pth, .npz) or a Hugging Face folder (config.json + weights)", Required = true }.AcceptExistingOnly();
     public Option<FileInfo> Petl { get; } = new Option<FileInfo>("--petl") { Description = "PETL weights (adapters + head)", Required = true }.AcceptExistingOnly();
     public Option<int?> Heads { get; } = new("--heads") { Description = "Attention heads, where the width is not in the variants table" };
     public Option<string?> Model { get; } = new("--model") { Description = "Name a variant (e.g. vit_base_patch16_224) for the head count" };
@@ -20,10 +20,13 @@ public sealed class ModelOptionSet
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per forward batch", DefaultValueFactory = _ => 64 };
     public Option<string> Precision { get; } = new("--precision") { Description = "fp32, or bf16 / fp16 weights and activations (on CUDA)", DefaultValueFactory = _ => "fp32" };
 
-    /// <param name="petlFile">whether the command reads a PETL file (<c>--petl</c>, required); training makes one instead.</param>
-    public ModelOptionSet(bool petlFile = true)
+    /// <param name="petlFile">whether the command reads a PETL file (<c>--petl</c>); training makes one instead.</param>
+    /// <param name="petlRequired">whether <c>--petl</c> must be given; evaluation can use a backbone's own head instead.</param>
+    public ModelOptionSet(bool petlFile = true, bool petlRequired = true)
     {
         _petlFile = petlFile;
+        Petl.Required = petlFile && petlRequired;
+        if (!Petl.Required) Petl.Description = "PETL weights (adapters + head); without it, the backbone's own head";
     }
 
     private readonly bool _petlFile;

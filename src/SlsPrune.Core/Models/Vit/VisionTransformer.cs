@@ -9,7 +9,7 @@ namespace SlsPrune.Core.Models.Vit;
 
 /// <summary>
 /// ViT with timm's state-dict names (<c>patch_embed.proj</c>, <c>cls_token</c>, <c>pos_embed</c>,
-/// <c>blocks.{i}</c>, <c>norm</c>, <c>pre_logits.fc</c>, <c>head</c>), token pooling, LayerNorm eps 1e-6. Its
+/// <c>blocks.{i}</c>, <c>norm</c>, <c>pre_logits.fc</c>, <c>head</c>), token pooling, LayerNorm eps 1e-6 (or the checkpoint layout's, <see cref="VitConfig.LayerNormEps"/>). Its
 /// per-block feature is the cls token. A pruned model is simply one built with fewer blocks (or narrower ones).
 /// </summary>
 public sealed class VisionTransformer : Backbone
@@ -35,7 +35,7 @@ public sealed class VisionTransformer : Backbone
         if (widths is not null && widths.Count != config.Depth) throw new ArgumentException($"{widths.Count} block widths for {config.Depth} blocks", nameof(widths));
         Widths = widths ?? new BlockWidth?[config.Depth];
         blocks = new ModuleList<Block>(Enumerable.Range(0, config.Depth).Select(i => new Block(config, petl, i, Widths[i])).ToArray());
-        norm = nn.LayerNorm(config.Width, eps: 1e-6);
+        norm = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
         pre_logits = config.HasPreLogits ? new PreLogits(config.Width) : nn.Identity();
         head = config.NumClasses > 0 ? nn.Linear(config.Width, config.NumClasses) : nn.Identity();
         RegisterComponents();
