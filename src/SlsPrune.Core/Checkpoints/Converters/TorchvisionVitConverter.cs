@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace SlsPrune.Core.Checkpoints.Converters;
 
 /// <summary>
-/// torchvision's <c>VisionTransformer</c> (<c>vit_b_16()</c> and the rest, saved with <c>model.state_dict()</c>)
+/// torchvision's ViT models (<c>vit_b_16()</c> and the rest, saved with <c>model.state_dict()</c>)
 /// to timm's names. A pure renaming: the attention's <c>in_proj</c> already stacks query, key and value rows as
 /// timm's qkv does, and the MLP is <c>mlp.0</c> / <c>mlp.3</c> (<c>mlp.linear_1</c> / <c>linear_2</c> in older
 /// torchvision). The head is <c>heads.head</c>, with <c>heads.pre_logits</c> (Linear + tanh) when the model has a
