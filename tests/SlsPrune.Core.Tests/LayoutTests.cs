@@ -58,6 +58,25 @@ public class LayoutTests
         Assert.InRange(Fixtures.RelativeError(cls[1], e["cls"][1]), 0, Tolerance);
     }
 
+    [Fact]
+    public void A_torchvision_model_cut_to_two_blocks_never_reads_the_third()
+    {
+        // The converter only renames, so the reader reads just the kept blocks: NaN in layer 2 goes unseen.
+        using var src = StateDictFile.Open(File("tv_vit.pth"));
+        Assert.Equal("torchvision", src.Converter.Name);
+        using var raw = CheckpointFile.Open(File("tv_vit.pth"));
+        var weights = CheckpointFile.ReadAll(raw);
+        foreach (var k in weights.Keys.Where(k => k.StartsWith("encoder.layers.encoder_layer_2.", StringComparison.Ordinal)).ToList())
+            weights[k] = torch.full_like(weights[k], double.NaN);
+        string poisoned = Path.Combine(Directory.CreateTempSubdirectory("sls-poison-").FullName, "tv.safetensors");
+        SafetensorsWriter.Write(poisoned, weights);
+        using var cut = ModelFactory.Build(new ModelOptions(poisoned, Heads: 3), plan: ModelPlan.Leading(3, 2));
+        using var _ = torch.no_grad();
+        Assert.False(cut.Model.forward(Expected("tv_expected.safetensors")["images"]).isnan().any().item<bool>());
+        var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(poisoned, Heads: 3)));
+        Assert.Contains("tensor 'blocks.2.", e.Message, StringComparison.Ordinal);
+    }
+
     private static Dictionary<string, torch.Tensor> Meta(params (string Name, long[] Shape)[] tensors) =>
         tensors.ToDictionary(t => t.Name, t => torch.empty(t.Shape, device: torch.META), StringComparer.Ordinal);
 

@@ -17,6 +17,9 @@ public sealed class CheckpointSource
     /// <summary>The side files a folder's converter may read.</summary>
     public static readonly IReadOnlyList<string> SideFileNames = ["config.json", "preprocessor_config.json"];
 
+    /// <summary>Side files are small JSON; a larger one is refused before it is read.</summary>
+    public const long MaxSideFileBytes = 16 << 20;
+
     private readonly Dictionary<string, JsonObject?> _json = new(StringComparer.Ordinal);
 
     private CheckpointSource(string path, string weightsFile, IReadOnlyDictionary<string, string> sideFiles)
@@ -71,6 +74,8 @@ public sealed class CheckpointSource
         JsonObject? parsed = null;
         if (SideFiles.TryGetValue(name, out var file))
         {
+            long length = new FileInfo(file).Length;
+            if (length > MaxSideFileBytes) throw new SlsInputException(file, $"is {length} bytes; a side file of a checkpoint folder is at most {MaxSideFileBytes}");
             try
             {
                 parsed = JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
