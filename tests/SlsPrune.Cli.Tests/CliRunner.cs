@@ -5,6 +5,9 @@ internal static class CliRunner
 {
     public static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "parity", name);
 
+    /// <summary>A checkpoint in another library's layout (scripts/make_layout_fixtures.py).</summary>
+    public static string Layout(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "layouts", name);
+
     public static (int Code, string Out, string Err) Run(params string[] args)
     {
         var o = new StringWriter();

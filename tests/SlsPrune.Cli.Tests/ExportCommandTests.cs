@@ -28,7 +28,7 @@ public class ExportCommandTests
         var torch = Json(CliRunner.Run(["eval", .. Model(), "--data", task, "--json"]).Out);
         var ort = CliRunner.Run(["eval", "--engine", "onnxruntime", "--model", onnx, "--data", task, "--json"]);
         Assert.True(ort.Code == 0, ort.Err);
-        var standalone = CliRunner.Run(["eval", "--backbone", st, "--heads", "3", "--device", "cpu", "--data", task, "--json"]);
+        var standalone = CliRunner.Run(["eval", "--backbone", st, "--device", "cpu", "--data", task, "--json"]);
         Assert.True(standalone.Code == 0, standalone.Err);
         int correct = torch.GetProperty("correct").GetInt32();
         Assert.Equal(40, torch.GetProperty("images").GetInt32());

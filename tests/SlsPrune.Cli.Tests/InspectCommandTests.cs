@@ -43,6 +43,21 @@ public class InspectCommandTests
         Assert.Equal(JsonValueKind.Null, r.GetProperty("petl").ValueKind);
     }
 
+    [Theory]
+    [InlineData("tv_vit.pth", "torchvision", "pytorch-zip")]
+    [InlineData("hf_vit", "huggingface-vit", "safetensors")]
+    [InlineData("hf_vitmodel", "huggingface-vit", "pytorch-zip")]
+    public void Layout_and_family_of_other_libraries_checkpoints_and_folders(string name, string layout, string format)
+    {
+        var r = Json(CliRunner.Layout(name)).GetProperty("checkpoint");
+        Assert.Equal(layout, r.GetProperty("layout").GetString());
+        Assert.Equal(format, r.GetProperty("format").GetString());
+        Assert.Equal("vit", r.GetProperty("architecture").GetProperty("kind").GetString());
+        var (code, text, err) = CliRunner.Run("inspect", CliRunner.Layout(name));
+        Assert.True(code == 0, err);
+        Assert.Contains($"{layout} (family vit)", text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Heads_are_null_when_width_is_not_a_variant_and_no_flag_is_given()
     {

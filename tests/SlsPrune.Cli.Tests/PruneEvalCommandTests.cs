@@ -81,6 +81,24 @@ public class PruneEvalCommandTests
     }
 
     [Fact]
+    public void Eval_without_petl_uses_the_head_of_a_torchvision_file_or_a_hugging_face_folder()
+    {
+        string task = Task(10, 3);
+        foreach (var backbone in new[] { new[] { "--backbone", CliRunner.Layout("tv_vit.pth"), "--heads", "3" }, ["--backbone", CliRunner.Layout("hf_vit")] })
+        {
+            var (code, output, err) = CliRunner.Run(["eval", .. backbone, "--data", task, "--device", "cpu", "--json"]);
+            Assert.True(code == 0, err);
+            var e = JsonDocument.Parse(output).RootElement;
+            Assert.Equal(30, e.GetProperty("images").GetInt32());
+            Assert.Equal(0, e.GetProperty("storage").GetProperty("petl_bytes").GetInt64());
+        }
+        // a backbone without a head: one line naming it
+        var (hcode, _, herr) = CliRunner.Run(["eval", "--backbone", CliRunner.Layout("hf_vitmodel"), "--data", task, "--device", "cpu"]);
+        Assert.Equal(2, hcode);
+        Assert.Contains("has no classification head; give the task's PETL file (--petl)", herr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Eval_measures_the_batch_sizes_asked_for_in_the_precision_asked_for()
     {
         string task = Task(20, 3);

@@ -5,8 +5,8 @@ using SlsPrune.Core.Evaluation;
 
 namespace SlsPrune.Cli.Commands;
 
-/// <summary><c>sls eval --backbone FILE [--petl FILE] --data TASK_DIR [--index FILE] [--split test] [--throughput]</c>, or
-/// <c>sls eval --engine onnxruntime --model FILE.onnx --data TASK_DIR</c></summary>
+/// <summary><c>sls eval --backbone FILE|FOLDER [--petl FILE] --data TASK_DIR [--index FILE] [--split test] [--throughput]</c>
+/// (without <c>--petl</c> the backbone's own head classifies), or <c>sls eval --engine onnxruntime --model FILE.onnx --data TASK_DIR</c></summary>
 public static class EvalCommand
 {
     public static Command Create(Func<CliContext> context)

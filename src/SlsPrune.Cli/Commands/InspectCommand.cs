@@ -9,7 +9,7 @@ public static class InspectCommand
 {
     public static Command Create(Func<CliContext> context)
     {
-        var checkpoint = new Argument<FileInfo>("checkpoint") { Description = "Backbone or PETL checkpoint (.safetensors, .pt/.pth, .npz)" }.AcceptExistingOnly();
+        var checkpoint = new Argument<FileSystemInfo>("checkpoint") { Description = "Backbone or PETL checkpoint (.safetensors, .pt/.pth, .npz), or a Hugging Face folder" }.AcceptExistingOnly();
         var petl = new Option<FileInfo>("--petl") { Description = "PETL weights that go with the backbone" }.AcceptExistingOnly();
         var heads = new Option<int?>("--heads") { Description = "Attention heads, where the width is not in the variants table" };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };

@@ -9,7 +9,7 @@ namespace SlsPrune.Cli.Commands;
 /// <summary>The model options every command that loads a model takes (DESIGN.md, "The command line").</summary>
 public sealed class ModelOptionSet
 {
-    public Option<FileInfo> Backbone { get; } = new Option<FileInfo>("--backbone") { Description = "Pre-trained ViT (.safetensors, .pt/.pth, .npz)", Required = true }.AcceptExistingOnly();
+    public Option<FileSystemInfo> Backbone { get; } = new Option<FileSystemInfo>("--backbone") { Description = "Pre-trained ViT: a file (.safetensors, .pt/.pth, .npz) or a Hugging Face folder (config.json + weights)", Required = true }.AcceptExistingOnly();
     public Option<FileInfo> Petl { get; } = new Option<FileInfo>("--petl") { Description = "PETL weights (adapters + head); not needed for a standalone export (sls export) or a checkpoint with its own head" }.AcceptExistingOnly();
     public Option<int?> Heads { get; } = new("--heads") { Description = "Attention heads, where the width is not in the variants table" };
     public Option<string?> Model { get; } = new("--model") { Description = "Name a variant (e.g. vit_base_patch16_224) for the head count" };

@@ -28,7 +28,9 @@ public static class InspectView
         var grid = new Grid().AddColumn().AddColumn();
         void Row(string k, string v) => grid.AddRow(new Markup($"[grey]{Markup.Escape(Printable.Escape(k))}[/]"), new Text(Printable.Escape(v)));
         Row("file", r.Path);
+        if (r.WeightsFile is not null) Row("weights", r.WeightsFile);
         Row("format", r.Format);
+        Row("layout", r.Architecture is { } fam ? $"{r.Layout} (family {fam.Kind})" : $"{r.Layout} (no backbone family)");
         Row("size", $"{N(r.Bytes)} bytes");
         Row("sha256", r.Sha256);
         Row("tensors", N(r.TensorCount));
@@ -38,6 +40,7 @@ public static class InspectView
             Row("architecture", $"{a.Variant ?? "ViT (not a table variant)"}: patch {a.PatchSize}, {a.ImageSize}x{a.ImageSize} input ({a.GridSize}x{a.GridSize} grid, {a.Tokens} tokens)");
             Row("", $"width {a.Width}, depth {a.Depth}, heads {(a.Heads?.ToString(CultureInfo.InvariantCulture) ?? "unknown (give --heads)")}, MLP {a.MlpHidden}");
             Row("", $"head {(a.NumClasses > 0 ? $"{a.NumClasses} classes" : "none")}{(a.PreLogits ? ", pre-logits layer" : "")}");
+            Row("", $"LayerNorm eps {a.LayerNormEps.ToString("G", CultureInfo.InvariantCulture)}, input mean {Floats(a.Mean)}, std {Floats(a.Std)}");
         }
         if (r.Petl is { } p)
         {
@@ -45,10 +48,14 @@ public static class InspectView
             string scale = p.Scale is double s ? $", scale {s.ToString("G", CultureInfo.InvariantCulture)}" : "";
             Row("petl", $"{p.Method}{dim}{scale}, {p.AdaptedBlocks} adapted blocks{(p.NumClasses is int c ? $", {c} classes" : "")}");
         }
+        if (r.Labels is { Count: > 0 } labels)
+            Row("labels", $"{labels.Count}: {string.Join(", ", labels.Take(8))}{(labels.Count > 8 ? ", ..." : "")}");
         Row("parameters", $"backbone {N(r.Parameters.Backbone)}, PETL {N(r.Parameters.Petl)}, head {N(r.Parameters.Head)}, total {N(r.Parameters.Total)}");
         foreach (var (k, v) in r.Metadata) Row($"meta {k}", v);
         console.Write(grid);
     }
+
+    private static string Floats(IReadOnlyList<float> v) => string.Join("/", v.Select(x => x.ToString("G", CultureInfo.InvariantCulture)));
 
     private static string N(long v) => v.ToString("N0", CultureInfo.InvariantCulture);
 }

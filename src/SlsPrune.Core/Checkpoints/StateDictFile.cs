@@ -15,9 +15,10 @@ public sealed class StateDictFile : IDisposable
     private readonly ICheckpoint _file;
     private readonly Dictionary<string, string>? _sourceOf;   // internal name -> file name, for renaming converters
 
-    private StateDictFile(ICheckpoint file)
+    private StateDictFile(ICheckpoint file, CheckpointSource source)
     {
         _file = file;
+        Source = source;
         var names = file.Tensors.Select(t => t.Name).ToArray();
         Converter = StateDictConverters.For(names);
         using var scope = torch.NewDisposeScope();
@@ -28,11 +29,34 @@ public sealed class StateDictFile : IDisposable
         var byTensor = meta.ToDictionary(kv => kv.Value.Handle, kv => kv.Key);
         if (converted.Values.All(t => byTensor.ContainsKey(t.Handle)))
             _sourceOf = converted.ToDictionary(kv => kv.Key, kv => byTensor[kv.Value.Handle], StringComparer.Ordinal);
+        Hints = ArchitectureHints.FromExport(file.Metadata, file.Path) ?? Converter.Hints(source);
     }
 
-    public static StateDictFile Open(string path) => new(CheckpointFile.Open(path));
+    /// <summary>A checkpoint file, or a folder (<see cref="CheckpointSource"/>: its weights file is read, its side files
+    /// give the <see cref="Hints"/>).</summary>
+    public static StateDictFile Open(string path)
+    {
+        var source = CheckpointSource.Resolve(path);
+        var file = CheckpointFile.Open(source.WeightsFile);
+        try
+        {
+            return new StateDictFile(file, source);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
 
+    /// <summary>The weights file read.</summary>
     public string Path => _file.Path;
+
+    /// <summary>The files the checkpoint is read from (the weights file, or a folder and its side files).</summary>
+    public CheckpointSource Source { get; }
+
+    /// <summary>What the layout's side files say beyond the shapes (none for a single file of most layouts).</summary>
+    public ArchitectureHints Hints { get; }
 
     public CheckpointFormat Format => _file.Format;
 

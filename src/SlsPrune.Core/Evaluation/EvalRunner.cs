@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Indexing;
@@ -31,7 +32,8 @@ public sealed record EvalResult(string Task, string Split, int Images, int Corre
     string Precision);
 
 /// <summary>Top-1 accuracy of the full or pruned (<c>--index</c>) model on a split, with parameters, FLOPs,
-/// storage and optionally throughput.</summary>
+/// storage and optionally throughput. Without a PETL file the backbone's own head classifies (a checkpoint
+/// fine-tuned on the task, torchvision's or Hugging Face's with their classifier).</summary>
 public static class EvalRunner
 {
     public static EvalResult Run(EvalOptions o, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
@@ -45,13 +47,14 @@ public static class EvalRunner
         var index = o.Index is null ? null : PruningIndex.Load(o.Index);
         using var built = ModelFactory.Build(o.Model, device, index?.ToPlan(), o.Index, index?.Fingerprints(o.Index!, o.AllowMismatch));
         var model = built.Model;
-        if (model.NumClasses == 0) throw new SlsInputException(o.Model.Backbone, "has no classification head: give the task's PETL file with --petl");
+        if (model.NumClasses == 0)
+            throw new SlsInputException(o.Model.Backbone, "has no classification head; give the task's PETL file (--petl), which carries one");
         var items = task.Read(o.Split, model.NumClasses);
 
         var (correct, seen) = Accuracy.Count(model, items, Preprocessor.For(model.Input), o.Model.BatchSize, device, progress, cancellationToken);
 
         var counts = ParameterCounts.Of(model);
-        var storage = new StorageReport(o.Model.Petl is null ? 0 : new FileInfo(o.Model.Petl).Length, o.Index is null ? 0 : new FileInfo(o.Index).Length, new FileInfo(o.Model.Backbone).Length);
+        var storage = new StorageReport(o.Model.Petl is null ? 0 : new FileInfo(o.Model.Petl).Length, o.Index is null ? 0 : new FileInfo(o.Index).Length, CheckpointSource.Resolve(o.Model.Backbone).Bytes);
         var throughput = o.Throughput ? batches.Select(b => Measure(model, b, o.Repeats, device, cancellationToken)).ToArray() : null;
         return new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, built.FullDepth, model.Depth, o.Index is not null,
             counts, model.FlopsPerImage(), storage, throughput, device.ToString(), o.Model.Precision.Name());

@@ -72,6 +72,7 @@ public static class ExportRunner
             ["backbone_sha256"] = built.BackboneFile.Sha256,
             ["flops"] = m.FlopsPerImage().ToString(CultureInfo.InvariantCulture),
         };
+        foreach (var (k, v) in m.ExportMetadata()) meta[k] = v;
         var counts = ParameterCounts.Of(m);
         meta["parameters_backbone"] = counts.Backbone.ToString(CultureInfo.InvariantCulture);
         meta["parameters_petl"] = counts.Petl.ToString(CultureInfo.InvariantCulture);

@@ -2,7 +2,9 @@ using SlsPrune.Core.Models;
 
 namespace SlsPrune.Core.Inspection;
 
-/// <summary>What <c>sls inspect</c> reports about one checkpoint file.</summary>
+/// <summary>What <c>sls inspect</c> reports about one checkpoint file or folder: <see cref="Layout"/> is the name of the
+/// converter that recognised its names (<c>timm</c>, <c>torchvision</c>, ...), <see cref="WeightsFile"/> the file a
+/// folder's weights were read from, <see cref="Labels"/> the class names its config gives.</summary>
 public sealed record CheckpointReport(
     string Path,
     string Format,
@@ -13,7 +15,10 @@ public sealed record CheckpointReport(
     IReadOnlyDictionary<string, string> Metadata,
     ParameterCounts Parameters,
     ArchitectureReport? Architecture,
-    PetlReport? Petl);
+    PetlReport? Petl,
+    string Layout,
+    string? WeightsFile = null,
+    IReadOnlyList<string>? Labels = null);
 
 /// <summary>The PETL modules a file carries.</summary>
 public sealed record PetlReport(string Method, int? HiddenDim, double? Scale, int AdaptedBlocks, int? NumClasses);

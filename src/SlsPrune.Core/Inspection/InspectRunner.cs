@@ -8,8 +8,9 @@ namespace SlsPrune.Core.Inspection;
 /// <summary>Options of <c>sls inspect</c>.</summary>
 public sealed record InspectOptions(string Checkpoint, string? Petl = null, int? Heads = null);
 
-/// <summary>Reads a checkpoint's header-level facts (no tensor data except for the file hash): format,
-/// architecture, parameter counts by role and dtype, detected PETL method, SHA-256.</summary>
+/// <summary>Reads a checkpoint's header-level facts (no tensor data except for the file hash): format, the layout
+/// its names are in (the converter), architecture, parameter counts by role and dtype, detected PETL method, SHA-256
+/// (of a folder: of its files' manifest).</summary>
 public static class InspectRunner
 {
     public static InspectReport Run(InspectOptions options)
@@ -32,7 +33,7 @@ public static class InspectRunner
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Sum(t => t.ElementCount), StringComparer.Ordinal);
 
-        var arch = BackboneFamilies.Find(shapes)?.Describe(shapes, heads, path);
+        var arch = BackboneFamilies.Find(shapes)?.Describe(shapes, checkpoint.Hints, heads, path);
 
         PetlReport? petlReport = null;
         var method = PetlMethods.Detect(shapes.Keys);
@@ -45,8 +46,10 @@ public static class InspectRunner
             petlReport = new PetlReport(method.Name, dim, method == PetlMethods.Linear ? null : scale, blocks, classes);
         }
 
-        return new CheckpointReport(Path.GetFullPath(path), FormatName(checkpoint.Format), new FileInfo(path).Length, FileHash.Sha256(path),
-            checkpoint.Tensors.Count, byType, checkpoint.Metadata, counts, arch, petlReport);
+        var source = checkpoint.Source;
+        return new CheckpointReport(Path.GetFullPath(path), FormatName(checkpoint.Format), source.Bytes, source.Fingerprint().Sha256,
+            checkpoint.Tensors.Count, byType, checkpoint.Metadata, counts, arch, petlReport, checkpoint.Converter.Name,
+            source.IsFolder ? Path.GetFullPath(source.WeightsFile) : null, checkpoint.Hints.Labels);
     }
 
     public static string FormatName(CheckpointFormat f) => f switch

@@ -1,7 +1,7 @@
 namespace SlsPrune.Core.Models;
 
 /// <summary>A backbone's shape as <c>sls inspect</c> reports it (<see cref="Kind"/>: the family). <see cref="Heads"/> is null when neither the variants table
-/// nor <c>--heads</c> gives it.</summary>
+/// nor <c>--heads</c> (nor the checkpoint's config) gives it; <see cref="Mean"/> and <see cref="Std"/> are the input normalisation.</summary>
 public sealed record ArchitectureReport(
     string Kind,
     string? Variant,
@@ -14,4 +14,7 @@ public sealed record ArchitectureReport(
     int? Heads,
     int MlpHidden,
     int NumClasses,
-    bool PreLogits);
+    bool PreLogits,
+    double LayerNormEps,
+    IReadOnlyList<float> Mean,
+    IReadOnlyList<float> Std);

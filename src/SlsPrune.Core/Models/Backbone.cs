@@ -57,6 +57,9 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     public abstract void ResetAdapters();
 
     /// <summary>Logits from all blocks.</summary>
+    /// <summary>What an exported file must say for this family to be rebuilt exactly (beyond the tensor shapes).</summary>
+    public virtual IReadOnlyDictionary<string, string> ExportMetadata() => new Dictionary<string, string>();
+
     /// <summary>The model's inference forward pass written into <paramref name="g"/> (export): images to logits.</summary>
     /// <exception cref="NotSupportedException">when the family has no graph form yet.</exception>
     public virtual GraphValue EmitGraph(IGraph g, GraphValue images) => throw new NotSupportedException($"the {Family} family cannot be exported as a graph yet");

@@ -1,3 +1,4 @@
+using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Models.Petl;
 
 namespace SlsPrune.Core.Models;
@@ -16,7 +17,7 @@ public sealed class BuiltModel : IDisposable
         Merged = merged;
         FullDepth = fullDepth;
         Plan = plan;
-        _backbone = new(() => FileHash.Fingerprint(backbonePath));
+        _backbone = new(() => CheckpointSource.Resolve(backbonePath).Fingerprint());
         _petl = petlPath is null ? null : new(() => FileHash.Fingerprint(petlPath));
     }
 

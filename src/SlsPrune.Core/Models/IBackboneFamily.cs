@@ -1,3 +1,4 @@
+using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Models.Petl;
 using static TorchSharp.torch;
 
@@ -18,9 +19,10 @@ public interface IBackboneFamily
     /// <summary>Whether converted tensors with these names and shapes are this family's.</summary>
     bool Recognises(IReadOnlyDictionary<string, long[]> shapes);
 
-    /// <summary>The full shape; <paramref name="options"/> supplies what the tensors do not reveal (heads, variant).</summary>
+    /// <summary>The full shape; <paramref name="hints"/> (the checkpoint layout's side files) and, over them,
+    /// <paramref name="options"/> supply what the tensors do not reveal (heads, variant, LayerNorm eps, input normalisation).</summary>
     /// <exception cref="SlsInputException">naming <paramref name="source"/> when the tensors do not make a model.</exception>
-    IBackboneShape Infer(IReadOnlyDictionary<string, long[]> shapes, ModelOptions options, string source);
+    IBackboneShape Infer(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, ModelOptions options, string source);
 
     /// <summary>The plan the checkpoint itself stores: all blocks at full width, or the narrower widths a
     /// width-pruned checkpoint was saved with (read per block).</summary>
@@ -36,8 +38,8 @@ public interface IBackboneFamily
     /// <summary>The model of the plan's blocks and widths with <paramref name="petl"/>'s modules, fresh weights.</summary>
     Backbone Create(IBackboneShape full, ModelPlan plan, PetlSettings petl);
 
-    /// <summary>What <c>sls inspect</c> reports of the shape (<paramref name="heads"/> null: unknown, not an error).</summary>
-    ArchitectureReport Describe(IReadOnlyDictionary<string, long[]> shapes, int? heads, string source);
+    /// <summary>What <c>sls inspect</c> reports of the shape (<paramref name="heads"/> and the hints' null: unknown, not an error).</summary>
+    ArchitectureReport Describe(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, int? heads, string source);
 }
 
 /// <summary>A family whose shape is its own record type: the casts are made once here.</summary>
@@ -47,7 +49,7 @@ public abstract class BackboneFamily<TShape> : IBackboneFamily where TShape : IB
 
     public abstract bool Recognises(IReadOnlyDictionary<string, long[]> shapes);
 
-    public abstract TShape Infer(IReadOnlyDictionary<string, long[]> shapes, ModelOptions options, string source);
+    public abstract TShape Infer(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, ModelOptions options, string source);
 
     public abstract ModelPlan StoredPlan(IReadOnlyDictionary<string, long[]> shapes, TShape full, string source);
 
@@ -57,9 +59,9 @@ public abstract class BackboneFamily<TShape> : IBackboneFamily where TShape : IB
 
     public abstract Backbone Create(TShape full, ModelPlan plan, PetlSettings petl);
 
-    public abstract ArchitectureReport Describe(IReadOnlyDictionary<string, long[]> shapes, int? heads, string source);
+    public abstract ArchitectureReport Describe(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, int? heads, string source);
 
-    IBackboneShape IBackboneFamily.Infer(IReadOnlyDictionary<string, long[]> shapes, ModelOptions options, string source) => Infer(shapes, options, source);
+    IBackboneShape IBackboneFamily.Infer(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, ModelOptions options, string source) => Infer(shapes, hints, options, source);
 
     ModelPlan IBackboneFamily.StoredPlan(IReadOnlyDictionary<string, long[]> shapes, IBackboneShape full, string source) => StoredPlan(shapes, Own(full), source);
 

@@ -129,7 +129,7 @@ public static class ModelFactory
     private static (IBackboneFamily Family, IBackboneShape Full, ModelPlan Plan) Plan(ModelOptions options, StateDictFile backbone, ModelPlan? plan, string? planSource)
     {
         var family = BackboneFamilies.For(backbone.Shapes, options.Backbone);
-        var full = family.Infer(backbone.Shapes, options, options.Backbone);
+        var full = family.Infer(backbone.Shapes, backbone.Hints, options, options.Backbone);
         plan ??= family.StoredPlan(backbone.Shapes, full, options.Backbone);
         family.Validate(plan, full, planSource ?? options.Backbone);
         return (family, full, plan);

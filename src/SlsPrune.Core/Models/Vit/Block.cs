@@ -22,11 +22,11 @@ public sealed class Block : nn.Module<Tensor, Tensor>
     /// <param name="width">kept heads and MLP units of a width-pruned block (null: all).</param>
     public Block(VitConfig config, PetlSettings petl, int index, BlockWidth? width = null) : base(nameof(Block))
     {
-        norm1 = nn.LayerNorm(config.Width, eps: 1e-6);
+        norm1 = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
         int headDim = config.Width / config.Heads;
         attn = new Attention(config.Width, width?.Heads.Count ?? config.Heads, width?.HeadDims?.Count ?? headDim, petl, headDim);
         adapter_attn = petl.Method.Adapter(petl, config.Width, Branch.Attention) ?? new NoAdapter();
-        norm2 = nn.LayerNorm(config.Width, eps: 1e-6);
+        norm2 = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
         mlp = new Mlp(config.Width, width?.MlpUnits.Count ?? config.MlpHidden, petl);
         adapter_mlp = petl.Method.Adapter(petl, config.Width, Branch.Mlp) ?? new NoAdapter();
         _tokens = petl.Method.Tokens(petl, config.Width, config.PatchSize, firstBlock: index == 0);

@@ -10,7 +10,7 @@ namespace SlsPrune.Core.Models.Vit;
 
 /// <summary>
 /// ViT with timm's state-dict names (<c>patch_embed.proj</c>, <c>cls_token</c>, <c>pos_embed</c>,
-/// <c>blocks.{i}</c>, <c>norm</c>, <c>pre_logits.fc</c>, <c>head</c>), token pooling, LayerNorm eps 1e-6. Its
+/// <c>blocks.{i}</c>, <c>norm</c>, <c>pre_logits.fc</c>, <c>head</c>), token pooling, LayerNorm eps 1e-6 (or the checkpoint layout's, <see cref="VitConfig.LayerNormEps"/>). Its
 /// per-block feature is the cls token. A pruned model is simply one built with fewer blocks (or narrower ones).
 /// </summary>
 public sealed class VisionTransformer : Backbone
@@ -36,7 +36,7 @@ public sealed class VisionTransformer : Backbone
         if (widths is not null && widths.Count != config.Depth) throw new ArgumentException($"{widths.Count} block widths for {config.Depth} blocks", nameof(widths));
         Widths = widths ?? new BlockWidth?[config.Depth];
         blocks = new ModuleList<Block>(Enumerable.Range(0, config.Depth).Select(i => new Block(config, petl, i, Widths[i])).ToArray());
-        norm = nn.LayerNorm(config.Width, eps: 1e-6);
+        norm = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
         pre_logits = config.HasPreLogits ? new PreLogits(config.Width) : nn.Identity();
         head = config.NumClasses > 0 ? nn.Linear(config.Width, config.NumClasses) : nn.Identity();
         RegisterComponents();
@@ -88,6 +88,13 @@ public sealed class VisionTransformer : Backbone
         using var scope = torch.NewDisposeScope();
         return head.forward(pre_logits.forward(norm.forward(tokens)[.., 0])).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Heads and LayerNorm epsilon: shapes show neither.</summary>
+    public override IReadOnlyDictionary<string, string> ExportMetadata() => new Dictionary<string, string>
+    {
+        ["heads"] = Config.Heads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["layer_norm_eps"] = Config.LayerNormEps.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     public override GraphValue EmitGraph(IGraph g, GraphValue images) => VitGraph.Emit(this, g, images);
 

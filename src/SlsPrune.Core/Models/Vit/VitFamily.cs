@@ -1,3 +1,4 @@
+using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Models.Petl;
 using static TorchSharp.torch;
 
@@ -12,7 +13,9 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
     public override bool Recognises(IReadOnlyDictionary<string, long[]> shapes) =>
         shapes.ContainsKey("patch_embed.proj.weight") && shapes.ContainsKey("pos_embed");
 
-    public override VitConfig Infer(IReadOnlyDictionary<string, long[]> shapes, ModelOptions options, string source)
+    /// <summary>Heads from <c>--heads</c>, else <c>--model</c>'s variant, else the layout's config, else the variants
+    /// table; LayerNorm eps and the input mean and std from the layout where it gives them.</summary>
+    public override VitConfig Infer(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, ModelOptions options, string source)
     {
         int? heads = options.Heads;
         if (options.ModelName is not null)
@@ -20,7 +23,15 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
             var v = VitVariants.ByName(options.ModelName) ?? throw new SlsInputException("--model", $"unknown model '{options.ModelName}' (known: {string.Join(", ", VitVariants.All.Select(x => x.Name))})");
             heads ??= v.Heads;
         }
-        return VitConfigInference.Infer(shapes, heads, source);
+        return WithHints(VitConfigInference.Infer(shapes, heads ?? hints.Heads, source), hints, source);
+    }
+
+    private static VitConfig WithHints(VitConfig c, ArchitectureHints hints, string source)
+    {
+        c = c with { LayerNormEps = hints.LayerNormEps ?? c.LayerNormEps, Mean = hints.Mean ?? c.Mean, Std = hints.Std ?? c.Std };
+        if (c.Mean.Count != c.InChannels || c.Std.Count != c.InChannels)
+            throw new SlsInputException(source, $"the preprocessor's mean and std have {c.Mean.Count} and {c.Std.Count} values for {c.InChannels} input channels");
+        return c;
     }
 
     public override ModelPlan StoredPlan(IReadOnlyDictionary<string, long[]> shapes, VitConfig full, string source)
@@ -38,12 +49,12 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
     public override Backbone Create(VitConfig full, ModelPlan plan, PetlSettings petl) =>
         new VisionTransformer(full with { Depth = plan.Blocks.Count }, petl, Enumerable.Range(0, plan.Blocks.Count).Select(plan.WidthAt).ToArray());
 
-    public override ArchitectureReport Describe(IReadOnlyDictionary<string, long[]> shapes, int? heads, string source)
+    public override ArchitectureReport Describe(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, int? heads, string source)
     {
         // Heads do not change any shape; when unknown the report says so (null) rather than failing.
-        int? h = heads ?? VitVariants.HeadsForWidth((int)shapes["patch_embed.proj.weight"][0]);
-        var c = VitConfigInference.Infer(shapes, h ?? 1, source);
+        int? h = heads ?? hints.Heads ?? VitVariants.HeadsForWidth((int)shapes["patch_embed.proj.weight"][0]);
+        var c = WithHints(VitConfigInference.Infer(shapes, h ?? 1, source), hints, source);
         return new ArchitectureReport(Name, VitVariants.Match(c)?.Name, c.PatchSize, c.ImageSize, c.GridSize, c.Tokens,
-            c.Width, c.Depth, h, c.MlpHidden, c.NumClasses, c.HasPreLogits);
+            c.Width, c.Depth, h, c.MlpHidden, c.NumClasses, c.HasPreLogits, c.LayerNormEps, c.Mean, c.Std);
     }
 }

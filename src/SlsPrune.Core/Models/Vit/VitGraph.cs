@@ -28,18 +28,15 @@ internal static class VitGraph
             var shape = new BlockShape(n, d, heads * headDim, w?.MlpUnits.Count ?? c.MlpHidden, g2);
             x = petl.Method.EmitTokens(g, petl, shape, b, x, firstBlock: i == 0);
             var h = g.Add(x, petl.Method.EmitBranch(g, petl, shape, b + ".adapter_attn", t => Attention(g, petl, b + ".attn", heads, headDim, fullHeadDim, t),
-                g.LayerNorm(x, b + ".norm1", Eps), x));
+                g.LayerNorm(x, b + ".norm1", c.LayerNormEps), x));
             x = g.Add(h, petl.Method.EmitBranch(g, petl, shape, b + ".adapter_mlp", t => Mlp(g, petl, b + ".mlp", t),
-                g.LayerNorm(h, b + ".norm2", Eps), h));
+                g.LayerNorm(h, b + ".norm2", c.LayerNormEps), h));
         }
 
-        var pooled = g.Take(g.LayerNorm(x, "norm", Eps), 1, 0);
+        var pooled = g.Take(g.LayerNorm(x, "norm", c.LayerNormEps), 1, 0);
         if (c.HasPreLogits) pooled = g.Op("Tanh", [g.Linear(pooled, "pre_logits.fc")]);
         return c.NumClasses > 0 ? g.Linear(pooled, "head") : pooled;
     }
-
-    /// <summary>timm's LayerNorm eps for ViTs.</summary>
-    private const double Eps = 1e-6;
 
     /// <summary>Scaled dot-product attention; logits scaled by the full model's 1 / sqrt(head dim), as <see cref="Vit.Attention"/>.</summary>
     private static GraphValue Attention(IGraph g, PetlSettings petl, string prefix, int heads, int headDim, int fullHeadDim, GraphValue x)

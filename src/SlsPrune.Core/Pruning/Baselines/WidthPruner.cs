@@ -143,7 +143,7 @@ public static class WidthPruner
     /// <summary>Bytes of every backbone tensor width pruning changes, at its pruned shape, in the backbone's dtype.</summary>
     private static long PrunedTensorBytes(string backbonePath, ModelPlan plan, VitConfig config)
     {
-        using var backbone = CheckpointFile.Open(backbonePath);
+        using var backbone = CheckpointFile.Open(CheckpointSource.Resolve(backbonePath).WeightsFile);
         long bytes = 0;
         long elementSize = TensorDTypes.ElementSize(backbone.Tensors.MaxBy(t => t.ElementCount)!.DType);
         foreach (var (block, w) in plan.Widths!)

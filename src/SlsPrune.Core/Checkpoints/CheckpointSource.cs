@@ -1,0 +1,92 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace SlsPrune.Core.Checkpoints;
+
+/// <summary>
+/// The files one checkpoint is read from: a single weights file, or a folder in Hugging Face's layout whose
+/// weights file (<c>model.safetensors</c>, else <c>pytorch_model.bin</c>) is picked and whose JSON side files
+/// (<c>config.json</c>, <c>preprocessor_config.json</c>) travel with it for the converter to read what the shapes
+/// do not say. A single file has no side files and is read exactly as before.
+/// </summary>
+public sealed class CheckpointSource
+{
+    /// <summary>The weights files a folder may hold, in the order they are preferred.</summary>
+    public static readonly IReadOnlyList<string> FolderWeights = ["model.safetensors", "pytorch_model.bin"];
+
+    /// <summary>The side files a folder's converter may read.</summary>
+    public static readonly IReadOnlyList<string> SideFileNames = ["config.json", "preprocessor_config.json"];
+
+    /// <summary>Side files are small JSON; a larger one is refused before it is read.</summary>
+    public const long MaxSideFileBytes = 16 << 20;
+
+    private readonly Dictionary<string, JsonObject?> _json = new(StringComparer.Ordinal);
+
+    private CheckpointSource(string path, string weightsFile, IReadOnlyDictionary<string, string> sideFiles)
+    {
+        Path = path;
+        WeightsFile = weightsFile;
+        SideFiles = sideFiles;
+    }
+
+    /// <summary>The path as given: the file, or the folder.</summary>
+    public string Path { get; }
+
+    public string WeightsFile { get; }
+
+    public bool IsFolder => !string.Equals(Path, WeightsFile, StringComparison.Ordinal);
+
+    /// <summary>Side file name to its path, for those present.</summary>
+    public IReadOnlyDictionary<string, string> SideFiles { get; }
+
+    /// <summary>Every file the checkpoint is read from: the weights file, then the side files.</summary>
+    public IReadOnlyList<string> Files => [WeightsFile, .. SideFileNames.Where(SideFiles.ContainsKey).Select(n => SideFiles[n])];
+
+    /// <summary>A file as itself (even when it does not exist: opening it says so); a folder through its weights file.</summary>
+    /// <exception cref="SlsInputException">for a folder without a weights file, or with a sharded one.</exception>
+    public static CheckpointSource Resolve(string path)
+    {
+        if (!Directory.Exists(path)) return new CheckpointSource(path, path, new Dictionary<string, string>());
+        var weights = FolderWeights.Select(n => System.IO.Path.Combine(path, n)).FirstOrDefault(File.Exists);
+        if (weights is null)
+        {
+            if (File.Exists(System.IO.Path.Combine(path, "model.safetensors.index.json")) || File.Exists(System.IO.Path.Combine(path, "pytorch_model.bin.index.json")))
+                throw new SlsInputException(path, "holds a sharded checkpoint (*.index.json); sharded weights are not supported, save them as one file");
+            throw new SlsInputException(path, $"a checkpoint folder needs {string.Join(" or ", FolderWeights)}; found neither");
+        }
+        var side = SideFileNames.Select(n => (n, p: System.IO.Path.Combine(path, n))).Where(x => File.Exists(x.p)).ToDictionary(x => x.n, x => x.p, StringComparer.Ordinal);
+        return new CheckpointSource(path, weights, side);
+    }
+
+    /// <summary>Bytes of every file read.</summary>
+    public long Bytes => Files.Sum(f => new FileInfo(f).Length);
+
+    /// <summary>A file's own fingerprint; a folder's is the SHA-256 of its files' manifest (<see cref="FileHash.Manifest"/>).</summary>
+    public FileFingerprint Fingerprint() => IsFolder
+        ? new FileFingerprint(System.IO.Path.GetFullPath(Path), FileHash.Manifest(Files))
+        : FileHash.Fingerprint(Path);
+
+    /// <summary>A side file parsed as a JSON object, or null when the folder has none.</summary>
+    /// <exception cref="SlsInputException">naming the side file when it is not a JSON object.</exception>
+    public JsonObject? Json(string name)
+    {
+        if (_json.TryGetValue(name, out var cached)) return cached;
+        JsonObject? parsed = null;
+        if (SideFiles.TryGetValue(name, out var file))
+        {
+            long length = new FileInfo(file).Length;
+            if (length > MaxSideFileBytes) throw new SlsInputException(file, $"is {length} bytes; a side file of a checkpoint folder is at most {MaxSideFileBytes}");
+            try
+            {
+                parsed = JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
+                    ?? throw new SlsInputException(file, "is not a JSON object");
+            }
+            catch (JsonException e)
+            {
+                throw new SlsInputException(file, $"is not valid JSON ({e.Message})");
+            }
+        }
+        _json[name] = parsed;
+        return parsed;
+    }
+}

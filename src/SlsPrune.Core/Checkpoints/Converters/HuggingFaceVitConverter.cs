@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Checkpoints.Converters;
+
+/// <summary>
+/// Hugging Face's ViT (<c>ViTModel</c>, or <c>ViTForImageClassification</c> with its <c>vit.</c> prefix and
+/// <c>classifier</c>) to timm's names: the separate query, key and value linears are stacked into qkv in that order
+/// (a missing bias, <c>qkv_bias: false</c>, is zeros), <c>attention.output.dense</c> is proj,
+/// <c>layernorm_before</c> / <c>layernorm_after</c> the two norms, <c>intermediate.dense</c> / <c>output.dense</c>
+/// the MLP, <c>layernorm</c> the final norm and <c>classifier</c> the head. <c>ViTModel</c>'s pooler (a tanh layer
+/// that the classifier never reads) and a mask token are dropped. The folder's <c>config.json</c> gives the head count,
+/// the LayerNorm eps (1e-12 where it says nothing, the library's default) and the labels;
+/// <c>preprocessor_config.json</c> the input mean and std.
+/// </summary>
+public sealed partial class HuggingFaceVitConverter : IStateDictConverter
+{
+    private const string Projection = "embeddings.patch_embeddings.projection.weight";
+    private static readonly string[] Qkv = ["query", "key", "value"];
+
+    /// <summary>Hugging Face's <c>ViTConfig.layer_norm_eps</c> default.</summary>
+    public const double DefaultLayerNormEps = 1e-12;
+
+    private static readonly Dictionary<string, string> Top = new(StringComparer.Ordinal)
+    {
+        ["embeddings.cls_token"] = "cls_token",
+        ["embeddings.position_embeddings"] = "pos_embed",
+        ["embeddings.patch_embeddings.projection.weight"] = "patch_embed.proj.weight",
+        ["embeddings.patch_embeddings.projection.bias"] = "patch_embed.proj.bias",
+        ["layernorm.weight"] = "norm.weight",
+        ["layernorm.bias"] = "norm.bias",
+    };
+
+    private static readonly Dictionary<string, string> InLayer = new(StringComparer.Ordinal)
+    {
+        ["layernorm_before"] = "norm1",
+        ["attention.output.dense"] = "attn.proj",
+        ["layernorm_after"] = "norm2",
+        ["intermediate.dense"] = "mlp.fc1",
+        ["output.dense"] = "mlp.fc2",
+    };
+
+    private static readonly HashSet<string> Dropped = new(StringComparer.Ordinal)
+    {
+        "pooler.dense.weight", "pooler.dense.bias", "embeddings.mask_token",
+    };
+
+    [GeneratedRegex(@"^encoder\.layer\.(\d{1,6})\.(.+)\.(weight|bias)$")]
+    private static partial Regex Layer();
+
+    public string Name => "huggingface-vit";
+
+    public bool Recognises(IReadOnlyCollection<string> names) =>
+        Prefix(names) is string p && names.Contains(p + "encoder.layer.0.layernorm_before.weight");
+
+    public Dictionary<string, Tensor> Convert(IReadOnlyDictionary<string, Tensor> state, string source)
+    {
+        string prefix = Prefix(state.Keys) ?? throw new SlsInputException(source, $"missing tensor '{Projection}': not a Hugging Face ViT");
+        var o = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var qkv = new SortedDictionary<int, Dictionary<string, Tensor>>();
+        void Add(string key, string mapped, Tensor t)
+        {
+            if (!o.TryAdd(mapped, t)) throw new SlsInputException(source, $"tensor '{key}' is a second '{mapped}'");
+        }
+        foreach (var (key, tensor) in state)
+        {
+            if (key.StartsWith("classifier.", StringComparison.Ordinal))
+            {
+                Add(key, "head." + key["classifier.".Length..], tensor);
+                continue;
+            }
+            if (!key.StartsWith(prefix, StringComparison.Ordinal)) throw Unknown(key, source);
+            string name = key[prefix.Length..];
+            if (Dropped.Contains(name)) continue;
+            if (Top.TryGetValue(name, out var top))
+            {
+                Add(key, top, tensor);
+                continue;
+            }
+            var m = Layer().Match(name);
+            if (!m.Success) throw Unknown(key, source);
+            int i = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            string module = m.Groups[2].Value, kind = m.Groups[3].Value;
+            if (module.StartsWith("attention.attention.", StringComparison.Ordinal) && Qkv.Contains(module["attention.attention.".Length..]))
+            {
+                if (!qkv.TryGetValue(i, out var parts)) qkv[i] = parts = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+                parts[$"{module["attention.attention.".Length..]}.{kind}"] = tensor;
+            }
+            else if (InLayer.TryGetValue(module, out var mapped)) Add(key, $"blocks.{i}.{mapped}.{kind}", tensor);
+            else throw Unknown(key, source);
+        }
+        foreach (var (i, parts) in qkv)
+        {
+            string Missing(string part) => $"{prefix}encoder.layer.{i}.attention.attention.{part}";
+            var weights = Qkv.Select(n => parts.TryGetValue(n + ".weight", out var w) ? w
+                : throw new SlsInputException(source, $"missing tensor '{Missing(n + ".weight")}'")).ToArray();
+            if (weights.Any(w => w.dim() != 2 || !w.shape.SequenceEqual(weights[0].shape)))
+                throw new SlsInputException(source, $"layer {i}'s query, key and value weights differ in shape or are not matrices");
+            o[$"blocks.{i}.attn.qkv.weight"] = torch.cat(weights, 0);
+            int biases = Qkv.Count(n => parts.ContainsKey(n + ".bias"));
+            if (biases != 0 && biases != 3) throw new SlsInputException(source, $"layer {i} has a bias for only some of query, key and value");
+            o[$"blocks.{i}.attn.qkv.bias"] = biases == 3
+                ? torch.cat(Qkv.Select(n => parts[n + ".bias"].reshape(-1)).ToArray(), 0)
+                : torch.zeros(3 * weights[0].shape[0], dtype: weights[0].dtype, device: weights[0].device);
+        }
+        return o;
+    }
+
+    public ArchitectureHints Hints(CheckpointSource source)
+    {
+        var config = source.Json("config.json");
+        var pre = source.Json("preprocessor_config.json");
+        string configFile = source.SideFiles.GetValueOrDefault("config.json") ?? source.Path;
+        if (config?["hidden_act"] is JsonNode act && (act.GetValueKind() != JsonValueKind.String || act.GetValue<string>() != "gelu"))
+            throw new SlsInputException(configFile, $"hidden_act {act.ToJsonString()} is not supported; the ViT's MLP uses the exact GELU (\"gelu\")");
+        int? heads = Integer(config, "num_attention_heads", configFile);
+        if (heads is <= 0) throw new SlsInputException(configFile, $"num_attention_heads {heads} is not positive");
+        double eps = Number(config, "layer_norm_eps", configFile) ?? DefaultLayerNormEps;
+        if (!(eps > 0 && double.IsFinite(eps))) throw new SlsInputException(configFile, $"layer_norm_eps {eps} is not a positive number");
+        int channels = Integer(config, "num_channels", configFile) ?? 3;
+        string preFile = source.SideFiles.GetValueOrDefault("preprocessor_config.json") ?? source.Path;
+        var mean = PerChannel(pre, "image_mean", channels, preFile);
+        var std = PerChannel(pre, "image_std", channels, preFile);
+        if (std is not null && std.Any(s => !(s > 0))) throw new SlsInputException(preFile, "image_std has a value that is not positive");
+        return new ArchitectureHints(heads, eps, mean, std, Labels(config, configFile));
+    }
+
+    /// <summary>Labels in id order, from <c>id2label</c> (ids 0..n-1).</summary>
+    private static string[]? Labels(JsonObject? config, string file)
+    {
+        if (config?["id2label"] is not JsonObject map) return null;
+        var labels = new string[map.Count];
+        foreach (var (id, label) in map)
+        {
+            if (!int.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out int i) || i >= labels.Length || labels[i] is not null
+                || label?.GetValueKind() != JsonValueKind.String)
+                throw new SlsInputException(file, $"id2label is not a map of ids 0..{labels.Length - 1} to names (entry '{id}')");
+            labels[i] = label.GetValue<string>();
+        }
+        return labels;
+    }
+
+    private static double? Number(JsonObject? o, string key, string file)
+    {
+        if (o?[key] is not JsonNode n) return null;
+        return n.GetValueKind() == JsonValueKind.Number ? n.GetValue<double>() : throw new SlsInputException(file, $"{key} is not a number");
+    }
+
+    private static int? Integer(JsonObject? o, string key, string file)
+    {
+        if (Number(o, key, file) is not double d) return null;
+        return d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue ? (int)d : throw new SlsInputException(file, $"{key} {d} is not an integer");
+    }
+
+    /// <summary>A number for every channel, or one number for all.</summary>
+    private static float[]? PerChannel(JsonObject? o, string key, int channels, string file)
+    {
+        if (o?[key] is not JsonNode n) return null;
+        if (n.GetValueKind() == JsonValueKind.Number) return Enumerable.Repeat((float)n.GetValue<double>(), channels).ToArray();
+        if (n is JsonArray a && a.Count == channels && a.All(x => x?.GetValueKind() == JsonValueKind.Number))
+        {
+            var values = a.Select(x => (float)x!.GetValue<double>()).ToArray();
+            if (values.All(float.IsFinite)) return values;
+        }
+        throw new SlsInputException(file, $"{key} is not {channels} finite numbers");
+    }
+
+    private static SlsInputException Unknown(string key, string source) =>
+        new(source, $"tensor '{key}' has no place in a Hugging Face ViT (a DeiT distillation token, a DINOv2 or another model's tensor is not supported)");
+
+    /// <summary>What every name of the backbone starts with: nothing (<c>ViTModel</c>) or <c>vit.</c>
+    /// (<c>ViTForImageClassification</c>); null when there is no patch projection.</summary>
+    private static string? Prefix(IEnumerable<string> names)
+    {
+        string? p = names.FirstOrDefault(n => n.EndsWith(Projection, StringComparison.Ordinal))?[..^Projection.Length];
+        return p is null || p.Length == 0 || p.EndsWith('.') ? p : null;
+    }
+}
