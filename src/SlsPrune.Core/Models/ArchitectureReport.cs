@@ -1,7 +1,8 @@
 namespace SlsPrune.Core.Models;
 
 /// <summary>A backbone's shape as <c>sls inspect</c> reports it (<see cref="Kind"/>: the family). <see cref="Heads"/> is null when neither the variants table
-/// nor <c>--heads</c> gives it.</summary>
+/// nor <c>--heads</c> gives it. A hierarchical family (Swin) reports its first stage's grid, tokens, heads and MLP,
+/// its last stage's width and, in <see cref="Stages"/>, every stage's depth, heads, window and width.</summary>
 public sealed record ArchitectureReport(
     string Kind,
     string? Variant,
@@ -14,4 +15,5 @@ public sealed record ArchitectureReport(
     int? Heads,
     int MlpHidden,
     int NumClasses,
-    bool PreLogits);
+    bool PreLogits,
+    string? Stages = null);

@@ -7,6 +7,8 @@ public static class StateDictConverters
     public static readonly IReadOnlyList<IStateDictConverter> All =
     [
         new GoogleNpzConverter(),
+        new TorchvisionSwinConverter(),
+        new TimmSwinConverter(),
         new TimmConverter(),
     ];
 
