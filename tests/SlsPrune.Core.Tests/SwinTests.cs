@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Checkpoints.Converters;
@@ -282,5 +283,35 @@ public class SwinTests
         var bi = BlockInfluence.Measure(built.Model, [images], torch.CPU);
         Assert.Equal(5, bi.Length);
         Assert.All(bi, v => Assert.InRange(v, 0.0, 2.0));
+    }
+
+    [Fact]
+    public void Train_prune_and_eval_runners_take_a_swin_backbone_with_its_head_or_lora()
+    {
+        // a head (linear probe) and LoRA trained on the Swin, then bi with a budget (a subset dropping stage 2's
+        // blocks is allowed), sls, and the pruned model evaluated through the same factory
+        string task = TrainingTests.PatternTask();
+        string dir = Directory.CreateTempSubdirectory("sls-swin-seam-").FullName;
+        var model = Options("a") with { BatchSize = 16 };
+        foreach (var method in new PetlMethod[] { PetlMethods.Linear, new LoraMethod() })
+        {
+            string petl = Path.Combine(dir, $"{method.Name}.safetensors");
+            PetlTrainer.Run(new TrainOptions(model, task, new PetlSettings(method, 2, 1.0), petl, Epochs: 2, WarmupEpochs: 1, Lr: 5e-3, EvalEvery: 1));
+            var withPetl = model with { Petl = petl };
+            var bi = PruneMethods.Get("bi");
+            string index = Path.Combine(dir, $"{method.Name}.bi.sls.json");
+            var r = PruneRunner.Run(new PruneOptions(withPetl, task, bi, bi.ReadOptions(new JsonObject { ["keep_blocks"] = 5 }, "test"), Out: index));
+            Assert.Equal((5, 8), (r.Index.KeptBlocks.Count, r.Index.Scores!.Count));
+            var full = EvalRunner.Run(new EvalOptions(withPetl, task));
+            var pruned = EvalRunner.Run(new EvalOptions(withPetl, task, index));
+            Assert.Equal((8, 8, 5, true), (full.Depth, full.Blocks, pruned.Blocks, pruned.Pruned));
+            Assert.True(pruned.FlopsPerImage < full.FlopsPerImage);
+            var sls = PruneMethods.Get("sls");
+            var s = PruneRunner.Run(PruneOptions.For(withPetl, task, sls, output: Path.Combine(dir, $"{method.Name}.sls.sls.json")) with
+            {
+                MethodOptions = sls.ReadOptions(new JsonObject { ["alpha"] = 0.9, ["perplexity"] = 10.0 }, "test"),
+            });
+            Assert.Equal(8, s.Index.Scores!.Count);
+        }
     }
 }
