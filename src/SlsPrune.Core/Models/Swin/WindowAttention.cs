@@ -23,7 +23,7 @@ public sealed class WindowAttention : nn.Module<Tensor, Tensor>
     private readonly int _heads;
     private readonly int _window;
     private readonly bool _shifted;
-    private readonly double _scale;
+    private readonly Scalar _scale;   // owned (Runtime/Scalars)
     private readonly long[] _index;
     private Tensor? _indexOnDevice;
     private (long H, long W, Device Device, ScalarType Type, Tensor Mask)? _mask;
@@ -33,7 +33,7 @@ public sealed class WindowAttention : nn.Module<Tensor, Tensor>
         _heads = heads;
         _window = window;
         _shifted = shifted;
-        _scale = 1.0 / Math.Sqrt(width / heads);
+        _scale = (1.0 / Math.Sqrt(width / heads)).ToScalar();
         qkv = petl.Method.Linear(petl, LinearRole.Qkv, width, width * 3) ?? nn.Linear(width, width * 3);
         proj = petl.Method.Linear(petl, LinearRole.Proj, width, width) ?? nn.Linear(width, width);
         relative_position_bias_table = new Parameter(torch.zeros((2 * window - 1) * (2 * window - 1), heads));
@@ -137,6 +137,7 @@ public sealed class WindowAttention : nn.Module<Tensor, Tensor>
         {
             _indexOnDevice?.Dispose();
             _mask?.Mask.Dispose();
+            _scale.Dispose();
         }
         base.Dispose(disposing);
     }

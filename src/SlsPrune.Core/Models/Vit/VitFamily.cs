@@ -20,7 +20,10 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
             var v = VitVariants.ByName(options.ModelName) ?? throw new SlsInputException("--model", $"unknown model '{options.ModelName}' (known: {string.Join(", ", VitVariants.All.Select(x => x.Name))})");
             heads ??= v.Heads;
         }
-        return VitConfigInference.Infer(shapes, heads, source);
+        var c = VitConfigInference.Infer(shapes, heads, source);
+        if (options.ImageSize is int size && size != c.ImageSize)
+            throw new SlsInputException("--image-size", $"{size} differs from the ViT's input size {c.ImageSize} (read off its position embedding)");
+        return c;
     }
 
     public override ModelPlan StoredPlan(IReadOnlyDictionary<string, long[]> shapes, VitConfig full, string source)
