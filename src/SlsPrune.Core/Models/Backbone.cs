@@ -48,7 +48,8 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     /// starts (block influence compares a block's own input and output). May return x itself.</summary>
     public virtual Tensor BlockInput(int i, Tensor x) => x;
 
-    /// <summary>The feature the head would read from these tokens, before the final norm: [batch, width].</summary>
+    /// <summary>The feature the head would read from these tokens, before the final norm: [batch, <see cref="FeatureWidth"/>]
+    /// (a hierarchical family's narrower stages zero-padded).</summary>
     public abstract Tensor BlockFeature(Tensor tokens);
 
     /// <summary>Final norm, pooling, pre-logits and head: logits from a block's output tokens.</summary>
