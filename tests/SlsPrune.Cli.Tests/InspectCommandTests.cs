@@ -107,6 +107,19 @@ public class InspectCommandTests
     }
 
     [Fact]
+    public void A_torchvision_swin_is_reported_as_swin_with_its_stages()
+    {
+        string swin = Path.Combine(AppContext.BaseDirectory, "fixtures", "swin", "a.pth");
+        var a = Json(swin).GetProperty("checkpoint").GetProperty("architecture");
+        Assert.Equal("swin", a.GetProperty("kind").GetString());
+        Assert.Equal((8, 32, 224), (a.GetProperty("depth").GetInt32(), a.GetProperty("width").GetInt32(), a.GetProperty("image_size").GetInt32()));
+        Assert.Equal("depths 2-2-2-2, heads 1-2-2-4, windows 3-3-3-3, widths 4-8-16-32", a.GetProperty("stages").GetString());
+        var (code, output, _) = CliRunner.Run("inspect", swin);
+        Assert.Equal(0, code);
+        Assert.Contains("swin (not a table variant): patch 4", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Pickle_naming_os_system_exits_2_with_one_line_naming_file_and_global()
     {
         var (code, output, err) = CliRunner.Run("inspect", CliRunner.Fixture("evil.pt"));

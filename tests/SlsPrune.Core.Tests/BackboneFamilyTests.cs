@@ -16,7 +16,7 @@ public class BackboneFamilyTests
         var shapes = new Dictionary<string, long[]> { ["encoder.w"] = [2, 2], ["a\u001b.b"] = [3] };
         Assert.Null(BackboneFamilies.Find(shapes));
         var e = Assert.Throws<SlsInputException>(() => BackboneFamilies.For(shapes, "odd.safetensors"));
-        Assert.Equal("odd.safetensors: not a backbone of a known family (vit); its first tensors are 'a\\x1b.b', 'encoder.w'", e.Message);
+        Assert.Equal("odd.safetensors: not a backbone of a known family (vit, swin); its first tensors are 'a\\x1b.b', 'encoder.w'", e.Message);
     }
 
     [Fact]

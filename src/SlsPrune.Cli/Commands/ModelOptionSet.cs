@@ -12,7 +12,8 @@ public sealed class ModelOptionSet
     public Option<FileSystemInfo> Backbone { get; } = new Option<FileSystemInfo>("--backbone") { Description = "Pre-trained ViT: a file (.safetensors, .pt/.pth, .npz) or a Hugging Face folder (config.json + weights)", Required = true }.AcceptExistingOnly();
     public Option<FileInfo> Petl { get; } = new Option<FileInfo>("--petl") { Description = "PETL weights (adapters + head); not needed for a standalone export (sls export) or a checkpoint with its own head" }.AcceptExistingOnly();
     public Option<int?> Heads { get; } = new("--heads") { Description = "Attention heads, where the width is not in the variants table" };
-    public Option<string?> Model { get; } = new("--model") { Description = "Name a variant (e.g. vit_base_patch16_224) for the head count" };
+    public Option<string?> Model { get; } = new("--model") { Description = "Name a variant (e.g. vit_base_patch16_224) for the head count, or a Swin variant (swin_t) for its input size" };
+    public Option<int?> ImageSize { get; } = new("--image-size") { Description = "Input size of a Swin backbone (its tensors do not show it; default: the variant's, else 224)" };
     public Option<string?> PetlMethod { get; } = new("--petl-method") { Description = PetlMethods.Names + ", where the PETL file does not say" };
     public Option<int?> PetlDim { get; } = new("--petl-dim") { Description = "Adapter hidden dim (checked against the file)" };
     public Option<double?> PetlScale { get; } = new("--petl-scale") { Description = "Adapter scale s, where the PETL file does not say (reference .pt files)" };
@@ -32,12 +33,13 @@ public sealed class ModelOptionSet
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Backbone, Petl, Heads, Model, PetlMethod, PetlDim, PetlScale, Device, BatchSize, Precision })
+        foreach (var o in new Option[] { Backbone, Petl, Heads, Model, ImageSize, PetlMethod, PetlDim, PetlScale, Device, BatchSize, Precision })
             if (_petlFile || o != Petl) command.Options.Add(o);
         Device.AcceptOnlyFromAmong(DeviceSelector.Choices);
         Precision.AcceptOnlyFromAmong(Precisions.Choices);
         BatchSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError("--batch-size must be positive"); });
         Heads.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is int h && h <= 0) r.AddError("--heads must be positive"); });
+        ImageSize.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is int s && s <= 0) r.AddError("--image-size must be positive"); });
     }
 
     public ModelOptions Read(ParseResult parse)
@@ -48,6 +50,6 @@ public sealed class ModelOptionSet
         var backbone = parse.GetValue(Backbone) ?? throw new SlsInputException("--backbone", "is required");
         return new ModelOptions(backbone.FullName, _petlFile ? parse.GetValue(Petl)?.FullName : null, parse.GetValue(Heads), parse.GetValue(Model),
             method, parse.GetValue(PetlDim), parse.GetValue(PetlScale), Precision: Precisions.Parse(parse.GetValue(Precision)!),
-            Device: parse.GetValue(Device)!, BatchSize: parse.GetValue(BatchSize));
+            Device: parse.GetValue(Device)!, BatchSize: parse.GetValue(BatchSize), ImageSize: parse.GetValue(ImageSize));
     }
 }

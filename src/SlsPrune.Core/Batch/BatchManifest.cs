@@ -18,6 +18,7 @@ public sealed record BatchSettings
     public int? BatchSize { get; init; }
     public int? Seed { get; init; }
     public int? Heads { get; init; }
+    public int? ImageSize { get; init; }
     public string? Device { get; init; }
     public string? EvalSplit { get; init; }
     public bool? Throughput { get; init; }
@@ -36,7 +37,7 @@ public sealed record BatchSettings
         Stages = Stages ?? defaults.Stages, PetlMethod = PetlMethod ?? defaults.PetlMethod, PetlDim = PetlDim ?? defaults.PetlDim,
         PetlScale = PetlScale ?? defaults.PetlScale, Epochs = Epochs ?? defaults.Epochs, WarmupEpochs = WarmupEpochs ?? defaults.WarmupEpochs,
         RetrainEpochs = RetrainEpochs ?? defaults.RetrainEpochs, Lr = Lr ?? defaults.Lr, BatchSize = BatchSize ?? defaults.BatchSize,
-        Seed = Seed ?? defaults.Seed, Heads = Heads ?? defaults.Heads, Device = Device ?? defaults.Device,
+        Seed = Seed ?? defaults.Seed, Heads = Heads ?? defaults.Heads, ImageSize = ImageSize ?? defaults.ImageSize, Device = Device ?? defaults.Device,
         EvalSplit = EvalSplit ?? defaults.EvalSplit, Throughput = Throughput ?? defaults.Throughput, Method = Method ?? defaults.Method,
         MethodSettings = Merge(defaults.MethodSettings, MethodSettings),
     };

@@ -90,7 +90,7 @@ public static class BatchRunner
             var petl = new PetlSettings(method, s.PetlDim ?? 8, s.PetlScale ?? 1.0);
             string petlFile = task.Petl is null ? Path.Combine(dir, "petl.safetensors") : m.Resolve(task.Petl);
             string index = Path.Combine(dir, "index.sls.json");
-            var model = new ModelOptions(backbone, petlFile, s.Heads, Device: s.Device ?? "auto", BatchSize: s.BatchSize ?? 64);
+            var model = new ModelOptions(backbone, petlFile, s.Heads, Device: s.Device ?? "auto", BatchSize: s.BatchSize ?? 64, ImageSize: s.ImageSize);
             TrainOptions Train(string outFile, int epochs, string? init) => new(model, data, petl, outFile, epochs, Math.Min(s.WarmupEpochs ?? 10, epochs),
                 s.Lr ?? 1e-3, Seed: s.Seed ?? 0, EvalEvery: Math.Max(1, epochs / 4), EvalSplit: s.EvalSplit ?? "test", InitFrom: init);
             EvalOptions Eval(ModelOptions mo, string? idx) => new(mo, data, idx, s.EvalSplit ?? "test", s.Throughput ?? false, ThroughputBatches: [64]);

@@ -40,10 +40,17 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     /// <summary>Images to the input tokens of block 1. Images are cast to the weights' type.</summary>
     public abstract Tensor Embed(Tensor images);
 
-    /// <summary>The model's <paramref name="i"/>-th block on tokens <paramref name="x"/>.</summary>
+    /// <summary>The model's <paramref name="i"/>-th block on tokens <paramref name="x"/> (the previous block's
+    /// output, or the embedding).</summary>
     public abstract Tensor RunBlock(int i, Tensor x);
 
-    /// <summary>The feature the head would read from these tokens, before the final norm: [batch, width].</summary>
+    /// <summary>What block <paramref name="i"/> itself receives when <see cref="RunBlock"/> is given
+    /// <paramref name="x"/>: x, or for a hierarchical family the patch merging(s) of x where the block's stage
+    /// starts (block influence compares a block's own input and output). May return x itself.</summary>
+    public virtual Tensor BlockInput(int i, Tensor x) => x;
+
+    /// <summary>The feature the head would read from these tokens, before the final norm: [batch, <see cref="FeatureWidth"/>]
+    /// (a hierarchical family's narrower stages zero-padded).</summary>
     public abstract Tensor BlockFeature(Tensor tokens);
 
     /// <summary>Final norm, pooling, pre-logits and head: logits from a block's output tokens.</summary>

@@ -1,3 +1,4 @@
+using SlsPrune.Core.Models.Swin;
 using SlsPrune.Core.Models.Vit;
 
 namespace SlsPrune.Core.Models;
@@ -9,6 +10,7 @@ public static class BackboneFamilies
     public static readonly IReadOnlyList<IBackboneFamily> All =
     [
         new VitFamily(),
+        new SwinFamily(),
     ];
 
     /// <summary>The family of these converted tensors, or null.</summary>

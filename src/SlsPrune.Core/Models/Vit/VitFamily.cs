@@ -23,7 +23,10 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
             var v = VitVariants.ByName(options.ModelName) ?? throw new SlsInputException("--model", $"unknown model '{options.ModelName}' (known: {string.Join(", ", VitVariants.All.Select(x => x.Name))})");
             heads ??= v.Heads;
         }
-        return WithHints(VitConfigInference.Infer(shapes, heads ?? hints.Heads, source), hints, source);
+        var vit = WithHints(VitConfigInference.Infer(shapes, heads ?? hints.Heads, source), hints, source);
+        if (options.ImageSize is int size && size != vit.ImageSize)
+            throw new SlsInputException("--image-size", $"{size} differs from the ViT's input size {vit.ImageSize} (read off its position embedding)");
+        return vit;
     }
 
     private static VitConfig WithHints(VitConfig c, ArchitectureHints hints, string source)

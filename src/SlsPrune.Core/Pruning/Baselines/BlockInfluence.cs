@@ -10,7 +10,8 @@ namespace SlsPrune.Core.Pruning.Baselines;
 /// <summary>
 /// Block influence (ShortGPT, Men et al. 2024): BI_i = 1 - mean cos(x_in, x_out) over every token of every
 /// calibration image, where x_in and x_out are block i's input and output tokens. A block that barely turns
-/// its input has a low BI and is the first to go.
+/// its input has a low BI and is the first to go. A block that starts a stage of a hierarchical backbone (Swin)
+/// is compared with its own input, after the patch merging; each block's mean is over its own tokens.
 /// </summary>
 public static class BlockInfluence
 {
@@ -37,7 +38,7 @@ public static class BlockInfluence
     {
         int depth = model.Depth;
         var cosSum = new double[depth];
-        long tokens = 0;
+        var tokens = new long[depth];
         model.eval();
         using var _ = torch.no_grad();
         foreach (var images in imageBatches)
@@ -47,12 +48,12 @@ public static class BlockInfluence
             for (int i = 0; i < depth; i++)
             {
                 var y = model.RunBlock(i, x);
-                cosSum[i] += CosineSum(x, y);
+                cosSum[i] += CosineSum(model.BlockInput(i, x), y);
+                tokens[i] += y.numel() / y.shape[^1];
                 x = y;
             }
-            tokens += x.shape[0] * x.shape[1];
         }
-        return cosSum.Select(c => 1 - c / tokens).ToArray();
+        return cosSum.Select((c, i) => 1 - c / tokens[i]).ToArray();
     }
 
     /// <summary>Sum over tokens of cos(x, y) along the last axis, in float64, with PyTorch's

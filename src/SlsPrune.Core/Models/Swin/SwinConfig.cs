@@ -1,0 +1,74 @@
+namespace SlsPrune.Core.Models.Swin;
+
+/// <summary>
+/// The shape of a Swin Transformer (v1): patch embedding of <see cref="EmbedWidth"/> channels, then stages of
+/// <see cref="Depths"/> blocks whose width doubles at every stage (a patch merging between stages), each stage
+/// with its own heads and attention window. Blocks are numbered globally 0..<see cref="Depth"/>-1 over the
+/// stages; a stage's odd blocks (counted within the stage) shift their windows by half a window.
+/// <see cref="NumClasses"/> 0 means no head.
+/// </summary>
+public sealed record SwinConfig(
+    int PatchSize,
+    int ImageSize,
+    int EmbedWidth,
+    IReadOnlyList<int> Depths,
+    IReadOnlyList<int> Heads,
+    IReadOnlyList<int> Windows,
+    int MlpRatio,
+    int NumClasses,
+    int InChannels = 3) : IBackboneShape
+{
+    /// <summary>LayerNorm's epsilon everywhere (torchvision's and timm's Swin).</summary>
+    public const double Eps = 1e-5;
+
+    public int Depth => Depths.Sum();
+
+    public int Stages => Depths.Count;
+
+    public IBackboneShape WithClasses(int classes) => this with { NumClasses = classes };
+
+    /// <summary>Channels of stage <paramref name="s"/>.</summary>
+    public int StageWidth(int s) => EmbedWidth << s;
+
+    /// <summary>Channels of the last stage: the final norm's and the head's input.</summary>
+    public int FinalWidth => StageWidth(Stages - 1);
+
+    /// <summary>Token grid (per side) of stage <paramref name="s"/>: the patch grid, halved (rounded up, as the
+    /// patch merging pads an odd grid) at every stage.</summary>
+    public int StageGrid(int s)
+    {
+        int g = ImageSize / PatchSize;
+        for (int i = 0; i < s; i++) g = (g + 1) / 2;
+        return g;
+    }
+
+    /// <summary>The stage of global block <paramref name="block"/>.</summary>
+    public int StageOf(int block)
+    {
+        for (int s = 0, start = 0; s < Stages; start += Depths[s], s++)
+            if (block < start + Depths[s]) return s;
+        throw new ArgumentOutOfRangeException(nameof(block), $"the model has {Depth} blocks");
+    }
+
+    /// <summary>The place of global block <paramref name="block"/> within its stage.</summary>
+    public int IndexInStage(int block) => block - Depths.Take(StageOf(block)).Sum();
+
+    /// <summary>Whether block <paramref name="block"/> is a shifted-window block (odd within its stage).</summary>
+    public bool Shifted(int block) => IndexInStage(block) % 2 == 1;
+
+    /// <summary>ImageNet mean and std, as torchvision's and timm's Swin weights expect.</summary>
+    public IReadOnlyList<float> Mean { get; init; } = [0.485f, 0.456f, 0.406f];
+
+    public IReadOnlyList<float> Std { get; init; } = [0.229f, 0.224f, 0.225f];
+
+    public void Validate()
+    {
+        if (PatchSize <= 0 || ImageSize < PatchSize || EmbedWidth <= 0 || MlpRatio <= 0 || NumClasses < 0 || InChannels <= 0
+            || Depths.Count == 0 || Heads.Count != Depths.Count || Windows.Count != Depths.Count
+            || Depths.Any(d => d <= 0) || Heads.Any(h => h <= 0) || Windows.Any(w => w <= 0))
+            throw new ArgumentException($"invalid Swin configuration: patch {PatchSize}, image {ImageSize}, width {EmbedWidth}, depths [{string.Join(", ", Depths)}], heads [{string.Join(", ", Heads)}], windows [{string.Join(", ", Windows)}]");
+        for (int s = 0; s < Stages; s++)
+            if (StageWidth(s) % Heads[s] != 0)
+                throw new ArgumentException($"stage {s + 1}'s width {StageWidth(s)} is not divisible by {Heads[s]} heads");
+    }
+}
