@@ -162,4 +162,39 @@ public class ExportTests
         using var c = trained.Model.forward(Images);
         Assert.True(Fixtures.RelativeError(c, expected) > 1e-2, "the SPLoRA pairs must change the logits");
     }
+
+    [Theory]
+    [InlineData("a", null, null)]
+    [InlineData("a", "a_lora.safetensors", new[] { 0, 3, 5 })]
+    [InlineData("b", null, new[] { 1, 2 })]
+    public void A_swin_model_exports_to_onnx_and_runs_as_in_torchsharp(string model, string? petl, int[]? kept)
+    {
+        static string Swin(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "swin", name);
+        var options = new ModelOptions(Swin($"{model}.pth"), petl is null ? null : Swin(petl), ImageSize: model == "a" ? 32 : 40, Device: "cpu");
+        using var full = ModelFactory.Build(options);
+        using var built = kept is null ? ModelFactory.Build(options) : ModelFactory.Build(options, plan: new ModelPlan(full.FullDepth, kept));
+        string onnx = Temp("swin.onnx"), st = Temp("swin.safetensors");
+        ExportRunner.Write(built, new OnnxExport(), onnx);
+
+        torch.manual_seed(5);
+        using var images = torch.randn(3, 3, built.Model.Input.ImageSize, built.Model.Input.ImageSize);
+        using var _ = torch.no_grad();
+        using var expected = built.Model.forward(images);
+        using var ort = OnnxRuntimeModel.Open(onnx);
+        using var actual = ort.Forward(images);
+        Assert.InRange(Fixtures.RelativeError(actual, expected), 0, 1e-4);
+        Assert.Equal("swin", ort.Metadata["family"]);
+
+        if (kept is null)
+        {
+            ExportRunner.Write(built, new SafetensorsExport(), st);
+            using var reloaded = ModelFactory.Build(new ModelOptions(st, ImageSize: options.ImageSize));
+            using var again = reloaded.Model.forward(images);
+            Assert.InRange(Fixtures.RelativeError(again, expected), 0, 1e-6);
+            return;
+        }
+        var e = Assert.Throws<SlsInputException>(() => ExportRunner.Write(built, new SafetensorsExport(), st));
+        Assert.Equal("--format: safetensors: a pruned Swin model's blocks, renumbered, would lose their stages and shifts; export it with --format onnx", e.Message);
+        Assert.False(File.Exists(st));
+    }
 }

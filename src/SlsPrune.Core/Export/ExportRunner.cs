@@ -40,11 +40,18 @@ public static class ExportRunner
         string? indexPath = null, string? indexMethod = null, CancellationToken cancellationToken = default)
     {
         var metadata = Metadata(built, precision, indexPath, indexMethod);
-        AtomicFile.Write(outPath, s =>
+        try
         {
-            format.Write(built, precision, metadata, s);
-            cancellationToken.ThrowIfCancellationRequested();
-        });
+            AtomicFile.Write(outPath, s =>
+            {
+                format.Write(built, precision, metadata, s);
+                cancellationToken.ThrowIfCancellationRequested();
+            });
+        }
+        catch (NotSupportedException e)
+        {
+            throw new SlsInputException("--format", $"{format.Name}: {e.Message}");
+        }
         var m = built.Model;
         return new ExportResult(format.Name, Path.GetFullPath(outPath), new FileInfo(outPath).Length, FileHash.Sha256(outPath), m.Family, m.Depth, built.FullDepth,
             built.Plan.Blocks.Select(b => b + 1).ToArray(), built.Petl.Method.Name, built.Merged, precision.Name(), m.NumClasses);

@@ -16,6 +16,7 @@ public sealed class SafetensorsExport : IExportFormat
 
     public void Write(BuiltModel model, Precision precision, IReadOnlyDictionary<string, string> metadata, Stream output)
     {
+        if (model.Model.StandaloneCheckpointLimit is string limit) throw new NotSupportedException(limit);
         using var scope = torch.NewDisposeScope();
         var state = model.Model.state_dict().ToDictionary(kv => kv.Key, kv => precision == Precision.Fp32 ? kv.Value : kv.Value.to(precision.ScalarType()), StringComparer.Ordinal);
         SafetensorsWriter.Write(output, state, metadata);

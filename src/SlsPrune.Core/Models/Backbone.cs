@@ -64,6 +64,10 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     public abstract void ResetAdapters();
 
     /// <summary>Logits from all blocks.</summary>
+    /// <summary>Why a standalone checkpoint of this model (its state dict, blocks renumbered) would not rebuild it;
+    /// null when it does.</summary>
+    public virtual string? StandaloneCheckpointLimit => null;
+
     /// <summary>What an exported file must say for this family to be rebuilt exactly (beyond the tensor shapes).</summary>
     public virtual IReadOnlyDictionary<string, string> ExportMetadata() => new Dictionary<string, string>();
 

@@ -58,6 +58,12 @@ public sealed class OnnxGraph : IGraph
         return _named[key] = Initializer($"const_{_next++}", [values.Length], S.DataType.Int64, MemoryMarshal.AsBytes(values.AsSpan()));
     }
 
+    public GraphValue Constant(float[] values, params long[] shape)
+    {
+        byte[] bytes = _half ? MemoryMarshal.AsBytes(values.Select(v => (Half)v).ToArray().AsSpan()).ToArray() : MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+        return Initializer($"const_{_next++}", shape, _half ? S.DataType.Float16 : S.DataType.Float, bytes);
+    }
+
     public GraphValue Scalar(float value)
     {
         string key = "scalar:" + BitConverter.SingleToInt32Bits(value);

@@ -33,6 +33,9 @@ public interface IGraph
     /// <summary>A 1-D int64 constant.</summary>
     GraphValue Ints(params long[] values);
 
+    /// <summary>A constant tensor of the model's element type computed at export (a mask).</summary>
+    GraphValue Constant(float[] values, params long[] shape);
+
     /// <summary>A scalar constant of the model's element type.</summary>
     GraphValue Scalar(float value);
 

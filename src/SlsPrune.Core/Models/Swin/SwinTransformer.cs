@@ -1,4 +1,5 @@
 using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.Models.Graph;
 using SlsPrune.Core.Models.Petl;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -129,6 +130,12 @@ public sealed class SwinTransformer : Backbone
         var x = MergeTo(tokens, Config.Stages - 1);
         return head.forward(norm.forward(x).mean([1, 2])).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Renumbered blocks lose their stages and shifts: only the whole model re-saves.</summary>
+    public override string? StandaloneCheckpointLimit => Kept.Count < Config.Depth
+        ? "a pruned Swin model's blocks, renumbered, would lose their stages and shifts; export it with --format onnx" : null;
+
+    public override GraphValue EmitGraph(IGraph g, GraphValue images) => SwinGraph.Emit(this, g, images);
 
     /// <summary>Patch embedding; per kept block qkv, the two attention products and proj over the window-padded
     /// grid, fc1 and fc2 over the grid, and the PETL modules (LoRA over the padded grid, as qkv); every patch

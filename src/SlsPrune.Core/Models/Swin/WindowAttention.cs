@@ -104,6 +104,24 @@ public sealed class WindowAttention : nn.Module<Tensor, Tensor>
         if (_mask is { } m && m.H == ph && m.W == pw && Same(m.Device, device) && m.Type == type) return m.Mask;
         int win = _window, n = win * win;
         long nh = ph / win, nw = pw / win;
+        var values = MaskValues(ph, pw, sh, sw, win);
+        _mask?.Mask.Dispose();
+        var mask = torch.tensor(values, [1, nh * nw, 1, n, n]).DetachFromDisposeScope();
+        if (mask.dtype != type || !Same(mask.device, device))
+        {
+            var moved = mask.to(type, device).DetachFromDisposeScope();
+            mask.Dispose();
+            mask = moved;
+        }
+        _mask = (ph, pw, device, type, mask);
+        return mask;
+    }
+
+    /// <summary>The shift mask's values, [windows, n, n] row-major (see <see cref="Mask"/>).</summary>
+    public static float[] MaskValues(long ph, long pw, long sh, long sw, int win)
+    {
+        int n = win * win;
+        long nh = ph / win, nw = pw / win;
         static int Region(long i, long size, int win, long shift) => shift == 0 || i < size - win ? 0 : i < size - shift ? 1 : 2;
         var values = new float[nh * nw * n * n];
         var label = new int[n];
@@ -117,16 +135,7 @@ public sealed class WindowAttention : nn.Module<Tensor, Tensor>
                     for (int j = 0; j < n; j++)
                         values[offset + i * n + j] = label[i] == label[j] ? 0f : -100f;
             }
-        _mask?.Mask.Dispose();
-        var mask = torch.tensor(values, [1, nh * nw, 1, n, n]).DetachFromDisposeScope();
-        if (mask.dtype != type || !Same(mask.device, device))
-        {
-            var moved = mask.to(type, device).DetachFromDisposeScope();
-            mask.Dispose();
-            mask = moved;
-        }
-        _mask = (ph, pw, device, type, mask);
-        return mask;
+        return values;
     }
 
     private static bool Same(Device a, Device b) => a.type == b.type && a.index == b.index;
