@@ -11,6 +11,7 @@ using TorchSharp;
 //   forward MODEL [batch] [iters]                ViT forward (random weights), images/s, no grad
 //   engines BACKBONE PETL KEEP BATCHES REPEATS   the same model (first KEEP blocks) in TorchSharp and, exported, in
 //                                                ONNX Runtime: images/s at each batch size (median), file sizes
+//   ort-optimized MODEL.onnx OUT.onnx            the graph as ONNX Runtime optimises it (all levels, CPU), saved to see the fusions
 // Each prints one line "name value unit" per measurement.
 static double Seconds(Action a)
 {
@@ -69,6 +70,12 @@ else if (mode == "engines" && args.Length >= 6)
         to = Median(() => ort.Forward(x).Dispose());
         Console.WriteLine($"engines batch {batch}: torchsharp {batch / ts:F1} img/s, onnxruntime {batch / to:F1} img/s, ratio {ts / to:F2}");
     }
+}
+else if (mode == "ort-optimized" && args.Length >= 3)
+{
+    using var so = new Microsoft.ML.OnnxRuntime.SessionOptions { GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = args[2] };
+    using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(args[1], so);
+    Console.WriteLine($"wrote {args[2]}");
 }
 else if (mode == "synth" && args.Length >= 3)
 {
