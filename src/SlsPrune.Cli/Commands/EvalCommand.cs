@@ -22,11 +22,10 @@ public static class EvalCommand
         var throughputBatches = new Option<string>("--throughput-batches") { Description = "Batch sizes for --throughput, comma-separated", DefaultValueFactory = _ => "1,64" };
         var repeats = new Option<int>("--repeats") { Description = "Timed forward passes per batch size for --throughput (the median is reported)", DefaultValueFactory = _ => 5 };
         repeats.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError("--repeats must be positive"); });
-        var allowMismatch = new Option<bool>("--allow-mismatch") { Description = "Use an index computed for other backbone/PETL files" };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var cmd = new Command("eval", "Top-1 accuracy, parameters, FLOPs, storage and (optionally) throughput of the full or pruned model");
         model.AddTo(cmd);
-        foreach (var o in new Option[] { engine, data, index, split, throughput, throughputBatches, repeats, allowMismatch, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { engine, data, index, split, throughput, throughputBatches, repeats, json }) cmd.Options.Add(o);
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
@@ -44,7 +43,7 @@ public static class EvalCommand
                 return Task.FromResult(ExitCodes.Success);
             }
             var options = new EvalOptions(model.Read(parse), parse.GetValue(data)!.FullName, parse.GetValue(index)?.FullName, parse.GetValue(split)!,
-                parse.GetValue(throughput), parse.GetValue(allowMismatch), parse.GetValue(repeats), ParseBatches(parse.GetValue(throughputBatches)!));
+                parse.GetValue(throughput), parse.GetValue(model.AllowMismatch), parse.GetValue(repeats), ParseBatches(parse.GetValue(throughputBatches)!));
             ctx.Err.WriteLine($"sls: eval: {options.Split} split of {Path.GetFileName(options.Data)}{(options.Index is null ? "" : " with the pruning index")}");
             var result = EvalRunner.Run(options, cancellationToken: cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);

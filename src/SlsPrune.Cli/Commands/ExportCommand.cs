@@ -15,16 +15,15 @@ public static class ExportCommand
         var format = new Option<string>("--format") { Description = string.Join(" or ", ExportFormats.All.Select(f => f.Name)), Required = true };
         var output = new Option<FileInfo>("--out") { Description = "File to write (atomically)", Required = true };
         var merge = new Option<bool>("--merge") { Description = "Fold adapters into the backbone weights where exact (RepAdapter, LoRA, SPLoRA)" };
-        var allowMismatch = new Option<bool>("--allow-mismatch") { Description = "Use an index computed for other backbone/PETL files" };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var cmd = new Command("export", "Write the (pruned) model as a standalone safetensors checkpoint or an ONNX file for ONNX Runtime");
         model.AddTo(cmd);
-        foreach (var o in new Option[] { index, format, output, merge, allowMismatch, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { index, format, output, merge, json }) cmd.Options.Add(o);
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
             var options = new ExportOptions(model.Read(parse) with { Merge = parse.GetValue(merge) }, parse.GetValue(format)!, parse.GetValue(output)!.FullName,
-                parse.GetValue(index)?.FullName, parse.GetValue(allowMismatch));
+                parse.GetValue(index)?.FullName, parse.GetValue(model.AllowMismatch));
             ctx.Err.WriteLine($"sls: export: {options.Format} to {options.Out}");
             var r = ExportRunner.Run(options, cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, r);

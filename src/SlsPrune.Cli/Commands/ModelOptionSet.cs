@@ -19,6 +19,7 @@ public sealed class ModelOptionSet
     public Option<double?> PetlScale { get; } = new("--petl-scale") { Description = "Adapter scale s, where the PETL file does not say (reference .pt files)" };
     public Option<string> Device { get; } = new("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per forward batch", DefaultValueFactory = _ => 64 };
+    public Option<bool> AllowMismatch { get; } = new("--allow-mismatch") { Description = "Use an index or a PETL file recorded for other files (backbone or PETL SHA-256 differs)" };
     public Option<string> Precision { get; } = new("--precision") { Description = "fp32, or bf16 / fp16 weights and activations (on CUDA)", DefaultValueFactory = _ => "fp32" };
 
     /// <param name="petlFile">whether the command reads a PETL file (<c>--petl</c>); training makes one instead.</param>
@@ -33,7 +34,7 @@ public sealed class ModelOptionSet
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Backbone, Petl, Heads, Model, ImageSize, PetlMethod, PetlDim, PetlScale, Device, BatchSize, Precision })
+        foreach (var o in new Option[] { Backbone, Petl, Heads, Model, ImageSize, PetlMethod, PetlDim, PetlScale, Device, BatchSize, Precision, AllowMismatch })
             if (_petlFile || o != Petl) command.Options.Add(o);
         Device.AcceptOnlyFromAmong(DeviceSelector.Choices);
         Precision.AcceptOnlyFromAmong(Precisions.Choices);
@@ -50,6 +51,6 @@ public sealed class ModelOptionSet
         var backbone = parse.GetValue(Backbone) ?? throw new SlsInputException("--backbone", "is required");
         return new ModelOptions(backbone.FullName, _petlFile ? parse.GetValue(Petl)?.FullName : null, parse.GetValue(Heads), parse.GetValue(Model),
             method, parse.GetValue(PetlDim), parse.GetValue(PetlScale), Precision: Precisions.Parse(parse.GetValue(Precision)!),
-            Device: parse.GetValue(Device)!, BatchSize: parse.GetValue(BatchSize), ImageSize: parse.GetValue(ImageSize));
+            Device: parse.GetValue(Device)!, BatchSize: parse.GetValue(BatchSize), AllowMismatch: parse.GetValue(AllowMismatch), ImageSize: parse.GetValue(ImageSize));
     }
 }

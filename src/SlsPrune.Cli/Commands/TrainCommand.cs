@@ -34,7 +34,6 @@ public static class TrainCommand
         var initFrom = new Option<FileInfo>("--init-from") { Description = "Start from these PETL weights (the ones the index was computed for)" }.AcceptExistingOnly();
         var strategy = new Option<string>("--strategy") { Description = "Retraining: ft (constant lr 1e-5), clr (warm-up + cosine), tfs (adapters from scratch)", DefaultValueFactory = _ => "clr" };
         strategy.AcceptOnlyFromAmong([.. TrainOptions.Strategies]);
-        var allowMismatch = new Option<bool>("--allow-mismatch") { Description = "Use an index computed for another backbone" };
         model.PetlMethod.AcceptOnlyFromAmong(PetlMethods.All.Select(m => m.Name).ToArray());
         foreach (var o in new[] { epochs, warmup, evalEvery })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < (o == warmup ? 0 : 1)) r.AddError($"{o.Name} must be {(o == warmup ? "non-negative" : "positive")}"); });
@@ -42,7 +41,7 @@ public static class TrainCommand
 
         var cmd = new Command("train", "Train PETL modules and a head on a frozen backbone (AdamW, warm-up + cosine, resumable)");
         model.AddTo(cmd);
-        foreach (var o in new Option[] { data, loraAlpha, epochs, warmup, lr, minLr, wd, constant, seed, evalEvery, split, evalSplit, output, noResume, json, index, initFrom, strategy, allowMismatch })
+        foreach (var o in new Option[] { data, loraAlpha, epochs, warmup, lr, minLr, wd, constant, seed, evalEvery, split, evalSplit, output, noResume, json, index, initFrom, strategy })
             cmd.Options.Add(o);
         cmd.Validators.Add(r =>
         {
@@ -65,7 +64,7 @@ public static class TrainCommand
                 parse.GetValue(initFrom)?.FullName);
             var progress = new EpochLines(ctx.Err);
             var result = parse.GetValue(index) is { } idx
-                ? Retraining.Run(options, idx.FullName, parse.GetValue(allowMismatch), progress, cancellationToken)
+                ? Retraining.Run(options, idx.FullName, parse.GetValue(model.AllowMismatch), progress, cancellationToken)
                 : PetlTrainer.Run(options, progress, cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
             else ctx.Console.MarkupLine($"Best {result.BestAccuracy * 100:F2}% at epoch {result.BestEpoch} of {result.Epochs}; PETL weights in [bold]{Markup.Escape(result.Out)}[/]");

@@ -21,10 +21,7 @@ public static class ExportRunner
     {
         var format = ExportFormats.Get(o.Format);
         format.Check(o);
-        foreach (var input in new[] { o.Model.Backbone, o.Model.Petl, o.Index }.OfType<string>())
-            if (File.Exists(input) && File.Exists(o.Out) && RealPath.Resolve(input) == RealPath.Resolve(o.Out))
-                throw new SlsInputException(o.Out, "--out is one of the input files; choose another output path");
-        if (Directory.Exists(o.Out)) throw new SlsInputException(o.Out, "--out is a folder; give a file path");
+        OutputPath.CheckFile(o.Out, "--out", o.Model.Backbone, o.Model.Petl, o.Index);
 
         var index = o.Index is null ? null : PruningIndex.Load(o.Index);
         using var built = ModelFactory.Build(o.Model with { Precision = Precision.Fp32, Device = "cpu" }, null, index?.ToPlan(), o.Index, index?.Fingerprints(o.Index!, o.AllowMismatch));

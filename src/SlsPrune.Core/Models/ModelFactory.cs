@@ -50,6 +50,11 @@ public static class ModelFactory
         if (merge) weights = petl.Method.Merge(weights, petl, d);
         var model = family.Create(config, planned, merge ? PetlSettings.None : petl);
         var built = Load(new BuiltModel(model, petl, merge, full.Depth, planned, options.Backbone, options.Petl), weights, options.Petl ?? options.Backbone, check);
+        if (petlFile is not null && !options.AllowMismatch && petlFile.Metadata.TryGetValue("backbone_sha256", out var trainedOn) && !built.BackboneFile.Matches(trainedOn))
+        {
+            built.Dispose();
+            throw new SlsInputException(options.Petl!, $"PETL file was trained on a different backbone (SHA-256 {Short(trainedOn)}..., {Printable.Escape(options.Backbone)} has {Short(built.BackboneFile.Sha256)}...); pass --allow-mismatch to use it anyway");
+        }
         model.eval();
         if (device is not null && device.type != DeviceType.CPU) model.to(device);
         if (options.Precision != Precision.Fp32) model.to(options.Precision.ScalarType());
@@ -144,6 +149,8 @@ public static class ModelFactory
             weights.Remove(k);
         }
     }
+
+    private static string Short(string sha) => Printable.Escape(sha.Length > 12 ? sha[..12] : sha);
 
     private static Func<string, bool> Keeps(ModelPlan plan) => name => BlockKey.Parse(name) is not (int b, _) || plan.Keeps(b);
 }

@@ -4,7 +4,7 @@ using SlsPrune.Core.Runtime;
 namespace SlsPrune.Core.Models;
 
 /// <summary>What the user gives to build a model: files and the settings shapes cannot reveal. Every command
-/// that loads a model takes these. <see cref="ImageSize"/>: the input size of a family whose tensors do not show it
+/// that loads a model takes these. <see cref="AllowMismatch"/>: use a PETL file (or an index) recorded for other files. <see cref="ImageSize"/>: the input size of a family whose tensors do not show it
 /// (Swin; default: the named variant's, else 224); ViT reads it off its position embedding.</summary>
 public sealed record ModelOptions(
     string Backbone,
@@ -18,4 +18,5 @@ public sealed record ModelOptions(
     Precision Precision = Precision.Fp32,
     string Device = "auto",
     int BatchSize = 64,
+    bool AllowMismatch = false,
     int? ImageSize = null);

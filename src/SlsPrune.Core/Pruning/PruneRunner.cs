@@ -22,6 +22,7 @@ public static class PruneRunner
     {
         if (o.Model.Petl is null) throw new SlsInputException("--petl", "pruning needs the PETL weights the task was tuned with");
         if (o.Model.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
+        OutputPath.CheckFile(o.Out, "--out", o.Model.Backbone, o.Model.Petl, o.Data);
         var seconds = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();
         double Lap() { double s = clock.Elapsed.TotalSeconds; clock.Restart(); return s; }

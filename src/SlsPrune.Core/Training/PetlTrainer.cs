@@ -69,6 +69,7 @@ public static class PetlTrainer
     public static TrainResult Run(TrainOptions o, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
         if (o.Epochs <= 0 || o.Model.BatchSize <= 0 || o.EvalEvery <= 0) throw new SlsInputException("sls train", "epochs, batch size and eval interval must be positive");
+        OutputPath.CheckFile(o.Out, "--out", o.Model.Backbone, o.InitFrom, o.PlanSource, o.Data);
         var device = DeviceSelector.Resolve(o.Model.Device);
         var task = VtabTask.Open(o.Data);
         var trainItems = task.Read(o.TrainSplit);

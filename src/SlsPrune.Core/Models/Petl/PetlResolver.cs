@@ -26,9 +26,10 @@ public static class PetlResolver
         if (dim != dimFromShapes) throw new SlsInputException(source, $"--petl-dim {dim} disagrees with the file's hidden dim {dimFromShapes}");
 
         double sc = scale ?? (metadata.TryGetValue("petl_scale", out var ss)
-            ? (double.TryParse(ss, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : throw new SlsInputException(source, $"metadata petl_scale '{ss}' is not a number"))
+            ? (double.TryParse(ss, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : throw new SlsInputException(source, $"metadata petl_scale '{Printable.Escape(ss)}' is not a finite number"))
             : !m.NeedsScale ? 1.0
             : throw new SlsInputException(source, $"the {m.Name} scale s is not in the file's metadata; give it with --petl-scale"));
+        if (!double.IsFinite(sc)) throw new SlsInputException("--petl-scale", $"{sc} is not a finite number");
         return m.Complete(new PetlSettings(m, dim, sc), shapes, metadata, source);
     }
 

@@ -24,6 +24,9 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
             heads ??= v.Heads;
         }
         var vit = WithHints(VitConfigInference.Infer(shapes, heads ?? hints.Heads, source), hints, source);
+        // the table's head count for a width is what every known checkpoint of it has: a --heads that contradicts it builds a wrong model
+        if (options.Heads is int given && options.ModelName is null && hints.Heads is null && VitVariants.HeadsForWidth(vit.Width) is int table && table != given)
+            throw new SlsInputException("--heads", $"{given} contradicts the variants table: ViTs of width {vit.Width} have {table} heads; name the variant with --model if yours really has {given}");
         if (options.ImageSize is int size && size != vit.ImageSize)
             throw new SlsInputException("--image-size", $"{size} differs from the ViT's input size {vit.ImageSize} (read off its position embedding)");
         return vit;

@@ -20,6 +20,8 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         string list = Path.Combine(ctx.Task.Root, ctx.Options.Split + ".txt");
         int classes = ctx.Index.Calibration.Classes;
         if (!(o.Alpha > 0)) throw new SlsInputException("--alpha", $"alpha must be positive (got {o.Alpha})");
+        if (o.Plots is not null) OutputPath.CheckFolder(o.Plots, "--plots");
+        if (o.FeaturesOut is not null) OutputPath.CheckFile(o.FeaturesOut, "--features-out", ctx.Options.Model.Backbone, ctx.Options.Model.Petl, ctx.Options.Out);
         if (classes < 2)
             throw new SlsInputException(list, $"calibration split has {classes} class; SLS scores how well layers separate classes and needs at least 2");
         if (items.Count - 1 < classes)
