@@ -143,28 +143,29 @@ public class FamiliesTests
     }
 
     [Theory]
-    [InlineData("dinov2_reg.safetensors", false)]
-    [InlineData("dinov2_reg.safetensors", true)]
-    [InlineData("hf_dinov2", false)]
-    [InlineData("deit_distilled.safetensors", true)]
-    [InlineData("deit3.safetensors", false)]
-    [InlineData("clip_visual.pth", true)]
-    [InlineData("gap.safetensors", true)]
-    public void Onnx_runtime_gives_the_torchsharp_logits_whole_and_pruned(string name, bool pruned)
+    [InlineData("dinov2_reg.safetensors", false, null)]
+    [InlineData("dinov2_reg.safetensors", true, null)]
+    [InlineData("dinov2_reg.safetensors", true, 28)]
+    [InlineData("deit_distilled.safetensors", true, null)]
+    [InlineData("deit3.safetensors", false, null)]
+    [InlineData("clip_visual.pth", true, null)]
+    [InlineData("gap.safetensors", true, null)]
+    public void Onnx_runtime_gives_the_torchsharp_logits_whole_and_pruned(string name, bool pruned, int? imageSize)
     {
         // pruned: the second block only, narrowed to heads 0 and 2 and every other MLP unit
         var plan = pruned ? new ModelPlan(2, [1], new Dictionary<int, BlockWidth> { [1] = new([0, 2], Enumerable.Range(0, 48).Where(u => u % 2 == 0).ToArray()) }) : null;
-        using var built = ModelFactory.Build(Options(name), plan: plan);
+        using var built = ModelFactory.Build(Options(name) with { ImageSize = imageSize }, plan: plan);
         string path = Path.Combine(Directory.CreateTempSubdirectory("sls-families-").FullName, "m.onnx");
         ExportRunner.Write(built, new OnnxExport(), path);
-        var images = Expected(name.StartsWith("dinov2", StringComparison.Ordinal) ? "dinov2_expected.safetensors" : name.StartsWith("hf_", StringComparison.Ordinal) ? "hf_dinov2_expected.safetensors"
-            : name.Replace(".safetensors", "_expected.safetensors", StringComparison.Ordinal).Replace("_visual.pth", "_expected.safetensors", StringComparison.Ordinal))["images"];
+        var images = Expected(name.StartsWith("dinov2", StringComparison.Ordinal) ? "dinov2_expected.safetensors"
+            : name.Replace(".safetensors", "_expected.safetensors", StringComparison.Ordinal).Replace("_visual.pth", "_expected.safetensors", StringComparison.Ordinal))[imageSize is null ? "images" : "images_28"];
         using var _ = torch.no_grad();
         using var expected = built.Model.forward(images);
         using var ort = OnnxRuntimeModel.Open(path);
         using var actual = ort.Forward(images);
         Assert.InRange(Fixtures.RelativeError(actual, expected), 0, 1e-4);
         Assert.Equal(built.Model.FeatureKind, ort.Metadata["feature"]);
+        Assert.Equal(imageSize ?? (int)images.shape[^1], ort.Input.ImageSize);
     }
 
     [Fact]

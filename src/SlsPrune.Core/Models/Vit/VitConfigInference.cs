@@ -36,7 +36,8 @@ public static class VitConfigInference
         int prefix = 1 + (dist ? 1 : 0) + registers;
         // which prefix tokens carry a position: all (classic), the class token only (Hugging Face's registers) or none (timm's no_embed_class)
         int posPrefix = -1, grid = 0;
-        foreach (int candidate in new[] { prefix, 1, 0 }.Distinct())
+        // registers come without a position (timm's DINOv2 and Hugging Face's), so a small grid is read that way first
+        foreach (int candidate in (registers > 0 ? new[] { 0, 1, prefix } : new[] { prefix, 1, 0 }).Distinct())
         {
             long patches = pos[1] - candidate;
             int g = (int)Math.Round(Math.Sqrt(Math.Max(patches, 0)));
