@@ -124,6 +124,7 @@ public class FamiliesTests
         using var built = ModelFactory.Build(Options("clip_visual.pth"));
         var c = Fixtures.Vit(built).Config;
         Assert.Equal((VitActivation.QuickGelu, true, false, false, 1e-5, 16), (c.Activation, c.NormPre, c.PatchBias, c.HeadBias, c.LayerNormEps, c.NumClasses));
+        Assert.Equal(0.48145466f, c.Mean[0]);
         var e = Expected("clip_expected.safetensors");
         AssertMatches(built, e);
         // the activation matters, and --act overrides the layout's

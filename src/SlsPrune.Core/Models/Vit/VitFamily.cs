@@ -12,6 +12,9 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
 {
     public override string Name => "vit";
 
+    /// <summary>CLIP's LayerNorm epsilon, the default of a ViT with <c>norm_pre</c> whose layout does not say.</summary>
+    public const double ClipLayerNormEps = 1e-5;
+
     public override bool Recognises(IReadOnlyDictionary<string, long[]> shapes) =>
         shapes.ContainsKey("patch_embed.proj.weight") && shapes.ContainsKey("pos_embed");
 
@@ -45,7 +48,9 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
 
     private static VitConfig WithHints(VitConfig c, ArchitectureHints hints, string source)
     {
-        c = c with { LayerNormEps = hints.LayerNormEps ?? c.LayerNormEps, Mean = hints.Mean ?? c.Mean, Std = hints.Std ?? c.Std };
+        // timm's ViTs with norm_pre are its CLIP image towers, whose LayerNorms use eps 1e-5
+        double eps = hints.LayerNormEps ?? (c.NormPre ? ClipLayerNormEps : c.LayerNormEps);
+        c = c with { LayerNormEps = eps, Mean = hints.Mean ?? c.Mean, Std = hints.Std ?? c.Std };
         if (hints.Activation is string act) c = c with { Activation = ParseActivation(act, source) };
         if (c.Mean.Count != c.InChannels || c.Std.Count != c.InChannels)
             throw new SlsInputException(source, $"the preprocessor's mean and std have {c.Mean.Count} and {c.Std.Count} values for {c.InChannels} input channels");
