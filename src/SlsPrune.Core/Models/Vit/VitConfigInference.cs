@@ -44,7 +44,8 @@ public static class VitConfigInference
             if (patches > 0 && (long)g * g == patches) { posPrefix = candidate; grid = g; break; }
         }
         if (posPrefix < 0)
-            throw new SlsInputException(source, $"pos_embed has {pos[1]} tokens; expected a square grid, after the {prefix} prefix tokens or none");
+            throw new SlsInputException(source, prefix == 1 ? $"pos_embed has {pos[1]} tokens; expected a class token plus a square grid"
+                : $"pos_embed has {pos[1]} tokens; expected a square grid, after the {prefix} prefix tokens, the class token or none");
 
         int depth = BlockKey.CountBlocks(shapes.Keys);
         for (int i = 0; i < depth; i++) Need($"blocks.{i}.attn.qkv.weight", 2);
