@@ -242,8 +242,8 @@ public class SwinTests
         Assert.Contains("convpass is not supported on Swin", e.Message);
         e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options("a") with { ModelName = "vit_base_patch16_224" }));
         Assert.Contains("unknown Swin model", e.Message);
-        e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, ImageSize: 64)));
-        Assert.Equal("--image-size: 64 differs from the ViT's input size 32 (read off its position embedding)", e.Message);
+        e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, ImageSize: 60)));
+        Assert.Equal("--image-size: 60 is not a multiple of the ViT's patch size 8 (its position embedding is for 32)", e.Message);
     }
 
     [Fact]

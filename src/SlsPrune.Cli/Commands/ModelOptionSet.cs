@@ -13,7 +13,8 @@ public sealed class ModelOptionSet
     public Option<FileInfo> Petl { get; } = new Option<FileInfo>("--petl") { Description = "PETL weights (adapters + head); not needed for a standalone export (sls export) or a checkpoint with its own head" }.AcceptExistingOnly();
     public Option<int?> Heads { get; } = new("--heads") { Description = "Attention heads, where the width is not in the variants table" };
     public Option<string?> Model { get; } = new("--model") { Description = "Name a variant (e.g. vit_base_patch16_224) for the head count, or a Swin variant (swin_t) for its input size" };
-    public Option<int?> ImageSize { get; } = new("--image-size") { Description = "Input size of a Swin backbone (its tensors do not show it; default: the variant's, else 224)" };
+    public Option<int?> ImageSize { get; } = new("--image-size") { Description = "Input size: a Swin backbone's (its tensors do not show it; default: the variant's, else 224); a ViT's position embedding is resampled to it (default: its own size)" };
+    public Option<string?> Act { get; } = new("--act") { Description = "A ViT's MLP activation, which checkpoints do not state: gelu or quick_gelu (OpenAI CLIP; default: the layout's, else gelu)" };
     public Option<string?> PetlMethod { get; } = new("--petl-method") { Description = PetlMethods.Names + ", where the PETL file does not say" };
     public Option<int?> PetlDim { get; } = new("--petl-dim") { Description = "Adapter hidden dim (checked against the file)" };
     public Option<double?> PetlScale { get; } = new("--petl-scale") { Description = "Adapter scale s, where the PETL file does not say (reference .pt files)" };
@@ -34,10 +35,11 @@ public sealed class ModelOptionSet
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Backbone, Petl, Heads, Model, ImageSize, PetlMethod, PetlDim, PetlScale, Device, BatchSize, Precision, AllowMismatch })
+        foreach (var o in new Option[] { Backbone, Petl, Heads, Model, ImageSize, Act, PetlMethod, PetlDim, PetlScale, Device, BatchSize, Precision, AllowMismatch })
             if (_petlFile || o != Petl) command.Options.Add(o);
         Device.AcceptOnlyFromAmong(DeviceSelector.Choices);
         Precision.AcceptOnlyFromAmong(Precisions.Choices);
+        Act.AcceptOnlyFromAmong("gelu", "quick_gelu");
         BatchSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError("--batch-size must be positive"); });
         Heads.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is int h && h <= 0) r.AddError("--heads must be positive"); });
         ImageSize.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is int s && s <= 0) r.AddError("--image-size must be positive"); });
@@ -51,6 +53,6 @@ public sealed class ModelOptionSet
         var backbone = parse.GetValue(Backbone) ?? throw new SlsInputException("--backbone", "is required");
         return new ModelOptions(backbone.FullName, _petlFile ? parse.GetValue(Petl)?.FullName : null, parse.GetValue(Heads), parse.GetValue(Model),
             method, parse.GetValue(PetlDim), parse.GetValue(PetlScale), Precision: Precisions.Parse(parse.GetValue(Precision)!),
-            Device: parse.GetValue(Device)!, BatchSize: parse.GetValue(BatchSize), AllowMismatch: parse.GetValue(AllowMismatch), ImageSize: parse.GetValue(ImageSize));
+            Device: parse.GetValue(Device)!, BatchSize: parse.GetValue(BatchSize), AllowMismatch: parse.GetValue(AllowMismatch), ImageSize: parse.GetValue(ImageSize), Activation: parse.GetValue(Act));
     }
 }

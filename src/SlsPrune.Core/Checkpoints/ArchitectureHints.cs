@@ -3,7 +3,7 @@ namespace SlsPrune.Core.Checkpoints;
 /// <summary>
 /// What a checkpoint's layout says about the model beyond its tensor shapes (a Hugging Face folder's
 /// <c>config.json</c> and <c>preprocessor_config.json</c>): the head count, the LayerNorm epsilon, the input
-/// normalisation and the class labels. Null: the layout does not say, and the family's defaults (the variants
+/// normalisation, the class labels and the MLP's activation (<c>gelu</c> or <c>quick_gelu</c>: OpenAI's CLIP layout). Null: the layout does not say, and the family's defaults (the variants
 /// table, timm's 1e-6, ImageNet's mean and std) apply. Command-line options still override the head count.
 /// </summary>
 public sealed record ArchitectureHints(
@@ -11,7 +11,8 @@ public sealed record ArchitectureHints(
     double? LayerNormEps = null,
     IReadOnlyList<float>? Mean = null,
     IReadOnlyList<float>? Std = null,
-    IReadOnlyList<string>? Labels = null)
+    IReadOnlyList<string>? Labels = null,
+    string? Activation = null)
 {
     public static readonly ArchitectureHints None = new();
 
@@ -29,6 +30,8 @@ public sealed record ArchitectureHints(
             ? v.Split(',').Select(p => float.TryParse(p, System.Globalization.NumberStyles.Float, inv, out float x) && float.IsFinite(x) ? x
                 : throw new SlsInputException(source, $"metadata {key} '{Printable.Escape(v)}' is not a list of numbers")).ToArray()
             : null;
-        return new ArchitectureHints(heads, eps, Floats("mean"), Floats("std"));
+        string? act = metadata.TryGetValue("act", out var a) ? a is "gelu" or "quick_gelu" ? a
+            : throw new SlsInputException(source, $"metadata act '{Printable.Escape(a)}' is not gelu or quick_gelu") : null;
+        return new ArchitectureHints(heads, eps, Floats("mean"), Floats("std"), Activation: act);
     }
 }

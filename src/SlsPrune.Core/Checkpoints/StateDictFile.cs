@@ -90,7 +90,7 @@ public sealed class StateDictFile : IDisposable
                 else t.Dispose();
             }
             var kept = weights.Values.Select(w => w.Handle).ToHashSet();
-            foreach (var t in all.Values) if (!kept.Contains(t.Handle)) t.Dispose();
+            foreach (var t in all.Values) if (!t.IsInvalid && !kept.Contains(t.Handle)) t.Dispose();   // a dropped tensor the converter passed through is disposed already
         }
         RequireFinite(weights, _file.Path);
         return weights;

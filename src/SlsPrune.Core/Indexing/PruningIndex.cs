@@ -6,7 +6,9 @@ using SlsPrune.Core.Models;
 namespace SlsPrune.Core.Indexing;
 
 /// <summary>The calibration data the scores came from, and the precision its features were computed in.</summary>
-public sealed record CalibrationInfo(string Task, string Split, int Samples, int Classes, int Seed, string Precision = "fp32");
+/// <remarks><see cref="Feature"/>: which per-block feature was scored, the one the model's head reads (<c>cls</c>, the
+/// class token, or <c>mean-patch</c>, the mean of the patch tokens); absent in older indexes.</remarks>
+public sealed record CalibrationInfo(string Task, string Split, int Samples, int Classes, int Seed, string Precision = "fp32", string? Feature = null);
 
 /// <summary>The kept heads, MLP units and head dims of one width-pruned block (1-based block, 0-based the rest).</summary>
 /// <remarks><see cref="HeadDims"/>: the dimensions every kept head keeps (absent: all).</remarks>

@@ -140,10 +140,10 @@ public static class ModelFactory
         return (family, full, plan);
     }
 
-    /// <summary>The backbone's own head goes: the task brings its head (a PETL file's, or a fresh one).</summary>
+    /// <summary>The backbone's own head (and a DeiT's distillation head) goes: the task brings its head (a PETL file's, or a fresh one).</summary>
     private static void DropHead(Dictionary<string, Tensor> weights)
     {
-        foreach (var k in weights.Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal)).ToList())
+        foreach (var k in weights.Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal) || k.StartsWith("head_dist.", StringComparison.Ordinal)).ToList())
         {
             weights[k].Dispose();
             weights.Remove(k);

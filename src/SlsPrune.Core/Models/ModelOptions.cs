@@ -5,7 +5,9 @@ namespace SlsPrune.Core.Models;
 
 /// <summary>What the user gives to build a model: files and the settings shapes cannot reveal. Every command
 /// that loads a model takes these. <see cref="AllowMismatch"/>: use a PETL file (or an index) recorded for other files. <see cref="ImageSize"/>: the input size of a family whose tensors do not show it
-/// (Swin; default: the named variant's, else 224); ViT reads it off its position embedding.</summary>
+/// (Swin; default: the named variant's, else 224); a ViT's default is its position embedding's, and another size
+/// resamples that embedding. <see cref="Activation"/>: a ViT's MLP activation (<c>gelu</c>, <c>quick_gelu</c>), which
+/// no checkpoint states (default: the layout's, else gelu).</summary>
 public sealed record ModelOptions(
     string Backbone,
     string? Petl = null,
@@ -19,4 +21,5 @@ public sealed record ModelOptions(
     string Device = "auto",
     int BatchSize = 64,
     bool AllowMismatch = false,
-    int? ImageSize = null);
+    int? ImageSize = null,
+    string? Activation = null);

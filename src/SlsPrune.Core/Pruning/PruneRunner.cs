@@ -42,7 +42,7 @@ public static class PruneRunner
             Depth = model.FullDepth,
             KeptBlocks = Enumerable.Range(1, model.FullDepth).ToArray(),
             Decision = "",
-            Calibration = new CalibrationInfo(task.Name, o.Split, items.Count, classes, o.Seed, o.Model.Precision.Name()),
+            Calibration = new CalibrationInfo(task.Name, o.Split, items.Count, classes, o.Seed, o.Model.Precision.Name(), model.Model.FeatureKind),
             Backbone = model.BackboneFile,
             Petl = model.PetlFile!,
             Tool = Tool,

@@ -11,4 +11,6 @@ namespace SlsPrune.Core.Runtime;
 public static class Scalars
 {
     public static readonly Scalar One = 1.0f.ToScalar();
+
+    public static readonly Scalar Half = 0.5f.ToScalar();
 }

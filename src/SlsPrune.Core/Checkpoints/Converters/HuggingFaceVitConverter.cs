@@ -19,7 +19,7 @@ namespace SlsPrune.Core.Checkpoints.Converters;
 /// </summary>
 public sealed partial class HuggingFaceVitConverter : IStateDictConverter
 {
-    private const string Projection = "embeddings.patch_embeddings.projection.weight";
+    internal const string Projection = "embeddings.patch_embeddings.projection.weight";
     private static readonly string[] Qkv = ["query", "key", "value"];
 
     /// <summary>Hugging Face's <c>ViTConfig.layer_norm_eps</c> default.</summary>
@@ -44,12 +44,12 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
         ["output.dense"] = "mlp.fc2",
     };
 
-    private static readonly HashSet<string> Dropped = new(StringComparer.Ordinal)
+    private static readonly IReadOnlySet<string> Dropped = new HashSet<string>(StringComparer.Ordinal)
     {
         "pooler.dense.weight", "pooler.dense.bias", "embeddings.mask_token",
     };
 
-    [GeneratedRegex(@"^encoder\.layer\.(\d{1,6})\.(.+)\.(weight|bias)$")]
+    [GeneratedRegex(@"^encoder\.layer\.(\d{1,6})\.(.+)\.(weight|bias|lambda1)$")]
     private static partial Regex Layer();
 
     public string Name => "huggingface-vit";
@@ -60,6 +60,16 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
     public Dictionary<string, Tensor> Convert(IReadOnlyDictionary<string, Tensor> state, string source)
     {
         string prefix = Prefix(state.Keys) ?? throw new SlsInputException(source, $"missing tensor '{Projection}': not a Hugging Face ViT");
+        return ConvertLayers(state, source, prefix, Top, InLayer, Dropped, "classifier.", key => Unknown(key, source));
+    }
+
+    /// <summary>A Hugging Face encoder (<c>embeddings</c>, <c>encoder.layer.{i}</c>) to timm's names: the names in
+    /// <paramref name="top"/> and, per layer, <paramref name="inLayer"/> (module to timm module; a LayerScale's
+    /// <c>lambda1</c> becomes <c>gamma</c>), query, key and value stacked into qkv, <paramref name="head"/>'s tensors
+    /// (if any) to <c>head</c>, <paramref name="dropped"/> left out, anything else refused.</summary>
+    internal static Dictionary<string, Tensor> ConvertLayers(IReadOnlyDictionary<string, Tensor> state, string source, string prefix,
+        IReadOnlyDictionary<string, string> top, IReadOnlyDictionary<string, string> inLayer, IReadOnlySet<string> dropped, string? head, Func<string, Exception> unknown)
+    {
         var o = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var qkv = new SortedDictionary<int, Dictionary<string, Tensor>>();
         void Add(string key, string mapped, Tensor t)
@@ -68,30 +78,31 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
         }
         foreach (var (key, tensor) in state)
         {
-            if (key.StartsWith("classifier.", StringComparison.Ordinal))
+            if (head is not null && key.StartsWith(head, StringComparison.Ordinal))
             {
-                Add(key, "head." + key["classifier.".Length..], tensor);
+                Add(key, "head." + key[head.Length..], tensor);
                 continue;
             }
-            if (!key.StartsWith(prefix, StringComparison.Ordinal)) throw Unknown(key, source);
+            if (!key.StartsWith(prefix, StringComparison.Ordinal)) throw unknown(key);
             string name = key[prefix.Length..];
-            if (Dropped.Contains(name)) continue;
-            if (Top.TryGetValue(name, out var top))
+            if (dropped.Contains(name)) continue;
+            if (top.TryGetValue(name, out var t0))
             {
-                Add(key, top, tensor);
+                Add(key, t0, tensor);
                 continue;
             }
             var m = Layer().Match(name);
-            if (!m.Success) throw Unknown(key, source);
+            if (!m.Success) throw unknown(key);
             int i = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
             string module = m.Groups[2].Value, kind = m.Groups[3].Value;
-            if (module.StartsWith("attention.attention.", StringComparison.Ordinal) && Qkv.Contains(module["attention.attention.".Length..]))
+            if (module.StartsWith("attention.attention.", StringComparison.Ordinal) && Qkv.Contains(module["attention.attention.".Length..]) && kind != "lambda1")
             {
                 if (!qkv.TryGetValue(i, out var parts)) qkv[i] = parts = new Dictionary<string, Tensor>(StringComparer.Ordinal);
                 parts[$"{module["attention.attention.".Length..]}.{kind}"] = tensor;
             }
-            else if (InLayer.TryGetValue(module, out var mapped)) Add(key, $"blocks.{i}.{mapped}.{kind}", tensor);
-            else throw Unknown(key, source);
+            else if (inLayer.TryGetValue(module, out var mapped) && (kind == "lambda1") == mapped.StartsWith("ls", StringComparison.Ordinal))
+                Add(key, $"blocks.{i}.{mapped}.{(kind == "lambda1" ? "gamma" : kind)}", tensor);
+            else throw unknown(key);
         }
         foreach (var (i, parts) in qkv)
         {
@@ -110,7 +121,11 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
         return o;
     }
 
-    public ArchitectureHints Hints(CheckpointSource source)
+    public ArchitectureHints Hints(CheckpointSource source) => ReadHints(source, DefaultLayerNormEps);
+
+    /// <summary>Heads, LayerNorm eps (<paramref name="defaultEps"/> where the config is silent), labels, mean and std
+    /// of a Hugging Face folder; an MLP activation other than the exact GELU is refused.</summary>
+    internal static ArchitectureHints ReadHints(CheckpointSource source, double defaultEps)
     {
         var config = source.Json("config.json");
         var pre = source.Json("preprocessor_config.json");
@@ -119,7 +134,9 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
             throw new SlsInputException(configFile, $"hidden_act {act.ToJsonString()} is not supported; the ViT's MLP uses the exact GELU (\"gelu\")");
         int? heads = Integer(config, "num_attention_heads", configFile);
         if (heads is <= 0) throw new SlsInputException(configFile, $"num_attention_heads {heads} is not positive");
-        double eps = Number(config, "layer_norm_eps", configFile) ?? DefaultLayerNormEps;
+        if (config?["use_swiglu_ffn"] is JsonNode swiglu && swiglu.GetValueKind() == JsonValueKind.True)
+            throw new SlsInputException(configFile, "use_swiglu_ffn is true; a SwiGLU MLP (DINOv2 giant) is not supported");
+        double eps = Number(config, "layer_norm_eps", configFile) ?? defaultEps;
         if (!(eps > 0 && double.IsFinite(eps))) throw new SlsInputException(configFile, $"layer_norm_eps {eps} is not a positive number");
         int channels = Integer(config, "num_channels", configFile) ?? 3;
         string preFile = source.SideFiles.GetValueOrDefault("preprocessor_config.json") ?? source.Path;
@@ -174,7 +191,7 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
 
     /// <summary>What every name of the backbone starts with: nothing (<c>ViTModel</c>) or <c>vit.</c>
     /// (<c>ViTForImageClassification</c>); null when there is no patch projection.</summary>
-    private static string? Prefix(IEnumerable<string> names)
+    internal static string? Prefix(IEnumerable<string> names)
     {
         string? p = names.FirstOrDefault(n => n.EndsWith(Projection, StringComparison.Ordinal))?[..^Projection.Length];
         return p is null || p.Length == 0 || p.EndsWith('.') ? p : null;

@@ -9,6 +9,8 @@ public static class StateDictConverters
         new GoogleNpzConverter(),
         new TorchvisionVitConverter(),
         new HuggingFaceVitConverter(),
+        new HuggingFaceDinov2Converter(),
+        new OpenClipConverter(),
         new TorchvisionSwinConverter(),
         new TimmSwinConverter(),
         new TimmConverter(),

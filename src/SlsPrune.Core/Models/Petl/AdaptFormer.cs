@@ -29,11 +29,11 @@ public sealed class AdaptFormer : BranchAdapter
         RegisterComponents();
     }
 
-    public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed, Tensor input)
+    public override Tensor Apply(Func<Tensor, Tensor> sublayer, Tensor normed, Tensor input)
     {
         using var scope = torch.NewDisposeScope(); // see Block
         var adapted = FlatLinear.Apply(up_proj, dropout.forward(nn.functional.relu(FlatLinear.Apply(down_proj, input))));
-        return sublayer.forward(normed).add(adapted, _scale).MoveToOuterDisposeScope();
+        return sublayer(normed).add(adapted, _scale).MoveToOuterDisposeScope();
     }
 
     /// <summary>As the official code's "lora" init: down Kaiming-uniform (a = sqrt 5), up and biases zero.</summary>

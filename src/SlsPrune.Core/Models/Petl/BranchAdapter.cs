@@ -10,7 +10,7 @@ public abstract class BranchAdapter : nn.Module
 {
     protected BranchAdapter(string name) : base(name) { }
 
-    public abstract Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed, Tensor input);
+    public abstract Tensor Apply(Func<Tensor, Tensor> sublayer, Tensor normed, Tensor input);
 
     /// <summary>The reference code's initialisation for training from scratch (uses torch's global generator).</summary>
     public abstract void ResetParameters();
@@ -21,7 +21,7 @@ public sealed class NoAdapter : BranchAdapter
 {
     public NoAdapter() : base(nameof(NoAdapter)) { }
 
-    public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed, Tensor input) => sublayer.forward(normed);
+    public override Tensor Apply(Func<Tensor, Tensor> sublayer, Tensor normed, Tensor input) => sublayer(normed);
 
     public override void ResetParameters() { }
 }

@@ -35,10 +35,10 @@ public sealed class Convpass : BranchAdapter
         RegisterComponents();
     }
 
-    public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed, Tensor input)
+    public override Tensor Apply(Func<Tensor, Tensor> sublayer, Tensor normed, Tensor input)
     {
         using var scope = torch.NewDisposeScope(); // see Block
-        return sublayer.forward(normed).add(Forward(normed).mul(_scale), Scalars.One).MoveToOuterDisposeScope();
+        return sublayer(normed).add(Forward(normed).mul(_scale), Scalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>As Convpass's reference: xavier-uniform down projection, the 3x3 conv starting as the identity

@@ -29,7 +29,7 @@ public sealed class RepAdapter : BranchAdapter
         RegisterComponents();
     }
 
-    public override Tensor Apply(nn.Module<Tensor, Tensor> sublayer, Tensor normed, Tensor input) => sublayer.forward(Forward(normed));
+    public override Tensor Apply(Func<Tensor, Tensor> sublayer, Tensor normed, Tensor input) => sublayer(Forward(normed));
 
     /// <summary>As RepAdapter's reference: xavier-uniform conv_A, zero conv_B and biases.</summary>
     public override void ResetParameters()

@@ -8,7 +8,8 @@ namespace SlsPrune.Core.Models.Vit;
 
 /// <summary>A pre-norm transformer block with PETL slots filled by the PETL method: a token slot (VPT's prompts),
 /// an adapter slot per branch that decides how the PETL module joins it (none, parallel as Convpass and
-/// AdaptFormer, sequential as RepAdapter), and the linear layers (LoRA's). Unused slots are empty.</summary>
+/// AdaptFormer, sequential as RepAdapter), and the linear layers (LoRA's). Unused slots are empty. A LayerScale
+/// family (DINOv2, DeiT-3) scales each sublayer's output (<c>ls1</c>, <c>ls2</c>) before the adapter joins it.</summary>
 public sealed class Block : nn.Module<Tensor, Tensor>
 {
     private readonly LayerNorm norm1;
@@ -17,6 +18,8 @@ public sealed class Block : nn.Module<Tensor, Tensor>
     private readonly LayerNorm norm2;
     private readonly Mlp mlp;
     private readonly BranchAdapter adapter_mlp;
+    private readonly LayerScale? ls1;
+    private readonly LayerScale? ls2;
     private readonly TokenSlot? _tokens;
 
     /// <param name="width">kept heads and MLP units of a width-pruned block (null: all).</param>
@@ -27,8 +30,13 @@ public sealed class Block : nn.Module<Tensor, Tensor>
         attn = new Attention(config.Width, width?.Heads.Count ?? config.Heads, width?.HeadDims?.Count ?? headDim, petl, headDim);
         adapter_attn = petl.Method.Adapter(petl, config.Width, Branch.Attention) ?? new NoAdapter();
         norm2 = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
-        mlp = new Mlp(config.Width, width?.MlpUnits.Count ?? config.MlpHidden, petl);
+        mlp = new Mlp(config.Width, width?.MlpUnits.Count ?? config.MlpHidden, petl, config.Activation);
         adapter_mlp = petl.Method.Adapter(petl, config.Width, Branch.Mlp) ?? new NoAdapter();
+        if (config.LayerScale)
+        {
+            ls1 = new LayerScale(config.Width);
+            ls2 = new LayerScale(config.Width);
+        }
         _tokens = petl.Method.Tokens(petl, config.Width, config.PatchSize, firstBlock: index == 0);
         RegisterComponents();
         foreach (var (name, p) in _tokens?.Parameters ?? new Dictionary<string, Parameter>()) register_parameter(name, p);
@@ -50,7 +58,8 @@ public sealed class Block : nn.Module<Tensor, Tensor>
         // scope ends. Autograd keeps what it saved for backward either way. Explicit alphas: Runtime/Scalars.
         using var scope = torch.NewDisposeScope();
         if (_tokens is not null) x = _tokens.Apply(x, training);
-        var h = x.add(adapter_attn.Apply(attn, norm1.forward(x), x), Scalars.One);
-        return h.add(adapter_mlp.Apply(mlp, norm2.forward(h), h), Scalars.One).MoveToOuterDisposeScope();
+        // LayerScale multiplies the sublayer's output (the adapters join next to it, unscaled)
+        var h = x.add(adapter_attn.Apply(ls1 is null ? attn.forward : t => ls1.forward(attn.forward(t)), norm1.forward(x), x), Scalars.One);
+        return h.add(adapter_mlp.Apply(ls2 is null ? mlp.forward : t => ls2.forward(mlp.forward(t)), norm2.forward(h), h), Scalars.One).MoveToOuterDisposeScope();
     }
 }

@@ -6,17 +6,17 @@ using static TorchSharp.torch;
 
 namespace SlsPrune.Core.Models.Vit;
 
-/// <summary>fc1 -> exact (erf) GELU -> fc2; fc1 and fc2 are the PETL method's linear slots (SPLoRA's LoRA). A width-pruned block has fewer hidden units.</summary>
+/// <summary>fc1 -> exact (erf) GELU (or CLIP's QuickGELU) -> fc2; fc1 and fc2 are the PETL method's linear slots (SPLoRA's LoRA). A width-pruned block has fewer hidden units.</summary>
 public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
     private readonly nn.Module<Tensor, Tensor> fc1;
-    private readonly GELU act;
+    private readonly nn.Module<Tensor, Tensor> act;
     private readonly nn.Module<Tensor, Tensor> fc2;
 
-    public Mlp(int width, int hidden, PetlSettings petl) : base(nameof(Mlp))
+    public Mlp(int width, int hidden, PetlSettings petl, VitActivation activation = VitActivation.Gelu) : base(nameof(Mlp))
     {
         fc1 = petl.Method.Linear(petl, LinearRole.Fc1, width, hidden) ?? nn.Linear(width, hidden);
-        act = nn.GELU();
+        act = activation == VitActivation.QuickGelu ? new QuickGelu() : nn.GELU();
         fc2 = petl.Method.Linear(petl, LinearRole.Fc2, hidden, width) ?? nn.Linear(hidden, width);
         RegisterComponents();
     }

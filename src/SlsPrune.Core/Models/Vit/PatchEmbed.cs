@@ -9,9 +9,9 @@ public sealed class PatchEmbed : nn.Module<Tensor, Tensor>
 {
     private readonly Conv2d proj;
 
-    public PatchEmbed(int patch, int inChannels, int width) : base(nameof(PatchEmbed))
+    public PatchEmbed(int patch, int inChannels, int width, bool bias = true) : base(nameof(PatchEmbed))
     {
-        proj = nn.Conv2d(inChannels, width, patch, stride: patch);
+        proj = nn.Conv2d(inChannels, width, patch, stride: patch, bias: bias);
         RegisterComponents();
     }
 

@@ -22,11 +22,30 @@ public static class VitConfigInference
         int width = (int)proj[0], patch = (int)proj[2], channels = (int)proj[1];
         var pos = Need("pos_embed", 3);
         if (pos[2] != width) throw new SlsInputException(source, $"pos_embed width {pos[2]} differs from the patch embedding width {width}");
-        long patches = pos[1] - 1;
-        int grid = (int)Math.Round(Math.Sqrt(patches));
-        if (patches <= 0 || (long)grid * grid != patches)
-            throw new SlsInputException(source, $"pos_embed has {pos[1]} tokens; expected a class token plus a square grid");
         Need("cls_token", 3);
+        bool dist = shapes.ContainsKey("dist_token");
+        if (dist && !Need("dist_token", 3).SequenceEqual(new long[] { 1, 1, width }))
+            throw new SlsInputException(source, $"dist_token has shape [{string.Join(", ", shapes["dist_token"])}], expected [1, 1, {width}]");
+        int registers = 0;
+        if (shapes.ContainsKey("reg_token"))
+        {
+            var reg = Need("reg_token", 3);
+            if (reg[0] != 1 || reg[2] != width) throw new SlsInputException(source, $"reg_token has shape [{string.Join(", ", reg)}], expected [1, registers, {width}]");
+            registers = (int)reg[1];
+        }
+        int prefix = 1 + (dist ? 1 : 0) + registers;
+        // which prefix tokens carry a position: all (classic), the class token only (Hugging Face's registers) or none (timm's no_embed_class)
+        int posPrefix = -1, grid = 0;
+        // registers come without a position (timm's DINOv2 and Hugging Face's), so a small grid is read that way first
+        foreach (int candidate in (registers > 0 ? new[] { 0, 1, prefix } : new[] { prefix, 1, 0 }).Distinct())
+        {
+            long patches = pos[1] - candidate;
+            int g = (int)Math.Round(Math.Sqrt(Math.Max(patches, 0)));
+            if (patches > 0 && (long)g * g == patches) { posPrefix = candidate; grid = g; break; }
+        }
+        if (posPrefix < 0)
+            throw new SlsInputException(source, prefix == 1 ? $"pos_embed has {pos[1]} tokens; expected a class token plus a square grid"
+                : $"pos_embed has {pos[1]} tokens; expected a square grid, after the {prefix} prefix tokens, the class token or none");
 
         int depth = BlockKey.CountBlocks(shapes.Keys);
         for (int i = 0; i < depth; i++) Need($"blocks.{i}.attn.qkv.weight", 2);
@@ -38,7 +57,20 @@ public static class VitConfigInference
         int h = heads ?? VitVariants.HeadsForWidth(width)
             ?? throw new SlsInputException(source, $"width {width} is not in the variants table; give the head count with --heads N");
         if (width % h != 0) throw new SlsInputException(source, $"width {width} is not divisible by {h} heads");
-        return new VitConfig(patch, grid, width, depth, h, mlp, classes, preLogits, channels);
+        bool avg = shapes.ContainsKey("fc_norm.weight");
+        return new VitConfig(patch, grid, width, depth, h, mlp, classes, preLogits, channels)
+        {
+            DistToken = dist,
+            DistilledHead = dist && shapes.ContainsKey("head_dist.weight"),
+            Registers = registers,
+            PosPrefixTokens = posPrefix,
+            LayerScale = depth > 0 && shapes.ContainsKey("blocks.0.ls1.gamma"),
+            NormPre = shapes.ContainsKey("norm_pre.weight"),
+            PatchBias = shapes.ContainsKey("patch_embed.proj.bias"),
+            HeadBias = classes == 0 || shapes.ContainsKey("head.bias"),
+            Pool = avg ? VitPool.Avg : VitPool.Token,
+            FinalNorm = shapes.ContainsKey("norm.weight") || !avg,
+        };
     }
 
     /// <summary>Per block, the width a width-pruned checkpoint stores (null: full width): the leading heads that

@@ -5,10 +5,15 @@ using static TorchSharp.torch;
 namespace SlsPrune.Core.Models.Vit;
 
 /// <summary>The classic ViT with a class token (timm's <c>VisionTransformer</c> names; other layouts arrive here
-/// through their converters). Width pruning (heads, MLP units, head dims) is this family's.</summary>
+/// through their converters), with the variants' settings read off the tensors: DeiT's distillation token and
+/// head, DINOv2's LayerScale and registers, CLIP's <c>norm_pre</c> and bias-free projections, MAE's <c>fc_norm</c>
+/// pooling. Width pruning (heads, MLP units, head dims) is this family's.</summary>
 public sealed class VitFamily : BackboneFamily<VitConfig>
 {
     public override string Name => "vit";
+
+    /// <summary>CLIP's LayerNorm epsilon, the default of a ViT with <c>norm_pre</c> whose layout does not say.</summary>
+    public const double ClipLayerNormEps = 1e-5;
 
     public override bool Recognises(IReadOnlyDictionary<string, long[]> shapes) =>
         shapes.ContainsKey("patch_embed.proj.weight") && shapes.ContainsKey("pos_embed");
@@ -27,14 +32,29 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
         // the table's head count for a width is what every known checkpoint of it has: a --heads that contradicts it builds a wrong model
         if (options.Heads is int given && options.ModelName is null && hints.Heads is null && VitVariants.HeadsForWidth(vit.Width) is int table && table != given)
             throw new SlsInputException("--heads", $"{given} contradicts the variants table: ViTs of width {vit.Width} have {table} heads; name the variant with --model if yours really has {given}");
+        if (options.Activation is string act) vit = vit with { Activation = ParseActivation(act, "--act") };
         if (options.ImageSize is int size && size != vit.ImageSize)
-            throw new SlsInputException("--image-size", $"{size} differs from the ViT's input size {vit.ImageSize} (read off its position embedding)");
+        {
+            if (size % vit.PatchSize != 0)
+                throw new SlsInputException("--image-size", $"{size} is not a multiple of the ViT's patch size {vit.PatchSize} (its position embedding is for {vit.ImageSize})");
+            vit = vit with { GridSize = size / vit.PatchSize, StoredGridSize = vit.GridSize };
+        }
         return vit;
     }
 
+    private static VitActivation ParseActivation(string act, string source) => act switch
+    {
+        "gelu" => VitActivation.Gelu,
+        "quick_gelu" => VitActivation.QuickGelu,
+        _ => throw new SlsInputException(source, $"activation '{Printable.Escape(act)}' is not gelu or quick_gelu"),
+    };
+
     private static VitConfig WithHints(VitConfig c, ArchitectureHints hints, string source)
     {
-        c = c with { LayerNormEps = hints.LayerNormEps ?? c.LayerNormEps, Mean = hints.Mean ?? c.Mean, Std = hints.Std ?? c.Std };
+        // timm's ViTs with norm_pre are its CLIP image towers, whose LayerNorms use eps 1e-5
+        double eps = hints.LayerNormEps ?? (c.NormPre ? ClipLayerNormEps : c.LayerNormEps);
+        c = c with { LayerNormEps = eps, Mean = hints.Mean ?? c.Mean, Std = hints.Std ?? c.Std };
+        if (hints.Activation is string act) c = c with { Activation = ParseActivation(act, source) };
         if (c.Mean.Count != c.InChannels || c.Std.Count != c.InChannels)
             throw new SlsInputException(source, $"the preprocessor's mean and std have {c.Mean.Count} and {c.Std.Count} values for {c.InChannels} input channels");
         return c;
@@ -49,8 +69,19 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
 
     public override void Validate(ModelPlan plan, VitConfig full, string source) => plan.Validate(full, source);
 
-    public override Dictionary<string, Tensor> Apply(ModelPlan plan, Dictionary<string, Tensor> weights, VitConfig full, IReadOnlyDictionary<string, SliceRole>? petlRules) =>
-        plan.Apply(weights, full, petlRules);
+    /// <summary>The plan's blocks; DINOv2's <c>mask_token</c> (training only) dropped; the position embedding
+    /// resampled to the input size asked for.</summary>
+    public override Dictionary<string, Tensor> Apply(ModelPlan plan, Dictionary<string, Tensor> weights, VitConfig full, IReadOnlyDictionary<string, SliceRole>? petlRules)
+    {
+        var w = plan.Apply(weights, full, petlRules);
+        if (w.Remove("mask_token", out var mask)) mask.Dispose();
+        if (full.SourceGridSize != full.GridSize && w.TryGetValue("pos_embed", out var pos))
+        {
+            w["pos_embed"] = PositionEmbedding.Resample(pos, full.PosPrefixTokens, full.SourceGridSize, full.GridSize);
+            pos.Dispose();
+        }
+        return w;
+    }
 
     public override Backbone Create(VitConfig full, ModelPlan plan, PetlSettings petl) =>
         new VisionTransformer(full with { Depth = plan.Blocks.Count }, petl, Enumerable.Range(0, plan.Blocks.Count).Select(plan.WidthAt).ToArray());
@@ -60,7 +91,9 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
         // Heads do not change any shape; when unknown the report says so (null) rather than failing.
         int? h = heads ?? hints.Heads ?? VitVariants.HeadsForWidth((int)shapes["patch_embed.proj.weight"][0]);
         var c = WithHints(VitConfigInference.Infer(shapes, h ?? 1, source), hints, source);
+        string details = c.VariantDetails();
         return new ArchitectureReport(Name, VitVariants.Match(c)?.Name, c.PatchSize, c.ImageSize, c.GridSize, c.Tokens,
-            c.Width, c.Depth, h, c.MlpHidden, c.NumClasses, c.HasPreLogits, c.LayerNormEps, c.Mean, c.Std);
+            c.Width, c.Depth, h, c.MlpHidden, c.NumClasses, c.HasPreLogits, c.LayerNormEps, c.Mean, c.Std,
+            Details: (details.Length > 0 ? details + ", " : "") + $"feature {c.FeatureKind}");
     }
 }
