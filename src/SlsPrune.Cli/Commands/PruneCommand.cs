@@ -27,19 +27,26 @@ public static class PruneCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
 
         // Method options: no defaults here (each method's options record holds them); what the user gives is passed on.
-        var settings = new List<(Option Option, Func<ParseResult, JsonNode?> Value)>();
+        var settings = new List<(Option Option, string Key, Func<ParseResult, JsonNode?> Value)>();
         Option<T> Setting<T>(string name, string description)
         {
             var o = new Option<T>(name) { Description = description };
-            settings.Add((o, p => p.GetResult(o) is null ? null : JsonValue.Create(p.GetValue(o))));
+            settings.Add((o, Key(name), p => p.GetResult(o) is null ? null : JsonValue.Create(p.GetValue(o))));
             return o;
         }
         void PathSetting(string name, string description)
         {
             var o = new Option<string?>(name) { Description = description };
-            settings.Add((o, p => p.GetValue(o) is { } f ? JsonValue.Create(Path.GetFullPath(f)) : null));
+            settings.Add((o, Key(name), p => p.GetValue(o) is { } f ? JsonValue.Create(Path.GetFullPath(f)) : null));
         }
-        var alpha = Setting<double>("--alpha", $"sls, bi, cka, probe: threshold factor, T = alpha x score of the top layer (default {SlsPolicy.DefaultAlpha})");
+        var alpha = new Option<string?>("--alpha") { Description = $"sls, bi, cka, probe: threshold factor, T = alpha x score of the top layer (default {SlsPolicy.DefaultAlpha}); sls: a list (0.1,0.3,0.5) writes one more index per further value, NAME.alpha0.3.sls.json" };
+        settings.Add((alpha, "alpha", p => p.GetValue(alpha) is { } a ? JsonValue.Create(ParseAlphas(a)[0]) : null));
+        settings.Add((alpha, "alphas", p => p.GetValue(alpha) is { } a && ParseAlphas(a).Length > 1 ? new JsonArray(ParseAlphas(a).Select(v => (JsonNode)JsonValue.Create(v)).ToArray()) : null));
+        Setting<string>("--accuracy-split", "sls: labelled split on which every depth's accuracy without retraining is measured in the same pass (default val200 where the task has it; none: off)");
+        var policy = Setting<string>("--policy", "sls: alpha (the paper's rule, default) or accuracy (the fewest blocks within --max-drop points of the full model's accuracy)");
+        policy.AcceptOnlyFromAmong("alpha", "accuracy");
+        Setting<double>("--max-drop", "sls --policy accuracy: allowed drop in top-1, percentage points (default 2.0)");
+        Setting<int>("--tsne-seeds", "sls: run t-SNE with this many seeds; scores as mean +- std, the decision most seeds give (default 1)");
         var metric = Setting<string>("--metric", "sls: silhouette (default), calinski-harabasz or davies-bouldin");
         metric.AcceptOnlyFromAmong("silhouette", "calinski-harabasz", "davies-bouldin");
         var perplexity = Setting<double>("--perplexity", "sls: t-SNE perplexity (default 30)");
@@ -59,19 +66,19 @@ public static class PruneCommand
         PathSetting("--petl-out", "aglp/spa: the new PETL file (default: beside the index, NAME.petl.safetensors)");
         Setting<string>("--fit-split", "probe: split the probes are fitted on; aglp: split candidates retrain on (default train800)");
         Setting<string>("--score-split", "probe and aglp: split candidates are scored on (default val200)");
-        alpha.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() > 0)) r.AddError("--alpha must be positive"); });
+
         perplexity.Validators.Add(r => { if (!(r.GetValueOrDefault<double>() > 0)) r.AddError("--perplexity must be positive"); });
 
         var cmd = new Command("prune", "Score every layer with t-SNE + silhouette on a calibration split and write the SLS pruning index (or run a baseline: --method)");
         model.AddTo(cmd);
-        foreach (var o in new Option[] { data, split, method, output, seed, json }.Concat(settings.Select(s => s.Option))) cmd.Options.Add(o);
+        foreach (var o in new Option[] { data, split, method, output, seed, json }.Concat(settings.Select(s => s.Option).Distinct())) cmd.Options.Add(o);
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
             var chosen = PruneMethods.Get(parse.GetValue(method)!);
             var given = new JsonObject();
-            foreach (var (o, value) in settings)
-                if (value(parse) is { } v) given[o.Name.TrimStart('-').Replace('-', '_')] = v;
+            foreach (var (_, key, value) in settings)
+                if (value(parse) is { } v) given[key] = v;
             var options = new PruneOptions(model.Read(parse), parse.GetValue(data)!.FullName, chosen, chosen.ReadOptions(given, "sls prune"),
                 parse.GetValue(split)!, parse.GetValue(output)!.FullName, parse.GetValue(seed));
             var result = PruneRunner.Run(options, new StageProgress(ctx.Err), cancellationToken);
@@ -81,4 +88,14 @@ public static class PruneCommand
         });
         return cmd;
     }
+
+    /// <summary>The settings key of an option: its name without dashes, snake_case.</summary>
+    private static string Key(string option) => option.TrimStart('-').Replace('-', '_');
+
+    /// <summary>One alpha or a comma-separated list, each positive.</summary>
+    private static double[] ParseAlphas(string text) =>
+        text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double a) && a > 0 && double.IsFinite(a)
+                ? a : throw new Core.SlsInputException("--alpha", $"'{t}' is not a positive number"))
+            .DefaultIfEmpty(double.NaN).Select(a => double.IsNaN(a) ? throw new Core.SlsInputException("--alpha", "give one or more positive numbers") : a).ToArray();
 }

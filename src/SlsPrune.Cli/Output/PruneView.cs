@@ -16,11 +16,21 @@ public static class PruneView
         if (i.Scores is { } scores)
         {
             var table = new Table().AddColumn(new TableColumn("layer").RightAligned()).AddColumn(new TableColumn(Markup.Escape(Printable.Escape(i.Metric))).RightAligned())
-                .AddColumn(new TableColumn("threshold").RightAligned()).AddColumn("block");
+                .AddColumn(new TableColumn("threshold").RightAligned());
+            if (i.DepthAccuracy is { } acc) table.AddColumn(new TableColumn(Markup.Escape($"top-1 cut here ({Printable.Escape(acc.Split)})")).RightAligned());
+            table.AddColumn("block");
             string t = i.Threshold is double th ? th.ToString("F4", inv) : "-";
             for (int l = 1; l <= i.Depth; l++)
-                table.AddRow(l.ToString(inv), scores[l - 1].ToString("F4", inv), t, i.KeptBlocks.Contains(l) ? "kept" : "[grey]pruned[/]");
+            {
+                string score = scores[l - 1].ToString("F4", inv) + (i.ScoreStd is { } sd ? " ± " + sd[l - 1].ToString("F4", inv) : "");
+                var row = new List<string> { l.ToString(inv), score, t };
+                if (i.DepthAccuracy is { } a) row.Add(a.Top1[l - 1].ToString("P1", inv));
+                row.Add(i.KeptBlocks.Contains(l) ? "kept" : "[grey]pruned[/]");
+                table.AddRow(row.ToArray());
+            }
             console.Write(table);
+            if (i.AlphaSweep is { } sweep)
+                console.MarkupLine("Alpha sweep (blocks kept): " + Markup.Escape(string.Join(", ", sweep.Select(st => $"({st.From.ToString("0.###", inv)}, {st.To.ToString("0.###", inv)}] -> {st.Kept}"))));
         }
         if (i.Width is { } width)
         {
@@ -34,6 +44,7 @@ public static class PruneView
         console.MarkupLine($"Method {Markup.Escape(Printable.Escape(i.Method))}: kept blocks {string.Join(",", i.KeptBlocks)} of {i.Depth}; index written to [bold]{Markup.Escape(r.IndexPath)}[/]");
         if (r.PetlPath is not null) console.MarkupLine($"New PETL file: [bold]{Markup.Escape(r.PetlPath)}[/] (use it with this index)");
         if (i.PrunedTensorBytes is long b) console.MarkupLine($"The index stores kept-index lists; storing the pruned tensors instead would take {b:N0} bytes per task");
+        foreach (var more in r.MoreIndexPaths ?? []) console.MarkupLine($"Index for another alpha: [bold]{Markup.Escape(more)}[/]");
         if (r.FeaturesPath is not null) console.MarkupLine($"Features: {Markup.Escape(r.FeaturesPath)}");
         if (r.Plots.Count > 0) console.MarkupLine($"Plots: {r.Plots.Count} PNGs in {Markup.Escape(Path.GetDirectoryName(r.Plots[0])!)}");
     }

@@ -32,6 +32,9 @@ public sealed class VtabTask
 
     /// <summary>Reads a split's list: every line parsed and every image checked to exist.</summary>
     /// <param name="numClasses">when given, a label at or above it is an error (the head is too small).</param>
+    /// <summary>Whether the folder has the list file of <paramref name="split"/>.</summary>
+    public bool HasSplit(string split) => File.Exists(System.IO.Path.Combine(Root, split + ".txt"));
+
     public IReadOnlyList<LabelledImage> Read(string split, int? numClasses = null)
     {
         string list = System.IO.Path.Combine(Root, split + ".txt");

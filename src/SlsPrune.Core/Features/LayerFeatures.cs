@@ -8,8 +8,9 @@ using static TorchSharp.torch;
 namespace SlsPrune.Core.Features;
 
 /// <summary>Per-block features of a calibration split (the token(s) the family's head reads: the cls token for ViT):
-/// [layers, n, width] float32 (CPU) and the labels.</summary>
-public sealed record LayerFeatureSet(Tensor Features, long[] Labels) : IDisposable
+/// [layers, n, width] float32 (CPU) and the labels; with <see cref="Predictions"/>, the class the model cut after each
+/// block predicts for each image [layers][n].</summary>
+public sealed record LayerFeatureSet(Tensor Features, long[] Labels, long[][]? Predictions = null) : IDisposable
 {
     public int Layers => (int)Features.shape[0];
 
@@ -42,10 +43,12 @@ public sealed record LayerFeatureSet(Tensor Features, long[] Labels) : IDisposab
 public static class LayerFeatureExtractor
 {
     /// <param name="progress">images done so far.</param>
+    /// <param name="predictions">also the prediction of the model cut after every block (<see cref="Backbone.ForwardEveryDepth"/>).</param>
     public static LayerFeatureSet Extract(Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor,
-        int batchSize, Device device, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+        int batchSize, Device device, IProgress<int>? progress = null, bool predictions = false, CancellationToken cancellationToken = default)
     {
         var chunks = new List<Tensor>();
+        var predicted = new List<Tensor>();
         var labels = new List<long>();
         using var _ = torch.no_grad();
         model.eval();
@@ -55,14 +58,30 @@ public static class LayerFeatureExtractor
             using (batch)
             using (var scope = torch.NewDisposeScope())
             {
-                var (cls, _) = model.ForwardIntermediates(batch.Images.to(device), stopEarly: true);
-                chunks.Add(cls.to(float32).cpu().MoveToOuterDisposeScope());
+                if (predictions)
+                {
+                    var (cls, p) = model.ForwardEveryDepth(batch.Images.to(device));
+                    chunks.Add(cls.to(float32).cpu().MoveToOuterDisposeScope());
+                    predicted.Add(p.cpu().MoveToOuterDisposeScope());
+                }
+                else
+                {
+                    var (cls, _) = model.ForwardIntermediates(batch.Images.to(device), stopEarly: true);
+                    chunks.Add(cls.to(float32).cpu().MoveToOuterDisposeScope());
+                }
                 labels.AddRange(batch.Labels.data<long>().ToArray());
             }
             progress?.Report(labels.Count);
         }
         var feats = torch.cat(chunks, 1);
         foreach (var c in chunks) c.Dispose();
-        return new LayerFeatureSet(feats, [.. labels]);
+        long[][]? perDepth = null;
+        if (predictions)
+        {
+            using var all = torch.cat(predicted, 1);
+            foreach (var p in predicted) p.Dispose();
+            perDepth = Enumerable.Range(0, (int)all.shape[0]).Select(d => { using var row = all[d]; return row.data<long>().ToArray(); }).ToArray();
+        }
+        return new LayerFeatureSet(feats, [.. labels], perDepth);
     }
 }

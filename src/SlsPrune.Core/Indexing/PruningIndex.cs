@@ -10,6 +10,14 @@ namespace SlsPrune.Core.Indexing;
 /// class token, or <c>mean-patch</c>, the mean of the patch tokens); absent in older indexes.</remarks>
 public sealed record CalibrationInfo(string Task, string Split, int Samples, int Classes, int Seed, string Precision = "fp32", string? Feature = null);
 
+/// <summary>Top-1 of the model cut after every block, without retraining (<see cref="Top1"/>[k-1]: blocks 1..k kept), on
+/// a labelled split of <see cref="Images"/> images.</summary>
+public sealed record DepthAccuracy(string Split, int Images, IReadOnlyList<double> Top1);
+
+/// <summary>One step of the alpha sweep: for every alpha in (<see cref="From"/>, <see cref="To"/>] the rule keeps
+/// <see cref="Kept"/> leading blocks.</summary>
+public sealed record AlphaStep(double From, double To, int Kept);
+
 /// <summary>The kept heads, MLP units and head dims of one width-pruned block (1-based block, 0-based the rest).</summary>
 /// <remarks><see cref="HeadDims"/>: the dimensions every kept head keeps (absent: all).</remarks>
 public sealed record BlockWidthEntry(int Block,
@@ -61,6 +69,24 @@ public sealed record PruningIndex
 
     /// <summary>Score of each layer 1..depth (layer-scoring methods).</summary>
     public IReadOnlyList<double>? Scores { get; init; }
+
+    /// <summary>With several t-SNE seeds: the standard deviation of each layer's score over the seeds (<see cref="Scores"/> is the mean).</summary>
+    public IReadOnlyList<double>? ScoreStd { get; init; }
+
+    /// <summary>With several t-SNE seeds: the blocks each seed's scores would keep (the decision is the most common; ties keep more).</summary>
+    public IReadOnlyList<int>? SeedKept { get; init; }
+
+    /// <summary>SLS: the kept depth for every alpha in (0, 1], from the same scores.</summary>
+    public IReadOnlyList<AlphaStep>? AlphaSweep { get; init; }
+
+    /// <summary>SLS: top-1 of every depth without retraining.</summary>
+    public DepthAccuracy? DepthAccuracy { get; init; }
+
+    /// <summary>SLS: what decided the depth, <c>alpha</c> (the paper's rule; absent in older indexes) or <c>accuracy</c>.</summary>
+    public string? Policy { get; init; }
+
+    /// <summary>The accuracy policy's allowed drop, percentage points.</summary>
+    public double? MaxDrop { get; init; }
 
     /// <summary>Step-by-step record of iterative methods (greedy layer pruning).</summary>
     public IReadOnlyList<string>? Steps { get; init; }

@@ -63,7 +63,6 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     /// <summary>Re-initialises every PETL module as its reference code does before training.</summary>
     public abstract void ResetAdapters();
 
-    /// <summary>Logits from all blocks.</summary>
     /// <summary>Why a standalone checkpoint of this model (its state dict, blocks renumbered) would not rebuild it;
     /// null when it does.</summary>
     public virtual string? StandaloneCheckpointLimit => null;
@@ -75,6 +74,7 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     /// <exception cref="NotSupportedException">when the family has no graph form yet.</exception>
     public virtual GraphValue EmitGraph(IGraph g, GraphValue images) => throw new NotSupportedException($"the {Family} family cannot be exported as a graph yet");
 
+    /// <summary>Logits from all blocks.</summary>
     public override Tensor forward(Tensor images) => ForwardFirst(images, Depth);
 
     /// <summary>Logits from running only the first <paramref name="k"/> blocks.</summary>
@@ -118,5 +118,25 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
         }
         var stacked = features.Count > 0 ? torch.stack(features) : torch.empty(0, images.shape[0], FeatureWidth, device: images.device, dtype: x.dtype);
         return (stacked.MoveToOuterDisposeScope(), stopEarly ? null : Head(x).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>One pass: every block's feature [depth, batch, width] and, after every block, the class the model cut
+    /// there predicts (the head on that block's output, as <see cref="ForwardFirst"/> of that depth gives it)
+    /// [depth, batch]: the accuracy of every depth without retraining, for the cost of the heads.</summary>
+    public (Tensor Features, Tensor Predictions) ForwardEveryDepth(Tensor images)
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = Embed(images);
+        var features = new List<Tensor>(Depth);
+        var predictions = new List<Tensor>(Depth);
+        for (int i = 0; i < Depth; i++)
+        {
+            var y = RunBlock(i, x);
+            x.Dispose();
+            x = y;
+            features.Add(BlockFeature(x).clone());
+            predictions.Add(Head(x).argmax(1));
+        }
+        return (torch.stack(features).MoveToOuterDisposeScope(), torch.stack(predictions).MoveToOuterDisposeScope());
     }
 }

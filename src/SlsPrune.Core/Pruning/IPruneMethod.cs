@@ -6,7 +6,9 @@ namespace SlsPrune.Core.Pruning;
 
 /// <summary>What a prune method produced besides its index: a new PETL file (aglp retrains the adapters, spa masks
 /// them), saved features and plots.</summary>
-public sealed record MethodOutput(PruningIndex Index, string? PetlPath = null, string? FeaturesPath = null, IReadOnlyList<string>? Plots = null);
+/// <remarks><see cref="More"/>: further indexes from the same run (SLS with several alphas), each with the path to write it to.</remarks>
+public sealed record MethodOutput(PruningIndex Index, string? PetlPath = null, string? FeaturesPath = null, IReadOnlyList<string>? Plots = null,
+    IReadOnlyList<(string Path, PruningIndex Index)>? More = null);
 
 /// <summary>
 /// A pruning method: its name, its options (a typed record with its own defaults, read from the command line's

@@ -9,7 +9,7 @@ namespace SlsPrune.Core.Pruning;
 /// <summary>What <c>sls prune</c> produced.</summary>
 /// <remarks><see cref="PetlPath"/>: the new PETL file of methods that change the adapters (aglp retrains them, spa masks them).</remarks>
 public sealed record PruneResult(PruningIndex Index, string IndexPath, string? FeaturesPath, IReadOnlyList<string> Plots,
-    IReadOnlyDictionary<string, double> Seconds, string Device, string? PetlPath = null);
+    IReadOnlyDictionary<string, double> Seconds, string Device, string? PetlPath = null, IReadOnlyList<string>? MoreIndexPaths = null);
 
 /// <summary><c>sls prune</c> for any method: builds the context once (task, calibration split, model, device,
 /// fingerprints), runs the method, and writes the index (atomically, last, so an interrupted run leaves an earlier
@@ -58,9 +58,17 @@ public static class PruneRunner
         progress?.Start(PruneStage.Write, "write index", 1);
         var written = output.Index with { MethodSeconds = seconds["method"], Created = DateTimeOffset.UtcNow };
         written.Save(o.Out);
+        var more = new List<string>();
+        foreach (var (path, extra) in output.More ?? [])
+        {
+            OutputPath.CheckFile(path, "--out", o.Model.Backbone, o.Model.Petl, o.Data);
+            (extra with { MethodSeconds = seconds["method"], Created = written.Created }).Save(path);
+            more.Add(Path.GetFullPath(path));
+        }
         progress?.Advance(PruneStage.Write, 1);
         progress?.Complete(PruneStage.Write);
         seconds["write"] = Lap();
-        return new PruneResult(written, Path.GetFullPath(o.Out), output.FeaturesPath, output.Plots ?? [], seconds, device.ToString(), output.PetlPath);
+        return new PruneResult(written, Path.GetFullPath(o.Out), output.FeaturesPath, output.Plots ?? [], seconds, device.ToString(), output.PetlPath,
+            more.Count == 0 ? null : more);
     }
 }

@@ -1,3 +1,4 @@
+using SlsPrune.Core.Indexing;
 using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Features;
 using SlsPrune.Core.Fem;
@@ -30,8 +31,17 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             throw new SlsInputException(list, $"calibration split has {items.Count} images; t-SNE perplexity {o.Perplexity} must be less than that (use a larger split or --perplexity)");
 
         ctx.Progress?.Start(PruneStage.Features, $"features ({items.Count} images, {model.Depth} blocks)", items.Count);
-        using var features = LayerFeatureExtractor.Extract(model, items, Preprocessor.For(model.Input), ctx.Options.Model.BatchSize, ctx.Device,
-            ctx.Advance(PruneStage.Features), ctx.Cancellation);
+        if (o.TsneSeeds < 1) throw new SlsInputException("--tsne-seeds", $"must be at least 1 (got {o.TsneSeeds})");
+        if (o.Alphas?.Any(a => !(a > 0) || double.IsInfinity(a)) == true) throw new SlsInputException("--alpha", "every alpha must be a positive number");
+        string? accuracySplit = o.AccuracySplit is "none" ? null : o.AccuracySplit ?? (ctx.Task.HasSplit("val200") ? "val200" : null);
+        if (o.Policy == SlsDecisionPolicy.Accuracy && accuracySplit is null)
+            throw new SlsInputException("--policy", "accuracy needs a labelled split to measure every depth on (--accuracy-split; the task has no val200)");
+        var accuracyItems = accuracySplit is null ? null : ctx.Task.Read(accuracySplit, model.NumClasses);
+        var preprocessor = Preprocessor.For(model.Input);
+        using var features = LayerFeatureExtractor.Extract(model, items, preprocessor, ctx.Options.Model.BatchSize, ctx.Device,
+            ctx.Advance(PruneStage.Features), predictions: accuracyItems is not null, cancellationToken: ctx.Cancellation);
+        var depthAccuracy = accuracyItems is null ? null
+            : DepthAccuracyPass.Measure(accuracySplit!, accuracyItems, items, features, model, preprocessor, ctx.Options.Model.BatchSize, ctx.Device, ctx.Cancellation);
         ctx.Progress?.Complete(PruneStage.Features);
         string? featuresPath = null;
         if (o.FeaturesOut is not null)
@@ -40,19 +50,85 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             featuresPath = Path.GetFullPath(o.FeaturesOut);
         }
 
-        var tsne = new TsneOptions { Perplexity = o.Perplexity, Seed = ctx.Options.Seed };
-        ctx.Progress?.Start(PruneStage.Tsne, $"t-SNE ({features.Layers} layers x {features.Count} points)", tsne.MaxIter);
-        FemResult fem;
+        var runs = new List<FemResult>();
         try
         {
-            fem = FeatureEvaluation.Score(features.Features, features.Labels, o.Metric, tsne, ctx.Device,
+            for (int seed = 0; seed < o.TsneSeeds; seed++)
+                runs.Add(Score(ctx, o, features, ctx.Options.Seed + seed, o.TsneSeeds > 1 ? $" (seed {seed + 1} of {o.TsneSeeds})" : ""));
+            var fem = runs[0];
+            ctx.Progress?.Complete(PruneStage.Scoring);
+            int layers = fem.Scores.Length;
+            var mean = Enumerable.Range(0, layers).Select(l => runs.Average(r => r.Scores[l])).ToArray();
+            double[]? std = runs.Count == 1 ? null
+                : Enumerable.Range(0, layers).Select(l => Math.Sqrt(runs.Sum(r => Math.Pow(r.Scores[l] - mean[l], 2)) / (runs.Count - 1))).ToArray();
+            int[]? seedKept = runs.Count == 1 ? null : runs.Select(r => SlsPolicy.Decide(r.Scores, o.Alpha, o.Metric).KeptBlocks).ToArray();
+
+            PruningIndex Decided(double alpha)
+            {
+                var byAlpha = SlsPolicy.Decide(mean, alpha, o.Metric);
+                var decision = o.Policy == SlsDecisionPolicy.Accuracy ? SlsPolicy.DecideByAccuracy(depthAccuracy!.Top1, o.MaxDrop, depthAccuracy.Split) : byAlpha;
+                int kept = decision.KeptBlocks;
+                string reason = decision.Reason;
+                if (seedKept is not null && o.Policy == SlsDecisionPolicy.Alpha)
+                {
+                    var votes = runs.Select(r => SlsPolicy.Decide(r.Scores, alpha, o.Metric).KeptBlocks).GroupBy(k => k).ToList();
+                    int most = votes.Max(g => g.Count());
+                    kept = votes.Where(g => g.Count() == most).Max(g => g.Key);
+                    reason = $"{most} of {runs.Count} t-SNE seeds keep blocks 1..{kept} (per seed: {string.Join(", ", runs.Select(r => SlsPolicy.Decide(r.Scores, alpha, o.Metric).KeptBlocks))}; ties keep more)";
+                }
+                return ctx.Index with
+                {
+                    Metric = ClusterMetrics.Name(o.Metric),
+                    Alpha = alpha,
+                    Threshold = o.Policy == SlsDecisionPolicy.Alpha && !byAlpha.Guarded ? byAlpha.Threshold : null,
+                    KeptBlocks = Enumerable.Range(1, kept).ToArray(),
+                    Scores = mean,
+                    ScoreStd = std,
+                    SeedKept = seedKept is null ? null : runs.Select(r => SlsPolicy.Decide(r.Scores, alpha, o.Metric).KeptBlocks).ToArray(),
+                    AlphaSweep = SlsPolicy.Sweep(mean, o.Metric),
+                    DepthAccuracy = depthAccuracy,
+                    Policy = o.Policy == SlsDecisionPolicy.Alpha ? "alpha" : "accuracy",
+                    MaxDrop = o.Policy == SlsDecisionPolicy.Accuracy ? o.MaxDrop : null,
+                    Decision = reason,
+                    Tsne = fem.Settings,
+                };
+            }
+
+            var index = Decided(o.Alpha);
+            var plots = o.Plots is null ? [] : PrunePlots.Write(o.Plots, fem.Embeddings, features.Labels, mean,
+                new PruningDecision(layers, index.KeptBlocks.Count, index.Threshold ?? double.NaN, null, index.Threshold is null, index.Decision));
+            var more = (o.Alphas ?? []).Where(a => a != o.Alpha).Distinct()
+                .Select(a => (Path: AlphaPath(ctx.Options.Out, a), Index: Decided(a))).ToList();
+            return new MethodOutput(index, null, featuresPath, plots, more.Count == 0 ? null : more);
+        }
+        finally
+        {
+            foreach (var r in runs) r.Dispose();
+        }
+    }
+
+    /// <summary><c>NAME.sls.json</c> to <c>NAME.alpha0.5.sls.json</c>: where a further alpha's index goes.</summary>
+    public static string AlphaPath(string output, double alpha)
+    {
+        string dir = Path.GetDirectoryName(Path.GetFullPath(output))!, name = Path.GetFileName(output);
+        string stem = name.EndsWith(".sls.json", StringComparison.OrdinalIgnoreCase) ? name[..^".sls.json".Length] : Path.GetFileNameWithoutExtension(name);
+        return Path.Combine(dir, $"{stem}.alpha{alpha.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}.sls.json");
+    }
+
+    private static FemResult Score(PruneContext ctx, SlsOptions o, LayerFeatureSet features, int seed, string note)
+    {
+        var tsne = new TsneOptions { Perplexity = o.Perplexity, Seed = seed };
+        ctx.Progress?.Start(PruneStage.Tsne, $"t-SNE ({features.Layers} layers x {features.Count} points){note}", tsne.MaxIter);
+        try
+        {
+            return FeatureEvaluation.Score(features.Features, features.Labels, o.Metric, tsne, ctx.Device,
                 new Runtime.Callback<int>(i => { ctx.Cancellation.ThrowIfCancellationRequested(); ctx.Progress?.Advance(PruneStage.Tsne, i, $"iteration {i}"); }),
                 new Runtime.Callback<(int Layer, double Score)>(s =>
                 {
                     if (s.Layer == 1)
                     {
                         ctx.Progress?.Complete(PruneStage.Tsne);
-                        ctx.Progress?.Start(PruneStage.Scoring, $"{ClusterMetrics.Name(o.Metric)} per layer", features.Layers);
+                        ctx.Progress?.Start(PruneStage.Scoring, $"{ClusterMetrics.Name(o.Metric)} per layer{note}", features.Layers);
                     }
                     ctx.Progress?.Advance(PruneStage.Scoring, s.Layer, $"layer {s.Layer}: {s.Score:F4}");
                 }));
@@ -60,23 +136,6 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         catch (ArgumentException e)
         {
             throw new SlsInputException("--perplexity", e.Message);
-        }
-        using (fem)
-        {
-            ctx.Progress?.Complete(PruneStage.Scoring);
-            var decision = SlsPolicy.Decide(fem.Scores, o.Alpha, o.Metric);
-            var plots = o.Plots is null ? [] : PrunePlots.Write(o.Plots, fem.Embeddings, features.Labels, fem.Scores, decision);
-            var index = ctx.Index with
-            {
-                Metric = ClusterMetrics.Name(o.Metric),
-                Alpha = o.Alpha,
-                Threshold = decision.Guarded ? null : decision.Threshold,
-                KeptBlocks = Enumerable.Range(1, decision.KeptBlocks).ToArray(),
-                Scores = fem.Scores,
-                Decision = decision.Reason,
-                Tsne = fem.Settings,
-            };
-            return new MethodOutput(index, null, featuresPath, plots);
         }
     }
 }

@@ -17,4 +17,31 @@ public sealed record SlsOptions
 
     /// <summary>Where to save the per-layer features (safetensors: feats, labels).</summary>
     public string? FeaturesOut { get; init; }
+
+    /// <summary>More alphas to decide for from the same scores: one more index each (<c>--alpha 0.1,0.3,0.5</c>;
+    /// <see cref="Alpha"/> is the first).</summary>
+    public IReadOnlyList<double>? Alphas { get; init; }
+
+    /// <summary>The labelled split the accuracy of every depth (no retraining) is measured on, in the features' pass;
+    /// null: <c>val200</c> where the task has it; <c>none</c>: off.</summary>
+    public string? AccuracySplit { get; init; }
+
+    /// <summary>Who decides the depth: the paper's alpha rule, or the accuracy of every depth (<see cref="MaxDrop"/>).</summary>
+    public SlsDecisionPolicy Policy { get; init; } = SlsDecisionPolicy.Alpha;
+
+    /// <summary>The accuracy policy keeps the fewest leading blocks whose accuracy is within this many points of the full model's.</summary>
+    public double MaxDrop { get; init; } = 2.0;
+
+    /// <summary>t-SNE runs with seeds seed..seed+N-1: scores as mean and std, the decision most seeds give (ties: keep more).</summary>
+    public int TsneSeeds { get; init; } = 1;
+}
+
+/// <summary>What decides an SLS index's depth.</summary>
+public enum SlsDecisionPolicy
+{
+    /// <summary>The paper's rule on the scores: T = alpha x the top layer's score.</summary>
+    Alpha,
+
+    /// <summary>The fewest leading blocks whose accuracy without retraining is within --max-drop points of the full model's.</summary>
+    Accuracy,
 }

@@ -1,4 +1,5 @@
 using SlsPrune.Core.Fem;
+using SlsPrune.Core.Indexing;
 
 namespace SlsPrune.Core.Pruning.Sls;
 
@@ -41,5 +42,39 @@ public static class SlsPolicy
             }
         }
         return new PruningDecision(n, 1, t, null, false, $"no layer is {(higherIsBetter ? "below" : "above")} the threshold {t:G4}: keep block 1");
+    }
+
+    /// <summary>The kept depth as a function of alpha over (0, 1], from one set of scores: the rule changes its
+    /// decision only where the threshold passes a layer's score, at alpha = score_i / score_N (Davies-Bouldin:
+    /// DB_N / DB_i), so deciding once inside each interval between those points gives the whole step function.
+    /// Adjacent intervals with the same decision are joined.</summary>
+    public static IReadOnlyList<AlphaStep> Sweep(IReadOnlyList<double> scores, ClusterMetric metric = ClusterMetric.Silhouette)
+    {
+        if (scores.Count == 0) throw new ArgumentException("no layers to decide on", nameof(scores));
+        double top = scores[^1];
+        bool higher = ClusterMetrics.HigherIsBetter(metric);
+        var points = scores.Select(s => higher ? s / top : top / s)
+            .Where(r => r > 0 && r < 1 && double.IsFinite(r)).Append(0).Append(1).Distinct().Order().ToList();
+        var steps = new List<AlphaStep>();
+        for (int i = 0; i + 1 < points.Count; i++)
+        {
+            double from = points[i], to = points[i + 1];
+            int kept = Decide(scores, (from + to) / 2, metric).KeptBlocks;
+            if (steps.Count > 0 && steps[^1].Kept == kept) steps[^1] = steps[^1] with { To = to };
+            else steps.Add(new AlphaStep(from, to, kept));
+        }
+        return steps;
+    }
+
+    /// <summary>The accuracy policy: the fewest leading blocks whose top-1 without retraining (<paramref name="top1"/>,
+    /// index k-1 for k blocks) is within <paramref name="maxDropPoints"/> percentage points of the full model's.</summary>
+    public static PruningDecision DecideByAccuracy(IReadOnlyList<double> top1, double maxDropPoints, string split)
+    {
+        if (top1.Count == 0) throw new ArgumentException("no depths to decide on", nameof(top1));
+        if (!(maxDropPoints >= 0) || double.IsInfinity(maxDropPoints)) throw new SlsInputException("--max-drop", $"must be a non-negative number of points (got {maxDropPoints})");
+        double full = top1[^1], floor = full - maxDropPoints / 100;
+        int keep = Enumerable.Range(1, top1.Count).First(k => top1[k - 1] >= floor - 1e-12);
+        return new PruningDecision(top1.Count, keep, floor, null, false,
+            $"{keep} of {top1.Count} blocks keep top-1 {top1[keep - 1]:P1} on {split} without retraining, within {maxDropPoints:G3} points of the full model's {full:P1}: keep blocks 1..{keep}");
     }
 }
