@@ -6,7 +6,11 @@ using SlsPrune.Core.Models;
 namespace SlsPrune.Core.Indexing;
 
 /// <summary>The calibration data the scores came from, and the precision its features were computed in.</summary>
-public sealed record CalibrationInfo(string Task, string Split, int Samples, int Classes, int Seed, string Precision = "fp32");
+/// <remarks>Optional (absent in older indexes): <see cref="Layout"/> the data layout read; <see cref="List"/> the file
+/// beside the index listing the images used (<c>relative/path label</c> lines, relative to <see cref="Folder"/>), written
+/// when the images were sampled (<see cref="Sampled"/>) or the data is not a VTAB-1k folder.</remarks>
+public sealed record CalibrationInfo(string Task, string Split, int Samples, int Classes, int Seed, string Precision = "fp32",
+    string? Layout = null, string? Folder = null, string? List = null, string? Sampled = null);
 
 /// <summary>The kept heads, MLP units and head dims of one width-pruned block (1-based block, 0-based the rest).</summary>
 /// <remarks><see cref="HeadDims"/>: the dimensions every kept head keeps (absent: all).</remarks>
@@ -69,6 +73,9 @@ public sealed record PruningIndex
     public required string Decision { get; init; }
 
     public required CalibrationInfo Calibration { get; init; }
+
+    /// <summary>Class i's name, where the data names its classes (class folders, CSV label names, task.json).</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
 
     /// <summary>The t-SNE settings (SLS only).</summary>
     public TsneSettings? Tsne { get; init; }

@@ -17,7 +17,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
     {
         var items = ctx.Items;
         var model = ctx.Model.Model;
-        string list = Path.Combine(ctx.Task.Root, ctx.Options.Split + ".txt");
+        string list = ctx.Task.Where(ctx.Options.Split);
         int classes = ctx.Index.Calibration.Classes;
         if (!(o.Alpha > 0)) throw new SlsInputException("--alpha", $"alpha must be positive (got {o.Alpha})");
         if (classes < 2)
