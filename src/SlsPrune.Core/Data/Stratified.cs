@@ -7,22 +7,34 @@ public static class Stratified
     /// <summary>Splits <paramref name="total"/> over classes in proportion to <paramref name="sizes"/> by the
     /// largest-remainder method: each class gets the floor of its exact share, and the images left go to the largest
     /// remainders (ties to the lower class). No class gets more than it has.</summary>
-    public static int[] Allocate(IReadOnlyList<int> sizes, int total)
+    public static int[] Allocate(IReadOnlyList<int> sizes, int total) => Allocate(sizes, total, sizes);
+
+    /// <summary>As <see cref="Allocate(IReadOnlyList{int}, int)"/>, proportional to <paramref name="sizes"/> but no class
+    /// above its cap (what is left of it after an earlier split); images a capped class cannot take go to the next
+    /// largest remainders with room.</summary>
+    public static int[] Allocate(IReadOnlyList<int> sizes, int total, IReadOnlyList<int> caps)
     {
         long all = sizes.Sum(s => (long)s);
-        if (total < 0 || total > all) throw new ArgumentOutOfRangeException(nameof(total), $"{total} of {all}");
+        long room = caps.Sum(c => (long)c);
+        if (total < 0 || total > room) throw new ArgumentOutOfRangeException(nameof(total), $"{total} of {room}");
         var counts = new int[sizes.Count];
-        if (all == 0) return counts;
+        if (all == 0 || total == 0) return counts;
         var rem = new (long Num, int Class)[sizes.Count];
         int given = 0;
         for (int c = 0; c < sizes.Count; c++)
         {
             long exact = (long)total * sizes[c];
-            counts[c] = (int)(exact / all);
+            counts[c] = (int)Math.Min(exact / all, caps[c]);
             rem[c] = (exact % all, c);
             given += counts[c];
         }
-        foreach (var (_, c) in rem.OrderByDescending(r => r.Num).ThenBy(r => r.Class).Take(total - given)) counts[c]++;
+        var order = rem.OrderByDescending(r => r.Num).ThenBy(r => r.Class).Select(r => r.Class).ToArray();
+        while (given < total)
+            foreach (int c in order)
+            {
+                if (given == total) break;
+                if (counts[c] < caps[c]) { counts[c]++; given++; }
+            }
         return counts;
     }
 
