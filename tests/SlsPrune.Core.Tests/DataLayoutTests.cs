@@ -153,6 +153,13 @@ public class DataLayoutTests
     }
 
     [Fact]
+    public void Every_layout_is_registered()
+    {
+        var types = typeof(IDataLayout).Assembly.GetTypes().Where(t => typeof(IDataLayout).IsAssignableFrom(t) && !t.IsAbstract && !t.IsInterface).ToHashSet();
+        Assert.Equal(types, DataLayouts.All.Select(l => l.GetType()).ToHashSet());
+    }
+
+    [Fact]
     public void Largest_remainder_allocation_is_within_one_image_of_the_exact_share()
     {
         var rng = new Random(5);
