@@ -178,4 +178,29 @@ public class DataSplitCommandTests
         Assert.Equal($"sls: {tree}: 6 classes but the head has 5", Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => !l.StartsWith("sls: eval:", StringComparison.Ordinal) && !l.StartsWith("sls: data:", StringComparison.Ordinal)));
         Assert.Contains($"sls: data: {tree}: ImageFolder tree", err, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Prune_on_a_tree_says_the_layout_and_lists_the_sample_it_drew()
+    {
+        string vtab = PruneEvalCommandTests.Task(8, 3);
+        string tree = Path.Combine(vtab, "tree");
+        for (int c = 0; c < 3; c++) Directory.CreateDirectory(Path.Combine(tree, $"class {c} é"));
+        foreach (var line in File.ReadAllLines(Path.Combine(vtab, "test.txt")))
+        {
+            var (rel, label) = (line[..line.LastIndexOf(' ')], line[(line.LastIndexOf(' ') + 1)..]);
+            File.Copy(Path.Combine(vtab, rel), Path.Combine(tree, $"class {label} é", Path.GetFileName(rel)));
+        }
+        string index = Path.Combine(Directory.CreateTempSubdirectory("sls-prune-tree-").FullName, "t.sls.json");
+        var (code, output, err) = CliRunner.Run(["prune", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.pt"), "--petl-scale", "0.7",
+            "--heads", "3", "--device", "cpu", "--data", tree, "--split", "all", "--calibration-per-class", "5", "--method", "bi", "--keep-blocks", "2", "--out", index]);
+        Assert.True(code == 0, err);
+        Assert.Contains($"sls: data: {tree}: ImageFolder tree", err, StringComparison.Ordinal);
+        Assert.Contains("sls: data: calibration: 15 images of split 'all' (5 per class, seed 0)", err, StringComparison.Ordinal);
+        var cal = JsonDocument.Parse(File.ReadAllText(index)).RootElement.GetProperty("calibration");
+        Assert.Equal("t.calibration.txt", cal.GetProperty("list").GetString());
+        Assert.Equal(15, File.ReadAllLines(Path.Combine(Path.GetDirectoryName(index)!, "t.calibration.txt")).Length);
+        Assert.Equal(["class 0 é", "class 1 é", "class 2 é"], JsonDocument.Parse(File.ReadAllText(index)).RootElement.GetProperty("class_names").EnumerateArray().Select(x => x.GetString()));
+        Assert.Contains("Images used:", output, StringComparison.Ordinal);
+        Assert.Contains("class 0 é", output, StringComparison.Ordinal);
+    }
 }
