@@ -95,8 +95,10 @@ public class ImagePipelineTests
     [Fact]
     public void Non_images_are_refused()
     {
-        var e = Assert.Throws<SlsInputException>(() => ImageDecoder.Decode("GIF89a......"u8.ToArray(), "a.gif"));
-        Assert.Contains("not a JPEG or PNG", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<SlsInputException>(() => ImageDecoder.Decode("TIFF......"u8.ToArray(), "a.tif"));
+        Assert.Equal("a.tif: not a PNG, JPEG, BMP or GIF image", e.Message);
+        var cut = Assert.Throws<SlsInputException>(() => ImageDecoder.Decode("GIF89a......"u8.ToArray(), "a.gif"));
+        Assert.StartsWith("a.gif: corrupt image", cut.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public static class EvalCommand
         var model = new ModelOptionSet(backboneRequired: false);
         var engine = new Option<string>("--engine") { Description = "torchsharp, or onnxruntime for an exported .onnx file given with --model", DefaultValueFactory = _ => "torchsharp" };
         engine.AcceptOnlyFromAmong("torchsharp", "onnxruntime");
-        var data = new Option<DirectoryInfo>("--data") { Description = "VTAB-1k task folder", Required = true }.AcceptExistingOnly();
+        var data = new DataOptionSet();
         var index = new Option<FileInfo>("--index") { Description = "Pruning index: evaluate the pruned model" };
         index.AcceptExistingOnly();
         var split = new Option<string>("--split") { Description = "Split to evaluate", DefaultValueFactory = _ => "test" };
@@ -25,7 +25,8 @@ public static class EvalCommand
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var cmd = new Command("eval", "Top-1 accuracy, parameters, FLOPs, storage and (optionally) throughput of the full or pruned model");
         model.AddTo(cmd);
-        foreach (var o in new Option[] { engine, data, index, split, throughput, throughputBatches, repeats, json }) cmd.Options.Add(o);
+        data.AddTo(cmd);
+        foreach (var o in new Option[] { engine, index, split, throughput, throughputBatches, repeats, json }) cmd.Options.Add(o);
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
@@ -34,16 +35,16 @@ public static class EvalCommand
                 if (parse.GetValue(index) is not null || parse.GetValue(model.Petl) is not null || parse.GetValue(model.Backbone) is not null)
                     throw new SlsInputException("--engine", "onnxruntime evaluates an exported file (--model FILE.onnx); the pruning and the adapters are already in it, so --backbone, --petl and --index do not apply");
                 string file = parse.GetValue(model.Model) ?? throw new SlsInputException("--model", "give the exported .onnx file to evaluate with --engine onnxruntime");
-                var onnx = new OnnxEvalOptions(Path.GetFullPath(file), parse.GetValue(data)!.FullName, parse.GetValue(split)!, parse.GetValue(model.BatchSize),
-                    parse.GetValue(throughput), parse.GetValue(repeats), ParseBatches(parse.GetValue(throughputBatches)!));
+                var onnx = new OnnxEvalOptions(Path.GetFullPath(file), data.Path(parse), parse.GetValue(split)!, parse.GetValue(model.BatchSize),
+                    parse.GetValue(throughput), parse.GetValue(repeats), ParseBatches(parse.GetValue(throughputBatches)!)) { DataOptions = data.Read(parse, ctx.Err) };
                 ctx.Err.WriteLine($"sls: eval: {onnx.Split} split of {Path.GetFileName(onnx.Data)} with ONNX Runtime");
                 var r = OnnxEvalRunner.Run(onnx, cancellationToken: cancellationToken);
                 if (parse.GetValue(json)) Json.Write(ctx.Out, r);
                 else EvalView.Render(ctx.Console, r);
                 return Task.FromResult(ExitCodes.Success);
             }
-            var options = new EvalOptions(model.Read(parse), parse.GetValue(data)!.FullName, parse.GetValue(index)?.FullName, parse.GetValue(split)!,
-                parse.GetValue(throughput), parse.GetValue(model.AllowMismatch), parse.GetValue(repeats), ParseBatches(parse.GetValue(throughputBatches)!));
+            var options = new EvalOptions(model.Read(parse), data.Path(parse), parse.GetValue(index)?.FullName, parse.GetValue(split)!,
+                parse.GetValue(throughput), parse.GetValue(model.AllowMismatch), parse.GetValue(repeats), ParseBatches(parse.GetValue(throughputBatches)!)) { DataOptions = data.Read(parse, ctx.Err) };
             ctx.Err.WriteLine($"sls: eval: {options.Split} split of {Path.GetFileName(options.Data)}{(options.Index is null ? "" : " with the pruning index")}");
             var result = EvalRunner.Run(options, cancellationToken: cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);

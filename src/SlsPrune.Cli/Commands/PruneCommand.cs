@@ -6,7 +6,7 @@ using SlsPrune.Core.Pruning.Sls;
 
 namespace SlsPrune.Cli.Commands;
 
-/// <summary><c>sls prune --backbone FILE --petl FILE --data TASK_DIR [--method M] [...]</c>. The method's options are
+/// <summary><c>sls prune --backbone FILE --petl FILE --data TASK_DIR|TREE|CSV [--method M] [...]</c>. The method's options are
 /// passed as settings (the names without dashes, snake_case), which the method reads into its own options record,
 /// as a batch manifest's are.</summary>
 public static class PruneCommand
@@ -14,8 +14,12 @@ public static class PruneCommand
     public static Command Create(Func<CliContext> context)
     {
         var model = new ModelOptionSet();
-        var data = new Option<DirectoryInfo>("--data") { Description = "VTAB-1k task folder", Required = true }.AcceptExistingOnly();
-        var split = new Option<string>("--split") { Description = "Calibration split", DefaultValueFactory = _ => "train800val200" };
+        var data = new DataOptionSet();
+        var split = new Option<string>("--split") { Description = "Calibration split (VTAB: train800val200, val200, ...; ImageFolder tree: train, val, test, or all; CSV: its split column's values, or all)", DefaultValueFactory = _ => "train800val200" };
+        var calibration = new Option<int?>("--calibration") { Description = "Calibrate on N images of the split: a stratified sample drawn for --seed, listed beside the index" };
+        var calibrationPerClass = new Option<int?>("--calibration-per-class") { Description = "Calibrate on K images of every class of the split, drawn for --seed, listed beside the index" };
+        calibration.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--calibration must be positive"); });
+        calibrationPerClass.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--calibration-per-class must be positive"); });
         var method = new Option<string>("--method")
         {
             Description = string.Join("; ", PruneMethods.All.Select(m => $"{m.Name}: {m.Description}")),
@@ -71,7 +75,8 @@ public static class PruneCommand
 
         var cmd = new Command("prune", "Score every layer with t-SNE + silhouette on a calibration split and write the SLS pruning index (or run a baseline: --method)");
         model.AddTo(cmd);
-        foreach (var o in new Option[] { data, split, method, output, seed, json }.Concat(settings.Select(s => s.Option).Distinct())) cmd.Options.Add(o);
+        data.AddTo(cmd);
+        foreach (var o in new Option[] { split, calibration, calibrationPerClass, method, output, seed, json }.Concat(settings.Select(s => s.Option).Distinct())) cmd.Options.Add(o);
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
@@ -79,8 +84,13 @@ public static class PruneCommand
             var given = new JsonObject();
             foreach (var (_, key, value) in settings)
                 if (value(parse) is { } v) given[key] = v;
-            var options = new PruneOptions(model.Read(parse), parse.GetValue(data)!.FullName, chosen, chosen.ReadOptions(given, "sls prune"),
-                parse.GetValue(split)!, parse.GetValue(output)!.FullName, parse.GetValue(seed));
+            var options = new PruneOptions(model.Read(parse), data.Path(parse), chosen, chosen.ReadOptions(given, "sls prune"),
+                parse.GetValue(split)!, parse.GetValue(output)!.FullName, parse.GetValue(seed))
+            {
+                DataOptions = data.Read(parse, ctx.Err),
+                Calibration = parse.GetValue(calibration),
+                CalibrationPerClass = parse.GetValue(calibrationPerClass),
+            };
             var result = PruneRunner.Run(options, new StageProgress(ctx.Err), cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
             else PruneView.Render(ctx.Console, result);

@@ -15,7 +15,7 @@ public static class TrainCommand
     public static Command Create(Func<CliContext> context)
     {
         var model = new ModelOptionSet(petlFile: false);
-        var data = new Option<DirectoryInfo>("--data") { Description = "VTAB-1k task folder", Required = true }.AcceptExistingOnly();
+        var data = new DataOptionSet();
         var loraAlpha = new Option<double?>("--lora-alpha") { Description = "LoRA's alpha: s = alpha / rank (instead of --petl-scale)" };
         var epochs = new Option<int>("--epochs") { Description = "Epochs", DefaultValueFactory = _ => 100 };
         var warmup = new Option<int>("--warmup-epochs") { Description = "Linear warm-up epochs", DefaultValueFactory = _ => 10 };
@@ -41,7 +41,8 @@ public static class TrainCommand
 
         var cmd = new Command("train", "Train PETL modules and a head on a frozen backbone (AdamW, warm-up + cosine, resumable)");
         model.AddTo(cmd);
-        foreach (var o in new Option[] { data, loraAlpha, epochs, warmup, lr, minLr, wd, constant, seed, evalEvery, split, evalSplit, output, noResume, json, index, initFrom, strategy })
+        data.AddTo(cmd);
+        foreach (var o in new Option[] { loraAlpha, epochs, warmup, lr, minLr, wd, constant, seed, evalEvery, split, evalSplit, output, noResume, json, index, initFrom, strategy })
             cmd.Options.Add(o);
         cmd.Validators.Add(r =>
         {
@@ -58,10 +59,10 @@ public static class TrainCommand
             var modelOptions = model.Read(parse);
             string st = parse.GetValue(strategy)!;
             var petl = PetlSettings.ForTraining(modelOptions.PetlMethod!, modelOptions.PetlDim, modelOptions.PetlScale, parse.GetValue(loraAlpha));
-            var options = new TrainOptions(modelOptions, parse.GetValue(data)!.FullName, petl, parse.GetValue(output)!.FullName, parse.GetValue(epochs), parse.GetValue(warmup),
+            var options = new TrainOptions(modelOptions, data.Path(parse), petl, parse.GetValue(output)!.FullName, parse.GetValue(epochs), parse.GetValue(warmup),
                 parse.GetValue(lr) ?? TrainOptions.DefaultLr(st), parse.GetValue(minLr), parse.GetValue(wd), parse.GetValue(seed), parse.GetValue(evalEvery),
                 parse.GetValue(split)!, parse.GetValue(evalSplit)!, parse.GetValue(constant) || TrainOptions.IsConstant(st), !parse.GetValue(noResume),
-                parse.GetValue(initFrom)?.FullName);
+                parse.GetValue(initFrom)?.FullName) { DataOptions = data.Read(parse, ctx.Err) };
             var progress = new EpochLines(ctx.Err);
             var result = parse.GetValue(index) is { } idx
                 ? Retraining.Run(options, idx.FullName, parse.GetValue(model.AllowMismatch), progress, cancellationToken)

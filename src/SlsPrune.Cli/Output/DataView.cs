@@ -1,4 +1,6 @@
 using System.Globalization;
+using SlsPrune.Core;
+using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.FashionMnist;
 using Spectre.Console;
 
@@ -17,5 +19,19 @@ public static class DataView
                 $"{t.ImageSize}x{t.ImageSize}", $"{t.Train}/{t.Val}/{t.Test}");
         console.Write(table);
         console.MarkupLine($"Tasks in [bold]{Markup.Escape(Path.Combine(r.Out, "tasks"))}[/] (seed {r.Seed})");
+    }
+
+    public static void Render(IAnsiConsole console, SplitResult r)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var table = new Table().AddColumn(new TableColumn("label").RightAligned()).AddColumn("class").AddColumn(new TableColumn("images").RightAligned())
+            .AddColumn(new TableColumn("train").RightAligned()).AddColumn(new TableColumn("val").RightAligned()).AddColumn(new TableColumn("test").RightAligned());
+        for (int i = 0; i < r.Classes.Count; i++)
+        {
+            var c = r.Classes[i];
+            table.AddRow(i.ToString(inv), Markup.Escape(Printable.Escape(c.Name)), c.Images.ToString(inv), c.Train.ToString(inv), c.Val.ToString(inv), c.Test.ToString(inv));
+        }
+        console.Write(table);
+        console.MarkupLine($"Task folder [bold]{Markup.Escape(Printable.Escape(r.Out))}[/]: {r.Train} train, {r.Val} val, {r.Test} test images ({(r.Copied ? "copied" : "linked")}, seed {r.Seed}) from the {Markup.Escape(r.Layout)} {Markup.Escape(Printable.Escape(r.Source))}");
     }
 }

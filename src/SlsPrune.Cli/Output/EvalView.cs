@@ -14,6 +14,7 @@ public static class EvalView
         var grid = new Grid().AddColumn().AddColumn(new GridColumn().RightAligned());
         void Row(string k, string v) => grid.AddRow(new Markup($"[grey]{Markup.Escape(Printable.Escape(k))}[/]"), new Text(Printable.Escape(v)));
         Row("task / split", $"{r.Task} / {r.Split}");
+        if (r.ClassNames is { } names) Row("classes", $"{names.Count}: {string.Join(", ", names.Take(10))}{(names.Count > 10 ? ", ..." : "")}");
         Row("top-1", $"{r.Top1 * 100:F2}% ({r.Correct}/{r.Images})");
         Row("blocks", r.Pruned ? $"{r.Blocks} of {r.Depth} (pruned)" : $"{r.Blocks}");
         Row("parameters", $"backbone {N(r.Parameters.Backbone)}, PETL {N(r.Parameters.Petl)}, head {N(r.Parameters.Head)}");

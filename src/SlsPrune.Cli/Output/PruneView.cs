@@ -40,6 +40,10 @@ public static class PruneView
             console.Write(table);
         }
         foreach (var step in i.Steps ?? []) console.MarkupLine(Markup.Escape(Printable.Escape(step)));
+        var c = i.Calibration;
+        string classes = i.ClassNames is { } names ? $": {string.Join(", ", names.Take(10))}{(names.Count > 10 ? ", ..." : "")}" : "";
+        console.MarkupLine(Markup.Escape(Printable.Escape($"Calibration: {c.Samples} images of {c.Task} / {c.Split}{(c.Layout is null ? "" : $" ({c.Layout})")}, {c.Classes} classes{classes}")));
+        if (r.CalibrationList is not null) console.MarkupLine($"Images used: [bold]{Markup.Escape(Printable.Escape(r.CalibrationList))}[/]{(c.Sampled is null ? "" : $" ({Markup.Escape(c.Sampled)})")}");
         console.MarkupLine($"{Markup.Escape(Printable.Escape(i.Decision))}");
         console.MarkupLine($"Method {Markup.Escape(Printable.Escape(i.Method))}: kept blocks {string.Join(",", i.KeptBlocks)} of {i.Depth}; index written to [bold]{Markup.Escape(r.IndexPath)}[/]");
         if (r.PetlPath is not null) console.MarkupLine($"New PETL file: [bold]{Markup.Escape(r.PetlPath)}[/] (use it with this index)");

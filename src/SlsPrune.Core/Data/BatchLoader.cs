@@ -42,7 +42,7 @@ public static class BatchLoader
     private static Task<Batch> Load(IReadOnlyList<LabelledImage> order, int start, int batchSize, Preprocessor p)
     {
         var slice = order.Skip(start).Take(batchSize).ToList();
-        var images = p.Load(slice.Select(s => s.Path).ToList());
+        var images = p.Load(slice.Select(s => s.Path).ToList(), slice.Count > 0 && slice[0].ExifTranspose);
         var labels = torch.tensor(slice.Select(s => (long)s.Label).ToArray());
         return Task.FromResult(new Batch(images, labels, start));
     }

@@ -1,16 +1,20 @@
 using System.Globalization;
+using System.Text.Json;
 
 namespace SlsPrune.Core.Data;
 
 /// <summary>One labelled image of a task split.</summary>
-public sealed record LabelledImage(string Path, int Label);
+/// <param name="ExifTranspose">whether a JPEG is turned upright by its EXIF orientation when decoded (<c>--exif-transpose</c>).</param>
+public sealed record LabelledImage(string Path, int Label, bool ExifTranspose = false);
 
 /// <summary>
 /// A VTAB-1k task folder as NOAH, Convpass and the SLS reference use it: <c>train800.txt</c>,
 /// <c>val200.txt</c>, <c>train800val200.txt</c> and <c>test.txt</c>, each line <c>relative/path label</c>,
-/// images under the folder. Labels are kept as given.
+/// images under the folder. Labels are kept as given. An optional <c>task.json</c> names the classes
+/// (<c>classes</c> or <c>class_names</c>, a list of strings) and, for a folder <c>sls data split</c> made with links,
+/// the <c>source</c> folder those links may lead into.
 /// </summary>
-public sealed class VtabTask
+public sealed class VtabTask : IDataSource
 {
     public static readonly string[] Splits = ["train800", "val200", "train800val200", "test"];
 
@@ -18,27 +22,79 @@ public sealed class VtabTask
     /// at its word (ImageNet-21k has 21,843 classes).</summary>
     public const int MaxClasses = 100_000;
 
-    private VtabTask(string root) => Root = root;
+    private VtabTask(string root, DataOptions options)
+    {
+        Root = root;
+        _options = options;
+        (ClassNames, _source) = ReadTaskJson(root);
+    }
+
+    private readonly DataOptions _options;
+    private readonly string? _source;
 
     public string Root { get; }
 
     public string Name => System.IO.Path.GetFileName(System.IO.Path.TrimEndingDirectorySeparator(Root));
 
-    public static VtabTask Open(string root)
+    public string Layout => "vtab";
+
+    public string Folder => Root;
+
+    /// <summary>The split lists present: the standard four first, then any other <c>*.txt</c>, by name.</summary>
+    IReadOnlyList<string> IDataSource.Splits
+    {
+        get
+        {
+            var present = Directory.EnumerateFiles(Root, "*.txt").Select(f => System.IO.Path.GetFileNameWithoutExtension(f)).ToHashSet(StringComparer.Ordinal);
+            return Splits.Where(present.Contains).Concat(present.Except(Splits).Order(StringComparer.Ordinal)).ToArray();
+        }
+    }
+
+    /// <summary>From <c>task.json</c>; null without one.</summary>
+    public IReadOnlyList<string>? ClassNames { get; }
+
+    public string Where(string split) => System.IO.Path.Combine(Root, split + ".txt");
+
+    public static VtabTask Open(string root) => Open(root, DataOptions.Default);
+
+    public static VtabTask Open(string root, DataOptions options)
     {
         if (!Directory.Exists(root)) throw new SlsInputException(root, "task folder not found");
-        return new VtabTask(System.IO.Path.GetFullPath(root));
+        return new VtabTask(System.IO.Path.GetFullPath(root), options);
+    }
+
+    private static (IReadOnlyList<string>? Classes, string? Source) ReadTaskJson(string root)
+    {
+        string path = System.IO.Path.Combine(root, "task.json");
+        if (!File.Exists(path)) return (null, null);
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new SlsInputException(path, "task.json is not a JSON object");
+            IReadOnlyList<string>? classes = null;
+            foreach (var key in new[] { "class_names", "classes" })
+                if (doc.RootElement.TryGetProperty(key, out var c) && c.ValueKind == JsonValueKind.Array && c.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String))
+                {
+                    classes = c.EnumerateArray().Select(e => e.GetString()!).ToArray();
+                    break;
+                }
+            string? source = doc.RootElement.TryGetProperty("source", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+            return (classes, source);
+        }
+        catch (JsonException e)
+        {
+            throw new SlsInputException(path, $"task.json is not valid JSON ({e.Message})");
+        }
     }
 
     /// <summary>Reads a split's list: every line parsed and every image checked to exist.</summary>
     /// <param name="numClasses">when given, a label at or above it is an error (the head is too small).</param>
-    /// <summary>Whether the folder has the list file of <paramref name="split"/>.</summary>
-    public bool HasSplit(string split) => File.Exists(System.IO.Path.Combine(Root, split + ".txt"));
-
     public IReadOnlyList<LabelledImage> Read(string split, int? numClasses = null)
     {
         string list = System.IO.Path.Combine(Root, split + ".txt");
         if (!File.Exists(list)) throw new SlsInputException(list, $"split list '{split}.txt' is missing from the task folder");
+        if (numClasses is int heads && ClassNames is { } names && names.Count > heads)
+            throw new SlsInputException(System.IO.Path.Combine(Root, "task.json"), $"{names.Count} classes but the head has {heads}");
         var items = new List<LabelledImage>();
         int lineNo = 0;
         foreach (var raw in File.ReadLines(list))
@@ -62,13 +118,14 @@ public sealed class VtabTask
             if (!Inside(full, Root)) throw new SlsInputException($"{list}:{lineNo}", $"image '{rel}' is outside the task folder");
             if (!File.Exists(full)) throw new SlsInputException($"{list}:{lineNo}", $"image '{rel}' does not exist");
             CheckRealFile(full, rel, $"{list}:{lineNo}");
-            items.Add(new LabelledImage(full, label));
+            items.Add(new LabelledImage(full, label, _options.ExifTranspose));
         }
         if (items.Count == 0) throw new SlsInputException(list, "split list is empty");
         return items;
     }
 
     private string? _realRoot;
+    private string? _realSource;
 
     /// <summary>Links resolved, the image must be a regular file inside the real task folder: a link may not lead
     /// out of it (or to <c>/dev/zero</c>), and a FIFO would hang the run.</summary>
@@ -78,13 +135,14 @@ public sealed class VtabTask
         try
         {
             _realRoot ??= RealPath.Resolve(Root);
+            if (_source is not null && Directory.Exists(_source)) _realSource ??= RealPath.Resolve(_source);
             real = RealPath.Resolve(full);
         }
         catch (IOException e)
         {
             throw new SlsInputException(where, $"image '{rel}' cannot be resolved: {e.Message}");
         }
-        if (!Inside(real, _realRoot)) throw new SlsInputException(where, $"image '{rel}' is a link to '{real}', outside the task folder");
+        if (!Inside(real, _realRoot) && !(_realSource is not null && Inside(real, _realSource))) throw new SlsInputException(where, $"image '{rel}' is a link to '{real}', outside the task folder");
         if (!FileKind.IsRegularFile(real)) throw new SlsInputException(where, $"image '{rel}' is not a regular file (a FIFO, device or folder)");
     }
 

@@ -15,6 +15,9 @@ public sealed record EvalOptions(ModelOptions Model, string Data, string? Index 
     bool AllowMismatch = false, int Repeats = 5, IReadOnlyList<int>? ThroughputBatches = null)
 {
     public static readonly IReadOnlyList<int> DefaultThroughputBatches = [1, 64];
+
+    /// <summary>How <see cref="Data"/> is read (CSV columns, EXIF orientation, where the layout is said).</summary>
+    public DataOptions DataOptions { get; init; } = DataOptions.Default;
 }
 
 /// <summary>Model-only speed at one batch size: median over repeats after warm-up.</summary>
@@ -29,7 +32,7 @@ public sealed record StorageReport(long PetlBytes, long IndexBytes, long Backbon
 /// <summary>What <c>sls eval</c> measured.</summary>
 public sealed record EvalResult(string Task, string Split, int Images, int Correct, double Top1, int Depth, int Blocks, bool Pruned,
     ParameterCounts Parameters, long FlopsPerImage, StorageReport Storage, IReadOnlyList<ThroughputResult>? Throughput, string Device,
-    string Precision);
+    string Precision, IReadOnlyList<string>? ClassNames = null);
 
 /// <summary>Top-1 accuracy of the full or pruned (<c>--index</c>) model on a split, with parameters, FLOPs,
 /// storage and optionally throughput. Without a PETL file the backbone's own head classifies (a checkpoint
@@ -43,7 +46,7 @@ public static class EvalRunner
         if (batches.Count == 0 || batches.Any(b => b <= 0)) throw new SlsInputException("--throughput-batches", "needs one or more positive batch sizes");
         if (o.Index is not null && o.Model.Petl is null) throw new SlsInputException(o.Index, "a pruned model needs its PETL file (--petl)");
         var device = DeviceSelector.Resolve(o.Model.Device);
-        var task = VtabTask.Open(o.Data);
+        var task = DataLayouts.Open(o.Data, o.DataOptions);
         var index = o.Index is null ? null : PruningIndex.Load(o.Index);
         using var built = ModelFactory.Build(o.Model, device, index?.ToPlan(), o.Index, index?.Fingerprints(o.Index!, o.AllowMismatch));
         var model = built.Model;
@@ -57,7 +60,7 @@ public static class EvalRunner
         var storage = new StorageReport(o.Model.Petl is null ? 0 : new FileInfo(o.Model.Petl).Length, o.Index is null ? 0 : new FileInfo(o.Index).Length, CheckpointSource.Resolve(o.Model.Backbone).Bytes);
         var throughput = o.Throughput ? batches.Select(b => Measure(model, b, o.Repeats, device, cancellationToken)).ToArray() : null;
         return new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, built.FullDepth, model.Depth, o.Index is not null,
-            counts, model.FlopsPerImage(), storage, throughput, device.ToString(), o.Model.Precision.Name());
+            counts, model.FlopsPerImage(), storage, throughput, device.ToString(), o.Model.Precision.Name(), task.ClassNames);
     }
 
     private static ThroughputResult Measure(Backbone model, int batch, int repeats, torch.Device device, CancellationToken ct)

@@ -9,7 +9,11 @@ namespace SlsPrune.Core.Evaluation;
 
 /// <summary>Options of <c>sls eval --engine onnxruntime</c>: an exported ONNX file and a task.</summary>
 public sealed record OnnxEvalOptions(string Model, string Data, string Split = "test", int BatchSize = 64, bool Throughput = false, int Repeats = 5,
-    IReadOnlyList<int>? ThroughputBatches = null);
+    IReadOnlyList<int>? ThroughputBatches = null)
+{
+    /// <summary>How <see cref="Data"/> is read.</summary>
+    public DataOptions DataOptions { get; init; } = DataOptions.Default;
+}
 
 /// <summary>
 /// <c>sls eval</c> with ONNX Runtime as the engine: the same accuracy over a split and the same throughput
@@ -23,7 +27,7 @@ public static class OnnxEvalRunner
         if (o.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
         var batches = o.ThroughputBatches ?? EvalOptions.DefaultThroughputBatches;
         if (batches.Count == 0 || batches.Any(b => b <= 0)) throw new SlsInputException("--throughput-batches", "needs one or more positive batch sizes");
-        var task = VtabTask.Open(o.Data);
+        var task = DataLayouts.Open(o.Data, o.DataOptions);
         using var model = OnnxRuntimeModel.Open(o.Model);
         var items = task.Read(o.Split, model.NumClasses);
         var (correct, seen) = Accuracy.Count(model.Forward, items, Preprocessor.For(model.Input), o.BatchSize, progress, cancellationToken);
@@ -35,7 +39,7 @@ public static class OnnxEvalRunner
         var storage = new StorageReport(0, 0, new FileInfo(o.Model).Length);
         string precision = model.Metadata.TryGetValue("precision", out var p) ? p : "fp32";
         return new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, depth, blocks, blocks < depth,
-            counts, Meta("flops"), storage, throughput, "cpu (onnxruntime)", precision);
+            counts, Meta("flops"), storage, throughput, "cpu (onnxruntime)", precision, task.ClassNames);
     }
 
     private static ThroughputResult Measure(OnnxRuntimeModel model, int batch, int repeats, CancellationToken ct)

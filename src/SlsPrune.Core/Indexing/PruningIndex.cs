@@ -7,8 +7,12 @@ namespace SlsPrune.Core.Indexing;
 
 /// <summary>The calibration data the scores came from, and the precision its features were computed in.</summary>
 /// <remarks><see cref="Feature"/>: which per-block feature was scored, the one the model's head reads (<c>cls</c>, the
-/// class token, or <c>mean-patch</c>, the mean of the patch tokens); absent in older indexes.</remarks>
-public sealed record CalibrationInfo(string Task, string Split, int Samples, int Classes, int Seed, string Precision = "fp32", string? Feature = null);
+/// class token, or <c>mean-patch</c>, the mean of the patch tokens). Optional (absent in older indexes): <see cref="Layout"/>
+/// the data layout read; <see cref="List"/> the file beside the index listing the images used (<c>relative/path label</c>
+/// lines, relative to <see cref="Folder"/>), written when the images were sampled (<see cref="Sampled"/>) or the data is
+/// not a VTAB-1k folder.</remarks>
+public sealed record CalibrationInfo(string Task, string Split, int Samples, int Classes, int Seed, string Precision = "fp32", string? Feature = null,
+    string? Layout = null, string? Folder = null, string? List = null, string? Sampled = null);
 
 /// <summary>Top-1 of the model cut after every block, without retraining (<see cref="Top1"/>[k-1]: blocks 1..k kept), on
 /// a labelled split of <see cref="Images"/> images.</summary>
@@ -97,6 +101,9 @@ public sealed record PruningIndex
     public required string Decision { get; init; }
 
     public required CalibrationInfo Calibration { get; init; }
+
+    /// <summary>Class i's name, where the data names its classes (class folders, CSV label names, task.json).</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
 
     /// <summary>The t-SNE settings (SLS only).</summary>
     public TsneSettings? Tsne { get; init; }

@@ -10,12 +10,13 @@ namespace SlsPrune.Core.Pruning;
 /// calibration split, the model, the device, an index already filled with what all methods record (calibration,
 /// fingerprints, tool), progress and cancellation.
 /// </summary>
-public sealed class PruneContext(PruneOptions options, VtabTask task, IReadOnlyList<LabelledImage> items, BuiltModel model, torch.Device device,
+public sealed class PruneContext(PruneOptions options, IDataSource task, IReadOnlyList<LabelledImage> items, BuiltModel model, torch.Device device,
     PruningIndex index, IStageProgress? progress, CancellationToken cancellation)
 {
     public PruneOptions Options { get; } = options;
 
-    public VtabTask Task { get; } = task;
+    /// <summary>The data, as its layout opened it.</summary>
+    public IDataSource Task { get; } = task;
 
     /// <summary>The calibration split's images.</summary>
     public IReadOnlyList<LabelledImage> Items { get; } = items;

@@ -1,3 +1,4 @@
+using SlsPrune.Core.Data;
 using SlsPrune.Core.Models;
 
 namespace SlsPrune.Core.Pruning;
@@ -7,6 +8,15 @@ namespace SlsPrune.Core.Pruning;
 public sealed record PruneOptions(ModelOptions Model, string Data, IPruneMethod Method, object MethodOptions,
     string Split = "train800val200", string Out = "index.sls.json", int Seed = 0)
 {
+    /// <summary>How <see cref="Data"/> is read (CSV columns, EXIF orientation, where the layout is said).</summary>
+    public DataOptions DataOptions { get; init; } = DataOptions.Default;
+
+    /// <summary>Calibrate on this many images of the split, a stratified sample drawn for <see cref="Seed"/>.</summary>
+    public int? Calibration { get; init; }
+
+    /// <summary>Calibrate on this many images of every class of the split (all of a smaller class), drawn for <see cref="Seed"/>.</summary>
+    public int? CalibrationPerClass { get; init; }
+
     /// <summary>Options of <paramref name="method"/> at their defaults.</summary>
     public static PruneOptions For(ModelOptions model, string data, IPruneMethod method, string split = "train800val200", string output = "index.sls.json", int seed = 0) =>
         new(model, data, method, method.ReadOptions(new(), method.Name), split, output, seed);

@@ -9,7 +9,11 @@ namespace SlsPrune.Core.Pruning;
 /// <summary>What <c>sls prune</c> produced.</summary>
 /// <remarks><see cref="PetlPath"/>: the new PETL file of methods that change the adapters (aglp retrains them, spa masks them).</remarks>
 public sealed record PruneResult(PruningIndex Index, string IndexPath, string? FeaturesPath, IReadOnlyList<string> Plots,
-    IReadOnlyDictionary<string, double> Seconds, string Device, string? PetlPath = null, IReadOnlyList<string>? MoreIndexPaths = null);
+    IReadOnlyDictionary<string, double> Seconds, string Device, string? PetlPath = null, IReadOnlyList<string>? MoreIndexPaths = null)
+{
+    /// <summary>The list of calibration images written beside the index, if one was.</summary>
+    public string? CalibrationList { get; init; }
+}
 
 /// <summary><c>sls prune</c> for any method: builds the context once (task, calibration split, model, device,
 /// fingerprints), runs the method, and writes the index (atomically, last, so an interrupted run leaves an earlier
@@ -29,10 +33,22 @@ public static class PruneRunner
         var device = DeviceSelector.Resolve(o.Model.Device);
 
         progress?.Start(PruneStage.Load, "load model and calibration list", 3);
-        var task = VtabTask.Open(o.Data);
+        if (o.Calibration is not null && o.CalibrationPerClass is not null)
+            throw new SlsInputException("--calibration", "give --calibration or --calibration-per-class, not both");
+        if (o.Calibration is <= 0) throw new SlsInputException("--calibration", "must be positive");
+        if (o.CalibrationPerClass is <= 0) throw new SlsInputException("--calibration-per-class", "must be positive");
+        var task = DataLayouts.Open(o.Data, o.DataOptions);
         using var model = ModelFactory.Build(o.Model, device);
         progress?.Advance(PruneStage.Load, 1);
         var items = task.Read(o.Split, model.Model.NumClasses);
+        string? sampled = null;
+        if (o.Calibration is not null || o.CalibrationPerClass is not null)
+        {
+            items = Stratified.Sample(items, o.Calibration, o.CalibrationPerClass, o.Seed);
+            sampled = o.Calibration is int n ? $"{n} stratified, seed {o.Seed}" : $"{o.CalibrationPerClass} per class, seed {o.Seed}";
+            o.DataOptions.Report?.Invoke($"calibration: {items.Count} images of split '{o.Split}' ({sampled})");
+        }
+        string? listPath = sampled is not null || task.Layout != "vtab" ? CalibrationListPath(o.Out) : null;
         int classes = items.Select(i => i.Label).Distinct().Count();
         var index = new PruningIndex
         {
@@ -42,7 +58,9 @@ public static class PruneRunner
             Depth = model.FullDepth,
             KeptBlocks = Enumerable.Range(1, model.FullDepth).ToArray(),
             Decision = "",
-            Calibration = new CalibrationInfo(task.Name, o.Split, items.Count, classes, o.Seed, o.Model.Precision.Name(), model.Model.FeatureKind),
+            Calibration = new CalibrationInfo(task.Name, o.Split, items.Count, classes, o.Seed, o.Model.Precision.Name(), model.Model.FeatureKind,
+                task.Layout, task.Folder, listPath is null ? null : Path.GetFileName(listPath), sampled),
+            ClassNames = task.ClassNames,
             Backbone = model.BackboneFile,
             Petl = model.PetlFile!,
             Tool = Tool,
@@ -57,6 +75,7 @@ public static class PruneRunner
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Start(PruneStage.Write, "write index", 1);
         var written = output.Index with { MethodSeconds = seconds["method"], Created = DateTimeOffset.UtcNow };
+        if (listPath is not null) WriteList(listPath, task.Folder, items);
         written.Save(o.Out);
         var more = new List<string>();
         foreach (var (path, extra) in output.More ?? [])
@@ -69,6 +88,23 @@ public static class PruneRunner
         progress?.Complete(PruneStage.Write);
         seconds["write"] = Lap();
         return new PruneResult(written, Path.GetFullPath(o.Out), output.FeaturesPath, output.Plots ?? [], seconds, device.ToString(), output.PetlPath,
-            more.Count == 0 ? null : more);
+            more.Count == 0 ? null : more) { CalibrationList = listPath };
+    }
+
+    /// <summary>Where the list of calibration images goes: beside the index, <c>NAME.calibration.txt</c>.</summary>
+    public static string CalibrationListPath(string indexOut)
+    {
+        string full = Path.GetFullPath(indexOut);
+        string name = Path.GetFileName(full);
+        foreach (var ext in new[] { ".sls.json", ".json" })
+            if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase)) { name = name[..^ext.Length]; break; }
+        return Path.Combine(Path.GetDirectoryName(full)!, name + ".calibration.txt");
+    }
+
+    /// <summary>The images used, one <c>relative/path label</c> line each (a VTAB-1k split list), atomically.</summary>
+    private static void WriteList(string path, string folder, IReadOnlyList<LabelledImage> items)
+    {
+        var text = string.Concat(items.Select(i => $"{Path.GetRelativePath(folder, i.Path).Replace('\\', '/')} {i.Label.ToString(System.Globalization.CultureInfo.InvariantCulture)}\n"));
+        AtomicFile.Write(path, s => s.Write(new System.Text.UTF8Encoding(false).GetBytes(text)));
     }
 }

@@ -32,6 +32,9 @@ public sealed record TrainOptions(
 {
     public ModelPlan? Plan { get; init; }
 
+    /// <summary>How <see cref="Data"/> is read (CSV columns, EXIF orientation, where the layout is said).</summary>
+    public DataOptions DataOptions { get; init; } = DataOptions.Default;
+
     /// <summary>The file the plan came from (named in errors).</summary>
     public string? PlanSource { get; init; }
 
@@ -71,10 +74,10 @@ public static class PetlTrainer
         if (o.Epochs <= 0 || o.Model.BatchSize <= 0 || o.EvalEvery <= 0) throw new SlsInputException("sls train", "epochs, batch size and eval interval must be positive");
         OutputPath.CheckFile(o.Out, "--out", o.Model.Backbone, o.InitFrom, o.PlanSource, o.Data);
         var device = DeviceSelector.Resolve(o.Model.Device);
-        var task = VtabTask.Open(o.Data);
+        var task = DataLayouts.Open(o.Data, o.DataOptions);
         var trainItems = task.Read(o.TrainSplit);
         var evalItems = task.Read(o.EvalSplit);
-        int classes = (int)Math.Max(trainItems.Max(i => i.Label), evalItems.Max(i => i.Label)) + 1;
+        int classes = Math.Max(task.ClassNames?.Count ?? 0, Math.Max(trainItems.Max(i => i.Label), evalItems.Max(i => i.Label)) + 1);
 
         torch.manual_seed(o.Seed);
         using var built = ModelFactory.BuildTrainable(o.Model, new TrainableRequest(o.Petl, classes, o.InitFrom), o.Plan, o.PlanSource, o.Check);

@@ -2,24 +2,48 @@ using StbImageSharp;
 
 namespace SlsPrune.Core.Data.Images;
 
-/// <summary>JPEG or PNG bytes to RGB, chosen by content. PNG uses <see cref="PngDecoder"/> (Pillow's mode
-/// conversions exactly); JPEG uses stb_image (islow IDCT and fancy chroma upsampling, as libjpeg's defaults).</summary>
+/// <summary>PNG, JPEG, BMP or GIF bytes to RGB, chosen by content (the signature, never the file name). PNG uses
+/// <see cref="PngDecoder"/> (Pillow's mode conversions exactly); JPEG uses stb_image (islow IDCT and fancy chroma
+/// upsampling, as libjpeg's defaults); BMP and GIF (its first frame) use stb_image too.</summary>
 public static class ImageDecoder
 {
-    /// <param name="source">the file, named in errors.</param>
-    /// <exception cref="SlsInputException">for anything that is not a readable JPEG or PNG.</exception>
-    public static RgbImage Decode(byte[] data, string source)
+    /// <summary>The formats read, as <see cref="Sniff"/> names them.</summary>
+    public const string Formats = "PNG, JPEG, BMP or GIF";
+
+    /// <summary>The format a file's first bytes say (<c>png</c>, <c>jpeg</c>, <c>bmp</c>, <c>gif</c>), or null.</summary>
+    public static string? Sniff(ReadOnlySpan<byte> d)
     {
+        if (PngDecoder.IsPng(d)) return "png";
+        if (d.Length >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF) return "jpeg";
+        if (d.Length >= 6 && d[0] == 'G' && d[1] == 'I' && d[2] == 'F' && d[3] == '8' && (d[4] == '7' || d[4] == '9') && d[5] == 'a') return "gif";
+        if (d.Length >= 14 && d[0] == 'B' && d[1] == 'M') return "bmp";
+        return null;
+    }
+
+    /// <param name="source">the file, named in errors.</param>
+    /// <param name="exifTranspose">turn a JPEG upright by its EXIF orientation (Pillow's <c>ImageOps.exif_transpose</c>).</param>
+    /// <exception cref="SlsInputException">for anything that is not a readable image of those formats.</exception>
+    public static RgbImage Decode(byte[] data, string source, bool exifTranspose = false)
+    {
+        string? format = Sniff(data);
         try
         {
-            if (PngDecoder.IsPng(data)) return PngDecoder.Decode(data);
-            if (data.Length >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) return DecodeJpeg(data);
+            switch (format)
+            {
+                case "png": return PngDecoder.Decode(data);
+                case "jpeg":
+                    var image = DecodeJpeg(data);
+                    return exifTranspose ? ExifOrientation.Apply(image, ExifOrientation.Read(data)) : image;
+                case "bmp":
+                case "gif":
+                    return DecodeStb(data, format);
+            }
         }
-        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IndexOutOfRangeException or ArgumentException or Exception { Source: "StbImageSharp" })
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IndexOutOfRangeException or ArgumentException or NullReferenceException or Exception { Source: "StbImageSharp" })
         {
             throw new SlsInputException(source, $"corrupt image: {e.Message}");
         }
-        throw new SlsInputException(source, "not a JPEG or PNG image");
+        throw new SlsInputException(source, $"not a {Formats} image");
     }
 
     private static RgbImage DecodeJpeg(byte[] data)
@@ -30,5 +54,17 @@ public static class ImageDecoder
         var r = ImageResult.FromMemory(data, ColorComponents.RedGreenBlue);
         if (r.Data is null || r.Width <= 0 || r.Height <= 0) throw new InvalidDataException("JPEG decoder returned no pixels");
         return new RgbImage(r.Width, r.Height, r.Data);
+    }
+
+    /// <summary>BMP and GIF: the size is checked against the decompression-bomb limit before pixels are allocated;
+    /// a GIF gives its first frame.</summary>
+    private static RgbImage DecodeStb(byte[] data, string format)
+    {
+        var info = ImageInfo.FromStream(new MemoryStream(data, writable: false)) ?? throw new InvalidDataException($"{format.ToUpperInvariant()} header is not readable");
+        if ((long)info.Width * info.Height > JpegStructure.MaxPixels)
+            throw new InvalidDataException($"{format.ToUpperInvariant()} claims {info.Width}x{info.Height} pixels, more than the {JpegStructure.MaxPixels} limit (a decompression bomb?)");
+        var r = ImageResult.FromMemory(data, ColorComponents.RedGreenBlue);
+        if (r.Data is null || r.Width <= 0 || r.Height <= 0) throw new InvalidDataException($"{format.ToUpperInvariant()} decoder returned no pixels");
+        return new RgbImage(r.Width, r.Height, r.Data[..(r.Width * r.Height * 3)]);
     }
 }

@@ -43,7 +43,10 @@ public sealed class Preprocessor
     }
 
     /// <summary>Files to a batch: read, decode and resize on all cores, then normalise.</summary>
-    public torch.Tensor Load(IReadOnlyList<string> paths)
+    public torch.Tensor Load(IReadOnlyList<string> paths) => Load(paths, false);
+
+    /// <param name="exifTranspose">turn JPEGs upright by their EXIF orientation first.</param>
+    public torch.Tensor Load(IReadOnlyList<string> paths, bool exifTranspose)
     {
         var images = new RgbImage[paths.Count];
         ParallelWork.For(paths.Count, i =>
@@ -57,7 +60,7 @@ public sealed class Preprocessor
             {
                 throw new SlsInputException(paths[i], $"cannot read image: {e.Message}");
             }
-            images[i] = PilBicubicResize.Resize(ImageDecoder.Decode(bytes, paths[i]), Size, Size);
+            images[i] = PilBicubicResize.Resize(ImageDecoder.Decode(bytes, paths[i], exifTranspose), Size, Size);
         });
         return ToTensor(images);
     }

@@ -18,7 +18,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
     {
         var items = ctx.Items;
         var model = ctx.Model.Model;
-        string list = Path.Combine(ctx.Task.Root, ctx.Options.Split + ".txt");
+        string list = ctx.Task.Where(ctx.Options.Split);
         int classes = ctx.Index.Calibration.Classes;
         if (!(o.Alpha > 0)) throw new SlsInputException("--alpha", $"alpha must be positive (got {o.Alpha})");
         if (o.Plots is not null) OutputPath.CheckFolder(o.Plots, "--plots");
@@ -33,9 +33,9 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         ctx.Progress?.Start(PruneStage.Features, $"features ({items.Count} images, {model.Depth} blocks)", items.Count);
         if (o.TsneSeeds < 1) throw new SlsInputException("--tsne-seeds", $"must be at least 1 (got {o.TsneSeeds})");
         if (o.Alphas?.Any(a => !(a > 0) || double.IsInfinity(a)) == true) throw new SlsInputException("--alpha", "every alpha must be a positive number");
-        string? accuracySplit = o.AccuracySplit is "none" ? null : o.AccuracySplit ?? (ctx.Task.HasSplit("val200") ? "val200" : null);
+        string? accuracySplit = o.AccuracySplit is "none" ? null : o.AccuracySplit ?? DefaultAccuracySplits.FirstOrDefault(ctx.Task.Splits.Contains);
         if (o.Policy == SlsDecisionPolicy.Accuracy && accuracySplit is null)
-            throw new SlsInputException("--policy", "accuracy needs a labelled split to measure every depth on (--accuracy-split; the task has no val200)");
+            throw new SlsInputException("--policy", "accuracy needs a labelled split to measure every depth on (--accuracy-split; the data has no val200 or val split)");
         var accuracyItems = accuracySplit is null ? null : ctx.Task.Read(accuracySplit, model.NumClasses);
         var preprocessor = Preprocessor.For(model.Input);
         using var features = LayerFeatureExtractor.Extract(model, items, preprocessor, ctx.Options.Model.BatchSize, ctx.Device,
@@ -106,6 +106,9 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             foreach (var r in runs) r.Dispose();
         }
     }
+
+    /// <summary>Where every depth's accuracy is measured unless the user says: the first of these the data has.</summary>
+    private static readonly string[] DefaultAccuracySplits = ["val200", "val"];
 
     /// <summary><c>NAME.sls.json</c> to <c>NAME.alpha0.5.sls.json</c>: where a further alpha's index goes.</summary>
     public static string AlphaPath(string output, double alpha)

@@ -23,7 +23,7 @@ public sealed record SlsOptions
     public IReadOnlyList<double>? Alphas { get; init; }
 
     /// <summary>The labelled split the accuracy of every depth (no retraining) is measured on, in the features' pass;
-    /// null: <c>val200</c> where the task has it; <c>none</c>: off.</summary>
+    /// null: <c>val200</c>, else <c>val</c>, where the data has it; <c>none</c>: off.</summary>
     public string? AccuracySplit { get; init; }
 
     /// <summary>Who decides the depth: the paper's alpha rule, or the accuracy of every depth (<see cref="MaxDrop"/>).</summary>

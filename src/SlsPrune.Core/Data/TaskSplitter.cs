@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace SlsPrune.Core.Data;
+
+/// <summary>Options of <c>sls data split</c>.</summary>
+/// <param name="Test">images in test.txt; null: the rest.</param>
+/// <param name="Copy">copy the images; otherwise symbolic links to them.</param>
+public sealed record SplitOptions(string Source, string Out, int Train = 800, int Val = 200, int? Test = null, int Seed = 0, bool Copy = false)
+{
+    public DataOptions DataOptions { get; init; } = DataOptions.Default;
+}
+
+/// <summary>One class's share of the splits written.</summary>
+public sealed record SplitClass(string Name, int Images, int Train, int Val, int Test);
+
+/// <summary>What <c>sls data split</c> wrote.</summary>
+public sealed record SplitResult(string Out, string Source, string Layout, int Seed, int Train, int Val, int Test, bool Copied, IReadOnlyList<SplitClass> Classes);
+
+/// <summary>
+/// <c>sls data split</c>: an ImageFolder tree or a CSV (all of its splits pooled) into a VTAB-1k task folder —
+/// <c>train800.txt</c>, <c>val200.txt</c>, <c>train800val200.txt</c> (the two concatenated), <c>test.txt</c>,
+/// <c>task.json</c> with the class names, and <c>images/</c> (links to the images, or copies). Each split is
+/// stratified: class c gets its largest-remainder share of the split, within one image of the exact proportion
+/// (unless the class has run out), drawn from a shuffle of the class seeded by <c>--seed</c>; no image is in two
+/// splits. The folder is written beside its final place and renamed into it, so a failure leaves nothing.
+/// </summary>
+public static class TaskSplitter
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static readonly string[] ListFiles = ["train800", "val200", "train800val200", "test"];
+
+    public static SplitResult Run(SplitOptions o, CancellationToken cancellationToken = default)
+    {
+        if (o.Train < 0 || o.Val < 0 || o.Test is < 0) throw new SlsInputException("--train", "split sizes must not be negative");
+        if (o.Train == 0) throw new SlsInputException("--train", "must be positive");
+        var source = DataLayouts.Open(o.Source, o.DataOptions);
+        if (source.Layout == "vtab") throw new SlsInputException(o.Source, "is already a VTAB-1k task folder; data split reads an ImageFolder tree or a CSV");
+
+        // Every image of every split, once.
+        var items = new List<LabelledImage>();
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var split in source.Splits)
+            foreach (var i in source.Read(split))
+            {
+                string real = RealPath.Resolve(i.Path);
+                if (seen.TryGetValue(real, out var first))
+                    throw new SlsInputException(i.Path, $"is listed twice (in split '{first}' and in split '{split}'); a file may be in one split only");
+                seen[real] = split;
+                items.Add(i with { Path = real });
+            }
+        int classes = Math.Max(source.ClassNames?.Count ?? 0, items.Max(i => i.Label) + 1);
+        var names = source.ClassNames ?? Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var sizes = new int[classes];
+        foreach (var i in items) sizes[i.Label]++;
+        int total = items.Count;
+        int test = o.Test ?? total - o.Train - o.Val;
+        if (o.Train + o.Val + test > total || test < 0)
+            throw new SlsInputException(o.Source, $"has {total} images; --train {o.Train} --val {o.Val}{(o.Test is int t ? $" --test {t}" : "")} needs {o.Train + o.Val + Math.Max(test, 0)}");
+
+        var left = sizes.ToArray();
+        int[] Take(int n)
+        {
+            var counts = Stratified.Allocate(sizes, n, left);
+            for (int c = 0; c < classes; c++) left[c] -= counts[c];
+            return counts;
+        }
+        var trainCounts = Take(o.Train);
+        var valCounts = Take(o.Val);
+        var testCounts = Take(test);
+
+        var shuffled = Stratified.Shuffled(items, i => i.Label, classes, o.Seed);
+        var position = items.Select((item, index) => (item, index)).ToDictionary(p => p.item.Path, p => p.index, StringComparer.Ordinal);
+        List<LabelledImage> Pick(Func<int, int> start, int[] counts) =>
+            Enumerable.Range(0, classes).SelectMany(c => shuffled[c].Skip(start(c)).Take(counts[c])).OrderBy(i => position[i.Path]).ToList();
+        var train = Pick(_ => 0, trainCounts);
+        var val = Pick(c => trainCounts[c], valCounts);
+        var testItems = Pick(c => trainCounts[c] + valCounts[c], testCounts);
+
+        // Images keep their path under the folder all of them share.
+        string common = CommonFolder(items.Select(i => i.Path));
+        string Rel(LabelledImage i)
+        {
+            string rel = "images/" + Path.GetRelativePath(common, i.Path).Replace('\\', '/');
+            if (rel.Any(char.IsControl) || rel != rel.Trim()) throw new SlsInputException(i.Path, "name has a control character or leading/trailing space, which a split list cannot hold");
+            return rel;
+        }
+        string Lines(IEnumerable<LabelledImage> l) => string.Concat(l.Select(i => $"{Rel(i)} {i.Label.ToString(CultureInfo.InvariantCulture)}\n"));
+
+        string final = Path.GetFullPath(o.Out);
+        if (Directory.Exists(final) && Directory.EnumerateFileSystemEntries(final).Any() && !File.Exists(Path.Combine(final, "task.json")))
+            throw new SlsInputException(final, "exists and is not a task folder; remove it or choose another --out");
+        if (File.Exists(final)) throw new SlsInputException(final, "is a file; --out names the task folder to write");
+        string parent = Path.GetDirectoryName(final)!;
+        Directory.CreateDirectory(parent);
+        string tmp = Path.Combine(parent, $".{Path.GetFileName(final)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Directory.CreateDirectory(tmp);
+            int done = 0;
+            foreach (var i in train.Concat(val).Concat(testItems))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                string dest = Path.Combine(tmp, Rel(i));
+                Directory.CreateDirectory(Path.GetDirectoryName(dest)!);
+                if (o.Copy) File.Copy(i.Path, dest);
+                else File.CreateSymbolicLink(dest, i.Path);
+                if (++done % 1000 == 0) o.DataOptions.Report?.Invoke($"{done} images {(o.Copy ? "copied" : "linked")}");
+            }
+            var utf8 = new UTF8Encoding(false);
+            File.WriteAllText(Path.Combine(tmp, "train800.txt"), Lines(train), utf8);
+            File.WriteAllText(Path.Combine(tmp, "val200.txt"), Lines(val), utf8);
+            File.WriteAllText(Path.Combine(tmp, "train800val200.txt"), Lines(train.Concat(val)), utf8);
+            File.WriteAllText(Path.Combine(tmp, "test.txt"), Lines(testItems), utf8);
+            var info = new SortedDictionary<string, object?>(StringComparer.Ordinal)
+            {
+                ["name"] = Path.GetFileName(final),
+                ["classes"] = names,
+                ["source"] = o.Copy ? null : common,
+                ["made_from"] = Path.GetFullPath(o.Source),
+                ["layout"] = source.Layout,
+                ["seed"] = o.Seed,
+                ["train"] = train.Count,
+                ["val"] = val.Count,
+                ["test"] = testItems.Count,
+            };
+            File.WriteAllText(Path.Combine(tmp, "task.json"), JsonSerializer.Serialize(info, Indented) + "\n", utf8);
+            if (Directory.Exists(final)) Directory.Delete(final, true);
+            Directory.Move(tmp, final);
+        }
+        catch
+        {
+            if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+            throw;
+        }
+        var perClass = Enumerable.Range(0, classes).Select(c => new SplitClass(names[c], sizes[c], trainCounts[c], valCounts[c], testCounts[c])).ToArray();
+        return new SplitResult(final, Path.GetFullPath(o.Source), source.Layout, o.Seed, train.Count, val.Count, testItems.Count, o.Copy, perClass);
+    }
+
+    private static string CommonFolder(IEnumerable<string> paths)
+    {
+        string? common = null;
+        foreach (var p in paths)
+        {
+            string dir = Path.GetDirectoryName(p)!;
+            if (common is null) { common = dir; continue; }
+            while (!(dir + "/").StartsWith(common.TrimEnd('/') + "/", StringComparison.Ordinal)) common = Path.GetDirectoryName(common) ?? "/";
+        }
+        return common ?? "/";
+    }
+}
