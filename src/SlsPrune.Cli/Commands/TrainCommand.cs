@@ -34,6 +34,10 @@ public static class TrainCommand
         var initFrom = new Option<FileInfo>("--init-from") { Description = "Start from these PETL weights (the ones the index was computed for)" }.AcceptExistingOnly();
         var strategy = new Option<string>("--strategy") { Description = "Retraining: ft (constant lr 1e-5), clr (warm-up + cosine), tfs (adapters from scratch)", DefaultValueFactory = _ => "clr" };
         strategy.AcceptOnlyFromAmong([.. TrainOptions.Strategies]);
+        var distill = new Option<bool>("--distill") { Description = "Retraining: distil from the unpruned model (the backbone with --teacher, default --init-from)" };
+        var teacher = new Option<FileInfo>("--teacher") { Description = "--distill: the unpruned task's PETL file (default: --init-from)" }.AcceptExistingOnly();
+        var temperature = new Option<double>("--distill-temperature") { Description = "--distill: temperature T of the softened logits", DefaultValueFactory = _ => 4.0 };
+        var weight = new Option<double>("--distill-weight") { Description = "--distill: w in (1 - w) CE + w T^2 KL", DefaultValueFactory = _ => 0.5 };
         model.PetlMethod.AcceptOnlyFromAmong(PetlMethods.All.Select(m => m.Name).ToArray());
         foreach (var o in new[] { epochs, warmup, evalEvery })
             o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < (o == warmup ? 0 : 1)) r.AddError($"{o.Name} must be {(o == warmup ? "non-negative" : "positive")}"); });
@@ -42,7 +46,7 @@ public static class TrainCommand
         var cmd = new Command("train", "Train PETL modules and a head on a frozen backbone (AdamW, warm-up + cosine, resumable)");
         model.AddTo(cmd);
         data.AddTo(cmd);
-        foreach (var o in new Option[] { loraAlpha, epochs, warmup, lr, minLr, wd, constant, seed, evalEvery, split, evalSplit, output, noResume, json, index, initFrom, strategy })
+        foreach (var o in new Option[] { loraAlpha, epochs, warmup, lr, minLr, wd, constant, seed, evalEvery, split, evalSplit, output, noResume, json, index, initFrom, strategy, distill, teacher, temperature, weight })
             cmd.Options.Add(o);
         cmd.Validators.Add(r =>
         {
@@ -50,6 +54,8 @@ public static class TrainCommand
             if (r.GetValue(model.PetlMethod) is null) r.AddError("Option '--petl-method' is required.");
             if (r.GetValue(initFrom) is not null && st == "tfs") r.AddError("--strategy tfs trains the adapters from scratch; drop --init-from");
             if (r.GetValue(index) is not null && st != "tfs" && r.GetValue(initFrom) is null) r.AddError($"--strategy {st} retrains from the task's PETL weights: give --init-from");
+            if (r.GetValue(distill) && r.GetValue(teacher) is null && r.GetValue(initFrom) is null) r.AddError("--distill needs the unpruned model's PETL file: --teacher F (or --init-from F)");
+            if (r.GetValue(teacher) is not null && !r.GetValue(distill)) r.AddError("--teacher goes with --distill");
             if (r.GetValue(loraAlpha) is not null && (r.GetValue(model.PetlMethod) is not ("lora" or "splora") || r.GetValue(model.PetlScale) is not null))
                 r.AddError("--lora-alpha goes with --petl-method lora or splora, instead of --petl-scale");
         });
@@ -62,7 +68,12 @@ public static class TrainCommand
             var options = new TrainOptions(modelOptions, data.Path(parse), petl, parse.GetValue(output)!.FullName, parse.GetValue(epochs), parse.GetValue(warmup),
                 parse.GetValue(lr) ?? TrainOptions.DefaultLr(st), parse.GetValue(minLr), parse.GetValue(wd), parse.GetValue(seed), parse.GetValue(evalEvery),
                 parse.GetValue(split)!, parse.GetValue(evalSplit)!, parse.GetValue(constant) || TrainOptions.IsConstant(st), !parse.GetValue(noResume),
-                parse.GetValue(initFrom)?.FullName) { DataOptions = data.Read(parse, ctx.Err) };
+                parse.GetValue(initFrom)?.FullName)
+            {
+                DataOptions = data.Read(parse, ctx.Err),
+                Distill = parse.GetValue(distill) ? new DistillSettings(parse.GetValue(temperature), parse.GetValue(weight)) : null,
+                DistillFrom = parse.GetValue(distill) ? (parse.GetValue(teacher) ?? parse.GetValue(initFrom))!.FullName : null,
+            };
             var progress = new EpochLines(ctx.Err);
             var result = parse.GetValue(index) is { } idx
                 ? Retraining.Run(options, idx.FullName, parse.GetValue(model.AllowMismatch), progress, cancellationToken)

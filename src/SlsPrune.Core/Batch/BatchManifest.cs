@@ -23,6 +23,11 @@ public sealed record BatchSettings
     public string? EvalSplit { get; init; }
     public bool? Throughput { get; init; }
 
+    /// <summary>The retrain stage distils from the unpruned model (the task's PETL file is the teacher).</summary>
+    public bool? RetrainDistill { get; init; }
+    public double? DistillTemperature { get; init; }
+    public double? DistillWeight { get; init; }
+
     /// <summary>The prune stage's method (sls, bi, cka, probe, depgraph, aglp, spa).</summary>
     public string? Method { get; init; }
 
@@ -39,6 +44,8 @@ public sealed record BatchSettings
         RetrainEpochs = RetrainEpochs ?? defaults.RetrainEpochs, Lr = Lr ?? defaults.Lr, BatchSize = BatchSize ?? defaults.BatchSize,
         Seed = Seed ?? defaults.Seed, Heads = Heads ?? defaults.Heads, ImageSize = ImageSize ?? defaults.ImageSize, Device = Device ?? defaults.Device,
         EvalSplit = EvalSplit ?? defaults.EvalSplit, Throughput = Throughput ?? defaults.Throughput, Method = Method ?? defaults.Method,
+        RetrainDistill = RetrainDistill ?? defaults.RetrainDistill, DistillTemperature = DistillTemperature ?? defaults.DistillTemperature,
+        DistillWeight = DistillWeight ?? defaults.DistillWeight,
         MethodSettings = Merge(defaults.MethodSettings, MethodSettings),
     };
 

@@ -117,7 +117,10 @@ public static class BatchRunner
             {
                 if (!File.Exists(index)) throw new SlsInputException(index, "retraining needs the pruning index: add the 'prune' stage");
                 string re = Path.Combine(dir, "petl.pruned.safetensors");
-                retrain = Retraining.Run(Train(re, s.RetrainEpochs ?? 10, File.Exists(methodPetl) ? methodPetl : petlFile), index, allowMismatch: false, cancellationToken: ct);
+                var retrainOptions = Train(re, s.RetrainEpochs ?? 10, File.Exists(methodPetl) ? methodPetl : petlFile);
+                if (s.RetrainDistill == true)
+                    retrainOptions = retrainOptions with { Distill = new DistillSettings(s.DistillTemperature ?? 4.0, s.DistillWeight ?? 0.5), DistillFrom = petlFile };
+                retrain = Retraining.Run(retrainOptions, index, allowMismatch: false, cancellationToken: ct);
                 if (stages.Contains("eval") && retrain.Index is not null)
                     retrained = EvalRunner.Run(Eval(model with { Petl = re }, retrain.Index), cancellationToken: ct);
             }

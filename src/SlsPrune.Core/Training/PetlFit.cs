@@ -16,6 +16,21 @@ public sealed record FitSettings(int Epochs, int WarmupEpochs, double Lr, double
     public LrSchedule Schedule => new(Lr, Epochs, WarmupEpochs, MinLr, Constant: ConstantLr);
 }
 
+/// <summary>Knowledge distillation from a teacher's logits (Hinton et al.): the loss is
+/// <c>(1 - w) CE(student, labels) + w T^2 KL(softmax(teacher / T) || softmax(student / T))</c>.</summary>
+public sealed record DistillSettings(double Temperature = 4.0, double Weight = 0.5)
+{
+    /// <exception cref="SlsInputException">for a temperature that is not positive or a weight outside [0, 1].</exception>
+    public void Validate()
+    {
+        if (!(Temperature > 0) || double.IsInfinity(Temperature)) throw new SlsInputException("--distill-temperature", $"must be a positive number (got {Temperature})");
+        if (!(Weight >= 0 && Weight <= 1)) throw new SlsInputException("--distill-weight", $"must be within 0..1 (got {Weight})");
+    }
+}
+
+/// <summary>A teacher for distillation: logits of a batch of images (on the training device), computed without grad.</summary>
+public sealed record Teacher(Func<Tensor, Tensor> Logits, DistillSettings Settings);
+
 /// <summary>Where a fit starts: the next epoch, the best epoch so far (-1: none) and its accuracy.</summary>
 public sealed record FitStart(int NextEpoch, int BestEpoch, double Best)
 {
@@ -37,8 +52,9 @@ public sealed record FitHooks(Func<AdamW, FitStart>? Restore = null, Action<int,
 /// </summary>
 public static class PetlFit
 {
+    /// <param name="teacher">distil from these logits besides the labels (null: cross-entropy alone).</param>
     public static FitResult Run(Backbone model, IReadOnlyList<LabelledImage> train, IReadOnlyList<LabelledImage> eval, FitSettings s, Device device,
-        FitHooks? hooks = null, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+        FitHooks? hooks = null, IProgress<EpochReport>? progress = null, Teacher? teacher = null, CancellationToken cancellationToken = default)
     {
         var trainable = model.named_parameters().Where(np => PetlMethods.IsTaskParameter(np.name)).Select(np => (np.name, np.parameter)).ToList();
         foreach (var (name, p) in model.named_parameters()) p.requires_grad = PetlMethods.IsTaskParameter(name);
@@ -63,8 +79,10 @@ public static class PetlFit
                 using (var scope = torch.NewDisposeScope())
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var logits = model.forward(batch.Images.to(device));
+                    var images = batch.Images.to(device);
+                    var logits = model.forward(images);
                     var loss = nn.functional.cross_entropy(logits, batch.Labels.to(device));
+                    if (teacher is not null) loss = Distilled(loss, logits, images, teacher);
                     optimizer.ZeroGrad();
                     loss.backward();
                     optimizer.Step(lr);
@@ -93,6 +111,18 @@ public static class PetlFit
             progress?.Report(report);
         }
         return new FitResult(bestEpoch, best, lastLoss, history);
+    }
+
+    /// <summary><c>(1 - w) ce + w T^2 KL(p_teacher || p_student)</c> at temperature T, KL summed over classes and
+    /// averaged over the batch (PyTorch's <c>kl_div(..., reduction='batchmean')</c>).</summary>
+    public static Tensor Distilled(Tensor crossEntropy, Tensor logits, Tensor images, Teacher teacher)
+    {
+        double t = teacher.Settings.Temperature, w = teacher.Settings.Weight;
+        Tensor target;
+        using (torch.no_grad()) target = nn.functional.log_softmax(teacher.Logits(images).to(logits.dtype) / t, 1);
+        var student = nn.functional.log_softmax(logits / t, 1);
+        var kl = (target.exp() * (target - student)).sum(1).mean();
+        return crossEntropy * (1 - w) + kl * (w * t * t);
     }
 
     /// <summary>The model's task tensors (PETL modules and head), detached on the CPU, named by block as in the full

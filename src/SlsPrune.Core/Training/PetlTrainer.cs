@@ -40,6 +40,13 @@ public sealed record TrainOptions(
 
     public FingerprintCheck? Check { get; init; }
 
+    /// <summary>Distil from the unpruned model: the backbone with the PETL file <see cref="DistillFrom"/> (the task's
+    /// weights before pruning) is the teacher.</summary>
+    public DistillSettings? Distill { get; init; }
+
+    /// <summary>The teacher's PETL file (on the full backbone).</summary>
+    public string? DistillFrom { get; init; }
+
     /// <summary>The strategies of retraining after pruning: ft (constant lr 1e-5 from the task's weights), clr
     /// (warm-up + cosine from them), tfs (adapters from scratch).</summary>
     public static readonly IReadOnlyList<string> Strategies = ["ft", "clr", "tfs"];
@@ -97,8 +104,20 @@ public static class PetlTrainer
             },
             OnBest: (epoch, accuracy) => SavePetl(o, model, built.Plan, classes, epoch, accuracy, backboneSha),
             OnEpochEnd: (optimizer, next, bestEpoch, best) => SaveState(state, model, optimizer, next, bestEpoch, best));
-        var fit = PetlFit.Run(model, trainItems, evalItems, o.Fit, device, hooks, progress, cancellationToken);
+        using var teacher = o.Distill is null ? null : TeacherModel(o, device);
+        var fit = PetlFit.Run(model, trainItems, evalItems, o.Fit, device, hooks, progress,
+            teacher is null ? null : new Teacher(x => teacher.Model.forward(x), o.Distill!), cancellationToken);
         return new TrainResult(Path.GetFullPath(o.Out), o.Epochs, fit.BestEpoch + 1, fit.Best, fit.FinalLoss, resumedFrom, fit.History);
+    }
+
+    /// <summary>The unpruned model (full backbone, the task's PETL file), in eval mode on the device.</summary>
+    private static BuiltModel TeacherModel(TrainOptions o, Device device)
+    {
+        o.Distill!.Validate();
+        string from = o.DistillFrom ?? throw new SlsInputException("--distill", "needs the unpruned model's PETL file as the teacher (--init-from)");
+        var built = ModelFactory.Build(o.Model with { Petl = from, Precision = Runtime.Precision.Fp32 }, device);
+        foreach (var p in built.Model.parameters()) p.requires_grad = false;
+        return built;
     }
 
     private static void SavePetl(TrainOptions o, Backbone model, ModelPlan plan, int classes, int epoch, double accuracy, string backboneSha)
