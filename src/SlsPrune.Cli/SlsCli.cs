@@ -45,6 +45,9 @@ public static class SlsCli
         return root;
     }
 
+    /// <summary>Columns of output that is not a terminal: wide enough that no line of a table, path or hash wraps.</summary>
+    private const int RedirectedWidth = 4096;
+
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
         bool verbose = args.Contains("--verbose");
@@ -55,6 +58,8 @@ public static class SlsCli
             ColorSystem = stdout == Console.Out && !Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
         });
+        // Piped or redirected output is read by programs and people copying paths and hashes: no wrapping at 80 columns.
+        if (stdout != Console.Out || Console.IsOutputRedirected) console.Profile.Width = RedirectedWidth;
         Log.Logger = new LoggerConfiguration()
             .MinimumLevel.Is(verbose ? LogEventLevel.Debug : LogEventLevel.Warning)
             .WriteTo.Console(outputTemplate: "{Level:u3} {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture,
