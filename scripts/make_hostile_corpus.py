@@ -344,6 +344,8 @@ def main(out):
     with open(J('seeds', 'small.png'), 'wb') as f:
         f.write(png_bytes(6, 5, 1))
     shutil.copy(os.path.join(PARITY, '..', 'images', 'grey.jpg'), J('seeds', 'small.jpg'))
+    # a timm training checkpoint (argparse args, optimizer state) from make_train_checkpoint_fixtures.py
+    shutil.copy(os.path.join(PARITY, '..', 'training', 'timm_train.pth.tar'), J('seeds', 'timm_train.pth.tar'))
     with open(J('seeds', 'index.sls.json'), 'w') as f:
         json.dump(dict(index, kept_blocks=[1, 2]), f)
 

@@ -15,7 +15,7 @@ public class HostileFuzzTests
     private static readonly string Seeds = Path.Combine(AppContext.BaseDirectory, "hostile", "seeds");
     private const int CasesPerSeed = 600;
 
-    public static TheoryData<string> SeedFiles() => ["small.safetensors", "small.pt", "small.npz", "small.png", "small.jpg", "index.sls.json"];
+    public static TheoryData<string> SeedFiles() => ["small.safetensors", "small.pt", "timm_train.pth.tar", "small.npz", "small.png", "small.jpg", "index.sls.json"];
 
     [Theory]
     [MemberData(nameof(SeedFiles))]

@@ -38,6 +38,51 @@ public class PyTorchCheckpointTests
         foreach (var (k, v) in st) Assert.True(Fixtures.Same(v, pth[k]), k);
     }
 
+    private static string Training(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "training", name);
+
+    [Fact]
+    public void A_timm_training_checkpoint_reads_its_state_dict_beside_argparse_args_and_the_optimizer()
+    {
+        using var c = CheckpointFile.Open(Training("timm_train.pth.tar"));
+        Assert.Equal("2", c.Metadata["epoch"]);
+        Assert.Equal("vit_tiny_patch16_224", c.Metadata["arch"]);
+        Assert.Equal("2", c.Metadata["version"]);
+        Assert.False(c.Metadata.ContainsKey("args"));
+        var train = CheckpointFile.ReadAll(c);
+        using var plain = CheckpointFile.Open(Training("timm_train_plain.pth"));
+        var expected = CheckpointFile.ReadAll(plain);
+        Assert.Equal(expected.Keys.Order(), train.Keys.Order());   // the state dict only: no optimizer momentum
+        foreach (var (k, v) in expected) Assert.True(Fixtures.Same(v, train[k]), k);
+    }
+
+    [Fact]
+    public void A_training_checkpoint_whose_args_reduce_to_os_system_is_refused_before_anything_runs()
+    {
+        var e = Assert.Throws<SlsInputException>(() => CheckpointFile.Open(Training("timm_train_evil.pth.tar")).Dispose());
+        Assert.Contains("'posix.system', which is not on the allowlist", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists("/tmp/sls-timm-args-pwned"));
+    }
+
+    [Fact]
+    public void An_inert_object_inside_the_state_dict_is_refused()
+    {
+        var e = Assert.Throws<SlsInputException>(() => CheckpointFile.Open(Training("timm_train_object_in_state.pth.tar")).Dispose());
+        Assert.Contains("state dict entry 'args' is a argparse.Namespace object, not a tensor", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\u0080\u0002cargparse\nNamespace\nK\u0001\u0085R.", "calls argparse.Namespace with arguments")]                 // Namespace(1)
+    [InlineData("\u0080\u0002cargparse\nNamespace\n)\u0081}b}b.", "sets state on an object that cannot take it")]                   // state set twice
+    [InlineData("\u0080\u0002cargparse\nNamespace\n)\u0081]b.", "sets state on an object that cannot take it")]                     // a list as state
+    [InlineData("\u0080\u0002cargparse\nNamespace\n)\u0081)R.", "pickle calls something that is not an allowlisted global")]       // calling the placeholder
+    [InlineData("\u0080\u0002cargparse\nNamespace\n)\u0081}X\u0001\u0000\u0000\u0000acposix\nsystem\nsb.", "'posix.system'")] // a global in its state
+    public void An_argparse_placeholder_is_never_called_or_given_anything_but_plain_state(string pickle, string message)
+    {
+        var bytes = System.Text.Encoding.Latin1.GetBytes(pickle);
+        var e = Assert.Throws<SlsInputException>(() => RestrictedUnpickler.Load(bytes, "x.pt"));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_pickle_naming_os_system_is_refused_before_anything_runs()
     {

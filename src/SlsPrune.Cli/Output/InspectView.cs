@@ -49,6 +49,8 @@ public static class InspectView
             string dim = p.HiddenDim is int d ? $", hidden dim {d}" : "";
             string scale = p.Scale is double s ? $", scale {s.ToString("G", CultureInfo.InvariantCulture)}" : "";
             Row("petl", $"{p.Method}{dim}{scale}, {p.AdaptedBlocks} adapted blocks{(p.NumClasses is int c ? $", {c} classes" : "")}");
+            if (p.Ranks is { } ranks)
+                Row("", "targets " + string.Join(", ", ranks.Select(kv => $"{kv.Key} (r {string.Join("/", kv.Value)})")));
         }
         if (r.Labels is { Count: > 0 } labels)
             Row("labels", $"{labels.Count}: {string.Join(", ", labels.Take(8))}{(labels.Count > 8 ? ", ..." : "")}");

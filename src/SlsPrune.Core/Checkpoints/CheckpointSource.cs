@@ -47,6 +47,8 @@ public sealed class CheckpointSource
     public static CheckpointSource Resolve(string path)
     {
         if (!Directory.Exists(path)) return new CheckpointSource(path, path, new Dictionary<string, string>());
+        if (PeftAdapter.IsFolder(path))
+            throw new SlsInputException(path, $"is a PEFT adapter folder ({PeftAdapter.ConfigName}): sls reads it only as --petl, merged into the backbone's weights; what needs the adapters as modules (retraining, width pruning) needs an sls PETL file");
         var weights = FolderWeights.Select(n => System.IO.Path.Combine(path, n)).FirstOrDefault(File.Exists);
         if (weights is null)
         {

@@ -70,18 +70,21 @@ public sealed class StateDictFile : IDisposable
     public IReadOnlyDictionary<string, long[]> Shapes { get; }
 
     /// <summary>The tensors (internal names) that <paramref name="keep"/> accepts, or all; NaN or infinite values
-    /// are refused by name.</summary>
-    public Dictionary<string, Tensor> Read(Func<string, bool>? keep = null)
+    /// are refused by name. <paramref name="patch"/> sees each tensor read under the file's own name, before the
+    /// converter, and returns it or its replacement of the same shape (a PEFT adapter merged into its layer).</summary>
+    public Dictionary<string, Tensor> Read(Func<string, bool>? keep = null, Func<string, Tensor, Tensor>? patch = null)
     {
         keep ??= _ => true;
         Dictionary<string, Tensor> weights;
         if (_sourceOf is not null)
         {
-            weights = _sourceOf.Where(kv => keep(kv.Key)).ToDictionary(kv => kv.Key, kv => _file.Read(kv.Value), StringComparer.Ordinal);
+            weights = _sourceOf.Where(kv => keep(kv.Key)).ToDictionary(kv => kv.Key, kv => patch is null ? _file.Read(kv.Value) : patch(kv.Value, _file.Read(kv.Value)), StringComparer.Ordinal);
         }
         else
         {
             var all = CheckpointFile.ReadAll(_file);
+            if (patch is not null)
+                foreach (var name in all.Keys.ToList()) all[name] = patch(name, all[name]);
             var converted = Converter.Convert(all, _file.Path);
             weights = new Dictionary<string, Tensor>(StringComparer.Ordinal);
             foreach (var (name, t) in converted)

@@ -20,8 +20,10 @@ public sealed record CheckpointReport(
     string? WeightsFile = null,
     IReadOnlyList<string>? Labels = null);
 
-/// <summary>The PETL modules a file carries.</summary>
-public sealed record PetlReport(string Method, int? HiddenDim, double? Scale, int AdaptedBlocks, int? NumClasses);
+/// <summary>The PETL modules a file carries. A PEFT adapter folder (method <c>peft-lora</c>) also lists its
+/// <see cref="Targets"/> (the layers adapted, by their name within a block) and each one's distinct ranks.</summary>
+public sealed record PetlReport(string Method, int? HiddenDim, double? Scale, int AdaptedBlocks, int? NumClasses,
+    IReadOnlyList<string>? Targets = null, IReadOnlyDictionary<string, IReadOnlyList<int>>? Ranks = null);
 
 /// <summary>A backbone, optionally with the PETL file that goes with it.</summary>
 public sealed record InspectReport(CheckpointReport Checkpoint, CheckpointReport? PetlFile, ParameterCounts? Combined);

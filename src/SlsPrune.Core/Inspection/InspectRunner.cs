@@ -17,7 +17,7 @@ public static class InspectRunner
     {
         var main = Inspect(options.Checkpoint, options.Heads);
         if (options.Petl is null) return new InspectReport(main, null, null);
-        var petl = Inspect(options.Petl, options.Heads);
+        var petl = PeftAdapter.IsFolder(options.Petl) ? InspectPeft(options.Petl, options.Checkpoint) : Inspect(options.Petl, options.Heads);
         // The PETL file's head replaces the backbone's.
         var combined = new ParameterCounts(main.Parameters.Backbone, main.Parameters.Petl + petl.Parameters.Petl,
             petl.Parameters.Head > 0 ? petl.Parameters.Head : main.Parameters.Head);
@@ -50,6 +50,23 @@ public static class InspectRunner
         return new CheckpointReport(Path.GetFullPath(path), FormatName(checkpoint.Format), source.Bytes, source.Fingerprint().Sha256,
             checkpoint.Tensors.Count, byType, checkpoint.Metadata, counts, arch, petlReport, checkpoint.Converter.Name,
             source.IsFolder ? Path.GetFullPath(source.WeightsFile) : null, checkpoint.Hints.Labels);
+    }
+
+    /// <summary>A PEFT LoRA adapter folder, checked against its backbone as loading checks it: method <c>peft-lora</c>,
+    /// the layers adapted and their ranks, the classes of its <c>modules_to_save</c> head.</summary>
+    public static CheckpointReport InspectPeft(string folder, string backbonePath)
+    {
+        using var adapter = PeftAdapter.Open(folder);
+        using (var backbone = StateDictFile.Open(backbonePath)) adapter.Bind(backbone.Tensors, backbonePath);
+        var ranks = adapter.Pairs.GroupBy(p => p.Slot).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<int>)g.Select(p => p.Rank).Distinct().Order().ToList(), StringComparer.Ordinal);
+        var petl = new PetlReport(PeftAdapter.MethodName, adapter.Pairs.Max(p => p.Rank), null, adapter.Pairs.Select(p => p.Block).Distinct().Count(),
+            adapter.HeadClasses, ranks.Keys.ToList(), ranks);
+        var (lora, head) = adapter.ParameterCount;
+        var byType = adapter.Tensors.GroupBy(t => TensorDTypes.SafetensorsName(t.DType)).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Sum(t => t.ElementCount), StringComparer.Ordinal);
+        return new CheckpointReport(Path.GetFullPath(folder), FormatName(adapter.Format), adapter.Bytes, PeftAdapter.Fingerprint(folder).Sha256,
+            adapter.Tensors.Count, byType, adapter.Metadata, new ParameterCounts(0, lora, head), null, petl, "peft", Path.GetFullPath(adapter.WeightsFile));
     }
 
     public static string FormatName(CheckpointFormat f) => f switch

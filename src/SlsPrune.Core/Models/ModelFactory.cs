@@ -26,16 +26,31 @@ public static class ModelFactory
     public static BuiltModel Build(ModelOptions options, Device? device = null, ModelPlan? plan = null, string? planSource = null, FingerprintCheck? check = null)
     {
         using var backbone = StateDictFile.Open(options.Backbone);
-        using var petlFile = options.Petl is null ? null : StateDictFile.Open(options.Petl);
+        using var peft = PeftAdapter.IsFolder(options.Petl) ? PeftAdapter.Open(options.Petl!) : null;
+        using var petlFile = options.Petl is null || peft is not null ? null : StateDictFile.Open(options.Petl);
         var (family, full, planned) = Plan(options, backbone, plan, planSource);
         int d = planned.Blocks.Count;
+        if (peft is not null)
+        {
+            if (options.PetlMethod is not null || options.PetlDim is not null || options.PetlScale is not null)
+                throw new SlsInputException(options.Petl!, $"is a PEFT adapter folder: its ranks and scaling come from {PeftAdapter.ConfigName}, so --petl-method, --petl-dim and --petl-scale do not apply");
+            peft.Bind(backbone.Tensors, options.Backbone);
+        }
 
         // a standalone export carries its adapters (and their settings in its metadata) in the backbone file itself
         var petl = petlFile is null && PetlMethods.Detect(backbone.Shapes.Keys) != PetlMethods.Linear
             ? PetlResolver.Resolve(backbone.Shapes, backbone.Metadata, options.Backbone, options.PetlMethod, options.PetlDim, options.PetlScale)
             : PetlSettings.None;
-        var weights = family.Apply(planned, backbone.Read(Keeps(planned)), full, petl.Method.SliceRules);
+        // a PEFT adapter's LoRA pairs are merged into the backbone's weights as they are read (W + s B A); its
+        // modules_to_save classifier, if any, is the task head
+        var weights = family.Apply(planned, backbone.Read(Keeps(planned), peft is null ? null : peft.Patch), full, petl.Method.SliceRules);
         var config = full;
+        if (peft?.ReadHead() is { } peftHead)
+        {
+            DropHead(weights);
+            foreach (var (k, v) in peftHead) weights[k] = v;
+            config = full.WithClasses(peft.HeadClasses!.Value);
+        }
         if (petlFile is not null)
         {
             petl = PetlResolver.Resolve(petlFile.Shapes, petlFile.Metadata, options.Petl!, options.PetlMethod, options.PetlDim, options.PetlScale);

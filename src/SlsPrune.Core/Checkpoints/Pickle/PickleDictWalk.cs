@@ -39,6 +39,10 @@ public static class PickleDictWalk
             {
                 yield return (name, t);
             }
+            else if (v is PickleObject o)
+            {
+                throw new SlsInputException(source, $"state dict entry '{name}' is a {o.Type} object, not a tensor; only tensors (and nested dicts of them) are read from a state dict");
+            }
             else if (v is PickleDict inner)
             {
                 if (!onPath.Add(inner))

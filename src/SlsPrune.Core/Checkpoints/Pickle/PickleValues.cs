@@ -20,3 +20,14 @@ public sealed record StorageRef(TensorDType DType, string Key, string Location, 
 
 /// <summary>A tensor view of a storage, as <c>torch._utils._rebuild_tensor_v2</c> describes it.</summary>
 public sealed record TensorRef(StorageRef Storage, long Offset, long[] Shape, long[] Stride);
+
+/// <summary>An instance of an inert class (<see cref="RestrictedUnpickler.InertClasses"/>, such as the
+/// <c>argparse.Namespace</c> of a training script's arguments): a placeholder holding its type and the state the pickle
+/// gave it, never constructed, called or imported. A state dict may not hold one.</summary>
+public sealed class PickleObject(PickleGlobal type)
+{
+    public PickleGlobal Type { get; } = type;
+
+    /// <summary>The state BUILD gave it (a dict, or null), kept as data and never applied.</summary>
+    public object? State { get; set; }
+}

@@ -22,7 +22,13 @@ public sealed class RestrictedUnpickler
         "torch.FloatStorage", "torch.DoubleStorage", "torch.HalfStorage", "torch.BFloat16Storage",
         "torch.LongStorage", "torch.IntStorage", "torch.ShortStorage", "torch.CharStorage",
         "torch.ByteStorage", "torch.BoolStorage",
+        "argparse.Namespace",
     };
+
+    /// <summary>Classes a checkpoint may hold beside its state dict (timm's train script saves its arguments as an
+    /// <c>argparse.Namespace</c>): built as inert <see cref="PickleObject"/> placeholders, only from no arguments
+    /// (NEWOBJ / REDUCE with an empty tuple) and a plain state, and never called. A state dict may not hold one.</summary>
+    public static readonly IReadOnlySet<string> InertClasses = new HashSet<string>(StringComparer.Ordinal) { "argparse.Namespace" };
 
     private static readonly Dictionary<string, TensorDType> StorageTypes = new(StringComparer.Ordinal)
     {
@@ -227,6 +233,8 @@ public sealed class RestrictedUnpickler
     {
         if (fn is not PickleGlobal g) throw Bad("pickle calls something that is not an allowlisted global");
         if (args is not PickleTuple t) throw Bad($"pickle calls {g} with arguments that are not a tuple");
+        if (InertClasses.Contains(g.ToString()))
+            return t.Items.Count == 0 ? new PickleObject(g) : throw Bad($"pickle calls {g} with arguments; it is only read as an inert placeholder, built from nothing");
         switch (g.ToString())
         {
             case "collections.OrderedDict":
@@ -285,6 +293,9 @@ public sealed class RestrictedUnpickler
                 d.Items.AddRange(s.Items);
                 break;
             case PickleDict or TensorRef when state is null || state is PickleTuple or PickleDict:
+                break;
+            case PickleObject o when o.State is null && state is null or PickleDict:
+                o.State = state;   // kept as data, never applied
                 break;
             default:
                 throw Bad("pickle sets state on an object that cannot take it");

@@ -1,0 +1,488 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SlsPrune.Core.Checkpoints;
+
+/// <summary>One LoRA pair of a PEFT adapter: the module it sits beside (its name in the model PEFT wrapped), the
+/// block it belongs to, its rank and alpha (from <c>r</c> / <c>lora_alpha</c> or the patterns), the scaling PEFT
+/// multiplies <c>B A</c> by, and the adapter's tensor names.</summary>
+public sealed record LoraPair(string Module, int Block, string Slot, int Rank, double Alpha, double Scale, string A, string B);
+
+/// <summary>
+/// A Hugging Face PEFT LoRA adapter folder (<c>adapter_config.json</c> + <c>adapter_model.safetensors</c> or
+/// <c>adapter_model.bin</c>) read as a PETL source whose pairs are merged into the backbone's weights as they are
+/// read, <c>W' = W + s B A</c> in float64 (PEFT's merge), in the backbone file's own names (so Hugging Face's
+/// separate query/key/value are merged before the converter fuses them); <c>modules_to_save</c>'s classifier becomes
+/// the task head. What the merge cannot honour exactly (DoRA, trained biases, <c>fan_in_fan_out</c>, modules without
+/// a slot, a config that contradicts the tensors) is refused by name. Matching follows PEFT's
+/// <c>check_target_module_exists</c> (list: exact name or <c>.</c>-suffix, with <c>layers_to_transform</c> /
+/// <c>layers_pattern</c>; string: a full regex match) and <c>get_pattern_key</c> for <c>rank_pattern</c> /
+/// <c>alpha_pattern</c>.
+/// </summary>
+public sealed class PeftAdapter : IDisposable
+{
+    public const string ConfigName = "adapter_config.json";
+
+    /// <summary>The weights files a PEFT folder may hold, in the order they are preferred.</summary>
+    public static readonly IReadOnlyList<string> WeightNames = ["adapter_model.safetensors", "adapter_model.bin"];
+
+    public const string MethodName = "peft-lora";
+
+    private const string Prefix = "base_model.model.";
+
+    private static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>The linear layers sls has a slot for, in every layout it reads: timm (<c>attn.qkv|proj</c>,
+    /// <c>mlp.fc1|fc2</c>), Hugging Face ViT / DINOv2 (<c>query|key|value</c>, <c>attention.output.dense</c>,
+    /// <c>intermediate.dense</c>, <c>output.dense</c>, <c>mlp.fc1|fc2</c>), torchvision (<c>self_attention.out_proj</c>,
+    /// <c>mlp.0|3</c>) and OpenCLIP (<c>attn.out_proj</c>, <c>mlp.c_fc|c_proj</c>).</summary>
+    private static readonly Regex Slot = new(
+        @"^(?:.*\.)?(?:blocks\.(?<b>\d+)\.(?<s>attn\.qkv|attn\.proj|mlp\.fc1|mlp\.fc2)" +
+        @"|encoder\.layer\.(?<b>\d+)\.(?<s>attention\.attention\.query|attention\.attention\.key|attention\.attention\.value|attention\.output\.dense|intermediate\.dense|output\.dense|mlp\.fc1|mlp\.fc2|mlp\.weights_in|mlp\.weights_out)" +
+        @"|encoder\.layers\.encoder_layer_(?<b>\d+)\.(?<s>self_attention\.out_proj|mlp\.0|mlp\.3|mlp\.linear_1|mlp\.linear_2)" +
+        @"|transformer\.resblocks\.(?<b>\d+)\.(?<s>attn\.out_proj|mlp\.c_fc|mlp\.c_proj))$",
+        RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture);
+
+    /// <summary>The names a classifier has in the layouts sls reads (its weight becomes <c>head.weight</c>).</summary>
+    private static readonly string[] HeadModules = ["classifier", "head", "heads.head", "head.fc"];
+
+    private readonly ICheckpoint _file;
+    private readonly Dictionary<string, string> _head = new(StringComparer.Ordinal);   // head.weight / head.bias -> adapter tensor
+    private Dictionary<string, LoraPair>? _bound;                                          // backbone tensor name -> pair
+
+    private PeftAdapter(string folder, string configFile, ICheckpoint file)
+    {
+        Path = folder;
+        ConfigFile = configFile;
+        _file = file;
+    }
+
+    /// <summary>The folder.</summary>
+    public string Path { get; }
+
+    public string ConfigFile { get; }
+
+    public string WeightsFile => _file.Path;
+
+    public CheckpointFormat Format => _file.Format;
+
+    public IReadOnlyList<TensorInfo> Tensors => _file.Tensors;
+
+    public IReadOnlyDictionary<string, string> Metadata => _file.Metadata;
+
+    /// <summary>The LoRA pairs, in the file's order.</summary>
+    public IReadOnlyList<LoraPair> Pairs { get; private set; } = [];
+
+    /// <summary>Classes of the head <c>modules_to_save</c> brings; null: the backbone's own head is used.</summary>
+    public int? HeadClasses { get; private set; }
+
+    /// <summary>The files read: the config, then the weights.</summary>
+    public IReadOnlyList<string> Files => [ConfigFile, WeightsFile];
+
+    public long Bytes => Files.Sum(f => new FileInfo(f).Length);
+
+    /// <summary>Parameters of the LoRA pairs and of the head.</summary>
+    public (long Lora, long Head) ParameterCount
+    {
+        get
+        {
+            var byName = _file.Tensors.ToDictionary(t => t.Name, t => t.ElementCount, StringComparer.Ordinal);
+            return (Pairs.Sum(p => byName[p.A] + byName[p.B]), _head.Values.Sum(n => byName[n]));
+        }
+    }
+
+    /// <summary>Whether <paramref name="path"/> is a PEFT adapter folder (a folder with <c>adapter_config.json</c>).</summary>
+    public static bool IsFolder(string? path) => path is not null && Directory.Exists(path) && File.Exists(System.IO.Path.Combine(path, ConfigName));
+
+    /// <summary>The folder's fingerprint: the SHA-256 of its config's and weights' manifest.</summary>
+    public static FileFingerprint Fingerprint(string folder) => new(System.IO.Path.GetFullPath(folder), FileHash.Manifest(FilesOf(folder)));
+
+    /// <summary>Bytes of the files a PEFT folder is read from.</summary>
+    public static long FolderBytes(string folder) => FilesOf(folder).Sum(f => new FileInfo(f).Length);
+
+    private static IReadOnlyList<string> FilesOf(string folder) => [System.IO.Path.Combine(folder, ConfigName), WeightsOf(folder)];
+
+    private static string WeightsOf(string folder) =>
+        WeightNames.Select(n => System.IO.Path.Combine(folder, n)).FirstOrDefault(File.Exists)
+        ?? throw new SlsInputException(folder, $"a PEFT adapter folder needs {string.Join(" or ", WeightNames)} beside {ConfigName}; found neither");
+
+    /// <summary>Reads the config and the tensor names and shapes (no data) and checks them against each other.</summary>
+    public static PeftAdapter Open(string folder)
+    {
+        string configFile = System.IO.Path.Combine(folder, ConfigName);
+        var config = ReadConfig(configFile);
+        var file = CheckpointFile.Open(WeightsOf(folder));
+        var adapter = new PeftAdapter(folder, configFile, file);
+        try
+        {
+            adapter.Resolve(new PeftConfig(config, configFile));
+            return adapter;
+        }
+        catch
+        {
+            adapter.Dispose();
+            throw;
+        }
+    }
+
+    private static JsonObject ReadConfig(string file)
+    {
+        long length = new FileInfo(file).Length;
+        if (length > CheckpointSource.MaxSideFileBytes) throw new SlsInputException(file, $"is {length} bytes; an adapter config is at most {CheckpointSource.MaxSideFileBytes}");
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
+                ?? throw new SlsInputException(file, "is not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new SlsInputException(file, $"is not valid JSON ({e.Message})");
+        }
+    }
+
+    /// <summary>Sorts the adapter's tensors into LoRA pairs and the head, checking each against the config.</summary>
+    private void Resolve(PeftConfig c)
+    {
+        var shapes = _file.Tensors.ToDictionary(t => t.Name, t => t.Shape, StringComparer.Ordinal);
+        var a = new Dictionary<string, string>(StringComparer.Ordinal);
+        var b = new Dictionary<string, string>(StringComparer.Ordinal);
+        var saved = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var t in _file.Tensors)
+        {
+            string name = t.Name.StartsWith(Prefix, StringComparison.Ordinal) ? t.Name[Prefix.Length..] : t.Name;
+            string esc = Printable.Escape(t.Name);
+            if (name.Contains(".lora_magnitude_vector", StringComparison.Ordinal))
+                throw new SlsInputException(WeightsFile, $"tensor '{esc}' is DoRA's magnitude vector; DoRA does not merge as plain LoRA and is not supported");
+            if (name.Contains(".lora_embedding_", StringComparison.Ordinal))
+                throw new SlsInputException(WeightsFile, $"tensor '{esc}' is LoRA on an embedding, which sls has no slot for");
+            if (Pair(name, ".lora_A") is { } ma) { a[ma] = t.Name; continue; }
+            if (Pair(name, ".lora_B") is { } mb) { b[mb] = t.Name; continue; }
+            if (name.Contains(".lora_", StringComparison.Ordinal))
+                throw new SlsInputException(WeightsFile, $"tensor '{esc}' is not a LoRA A or B weight (LoRA biases, lora_bias, are not supported)");
+            if (SavedModule(name, c) is var (module, param))
+            {
+                string tail = HeadModules.FirstOrDefault(h => module == h || module.EndsWith("." + h, StringComparison.Ordinal))
+                    ?? throw new SlsInputException(WeightsFile, $"modules_to_save layer '{Printable.Escape(module)}' is not the classifier; sls takes only the task head from modules_to_save");
+                if (param is not ("weight" or "bias"))
+                    throw new SlsInputException(WeightsFile, $"tensor '{esc}' of modules_to_save is neither a weight nor a bias");
+                string key = "head." + param;
+                if (!_head.TryAdd(key, t.Name))
+                    throw new SlsInputException(WeightsFile, $"tensor '{esc}': modules_to_save holds the classifier's {param} twice");
+                saved.Add(tail);
+                continue;
+            }
+            throw new SlsInputException(WeightsFile, $"tensor '{esc}' is neither a LoRA weight of a target module nor a layer of modules_to_save");
+        }
+        foreach (var m in a.Keys.Except(b.Keys).Concat(b.Keys.Except(a.Keys)))
+            throw new SlsInputException(WeightsFile, $"module '{Printable.Escape(m)}' has only one of lora_A and lora_B");
+        if (a.Count == 0) throw new SlsInputException(WeightsFile, "holds no LoRA weights (base_model.model.<module>.lora_A.weight)");
+        foreach (var m in c.ModulesToSave.Where(m => !_head.Values.Any(n => Selected(n, m))))
+            throw new SlsInputException(ConfigFile, $"modules_to_save names '{Printable.Escape(m)}' but the adapter holds none of its weights");
+        if (_head.Count > 0 && !_head.ContainsKey("head.weight"))
+            throw new SlsInputException(WeightsFile, "modules_to_save holds the classifier's bias but not its weight");
+
+        var pairs = new List<LoraPair>();
+        foreach (var (module, aName) in a)
+        {
+            string m = Printable.Escape(module);
+            var match = Slot.Match(module);
+            if (!match.Success)
+                throw new SlsInputException(WeightsFile, $"LoRA on '{m}', which sls has no slot for (only a block's query, key, value, attention output, fc1 and fc2 merge into the ViT it builds)");
+            if (!c.Targets(module))
+                throw new SlsInputException(WeightsFile, $"holds LoRA weights for '{m}', which {ConfigName}'s target_modules{(c.UsesLayers ? " with layers_to_transform" : "")} does not select");
+            var sa = shapes[aName];
+            var sb = shapes[b[module]];
+            if (sa.Length != 2 || sb.Length != 2 || sa[0] != sb[1])
+                throw new SlsInputException(WeightsFile, $"LoRA pair of '{m}' has shapes [{string.Join(", ", sa)}] and [{string.Join(", ", sb)}]; a linear layer's pair is A [r, in] and B [out, r]");
+            int r = c.Rank(module);
+            double alpha = c.Alpha(module);
+            if (sa[0] != r)
+                throw new SlsInputException(WeightsFile, $"lora_A of '{m}' has rank {sa[0]}, but {ConfigName} gives r {r} for it");
+            double scale = c.RsLora ? alpha / Math.Sqrt(r) : alpha / r;
+            pairs.Add(new LoraPair(module, int.Parse(match.Groups["b"].Value, CultureInfo.InvariantCulture), match.Groups["s"].Value, r, alpha, scale, aName, b[module]));
+        }
+        foreach (var entry in c.ListTargets.Where(e => !a.Keys.Any(k => PeftConfig.TargetEntryMatches(e, k))))
+            throw new SlsInputException(ConfigFile, $"target_modules entry '{Printable.Escape(entry)}' matches none of the adapter's modules");
+        Pairs = pairs;
+        if (_head.TryGetValue("head.weight", out var hw))
+        {
+            var s = shapes[hw];
+            if (s.Length != 2) throw new SlsInputException(WeightsFile, $"the classifier's weight '{Printable.Escape(hw)}' has {s.Length} dimensions; a head's weight is [classes, width]");
+            HeadClasses = (int)s[0];
+        }
+    }
+
+    /// <summary>The module of a LoRA tensor (<c>M.lora_A.weight</c>, or with the adapter name <c>M.lora_A.default.weight</c>).</summary>
+    private static string? Pair(string name, string which)
+    {
+        foreach (var tail in new[] { which + ".weight", which + ".default.weight" })
+            if (name.EndsWith(tail, StringComparison.Ordinal)) return name[..^tail.Length];
+        return null;
+    }
+
+    /// <summary>A modules_to_save layer's module and parameter: <c>M.weight</c>, <c>M.modules_to_save.default.weight</c>
+    /// or <c>M.modules_to_save.weight</c>, for M that a <c>modules_to_save</c> entry selects.</summary>
+    private static (string Module, string Param)? SavedModule(string name, PeftConfig c)
+    {
+        int dot = name.LastIndexOf('.');
+        if (dot <= 0) return null;
+        string module = name[..dot], param = name[(dot + 1)..];
+        foreach (var wrapper in new[] { ".modules_to_save.default", ".modules_to_save" })
+            if (module.EndsWith(wrapper, StringComparison.Ordinal)) { module = module[..^wrapper.Length]; break; }
+        return c.ModulesToSave.Any(m => Selected(module, m)) ? (module, param) : null;
+    }
+
+    private static bool Selected(string name, string entry) => name == entry || name.EndsWith("." + entry, StringComparison.Ordinal)
+        || name.StartsWith(entry + ".", StringComparison.Ordinal) || name.Contains("." + entry + ".", StringComparison.Ordinal);
+
+    /// <summary>Finds each pair's weight among the backbone file's own tensor names (the adapter's module name, or it
+    /// with leading components dropped or a prefix added, as a <c>ViTModel</c> file holds a
+    /// <c>ViTForImageClassification</c> adapter's modules) and checks its shape [out, in].</summary>
+    public void Bind(IReadOnlyList<TensorInfo> backbone, string backbonePath)
+    {
+        var shapes = backbone.ToDictionary(t => t.Name, t => t.Shape, StringComparer.Ordinal);
+        var adapterShapes = _file.Tensors.ToDictionary(t => t.Name, t => t.Shape, StringComparer.Ordinal);
+        var bound = new Dictionary<string, LoraPair>(StringComparer.Ordinal);
+        foreach (var p in Pairs)
+        {
+            string weight = WeightName(p.Module, shapes.Keys)
+                ?? throw new SlsInputException(Path, $"LoRA module '{Printable.Escape(p.Module)}' has no weight in the backbone {Printable.Escape(backbonePath)} (an adapter for another model?)");
+            long[] want = [adapterShapes[p.B][0], adapterShapes[p.A][1]];
+            if (!shapes[weight].SequenceEqual(want))
+                throw new SlsInputException(Path, $"LoRA of '{Printable.Escape(p.Module)}' is [{string.Join(", ", want)}], the backbone's '{Printable.Escape(weight)}' is [{string.Join(", ", shapes[weight])}]");
+            if (!bound.TryAdd(weight, p))
+                throw new SlsInputException(Path, $"two LoRA pairs fall on the backbone's '{Printable.Escape(weight)}'");
+        }
+        _bound = bound;
+    }
+
+    private static string? WeightName(string module, IEnumerable<string> names)
+    {
+        var set = names as ICollection<string> ?? names.ToList();
+        for (string m = module; ; m = m[(m.IndexOf('.') + 1)..])
+        {
+            if (set.Contains(m + ".weight")) return m + ".weight";
+            if (!m.Contains('.')) break;
+        }
+        var longer = set.Where(n => n.EndsWith("." + module + ".weight", StringComparison.Ordinal)).Take(2).ToList();
+        return longer.Count == 1 ? longer[0] : null;
+    }
+
+    /// <summary>A backbone tensor (the file's own name) with its LoRA pair merged, <c>W + s B A</c> in float64; other
+    /// tensors are returned as they are. <see cref="Bind"/> first.</summary>
+    public Tensor Patch(string name, Tensor weight)
+    {
+        if (_bound is null) throw new InvalidOperationException("Bind the adapter to its backbone first");
+        if (!_bound.TryGetValue(name, out var p)) return weight;
+        using var scope = torch.NewDisposeScope();
+        using var _ = torch.no_grad();
+        var a = _file.Read(p.A).to(float64);
+        var b = _file.Read(p.B).to(float64);
+        var merged = weight.to(float64).add(b.matmul(a), p.Scale).to(weight.dtype).MoveToOuterDisposeScope();
+        weight.Dispose();
+        return merged;
+    }
+
+    /// <summary>The head from <c>modules_to_save</c> (<c>head.weight</c>, <c>head.bias</c>), or null.</summary>
+    public Dictionary<string, Tensor>? ReadHead() =>
+        _head.Count == 0 ? null : _head.ToDictionary(kv => kv.Key, kv => _file.Read(kv.Value), StringComparer.Ordinal);
+
+    public void Dispose() => _file.Dispose();
+
+    /// <summary>The fields of <c>adapter_config.json</c> that decide what is merged, checked by name.</summary>
+    private sealed class PeftConfig
+    {
+        private readonly string _file;
+        private readonly string? _regex;
+        private readonly bool _allLinear;
+        private readonly IReadOnlyList<(string Key, int Value)> _rankPattern;
+        private readonly IReadOnlyList<(string Key, double Value)> _alphaPattern;
+        private readonly IReadOnlyList<int>? _layers;
+        private readonly IReadOnlyList<string>? _layersPattern;
+        private readonly string? _excludeRegex;
+        private readonly IReadOnlyList<string> _exclude = [];
+
+        public PeftConfig(JsonObject c, string file)
+        {
+            _file = file;
+            string type = Str(c, "peft_type") ?? throw new SlsInputException(file, "has no peft_type; a PEFT LoRA adapter says \"LORA\"");
+            if (type != "LORA") throw new SlsInputException(file, $"peft_type '{Printable.Escape(type)}' is not LORA; only LoRA adapters are read");
+            if (Bool(c, "use_dora")) throw new SlsInputException(file, "use_dora is true: DoRA does not merge as plain LoRA and is not supported");
+            if (Bool(c, "fan_in_fan_out")) throw new SlsInputException(file, "fan_in_fan_out is true (GPT-2's Conv1D layout); the ViTs sls reads have plain linear layers");
+            if (Bool(c, "lora_bias")) throw new SlsInputException(file, "lora_bias is true: LoRA biases are not supported");
+            string bias = Str(c, "bias") ?? "none";
+            if (bias != "none") throw new SlsInputException(file, $"bias '{Printable.Escape(bias)}' trains the layers' biases; only bias \"none\" is supported");
+            foreach (var f in new[] { "layer_replication", "target_parameters", "trainable_token_indices" })
+                if (c[f] is JsonNode n && !(n is JsonArray { Count: 0 }) && !(n is JsonObject { Count: 0 }))
+                    throw new SlsInputException(file, $"{f} is set; sls cannot honour it");
+            Rank0 = Int(c, "r") ?? 8;
+            if (Rank0 <= 0) throw new SlsInputException(file, $"r {Rank0} is not a positive integer");
+            Alpha0 = Num(c, "lora_alpha") ?? 8;
+            RsLora = Bool(c, "use_rslora");
+            switch (c["target_modules"])
+            {
+                case JsonValue v when v.TryGetValue(out string? s):
+                    if (string.Equals(s, "all-linear", StringComparison.OrdinalIgnoreCase)) _allLinear = true;
+                    else _regex = CheckRegex(s, "target_modules");
+                    break;
+                case JsonArray arr:
+                    ListTargets = arr.Select(n => n is JsonValue jv && jv.TryGetValue(out string? s) ? s : throw new SlsInputException(file, "target_modules holds a non-string entry")).ToList();
+                    if (ListTargets.Count == 0) throw new SlsInputException(file, "target_modules is empty");
+                    break;
+                default:
+                    throw new SlsInputException(file, "target_modules must be a list of module names or a regex string");
+            }
+            switch (c["exclude_modules"])
+            {
+                case null: break;
+                case JsonValue v when v.TryGetValue(out string? s): _excludeRegex = CheckRegex(s, "exclude_modules"); break;
+                case JsonArray arr: _exclude = Strings(arr, "exclude_modules"); break;
+                default: throw new SlsInputException(file, "exclude_modules must be a list or a regex string");
+            }
+            ModulesToSave = c["modules_to_save"] switch
+            {
+                null => [],
+                JsonArray arr => Strings(arr, "modules_to_save"),
+                _ => throw new SlsInputException(file, "modules_to_save must be a list of module names"),
+            };
+            _rankPattern = Pattern(c, "rank_pattern", n => n is JsonValue v && v.TryGetValue(out int i) && i > 0 ? i : throw new SlsInputException(file, "rank_pattern values must be positive integers"));
+            _alphaPattern = Pattern(c, "alpha_pattern", n => n is JsonValue v && v.TryGetValue(out double d) && double.IsFinite(d) ? d : throw new SlsInputException(file, "alpha_pattern values must be numbers"));
+            _layers = c["layers_to_transform"] switch
+            {
+                null => null,
+                JsonValue v when v.TryGetValue(out int i) => [i],
+                JsonArray arr => arr.Select(n => n is JsonValue jv && jv.TryGetValue(out int i) ? i : throw new SlsInputException(file, "layers_to_transform holds a non-integer")).ToList(),
+                _ => throw new SlsInputException(file, "layers_to_transform must be an integer or a list of integers"),
+            };
+            if (_layers is { Count: 0 }) _layers = null;
+            _layersPattern = c["layers_pattern"] switch
+            {
+                null => null,
+                JsonValue v when v.TryGetValue(out string? s) => s.Length == 0 ? null : [s],
+                JsonArray arr => arr.Count == 0 ? null : Strings(arr, "layers_pattern"),
+                _ => throw new SlsInputException(file, "layers_pattern must be a string or a list of strings"),
+            };
+        }
+
+        public int Rank0 { get; }
+
+        public double Alpha0 { get; }
+
+        public bool RsLora { get; }
+
+        public IReadOnlyList<string> ListTargets { get; } = [];
+
+        public IReadOnlyList<string> ModulesToSave { get; }
+
+        public bool UsesLayers => _layers is not null && _regex is null && !_allLinear;
+
+        /// <summary>PEFT's check_target_module_exists: excluded modules and modules_to_save are never targets.</summary>
+        public bool Targets(string key)
+        {
+            if (_excludeRegex is not null ? FullMatch(_excludeRegex, key) : _exclude.Any(e => key == e || key.EndsWith("." + e, StringComparison.Ordinal))) return false;
+            if (ModulesToSave.Any(m => Match($@"^(?:|.*\.){m}(?:$|\..*)", key))) return false;
+            if (_allLinear) return true;
+            if (_regex is not null) return FullMatch(_regex, key);
+            if (ListTargets.Contains(key)) return true;
+            if (!ListTargets.Any(t => key.EndsWith("." + t, StringComparison.Ordinal))) return false;
+            if (_layers is null) return true;
+            Match? m = null;
+            if (_layersPattern is null) m = Regex.Match(key, @"^.*\.[^.]*\.(\d+)\.", RegexOptions.CultureInvariant, RegexTimeout);
+            else
+                foreach (var p in _layersPattern)
+                {
+                    m = Regex.Match(key, $@"^.*\.{p}\.(\d+)\.", RegexOptions.CultureInvariant, RegexTimeout);
+                    if (m.Success) break;
+                }
+            return m is { Success: true } && int.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int layer) && _layers.Contains(layer);
+        }
+
+        /// <summary>Whether one entry of a list target_modules selects <paramref name="key"/> (layers aside).</summary>
+        public static bool TargetEntryMatches(string entry, string key) => key == entry || key.EndsWith("." + entry, StringComparison.Ordinal);
+
+        public int Rank(string key) => PatternValue(_rankPattern, key) is var (_, r) ? r : Rank0;
+
+        public double Alpha(string key) => PatternValue(_alphaPattern, key) is var (_, a) ? a : Alpha0;
+
+        /// <summary>PEFT's get_pattern_key: the first key K with <c>(.*\.)?(K)$</c> matching the module name.</summary>
+        private (string, T)? PatternValue<T>(IReadOnlyList<(string Key, T Value)> patterns, string key)
+        {
+            foreach (var (k, v) in patterns)
+                if (Match($@"^(?:.*\.)?(?:{k})$", key)) return (k, v);
+            return null;
+        }
+
+        private bool FullMatch(string pattern, string key) => Match($"^(?:{pattern})$", key);
+
+        private bool Match(string pattern, string key)
+        {
+            try
+            {
+                return Regex.IsMatch(key, pattern, RegexOptions.CultureInvariant, RegexTimeout);
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                throw new SlsInputException(_file, $"a pattern took longer than {RegexTimeout.TotalSeconds} s to match '{Printable.Escape(key)}'");
+            }
+            catch (ArgumentException e)
+            {
+                throw new SlsInputException(_file, $"pattern '{Printable.Escape(pattern)}' is not a valid regular expression ({e.Message})");
+            }
+        }
+
+        private string CheckRegex(string pattern, string field)
+        {
+            try
+            {
+                _ = new Regex(pattern, RegexOptions.CultureInvariant, RegexTimeout);
+                return pattern;
+            }
+            catch (ArgumentException e)
+            {
+                throw new SlsInputException(_file, $"{field} '{Printable.Escape(pattern)}' is not a valid regular expression ({e.Message})");
+            }
+        }
+
+        private List<(string, T)> Pattern<T>(JsonObject c, string field, Func<JsonNode?, T> value) => c[field] switch
+        {
+            null => [],
+            JsonObject o => o.Select(kv => (CheckRegex(kv.Key, field), value(kv.Value))).ToList(),
+            _ => throw new SlsInputException(_file, $"{field} must be an object of module name patterns"),
+        };
+
+        private List<string> Strings(JsonArray arr, string field) =>
+            arr.Select(n => n is JsonValue v && v.TryGetValue(out string? s) ? s : throw new SlsInputException(_file, $"{field} holds a non-string entry")).ToList();
+
+        private string? Str(JsonObject c, string field) => c[field] switch
+        {
+            null => null,
+            JsonValue v when v.TryGetValue(out string? s) => s,
+            _ => throw new SlsInputException(_file, $"{field} is not a string"),
+        };
+
+        private bool Bool(JsonObject c, string field) => c[field] switch
+        {
+            null => false,
+            JsonValue v when v.TryGetValue(out bool b) => b,
+            _ => throw new SlsInputException(_file, $"{field} is not true or false"),
+        };
+
+        private int? Int(JsonObject c, string field) => c[field] switch
+        {
+            null => null,
+            JsonValue v when v.TryGetValue(out int i) => i,
+            _ => throw new SlsInputException(_file, $"{field} is not an integer"),
+        };
+
+        private double? Num(JsonObject c, string field) => c[field] switch
+        {
+            null => null,
+            JsonValue v when v.TryGetValue(out double d) && double.IsFinite(d) => d,
+            _ => throw new SlsInputException(_file, $"{field} is not a number"),
+        };
+    }
+}
