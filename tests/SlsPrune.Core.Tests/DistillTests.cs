@@ -4,6 +4,7 @@ namespace SlsPrune.Core.Tests;
 
 /// <summary>Distillation retraining: the loss against a hand computation, and retraining a pruned model from its
 /// unpruned teacher (weight 0 is plain cross-entropy; the teacher changes the fit otherwise).</summary>
+[Collection(nameof(GlobalTorchRng))]
 public class DistillTests
 {
     [Fact]
