@@ -97,4 +97,31 @@ public class TrustTests
         Assert.Equal(before, FileHash.Sha256(petl));
         Assert.Equal(["petl.safetensors"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName));
     }
+
+    [Fact]
+    public void Rerunning_a_finished_training_reports_it_as_it_was_and_other_settings_are_refused()
+    {
+        string task = TrainingTests.PatternTask(), dir = Dir(), output = Path.Combine(dir, "p.safetensors");
+        var o = new TrainOptions(new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, Device: "cpu", BatchSize: 16), task,
+            new PetlSettings(PetlMethods.Linear), output, Epochs: 2, WarmupEpochs: 0, Lr: 5e-3, EvalEvery: 1);
+        var first = PetlTrainer.Run(o);
+        var again = PetlTrainer.Run(o);
+        Assert.Equal((2, first.FinalLoss, first.BestAccuracy, 0), (again.ResumedFromEpoch, again.FinalLoss, again.BestAccuracy, again.History.Count));
+        Assert.True(double.IsFinite(again.FinalLoss!.Value));
+
+        string state = PetlTrainer.StatePath(output);
+        var e = Assert.Throws<SlsInputException>(() => PetlTrainer.Run(o with { Lr = 1e-2, Seed = 4 }));
+        Assert.Equal($"{state}: training state is of a run with other settings (lr 0.005 -> 0.01, seed 0 -> 4); rerun with --no-resume to start over", e.Message);
+        var fresh = PetlTrainer.Run(o with { Lr = 1e-2, Resume = false });
+        Assert.Equal(0, fresh.ResumedFromEpoch);
+
+        using (var f = SafetensorsFile.Open(state))
+        {
+            var tensors = CheckpointFile.ReadAll(f);
+            tensors.Remove("train.best_epoch");
+            SafetensorsWriter.Write(state, tensors, f.Metadata.ToDictionary(kv => kv.Key, kv => kv.Value));
+        }
+        var missing = Assert.Throws<SlsInputException>(() => PetlTrainer.Run(o with { Lr = 1e-2 }));
+        Assert.Equal($"{state}: training state lacks 'train.best_epoch'", missing.Message);
+    }
 }

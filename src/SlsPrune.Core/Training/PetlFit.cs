@@ -31,18 +31,19 @@ public sealed record DistillSettings(double Temperature = 4.0, double Weight = 0
 /// <summary>A teacher for distillation: logits of a batch of images (on the training device), computed without grad.</summary>
 public sealed record Teacher(Func<Tensor, Tensor> Logits, DistillSettings Settings);
 
-/// <summary>Where a fit starts: the next epoch, the best epoch so far (-1: none) and its accuracy.</summary>
-public sealed record FitStart(int NextEpoch, int BestEpoch, double Best)
+/// <summary>Where a fit starts: the next epoch, the best epoch so far (-1: none) and its accuracy, and the last
+/// epoch's loss (null: none run yet).</summary>
+public sealed record FitStart(int NextEpoch, int BestEpoch, double Best, double? FinalLoss = null)
 {
     public static readonly FitStart Fresh = new(0, -1, double.NegativeInfinity);
 }
 
-/// <summary>What a fit ended with.</summary>
-public sealed record FitResult(int BestEpoch, double Best, double FinalLoss, IReadOnlyList<EpochReport> History);
+/// <summary>What a fit ended with (<see cref="FinalLoss"/> null: no epoch was ever run).</summary>
+public sealed record FitResult(int BestEpoch, double Best, double? FinalLoss, IReadOnlyList<EpochReport> History);
 
 /// <summary>Hooks of a fit: the optimizer once made (to restore a saved state), a new best (epoch, accuracy), and
-/// the end of every epoch (next epoch, best epoch, best), where a resumable run saves its state.</summary>
-public sealed record FitHooks(Func<AdamW, FitStart>? Restore = null, Action<int, double>? OnBest = null, Action<AdamW, int, int, double>? OnEpochEnd = null);
+/// the end of every epoch (the optimizer and where the fit stands), where a resumable run saves its state.</summary>
+public sealed record FitHooks(Func<AdamW, FitStart>? Restore = null, Action<int, double>? OnBest = null, Action<AdamW, FitStart>? OnEpochEnd = null);
 
 /// <summary>
 /// The training loop, in memory: trains a model's task parameters (PETL modules and head) on a frozen backbone
@@ -61,10 +62,10 @@ public static class PetlFit
         using var optimizer = new AdamW(trainable, s.WeightDecay);
         var schedule = s.Schedule;
         var preprocessor = Preprocessor.For(model.Input);
-        var (start, bestEpoch, best) = hooks?.Restore?.Invoke(optimizer) ?? FitStart.Fresh;
+        var (start, bestEpoch, best, restoredLoss) = hooks?.Restore?.Invoke(optimizer) ?? FitStart.Fresh;
 
         var history = new List<EpochReport>();
-        double lastLoss = double.NaN;
+        double? lastLoss = restoredLoss;
         for (int epoch = start; epoch < s.Epochs; epoch++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -105,8 +106,8 @@ public static class PetlFit
                     hooks?.OnBest?.Invoke(epoch, best);
                 }
             }
-            hooks?.OnEpochEnd?.Invoke(optimizer, epoch + 1, bestEpoch, best);
-            var report = new EpochReport(epoch + 1, s.Epochs, lr, lastLoss, acc, isBest);
+            hooks?.OnEpochEnd?.Invoke(optimizer, new FitStart(epoch + 1, bestEpoch, best, lastLoss));
+            var report = new EpochReport(epoch + 1, s.Epochs, lr, lastLoss.Value, acc, isBest);
             history.Add(report);
             progress?.Report(report);
         }

@@ -65,7 +65,7 @@ public sealed record EpochReport(int Epoch, int Epochs, double Lr, double Loss, 
 
 /// <summary>What training produced.</summary>
 /// <remarks><see cref="Index"/>: after retraining a pruned model, the index re-issued for the new PETL file.</remarks>
-public sealed record TrainResult(string Out, int Epochs, int BestEpoch, double BestAccuracy, double FinalLoss, int ResumedFromEpoch, IReadOnlyList<EpochReport> History, string? Index = null);
+public sealed record TrainResult(string Out, int Epochs, int BestEpoch, double BestAccuracy, double? FinalLoss, int ResumedFromEpoch, IReadOnlyList<EpochReport> History, string? Index = null);
 
 /// <summary>
 /// <c>sls train</c>: builds the model to train (<see cref="ModelFactory.BuildTrainable"/>), fits it
@@ -97,13 +97,13 @@ public static class PetlTrainer
             Restore: optimizer =>
             {
                 if (!o.Resume || !File.Exists(state)) return FitStart.Fresh;
-                var start = LoadState(state, model, optimizer);
+                var start = LoadState(state, model, optimizer, Settings(o));
                 if (start.NextEpoch > o.Epochs) throw new SlsInputException(state, $"state is at epoch {start.NextEpoch}, past the {o.Epochs} epochs asked for");
                 resumedFrom = start.NextEpoch;
                 return start;
             },
             OnBest: (epoch, accuracy) => SavePetl(o, model, built.Plan, classes, epoch, accuracy, backboneSha),
-            OnEpochEnd: (optimizer, next, bestEpoch, best) => SaveState(state, model, optimizer, next, bestEpoch, best));
+            OnEpochEnd: (optimizer, at) => SaveState(state, model, optimizer, at, Settings(o)));
         using var teacher = o.Distill is null ? null : TeacherModel(o, device);
         var fit = PetlFit.Run(model, trainItems, evalItems, o.Fit, device, hooks, progress,
             teacher is null ? null : new Teacher(x => teacher.Model.forward(x), o.Distill!), cancellationToken);
@@ -132,21 +132,53 @@ public static class PetlTrainer
         });
     }
 
-    private static void SaveState(string path, Backbone model, AdamW optimizer, int nextEpoch, int bestEpoch, double best)
+    /// <summary>What decides a run's result, as it is saved with its state: resuming under other settings is refused.</summary>
+    private static SortedDictionary<string, string> Settings(TrainOptions o)
     {
+        var inv = CultureInfo.InvariantCulture;
+        var s = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["epochs"] = o.Epochs.ToString(inv), ["warmup_epochs"] = o.WarmupEpochs.ToString(inv), ["lr"] = o.Lr.ToString("R", inv),
+            ["min_lr"] = o.MinLr.ToString("R", inv), ["weight_decay"] = o.WeightDecay.ToString("R", inv), ["seed"] = o.Seed.ToString(inv),
+            ["batch_size"] = o.Model.BatchSize.ToString(inv), ["constant_lr"] = o.ConstantLr ? "true" : "false", ["petl_method"] = o.Petl.Method.Name,
+            ["petl_dim"] = o.Petl.HiddenDim.ToString(inv), ["petl_scale"] = o.Petl.Scale.ToString("R", inv), ["split"] = o.TrainSplit, ["eval_split"] = o.EvalSplit,
+        };
+        if (o.Plan is { } plan) s["blocks"] = string.Join(",", plan.Blocks);
+        if (o.Distill is { } d) s["distill"] = $"T={d.Temperature.ToString("R", inv)} w={d.Weight.ToString("R", inv)}";
+        return s;
+    }
+
+    private static void SaveState(string path, Backbone model, AdamW optimizer, FitStart at, SortedDictionary<string, string> settings)
+    {
+        int nextEpoch = at.NextEpoch, bestEpoch = at.BestEpoch;
+        double best = at.Best;
         var d = PetlFit.TaskTensors(model, ModelPlan.Full(model.Depth)).ToDictionary(kv => "model." + kv.Key, kv => kv.Value, StringComparer.Ordinal);
         foreach (var (k, v) in optimizer.StateDict()) d[k] = v.cpu();
         d["train.next_epoch"] = torch.tensor((long)nextEpoch);
         d["train.best_epoch"] = torch.tensor((long)bestEpoch);
         d["train.best_accuracy"] = torch.tensor(best);
-        SafetensorsWriter.Write(path, d, new Dictionary<string, string> { ["format"] = "slsprune-train-state/1" });
+        if (at.FinalLoss is double loss) d["train.final_loss"] = torch.tensor(loss);
+        SafetensorsWriter.Write(path, d, new Dictionary<string, string> { ["format"] = "slsprune-train-state/1", ["settings"] = System.Text.Json.JsonSerializer.Serialize(settings) });
     }
 
-    private static FitStart LoadState(string path, Backbone model, AdamW optimizer)
+    private static FitStart LoadState(string path, Backbone model, AdamW optimizer, SortedDictionary<string, string> settings)
     {
         using var f = SafetensorsFile.Open(path);
         if (!f.Metadata.TryGetValue("format", out var fmt) || fmt != "slsprune-train-state/1")
             throw new SlsInputException(path, "not a training state file (format slsprune-train-state/1)");
+        if (f.Metadata.TryGetValue("settings", out var json))
+        {
+            Dictionary<string, string>? saved;
+            try { saved = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(json); }
+            catch (System.Text.Json.JsonException) { throw new SlsInputException(path, "training state's settings are not readable"); }
+            var differ = settings.Keys.Union(saved?.Keys.AsEnumerable() ?? []).Order(StringComparer.Ordinal)
+                .Where(k => (saved?.GetValueOrDefault(k)) != settings.GetValueOrDefault(k))
+                .Select(k => $"{k} {Printable.Escape(saved?.GetValueOrDefault(k) ?? "-")} -> {settings.GetValueOrDefault(k) ?? "-"}").ToList();
+            if (differ.Count > 0)
+                throw new SlsInputException(path, $"training state is of a run with other settings ({string.Join(", ", differ)}); rerun with --no-resume to start over");
+        }
+        foreach (var key in new[] { "train.next_epoch", "train.best_epoch", "train.best_accuracy" })
+            if (!f.Tensors.Any(t => t.Name == key)) throw new SlsInputException(path, $"training state lacks '{key}'");
         var d = CheckpointFile.ReadAll(f);
         using (torch.no_grad())
         {
@@ -158,6 +190,7 @@ public static class PetlTrainer
             }
         }
         optimizer.LoadStateDict(d, path);
-        return new FitStart((int)d["train.next_epoch"].item<long>(), (int)d["train.best_epoch"].item<long>(), d["train.best_accuracy"].item<double>());
+        return new FitStart((int)d["train.next_epoch"].item<long>(), (int)d["train.best_epoch"].item<long>(), d["train.best_accuracy"].item<double>(),
+            d.TryGetValue("train.final_loss", out var loss) ? loss.item<double>() : null);
     }
 }
