@@ -20,11 +20,26 @@ public class BatchCommandTests
     }
 
     [Fact]
+    public void Every_path_of_the_manifest_is_checked_before_the_first_task_runs()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-batch-paths-").FullName;
+        string task = PruneEvalCommandTests.Task(4, 2);
+        string manifest = Manifest(dir, ("a", task, "natural"), ("typo", Path.Combine(dir, "no-such-task"), "structured"));
+        string outDir = Path.Combine(dir, "out");
+        var (code, _, err) = CliRunner.Run("batch", "--manifest", manifest, "--out", outDir);
+        Assert.Equal(2, code);
+        Assert.Equal($"sls: {manifest}: task 'typo': data '{Path.Combine(dir, "no-such-task")}' does not exist", err.Trim().Split('\n')[^1]);
+        Assert.False(Directory.Exists(outDir));   // task a did not run
+    }
+
+    [Fact]
     public void A_failing_task_is_recorded_the_others_finish_and_resume_redoes_only_it()
     {
         string dir = Directory.CreateTempSubdirectory("sls-batch-").FullName;
         string task = PruneEvalCommandTests.Task(12, 3);
-        string manifest = Manifest(dir, ("a", task, "natural"), ("broken", Path.Combine(dir, "no-such-task"), "structured"), ("c", task, "structured"));
+        string brokenTask = Directory.CreateDirectory(Path.Combine(dir, "broken-task")).FullName;   // exists, but its list names a missing image
+        File.WriteAllText(Path.Combine(brokenTask, "test.txt"), "images/missing.png 0\n");
+        string manifest = Manifest(dir, ("a", task, "natural"), ("broken", brokenTask, "structured"), ("c", task, "structured"));
         string outDir = Path.Combine(dir, "out");
 
         var (code, output, err) = CliRunner.Run("batch", "--manifest", manifest, "--out", outDir, "--json");
@@ -35,7 +50,7 @@ public class BatchCommandTests
         Assert.Equal(["a.json", "broken.json", "c.json"], Directory.GetFiles(Path.Combine(outDir, "results")).Select(Path.GetFileName).Order());
         var broken = JsonDocument.Parse(File.ReadAllText(BatchRunner.ResultPath(outDir, "broken"))).RootElement;
         Assert.Equal("failed", broken.GetProperty("status").GetString());
-        Assert.Contains("task folder not found", broken.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith(Path.Combine(brokenTask, "train800"), broken.GetProperty("error").GetString(), StringComparison.Ordinal);
         var a = JsonDocument.Parse(File.ReadAllText(BatchRunner.ResultPath(outDir, "a"))).RootElement;
         Assert.Equal("ok", a.GetProperty("status").GetString());
         int kept = a.GetProperty("kept_blocks").GetInt32();

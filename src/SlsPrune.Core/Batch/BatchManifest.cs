@@ -147,8 +147,28 @@ public sealed record BatchManifest
                 throw new SlsInputException(path, $"task '{t.Name}' has unknown setting '{unknownKey}'");
             if (!stages.Contains("train") && t.Petl is null)
                 throw new SlsInputException(path, $"task '{t.Name}' has no 'petl' file and no 'train' stage to make one");
+            if (settings.PetlMethod is string pm && Models.Petl.PetlMethods.ByName(pm) is null)
+                throw new SlsInputException(path, $"task '{t.Name}' has unknown petl_method '{Printable.Escape(pm)}' ({Models.Petl.PetlMethods.Names})");
         }
-        return m with { Root = Path.GetDirectoryName(Path.GetFullPath(path))! };
+        return m with { Root = Path.GetDirectoryName(Path.GetFullPath(path))!, Source = path };
+    }
+
+    /// <summary>The file the manifest was read from (named in errors).</summary>
+    [JsonIgnore]
+    public string Source { get; init; } = "manifest";
+
+    /// <summary>Every path the tasks in <paramref name="tasks"/> read exists: checked before the first task runs, so a typo in
+    /// the last task does not surface hours later.</summary>
+    /// <exception cref="SlsInputException">naming the manifest, the task and the path.</exception>
+    public void CheckPaths(IEnumerable<BatchTask> tasks)
+    {
+        bool Exists(string p) => File.Exists(Resolve(p)) || Directory.Exists(Resolve(p));
+        if (!Exists(Backbone)) throw new SlsInputException(Source, $"backbone '{Printable.Escape(Backbone)}' does not exist (paths are relative to the manifest's folder)");
+        foreach (var t in tasks)
+        {
+            if (!Exists(t.Data)) throw new SlsInputException(Source, $"task '{Printable.Escape(t.Name)}': data '{Printable.Escape(t.Data)}' does not exist");
+            if (t.Petl is not null && !Exists(t.Petl)) throw new SlsInputException(Source, $"task '{Printable.Escape(t.Name)}': petl '{Printable.Escape(t.Petl)}' does not exist");
+        }
     }
 
     /// <summary>JSON (and YAML's <c>~</c>) can give any field null, a required one included: refused by name.</summary>

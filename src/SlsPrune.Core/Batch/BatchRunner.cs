@@ -36,6 +36,7 @@ public static class BatchRunner
     {
         var m = BatchManifest.Load(o.Manifest);
         var mine = (o.Shard ?? Shard.All).Select(m.Tasks).ToList();
+        m.CheckPaths(mine);
         int ran = 0, skipped = 0;
         var failed = new List<string>();
         foreach (var task in mine)
