@@ -65,7 +65,8 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         {
             ctx.Progress?.Complete(PruneStage.Scoring);
             var decision = SlsPolicy.Decide(fem.Scores, o.Alpha, o.Metric);
-            var plots = o.Plots is null ? [] : PrunePlots.Write(o.Plots, fem.Embeddings, features.Labels, fem.Scores, decision);
+            var plots = o.Plots is null ? [] : PrunePlots.Write(o.Plots, fem.Embeddings, features.Labels, fem.Scores, decision,
+                ctx.Task.Name, ClusterMetrics.Name(o.Metric), o.Alpha);
             var index = ctx.Index with
             {
                 Metric = ClusterMetrics.Name(o.Metric),
