@@ -30,7 +30,7 @@ public class PlotTests
     /// <summary>Which class colours (palette indices, grey left out: antialiased text makes every grey) appear exactly in a rectangle.</summary>
     private static SortedSet<int> PaletteColours(Image img, PixelRect r)
     {
-        var lookup = Enumerable.Range(0, Palette.Count).Where(i => i != 7).ToDictionary(Palette.Rgb, i => i);
+        var lookup = Enumerable.Range(0, FigurePalette.Count).Where(i => i != 7).ToDictionary(i => FigurePalette.Rgb(i), i => i);
         var found = new SortedSet<int>();
         for (int y = Math.Max(0, (int)r.Top); y < Math.Min(img.Height, (int)r.Bottom); y++)
             for (int x = Math.Max(0, (int)r.Left); x < Math.Min(img.Width, (int)r.Right); x++)
@@ -77,14 +77,14 @@ public class PlotTests
         Assert.Equal((ScoreFigure.Width, ScoreFigure.Height), (img.Width, img.Height));
         var area = plot.LastRender.DataRect;
         int row = (int)Math.Round(plot.GetPixel(new Coordinates(1, 0.3)).Y);
-        int Red(int y) => Enumerable.Range((int)area.Left + 2, (int)area.Width - 4).Count(x => Near(img.At(x, y), Palette.ThresholdRgb, 60));
+        int Red(int y) => Enumerable.Range((int)area.Left + 2, (int)area.Width - 4).Count(x => Near(img.At(x, y), FigurePalette.ThresholdRgb, 60));
         int onLine = Math.Max(Red(row), Math.Max(Red(row - 1), Red(row + 1)));
         Assert.True(onLine > area.Width * 0.25, $"only {onLine} threshold-red pixels on row {row}");
         Assert.True(onLine < area.Width * 0.9, $"{onLine} red pixels on row {row}: the line is not dashed");
         Assert.Equal(0, Red(row - 12) + Red(row + 12));
         // the pruned blocks (10..12) are shaded, the kept ones are not
-        var shaded = plot.GetPixel(new Coordinates(11.7, 0.6));
-        var clear = plot.GetPixel(new Coordinates(1.7, 0.6));
+        var shaded = plot.GetPixel(new Coordinates(11.7, 0.65));
+        var clear = plot.GetPixel(new Coordinates(1.7, 0.65));
         Assert.True(img.At((int)shaded.X, (int)shaded.Y).R < 240, $"pruned area colour {img.At((int)shaded.X, (int)shaded.Y)}");
         Assert.True(img.At((int)clear.X, (int)clear.Y).R > 245, $"kept area colour {img.At((int)clear.X, (int)clear.Y)}");
         // the score markers are drawn in the line colour at their values
@@ -100,7 +100,7 @@ public class PlotTests
         var area = plot.LastRender.DataRect;
         int red = 0;
         for (int y = (int)area.Top; y < (int)area.Bottom; y++)
-            for (int x = (int)area.Left; x < (int)area.Right; x++) if (Near(img.At(x, y), Palette.ThresholdRgb, 40)) red++;
+            for (int x = (int)area.Left; x < (int)area.Right; x++) if (Near(img.At(x, y), FigurePalette.ThresholdRgb, 40)) red++;
         Assert.Equal(0, red);
         var acc = plot.GetPixel(new Coordinates(6, 64), plot.Axes.Bottom, plot.Axes.Right);
         Assert.True(Near(img.At((int)Math.Round(acc.X), (int)Math.Round(acc.Y)), (255, 127, 14), 40), $"accuracy marker colour {img.At((int)acc.X, (int)acc.Y)}");
@@ -110,11 +110,13 @@ public class PlotTests
     [Fact]
     public void Text_is_drawn_with_the_shipped_font()
     {
-        int before = FigureFont.Resolved;
         var plot = ScoreFigure.Build(Scores());
         var img = Decode(Figure.Of(plot, ScoreFigure.Width, ScoreFigure.Height).Png());
-        Assert.True(FigureFont.Resolved > before, "the shipped font was never asked for");
-        Assert.Equal(FigureFont.Name, Fonts.GetTypeface(plot.Axes.Title.Label.FontName, false, false).FamilyName);
+        // ScottPlot caches typefaces per process: the shipped one was handed out at least once, and it is what the title's font name resolves to
+        Assert.True(FigureFont.Resolved > 0, "the shipped font was never asked for");
+        Assert.Equal(FigureFont.Name, plot.Axes.Title.Label.FontName);
+        Assert.Equal(FigureFont.Typeface.Handle, Fonts.GetTypeface(plot.Axes.Title.Label.FontName, false, false).Handle);
+        Assert.Equal(FigureFont.Typeface.Handle, Fonts.GetTypeface(plot.Axes.Bottom.Label.FontName, true, false).Handle);
         Assert.Equal(FigureFont.Name, FigureFont.Typeface.FamilyName);
         var area = plot.LastRender.DataRect;
         int title = Dark(img, (int)area.Left, 0, (int)area.Right, (int)area.Top - 2);
@@ -129,8 +131,9 @@ public class PlotTests
     public void Tsne_layer_shows_one_colour_per_class_in_the_plot_area()
     {
         var data = Tsne();
-        var plot = TsneFigure.BuildLayer(data, 0);
-        var img = Decode(TsneFigure.RenderLayer(data, 0).Png(), "tsne_layer01");
+        var fig = TsneFigure.RenderLayer(data, 0);
+        var img = Decode(fig.Png(), "tsne_layer01");
+        var plot = fig.Plot!;
         Assert.Equal((TsneFigure.LayerSize + 140, TsneFigure.LayerSize), (img.Width, img.Height));
         Assert.Equal(new SortedSet<int> { 0, 1, 2, 3 }, PaletteColours(img, plot.LastRender.DataRect));
         Assert.True(Dark(img, (int)plot.LastRender.DataRect.Right, 0, img.Width, img.Height) > 100, "no legend text right of the plot");
@@ -167,8 +170,8 @@ public class PlotTests
     public void Confusion_matrix_puts_true_class_zero_at_the_top_left()
     {
         var data = Confusion();
-        var plot = ClassFigures.BuildConfusion(data);
         var fig = ClassFigures.RenderConfusion(data);
+        var plot = fig.Plot!;
         var img = Decode(fig.Png(), "confusion");
         Assert.Equal((fig.Width, fig.Height), (img.Width, img.Height));
         // the largest count (true 0, predicted 0) is viridis yellow; (true 0, predicted 1) = 0 is dark purple
@@ -184,15 +187,15 @@ public class PlotTests
     public void Per_class_bars_use_each_class_colour_at_its_accuracy()
     {
         var data = Confusion();
-        var plot = ClassFigures.BuildPerClass(data);
         var fig = ClassFigures.RenderPerClass(data);
+        var plot = fig.Plot!;
         var img = Decode(fig.Png(), "per_class");
         Assert.Equal(new SortedSet<int> { 0, 1, 2 }, PaletteColours(img, plot.LastRender.DataRect));
         // class 1: 30 of 40 = 75 %: inside the bar below, background above
         var inside = plot.GetPixel(new Coordinates(1, 70));
         var above = plot.GetPixel(new Coordinates(1, 80));
-        Assert.Equal(Palette.Rgb(1), img.At((int)inside.X, (int)inside.Y));
-        Assert.NotEqual(Palette.Rgb(1), img.At((int)above.X, (int)above.Y));
+        Assert.Equal(FigurePalette.Rgb(1), img.At((int)inside.X, (int)inside.Y));
+        Assert.NotEqual(FigurePalette.Rgb(1), img.At((int)above.X, (int)above.Y));
     }
 
     [Fact]

@@ -75,7 +75,7 @@ public static class ClassFigures
         {
             int total = d.Counts[c].Sum();
             double acc = total == 0 ? 0 : 100.0 * d.Counts[c][c] / total;
-            plot.Add.Bar(new Bar { Position = c, Value = acc, FillColor = Palette.Colour(c), LineWidth = 0, Label = n <= 20 ? acc.ToString("0.#", CultureInfo.InvariantCulture) : "" });
+            plot.Add.Bar(new Bar { Position = c, Value = acc, FillColor = FigurePalette.Colour(c), LineWidth = 0, Label = n <= 20 ? acc.ToString("0.#", CultureInfo.InvariantCulture) : "" });
         }
         ClassTicks(plot.Axes.Bottom, d, c => c);
         plot.Axes.SetLimits(-0.6, n - 0.4, 0, 108);

@@ -37,7 +37,7 @@ public static class ScoreFigure
             if (kept.Contains(i)) continue;
             int j = i;
             while (j < n && !kept.Contains(j + 1)) j++;
-            var span = plot.Add.HorizontalSpan(i - 0.5, j + 0.5, Palette.Shade);
+            var span = plot.Add.HorizontalSpan(i - 0.5, j + 0.5, FigurePalette.Shade);
             span.LineWidth = 0;
             if (!shadeLabelled) { span.LegendText = "pruned"; shadeLabelled = true; }
             i = j;
@@ -46,27 +46,27 @@ public static class ScoreFigure
         if (d.Std is not null)
         {
             var eb = plot.Add.ErrorBar(xs, ys, d.Std.ToArray());
-            eb.LineColor = Palette.Line;
+            eb.LineColor = FigurePalette.Line;
             eb.LineWidth = 1.5f;
         }
-        var line = plot.Add.Scatter(xs, ys, Palette.Line);
+        var line = plot.Add.Scatter(xs, ys, FigurePalette.Line);
         line.LineWidth = 2;
         line.MarkerSize = 9;
         line.LegendText = d.Metric;
         var prunedXs = xs.Where(x => !kept.Contains((int)x)).ToArray();
         if (prunedXs.Length > 0)
         {
-            var grey = plot.Add.Markers(prunedXs, prunedXs.Select(x => ys[(int)x - 1]).ToArray(), MarkerShape.FilledCircle, 9, Palette.Pruned);
+            var grey = plot.Add.Markers(prunedXs, prunedXs.Select(x => ys[(int)x - 1]).ToArray(), MarkerShape.FilledCircle, 9, FigurePalette.Pruned);
             grey.LegendText = "pruned layer";
         }
         if (d.Threshold is double t)
         {
-            var h = plot.Add.HorizontalLine(t, 2, Palette.Threshold, LinePattern.Dashed);
+            var h = plot.Add.HorizontalLine(t, 2, FigurePalette.Threshold, LinePattern.Dashed);
             h.LegendText = $"threshold {t.ToString("0.###", CultureInfo.InvariantCulture)}";
         }
         if (d.AccuracyByDepth is not null)
         {
-            var acc = plot.Add.Scatter(xs, d.AccuracyByDepth.ToArray(), Palette.Accuracy);
+            var acc = plot.Add.Scatter(xs, d.AccuracyByDepth.ToArray(), FigurePalette.Accuracy);
             acc.LineWidth = 2;
             acc.MarkerSize = 7;
             acc.MarkerShape = MarkerShape.FilledSquare;

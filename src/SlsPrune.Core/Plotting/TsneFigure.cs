@@ -36,7 +36,7 @@ public static class TsneFigure
         {
             var idx = Enumerable.Range(0, d.Labels.Count).Where(i => d.Labels[i] == c).ToArray();
             if (idx.Length == 0) continue;
-            var m = plot.Add.Markers(idx.Select(i => layer.X[i]).ToArray(), idx.Select(i => layer.Y[i]).ToArray(), MarkerShape.FilledCircle, legend ? 6 : 4, Palette.Colour(c));
+            var m = plot.Add.Markers(idx.Select(i => layer.X[i]).ToArray(), idx.Select(i => layer.Y[i]).ToArray(), MarkerShape.FilledCircle, legend ? 6 : 4, FigurePalette.Colour(c));
             m.LegendText = d.ClassName(c);
         }
         plot.Axes.SetLimits(-0.05, 1.05, -0.05, 1.05);
@@ -53,6 +53,7 @@ public static class TsneFigure
         }
         else
         {
+            plot.Legend.IsVisible = false;
             plot.Axes.Title.Label.FontSize = 12;
             plot.Axes.Bottom.TickLabelStyle.FontSize = 9;
             plot.Axes.Left.TickLabelStyle.FontSize = 9;
@@ -78,8 +79,10 @@ public static class TsneFigure
         int width = cols * PanelSize + 2 * pad;
 
         // lay the legend out in lines that fit the width
-        using var font = new SKFont(FigureFont.Typeface, 14);
-        var items = Enumerable.Range(0, d.Classes).Where(c => d.Labels.Contains(c)).Select(c => (Class: c, Text: d.ClassName(c), Width: swatch + 6 + font.MeasureText(d.ClassName(c)))).ToList();
+        const float legendFontSize = 14;
+        List<(int Class, string Text, float Width)> items;
+        using (var measure = new SKFont(FigureFont.Typeface, legendFontSize))
+            items = Enumerable.Range(0, d.Classes).Where(c => d.Labels.Contains(c)).Select(c => (Class: c, Text: d.ClassName(c), Width: swatch + 6 + measure.MeasureText(d.ClassName(c)))).ToList();
         var lines = new List<List<(int Class, string Text, float Width)>> { new() };
         float lineWidth = 0;
         foreach (var it in items)
@@ -96,12 +99,18 @@ public static class TsneFigure
         {
             using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
             using var titleFont = new SKFont(FigureFont.Typeface, 18);
+            using var font = new SKFont(FigureFont.Typeface, legendFontSize);
             canvas.DrawText(d.Title, width / 2f, 28, SKTextAlign.Center, titleFont, ink);
             for (int i = 0; i < panels.Count; i++)
             {
                 int r = i / cols, c = i % cols;
                 float left = pad + c * PanelSize, top = titleBand + r * PanelSize;
-                panels[i].Render(canvas, new PixelRect(left, left + PanelSize, top + PanelSize, top));
+                // a plot clears its whole canvas: draw each panel translated and clipped to its own square
+                canvas.Save();
+                canvas.ClipRect(new SKRect(left, top, left + PanelSize, top + PanelSize));
+                canvas.Translate(left, top);
+                panels[i].Render(canvas, PanelSize, PanelSize);
+                canvas.Restore();
             }
             float y = titleBand + rows * PanelSize + pad;
             foreach (var line in lines)
@@ -110,7 +119,7 @@ public static class TsneFigure
                 float x = (width - total) / 2;
                 foreach (var it in line)
                 {
-                    var (cr, cg, cb) = Palette.Rgb(it.Class);
+                    var (cr, cg, cb) = FigurePalette.Rgb(it.Class);
                     using var fill = new SKPaint { Color = new SKColor(cr, cg, cb), IsAntialias = false };
                     canvas.DrawRect(x, y + 4, swatch, swatch, fill);
                     canvas.DrawText(it.Text, x + swatch + 6, y + 15, SKTextAlign.Left, font, ink);

@@ -4,7 +4,7 @@ namespace SlsPrune.Core.Plotting;
 
 /// <summary>Colours every figure shares: a qualitative palette for classes (Tableau 10, cycling past ten) and the
 /// fixed colours of lines, threshold and shading.</summary>
-public static class Palette
+public static class FigurePalette
 {
     private static readonly (byte R, byte G, byte B)[] Classes =
     [
