@@ -35,6 +35,6 @@ public static class PruneView
         if (r.PetlPath is not null) console.MarkupLine($"New PETL file: [bold]{Markup.Escape(r.PetlPath)}[/] (use it with this index)");
         if (i.PrunedTensorBytes is long b) console.MarkupLine($"The index stores kept-index lists; storing the pruned tensors instead would take {b:N0} bytes per task");
         if (r.FeaturesPath is not null) console.MarkupLine($"Features: {Markup.Escape(r.FeaturesPath)}");
-        if (r.Plots.Count > 0) console.MarkupLine($"Plots: {r.Plots.Count} PNGs in {Markup.Escape(Path.GetDirectoryName(r.Plots[0])!)}");
+        if (r.Plots.Count > 0) console.MarkupLine($"Plots: {r.Plots.Count} files (PNG and SVG) in {Markup.Escape(Path.GetDirectoryName(r.Plots[0])!)}");
     }
 }
