@@ -40,14 +40,14 @@ public static class HtmlReport
                     var kept = Doubles(r, "kept_block_numbers")?.Select(x => (int)x).ToArray()
                         ?? (Double(r, "kept_blocks") is double k ? Enumerable.Range(1, (int)k).ToArray() : []);
                     string metric = r.TryGetProperty("metric", out var mt) && mt.ValueKind == JsonValueKind.String ? mt.GetString()! : "score";
-                    list.Add(new TaskScores(task, method, new ScoreFigureData(task, method, metric, Double(r, "alpha"), scores, kept, Double(r, "threshold"))));
+                    list.Add(new TaskScores(task, method, new ScoreFigureData(task, method, metric, method == "sls" ? Double(r, "alpha") : null, scores, kept, Double(r, "threshold"))));
                     continue;
                 }
                 string index = Path.Combine(outDir, "tasks", Path.GetFileNameWithoutExtension(file), "index.sls.json");
                 if (!File.Exists(index)) continue;
                 var ix = PruningIndex.Load(index);
                 if (ix.Scores is { Count: > 0 })
-                    list.Add(new TaskScores(task, method, new ScoreFigureData(task, ix.Method, ix.Metric, ix.Alpha, ix.Scores, ix.KeptBlocks, ix.Threshold)));
+                    list.Add(new TaskScores(task, method, new ScoreFigureData(task, ix.Method, ix.Metric, ix.Method == "sls" ? ix.Alpha : null, ix.Scores, ix.KeptBlocks, ix.Threshold)));
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or SlsInputException or IOException)
             {
