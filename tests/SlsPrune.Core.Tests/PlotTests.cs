@@ -163,6 +163,22 @@ public class PlotTests
         Assert.Contains("<svg", svg, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Many_classes_keep_the_figures_readable()
+    {
+        var data = Tsne(layers: 2, classes: 60);
+        var grid = TsneFigure.RenderGrid(data);
+        var img = Decode(grid.Png(), "tsne_grid_60");
+        // one legend line naming the count instead of 60 entries
+        Assert.True(img.Height < 44 + TsneFigure.PanelSize + 60, $"grid height {img.Height}");
+        var layer = TsneFigure.RenderLayer(data, 0);
+        Decode(layer.Png());
+        Assert.False(layer.Plot!.Legend.IsVisible);
+        var big = new ConfusionData("100 classes", Enumerable.Range(0, 100).Select(r => (IReadOnlyList<int>)Enumerable.Range(0, 100).Select(c => r == c ? 9 : 0).ToArray()).ToArray());
+        var conf = ClassFigures.RenderConfusion(big);
+        Assert.Equal((conf.Width, conf.Height), (Decode(conf.Png()).Width, Decode(conf.Png()).Height));
+    }
+
     internal static ConfusionData Confusion() =>
         new("fixture: test split", [[50, 0, 2], [3, 30, 7], [1, 4, 20]], ["cat", "dog", "bird"]);
 

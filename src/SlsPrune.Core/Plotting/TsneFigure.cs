@@ -22,6 +22,10 @@ public static class TsneFigure
 {
     public const int LayerSize = 560, PanelSize = 260;
 
+    /// <summary>Past this many classes a legend says nothing (the palette has cycled several times): the single-layer
+    /// figure leaves it out and the grid names the class count instead.</summary>
+    public const int MaxLegendClasses = 40;
+
     private static readonly Color PrunedBackground = new(236, 236, 236);
 
     private static string Fmt(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
@@ -49,7 +53,8 @@ public static class TsneFigure
             plot.Axes.Title.Label.FontSize = 15;
             plot.XLabel("t-SNE 1");
             plot.YLabel("t-SNE 2");
-            plot.ShowLegend(Edge.Right);
+            if (d.Classes <= MaxLegendClasses) plot.ShowLegend(Edge.Right);
+            else plot.Legend.IsVisible = false;
         }
         else
         {
@@ -83,6 +88,7 @@ public static class TsneFigure
         List<(int Class, string Text, float Width)> items;
         using (var measure = new SKFont(FigureFont.Typeface, legendFontSize))
             items = Enumerable.Range(0, d.Classes).Where(c => d.Labels.Contains(c)).Select(c => (Class: c, Text: d.ClassName(c), Width: swatch + 6 + measure.MeasureText(d.ClassName(c)))).ToList();
+        if (items.Count > MaxLegendClasses) items = [(-1, $"{items.Count} classes (colours repeat every {FigurePalette.Count})", 0f)];
         var lines = new List<List<(int Class, string Text, float Width)>> { new() };
         float lineWidth = 0;
         foreach (var it in items)
@@ -119,6 +125,11 @@ public static class TsneFigure
                 float x = (width - total) / 2;
                 foreach (var it in line)
                 {
+                    if (it.Class < 0)
+                    {
+                        canvas.DrawText(it.Text, width / 2f, y + 15, SKTextAlign.Center, font, ink);
+                        continue;
+                    }
                     var (cr, cg, cb) = FigurePalette.Rgb(it.Class);
                     using var fill = new SKPaint { Color = new SKColor(cr, cg, cb), IsAntialias = false };
                     canvas.DrawRect(x, y + 4, swatch, swatch, fill);
