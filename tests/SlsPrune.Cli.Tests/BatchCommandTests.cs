@@ -76,6 +76,19 @@ public class BatchCommandTests
         var (ccode, csv, _) = CliRunner.Run("report", outDir, "--format", "csv");
         Assert.Equal(0, ccode);
         Assert.Equal(3 + 3, csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1); // 3 tasks, 2 groups + overall
+
+        // the result carries the index's curve, and the HTML report draws it for each task that ran
+        Assert.Equal(3, a.GetProperty("scores").GetArrayLength());
+        Assert.Equal(kept, a.GetProperty("kept_block_numbers").GetArrayLength());
+        string page = Path.Combine(dir, "report.html");
+        var (hcode, hout, herr) = CliRunner.Run("report", outDir, "--format", "html", "--out", page);
+        Assert.True(hcode == 0, herr);
+        Assert.Equal("", hout);
+        string html = File.ReadAllText(page);
+        Assert.Contains("id=\"scores-a-sls\"", html, StringComparison.Ordinal);
+        Assert.Contains("id=\"scores-c-sls\"", html, StringComparison.Ordinal);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(html, "src=\"data:image/png;base64,"));
+        Assert.Equal(2, CliRunner.Run("report", outDir, "--format", "html", "--out", outDir).Code); // a folder is not a file
     }
 
     [Fact]

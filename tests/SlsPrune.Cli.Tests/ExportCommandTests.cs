@@ -26,8 +26,12 @@ public class ExportCommandTests
         Assert.True(CliRunner.Run(["export", .. Model(), "--format", "safetensors", "--out", st]).Code == 0);
 
         var torch = Json(CliRunner.Run(["eval", .. Model(), "--data", task, "--json"]).Out);
-        var ort = CliRunner.Run(["eval", "--engine", "onnxruntime", "--model", onnx, "--data", task, "--json"]);
+        string ortPlots = Path.Combine(Path.GetDirectoryName(onnx)!, "ort-plots");
+        var ort = CliRunner.Run(["eval", "--engine", "onnxruntime", "--model", onnx, "--data", task, "--json", "--plots", ortPlots]);
         Assert.True(ort.Code == 0, ort.Err);
+        Assert.Equal(4, Json(ort.Out).GetProperty("plots").GetArrayLength());
+        // the same predictions through both engines: the same per-class counts
+        Assert.Equal(torch.GetProperty("per_class").ToString(), Json(ort.Out).GetProperty("per_class").ToString());
         var standalone = CliRunner.Run(["eval", "--backbone", st, "--device", "cpu", "--data", task, "--json"]);
         Assert.True(standalone.Code == 0, standalone.Err);
         int correct = torch.GetProperty("correct").GetInt32();

@@ -64,16 +64,28 @@ public class PruneEvalCommandTests
             using var again = FeatureEvaluation.Score(feats.Features, feats.Labels, ClusterMetric.Silhouette, new TsneOptions(), TorchSharp.torch.CPU);
             Assert.Equal(scores, again.Scores);
         }
-        var plots = Directory.GetFiles(Path.Combine(outDir, "plots"), "*.png").Select(Path.GetFileName).Order().ToArray();
-        Assert.Equal(new[] { "scores.png", "tsne_layer01.png", "tsne_layer02.png", "tsne_layer03.png" }, plots);
+        var plots = Directory.GetFiles(Path.Combine(outDir, "plots")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(new[] { "scores.png", "scores.svg", "tsne_grid.png", "tsne_grid.svg", "tsne_layer01.png", "tsne_layer01.svg", "tsne_layer02.png", "tsne_layer02.svg",
+            "tsne_layer03.png", "tsne_layer03.svg" }, plots);
+        Assert.Equal(10, r.GetProperty("plots").GetArrayLength());
         var curve = PngDecoder.Decode(File.ReadAllBytes(Path.Combine(outDir, "plots", "scores.png")));
-        Assert.Equal((640, 360), (curve.Width, curve.Height));
+        Assert.Equal((Core.Plotting.ScoreFigure.Width, Core.Plotting.ScoreFigure.Height), (curve.Width, curve.Height));
+        var grid = PngDecoder.Decode(File.ReadAllBytes(Path.Combine(outDir, "plots", "tsne_grid.png")));
+        Assert.Equal(Core.Plotting.TsneFigure.Columns(3) * Core.Plotting.TsneFigure.PanelSize + 16, grid.Width);
 
-        var (ecode, eout, eerr) = CliRunner.Run(["eval", .. Model(), "--data", task, "--index", index, "--json"]);
+        string evalPlots = Path.Combine(outDir, "eval-plots");
+        var (ecode, eout, eerr) = CliRunner.Run(["eval", .. Model(), "--data", task, "--index", index, "--json", "--plots", evalPlots]);
         Assert.True(ecode == 0, eerr);
         var e = JsonDocument.Parse(eout).RootElement;
         Assert.Equal(kept, e.GetProperty("blocks").GetInt32());
         Assert.Equal(60, e.GetProperty("images").GetInt32());
+        var perClass = e.GetProperty("per_class").EnumerateArray().ToArray();
+        Assert.Equal(5, perClass.Length); // the head's classes; the task uses 3 of them
+        Assert.Equal(60, perClass.Sum(c => c.GetProperty("images").GetInt32()));
+        Assert.Equal(e.GetProperty("correct").GetInt32(), perClass.Sum(c => c.GetProperty("correct").GetInt32()));
+        Assert.Equal(new[] { "confusion.png", "confusion.svg", "per_class.png", "per_class.svg" },
+            Directory.GetFiles(evalPlots).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray());
+        Assert.True(PngDecoder.Decode(File.ReadAllBytes(Path.Combine(evalPlots, "confusion.png"))).Width >= 520);
         long perBlock = 2 * 96 + (48 * 144 + 144) + (48 * 48 + 48) + (48 * 96 + 96) + (96 * 48 + 48);
         long fixedPart = (48 * 3 * 8 * 8 + 48) + 48 + 17 * 48 + 96 + (48 * 48 + 48);
         Assert.Equal(fixedPart + kept * perBlock, e.GetProperty("parameters").GetProperty("backbone").GetInt64());

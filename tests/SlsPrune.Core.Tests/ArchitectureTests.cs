@@ -30,11 +30,20 @@ public partial class ArchitectureTests
     [InlineData("Checkpoints", new[] { "Models", "Pruning", "Training", "Evaluation", "Indexing" })]
     [InlineData("Fem", new[] { "Models", "Pruning", "Training", "Evaluation", "Indexing" })]
     [InlineData("Indexing", new[] { "Pruning", "Training", "Evaluation", "Batch" })]
+    [InlineData("Plotting", new[] { "Models", "Pruning", "Training", "Evaluation", "Features", "Fem", "Indexing", "Batch", "Checkpoints", "Data", "Inspection", "Runtime" })]
     public void A_layer_does_not_reach_into_the_layers_that_build_on_it(string folder, string[] forbidden)
     {
         var refs = References(folder);
         Assert.NotEmpty(Directory.GetFiles(Path.Combine(Core, folder), "*.cs", SearchOption.AllDirectories));
         Assert.Empty(refs.Intersect(forbidden));
+    }
+
+    [Fact]
+    public void Plotting_takes_plain_data_not_tensors()
+    {
+        var files = Directory.EnumerateFiles(Path.Combine(Core, "Plotting"), "*.cs", SearchOption.AllDirectories).ToList();
+        Assert.NotEmpty(files);
+        Assert.DoesNotContain(files, f => File.ReadAllText(f).Contains("TorchSharp", StringComparison.Ordinal));
     }
 
     [Fact]

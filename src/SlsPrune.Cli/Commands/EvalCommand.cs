@@ -5,7 +5,7 @@ using SlsPrune.Core.Evaluation;
 
 namespace SlsPrune.Cli.Commands;
 
-/// <summary><c>sls eval --backbone FILE|FOLDER [--petl FILE] --data TASK_DIR [--index FILE] [--split test] [--throughput]</c>
+/// <summary><c>sls eval --backbone FILE|FOLDER [--petl FILE] --data TASK_DIR [--index FILE] [--split test] [--throughput] [--plots DIR]</c>
 /// (without <c>--petl</c> the backbone's own head classifies), or <c>sls eval --engine onnxruntime --model FILE.onnx --data TASK_DIR</c></summary>
 public static class EvalCommand
 {
@@ -23,10 +23,11 @@ public static class EvalCommand
         var repeats = new Option<int>("--repeats") { Description = "Timed forward passes per batch size for --throughput (the median is reported)", DefaultValueFactory = _ => 5 };
         repeats.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError("--repeats must be positive"); });
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
+        var plots = new Option<string>("--plots") { Description = "Folder for figures (PNG and SVG): the confusion matrix and top-1 per class" };
         var cmd = new Command("eval", "Top-1 accuracy, parameters, FLOPs, storage and (optionally) throughput of the full or pruned model");
         model.AddTo(cmd);
         data.AddTo(cmd);
-        foreach (var o in new Option[] { engine, index, split, throughput, throughputBatches, repeats, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { engine, index, split, throughput, throughputBatches, repeats, json, plots }) cmd.Options.Add(o);
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
@@ -36,7 +37,7 @@ public static class EvalCommand
                     throw new SlsInputException("--engine", "onnxruntime evaluates an exported file (--model FILE.onnx); the pruning and the adapters are already in it, so --backbone, --petl and --index do not apply");
                 string file = parse.GetValue(model.Model) ?? throw new SlsInputException("--model", "give the exported .onnx file to evaluate with --engine onnxruntime");
                 var onnx = new OnnxEvalOptions(Path.GetFullPath(file), data.Path(parse), parse.GetValue(split)!, parse.GetValue(model.BatchSize),
-                    parse.GetValue(throughput), parse.GetValue(repeats), ParseBatches(parse.GetValue(throughputBatches)!)) { DataOptions = data.Read(parse, ctx.Err) };
+                    parse.GetValue(throughput), parse.GetValue(repeats), ParseBatches(parse.GetValue(throughputBatches)!), Full(parse.GetValue(plots))) { DataOptions = data.Read(parse, ctx.Err) };
                 ctx.Err.WriteLine($"sls: eval: {onnx.Split} split of {Path.GetFileName(onnx.Data)} with ONNX Runtime");
                 var r = OnnxEvalRunner.Run(onnx, cancellationToken: cancellationToken);
                 if (parse.GetValue(json)) Json.Write(ctx.Out, r);
@@ -44,7 +45,8 @@ public static class EvalCommand
                 return Task.FromResult(ExitCodes.Success);
             }
             var options = new EvalOptions(model.Read(parse), data.Path(parse), parse.GetValue(index)?.FullName, parse.GetValue(split)!,
-                parse.GetValue(throughput), parse.GetValue(model.AllowMismatch), parse.GetValue(repeats), ParseBatches(parse.GetValue(throughputBatches)!)) { DataOptions = data.Read(parse, ctx.Err) };
+                parse.GetValue(throughput), parse.GetValue(model.AllowMismatch), parse.GetValue(repeats), ParseBatches(parse.GetValue(throughputBatches)!),
+                Full(parse.GetValue(plots))) { DataOptions = data.Read(parse, ctx.Err) };
             ctx.Err.WriteLine($"sls: eval: {options.Split} split of {Path.GetFileName(options.Data)}{(options.Index is null ? "" : " with the pruning index")}");
             var result = EvalRunner.Run(options, cancellationToken: cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
@@ -53,6 +55,8 @@ public static class EvalCommand
         });
         return cmd;
     }
+
+    private static string? Full(string? path) => path is null ? null : Path.GetFullPath(path);
 
     private static int[] ParseBatches(string text) =>
         text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)

@@ -54,7 +54,7 @@ public static class PruneCommand
         var metric = Setting<string>("--metric", "sls: silhouette (default), calinski-harabasz or davies-bouldin");
         metric.AcceptOnlyFromAmong("silhouette", "calinski-harabasz", "davies-bouldin");
         var perplexity = Setting<double>("--perplexity", "sls: t-SNE perplexity (default 30)");
-        PathSetting("--plots", "sls: write a t-SNE scatter per layer and the score curve as PNGs in this folder");
+        PathSetting("--plots", "sls: write the score curve, the t-SNE grid and a t-SNE scatter per layer (PNG and SVG) in this folder");
         PathSetting("--features-out", "sls: save the per-layer features (safetensors: feats, labels)");
         Setting<int?>("--keep-blocks", "bi/cka/probe: keep this many blocks instead of the alpha rule; aglp: the smallest depth to search to");
         Setting<double?>("--ratio", "depgraph/spa: fraction of heads and MLP units pruned in every block");

@@ -24,6 +24,12 @@ public static class EvalView
             Row($"batch {t.BatchSize}", $"{t.ImagesPerSecond:F1} img/s, {t.MedianLatencyMs:F2} ms median latency");
         Row("device", r.Device);
         Row("precision", r.Precision);
+        if (r.PerClass is { Count: > 0 } pc)
+        {
+            var worst = pc.Where(c => c.Images > 0).OrderBy(c => c.Top1).FirstOrDefault();
+            if (worst is not null) Row("weakest class", $"{worst.Class}: {worst.Top1 * 100:F1}% ({worst.Correct}/{worst.Images})");
+        }
+        if (r.Plots is { Count: > 0 } plots) Row("plots", $"{plots.Count} files (PNG and SVG) in {Path.GetDirectoryName(plots[0])}");
         console.Write(grid);
     }
 }

@@ -50,6 +50,6 @@ public static class PruneView
         if (i.PrunedTensorBytes is long b) console.MarkupLine($"The index stores kept-index lists; storing the pruned tensors instead would take {b:N0} bytes per task");
         foreach (var more in r.MoreIndexPaths ?? []) console.MarkupLine($"Index for another alpha: [bold]{Markup.Escape(more)}[/]");
         if (r.FeaturesPath is not null) console.MarkupLine($"Features: {Markup.Escape(r.FeaturesPath)}");
-        if (r.Plots.Count > 0) console.MarkupLine($"Plots: {r.Plots.Count} PNGs in {Markup.Escape(Path.GetDirectoryName(r.Plots[0])!)}");
+        if (r.Plots.Count > 0) console.MarkupLine($"Plots: {r.Plots.Count} files (PNG and SVG) in {Markup.Escape(Path.GetDirectoryName(r.Plots[0])!)}");
     }
 }

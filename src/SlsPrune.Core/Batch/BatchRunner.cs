@@ -12,10 +12,13 @@ namespace SlsPrune.Core.Batch;
 public sealed record BatchOptions(string Manifest, string Out, bool Resume = false, Shard? Shard = null);
 
 /// <summary>One task's outcome, written atomically to <c>OUT/results/NAME.json</c>.</summary>
-/// <remarks><see cref="MethodSeconds"/>: wall time of the pruning method itself (model loading excluded).</remarks>
+/// <remarks><see cref="MethodSeconds"/>: wall time of the pruning method itself (model loading excluded).
+/// <see cref="Scores"/>, <see cref="Threshold"/>, <see cref="Metric"/>, <see cref="Alpha"/> and <see cref="KeptBlockNumbers"/>
+/// are the pruning index's, so that <c>sls report --format html</c> draws each task's score figure from this file.</remarks>
 public sealed record BatchTaskResult(string Task, string? Group, string Status, string? Error, double Seconds,
     TrainResult? Train, EvalResult? Full, int? KeptBlocks, int? Depth, EvalResult? Pruned, TrainResult? Retrain, EvalResult? Retrained,
-    string Method = "sls", double? MethodSeconds = null);
+    string Method = "sls", double? MethodSeconds = null, IReadOnlyList<double>? Scores = null, double? Threshold = null, string? Metric = null,
+    double? Alpha = null, IReadOnlyList<int>? KeptBlockNumbers = null);
 
 /// <summary>What a batch did: tasks run, skipped as already done, and failed.</summary>
 public sealed record BatchSummary(int Tasks, int Ran, int Skipped, int Failed, IReadOnlyList<string> FailedTasks);
@@ -82,6 +85,7 @@ public static class BatchRunner
         EvalResult? full = null, pruned = null, retrained = null;
         int? kept = null, depth = null;
         double? methodSeconds = null;
+        Indexing.PruningIndex? ix = null;
         string methodName = s.Method ?? "sls";
         try
         {
@@ -112,6 +116,7 @@ public static class BatchRunner
                 var p = PruneRunner.Run(new PruneOptions(model, data, pruneMethod, pruneMethod.ReadOptions(settings, m.Resolve(".")), Out: index, Seed: s.Seed ?? 0),
                     cancellationToken: ct);
                 (kept, depth, methodSeconds) = (p.Index.KeptBlocks.Count, p.Index.Depth, p.Index.MethodSeconds);
+                ix = p.Index;
                 if (stages.Contains("eval")) pruned = EvalRunner.Run(Eval(model with { Petl = p.PetlPath ?? petlFile }, index), cancellationToken: ct);
             }
             if (stages.Contains("retrain"))
@@ -125,11 +130,13 @@ public static class BatchRunner
                 if (stages.Contains("eval") && retrain.Index is not null)
                     retrained = EvalRunner.Run(Eval(model with { Petl = re }, retrain.Index), cancellationToken: ct);
             }
-            return new BatchTaskResult(task.Name, task.Group, "ok", null, clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained, methodName, methodSeconds);
+            return new BatchTaskResult(task.Name, task.Group, "ok", null, clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained, methodName, methodSeconds,
+                ix?.Scores, ix?.Threshold, ix?.Metric, ix?.Alpha, ix?.KeptBlocks);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return new BatchTaskResult(task.Name, task.Group, "failed", e.Message.Split('\n')[0], clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained, methodName, methodSeconds);
+            return new BatchTaskResult(task.Name, task.Group, "failed", e.Message.Split('\n')[0], clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained, methodName, methodSeconds,
+                ix?.Scores, ix?.Threshold, ix?.Metric, ix?.Alpha, ix?.KeptBlocks);
         }
     }
 }

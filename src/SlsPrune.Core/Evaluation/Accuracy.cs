@@ -35,4 +35,44 @@ public static class Accuracy
         }
         return (correct, seen);
     }
+
+    /// <summary>Confusion counts over a split: <c>[true class][predicted class]</c> for <paramref name="classes"/>
+    /// classes (the model's outputs); correct is the diagonal's sum, seen the total.</summary>
+    public static int[][] Confusion(Func<torch.Tensor, torch.Tensor> forward, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize, int classes,
+        IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        using var _ = torch.no_grad();
+        var counts = Enumerable.Range(0, classes).Select(i => new int[classes]).ToArray();
+        int seen = 0;
+        foreach (var batch in BatchLoader.Batches(items, preprocessor, batchSize))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            using (batch)
+            using (var scope = torch.NewDisposeScope())
+            {
+                var predicted = forward(batch.Images).argmax(1).cpu().data<long>().ToArray();
+                var labels = batch.Labels.cpu().data<long>().ToArray();
+                for (int i = 0; i < labels.Length; i++)
+                    if (labels[i] >= 0 && labels[i] < classes && predicted[i] >= 0 && predicted[i] < classes) counts[labels[i]][predicted[i]]++;
+                seen += labels.Length;
+            }
+            progress?.Report(seen);
+        }
+        return counts;
+    }
+
+    /// <inheritdoc cref="Confusion(Func{torch.Tensor, torch.Tensor}, IReadOnlyList{LabelledImage}, Preprocessor, int, int, IProgress{int}?, CancellationToken)"/>
+    public static int[][] Confusion(Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize,
+        torch.Device device, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        model.eval();
+        return Confusion(images => model.forward(images.to(device)), items, preprocessor, batchSize, model.NumClasses, progress, cancellationToken);
+    }
+}
+
+/// <summary>One class's share of a split: its images, how many the model got right, and top-1 over them.</summary>
+public sealed record ClassAccuracy(int Class, int Images, int Correct, double Top1)
+{
+    public static IReadOnlyList<ClassAccuracy> Of(int[][] confusion) =>
+        confusion.Select((row, c) => new ClassAccuracy(c, row.Sum(), row[c], row.Sum() == 0 ? 0 : (double)row[c] / row.Sum())).ToArray();
 }

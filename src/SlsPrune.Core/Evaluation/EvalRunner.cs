@@ -12,7 +12,7 @@ namespace SlsPrune.Core.Evaluation;
 
 /// <summary>Options of <c>sls eval</c>.</summary>
 public sealed record EvalOptions(ModelOptions Model, string Data, string? Index = null, string Split = "test", bool Throughput = false,
-    bool AllowMismatch = false, int Repeats = 5, IReadOnlyList<int>? ThroughputBatches = null)
+    bool AllowMismatch = false, int Repeats = 5, IReadOnlyList<int>? ThroughputBatches = null, string? Plots = null)
 {
     public static readonly IReadOnlyList<int> DefaultThroughputBatches = [1, 64];
 
@@ -29,10 +29,19 @@ public sealed record StorageReport(long PetlBytes, long IndexBytes, long Backbon
     public long PerTaskBytes => PetlBytes + IndexBytes;
 }
 
-/// <summary>What <c>sls eval</c> measured.</summary>
+/// <summary>What <c>sls eval</c> measured. <see cref="PerClass"/>: images, correct and top-1 per true class;
+/// <see cref="Confusion"/> (<c>[true][predicted]</c>) stays out of the JSON (it grows with the square of the classes);
+/// <see cref="Plots"/>: the figures <c>--plots</c> wrote.</summary>
 public sealed record EvalResult(string Task, string Split, int Images, int Correct, double Top1, int Depth, int Blocks, bool Pruned,
     ParameterCounts Parameters, long FlopsPerImage, StorageReport Storage, IReadOnlyList<ThroughputResult>? Throughput, string Device,
-    string Precision, IReadOnlyList<string>? ClassNames = null);
+    string Precision, IReadOnlyList<ClassAccuracy>? PerClass = null, IReadOnlyList<string>? ClassNames = null)
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<IReadOnlyList<int>>? Confusion { get; init; }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Plots { get; init; }
+}
 
 /// <summary>Top-1 accuracy of the full or pruned (<c>--index</c>) model on a split, with parameters, FLOPs,
 /// storage and optionally throughput. Without a PETL file the backbone's own head classifies (a checkpoint
@@ -52,15 +61,18 @@ public static class EvalRunner
         var model = built.Model;
         if (model.NumClasses == 0)
             throw new SlsInputException(o.Model.Backbone, "has no classification head; give the task's PETL file (--petl), which carries one");
+        if (o.Plots is not null) OutputPath.CheckFolder(o.Plots, "--plots");
         var items = task.Read(o.Split, model.NumClasses);
 
-        var (correct, seen) = Accuracy.Count(model, items, Preprocessor.For(model.Input), o.Model.BatchSize, device, progress, cancellationToken);
+        var confusion = Accuracy.Confusion(model, items, Preprocessor.For(model.Input), o.Model.BatchSize, device, progress, cancellationToken);
+        int correct = confusion.Select((row, c) => row[c]).Sum(), seen = confusion.Sum(row => row.Sum());
 
         var counts = ParameterCounts.Of(model);
         var storage = new StorageReport(o.Model.Petl is null ? 0 : PeftAdapter.IsFolder(o.Model.Petl) ? PeftAdapter.FolderBytes(o.Model.Petl) : new FileInfo(o.Model.Petl).Length, o.Index is null ? 0 : new FileInfo(o.Index).Length, CheckpointSource.Resolve(o.Model.Backbone).Bytes);
         var throughput = o.Throughput ? batches.Select(b => Measure(model, b, o.Repeats, device, cancellationToken)).ToArray() : null;
-        return new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, built.FullDepth, model.Depth, o.Index is not null,
-            counts, model.FlopsPerImage(), storage, throughput, device.ToString(), o.Model.Precision.Name(), task.ClassNames);
+        var result = new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, built.FullDepth, model.Depth, o.Index is not null,
+            counts, model.FlopsPerImage(), storage, throughput, device.ToString(), o.Model.Precision.Name(), ClassAccuracy.Of(confusion), task.ClassNames) { Confusion = confusion };
+        return o.Plots is null ? result : result with { Plots = EvalPlots.Write(o.Plots, result) };
     }
 
     private static ThroughputResult Measure(Backbone model, int batch, int repeats, torch.Device device, CancellationToken ct)

@@ -9,7 +9,7 @@ namespace SlsPrune.Core.Evaluation;
 
 /// <summary>Options of <c>sls eval --engine onnxruntime</c>: an exported ONNX file and a task.</summary>
 public sealed record OnnxEvalOptions(string Model, string Data, string Split = "test", int BatchSize = 64, bool Throughput = false, int Repeats = 5,
-    IReadOnlyList<int>? ThroughputBatches = null)
+    IReadOnlyList<int>? ThroughputBatches = null, string? Plots = null)
 {
     /// <summary>How <see cref="Data"/> is read.</summary>
     public DataOptions DataOptions { get; init; } = DataOptions.Default;
@@ -29,8 +29,10 @@ public static class OnnxEvalRunner
         if (batches.Count == 0 || batches.Any(b => b <= 0)) throw new SlsInputException("--throughput-batches", "needs one or more positive batch sizes");
         var task = DataLayouts.Open(o.Data, o.DataOptions);
         using var model = OnnxRuntimeModel.Open(o.Model);
+        if (o.Plots is not null) OutputPath.CheckFolder(o.Plots, "--plots");
         var items = task.Read(o.Split, model.NumClasses);
-        var (correct, seen) = Accuracy.Count(model.Forward, items, Preprocessor.For(model.Input), o.BatchSize, progress, cancellationToken);
+        var confusion = Accuracy.Confusion(model.Forward, items, Preprocessor.For(model.Input), o.BatchSize, model.NumClasses, progress, cancellationToken);
+        int correct = confusion.Select((row, c) => row[c]).Sum(), seen = confusion.Sum(row => row.Sum());
 
         long Meta(string key) => model.Metadata.TryGetValue(key, out var v) && long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out long x) ? x : 0;
         int blocks = (int)Meta("blocks"), depth = (int)Meta("source_depth");
@@ -38,8 +40,9 @@ public static class OnnxEvalRunner
         var throughput = o.Throughput ? batches.Select(b => Measure(model, b, o.Repeats, cancellationToken)).ToArray() : null;
         var storage = new StorageReport(0, 0, new FileInfo(o.Model).Length);
         string precision = model.Metadata.TryGetValue("precision", out var p) ? p : "fp32";
-        return new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, depth, blocks, blocks < depth,
-            counts, Meta("flops"), storage, throughput, "cpu (onnxruntime)", precision, task.ClassNames);
+        var result = new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, depth, blocks, blocks < depth,
+            counts, Meta("flops"), storage, throughput, "cpu (onnxruntime)", precision, ClassAccuracy.Of(confusion), task.ClassNames) { Confusion = confusion };
+        return o.Plots is null ? result : result with { Plots = EvalPlots.Write(o.Plots, result) };
     }
 
     private static ThroughputResult Measure(OnnxRuntimeModel model, int batch, int repeats, CancellationToken ct)
