@@ -26,7 +26,8 @@ public static class PrunePlots
         var files = new List<string>();
         for (int l = 0; l < layers.Count; l++) files.AddRange(TsneFigure.RenderLayer(tsne, l).Save(dir, $"tsne_layer{l + 1:D2}"));
         files.AddRange(TsneFigure.RenderGrid(tsne).Save(dir, "tsne_grid"));
-        var data = new ScoreFigureData(task, "sls", metric, alpha, scores, kept, decision.Guarded ? null : decision.Threshold, std, accuracyByDepth);
+        var data = new ScoreFigureData(task, "sls", metric, alpha, scores, kept, decision.Guarded ? null : decision.Threshold, std,
+            accuracyByDepth?.Select(a => 100 * a).ToArray());   // the figure's right axis is in percent
         files.AddRange(ScoreFigure.Render(data).Save(dir, "scores"));
         return files;
     }
