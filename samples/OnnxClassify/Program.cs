@@ -14,6 +14,8 @@ var meta = session.ModelMetadata.CustomMetadataMap;           // written by sls 
 int size = int.Parse(meta["image_size"], CultureInfo.InvariantCulture);
 float[] mean = meta["mean"].Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
 float[] std = meta["std"].Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+string[] names = args.Length > 2 ? args[2..]                   // class names: the command line, else the export's own
+    : meta.TryGetValue("class_names", out var json) ? System.Text.Json.JsonSerializer.Deserialize<string[]>(json) ?? [] : [];
 
 var image = ImageResult.FromMemory(File.ReadAllBytes(args[1]), ColorComponents.RedGreenBlue);
 byte[] rgb = Resize.Bicubic(image.Data, image.Width, image.Height, size);
@@ -29,7 +31,7 @@ float[] logits = outputs[0].GetTensorDataAsSpan<float>().ToArray();
 float max = logits.Max();
 double sum = logits.Sum(l => Math.Exp(l - max));
 foreach (var (p, k) in logits.Select((l, k) => (Math.Exp(l - max) / sum, k)).OrderByDescending(t => t.Item1).Take(5))
-    Console.WriteLine($"{(k + 2 < args.Length ? args[k + 2] : $"class {k}"),-16} {p:P1}");
+    Console.WriteLine($"{(k < names.Length ? names[k] : $"class {k}"),-16} {p:P1}");
 return 0;
 
 /// <summary>Pillow-style bicubic resize (a = -0.5, kernel widened when shrinking), separable, in floating point:

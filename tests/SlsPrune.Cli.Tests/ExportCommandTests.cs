@@ -54,4 +54,20 @@ public class ExportCommandTests
         Assert.StartsWith($"sls: {CliRunner.Fixture("backbone.safetensors")}: ONNX Runtime cannot load it", bad.Err.Trim().Split('\n')[^1]);
         Assert.Empty(Directory.GetFileSystemEntries(dir));
     }
+
+    [Fact]
+    public void An_export_with_an_index_carries_the_tasks_class_names()
+    {
+        string task = PruneEvalCommandTests.Task(4, 5);
+        File.WriteAllText(Path.Combine(task, "task.json"), """{"classes": ["shirt", "bag", "coat", "boot", "sandal"]}""");
+        string dir = Directory.CreateTempSubdirectory("sls-export-names-").FullName;
+        string index = Path.Combine(dir, "i.sls.json"), onnx = Path.Combine(dir, "m.onnx");
+        var prune = CliRunner.Run(["prune", .. Model(), "--data", task, "--split", "test", "--method", "bi", "--keep-blocks", "2", "--out", index]);
+        Assert.True(prune.Code == 0, prune.Err);
+        var export = CliRunner.Run(["export", .. Model(), "--index", index, "--format", "onnx", "--out", onnx]);
+        Assert.True(export.Code == 0, export.Err);
+        using var ort = Core.Evaluation.OnnxRuntimeModel.Open(onnx);
+        Assert.Equal("""["shirt","bag","coat","boot","sandal"]""", ort.Metadata["class_names"]);
+        Assert.Equal(2, ort.Metadata["kept_blocks"].Split(',').Length);   // bi kept 2 of 3 blocks
+    }
 }

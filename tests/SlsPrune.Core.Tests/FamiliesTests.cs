@@ -201,9 +201,42 @@ public class FamiliesTests
         var lora = trained.Model.named_parameters().Where(p => p.name.Contains("lora_A", StringComparison.Ordinal)).ToList();
         Assert.Equal(2, lora.Count);
         Assert.All(lora, p => Assert.NotNull(p.parameter.grad));
-        // Convpass and VPT need a single prefix token; registers are refused with a reason
-        var err = Assert.Throws<SlsInputException>(() => ModelFactory.BuildTrainable(Options("dinov2_reg.safetensors"), new TrainableRequest(new PetlSettings(new ConvpassMethod(), 4, 0.5), 7)));
+        // VPT places its prompts after a lone class token; registers are refused with a reason
+        var err = Assert.Throws<SlsInputException>(() => ModelFactory.BuildTrainable(Options("dinov2_reg.safetensors"), new TrainableRequest(new PetlSettings(new VptMethod(), 4, 1.0), 7)));
         Assert.Contains("only prefix token is the class token", err.Message);
+    }
+
+    [Fact]
+    public void Convpass_on_registers_treats_every_prefix_token_as_the_class_token_and_exports()
+    {
+        torch.manual_seed(4);
+        using var built = ModelFactory.BuildTrainable(Options("dinov2_reg.safetensors"), new TrainableRequest(new PetlSettings(new ConvpassMethod(), 4, 0.5), 7));
+        var state = built.Model.state_dict();
+        using (torch.no_grad())
+            foreach (var (name, p) in built.Model.named_parameters().Where(np => np.name.Contains("adapter_", StringComparison.Ordinal)))
+                p.copy_(torch.randn_like(p) * 0.3);
+        built.Model.eval();
+        int width = (int)state["blocks.0.adapter_attn.adapter_down.weight"].shape[1];
+        var convpass = new Convpass(width, 4, 0.5, prefixTokens: 5);   // class token and 4 registers
+        using (torch.no_grad())
+            foreach (var (name, p) in convpass.named_parameters()) p.copy_(state[$"blocks.0.adapter_attn.{name}"]);
+        convpass.eval();
+        using var x = torch.randn(2, 5 + 9, width);
+        using var _ = torch.no_grad();
+        var y = convpass.Forward(x);
+        // a prefix token alone, as a 1x1 image: only the kernel's centre and its bias act
+        torch.Tensor Q(torch.Tensor t) => t * torch.sigmoid(t * 1.702);
+        var down = Q(torch.nn.functional.linear(x[.., ..5], state["blocks.0.adapter_attn.adapter_down.weight"], state["blocks.0.adapter_attn.adapter_down.bias"]));
+        var centre = state["blocks.0.adapter_attn.adapter_conv.weight"][.., .., 1, 1];
+        var expected = torch.nn.functional.linear(Q(torch.nn.functional.linear(down, centre, state["blocks.0.adapter_attn.adapter_conv.bias"])),
+            state["blocks.0.adapter_attn.adapter_up.weight"], state["blocks.0.adapter_attn.adapter_up.bias"]);
+        Assert.InRange(Fixtures.RelativeError(y[.., ..5], expected), 0, 1e-5);
+
+        string onnx = Path.Combine(Directory.CreateTempSubdirectory("sls-reg-").FullName, "m.onnx");
+        Export.ExportRunner.Write(built, new Export.OnnxExport(), onnx);
+        var images = Expected("dinov2_expected.safetensors")["images"];
+        using var ort = Evaluation.OnnxRuntimeModel.Open(onnx);
+        Assert.InRange(Fixtures.RelativeError(ort.Forward(images), built.Model.forward(images)), 0, 1e-4);
     }
 
     [Fact]

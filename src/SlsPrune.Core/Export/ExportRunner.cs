@@ -28,15 +28,15 @@ public static class ExportRunner
         if (o.Model.Merge && !built.Merged && built.Petl.Method != PetlMethods.Linear)
             throw new SlsInputException("--merge", $"{built.Petl.Method.Name} adapters do not fold exactly into the backbone; export without --merge to keep them as modules");
         cancellationToken.ThrowIfCancellationRequested();
-        return Write(built, format, o.Out, o.Model.Precision, o.Index, index?.Method, cancellationToken);
+        return Write(built, format, o.Out, o.Model.Precision, o.Index, index?.Method, index?.ClassNames, cancellationToken);
     }
 
     /// <summary>Writes an already built model (float32, CPU) in <paramref name="format"/>, atomically.</summary>
     /// <param name="indexPath">the index the model's plan came from, hashed into the metadata.</param>
     public static ExportResult Write(BuiltModel built, IExportFormat format, string outPath, Precision precision = Precision.Fp32,
-        string? indexPath = null, string? indexMethod = null, CancellationToken cancellationToken = default)
+        string? indexPath = null, string? indexMethod = null, IReadOnlyList<string>? classNames = null, CancellationToken cancellationToken = default)
     {
-        var metadata = Metadata(built, precision, indexPath, indexMethod);
+        var metadata = Metadata(built, precision, indexPath, indexMethod, classNames);
         try
         {
             AtomicFile.Write(outPath, s =>
@@ -54,7 +54,7 @@ public static class ExportRunner
             built.Plan.Blocks.Select(b => b + 1).ToArray(), built.Petl.Method.Name, built.Merged, precision.Name(), m.NumClasses);
     }
 
-    private static Dictionary<string, string> Metadata(BuiltModel built, Precision precision, string? indexPath, string? indexMethod)
+    private static Dictionary<string, string> Metadata(BuiltModel built, Precision precision, string? indexPath, string? indexMethod, IReadOnlyList<string>? classNames)
     {
         var m = built.Model;
         string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
@@ -87,6 +87,8 @@ public static class ExportRunner
         if (built.PetlFile is { } petl) meta["petl_sha256"] = petl.Sha256;
         if (indexPath is not null) meta["index_sha256"] = FileHash.Sha256(indexPath);
         if (indexMethod is not null) meta["index_method"] = indexMethod;
+        // the task's class names where the index carries them (the calibration data's folder names, CSV labels, task.json)
+        if (classNames is { Count: > 0 } && classNames.Count == m.NumClasses) meta["class_names"] = JsonSerializer.Serialize(classNames);
         // what rebuilds the adapters the file still holds (a merged model holds none)
         var s = built.Merged ? PetlSettings.None : built.Petl;
         if (s.Method != PetlMethods.Linear)

@@ -45,8 +45,9 @@ public abstract class PetlMethod
     /// <summary>Method-specific checks and settings read from a PETL file (RepAdapter's groups).</summary>
     public virtual PetlSettings Complete(PetlSettings settings, IReadOnlyDictionary<string, long[]> shapes, IReadOnlyDictionary<string, string> metadata, string source) => settings;
 
-    /// <summary>The module in a branch's adapter slot (null: the empty slot).</summary>
-    public virtual BranchAdapter? Adapter(PetlSettings s, int width, Branch branch) => null;
+    /// <summary>The module in a branch's adapter slot (null: the empty slot); <paramref name="prefixTokens"/>: the tokens
+    /// before the patch grid (the class token, and a distillation token or registers where the model has them).</summary>
+    public virtual BranchAdapter? Adapter(PetlSettings s, int width, Branch branch, int prefixTokens = 1) => null;
 
     /// <summary>The module for one of a block's linear layers (null: a plain Linear).</summary>
     public virtual nn.Module<Tensor, Tensor>? Linear(PetlSettings s, LinearRole role, int inFeatures, int outFeatures) => null;

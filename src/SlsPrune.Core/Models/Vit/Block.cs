@@ -28,10 +28,10 @@ public sealed class Block : nn.Module<Tensor, Tensor>
         norm1 = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
         int headDim = config.Width / config.Heads;
         attn = new Attention(config.Width, width?.Heads.Count ?? config.Heads, width?.HeadDims?.Count ?? headDim, petl, headDim);
-        adapter_attn = petl.Method.Adapter(petl, config.Width, Branch.Attention) ?? new NoAdapter();
+        adapter_attn = petl.Method.Adapter(petl, config.Width, Branch.Attention, config.PrefixTokens) ?? new NoAdapter();
         norm2 = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
         mlp = new Mlp(config.Width, width?.MlpUnits.Count ?? config.MlpHidden, petl, config.Activation);
-        adapter_mlp = petl.Method.Adapter(petl, config.Width, Branch.Mlp) ?? new NoAdapter();
+        adapter_mlp = petl.Method.Adapter(petl, config.Width, Branch.Mlp, config.PrefixTokens) ?? new NoAdapter();
         if (config.LayerScale)
         {
             ls1 = new LayerScale(config.Width);

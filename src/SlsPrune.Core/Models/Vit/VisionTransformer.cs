@@ -35,7 +35,7 @@ public sealed class VisionTransformer : Backbone
         config.Validate();
         Config = config;
         _petl = petl;
-        if (config.PrefixTokens > 1 && petl.Method.ExtraTokens(petl) > 0 || config.PrefixTokens > 1 && petl.Method.Name == "convpass")
+        if (config.PrefixTokens > 1 && petl.Method.ExtraTokens(petl) > 0)
             throw new SlsInputException("--petl-method", $"{petl.Method.Name} needs a ViT whose only prefix token is the class token; this one has {config.PrefixTokens} (distillation token or registers)");
         patch_embed = new PatchEmbed(config.PatchSize, config.InChannels, config.Width, config.PatchBias);
         cls_token = new Parameter(torch.zeros(1, 1, config.Width));

@@ -13,7 +13,7 @@ public sealed class AdaptFormerMethod : PetlMethod
 
     public override bool OwnsParameter(string name) => name.Contains(".adapter_", StringComparison.Ordinal);
 
-    public override BranchAdapter? Adapter(PetlSettings s, int width, Branch branch) =>
+    public override BranchAdapter? Adapter(PetlSettings s, int width, Branch branch, int prefixTokens = 1) =>
         branch == Branch.Mlp ? new AdaptFormer(width, s.HiddenDim, s.Scale) : null;
 
     public override GraphValue EmitBranch(IGraph g, PetlSettings s, BlockShape b, string adapter, Func<GraphValue, GraphValue> sublayer, GraphValue normed, GraphValue input) =>

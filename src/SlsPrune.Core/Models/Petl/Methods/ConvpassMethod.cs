@@ -13,12 +13,12 @@ public sealed class ConvpassMethod : PetlMethod
 
     public override bool OwnsParameter(string name) => name.Contains(".adapter_", StringComparison.Ordinal);
 
-    public override BranchAdapter Adapter(PetlSettings s, int width, Branch branch) => new Convpass(width, s.HiddenDim, s.Scale);
+    public override BranchAdapter Adapter(PetlSettings s, int width, Branch branch, int prefixTokens = 1) => new Convpass(width, s.HiddenDim, s.Scale, prefixTokens);
 
     public override GraphValue EmitBranch(IGraph g, PetlSettings s, BlockShape b, string adapter, Func<GraphValue, GraphValue> sublayer, GraphValue normed, GraphValue input)
     {
         long grid = (long)Math.Round(Math.Sqrt(b.GridTokens));
-        return g.Add(sublayer(normed), g.Scale(Convpass.Emit(g, adapter, grid, s.HiddenDim, normed), s.Scale));
+        return g.Add(sublayer(normed), g.Scale(Convpass.Emit(g, adapter, grid, b.Tokens - b.GridTokens, s.HiddenDim, normed), s.Scale));
     }
 
     /// <summary>Per branch: down, the 3x3 conv over the grid and the cls token, up.</summary>

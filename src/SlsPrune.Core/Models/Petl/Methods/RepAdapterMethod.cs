@@ -27,7 +27,7 @@ public sealed class RepAdapterMethod : PetlMethod
         return settings with { Groups = groups };
     }
 
-    public override BranchAdapter Adapter(PetlSettings s, int width, Branch branch) => new RepAdapter(width, s.HiddenDim, s.Scale, s.Groups);
+    public override BranchAdapter Adapter(PetlSettings s, int width, Branch branch, int prefixTokens = 1) => new RepAdapter(width, s.HiddenDim, s.Scale, s.Groups);
 
     /// <summary>Per branch: conv_A, and the grouped conv_B.</summary>
     public override long BlockMacs(PetlSettings s, BlockShape b) =>
