@@ -23,6 +23,19 @@ public sealed record BatchSettings
     public string? EvalSplit { get; init; }
     public bool? Throughput { get; init; }
 
+    /// <summary>The split training fits on and pruning calibrates on (default <c>train800val200</c>; <c>train</c> for an
+    /// ImageFolder tree with splits, <c>all</c> for one without or a CSV without a split column).</summary>
+    public string? Split { get; init; }
+
+    /// <summary>Pruning draws this many images (or this many per class) from <see cref="Split"/>, stratified, for the seed.</summary>
+    public int? Calibration { get; init; }
+    public int? CalibrationPerClass { get; init; }
+
+    /// <summary>How the data is read: a CSV's columns, EXIF orientation (as the command line's options).</summary>
+    public string? PathColumn { get; init; }
+    public string? LabelColumn { get; init; }
+    public bool? ExifTranspose { get; init; }
+
     /// <summary>The retrain stage distils from the unpruned model (the task's PETL file is the teacher).</summary>
     public bool? RetrainDistill { get; init; }
     public double? DistillTemperature { get; init; }
@@ -45,7 +58,9 @@ public sealed record BatchSettings
         Seed = Seed ?? defaults.Seed, Heads = Heads ?? defaults.Heads, ImageSize = ImageSize ?? defaults.ImageSize, Device = Device ?? defaults.Device,
         EvalSplit = EvalSplit ?? defaults.EvalSplit, Throughput = Throughput ?? defaults.Throughput, Method = Method ?? defaults.Method,
         RetrainDistill = RetrainDistill ?? defaults.RetrainDistill, DistillTemperature = DistillTemperature ?? defaults.DistillTemperature,
-        DistillWeight = DistillWeight ?? defaults.DistillWeight,
+        DistillWeight = DistillWeight ?? defaults.DistillWeight, Split = Split ?? defaults.Split, Calibration = Calibration ?? defaults.Calibration,
+        CalibrationPerClass = CalibrationPerClass ?? defaults.CalibrationPerClass, PathColumn = PathColumn ?? defaults.PathColumn,
+        LabelColumn = LabelColumn ?? defaults.LabelColumn, ExifTranspose = ExifTranspose ?? defaults.ExifTranspose,
         MethodSettings = Merge(defaults.MethodSettings, MethodSettings),
     };
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using SlsPrune.Core.Data;
 using SlsPrune.Core.Evaluation;
 using SlsPrune.Core.Models;
 using SlsPrune.Core.Models.Petl;
@@ -96,9 +97,13 @@ public static class BatchRunner
             string petlFile = task.Petl is null ? Path.Combine(dir, "petl.safetensors") : m.Resolve(task.Petl);
             string index = Path.Combine(dir, "index.sls.json");
             var model = new ModelOptions(backbone, petlFile, s.Heads, Device: s.Device ?? "auto", BatchSize: s.BatchSize ?? 64, ImageSize: s.ImageSize);
+            var dataOptions = new DataOptions(s.PathColumn, s.LabelColumn, s.ExifTranspose ?? false);
+            string split = s.Split ?? "train800val200";
             TrainOptions Train(string outFile, int epochs, string? init) => new(model, data, petl, outFile, epochs, Math.Min(s.WarmupEpochs ?? 10, epochs),
-                s.Lr ?? 1e-3, Seed: s.Seed ?? 0, EvalEvery: Math.Max(1, epochs / 4), EvalSplit: s.EvalSplit ?? "test", InitFrom: init);
-            EvalOptions Eval(ModelOptions mo, string? idx) => new(mo, data, idx, s.EvalSplit ?? "test", s.Throughput ?? false, ThroughputBatches: [64]);
+                s.Lr ?? 1e-3, Seed: s.Seed ?? 0, EvalEvery: Math.Max(1, epochs / 4), TrainSplit: split, EvalSplit: s.EvalSplit ?? "test", InitFrom: init)
+            { DataOptions = dataOptions };
+            EvalOptions Eval(ModelOptions mo, string? idx) => new(mo, data, idx, s.EvalSplit ?? "test", s.Throughput ?? false, ThroughputBatches: [64])
+            { DataOptions = dataOptions };
 
             if (stages.Contains("train"))
             {
@@ -113,8 +118,12 @@ public static class BatchRunner
                 var pruneMethod = PruneMethods.Get(methodName);
                 var settings = s.MethodSettingsObject(m.Resolve);
                 if (pruneMethod.SettingNames.Contains("petl_out")) settings["petl_out"] = methodPetl;
-                var p = PruneRunner.Run(new PruneOptions(model, data, pruneMethod, pruneMethod.ReadOptions(settings, m.Resolve(".")), Out: index, Seed: s.Seed ?? 0),
-                    cancellationToken: ct);
+                var p = PruneRunner.Run(new PruneOptions(model, data, pruneMethod, pruneMethod.ReadOptions(settings, m.Resolve(".")), split, Out: index, Seed: s.Seed ?? 0)
+                {
+                    DataOptions = dataOptions,
+                    Calibration = s.Calibration,
+                    CalibrationPerClass = s.CalibrationPerClass,
+                }, cancellationToken: ct);
                 (kept, depth, methodSeconds) = (p.Index.KeptBlocks.Count, p.Index.Depth, p.Index.MethodSeconds);
                 ix = p.Index;
                 if (stages.Contains("eval")) pruned = EvalRunner.Run(Eval(model with { Petl = p.PetlPath ?? petlFile }, index), cancellationToken: ct);
