@@ -118,6 +118,7 @@ public class LayoutTests
         Assert.Equal((8, 4, 32, 3, 4, 64, 5, false, 0.01), (c.PatchSize, c.GridSize, c.Width, c.Depth, c.Heads, c.MlpHidden, c.NumClasses, c.HasPreLogits, c.LayerNormEps));
         Assert.Equal([0.5f, 0.5f, 0.5f], built.Model.Input.Mean);
         Assert.Equal([0.5f, 0.5f, 0.5f], built.Model.Input.Std);
+        Assert.Equal(["cat", "dog", "bird", "fish", "frog"], built.ClassNames!);   // id2label names the checkpoint's own head
         AssertMatches(built, Expected("hf_expected.safetensors"));
     }
 

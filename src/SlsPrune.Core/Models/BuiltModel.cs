@@ -33,6 +33,10 @@ public sealed class BuiltModel : IDisposable
     /// <summary>What was built from the backbone (kept blocks, widths).</summary>
     public ModelPlan Plan { get; }
 
+    /// <summary>The head's class names where the checkpoint names them (a Hugging Face folder's <c>id2label</c>, when its own
+    /// head classifies); null otherwise (a task's PETL head: the data names its classes).</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+
     public FileFingerprint BackboneFile => _backbone.Value;
 
     public FileFingerprint? PetlFile => _petl?.Value;

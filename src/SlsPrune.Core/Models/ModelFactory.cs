@@ -64,7 +64,8 @@ public static class ModelFactory
         bool merge = options.Merge && petl.Method.Mergeable;
         if (merge) weights = petl.Method.Merge(weights, petl, d);
         var model = family.Create(config, planned, merge ? PetlSettings.None : petl);
-        var built = Load(new BuiltModel(model, petl, merge, full.Depth, planned, options.Backbone, options.Petl), weights, options.Petl ?? options.Backbone, check);
+        var labels = petlFile is null && backbone.Hints.Labels is { } l && l.Count == model.NumClasses ? l : null;   // the checkpoint's own head
+        var built = Load(new BuiltModel(model, petl, merge, full.Depth, planned, options.Backbone, options.Petl) { ClassNames = labels }, weights, options.Petl ?? options.Backbone, check);
         if (petlFile is not null && !options.AllowMismatch && petlFile.Metadata.TryGetValue("backbone_sha256", out var trainedOn) && !built.BackboneFile.Matches(trainedOn))
         {
             built.Dispose();

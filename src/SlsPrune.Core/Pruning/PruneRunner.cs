@@ -60,7 +60,7 @@ public static class PruneRunner
             Decision = "",
             Calibration = new CalibrationInfo(task.Name, o.Split, items.Count, classes, o.Seed, o.Model.Precision.Name(), model.Model.FeatureKind,
                 task.Layout, task.Folder, listPath is null ? null : Path.GetFileName(listPath), sampled),
-            ClassNames = task.ClassNames,
+            ClassNames = task.ClassNames ?? model.ClassNames,
             Backbone = model.BackboneFile,
             Petl = model.PetlFile!,
             Tool = Tool,

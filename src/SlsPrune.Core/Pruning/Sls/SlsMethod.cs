@@ -97,7 +97,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             var index = Decided(o.Alpha);
             var plots = o.Plots is null ? [] : PrunePlots.Write(o.Plots, fem.Embeddings, features.Labels, mean,
                 new PruningDecision(layers, index.KeptBlocks.Count, index.Threshold ?? double.NaN, null, index.Threshold is null, index.Decision),
-                ctx.Task.Name, ClusterMetrics.Name(o.Metric), o.Alpha, std, depthAccuracy?.Top1, ctx.Task.ClassNames);
+                ctx.Task.Name, ClusterMetrics.Name(o.Metric), o.Alpha, std, depthAccuracy?.Top1, ctx.Index.ClassNames);
             var more = (o.Alphas ?? []).Where(a => a != o.Alpha).Distinct()
                 .Select(a => (Path: AlphaPath(ctx.Options.Out, a), Index: Decided(a))).ToList();
             return new MethodOutput(index, null, featuresPath, plots, more.Count == 0 ? null : more);
