@@ -23,7 +23,7 @@ public class RunnerSeamTests
         Assert.Equal("bi", r.Index.Method);
         Assert.Equal(2, r.Index.KeptBlocks.Count);
         Assert.Equal(3, r.Index.Scores!.Count);
-        Assert.Equal(FileHash.Sha256(petl), r.Index.Petl.Sha256);
+        Assert.Equal(FileHash.Sha256(petl), r.Index.Petl!.Sha256);
 
         var full = EvalRunner.Run(new EvalOptions(withPetl, task));
         var pruned = EvalRunner.Run(new EvalOptions(withPetl, task, index));
@@ -51,5 +51,26 @@ public class RunnerSeamTests
         Assert.Equal((WidthCriterion.L2, WidthUnit.Dims, (double?)0.25), (dep.Importance, dep.WidthUnit, dep.Ratio));
         var e = Assert.Throws<SlsInputException>(() => PruneMethods.Get("sls").ReadOptions(new JsonObject { ["alpha"] = "high" }, "m.yaml"));
         Assert.Equal("m.yaml: setting 'alpha' has the wrong type or value", e.Message);
+    }
+
+    [Fact]
+    public void A_backbone_with_its_own_head_prunes_and_evaluates_without_a_petl_file()
+    {
+        string task = TrainingTests.PatternTask(), dir = Directory.CreateTempSubdirectory("sls-ownhead-").FullName;
+        var model = new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, Device: "cpu", BatchSize: 16);   // its head has 7 classes
+        var bi = PruneMethods.Get("bi");
+        string index = Path.Combine(dir, "own.sls.json");
+        var r = PruneRunner.Run(new PruneOptions(model, task, bi, bi.ReadOptions(new JsonObject { ["keep_blocks"] = 2 }, "test"), Out: index));
+        Assert.Null(r.Index.Petl);
+        Assert.Null(PruningIndex.Load(index).Petl);
+        var pruned = EvalRunner.Run(new EvalOptions(model, task, index));
+        var full = EvalRunner.Run(new EvalOptions(model, task));
+        Assert.Equal((2, 3, 30), (pruned.Blocks, full.Blocks, pruned.Images));
+
+        // an index computed with a PETL file needs it back
+        string withPetl = Path.Combine(dir, "petl.sls.json");
+        PruneRunner.Run(new PruneOptions(model with { Petl = Fixtures.File("convpass.safetensors") }, task, bi, bi.ReadOptions(new JsonObject { ["keep_blocks"] = 2 }, "test"), Out: withPetl));
+        var e = Assert.Throws<SlsInputException>(() => EvalRunner.Run(new EvalOptions(model, task, withPetl)));
+        Assert.Equal($"{withPetl}: was computed with a PETL file: give it with --petl", e.Message);
     }
 }

@@ -53,10 +53,10 @@ public static class EvalRunner
         if (o.Model.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
         var batches = o.ThroughputBatches ?? EvalOptions.DefaultThroughputBatches;
         if (batches.Count == 0 || batches.Any(b => b <= 0)) throw new SlsInputException("--throughput-batches", "needs one or more positive batch sizes");
-        if (o.Index is not null && o.Model.Petl is null) throw new SlsInputException(o.Index, "a pruned model needs its PETL file (--petl)");
         var device = DeviceSelector.Resolve(o.Model.Device);
         var task = DataLayouts.Open(o.Data, o.DataOptions);
         var index = o.Index is null ? null : PruningIndex.Load(o.Index);
+        if (index?.Petl is not null && o.Model.Petl is null) throw new SlsInputException(o.Index!, "was computed with a PETL file: give it with --petl");
         using var built = ModelFactory.Build(o.Model, device, index?.ToPlan(), o.Index, index?.Fingerprints(o.Index!, o.AllowMismatch));
         var model = built.Model;
         if (model.NumClasses == 0)

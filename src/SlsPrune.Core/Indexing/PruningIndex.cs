@@ -110,7 +110,9 @@ public sealed record PruningIndex
 
     public required FileFingerprint Backbone { get; init; }
 
-    public required FileFingerprint Petl { get; init; }
+    /// <summary>The PETL file the index was computed with; absent when the backbone's own head classified (a full
+    /// fine-tune or a classification checkpoint, pruned without --petl).</summary>
+    public FileFingerprint? Petl { get; init; }
 
     public string? Tool { get; init; }
 

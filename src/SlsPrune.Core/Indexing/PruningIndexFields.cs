@@ -33,9 +33,10 @@ public static class PruningIndexFields
             Need(w.Heads, $"width[{i}].heads");
             Need(w.MlpUnits, $"width[{i}].mlp_units");
         }
+        Need(index.Backbone, "backbone");
         foreach (var (file, field) in new[] { (index.Backbone, "backbone"), (index.Petl, "petl") })
         {
-            Need(file, field);
+            if (file is null) continue;   // petl: absent when the backbone's own head classified
             Need(file.Path, field + ".path");
             Need(file.Sha256, field + ".sha256");
             if (file.Sha256.Length != 64 || !file.Sha256.All(Uri.IsHexDigit))

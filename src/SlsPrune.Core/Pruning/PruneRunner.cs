@@ -24,7 +24,6 @@ public static class PruneRunner
 
     public static PruneResult Run(PruneOptions o, IStageProgress? progress = null, CancellationToken cancellationToken = default)
     {
-        if (o.Model.Petl is null) throw new SlsInputException("--petl", "pruning needs the PETL weights the task was tuned with");
         if (o.Model.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
         OutputPath.CheckFile(o.Out, "--out", o.Model.Backbone, o.Model.Petl, o.Data);
         var seconds = new Dictionary<string, double>();
@@ -39,6 +38,8 @@ public static class PruneRunner
         if (o.CalibrationPerClass is <= 0) throw new SlsInputException("--calibration-per-class", "must be positive");
         var task = DataLayouts.Open(o.Data, o.DataOptions);
         using var model = ModelFactory.Build(o.Model, device);
+        if (model.Model.NumClasses == 0)
+            throw new SlsInputException(o.Model.Backbone, "has no classification head; give the task's PETL file (--petl), which carries one");
         progress?.Advance(PruneStage.Load, 1);
         var items = task.Read(o.Split, model.Model.NumClasses);
         string? sampled = null;
@@ -62,7 +63,7 @@ public static class PruneRunner
                 task.Layout, task.Folder, listPath is null ? null : Path.GetFileName(listPath), sampled),
             ClassNames = task.ClassNames ?? model.ClassNames,
             Backbone = model.BackboneFile,
-            Petl = model.PetlFile!,
+            Petl = model.PetlFile,
             Tool = Tool,
             Created = DateTimeOffset.UtcNow,
         };
