@@ -233,6 +233,8 @@ public class LayoutTests
         Assert.Equal(["cat", "dog", "bird", "fish", "frog"], r.Labels!);
         Assert.Equal((0.01, 5), (r.Architecture!.LayerNormEps, r.Architecture.NumClasses));
         Assert.Equal([0.5f, 0.5f, 0.5f], r.Architecture.Mean);
+        Assert.Equal("preprocessor_config.json", r.Architecture.PreprocessingSource);   // and why: the file it came from
+        Assert.StartsWith("ImageNet's mean and std", InspectRunner.Inspect(Fixtures.File("backbone.safetensors"), 3).Architecture!.PreprocessingSource);
     }
 
     [Fact]

@@ -43,6 +43,7 @@ public static class InspectView
             if (a.Details is { } details) Row("", details);
             Row("", $"head {(a.NumClasses > 0 ? $"{a.NumClasses} classes" : "none")}{(a.PreLogits ? ", pre-logits layer" : "")}");
             Row("", $"LayerNorm eps {a.LayerNormEps.ToString("G", CultureInfo.InvariantCulture)}, input mean {Floats(a.Mean)}, std {Floats(a.Std)}");
+            Row("", $"preprocessing from {Printable.Escape(a.PreprocessingSource)}");
         }
         if (r.Petl is { } p)
         {

@@ -14,6 +14,9 @@ public sealed record ArchitectureHints(
     IReadOnlyList<string>? Labels = null,
     string? Activation = null)
 {
+    /// <summary>Where the input normalisation comes from, in words (<c>sls inspect</c> says it); null: the family's default.</summary>
+    public string? PreprocessingSource { get; init; }
+
     public static readonly ArchitectureHints None = new();
 
     /// <summary>What a file written by <c>sls export</c> says of itself in its metadata (<c>format</c> <c>sls-export/1</c>):
@@ -32,6 +35,6 @@ public sealed record ArchitectureHints(
             : null;
         string? act = metadata.TryGetValue("act", out var a) ? a is "gelu" or "quick_gelu" ? a
             : throw new SlsInputException(source, $"metadata act '{Printable.Escape(a)}' is not gelu or quick_gelu") : null;
-        return new ArchitectureHints(heads, eps, Floats("mean"), Floats("std"), Activation: act);
+        return new ArchitectureHints(heads, eps, Floats("mean"), Floats("std"), Activation: act) { PreprocessingSource = "the file's sls export metadata" };
     }
 }

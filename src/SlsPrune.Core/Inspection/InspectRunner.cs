@@ -34,6 +34,7 @@ public static class InspectRunner
             .ToDictionary(g => g.Key, g => g.Sum(t => t.ElementCount), StringComparer.Ordinal);
 
         var arch = BackboneFamilies.Find(shapes)?.Describe(shapes, checkpoint.Hints, heads, path);
+        if (arch is not null && checkpoint.Hints.PreprocessingSource is string from) arch = arch with { PreprocessingSource = from };
 
         PetlReport? petlReport = null;
         var method = PetlMethods.Detect(shapes.Keys);

@@ -22,4 +22,8 @@ public sealed record ArchitectureReport(
     IReadOnlyList<float> Mean,
     IReadOnlyList<float> Std,
     string? Stages = null,
-    string? Details = null);
+    string? Details = null)
+{
+    /// <summary>Where <see cref="Mean"/> and <see cref="Std"/> come from, in words.</summary>
+    public string PreprocessingSource { get; init; } = "ImageNet's mean and std (the family's default, as the VTAB-1k PETL code)";
+}

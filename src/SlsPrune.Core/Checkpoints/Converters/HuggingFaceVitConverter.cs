@@ -143,7 +143,10 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
         var mean = PerChannel(pre, "image_mean", channels, preFile);
         var std = PerChannel(pre, "image_std", channels, preFile);
         if (std is not null && std.Any(s => !(s > 0))) throw new SlsInputException(preFile, "image_std has a value that is not positive");
-        return new ArchitectureHints(heads, eps, mean, std, Labels(config, configFile));
+        return new ArchitectureHints(heads, eps, mean, std, Labels(config, configFile))
+        {
+            PreprocessingSource = mean is null && std is null ? null : Path.GetFileName(preFile),
+        };
     }
 
     /// <summary>Labels in id order, from <c>id2label</c> (ids 0..n-1).</summary>

@@ -83,7 +83,10 @@ public sealed partial class OpenClipConverter : IStateDictConverter
     private static readonly float[] Mean = [0.48145466f, 0.4578275f, 0.40821073f], Std = [0.26862954f, 0.26130258f, 0.27577711f];
 
     /// <summary>LayerNorm eps 1e-5, CLIP's mean and std, and QuickGELU (OpenAI's); <c>--act</c> overrides the activation.</summary>
-    public ArchitectureHints Hints(CheckpointSource source) => new(LayerNormEps: LayerNormEps, Mean: Mean, Std: Std, Activation: "quick_gelu");
+    public ArchitectureHints Hints(CheckpointSource source) => new(LayerNormEps: LayerNormEps, Mean: Mean, Std: Std, Activation: "quick_gelu")
+    {
+        PreprocessingSource = "CLIP's normalisation (the openai-clip layout)",
+    };
 
     private static Tensor Rank(Tensor t, int rank, string key, string source) => t.dim() == rank ? t
         : throw new SlsInputException(source, $"tensor '{key}' has shape [{string.Join(", ", t.shape)}], expected rank {rank}");
