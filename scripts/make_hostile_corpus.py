@@ -273,7 +273,27 @@ def main(out):
          'sls: {dir}/index-other-checkpoint.sls.json: index was computed for a different backbone file (SHA-256 000000000000..., {fixtures}/parity/backbone.safetensors has 165fc8892457...); pass --allow-mismatch to use it anyway')
     with open(J('index-garbage.sls.json'), 'w') as f:
         f.write('{"format": "slsprune-index", "kept_blocks": [1, 2,')
-    case('index-garbage', evaluate('index-garbage.sls.json'), 'sls: {dir}/index-garbage.sls.json: not a valid pruning index (Expected start of a property name or value, but instead reached end of data. Path: $ | LineNumber: 0 | BytePositionInLine: 49.)')
+    case('index-garbage', evaluate('index-garbage.sls.json'), 'sls: {dir}/index-garbage.sls.json: not a valid pruning index: not valid JSON at line 1, byte 50: Expected start of a property name or value, but instead reached end of data')
+    # mistyped fields are named by their JSON path and the kind they need, never by a .NET type
+    with open(J('index-depth-string.sls.json'), 'w') as f:
+        json.dump(dict(index, depth='three'), f)
+    case('index-depth-string', evaluate('index-depth-string.sls.json'), "sls: {dir}/index-depth-string.sls.json: not a valid pruning index: field 'depth' must be an integer")
+    with open(J('index-samples-float.sls.json'), 'w') as f:
+        json.dump(dict(index, calibration=dict(index['calibration'], samples=40.5)), f)
+    case('index-samples-float', evaluate('index-samples-float.sls.json'),
+         "sls: {dir}/index-samples-float.sls.json: not a valid pruning index: field 'calibration.samples' must be an integer")
+    with open(J('manifest-epochs.yaml'), 'w') as f:
+        f.write('backbone: b.safetensors\ntasks:\n  - name: a\n    data: t\n    settings:\n      epochs: ten\n')
+    case('manifest-epochs.yaml', ['batch', '--manifest', '{dir}/manifest-epochs.yaml', '--out', '{out}/batch'],
+         "sls: {dir}/manifest-epochs.yaml: not a valid batch manifest: field 'tasks[0].settings.epochs' must be an integer (line 6)")
+    with open(J('manifest-unknown-field.json'), 'w') as f:
+        json.dump({'backbone': 'b.safetensors', 'tasks': [{'name': 'a', 'data': 't', 'epoch': 3}]}, f)
+    case('manifest-unknown-field.json', ['batch', '--manifest', '{dir}/manifest-unknown-field.json', '--out', '{out}/batch'],
+         "sls: {dir}/manifest-unknown-field.json: not a valid batch manifest: field 'tasks[0].epoch' is not known")
+    with open(J('manifest-stages-string.json'), 'w') as f:
+        json.dump({'backbone': 'b.safetensors', 'defaults': {'stages': 'prune'}, 'tasks': [{'name': 'a', 'data': 't'}]}, f)
+    case('manifest-stages-string.json', ['batch', '--manifest', '{dir}/manifest-stages-string.json', '--out', '{out}/batch'],
+         "sls: {dir}/manifest-stages-string.json: not a valid batch manifest: field 'defaults.stages' must be a list")
     index2 = dict(index, kept_blocks=[1, 3])
     with open(J('index-not-leading.sls.json'), 'w') as f:
         json.dump(index2, f)

@@ -136,7 +136,7 @@ public sealed record PruningIndex
         }
         catch (JsonException e)
         {
-            throw new SlsInputException(path, $"not a valid pruning index ({e.Message})");
+            throw new SlsInputException(path, $"not a valid pruning index: {JsonErrors.Describe(e)}");
         }
         if (index is null || index.Format != FormatName)
             throw new SlsInputException(path, $"not a pruning index (format is '{index?.Format}', expected '{FormatName}')");
