@@ -43,13 +43,13 @@ public static class PruneView
         var c = i.Calibration;
         string classes = i.ClassNames is { } names ? $": {string.Join(", ", names.Take(10))}{(names.Count > 10 ? ", ..." : "")}" : "";
         console.MarkupLine(Markup.Escape(Printable.Escape($"Calibration: {c.Samples} images of {c.Task} / {c.Split}{(c.Layout is null ? "" : $" ({c.Layout})")}, {c.Classes} classes{classes}")));
-        if (r.CalibrationList is not null) console.MarkupLine($"Images used: [bold]{Markup.Escape(Printable.Escape(r.CalibrationList))}[/]{(c.Sampled is null ? "" : $" ({Markup.Escape(c.Sampled)})")}");
+        if (r.CalibrationList is not null) console.MarkupLine($"Images used: [bold]{Markup.Escape(Printable.Escape(r.CalibrationList))}[/]{(c.Sampled is null ? "" : $" ({Markup.Escape(Printable.Escape(c.Sampled))})")}");
         console.MarkupLine($"{Markup.Escape(Printable.Escape(i.Decision))}");
-        console.MarkupLine($"Method {Markup.Escape(Printable.Escape(i.Method))}: kept blocks {string.Join(",", i.KeptBlocks)} of {i.Depth}; index written to [bold]{Markup.Escape(r.IndexPath)}[/]");
-        if (r.PetlPath is not null) console.MarkupLine($"New PETL file: [bold]{Markup.Escape(r.PetlPath)}[/] (use it with this index)");
+        console.MarkupLine($"Method {Markup.Escape(Printable.Escape(i.Method))}: kept blocks {string.Join(",", i.KeptBlocks)} of {i.Depth}; index written to [bold]{Markup.Escape(Printable.Escape(r.IndexPath))}[/]");
+        if (r.PetlPath is not null) console.MarkupLine($"New PETL file: [bold]{Markup.Escape(Printable.Escape(r.PetlPath))}[/] (use it with this index)");
         if (i.PrunedTensorBytes is long b) console.MarkupLine($"The index stores kept-index lists; storing the pruned tensors instead would take {b:N0} bytes per task");
-        foreach (var more in r.MoreIndexPaths ?? []) console.MarkupLine($"Index for another alpha: [bold]{Markup.Escape(more)}[/]");
-        if (r.FeaturesPath is not null) console.MarkupLine($"Features: {Markup.Escape(r.FeaturesPath)}");
-        if (r.Plots.Count > 0) console.MarkupLine($"Plots: {r.Plots.Count} files (PNG and SVG) in {Markup.Escape(Path.GetDirectoryName(r.Plots[0])!)}");
+        foreach (var more in r.MoreIndexPaths ?? []) console.MarkupLine($"Index for another alpha: [bold]{Markup.Escape(Printable.Escape(more))}[/]");
+        if (r.FeaturesPath is not null) console.MarkupLine($"Features: {Markup.Escape(Printable.Escape(r.FeaturesPath))}");
+        if (r.Plots.Count > 0) console.MarkupLine($"Plots: {r.Plots.Count} files (PNG and SVG) in {Markup.Escape(Printable.Escape(Path.GetDirectoryName(r.Plots[0])!))}");
     }
 }

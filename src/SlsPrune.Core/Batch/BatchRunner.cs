@@ -87,7 +87,7 @@ public static class BatchRunner
             if (taskLock is null)
             {
                 held.Add(task.Name);
-                progress?.Report($"{Printable.Escape(task.Name)}: held by another process{(holder is int pid ? $" (pid {pid})" : "")} ({LockPath(o.Out, task.Name)}), skipped");
+                progress?.Report($"{Printable.Escape(task.Name)}: held by another process{(holder is int pid ? $" (pid {pid})" : "")} ({Printable.Escape(LockPath(o.Out, task.Name))}), skipped");
                 continue;
             }
             if (o.Resume && IsDone(result))
