@@ -19,7 +19,7 @@ public class EscapeTests
     }
 
     /// <summary>A copy of a safetensors file with one more metadata entry.</summary>
-    private static string WithMetadata(string source, string dir, string key, string value)
+    internal static string WithMetadata(string source, string dir, string key, string value)
     {
         byte[] bytes = File.ReadAllBytes(source);
         long n = BinaryPrimitives.ReadInt64LittleEndian(bytes);

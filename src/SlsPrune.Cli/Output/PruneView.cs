@@ -1,6 +1,7 @@
 using System.Globalization;
 using SlsPrune.Core;
 using SlsPrune.Core.Pruning;
+using SlsPrune.Core.Pruning.Baselines;
 using Spectre.Console;
 
 namespace SlsPrune.Cli.Output;
@@ -15,15 +16,22 @@ public static class PruneView
         var inv = CultureInfo.InvariantCulture;
         if (i.Scores is { } scores)
         {
-            var table = new Table().AddColumn(new TableColumn("layer").RightAligned()).AddColumn(new TableColumn(Markup.Escape(Printable.Escape(i.Metric))).RightAligned())
-                .AddColumn(new TableColumn("threshold").RightAligned());
+            // bi and cka score each block; their alpha rule compares the cumulative importance up to each layer with the
+            // threshold (LayerDecision), so that is the column shown beside it, labelled
+            bool cumulative = i.Decision.StartsWith(LayerDecision.CumulativeReason, StringComparison.Ordinal);
+            var curve = cumulative ? LayerDecision.Cumulative(scores) : null;
+            var table = new Table().AddColumn(new TableColumn("layer").RightAligned()).AddColumn(new TableColumn(Markup.Escape(Printable.Escape(i.Metric))).RightAligned());
+            if (cumulative) table.AddColumn(new TableColumn("cumulative (compared)").RightAligned());
+            table.AddColumn(new TableColumn(cumulative ? "threshold (on cumulative)" : "threshold").RightAligned());
             if (i.DepthAccuracy is { } acc) table.AddColumn(new TableColumn(Markup.Escape($"top-1 cut here ({Printable.Escape(acc.Split)})")).RightAligned());
             table.AddColumn("block");
             string t = i.Threshold is double th ? th.ToString("F4", inv) : "-";
             for (int l = 1; l <= i.Depth; l++)
             {
                 string score = scores[l - 1].ToString("F4", inv) + (i.ScoreStd is { } sd ? " ± " + sd[l - 1].ToString("F4", inv) : "");
-                var row = new List<string> { l.ToString(inv), score, t };
+                var row = new List<string> { l.ToString(inv), score };
+                if (curve is not null) row.Add(curve[l - 1].ToString("F4", inv));
+                row.Add(t);
                 if (i.DepthAccuracy is { } a) row.Add(a.Top1[l - 1].ToString("P1", inv));
                 row.Add(i.KeptBlocks.Contains(l) ? "kept" : "[grey]pruned[/]");
                 table.AddRow(row.ToArray());

@@ -126,6 +126,7 @@ public sealed record BatchManifest
     /// <exception cref="SlsInputException">for an unreadable or inconsistent manifest.</exception>
     public static BatchManifest Load(string path)
     {
+        if (Directory.Exists(path)) throw new SlsInputException(path, "is a folder; a batch manifest file (JSON, or YAML ending in .yaml/.yml) is expected here");
         if (!File.Exists(path)) throw new SlsInputException(path, "manifest not found");
         BatchManifest? m;
         Func<string, int?>? lineOf = null;

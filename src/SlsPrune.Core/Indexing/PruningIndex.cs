@@ -128,6 +128,7 @@ public sealed record PruningIndex
 
     public static PruningIndex Load(string path)
     {
+        if (Directory.Exists(path)) throw new SlsInputException(path, "is a folder; a pruning index file (*.sls.json, as sls prune writes) is expected here");
         if (!File.Exists(path)) throw new SlsInputException(path, "index file not found");
         PruningIndex? index;
         try
