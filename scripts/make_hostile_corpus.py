@@ -314,7 +314,7 @@ def main(out):
     inspect('pickle-self-dict.pt', "pickle's dict 'self' contains itself (through the memo); a state dict cannot")
     # 200,000 nested dicts from a few kilobytes: {'a': {'a': {...}}}
     torch_zip(J('pickle-deep-dicts.pt'), pickle((b'}(' + b'X\x01\x00\x00\x00a') * 200_000 + b'}' + b'u' * 200_000), compress=zipfile.ZIP_DEFLATED)
-    inspect('pickle-deep-dicts.pt', "pickle nests dicts more than 100 deep; a state dict nests a few levels (refusing to go on)")
+    inspect('pickle-deep-dicts.pt', "pickle nests more than 200 containers inside one another; a state dict nests a few (refusing to go on)")
     torch_zip(J('pickle-string-length-overflow.pt'), b'\x80\x02\x8d' + b'\xff' * 8 + b'.')
     inspect('pickle-string-length-overflow.pt', "pickle gives a length of 18446744073709551615 bytes at byte 3, past its end (truncated or corrupt)")
     expanded = pickle(p_dict([('w', tensor_rebuild('FloatStorage', '0', 1, [1]).replace(b'(J\x01\x00\x00\x00t', b'(J\x00\x00\x00\x40t', 1)
