@@ -273,7 +273,27 @@ def main(out):
          'sls: {dir}/index-other-checkpoint.sls.json: index was computed for a different backbone file (SHA-256 000000000000..., {fixtures}/parity/backbone.safetensors has 165fc8892457...); pass --allow-mismatch to use it anyway')
     with open(J('index-garbage.sls.json'), 'w') as f:
         f.write('{"format": "slsprune-index", "kept_blocks": [1, 2,')
-    case('index-garbage', evaluate('index-garbage.sls.json'), 'sls: {dir}/index-garbage.sls.json: not a valid pruning index (Expected start of a property name or value, but instead reached end of data. Path: $ | LineNumber: 0 | BytePositionInLine: 49.)')
+    case('index-garbage', evaluate('index-garbage.sls.json'), 'sls: {dir}/index-garbage.sls.json: not a valid pruning index: not valid JSON at line 1, byte 50: Expected start of a property name or value, but instead reached end of data')
+    # mistyped fields are named by their JSON path and the kind they need, never by a .NET type
+    with open(J('index-depth-string.sls.json'), 'w') as f:
+        json.dump(dict(index, depth='three'), f)
+    case('index-depth-string', evaluate('index-depth-string.sls.json'), "sls: {dir}/index-depth-string.sls.json: not a valid pruning index: field 'depth' must be an integer")
+    with open(J('index-samples-float.sls.json'), 'w') as f:
+        json.dump(dict(index, calibration=dict(index['calibration'], samples=40.5)), f)
+    case('index-samples-float', evaluate('index-samples-float.sls.json'),
+         "sls: {dir}/index-samples-float.sls.json: not a valid pruning index: field 'calibration.samples' must be an integer")
+    with open(J('manifest-epochs.yaml'), 'w') as f:
+        f.write('backbone: b.safetensors\ntasks:\n  - name: a\n    data: t\n    settings:\n      epochs: ten\n')
+    case('manifest-epochs.yaml', ['batch', '--manifest', '{dir}/manifest-epochs.yaml', '--out', '{out}/batch'],
+         "sls: {dir}/manifest-epochs.yaml: not a valid batch manifest: field 'tasks[0].settings.epochs' must be an integer (line 6)")
+    with open(J('manifest-unknown-field.json'), 'w') as f:
+        json.dump({'backbone': 'b.safetensors', 'tasks': [{'name': 'a', 'data': 't', 'epoch': 3}]}, f)
+    case('manifest-unknown-field.json', ['batch', '--manifest', '{dir}/manifest-unknown-field.json', '--out', '{out}/batch'],
+         "sls: {dir}/manifest-unknown-field.json: not a valid batch manifest: field 'tasks[0].epoch' is not known")
+    with open(J('manifest-stages-string.json'), 'w') as f:
+        json.dump({'backbone': 'b.safetensors', 'defaults': {'stages': 'prune'}, 'tasks': [{'name': 'a', 'data': 't'}]}, f)
+    case('manifest-stages-string.json', ['batch', '--manifest', '{dir}/manifest-stages-string.json', '--out', '{out}/batch'],
+         "sls: {dir}/manifest-stages-string.json: not a valid batch manifest: field 'defaults.stages' must be a list")
     index2 = dict(index, kept_blocks=[1, 3])
     with open(J('index-not-leading.sls.json'), 'w') as f:
         json.dump(index2, f)
@@ -294,7 +314,7 @@ def main(out):
     inspect('pickle-self-dict.pt', "pickle's dict 'self' contains itself (through the memo); a state dict cannot")
     # 200,000 nested dicts from a few kilobytes: {'a': {'a': {...}}}
     torch_zip(J('pickle-deep-dicts.pt'), pickle((b'}(' + b'X\x01\x00\x00\x00a') * 200_000 + b'}' + b'u' * 200_000), compress=zipfile.ZIP_DEFLATED)
-    inspect('pickle-deep-dicts.pt', "pickle nests dicts more than 100 deep; a state dict nests a few levels (refusing to go on)")
+    inspect('pickle-deep-dicts.pt', "pickle nests more than 200 containers inside one another; a state dict nests a few (refusing to go on)")
     torch_zip(J('pickle-string-length-overflow.pt'), b'\x80\x02\x8d' + b'\xff' * 8 + b'.')
     inspect('pickle-string-length-overflow.pt', "pickle gives a length of 18446744073709551615 bytes at byte 3, past its end (truncated or corrupt)")
     expanded = pickle(p_dict([('w', tensor_rebuild('FloatStorage', '0', 1, [1]).replace(b'(J\x01\x00\x00\x00t', b'(J\x00\x00\x00\x40t', 1)

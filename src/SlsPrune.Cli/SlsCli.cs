@@ -122,7 +122,23 @@ public static class SlsCli
         }
         finally
         {
+            // the process's peak resident memory, for the memory bounds the tests measure (BombMemoryTests)
+            if (verbose && PeakMemoryKilobytes() is long peak) Log.Debug("peak memory (VmHWM): {Kilobytes} kB", peak);
             await Log.CloseAndFlushAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>VmHWM from /proc/self/status (Linux), or null.</summary>
+    public static long? PeakMemoryKilobytes()
+    {
+        try
+        {
+            var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) : null;
+            return line is not null && long.TryParse(line["VmHWM:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), System.Globalization.CultureInfo.InvariantCulture, out long kb) ? kb : null;
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 

@@ -92,6 +92,82 @@ public class BatchCommandTests
     }
 
     [Fact]
+    public void A_task_another_process_holds_is_skipped_said_and_counted_as_held()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-batch-lock-").FullName;
+        string task = PruneEvalCommandTests.Task(12, 3);
+        string manifest = Manifest(dir, ("a", task, "natural"), ("b", task, "natural"));
+        string outDir = Path.Combine(dir, "out");
+        string lockA = BatchRunner.LockPath(outDir, "a");
+        Directory.CreateDirectory(Path.GetDirectoryName(lockA)!);
+        // another run holds task a: the same open a batch makes (FileShare.None, a flock on Linux), its pid inside
+        using (var holder = new FileStream(lockA, FileMode.Create, FileAccess.ReadWrite, FileShare.None))
+        {
+            holder.Write("4242\n"u8);
+            holder.Flush();
+            var (code, output, err) = CliRunner.Run("batch", "--manifest", manifest, "--out", outDir, "--json");
+            Assert.True(code == 0, err);
+            Assert.Contains($"sls: batch: a: held by another process (pid 4242) ({lockA}), skipped", err.Split('\n').Select(l => l.TrimEnd()));
+            var summary = JsonDocument.Parse(output).RootElement;
+            Assert.Equal((2, 1, 0, 0, 1), (summary.GetProperty("tasks").GetInt32(), summary.GetProperty("ran").GetInt32(), summary.GetProperty("skipped").GetInt32(),
+                summary.GetProperty("failed").GetInt32(), summary.GetProperty("held").GetInt32()));
+            Assert.Equal(["a"], summary.GetProperty("held_tasks").EnumerateArray().Select(e => e.GetString()));
+            Assert.False(File.Exists(BatchRunner.ResultPath(outDir, "a")));
+            Assert.True(File.Exists(BatchRunner.ResultPath(outDir, "b")));
+            // the text summary says it too
+            var (code2, text, _) = CliRunner.Run("batch", "--manifest", manifest, "--out", outDir, "--resume");
+            Assert.Equal(0, code2);
+            Assert.Equal("0 run, 1 skipped, 0 failed, 1 held by another process of 2 tasks in this shard", text.Trim());
+        }
+        // released (a crashed holder releases it the same way: the kernel drops the flock): the next run takes it
+        var (code3, output3, err3) = CliRunner.Run("batch", "--manifest", manifest, "--out", outDir, "--resume", "--json");
+        Assert.True(code3 == 0, err3);
+        var again = JsonDocument.Parse(output3).RootElement;
+        Assert.Equal((1, 1, 0), (again.GetProperty("ran").GetInt32(), again.GetProperty("skipped").GetInt32(), again.GetProperty("held").GetInt32()));
+        Assert.True(File.Exists(BatchRunner.ResultPath(outDir, "a")));
+        Assert.Equal("", File.ReadAllText(lockA)); // the holder's pid is cleared on release
+    }
+
+    [Fact]
+    public void Dry_run_checks_the_whole_manifest_prints_the_plan_and_writes_nothing()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-batch-dry-").FullName;
+        string task = PruneEvalCommandTests.Task(4, 2);
+        string manifest = Manifest(dir, ("a", task, "natural"), ("b", task, "structured"));
+        string outDir = Path.Combine(dir, "out");
+
+        var (code, text, err) = CliRunner.Run("batch", "--manifest", manifest, "--out", outDir, "--dry-run");
+        Assert.True(code == 0, err);
+        Assert.False(Directory.Exists(outDir));
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith($"Dry run: {manifest} checked; shard 0/1, 2 tasks, backbone {CliRunner.Fixture("backbone.safetensors")}", lines[0], StringComparison.Ordinal);
+        Assert.Equal($"- a [natural]: run; stages prune > eval; method sls; data {task} (vtab, split train800val200); petl convpass, {CliRunner.Fixture("convpass.safetensors")}", lines[1]);
+        Assert.Equal(3, lines.Length);
+
+        // a result that says ok: --resume would skip the task, and the plan says so
+        Directory.CreateDirectory(Path.Combine(outDir, "results"));
+        File.WriteAllText(BatchRunner.ResultPath(outDir, "a"), """{"task": "a", "status": "ok"}""");
+        var (code2, json, _) = CliRunner.Run("batch", "--manifest", manifest, "--out", outDir, "--dry-run", "--resume", "--json", "--shard", "0/1");
+        Assert.Equal(0, code2);
+        var plan = JsonDocument.Parse(json).RootElement;
+        Assert.True(plan.GetProperty("resume").GetBoolean());
+        var tasks = plan.GetProperty("tasks").EnumerateArray().ToArray();
+        Assert.Equal(["skip", "run"], tasks.Select(t => t.GetProperty("action").GetString()));
+        Assert.Equal(["prune", "eval"], tasks[0].GetProperty("stages").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(("sls", "vtab", task, false), (tasks[1].GetProperty("method").GetString(), tasks[1].GetProperty("layout").GetString(),
+            tasks[1].GetProperty("data").GetString(), tasks[1].GetProperty("petl_trained_here").GetBoolean()));
+        Assert.Equal(["a.json"], Directory.GetFiles(Path.Combine(outDir, "results")).Select(Path.GetFileName)); // nothing written
+        Assert.False(Directory.Exists(Path.Combine(outDir, "locks")));
+        Assert.False(Directory.Exists(Path.Combine(outDir, "tasks")));
+
+        // the whole manifest is checked as a real run checks it: a missing path in the last task is exit 2
+        string bad = Manifest(dir, ("a", task, "natural"), ("typo", Path.Combine(dir, "no-such-task"), "structured"));
+        var (code3, _, err3) = CliRunner.Run("batch", "--manifest", bad, "--out", outDir, "--dry-run");
+        Assert.Equal(2, code3);
+        Assert.Equal($"sls: {bad}: task 'typo': data '{Path.Combine(dir, "no-such-task")}' does not exist", err3.Trim());
+    }
+
+    [Fact]
     public void Shards_cover_every_task_exactly_once()
     {
         var tasks = Enumerable.Range(0, 19).ToArray();

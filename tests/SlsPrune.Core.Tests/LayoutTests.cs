@@ -204,7 +204,7 @@ public class LayoutTests
         Assert.StartsWith($"{config}: is not valid JSON", Assert.Throws<SlsInputException>(() => StateDictFile.Open(folder)).Message, StringComparison.Ordinal);
 
         string empty = Directory.CreateDirectory(Path.Combine(dir, "empty")).FullName;
-        Assert.Equal($"{empty}: a checkpoint folder needs model.safetensors or pytorch_model.bin; found neither",
+        Assert.Equal($"{empty}: is a folder, and a checkpoint folder needs model.safetensors or pytorch_model.bin (Hugging Face's layout); found neither (or give the checkpoint file itself)",
             Assert.Throws<SlsInputException>(() => StateDictFile.Open(empty)).Message);
         System.IO.File.WriteAllText(Path.Combine(empty, "model.safetensors.index.json"), "{}");
         Assert.Contains("sharded", Assert.Throws<SlsInputException>(() => StateDictFile.Open(empty)).Message, StringComparison.Ordinal);

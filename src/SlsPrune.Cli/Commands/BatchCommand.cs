@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SlsPrune.Cli.Output;
+using SlsPrune.Core;
 using SlsPrune.Core.Batch;
 using SlsPrune.Core.Runtime;
 
@@ -15,17 +16,38 @@ public static class BatchCommand
         var resume = new Option<bool>("--resume") { Description = "Skip tasks whose result says ok; redo the others" };
         var shard = new Option<string>("--shard") { Description = "Run share K of N (tasks i with i mod N = K), e.g. $SLURM_ARRAY_TASK_ID/4", DefaultValueFactory = _ => "0/1" };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check the whole manifest and print what would run (stages, method, data layout, PETL file, what --resume skips); run and write nothing" };
         var cmd = new Command("batch", "Train, prune, retrain and evaluate the tasks of a manifest; resumable and sharded");
-        foreach (var o in new Option[] { manifest, output, resume, shard, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { manifest, output, resume, shard, json, dryRun }) cmd.Options.Add(o);
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
             var options = new BatchOptions(parse.GetValue(manifest)!.FullName, parse.GetValue(output)!.FullName, parse.GetValue(resume), Shard.Parse(parse.GetValue(shard)!));
+            if (parse.GetValue(dryRun))
+            {
+                var plan = BatchRunner.Plan(options);
+                if (parse.GetValue(json)) Json.Write(ctx.Out, plan);
+                else WritePlan(ctx.Out, plan);
+                return Task.FromResult(ExitCodes.Success);
+            }
             var summary = BatchRunner.Run(options, new Callback<string>(line => ctx.Err.WriteLine($"sls: batch: {line}")), cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, summary);
-            else ctx.Out.WriteLine($"{summary.Ran} run, {summary.Skipped} skipped, {summary.Failed} failed of {summary.Tasks} tasks in this shard");
+            else ctx.Out.WriteLine($"{summary.Ran} run, {summary.Skipped} skipped, {summary.Failed} failed{(summary.Held > 0 ? $", {summary.Held} held by another process" : "")} of {summary.Tasks} tasks in this shard");
             return Task.FromResult(summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failure);
         });
         return cmd;
+    }
+
+    private static void WritePlan(TextWriter o, BatchPlan plan)
+    {
+        static string E(string? s) => Printable.Escape(s ?? "");
+        o.WriteLine($"Dry run: {E(plan.Manifest)} checked; shard {plan.Shard}, {plan.Tasks.Count} tasks, backbone {E(plan.Backbone)}, results in {E(plan.Out)}; nothing was run or written");
+        foreach (var t in plan.Tasks)
+        {
+            string petl = t.PetlTrainedHere ? $"trained here to {E(t.Petl)}" : E(t.Petl);
+            string action = t.Action == "skip" ? "skip (done earlier: --resume)" : t.Done ? "run (done earlier; without --resume it is redone)" : "run";
+            o.WriteLine($"- {E(t.Task)}{(t.Group is null ? "" : $" [{E(t.Group)}]")}: {action}; stages {string.Join(" > ", t.Stages.Select(E))}; method {E(t.Method)}; "
+                + $"data {E(t.Data)} ({E(t.Layout ?? "no layout recognised")}, split {E(t.Split)}); petl {E(t.PetlMethod)}, {petl}");
+        }
     }
 }

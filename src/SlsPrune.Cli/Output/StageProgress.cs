@@ -42,6 +42,11 @@ public sealed class StageProgress(TextWriter err) : IStageProgress
         }
     }
 
+    public void Warn(string message)
+    {
+        lock (_lock) err.WriteLine($"sls: warning: {message}");
+    }
+
     private static string Name(PruneStage s) => s switch
     {
         PruneStage.Tsne => "t-SNE",

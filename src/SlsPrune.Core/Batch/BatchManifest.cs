@@ -126,18 +126,20 @@ public sealed record BatchManifest
     /// <exception cref="SlsInputException">for an unreadable or inconsistent manifest.</exception>
     public static BatchManifest Load(string path)
     {
+        if (Directory.Exists(path)) throw new SlsInputException(path, "is a folder; a batch manifest file (JSON, or YAML ending in .yaml/.yml) is expected here");
         if (!File.Exists(path)) throw new SlsInputException(path, "manifest not found");
         BatchManifest? m;
+        Func<string, int?>? lineOf = null;
         try
         {
             string text = File.ReadAllText(path);
             m = IsYaml(path)
-                ? YamlToJson.Convert(text) is { } node ? node.Deserialize<BatchManifest>(Options) : null
+                ? YamlToJson.Convert(text, out lineOf) is { } node ? node.Deserialize<BatchManifest>(Options) : null
                 : JsonSerializer.Deserialize<BatchManifest>(text, Options);
         }
         catch (JsonException e)
         {
-            throw new SlsInputException(path, $"not a valid batch manifest ({e.Message})");
+            throw new SlsInputException(path, $"not a valid batch manifest: {JsonErrors.Describe(e, lineOf)}");
         }
         catch (YamlDotNet.Core.YamlException e)
         {

@@ -64,7 +64,7 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
         {
-            throw new SlsInputException(path, $"not a batch result ({e.Message})");
+            throw new SlsInputException(path, $"not a batch result ({(e is JsonException j ? JsonErrors.Describe(j) : "a field is missing or of the wrong kind")})");
         }
     }
 

@@ -21,8 +21,19 @@ public sealed record BatchTaskResult(string Task, string? Group, string Status, 
     string Method = "sls", double? MethodSeconds = null, IReadOnlyList<double>? Scores = null, double? Threshold = null, string? Metric = null,
     double? Alpha = null, IReadOnlyList<int>? KeptBlockNumbers = null);
 
-/// <summary>What a batch did: tasks run, skipped as already done, and failed.</summary>
-public sealed record BatchSummary(int Tasks, int Ran, int Skipped, int Failed, IReadOnlyList<string> FailedTasks);
+/// <summary>What a batch did: tasks run, skipped as already done, failed, and left to another process that held them
+/// (<see cref="Held"/>; their names in <see cref="HeldTasks"/>).</summary>
+public sealed record BatchSummary(int Tasks, int Ran, int Skipped, int Failed, IReadOnlyList<string> FailedTasks, int Held = 0, IReadOnlyList<string>? HeldTasks = null);
+
+/// <summary>One task of <c>sls batch --dry-run</c>'s plan: what a run would do with it.</summary>
+/// <remarks><see cref="Layout"/>: the data layout detected at <see cref="Data"/> (null: none recognised; the run reads it as a
+/// VTAB-1k folder and names what is missing). <see cref="Petl"/>: the file given, or the one the train stage writes.
+/// <see cref="Action"/>: <c>run</c>, or <c>skip</c> when <see cref="BatchOptions.Resume"/> finds an ok result.</remarks>
+public sealed record BatchPlanTask(string Task, string? Group, IReadOnlyList<string> Stages, string Method, string Data, string? Layout, string Split,
+    string Petl, bool PetlTrainedHere, string PetlMethod, string Result, bool Done, string Action);
+
+/// <summary><c>sls batch --dry-run</c>: the manifest checked as a real run checks it, and this shard's tasks.</summary>
+public sealed record BatchPlan(string Manifest, string Backbone, string Out, string Shard, bool Resume, IReadOnlyList<BatchPlanTask> Tasks);
 
 /// <summary>
 /// Runs a manifest's tasks (this shard's share) through their stages. Each task ends in one result file,
@@ -36,6 +47,29 @@ public static class BatchRunner
 
     public static string ResultPath(string outDir, string task) => Path.Combine(outDir, "results", task + ".json");
 
+    /// <summary>The lock a process takes on a task while it runs it (<see cref="TaskLock"/>).</summary>
+    public static string LockPath(string outDir, string task) => Path.Combine(outDir, "locks", task + ".lock");
+
+    /// <summary>The manifest read and checked as <see cref="Run"/> does before its first task (fields, stages, methods, every
+    /// path), and what a run would do with each task of the shard; nothing is run or written.</summary>
+    public static BatchPlan Plan(BatchOptions o)
+    {
+        var m = BatchManifest.Load(o.Manifest);
+        var shard = o.Shard ?? Shard.All;
+        var mine = shard.Select(m.Tasks).ToList();
+        m.CheckPaths(mine);
+        var tasks = mine.Select(t =>
+        {
+            var s = (t.Settings ?? new()).Over(m.Defaults);
+            string data = m.Resolve(t.Data), result = ResultPath(o.Out, t.Name);
+            bool done = IsDone(result);
+            string petl = t.Petl is null ? Path.Combine(o.Out, "tasks", t.Name, "petl.safetensors") : m.Resolve(t.Petl);
+            return new BatchPlanTask(t.Name, t.Group, s.Stages ?? BatchManifest.StageNames, s.Method ?? "sls", data, Data.DataLayouts.Detect(data)?.Name,
+                s.Split ?? "train800val200", petl, t.Petl is null, s.PetlMethod ?? "convpass", result, done, o.Resume && done ? "skip" : "run");
+        }).ToList();
+        return new BatchPlan(o.Manifest, m.Resolve(m.Backbone), o.Out, $"{shard.Index}/{shard.Count}", o.Resume, tasks);
+    }
+
     public static BatchSummary Run(BatchOptions o, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         var m = BatchManifest.Load(o.Manifest);
@@ -43,10 +77,19 @@ public static class BatchRunner
         m.CheckPaths(mine);
         int ran = 0, skipped = 0;
         var failed = new List<string>();
+        var held = new List<string>();
         foreach (var task in mine)
         {
             cancellationToken.ThrowIfCancellationRequested();
             string result = ResultPath(o.Out, task.Name);
+            // another process on the same folder may be running this task: leave it to that one
+            using var taskLock = TaskLock.TryTake(LockPath(o.Out, task.Name), out int? holder);
+            if (taskLock is null)
+            {
+                held.Add(task.Name);
+                progress?.Report($"{Printable.Escape(task.Name)}: held by another process{(holder is int pid ? $" (pid {pid})" : "")} ({Printable.Escape(LockPath(o.Out, task.Name))}), skipped");
+                continue;
+            }
             if (o.Resume && IsDone(result))
             {
                 skipped++;
@@ -60,7 +103,7 @@ public static class BatchRunner
             if (r.Status != "ok") failed.Add(task.Name);
             progress?.Report($"{Printable.Escape(task.Name)}: {r.Status}{(r.Error is null ? "" : ": " + Printable.Escape(r.Error))}");
         }
-        return new BatchSummary(mine.Count, ran, skipped, failed.Count, failed);
+        return new BatchSummary(mine.Count, ran, skipped, failed.Count, failed, held.Count, held);
     }
 
     private static bool IsDone(string resultPath)

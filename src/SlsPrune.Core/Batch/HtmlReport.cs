@@ -128,7 +128,7 @@ public static class HtmlReport
     }
 
     private static void Image(StringBuilder sb, Figure figure, string alt) =>
-        sb.AppendLine(Inv, $"<img width=\"{figure.Width}\" height=\"{figure.Height}\" alt=\"{WebUtility.HtmlEncode(alt)}\" src=\"data:image/png;base64,{Convert.ToBase64String(figure.Png())}\">");
+        sb.AppendLine(Inv, $"<img width=\"{figure.Width}\" height=\"{figure.Height}\" alt=\"{WebUtility.HtmlEncode(Printable.Escape(alt))}\" src=\"data:image/png;base64,{Convert.ToBase64String(figure.Png())}\">");
 
     private static void Table(StringBuilder sb, IReadOnlyList<ReportRow> rows, Func<string, string> e, bool avgRows)
     {

@@ -28,8 +28,13 @@ public static class YamlToJson
     }
 
     /// <exception cref="YamlException">for text that is not YAML, or one of the refusals above.</exception>
-    public static JsonNode? Convert(string yaml)
+    public static JsonNode? Convert(string yaml) => Convert(yaml, out _);
+
+    /// <param name="lineOf">the line (1-based) a JSON path such as <c>$.tasks[0].settings.epochs</c> is on: the deepest node of the
+    /// path that exists (a null value: its mapping's line).</param>
+    public static JsonNode? Convert(string yaml, out Func<string, int?> lineOf)
     {
+        var lines = new Dictionary<JsonNode, int>(ReferenceEqualityComparer.Instance);
         var parser = new Parser(new StringReader(yaml));
         var anchors = new Dictionary<string, (JsonNode? Node, long Size)>(StringComparer.Ordinal);
         var opening = new HashSet<string>(StringComparer.Ordinal);
@@ -41,6 +46,7 @@ public static class YamlToJson
 
         void Place(JsonNode? node, ParsingEvent e)
         {
+            if (node is not null && e is YamlDotNet.Core.Events.Scalar or AnchorAlias) lines.TryAdd(node, (int)e.Start.Line);
             if (stack.Count == 0)
             {
                 root = node;
@@ -101,6 +107,7 @@ public static class YamlToJson
                     if (stack.Count > 0 && stack.Peek() is { Node: JsonObject, Key: null })
                         throw new YamlException(e.Start, e.End, "mapping keys must be plain strings");
                     if (!start.Anchor.IsEmpty) opening.Add(start.Anchor.Value);
+                    lines[container] = (int)e.Start.Line;
                     stack.Push(new Open(container, start.Anchor, nodes));
                     break;
                 case MappingEnd or SequenceEnd:
@@ -116,7 +123,25 @@ public static class YamlToJson
                     throw new YamlException(e.Start, e.End, $"unsupported YAML event {e.GetType().Name}");
             }
         }
-        return rootSet ? root : null;
+        var top = rootSet ? root : null;
+        lineOf = path => LineOf(top, path, lines);
+        return top;
+    }
+
+    private static int? LineOf(JsonNode? root, string path, Dictionary<JsonNode, int> lines)
+    {
+        JsonNode? node = root;
+        int? line = node is not null && lines.TryGetValue(node, out int l0) ? l0 : null;
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(path, @"\.([^.\[]+)|\['([^']*)'\]|\[(\d+)\]"))
+        {
+            JsonNode? next = null;
+            if (m.Groups[3].Success && node is JsonArray a && int.TryParse(m.Groups[3].Value, CultureInfo.InvariantCulture, out int i) && i < a.Count) next = a[i];
+            else if (!m.Groups[3].Success && node is JsonObject o) o.TryGetPropertyValue(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value, out next);
+            if (next is null) break;
+            node = next;
+            if (lines.TryGetValue(node, out int l)) line = l;
+        }
+        return line;
     }
 
     private static JsonNode? Scalar(Scalar s)

@@ -54,7 +54,7 @@ public sealed class CheckpointSource
         {
             if (File.Exists(System.IO.Path.Combine(path, "model.safetensors.index.json")) || File.Exists(System.IO.Path.Combine(path, "pytorch_model.bin.index.json")))
                 throw new SlsInputException(path, "holds a sharded checkpoint (*.index.json); sharded weights are not supported, save them as one file");
-            throw new SlsInputException(path, $"a checkpoint folder needs {string.Join(" or ", FolderWeights)}; found neither");
+            throw new SlsInputException(path, $"is a folder, and a checkpoint folder needs {string.Join(" or ", FolderWeights)} (Hugging Face's layout); found neither (or give the checkpoint file itself)");
         }
         var side = SideFileNames.Select(n => (n, p: System.IO.Path.Combine(path, n))).Where(x => File.Exists(x.p)).ToDictionary(x => x.n, x => x.p, StringComparer.Ordinal);
         return new CheckpointSource(path, weights, side);

@@ -20,7 +20,7 @@ public static class DataLayouts
         if (layout is null)
         {
             if (File.Exists(path))
-                throw new SlsInputException(path, $"not a data layout sls reads ({string.Join("; ", All.Select(l => $"{l.Name}: {l.Description}"))})");
+                throw new SlsInputException(path, $"is a file but not a CSV/TSV list of images; --data expects a task folder, an ImageFolder tree or such a list ({string.Join("; ", All.Select(l => $"{l.Name}: {l.Description}"))})");
             layout = All[0];
         }
         var source = layout.Open(path, options);

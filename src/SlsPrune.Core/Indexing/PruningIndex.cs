@@ -130,6 +130,7 @@ public sealed record PruningIndex
 
     public static PruningIndex Load(string path)
     {
+        if (Directory.Exists(path)) throw new SlsInputException(path, "is a folder; a pruning index file (*.sls.json, as sls prune writes) is expected here");
         if (!File.Exists(path)) throw new SlsInputException(path, "index file not found");
         PruningIndex? index;
         try
@@ -138,7 +139,7 @@ public sealed record PruningIndex
         }
         catch (JsonException e)
         {
-            throw new SlsInputException(path, $"not a valid pruning index ({e.Message})");
+            throw new SlsInputException(path, $"not a valid pruning index: {JsonErrors.Describe(e)}");
         }
         if (index is null || index.Format != FormatName)
             throw new SlsInputException(path, $"not a pruning index (format is '{index?.Format}', expected '{FormatName}')");

@@ -26,9 +26,16 @@ public static class ModelFactory
     public static BuiltModel Build(ModelOptions options, Device? device = null, ModelPlan? plan = null, string? planSource = null, FingerprintCheck? check = null)
     {
         using var backbone = StateDictFile.Open(options.Backbone);
+        if (options.Petl is not null && Directory.Exists(options.Petl) && !PeftAdapter.IsFolder(options.Petl))
+            throw new SlsInputException(options.Petl, $"is a folder without {PeftAdapter.ConfigName}; --petl expects a PETL file (.safetensors, as sls train writes) or a PEFT adapter folder");
         using var peft = PeftAdapter.IsFolder(options.Petl) ? PeftAdapter.Open(options.Petl!) : null;
         using var petlFile = options.Petl is null || peft is not null ? null : StateDictFile.Open(options.Petl);
         var (family, full, planned) = Plan(options, backbone, plan, planSource);
+        // a PETL file written for a pruned model (aglp's retrained adapters, a retrained pruned model) holds fewer blocks than
+        // the backbone: it needs the index it was written with, which says which blocks those are
+        if (plan is null && petlFile is not null && petlFile.Metadata.TryGetValue("depth", out var petlDepth)
+            && int.TryParse(petlDepth, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pd) && pd < full.Depth)
+            throw new SlsInputException(options.Petl!, $"holds adapters for a pruned model of {pd} of the backbone's {full.Depth} blocks (its metadata says depth {pd}; aglp and retraining after pruning write such files): pass the pruning index written with it (--index)");
         int d = planned.Blocks.Count;
         if (peft is not null)
         {

@@ -11,4 +11,7 @@ public interface IStageProgress
     void Advance(PruneStage stage, double value, string? detail = null);
 
     void Complete(PruneStage stage);
+
+    /// <summary>Something the user should know that does not stop the run (one line).</summary>
+    void Warn(string message) { }
 }

@@ -57,7 +57,11 @@ public sealed class RestrictedUnpickler
     // memory stays bounded even for a small deflated data.pkl that expands to millions of opcodes.
     private const int MaxStack = 1_000_000;
     private const int MaxOps = 4_000_000;
-    private int _ops;
+    // Open marks are containers being built inside one another: a state dict nests a few (dict, rebuild arguments,
+    // shape tuple), so a deep nest is refused as it is read, before it is built (the dict walk's depth limit, 100, comes
+    // after the whole pickle has been built; 200,000 nested dicts cost 65 MB before it).
+    private const int MaxOpenMarks = 200;
+    private int _ops, _openMarks;
 
     public static object? Load(byte[] data, string source) => new RestrictedUnpickler(data, source).Run();
 
@@ -76,7 +80,10 @@ public sealed class RestrictedUnpickler
                 case 0x80: Take(1); break;                                   // PROTO
                 case 0x95: Take(8); break;                                   // FRAME
                 case (byte)'.': return Pop();                                // STOP
-                case (byte)'(': _stack.Add(Mark); break;                     // MARK
+                case (byte)'(':                                              // MARK
+                    if (++_openMarks > MaxOpenMarks) throw Bad($"pickle nests more than {MaxOpenMarks} containers inside one another; a state dict nests a few (refusing to go on)");
+                    _stack.Add(Mark);
+                    break;
                 case (byte)'}': _stack.Add(new PickleDict()); break;         // EMPTY_DICT
                 case (byte)']': _stack.Add(new List<object?>()); break;      // EMPTY_LIST
                 case (byte)')': _stack.Add(new PickleTuple([])); break;      // EMPTY_TUPLE
@@ -187,6 +194,7 @@ public sealed class RestrictedUnpickler
         if (i < 0) throw Bad("pickle has no mark to pop to");
         var items = _stack.GetRange(i + 1, _stack.Count - i - 1);
         _stack.RemoveRange(i, _stack.Count - i);
+        _openMarks--;
         return items;
     }
 

@@ -15,6 +15,9 @@ public sealed record LayerChoice(int[] Kept, double? Threshold, string Reason);
 /// </summary>
 public static class LayerDecision
 {
+    /// <summary>How a decision made on cumulative importance starts (the table shows the cumulative curve for it).</summary>
+    public const string CumulativeReason = "cumulative importance:";
+
     public static LayerChoice Choose(IReadOnlyList<double> scores, bool perBlockImportance, double alpha, int? keepBlocks)
     {
         int n = scores.Count;
@@ -28,8 +31,8 @@ public static class LayerDecision
         }
         var curve = perBlockImportance ? Cumulative(scores) : [.. scores];
         var d = SlsPolicy.Decide(curve, alpha);
-        string what = perBlockImportance ? "cumulative importance" : "score";
-        return new LayerChoice(Enumerable.Range(1, d.KeptBlocks).ToArray(), d.Guarded ? null : d.Threshold, $"{what}: {d.Reason}");
+        string what = perBlockImportance ? CumulativeReason : "score:";
+        return new LayerChoice(Enumerable.Range(1, d.KeptBlocks).ToArray(), d.Guarded ? null : d.Threshold, $"{what} {d.Reason}");
     }
 
     public static double[] Cumulative(IReadOnlyList<double> scores)
