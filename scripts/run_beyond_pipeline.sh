@@ -2,7 +2,8 @@
 # SLS beyond the paper, on the whole local benchmark (shipped backbone, Convpass on every task):
 #   train (full depth) -> eval -> prune (SLS, 5 t-SNE seeds; accuracy of every depth on val200; alpha sweep)
 #   -> eval pruned -> retrain CLR -> eval -> retrain CLR with distillation from the unpruned model -> eval.
-# Each step writes its JSON under $WORK/<task>/ and is skipped when that file exists (an interrupted run resumes).
+# Tasks whose Convpass weights models/fmnist-vit8 ships (trained by scripts/make_shipped_models.sh with the same recipe)
+# start from those. Each step writes its JSON under $WORK/<task>/ and is skipped when that file exists (an interrupted run resumes).
 # Then scripts/beyond_table.py prints the tables of docs/RESULTS.md's "Beyond the paper" section.
 # Needs Debian's dataset-fashion-mnist.
 set -euo pipefail
@@ -31,7 +32,10 @@ for task in $tasks; do
   data="$work/fm/tasks/$task" r="$work/$task"; mkdir -p "$r"
   petl="$r/petl.safetensors"
   adapters=(--petl-method convpass --petl-dim 8 --petl-scale 1)
-  step train "$r/train.json" -- sls train --backbone "$backbone" --data "$data" "${adapters[@]}" \
+  # a task whose Convpass weights are shipped (models/fmnist-vit8, same recipe) starts from them
+  shipped="models/fmnist-vit8/$task.convpass.safetensors"
+  if [ -z "${RETRAIN_SHIPPED:-}" ] && [ -f "$shipped" ] && [ ! -f "$petl" ]; then cp "$shipped" "$petl"; fi
+  [ -f "$petl" ] || step train "$r/train.json" -- sls train --backbone "$backbone" --data "$data" "${adapters[@]}" \
     --epochs "$epochs" --warmup-epochs 3 --lr 0.001 --eval-every 5 --batch-size 64 --seed 0 --out "$petl" --no-resume
   step eval-full "$r/eval-full.json" -- sls eval --backbone "$backbone" --petl "$petl" --data "$data"
   step prune "$r/prune.json" -- sls prune --backbone "$backbone" --petl "$petl" --data "$data" --out "$r/index.sls.json" \
