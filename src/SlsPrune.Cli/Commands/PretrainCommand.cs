@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SlsPrune.Cli.Output;
+using SlsPrune.Core;
 using SlsPrune.Core.Runtime;
 using SlsPrune.Core.Training;
 using Spectre.Console;
@@ -22,6 +23,7 @@ public static class PretrainCommand
         var heads = new Option<int>("--heads") { DefaultValueFactory = _ => d.Heads, Description = "Attention heads" };
         var mlp = new Option<int>("--mlp") { DefaultValueFactory = _ => d.MlpHidden, Description = "MLP hidden width" };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => d.Epochs, Description = "Epochs" };
+        var warmup = new Option<int>("--warmup-steps") { DefaultValueFactory = _ => d.WarmupSteps, Description = "Steps of linear warm-up before the cosine" };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => d.Lr, Description = "Peak learning rate" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => d.BatchSize, Description = "Batch size" };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed, Description = "Seed" };
@@ -36,13 +38,13 @@ public static class PretrainCommand
         device.AcceptOnlyFromAmong(DeviceSelector.Choices);
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var cmd = new Command("pretrain", "Train a small ViT or Swin backbone from scratch on an upstream set (for the shipped models)");
-        foreach (var o in new Option[] { upstream, output, image, patch, width, depth, heads, mlp, family, depths, stageHeads, window, mlpRatio, epochs, lr, batch, seed, limit, device, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { upstream, output, image, patch, width, depth, heads, mlp, family, depths, stageHeads, window, mlpRatio, epochs, warmup, lr, batch, seed, limit, device, json }) cmd.Options.Add(o);
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
             var o = new PretrainOptions(parse.GetValue(upstream)!.FullName, parse.GetValue(output)!.FullName, parse.GetValue(image), parse.GetValue(patch),
                 parse.GetValue(width), parse.GetValue(depth), parse.GetValue(heads), parse.GetValue(mlp), parse.GetValue(epochs),
-                Lr: parse.GetValue(lr), BatchSize: parse.GetValue(batch), Seed: parse.GetValue(seed), Limit: parse.GetValue(limit), Device: parse.GetValue(device)!,
+                WarmupSteps: parse.GetValue(warmup), Lr: parse.GetValue(lr), BatchSize: parse.GetValue(batch), Seed: parse.GetValue(seed), Limit: parse.GetValue(limit), Device: parse.GetValue(device)!,
                 Family: parse.GetValue(family)!, Depths: Ints(parse.GetValue(depths)!, "--depths"), StageHeads: parse.GetValue(stageHeads) is { } sh ? Ints(sh, "--stage-heads") : null,
                 Window: parse.GetValue(window), MlpRatio: parse.GetValue(mlpRatio));
             var result = BackbonePretrainer.Run(o, new Lines(ctx.Err), cancellationToken);
