@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Checkpoints.Converters;
+using SlsPrune.Core.Export;
 using SlsPrune.Core.Inspection;
 using SlsPrune.Core.Models.Swin;
 using SlsPrune.Core.Pruning.Baselines;
@@ -238,12 +239,90 @@ public class SwinTests
         Assert.Contains("ascending", e.Message);
         e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options("a"), plan: ModelPlan.Leading(12, 3)));
         Assert.Contains("8 blocks", e.Message);
-        e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options("a", "a_linear.safetensors") with { Petl = Fixtures.File("convpass.safetensors") }));
-        Assert.Contains("convpass is not supported on Swin", e.Message);
+        e = Assert.Throws<SlsInputException>(() => ModelFactory.BuildTrainable(Options("a"), new TrainableRequest(new PetlSettings(new VptMethod(), 2, 1.0), 7)));
+        Assert.Contains("vpt is not supported on Swin", e.Message);
         e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options("a") with { ModelName = "vit_base_patch16_224" }));
         Assert.Contains("unknown Swin model", e.Message);
         e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, ImageSize: 60)));
         Assert.Equal("--image-size: 60 is not a multiple of the ViT's patch size 8 (its position embedding is for 32)", e.Message);
+    }
+
+    [Theory]
+    [InlineData("convpass")]
+    [InlineData("repadapter")]
+    [InlineData("adaptformer")]
+    public void Adapters_start_as_the_backbone_train_export_to_onnx_and_count_their_flops(string name)
+    {
+        var method = PetlMethods.ByName(name)!;
+        var settings = new PetlSettings(method, 4, 0.5);
+        var images = Expected()["a.images"];
+        using var _ = torch.no_grad();
+
+        // fresh adapters add nothing: every block's output is the backbone's
+        torch.manual_seed(1);
+        using (var fresh = ModelFactory.BuildTrainable(Options("a"), new TrainableRequest(settings, 7)))
+        using (var plain = ModelFactory.Build(Options("a")))
+        {
+            Assert.Contains(fresh.Model.named_parameters(), np => np.name.StartsWith("blocks.7.adapter_mlp.", StringComparison.Ordinal));
+            fresh.Model.eval();
+            var (f, _) = fresh.Model.ForwardIntermediates(images);
+            var (p, _) = plain.Model.ForwardIntermediates(images);
+            Assert.InRange(Fixtures.RelativeError(f, p), 0, 1e-6);
+        }
+
+        // trained on a Swin through the trainer; the adapters change the output; ONNX runs as TorchSharp, cut too
+        string task = TrainingTests.PatternTask(), dir = Directory.CreateTempSubdirectory("sls-swin-adapter-").FullName;
+        string petl = Path.Combine(dir, $"{name}.safetensors");
+        using (torch.enable_grad())
+            PetlTrainer.Run(new TrainOptions(Options("a") with { BatchSize = 16 }, task, settings, petl, Epochs: 2, WarmupEpochs: 1, Lr: 5e-3, EvalEvery: 2));
+        var options = Options("a", petl);
+        using var trained = ModelFactory.Build(options);
+        int adapters = trained.Model.named_parameters().Count(np => method.OwnsParameter(np.name));
+        Assert.True(adapters >= 8 * 4, $"{adapters} adapter tensors");
+        using var logits = trained.Model.forward(images);
+        foreach (var kept in new[] { null, new[] { 0, 3, 5 } })
+        {
+            using var built = kept is null ? ModelFactory.Build(options) : ModelFactory.Build(options, plan: new ModelPlan(8, kept));
+            string onnx = Path.Combine(dir, $"{name}.onnx");
+            ExportRunner.Write(built, new OnnxExport(), onnx);
+            using var ort = OnnxRuntimeModel.Open(onnx);
+            using var expected = built.Model.forward(images);
+            using var actual = ort.Forward(images);
+            Assert.InRange(Fixtures.RelativeError(actual, expected), 0, 1e-4);
+        }
+
+        // merged where the method merges (RepAdapter into qkv and fc1): refused where a window pads the grid (the
+        // padding tokens enter qkv), the same logits where the grids are multiples of the windows (b at 64: 16, 8, 4)
+        if (method.Mergeable)
+        {
+            var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(options with { Merge = true }));
+            Assert.StartsWith("--merge: repadapter does not merge exactly into this Swin: stage 1's 8x8 grid is padded", e.Message);
+            string petlB = Path.Combine(dir, $"{name}.b.safetensors");
+            var optionsB = new ModelOptions(File("b.pth"), ImageSize: 64, Device: "cpu", BatchSize: 16);
+            using (torch.enable_grad())
+                PetlTrainer.Run(new TrainOptions(optionsB, task, settings, petlB, Epochs: 1, WarmupEpochs: 0, Lr: 5e-3, EvalEvery: 1));
+            using var unmerged = ModelFactory.Build(optionsB with { Petl = petlB });
+            using var merged = ModelFactory.Build(optionsB with { Petl = petlB, Merge = true });
+            Assert.True(merged.Merged);
+            Assert.DoesNotContain(merged.Model.named_parameters(), np => np.name.Contains(".adapter_", StringComparison.Ordinal));
+            using var imagesB = torch.nn.functional.interpolate(images, [64, 64], mode: torch.InterpolationMode.Bilinear);
+            using var a = unmerged.Model.forward(imagesB);
+            Assert.InRange(Fixtures.RelativeError(merged.Model.forward(imagesB), a), 0, 1e-5);
+            Assert.Contains(unmerged.Model.named_parameters(), np => np.name.Contains(".adapter_attn.conv_B", StringComparison.Ordinal) && np.parameter.abs().max().item<float>() > 0);
+        }
+
+        // FLOPs: block 1 (width 4, grid 8: 64 tokens, no prefix token) gains the method's MACs per branch
+        using var without0 = ModelFactory.Build(options, plan: new ModelPlan(8, [1, 2, 3, 4, 5, 6, 7]));
+        using var plainFull = ModelFactory.Build(Options("a"));
+        using var plainWithout0 = ModelFactory.Build(Options("a"), plan: new ModelPlan(8, [1, 2, 3, 4, 5, 6, 7]));
+        long branch = name switch
+        {
+            "convpass" => 64L * 4 * 4 + 64L * 9 * 4 * 4 + 64L * 4 * 4,
+            "repadapter" => 64L * 4 * 4 + 64L * 2 * 4,
+            _ => 64L * 4 * 4,
+        };
+        long gained = trained.Model.FlopsPerImage() - without0.Model.FlopsPerImage() - (plainFull.Model.FlopsPerImage() - plainWithout0.Model.FlopsPerImage());
+        Assert.Equal(2 * 2 * branch, gained); // two branches (AdaptFormer: down and up of its one), FLOPs = 2 MACs
     }
 
     [Fact]

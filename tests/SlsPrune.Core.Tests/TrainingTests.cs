@@ -182,4 +182,41 @@ public class PretrainTests
         Assert.Equal((8, 16, 48, 2, 2), (report.Architecture!.PatchSize, report.Architecture.ImageSize, report.Architecture.Width, report.Architecture.Depth, report.Architecture.NumClasses));
         Assert.Equal("slsprune-backbone/1", report.Metadata["format"]);
     }
+
+    [Fact]
+    public void Pretrain_trains_a_small_swin_deterministically_for_a_seed()
+    {
+        var rng = new Random(5);
+        int n = 128;
+        var pixels = new byte[n * 28 * 28];
+        var labels = new long[n];
+        for (int i = 0; i < n; i++)
+        {
+            labels[i] = i % 2;
+            for (int y = 0; y < 28; y++)
+                for (int x = 0; x < 28; x++)
+                    pixels[i * 784 + y * 28 + x] = (byte)Math.Clamp((y < 14 == (labels[i] == 0) ? 180 : 40) + rng.Next(-40, 40), 0, 255);
+        }
+        string dir = Directory.CreateTempSubdirectory("sls-pretrain-swin-").FullName;
+        string upstream = Path.Combine(dir, "train.safetensors");
+        Checkpoints.SafetensorsWriter.Write(upstream, new Dictionary<string, TorchSharp.torch.Tensor>
+        {
+            ["images"] = TorchSharp.torch.tensor(pixels, [n, 28, 28], TorchSharp.torch.uint8),
+            ["labels"] = TorchSharp.torch.tensor(labels),
+        });
+        PretrainOptions Options(string name) => new(upstream, Path.Combine(dir, name), ImageSize: 16, PatchSize: 2, Width: 8, Epochs: 3, WarmupSteps: 4,
+            Lr: 2e-3, BatchSize: 32, Seed: 3, Device: "cpu", Family: "swin", Depths: [1, 2], StageHeads: [1, 2], Window: 4, MlpRatio: 2);
+        var r = BackbonePretrainer.Run(Options("a.safetensors"));
+        BackbonePretrainer.Run(Options("b.safetensors"));
+        Assert.True(r.History[^1].Loss < r.History[0].Loss, string.Join("; ", r.History.Select(h => $"loss {h.Loss:F4} acc {h.Accuracy:F3}")));
+        Assert.Equal(System.IO.File.ReadAllBytes(Path.Combine(dir, "a.safetensors")), System.IO.File.ReadAllBytes(Path.Combine(dir, "b.safetensors")));
+
+        using var built = ModelFactory.Build(new ModelOptions(r.Out, ImageSize: 16, Device: "cpu"));
+        var swin = Assert.IsType<Models.Swin.SwinTransformer>(built.Model);
+        Assert.Equal((2, 8, 16, 2, 3), (swin.Config.PatchSize, swin.Config.EmbedWidth, swin.Config.ImageSize, swin.Config.NumClasses, swin.Config.Depth));
+        Assert.Equal([1, 2], swin.Config.Heads);
+        Assert.Equal([4, 4], swin.Config.Windows);
+        var e = Assert.Throws<SlsInputException>(() => BackbonePretrainer.Run(Options("c.safetensors") with { StageHeads = [3, 2] }));
+        Assert.Equal("--stage-heads: stage 1's width 8 is not a multiple of its 3 heads", e.Message);
+    }
 }

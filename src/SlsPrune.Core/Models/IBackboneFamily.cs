@@ -40,6 +40,10 @@ public interface IBackboneFamily
 
     /// <summary>What <c>sls inspect</c> reports of the shape (<paramref name="heads"/> and the hints' null: unknown, not an error).</summary>
     ArchitectureReport Describe(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, int? heads, string source);
+
+    /// <summary>Why <paramref name="method"/>'s merge (<see cref="PetlMethod.Merge"/>) would not be exact on this
+    /// plan's model (null: it is).</summary>
+    string? MergeLimit(IBackboneShape full, ModelPlan plan, PetlMethod method) => null;
 }
 
 /// <summary>A family whose shape is its own record type: the casts are made once here.</summary>
@@ -60,6 +64,10 @@ public abstract class BackboneFamily<TShape> : IBackboneFamily where TShape : IB
     public abstract Backbone Create(TShape full, ModelPlan plan, PetlSettings petl);
 
     public abstract ArchitectureReport Describe(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, int? heads, string source);
+
+    public virtual string? MergeLimit(TShape full, ModelPlan plan, PetlMethod method) => null;
+
+    string? IBackboneFamily.MergeLimit(IBackboneShape full, ModelPlan plan, PetlMethod method) => MergeLimit(Own(full), plan, method);
 
     IBackboneShape IBackboneFamily.Infer(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, ModelOptions options, string source) => Infer(shapes, hints, options, source);
 

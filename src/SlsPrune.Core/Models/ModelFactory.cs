@@ -69,6 +69,7 @@ public static class ModelFactory
         }
 
         bool merge = options.Merge && petl.Method.Mergeable;
+        if (merge && family.MergeLimit(full, planned, petl.Method) is { } why) throw new SlsInputException("--merge", why);
         if (merge) weights = petl.Method.Merge(weights, petl, d);
         var model = family.Create(config, planned, merge ? PetlSettings.None : petl);
         var labels = petlFile is null && backbone.Hints.Labels is { } l && l.Count == model.NumClasses ? l : null;   // the checkpoint's own head

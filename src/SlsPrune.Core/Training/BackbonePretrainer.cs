@@ -1,6 +1,7 @@
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Models;
+using SlsPrune.Core.Models.Swin;
 using SlsPrune.Core.Models.Vit;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
@@ -8,7 +9,9 @@ using static TorchSharp.torch;
 
 namespace SlsPrune.Core.Training;
 
-/// <summary>Options of <c>sls pretrain</c>: a small ViT trained from scratch on an upstream set
+/// <summary>Options of <c>sls pretrain</c>: a small ViT (or, with <paramref name="Family"/> "swin", a Swin v1 of
+/// <paramref name="Depths"/> blocks per stage, <paramref name="StageHeads"/> heads per stage, one window size, stage
+/// widths <paramref name="Width"/> x 2^s, MLP ratio <paramref name="MlpRatio"/>) trained from scratch on an upstream set
 /// (<c>images</c> U8 [n, h, w], <c>labels</c> I64, as <c>sls data fashion-mnist</c> writes it).</summary>
 public sealed record PretrainOptions(
     string Upstream,
@@ -27,7 +30,12 @@ public sealed record PretrainOptions(
     int BatchSize = 128,
     int Seed = 0,
     int? Limit = null,
-    string Device = "auto");
+    string Device = "auto",
+    string Family = "vit",
+    IReadOnlyList<int>? Depths = null,
+    IReadOnlyList<int>? StageHeads = null,
+    int Window = 4,
+    int MlpRatio = 4);
 
 /// <summary>What pre-training produced.</summary>
 public sealed record PretrainResult(string Out, int Images, IReadOnlyList<EpochReport> History, double Seconds);
@@ -44,16 +52,18 @@ public static class BackbonePretrainer
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var device = DeviceSelector.Resolve(o.Device);
         if (o.ImageSize % o.PatchSize != 0) throw new SlsInputException("--image-size", $"{o.ImageSize} is not a multiple of the patch size {o.PatchSize}");
+        if (o.Family is not ("vit" or "swin")) throw new SlsInputException("--family", $"'{o.Family}' is not one of vit, swin");
         var (pixels, labels, n) = LoadUpstream(o);
         int classes = (int)labels.Max() + 1;
 
         torch.manual_seed(o.Seed);
-        var config = new VitConfig(o.PatchSize, o.ImageSize / o.PatchSize, o.Width, o.Depth, o.Heads, o.MlpHidden, classes);
-        using var model = ModelFactory.Untrained(new VitFamily(), config);
+        using var model = o.Family == "swin" ? ModelFactory.Untrained(new SwinFamily(), SwinShape(o, classes))
+            : ModelFactory.Untrained(new VitFamily(), new VitConfig(o.PatchSize, o.ImageSize / o.PatchSize, o.Width, o.Depth, o.Heads, o.MlpHidden, classes));
         using (torch.no_grad())
         {
+            // ViT's learned tokens as timm initialises them; a Swin's relative position bias tables likewise
             foreach (var (name, p) in model.named_parameters())
-                if (name is "cls_token" or "pos_embed") nn.init.trunc_normal_(p, std: 0.02);
+                if (name is "cls_token" or "pos_embed" || name.EndsWith(".relative_position_bias_table", StringComparison.Ordinal)) nn.init.trunc_normal_(p, std: 0.02);
         }
         model.to(device);
         using var optimizer = new AdamW(model.named_parameters().Select(np => (np.name, np.parameter)), o.WeightDecay);
@@ -100,9 +110,26 @@ public static class BackbonePretrainer
             ["images"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["epochs"] = o.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["seed"] = o.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["family"] = o.Family,
+            ["image_size"] = o.ImageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["train_accuracy"] = history[^1].Accuracy!.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         });
         return new PretrainResult(Path.GetFullPath(o.Out), n, history, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The Swin of the options: <see cref="PretrainOptions.Depths"/> and <see cref="PretrainOptions.StageHeads"/>
+    /// per stage, one window for all stages, widths <see cref="PretrainOptions.Width"/> doubling per stage.</summary>
+    private static SwinConfig SwinShape(PretrainOptions o, int classes)
+    {
+        var depths = o.Depths ?? [2, 2, 2];
+        var heads = o.StageHeads ?? depths.Select((_, s) => 2 << s).ToArray();
+        if (heads.Count != depths.Count) throw new SlsInputException("--stage-heads", $"{heads.Count} values for {depths.Count} stages (--depths)");
+        var config = new SwinConfig(o.PatchSize, o.ImageSize, o.Width, depths, heads, Enumerable.Repeat(o.Window, depths.Count).ToArray(), o.MlpRatio, classes);
+        for (int s = 0; s < config.Stages; s++)
+            if (config.StageWidth(s) % heads[s] != 0) throw new SlsInputException("--stage-heads", $"stage {s + 1}'s width {config.StageWidth(s)} is not a multiple of its {heads[s]} heads");
+        try { config.Validate(); }
+        catch (ArgumentException e) { throw new SlsInputException("--family swin", e.Message); }
+        return config;
     }
 
     private static (RgbImage[] Pixels, long[] Labels, int N) LoadUpstream(PretrainOptions o)

@@ -12,7 +12,8 @@ namespace SlsPrune.Core.Models.Petl;
 /// Linear(d, h) -> QuickGELU -> 3x3 conv over the patch grid, and the same conv over the cls token as a
 /// 1x1 image (zero-padded, so only the kernel centre and bias act) -> QuickGELU -> dropout -> Linear(h, d).
 /// A model with more prefix tokens than the class token (a distillation token, registers) has each of them go
-/// through the conv as the class token does, on its own as a 1x1 image.
+/// through the conv as the class token does, on its own as a 1x1 image; a Swin block's tokens (no prefix token,
+/// the [B, H, W, C] grid flattened) go through the conv as the grid alone (prefix tokens 0).
 /// Joins its branch in parallel: <c>sublayer(n) + s * convpass(n)</c>.
 /// </summary>
 public sealed class Convpass : BranchAdapter
@@ -67,23 +68,28 @@ public sealed class Convpass : BranchAdapter
         long grid = (long)Math.Round(Math.Sqrt(n - p));
         if (grid * grid != n - p) throw new ArgumentException($"Convpass needs {p} prefix token(s) plus a square patch grid; got {n} tokens");
         var down = act.forward(FlatLinear.Apply(adapter_down, x));
-        var patches = down[.., (int)p..].reshape(b, grid, grid, _hidden).permute(0, 3, 1, 2);
+        var patches = (p == 0 ? down : down[.., (int)p..]).reshape(b, grid, grid, _hidden).permute(0, 3, 1, 2);
         patches = adapter_conv.forward(patches).permute(0, 2, 3, 1).reshape(b, grid * grid, _hidden);
-        var cls = down[.., ..(int)p].reshape(b * p, 1, 1, _hidden).permute(0, 3, 1, 2);
-        cls = adapter_conv.forward(cls).permute(0, 2, 3, 1).reshape(b, p, _hidden);
-        var joined = dropout.forward(act.forward(torch.cat([cls, patches], 1)));
+        if (p > 0)
+        {
+            var cls = down[.., ..(int)p].reshape(b * p, 1, 1, _hidden).permute(0, 3, 1, 2);
+            cls = adapter_conv.forward(cls).permute(0, 2, 3, 1).reshape(b, p, _hidden);
+            patches = torch.cat([cls, patches], 1);
+        }
+        var joined = dropout.forward(act.forward(patches));
         return FlatLinear.Apply(adapter_up, joined).MoveToOuterDisposeScope();
     }
 
-    /// <summary><see cref="Forward"/> in an exported graph (inference: no dropout), for a cls token plus a
-    /// <paramref name="grid"/> x <paramref name="grid"/> patch grid; <paramref name="prefix"/> names the adapter's tensors.</summary>
+    /// <summary><see cref="Forward"/> in an exported graph (inference: no dropout), for <paramref name="prefixTokens"/>
+    /// prefix tokens (0 or more) plus a <paramref name="grid"/> x <paramref name="grid"/> patch grid; <paramref name="prefix"/> names the adapter's tensors.</summary>
     public static GraphValue Emit(IGraph g, string prefix, long grid, long prefixTokens, long hidden, GraphValue x)
     {
         var down = g.QuickGelu(g.Linear(x, prefix + ".adapter_down"));
         GraphValue Conv(GraphValue image) => g.Op("Conv", [image, g.Weight(prefix + ".adapter_conv.weight"), g.Weight(prefix + ".adapter_conv.bias")],
             ("kernel_shape", new GraphAttribute.Ints([3, 3])), ("pads", new GraphAttribute.Ints([1, 1, 1, 1])));
-        var patches = g.Transpose(g.Reshape(g.Slice(down, 1, prefixTokens), 0, grid, grid, hidden), 0, 3, 1, 2);
+        var patches = g.Transpose(g.Reshape(prefixTokens == 0 ? down : g.Slice(down, 1, prefixTokens), 0, grid, grid, hidden), 0, 3, 1, 2);
         patches = g.Reshape(g.Transpose(Conv(patches), 0, 2, 3, 1), 0, grid * grid, hidden);
+        if (prefixTokens == 0) return g.Linear(g.QuickGelu(patches), prefix + ".adapter_up");
         var cls = g.Transpose(g.Reshape(g.Slice(down, 1, 0, prefixTokens), -1, 1, 1, hidden), 0, 3, 1, 2);
         cls = g.Reshape(g.Transpose(Conv(cls), 0, 2, 3, 1), -1, prefixTokens, hidden);
         return g.Linear(g.QuickGelu(g.Concat(1, cls, patches)), prefix + ".adapter_up");

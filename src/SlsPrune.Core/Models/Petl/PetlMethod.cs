@@ -15,8 +15,17 @@ public enum Branch { Attention, Mlp }
 public enum SliceRole { QkvRows, ProjColumns, UnitRows, UnitColumns }
 
 /// <summary>The sizes of one block that a PETL method's FLOPs depend on: tokens (prompts included), width, the
-/// attention's inner width (heads x head dim kept), MLP units, and patch tokens of the grid.</summary>
-public readonly record struct BlockShape(long Tokens, long Width, long Inner, long Mlp, long GridTokens);
+/// attention's inner width (heads x head dim kept), MLP units, and patch tokens of the grid (the rest of the tokens
+/// are prefix tokens: the class token, ...). <paramref name="WindowTokens"/>: the tokens qkv and proj run over where
+/// that differs (a Swin stage's grid padded to a multiple of its window); null: <paramref name="Tokens"/>.</summary>
+public readonly record struct BlockShape(long Tokens, long Width, long Inner, long Mlp, long GridTokens, long? WindowTokens = null)
+{
+    /// <summary>The tokens the attention's linear layers (qkv, proj) run over.</summary>
+    public long AttentionTokens => WindowTokens ?? Tokens;
+
+    /// <summary>Tokens before the patch grid (0 on a Swin).</summary>
+    public long PrefixTokens => Tokens - GridTokens;
+}
 
 /// <summary>
 /// One PETL method, described once: its name, how its tensors are recognised, where its hidden dim shows, which
@@ -46,7 +55,8 @@ public abstract class PetlMethod
     public virtual PetlSettings Complete(PetlSettings settings, IReadOnlyDictionary<string, long[]> shapes, IReadOnlyDictionary<string, string> metadata, string source) => settings;
 
     /// <summary>The module in a branch's adapter slot (null: the empty slot); <paramref name="prefixTokens"/>: the tokens
-    /// before the patch grid (the class token, and a distillation token or registers where the model has them).</summary>
+    /// before the patch grid (the class token, and a distillation token or registers where the model has them; 0 on
+    /// a Swin, whose blocks hand the slot their [B, H, W, C] tokens flattened to [B, H*W, C]).</summary>
     public virtual BranchAdapter? Adapter(PetlSettings s, int width, Branch branch, int prefixTokens = 1) => null;
 
     /// <summary>The module for one of a block's linear layers (null: a plain Linear).</summary>
@@ -66,6 +76,10 @@ public abstract class PetlMethod
 
     /// <summary>Whether the method folds exactly into the backbone's weights for inference (<see cref="Merge"/>).</summary>
     public virtual bool Mergeable => false;
+
+    /// <summary>Whether the merged layers still map a zero token to their own bias. RepAdapter's merge adds
+    /// <c>W c</c> to qkv's bias, so a Swin window's zero padding (added before qkv) no longer stays inert.</summary>
+    public virtual bool MergeKeepsZeroTokens => true;
 
     /// <summary>The weights with the method folded into the backbone's; the result loads into a model without it.</summary>
     public virtual Dictionary<string, Tensor> Merge(IReadOnlyDictionary<string, Tensor> weights, PetlSettings s, int depth) =>

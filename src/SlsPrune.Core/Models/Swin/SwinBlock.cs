@@ -8,25 +8,33 @@ using static TorchSharp.torch;
 namespace SlsPrune.Core.Models.Swin;
 
 /// <summary>A Swin v1 block on [B, H, W, C] tokens: x + attn(norm1(x)), then + mlp(norm2(x)), LayerNorm eps 1e-5,
-/// the MLP (fc1, exact GELU, fc2) as ViT's. Only the linear slots take PETL modules (LoRA's).</summary>
+/// the MLP (fc1, exact GELU, fc2) as ViT's. PETL slots as ViT's <see cref="Vit.Block"/>: the linear layers (LoRA's)
+/// and an adapter slot per branch (Convpass, RepAdapter, AdaptFormer), which gets the tokens flattened to
+/// [B, H*W, C] with no prefix token (Convpass's conv runs over the H x W grid); no token slot (VPT).</summary>
 public sealed class SwinBlock : nn.Module<Tensor, Tensor>
 {
     private readonly LayerNorm norm1;
     private readonly WindowAttention attn;
+    private readonly BranchAdapter adapter_attn;
     private readonly LayerNorm norm2;
     private readonly Mlp mlp;
+    private readonly BranchAdapter adapter_mlp;
 
     public SwinBlock(int width, int heads, int window, bool shifted, int mlpHidden, PetlSettings petl) : base(nameof(SwinBlock))
     {
         norm1 = nn.LayerNorm(width, eps: SwinConfig.Eps);
         attn = new WindowAttention(width, heads, window, shifted, petl);
+        adapter_attn = petl.Method.Adapter(petl, width, Branch.Attention, prefixTokens: 0) ?? new NoAdapter();
         norm2 = nn.LayerNorm(width, eps: SwinConfig.Eps);
         mlp = new Mlp(width, mlpHidden, petl);
+        adapter_mlp = petl.Method.Adapter(petl, width, Branch.Mlp, prefixTokens: 0) ?? new NoAdapter();
         RegisterComponents();
     }
 
     public void ResetAdapters()
     {
+        adapter_attn.ResetParameters();
+        adapter_mlp.ResetParameters();
         attn.ResetPetl();
         mlp.ResetPetl();
     }
@@ -34,8 +42,13 @@ public sealed class SwinBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = torch.NewDisposeScope(); // see Vit.Block
-        var h = x.add(attn.forward(norm1.forward(x)), Scalars.One);
-        return h.add(mlp.forward(norm2.forward(h)), Scalars.One).MoveToOuterDisposeScope();
+        long b = x.shape[0], gh = x.shape[1], gw = x.shape[2], c = x.shape[3];
+        Tensor Seq(Tensor t) => t.reshape(b, gh * gw, c);
+        Tensor Grid(Tensor t) => t.reshape(b, gh, gw, c);
+        var attnOut = adapter_attn.Apply(t => Seq(attn.forward(Grid(t))), Seq(norm1.forward(x)), Seq(x));
+        var h = x.add(Grid(attnOut), Scalars.One);
+        var mlpOut = adapter_mlp.Apply(mlp.forward, Seq(norm2.forward(h)), Seq(h));
+        return h.add(Grid(mlpOut), Scalars.One).MoveToOuterDisposeScope();
     }
 }
 

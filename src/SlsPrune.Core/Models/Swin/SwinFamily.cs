@@ -51,6 +51,16 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
         return result;
     }
 
+    /// <summary>Window attention pads a stage's grid with zero tokens before qkv: a merge that gives zero tokens
+    /// a new qkv output (RepAdapter's) is exact only where no kept block's grid is padded.</summary>
+    public override string? MergeLimit(SwinConfig full, ModelPlan plan, PetlMethod method)
+    {
+        if (method.MergeKeepsZeroTokens) return null;
+        var padded = plan.Blocks.Select(full.StageOf).Distinct().Where(s => full.StageGrid(s) % full.Windows[s] != 0).ToList();
+        return padded.Count == 0 ? null
+            : $"{method.Name} does not merge exactly into this Swin: stage {padded[0] + 1}'s {full.StageGrid(padded[0])}x{full.StageGrid(padded[0])} grid is padded to a multiple of its window {full.Windows[padded[0]]} before qkv, and the merged qkv would move the padding tokens (run it unmerged, or at an input size whose grids are multiples of the windows)";
+    }
+
     public override Backbone Create(SwinConfig full, ModelPlan plan, PetlSettings petl) => new SwinTransformer(full, plan.Blocks, petl);
 
     public override ArchitectureReport Describe(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, int? heads, string source)

@@ -6,7 +6,7 @@ namespace SlsPrune.Core.Models.Swin;
 /// <summary>A <see cref="SwinTransformer"/>'s inference forward as a graph, by its state-dict names: patch embedding,
 /// the kept blocks (window attention with padding, the cyclic shift as slices, the relative position bias gathered
 /// from the table, the shift mask as a constant), the patch mergings where stages start and those still missing,
-/// final norm, mean over tokens, head. Mirrors <see cref="WindowAttention"/>, <see cref="SwinBlock"/> and
+/// final norm, mean over tokens, head; the PETL method's adapter slots on the tokens flattened to [B, H*W, C]. Mirrors <see cref="WindowAttention"/>, <see cref="SwinBlock"/> and
 /// <see cref="PatchMerging"/>; tokens are [batch, grid, grid, channels] as there.</summary>
 internal static class SwinGraph
 {
@@ -23,10 +23,20 @@ internal static class SwinGraph
             int block = model.Kept[i], s = c.StageOf(block);
             for (; stage < s; stage++) x = Merge(g, x, stage, c.StageGrid(stage));
             string b = $"blocks.{i}";
-            var attn = Attention(g, petl, b + ".attn", g.LayerNorm(x, b + ".norm1", SwinConfig.Eps), c.StageWidth(s), c.Heads[s], c.Windows[s], c.StageGrid(s), c.Shifted(block));
-            var h = g.Add(x, attn);
-            var m = g.LayerNorm(h, b + ".norm2", SwinConfig.Eps);
-            x = g.Add(h, petl.Method.EmitLinear(g, petl, LinearRole.Fc2, b + ".mlp.fc2", g.Gelu(petl.Method.EmitLinear(g, petl, LinearRole.Fc1, b + ".mlp.fc1", m))));
+            int d = c.StageWidth(s), grid = c.StageGrid(s), win = c.Windows[s];
+            long padded = (grid + win - 1) / win * win;
+            var shape = new BlockShape((long)grid * grid, d, d, d * c.MlpRatio, (long)grid * grid, WindowTokens: padded * padded);
+            // the adapter slots get the tokens as [B, H*W, C] with no prefix token, as SwinBlock hands them
+            GraphValue Seq(GraphValue t) => g.Reshape(t, -1, (long)grid * grid, d);
+            GraphValue Grid(GraphValue t) => g.Reshape(t, -1, grid, grid, d);
+            var attn = petl.Method.EmitBranch(g, petl, shape, b + ".adapter_attn",
+                t => Seq(Attention(g, petl, b + ".attn", Grid(t), d, c.Heads[s], win, grid, c.Shifted(block))),
+                Seq(g.LayerNorm(x, b + ".norm1", SwinConfig.Eps)), Seq(x));
+            var h = g.Add(x, Grid(attn));
+            var mlp = petl.Method.EmitBranch(g, petl, shape, b + ".adapter_mlp",
+                m => petl.Method.EmitLinear(g, petl, LinearRole.Fc2, b + ".mlp.fc2", g.Gelu(petl.Method.EmitLinear(g, petl, LinearRole.Fc1, b + ".mlp.fc1", m))),
+                Seq(g.LayerNorm(h, b + ".norm2", SwinConfig.Eps)), Seq(h));
+            x = g.Add(h, Grid(mlp));
         }
         for (; stage < c.Stages - 1; stage++) x = Merge(g, x, stage, c.StageGrid(stage));
         var pooled = g.Op("ReduceMean", [g.LayerNorm(x, "norm", SwinConfig.Eps)], ("axes", new GraphAttribute.Ints([1, 2])), ("keepdims", new GraphAttribute.Int(0)));

@@ -49,15 +49,12 @@ public sealed class SwinTransformer : Backbone
         RegisterComponents();
     }
 
-    /// <summary>Swin blocks have linear slots only: a method that fills adapter or token slots (Convpass,
-    /// RepAdapter, AdaptFormer, VPT: written for ViT's cls + grid tokens) is refused.</summary>
+    /// <summary>Swin blocks have no token slot: a method that adds tokens (VPT's prompts, written for ViT's class token
+    /// and position embedding) is refused.</summary>
     private static void RefuseAdapterSlots(PetlSettings petl, int width)
     {
-        using var a = petl.Method.Adapter(petl, width, Branch.Attention);
-        using var m = petl.Method.Adapter(petl, width, Branch.Mlp);
-        var t = petl.Method.Tokens(petl, width, 1, firstBlock: true);
-        if (a is not null || m is not null || t is not null)
-            throw new SlsInputException("--petl", $"{petl.Method.Name} is not supported on Swin backbones (their blocks take PETL methods on the linear layers only: linear, lora)");
+        if (petl.Method.Tokens(petl, width, 1, firstBlock: true) is not null || petl.Method.ExtraTokens(petl) != 0)
+            throw new SlsInputException("--petl", $"{petl.Method.Name} is not supported on Swin backbones (their blocks take PETL methods on the linear layers and in the adapter slots: linear, lora, convpass, repadapter, adaptformer)");
     }
 
     public SwinConfig Config { get; }
@@ -138,7 +135,7 @@ public sealed class SwinTransformer : Backbone
     public override GraphValue EmitGraph(IGraph g, GraphValue images) => SwinGraph.Emit(this, g, images);
 
     /// <summary>Patch embedding; per kept block qkv, the two attention products and proj over the window-padded
-    /// grid, fc1 and fc2 over the grid, and the PETL modules (LoRA over the padded grid, as qkv); every patch
+    /// grid, fc1 and fc2 over the grid, and the PETL modules (LoRA over the padded grid, as qkv; the adapters over the grid); every patch
     /// merging (a cut model runs them all); the head.</summary>
     public override long FlopsPerImage()
     {
@@ -151,7 +148,7 @@ public sealed class SwinTransformer : Backbone
             long d = c.StageWidth(s), g = c.StageGrid(s), w = c.Windows[s], mlp = d * c.MlpRatio;
             long padded = (g + w - 1) / w * w, tokens = padded * padded, n = w * w;
             macs += tokens * d * 3 * d + 2 * tokens * n * d + tokens * d * d + 2 * g * g * d * mlp;
-            macs += _petl.Method.BlockMacs(_petl, new BlockShape(tokens, d, d, mlp, g * g));
+            macs += _petl.Method.BlockMacs(_petl, new BlockShape(g * g, d, d, mlp, g * g, WindowTokens: tokens));
         }
         for (int s = 0; s + 1 < c.Stages; s++)
         {

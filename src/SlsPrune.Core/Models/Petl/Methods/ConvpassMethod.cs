@@ -18,10 +18,10 @@ public sealed class ConvpassMethod : PetlMethod
     public override GraphValue EmitBranch(IGraph g, PetlSettings s, BlockShape b, string adapter, Func<GraphValue, GraphValue> sublayer, GraphValue normed, GraphValue input)
     {
         long grid = (long)Math.Round(Math.Sqrt(b.GridTokens));
-        return g.Add(sublayer(normed), g.Scale(Convpass.Emit(g, adapter, grid, b.Tokens - b.GridTokens, s.HiddenDim, normed), s.Scale));
+        return g.Add(sublayer(normed), g.Scale(Convpass.Emit(g, adapter, grid, b.PrefixTokens, s.HiddenDim, normed), s.Scale));
     }
 
-    /// <summary>Per branch: down, the 3x3 conv over the grid and the cls token, up.</summary>
+    /// <summary>Per branch: down, the 3x3 conv over the grid and each prefix token (as a 1x1 image), up.</summary>
     public override long BlockMacs(PetlSettings s, BlockShape b) =>
-        2 * (b.Tokens * b.Width * s.HiddenDim + (b.GridTokens + 1) * 9L * s.HiddenDim * s.HiddenDim + b.Tokens * s.HiddenDim * b.Width);
+        2 * (b.Tokens * b.Width * s.HiddenDim + b.Tokens * 9L * s.HiddenDim * s.HiddenDim + b.Tokens * s.HiddenDim * b.Width);
 }

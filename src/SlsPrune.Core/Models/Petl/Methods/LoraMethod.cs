@@ -19,7 +19,7 @@ public sealed class LoraMethod : PetlMethod
         role == LinearRole.Qkv ? new LoraLinear(inFeatures, outFeatures, s.HiddenDim, s.Scale) : null;
 
     /// <summary>A and B beside qkv.</summary>
-    public override long BlockMacs(PetlSettings s, BlockShape b) => b.Tokens * b.Width * s.HiddenDim + b.Tokens * s.HiddenDim * 3 * b.Inner;
+    public override long BlockMacs(PetlSettings s, BlockShape b) => b.AttentionTokens * b.Width * s.HiddenDim + b.AttentionTokens * s.HiddenDim * 3 * b.Inner;
 
     public override GraphValue EmitLinear(IGraph g, PetlSettings s, LinearRole role, string prefix, GraphValue x) =>
         role == LinearRole.Qkv ? LoraLinear.Emit(g, prefix, s.Scale, x) : g.Linear(x, prefix);

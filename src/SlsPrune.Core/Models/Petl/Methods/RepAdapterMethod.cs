@@ -38,5 +38,7 @@ public sealed class RepAdapterMethod : PetlMethod
 
     public override bool Mergeable => true;
 
+    public override bool MergeKeepsZeroTokens => false;
+
     public override Dictionary<string, Tensor> Merge(IReadOnlyDictionary<string, Tensor> weights, PetlSettings s, int depth) => RepAdapterMerge.Merge(weights, s, depth);
 }

@@ -22,8 +22,8 @@ public sealed class SpLoraMethod : PetlMethod
     /// <summary>A and B beside qkv, proj, fc1 and fc2.</summary>
     public override long BlockMacs(PetlSettings s, BlockShape b)
     {
-        long n = b.Tokens, h = s.HiddenDim, d = b.Width;
-        return n * h * (d + 3 * b.Inner) + n * h * (b.Inner + d) + n * h * (d + b.Mlp) + n * h * (b.Mlp + d);
+        long n = b.Tokens, a = b.AttentionTokens, h = s.HiddenDim, d = b.Width;
+        return a * h * (d + 3 * b.Inner) + a * h * (b.Inner + d) + n * h * (d + b.Mlp) + n * h * (b.Mlp + d);
     }
 
     public override GraphValue EmitLinear(IGraph g, PetlSettings s, LinearRole role, string prefix, GraphValue x) =>
