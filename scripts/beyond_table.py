@@ -45,7 +45,7 @@ def main(work):
             cells = " | ".join(("**" + pct(a) + "**") if k + 1 == kept else pct(a) for k, a in enumerate(acc["top1"]))
             by_depth.append(f"| {task} | {cells} |")
         sweep = index.get("alpha_sweep") or []
-        sweeps.append(f"| {task} | " + ", ".join(f"({s['from']:.2f}, {s['to']:.2f}] → {s['kept']}" for s in sweep) + " |")
+        sweeps.append(f"| {task} | " + ", ".join(f"({s['from']:.3f}, {s['to']:.3f}] → {s['kept']}" for s in sweep) + " |")
         per_seed = index.get("seed_kept") or []
         if per_seed:
             seed_runs += len(per_seed)
