@@ -15,17 +15,8 @@ retrain_epochs=${RETRAIN_EPOCHS:-10}
 seeds=${SEEDS:-5}
 tasks=${TASKS:-"natural-subset-scale natural-colour-texture specialized-noisy-blur specialized-inverted-lowcontrast structured-count structured-rotation structured-location"}
 mkdir -p "$work"
-if [ ! -x "$work/tool/sls" ]; then dotnet publish src/SlsPrune.Cli -c Release -o "$work/tool" -v quiet > /dev/null; fi
-sls() { "$work/tool/sls" "$@"; }
-[ -d "$work/fm/tasks" ] || sls data fashion-mnist --out "$work/fm" --seed 0 > /dev/null
-step() { # step NAME OUTFILE -- command...
-  local name=$1 out=$2; shift 3
-  if [ -s "$out" ]; then return; fi
-  local t0; t0=$(date +%s)
-  "$@" --json > "$out.tmp"
-  mv "$out.tmp" "$out"
-  echo "  $name: $(( $(date +%s) - t0 )) s"
-}
+# shellcheck source=scripts/pipeline_lib.sh
+. scripts/pipeline_lib.sh
 start=$(date +%s)
 for task in $tasks; do
   echo "$task"

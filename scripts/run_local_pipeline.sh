@@ -16,18 +16,8 @@ tasks=${TASKS:-"natural-subset-scale natural-colour-texture specialized-noisy-bl
 method_tasks=${METHOD_TASKS:-"structured-location"}
 methods=${METHODS:-"repadapter lora adaptformer vpt linear"}
 mkdir -p "$work/results"
-# a published copy of the tool, so rebuilding the repository meanwhile cannot disturb the run
-if [ ! -x "$work/tool/sls" ]; then dotnet publish src/SlsPrune.Cli -c Release -o "$work/tool" -v quiet > /dev/null; fi
-sls() { "$work/tool/sls" "$@"; }
-[ -d "$work/fm/tasks" ] || sls data fashion-mnist --out "$work/fm" --seed 0 > /dev/null
-step() { # step NAME OUTFILE -- command...
-  local name=$1 out=$2; shift 3
-  if [ -s "$out" ]; then return; fi
-  local t0; t0=$(date +%s)
-  "$@" --json > "$out.tmp"
-  mv "$out.tmp" "$out"
-  echo "  $name: $(( $(date +%s) - t0 )) s"
-}
+# shellcheck source=scripts/pipeline_lib.sh
+. scripts/pipeline_lib.sh
 petl_args() { # the method's settings: hidden dim (LoRA rank, VPT prompts) and scale (LoRA: alpha / rank)
   case $1 in
     convpass|repadapter) echo "--petl-method $1 --petl-dim 8 --petl-scale 1" ;;
