@@ -1,6 +1,5 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -162,29 +161,6 @@ public sealed class CpuTsneGradient(BatchedP p) : ITsneGradient
         var vxi = new Vector<float>(xi);
         var vyi = new Vector<float>(yi);
         Vector<float> accZ = Vector<float>.Zero, accX = Vector<float>.Zero, accY = Vector<float>.Zero;
-        if (Vector512.IsHardwareAccelerated && w == Vector256<float>.Count)
-        {
-            // Twice the width for the arithmetic; the sums still take the 8-lane halves in order, so the result is
-            // bit-identical to the Vector<float> loop below.
-            var zxi = Vector512.Create(xi);
-            var zyi = Vector512.Create(yi);
-            Vector256<float> hz = accZ.AsVector256(), hx = accX.AsVector256(), hy = accY.AsVector256();
-            for (; j <= n - 2 * w; j += 2 * w)
-            {
-                var dx = zxi - Vector512.LoadUnsafe(ref ax0, (nuint)(b + j));
-                var dy = zyi - Vector512.LoadUnsafe(ref ay0, (nuint)(b + j));
-                var q = Vector512<float>.One / (Vector512<float>.One + dx * dx + dy * dy);
-                var q2 = q * q;
-                var px = q2 * dx;
-                var py = q2 * dy;
-                hz = hz + q.GetLower() + q.GetUpper();
-                hx = hx + px.GetLower() + px.GetUpper();
-                hy = hy + py.GetLower() + py.GetUpper();
-            }
-            accZ = hz.AsVector();
-            accX = hx.AsVector();
-            accY = hy.AsVector();
-        }
         for (; j <= n - w; j += w)
         {
             var dx = vxi - Vector.LoadUnsafe(ref ax0, (nuint)(b + j));
