@@ -149,6 +149,8 @@ else if (mode == "fem" && args.Length >= 2)
         var ex = Enumerable.Repeat(1f, fs.Layers).ToArray();
         for (int i = 0; i < 30; i++) grad.Compute(init, ex, false).Grad.Dispose(); // past tiered JIT
         Console.WriteLine($"stage_grad_x100 {Seconds(() => { for (int i = 0; i < 100; i++) grad.Compute(init, ex, false).Grad.Dispose(); }):F2} s");
+        var fit = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(fs.Features, o);
+        Console.WriteLine("stage_iterations " + string.Join(" ", fit.Select(r => r.Iterations.ToString(inv))));
     }
     double t = Seconds(() =>
     {
