@@ -147,7 +147,10 @@ else if (mode == "fem" && args.Length >= 2)
         Console.WriteLine($"stage_init {Seconds(() => init = SlsPrune.Core.Fem.Tsne.InitialEmbedding.Create(fs.Features, "pca", 0)):F2} s");
         var grad = new SlsPrune.Core.Fem.Tsne.CpuTsneGradient(new SlsPrune.Core.Fem.Tsne.BatchedP(fs.Layers, n, ps));
         var ex = Enumerable.Repeat(1f, fs.Layers).ToArray();
+        for (int i = 0; i < 30; i++) grad.Compute(init, ex, false).Grad.Dispose(); // past tiered JIT
         Console.WriteLine($"stage_grad_x100 {Seconds(() => { for (int i = 0; i < 100; i++) grad.Compute(init, ex, false).Grad.Dispose(); }):F2} s");
+        var fit = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(fs.Features, o);
+        Console.WriteLine("stage_iterations " + string.Join(" ", fit.Select(r => r.Iterations.ToString(inv))));
     }
     double t = Seconds(() =>
     {
