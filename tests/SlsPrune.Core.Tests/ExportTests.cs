@@ -71,9 +71,12 @@ public class ExportTests
     }
 
     [Theory]
+    [InlineData("linear")]
     [InlineData("convpass")]
-    [InlineData("vpt")]
+    [InlineData("repadapter")]
     [InlineData("lora")]
+    [InlineData("adaptformer")]
+    [InlineData("vpt")]
     public void A_standalone_checkpoint_rebuilds_the_pruned_model_without_petl_file_or_index(string method)
     {
         using var built = ModelFactory.Build(Options(method), plan: Narrow(48));
