@@ -43,4 +43,18 @@ public class BatchLayoutTests
         }
         Assert.Equal(30, v.GetProperty("full").GetProperty("images").GetInt32());
     }
+
+    [Fact]
+    public void Class_names_travel_in_the_petl_file_to_data_that_has_none()
+    {
+        var (vtab, tree, _) = DataLayoutTests.Layouts();
+        string petl = Path.Combine(Directory.CreateTempSubdirectory("sls-names-").FullName, "p.safetensors");
+        var model = new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, Device: "cpu", BatchSize: 16);
+        PetlTrainer.Run(new TrainOptions(model, tree, new PetlSettings(PetlMethods.Linear), petl, Epochs: 1, WarmupEpochs: 0, EvalEvery: 1,
+            TrainSplit: "train", EvalSplit: "test"));
+        using (var f = Checkpoints.SafetensorsFile.Open(petl))
+            Assert.Equal("""["a cat","b \u00F1and\u00FA","c \u732B"]""", f.Metadata["class_names"]);
+        var r = EvalRunner.Run(new EvalOptions(model with { Petl = petl }, vtab));   // the VTAB copy names no classes
+        Assert.Equal(DataLayoutTests.Names, r.ClassNames!);
+    }
 }

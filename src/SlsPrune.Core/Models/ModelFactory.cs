@@ -72,7 +72,8 @@ public static class ModelFactory
         if (merge && family.MergeLimit(full, planned, petl.Method) is { } why) throw new SlsInputException("--merge", why);
         if (merge) weights = petl.Method.Merge(weights, petl, d);
         var model = family.Create(config, planned, merge ? PetlSettings.None : petl);
-        var labels = petlFile is null && backbone.Hints.Labels is { } l && l.Count == model.NumClasses ? l : null;   // the checkpoint's own head
+        // the head's class names: the checkpoint's own head's (a Hugging Face id2label), or those `sls train` kept in the PETL file
+        var labels = petlFile is null ? (backbone.Hints.Labels is { } l && l.Count == model.NumClasses ? l : null) : PetlClassNames(petlFile, model.NumClasses);
         var built = Load(new BuiltModel(model, petl, merge, full.Depth, planned, options.Backbone, options.Petl) { ClassNames = labels }, weights, options.Petl ?? options.Backbone, check);
         if (petlFile is not null && !options.AllowMismatch && petlFile.Metadata.TryGetValue("backbone_sha256", out var trainedOn) && !built.BackboneFile.Matches(trainedOn))
         {
@@ -171,6 +172,20 @@ public static class ModelFactory
         {
             weights[k].Dispose();
             weights.Remove(k);
+        }
+    }
+
+    private static IReadOnlyList<string>? PetlClassNames(StateDictFile petl, int classes)
+    {
+        if (!petl.Metadata.TryGetValue("class_names", out var json)) return null;
+        try
+        {
+            var names = System.Text.Json.JsonSerializer.Deserialize<string[]>(json);
+            return names is not null && names.Length == classes && names.All(n => n is not null) ? names : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;   // names are a convenience: unreadable ones are not worth refusing the weights for
         }
     }
 

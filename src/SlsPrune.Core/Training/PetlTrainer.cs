@@ -102,7 +102,7 @@ public static class PetlTrainer
                 resumedFrom = start.NextEpoch;
                 return start;
             },
-            OnBest: (epoch, accuracy) => SavePetl(o, model, built.Plan, classes, epoch, accuracy, backboneSha),
+            OnBest: (epoch, accuracy) => SavePetl(o, model, built.Plan, classes, epoch, accuracy, backboneSha, task.ClassNames),
             OnEpochEnd: (optimizer, at) => SaveState(state, model, optimizer, at, Settings(o)));
         using var teacher = o.Distill is null ? null : TeacherModel(o, device);
         var fit = PetlFit.Run(model, trainItems, evalItems, o.Fit, device, hooks, progress,
@@ -120,16 +120,19 @@ public static class PetlTrainer
         return built;
     }
 
-    private static void SavePetl(TrainOptions o, Backbone model, ModelPlan plan, int classes, int epoch, double accuracy, string backboneSha)
+    /// <param name="classNames">the data's class names, kept in the file's metadata (<c>class_names</c>) so the head's classes stay named.</param>
+    private static void SavePetl(TrainOptions o, Backbone model, ModelPlan plan, int classes, int epoch, double accuracy, string backboneSha, IReadOnlyList<string>? classNames)
     {
         var inv = CultureInfo.InvariantCulture;
-        PetlFile.Write(o.Out, PetlFit.TaskTensors(model, plan), o.Petl, classes, plan.Blocks.Count, new Dictionary<string, string>
+        var extra = new Dictionary<string, string>
         {
             ["epoch"] = (epoch + 1).ToString(inv),
             ["accuracy"] = accuracy.ToString("R", inv),
             ["eval_split"] = o.EvalSplit,
             ["backbone_sha256"] = backboneSha,
-        });
+        };
+        if (classNames is { Count: > 0 } && classNames.Count == classes) extra["class_names"] = System.Text.Json.JsonSerializer.Serialize(classNames);
+        PetlFile.Write(o.Out, PetlFit.TaskTensors(model, plan), o.Petl, classes, plan.Blocks.Count, extra);
     }
 
     /// <summary>What decides a run's result, as it is saved with its state: resuming under other settings is refused.</summary>
