@@ -150,12 +150,11 @@ public class TrainingTests
 [Collection(nameof(GlobalTorchRng))]
 public class PretrainTests
 {
-    [Fact]
-    public void Pretraining_learns_the_upstream_task_and_writes_a_loadable_backbone()
+    /// <summary>An upstream set of <paramref name="n"/> 28x28 images in 2 classes (bright top half vs bright bottom half)
+    /// with noise, in a new folder.</summary>
+    private static (string Dir, string Upstream) Upstream(int n, string prefix)
     {
-        // Upstream set: 2 classes of 28x28 images (bright top half vs bright bottom half) with noise.
         var rng = new Random(5);
-        int n = 256;
         var pixels = new byte[n * 28 * 28];
         var labels = new long[n];
         for (int i = 0; i < n; i++)
@@ -165,13 +164,17 @@ public class PretrainTests
                 for (int x = 0; x < 28; x++)
                     pixels[i * 784 + y * 28 + x] = (byte)Math.Clamp((y < 14 == (labels[i] == 0) ? 180 : 40) + rng.Next(-40, 40), 0, 255);
         }
-        string dir = Directory.CreateTempSubdirectory("sls-pretrain-").FullName;
+        string dir = Directory.CreateTempSubdirectory(prefix).FullName;
         string upstream = Path.Combine(dir, "train.safetensors");
-        Checkpoints.SafetensorsWriter.Write(upstream, new Dictionary<string, TorchSharp.torch.Tensor>
-        {
-            ["images"] = TorchSharp.torch.tensor(pixels, [n, 28, 28], TorchSharp.torch.uint8),
-            ["labels"] = TorchSharp.torch.tensor(labels),
-        });
+        using var images = TorchSharp.torch.tensor(pixels, [n, 28, 28], TorchSharp.torch.uint8);
+        using var classes = TorchSharp.torch.tensor(labels);
+        Checkpoints.SafetensorsWriter.Write(upstream, new Dictionary<string, TorchSharp.torch.Tensor> { ["images"] = images, ["labels"] = classes });
+        return (dir, upstream);
+    }
+    [Fact]
+    public void Pretraining_learns_the_upstream_task_and_writes_a_loadable_backbone()
+    {
+        var (dir, upstream) = Upstream(256, "sls-pretrain-");
         string output = Path.Combine(dir, "backbone.safetensors");
         var r = BackbonePretrainer.Run(new PretrainOptions(upstream, output, ImageSize: 16, PatchSize: 8, Width: 48, Depth: 2, Heads: 3, MlpHidden: 96,
             Epochs: 6, WarmupSteps: 8, Lr: 1e-3, BatchSize: 32, Device: "cpu"));
@@ -186,24 +189,7 @@ public class PretrainTests
     [Fact]
     public void Pretrain_trains_a_small_swin_deterministically_for_a_seed()
     {
-        var rng = new Random(5);
-        int n = 128;
-        var pixels = new byte[n * 28 * 28];
-        var labels = new long[n];
-        for (int i = 0; i < n; i++)
-        {
-            labels[i] = i % 2;
-            for (int y = 0; y < 28; y++)
-                for (int x = 0; x < 28; x++)
-                    pixels[i * 784 + y * 28 + x] = (byte)Math.Clamp((y < 14 == (labels[i] == 0) ? 180 : 40) + rng.Next(-40, 40), 0, 255);
-        }
-        string dir = Directory.CreateTempSubdirectory("sls-pretrain-swin-").FullName;
-        string upstream = Path.Combine(dir, "train.safetensors");
-        Checkpoints.SafetensorsWriter.Write(upstream, new Dictionary<string, TorchSharp.torch.Tensor>
-        {
-            ["images"] = TorchSharp.torch.tensor(pixels, [n, 28, 28], TorchSharp.torch.uint8),
-            ["labels"] = TorchSharp.torch.tensor(labels),
-        });
+        var (dir, upstream) = Upstream(128, "sls-pretrain-swin-");
         PretrainOptions Options(string name) => new(upstream, Path.Combine(dir, name), ImageSize: 16, PatchSize: 2, Width: 8, Epochs: 3, WarmupSteps: 4,
             Lr: 2e-3, BatchSize: 32, Seed: 3, Device: "cpu", Family: "swin", Depths: [1, 2], StageHeads: [1, 2], Window: 4, MlpRatio: 2);
         var r = BackbonePretrainer.Run(Options("a.safetensors"));
