@@ -25,7 +25,6 @@ public sealed class OnnxExport : IExportFormat
         var m = model.Model;
         var graph = new OnnxGraph(m.state_dict(), half: precision == Precision.Fp16);
         var logits = m.EmitGraph(graph, graph.Images(out var input));
-        byte[] bytes = graph.ToModel(input, logits, m.Input.Channels, m.Input.ImageSize, m.NumClasses, metadata, typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "0");
-        output.Write(bytes);
+        graph.WriteModel(output, input, logits, m.Input.Channels, m.Input.ImageSize, m.NumClasses, metadata, typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "0");
     }
 }

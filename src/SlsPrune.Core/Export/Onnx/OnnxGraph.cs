@@ -9,7 +9,7 @@ namespace SlsPrune.Core.Export.Onnx;
 /// <summary>
 /// An <see cref="IGraph"/> that collects ONNX nodes and initializers: the model's tensors become initializers (in
 /// float32 or float16, named as in the model, once each), int64 shape constants and scalars are small
-/// initializers, and <see cref="ToModel"/> writes a <c>ModelProto</c> with one image input (float32, dynamic batch)
+/// initializers, and <see cref="WriteModel"/> writes a <c>ModelProto</c> with one image input (float32, dynamic batch)
 /// and one logits output (float32). A float16 graph casts the images in and the logits out.
 /// </summary>
 public sealed class OnnxGraph : IGraph
@@ -99,8 +99,8 @@ public sealed class OnnxGraph : IGraph
     }
 
     /// <summary>The whole model: <paramref name="logits"/> (cast to float32 when float16) as output <c>logits</c>
-    /// [batch, classes]; <paramref name="metadata"/> as <c>metadata_props</c>.</summary>
-    public byte[] ToModel(GraphValue input, GraphValue logits, int channels, int imageSize, int classes, IReadOnlyDictionary<string, string> metadata, string producerVersion)
+    /// [batch, classes]; <paramref name="metadata"/> as <c>metadata_props</c>; written to <paramref name="output"/>.</summary>
+    public void WriteModel(Stream output, GraphValue input, GraphValue logits, int channels, int imageSize, int classes, IReadOnlyDictionary<string, string> metadata, string producerVersion)
     {
         if (_half) logits = Op("Cast", [logits], ("to", new GraphAttribute.Int(S.DataType.Float)));
         var identity = Node("Identity", [logits], "logits");
@@ -108,6 +108,7 @@ public sealed class OnnxGraph : IGraph
         foreach (var n in _nodes) graph.Message(S.Graph.Node, n);
         graph.Text(S.Graph.Name, "sls");
         foreach (var t in _initializers) graph.Message(S.Graph.Initializer, t);
+        _initializers.Clear();   // the weights are in the graph now: one copy less while it is written
         graph.Message(S.Graph.Input, ValueInfo(input.Name, ["batch", channels, imageSize, imageSize]));
         graph.Message(S.Graph.Output, ValueInfo(identity.Name, ["batch", classes]));
 
@@ -115,11 +116,10 @@ public sealed class OnnxGraph : IGraph
             .Int(S.Model.IrVersion, S.IrVersion)
             .Text(S.Model.ProducerName, "sls")
             .Text(S.Model.ProducerVersion, producerVersion)
-            .Message(S.Model.Graph, graph)
             .Message(S.Model.OpsetImport, new ProtoWriter().Text(S.OpsetId.Domain, "").Int(S.OpsetId.Version, S.Opset));
         foreach (var (k, v) in metadata.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             model.Message(S.Model.MetadataProps, new ProtoWriter().Text(S.Entry.Key, k).Text(S.Entry.Value, v));
-        return model.ToArray();
+        model.WriteMessageTo(output, S.Model.Graph, graph);
     }
 
     private GraphValue Initializer(string name, long[] dims, int dataType, ReadOnlySpan<byte> raw)

@@ -3,7 +3,9 @@ using Google.Protobuf;
 namespace SlsPrune.Core.Export.Onnx;
 
 /// <summary>One protobuf message written field by field with Google.Protobuf's coded stream (ONNX's schema is
-/// proto2: repeated scalars unpacked). Nested messages are written whole into their parent.</summary>
+/// proto2: repeated scalars unpacked). A nested message is copied once into its parent, straight from its buffer; the
+/// outermost message can go to a stream without a copy of its own (<see cref="WriteMessageTo"/>), so a model's weights
+/// are held twice at most while it is written.</summary>
 #pragma warning disable CA1001 // a MemoryStream holds no unmanaged resource; the writer lives as long as its message
 internal sealed class ProtoWriter
 #pragma warning restore CA1001
@@ -44,19 +46,32 @@ internal sealed class ProtoWriter
     public ProtoWriter Message(int field, ProtoWriter message)
     {
         _out.WriteTag(field, WireFormat.WireType.LengthDelimited);
-        _out.WriteBytes(UnsafeByteOperations.UnsafeWrap(message.ToArray()));
+        _out.WriteBytes(UnsafeByteOperations.UnsafeWrap(message.Written()));
         return this;
+    }
+
+    /// <summary>This message's fields, then <paramref name="message"/> as field <paramref name="field"/>, to <paramref name="stream"/>.</summary>
+    public void WriteMessageTo(Stream stream, int field, ProtoWriter message)
+    {
+        var head = new ProtoWriter();
+        var body = message.Written();
+        head._out.WriteTag(field, WireFormat.WireType.LengthDelimited);
+        head._out.WriteLength(body.Length);
+        stream.Write(Written().Span);
+        stream.Write(head.Written().Span);
+        stream.Write(body.Span);
+    }
+
+    /// <summary>The bytes written so far, without a copy.</summary>
+    private ReadOnlyMemory<byte> Written()
+    {
+        _out.Flush();
+        return new ReadOnlyMemory<byte>(_buffer.GetBuffer(), 0, (int)_buffer.Length);
     }
 
     public ProtoWriter Ints(int field, IEnumerable<long> values)
     {
         foreach (long v in values) Int(field, v);
         return this;
-    }
-
-    public byte[] ToArray()
-    {
-        _out.Flush();
-        return _buffer.ToArray();
     }
 }
