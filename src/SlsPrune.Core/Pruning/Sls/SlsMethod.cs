@@ -61,7 +61,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             var mean = Enumerable.Range(0, layers).Select(l => runs.Average(r => r.Scores[l])).ToArray();
             double[]? std = runs.Count == 1 ? null
                 : Enumerable.Range(0, layers).Select(l => Math.Sqrt(runs.Sum(r => Math.Pow(r.Scores[l] - mean[l], 2)) / (runs.Count - 1))).ToArray();
-            int[]? seedKept = runs.Count == 1 ? null : runs.Select(r => SlsPolicy.Decide(r.Scores, o.Alpha, o.Metric).KeptBlocks).ToArray();
+            var sweep = SlsPolicy.Sweep(mean, o.Metric);
 
             PruningIndex Decided(double alpha)
             {
@@ -69,12 +69,14 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
                 var decision = o.Policy == SlsDecisionPolicy.Accuracy ? SlsPolicy.DecideByAccuracy(depthAccuracy!.Top1, o.MaxDrop, depthAccuracy.Split) : byAlpha;
                 int kept = decision.KeptBlocks;
                 string reason = decision.Reason;
-                if (seedKept is not null && o.Policy == SlsDecisionPolicy.Alpha)
+                // with several seeds: each seed's own decision, and (alpha policy) the one most of them give, ties keeping more
+                int[]? perSeed = runs.Count == 1 ? null : runs.Select(r => SlsPolicy.Decide(r.Scores, alpha, o.Metric).KeptBlocks).ToArray();
+                if (perSeed is not null && o.Policy == SlsDecisionPolicy.Alpha)
                 {
-                    var votes = runs.Select(r => SlsPolicy.Decide(r.Scores, alpha, o.Metric).KeptBlocks).GroupBy(k => k).ToList();
+                    var votes = perSeed.GroupBy(k => k).ToList();
                     int most = votes.Max(g => g.Count());
                     kept = votes.Where(g => g.Count() == most).Max(g => g.Key);
-                    reason = $"{most} of {runs.Count} t-SNE seeds keep blocks 1..{kept} (per seed: {string.Join(", ", runs.Select(r => SlsPolicy.Decide(r.Scores, alpha, o.Metric).KeptBlocks))}; ties keep more)";
+                    reason = $"{most} of {runs.Count} t-SNE seeds keep blocks 1..{kept} (per seed: {string.Join(", ", perSeed)}; ties keep more)";
                 }
                 return ctx.Index with
                 {
@@ -84,8 +86,8 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
                     KeptBlocks = Enumerable.Range(1, kept).ToArray(),
                     Scores = mean,
                     ScoreStd = std,
-                    SeedKept = seedKept is null ? null : runs.Select(r => SlsPolicy.Decide(r.Scores, alpha, o.Metric).KeptBlocks).ToArray(),
-                    AlphaSweep = SlsPolicy.Sweep(mean, o.Metric),
+                    SeedKept = perSeed,
+                    AlphaSweep = sweep,
                     DepthAccuracy = depthAccuracy,
                     Policy = o.Policy == SlsDecisionPolicy.Alpha ? "alpha" : "accuracy",
                     MaxDrop = o.Policy == SlsDecisionPolicy.Accuracy ? o.MaxDrop : null,
