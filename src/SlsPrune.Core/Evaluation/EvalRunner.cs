@@ -56,7 +56,7 @@ public static class EvalRunner
         var device = DeviceSelector.Resolve(o.Model.Device);
         var task = DataLayouts.Open(o.Data, o.DataOptions);
         var index = o.Index is null ? null : PruningIndex.Load(o.Index);
-        if (index?.Petl is not null && o.Model.Petl is null) throw new SlsInputException(o.Index!, "was computed with a PETL file: give it with --petl");
+        index?.RequirePetl(o.Index!, o.Model.Petl);
         using var built = ModelFactory.Build(o.Model, device, index?.ToPlan(), o.Index, index?.Fingerprints(o.Index!, o.AllowMismatch));
         var model = built.Model;
         if (model.NumClasses == 0)

@@ -24,7 +24,7 @@ public static class ExportRunner
         OutputPath.CheckFile(o.Out, "--out", o.Model.Backbone, o.Model.Petl, o.Index);
 
         var index = o.Index is null ? null : PruningIndex.Load(o.Index);
-        if (index?.Petl is not null && o.Model.Petl is null) throw new SlsInputException(o.Index!, "was computed with a PETL file: give it with --petl");
+        index?.RequirePetl(o.Index!, o.Model.Petl);
         using var built = ModelFactory.Build(o.Model with { Precision = Precision.Fp32, Device = "cpu" }, null, index?.ToPlan(), o.Index, index?.Fingerprints(o.Index!, o.AllowMismatch));
         if (o.Model.Merge && !built.Merged && built.Petl.Method != PetlMethods.Linear)
             throw new SlsInputException("--merge", $"{built.Petl.Method.Name} adapters do not fold exactly into the backbone; export without --merge to keep them as modules");

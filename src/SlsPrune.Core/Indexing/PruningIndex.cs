@@ -165,4 +165,11 @@ public sealed record PruningIndex
 
     /// <summary>The check that the model is built from the files this index was computed for.</summary>
     public FingerprintCheck Fingerprints(string indexPath, bool allowMismatch) => new(indexPath, Backbone, Petl, allowMismatch);
+
+    /// <summary>An index computed with a PETL file builds its model only with one (the backbone's own head is another model).</summary>
+    /// <exception cref="SlsInputException">naming <paramref name="indexPath"/> when <paramref name="petl"/> is missing.</exception>
+    public void RequirePetl(string indexPath, string? petl)
+    {
+        if (Petl is not null && petl is null) throw new SlsInputException(indexPath, "was computed with a PETL file: give it with --petl");
+    }
 }
