@@ -103,9 +103,12 @@ public static class PruneCommand
     private static string Key(string option) => option.TrimStart('-').Replace('-', '_');
 
     /// <summary>One alpha or a comma-separated list, each positive.</summary>
-    private static double[] ParseAlphas(string text) =>
-        text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+    private static double[] ParseAlphas(string text)
+    {
+        var alphas = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(t => double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double a) && a > 0 && double.IsFinite(a)
                 ? a : throw new Core.SlsInputException("--alpha", $"'{t}' is not a positive number"))
-            .DefaultIfEmpty(double.NaN).Select(a => double.IsNaN(a) ? throw new Core.SlsInputException("--alpha", "give one or more positive numbers") : a).ToArray();
+            .ToArray();
+        return alphas.Length > 0 ? alphas : throw new Core.SlsInputException("--alpha", "give one or more positive numbers");
+    }
 }
