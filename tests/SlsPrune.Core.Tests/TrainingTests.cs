@@ -184,6 +184,7 @@ public class PretrainTests
         var report = Inspection.InspectRunner.Inspect(output, 3);
         Assert.Equal((8, 16, 48, 2, 2), (report.Architecture!.PatchSize, report.Architecture.ImageSize, report.Architecture.Width, report.Architecture.Depth, report.Architecture.NumClasses));
         Assert.Equal("slsprune-backbone/1", report.Metadata["format"]);
+        Assert.Equal("none", report.Metadata["augment"]);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using SlsPrune.Cli.Output;
 using SlsPrune.Core;
 using SlsPrune.Core.Runtime;
 using SlsPrune.Core.Training;
+using SlsPrune.Core.Training.Upstream;
 using Spectre.Console;
 
 namespace SlsPrune.Cli.Commands;
@@ -34,11 +35,13 @@ public static class PretrainCommand
         var stageHeads = new Option<string?>("--stage-heads") { Description = "Swin: heads per stage, comma-separated (default 2,4,8,...)" };
         var window = new Option<int>("--window") { DefaultValueFactory = _ => d.Window, Description = "Swin: window size (every stage)" };
         var mlpRatio = new Option<int>("--mlp-ratio") { DefaultValueFactory = _ => d.MlpRatio, Description = "Swin: MLP hidden width over the stage width" };
+        var augment = new Option<string>("--augment") { DefaultValueFactory = _ => d.Augment, Description = "Upstream augmentation, every epoch: " + string.Join("; ", UpstreamAugmentations.All.Select(a => $"{a.Name} ({a.Description})")) };
+        augment.AcceptOnlyFromAmong(UpstreamAugmentations.All.Select(a => a.Name).ToArray());
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };
         device.AcceptOnlyFromAmong(DeviceSelector.Choices);
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var cmd = new Command("pretrain", "Train a small ViT or Swin backbone from scratch on an upstream set (for the shipped models)");
-        foreach (var o in new Option[] { upstream, output, image, patch, width, depth, heads, mlp, family, depths, stageHeads, window, mlpRatio, epochs, warmup, lr, batch, seed, limit, device, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { upstream, output, image, patch, width, depth, heads, mlp, family, depths, stageHeads, window, mlpRatio, augment, epochs, warmup, lr, batch, seed, limit, device, json }) cmd.Options.Add(o);
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
@@ -46,7 +49,7 @@ public static class PretrainCommand
                 parse.GetValue(width), parse.GetValue(depth), parse.GetValue(heads), parse.GetValue(mlp), parse.GetValue(epochs),
                 WarmupSteps: parse.GetValue(warmup), Lr: parse.GetValue(lr), BatchSize: parse.GetValue(batch), Seed: parse.GetValue(seed), Limit: parse.GetValue(limit), Device: parse.GetValue(device)!,
                 Family: parse.GetValue(family)!, Depths: Ints(parse.GetValue(depths)!, "--depths"), StageHeads: parse.GetValue(stageHeads) is { } sh ? Ints(sh, "--stage-heads") : null,
-                Window: parse.GetValue(window), MlpRatio: parse.GetValue(mlpRatio));
+                Window: parse.GetValue(window), MlpRatio: parse.GetValue(mlpRatio), Augment: parse.GetValue(augment)!);
             var result = BackbonePretrainer.Run(o, new Lines(ctx.Err), cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
             else ctx.Console.MarkupLine($"Backbone ({result.Images} images, {result.History.Count} epochs, {result.Seconds:F0} s) in [bold]{Markup.Escape(result.Out)}[/]");

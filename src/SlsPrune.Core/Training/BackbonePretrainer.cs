@@ -4,6 +4,7 @@ using SlsPrune.Core.Models;
 using SlsPrune.Core.Models.Swin;
 using SlsPrune.Core.Models.Vit;
 using SlsPrune.Core.Runtime;
+using SlsPrune.Core.Training.Upstream;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,7 +13,8 @@ namespace SlsPrune.Core.Training;
 /// <summary>Options of <c>sls pretrain</c>: a small ViT (or, with <paramref name="Family"/> "swin", a Swin v1 of
 /// <paramref name="Depths"/> blocks per stage, <paramref name="StageHeads"/> heads per stage, one window size, stage
 /// widths <paramref name="Width"/> x 2^s, MLP ratio <paramref name="MlpRatio"/>) trained from scratch on an upstream set
-/// (<c>images</c> U8 [n, h, w], <c>labels</c> I64, as <c>sls data fashion-mnist</c> writes it).</summary>
+/// (<c>images</c> U8 [n, h, w], <c>labels</c> I64, as <c>sls data fashion-mnist</c> writes it), each image rendered
+/// afresh every epoch by the upstream augmentation <paramref name="Augment"/> (<see cref="UpstreamAugmentations"/>).</summary>
 public sealed record PretrainOptions(
     string Upstream,
     string Out,
@@ -35,7 +37,8 @@ public sealed record PretrainOptions(
     IReadOnlyList<int>? Depths = null,
     IReadOnlyList<int>? StageHeads = null,
     int Window = 4,
-    int MlpRatio = 4);
+    int MlpRatio = 4,
+    string Augment = "none");
 
 /// <summary>What pre-training produced.</summary>
 public sealed record PretrainResult(string Out, int Images, IReadOnlyList<EpochReport> History, double Seconds);
@@ -53,7 +56,8 @@ public static class BackbonePretrainer
         var device = DeviceSelector.Resolve(o.Device);
         if (o.ImageSize % o.PatchSize != 0) throw new SlsInputException("--image-size", $"{o.ImageSize} is not a multiple of the patch size {o.PatchSize}");
         if (o.Family is not ("vit" or "swin")) throw new SlsInputException("--family", $"'{o.Family}' is not one of vit, swin");
-        var (pixels, labels, n) = LoadUpstream(o);
+        var augmentation = UpstreamAugmentations.Get(o.Augment);
+        var (grey, h, w, labels, n) = LoadUpstream(o);
         int classes = (int)labels.Max() + 1;
 
         torch.manual_seed(o.Seed);
@@ -87,7 +91,8 @@ public static class BackbonePretrainer
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = torch.NewDisposeScope();
                 var idx = order.Skip(start).Take(o.BatchSize).ToArray();
-                var images = pre.ToTensor(idx.Select(i => pixels[i]).ToList()).to(device);
+                var images = pre.ToTensor(idx.Select(i => augmentation.Render(grey.AsSpan(i * h * w, h * w), h, w, o.ImageSize,
+                    new Random(Seeds.Mix(Seeds.Mix(o.Seed, epoch, 2), i, 3)))).ToList()).to(device);
                 var y = torch.tensor(idx.Select(i => labels[i]).ToArray()).to(device);
                 var logits = model.forward(images);
                 var loss = nn.functional.cross_entropy(logits, y);
@@ -112,6 +117,7 @@ public static class BackbonePretrainer
             ["seed"] = o.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["family"] = o.Family,
             ["image_size"] = o.ImageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["augment"] = augmentation.Name,
             ["train_accuracy"] = history[^1].Accuracy!.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         });
         return new PretrainResult(Path.GetFullPath(o.Out), n, history, clock.Elapsed.TotalSeconds);
@@ -132,7 +138,7 @@ public static class BackbonePretrainer
         return config;
     }
 
-    private static (RgbImage[] Pixels, long[] Labels, int N) LoadUpstream(PretrainOptions o)
+    private static (byte[] Grey, int Height, int Width, long[] Labels, int N) LoadUpstream(PretrainOptions o)
     {
         using var f = SafetensorsFile.Open(o.Upstream);
         var imagesInfo = f.Tensors.FirstOrDefault(t => t.Name == "images");
@@ -146,14 +152,6 @@ public static class BackbonePretrainer
         var labels = labelsT.to(int64).data<long>().ToArray();
         if (labelsT.shape.Length != 1 || labels.Length < n || labels.Any(l => l < 0 || l >= Data.VtabTask.MaxClasses))
             throw new SlsInputException(o.Upstream, $"'labels' must be [n] integers within 0..{Data.VtabTask.MaxClasses - 1}, one per image ({n})");
-        labels = labels[..n];
-        var pixels = new RgbImage[n];
-        ParallelWork.For(n, i =>
-        {
-            var rgb = new byte[h * w * 3];
-            for (int p = 0; p < h * w; p++) rgb[3 * p] = rgb[3 * p + 1] = rgb[3 * p + 2] = raw[i * h * w + p];
-            pixels[i] = PilBicubicResize.Resize(new RgbImage(w, h, rgb), o.ImageSize, o.ImageSize);
-        });
-        return (pixels, labels, n);
+        return (raw[..(n * h * w)], h, w, labels[..n], n);
     }
 }

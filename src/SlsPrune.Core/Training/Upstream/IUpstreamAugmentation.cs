@@ -1,0 +1,17 @@
+using SlsPrune.Core.Data.Images;
+
+namespace SlsPrune.Core.Training.Upstream;
+
+/// <summary>How <c>sls pretrain</c> turns one upstream image (a grey item, <c>[h, w]</c> bytes) into the RGB image the
+/// backbone trains on, freshly for every epoch. <paramref name="rng"/> is seeded per (seed, epoch, image), so a run
+/// is reproducible; augmentations that ignore it give the same image every epoch.</summary>
+public interface IUpstreamAugmentation
+{
+    /// <summary>The value of <c>--augment</c>.</summary>
+    string Name { get; }
+
+    /// <summary>One line for <c>--help</c> and the backbone's metadata.</summary>
+    string Description { get; }
+
+    RgbImage Render(ReadOnlySpan<byte> grey, int height, int width, int size, Random rng);
+}
