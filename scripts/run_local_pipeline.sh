@@ -4,7 +4,8 @@
 #   -> retrain the pruned model (CLR) -> eval retrained; then throughput of the full and the pruned model.
 # Convpass on every task; every other method (RepAdapter, LoRA, AdaptFormer, VPT-deep, linear probe) on
 # $METHOD_TASKS. Each step writes its JSON under $WORK/results/<task>/<method>/ and is skipped when that file
-# exists, so an interrupted run picks up where it stopped. Then scripts/results_table.py writes docs/RESULTS.md.
+# exists, so an interrupted run picks up where it stopped. Then scripts/results_table.py writes docs/RESULTS.md's
+# first part (above its marker line).
 # Needs Debian's dataset-fashion-mnist. Time on 2 cores: see docs/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,4 +59,13 @@ for task in $method_tasks; do for method in $methods; do pipeline "$task" "$meth
 for task in $tasks; do throughput "$task" convpass; done
 for task in $method_tasks; do for method in $methods; do throughput "$task" "$method"; done; done
 echo "pipeline done in $(( $(date +%s) - start )) s"
-python3 scripts/results_table.py "$work/results" > docs/RESULTS.md.tmp && mv docs/RESULTS.md.tmp docs/RESULTS.md
+# the table replaces docs/RESULTS.md above the marker line; the sections below it (other scripts') stay
+python3 scripts/results_table.py "$work/results" > "$work/table.md"
+python3 - "$work/table.md" <<'PY'
+import sys
+marker = "<!-- end of scripts/results_table.py's part -->"
+doc = open("docs/RESULTS.md").read()
+rest = doc[doc.index(marker):] if marker in doc else marker + "\n"
+open("docs/RESULTS.md.tmp", "w").write(open(sys.argv[1]).read().rstrip("\n") + "\n\n" + rest)
+PY
+mv docs/RESULTS.md.tmp docs/RESULTS.md

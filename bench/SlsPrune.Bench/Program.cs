@@ -12,6 +12,8 @@ using TorchSharp;
 //   engines BACKBONE PETL KEEP BATCHES REPEATS   the same model (first KEEP blocks) in TorchSharp and, exported, in
 //                                                ONNX Runtime: images/s at each batch size (median), file sizes
 //   ort-optimized MODEL.onnx OUT.onnx            the graph as ONNX Runtime optimises it (all levels, CPU), saved to see the fusions
+//   feature-gflops BACKBONE PETL [batch] [images] [fp32|bf16]   the feature pass (every block's cls token, random input)
+//                                                in GFLOP/s, against plain matmuls of the same shapes in the same dtype
 // Each prints one line "name value unit" per measurement.
 static double Seconds(Action a)
 {
@@ -107,6 +109,57 @@ else if (mode == "forward" && args.Length >= 2)
     for (int i = 0; i < iters; i++)
         best = Math.Min(best, Seconds(() => { using var _ = torch.no_grad(); using var scope = torch.NewDisposeScope(); model.forward(x); }));
     Console.WriteLine($"forward_images_per_s {batch / best:F2} img/s ({v.Name}, {depth} blocks, batch {batch}, {torch.get_num_threads()} threads, best of {iters})");
+}
+else if (mode == "feature-gflops" && args.Length >= 3)
+{
+    int batch = args.Length > 3 ? int.Parse(args[3], inv) : 128;
+    int images = args.Length > 4 ? int.Parse(args[4], inv) : 1024;
+    var precision = args.Length > 5 && args[5] == "bf16" ? SlsPrune.Core.Runtime.Precision.Bf16 : SlsPrune.Core.Runtime.Precision.Fp32;
+    var dtype = precision == SlsPrune.Core.Runtime.Precision.Bf16 ? torch.bfloat16 : torch.float32;
+    using var built = SlsPrune.Core.Models.ModelFactory.Build(new SlsPrune.Core.Models.ModelOptions(args[1], args[2], Precision: precision, Device: "cpu"), torch.CPU);
+    var model = built.Model;
+    var c = ((VisionTransformer)model).Config;
+    int batches = (images + batch - 1) / batch;
+    torch.manual_seed(0);
+    using var x = torch.randn(batch, 3, c.ImageSize, c.ImageSize).to(dtype);
+    void Forward() { using var _ = torch.no_grad(); using var scope = torch.NewDisposeScope(); model.ForwardIntermediates(x, stopEarly: true); }
+    Forward();
+    Forward();
+    double forward = double.MaxValue;
+    for (int r = 0; r < 3; r++) forward = Math.Min(forward, Seconds(() => { for (int b = 0; b < batches; b++) Forward(); }));
+    double flops = (double)model.FlopsPerImage() * batch * batches;
+    // the same products, alone: per block qkv, q k^T, (attention) v, proj, fc1, fc2, as nn.Linear and matmul compute them
+    long n = c.Tokens, d = c.Width, h = c.Heads, hd = d / h, m = c.MlpHidden, rows = batch * n;
+    using var a = torch.randn(rows, d).to(dtype);
+    using var am = torch.randn(rows, m).to(dtype);
+    using var wqkv = torch.randn(3 * d, d).to(dtype);
+    using var wproj = torch.randn(d, d).to(dtype);
+    using var wfc1 = torch.randn(m, d).to(dtype);
+    using var wfc2 = torch.randn(d, m).to(dtype);
+    using var q = torch.randn(batch * h, n, hd).to(dtype);
+    using var kt = torch.randn(batch * h, hd, n).to(dtype);
+    using var att = torch.randn(batch * h, n, n).to(dtype);
+    void Products()
+    {
+        using var _ = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        for (int i = 0; i < c.Depth; i++)
+        {
+            torch.nn.functional.linear(a, wqkv);
+            torch.matmul(q, kt);
+            torch.matmul(att, q);
+            torch.nn.functional.linear(a, wproj);
+            torch.nn.functional.linear(a, wfc1);
+            torch.nn.functional.linear(am, wfc2);
+        }
+    }
+    Products();
+    double products = double.MaxValue;
+    for (int r = 0; r < 3; r++) products = Math.Min(products, Seconds(() => { for (int b = 0; b < batches; b++) Products(); }));
+    double productFlops = 2.0 * c.Depth * (rows * d * 3 * d + 2 * batch * h * n * n * hd + rows * d * d + 2 * rows * d * m) * batches;
+    Console.WriteLine($"feature_pass {forward:F3} s {flops / forward / 1e9:F1} GFLOP/s ({batch * batches} images, batch {batch}, {precision}, {torch.get_num_threads()} threads, best of 3)");
+    Console.WriteLine($"plain_products {products:F3} s {productFlops / products / 1e9:F1} GFLOP/s (the same matmul shapes, {productFlops / flops * 100:F0}% of the model's FLOPs)");
+    Console.WriteLine($"ratio {flops / forward / (productFlops / products):F2} (feature pass GFLOP/s over plain products' GFLOP/s)");
 }
 else if (mode == "tsne-n" && args.Length >= 2)
 {
