@@ -84,7 +84,7 @@ public class BaselineParityTests
         var plan = Plan(e);
         using var f = CheckpointFile.Open(Baselines("splora.safetensors"));
         var full = CheckpointFile.ReadAll(f);
-        var sliced = new ModelPlan(3, [0, 1, 2], plan.Widths).Apply(full, new VitConfig(8, 4, 48, 3, 3, 96, 5), new SpLoraMethod().SliceRules);
+        var sliced = new ModelPlan(3, [0, 1, 2], plan.Widths).Apply(full, _ => new VitConfig(8, 4, 48, 3, 3, 96, 5).BlockSizes, new SpLoraMethod().SliceRules);
         Assert.Equal([3L * 2 * 16, 8], sliced["blocks.0.attn.qkv.lora_B.weight"].shape);
         Assert.Equal([8L, 60], sliced["blocks.0.mlp.fc2.lora_A.weight"].shape);
         Assert.Equal([8L, 32], sliced["blocks.0.attn.proj.lora_A.weight"].shape);
@@ -116,7 +116,7 @@ public class BaselineParityTests
             var w = new[] { "qkv.weight", "qkv.bias", "proj.weight" }.ToDictionary(k => k, k => p[$"blocks.{b}.attn.{k}"]);
             foreach (var k in new[] { "fc1.weight", "fc1.bias", "fc2.weight" }) w[k] = p[$"blocks.{b}.mlp.{k}"];
             var g = grads is null ? null : w.Keys.ToDictionary(k => k, k => grads[$"blocks.{b}.{(k.StartsWith("fc", StringComparison.Ordinal) ? "mlp" : "attn")}.{k}"]);
-            var imp = WidthImportance.Score(w, g, criterion, Fixtures.Vit(loaded).Config);
+            var imp = WidthImportance.Score(w, g, criterion, Fixtures.Vit(loaded).Config.BlockSizes);
             Assert.InRange(Fixtures.RelativeError(torch.tensor(imp.Heads), e[$"{name}.heads"][b]), 0, 1e-5);
             Assert.InRange(Fixtures.RelativeError(torch.tensor(imp.Units), e[$"{name}.units"][b]), 0, 1e-5);
             Assert.InRange(Fixtures.RelativeError(torch.tensor(imp.HeadDims), e[$"{name}.dims"][b]), 0, 1e-5);
@@ -139,7 +139,7 @@ public class BaselineParityTests
                 ["qkv.weight"] = Adapted("attn.qkv"), ["qkv.bias"] = sd[$"blocks.{b}.attn.qkv.bias"], ["proj.weight"] = Adapted("attn.proj"),
                 ["fc1.weight"] = Adapted("mlp.fc1"), ["fc1.bias"] = sd[$"blocks.{b}.mlp.fc1.bias"], ["fc2.weight"] = Adapted("mlp.fc2"),
             };
-            var imp = WidthImportance.Score(w, null, WidthCriterion.L1, Fixtures.Vit(loaded).Config);
+            var imp = WidthImportance.Score(w, null, WidthCriterion.L1, Fixtures.Vit(loaded).Config.BlockSizes);
             Assert.InRange(Fixtures.RelativeError(torch.tensor(imp.Heads), e["spa.l1.heads"][b]), 0, 1e-5);
             Assert.InRange(Fixtures.RelativeError(torch.tensor(imp.Units), e["spa.l1.units"][b]), 0, 1e-5);
         }

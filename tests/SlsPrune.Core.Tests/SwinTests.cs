@@ -12,7 +12,7 @@ namespace SlsPrune.Core.Tests;
 
 /// <summary>The Swin v1 family against torchvision (scripts/make_swin_fixtures.py): logits and every block's
 /// pooled output, models keeping some blocks (the later patch mergings still applied), LoRA, the converters,
-/// and what the family refuses.</summary>
+/// and what the family refuses. Width pruning: <see cref="SwinWidthTests"/>.</summary>
 public class SwinTests
 {
     private const double Tolerance = 1e-5;
@@ -229,12 +229,12 @@ public class SwinTests
     }
 
     [Fact]
-    public void Width_plans_and_adapter_petl_methods_are_refused_with_a_reason()
+    public void Bad_plans_and_token_petl_methods_are_refused_with_a_reason()
     {
-        var widths = new Dictionary<int, BlockWidth> { [0] = new([0], [0, 1]) };
-        var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options("a"), plan: new ModelPlan(8, Enumerable.Range(0, 8).ToArray(), widths), planSource: "i.sls.json"));
-        Assert.Contains("width pruning is for ViT backbones", e.Message);
-        Assert.StartsWith("i.sls.json", e.Message);
+        // a width for a block the plan drops (widths themselves: SwinWidthTests)
+        var widths = new Dictionary<int, BlockWidth> { [2] = new([0], [0, 1]) };
+        var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options("a"), plan: new ModelPlan(8, [0, 1], widths), planSource: "i.sls.json"));
+        Assert.Equal("i.sls.json: a width is given for block 3, which is not kept", e.Message);
         e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options("a"), plan: new ModelPlan(8, [3, 1])));
         Assert.Contains("ascending", e.Message);
         e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options("a"), plan: ModelPlan.Leading(12, 3)));

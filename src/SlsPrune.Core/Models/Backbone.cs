@@ -44,6 +44,10 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     /// output, or the embedding).</summary>
     public abstract Tensor RunBlock(int i, Tensor x);
 
+    /// <summary>The full (unpruned) sizes of the model's <paramref name="i"/>-th block that width pruning cuts (heads,
+    /// MLP units, per-head tables); null where the family's blocks cannot be narrowed.</summary>
+    public virtual BlockSizes? FullBlockSizes(int i) => null;
+
     /// <summary>What block <paramref name="i"/> itself receives when <see cref="RunBlock"/> is given
     /// <paramref name="x"/>: x, or for a hierarchical family the patch merging(s) of x where the block's stage
     /// starts (block influence compares a block's own input and output). May return x itself.</summary>

@@ -1,5 +1,4 @@
 using SlsPrune.Core.Models.Petl;
-using SlsPrune.Core.Models.Vit;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,8 +13,10 @@ public sealed record BlockWidth(IReadOnlyList<int> Heads, IReadOnlyList<int> Mlp
 /// (0-based, ascending; any subset) and, per kept block, optionally the heads and MLP units it keeps.
 /// Checkpoints always name blocks by their place in the full backbone; <see cref="Apply"/> renumbers the kept
 /// blocks 0..k-1 as the built model names them and slices their weights: qkv rows (and LoRA B rows) and proj
-/// columns (and LoRA A columns) of the dropped heads, fc1 rows and fc2 columns of the dropped units. A tensor
-/// already at the pruned size (masked adapter weights) is taken as it is.
+/// columns (and LoRA A columns) of the dropped heads, fc1 rows and fc2 columns of the dropped units, and the
+/// columns of a family's per-head tables (a Swin's relative position bias table). Each block's full sizes come
+/// from its family (<see cref="BlockSizes"/>), so blocks of different widths (a Swin's stages) are cut alike. A
+/// tensor already at the pruned size (masked adapter weights) is taken as it is.
 /// </summary>
 public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDictionary<int, BlockWidth>? Widths = null)
 {
@@ -28,18 +29,19 @@ public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDi
     /// <summary>The width of the model's <paramref name="position"/>-th block (null: full width).</summary>
     public BlockWidth? WidthAt(int position) => Widths is not null && Widths.TryGetValue(Blocks[position], out var w) ? w : null;
 
-    /// <summary>Checks the plan against the backbone's shape.</summary>
-    public void Validate(VitConfig full, string source)
+    /// <summary>Checks the plan against the backbone's shape: <paramref name="fullDepth"/> blocks, block b's full sizes <paramref name="sizes"/>(b).</summary>
+    public void Validate(int fullDepth, Func<int, BlockSizes> sizes, string source)
     {
-        if (Depth != full.Depth) throw new SlsInputException(source, $"kept blocks are for a {Depth}-block model but the backbone has {full.Depth} blocks");
+        if (Depth != fullDepth) throw new SlsInputException(source, $"kept blocks are for a {Depth}-block model but the backbone has {fullDepth} blocks");
         if (Blocks.Count == 0 || Blocks.Any(b => b < 0 || b >= Depth) || Blocks.Zip(Blocks.Skip(1)).Any(p => p.First >= p.Second))
             throw new SlsInputException(source, $"kept blocks must be distinct, ascending and within 1..{Depth}");
         foreach (var (block, w) in Widths ?? new Dictionary<int, BlockWidth>())
         {
             if (!Keeps(block)) throw new SlsInputException(source, $"a width is given for block {block + 1}, which is not kept");
+            var full = sizes(block);
             Check(w.Heads, full.Heads, $"block {block + 1} heads");
             Check(w.MlpUnits, full.MlpHidden, $"block {block + 1} MLP units");
-            if (w.HeadDims is not null) Check(w.HeadDims, full.Width / full.Heads, $"block {block + 1} head dims");
+            if (w.HeadDims is not null) Check(w.HeadDims, full.HeadDim, $"block {block + 1} head dims");
         }
 
         void Check(IReadOnlyList<int> kept, int total, string what)
@@ -51,8 +53,11 @@ public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDi
 
     /// <summary>The kept blocks' weights renamed to the model's numbering and sliced; other blocks' weights are
     /// dropped (and disposed); weights outside the blocks pass through.</summary>
+    /// <param name="sizes">block b's full sizes (b as the full backbone numbers it).</param>
     /// <param name="petlRules">the PETL method's own tensors that width pruning cuts (<see cref="PetlMethod.SliceRules"/>).</param>
-    public Dictionary<string, Tensor> Apply(Dictionary<string, Tensor> weights, VitConfig full, IReadOnlyDictionary<string, SliceRole>? petlRules = null)
+    /// <param name="familyRules">the family's own block tensors that width pruning cuts beyond qkv, proj, fc1 and fc2.</param>
+    public Dictionary<string, Tensor> Apply(Dictionary<string, Tensor> weights, Func<int, BlockSizes> sizes, IReadOnlyDictionary<string, SliceRole>? petlRules = null,
+        IReadOnlyDictionary<string, SliceRole>? familyRules = null)
     {
         var position = Blocks.Select((b, i) => (b, i)).ToDictionary(p => p.b, p => p.i);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -60,7 +65,7 @@ public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDi
         {
             if (BlockKey.Parse(name) is not (int block, string rest)) { result[name] = t; continue; }
             if (!position.TryGetValue(block, out int pos)) { t.Dispose(); continue; }
-            var sliced = Widths is not null && Widths.TryGetValue(block, out var w) ? Slice(rest, t, w, full, petlRules) : t;
+            var sliced = Widths is not null && Widths.TryGetValue(block, out var w) ? Slice(rest, t, w, sizes(block), petlRules, familyRules) : t;
             if (!ReferenceEquals(sliced, t)) t.Dispose();
             result[BlockKey.Name(pos, rest)] = sliced;
         }
@@ -68,9 +73,9 @@ public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDi
     }
 
     /// <summary>Rows of qkv for the kept heads and head dims (q, k and v sections), or columns of proj.</summary>
-    public static long[] HeadChannels(IReadOnlyList<int> heads, IReadOnlyList<int>? dims, VitConfig full, bool qkv)
+    public static long[] HeadChannels(IReadOnlyList<int> heads, IReadOnlyList<int>? dims, BlockSizes full, bool qkv)
     {
-        int hd = full.Width / full.Heads;
+        int hd = full.HeadDim;
         var keptDims = dims ?? Enumerable.Range(0, hd).ToArray();
         var inner = heads.SelectMany(h => keptDims.Select(d => h * hd + d)).ToArray();
         return (qkv ? Enumerable.Range(0, 3).SelectMany(s => inner.Select(i => s * full.Width + i)) : inner).Select(i => (long)i).ToArray();
@@ -87,14 +92,17 @@ public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDi
         ["mlp.fc2.weight"] = SliceRole.UnitColumns,
     };
 
-    private static Tensor Slice(string rest, Tensor t, BlockWidth w, VitConfig full, IReadOnlyDictionary<string, SliceRole>? petlRules)
+    private static Tensor Slice(string rest, Tensor t, BlockWidth w, BlockSizes full, IReadOnlyDictionary<string, SliceRole>? petlRules,
+        IReadOnlyDictionary<string, SliceRole>? familyRules)
     {
-        if (!BackboneRules.TryGetValue(rest, out var role) && (petlRules is null || !petlRules.TryGetValue(rest, out role))) return t;
+        if (!BackboneRules.TryGetValue(rest, out var role) && (familyRules is null || !familyRules.TryGetValue(rest, out role))
+            && (petlRules is null || !petlRules.TryGetValue(rest, out role))) return t;
         var (dim, size, keep) = role switch
         {
             SliceRole.QkvRows => (0, 3 * full.Width, HeadChannels(w.Heads, w.HeadDims, full, qkv: true)),
             SliceRole.ProjColumns => (1, full.Width, HeadChannels(w.Heads, w.HeadDims, full, qkv: false)),
             SliceRole.UnitRows => (0, full.MlpHidden, w.MlpUnits.Select(i => (long)i).ToArray()),
+            SliceRole.HeadColumns => (1, full.Heads, w.Heads.Select(i => (long)i).ToArray()),
             _ => (1, full.MlpHidden, w.MlpUnits.Select(i => (long)i).ToArray()),
         };
         if (t.shape[dim] != size || keep.Length == size) return t;

@@ -11,8 +11,9 @@ public enum LinearRole { Qkv, Proj, Fc1, Fc2 }
 public enum Branch { Attention, Mlp }
 
 /// <summary>How a tensor of a width-pruned block is cut: rows of qkv (per kept head and head dim, in the q, k and
-/// v sections), columns of proj, rows of fc1 or columns of fc2 (per kept MLP unit).</summary>
-public enum SliceRole { QkvRows, ProjColumns, UnitRows, UnitColumns }
+/// v sections), columns of proj, rows of fc1 or columns of fc2 (per kept MLP unit), or one column per kept head
+/// (a Swin's relative position bias table, [(2w-1)^2, heads]).</summary>
+public enum SliceRole { QkvRows, ProjColumns, UnitRows, UnitColumns, HeadColumns }
 
 /// <summary>The sizes of one block that a PETL method's FLOPs depend on: tokens (prompts included), width, the
 /// attention's inner width (heads x head dim kept), MLP units, and patch tokens of the grid (the rest of the tokens

@@ -10,7 +10,8 @@ namespace SlsPrune.Core.Models.Swin;
 /// <summary>A Swin v1 block on [B, H, W, C] tokens: x + attn(norm1(x)), then + mlp(norm2(x)), LayerNorm eps 1e-5,
 /// the MLP (fc1, exact GELU, fc2) as ViT's. PETL slots as ViT's <see cref="Vit.Block"/>: the linear layers (LoRA's)
 /// and an adapter slot per branch (Convpass, RepAdapter, AdaptFormer), which gets the tokens flattened to
-/// [B, H*W, C] with no prefix token (Convpass's conv runs over the H x W grid); no token slot (VPT).</summary>
+/// [B, H*W, C] with no prefix token (Convpass's conv runs over the H x W grid); no token slot (VPT). A width-pruned
+/// block keeps fewer heads and MLP units; its input and output stay the stage's width.</summary>
 public sealed class SwinBlock : nn.Module<Tensor, Tensor>
 {
     private readonly LayerNorm norm1;
@@ -20,13 +21,19 @@ public sealed class SwinBlock : nn.Module<Tensor, Tensor>
     private readonly Mlp mlp;
     private readonly BranchAdapter adapter_mlp;
 
-    public SwinBlock(int width, int heads, int window, bool shifted, int mlpHidden, PetlSettings petl) : base(nameof(SwinBlock))
+    /// <param name="block">the block's place in the full model (its stage and shift).</param>
+    /// <param name="kept">the heads (head dims) and MLP units a width-pruned block keeps (null: all); the residual
+    /// width, and so the adapters, stay the stage's.</param>
+    public SwinBlock(SwinConfig config, int block, BlockWidth? kept, PetlSettings petl) : base(nameof(SwinBlock))
     {
+        int s = config.StageOf(block), width = config.StageWidth(s);
+        var full = config.BlockSizesOf(block);
         norm1 = nn.LayerNorm(width, eps: SwinConfig.Eps);
-        attn = new WindowAttention(width, heads, window, shifted, petl);
+        attn = new WindowAttention(width, kept?.Heads.Count ?? full.Heads, kept?.HeadDims?.Count ?? full.HeadDim, full.HeadDim,
+            config.Windows[s], config.Shifted(block), petl);
         adapter_attn = petl.Method.Adapter(petl, width, Branch.Attention, prefixTokens: 0) ?? new NoAdapter();
         norm2 = nn.LayerNorm(width, eps: SwinConfig.Eps);
-        mlp = new Mlp(width, mlpHidden, petl);
+        mlp = new Mlp(width, kept?.MlpUnits.Count ?? full.MlpHidden, petl);
         adapter_mlp = petl.Method.Adapter(petl, width, Branch.Mlp, prefixTokens: 0) ?? new NoAdapter();
         RegisterComponents();
     }

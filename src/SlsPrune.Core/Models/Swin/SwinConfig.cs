@@ -53,6 +53,14 @@ public sealed record SwinConfig(
     /// <summary>The place of global block <paramref name="block"/> within its stage.</summary>
     public int IndexInStage(int block) => block - Depths.Take(StageOf(block)).Sum();
 
+    /// <summary>Block <paramref name="block"/>'s full sizes as width pruning cuts them: its stage's width, heads and MLP
+    /// units, and each head's column of its relative position bias table ((2w-1)^2 entries).</summary>
+    public BlockSizes BlockSizesOf(int block)
+    {
+        int s = StageOf(block), width = StageWidth(s), side = 2 * Windows[s] - 1;
+        return new BlockSizes(width, Heads[s], width * MlpRatio, side * side);
+    }
+
     /// <summary>Whether block <paramref name="block"/> is a shifted-window block (odd within its stage).</summary>
     public bool Shifted(int block) => IndexInStage(block) % 2 == 1;
 

@@ -1,10 +1,12 @@
 namespace SlsPrune.Core.Models.Swin;
 
 /// <summary>Reads a <see cref="SwinConfig"/> off the internal-named tensors: patch and embed width from
-/// <c>patch_embed.proj.weight</c>, each block's stage from its width (embed x 2^stage), its heads and window from
-/// its relative position bias table ((2w-1)^2 rows, one column per head), the MLP ratio from <c>fc1</c>, the
-/// stages from the patch mergings, classes from <c>head</c>. The input size is not in the tensors: the caller's,
-/// else the named variant's, else 224.</summary>
+/// <c>patch_embed.proj.weight</c>, each block's stage from its width (qkv's inputs: embed x 2^stage), its window
+/// from its relative position bias table ((2w-1)^2 rows, one column per head kept), its head dim from qkv's rows
+/// over the table's columns and so its stage's full head count (the width over the head dim), the MLP ratio from
+/// <c>fc1</c> (the widest block's, rounded up), the stages from the patch mergings, classes from <c>head</c>. A
+/// width-pruned checkpoint (narrower blocks saved as such) reads as its full shape plus <see cref="BlockWidths"/>.
+/// The input size is not in the tensors: the caller's, else the named variant's, else 224.</summary>
 public static class SwinConfigInference
 {
     public const int DefaultImageSize = 224;
@@ -35,21 +37,20 @@ public static class SwinConfigInference
         for (int i = 0; i < depth; i++)
         {
             var qkv = Need($"blocks.{i}.attn.qkv.weight", 2);
-            long width = qkv[1];
+            long width = qkv[1], inner = qkv[0] / 3;
             int stage = 0;
             while ((long)embed << stage < width) stage++;
-            if ((long)embed << stage != width || qkv[0] != 3 * width)
+            if ((long)embed << stage != width || qkv[0] % 3 != 0 || inner == 0 || inner > width)
                 throw new SlsInputException(source, $"block {i + 1}'s qkv is [{qkv[0]}, {qkv[1]}]: not a Swin stage of width {embed} x 2^s");
             var table = Need($"blocks.{i}.attn.relative_position_bias_table", 2);
             int side = (int)Math.Round(Math.Sqrt(table[0]));
-            if ((long)side * side != table[0] || side % 2 == 0 || width % table[1] != 0)
-                throw new SlsInputException(source, $"block {i + 1}'s relative position bias table is [{table[0]}, {table[1]}]: expected (2w-1)^2 rows and a head count dividing {width}");
-            int window = (side + 1) / 2, h = (int)table[1];
+            if ((long)side * side != table[0] || side % 2 == 0 || table[1] == 0 || inner % table[1] != 0 || width % (inner / table[1]) != 0)
+                throw new SlsInputException(source, $"block {i + 1}'s relative position bias table is [{table[0]}, {table[1]}]: expected (2w-1)^2 rows and one column per head of qkv's {inner} channels, of a head dim dividing {width}");
+            // a width-pruned block keeps whole heads of the full head dim: the table's columns are its heads kept
+            int window = (side + 1) / 2, h = (int)(width / (inner / table[1]));
             var fc1 = Need($"blocks.{i}.mlp.fc1.weight", 2);
-            if (fc1[0] % width != 0) throw new SlsInputException(source, $"block {i + 1}'s MLP has {fc1[0]} units: not a multiple of its width {width}");
-            int r = (int)(fc1[0] / width);
-            if (ratio != 0 && r != ratio) throw new SlsInputException(source, $"block {i + 1}'s MLP ratio {r} differs from block 1's {ratio}");
-            ratio = r;
+            if (fc1[0] == 0) throw new SlsInputException(source, $"block {i + 1}'s MLP has no units");
+            ratio = Math.Max(ratio, (int)((fc1[0] + width - 1) / width));
 
             if (stage == depths.Count)
             {
@@ -84,5 +85,22 @@ public static class SwinConfigInference
         int image = imageSize ?? DefaultImageSize;
         if (image < patch) throw new SlsInputException(source, $"input size {image} is smaller than the patch {patch}");
         return new SwinConfig(patch, image, embed, depths, heads, windows, ratio, classes, channels);
+    }
+
+    /// <summary>Per block, the width a width-pruned checkpoint stores (null: full width): the leading heads that
+    /// qkv's rows and the bias table's columns hold and the leading MLP units of fc1, against
+    /// <paramref name="full"/> as <see cref="Infer"/> read it. Each block is read on its own, so a checkpoint
+    /// written with narrower blocks loads as it was saved.</summary>
+    public static IReadOnlyList<BlockWidth?> BlockWidths(IReadOnlyDictionary<string, long[]> shapes, SwinConfig full)
+    {
+        var widths = new BlockWidth?[full.Depth];
+        for (int i = 0; i < full.Depth; i++)
+        {
+            var sizes = full.BlockSizesOf(i);
+            long heads = shapes[$"blocks.{i}.attn.relative_position_bias_table"][1], units = shapes[$"blocks.{i}.mlp.fc1.weight"][0];
+            if (heads == sizes.Heads && units == sizes.MlpHidden) continue;
+            widths[i] = new BlockWidth(Enumerable.Range(0, (int)heads).ToArray(), Enumerable.Range(0, (int)units).ToArray());
+        }
+        return widths;
     }
 }

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace SlsPrune.Core.Models.Swin;
 
 /// <summary>Swin Transformer v1 (torchvision's and timm's layouts arrive here through their converters, with
-/// blocks numbered over all stages). A plan keeps any subset of blocks, whole: width pruning is ViT's.</summary>
+/// blocks numbered over all stages). A plan keeps any subset of blocks and may narrow each kept block to some of
+/// its stage's heads (their qkv rows, proj columns and relative position bias columns) and MLP units.</summary>
 public sealed class SwinFamily : BackboneFamily<SwinConfig>
 {
     public override string Name => "swin";
@@ -25,31 +26,25 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
         return options.ImageSize is null && named is null && SwinVariants.Match(c) is { } v ? c with { ImageSize = v.ImageSize } : c;
     }
 
-    public override ModelPlan StoredPlan(IReadOnlyDictionary<string, long[]> shapes, SwinConfig full, string source) => ModelPlan.Full(full.Depth);
-
-    public override void Validate(ModelPlan plan, SwinConfig full, string source)
+    public override ModelPlan StoredPlan(IReadOnlyDictionary<string, long[]> shapes, SwinConfig full, string source)
     {
-        if (plan.Depth != full.Depth) throw new SlsInputException(source, $"kept blocks are for a {plan.Depth}-block model but the backbone has {full.Depth} blocks");
-        var b = plan.Blocks;
-        if (b.Count == 0 || b.Any(i => i < 0 || i >= full.Depth) || b.Zip(b.Skip(1)).Any(p => p.First >= p.Second))
-            throw new SlsInputException(source, $"kept blocks must be distinct, ascending and within 1..{full.Depth}");
-        if (plan.Widths is { Count: > 0 })
-            throw new SlsInputException(source, "gives block widths (heads, MLP units): width pruning is for ViT backbones; a Swin backbone keeps or drops whole blocks");
+        var stored = SwinConfigInference.BlockWidths(shapes, full)
+            .Select((w, i) => (w, i)).Where(p => p.w is not null).ToDictionary(p => p.i, p => p.w!);
+        return stored.Count == 0 ? ModelPlan.Full(full.Depth) : new ModelPlan(full.Depth, Enumerable.Range(0, full.Depth).ToArray(), stored);
     }
 
-    /// <summary>The kept blocks' weights renumbered 0..k-1; the others disposed; the rest passes through.</summary>
-    public override Dictionary<string, Tensor> Apply(ModelPlan plan, Dictionary<string, Tensor> weights, SwinConfig full, IReadOnlyDictionary<string, SliceRole>? petlRules)
+    /// <summary>Kept blocks as for any family; a block's heads and units within its own stage's.</summary>
+    public override void Validate(ModelPlan plan, SwinConfig full, string source) => plan.Validate(full.Depth, full.BlockSizesOf, source);
+
+    /// <summary>A kept head's column of the bias table goes with its qkv rows and proj columns.</summary>
+    private static readonly Dictionary<string, SliceRole> TableRule = new(StringComparer.Ordinal)
     {
-        var position = plan.Blocks.Select((b, i) => (b, i)).ToDictionary(p => p.b, p => p.i);
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var (name, t) in weights)
-        {
-            if (BlockKey.Parse(name) is not (int block, string rest)) result[name] = t;
-            else if (position.TryGetValue(block, out int pos)) result[BlockKey.Name(pos, rest)] = t;
-            else t.Dispose();
-        }
-        return result;
-    }
+        ["attn.relative_position_bias_table"] = SliceRole.HeadColumns,
+    };
+
+    /// <summary>The kept blocks' weights renumbered 0..k-1 and cut to their widths; the others disposed; the rest passes through.</summary>
+    public override Dictionary<string, Tensor> Apply(ModelPlan plan, Dictionary<string, Tensor> weights, SwinConfig full, IReadOnlyDictionary<string, SliceRole>? petlRules) =>
+        plan.Apply(weights, full.BlockSizesOf, petlRules, TableRule);
 
     /// <summary>Window attention pads a stage's grid with zero tokens before qkv: a merge that gives zero tokens
     /// a new qkv output (RepAdapter's) is exact only where no kept block's grid is padded.</summary>
@@ -61,7 +56,8 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
             : $"{method.Name} does not merge exactly into this Swin: stage {padded[0] + 1}'s {full.StageGrid(padded[0])}x{full.StageGrid(padded[0])} grid is padded to a multiple of its window {full.Windows[padded[0]]} before qkv, and the merged qkv would move the padding tokens (run it unmerged, or at an input size whose grids are multiples of the windows)";
     }
 
-    public override Backbone Create(SwinConfig full, ModelPlan plan, PetlSettings petl) => new SwinTransformer(full, plan.Blocks, petl);
+    public override Backbone Create(SwinConfig full, ModelPlan plan, PetlSettings petl) =>
+        new SwinTransformer(full, plan.Blocks, petl, Enumerable.Range(0, plan.Blocks.Count).Select(plan.WidthAt).ToArray());
 
     public override ArchitectureReport Describe(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, int? heads, string source)
     {

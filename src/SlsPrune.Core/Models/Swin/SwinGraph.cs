@@ -6,8 +6,10 @@ namespace SlsPrune.Core.Models.Swin;
 /// <summary>A <see cref="SwinTransformer"/>'s inference forward as a graph, by its state-dict names: patch embedding,
 /// the kept blocks (window attention with padding, the cyclic shift as slices, the relative position bias gathered
 /// from the table, the shift mask as a constant), the patch mergings where stages start and those still missing,
-/// final norm, mean over tokens, head; the PETL method's adapter slots on the tokens flattened to [B, H*W, C]. Mirrors <see cref="WindowAttention"/>, <see cref="SwinBlock"/> and
-/// <see cref="PatchMerging"/>; tokens are [batch, grid, grid, channels] as there.</summary>
+/// final norm, mean over tokens, head; the PETL method's adapter slots on the tokens flattened to [B, H*W, C]; each
+/// block's attention and MLP at its own width (the heads and units a width-pruned block keeps). Mirrors
+/// <see cref="WindowAttention"/>, <see cref="SwinBlock"/> and <see cref="PatchMerging"/>; tokens are
+/// [batch, grid, grid, channels] as there.</summary>
 internal static class SwinGraph
 {
     public static GraphValue Emit(SwinTransformer model, IGraph g, GraphValue images)
@@ -24,13 +26,16 @@ internal static class SwinGraph
             for (; stage < s; stage++) x = Merge(g, x, stage, c.StageGrid(stage));
             string b = $"blocks.{i}";
             int d = c.StageWidth(s), grid = c.StageGrid(s), win = c.Windows[s];
+            var full = c.BlockSizesOf(block);
+            var kept = model.Widths[i];
+            int heads = kept?.Heads.Count ?? full.Heads, headDim = kept?.HeadDims?.Count ?? full.HeadDim;
             long padded = (grid + win - 1) / win * win;
-            var shape = new BlockShape((long)grid * grid, d, d, d * c.MlpRatio, (long)grid * grid, WindowTokens: padded * padded);
+            var shape = new BlockShape((long)grid * grid, d, heads * headDim, kept?.MlpUnits.Count ?? full.MlpHidden, (long)grid * grid, WindowTokens: padded * padded);
             // the adapter slots get the tokens as [B, H*W, C] with no prefix token, as SwinBlock hands them
             GraphValue Seq(GraphValue t) => g.Reshape(t, -1, (long)grid * grid, d);
             GraphValue Grid(GraphValue t) => g.Reshape(t, -1, grid, grid, d);
             var attn = petl.Method.EmitBranch(g, petl, shape, b + ".adapter_attn",
-                t => Seq(Attention(g, petl, b + ".attn", Grid(t), d, c.Heads[s], win, grid, c.Shifted(block))),
+                t => Seq(Attention(g, petl, b + ".attn", Grid(t), d, heads, headDim, full.HeadDim, win, grid, c.Shifted(block))),
                 Seq(g.LayerNorm(x, b + ".norm1", SwinConfig.Eps)), Seq(x));
             var h = g.Add(x, Grid(attn));
             var mlp = petl.Method.EmitBranch(g, petl, shape, b + ".adapter_mlp",
@@ -43,8 +48,9 @@ internal static class SwinGraph
         return c.NumClasses > 0 ? g.Linear(pooled, "head") : pooled;
     }
 
-    /// <summary>Window attention on [B, grid, grid, d] tokens.</summary>
-    private static GraphValue Attention(IGraph g, PetlSettings petl, string prefix, GraphValue input, int d, int heads, int win, int grid, bool shifted)
+    /// <summary>Window attention on [B, grid, grid, d] tokens, <paramref name="heads"/> heads of <paramref name="headDim"/>
+    /// dimensions; logits scaled by the full model's 1 / sqrt(head dim), as <see cref="WindowAttention"/>.</summary>
+    private static GraphValue Attention(IGraph g, PetlSettings petl, string prefix, GraphValue input, int d, int heads, int headDim, int fullHeadDim, int win, int grid, bool shifted)
     {
         int n = win * win;
         long pad = (win - grid % win) % win, p = grid + pad, shift = shifted && win < p ? win / 2 : 0, nw = p / win, windows = nw * nw;
@@ -53,8 +59,8 @@ internal static class SwinGraph
         if (shift > 0) x = Roll(g, Roll(g, x, 1, shift, p), 2, shift, p);
         x = g.Reshape(g.Transpose(g.Reshape(x, -1, nw, win, nw, win, d), 0, 1, 3, 2, 4, 5), -1, n, d);
 
-        var qkv = g.Transpose(g.Reshape(petl.Method.EmitLinear(g, petl, LinearRole.Qkv, prefix + ".qkv", x), -1, n, 3, heads, d / heads), 2, 0, 3, 1, 4);
-        var q = g.Scale(g.Take(qkv, 0, 0), 1 / Math.Sqrt(d / heads));
+        var qkv = g.Transpose(g.Reshape(petl.Method.EmitLinear(g, petl, LinearRole.Qkv, prefix + ".qkv", x), -1, n, 3, heads, headDim), 2, 0, 3, 1, 4);
+        var q = g.Scale(g.Take(qkv, 0, 0), 1 / Math.Sqrt(fullHeadDim));
         var bias = g.Op("Gather", [g.Weight(prefix + ".relative_position_bias_table"), g.Ints(WindowAttention.RelativePositionIndex(win))], ("axis", new GraphAttribute.Int(0)));
         bias = g.Reshape(g.Transpose(g.Reshape(bias, n, n, heads), 2, 0, 1), 1, heads, n, n);
         var attn = g.Add(g.Op("MatMul", [q, g.Transpose(g.Take(qkv, 0, 1), 0, 1, 3, 2)]), bias);
@@ -64,7 +70,7 @@ internal static class SwinGraph
             attn = g.Reshape(g.Add(g.Reshape(attn, -1, windows, heads, n, n), mask), -1, heads, n, n);
         }
         var y = g.Op("MatMul", [g.Op("Softmax", [attn], ("axis", new GraphAttribute.Int(-1))), g.Take(qkv, 0, 2)]);
-        y = petl.Method.EmitLinear(g, petl, LinearRole.Proj, prefix + ".proj", g.Reshape(g.Transpose(y, 0, 2, 1, 3), -1, n, d));
+        y = petl.Method.EmitLinear(g, petl, LinearRole.Proj, prefix + ".proj", g.Reshape(g.Transpose(y, 0, 2, 1, 3), -1, n, (long)heads * headDim));
 
         y = g.Reshape(g.Transpose(g.Reshape(y, -1, nw, nw, win, win, d), 0, 1, 3, 2, 4, 5), -1, p, p, d);
         if (shift > 0) y = Roll(g, Roll(g, y, 1, p - shift, p), 2, p - shift, p);

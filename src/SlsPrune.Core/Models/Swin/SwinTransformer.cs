@@ -16,6 +16,8 @@ namespace SlsPrune.Core.Models.Swin;
 /// up to it, and the head applies those still missing (the later stages of a cut model), so the head always
 /// sees the last stage's width. The per-block feature is the block's output averaged over tokens, zero-padded
 /// to the last stage's width (distances, Gram matrices and linear fits on it are those of the unpadded feature).
+/// A width-pruned block keeps some of its heads and MLP units (<see cref="Widths"/>); the tokens between blocks
+/// keep the stage's width.
 /// </summary>
 public sealed class SwinTransformer : Backbone
 {
@@ -29,20 +31,19 @@ public sealed class SwinTransformer : Backbone
 
     /// <param name="config">the full model's shape.</param>
     /// <param name="kept">the full model's blocks this model runs (0-based, ascending).</param>
-    public SwinTransformer(SwinConfig config, IReadOnlyList<int> kept, PetlSettings petl) : base(nameof(SwinTransformer))
+    /// <param name="widths">per kept block, the heads and MLP units it keeps (null entries, or null: full width).</param>
+    public SwinTransformer(SwinConfig config, IReadOnlyList<int> kept, PetlSettings petl, IReadOnlyList<BlockWidth?>? widths = null) : base(nameof(SwinTransformer))
     {
         config.Validate();
         RefuseAdapterSlots(petl, config.EmbedWidth);
         Config = config;
         Kept = kept.ToArray();
+        if (widths is not null && widths.Count != Kept.Count) throw new ArgumentException($"{widths.Count} block widths for {Kept.Count} blocks", nameof(widths));
+        Widths = widths?.ToArray() ?? new BlockWidth?[Kept.Count];
         _petl = petl;
         _stages = Kept.Select(config.StageOf).ToArray();
         patch_embed = new SwinPatchEmbed(config.PatchSize, config.InChannels, config.EmbedWidth);
-        blocks = new ModuleList<SwinBlock>(Kept.Select(b =>
-        {
-            int s = config.StageOf(b), width = config.StageWidth(s);
-            return new SwinBlock(width, config.Heads[s], config.Windows[s], config.Shifted(b), width * config.MlpRatio, petl);
-        }).ToArray());
+        blocks = new ModuleList<SwinBlock>(Kept.Select((b, i) => new SwinBlock(config, b, Widths[i], petl)).ToArray());
         merges = new ModuleList<PatchMerging>(Enumerable.Range(0, config.Stages - 1).Select(s => new PatchMerging(config.StageWidth(s))).ToArray());
         norm = nn.LayerNorm(config.FinalWidth, eps: SwinConfig.Eps);
         head = config.NumClasses > 0 ? nn.Linear(config.FinalWidth, config.NumClasses) : nn.Identity();
@@ -61,6 +62,9 @@ public sealed class SwinTransformer : Backbone
 
     /// <summary>The full model's blocks this model runs, in order.</summary>
     public IReadOnlyList<int> Kept { get; }
+
+    /// <summary>Each kept block's heads and MLP units (null entries: full width).</summary>
+    public IReadOnlyList<BlockWidth?> Widths { get; }
 
     public override string Family => "swin";
 
@@ -105,6 +109,8 @@ public sealed class SwinTransformer : Backbone
     /// <summary>The patch merging(s) up to block i's stage, where its stage starts.</summary>
     public override Tensor BlockInput(int i, Tensor x) => MergeTo(x, _stages[i]);
 
+    public override BlockSizes? FullBlockSizes(int i) => Config.BlockSizesOf(Kept[i]);
+
     public override Tensor RunBlock(int i, Tensor x)
     {
         using var scope = torch.NewDisposeScope();
@@ -128,27 +134,34 @@ public sealed class SwinTransformer : Backbone
         return head.forward(norm.forward(x).mean([1, 2])).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Renumbered blocks lose their stages and shifts: only the whole model re-saves.</summary>
-    public override string? StandaloneCheckpointLimit => Kept.Count < Config.Depth
-        ? "a pruned Swin model's blocks, renumbered, would lose their stages and shifts; export it with --format onnx" : null;
+    /// <summary>Renumbered blocks lose their stages and shifts: only a model keeping every block re-saves. Narrower
+    /// blocks re-save as such (their shapes give the heads kept: the bias table's columns, and the full head count:
+    /// qkv's rows over them); heads narrowed to fewer dimensions would read back as other heads.</summary>
+    public override string? StandaloneCheckpointLimit =>
+        Kept.Count < Config.Depth ? "a pruned Swin model's blocks, renumbered, would lose their stages and shifts; export it with --format onnx"
+        : Widths.Any(w => w?.HeadDims is not null) ? "a Swin model whose heads keep fewer dimensions would read back from its tensor shapes as a model of other heads; export it with --format onnx"
+        : null;
 
     public override GraphValue EmitGraph(IGraph g, GraphValue images) => SwinGraph.Emit(this, g, images);
 
-    /// <summary>Patch embedding; per kept block qkv, the two attention products and proj over the window-padded
-    /// grid, fc1 and fc2 over the grid, and the PETL modules (LoRA over the padded grid, as qkv; the adapters over the grid); every patch
-    /// merging (a cut model runs them all); the head.</summary>
+    /// <summary>Patch embedding; per kept block at its own width qkv, the two attention products and proj over the
+    /// window-padded grid, fc1 and fc2 over the grid, and the PETL modules (LoRA over the padded grid, as qkv; the
+    /// adapters over the grid); every patch merging (a cut model runs them all); the head.</summary>
     public override long FlopsPerImage()
     {
         var c = Config;
         long g0 = c.StageGrid(0);
         long macs = g0 * g0 * c.InChannels * c.PatchSize * c.PatchSize * c.EmbedWidth;
-        foreach (int b in Kept)
+        for (int i = 0; i < Kept.Count; i++)
         {
-            int s = c.StageOf(b);
-            long d = c.StageWidth(s), g = c.StageGrid(s), w = c.Windows[s], mlp = d * c.MlpRatio;
+            int s = c.StageOf(Kept[i]);
+            var full = c.BlockSizesOf(Kept[i]);
+            var kept = Widths[i];
+            long d = full.Width, g = c.StageGrid(s), w = c.Windows[s], mlp = kept?.MlpUnits.Count ?? full.MlpHidden;
+            long inner = (long)(kept?.Heads.Count ?? full.Heads) * (kept?.HeadDims?.Count ?? full.HeadDim);
             long padded = (g + w - 1) / w * w, tokens = padded * padded, n = w * w;
-            macs += tokens * d * 3 * d + 2 * tokens * n * d + tokens * d * d + 2 * g * g * d * mlp;
-            macs += _petl.Method.BlockMacs(_petl, new BlockShape(g * g, d, d, mlp, g * g, WindowTokens: tokens));
+            macs += tokens * d * 3 * inner + 2 * tokens * n * inner + tokens * inner * d + 2 * g * g * d * mlp;
+            macs += _petl.Method.BlockMacs(_petl, new BlockShape(g * g, d, inner, mlp, g * g, WindowTokens: tokens));
         }
         for (int s = 0; s + 1 < c.Stages; s++)
         {

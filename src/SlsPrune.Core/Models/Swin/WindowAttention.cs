@@ -13,7 +13,9 @@ namespace SlsPrune.Core.Models.Swin;
 /// indexed by the relative offset of two tokens) and, when shifted, a mask (-100) between tokens that came from
 /// different regions; then shifted back and cropped. A dimension whose padded grid the window covers is not
 /// shifted (torchvision's rule). qkv and proj are the PETL method's linear slots (LoRA's). The index and the
-/// mask are rebuilt here, never read from a checkpoint.
+/// mask are rebuilt here, never read from a checkpoint. A width-pruned block keeps fewer heads (their qkv rows,
+/// proj columns and columns of the table) or fewer dimensions per head; the logits keep the full model's
+/// 1 / sqrt(head dim), and the mask, shared by all heads, is unchanged.
 /// </summary>
 public sealed class WindowAttention : nn.Module<Tensor, Tensor>
 {
@@ -21,6 +23,7 @@ public sealed class WindowAttention : nn.Module<Tensor, Tensor>
     private readonly nn.Module<Tensor, Tensor> proj;
     private readonly Parameter relative_position_bias_table;
     private readonly int _heads;
+    private readonly int _headDim;
     private readonly int _window;
     private readonly bool _shifted;
     private readonly Scalar _scale;   // owned (Runtime/Scalars)
@@ -28,14 +31,19 @@ public sealed class WindowAttention : nn.Module<Tensor, Tensor>
     private Tensor? _indexOnDevice;
     private (long H, long W, Device Device, ScalarType Type, Tensor Mask)? _mask;
 
-    public WindowAttention(int width, int heads, int window, bool shifted, PetlSettings petl) : base(nameof(WindowAttention))
+    /// <param name="heads">the heads kept.</param>
+    /// <param name="headDim">the dimensions each kept head keeps.</param>
+    /// <param name="fullHeadDim">the unpruned model's head dim, whose scale the logits keep.</param>
+    public WindowAttention(int width, int heads, int headDim, int fullHeadDim, int window, bool shifted, PetlSettings petl) : base(nameof(WindowAttention))
     {
         _heads = heads;
+        _headDim = headDim;
         _window = window;
         _shifted = shifted;
-        _scale = (1.0 / Math.Sqrt(width / heads)).ToScalar();
-        qkv = petl.Method.Linear(petl, LinearRole.Qkv, width, width * 3) ?? nn.Linear(width, width * 3);
-        proj = petl.Method.Linear(petl, LinearRole.Proj, width, width) ?? nn.Linear(width, width);
+        _scale = (1.0 / Math.Sqrt(fullHeadDim)).ToScalar();
+        int inner = heads * headDim;
+        qkv = petl.Method.Linear(petl, LinearRole.Qkv, width, inner * 3) ?? nn.Linear(width, inner * 3);
+        proj = petl.Method.Linear(petl, LinearRole.Proj, inner, width) ?? nn.Linear(inner, width);
         relative_position_bias_table = new Parameter(torch.zeros((2 * window - 1) * (2 * window - 1), heads));
         _index = RelativePositionIndex(window);
         RegisterComponents();
@@ -72,11 +80,11 @@ public sealed class WindowAttention : nn.Module<Tensor, Tensor>
 
         long nh = ph / win, nw = pw / win, windows = nh * nw;
         x = x.view(b, nh, win, nw, win, c).permute(0, 1, 3, 2, 4, 5).reshape(b * windows, n, c);
-        var parts = FlatLinear.Forward(qkv, x).reshape(b * windows, n, 3, _heads, c / _heads).permute(2, 0, 3, 1, 4).unbind(0);
+        var parts = FlatLinear.Forward(qkv, x).reshape(b * windows, n, 3, _heads, _headDim).permute(2, 0, 3, 1, 4).unbind(0);
         var attn = parts[0].mul(_scale).matmul(parts[1].transpose(-2, -1)).add(Bias(n));
         if (sh > 0 || sw > 0)
             attn = attn.view(b, windows, _heads, n, n).add(Mask(ph, pw, sh, sw, attn.device, attn.dtype)).view(-1, _heads, n, n);
-        var y = attn.softmax(-1).matmul(parts[2]).transpose(1, 2).reshape(b * windows, n, c);
+        var y = attn.softmax(-1).matmul(parts[2]).transpose(1, 2).reshape(b * windows, n, _heads * _headDim);
         y = FlatLinear.Forward(proj, y);
 
         y = y.view(b, nh, nw, win, win, c).permute(0, 1, 3, 2, 4, 5).reshape(b, ph, pw, c);

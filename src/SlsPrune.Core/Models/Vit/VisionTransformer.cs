@@ -106,6 +106,8 @@ public sealed class VisionTransformer : Backbone
 
     public override Tensor RunBlock(int i, Tensor x) => blocks[i].forward(x);
 
+    public override BlockSizes? FullBlockSizes(int i) => Config.BlockSizes;
+
     /// <summary>The class token, or for a globally average-pooled model the mean of the patch tokens (the last
     /// grid x grid tokens, so prompts and registers are left out).</summary>
     public override Tensor BlockFeature(Tensor tokens) => Config.Pool == VitPool.Avg ? PatchMean(tokens) : tokens[.., 0];

@@ -28,6 +28,9 @@ public sealed record VitConfig(
     /// <summary>A task's head: a plain Linear with bias and no distillation head.</summary>
     public IBackboneShape WithClasses(int classes) => this with { NumClasses = classes, HeadBias = true, DistilledHead = false };
 
+    /// <summary>Every block's full sizes, as width pruning cuts them.</summary>
+    public BlockSizes BlockSizes => new(Width, Heads, MlpHidden);
+
     /// <summary>Tokens the blocks see: prefix tokens (class, distillation, registers) and the patch grid.</summary>
     public int Tokens => GridSize * GridSize + PrefixTokens;
 

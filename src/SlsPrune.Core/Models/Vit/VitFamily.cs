@@ -67,13 +67,13 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
         return stored.Count == 0 ? ModelPlan.Full(full.Depth) : new ModelPlan(full.Depth, Enumerable.Range(0, full.Depth).ToArray(), stored);
     }
 
-    public override void Validate(ModelPlan plan, VitConfig full, string source) => plan.Validate(full, source);
+    public override void Validate(ModelPlan plan, VitConfig full, string source) => plan.Validate(full.Depth, _ => full.BlockSizes, source);
 
     /// <summary>The plan's blocks; DINOv2's <c>mask_token</c> (training only) dropped; the position embedding
     /// resampled to the input size asked for.</summary>
     public override Dictionary<string, Tensor> Apply(ModelPlan plan, Dictionary<string, Tensor> weights, VitConfig full, IReadOnlyDictionary<string, SliceRole>? petlRules)
     {
-        var w = plan.Apply(weights, full, petlRules);
+        var w = plan.Apply(weights, _ => full.BlockSizes, petlRules);
         if (w.Remove("mask_token", out var mask)) mask.Dispose();
         if (full.SourceGridSize != full.GridSize && w.TryGetValue("pos_embed", out var pos))
         {

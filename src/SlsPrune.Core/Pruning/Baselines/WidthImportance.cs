@@ -1,4 +1,4 @@
-using SlsPrune.Core.Models.Vit;
+using SlsPrune.Core.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,18 +16,19 @@ public sealed record BlockImportance(double[] Heads, double[] Units, double[] He
 /// (weights and biases) and its columns of proj; a hidden unit's group is its row of fc1 (and bias) and its
 /// column of fc2. Taylor sums |w * grad| over the group (gradients accumulated over the calibration batches),
 /// L1 sums |w|, L2 is the group's Euclidean norm; random draws uniform scores from the seed. Adapters, norms,
-/// output biases and the head are never in a group.
+/// output biases and the head are never in a group; nor is a Swin head's column of the relative position bias
+/// table (it goes with the head, unscored, so both families rank the same groups).
 /// </summary>
 public static class WidthImportance
 {
     public static string Name(WidthCriterion c) => c.ToString().ToLowerInvariant();
 
     /// <summary>The four weights of a block a group spans, and (Taylor) their gradients, keyed qkv.weight,
-    /// qkv.bias, proj.weight, fc1.weight, fc1.bias, fc2.weight.</summary>
+    /// qkv.bias, proj.weight, fc1.weight, fc1.bias, fc2.weight; <paramref name="sizes"/>: the block's full sizes.</summary>
     public static BlockImportance Score(IReadOnlyDictionary<string, Tensor> w, IReadOnlyDictionary<string, Tensor>? grads, WidthCriterion criterion,
-        VitConfig config, Random? random = null)
+        BlockSizes sizes, Random? random = null)
     {
-        int heads = config.Heads, mlp = config.MlpHidden, width = config.Width;
+        int heads = sizes.Heads, mlp = sizes.MlpHidden, width = sizes.Width;
         if (criterion == WidthCriterion.Random)
         {
             var rng = random ?? throw new ArgumentNullException(nameof(random));

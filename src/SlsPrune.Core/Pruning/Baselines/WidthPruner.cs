@@ -6,7 +6,6 @@ using SlsPrune.Core.Models;
 using SlsPrune.Core.Indexing;
 using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Models.Petl.Methods;
-using SlsPrune.Core.Models.Vit;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -14,8 +13,11 @@ using static TorchSharp.torch;
 namespace SlsPrune.Core.Pruning.Baselines;
 
 /// <summary>
-/// Width pruning at a uniform ratio: every block keeps the same number of heads (or, with width unit
-/// <c>dims</c>, of dimensions in every head) and of MLP units, the most important by <see cref="WidthImportance"/>. <c>depgraph</c> ranks the frozen weights (Taylor, L1, L2 or
+/// Width pruning at a uniform ratio: every block keeps the same share of its heads (or, with width unit
+/// <c>dims</c>, of the dimensions in every head) and of its MLP units, the most important by
+/// <see cref="WidthImportance"/>; blocks of different sizes (a Swin's stages) keep as many as the ratio gives each.
+/// Any family whose blocks say their sizes (<see cref="Backbone.FullBlockSizes"/>) is pruned the same way: its
+/// blocks' qkv, proj, fc1 and fc2 are named alike. <c>depgraph</c> ranks the frozen weights (Taylor, L1, L2 or
 /// random); <c>spa</c> (structured pruning adapters) ranks a SPLoRA model's adapted weights W + s B A by
 /// magnitude and writes the task's adapters masked the same way, so a task stores masks and masked adapters
 /// only. The backbone is untouched either way, so the index's kept-index lists are all a task needs beside
@@ -29,8 +31,8 @@ public static class WidthPruner
     public static MethodOutput Run(PruneContext ctx, WidthOptions o, bool spa, string? petlOut)
     {
         var loaded = ctx.Model;
-        var vit = loaded.Model as VisionTransformer ?? throw new SlsInputException(ctx.Options.Model.Backbone, $"width pruning supports ViT backbones; this is a {loaded.Model.Family}");
-        var config = vit.Config;
+        var model = loaded.Model;
+        var sizes = Sizes(ctx);
         var criterion = o.Importance;
         if (spa && loaded.Petl.Method is not SpLoraMethod)
             throw new SlsInputException(ctx.Options.Model.Petl!, $"spa prunes SPLoRA models (train with --petl-method splora); this file holds {loaded.Petl.Method.Name} weights");
@@ -41,22 +43,21 @@ public static class WidthPruner
 
         Dictionary<string, Tensor>? grads = null;
         if (criterion == WidthCriterion.Taylor)
-            grads = TaylorGradients(vit, ctx.Items, Preprocessor.For(vit.Input), ctx.Options.Model.BatchSize, o.TaylorBatches, ctx.Options.Seed, ctx.Device, ctx.Progress, ctx.Cancellation);
+            grads = TaylorGradients(model, ctx.Items, Preprocessor.For(model.Input), ctx.Options.Model.BatchSize, o.TaylorBatches, ctx.Options.Seed, ctx.Device, ctx.Progress, ctx.Cancellation);
 
-        ctx.Progress?.Start(PruneStage.Scoring, $"{WidthImportance.Name(criterion)} importance of heads and MLP units", config.Depth);
-        var weights = vit.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
+        int depth = sizes.Length;
+        ctx.Progress?.Start(PruneStage.Scoring, $"{WidthImportance.Name(criterion)} importance of heads and MLP units", depth);
+        var weights = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
         var random = new Random(ctx.Options.Seed);
         var widths = new List<BlockWidthEntry>();
-        int headDim = config.Width / config.Heads;
-        int keepHeads = dims ? config.Heads : WidthImportance.Kept(config.Heads, ratio), keepUnits = WidthImportance.Kept(config.MlpHidden, ratio);
-        int keepDims = dims ? WidthImportance.Kept(headDim, ratio) : headDim;
-        for (int b = 0; b < config.Depth; b++)
+        for (int b = 0; b < depth; b++)
         {
             ctx.Cancellation.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
+            var (keepHeads, keepDims, keepUnits) = Keeps(sizes[b], ratio, dims);
             var w = Parts.ToDictionary(k => k[(k.IndexOf('.') + 1)..], k => spa ? Adapted(weights, $"blocks.{b}.{k}", loaded.Petl.Scale) : weights[$"blocks.{b}.{k}"]);
             var g = grads is null ? null : Parts.ToDictionary(k => k[(k.IndexOf('.') + 1)..], k => grads[$"blocks.{b}.{k}"]);
-            var imp = WidthImportance.Score(w, g, criterion, config, random);
+            var imp = WidthImportance.Score(w, g, criterion, sizes[b], random);
             widths.Add(new BlockWidthEntry(b + 1, WidthImportance.Top(imp.Heads, keepHeads), WidthImportance.Top(imp.Units, keepUnits),
                 dims ? WidthImportance.Top(imp.HeadDims, keepDims) : null));
             ctx.Progress?.Advance(PruneStage.Scoring, b + 1);
@@ -64,21 +65,53 @@ public static class WidthPruner
         ctx.Progress?.Complete(PruneStage.Scoring);
         if (grads is not null) foreach (var t in grads.Values) t.Dispose();
 
-        var plan = new ModelPlan(config.Depth, Enumerable.Range(0, config.Depth).ToArray(), widths.ToDictionary(w => w.Block - 1, w => new BlockWidth(w.Heads, w.MlpUnits, w.HeadDims)));
-        long prunedBytes = PrunedTensorBytes(ctx.Options.Model.Backbone, plan, config);
-        string attention = dims ? $"{keepDims} of {headDim} dimensions in each of its {config.Heads} heads" : $"{keepHeads} of {config.Heads} heads";
-        string decision = $"uniform ratio {ratio:0.###}: every block keeps {attention} and {keepUnits} of {config.MlpHidden} MLP units";
+        var plan = new ModelPlan(depth, Enumerable.Range(0, depth).ToArray(), widths.ToDictionary(w => w.Block - 1, w => new BlockWidth(w.Heads, w.MlpUnits, w.HeadDims)));
+        long prunedBytes = PrunedTensorBytes(ctx.Options.Model.Backbone, plan, sizes);
         var index = ctx.Index with
         {
-            Width = widths, Ratio = ratio, Decision = decision, PrunedTensorBytes = prunedBytes,
+            Width = widths, Ratio = ratio, Decision = Decision(sizes, ratio, dims), PrunedTensorBytes = prunedBytes,
             Metric = spa ? $"{WidthImportance.Name(criterion)}-of-adapted-weight" : WidthImportance.Name(criterion),
         };
         if (!spa) return new MethodOutput(index);
 
         string output = Path.GetFullPath(petlOut ?? ctx.DefaultPetlOut());
         ctx.Cancellation.ThrowIfCancellationRequested();
-        WriteMaskedPetl(ctx.Options.Model.Petl!, output, plan, config, ratio, loaded.Petl);
+        WriteMaskedPetl(ctx.Options.Model.Petl!, output, plan, sizes, ratio, loaded.Petl);
         return new MethodOutput(index with { Petl = FileHash.Fingerprint(output) }, output);
+    }
+
+    /// <summary>Every block's full sizes; refused for a family whose blocks cannot be narrowed, or a backbone already narrowed.</summary>
+    private static BlockSizes[] Sizes(PruneContext ctx)
+    {
+        var model = ctx.Model.Model;
+        string backbone = ctx.Options.Model.Backbone;
+        if (ctx.Model.Plan.Widths is { Count: > 0 } || model.Depth != ctx.Model.FullDepth)
+            throw new SlsInputException(backbone, "is already pruned (it stores narrower or fewer blocks): width pruning starts from the full backbone");
+        return Enumerable.Range(0, model.Depth).Select(i => model.FullBlockSizes(i)
+            ?? throw new SlsInputException(backbone, $"width pruning narrows blocks of attention heads and MLP units; the {model.Family} family's blocks cannot be narrowed")).ToArray();
+    }
+
+    /// <summary>What a block of these sizes keeps at the ratio: heads, dimensions per head, MLP units.</summary>
+    private static (int Heads, int Dims, int Units) Keeps(BlockSizes full, double ratio, bool dims) =>
+        (dims ? full.Heads : WidthImportance.Kept(full.Heads, ratio), dims ? WidthImportance.Kept(full.HeadDim, ratio) : full.HeadDim, WidthImportance.Kept(full.MlpHidden, ratio));
+
+    /// <summary>The decision in words: what every block keeps, or, where blocks differ in size (a Swin's stages),
+    /// what each run of equal blocks keeps.</summary>
+    private static string Decision(BlockSizes[] sizes, double ratio, bool dims)
+    {
+        string Keep(BlockSizes f)
+        {
+            var (heads, d, units) = Keeps(f, ratio, dims);
+            string attention = dims ? $"{d} of {f.HeadDim} dimensions in each of its {f.Heads} heads" : $"{heads} of {f.Heads} heads";
+            return $"{attention} and {units} of {f.MlpHidden} MLP units";
+        }
+        var runs = new List<(int First, int Last)>();
+        for (int b = 0; b < sizes.Length; b++)
+            if (runs.Count > 0 && sizes[runs[^1].Last] == sizes[b]) runs[^1] = (runs[^1].First, b);
+            else runs.Add((b, b));
+        string text = runs.Count == 1 ? $"every block keeps {Keep(sizes[0])}"
+            : string.Join("; ", runs.Select(r => r.First == r.Last ? $"block {r.First + 1} keeps {Keep(sizes[r.First])}" : $"blocks {r.First + 1}-{r.Last + 1} keep {Keep(sizes[r.First])}"));
+        return $"uniform ratio {ratio:0.###}: {text}";
     }
 
     /// <summary>The pruning ratio: given, or the share of blocks an SLS (or any) index drops, so both methods
@@ -140,26 +173,28 @@ public static class WidthPruner
         return grads;
     }
 
-    /// <summary>Bytes of every backbone tensor width pruning changes, at its pruned shape, in the backbone's dtype.</summary>
-    private static long PrunedTensorBytes(string backbonePath, ModelPlan plan, VitConfig config)
+    /// <summary>Bytes of every backbone tensor width pruning changes (qkv, proj, fc1, fc2 and per-head tables), at its pruned
+    /// shape, in the backbone's dtype.</summary>
+    private static long PrunedTensorBytes(string backbonePath, ModelPlan plan, BlockSizes[] sizes)
     {
         using var backbone = CheckpointFile.Open(CheckpointSource.Resolve(backbonePath).WeightsFile);
         long bytes = 0;
         long elementSize = TensorDTypes.ElementSize(backbone.Tensors.MaxBy(t => t.ElementCount)!.DType);
         foreach (var (block, w) in plan.Widths!)
         {
-            long inner = (long)w.Heads.Count * (w.HeadDims?.Count ?? config.Width / config.Heads), units = w.MlpUnits.Count;
-            bytes += (3 * inner * config.Width + 3 * inner + config.Width * inner + units * config.Width + units + config.Width * units) * elementSize;
+            var f = sizes[block];
+            long width = f.Width, inner = (long)w.Heads.Count * (w.HeadDims?.Count ?? f.HeadDim), units = w.MlpUnits.Count;
+            bytes += (3 * inner * width + 3 * inner + width * inner + units * width + units + width * units + (long)w.Heads.Count * f.HeadTable) * elementSize;
         }
         return bytes;
     }
 
-    private static void WriteMaskedPetl(string petlPath, string outPath, ModelPlan plan, VitConfig config, double ratio, PetlSettings settings)
+    private static void WriteMaskedPetl(string petlPath, string outPath, ModelPlan plan, BlockSizes[] sizes, double ratio, PetlSettings settings)
     {
         using var petl = StateDictFile.Open(petlPath);
         var metadata = petl.Metadata.ToDictionary(kv => kv.Key, kv => kv.Value);
         metadata["pruned_ratio"] = ratio.ToString("R", CultureInfo.InvariantCulture);
-        var masked = plan.Apply(petl.Read(), config, settings.Method.SliceRules);
+        var masked = plan.Apply(petl.Read(), b => sizes[b], settings.Method.SliceRules);
         try
         {
             SafetensorsWriter.Write(outPath, masked, metadata);
