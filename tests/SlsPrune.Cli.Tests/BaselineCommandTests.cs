@@ -85,6 +85,15 @@ public class BaselineCommandTests
         Assert.Contains("12 of 16 dimensions in each of its 3 heads", r.GetProperty("index").GetProperty("decision").GetString(), StringComparison.Ordinal);
         var e = Eval(task, index);
         Assert.True(e.GetProperty("flops_per_image").GetInt64() < Eval(task, null).GetProperty("flops_per_image").GetInt64());
+        // its shapes (36 of qkv's 48 rows per third) would read back as whole heads of 16: a different model, so a
+        // standalone checkpoint is refused, and ONNX (which stores the graph) is the way out
+        string output = Path.Combine(Path.GetDirectoryName(index)!, "dims.safetensors");
+        var (code, _, err) = CliRunner.Run(["export", .. Model(), "--index", index, "--format", "safetensors", "--out", output]);
+        Assert.Equal(2, code);
+        Assert.Equal("sls: --format: safetensors: a ViT whose heads keep fewer dimensions would read back from its tensor shapes as a model of other heads; export it with --format onnx",
+            err.Trim().Split('\n')[^1]);
+        Assert.False(File.Exists(output));
+        Assert.Equal(0, CliRunner.Run(["export", .. Model(), "--index", index, "--format", "onnx", "--out", Path.ChangeExtension(output, ".onnx")]).Code);
     }
 
     [Fact]

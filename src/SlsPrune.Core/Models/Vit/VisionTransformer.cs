@@ -135,6 +135,12 @@ public sealed class VisionTransformer : Backbone
         ["act"] = Config.Activation == VitActivation.QuickGelu ? "quick_gelu" : "gelu",
     };
 
+    /// <summary>Narrower blocks re-save as such (qkv's rows give the heads kept, <see cref="VitConfigInference.BlockWidths"/>);
+    /// heads narrowed to fewer dimensions would read back as fewer whole heads, another model.</summary>
+    public override string? StandaloneCheckpointLimit => Widths.Any(w => w?.HeadDims is not null)
+        ? "a ViT whose heads keep fewer dimensions would read back from its tensor shapes as a model of other heads; export it with --format onnx"
+        : null;
+
     public override GraphValue EmitGraph(IGraph g, GraphValue images) => VitGraph.Emit(this, g, images);
 
     /// <summary>Patch embedding, qkv, the two attention products, proj, fc1, fc2 and the PETL modules (LoRA
