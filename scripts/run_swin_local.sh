@@ -3,7 +3,8 @@
 #   sls pretrain --family swin on Fashion-MNIST's upstream images (32 px, patch 2, window 4, width 32, depths 2-2-2)
 #   -> per task: a PETL method trained at full depth -> sls prune (SLS: decision, and the index's depth_accuracy:
 #   the model cut after every block, no retraining, on val200) -> sls prune --method probe (per cut depth a fresh
-#   ridge linear head on the mean-pooled output of the cut block, fitted on train800, scored on val200).
+#   ridge linear head on the mean-pooled output of the cut block, fitted on train800, scored on val200)
+#   -> sls prune --method depgraph (half of every block's heads and MLP units) -> eval full and width-pruned on test.
 # Then scripts/swin_table.py prints the tables. Each step is skipped when its output exists. Needs Debian's
 # dataset-fashion-mnist. Settings by environment: LIMIT (upstream images), PRE_EPOCHS, METHOD, EPOCHS, TASKS.
 set -euo pipefail
@@ -36,6 +37,11 @@ for task in $tasks; do
   step prune "$r/prune.json" -- sls prune "${model[@]}" --petl "$r/petl.safetensors" --data "$data" --out "$r/index.sls.json" --seed 0
   step probe "$r/probe.json" -- sls prune "${model[@]}" --petl "$r/petl.safetensors" --data "$data" --method probe \
     --out "$r/probe.sls.json"
+  # width pruning on the same model: half of every block's heads and MLP units (DepGraph-style, l2 importance), no retraining
+  step eval-full "$r/eval-full.json" -- sls eval "${model[@]}" --petl "$r/petl.safetensors" --data "$data"
+  step depgraph "$r/depgraph.json" -- sls prune "${model[@]}" --petl "$r/petl.safetensors" --data "$data" --method depgraph \
+    --ratio "${WIDTH_RATIO:-0.5}" --importance l2 --out "$r/depgraph.sls.json"
+  step eval-depgraph "$r/eval-depgraph.json" -- sls eval "${model[@]}" --petl "$r/petl.safetensors" --data "$data" --index "$r/depgraph.sls.json"
 done
 echo "done in $(( $(date +%s) - start )) s"
 python3 scripts/swin_table.py "$work" "$method"

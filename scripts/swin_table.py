@@ -40,3 +40,19 @@ print()
 print("| task | head | " + " | ".join(f"{i + 1}" for i in range(depth or 0)) + " |")
 print("|---|---|" + "---|" * (depth or 0))
 print("\n".join(curves))
+
+widths = []
+for t in tasks:
+    try:
+        full, narrow = load(t, "eval-full.json"), load(t, "eval-depgraph.json")
+    except FileNotFoundError:
+        continue
+    fp, np_ = full["flops_per_image"], narrow["flops_per_image"]
+    pb, pn = full["parameters"]["backbone"], narrow["parameters"]["backbone"]
+    widths.append(f"| {t} | {100 * full['top1']:.1f} | {100 * narrow['top1']:.1f} | {100 * (narrow['top1'] - full['top1']):+.1f} | "
+                  f"{fp / 1e6:.1f} -> {np_ / 1e6:.1f} | {pb:,} -> {pn:,} |")
+if widths:
+    print()
+    print("| task | full (test) | depgraph, half the heads and units, no retraining | difference | MFLOPs per image | backbone parameters |")
+    print("|---|---|---|---|---|---|")
+    print("\n".join(widths))
