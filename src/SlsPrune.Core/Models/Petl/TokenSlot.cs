@@ -13,8 +13,11 @@ public abstract class TokenSlot
     public abstract IReadOnlyDictionary<string, Parameter> Parameters { get; }
 
     /// <param name="training">the block's mode (dropout acts only while training).</param>
-    public abstract Tensor Apply(Tensor tokens, bool training);
+    /// <param name="parameter">the block's parameter of that name as registered now: moving the model to another dtype
+    /// or device replaces the registered tensors (and frees the old ones), so a slot reads them through this, never
+    /// through the ones it created.</param>
+    public abstract Tensor Apply(Tensor tokens, bool training, Func<string, Tensor> parameter);
 
-    /// <summary>The method's initialisation for training from scratch.</summary>
-    public abstract void Reset();
+    /// <summary>The method's initialisation for training from scratch (<paramref name="parameter"/> as in <see cref="Apply"/>).</summary>
+    public abstract void Reset(Func<string, Tensor> parameter);
 }

@@ -8,39 +8,36 @@ namespace SlsPrune.Core.Models.Petl;
 /// <summary>VPT-deep's prompts for one block (<c>blocks.{i}.prompt_embeddings</c>, [1, prompts, width]), placed
 /// after the cls token with dropout 0.1: the first block inserts them, later blocks replace the previous block's
 /// outputs at those places.</summary>
-public sealed class VptPrompts : TokenSlot, IDisposable
+public sealed class VptPrompts : TokenSlot
 {
-    private readonly Parameter _prompts;
+    private const string Name = "prompt_embeddings";
     private readonly bool _firstBlock;
     private readonly int _initFanSum;
 
     public VptPrompts(int prompts, int width, int patchSize, bool firstBlock)
     {
-        _prompts = new Parameter(torch.zeros(1, prompts, width));
         _firstBlock = firstBlock;
         _initFanSum = 3 * patchSize * patchSize + width;
-        Parameters = new Dictionary<string, Parameter> { ["prompt_embeddings"] = _prompts };
+        Parameters = new Dictionary<string, Parameter> { [Name] = new Parameter(torch.zeros(1, prompts, width)) };
     }
 
     public override IReadOnlyDictionary<string, Parameter> Parameters { get; }
 
-    public override Tensor Apply(Tensor tokens, bool training)
+    public override Tensor Apply(Tensor tokens, bool training, Func<string, Tensor> parameter)
     {
         var x = tokens;
-        long prompts = _prompts.shape[1];
-        var rest = _firstBlock ? x[.., 1..] : x[.., (int)(1 + prompts)..];
-        var p = nn.functional.dropout(_prompts.expand(x.shape[0], -1, -1), 0.1, training);
+        var prompts = parameter(Name);
+        var rest = _firstBlock ? x[.., 1..] : x[.., (int)(1 + prompts.shape[1])..];
+        var p = nn.functional.dropout(prompts.expand(x.shape[0], -1, -1), 0.1, training);
         return torch.cat([x[.., ..1], p, rest], 1);
     }
 
-    public void Dispose() => _prompts.Dispose();
-
     /// <summary>VPT's initialisation: uniform in +-sqrt(6 / (3 * patch^2 + width)).</summary>
-    public override void Reset()
+    public override void Reset(Func<string, Tensor> parameter)
     {
         using var _ = torch.no_grad();
         double bound = Math.Sqrt(6.0 / _initFanSum);
-        nn.init.uniform_(_prompts, -bound, bound);
+        nn.init.uniform_(parameter(Name), -bound, bound);
     }
 
     /// <summary><see cref="Apply"/> at inference in an exported graph; <paramref name="prompts"/> names the block's

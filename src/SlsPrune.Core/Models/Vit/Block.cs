@@ -48,8 +48,11 @@ public sealed class Block : nn.Module<Tensor, Tensor>
         adapter_mlp.ResetParameters();
         attn.ResetPetl();
         mlp.ResetPetl();
-        _tokens?.Reset();
+        _tokens?.Reset(Registered);
     }
+
+    /// <summary>The token slot's parameter as registered on this block now (a dtype or device move replaces it).</summary>
+    private Tensor Registered(string name) => get_parameter(name) ?? throw new InvalidOperationException($"no parameter '{name}' on the block");
 
     public override Tensor forward(Tensor x)
     {
@@ -57,7 +60,7 @@ public sealed class Block : nn.Module<Tensor, Tensor>
         // them by reference counting; otherwise a whole forward pass's activations live until the caller's
         // scope ends. Autograd keeps what it saved for backward either way. Explicit alphas: Runtime/Scalars.
         using var scope = torch.NewDisposeScope();
-        if (_tokens is not null) x = _tokens.Apply(x, training);
+        if (_tokens is not null) x = _tokens.Apply(x, training, Registered);
         // LayerScale multiplies the sublayer's output (the adapters join next to it, unscaled)
         var h = x.add(adapter_attn.Apply(ls1 is null ? attn.forward : t => ls1.forward(attn.forward(t)), norm1.forward(x), x), Scalars.One);
         return h.add(adapter_mlp.Apply(ls2 is null ? mlp.forward : t => ls2.forward(mlp.forward(t)), norm2.forward(h), h), Scalars.One).MoveToOuterDisposeScope();
