@@ -117,16 +117,20 @@ public sealed class CpuTsneGradient : ITsneGradient
     private readonly BatchedP p;
     private readonly int[][] _rowStart;
     private readonly LaneGroups[]? _groups;        // null: the scalar attraction, row by row
+    private readonly float[] _xs, _ys, _rep, _attr; // per-call buffers: x and y of each row, the two forces
+    private readonly double[] _rowZ;
 
     public CpuTsneGradient(BatchedP p) : this(p, Avx.IsSupported) { }
 
     /// <param name="laneGroups">false: the attraction row by row in scalar code (what the lane groups reproduce bit
-    /// for bit; also the path on machines without AVX).</param>
+    /// for bit); ignored without AVX, where that is the only path.</param>
     internal CpuTsneGradient(BatchedP p, bool laneGroups)
     {
         this.p = p;
         _rowStart = p.PerLayer.Select(s => RowStarts(s, p.N)).ToArray();
-        if (laneGroups) _groups = p.PerLayer.Select((s, l) => new LaneGroups(s, _rowStart[l])).ToArray();
+        if (laneGroups && Avx.IsSupported) _groups = p.PerLayer.Select((s, l) => new LaneGroups(s, _rowStart[l])).ToArray();
+        int rows = p.Layers * p.N;
+        (_xs, _ys, _rep, _attr, _rowZ) = (new float[rows], new float[rows], new float[2 * rows], new float[2 * rows], new double[rows]);
     }
 
     private static int[] RowStarts(SparseP s, int n)
@@ -139,19 +143,27 @@ public sealed class CpuTsneGradient : ITsneGradient
 
     public (Tensor Grad, double[]? Error) Compute(Tensor y, float[] exaggeration, bool computeError)
     {
+        float[] yy;
+        using (var cpu = y.to(float32).cpu().contiguous()) yy = cpu.data<float>().ToArray();
+        var grad = new float[yy.Length];
+        var error = Compute(yy, exaggeration, computeError, grad);
+        return (torch.tensor(grad, [p.Layers, p.N, 2]).to(y.device), error);
+    }
+
+    /// <summary><see cref="Compute(Tensor, float[], bool)"/> on arrays, for <see cref="ArrayDescentState"/>. Not for
+    /// concurrent calls on one instance (it reuses its buffers).</summary>
+    /// <param name="y">[layers, n, 2] float32, row-major.</param>
+    /// <param name="grad">receives the gradient, same layout.</param>
+    internal double[]? Compute(float[] y, float[] exaggeration, bool computeError, float[] grad)
+    {
         int layers = p.Layers, n = p.N, rows = layers * n;
-        using var cpu = y.to(float32).cpu().contiguous();
-        var yy = cpu.data<float>().ToArray();      // [rows, 2] interleaved: what the attraction groups read
-        var xs = new float[rows];
-        var ys = new float[rows];
+        float[] xs = _xs, ys = _ys, rep = _rep, attr = _attr;
+        double[] rowZ = _rowZ;
         for (int i = 0; i < rows; i++)
         {
-            xs[i] = yy[2 * i];
-            ys[i] = yy[2 * i + 1];
+            xs[i] = y[2 * i];
+            ys[i] = y[2 * i + 1];
         }
-        var rep = new float[rows * 2];
-        var attr = new float[rows * 2];
-        var rowZ = new double[rows];
         // Work item w: the repulsion of rows [64w, 64w + 64) and the attraction of lane groups [8w, 8w + 8) (numbered
         // layer by layer); each row's results are written by one item only.
         int groupsPerLayer = (n + Lanes - 1) / Lanes;
@@ -167,20 +179,19 @@ public sealed class CpuTsneGradient : ITsneGradient
             for (int gg = w * GroupsPerItem, end = Math.Min(layers * groupsPerLayer, gg + GroupsPerItem); gg < end; gg++)
             {
                 int l = gg / groupsPerLayer;
-                _groups[l].Attraction(gg - l * groupsPerLayer, l * n, yy, exaggeration[l], attr);
+                _groups[l].Attraction(gg - l * groupsPerLayer, l * n, y, exaggeration[l], attr);
             }
         });
         var z = new double[layers];
         for (int l = 0; l < layers; l++)
             for (int i = 0; i < n; i++) z[l] += rowZ[l * n + i];
-        var grad = new float[rows * 2];
         for (int r = 0; r < rows; r++)
         {
             float invZ = (float)(1.0 / z[r / n]);
             grad[2 * r] = 4f * (attr[2 * r] - rep[2 * r] * invZ);
             grad[2 * r + 1] = 4f * (attr[2 * r + 1] - rep[2 * r + 1] * invZ);
         }
-        return (torch.tensor(grad, [layers, n, 2]).to(y.device), computeError ? Error(xs, ys, n, exaggeration, z) : null);
+        return computeError ? Error(xs, ys, n, exaggeration, z) : null;
     }
 
     /// <summary>Row r's sum_j q_ij^2 (y_i - y_j) and sum_{j != i} q_ij, over its layer's points.</summary>
