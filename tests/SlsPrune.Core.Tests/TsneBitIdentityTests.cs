@@ -2,8 +2,8 @@ using TorchSharp;
 
 namespace SlsPrune.Core.Tests;
 
-/// <summary>The CPU t-SNE's fast paths against the plain code they stand in for, bit for bit: the attraction 8 rows
-/// at a time against the row-by-row loop, and the descent step on arrays against the torch ops.</summary>
+/// <summary>The CPU t-SNE's fast paths against the plain code they stand in for, bit for bit: the attraction and the error 8 rows
+/// at a time against the row-by-row loops, and the descent step on arrays against the torch ops.</summary>
 public class TsneBitIdentityTests
 {
     private static BatchedP P(torch.Tensor feats, double perplexity)
@@ -21,7 +21,7 @@ public class TsneBitIdentityTests
     [InlineData("dip", 240, 30.0)]
     [InlineData("imbalanced", 237, 30.0)]   // n not a multiple of 8: the last lane group is partial
     [InlineData("overlap", 13, 3.0)]
-    public void Lane_group_attraction_equals_the_row_by_row_loop(string set, int n, double perplexity)
+    public void Lane_group_attraction_and_error_equal_the_row_by_row_loops(string set, int n, double perplexity)
     {
         var batched = P(SlsFixtures.Tensor($"{set}.feats")[..3, ..n], perplexity);
         using var y = torch.randn(3, n, 2, generator: new torch.Generator(5)) * 3;

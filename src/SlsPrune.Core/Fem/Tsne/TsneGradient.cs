@@ -182,16 +182,20 @@ public sealed class CpuTsneGradient : ITsneGradient
                 _groups[l].Attraction(gg - l * groupsPerLayer, l * n, y, exaggeration[l], attr);
             }
         });
+        // Each layer's Z, its rows added in order (the layers' sums interleaved: independent add chains).
         var z = new double[layers];
+        for (int i = 0; i < n; i++)
+            for (int l = 0; l < layers; l++) z[l] += rowZ[l * n + i];
         for (int l = 0; l < layers; l++)
-            for (int i = 0; i < n; i++) z[l] += rowZ[l * n + i];
-        for (int r = 0; r < rows; r++)
         {
-            float invZ = (float)(1.0 / z[r / n]);
-            grad[2 * r] = 4f * (attr[2 * r] - rep[2 * r] * invZ);
-            grad[2 * r + 1] = 4f * (attr[2 * r + 1] - rep[2 * r + 1] * invZ);
+            float invZ = (float)(1.0 / z[l]);
+            for (int r = l * n, end = r + n; r < end; r++)
+            {
+                grad[2 * r] = 4f * (attr[2 * r] - rep[2 * r] * invZ);
+                grad[2 * r + 1] = 4f * (attr[2 * r + 1] - rep[2 * r + 1] * invZ);
+            }
         }
-        return computeError ? Error(xs, ys, n, exaggeration, z) : null;
+        return computeError ? Error(y, xs, ys, n, exaggeration, z) : null;
     }
 
     /// <summary>Row r's sum_j q_ij^2 (y_i - y_j) and sum_{j != i} q_ij, over its layer's points.</summary>
@@ -265,6 +269,7 @@ public sealed class CpuTsneGradient : ITsneGradient
     private sealed class LaneGroups
     {
         private readonly int[] _rows;       // [groups * 8] the row of each lane; -1 for none (n not a multiple of 8)
+        private readonly int[] _counts;     // [groups * 8] the number of P entries of each lane's row (0 for none)
         private readonly int[] _start;      // [groups + 1] first slot of each group
         private readonly int[] _cols;       // [slots * 8]
         private readonly float[] _values;   // [slots * 8]
@@ -274,6 +279,7 @@ public sealed class CpuTsneGradient : ITsneGradient
             int n = s.N, groups = (n + Lanes - 1) / Lanes;
             var order = Enumerable.Range(0, n).OrderByDescending(i => rowStart[i + 1] - rowStart[i]).ThenBy(i => i).ToArray();
             _rows = new int[groups * Lanes];
+            _counts = new int[groups * Lanes];
             _start = new int[groups + 1];
             for (int g = 0; g < groups; g++)
             {
@@ -290,6 +296,7 @@ public sealed class CpuTsneGradient : ITsneGradient
                     int row = lane < n ? order[lane] : -1;
                     _rows[lane] = row;
                     int own = row < 0 ? order[g * Lanes] : row, first = row < 0 ? 0 : rowStart[row], count = row < 0 ? 0 : rowStart[row + 1] - first;
+                    _counts[lane] = count;
                     for (int e = 0; e < _start[g + 1] - _start[g]; e++)
                     {
                         int o = (_start[g] + e) * Lanes + k;
@@ -332,6 +339,57 @@ public sealed class CpuTsneGradient : ITsneGradient
             }
         }
 
+        /// <summary>Group g's rows' error sums, written to <paramref name="rowError"/> at its rows: the scalar
+        /// <see cref="CpuTsneGradient.Error"/> loop's float and double operations 8 lanes at a time (its Math.Max(x,
+        /// Tiny) as a select that gives the same result for every x, NaN included), then per lane and entry Math.Log
+        /// and the row's sum in P's order. Padding entries are skipped.</summary>
+        public void Error(int g, int b, float[] xy, float ex, double z, double[] rowError)
+        {
+            ref double pts = ref Unsafe.As<float, double>(ref xy[2 * b]);
+            ref int cols = ref MemoryMarshal.GetArrayDataReference(_cols);
+            ref float values = ref MemoryMarshal.GetArrayDataReference(_values);
+            Span<int> own = stackalloc int[Lanes];
+            for (int k = 0; k < Lanes; k++) own[k] = _rows[g * Lanes + k] < 0 ? _rows[g * Lanes] : _rows[g * Lanes + k];
+            var (xi, yi) = Points(ref pts, ref MemoryMarshal.GetReference(own));
+            var vex = Vector256.Create(ex);
+            var one = Vector256.Create(1f);
+            var tiny = Vector256.Create(Tiny);
+            var tinyD = Vector256.Create((double)Tiny);
+            var vz = Vector256.Create(z);
+            Span<double> err = stackalloc double[Lanes];
+            Span<double> pd = stackalloc double[Lanes];
+            Span<double> ratio = stackalloc double[Lanes];
+            err.Clear();
+            for (int slot = _start[g], end = _start[g + 1]; slot < end; slot++)
+            {
+                var (xj, yj) = Points(ref pts, ref Unsafe.Add(ref cols, slot * Lanes));
+                var dx = xi - xj;
+                var dy = yi - yj;
+                var q = one / (one + dx * dx + dy * dy);
+                var pij = Vector256.LoadUnsafe(ref values, (nuint)(slot * Lanes)) * vex;
+                var (pLo, pHi) = Vector256.Widen(pij);
+                var (mpLo, mpHi) = Vector256.Widen(AtLeastTiny(pij, tiny));
+                var (qLo, qHi) = Vector256.Widen(q);
+                (mpLo / AtLeastTiny(qLo / vz, tinyD)).StoreUnsafe(ref ratio[0]);
+                (mpHi / AtLeastTiny(qHi / vz, tinyD)).StoreUnsafe(ref ratio[4]);
+                pLo.StoreUnsafe(ref pd[0]);
+                pHi.StoreUnsafe(ref pd[4]);
+                int e = slot - _start[g];
+                for (int k = 0; k < Lanes; k++)
+                    if (e < _counts[g * Lanes + k]) err[k] += pd[k] * Math.Log(ratio[k]);
+            }
+            for (int k = 0; k < Lanes; k++)
+            {
+                int row = _rows[g * Lanes + k];
+                if (row >= 0) rowError[b + row] = err[k];
+            }
+        }
+
+        /// <summary>Math.Max(x, tiny) lane by lane for a positive tiny: x when x is NaN or above tiny, else tiny.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<T> AtLeastTiny<T>(Vector256<T> x, Vector256<T> tiny) =>
+            Vector256.ConditionalSelect(~Vector256.Equals(x, x) | Vector256.GreaterThan(x, tiny), x, tiny);
+
         /// <summary>The x and y of the 8 points whose indices start at <paramref name="idx"/>, lane k = idx[k]: four
         /// 16-byte halves of two pairs each, then one shuffle for the x's and one for the y's.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -349,11 +407,22 @@ public sealed class CpuTsneGradient : ITsneGradient
             Vector128.Create(Unsafe.Add(ref pts, Unsafe.Add(ref idx, k)), Unsafe.Add(ref pts, Unsafe.Add(ref idx, k + 1)));
     }
 
-    private double[] Error(float[] xs, float[] ys, int n, float[] exaggeration, double[] z)
+    /// <summary>sklearn's error per layer: the rows' sums (<see cref="LaneGroups.Error"/> 8 rows at a time, or the
+    /// scalar loop here, which it reproduces bit for bit), added up in row order.</summary>
+    private double[] Error(float[] y, float[] xs, float[] ys, int n, float[] exaggeration, double[] z)
     {
         int layers = p.Layers;
         var rowError = new double[layers * n];
-        ParallelWork.For(layers * n, r =>
+        if (_groups is not null)
+        {
+            int groupsPerLayer = (n + Lanes - 1) / Lanes;
+            ParallelWork.For(layers * groupsPerLayer, gg =>
+            {
+                int l = gg / groupsPerLayer;
+                _groups[l].Error(gg - l * groupsPerLayer, l * n, y, exaggeration[l], z[l], rowError);
+            });
+        }
+        else ParallelWork.For(layers * n, r =>
         {
             int l = r / n, i = r - l * n, b = l * n;
             var s = p.PerLayer[l];
