@@ -107,7 +107,8 @@ public sealed class TorchTsneGradient : ITsneGradient, IDisposable
 
 /// <summary>Fused CPU loops, rows in parallel work items: for each row one SIMD pass over the layer's points for the
 /// repulsion (no n^2 temporaries), and the attraction over P's entries for 8 rows at once (one row per SIMD lane, see
-/// <see cref="LaneGroups"/>); per-row sums are combined in a fixed order, so the result does not depend on scheduling.</summary>
+/// <see cref="LaneGroups"/>); per-row sums are combined in a fixed order, so the result does not depend on scheduling.
+/// An instance reuses its buffers from call to call: not for concurrent use.</summary>
 public sealed class CpuTsneGradient : ITsneGradient
 {
     private const float Tiny = 1.17549435e-38f;
@@ -277,6 +278,8 @@ public sealed class CpuTsneGradient : ITsneGradient
         public LaneGroups(SparseP s, int[] rowStart)
         {
             int n = s.N, groups = (n + Lanes - 1) / Lanes;
+            // The kernels read points by these indices without bounds checks.
+            if (s.Cols.Any(c => (uint)c >= (uint)n)) throw new ArgumentException("P has a column index outside its layer", nameof(s));
             var order = Enumerable.Range(0, n).OrderByDescending(i => rowStart[i + 1] - rowStart[i]).ThenBy(i => i).ToArray();
             _rows = new int[groups * Lanes];
             _counts = new int[groups * Lanes];
