@@ -22,6 +22,15 @@ static double Seconds(Action a)
     return sw.Elapsed.TotalSeconds;
 }
 
+// Wall-clock and process CPU seconds (all threads): on a loaded machine the CPU time is the steadier measure of work.
+static string Stage(Action a)
+{
+    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+    double wall = Seconds(a);
+    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+    return string.Create(CultureInfo.InvariantCulture, $"{wall:F2} s (cpu {cpu:F2} s)");
+}
+
 var inv = CultureInfo.InvariantCulture;
 string mode = args.Length > 0 ? args[0] : "";
 if (mode == "pipeline" && args.Length >= 2)
@@ -195,27 +204,115 @@ else if (mode == "fem" && args.Length >= 2)
         var o = new SlsPrune.Core.Fem.Tsne.TsneOptions();
         int n = fs.Count, k = o.NeighboursFor(n);
         var ps = new SlsPrune.Core.Fem.Tsne.SparseP[fs.Layers];
-        Console.WriteLine($"stage_p {Seconds(() => { for (int l = 0; l < fs.Layers; l++) ps[l] = SlsPrune.Core.Fem.Tsne.JointProbabilities.Compute(fs.Features[l], 30, k); }):F2} s");
+        Console.WriteLine($"stage_p {Stage(() => { for (int l = 0; l < fs.Layers; l++) ps[l] = SlsPrune.Core.Fem.Tsne.JointProbabilities.Compute(fs.Features[l], 30, k); })}");
+        {
+            // P's three steps (internal methods, by reflection): kNN (cdist + topk), binary search, symmetrise.
+            var jp = typeof(SlsPrune.Core.Fem.Tsne.JointProbabilities);
+            var flags = System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic;
+            var knn = new (float[] Sq, int[] Idx)[fs.Layers];
+            var cond = new double[fs.Layers][];
+            Console.WriteLine($"stage_p_knn {Stage(() => { for (int l = 0; l < fs.Layers; l++) knn[l] = ((float[], int[]))jp.GetMethod("NearestNeighbours", flags)!.Invoke(null, [fs.Features[l], k])!; })}");
+            Console.WriteLine($"stage_p_search {Stage(() => { for (int l = 0; l < fs.Layers; l++) cond[l] = (double[])jp.GetMethod("BinarySearch", flags)!.Invoke(null, [knn[l].Sq, n, k, 30.0])!; })}");
+            Console.WriteLine($"stage_p_symmetrise {Stage(() => { for (int l = 0; l < fs.Layers; l++) jp.GetMethod("Symmetrise", flags)!.Invoke(null, [n, k, knn[l].Idx, cond[l]]); })}");
+        }
         torch.Tensor init = null!;
-        Console.WriteLine($"stage_init {Seconds(() => init = SlsPrune.Core.Fem.Tsne.InitialEmbedding.Create(fs.Features, "pca", 0)):F2} s");
+        Console.WriteLine($"stage_init {Stage(() => init = SlsPrune.Core.Fem.Tsne.InitialEmbedding.Create(fs.Features, "pca", 0))}");
         var grad = new SlsPrune.Core.Fem.Tsne.CpuTsneGradient(new SlsPrune.Core.Fem.Tsne.BatchedP(fs.Layers, n, ps));
         var ex = Enumerable.Repeat(1f, fs.Layers).ToArray();
         for (int i = 0; i < 30; i++) grad.Compute(init, ex, false).Grad.Dispose(); // past tiered JIT
-        Console.WriteLine($"stage_grad_x100 {Seconds(() => { for (int i = 0; i < 100; i++) grad.Compute(init, ex, false).Grad.Dispose(); }):F2} s");
-        var fit = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(fs.Features, o);
+        Console.WriteLine($"stage_grad_x100 {Stage(() => { for (int i = 0; i < 100; i++) grad.Compute(init, ex, false).Grad.Dispose(); })}");
+        {
+            // The per-iteration work outside the gradient as TsneEmbedder.Optimise did it before its CPU path (torch
+            // ops on [layers, n, 2]), for comparison.
+            using var negLr = (-200f).ToScalar();
+            using var gainUp = 0.2f.ToScalar();
+            using var gainDown = 0.8f.ToScalar();
+            using var minGain = 0.01f.ToScalar();
+            using var zero = 0f.ToScalar();
+            using var one = 1f.ToScalar();
+            using var y = init.clone();
+            using var update = torch.zeros_like(y);
+            using var gains = torch.ones_like(y);
+            using var gradT = grad.Compute(init, ex, false).Grad;
+            var phase = Enumerable.Repeat(2, fs.Layers).ToArray();
+            void Step()
+            {
+                using var scope = torch.NewDisposeScope();
+                var momentum = torch.tensor(phase.Select(p => p == 1 ? 0.5f : 0.8f).ToArray()).reshape(fs.Layers, 1, 1);
+                var active = torch.tensor(phase.Select(p => p == 3 ? 0f : 1f).ToArray()).reshape(fs.Layers, 1, 1);
+                var inactive = active.neg().add_(one, one);
+                var inc = update.mul(gradT).lt(zero);
+                gains.copy_(torch.where(inc, gains.add(gainUp, one), gains.mul(gainDown)).clamp_min(minGain).mul(active).add_(gains.mul(inactive), one));
+                var scaled = gradT.mul(gains);
+                update.copy_(momentum.mul(update).add_(scaled.mul(negLr), one).mul(active).add_(update.mul(inactive), one));
+                y.add_(update.mul(active), one);
+            }
+            for (int i = 0; i < 30; i++) Step();
+            Console.WriteLine($"stage_torch_update_x1000 {Stage(() => { for (int i = 0; i < 1000; i++) Step(); })}");
+        }
+        IReadOnlyList<SlsPrune.Core.Fem.Tsne.TsneResult> fit = null!;
+        int[] gc0 = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        Console.WriteLine($"stage_fit {Stage(() => fit = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(fs.Features, o))}");
+        Console.WriteLine($"stage_fit_gcs {GC.CollectionCount(0) - gc0[0]} {GC.CollectionCount(1) - gc0[1]} {GC.CollectionCount(2) - gc0[2]} (gen 0, 1, 2)");
         Console.WriteLine("stage_iterations " + string.Join(" ", fit.Select(r => r.Iterations.ToString(inv))));
     }
+    var femCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
     double t = Seconds(() =>
     {
         using var fem = SlsPrune.Core.Fem.FeatureEvaluation.Score(fs.Features, fs.Labels, SlsPrune.Core.Fem.ClusterMetric.Silhouette, new SlsPrune.Core.Fem.Tsne.TsneOptions(), torch.CPU);
         var scores = fem.Scores;
         Console.WriteLine("sc " + string.Join(" ", scores.Select(x => x.ToString("F4", inv))));
+        if (Environment.GetEnvironmentVariable("SLS_BENCH_EXACT") == "1")
+        {
+            // For bit-identity checks between builds: every score round-trippable, and a hash of the embeddings.
+            Console.WriteLine("sc_exact " + string.Join(" ", scores.Select(x => x.ToString("R", inv))));
+            using var sha = System.Security.Cryptography.SHA256.Create();
+            foreach (var e in fem.Embeddings)
+            {
+                var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(e.contiguous().data<float>().ToArray().AsSpan()).ToArray();
+                sha.TransformBlock(bytes, 0, bytes.Length, null, 0);
+            }
+            sha.TransformFinalBlock([], 0, 0);
+            Console.WriteLine("embeddings_sha256 " + Convert.ToHexString(sha.Hash!));
+        }
     });
-    Console.WriteLine($"fem_seconds {t:F2} s ({fs.Layers} layers x {fs.Count} points x {fs.Features.shape[2]} width)");
+    Console.WriteLine($"fem_seconds {t:F2} s ({fs.Layers} layers x {fs.Count} points x {fs.Features.shape[2]} width), cpu {(Process.GetCurrentProcess().TotalProcessorTime - femCpu0).TotalSeconds:F2} s");
+}
+else if (mode == "tsne-exact" && args.Length >= 2)
+{
+    // Bit-identity check between builds on the sklearn fixtures (tests/fixtures/sls/sls.safetensors): per set,
+    // each layer's final KL and SC round-trippable, the iterations, and a hash of P and of the embeddings.
+    using var f = SlsPrune.Core.Checkpoints.SafetensorsFile.Open(args[1]);
+    var tensors = SlsPrune.Core.Checkpoints.CheckpointFile.ReadAll(f);
+    foreach (var set in new[] { "separating", "dip", "overlap", "imbalanced" })
+    {
+        var labels = tensors[$"{set}.labels"].data<long>().ToArray();
+        var feats = tensors[$"{set}.feats"];
+        var o = new SlsPrune.Core.Fem.Tsne.TsneOptions();
+        int n = (int)feats.shape[1];
+        using var sha = System.Security.Cryptography.SHA256.Create();
+        for (int l = 0; l < feats.shape[0]; l++)
+        {
+            var p = SlsPrune.Core.Fem.Tsne.JointProbabilities.Compute(feats[l], o.Perplexity, o.NeighboursFor(n));
+            var pb = System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Values.AsSpan()).ToArray();
+            sha.TransformBlock(pb, 0, pb.Length, null, 0);
+        }
+        var results = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(feats, o);
+        foreach (var r in results)
+        {
+            var eb = System.Runtime.InteropServices.MemoryMarshal.AsBytes(r.Embedding.contiguous().data<float>().ToArray().AsSpan()).ToArray();
+            sha.TransformBlock(eb, 0, eb.Length, null, 0);
+        }
+        sha.TransformFinalBlock([], 0, 0);
+        Console.WriteLine($"{set} kl " + string.Join(" ", results.Select(r => r.KlDivergence.ToString("R", inv))));
+        Console.WriteLine($"{set} sc " + string.Join(" ", results.Select(r => SlsPrune.Core.Fem.ClusterMetrics.Silhouette(SlsPrune.Core.Fem.FeatureEvaluation.MinMaxScale(r.Embedding), labels).ToString("R", inv))));
+        Console.WriteLine($"{set} iterations " + string.Join(" ", results.Select(r => r.Iterations.ToString(inv))));
+        Console.WriteLine($"{set} sha256 " + Convert.ToHexString(sha.Hash!));
+    }
 }
 else
 {
-    Console.Error.WriteLine("usage: SlsPrune.Bench pipeline TASK_DIR [split] [size] [repeats] | forward MODEL [batch] [iters] [depth] | synth MODEL OUTDIR [classes] | fem FEATURES.safetensors|random [save-to.safetensors]");
+    Console.Error.WriteLine("usage: SlsPrune.Bench pipeline TASK_DIR [split] [size] [repeats] | forward MODEL [batch] [iters] [depth] | synth MODEL OUTDIR [classes] | fem FEATURES.safetensors|random [save-to.safetensors] | tsne-exact tests/fixtures/sls/sls.safetensors");
     return 2;
 }
 return 0;

@@ -97,33 +97,50 @@ public static class JointProbabilities
     }
 
     /// <summary>P + P^T over the union of neighbour edges (double), divided by its sum, cast to float32.</summary>
+    /// <remarks>Entries in row-major order, columns ascending within a row. Built row by row in O(n k log k): row i
+    /// holds its own k neighbours (sorted by column) and the points that have i among theirs (met in ascending order of
+    /// the point, so already sorted), merged; an (i, j) in both is p_j|i + p_i|j. The same entries, values and total
+    /// (summed in the same order) as sorting all 2nk (i*n + j, value) keys, which this replaced: neighbours are
+    /// distinct, so an entry has at most two terms, and one double addition gives the same bits in either order.</remarks>
     internal static SparseP Symmetrise(int n, int k, int[] idx, double[] conditional)
     {
-        int m = n * k;
-        var keys = new long[2 * m];
-        var vals = new double[2 * m];
-        for (int e = 0; e < m; e++)
+        // The reverse edges (j -> i for each neighbour j of i), bucketed by j in CSR form; filled in ascending i.
+        var revStart = new int[n + 1];
+        foreach (int j in idx) revStart[j + 1]++;
+        for (int i = 0; i < n; i++) revStart[i + 1] += revStart[i];
+        var revCol = new int[n * k];
+        var revVal = new double[n * k];
+        var fill = revStart[..n];
+        for (int e = 0; e < n * k; e++)
         {
-            long i = e / k, j = idx[e];
-            keys[2 * e] = i * n + j;
-            vals[2 * e] = conditional[e];
-            keys[2 * e + 1] = j * n + i;
-            vals[2 * e + 1] = conditional[e];
+            int slot = fill[idx[e]]++;
+            revCol[slot] = e / k;
+            revVal[slot] = conditional[e];
         }
-        Array.Sort(keys, vals);
-        var rows = new List<int>(m);
-        var cols = new List<int>(m);
-        var merged = new List<double>(m);
-        for (int e = 0; e < keys.Length; e++)
+
+        var rows = new List<int>(2 * n * k);
+        var cols = new List<int>(2 * n * k);
+        var merged = new List<double>(2 * n * k);
+        var fwdCol = new int[k];
+        var fwdVal = new double[k];
+        for (int i = 0; i < n; i++)
         {
-            if (e > 0 && keys[e] == keys[e - 1])
+            Array.Copy(idx, i * k, fwdCol, 0, k);
+            Array.Copy(conditional, i * k, fwdVal, 0, k);
+            Array.Sort(fwdCol, fwdVal);
+            int a = 0, b = revStart[i], bEnd = revStart[i + 1];
+            while (a < k || b < bEnd)
             {
-                merged[^1] += vals[e];
-                continue;
+                int col = a < k && (b >= bEnd || fwdCol[a] <= revCol[b]) ? fwdCol[a] : revCol[b];
+                double v = 0;
+                bool first = true;
+                // every term with this column (one or two), added in turn as the sorted merge did
+                for (; a < k && fwdCol[a] == col; a++, first = false) v = first ? fwdVal[a] : v + fwdVal[a];
+                for (; b < bEnd && revCol[b] == col; b++, first = false) v = first ? revVal[b] : v + revVal[b];
+                rows.Add(i);
+                cols.Add(col);
+                merged.Add(v);
             }
-            rows.Add((int)(keys[e] / n));
-            cols.Add((int)(keys[e] % n));
-            merged.Add(vals[e]);
         }
         double sum = Math.Max(merged.Sum(), MachineEpsilon);
         return new SparseP(n, [.. rows], [.. cols], merged.Select(v => (float)(v / sum)).ToArray());

@@ -47,20 +47,14 @@ public static class TsneEmbedder
 
     internal static IReadOnlyList<TsneResult> Optimise(Tensor init, ITsneGradient gradient, int layers, int n, TsneOptions o, IProgress<int>? progress)
     {
-        var device = init.device;
-        // Explicit, owned Scalars, and an explicit alpha on every add: TorchSharp creates temporary Scalars for
-        // implicit conversions and default alphas and does not keep them alive across the native call, so under GC
-        // pressure a finalizer could free one mid-call (seen as an intermittent "toDouble"/"toFloat" error).
-        using var negLr = ((float)-o.LearningRateFor(n)).ToScalar();
-        using var gainUp = 0.2f.ToScalar();
-        using var gainDown = 0.8f.ToScalar();
-        using var minGain = ((float)o.MinGain).ToScalar();
-        using var zero = 0f.ToScalar();
-        using var one = 1f.ToScalar();
-        using var y = init.clone();
-        using var update = torch.zeros_like(y);
-        using var gains = torch.ones_like(y);
+        using IDescentState state = gradient is CpuTsneGradient cpu
+            ? new ArrayDescentState(init, cpu, layers, n, o)
+            : new TensorDescentState(init, gradient, layers, o.LearningRateFor(n), o.MinGain);
+        return Optimise(state, layers, o, progress);
+    }
 
+    internal static IReadOnlyList<TsneResult> Optimise(IDescentState state, int layers, TsneOptions o, IProgress<int>? progress)
+    {
         // Per-layer state of sklearn's two _gradient_descent calls.
         var phase = new int[layers];               // 1 exploring (exaggerated), 2 final, 3 stopped
         var bestError = Enumerable.Repeat(double.MaxValue, layers).ToArray();
@@ -77,23 +71,14 @@ public static class TsneEmbedder
             {
                 if (phase[l] == 1 && i == o.ExplorationIter) StartFinal(l, i);
             }
-            using var scope = torch.NewDisposeScope();
             bool check = (i + 1) % o.CheckEvery == 0;
             var exag = phase.Select(p => p == 1 ? (float)o.EarlyExaggeration : 1f).ToArray();
-            var (grad, error) = gradient.Compute(y, exag, check);
-            var momentum = torch.tensor(phase.Select(p => p == 1 ? 0.5f : 0.8f).ToArray(), device: device).reshape(layers, 1, 1);
-            var active = torch.tensor(phase.Select(p => p == 3 ? 0f : 1f).ToArray(), device: device).reshape(layers, 1, 1);
-
-            var inactive = active.neg().add_(one, one);
-            var inc = update.mul(grad).lt(zero);
-            gains.copy_(torch.where(inc, gains.add(gainUp, one), gains.mul(gainDown)).clamp_min(minGain).mul(active).add_(gains.mul(inactive), one));
-            var scaled = grad.mul(gains);
-            update.copy_(momentum.mul(update).add_(scaled.mul(negLr), one).mul(active).add_(update.mul(inactive), one));
-            y.add_(update.mul(active), one);
+            var momentum = phase.Select(p => p == 1 ? 0.5f : 0.8f).ToArray();
+            var active = phase.Select(p => p == 3 ? 0f : 1f).ToArray();
+            var (error, norms) = state.Step(exag, momentum, active, check);
 
             if (check)
             {
-                var norms = scaled.pow(2).sum([1, 2]).sqrt().cpu().data<float>().ToArray();
                 for (int l = 0; l < layers; l++)
                 {
                     if (phase[l] == 3) continue;
@@ -102,7 +87,7 @@ public static class TsneEmbedder
                     bool stop = false;
                     if (err < bestError[l]) { bestError[l] = err; bestIter[l] = i; }
                     else if (i - bestIter[l] > withoutProgress[l]) stop = true;
-                    if (norms[l] <= o.MinGradNorm) stop = true;
+                    if (norms![l] <= o.MinGradNorm) stop = true;
                     if (stop) phase[l] = phase[l] == 1 ? -1 : 3; // -1: exploration broke; final starts next iteration
                 }
                 progress?.Report(i + 1);
@@ -116,12 +101,11 @@ public static class TsneEmbedder
         }
 
         // Final KL with the plain P, at the final embedding.
-        var (finalGrad, finalError) = gradient.Compute(y, Enumerable.Repeat(1f, layers).ToArray(), true);
-        finalGrad.Dispose();
+        var finalError = state.FinalError();
+        var embeddings = state.Embeddings();
         var results = new TsneResult[layers];
-        using var cpu = y.cpu();
         for (int l = 0; l < layers; l++)
-            results[l] = new TsneResult(cpu[l].clone(), finalError![l], lastIter[l]);
+            results[l] = new TsneResult(embeddings[l], finalError[l], lastIter[l]);
         return results;
 
         void StartFinal(int l, int it)
@@ -130,8 +114,7 @@ public static class TsneEmbedder
             bestError[l] = double.MaxValue;
             bestIter[l] = it;
             withoutProgress[l] = o.IterWithoutProgress;
-            update[l].zero_();
-            gains[l].fill_(1f);
+            state.Reset(l);
         }
     }
 }

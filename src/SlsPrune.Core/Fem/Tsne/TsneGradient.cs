@@ -1,5 +1,8 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -102,14 +105,34 @@ public sealed class TorchTsneGradient : ITsneGradient, IDisposable
     }
 }
 
-/// <summary>Fused CPU loops: for each row one SIMD pass over the layer's points for the repulsion (no n^2
-/// temporaries) and one over its P entries for the attraction, rows in parallel blocks; per-row sums are
-/// combined in a fixed order, so the result does not depend on scheduling.</summary>
-public sealed class CpuTsneGradient(BatchedP p) : ITsneGradient
+/// <summary>Fused CPU loops, rows in parallel work items: for each row one SIMD pass over the layer's points for the
+/// repulsion (no n^2 temporaries), and the attraction over P's entries for 8 rows at once (one row per SIMD lane, see
+/// <see cref="LaneGroups"/>); per-row sums are combined in a fixed order, so the result does not depend on scheduling.
+/// An instance reuses its buffers from call to call: not for concurrent use.</summary>
+public sealed class CpuTsneGradient : ITsneGradient
 {
     private const float Tiny = 1.17549435e-38f;
-    private const int Block = 64;
-    private readonly int[][] _rowStart = p.PerLayer.Select(s => RowStarts(s, p.N)).ToArray();
+    private const int Block = 64;                  // repulsion rows per work item
+    private const int Lanes = 8;                   // rows per attraction group: one per float lane of a Vector256
+    private const int GroupsPerItem = Block / Lanes;
+    private readonly BatchedP p;
+    private readonly int[][] _rowStart;
+    private readonly LaneGroups[]? _groups;        // null: the scalar attraction, row by row
+    private readonly float[] _xs, _ys, _rep, _attr; // per-call buffers: x and y of each row, the two forces
+    private readonly double[] _rowZ;
+
+    public CpuTsneGradient(BatchedP p) : this(p, Avx.IsSupported) { }
+
+    /// <param name="laneGroups">false: the attraction row by row in scalar code (what the lane groups reproduce bit
+    /// for bit); ignored without AVX, where that is the only path.</param>
+    internal CpuTsneGradient(BatchedP p, bool laneGroups)
+    {
+        this.p = p;
+        _rowStart = p.PerLayer.Select(s => RowStarts(s, p.N)).ToArray();
+        if (laneGroups && Avx.IsSupported) _groups = p.PerLayer.Select((s, l) => new LaneGroups(s, _rowStart[l])).ToArray();
+        int rows = p.Layers * p.N;
+        (_xs, _ys, _rep, _attr, _rowZ) = (new float[rows], new float[rows], new float[2 * rows], new float[2 * rows], new double[rows]);
+    }
 
     private static int[] RowStarts(SparseP s, int n)
     {
@@ -121,39 +144,65 @@ public sealed class CpuTsneGradient(BatchedP p) : ITsneGradient
 
     public (Tensor Grad, double[]? Error) Compute(Tensor y, float[] exaggeration, bool computeError)
     {
-        int layers = p.Layers, n = p.N, rows = layers * n;
-        using var cpu = y.to(float32).cpu().contiguous();
-        var yy = cpu.data<float>().ToArray();
-        var xs = new float[rows];
-        var ys = new float[rows];
-        for (int i = 0; i < rows; i++)
-        {
-            xs[i] = yy[2 * i];
-            ys[i] = yy[2 * i + 1];
-        }
-        var rep = new float[rows * 2];
-        var attr = new float[rows * 2];
-        var rowZ = new double[rows];
-        ParallelWork.For((rows + Block - 1) / Block, blk =>
-        {
-            for (int r = blk * Block, end = Math.Min(rows, r + Block); r < end; r++) Row(r, xs, ys, n, exaggeration, rep, attr, rowZ);
-        });
-        var z = new double[layers];
-        for (int l = 0; l < layers; l++)
-            for (int i = 0; i < n; i++) z[l] += rowZ[l * n + i];
-        var grad = new float[rows * 2];
-        for (int r = 0; r < rows; r++)
-        {
-            float invZ = (float)(1.0 / z[r / n]);
-            grad[2 * r] = 4f * (attr[2 * r] - rep[2 * r] * invZ);
-            grad[2 * r + 1] = 4f * (attr[2 * r + 1] - rep[2 * r + 1] * invZ);
-        }
-        return (torch.tensor(grad, [layers, n, 2]).to(y.device), computeError ? Error(xs, ys, n, exaggeration, z) : null);
+        float[] yy;
+        using (var cpu = y.to(float32).cpu().contiguous()) yy = cpu.data<float>().ToArray();
+        var grad = new float[yy.Length];
+        var error = Compute(yy, exaggeration, computeError, grad);
+        return (torch.tensor(grad, [p.Layers, p.N, 2]).to(y.device), error);
     }
 
-    private void Row(int r, float[] xs, float[] ys, int n, float[] exaggeration, float[] rep, float[] attr, double[] rowZ)
+    /// <summary><see cref="Compute(Tensor, float[], bool)"/> on arrays, for <see cref="ArrayDescentState"/>. Not for
+    /// concurrent calls on one instance (it reuses its buffers).</summary>
+    /// <param name="y">[layers, n, 2] float32, row-major.</param>
+    /// <param name="grad">receives the gradient, same layout.</param>
+    internal double[]? Compute(float[] y, float[] exaggeration, bool computeError, float[] grad)
     {
-        int l = r / n, i = r - l * n, b = l * n;
+        int layers = p.Layers, n = p.N, rows = layers * n;
+        float[] xs = _xs, ys = _ys, rep = _rep, attr = _attr;
+        double[] rowZ = _rowZ;
+        for (int i = 0; i < rows; i++)
+        {
+            xs[i] = y[2 * i];
+            ys[i] = y[2 * i + 1];
+        }
+        // Work item w: the repulsion of rows [64w, 64w + 64) and the attraction of lane groups [8w, 8w + 8) (numbered
+        // layer by layer); each row's results are written by one item only.
+        int groupsPerLayer = (n + Lanes - 1) / Lanes;
+        int items = Math.Max((rows + Block - 1) / Block, (layers * groupsPerLayer + GroupsPerItem - 1) / GroupsPerItem);
+        ParallelWork.For(items, w =>
+        {
+            for (int r = w * Block, end = Math.Min(rows, r + Block); r < end; r++)
+            {
+                Repulsion(r, xs, ys, n, rep, rowZ);
+                if (_groups is null) Attraction(r, xs, ys, n, exaggeration, attr);
+            }
+            if (_groups is null) return;
+            for (int gg = w * GroupsPerItem, end = Math.Min(layers * groupsPerLayer, gg + GroupsPerItem); gg < end; gg++)
+            {
+                int l = gg / groupsPerLayer;
+                _groups[l].Attraction(gg - l * groupsPerLayer, l * n, y, exaggeration[l], attr);
+            }
+        });
+        // Each layer's Z, its rows added in order (the layers' sums interleaved: independent add chains).
+        var z = new double[layers];
+        for (int i = 0; i < n; i++)
+            for (int l = 0; l < layers; l++) z[l] += rowZ[l * n + i];
+        for (int l = 0; l < layers; l++)
+        {
+            float invZ = (float)(1.0 / z[l]);
+            for (int r = l * n, end = r + n; r < end; r++)
+            {
+                grad[2 * r] = 4f * (attr[2 * r] - rep[2 * r] * invZ);
+                grad[2 * r + 1] = 4f * (attr[2 * r + 1] - rep[2 * r + 1] * invZ);
+            }
+        }
+        return computeError ? Error(y, xs, ys, n, exaggeration, z) : null;
+    }
+
+    /// <summary>Row r's sum_j q_ij^2 (y_i - y_j) and sum_{j != i} q_ij, over its layer's points.</summary>
+    private static void Repulsion(int r, float[] xs, float[] ys, int n, float[] rep, double[] rowZ)
+    {
+        int l = r / n, b = l * n;
         float xi = xs[r], yi = ys[r];
         ref float ax0 = ref MemoryMarshal.GetArrayDataReference(xs);
         ref float ay0 = ref MemoryMarshal.GetArrayDataReference(ys);
@@ -183,7 +232,14 @@ public sealed class CpuTsneGradient(BatchedP p) : ITsneGradient
         rep[2 * r] = fx;
         rep[2 * r + 1] = fy;
         rowZ[r] = zr - 1.0; // without the i == j term
+    }
 
+    /// <summary>Row r's sum_j p_ij q_ij (y_i - y_j) over its P entries in order, in scalar code: the reference that
+    /// <see cref="LaneGroups.Attraction"/> reproduces bit for bit.</summary>
+    private void Attraction(int r, float[] xs, float[] ys, int n, float[] exaggeration, float[] attr)
+    {
+        int l = r / n, i = r - l * n, b = l * n;
+        float xi = xs[r], yi = ys[r];
         var s = p.PerLayer[l];
         float ex = exaggeration[l], gx = 0, gy = 0;
         for (int e = _rowStart[l][i], end = _rowStart[l][i + 1]; e < end; e++)
@@ -198,11 +254,178 @@ public sealed class CpuTsneGradient(BatchedP p) : ITsneGradient
         attr[2 * r + 1] = gy;
     }
 
-    private double[] Error(float[] xs, float[] ys, int n, float[] exaggeration, double[] z)
+    /// <summary>
+    /// One layer's P laid out for the attraction 8 rows at a time (the SELL-8 sparse format): the rows sorted by their
+    /// number of entries, longest first (ties by index), taken 8 at a time; a group's entries stored slot by slot, slot
+    /// s holding the s-th entry of each of its 8 rows (column and value), a row shorter than the group's longest
+    /// padded with (its own index, value 0).
+    /// <para>Bit-identical to the scalar <see cref="CpuTsneGradient.Attraction"/>: lane k computes exactly the scalar
+    /// loop's float32 operations for its row, in the same order (elementwise Vector256 arithmetic rounds as scalar
+    /// code does, and .NET never contracts a*b+c into an FMA), and its two sums add the row's entries one after another
+    /// in P's order, as the scalar loop does. A padding entry adds exactly +0 (value 0, dx = dy = 0: pq = +0, pq * dx =
+    /// +0), which leaves any sum unchanged: the sums start at +0 and a round-to-nearest sum is -0 only when both terms
+    /// are, so they are never -0. What changes is speed: 8 divisions per instruction, and 8 independent add chains in
+    /// place of one per row (the scalar loop waits on the add latency at every entry).</para>
+    /// </summary>
+    private sealed class LaneGroups
+    {
+        private readonly int[] _rows;       // [groups * 8] the row of each lane; -1 for none (n not a multiple of 8)
+        private readonly int[] _counts;     // [groups * 8] the number of P entries of each lane's row (0 for none)
+        private readonly int[] _start;      // [groups + 1] first slot of each group
+        private readonly int[] _cols;       // [slots * 8]
+        private readonly float[] _values;   // [slots * 8]
+
+        public LaneGroups(SparseP s, int[] rowStart)
+        {
+            int n = s.N, groups = (n + Lanes - 1) / Lanes;
+            // The kernels read points by these indices without bounds checks.
+            if (s.Cols.Any(c => (uint)c >= (uint)n)) throw new ArgumentException("P has a column index outside its layer", nameof(s));
+            var order = Enumerable.Range(0, n).OrderByDescending(i => rowStart[i + 1] - rowStart[i]).ThenBy(i => i).ToArray();
+            _rows = new int[groups * Lanes];
+            _counts = new int[groups * Lanes];
+            _start = new int[groups + 1];
+            for (int g = 0; g < groups; g++)
+            {
+                int longest = order[g * Lanes];
+                _start[g + 1] = _start[g] + rowStart[longest + 1] - rowStart[longest];
+            }
+            _cols = new int[_start[groups] * Lanes];
+            _values = new float[_start[groups] * Lanes];
+            for (int g = 0; g < groups; g++)
+            {
+                for (int k = 0; k < Lanes; k++)
+                {
+                    int lane = g * Lanes + k;
+                    int row = lane < n ? order[lane] : -1;
+                    _rows[lane] = row;
+                    int own = row < 0 ? order[g * Lanes] : row, first = row < 0 ? 0 : rowStart[row], count = row < 0 ? 0 : rowStart[row + 1] - first;
+                    _counts[lane] = count;
+                    for (int e = 0; e < _start[g + 1] - _start[g]; e++)
+                    {
+                        int o = (_start[g] + e) * Lanes + k;
+                        (_cols[o], _values[o]) = e < count ? (s.Cols[first + e], s.Values[first + e]) : (own, 0f);
+                    }
+                }
+            }
+        }
+
+        /// <summary>Group g's attraction, written to <paramref name="attr"/> at its rows.</summary>
+        /// <param name="b">the layer's first row.</param>
+        /// <param name="xy">[rows, 2] the embedding, interleaved.</param>
+        public void Attraction(int g, int b, float[] xy, float ex, float[] attr)
+        {
+            // One (x, y) pair is one 8-byte load: point j is element j of the layer's xy read as doubles.
+            ref double pts = ref Unsafe.As<float, double>(ref xy[2 * b]);
+            ref int cols = ref MemoryMarshal.GetArrayDataReference(_cols);
+            ref float values = ref MemoryMarshal.GetArrayDataReference(_values);
+            Span<int> own = stackalloc int[Lanes];
+            for (int k = 0; k < Lanes; k++) own[k] = _rows[g * Lanes + k] < 0 ? _rows[g * Lanes] : _rows[g * Lanes + k];
+            var (xi, yi) = Points(ref pts, ref MemoryMarshal.GetReference(own));
+            var vex = Vector256.Create(ex);
+            var one = Vector256.Create(1f);
+            Vector256<float> gx = Vector256<float>.Zero, gy = Vector256<float>.Zero;
+            for (int slot = _start[g], end = _start[g + 1]; slot < end; slot++)
+            {
+                var (xj, yj) = Points(ref pts, ref Unsafe.Add(ref cols, slot * Lanes));
+                var dx = xi - xj;
+                var dy = yi - yj;
+                var pq = Vector256.LoadUnsafe(ref values, (nuint)(slot * Lanes)) * vex / (one + dx * dx + dy * dy);
+                gx += pq * dx;
+                gy += pq * dy;
+            }
+            for (int k = 0; k < Lanes; k++)
+            {
+                int row = _rows[g * Lanes + k];
+                if (row < 0) continue;
+                attr[2 * (b + row)] = gx.GetElement(k);
+                attr[2 * (b + row) + 1] = gy.GetElement(k);
+            }
+        }
+
+        /// <summary>Group g's rows' error sums, written to <paramref name="rowError"/> at its rows: the scalar
+        /// <see cref="CpuTsneGradient.Error"/> loop's float and double operations 8 lanes at a time (its Math.Max(x,
+        /// Tiny) as a select that gives the same result for every x, NaN included), then per lane and entry Math.Log
+        /// and the row's sum in P's order. Padding entries are skipped.</summary>
+        public void Error(int g, int b, float[] xy, float ex, double z, double[] rowError)
+        {
+            ref double pts = ref Unsafe.As<float, double>(ref xy[2 * b]);
+            ref int cols = ref MemoryMarshal.GetArrayDataReference(_cols);
+            ref float values = ref MemoryMarshal.GetArrayDataReference(_values);
+            Span<int> own = stackalloc int[Lanes];
+            for (int k = 0; k < Lanes; k++) own[k] = _rows[g * Lanes + k] < 0 ? _rows[g * Lanes] : _rows[g * Lanes + k];
+            var (xi, yi) = Points(ref pts, ref MemoryMarshal.GetReference(own));
+            var vex = Vector256.Create(ex);
+            var one = Vector256.Create(1f);
+            var tiny = Vector256.Create(Tiny);
+            var tinyD = Vector256.Create((double)Tiny);
+            var vz = Vector256.Create(z);
+            Span<double> err = stackalloc double[Lanes];
+            Span<double> pd = stackalloc double[Lanes];
+            Span<double> ratio = stackalloc double[Lanes];
+            err.Clear();
+            for (int slot = _start[g], end = _start[g + 1]; slot < end; slot++)
+            {
+                var (xj, yj) = Points(ref pts, ref Unsafe.Add(ref cols, slot * Lanes));
+                var dx = xi - xj;
+                var dy = yi - yj;
+                var q = one / (one + dx * dx + dy * dy);
+                var pij = Vector256.LoadUnsafe(ref values, (nuint)(slot * Lanes)) * vex;
+                var (pLo, pHi) = Vector256.Widen(pij);
+                var (mpLo, mpHi) = Vector256.Widen(AtLeastTiny(pij, tiny));
+                var (qLo, qHi) = Vector256.Widen(q);
+                (mpLo / AtLeastTiny(qLo / vz, tinyD)).StoreUnsafe(ref ratio[0]);
+                (mpHi / AtLeastTiny(qHi / vz, tinyD)).StoreUnsafe(ref ratio[4]);
+                pLo.StoreUnsafe(ref pd[0]);
+                pHi.StoreUnsafe(ref pd[4]);
+                int e = slot - _start[g];
+                for (int k = 0; k < Lanes; k++)
+                    if (e < _counts[g * Lanes + k]) err[k] += pd[k] * Math.Log(ratio[k]);
+            }
+            for (int k = 0; k < Lanes; k++)
+            {
+                int row = _rows[g * Lanes + k];
+                if (row >= 0) rowError[b + row] = err[k];
+            }
+        }
+
+        /// <summary>Math.Max(x, tiny) lane by lane for a positive tiny: x when x is NaN or above tiny, else tiny.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<T> AtLeastTiny<T>(Vector256<T> x, Vector256<T> tiny) =>
+            Vector256.ConditionalSelect(~Vector256.Equals(x, x) | Vector256.GreaterThan(x, tiny), x, tiny);
+
+        /// <summary>The x and y of the 8 points whose indices start at <paramref name="idx"/>, lane k = idx[k]: four
+        /// 16-byte halves of two pairs each, then one shuffle for the x's and one for the y's.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static (Vector256<float> X, Vector256<float> Y) Points(ref double pts, ref int idx)
+        {
+            // a: pairs 0, 1 | 4, 5 and b: pairs 2, 3 | 6, 7 as floats x0 y0 x1 y1 | x4 y4 x5 y5 and x2 y2 x3 y3 | x6 y6 x7 y7;
+            // Avx.Shuffle works within each 128-bit half: (a0, a2, b0, b2) = (x0, x1, x2, x3), and the y's from 1, 3.
+            var a = Vector256.Create(Pair(ref pts, ref idx, 0), Pair(ref pts, ref idx, 4)).AsSingle();
+            var b = Vector256.Create(Pair(ref pts, ref idx, 2), Pair(ref pts, ref idx, 6)).AsSingle();
+            return (Avx.Shuffle(a, b, 0b10_00_10_00), Avx.Shuffle(a, b, 0b11_01_11_01));
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector128<double> Pair(ref double pts, ref int idx, int k) =>
+            Vector128.Create(Unsafe.Add(ref pts, Unsafe.Add(ref idx, k)), Unsafe.Add(ref pts, Unsafe.Add(ref idx, k + 1)));
+    }
+
+    /// <summary>sklearn's error per layer: the rows' sums (<see cref="LaneGroups.Error"/> 8 rows at a time, or the
+    /// scalar loop here, which it reproduces bit for bit), added up in row order.</summary>
+    private double[] Error(float[] y, float[] xs, float[] ys, int n, float[] exaggeration, double[] z)
     {
         int layers = p.Layers;
         var rowError = new double[layers * n];
-        ParallelWork.For(layers * n, r =>
+        if (_groups is not null)
+        {
+            int groupsPerLayer = (n + Lanes - 1) / Lanes;
+            ParallelWork.For(layers * groupsPerLayer, gg =>
+            {
+                int l = gg / groupsPerLayer;
+                _groups[l].Error(gg - l * groupsPerLayer, l * n, y, exaggeration[l], z[l], rowError);
+            });
+        }
+        else ParallelWork.For(layers * n, r =>
         {
             int l = r / n, i = r - l * n, b = l * n;
             var s = p.PerLayer[l];

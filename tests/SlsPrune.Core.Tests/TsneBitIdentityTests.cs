@@ -1,0 +1,58 @@
+using TorchSharp;
+
+namespace SlsPrune.Core.Tests;
+
+/// <summary>The CPU t-SNE's fast paths against the plain code they stand in for, bit for bit: the attraction and the error 8 rows
+/// at a time against the row-by-row loops, and the descent step on arrays against the torch ops.</summary>
+public class TsneBitIdentityTests
+{
+    private static BatchedP P(torch.Tensor feats, double perplexity)
+    {
+        int layers = (int)feats.shape[0], n = (int)feats.shape[1];
+        int k = new TsneOptions { Perplexity = perplexity }.NeighboursFor(n);
+        return new BatchedP(layers, n, Enumerable.Range(0, layers).Select(l => JointProbabilities.Compute(feats[l], perplexity, k)).ToArray());
+    }
+
+    private static int[] Bits(float[] v) => v.Select(BitConverter.SingleToInt32Bits).ToArray();
+
+    private static long[] Bits(double[] v) => v.Select(BitConverter.DoubleToInt64Bits).ToArray();
+
+    [Theory]
+    [InlineData("dip", 240, 30.0)]
+    [InlineData("imbalanced", 237, 30.0)]   // n not a multiple of 8: the last lane group is partial
+    [InlineData("overlap", 13, 3.0)]
+    public void Lane_group_attraction_and_error_equal_the_row_by_row_loops(string set, int n, double perplexity)
+    {
+        var batched = P(SlsFixtures.Tensor($"{set}.feats")[..3, ..n], perplexity);
+        using var y = torch.randn(3, n, 2, generator: new torch.Generator(5)) * 3;
+        float[] exag = [12f, 1f, 12f];
+        var (g1, e1) = new CpuTsneGradient(batched, laneGroups: true).Compute(y, exag, true);
+        var (g2, e2) = new CpuTsneGradient(batched, laneGroups: false).Compute(y, exag, true);
+        Assert.Equal(Bits(g2.data<float>().ToArray()), Bits(g1.data<float>().ToArray()));
+        Assert.Equal(Bits(e2!), Bits(e1!));
+    }
+
+    /// <summary>Short descents that stop layers at different iterations (so stopped layers stay put while others
+    /// move): the same embeddings, errors and iterations from both states.</summary>
+    [Theory]
+    [InlineData("dip")]
+    [InlineData("imbalanced")]
+    public void Array_descent_equals_the_torch_ops_descent(string set)
+    {
+        var feats = SlsFixtures.Tensor($"{set}.feats")[..4];
+        int layers = 4, n = (int)feats.shape[1];
+        var o = new TsneOptions { MaxIter = 400, ExplorationIter = 100, IterWithoutProgress = 50, MinGradNorm = 1e-3 };
+        var gradient = new CpuTsneGradient(P(feats, o.Perplexity));
+        using var init = InitialEmbedding.Create(feats, "pca", 0);
+        IReadOnlyList<TsneResult> onArrays, onTensors;
+        using (var state = new ArrayDescentState(init, gradient, layers, n, o)) onArrays = TsneEmbedder.Optimise(state, layers, o, null);
+        using (var state = new TensorDescentState(init, gradient, layers, o.LearningRateFor(n), o.MinGain)) onTensors = TsneEmbedder.Optimise(state, layers, o, null);
+        for (int l = 0; l < layers; l++)
+        {
+            Assert.Equal(Bits(onTensors[l].Embedding.data<float>().ToArray()), Bits(onArrays[l].Embedding.data<float>().ToArray()));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(onTensors[l].KlDivergence), BitConverter.DoubleToInt64Bits(onArrays[l].KlDivergence));
+            Assert.Equal(onTensors[l].Iterations, onArrays[l].Iterations);
+        }
+        Assert.True(onArrays.Select(r => r.Iterations).Distinct().Count() > 1, "want layers stopping at different iterations: " + string.Join(" ", onArrays.Select(r => r.Iterations)));
+    }
+}
