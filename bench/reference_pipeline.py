@@ -68,7 +68,8 @@ def configure(w, petl_meta):
     ref.DEPTH = 1 + max(int(k.split('.')[1]) for k in w if k.startswith('blocks.'))
     ref.HEADS = int(petl_meta.get('heads', 0)) or max(1, width // 64)
     ref.MLP = w['blocks.0.mlp.fc1.weight'].shape[0]
-    ref.HIDDEN = w['blocks.0.adapter_attn.adapter_down.weight'].shape[0]
+    # a head-only PETL file (linear probe) has no adapters: the plain ViT
+    ref.HIDDEN = w['blocks.0.adapter_attn.adapter_down.weight'].shape[0] if 'blocks.0.adapter_attn.adapter_down.weight' in w else 0
     ref.CONVPASS_SCALE = float(petl_meta.get('petl_scale', 1))
     return ref.PATCH * ref.GRID
 
@@ -81,9 +82,13 @@ def truncated_forward(images, w, depth):
     for i in range(depth):
         p = f'blocks.{i}.'
         n1 = ref.ln(x, w, p + 'norm1.')
-        x = x + ref.attention(n1, w, p + 'attn.') + ref.convpass(n1, w, p + 'adapter_attn.') * ref.CONVPASS_SCALE
+        x = x + ref.attention(n1, w, p + 'attn.')
+        if ref.HIDDEN:
+            x = x + ref.convpass(n1, w, p + 'adapter_attn.') * ref.CONVPASS_SCALE
         n2 = ref.ln(x, w, p + 'norm2.')
-        x = x + ref.mlp(n2, w, p + 'mlp.') + ref.convpass(n2, w, p + 'adapter_mlp.') * ref.CONVPASS_SCALE
+        x = x + ref.mlp(n2, w, p + 'mlp.')
+        if ref.HIDDEN:
+            x = x + ref.convpass(n2, w, p + 'adapter_mlp.') * ref.CONVPASS_SCALE
     return x[:, 0]
 
 
