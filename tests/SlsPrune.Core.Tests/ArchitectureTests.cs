@@ -88,6 +88,7 @@ public partial class ArchitectureTests
         Registered<Checkpoints.Converters.IStateDictConverter>(Checkpoints.Converters.StateDictConverters.All);
         Registered<PetlMethod>(PetlMethods.All);
         Registered<IPruneMethod>(PruneMethods.All);
+        Registered<Training.Upstream.IUpstreamAugmentation>(Training.Upstream.UpstreamAugmentations.All);
     }
 
     [Theory]
