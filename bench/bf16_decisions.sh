@@ -14,10 +14,12 @@ echo "| task | method | blocks kept fp32 | blocks kept bf16 | largest score diff
 echo "|---|---|---|---|---|---|---|"
 for petl in "$work"/results/*/*/petl.safetensors; do
   r=$(dirname "$petl"); method=$(basename "$r"); task=$(basename "$(dirname "$r")")
+  failed=
   for p in fp32 bf16; do
     "$sls" prune --backbone "$backbone" --petl "$petl" --data "$work/fm/tasks/$task" --seed 0 --precision "$p" \
-      --out "$out/$p.sls.json" --json > "$out/$p.json" 2> /dev/null
+      --out "$out/$p.sls.json" --json > "$out/$p.json" 2> "$out/$p.err" || failed="$p: $(tail -1 "$out/$p.err")"
   done
+  if [ -n "$failed" ]; then echo "| $task | $method | failed: $failed | | | | |"; continue; fi
   /usr/bin/python3 - "$out" "$task" "$method" <<'PY'
 import json, sys
 out, task, method = sys.argv[1:]

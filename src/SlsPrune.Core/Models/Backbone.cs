@@ -71,6 +71,12 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     /// null when it does.</summary>
     public virtual string? StandaloneCheckpointLimit => null;
 
+    /// <summary>The limit width-pruned families share: a checkpoint's shapes give whole heads of the full head dim, so
+    /// heads narrowed to fewer dimensions would read back as other heads (<paramref name="model"/>: "a ViT", ...).</summary>
+    protected static string? HeadDimsLimit(IEnumerable<BlockWidth?> widths, string model) => widths.Any(w => w?.HeadDims is not null)
+        ? $"{model} whose heads keep fewer dimensions would read back from its tensor shapes as a model of other heads; export it with --format onnx"
+        : null;
+
     /// <summary>What an exported file must say for this family to be rebuilt exactly (beyond the tensor shapes).</summary>
     public virtual IReadOnlyDictionary<string, string> ExportMetadata() => new Dictionary<string, string>();
 

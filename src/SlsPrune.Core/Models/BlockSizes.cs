@@ -7,4 +7,15 @@ namespace SlsPrune.Core.Models;
 public readonly record struct BlockSizes(int Width, int Heads, int MlpHidden, int HeadTable = 0)
 {
     public int HeadDim => Width / Heads;
+
+    /// <summary>What the block keeps under a plan's <paramref name="width"/> (null: everything).</summary>
+    public KeptSizes Keep(BlockWidth? width) =>
+        new(width?.Heads.Count ?? Heads, width?.HeadDims?.Count ?? HeadDim, width?.MlpUnits.Count ?? MlpHidden);
+}
+
+/// <summary>The heads a (possibly width-pruned) block keeps, the dimensions each keeps, and its MLP units.</summary>
+public readonly record struct KeptSizes(int Heads, int HeadDim, int MlpUnits)
+{
+    /// <summary>The attention's inner width: rows of q (and of k, v), columns of proj.</summary>
+    public int Inner => Heads * HeadDim;
 }

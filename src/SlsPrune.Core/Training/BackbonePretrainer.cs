@@ -58,6 +58,16 @@ public static class BackbonePretrainer
         if (o.Family is not ("vit" or "swin")) throw new SlsInputException("--family", $"'{o.Family}' is not one of vit, swin");
         var augmentation = UpstreamAugmentations.Get(o.Augment);
         var (grey, h, w, labels, n) = LoadUpstream(o);
+        // image i of an epoch, seeded per (seed, epoch, image), so rendering in parallel changes nothing
+        RgbImage Render(int epoch, int i) =>
+            augmentation.Render(grey.AsSpan(i * h * w, h * w), h, w, o.ImageSize, new Random(Seeds.Mix(Seeds.Mix(o.Seed, epoch, 2), i, 3)));
+        RgbImage[] RenderAll(int epoch, IReadOnlyList<int> indices)
+        {
+            var images = new RgbImage[indices.Count];
+            ParallelWork.For(indices.Count, k => images[k] = Render(epoch, indices[k]));
+            return images;
+        }
+        var fixedImages = augmentation.SameEveryEpoch ? RenderAll(0, Enumerable.Range(0, n).ToArray()) : null;
         int classes = (int)labels.Max() + 1;
 
         torch.manual_seed(o.Seed);
@@ -91,8 +101,8 @@ public static class BackbonePretrainer
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = torch.NewDisposeScope();
                 var idx = order.Skip(start).Take(o.BatchSize).ToArray();
-                var images = pre.ToTensor(idx.Select(i => augmentation.Render(grey.AsSpan(i * h * w, h * w), h, w, o.ImageSize,
-                    new Random(Seeds.Mix(Seeds.Mix(o.Seed, epoch, 2), i, 3)))).ToList()).to(device);
+                var batch = fixedImages is null ? RenderAll(epoch, idx) : idx.Select(i => fixedImages[i]).ToArray();
+                var images = pre.ToTensor(batch).to(device);
                 var y = torch.tensor(idx.Select(i => labels[i]).ToArray()).to(device);
                 var logits = model.forward(images);
                 var loss = nn.functional.cross_entropy(logits, y);

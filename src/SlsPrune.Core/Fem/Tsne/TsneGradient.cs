@@ -318,9 +318,7 @@ public sealed class CpuTsneGradient : ITsneGradient
             ref double pts = ref Unsafe.As<float, double>(ref xy[2 * b]);
             ref int cols = ref MemoryMarshal.GetArrayDataReference(_cols);
             ref float values = ref MemoryMarshal.GetArrayDataReference(_values);
-            Span<int> own = stackalloc int[Lanes];
-            for (int k = 0; k < Lanes; k++) own[k] = _rows[g * Lanes + k] < 0 ? _rows[g * Lanes] : _rows[g * Lanes + k];
-            var (xi, yi) = Points(ref pts, ref MemoryMarshal.GetReference(own));
+            var (xi, yi) = OwnPoints(g, ref pts);
             var vex = Vector256.Create(ex);
             var one = Vector256.Create(1f);
             Vector256<float> gx = Vector256<float>.Zero, gy = Vector256<float>.Zero;
@@ -351,9 +349,7 @@ public sealed class CpuTsneGradient : ITsneGradient
             ref double pts = ref Unsafe.As<float, double>(ref xy[2 * b]);
             ref int cols = ref MemoryMarshal.GetArrayDataReference(_cols);
             ref float values = ref MemoryMarshal.GetArrayDataReference(_values);
-            Span<int> own = stackalloc int[Lanes];
-            for (int k = 0; k < Lanes; k++) own[k] = _rows[g * Lanes + k] < 0 ? _rows[g * Lanes] : _rows[g * Lanes + k];
-            var (xi, yi) = Points(ref pts, ref MemoryMarshal.GetReference(own));
+            var (xi, yi) = OwnPoints(g, ref pts);
             var vex = Vector256.Create(ex);
             var one = Vector256.Create(1f);
             var tiny = Vector256.Create(Tiny);
@@ -396,6 +392,14 @@ public sealed class CpuTsneGradient : ITsneGradient
         /// <summary>The x and y of the 8 points whose indices start at <paramref name="idx"/>, lane k = idx[k]: four
         /// 16-byte halves of two pairs each, then one shuffle for the x's and one for the y's.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        /// <summary>Group g's own points, one row per lane (a padding lane repeats the group's first row).</summary>
+        private (Vector256<float> X, Vector256<float> Y) OwnPoints(int g, ref double pts)
+        {
+            Span<int> own = stackalloc int[Lanes];
+            for (int k = 0; k < Lanes; k++) own[k] = _rows[g * Lanes + k] < 0 ? _rows[g * Lanes] : _rows[g * Lanes + k];
+            return Points(ref pts, ref MemoryMarshal.GetReference(own));
+        }
+
         private static (Vector256<float> X, Vector256<float> Y) Points(ref double pts, ref int idx)
         {
             // a: pairs 0, 1 | 4, 5 and b: pairs 2, 3 | 6, 7 as floats x0 y0 x1 y1 | x4 y4 x5 y5 and x2 y2 x3 y3 | x6 y6 x7 y7;

@@ -28,12 +28,13 @@ public sealed class SwinBlock : nn.Module<Tensor, Tensor>
     {
         int s = config.StageOf(block), width = config.StageWidth(s);
         var full = config.BlockSizesOf(block);
+        var keep = full.Keep(kept);
         norm1 = nn.LayerNorm(width, eps: SwinConfig.Eps);
-        attn = new WindowAttention(width, kept?.Heads.Count ?? full.Heads, kept?.HeadDims?.Count ?? full.HeadDim, full.HeadDim,
+        attn = new WindowAttention(width, keep.Heads, keep.HeadDim, full.HeadDim,
             config.Windows[s], config.Shifted(block), petl);
         adapter_attn = petl.Method.Adapter(petl, width, Branch.Attention, prefixTokens: 0) ?? new NoAdapter();
         norm2 = nn.LayerNorm(width, eps: SwinConfig.Eps);
-        mlp = new Mlp(width, kept?.MlpUnits.Count ?? full.MlpHidden, petl);
+        mlp = new Mlp(width, keep.MlpUnits, petl);
         adapter_mlp = petl.Method.Adapter(petl, width, Branch.Mlp, prefixTokens: 0) ?? new NoAdapter();
         RegisterComponents();
     }

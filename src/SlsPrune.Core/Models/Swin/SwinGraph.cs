@@ -27,10 +27,10 @@ internal static class SwinGraph
             string b = $"blocks.{i}";
             int d = c.StageWidth(s), grid = c.StageGrid(s), win = c.Windows[s];
             var full = c.BlockSizesOf(block);
-            var kept = model.Widths[i];
-            int heads = kept?.Heads.Count ?? full.Heads, headDim = kept?.HeadDims?.Count ?? full.HeadDim;
+            var kept = full.Keep(model.Widths[i]);
+            int heads = kept.Heads, headDim = kept.HeadDim;
             long padded = (grid + win - 1) / win * win;
-            var shape = new BlockShape((long)grid * grid, d, heads * headDim, kept?.MlpUnits.Count ?? full.MlpHidden, (long)grid * grid, WindowTokens: padded * padded);
+            var shape = new BlockShape((long)grid * grid, d, kept.Inner, kept.MlpUnits, (long)grid * grid, WindowTokens: padded * padded);
             // the adapter slots get the tokens as [B, H*W, C] with no prefix token, as SwinBlock hands them
             GraphValue Seq(GraphValue t) => g.Reshape(t, -1, (long)grid * grid, d);
             GraphValue Grid(GraphValue t) => g.Reshape(t, -1, grid, grid, d);

@@ -139,8 +139,7 @@ public sealed class SwinTransformer : Backbone
     /// qkv's rows over them); heads narrowed to fewer dimensions would read back as other heads.</summary>
     public override string? StandaloneCheckpointLimit =>
         Kept.Count < Config.Depth ? "a pruned Swin model's blocks, renumbered, would lose their stages and shifts; export it with --format onnx"
-        : Widths.Any(w => w?.HeadDims is not null) ? "a Swin model whose heads keep fewer dimensions would read back from its tensor shapes as a model of other heads; export it with --format onnx"
-        : null;
+        : HeadDimsLimit(Widths, "a Swin model");
 
     public override GraphValue EmitGraph(IGraph g, GraphValue images) => SwinGraph.Emit(this, g, images);
 
@@ -156,9 +155,8 @@ public sealed class SwinTransformer : Backbone
         {
             int s = c.StageOf(Kept[i]);
             var full = c.BlockSizesOf(Kept[i]);
-            var kept = Widths[i];
-            long d = full.Width, g = c.StageGrid(s), w = c.Windows[s], mlp = kept?.MlpUnits.Count ?? full.MlpHidden;
-            long inner = (long)(kept?.Heads.Count ?? full.Heads) * (kept?.HeadDims?.Count ?? full.HeadDim);
+            var kept = full.Keep(Widths[i]);
+            long d = full.Width, g = c.StageGrid(s), w = c.Windows[s], mlp = kept.MlpUnits, inner = kept.Inner;
             long padded = (g + w - 1) / w * w, tokens = padded * padded, n = w * w;
             macs += tokens * d * 3 * inner + 2 * tokens * n * inner + tokens * inner * d + 2 * g * g * d * mlp;
             macs += _petl.Method.BlockMacs(_petl, new BlockShape(g * g, d, inner, mlp, g * g, WindowTokens: tokens));

@@ -26,11 +26,12 @@ public sealed class Block : nn.Module<Tensor, Tensor>
     public Block(VitConfig config, PetlSettings petl, int index, BlockWidth? width = null) : base(nameof(Block))
     {
         norm1 = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
-        int headDim = config.Width / config.Heads;
-        attn = new Attention(config.Width, width?.Heads.Count ?? config.Heads, width?.HeadDims?.Count ?? headDim, petl, headDim);
+        var full = config.BlockSizes;
+        var kept = full.Keep(width);
+        attn = new Attention(config.Width, kept.Heads, kept.HeadDim, petl, full.HeadDim);
         adapter_attn = petl.Method.Adapter(petl, config.Width, Branch.Attention, config.PrefixTokens) ?? new NoAdapter();
         norm2 = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
-        mlp = new Mlp(config.Width, width?.MlpUnits.Count ?? config.MlpHidden, petl, config.Activation);
+        mlp = new Mlp(config.Width, kept.MlpUnits, petl, config.Activation);
         adapter_mlp = petl.Method.Adapter(petl, config.Width, Branch.Mlp, config.PrefixTokens) ?? new NoAdapter();
         if (config.LayerScale)
         {

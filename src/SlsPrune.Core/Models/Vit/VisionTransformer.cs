@@ -137,9 +137,7 @@ public sealed class VisionTransformer : Backbone
 
     /// <summary>Narrower blocks re-save as such (qkv's rows give the heads kept, <see cref="VitConfigInference.BlockWidths"/>);
     /// heads narrowed to fewer dimensions would read back as fewer whole heads, another model.</summary>
-    public override string? StandaloneCheckpointLimit => Widths.Any(w => w?.HeadDims is not null)
-        ? "a ViT whose heads keep fewer dimensions would read back from its tensor shapes as a model of other heads; export it with --format onnx"
-        : null;
+    public override string? StandaloneCheckpointLimit => HeadDimsLimit(Widths, "a ViT");
 
     public override GraphValue EmitGraph(IGraph g, GraphValue images) => VitGraph.Emit(this, g, images);
 
@@ -148,13 +146,13 @@ public sealed class VisionTransformer : Backbone
     public override long FlopsPerImage()
     {
         var c = Config;
-        long d = c.Width, g2 = (long)c.GridSize * c.GridSize, hd = c.Width / c.Heads;
+        long d = c.Width, g2 = (long)c.GridSize * c.GridSize;
         long n = c.Tokens + _petl.Method.ExtraTokens(_petl);
         long macs = g2 * c.InChannels * c.PatchSize * c.PatchSize * d;           // patch embedding
         for (int i = 0; i < c.Depth; i++)
         {
-            var w = Widths[i];
-            long inner = (w?.Heads.Count ?? c.Heads) * (w?.HeadDims?.Count ?? hd), mlp = w?.MlpUnits.Count ?? c.MlpHidden;
+            var kept = c.BlockSizes.Keep(Widths[i]);
+            long inner = kept.Inner, mlp = kept.MlpUnits;
             macs += n * d * 3 * inner + 2 * n * n * inner + n * inner * d + 2 * n * d * mlp;
             macs += _petl.Method.BlockMacs(_petl, new BlockShape(n, d, inner, mlp, g2));
         }

@@ -41,9 +41,9 @@ internal static class VitGraph
         for (int i = 0; i < c.Depth; i++)
         {
             string b = $"blocks.{i}";
-            var w = model.Widths[i];
-            int heads = w?.Heads.Count ?? c.Heads, headDim = w?.HeadDims?.Count ?? fullHeadDim;
-            var shape = new BlockShape(n, d, heads * headDim, w?.MlpUnits.Count ?? c.MlpHidden, g2);
+            var kept = c.BlockSizes.Keep(model.Widths[i]);
+            int heads = kept.Heads, headDim = kept.HeadDim;
+            var shape = new BlockShape(n, d, kept.Inner, kept.MlpUnits, g2);
             x = petl.Method.EmitTokens(g, petl, shape, b, x, firstBlock: i == 0);
             GraphValue Scaled(string ls, GraphValue t) => c.LayerScale ? g.Op("Mul", [t, g.Weight($"{b}.{ls}.gamma")]) : t;
             var h = g.Add(x, petl.Method.EmitBranch(g, petl, shape, b + ".adapter_attn", t => Scaled("ls1", Attention(g, petl, b + ".attn", heads, headDim, fullHeadDim, t)),

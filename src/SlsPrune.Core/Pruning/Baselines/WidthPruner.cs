@@ -183,7 +183,7 @@ public static class WidthPruner
         foreach (var (block, w) in plan.Widths!)
         {
             var f = sizes[block];
-            long width = f.Width, inner = (long)w.Heads.Count * (w.HeadDims?.Count ?? f.HeadDim), units = w.MlpUnits.Count;
+            long width = f.Width, inner = f.Keep(w).Inner, units = w.MlpUnits.Count;
             bytes += (3 * inner * width + 3 * inner + width * inner + units * width + units + width * units + (long)w.Heads.Count * f.HeadTable) * elementSize;
         }
         return bytes;

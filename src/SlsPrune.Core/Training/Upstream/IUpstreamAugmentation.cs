@@ -13,5 +13,8 @@ public interface IUpstreamAugmentation
     /// <summary>One line for <c>--help</c> and the backbone's metadata.</summary>
     string Description { get; }
 
+    /// <summary>Whether every epoch gets the same image (the rng unused): then it is rendered once.</summary>
+    bool SameEveryEpoch { get; }
+
     RgbImage Render(ReadOnlySpan<byte> grey, int height, int width, int size, Random rng);
 }

@@ -19,6 +19,8 @@ internal sealed class NaturalUpstream : IUpstreamAugmentation
 
     public string Description => "colour, tint, background texture (flat, gradient, sinusoid, noise) and scale (3/8 to 1); 20% plain";
 
+    public bool SameEveryEpoch => false;
+
     public RgbImage Render(ReadOnlySpan<byte> grey, int height, int width, int size, Random rng)
     {
         if (rng.NextDouble() < PlainShare) return PlainUpstream.Resized(grey, height, width, size);

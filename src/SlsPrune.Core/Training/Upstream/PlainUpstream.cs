@@ -9,6 +9,8 @@ internal sealed class PlainUpstream : IUpstreamAugmentation
 
     public string Description => "the grey item resized to the input size, as is";
 
+    public bool SameEveryEpoch => true;
+
     public RgbImage Render(ReadOnlySpan<byte> grey, int height, int width, int size, Random rng) => Resized(grey, height, width, size);
 
     internal static RgbImage Resized(ReadOnlySpan<byte> grey, int height, int width, int size)
