@@ -204,20 +204,16 @@ else if (mode == "fem" && args.Length >= 2)
         var o = new SlsPrune.Core.Fem.Tsne.TsneOptions();
         int n = fs.Count, k = o.NeighboursFor(n);
         var ps = new SlsPrune.Core.Fem.Tsne.SparseP[fs.Layers];
-        Console.WriteLine($"stage_p {Stage(() => { for (int l = 0; l < fs.Layers; l++) ps[l] = SlsPrune.Core.Fem.Tsne.JointProbabilities.Compute(fs.Features[l], 30, k); })}");
+        Console.WriteLine($"stage_p {Stage(() => ps = SlsPrune.Core.Fem.Tsne.JointProbabilities.ComputeLayers(fs.Features, 30, k))}");
         {
-            // P's three steps (internal methods, by reflection): kNN (cdist + topk), binary search, symmetrise.
+            // kNN (cdist + topk) alone, by reflection; the binary searches and symmetrisation are the rest of stage_p.
             var jp = typeof(SlsPrune.Core.Fem.Tsne.JointProbabilities);
             var flags = System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic;
-            var knn = new (float[] Sq, int[] Idx)[fs.Layers];
-            var cond = new double[fs.Layers][];
-            Console.WriteLine($"stage_p_knn {Stage(() => { for (int l = 0; l < fs.Layers; l++) knn[l] = ((float[], int[]))jp.GetMethod("NearestNeighbours", flags)!.Invoke(null, [fs.Features[l], k])!; })}");
-            Console.WriteLine($"stage_p_search {Stage(() => { for (int l = 0; l < fs.Layers; l++) cond[l] = (double[])jp.GetMethod("BinarySearch", flags)!.Invoke(null, [knn[l].Sq, n, k, 30.0])!; })}");
-            Console.WriteLine($"stage_p_symmetrise {Stage(() => { for (int l = 0; l < fs.Layers; l++) jp.GetMethod("Symmetrise", flags)!.Invoke(null, [n, k, knn[l].Idx, cond[l]]); })}");
+            Console.WriteLine($"stage_p_knn {Stage(() => { for (int l = 0; l < fs.Layers; l++) jp.GetMethod("NearestNeighbours", flags)!.Invoke(null, [fs.Features[l], k]); })}");
         }
         torch.Tensor init = null!;
         Console.WriteLine($"stage_init {Stage(() => init = SlsPrune.Core.Fem.Tsne.InitialEmbedding.Create(fs.Features, "pca", 0))}");
-        var grad = new SlsPrune.Core.Fem.Tsne.CpuTsneGradient(new SlsPrune.Core.Fem.Tsne.BatchedP(fs.Layers, n, ps));
+        using var grad = new SlsPrune.Core.Fem.Tsne.CpuTsneGradient(new SlsPrune.Core.Fem.Tsne.BatchedP(fs.Layers, n, ps));
         var ex = Enumerable.Repeat(1f, fs.Layers).ToArray();
         for (int i = 0; i < 30; i++) grad.Compute(init, ex, false).Grad.Dispose(); // past tiered JIT
         Console.WriteLine($"stage_grad_x100 {Stage(() => { for (int i = 0; i < 100; i++) grad.Compute(init, ex, false).Grad.Dispose(); })}");

@@ -26,8 +26,10 @@ public class TsneBitIdentityTests
         var batched = P(SlsFixtures.Tensor($"{set}.feats")[..3, ..n], perplexity);
         using var y = torch.randn(3, n, 2, generator: new torch.Generator(5)) * 3;
         float[] exag = [12f, 1f, 12f];
-        var (g1, e1) = new CpuTsneGradient(batched, laneGroups: true).Compute(y, exag, true);
-        var (g2, e2) = new CpuTsneGradient(batched, laneGroups: false).Compute(y, exag, true);
+        using var lanes = new CpuTsneGradient(batched, laneGroups: true);
+        using var scalar = new CpuTsneGradient(batched, laneGroups: false);
+        var (g1, e1) = lanes.Compute(y, exag, true);
+        var (g2, e2) = scalar.Compute(y, exag, true);
         Assert.Equal(Bits(g2.data<float>().ToArray()), Bits(g1.data<float>().ToArray()));
         Assert.Equal(Bits(e2!), Bits(e1!));
     }
@@ -42,7 +44,7 @@ public class TsneBitIdentityTests
         var feats = SlsFixtures.Tensor($"{set}.feats")[..4];
         int layers = 4, n = (int)feats.shape[1];
         var o = new TsneOptions { MaxIter = 400, ExplorationIter = 100, IterWithoutProgress = 50, MinGradNorm = 1e-3 };
-        var gradient = new CpuTsneGradient(P(feats, o.Perplexity));
+        using var gradient = new CpuTsneGradient(P(feats, o.Perplexity));
         using var init = InitialEmbedding.Create(feats, "pca", 0);
         IReadOnlyList<TsneResult> onArrays, onTensors;
         using (var state = new ArrayDescentState(init, gradient, layers, n, o)) onArrays = TsneEmbedder.Optimise(state, layers, o, null);

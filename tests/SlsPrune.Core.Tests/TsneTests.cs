@@ -50,7 +50,8 @@ public class TsneTests(ITestOutputHelper output, TsneFitFixture fits)
         using var y = torch.randn(3, n, 2, generator: new torch.Generator(5)) * 3;
         using var torchGrad = new TorchTsneGradient(batched, torch.CPU);
         float[] exag = [12f, 1f, 12f];
-        var (g1, e1) = new CpuTsneGradient(batched).Compute(y, exag, true);
+        using var cpu = new CpuTsneGradient(batched);
+        var (g1, e1) = cpu.Compute(y, exag, true);
         var (g2, e2) = torchGrad.Compute(y, exag, true);
         Assert.InRange(Fixtures.RelativeError(g1, g2), 0, 1e-5);
         for (int l = 0; l < 3; l++) Assert.Equal(e2![l], e1![l], 1e-5 * Math.Abs(e2[l]));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using TorchSharp;
@@ -13,8 +14,10 @@ internal interface IDescentState : IDisposable
     /// <summary>The gradient at the current embedding, then for every layer: gains + 0.2 where the update and the
     /// gradient differ in sign, x 0.8 elsewhere, at least min_gain; update = momentum * update - learning_rate * gains *
     /// grad; y += update. A layer with <paramref name="active"/> 0 keeps its gains, update and embedding.</summary>
-    /// <returns>when <paramref name="check"/>: the error per layer and the norm of each layer's gains * grad; else nulls.</returns>
-    (double[]? Error, float[]? Norms) Step(float[] exaggeration, float[] momentum, float[] active, bool check);
+    /// <param name="computeError">whether to compute the error (at the embedding before the step).</param>
+    /// <returns>when <paramref name="check"/>: the error per layer (null unless <paramref name="computeError"/>) and the
+    /// norm of each layer's gains * grad; else nulls.</returns>
+    (double[]? Error, float[]? Norms) Step(float[] exaggeration, float[] momentum, float[] active, bool check, bool computeError);
 
     /// <summary>A layer's update to 0 and gains to 1 (the start of sklearn's second descent).</summary>
     void Reset(int layer);
@@ -54,10 +57,10 @@ internal sealed class TensorDescentState : IDescentState
         _gains = torch.ones_like(_y);
     }
 
-    public (double[]? Error, float[]? Norms) Step(float[] exaggeration, float[] momentum, float[] active, bool check)
+    public (double[]? Error, float[]? Norms) Step(float[] exaggeration, float[] momentum, float[] active, bool check, bool computeError)
     {
         using var scope = torch.NewDisposeScope();
-        var (grad, error) = _gradient.Compute(_y, exaggeration, check);
+        var (grad, error) = _gradient.Compute(_y, exaggeration, computeError);
         var m = torch.tensor(momentum, device: _device).reshape(_layers, 1, 1);
         var a = torch.tensor(active, device: _device).reshape(_layers, 1, 1);
         var inactive = a.neg().add_(_one, _one);
@@ -129,9 +132,10 @@ internal sealed class ArrayDescentState : IDescentState
         _scaled = new float[_y.Length];
     }
 
-    public (double[]? Error, float[]? Norms) Step(float[] exaggeration, float[] momentum, float[] active, bool check)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public (double[]? Error, float[]? Norms) Step(float[] exaggeration, float[] momentum, float[] active, bool check, bool computeError)
     {
-        var error = _gradient.Compute(_y, exaggeration, check, _grad);
+        var error = _gradient.Compute(_y, exaggeration, computeError, _grad);
         int per = 2 * _n;
         for (int l = 0; l < _layers; l++)
         {

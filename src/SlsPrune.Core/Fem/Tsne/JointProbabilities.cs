@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -23,10 +24,30 @@ public static class JointProbabilities
     /// <param name="x">[n, d] features of one layer (any device).</param>
     public static SparseP Compute(Tensor x, double perplexity, int neighbours)
     {
-        int n = (int)x.shape[0];
-        var (sq, idx) = NearestNeighbours(x, neighbours);
-        var conditional = BinarySearch(sq, n, neighbours, perplexity);
-        return Symmetrise(n, neighbours, idx, conditional);
+        using var one = x.unsqueeze(0);
+        return ComputeLayers(one, perplexity, neighbours)[0];
+    }
+
+    /// <summary>Every layer's P: the layers' nearest neighbours one after another (each a parallel torch op), then
+    /// all layers' binary searches in one parallel loop and their symmetrisations side by side. The same P per layer as
+    /// <see cref="Compute(Tensor, double, int)"/>.</summary>
+    /// <param name="features">[layers, n, d] (any device).</param>
+    public static SparseP[] ComputeLayers(Tensor features, double perplexity, int neighbours)
+    {
+        int layers = (int)features.shape[0], n = (int)features.shape[1], k = neighbours;
+        var sq = new float[layers][];
+        var idx = new int[layers][];
+        for (int l = 0; l < layers; l++)
+        {
+            using var x = features[l];
+            (sq[l], idx[l]) = NearestNeighbours(x, k);
+        }
+        var conditional = Enumerable.Range(0, layers).Select(_ => new double[n * k]).ToArray();
+        double desiredEntropy = Math.Log(perplexity);
+        ParallelWork.For(layers * n, r => SearchPoint(sq[r / n], conditional[r / n], r % n * k, k, desiredEntropy));
+        var p = new SparseP[layers];
+        ParallelWork.For(layers, l => p[l] = Symmetrise(n, k, idx[l], conditional[l]));
+        return p;
     }
 
     /// <summary>Squared distances (float32, ascending) and indices of each row's nearest neighbours.</summary>
@@ -54,46 +75,41 @@ public static class JointProbabilities
         return (sq, ix);
     }
 
-    /// <summary>sklearn's <c>_binary_search_perplexity</c> with neighbours: conditional P, [n, k], in double.</summary>
-    internal static double[] BinarySearch(float[] sq, int n, int k, double perplexity)
+    /// <summary>sklearn's <c>_binary_search_perplexity</c> with neighbours for one point: its k conditional
+    /// probabilities (in double) written to p at offset o.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called a few thousand times: fully optimised from the first
+    private static void SearchPoint(float[] sq, double[] p, int o, int k, double desiredEntropy)
     {
-        var p = new double[n * k];
-        double desiredEntropy = Math.Log(perplexity);
-        ParallelWork.For(n, i =>
+        double betaMin = double.NegativeInfinity, betaMax = double.PositiveInfinity, beta = 1.0;
+        for (int step = 0; step < Steps; step++)
         {
-            double betaMin = double.NegativeInfinity, betaMax = double.PositiveInfinity, beta = 1.0;
-            int o = i * k;
-            for (int step = 0; step < Steps; step++)
+            double sumP = 0;
+            for (int j = 0; j < k; j++)
             {
-                double sumP = 0;
-                for (int j = 0; j < k; j++)
-                {
-                    p[o + j] = Math.Exp(-sq[o + j] * beta);
-                    sumP += p[o + j];
-                }
-                if (sumP == 0.0) sumP = EpsilonDbl;
-                double sumDistP = 0;
-                for (int j = 0; j < k; j++)
-                {
-                    p[o + j] /= sumP;
-                    sumDistP += sq[o + j] * p[o + j];
-                }
-                double entropy = Math.Log(sumP) + beta * sumDistP;
-                double diff = entropy - desiredEntropy;
-                if (Math.Abs(diff) <= PerplexityTolerance) break;
-                if (diff > 0.0)
-                {
-                    betaMin = beta;
-                    beta = double.IsPositiveInfinity(betaMax) ? beta * 2.0 : (beta + betaMax) / 2.0;
-                }
-                else
-                {
-                    betaMax = beta;
-                    beta = double.IsNegativeInfinity(betaMin) ? beta / 2.0 : (beta + betaMin) / 2.0;
-                }
+                p[o + j] = Math.Exp(-sq[o + j] * beta);
+                sumP += p[o + j];
             }
-        });
-        return p;
+            if (sumP == 0.0) sumP = EpsilonDbl;
+            double sumDistP = 0;
+            for (int j = 0; j < k; j++)
+            {
+                p[o + j] /= sumP;
+                sumDistP += sq[o + j] * p[o + j];
+            }
+            double entropy = Math.Log(sumP) + beta * sumDistP;
+            double diff = entropy - desiredEntropy;
+            if (Math.Abs(diff) <= PerplexityTolerance) break;
+            if (diff > 0.0)
+            {
+                betaMin = beta;
+                beta = double.IsPositiveInfinity(betaMax) ? beta * 2.0 : (beta + betaMax) / 2.0;
+            }
+            else
+            {
+                betaMax = beta;
+                beta = double.IsNegativeInfinity(betaMin) ? beta / 2.0 : (beta + betaMin) / 2.0;
+            }
+        }
     }
 
     /// <summary>P + P^T over the union of neighbour edges (double), divided by its sum, cast to float32.</summary>
@@ -102,6 +118,7 @@ public static class JointProbabilities
     /// the point, so already sorted), merged; an (i, j) in both is p_j|i + p_i|j. The same entries, values and total
     /// (summed in the same order) as sorting all 2nk (i*n + j, value) keys, which this replaced: neighbours are
     /// distinct, so an entry has at most two terms, and one double addition gives the same bits in either order.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called once per layer: fully optimised from the first call
     internal static SparseP Symmetrise(int n, int k, int[] idx, double[] conditional)
     {
         // The reverse edges (j -> i for each neighbour j of i), bucketed by j in CSR form; filled in ascending i.
@@ -118,9 +135,10 @@ public static class JointProbabilities
             revVal[slot] = conditional[e];
         }
 
-        var rows = new List<int>(2 * n * k);
-        var cols = new List<int>(2 * n * k);
-        var merged = new List<double>(2 * n * k);
+        var rows = new int[2 * n * k];
+        var cols = new int[2 * n * k];
+        var merged = new double[2 * n * k];
+        int count = 0;
         var fwdCol = new int[k];
         var fwdVal = new double[k];
         for (int i = 0; i < n; i++)
@@ -137,12 +155,16 @@ public static class JointProbabilities
                 // every term with this column (one or two), added in turn as the sorted merge did
                 for (; a < k && fwdCol[a] == col; a++, first = false) v = first ? fwdVal[a] : v + fwdVal[a];
                 for (; b < bEnd && revCol[b] == col; b++, first = false) v = first ? revVal[b] : v + revVal[b];
-                rows.Add(i);
-                cols.Add(col);
-                merged.Add(v);
+                rows[count] = i;
+                cols[count] = col;
+                merged[count++] = v;
             }
         }
-        double sum = Math.Max(merged.Sum(), MachineEpsilon);
-        return new SparseP(n, [.. rows], [.. cols], merged.Select(v => (float)(v / sum)).ToArray());
+        double total = 0;
+        for (int e = 0; e < count; e++) total += merged[e]; // in entry order
+        double sum = Math.Max(total, MachineEpsilon);
+        var values = new float[count];
+        for (int e = 0; e < count; e++) values[e] = (float)(merged[e] / sum);
+        return new SparseP(n, rows[..count], cols[..count], values);
     }
 }

@@ -26,12 +26,7 @@ public static class TsneEmbedder
         int layers = (int)features.shape[0], n = (int)features.shape[1];
         if (o.Perplexity >= n) throw new ArgumentException($"perplexity ({o.Perplexity}) must be less than the number of samples ({n})");
         int k = o.NeighboursFor(n);
-        var perLayer = new SparseP[layers];
-        for (int l = 0; l < layers; l++)
-        {
-            using var x = features[l];
-            perLayer[l] = JointProbabilities.Compute(x, o.Perplexity, k);
-        }
+        var perLayer = JointProbabilities.ComputeLayers(features, o.Perplexity, k);
         var batched = new BatchedP(layers, n, perLayer);
         ITsneGradient gradient = features.device.type == DeviceType.CPU ? new CpuTsneGradient(batched) : new TorchTsneGradient(batched, features.device);
         try
@@ -75,7 +70,10 @@ public static class TsneEmbedder
             var exag = phase.Select(p => p == 1 ? (float)o.EarlyExaggeration : 1f).ToArray();
             var momentum = phase.Select(p => p == 1 ? 0.5f : 0.8f).ToArray();
             var active = phase.Select(p => p == 3 ? 0f : 1f).ToArray();
-            var (error, norms) = state.Step(exag, momentum, active, check);
+            // While exploring, the error is never read: i - bestIter cannot pass withoutProgress (= ExplorationIter)
+            // before exploration ends, and the final descent starts its own record. So it is computed only when some
+            // layer is in its final descent.
+            var (error, norms) = state.Step(exag, momentum, active, check, computeError: check && phase.Any(p => p == 2));
 
             if (check)
             {
@@ -83,10 +81,13 @@ public static class TsneEmbedder
                 {
                     if (phase[l] == 3) continue;
                     lastIter[l] = i;
-                    double err = error![l];
                     bool stop = false;
-                    if (err < bestError[l]) { bestError[l] = err; bestIter[l] = i; }
-                    else if (i - bestIter[l] > withoutProgress[l]) stop = true;
+                    if (phase[l] == 2)
+                    {
+                        double err = error![l];
+                        if (err < bestError[l]) { bestError[l] = err; bestIter[l] = i; }
+                        else if (i - bestIter[l] > withoutProgress[l]) stop = true;
+                    }
                     if (norms![l] <= o.MinGradNorm) stop = true;
                     if (stop) phase[l] = phase[l] == 1 ? -1 : 3; // -1: exploration broke; final starts next iteration
                 }

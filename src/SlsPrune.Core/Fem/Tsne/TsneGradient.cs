@@ -108,8 +108,9 @@ public sealed class TorchTsneGradient : ITsneGradient, IDisposable
 /// <summary>Fused CPU loops, rows in parallel work items: for each row one SIMD pass over the layer's points for the
 /// repulsion (no n^2 temporaries), and the attraction over P's entries for 8 rows at once (one row per SIMD lane, see
 /// <see cref="LaneGroups"/>); per-row sums are combined in a fixed order, so the result does not depend on scheduling.
+/// The work items run on a <see cref="WorkerTeam"/> the instance owns (its threads end at <see cref="Dispose"/>).
 /// An instance reuses its buffers from call to call: not for concurrent use.</summary>
-public sealed class CpuTsneGradient : ITsneGradient
+public sealed class CpuTsneGradient : ITsneGradient, IDisposable
 {
     private const float Tiny = 1.17549435e-38f;
     private const int Block = 64;                  // repulsion rows per work item
@@ -120,6 +121,7 @@ public sealed class CpuTsneGradient : ITsneGradient
     private readonly LaneGroups[]? _groups;        // null: the scalar attraction, row by row
     private readonly float[] _xs, _ys, _rep, _attr; // per-call buffers: x and y of each row, the two forces
     private readonly double[] _rowZ;
+    private readonly WorkerTeam _team = new();
 
     public CpuTsneGradient(BatchedP p) : this(p, Avx.IsSupported) { }
 
@@ -169,7 +171,7 @@ public sealed class CpuTsneGradient : ITsneGradient
         // layer by layer); each row's results are written by one item only.
         int groupsPerLayer = (n + Lanes - 1) / Lanes;
         int items = Math.Max((rows + Block - 1) / Block, (layers * groupsPerLayer + GroupsPerItem - 1) / GroupsPerItem);
-        ParallelWork.For(items, w =>
+        _team.For(items, w =>
         {
             for (int r = w * Block, end = Math.Min(rows, r + Block); r < end; r++)
             {
@@ -200,6 +202,10 @@ public sealed class CpuTsneGradient : ITsneGradient
     }
 
     /// <summary>Row r's sum_j q_ij^2 (y_i - y_j) and sum_{j != i} q_ij, over its layer's points.</summary>
+    // The hot loops are compiled fully optimised at their first call (AggressiveOptimization) rather than tiered:
+    // tiering starts them unoptimised and the fit is over before some reach tier 1 (the FEM bench's 1000 iterations of 12
+    // layers: 1.6 -> 1.5 s; docs/BENCHMARKS.md).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Repulsion(int r, float[] xs, float[] ys, int n, float[] rep, double[] rowZ)
     {
         int l = r / n, b = l * n;
@@ -236,6 +242,7 @@ public sealed class CpuTsneGradient : ITsneGradient
 
     /// <summary>Row r's sum_j p_ij q_ij (y_i - y_j) over its P entries in order, in scalar code: the reference that
     /// <see cref="LaneGroups.Attraction"/> reproduces bit for bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Attraction(int r, float[] xs, float[] ys, int n, float[] exaggeration, float[] attr)
     {
         int l = r / n, i = r - l * n, b = l * n;
@@ -312,6 +319,7 @@ public sealed class CpuTsneGradient : ITsneGradient
         /// <summary>Group g's attraction, written to <paramref name="attr"/> at its rows.</summary>
         /// <param name="b">the layer's first row.</param>
         /// <param name="xy">[rows, 2] the embedding, interleaved.</param>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Attraction(int g, int b, float[] xy, float ex, float[] attr)
         {
             // One (x, y) pair is one 8-byte load: point j is element j of the layer's xy read as doubles.
@@ -344,6 +352,7 @@ public sealed class CpuTsneGradient : ITsneGradient
         /// <see cref="CpuTsneGradient.Error"/> loop's float and double operations 8 lanes at a time (its Math.Max(x,
         /// Tiny) as a select that gives the same result for every x, NaN included), then per lane and entry Math.Log
         /// and the row's sum in P's order. Padding entries are skipped.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Error(int g, int b, float[] xy, float ex, double z, double[] rowError)
         {
             ref double pts = ref Unsafe.As<float, double>(ref xy[2 * b]);
@@ -389,9 +398,6 @@ public sealed class CpuTsneGradient : ITsneGradient
         private static Vector256<T> AtLeastTiny<T>(Vector256<T> x, Vector256<T> tiny) =>
             Vector256.ConditionalSelect(~Vector256.Equals(x, x) | Vector256.GreaterThan(x, tiny), x, tiny);
 
-        /// <summary>The x and y of the 8 points whose indices start at <paramref name="idx"/>, lane k = idx[k]: four
-        /// 16-byte halves of two pairs each, then one shuffle for the x's and one for the y's.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         /// <summary>Group g's own points, one row per lane (a padding lane repeats the group's first row).</summary>
         private (Vector256<float> X, Vector256<float> Y) OwnPoints(int g, ref double pts)
         {
@@ -400,6 +406,9 @@ public sealed class CpuTsneGradient : ITsneGradient
             return Points(ref pts, ref MemoryMarshal.GetReference(own));
         }
 
+        /// <summary>The x and y of the 8 points whose indices start at <paramref name="idx"/>, lane k = idx[k]: four
+        /// 16-byte halves of two pairs each, then one shuffle for the x's and one for the y's.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static (Vector256<float> X, Vector256<float> Y) Points(ref double pts, ref int idx)
         {
             // a: pairs 0, 1 | 4, 5 and b: pairs 2, 3 | 6, 7 as floats x0 y0 x1 y1 | x4 y4 x5 y5 and x2 y2 x3 y3 | x6 y6 x7 y7;
@@ -423,13 +432,13 @@ public sealed class CpuTsneGradient : ITsneGradient
         if (_groups is not null)
         {
             int groupsPerLayer = (n + Lanes - 1) / Lanes;
-            ParallelWork.For(layers * groupsPerLayer, gg =>
+            _team.For(layers * groupsPerLayer, gg =>
             {
                 int l = gg / groupsPerLayer;
                 _groups[l].Error(gg - l * groupsPerLayer, l * n, y, exaggeration[l], z[l], rowError);
             });
         }
-        else ParallelWork.For(layers * n, r =>
+        else _team.For(layers * n, r =>
         {
             int l = r / n, i = r - l * n, b = l * n;
             var s = p.PerLayer[l];
@@ -449,4 +458,6 @@ public sealed class CpuTsneGradient : ITsneGradient
             for (int i = 0; i < n; i++) error[l] += rowError[l * n + i];
         return error;
     }
+
+    public void Dispose() => _team.Dispose();
 }
