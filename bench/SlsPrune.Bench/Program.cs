@@ -183,6 +183,33 @@ else if (mode == "tsne-n" && args.Length >= 2)
     double sc = SlsPrune.Core.Fem.ClusterMetrics.Silhouette(SlsPrune.Core.Fem.FeatureEvaluation.MinMaxScale(r.Embedding), labels.data<long>().ToArray());
     Console.WriteLine($"tsne_n {n} points, {iters} iterations: {t:F1} s, KL {r.KlDivergence:F3}, SC {sc:F3}");
 }
+else if (mode == "feature-profile" && args.Length >= 4)
+{
+    // The feature pass of sls prune in parts: decoding alone, the forward alone on the decoded batches, both as
+    // LayerFeatureExtractor runs them. args: BACKBONE PETL TASK [batch]
+    int batch = args.Length > 4 ? int.Parse(args[4], inv) : 64;
+    using var built = SlsPrune.Core.Models.ModelFactory.Build(new SlsPrune.Core.Models.ModelOptions(args[1], args[2], Device: "cpu"), torch.CPU);
+    var model = built.Model;
+    var task = SlsPrune.Core.Data.DataLayouts.Open(args[3]);
+    var items = task.Read("train800val200", model.NumClasses);
+    var pre = SlsPrune.Core.Data.Images.Preprocessor.For(model.Input);
+    {
+        var decoded = new List<torch.Tensor>();
+        foreach (var b in SlsPrune.Core.Data.BatchLoader.Batches(items, pre, batch)) { decoded.Add(b.Images); b.Labels.Dispose(); }
+        var times = new List<string>();
+        using (torch.no_grad()) foreach (var x in decoded) times.Add(Seconds(() => { using var scope = torch.NewDisposeScope(); model.ForwardIntermediates(x, stopEarly: true); }).ToString("F3", inv));
+        Console.WriteLine("first pass per batch: " + string.Join(" ", times));
+    }
+    for (int rep = 0; rep < 3; rep++)
+    {
+        var decoded = new List<torch.Tensor>();
+        double dec = Seconds(() => { foreach (var b in SlsPrune.Core.Data.BatchLoader.Batches(items, pre, batch)) { decoded.Add(b.Images); b.Labels.Dispose(); } });
+        double fwd = Seconds(() => { using var _ = torch.no_grad(); foreach (var x in decoded) { using var scope = torch.NewDisposeScope(); model.ForwardIntermediates(x, stopEarly: true); } });
+        foreach (var x in decoded) x.Dispose();
+        double both = Seconds(() => SlsPrune.Core.Features.LayerFeatureExtractor.Extract(model, items, pre, batch, torch.CPU).Dispose());
+        Console.WriteLine($"decode {dec:F3} s, forward {fwd:F3} s, extract {both:F3} s ({items.Count} images, batch {batch}, torch threads {torch.get_num_threads()})");
+    }
+}
 else if (mode == "fem" && args.Length >= 2)
 {
     // FEM on saved features (sls prune --features-out) or, with "random", class-structured random features

@@ -136,62 +136,65 @@ internal sealed class ArrayDescentState : IDescentState
     public (double[]? Error, float[]? Norms) Step(float[] exaggeration, float[] momentum, float[] active, bool check, bool computeError)
     {
         var error = _gradient.Compute(_y, exaggeration, computeError, _grad);
-        int per = 2 * _n;
-        for (int l = 0; l < _layers; l++)
-        {
-            // Per element, as TensorDescentState's ops in order:
-            //   inactive = -active + 1
-            //   gains  = where(update * grad < 0, gains + 0.2, gains * 0.8).clamp_min(min_gain) * active + gains * inactive
-            //   scaled = grad * gains
-            //   update = (momentum * update + scaled * -lr) * active + update * inactive
-            //   y      = y + update * active
-            float m = momentum[l], act = active[l], inact = -act + 1f;
-            int e = l * per, end = e + per, w = Vector<float>.Count;
-            ref float y0 = ref MemoryMarshal.GetArrayDataReference(_y);
-            ref float u0 = ref MemoryMarshal.GetArrayDataReference(_update);
-            ref float gn0 = ref MemoryMarshal.GetArrayDataReference(_gains);
-            ref float g0 = ref MemoryMarshal.GetArrayDataReference(_grad);
-            ref float s0 = ref MemoryMarshal.GetArrayDataReference(_scaled);
-            var vm = new Vector<float>(m);
-            var vact = new Vector<float>(act);
-            var vinact = new Vector<float>(inact);
-            var vup = new Vector<float>(GainUp);
-            var vdown = new Vector<float>(GainDown);
-            var vmin = new Vector<float>(_minGain);
-            var vlr = new Vector<float>(_negLr);
-            for (; e <= end - w; e += w)
-            {
-                var g = Vector.LoadUnsafe(ref g0, (nuint)e);
-                var u = Vector.LoadUnsafe(ref u0, (nuint)e);
-                var gn = Vector.LoadUnsafe(ref gn0, (nuint)e);
-                var gw = Vector.ConditionalSelect(Vector.LessThan(u * g, Vector<float>.Zero), gn + vup, gn * vdown);
-                gw = Vector.ConditionalSelect(Vector.LessThan(gw, vmin), vmin, gw);   // clamp_min: NaN stays NaN
-                var gains = gw * vact + gn * vinact;
-                var scaled = g * gains;
-                var update = (vm * u + scaled * vlr) * vact + u * vinact;
-                (Vector.LoadUnsafe(ref y0, (nuint)e) + update * vact).StoreUnsafe(ref y0, (nuint)e);
-                gains.StoreUnsafe(ref gn0, (nuint)e);
-                scaled.StoreUnsafe(ref s0, (nuint)e);
-                update.StoreUnsafe(ref u0, (nuint)e);
-            }
-            for (; e < end; e++)
-            {
-                float g = _grad[e], u = _update[e], gn = _gains[e];
-                float gw = u * g < 0f ? gn + GainUp : gn * GainDown;
-                if (gw < _minGain) gw = _minGain;
-                float gains = gw * act + gn * inact;
-                float scaled = g * gains;
-                float update = (m * u + scaled * _negLr) * act + u * inact;
-                _y[e] += update * act;
-                _gains[e] = gains;
-                _scaled[e] = scaled;
-                _update[e] = update;
-            }
-        }
+        _gradient.Team.For(_layers, l => StepLayer(l, momentum[l], active[l]));
         if (!check) return (null, null);
         using var scope = torch.NewDisposeScope();
         var norms = torch.tensor(_scaled, [_layers, _n, 2]).pow(2).sum([1, 2]).sqrt().data<float>().ToArray();
         return (error, norms);
+    }
+
+    /// <summary>One layer's step after its gradient (see <see cref="IDescentState.Step"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void StepLayer(int l, float m, float act)
+    {
+        // Per element, as TensorDescentState's ops in order:
+        //   inactive = -active + 1
+        //   gains  = where(update * grad < 0, gains + 0.2, gains * 0.8).clamp_min(min_gain) * active + gains * inactive
+        //   scaled = grad * gains
+        //   update = (momentum * update + scaled * -lr) * active + update * inactive
+        //   y      = y + update * active
+        float inact = -act + 1f;
+        int per = 2 * _n, e = l * per, end = e + per, w = Vector<float>.Count;
+        ref float y0 = ref MemoryMarshal.GetArrayDataReference(_y);
+        ref float u0 = ref MemoryMarshal.GetArrayDataReference(_update);
+        ref float gn0 = ref MemoryMarshal.GetArrayDataReference(_gains);
+        ref float g0 = ref MemoryMarshal.GetArrayDataReference(_grad);
+        ref float s0 = ref MemoryMarshal.GetArrayDataReference(_scaled);
+        var vm = new Vector<float>(m);
+        var vact = new Vector<float>(act);
+        var vinact = new Vector<float>(inact);
+        var vup = new Vector<float>(GainUp);
+        var vdown = new Vector<float>(GainDown);
+        var vmin = new Vector<float>(_minGain);
+        var vlr = new Vector<float>(_negLr);
+        for (; e <= end - w; e += w)
+        {
+            var g = Vector.LoadUnsafe(ref g0, (nuint)e);
+            var u = Vector.LoadUnsafe(ref u0, (nuint)e);
+            var gn = Vector.LoadUnsafe(ref gn0, (nuint)e);
+            var gw = Vector.ConditionalSelect(Vector.LessThan(u * g, Vector<float>.Zero), gn + vup, gn * vdown);
+            gw = Vector.ConditionalSelect(Vector.LessThan(gw, vmin), vmin, gw);   // clamp_min: NaN stays NaN
+            var gains = gw * vact + gn * vinact;
+            var scaled = g * gains;
+            var update = (vm * u + scaled * vlr) * vact + u * vinact;
+            (Vector.LoadUnsafe(ref y0, (nuint)e) + update * vact).StoreUnsafe(ref y0, (nuint)e);
+            gains.StoreUnsafe(ref gn0, (nuint)e);
+            scaled.StoreUnsafe(ref s0, (nuint)e);
+            update.StoreUnsafe(ref u0, (nuint)e);
+        }
+        for (; e < end; e++)
+        {
+            float g = _grad[e], u = _update[e], gn = _gains[e];
+            float gw = u * g < 0f ? gn + GainUp : gn * GainDown;
+            if (gw < _minGain) gw = _minGain;
+            float gains = gw * act + gn * inact;
+            float scaled = g * gains;
+            float update = (m * u + scaled * _negLr) * act + u * inact;
+            _y[e] += update * act;
+            _gains[e] = gains;
+            _scaled[e] = scaled;
+            _update[e] = update;
+        }
     }
 
     public void Reset(int layer)

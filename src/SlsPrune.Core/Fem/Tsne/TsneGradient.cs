@@ -162,11 +162,14 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
         int layers = p.Layers, n = p.N, rows = layers * n;
         float[] xs = _xs, ys = _ys, rep = _rep, attr = _attr;
         double[] rowZ = _rowZ;
-        for (int i = 0; i < rows; i++)
+        _team.For(layers, l =>
         {
-            xs[i] = y[2 * i];
-            ys[i] = y[2 * i + 1];
-        }
+            for (int i = l * n, end = i + n; i < end; i++)
+            {
+                xs[i] = y[2 * i];
+                ys[i] = y[2 * i + 1];
+            }
+        });
         // Work item w: the repulsion of rows [64w, 64w + 64) and the attraction of lane groups [8w, 8w + 8) (numbered
         // layer by layer); each row's results are written by one item only.
         int groupsPerLayer = (n + Lanes - 1) / Lanes;
@@ -185,26 +188,27 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
                 _groups[l].Attraction(gg - l * groupsPerLayer, l * n, y, exaggeration[l], attr);
             }
         });
-        // Each layer's Z, its rows added in order (the layers' sums interleaved: independent add chains).
+        // Each layer's Z, its rows added in order, and its gradient.
         var z = new double[layers];
-        for (int i = 0; i < n; i++)
-            for (int l = 0; l < layers; l++) z[l] += rowZ[l * n + i];
-        for (int l = 0; l < layers; l++)
+        _team.For(layers, l =>
         {
-            float invZ = (float)(1.0 / z[l]);
+            double zl = 0;
+            for (int r = l * n, end = r + n; r < end; r++) zl += rowZ[r];
+            z[l] = zl;
+            float invZ = (float)(1.0 / zl);
             for (int r = l * n, end = r + n; r < end; r++)
             {
                 grad[2 * r] = 4f * (attr[2 * r] - rep[2 * r] * invZ);
                 grad[2 * r + 1] = 4f * (attr[2 * r + 1] - rep[2 * r + 1] * invZ);
             }
-        }
+        });
         return computeError ? Error(y, xs, ys, n, exaggeration, z) : null;
     }
 
-    /// <summary>Row r's sum_j q_ij^2 (y_i - y_j) and sum_{j != i} q_ij, over its layer's points.</summary>
     // The hot loops are compiled fully optimised at their first call (AggressiveOptimization) rather than tiered:
     // tiering starts them unoptimised and the fit is over before some reach tier 1 (the FEM bench's 1000 iterations of 12
     // layers: 1.6 -> 1.5 s; docs/BENCHMARKS.md).
+    /// <summary>Row r's sum_j q_ij^2 (y_i - y_j) and sum_{j != i} q_ij, over its layer's points.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Repulsion(int r, float[] xs, float[] ys, int n, float[] rep, double[] rowZ)
     {
@@ -458,6 +462,9 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
             for (int i = 0; i < n; i++) error[l] += rowError[l * n + i];
         return error;
     }
+
+    /// <summary>The team the gradient runs on, for the per-layer work around it (<see cref="ArrayDescentState"/>).</summary>
+    internal WorkerTeam Team => _team;
 
     public void Dispose() => _team.Dispose();
 }
