@@ -193,12 +193,14 @@ else if (mode == "feature-profile" && args.Length >= 4)
     var task = SlsPrune.Core.Data.DataLayouts.Open(args[3]);
     var items = task.Read("train800val200", model.NumClasses);
     var pre = SlsPrune.Core.Data.Images.Preprocessor.For(model.Input);
+    for (int pass = 1; pass <= 2; pass++)
     {
         var decoded = new List<torch.Tensor>();
         foreach (var b in SlsPrune.Core.Data.BatchLoader.Batches(items, pre, batch)) { decoded.Add(b.Images); b.Labels.Dispose(); }
-        var times = new List<string>();
-        using (torch.no_grad()) foreach (var x in decoded) times.Add(Seconds(() => { using var scope = torch.NewDisposeScope(); model.ForwardIntermediates(x, stopEarly: true); }).ToString("F3", inv));
-        Console.WriteLine("first pass per batch: " + string.Join(" ", times));
+        var times = new List<double>();
+        using (torch.no_grad()) foreach (var x in decoded) times.Add(Seconds(() => { using var scope = torch.NewDisposeScope(); model.ForwardIntermediates(x, stopEarly: true); }));
+        Console.WriteLine($"pass {pass} per batch ({times.Sum():F3} s): " + string.Join(" ", times.Select(t => t.ToString("F3", inv))));
+        foreach (var x in decoded) x.Dispose();
     }
     for (int rep = 0; rep < 3; rep++)
     {
