@@ -212,6 +212,49 @@ else if (mode == "feature-profile" && args.Length >= 4)
         Console.WriteLine($"decode {dec:F3} s, forward {fwd:F3} s, extract {both:F3} s ({items.Count} images, batch {batch}, torch threads {torch.get_num_threads()})");
     }
 }
+else if (mode == "team-steps")
+{
+    // 1000 short parallel steps as the t-SNE runs them: each step the exact repulsion of 12 layers x 1000 points (the
+    // same float operations per pair as CpuTsneGradient), 64 rows per item; on one thread, with Parallel.For (what the
+    // FEM used before) and with a WorkerTeam. Prints ms per step.
+    int n = 1000, rows = 12 * n, steps = args.Length > 1 ? int.Parse(args[1], inv) : 1000;
+    var rng = new Random(1);
+    var xs = Enumerable.Range(0, rows).Select(_ => (float)(rng.NextDouble() * 40 - 20)).ToArray();
+    var ys = Enumerable.Range(0, rows).Select(_ => (float)(rng.NextDouble() * 40 - 20)).ToArray();
+    var fx = new float[rows];
+    void Row(int r)
+    {
+        int b = r / n * n;
+        var vxi = new System.Numerics.Vector<float>(xs[r]);
+        var vyi = new System.Numerics.Vector<float>(ys[r]);
+        System.Numerics.Vector<float> accZ = default, accX = default;
+        for (int j = 0; j <= n - 8; j += System.Numerics.Vector<float>.Count)
+        {
+            var dx = vxi - new System.Numerics.Vector<float>(xs, b + j);
+            var dy = vyi - new System.Numerics.Vector<float>(ys, b + j);
+            var q = System.Numerics.Vector<float>.One / (System.Numerics.Vector<float>.One + dx * dx + dy * dy);
+            accZ += q;
+            accX += q * q * dx;
+        }
+        fx[r] = System.Numerics.Vector.Sum(accX) + System.Numerics.Vector.Sum(accZ);
+    }
+    void Item(int w) { for (int r = w * 64, end = Math.Min(rows, r + 64); r < end; r++) Row(r); }
+    int items = (rows + 63) / 64;
+    using var team = new SlsPrune.Core.Runtime.WorkerTeam();
+    var runners = new (string Name, Action Step)[]
+    {
+        ("one thread", () => { for (int w = 0; w < items; w++) Item(w); }),
+        ("Parallel.For", () => SlsPrune.Core.Runtime.ParallelWork.For(items, Item)),
+        ($"WorkerTeam ({team.Threads} threads)", () => team.For(items, Item)),
+    };
+    for (int round = 0; round < 2; round++)
+        foreach (var (name, step) in runners)
+        {
+            for (int i = 0; i < 50; i++) step();
+            double t = Seconds(() => { for (int i = 0; i < steps; i++) step(); });
+            Console.WriteLine($"team_steps {name}: {t / steps * 1e3:F3} ms per step ({steps} steps)");
+        }
+}
 else if (mode == "fem" && args.Length >= 2)
 {
     // FEM on saved features (sls prune --features-out) or, with "random", class-structured random features

@@ -9,9 +9,10 @@ namespace SlsPrune.Core.Runtime;
 /// shares from their ends (so a thread that is slowed down, or shares its core, is helped out).
 /// <para>Why not <see cref="Parallel.For(int, int, Action{int})"/>: per step it hands work to thread-pool threads
 /// that may have gone to sleep and splits the range afresh, and the pool may run more threads than cores, so a step
-/// can wait on a preempted thread. Measured on 2 cores, 1000 steps of the t-SNE repulsion (1.2-2.2 ms each): this
-/// team 1.19-1.25 ms, <c>Parallel.For</c> 1.31-1.52 ms (docs/BENCHMARKS.md). Helpers spin briefly for the next step,
-/// then sleep until it comes; the team's threads end at <see cref="Dispose"/>.</para>
+/// can wait on a preempted thread. On 2 cores, 1000 steps of the t-SNE repulsion (<c>SlsPrune.Bench team-steps</c>):
+/// this team 1.01-1.04 ms per step (one thread: 2.08-2.11), <c>Parallel.For</c> 1.04-1.31 ms; in the FEM the fit's
+/// steps went from 1.9-2.5 s to 1.6-1.7 s (docs/BENCHMARKS.md). Helpers spin briefly for the next step, then sleep
+/// until it comes; the team's threads end at <see cref="Dispose"/>.</para>
 /// The result must not depend on which thread runs an item: every caller writes each item's results to its own slots.
 /// </summary>
 public sealed class WorkerTeam : IDisposable
