@@ -61,17 +61,20 @@ public class WorkerTeamTests
     [Fact]
     public void StepsAfterASleepStillRun()
     {
-        // Helpers spin for a while, then sleep: a step that comes after they sleep must wake them.
+        // Helpers spin for a while, then sleep: a step that comes after they sleep must wake them. The caller's first
+        // item waits until a helper has run an item, which only a woken helper can do.
         using var team = new WorkerTeam(2);
-        var threads = new HashSet<int>();
+        int caller = Environment.CurrentManagedThreadId;
         for (int step = 0; step < 3; step++)
         {
             Thread.Sleep(50);
-            var seen = new int[64];
-            team.For(64, i => { seen[i] = Environment.CurrentManagedThreadId; Thread.SpinWait(20_000); });
-            lock (threads) foreach (int t in seen) threads.Add(t);
+            using var helped = new ManualResetEventSlim();
+            team.For(64, i =>
+            {
+                if (Environment.CurrentManagedThreadId != caller) helped.Set();
+                if (i == 0) Assert.True(helped.Wait(TimeSpan.FromSeconds(30)), "no helper ran an item after sleeping");
+            });
         }
-        Assert.True(threads.Count >= 2, "only the caller ran items after the helpers slept");
     }
 
     [Fact]
