@@ -255,6 +255,22 @@ else if (mode == "team-steps")
             Console.WriteLine($"team_steps {name}: {t / steps * 1e3:F3} ms per step ({steps} steps)");
         }
 }
+else if (mode == "tsne-alone" && args.Length >= 2)
+{
+    // Each layer fitted alone (TsneOptions.FirstLayer) against all layers fitted together: equal bit for bit?
+    var fs = SlsPrune.Core.Features.LayerFeatureSet.Load(args[1]);
+    IReadOnlyList<SlsPrune.Core.Fem.Tsne.TsneResult> all = null!;
+    Console.WriteLine($"all {fs.Layers} layers together: {Seconds(() => all = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(fs.Features, new SlsPrune.Core.Fem.Tsne.TsneOptions())):F3} s");
+    for (int l = 0; l < fs.Layers; l++)
+    {
+        using var one = fs.Features[l..(l + 1)];
+        SlsPrune.Core.Fem.Tsne.TsneResult alone = null!;
+        double secs = Seconds(() => alone = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(one, new SlsPrune.Core.Fem.Tsne.TsneOptions { FirstLayer = l })[0]);
+        Console.WriteLine($"layer {l + 1} alone: {secs:F3} s");
+        bool same = all[l].Embedding.data<float>().ToArray().SequenceEqual(alone.Embedding.data<float>().ToArray());
+        Console.WriteLine($"layer {l + 1}: same embedding {same}, KL {all[l].KlDivergence:R} / {alone.KlDivergence:R}, iterations {all[l].Iterations} / {alone.Iterations}");
+    }
+}
 else if (mode == "fem" && args.Length >= 2)
 {
     // FEM on saved features (sls prune --features-out) or, with "random", class-structured random features

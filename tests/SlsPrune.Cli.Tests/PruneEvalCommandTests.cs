@@ -140,6 +140,62 @@ public class PruneEvalCommandTests
     }
 
     [Fact]
+    public void Scoring_as_needed_scores_the_layers_the_rule_reads_and_decides_the_same()
+    {
+        string task = Task(20, 3), dir = Directory.CreateTempSubdirectory("sls-needed-").FullName;
+        bool partialSeen = false;
+        foreach (var alpha in new[] { "0.3", "0.9", "1.5" })
+        {
+            JsonElement Run(string scoring)
+            {
+                string index = Path.Combine(dir, $"{scoring}-{alpha}.sls.json");
+                var (code, _, err) = CliRunner.Run(["prune", .. Model(), "--data", task, "--out", index, "--alpha", alpha, "--scoring", scoring]);
+                Assert.True(code == 0, err);
+                return JsonDocument.Parse(File.ReadAllText(index)).RootElement;
+            }
+            var all = Run("all");
+            var needed = Run("needed");
+            var scores = all.GetProperty("scores").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+            var d = SlsPolicy.Decide(scores, double.Parse(alpha, System.Globalization.CultureInfo.InvariantCulture));
+            int lowest = d.Guarded ? scores.Length : d.StopLayer ?? 1;
+            Assert.Equal(all.GetProperty("kept_blocks").GetRawText(), needed.GetProperty("kept_blocks").GetRawText());
+            var read = lowest == 1
+                ? needed.GetProperty("scores").EnumerateArray().Select((x, i) => (Layer: i + 1, Score: x.GetDouble())).ToArray()
+                : needed.GetProperty("scores_from_top").EnumerateArray().Select(x => (Layer: x.GetProperty("layer").GetInt32(), Score: x.GetProperty("score").GetDouble())).ToArray();
+            Assert.Equal(Enumerable.Range(lowest, scores.Length - lowest + 1), read.Select(r => r.Layer).Order());
+            foreach (var (layer, score) in read) Assert.Equal(scores[layer - 1], score); // the same bits as scoring every layer
+            if (lowest > 1)
+            {
+                partialSeen = true;
+                Assert.False(needed.TryGetProperty("scores", out _));
+                Assert.False(needed.TryGetProperty("alpha_sweep", out _));
+                Assert.Contains("--scoring needed", needed.GetProperty("decision").GetString(), StringComparison.Ordinal);
+                // the index loads and its model evaluates
+                var (code, _, err) = CliRunner.Run(["eval", .. Model(), "--data", task, "--index", Path.Combine(dir, $"needed-{alpha}.sls.json")]);
+                Assert.True(code == 0, err);
+            }
+        }
+        Assert.True(partialSeen, "no alpha stopped above layer 1: the partial index is not exercised");
+    }
+
+    [Theory]
+    [InlineData("--plots", "PLOTS", "--plots needs every layer")]
+    [InlineData("--tsne-seeds", "2", "--tsne-seeds above 1 needs every layer")]
+    [InlineData("--policy", "accuracy", "--policy accuracy needs every layer")]
+    [InlineData("--alpha", "0.3,0.5", "several alphas need")]
+    public void Scoring_as_needed_refuses_what_needs_every_layer(string option, string value, string expected)
+    {
+        if (value == "PLOTS") value = Directory.CreateTempSubdirectory("sls-needed-plots-").FullName;
+        string index = Path.Combine(Directory.CreateTempSubdirectory("sls-needed-").FullName, "x.sls.json");
+        var (code, _, err) = CliRunner.Run(["prune", .. Model(), "--data", Task(20, 3), "--out", index, "--scoring", "needed", option, value]);
+        Assert.Equal(2, code);
+        var line = err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last();
+        Assert.Contains("--scoring", line, StringComparison.Ordinal);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.False(File.Exists(index));
+    }
+
+    [Fact]
     public void One_class_calibration_exits_2_naming_the_list()
     {
         var (code, _, err) = CliRunner.Run(["prune", .. Model(), "--data", Task(20, 2, only: "1"), "--out", Path.GetTempFileName()]);

@@ -1,3 +1,4 @@
+using SlsPrune.Core.Fem;
 using SlsPrune.Core.Evaluation;
 using SlsPrune.Core.Pruning;
 using Xunit.Abstractions;
@@ -100,4 +101,43 @@ public class SlsPolicyTests(ITestOutputHelper output, TsneFitFixture fits)
         }
         Assert.True(stable >= 8, $"only {stable} stable cases");
     }
+
+    [Theory]
+    [InlineData(ClusterMetric.Silhouette)]
+    [InlineData(ClusterMetric.DaviesBouldin)]
+    public void Scoring_from_the_top_until_decided_reads_exactly_the_layers_the_rule_reads(ClusterMetric metric)
+    {
+        var rng = new Random(5);
+        int guarded = 0, stopped = 0, toTheBottom = 0;
+        for (int trial = 0; trial < 3000; trial++)
+        {
+            int n = rng.Next(1, 13);
+            var full = Enumerable.Range(0, n).Select(_ => Math.Round(rng.NextDouble() * 1.4 - 0.3, rng.Next(1, 4))).ToArray();
+            if (trial % 7 == 0) full[^1] = -full[^1];          // top <= 0 now and then
+            double alpha = new[] { 0.1, 0.3, 0.5, 0.9, 1.0 }[rng.Next(5)];
+            // what --scoring needed does: the top layer, then down while the rule needs the layer below
+            var partial = Enumerable.Repeat(double.NaN, n).ToArray();
+            int lowest = n;
+            partial[n - 1] = full[n - 1];
+            while (SlsPolicy.NeedsLayerBelow(partial, lowest, alpha, metric))
+            {
+                lowest--;
+                partial[lowest - 1] = full[lowest - 1];
+            }
+            var all = SlsPolicy.Decide(full, alpha, metric);
+            var needed = SlsPolicy.Decide(partial, alpha, metric);
+            Assert.Equal(all.KeptBlocks, needed.KeptBlocks);
+            Assert.Equal(all.Reason, needed.Reason);
+            Assert.Equal(all.Guarded, needed.Guarded);
+            // and no more layers than the rule reads: down to its stop layer, the top alone when guarded, else all
+            int reads = all.Guarded ? n : all.StopLayer ?? 1;
+            Assert.Equal(reads, lowest);
+            if (all.Guarded) guarded++; else if (all.StopLayer is not null) stopped++; else toTheBottom++;
+        }
+        Assert.True(guarded > 50 && stopped > 50 && toTheBottom > 50, $"cases: guarded {guarded}, stopped {stopped}, to layer 1 {toTheBottom}");
+    }
+
+    [Fact]
+    public void Needs_layer_below_rejects_a_layer_outside_the_stack() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => SlsPolicy.NeedsLayerBelow([0.1, 0.5], 3, 0.3));
 }

@@ -57,4 +57,30 @@ public class TsneBitIdentityTests
         }
         Assert.True(onArrays.Select(r => r.Iterations).Distinct().Count() > 1, "want layers stopping at different iterations: " + string.Join(" ", onArrays.Select(r => r.Iterations)));
     }
+
+    [Theory]
+    [InlineData("separating", "pca")]
+    [InlineData("imbalanced", "random")]
+    public void A_layer_fitted_alone_equals_the_layer_fitted_with_the_others(string set, string init)
+    {
+        // --scoring needed fits one layer at a time; its draws (TsneOptions.FirstLayer) and everything else per layer
+        // must be those of the batch, so the scores it reads are the ones scoring every layer gives.
+        var feats = SlsFixtures.Tensor($"{set}.feats")[..4];
+        var o = new TsneOptions { MaxIter = 300, ExplorationIter = 100, Init = init, Seed = 3 };
+        var together = TsneEmbedder.Fit(feats, o);
+        for (int l = 0; l < 4; l++)
+        {
+            using var one = feats[l..(l + 1)];
+            var alone = TsneEmbedder.Fit(one, o with { FirstLayer = l })[0];
+            Assert.Equal(Bits(together[l].Embedding.data<float>().ToArray()), Bits(alone.Embedding.data<float>().ToArray()));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(together[l].KlDivergence), BitConverter.DoubleToInt64Bits(alone.KlDivergence));
+            Assert.Equal(together[l].Iterations, alone.Iterations);
+            if (l > 0)
+            {
+                // and the offset matters: without it the layer would start from layer 0's draws
+                var wrong = TsneEmbedder.Fit(one, o)[0];
+                Assert.NotEqual(Bits(together[l].Embedding.data<float>().ToArray()), Bits(wrong.Embedding.data<float>().ToArray()));
+            }
+        }
+    }
 }

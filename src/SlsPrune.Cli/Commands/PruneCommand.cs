@@ -50,6 +50,8 @@ public static class PruneCommand
         var policy = Setting<string>("--policy", "sls: alpha (the paper's rule, default) or accuracy (the fewest blocks within --max-drop points of the full model's accuracy)");
         policy.AcceptOnlyFromAmong("alpha", "accuracy");
         Setting<double>("--max-drop", "sls --policy accuracy: allowed drop in top-1, percentage points (default 2.0)");
+        var scoring = Setting<string>("--scoring", "sls: all (every layer, default: the scores, alpha sweep and figures) or needed (from the top layer down only the layers the alpha rule reads, as the SLS reference loop does: the same decision, faster)");
+        scoring.AcceptOnlyFromAmong("all", "needed");
         Setting<int>("--tsne-seeds", "sls: run t-SNE with this many seeds; scores as mean +- std, the decision most seeds give (default 1)");
         var metric = Setting<string>("--metric", "sls: silhouette (default), calinski-harabasz or davies-bouldin");
         metric.AcceptOnlyFromAmong("silhouette", "calinski-harabasz", "davies-bouldin");

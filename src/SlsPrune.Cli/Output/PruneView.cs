@@ -40,6 +40,18 @@ public static class PruneView
             if (i.AlphaSweep is { } sweep)
                 console.MarkupLine("Alpha sweep (blocks kept): " + Markup.Escape(string.Join(", ", sweep.Select(st => $"({st.From.ToString("0.###", inv)}, {st.To.ToString("0.###", inv)}] -> {st.Kept}"))));
         }
+        else if (i.ScoresFromTop is { } fromTop)
+        {
+            // --scoring needed: the layers scored from the top down; the rest were not read by the rule
+            var table = new Table().AddColumn(new TableColumn("layer").RightAligned()).AddColumn(new TableColumn(Markup.Escape(Printable.Escape(i.Metric))).RightAligned())
+                .AddColumn(new TableColumn("threshold").RightAligned()).AddColumn("block");
+            string t = i.Threshold is double th ? th.ToString("F4", inv) : "-";
+            foreach (var ls in fromTop.OrderBy(x => x.Layer))
+                table.AddRow(ls.Layer.ToString(inv), ls.Score.ToString("F4", inv), t, i.KeptBlocks.Contains(ls.Layer) ? "kept" : "[grey]pruned[/]");
+            console.Write(table);
+            int lowest = fromTop.Min(x => x.Layer);
+            console.MarkupLine(Markup.Escape($"Layers 1..{lowest - 1} not scored (--scoring needed: the rule reads only the layers above); blocks 1..{lowest - 1} kept."));
+        }
         if (i.Width is { } width)
         {
             var table = new Table().AddColumn(new TableColumn("block").RightAligned()).AddColumn("heads kept").AddColumn(new TableColumn("MLP units kept").RightAligned());

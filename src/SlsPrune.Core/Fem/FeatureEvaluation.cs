@@ -45,9 +45,38 @@ public static class FeatureEvaluation
             embeddings.Add(scaled);
             layerScored?.Report((l + 1, scores[l]));
         }
-        var settings = new TsneSettings(2, tsne.Perplexity, tsne.EarlyExaggeration, tsne.LearningRate?.ToString(CultureInfo.InvariantCulture) ?? "auto",
+        return new FemResult(scores, embeddings, Settings(tsne));
+    }
+
+    /// <summary>The t-SNE settings an index records.</summary>
+    public static TsneSettings Settings(TsneOptions tsne) =>
+        new(2, tsne.Perplexity, tsne.EarlyExaggeration, tsne.LearningRate?.ToString(CultureInfo.InvariantCulture) ?? "auto",
             tsne.MaxIter, tsne.Init, "exact gradient, neighbour-based P (as sklearn barnes_hut)");
-        return new FemResult(scores, embeddings, settings);
+
+    /// <summary>
+    /// The FEM one layer at a time from the top down, as the SLS reference loop scores, while
+    /// <paramref name="needsLayerBelow"/>(scores, lowest scored layer, 1-based) says the decision needs the next one.
+    /// Each layer is fitted alone with its own random draws (<see cref="TsneOptions.FirstLayer"/>), so its score is the
+    /// one <see cref="Score"/> gives it with every layer, bit for bit.
+    /// </summary>
+    /// <returns>each layer's score; NaN for the layers not scored (those below the lowest scored).</returns>
+    public static double[] ScoreFromTop(torch.Tensor features, long[] labels, ClusterMetric metric, TsneOptions tsne, torch.Device device,
+        Func<IReadOnlyList<double>, int, bool> needsLayerBelow, IProgress<(int Layer, double Score)>? layerScored = null)
+    {
+        int layers = (int)features.shape[0];
+        var scores = Enumerable.Repeat(double.NaN, layers).ToArray();
+        using var onDevice = features.to(device);
+        for (int l = layers - 1; l >= 0; l--)
+        {
+            using var one = onDevice[l..(l + 1)];
+            var result = TsneEmbedder.Fit(one, tsne with { FirstLayer = tsne.FirstLayer + l })[0];
+            using (var y = result.Embedding)
+            using (var scaled = MinMaxScale(y))
+                scores[l] = ClusterMetrics.Score(metric, scaled, labels);
+            layerScored?.Report((l + 1, scores[l]));
+            if (!needsLayerBelow(scores, l + 1)) break;
+        }
+        return scores;
     }
 
     /// <summary>sklearn's MinMaxScaler: each axis to [0, 1] (a constant axis maps to 0).</summary>

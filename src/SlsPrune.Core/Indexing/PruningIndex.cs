@@ -22,6 +22,9 @@ public sealed record DepthAccuracy(string Split, int Images, IReadOnlyList<doubl
 /// <see cref="Kept"/> leading blocks.</summary>
 public sealed record AlphaStep(double From, double To, int Kept);
 
+/// <summary>One layer's score (layer 1-based).</summary>
+public sealed record LayerScore(int Layer, double Score);
+
 /// <summary>The kept heads, MLP units and head dims of one width-pruned block (1-based block, 0-based the rest).</summary>
 /// <remarks><see cref="HeadDims"/>: the dimensions every kept head keeps (absent: all).</remarks>
 public sealed record BlockWidthEntry(int Block,
@@ -73,6 +76,10 @@ public sealed record PruningIndex
 
     /// <summary>Score of each layer 1..depth (layer-scoring methods).</summary>
     public IReadOnlyList<double>? Scores { get; init; }
+
+    /// <summary>SLS with <c>--scoring needed</c> when it stopped before layer 1: the layers it scored, from the top down
+    /// (<see cref="Scores"/> is then absent).</summary>
+    public IReadOnlyList<LayerScore>? ScoresFromTop { get; init; }
 
     /// <summary>With several t-SNE seeds: the standard deviation of each layer's score over the seeds (<see cref="Scores"/> is the mean).</summary>
     public IReadOnlyList<double>? ScoreStd { get; init; }
@@ -153,6 +160,8 @@ public sealed record PruningIndex
             throw new SlsInputException(path, $"kept_blocks must be distinct, ascending and within 1..{index.Depth}, and not empty");
         if (index.Scores is not null && index.Scores.Count != index.Depth)
             throw new SlsInputException(path, $"{index.Scores.Count} scores for depth {index.Depth}");
+        if (index.ScoresFromTop is { } fromTop && (fromTop.Count == 0 || fromTop.Any(s => s.Layer < 1 || s.Layer > index.Depth) || fromTop.Select(s => s.Layer).Distinct().Count() != fromTop.Count))
+            throw new SlsInputException(path, $"scores_from_top must list distinct layers within 1..{index.Depth}");
         if (index.Width is { } width && width.Select(w => w.Block).Distinct().Count() != width.Count)
             throw new SlsInputException(path, "a block is listed twice under width");
         return index;

@@ -31,7 +31,7 @@ public static class TsneEmbedder
         ITsneGradient gradient = features.device.type == DeviceType.CPU ? new CpuTsneGradient(batched) : new TorchTsneGradient(batched, features.device);
         try
         {
-            using var init = InitialEmbedding.Create(features, o.Init, o.Seed);
+            using var init = InitialEmbedding.Create(features, o.Init, o.Seed, o.FirstLayer);
             return Optimise(init, gradient, layers, n, o, progress);
         }
         finally

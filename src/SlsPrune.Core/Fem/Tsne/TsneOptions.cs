@@ -28,6 +28,11 @@ public sealed record TsneOptions
 
     public int Seed { get; init; }
 
+    /// <summary>The index of the first of the fitted layers in the whole stack. A layer's random draws (the PCA's test
+    /// matrix, or the random initialisation) are those of its index, so a layer fitted alone gets the embedding it gets
+    /// when fitted with the layers below it.</summary>
+    public int FirstLayer { get; init; }
+
     public double LearningRateFor(int n) => LearningRate ?? Math.Max(n / EarlyExaggeration / 4.0, 50.0);
 
     /// <summary>Neighbours per point in P: min(n - 1, 3 * perplexity + 1), as sklearn's Barnes-Hut.</summary>

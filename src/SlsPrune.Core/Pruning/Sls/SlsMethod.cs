@@ -36,6 +36,14 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         string? accuracySplit = o.AccuracySplit is "none" ? null : o.AccuracySplit ?? DefaultAccuracySplits.FirstOrDefault(ctx.Task.Splits.Contains);
         if (o.Policy == SlsDecisionPolicy.Accuracy && accuracySplit is null)
             throw new SlsInputException("--policy", "accuracy needs a labelled split to measure every depth on (--accuracy-split; the data has no val200 or val split)");
+        if (o.Scoring == SlsScoring.Needed)
+        {
+            // The layers the alpha rule reads are all that is scored: what needs every layer is refused.
+            string? clash = o.Policy == SlsDecisionPolicy.Accuracy ? "--policy accuracy" : o.TsneSeeds > 1 ? "--tsne-seeds above 1"
+                : o.Alphas is { Count: > 1 } ? "several alphas" : o.Plots is not null ? "--plots" : null;
+            if (clash is not null)
+                throw new SlsInputException("--scoring", $"needed scores only the layers the alpha rule reads, from the top down; {clash} {(clash == "several alphas" ? "need" : "needs")} every layer's score (use --scoring all)");
+        }
         var accuracyItems = accuracySplit is null ? null : ctx.Task.Read(accuracySplit, model.NumClasses);
         var preprocessor = Preprocessor.For(model.Input);
         using var features = LayerFeatureExtractor.Extract(model, items, preprocessor, ctx.Options.Model.BatchSize, ctx.Device,
@@ -49,6 +57,9 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             features.Save(o.FeaturesOut, new Dictionary<string, string> { ["task"] = ctx.Task.Name, ["split"] = ctx.Options.Split });
             featuresPath = Path.GetFullPath(o.FeaturesOut);
         }
+
+        if (o.Scoring == SlsScoring.Needed)
+            return new MethodOutput(ScoreNeeded(ctx, o, features, depthAccuracy), null, featuresPath, [], null);
 
         var runs = new List<FemResult>();
         try
@@ -108,6 +119,45 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         {
             foreach (var r in runs) r.Dispose();
         }
+    }
+
+    /// <summary><c>--scoring needed</c>: the FEM from the top layer down, one layer at a time, until the alpha rule is
+    /// decided (<see cref="SlsPolicy.NeedsLayerBelow"/>); the index carries the scored layers and the same decision
+    /// that scoring every layer gives.</summary>
+    private static PruningIndex ScoreNeeded(PruneContext ctx, SlsOptions o, LayerFeatureSet features, DepthAccuracy? depthAccuracy)
+    {
+        var tsne = new TsneOptions { Perplexity = o.Perplexity, Seed = ctx.Options.Seed };
+        int layers = features.Layers, done = 0;
+        ctx.Progress?.Start(PruneStage.Tsne, $"t-SNE + {ClusterMetrics.Name(o.Metric)} from the top layer down, as needed ({features.Count} points)", layers);
+        double[] scores;
+        try
+        {
+            scores = FeatureEvaluation.ScoreFromTop(features.Features, features.Labels, o.Metric, tsne, ctx.Device,
+                (s, lowest) => { ctx.Cancellation.ThrowIfCancellationRequested(); return SlsPolicy.NeedsLayerBelow(s, lowest, o.Alpha, o.Metric); },
+                new Runtime.Callback<(int Layer, double Score)>(s => ctx.Progress?.Advance(PruneStage.Tsne, ++done, $"layer {s.Layer}: {s.Score:F4}")));
+        }
+        catch (ArgumentException e)
+        {
+            throw new SlsInputException("--perplexity", e.Message);
+        }
+        ctx.Progress?.Complete(PruneStage.Tsne);
+        int lowest = Array.FindIndex(scores, v => !double.IsNaN(v)) + 1;
+        var decision = SlsPolicy.Decide(scores, o.Alpha, o.Metric); // reads layers lowest..n only
+        bool every = lowest == 1;
+        return ctx.Index with
+        {
+            Metric = ClusterMetrics.Name(o.Metric),
+            Alpha = o.Alpha,
+            Threshold = decision.Guarded ? null : decision.Threshold,
+            KeptBlocks = Enumerable.Range(1, decision.KeptBlocks).ToArray(),
+            Scores = every ? scores : null,
+            ScoresFromTop = every ? null : Enumerable.Range(lowest, layers - lowest + 1).Reverse().Select(l => new LayerScore(l, scores[l - 1])).ToArray(),
+            AlphaSweep = every ? SlsPolicy.Sweep(scores, o.Metric) : null,
+            DepthAccuracy = depthAccuracy,
+            Policy = "alpha",
+            Decision = decision.Reason + (every ? "" : $" (layers {layers}..{lowest} scored, --scoring needed)"),
+            Tsne = FeatureEvaluation.Settings(tsne),
+        };
     }
 
     /// <summary>Where every depth's accuracy is measured unless the user says: the first of these the data has.</summary>

@@ -34,6 +34,19 @@ public sealed record SlsOptions
 
     /// <summary>t-SNE runs with seeds seed..seed+N-1: scores as mean and std, the decision most seeds give (ties: keep more).</summary>
     public int TsneSeeds { get; init; } = 1;
+
+    /// <summary>all: every layer (the index's scores, alpha sweep and figures); needed: from the top down only the
+    /// layers the alpha rule reads, as the SLS reference loop does (the same scores for those layers, the same
+    /// decision).</summary>
+    public SlsScoring Scoring { get; init; } = SlsScoring.All;
+}
+
+/// <summary>Which layers SLS scores (<see cref="SlsOptions.Scoring"/>).</summary>
+public enum SlsScoring
+{
+    All,
+
+    Needed,
 }
 
 /// <summary>What decides an SLS index's depth.</summary>

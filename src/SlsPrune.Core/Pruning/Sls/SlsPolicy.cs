@@ -44,6 +44,24 @@ public static class SlsPolicy
         return new PruningDecision(n, 1, t, null, false, $"no layer is {(higherIsBetter ? "below" : "above")} the threshold {t:G4}: keep block 1");
     }
 
+    /// <summary>Whether <see cref="Decide"/> needs the score of layer <paramref name="lowest"/> - 1, given the scores of
+    /// layers <paramref name="lowest"/>..n (1-based; the entries below them are not read). It does not once the top
+    /// layer's score guards the decision (<= 0), once a scored layer is past the threshold (the first from the top
+    /// decides), or at layer 1. Scoring from the top down until this is false reads exactly the layers Decide reads, as
+    /// the SLS reference loop does.</summary>
+    public static bool NeedsLayerBelow(IReadOnlyList<double> scores, int lowest, double alpha, ClusterMetric metric = ClusterMetric.Silhouette)
+    {
+        int n = scores.Count;
+        if (lowest < 1 || lowest > n) throw new ArgumentOutOfRangeException(nameof(lowest), $"layer {lowest} is not within 1..{n}");
+        double top = scores[n - 1];
+        if (lowest == 1 || top <= 0 || double.IsNaN(top)) return false;
+        bool higherIsBetter = ClusterMetrics.HigherIsBetter(metric);
+        double t = higherIsBetter ? alpha * top : top / alpha;
+        for (int i = n; i >= lowest; i--)
+            if (higherIsBetter ? scores[i - 1] < t : scores[i - 1] > t) return false;
+        return true;
+    }
+
     /// <summary>The kept depth as a function of alpha over (0, 1], from one set of scores: the rule changes its
     /// decision only where the threshold passes a layer's score, at alpha = score_i / score_N (Davies-Bouldin:
     /// DB_N / DB_i), so deciding once inside each interval between those points gives the whole step function.
