@@ -306,7 +306,7 @@ def main(out):
     with open(J('index-scores-from-top.sls.json'), 'w') as f:
         json.dump(dict(index, version=2, kept_blocks=[1, 2], scores_from_top=[{'layer': 4, 'score': 0.5}]), f)
     case('index-scores-from-top', evaluate('index-scores-from-top.sls.json') + ['--allow-mismatch'],
-         'sls: {dir}/index-scores-from-top.sls.json: scores_from_top must list distinct layers within 1..3')
+         'sls: {dir}/index-scores-from-top.sls.json: scores_from_top must list layers 3, 2, ... down to a layer above 1, in that order, in place of scores')
     with open(J('index-bad-width.sls.json'), 'w') as f:
         json.dump(dict(index, version=2, kept_blocks=[1, 2, 3], width=[{'block': 2, 'heads': [0, 7], 'mlp_units': [1]}]), f)
     case('index-bad-width', evaluate('index-bad-width.sls.json') + ['--allow-mismatch'],

@@ -28,20 +28,22 @@ public class WorkerTeamTests
     [Fact]
     public void AThreadThatIsHeldUpIsHelpedOut()
     {
-        // Item 0 (the caller's share) blocks until another thread has run an item of the caller's share from its
-        // back: that happens only if the helper, done with its own share, takes from the others'.
+        // The first item of the first share to run (on whichever thread) blocks until another thread has run an item of
+        // that share: that happens only if a thread done with its own share takes from the others'.
         using var team = new WorkerTeam(2);
         var ranBy = new int[100];
-        using var stolen = new ManualResetEventSlim();
-        int caller = Environment.CurrentManagedThreadId;
+        int first = -1;
+        using var helped = new ManualResetEventSlim();
         team.For(100, i =>
         {
-            ranBy[i] = Environment.CurrentManagedThreadId;
-            if (i is > 0 and < 50 && ranBy[i] != caller) stolen.Set();
-            if (i == 0) Assert.True(stolen.Wait(TimeSpan.FromSeconds(30)), "the helper never took an item of the caller's share");
+            int me = Environment.CurrentManagedThreadId;
+            ranBy[i] = me;
+            if (i >= 50) return;
+            if (Interlocked.CompareExchange(ref first, me, -1) == -1)
+                Assert.True(helped.Wait(TimeSpan.FromSeconds(30)), "no other thread took an item of the held-up thread's share");
+            else if (me != Volatile.Read(ref first)) helped.Set();
         });
-        Assert.Equal(caller, ranBy[0]);
-        Assert.Contains(ranBy[1..50], t => t != caller);
+        Assert.True(ranBy[..50].Distinct().Count() == 2, "the first share ran on one thread only");
     }
 
     [Fact]
@@ -75,6 +77,17 @@ public class WorkerTeamTests
                 if (i == 0) Assert.True(helped.Wait(TimeSpan.FromSeconds(30)), "no helper ran an item after sleeping");
             });
         }
+    }
+
+    [Fact]
+    public void A_nested_call_is_refused()
+    {
+        using var team = new WorkerTeam(2);
+        var e = Assert.Throws<InvalidOperationException>(() => team.For(4, i => { if (i == 0) team.For(2, _ => { }); }));
+        Assert.Contains("already running", e.Message);
+        int sum = 0;
+        team.For(10, i => Interlocked.Add(ref sum, i));
+        Assert.Equal(45, sum);
     }
 
     [Fact]

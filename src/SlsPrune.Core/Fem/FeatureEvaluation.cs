@@ -59,24 +59,25 @@ public static class FeatureEvaluation
     /// Each layer is fitted alone with its own random draws (<see cref="TsneOptions.FirstLayer"/>), so its score is the
     /// one <see cref="Score"/> gives it with every layer, bit for bit.
     /// </summary>
-    /// <returns>each layer's score; NaN for the layers not scored (those below the lowest scored).</returns>
-    public static double[] ScoreFromTop(torch.Tensor features, long[] labels, ClusterMetric metric, TsneOptions tsne, torch.Device device,
-        Func<IReadOnlyList<double>, int, bool> needsLayerBelow, IProgress<(int Layer, double Score)>? layerScored = null)
+    /// <param name="iterations">reports each fit's iteration (every 50).</param>
+    /// <returns>each layer's score (NaN for the layers below <c>Lowest</c>, not scored) and the lowest layer scored
+    /// (1-based).</returns>
+    public static (double[] Scores, int Lowest) ScoreFromTop(torch.Tensor features, long[] labels, ClusterMetric metric, TsneOptions tsne, torch.Device device,
+        Func<IReadOnlyList<double>, int, bool> needsLayerBelow, IProgress<int>? iterations = null, IProgress<(int Layer, double Score)>? layerScored = null)
     {
         int layers = (int)features.shape[0];
         var scores = Enumerable.Repeat(double.NaN, layers).ToArray();
         using var onDevice = features.to(device);
-        for (int l = layers - 1; l >= 0; l--)
+        for (int l = layers - 1; ; l--)
         {
             using var one = onDevice[l..(l + 1)];
-            var result = TsneEmbedder.Fit(one, tsne with { FirstLayer = tsne.FirstLayer + l })[0];
+            var result = TsneEmbedder.Fit(one, tsne with { FirstLayer = tsne.FirstLayer + l }, iterations)[0];
             using (var y = result.Embedding)
             using (var scaled = MinMaxScale(y))
                 scores[l] = ClusterMetrics.Score(metric, scaled, labels);
             layerScored?.Report((l + 1, scores[l]));
-            if (!needsLayerBelow(scores, l + 1)) break;
+            if (l == 0 || !needsLayerBelow(scores, l + 1)) return (scores, l + 1);
         }
-        return scores;
     }
 
     /// <summary>sklearn's MinMaxScaler: each axis to [0, 1] (a constant axis maps to 0).</summary>

@@ -160,8 +160,9 @@ public sealed record PruningIndex
             throw new SlsInputException(path, $"kept_blocks must be distinct, ascending and within 1..{index.Depth}, and not empty");
         if (index.Scores is not null && index.Scores.Count != index.Depth)
             throw new SlsInputException(path, $"{index.Scores.Count} scores for depth {index.Depth}");
-        if (index.ScoresFromTop is { } fromTop && (fromTop.Count == 0 || fromTop.Any(s => s.Layer < 1 || s.Layer > index.Depth) || fromTop.Select(s => s.Layer).Distinct().Count() != fromTop.Count))
-            throw new SlsInputException(path, $"scores_from_top must list distinct layers within 1..{index.Depth}");
+        if (index.ScoresFromTop is { } fromTop && (index.Scores is not null || fromTop.Count == 0 || fromTop.Count >= index.Depth
+                || !fromTop.Select(s => s.Layer).SequenceEqual(Enumerable.Range(index.Depth - fromTop.Count + 1, fromTop.Count).Reverse())))
+            throw new SlsInputException(path, $"scores_from_top must list layers {index.Depth}, {index.Depth - 1}, ... down to a layer above 1, in that order, in place of scores");
         if (index.Width is { } width && width.Select(w => w.Block).Distinct().Count() != width.Count)
             throw new SlsInputException(path, "a block is listed twice under width");
         return index;

@@ -6,7 +6,8 @@ namespace SlsPrune.Core.Runtime;
 /// A fixed team of threads for a loop that runs many short parallel steps (t-SNE: 1000 iterations of about a
 /// millisecond each). <see cref="For"/> runs items [0, count) on the caller and the team's helper threads; each
 /// thread first takes the items of its own contiguous share, in order, and then takes what is left of the other
-/// shares from their ends (so a thread that is slowed down, or shares its core, is helped out).
+/// shares from their ends, so the items of a thread that is slowed down, or shares its core, are taken over. A step
+/// waits only for the helpers that joined it: one that is not scheduled in time stays out of it.
 /// <para>Why not <see cref="Parallel.For(int, int, Action{int})"/>: per step it hands work to thread-pool threads
 /// that may have gone to sleep and splits the range afresh, and the pool may run more threads than cores, so a step
 /// can wait on a preempted thread. On 2 cores, 1000 steps of the t-SNE repulsion (<c>SlsPrune.Bench team-steps</c>):
@@ -23,7 +24,7 @@ public sealed class WorkerTeam : IDisposable
     private readonly object _gate = new();
     private readonly Share[] _shares;
     private Action<int>? _body;
-    private int _generation, _pending, _sleepers;
+    private int _generation, _open, _active, _sleepers, _busy;
     private volatile bool _stop;
     private Exception? _failure;
 
@@ -75,6 +76,19 @@ public sealed class WorkerTeam : IDisposable
     public void For(int count, Action<int> body)
     {
         ObjectDisposedException.ThrowIf(_stop, this);
+        if (Interlocked.Exchange(ref _busy, 1) != 0) throw new InvalidOperationException("WorkerTeam.For is already running (not for nested or concurrent calls)");
+        try
+        {
+            Run(count, body);
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    private void Run(int count, Action<int> body)
+    {
         if (_helpers.Length == 0 || count <= 1)
         {
             for (int i = 0; i < count; i++) body(i);
@@ -84,13 +98,17 @@ public sealed class WorkerTeam : IDisposable
         for (int t = 0; t < threads; t++) _shares[t].Set((int)((long)count * t / threads), (int)((long)count * (t + 1) / threads));
         _body = body;
         _failure = null;
-        _pending = _helpers.Length;
-        Interlocked.Increment(ref _generation); // publishes the shares (a full fence), then wakes sleepers
+        int step = _generation + 1;             // the caller is the only writer of _generation
+        Volatile.Write(ref _open, step);
+        Interlocked.Increment(ref _generation); // publishes the shares, the body and the open step (a full fence)
         if (Volatile.Read(ref _sleepers) > 0)
             lock (_gate) Monitor.PulseAll(_gate);
         Work(0);
+        // Every item is taken. Close the step, then wait for the helpers that joined it; one that has not joined yet
+        // (not scheduled, or asleep) sees the step closed and stays out, so it cannot hold the step up.
+        Interlocked.Exchange(ref _open, 0);     // a full fence before _active is read
         var spin = new SpinWait();
-        while (Volatile.Read(ref _pending) != 0) spin.SpinOnce(sleep1Threshold: -1);
+        while (Volatile.Read(ref _active) != 0) spin.SpinOnce(sleep1Threshold: -1);
         _body = null;
         if (_failure is { } f) ExceptionDispatchInfo.Capture(f).Throw();
     }
@@ -132,8 +150,9 @@ public sealed class WorkerTeam : IDisposable
             }
             if (_stop) return;
             seen = Volatile.Read(ref _generation);
-            Work(me);
-            Interlocked.Decrement(ref _pending);
+            Interlocked.Increment(ref _active);   // a full fence before _open is read (the caller's side: close, then read)
+            if (Volatile.Read(ref _open) == seen) Work(me);
+            Interlocked.Decrement(ref _active);
         }
     }
 

@@ -25,6 +25,7 @@ public static class TsneEmbedder
     {
         int layers = (int)features.shape[0], n = (int)features.shape[1];
         if (o.Perplexity >= n) throw new ArgumentException($"perplexity ({o.Perplexity}) must be less than the number of samples ({n})");
+        if (o.ExplorationIter < 0 || o.MaxIter < 0) throw new ArgumentException("t-SNE iteration counts must not be negative");
         int k = o.NeighboursFor(n);
         var perLayer = JointProbabilities.ComputeLayers(features, o.Perplexity, k);
         var batched = new BatchedP(layers, n, perLayer);

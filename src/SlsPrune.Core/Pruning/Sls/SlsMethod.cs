@@ -130,10 +130,12 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         int layers = features.Layers, done = 0;
         ctx.Progress?.Start(PruneStage.Tsne, $"t-SNE + {ClusterMetrics.Name(o.Metric)} from the top layer down, as needed ({features.Count} points)", layers);
         double[] scores;
+        int lowest;
         try
         {
-            scores = FeatureEvaluation.ScoreFromTop(features.Features, features.Labels, o.Metric, tsne, ctx.Device,
-                (s, lowest) => { ctx.Cancellation.ThrowIfCancellationRequested(); return SlsPolicy.NeedsLayerBelow(s, lowest, o.Alpha, o.Metric); },
+            (scores, lowest) = FeatureEvaluation.ScoreFromTop(features.Features, features.Labels, o.Metric, tsne, ctx.Device,
+                (s, low) => SlsPolicy.NeedsLayerBelow(s, low, o.Alpha, o.Metric),
+                new Runtime.Callback<int>(_ => ctx.Cancellation.ThrowIfCancellationRequested()),
                 new Runtime.Callback<(int Layer, double Score)>(s => ctx.Progress?.Advance(PruneStage.Tsne, ++done, $"layer {s.Layer}: {s.Score:F4}")));
         }
         catch (ArgumentException e)
@@ -141,7 +143,6 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             throw new SlsInputException("--perplexity", e.Message);
         }
         ctx.Progress?.Complete(PruneStage.Tsne);
-        int lowest = Array.FindIndex(scores, v => !double.IsNaN(v)) + 1;
         var decision = SlsPolicy.Decide(scores, o.Alpha, o.Metric); // reads layers lowest..n only
         bool every = lowest == 1;
         return ctx.Index with
