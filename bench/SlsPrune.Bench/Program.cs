@@ -396,7 +396,7 @@ else if (mode == "tsne-exact" && args.Length >= 2)
 }
 else
 {
-    Console.Error.WriteLine("usage: SlsPrune.Bench pipeline TASK_DIR [split] [size] [repeats] | forward MODEL [batch] [iters] [depth] | synth MODEL OUTDIR [classes] | fem FEATURES.safetensors|random [save-to.safetensors] | tsne-exact tests/fixtures/sls/sls.safetensors");
+    Console.Error.WriteLine("usage: SlsPrune.Bench pipeline TASK_DIR [split] [size] [repeats] | forward MODEL [batch] [iters] [depth] | synth MODEL OUTDIR [classes] | engines ... | ort-optimized ... | feature-gflops BACKBONE PETL [batch] [images] [fp32|bf16] | feature-profile BACKBONE PETL TASK [batch] | fem FEATURES.safetensors|random [save-to.safetensors] | tsne-n N ITERS | tsne-alone FEATURES.safetensors | team-steps [steps] | tsne-exact tests/fixtures/sls/sls.safetensors");
     return 2;
 }
 return 0;
