@@ -23,7 +23,7 @@ public static class ReportCommand
             var ctx = context();
             string folder = parse.GetValue(dir)!.FullName;
             string? file = parse.GetValue(output);
-            if (file is not null) OutputPath.CheckFile(file, "--out");
+            if (file is not null) OutputPath.CheckFile(file, "--out", folder);
             var text = new StringWriter();
             if (parse.GetValue(format) == "html") text.Write(HtmlReport.Build(folder));
             else

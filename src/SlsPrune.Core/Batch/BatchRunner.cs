@@ -58,6 +58,7 @@ public static class BatchRunner
         var shard = o.Shard ?? Shard.All;
         var mine = shard.Select(m.Tasks).ToList();
         m.CheckPaths(mine);
+        CheckOut(m, o);
         var tasks = mine.Select(t =>
         {
             var s = (t.Settings ?? new()).Over(m.Defaults);
@@ -75,6 +76,7 @@ public static class BatchRunner
         var m = BatchManifest.Load(o.Manifest);
         var mine = (o.Shard ?? Shard.All).Select(m.Tasks).ToList();
         m.CheckPaths(mine);
+        CheckOut(m, o);
         int ran = 0, skipped = 0;
         var failed = new List<string>();
         var held = new List<string>();
@@ -104,6 +106,18 @@ public static class BatchRunner
             progress?.Report($"{Printable.Escape(task.Name)}: {r.Status}{(r.Error is null ? "" : ": " + Printable.Escape(r.Error))}");
         }
         return new BatchSummary(mine.Count, ran, skipped, failed.Count, failed, held.Count, held);
+    }
+
+    /// <summary>The results folder must not be, or lie inside, a folder any task reads, and must be writable.</summary>
+    private static void CheckOut(BatchManifest m, BatchOptions o)
+    {
+        var inputs = new List<string?> { o.Manifest, m.Resolve(m.Backbone) };
+        foreach (var t in m.Tasks)
+        {
+            inputs.Add(m.Resolve(t.Data));
+            if (t.Petl is not null) inputs.Add(m.Resolve(t.Petl));
+        }
+        OutputPath.CheckFolder(o.Out, "--out", false, [.. inputs]);
     }
 
     private static bool IsDone(string resultPath)

@@ -36,6 +36,9 @@ public static class TaskSplitter
     {
         if (o.Train < 0 || o.Val < 0 || o.Test is < 0) throw new SlsInputException("--train", "split sizes must not be negative");
         if (o.Train == 0) throw new SlsInputException("--train", "must be positive");
+        OutputPath.CheckFolder(o.Out, "--out", replaced: true, o.Source);
+        string final = Path.GetFullPath(o.Out);
+        CheckEarlierSplit(o.Out);
         var source = DataLayouts.Open(o.Source, o.DataOptions);
         if (source.Layout == "vtab") throw new SlsInputException(o.Source, "is already a VTAB-1k task folder; data split reads an ImageFolder tree or a CSV");
 
@@ -51,6 +54,11 @@ public static class TaskSplitter
                 seen[real] = split;
                 items.Add(i with { Path = real });
             }
+        // The folder is replaced as a whole: none of the images may live in it (an earlier --copy split of it, or links
+        // into it), or the re-split would delete what it reads.
+        string realOut = RealPath.Resolve(final).TrimEnd('/') + "/";
+        if (items.FirstOrDefault(i => i.Path.StartsWith(realOut, StringComparison.Ordinal)) is { } inside)
+            throw new SlsInputException(o.Out, $"holds the source image {inside.Path}; --out replaces the folder as a whole, which would delete it (choose another --out)");
         int classes = Math.Max(source.ClassNames?.Count ?? 0, items.Max(i => i.Label) + 1);
         var names = source.ClassNames ?? Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
         var sizes = new int[classes];
@@ -89,10 +97,6 @@ public static class TaskSplitter
         }
         string Lines(IEnumerable<LabelledImage> l) => string.Concat(l.Select(i => $"{Rel(i)} {i.Label.ToString(CultureInfo.InvariantCulture)}\n"));
 
-        string final = Path.GetFullPath(o.Out);
-        if (Directory.Exists(final) && Directory.EnumerateFileSystemEntries(final).Any() && !File.Exists(Path.Combine(final, "task.json")))
-            throw new SlsInputException(final, "exists and is not a task folder; remove it or choose another --out");
-        if (File.Exists(final)) throw new SlsInputException(final, "is a file; --out names the task folder to write");
         string parent = Path.GetDirectoryName(final)!;
         Directory.CreateDirectory(parent);
         string tmp = Path.Combine(parent, $".{Path.GetFileName(final)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
@@ -127,8 +131,16 @@ public static class TaskSplitter
                 ["test"] = testItems.Count,
             };
             File.WriteAllText(Path.Combine(tmp, "task.json"), JsonSerializer.Serialize(info, Indented) + "\n", utf8);
-            if (Directory.Exists(final)) Directory.Delete(final, true);
-            Directory.Move(tmp, final);
+            if (Directory.Exists(final))
+            {
+                // the earlier split steps aside, the new one takes its place, and only then is the earlier one removed
+                // (its links are removed, never what they point to)
+                string earlier = Path.Combine(parent, $".{Path.GetFileName(final)}.{Environment.ProcessId}.{Guid.NewGuid():N}.old");
+                Directory.Move(final, earlier);
+                Directory.Move(tmp, final);
+                Directory.Delete(earlier, true);
+            }
+            else Directory.Move(tmp, final);
         }
         catch
         {
@@ -137,6 +149,37 @@ public static class TaskSplitter
         }
         var perClass = Enumerable.Range(0, classes).Select(c => new SplitClass(names[c], sizes[c], trainCounts[c], valCounts[c], testCounts[c])).ToArray();
         return new SplitResult(final, Path.GetFullPath(o.Source), source.Layout, o.Seed, train.Count, val.Count, testItems.Count, o.Copy, perClass);
+    }
+
+    /// <summary>What a split writes into its task folder; an existing --out may hold nothing else.</summary>
+    private static readonly string[] SplitEntries = ["images", .. ListFiles.Select(l => l + ".txt"), "task.json"];
+
+    /// <summary>An existing <c>--out</c> is replaced only when it is an earlier split's task folder (its task.json says
+    /// where it was made from) holding nothing a split does not write.</summary>
+    private static void CheckEarlierSplit(string path)
+    {
+        if (FileKind.Of(path) != PathKind.Folder) return;
+        if (new FileInfo(path.TrimEnd('/')).LinkTarget is not null)
+            throw new SlsInputException(path, "is a symbolic link; --out names the task folder itself (remove the link or choose another --out)");
+        var entries = Directory.EnumerateFileSystemEntries(path).Select(Path.GetFileName).ToList();
+        if (entries.Count == 0) return;
+        string info = Path.Combine(path, "task.json");
+        bool madeBySplit = false;
+        if (FileKind.Of(info) == PathKind.Regular && new FileInfo(info).Length < 1 << 20)
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(info));
+                madeBySplit = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("made_from", out _);
+            }
+            catch (JsonException)
+            {
+            }
+        }
+        if (!madeBySplit)
+            throw new SlsInputException(path, "exists and is not a task folder written by sls data split; remove it or choose another --out");
+        if (entries.FirstOrDefault(e => !SplitEntries.Contains(e, StringComparer.Ordinal)) is { } other)
+            throw new SlsInputException(path, $"holds '{other}', which sls data split does not write; a re-split replaces the folder as a whole (move it away or choose another --out)");
     }
 
     private static string CommonFolder(IEnumerable<string> paths)

@@ -53,6 +53,7 @@ public static class EvalRunner
         if (o.Model.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
         var batches = o.ThroughputBatches ?? EvalOptions.DefaultThroughputBatches;
         if (batches.Count == 0 || batches.Any(b => b <= 0)) throw new SlsInputException("--throughput-batches", "needs one or more positive batch sizes");
+        if (o.Plots is not null) OutputPath.CheckFolder(o.Plots, "--plots", false, o.Model.Backbone, o.Model.Petl, o.Data, o.Index);
         var device = DeviceSelector.Resolve(o.Model.Device);
         var task = DataLayouts.Open(o.Data, o.DataOptions);
         var index = o.Index is null ? null : PruningIndex.Load(o.Index);
@@ -61,7 +62,6 @@ public static class EvalRunner
         var model = built.Model;
         if (model.NumClasses == 0)
             throw new SlsInputException(o.Model.Backbone, "has no classification head; give the task's PETL file (--petl), which carries one");
-        if (o.Plots is not null) OutputPath.CheckFolder(o.Plots, "--plots");
         var items = task.Read(o.Split, model.NumClasses);
 
         var confusion = Accuracy.Confusion(model, items, Preprocessor.For(model.Input), o.Model.BatchSize, device, progress, cancellationToken);

@@ -27,9 +27,9 @@ public static class OnnxEvalRunner
         if (o.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
         var batches = o.ThroughputBatches ?? EvalOptions.DefaultThroughputBatches;
         if (batches.Count == 0 || batches.Any(b => b <= 0)) throw new SlsInputException("--throughput-batches", "needs one or more positive batch sizes");
+        if (o.Plots is not null) OutputPath.CheckFolder(o.Plots, "--plots", false, o.Model, o.Data);
         var task = DataLayouts.Open(o.Data, o.DataOptions);
         using var model = OnnxRuntimeModel.Open(o.Model);
-        if (o.Plots is not null) OutputPath.CheckFolder(o.Plots, "--plots");
         var items = task.Read(o.Split, model.NumClasses);
         var confusion = Accuracy.Confusion(model.Forward, items, Preprocessor.For(model.Input), o.BatchSize, model.NumClasses, progress, cancellationToken);
         int correct = confusion.Select((row, c) => row[c]).Sum(), seen = confusion.Sum(row => row.Sum());

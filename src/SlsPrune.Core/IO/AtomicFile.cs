@@ -9,11 +9,11 @@ public static class AtomicFile
     {
         string full = System.IO.Path.GetFullPath(path);
         string dir = System.IO.Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        RemoveStale(dir, System.IO.Path.GetFileName(full));
         string tmp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
+            Directory.CreateDirectory(dir);
+            RemoveStale(dir, System.IO.Path.GetFileName(full));
             using (var s = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(s);
@@ -21,9 +21,13 @@ public static class AtomicFile
             }
             File.Move(tmp, full, overwrite: true);
         }
-        catch
+        catch (Exception e)
         {
-            try { File.Delete(tmp); } catch (IOException) { }
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            // the user's path in the error, never the hidden temporary file's
+            if (e is UnauthorizedAccessException) throw new SlsInputException(path, "cannot be written (permission denied)");
+            if (e is IOException)
+                throw new IOException($"{path}: could not be written: {e.Message.Replace(tmp, path, StringComparison.Ordinal)}", e);
             throw;
         }
     }

@@ -1,27 +1,124 @@
 namespace SlsPrune.Core;
 
-/// <summary>Checks made on an output path before anything is read or written: an output file must not be an existing
-/// folder nor, through any link, one of the inputs; an output folder must not be an existing file.</summary>
+/// <summary>
+/// The checks every output path passes before a run reads or computes anything (rule one: never change an input).
+/// An output file must be a regular file or a missing path (not a folder, FIFO, device, socket or broken link), must
+/// not be, through any link, one of the run's inputs, and must not replace a file inside an input folder (a new file
+/// there is fine); an output folder must not be an input folder or lie inside one; a folder that a run replaces as a
+/// whole (<c>sls data split</c>) must not contain an input either. Every output's folder must be writable, so a
+/// read-only location fails in the first second, naming the user's path.
+/// </summary>
 public static class OutputPath
 {
     /// <param name="option">the option that named the output (<c>--out</c>), named in the error.</param>
     /// <param name="inputs">the files and folders the run reads (null entries are skipped).</param>
-    /// <exception cref="SlsInputException">naming the option and the path.</exception>
+    /// <exception cref="SlsInputException">naming the path.</exception>
     public static void CheckFile(string path, string option, params string?[] inputs)
     {
-        if (Directory.Exists(path)) throw new SlsInputException(option, $"{Printable.Escape(path)} is a folder; give a file path");
-        if (!File.Exists(path)) return;
-        string real = RealPath.Resolve(path);
-        foreach (var input in inputs.OfType<string>())
-            if ((File.Exists(input) || Directory.Exists(input)) && Same(RealPath.Resolve(input), real))
-                throw new SlsInputException(option, $"{Printable.Escape(path)} is one of the input files; choose another output path");
+        switch (FileKind.Of(path))
+        {
+            case PathKind.Folder: throw new SlsInputException(path, $"is a folder; {option} names a file to write");
+            case PathKind.Special: throw new SlsInputException(path, $"is not a regular file (a FIFO, device or socket); {option} names a file to write");
+            case PathKind.BrokenLink: throw new SlsInputException(path, $"is a symbolic link to a missing path; {option} names a regular file or a new path");
+        }
+        bool exists = File.Exists(path);
+        string full = Path.GetFullPath(path), real = Real(path);
+        foreach (var (input, inputReal, folder) in Existing(inputs))
+        {
+            if (real == inputReal || full == Path.GetFullPath(input))
+                throw new SlsInputException(path, $"is one of this run's inputs; {option} would replace it (choose another path)");
+            if (folder && exists && (Inside(real, inputReal) || Inside(full, Path.GetFullPath(input)) || Inside(full, inputReal)))
+                throw new SlsInputException(path, $"is a file inside the input folder {input}; {option} would replace it (choose another path)");
+        }
+        CheckWritable(path, Path.GetDirectoryName(full)!, option);
     }
 
-    /// <summary>An output folder (<c>--plots</c>): refused when the path is an existing file.</summary>
-    public static void CheckFolder(string path, string option)
+    /// <summary>An output folder (<c>--plots</c>, a results folder): not an existing file, not an input folder or inside
+    /// one, and writable. With <paramref name="replaced"/> (a folder the run writes anew as a whole) it must not contain
+    /// an input either.</summary>
+    public static void CheckFolder(string path, string option, bool replaced = false, params string?[] inputs)
     {
-        if (File.Exists(path)) throw new SlsInputException(option, $"{Printable.Escape(path)} is a file; give a folder for the output");
+        switch (FileKind.Of(path))
+        {
+            case PathKind.Regular: throw new SlsInputException(path, $"is a file; {option} names a folder");
+            case PathKind.Special: throw new SlsInputException(path, $"is not a folder (a FIFO, device or socket); {option} names a folder");
+            case PathKind.BrokenLink: throw new SlsInputException(path, $"is a symbolic link to a missing path; {option} names a folder or a new path");
+        }
+        string full = Path.GetFullPath(path), real = Real(path);
+        foreach (var (input, inputReal, folder) in Existing(inputs))
+        {
+            if (real == inputReal || full == Path.GetFullPath(input))
+                throw new SlsInputException(path, $"is one of this run's inputs; {option} names a folder to write (choose another)");
+            if (folder && (Inside(real, inputReal) || Inside(full, Path.GetFullPath(input)) || Inside(full, inputReal)))
+                throw new SlsInputException(path, $"is inside the input folder {input}; {option} must not write into it (choose a folder outside it)");
+            if (replaced && (Inside(inputReal, real) || Inside(Path.GetFullPath(input), full)))
+                throw new SlsInputException(path, $"contains the input {input}; {option} names a folder that is replaced as a whole (choose a folder outside the input)");
+        }
+        CheckWritable(path, full, option);
     }
 
-    private static bool Same(string a, string b) => string.Equals(a, b, StringComparison.Ordinal);
+    /// <summary>An existing output file that is one of <paramref name="files"/> (the images a run reads, which may lie
+    /// anywhere through links or a CSV's paths) is refused.</summary>
+    public static void CheckNotAmong(string path, string option, IEnumerable<string> files)
+    {
+        if (!File.Exists(path)) return;
+        string real = Real(path);
+        foreach (var f in files)
+            if (Real(f) == real) throw new SlsInputException(path, $"is one of the images this run reads; {option} would replace it (choose another path)");
+    }
+
+    /// <summary>Refused unless the nearest existing folder on the way to <paramref name="target"/> can be written.</summary>
+    private static void CheckWritable(string path, string target, string option)
+    {
+        string? dir = target;
+        while (dir is not null && FileKind.Of(dir) == PathKind.Missing) dir = Path.GetDirectoryName(dir);
+        if (dir is null) return;
+        if (FileKind.Of(dir) != PathKind.Folder)
+            throw new SlsInputException(path, $"cannot be written: {dir} is not a folder (choose another {option})");
+        // A file made and removed at once: the only test that holds for every user (root included), file system and
+        // mount (read-only, /proc, /sys).
+        string probe = Path.Combine(dir, $".sls-write-check.{Environment.ProcessId}.{Guid.NewGuid():N}");
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            string why = e is UnauthorizedAccessException ? "is not writable (permission denied)"
+                : (e.HResult & 0xFFFF) == ReadOnlyFileSystem ? "is on a read-only file system" : "does not take new files";
+            throw new SlsInputException(path, $"cannot be written: {dir} {why} (choose another {option})");
+        }
+        finally
+        {
+            try { File.Delete(probe); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private const int ReadOnlyFileSystem = 30;
+
+    private static IEnumerable<(string Input, string Real, bool Folder)> Existing(string?[] inputs)
+    {
+        foreach (var input in inputs.OfType<string>())
+        {
+            var kind = FileKind.Of(input);
+            if (kind is PathKind.Missing or PathKind.BrokenLink) continue;
+            yield return (input, Real(input), kind == PathKind.Folder);
+        }
+    }
+
+    private static string Real(string path)
+    {
+        try
+        {
+            return RealPath.Resolve(path);
+        }
+        catch (IOException)
+        {
+            throw new SlsInputException(path, "goes through a loop of symbolic links");
+        }
+    }
+
+    /// <summary>Whether <paramref name="path"/> lies strictly inside <paramref name="folder"/>.</summary>
+    private static bool Inside(string path, string folder) =>
+        path.Length > folder.Length && path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);
 }

@@ -30,6 +30,13 @@ public interface IPruneMethod
     /// record's defaults). <paramref name="source"/> is named in errors.</summary>
     object ReadOptions(JsonObject settings, string source);
 
+    /// <summary>The files and folders the method writes besides the index (plots, features, a new PETL file, more
+    /// indexes), checked with the index before any work starts.</summary>
+    IEnumerable<OutputTarget> Outputs(PruneOptions run, object options);
+
+    /// <summary>The files the method reads besides the model and the data (another index), which no output may replace.</summary>
+    IEnumerable<string?> Inputs(object options);
+
     MethodOutput Run(PruneContext context, object options);
 }
 
@@ -45,6 +52,14 @@ public abstract class PruneMethod<TOptions> : IPruneMethod where TOptions : clas
     public object ReadOptions(JsonObject settings, string source) => MethodSettings.Read<TOptions>(settings, source);
 
     public MethodOutput Run(PruneContext context, object options) => Run(context, (TOptions)options);
+
+    public IEnumerable<OutputTarget> Outputs(PruneOptions run, object options) => Outputs(run, (TOptions)options);
+
+    public IEnumerable<string?> Inputs(object options) => Inputs((TOptions)options);
+
+    protected virtual IEnumerable<OutputTarget> Outputs(PruneOptions run, TOptions o) => [];
+
+    protected virtual IEnumerable<string?> Inputs(TOptions o) => [];
 
     protected abstract MethodOutput Run(PruneContext ctx, TOptions o);
 }

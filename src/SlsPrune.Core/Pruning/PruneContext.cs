@@ -40,9 +40,12 @@ public sealed class PruneContext(PruneOptions options, IDataSource task, IReadOn
     });
 
     /// <summary>The default path of a method's new PETL file: beside the index.</summary>
-    public string DefaultPetlOut()
+    public string DefaultPetlOut() => DefaultPetlOut(Options.Out);
+
+    /// <summary>The default path of a method's new PETL file beside the index <paramref name="indexOut"/>.</summary>
+    public static string DefaultPetlOut(string indexOut)
     {
-        string full = Path.GetFullPath(Options.Out);
+        string full = Path.GetFullPath(indexOut);
         string name = Path.GetFileName(full);
         foreach (var ext in new[] { ".sls.json", ".json" })
             if (name.EndsWith(ext, StringComparison.OrdinalIgnoreCase)) { name = name[..^ext.Length]; break; }

@@ -41,7 +41,7 @@ public static class PruneRunner
     public static PruneResult Run(PruneOptions o, IStageProgress? progress = null, CancellationToken cancellationToken = default)
     {
         if (o.Model.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
-        OutputPath.CheckFile(o.Out, "--out", o.Model.Backbone, o.Model.Petl, o.Data);
+        CheckOutputs(o);
         var seconds = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();
         double Lap() { double s = clock.Elapsed.TotalSeconds; clock.Restart(); return s; }
@@ -65,6 +65,7 @@ public static class PruneRunner
             sampled = o.Calibration is int n ? $"{n} stratified, seed {o.Seed}" : $"{o.CalibrationPerClass} per class, seed {o.Seed}";
             o.DataOptions.Report?.Invoke($"calibration: {items.Count} images of split '{o.Split}' ({sampled})");
         }
+        foreach (var target in Outputs(o)) OutputPath.CheckNotAmong(target.Path, target.Option, items.Select(i => i.Path));
         string? listPath = sampled is not null || task.Layout != "vtab" ? CalibrationListPath(o.Out) : null;
         int classes = items.Select(i => i.Label).Distinct().Count();
         var index = new PruningIndex
@@ -98,7 +99,6 @@ public static class PruneRunner
         var more = new List<string>();
         foreach (var (path, extra) in output.More ?? [])
         {
-            OutputPath.CheckFile(path, "--out", o.Model.Backbone, o.Model.Petl, o.Data);
             (extra with { MethodSeconds = seconds["method"], Created = written.Created }).Save(path);
             more.Add(Path.GetFullPath(path));
         }
@@ -107,6 +107,23 @@ public static class PruneRunner
         seconds["write"] = Lap();
         return new PruneResult(written, Path.GetFullPath(o.Out), output.FeaturesPath, output.Plots ?? [], seconds, device.ToString(), output.PetlPath,
             more.Count == 0 ? null : more) { CalibrationList = listPath };
+    }
+
+    /// <summary>Every file and folder the run writes: the index, the list of calibration images beside it, and the
+    /// method's own outputs.</summary>
+    public static IEnumerable<OutputTarget> Outputs(PruneOptions o) =>
+        new[] { new OutputTarget(o.Out, "--out"), new OutputTarget(CalibrationListPath(o.Out), "--out") }.Concat(o.Method.Outputs(o, o.MethodOptions));
+
+    /// <summary>Refuses, before any work, an output that is an input, lies in an input folder, is not a regular file
+    /// (or folder) or cannot be written.</summary>
+    public static void CheckOutputs(PruneOptions o)
+    {
+        string?[] inputs = [o.Model.Backbone, o.Model.Petl, o.Data, .. o.Method.Inputs(o.MethodOptions)];
+        var outputs = Outputs(o).ToList();
+        foreach (var target in outputs) target.Check(inputs);
+        var clash = outputs.GroupBy(t => Path.GetFullPath(t.Path), StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (clash is not null)
+            throw new SlsInputException(clash.Key, $"is named by both {clash.First().Option} and {clash.Last().Option}; each output needs its own path");
     }
 
     /// <summary>Where the list of calibration images goes: beside the index, <c>NAME.calibration.txt</c>.</summary>

@@ -57,6 +57,7 @@ public static class BackbonePretrainer
         if (o.ImageSize % o.PatchSize != 0) throw new SlsInputException("--image-size", $"{o.ImageSize} is not a multiple of the patch size {o.PatchSize}");
         if (o.Family is not ("vit" or "swin")) throw new SlsInputException("--family", $"'{o.Family}' is not one of vit, swin");
         var augmentation = UpstreamAugmentations.Get(o.Augment);
+        OutputPath.CheckFile(o.Out, "--out", o.Upstream);
         var (grey, h, w, labels, n) = LoadUpstream(o);
         // image i of an epoch, seeded per (seed, epoch, image), so rendering in parallel changes nothing
         RgbImage Render(int epoch, int i) =>

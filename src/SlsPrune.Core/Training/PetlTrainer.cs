@@ -79,7 +79,9 @@ public static class PetlTrainer
     public static TrainResult Run(TrainOptions o, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
         if (o.Epochs <= 0 || o.Model.BatchSize <= 0 || o.EvalEvery <= 0) throw new SlsInputException("sls train", "epochs, batch size and eval interval must be positive");
-        OutputPath.CheckFile(o.Out, "--out", o.Model.Backbone, o.InitFrom, o.PlanSource, o.Data);
+        string?[] inputs = [o.Model.Backbone, o.Model.Petl, o.InitFrom, o.PlanSource, o.Data, o.DistillFrom];
+        OutputPath.CheckFile(o.Out, "--out", inputs);
+        OutputPath.CheckFile(StatePath(o.Out), "--out", inputs);
         var device = DeviceSelector.Resolve(o.Model.Device);
         var task = DataLayouts.Open(o.Data, o.DataOptions);
         var trainItems = task.Read(o.TrainSplit);

@@ -31,6 +31,7 @@ public static class FashionMnistBenchmark
 
     public static FashionMnistResult Generate(FashionMnistOptions o, IProgress<string>? progress = null)
     {
+        OutputPath.CheckFolder(o.Out, "--out", replaced: true, o.Source);
         var train = ReadPair(o.Source, "train");
         var test = ReadPair(o.Source, "t10k");
         Directory.CreateDirectory(o.Out);

@@ -23,6 +23,11 @@ public sealed class AglpMethod : PruneMethod<AglpOptions>
 
     public override string Description => "adaptive greedy layer pruning with brief retraining of each candidate";
 
+    protected override IEnumerable<OutputTarget> Outputs(PruneOptions run, AglpOptions o) =>
+        [new OutputTarget(o.PetlOut ?? PruneContext.DefaultPetlOut(run.Out), "--petl-out")];
+
+    protected override IEnumerable<string?> Inputs(AglpOptions o) => [o.MatchIndex];
+
     protected override MethodOutput Run(PruneContext ctx, AglpOptions o)
     {
         var loaded = ctx.Model;

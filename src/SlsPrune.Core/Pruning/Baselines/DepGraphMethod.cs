@@ -7,5 +7,7 @@ public sealed class DepGraphMethod : PruneMethod<WidthOptions>
 
     public override string Description => "width pruning of heads and MLP units by Taylor, L1, L2 or random importance";
 
+    protected override IEnumerable<string?> Inputs(WidthOptions o) => [o.MatchIndex];
+
     protected override MethodOutput Run(PruneContext ctx, WidthOptions o) => WidthPruner.Run(ctx, o, spa: false, petlOut: null);
 }

@@ -12,6 +12,8 @@ public abstract class LayerScoringMethod<TOptions> : PruneMethod<TOptions> where
 
     protected abstract double[] Score(PruneContext ctx, TOptions o);
 
+    protected override IEnumerable<string?> Inputs(TOptions o) => [o.MatchIndex];
+
     protected sealed override MethodOutput Run(PruneContext ctx, TOptions o)
     {
         var scores = Score(ctx, o);

@@ -8,5 +8,10 @@ public sealed class SpaMethod : PruneMethod<SpaOptions>
 
     public override string Description => "structured pruning adapters: width pruning of a SPLoRA model by |W + s B A|";
 
+    protected override IEnumerable<OutputTarget> Outputs(PruneOptions run, SpaOptions o) =>
+        [new OutputTarget(o.PetlOut ?? PruneContext.DefaultPetlOut(run.Out), "--petl-out")];
+
+    protected override IEnumerable<string?> Inputs(SpaOptions o) => [o.MatchIndex];
+
     protected override MethodOutput Run(PruneContext ctx, SpaOptions o) => WidthPruner.Run(ctx, o, spa: true, petlOut: o.PetlOut);
 }

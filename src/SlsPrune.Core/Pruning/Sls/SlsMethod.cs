@@ -14,6 +14,13 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
 
     public override string Description => "t-SNE + silhouette of every layer's feature, the alpha rule (the SLS paper)";
 
+    protected override IEnumerable<OutputTarget> Outputs(PruneOptions run, SlsOptions o)
+    {
+        if (o.Plots is not null) yield return new OutputTarget(o.Plots, "--plots", Folder: true);
+        if (o.FeaturesOut is not null) yield return new OutputTarget(o.FeaturesOut, "--features-out");
+        foreach (var a in (o.Alphas ?? []).Where(a => a != o.Alpha).Distinct()) yield return new OutputTarget(AlphaPath(run.Out, a), "--alpha");
+    }
+
     protected override MethodOutput Run(PruneContext ctx, SlsOptions o)
     {
         var items = ctx.Items;
@@ -21,8 +28,6 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         string list = ctx.Task.Where(ctx.Options.Split);
         int classes = ctx.Index.Calibration.Classes;
         if (!(o.Alpha > 0)) throw new SlsInputException("--alpha", $"alpha must be positive (got {o.Alpha})");
-        if (o.Plots is not null) OutputPath.CheckFolder(o.Plots, "--plots");
-        if (o.FeaturesOut is not null) OutputPath.CheckFile(o.FeaturesOut, "--features-out", ctx.Options.Model.Backbone, ctx.Options.Model.Petl, ctx.Options.Out);
         if (classes < 2)
             throw new SlsInputException(list, $"calibration split has {classes} class; SLS scores how well layers separate classes and needs at least 2");
         if (items.Count - 1 < classes)
