@@ -135,8 +135,7 @@ public sealed class PeftAdapter : IDisposable
         if (length > CheckpointSource.MaxSideFileBytes) throw new SlsInputException(file, $"is {length} bytes; an adapter config is at most {CheckpointSource.MaxSideFileBytes}");
         try
         {
-            return JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
-                ?? throw new SlsInputException(file, "is not a JSON object");
+            return SideFileJson.Parse(file, File.ReadAllText(file));
         }
         catch (JsonException e)
         {
