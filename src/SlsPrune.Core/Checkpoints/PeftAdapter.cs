@@ -207,7 +207,9 @@ public sealed class PeftAdapter : IDisposable
             if (sa[0] != r)
                 throw new SlsInputException(WeightsFile, $"lora_A of '{m}' has rank {sa[0]}, but {ConfigName} gives r {r} for it");
             double scale = c.RsLora ? alpha / Math.Sqrt(r) : alpha / r;
-            pairs.Add(new LoraPair(module, int.Parse(match.Groups["b"].Value, CultureInfo.InvariantCulture), match.Groups["s"].Value, r, alpha, scale, aName, b[module]));
+            if (!int.TryParse(match.Groups["b"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int block) || block >= StateDictFile.MaxBlocks)
+                throw new SlsInputException(WeightsFile, $"LoRA on '{m}' has block index {match.Groups["b"].Value}; a model has at most {StateDictFile.MaxBlocks} blocks");
+            pairs.Add(new LoraPair(module, block, match.Groups["s"].Value, r, alpha, scale, aName, b[module]));
         }
         foreach (var entry in c.ListTargets.Where(e => !a.Keys.Any(k => PeftConfig.TargetEntryMatches(e, k))))
             throw new SlsInputException(ConfigFile, $"target_modules entry '{Printable.Escape(entry)}' matches none of the adapter's modules");
