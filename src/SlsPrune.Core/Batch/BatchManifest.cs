@@ -150,7 +150,7 @@ public sealed record BatchManifest
         }
         if (m is null || m.Tasks is null || m.Tasks.Count == 0) throw new SlsInputException(path, "the manifest lists no tasks");
         RequireFields(path, m);
-        ManifestChecks.NoNulls(path, tree, lineOf);
+        ManifestChecks.NoNulls(path, tree);
         var dup = m.Tasks.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new SlsInputException(path, $"task '{dup.Key}' is listed twice");
         foreach (var t in m.Tasks)

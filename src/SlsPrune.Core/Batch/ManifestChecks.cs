@@ -16,7 +16,7 @@ internal static class ManifestChecks
     private const int MaxSize = 1 << 16;
 
     /// <summary>A null anywhere (YAML's <c>~</c> or an empty value, JSON's <c>null</c>): the defaults would silently apply.</summary>
-    public static void NoNulls(string path, JsonNode? root, Func<string, int?>? lineOf)
+    public static void NoNulls(string path, JsonNode? root)
     {
         var pending = new Stack<(JsonNode Node, string Path)>();
         if (root is not null) pending.Push((root, "$"));
@@ -32,8 +32,7 @@ internal static class ManifestChecks
             foreach (var (child, childPath) in children)
             {
                 if (child is not null) { pending.Push((child, childPath)); continue; }
-                string line = lineOf?.Invoke(childPath) is int l ? $" (line {l})" : "";
-                throw new SlsInputException(path, $"field '{JsonErrors.Field(childPath)}' is null{line}; give it a value or leave it out");
+                throw new SlsInputException(path, $"field '{JsonErrors.Field(childPath)}' is null; give it a value or leave it out");
             }
         }
     }

@@ -36,7 +36,7 @@ public static class PngDecoder
             var body = data.Slice(pos + 8, len);
             uint stored = BinaryPrimitives.ReadUInt32BigEndian(data[(pos + 8 + len)..]), computed = PngCrc.Of(type, body);
             if (stored != computed)
-                throw new InvalidDataException($"PNG chunk '{Printable.Escape(System.Text.Encoding.Latin1.GetString(type))}' at byte {pos} has a bad CRC (stored {stored:x8}, computed {computed:x8}): corrupt");
+                throw new InvalidDataException($"PNG chunk '{Printable.Escape(System.Text.Encoding.Latin1.GetString(type))}' at byte {pos} has a bad CRC (stored {stored:x8}, computed {computed:x8})");
             if (type.SequenceEqual("IHDR"u8))
             {
                 if (len != 13) throw new InvalidDataException("PNG IHDR has the wrong length");
