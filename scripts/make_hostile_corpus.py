@@ -345,7 +345,9 @@ def main(out):
         h = b"{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296), }"
         z.writestr('cls.npy', b'\x93NUMPY\x01\x00' + struct.pack('<H', len(h)) + h)
     inspect('npz-shape-overflow.npz', "array 'cls' has shape [4294967296, 4294967296], whose size overflows")
-    task(out, 'task-png-bomb', bad={4: png_bytes(1, 1, 4)[:16] + struct.pack('>II', 20000, 20000) + png_bytes(1, 1, 4)[24:]})
+    bomb = bytearray(png_bytes(1, 1, 4)[:16] + struct.pack('>II', 20000, 20000) + png_bytes(1, 1, 4)[24:])
+    bomb[29:33] = struct.pack('>I', zlib.crc32(bytes(bomb[12:29])) & 0xffffffff)  # IHDR's CRC over the new size
+    task(out, 'task-png-bomb', bad={4: bytes(bomb)})
     case('task-png-bomb', prune('task-png-bomb'), 'sls: {dir}/task-png-bomb/images/004.png: corrupt image: PNG claims 20000x20000 pixels, more than the 178956970 limit (a decompression bomb?)')
     task(out, 'task-huge-label', lines=['images/000.png 0', 'images/001.png 2000000000'])
     case('task-huge-label', prune('task-huge-label'), 'sls: {dir}/task-huge-label/train800val200.txt:2: label 2000000000 is not below the 100000-class limit')
@@ -372,6 +374,150 @@ def main(out):
     shutil.copy(os.path.join(PARITY, '..', 'training', 'timm_train.pth.tar'), J('seeds', 'timm_train.pth.tar'))
     with open(J('seeds', 'index.sls.json'), 'w') as f:
         json.dump(dict(index, kept_blocks=[1, 2]), f)
+
+    # -- side files, adapters, manifests, reports and chunks (issue: hostile-exit2) --
+    layouts = os.path.join(PARITY, '..', 'layouts')
+    peft = os.path.join(PARITY, '..', 'peft')
+
+    def folder(name, source, edit=None, raw=None):
+        """A copy of a fixture folder with one side file changed: `edit` (file, dict -> None) on its JSON, or `raw` (file, text)."""
+        d = J(name)
+        shutil.copytree(source, d)
+        if edit is not None:
+            path = os.path.join(d, edit[0])
+            with open(path) as f:
+                doc = json.load(f)
+            edit[1](doc)
+            with open(path, 'w') as f:
+                json.dump(doc, f, indent=1)
+        if raw is not None:
+            with open(os.path.join(d, raw[0]), 'w') as f:
+                f.write(raw[1])
+        return d
+
+    hf = os.path.join(layouts, 'hf_vit')
+    with open(os.path.join(hf, 'config.json')) as f:
+        config_text = f.read()
+    hf_case = lambda name, file, message: case(name, ['inspect', '{dir}/' + name], 'sls: {dir}/' + name + '/' + file + ': ' + message)
+    folder('hf-config-duplicate-key', hf, raw=('config.json', config_text.replace('"hidden_size": 32,', '"hidden_size": 32,\n  "hidden_size": 64,', 1)))
+    hf_case('hf-config-duplicate-key', 'config.json', "key 'hidden_size' appears twice")
+    with open(os.path.join(hf, 'preprocessor_config.json')) as f:
+        pre_text = f.read()
+    folder('hf-preprocessor-duplicate-key', hf, raw=('preprocessor_config.json', pre_text.replace('"do_normalize": true,', '"do_normalize": true,\n  "image_std": [1, 1, 1],', 1)))
+    hf_case('hf-preprocessor-duplicate-key', 'preprocessor_config.json', "key 'image_std' appears twice")
+    folder('hf-config-negative-hidden-size', hf, edit=('config.json', lambda c: c.update(hidden_size=-32)))
+    hf_case('hf-config-negative-hidden-size', 'config.json', 'hidden_size -32 is not an integer within 1..65536')
+    folder('hf-config-huge-layers', hf, edit=('config.json', lambda c: c.update(num_hidden_layers=99999999999)))
+    hf_case('hf-config-huge-layers', 'config.json', 'num_hidden_layers 99999999999 is not an integer within 1..4096')
+    folder('hf-config-heads-overflow', hf, edit=('config.json', lambda c: c.update(num_attention_heads=2 ** 31)))
+    hf_case('hf-config-heads-overflow', 'config.json', 'num_attention_heads 2147483648 is not an integer within 1..4096')
+    folder('hf-config-negative-channels', hf, edit=('config.json', lambda c: c.update(num_channels=-3)))
+    hf_case('hf-config-negative-channels', 'config.json', 'num_channels -3 is not an integer within 1..64')
+    folder('hf-preprocessor-std-zero', hf, edit=('preprocessor_config.json', lambda c: c.update(image_std=[0.5, 0, 0.5])))
+    hf_case('hf-preprocessor-std-zero', 'preprocessor_config.json', 'image_std has a value that is not positive')
+    folder('hf-preprocessor-std-tiny', hf, edit=('preprocessor_config.json', lambda c: c.update(image_std=1e-30)))
+    hf_case('hf-preprocessor-std-tiny', 'preprocessor_config.json', 'image_std 1E-30 is too small to divide by (below 1E-06)')
+
+    qv = os.path.join(peft, 'hf_qv')
+    hf_model = ['{dir}/../fixtures/layouts/hf_vit']
+    peft_case = lambda name, file, message: case(name, ['inspect', *hf_model, '--petl', '{dir}/' + name], 'sls: {dir}/' + name + '/' + file + ': ' + message)
+    with open(os.path.join(qv, 'adapter_config.json')) as f:
+        adapter_text = f.read()
+    folder('peft-duplicate-key', qv, raw=('adapter_config.json', adapter_text.replace('"r": ', '"r": 16,\n  "r": ', 1)))
+    peft_case('peft-duplicate-key', 'adapter_config.json', "key 'r' appears twice")
+    folder('peft-r-overflow', qv, edit=('adapter_config.json', lambda c: c.update(r=99999999999)))
+    peft_case('peft-r-overflow', 'adapter_config.json', 'r 99999999999 is not an integer within 1..65536')
+    folder('peft-alpha-huge', qv, edit=('adapter_config.json', lambda c: c.update(lora_alpha=1e308)))
+    peft_case('peft-alpha-huge', 'adapter_config.json', 'lora_alpha 1E+308 is not a number within (0, 1000000]')
+    folder('peft-alpha-negative', qv, edit=('adapter_config.json', lambda c: c.update(lora_alpha=-8)))
+    peft_case('peft-alpha-negative', 'adapter_config.json', 'lora_alpha -8 is not a number within (0, 1000000]')
+    layers = os.path.join(peft, 'hf_layers')
+    folder('peft-layers-pattern-invalid', layers, edit=('adapter_config.json', lambda c: c.update(layers_pattern='lay(er')))
+    peft_case('peft-layers-pattern-invalid', 'adapter_config.json',
+              "layers_pattern 'lay(er' is not a valid regular expression (Invalid pattern '^.*\\.lay(er\\.(\\d+)\\.' at offset 20. Not enough )'s.)")
+    slow = '(.|.)*(.|.)*(.|.)*(.|.)*Q'  # catastrophic backtracking on any module name
+    folder('peft-layers-pattern-backtracking', layers, edit=('adapter_config.json', lambda c: c.update(layers_pattern=slow)))
+    peft_case('peft-layers-pattern-backtracking', 'adapter_config.json',
+              f"layers_pattern '{slow}' took longer than 1 s to match 'vit.encoder.layer.0.attention.attention.query' (catastrophic backtracking?)")
+    folder('peft-target-modules-backtracking', qv, edit=('adapter_config.json', lambda c: c.update(target_modules=slow)))
+    peft_case('peft-target-modules-backtracking', 'adapter_config.json',
+              f"target_modules '{slow}' took longer than 1 s to match 'vit.encoder.layer.0.attention.attention.query' (catastrophic backtracking?)")
+    folder('peft-layers-to-transform-overflow', layers, edit=('adapter_config.json', lambda c: c.update(layers_to_transform=[0, 2 ** 40])))
+    peft_case('peft-layers-to-transform-overflow', 'adapter_config.json', 'layers_to_transform holds 1099511627776, not a layer number within 0..65536')
+    d = folder('peft-nan-weights', qv)
+    a = safetensors_io.read(os.path.join(d, 'adapter_model.safetensors'))
+    nan_name = 'base_model.model.vit.encoder.layer.0.attention.attention.query.lora_A.weight'
+    a[nan_name] = a[nan_name].copy()
+    a[nan_name].flat[0] = np.nan
+    safetensors_io.write(os.path.join(d, 'adapter_model.safetensors'), a)
+    case('peft-nan-weights', ['eval', '--backbone', *hf_model, '--petl', '{dir}/peft-nan-weights', '--data', '{dir}/task-ok', '--split', 'train800val200', '--device', 'cpu'],
+         f"sls: {{dir}}/peft-nan-weights/adapter_model.safetensors: tensor '{nan_name}' holds NaN or infinite values")
+    d = folder('peft-huge-block-index', qv)
+    a = safetensors_io.read(os.path.join(d, 'adapter_model.safetensors'))
+    for k in [k for k in a if '.layer.0.' in k]:
+        a[k.replace('.layer.0.', '.layer.99999999999.')] = a.pop(k)
+    safetensors_io.write(os.path.join(d, 'adapter_model.safetensors'), a)
+    peft_case('peft-huge-block-index', 'adapter_model.safetensors',
+              "LoRA on 'vit.encoder.layer.99999999999.attention.attention.query' has block index 99999999999; a model has at most 4096 blocks")
+
+    # block indexes past int, or past any model's depth
+    w = dict(base)
+    w['blocks.99999999999.attn.qkv.weight'] = w['blocks.0.attn.qkv.weight']
+    safetensors_io.write(J('st-block-index-huge.safetensors'), w)
+    inspect('st-block-index-huge.safetensors', "tensor 'blocks.99999999999.attn.qkv.weight' has block index 99999999999; a model has at most 4096 blocks")
+    w = dict(base)
+    w['blocks.2147483648.attn.qkv.weight'] = w['blocks.0.attn.qkv.weight']
+    safetensors_io.write(J('st-block-index-int-overflow.safetensors'), w)
+    inspect('st-block-index-int-overflow.safetensors', "tensor 'blocks.2147483648.attn.qkv.weight' has block index 2147483648; a model has at most 4096 blocks")
+    # an sls export whose metadata divides by zero
+    safetensors_io.write(J('export-std-zero.safetensors'), dict(base), {'format': 'sls-export/1', 'heads': '3', 'mean': '0.5,0.5,0.5', 'std': '0.5,0,0.5'})
+    inspect('export-std-zero.safetensors', "metadata std '0.5,0,0.5' has a value that is not positive (the input is divided by it)")
+
+    # a PNG whose IDAT CRC is broken (Pillow refuses it)
+    broken = bytearray(png_bytes(32, 32, 2))
+    broken[-13] ^= 0xff  # the last byte of IDAT's CRC (IEND's 12 bytes follow it)
+    task(out, 'task-png-bad-crc', bad={2: bytes(broken)})
+    stored = struct.unpack('>I', bytes(broken[-16:-12]))[0]
+    computed = struct.unpack('>I', png_bytes(32, 32, 2)[-16:-12])[0]
+    case('task-png-bad-crc', prune('task-png-bad-crc'),
+         f"sls: {{dir}}/task-png-bad-crc/images/002.png: corrupt image: PNG chunk 'IDAT' at byte 33 has a bad CRC (stored {stored:08x}, computed {computed:08x})")
+
+    # sls report over result files with null fields
+    ev = {'top1': 0.5, 'flops_per_image': 100, 'storage': {'per_task_bytes': 10}, 'throughput': [{'images_per_second': 5.0}]}
+    result = {'task': 'a', 'group': 'natural', 'status': 'ok', 'error': None, 'seconds': 1.0, 'train': None, 'full': ev, 'kept_blocks': 2, 'depth': 3,
+              'pruned': ev, 'retrain': None, 'retrained': None, 'method': 'sls', 'method_seconds': None}
+
+    def report(name, change, field, problem='is missing or null'):
+        os.makedirs(J(name, 'results'))
+        r = json.loads(json.dumps(result))
+        change(r)
+        with open(J(name, 'results', 'a.json'), 'w') as f:
+            json.dump(r, f)
+        case(name, ['report', '{dir}/' + name], f"sls: {{dir}}/{name}/results/a.json: not a batch result: field '{field}' {problem}")
+    report('report-null-top1', lambda r: r['full'].update(top1=None), 'full.top1')
+    report('report-null-task', lambda r: r.update(task=None), 'task')
+    report('report-null-storage', lambda r: r['pruned'].update(storage=None), 'pruned.storage')
+    report('report-kept-blocks-string', lambda r: r.update(kept_blocks='two'), 'kept_blocks', 'must be an integer')
+
+    # batch manifests: every value checked at load, so --dry-run catches it
+    def manifest(name, text, message):
+        with open(J(name), 'w') as f:
+            f.write(text)
+        case(name, ['batch', '--manifest', '{dir}/' + name, '--out', '{out}/batch', '--dry-run'], f"sls: {{dir}}/{name}: {message}")
+    head = 'backbone: b.safetensors\ntasks:\n  - name: a\n    data: t\n    petl: p.safetensors\n    settings:\n      stages: [prune, eval]\n'
+    manifest('manifest-alpha-beyond-double.yaml', head + '      alpha: 1e999\n', 'not valid YAML (line 8, column 14: the number 1e999 is beyond the range of a double)')
+    manifest('manifest-scoring-unknown.yaml', head + '      scoring: some\n', "task 'a': setting 'scoring' has the wrong type or value for method sls")
+    manifest('manifest-metric-unknown.yaml', head + '      metric: accuracy\n', "task 'a': setting 'metric' has the wrong type or value for method sls")
+    manifest('manifest-null-setting.yaml', head + '      scoring: ~\n', "field 'tasks[0].settings.scoring' is null; give it a value or leave it out")
+    manifest('manifest-device-unknown.yaml', head + '      device: tpu\n', "task 'a': device 'tpu' is not one of auto, cpu, cuda")
+    manifest('manifest-epochs-negative.yaml', head + '      epochs: -5\n', "task 'a': epochs must be an integer of 1 or more (got -5)")
+    manifest('manifest-petl-and-default-stages.yaml', 'backbone: b.safetensors\ntasks:\n  - name: a\n    data: t\n    petl: p.safetensors\n',
+             "task 'a': gives a 'petl' file, and its stages (train, prune, eval, retrain, the default) include train, which would write a new one; "
+             "set stages without train (e.g. [prune, eval]) to use the file, or drop 'petl' to train one")
+    with open(J('manifest-lr-null.json'), 'w') as f:
+        json.dump({'backbone': 'b.safetensors', 'defaults': {'stages': ['prune', 'eval'], 'lr': None}, 'tasks': [{'name': 'a', 'data': 't', 'petl': 'p'}]}, f)
+    case('manifest-lr-null.json', ['batch', '--manifest', '{dir}/manifest-lr-null.json', '--out', '{out}/batch', '--dry-run'],
+         "sls: {dir}/manifest-lr-null.json: field 'defaults.lr' is null; give it a value or leave it out")
 
     with open(J('cases.json'), 'w') as f:
         json.dump(cases, f, indent=1)

@@ -70,4 +70,42 @@ public class ExportCommandTests
         Assert.Equal("""["shirt","bag","coat","boot","sandal"]""", ort.Metadata["class_names"]);
         Assert.Equal(2, ort.Metadata["kept_blocks"].Split(',').Length);   // bi kept 2 of 3 blocks
     }
+    [Fact]
+    public void Onnx_runtime_writes_nothing_of_its_own_to_stderr()
+    {
+        string task = PruneEvalCommandTests.Task(2, 5);
+        string dir = Directory.CreateTempSubdirectory("sls-export-ort-log-").FullName;
+        string onnx = Path.Combine(dir, "m.onnx");
+        Assert.True(CliRunner.Run(["export", .. Model(), "--format", "onnx", "--out", onnx]).Code == 0);
+        // an initializer no node uses, merged into the graph by a second graph field: ONNX Runtime warns that it removes it
+        // (by default on the process's stderr, in colour); the process is a child so that its native stderr is seen
+        File.AppendAllBytes(onnx, UnusedInitializer("unused_weight"));
+        var err = new List<string>();
+        using var p = KillDuringWriteTests.Start(["eval", "--engine", "onnxruntime", "--model", onnx, "--data", task], line => { lock (err) err.Add(line); });
+        Assert.True(p.WaitForExit(180_000), "eval did not finish");
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, string.Join("\n", err));
+        lock (err)
+        {
+            Assert.DoesNotContain(err, l => l.Contains('\u001b', StringComparison.Ordinal));
+            Assert.DoesNotContain(err, l => l.Contains("onnxruntime", StringComparison.OrdinalIgnoreCase) && !l.StartsWith("sls: ", StringComparison.Ordinal));
+            Assert.DoesNotContain(err, l => l.Contains("unused_weight", StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>ModelProto field 7 (graph) holding GraphProto field 5 (initializer): a float tensor [1] named <paramref name="name"/>.</summary>
+    private static byte[] UnusedInitializer(string name)
+    {
+        static byte[] Varint(ulong v)
+        {
+            var b = new List<byte>();
+            for (; v >= 0x80; v >>= 7) b.Add((byte)(v | 0x80));
+            b.Add((byte)v);
+            return [.. b];
+        }
+        static byte[] Field(int number, byte[] payload) => [.. Varint((ulong)(number << 3 | 2)), .. Varint((ulong)payload.Length), .. payload];
+        static byte[] Int(int number, ulong v) => [.. Varint((ulong)(number << 3)), .. Varint(v)];
+        byte[] tensor = [.. Int(1, 1), .. Int(2, 1), .. Field(8, System.Text.Encoding.ASCII.GetBytes(name)), .. Field(9, new byte[4])];
+        return Field(7, Field(5, tensor));
+    }
 }

@@ -38,13 +38,13 @@ public sealed class YamlManifestTests : IDisposable
                 group: natural
                 classes: 10
                 petl: a.safetensors
-              - {name: b, data: tasks/b, petl: b.safetensors, settings: {petl_scale: 1e-2, eval_split: '10', lr: -1.5E+3}}
+              - {name: b, data: tasks/b, petl: b.safetensors, settings: {petl_scale: 1e-2, eval_split: '10', lr: +1.5E-3}}
             """);
         string json = Write("m.json", """
             {"backbone": "b.safetensors",
              "defaults": {"stages": ["prune", "eval"], "petl_scale": 0.1, "epochs": 30, "alpha": 0.3, "throughput": false, "device": "cpu"},
              "tasks": [{"name": "a", "data": "tasks/a", "group": "natural", "classes": 10, "petl": "a.safetensors"},
-                       {"name": "b", "data": "tasks/b", "petl": "b.safetensors", "settings": {"petl_scale": 0.01, "eval_split": "10", "lr": -1500}}]}
+                       {"name": "b", "data": "tasks/b", "petl": "b.safetensors", "settings": {"petl_scale": 0.01, "eval_split": "10", "lr": 0.0015}}]}
             """);
         var y = BatchManifest.Load(yaml);
         var j = BatchManifest.Load(json);
@@ -52,7 +52,7 @@ public sealed class YamlManifestTests : IDisposable
         Assert.Equal(JsonSerializer.Serialize(j, opts), JsonSerializer.Serialize(y, opts));
         Assert.Equal(0.3, y.Defaults.MethodSettings!["alpha"].GetDouble());
         Assert.Equal("10", y.Tasks[1].Settings!.EvalSplit); // quoted: a string, not a number
-        Assert.Equal(-1500.0, y.Tasks[1].Settings!.Lr);
+        Assert.Equal(0.0015, y.Tasks[1].Settings!.Lr);
     }
 
     [Theory]

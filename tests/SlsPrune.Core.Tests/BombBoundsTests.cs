@@ -51,7 +51,8 @@ public class BombBoundsTests
         using var ms = new MemoryStream();
         using (var z = new ZLibStream(ms, CompressionLevel.Optimal, leaveOpen: true)) z.Write(raw);
         byte[] Chunk(string type, byte[] body) =>
-            [.. BitConverter.GetBytes(body.Length).Reverse(), .. System.Text.Encoding.ASCII.GetBytes(type), .. body, 0, 0, 0, 0];
+            [.. BitConverter.GetBytes(body.Length).Reverse(), .. System.Text.Encoding.ASCII.GetBytes(type), .. body,
+                .. BitConverter.GetBytes(PngCrc.Of(System.Text.Encoding.ASCII.GetBytes(type), body)).Reverse()];
         byte[] png = [0x89, (byte)'P', (byte)'N', (byte)'G', 13, 10, 26, 10, .. Chunk("IHDR", [0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]),
             .. Chunk("IDAT", ms.ToArray()), .. Chunk("IEND", [])];
         RgbImage? image = null;

@@ -130,12 +130,15 @@ public sealed record BatchManifest
         if (!File.Exists(path)) throw new SlsInputException(path, "manifest not found");
         BatchManifest? m;
         Func<string, int?>? lineOf = null;
+        JsonNode? tree = null;
         try
         {
             string text = File.ReadAllText(path);
             m = IsYaml(path)
-                ? YamlToJson.Convert(text, out lineOf) is { } node ? node.Deserialize<BatchManifest>(Options) : null
+                ? (tree = YamlToJson.Convert(text, out lineOf)) is { } node ? node.Deserialize<BatchManifest>(Options) : null
                 : JsonSerializer.Deserialize<BatchManifest>(text, Options);
+            if (m is not null && tree is null)
+                tree = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         }
         catch (JsonException e)
         {
@@ -147,6 +150,7 @@ public sealed record BatchManifest
         }
         if (m is null || m.Tasks is null || m.Tasks.Count == 0) throw new SlsInputException(path, "the manifest lists no tasks");
         RequireFields(path, m);
+        ManifestChecks.NoNulls(path, tree);
         var dup = m.Tasks.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
         if (dup is not null) throw new SlsInputException(path, $"task '{dup.Key}' is listed twice");
         foreach (var t in m.Tasks)
@@ -166,6 +170,7 @@ public sealed record BatchManifest
                 throw new SlsInputException(path, $"task '{t.Name}' has no 'petl' file and no 'train' stage to make one");
             if (settings.PetlMethod is string pm && Models.Petl.PetlMethods.ByName(pm) is null)
                 throw new SlsInputException(path, $"task '{t.Name}' has unknown petl_method '{Printable.Escape(pm)}' ({Models.Petl.PetlMethods.Names})");
+            ManifestChecks.Task(path, t, settings, stages, Path.GetDirectoryName(Path.GetFullPath(path))!);
         }
         return m with { Root = Path.GetDirectoryName(Path.GetFullPath(path))!, Source = path };
     }

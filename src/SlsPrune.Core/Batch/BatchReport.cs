@@ -40,31 +40,40 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
 
     private static ReportRow Row(string path)
     {
+        JsonDocument doc;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            var r = doc.RootElement;
-            static JsonElement? Obj(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object ? v : null;
-            static double? Top1(JsonElement? e) => e?.GetProperty("top1").GetDouble() * 100;
-            static double? Speed(JsonElement? e) => e is JsonElement x && x.TryGetProperty("throughput", out var t) && t.ValueKind == JsonValueKind.Array && t.GetArrayLength() > 0
-                ? t[0].GetProperty("images_per_second").GetDouble() : null;
-            static long? Bytes(JsonElement? e) => e?.GetProperty("storage").GetProperty("per_task_bytes").GetInt64();
-            static long? Flops(JsonElement? e) => e?.GetProperty("flops_per_image").GetInt64();
-            static int? Int(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : null;
-            var full = Obj(r, "full");
-            var pruned = Obj(r, "pruned");
-            var retrained = Obj(r, "retrained");
-            var last = retrained ?? pruned;
-            return new ReportRow(r.GetProperty("task").GetString()!, r.TryGetProperty("group", out var g) && g.ValueKind == JsonValueKind.String ? g.GetString()! : "",
-                r.GetProperty("status").GetString()!, Top1(full), Top1(pruned), Top1(retrained), Int(r, "kept_blocks"), Int(r, "depth"),
-                Flops(last) is long a && Flops(full) is long b && b > 0 ? (double)a / b : null,
-                Speed(pruned) is double sp && Speed(full) is double sf && sf > 0 ? sp / sf : null, Bytes(full), Bytes(last),
-                r.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "sls",
-                r.TryGetProperty("method_seconds", out var ms) && ms.ValueKind == JsonValueKind.Number ? ms.GetDouble() : null);
+            doc = JsonDocument.Parse(File.ReadAllBytes(path));
         }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (JsonException e)
         {
-            throw new SlsInputException(path, $"not a batch result ({(e is JsonException j ? JsonErrors.Describe(j) : "a field is missing or of the wrong kind")})");
+            throw new SlsInputException(path, $"not a batch result ({JsonErrors.Describe(e)})");
+        }
+        using (doc)
+        {
+            var f = new ResultFields(path);
+            var r = doc.RootElement;
+            if (r.ValueKind != JsonValueKind.Object) throw new SlsInputException(path, "not a batch result (not a JSON object)");
+            double? Top1(JsonElement? e, string at) => e is JsonElement x ? f.Number(x, "top1", at, required: true) * 100 : null;
+            double? Speed(JsonElement? e, string at)
+            {
+                if (e is not JsonElement x || f.Array(x, "throughput", at) is not JsonElement t || t.GetArrayLength() == 0) return null;
+                return t[0].ValueKind == JsonValueKind.Object ? f.Number(t[0], "images_per_second", at + ".throughput[0]", required: true)
+                    : throw f.Wrong(at + ".throughput[0]", "an object");
+            }
+            long? Bytes(JsonElement? e, string at) => e is JsonElement x
+                ? f.Integer(f.Object(x, "storage", at, required: true)!.Value, "per_task_bytes", at + ".storage", required: true) : null;
+            long? Flops(JsonElement? e, string at) => e is JsonElement x ? f.Integer(x, "flops_per_image", at, required: true) : null;
+            var full = f.Object(r, "full", "");
+            var pruned = f.Object(r, "pruned", "");
+            var retrained = f.Object(r, "retrained", "");
+            var (last, lastName) = retrained is null ? (pruned, "pruned") : (retrained, "retrained");
+            int? Int(string name) => f.Integer(r, name, "") is long v ? v is >= 0 and <= int.MaxValue ? (int)v : throw f.Wrong(name, "a count (0 or more)") : null;
+            return new ReportRow(f.String(r, "task", "", required: true)!, f.String(r, "group", "") ?? "", f.String(r, "status", "", required: true)!,
+                Top1(full, "full"), Top1(pruned, "pruned"), Top1(retrained, "retrained"), Int("kept_blocks"), Int("depth"),
+                Flops(last, lastName) is long a && Flops(full, "full") is long b && b > 0 ? (double)a / b : null,
+                Speed(pruned, "pruned") is double sp && Speed(full, "full") is double sf && sf > 0 ? sp / sf : null, Bytes(full, "full"), Bytes(last, lastName),
+                f.String(r, "method", "") ?? "sls", f.Number(r, "method_seconds", ""));
         }
     }
 

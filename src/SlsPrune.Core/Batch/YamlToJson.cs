@@ -155,7 +155,8 @@ public static class YamlToJson
             case "false" or "False" or "FALSE": return JsonValue.Create(false);
         }
         if (long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long i)) return JsonValue.Create(i);
-        if (IsFloat(v) && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d)) return JsonValue.Create(d);
+        if (IsFloat(v) && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d))
+            return double.IsFinite(d) ? JsonValue.Create(d) : throw new YamlException(s.Start, s.End, $"the number {v} is beyond the range of a double");
         return JsonValue.Create(v);
     }
 

@@ -35,6 +35,9 @@ public sealed record ArchitectureHints(
             : null;
         string? act = metadata.TryGetValue("act", out var a) ? a is "gelu" or "quick_gelu" ? a
             : throw new SlsInputException(source, $"metadata act '{Printable.Escape(a)}' is not gelu or quick_gelu") : null;
-        return new ArchitectureHints(heads, eps, Floats("mean"), Floats("std"), Activation: act) { PreprocessingSource = "the file's sls export metadata" };
+        var std = Floats("std");
+        if (std is not null && std.Any(x => !(x >= 1e-6f)))
+            throw new SlsInputException(source, $"metadata std '{Printable.Escape(metadata["std"])}' has a value that is not positive (the input is divided by it)");
+        return new ArchitectureHints(heads, eps, Floats("mean"), std, Activation: act) { PreprocessingSource = "the file's sls export metadata" };
     }
 }

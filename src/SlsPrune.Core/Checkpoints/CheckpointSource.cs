@@ -80,8 +80,7 @@ public sealed class CheckpointSource
             if (length > MaxSideFileBytes) throw new SlsInputException(file, $"is {length} bytes; a side file of a checkpoint folder is at most {MaxSideFileBytes}");
             try
             {
-                parsed = JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
-                    ?? throw new SlsInputException(file, "is not a JSON object");
+                parsed = SideFileJson.Parse(file, File.ReadAllText(file));
             }
             catch (JsonException e)
             {

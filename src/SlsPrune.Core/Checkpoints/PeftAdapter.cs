@@ -36,6 +36,11 @@ public sealed class PeftAdapter : IDisposable
 
     private static readonly TimeSpan RegexTimeout = TimeSpan.FromSeconds(1);
 
+    /// <summary>The largest rank, alpha and layer number a config may give (a ViT's widths are far below).</summary>
+    private const int MaxRank = 1 << 16, MaxLayer = 1 << 16;
+
+    private const double MaxAlpha = 1e6;
+
     /// <summary>The linear layers sls has a slot for, in every layout it reads: timm (<c>attn.qkv|proj</c>,
     /// <c>mlp.fc1|fc2</c>), Hugging Face ViT / DINOv2 (<c>query|key|value</c>, <c>attention.output.dense</c>,
     /// <c>intermediate.dense</c>, <c>output.dense</c>, <c>mlp.fc1|fc2</c>), torchvision (<c>self_attention.out_proj</c>,
@@ -135,8 +140,7 @@ public sealed class PeftAdapter : IDisposable
         if (length > CheckpointSource.MaxSideFileBytes) throw new SlsInputException(file, $"is {length} bytes; an adapter config is at most {CheckpointSource.MaxSideFileBytes}");
         try
         {
-            return JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
-                ?? throw new SlsInputException(file, "is not a JSON object");
+            return SideFileJson.Parse(file, File.ReadAllText(file));
         }
         catch (JsonException e)
         {
@@ -203,7 +207,9 @@ public sealed class PeftAdapter : IDisposable
             if (sa[0] != r)
                 throw new SlsInputException(WeightsFile, $"lora_A of '{m}' has rank {sa[0]}, but {ConfigName} gives r {r} for it");
             double scale = c.RsLora ? alpha / Math.Sqrt(r) : alpha / r;
-            pairs.Add(new LoraPair(module, int.Parse(match.Groups["b"].Value, CultureInfo.InvariantCulture), match.Groups["s"].Value, r, alpha, scale, aName, b[module]));
+            if (!int.TryParse(match.Groups["b"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int block) || block >= StateDictFile.MaxBlocks)
+                throw new SlsInputException(WeightsFile, $"LoRA on '{m}' has block index {match.Groups["b"].Value}; a model has at most {StateDictFile.MaxBlocks} blocks");
+            pairs.Add(new LoraPair(module, block, match.Groups["s"].Value, r, alpha, scale, aName, b[module]));
         }
         foreach (var entry in c.ListTargets.Where(e => !a.Keys.Any(k => PeftConfig.TargetEntryMatches(e, k))))
             throw new SlsInputException(ConfigFile, $"target_modules entry '{Printable.Escape(entry)}' matches none of the adapter's modules");
@@ -280,16 +286,37 @@ public sealed class PeftAdapter : IDisposable
         if (!_bound.TryGetValue(name, out var p)) return weight;
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        var a = _file.Read(p.A).to(float64);
-        var b = _file.Read(p.B).to(float64);
-        var merged = weight.to(float64).add(b.matmul(a), p.Scale).to(weight.dtype).MoveToOuterDisposeScope();
+        var a = Finite(_file.Read(p.A), p.A).to(float64);
+        var b = Finite(_file.Read(p.B), p.B).to(float64);
+        var merged = weight.to(float64).add(b.matmul(a), p.Scale).to(weight.dtype);
+        // finite weights that merge into infinities: the scale (lora_alpha / r) or the pair is absurd; a NaN the
+        // backbone itself holds is left for its own check to name the backbone
+        if (AllFinite(weight) && !AllFinite(merged))
+            throw new SlsInputException(WeightsFile, $"merging the LoRA pair of '{Printable.Escape(p.Module)}' (scale {p.Scale.ToString("R", CultureInfo.InvariantCulture)}) into '{Printable.Escape(name)}' gives values too large for its dtype");
+        merged = merged.MoveToOuterDisposeScope();
         weight.Dispose();
         return merged;
     }
 
     /// <summary>The head from <c>modules_to_save</c> (<c>head.weight</c>, <c>head.bias</c>), or null.</summary>
     public Dictionary<string, Tensor>? ReadHead() =>
-        _head.Count == 0 ? null : _head.ToDictionary(kv => kv.Key, kv => _file.Read(kv.Value), StringComparer.Ordinal);
+        _head.Count == 0 ? null : _head.ToDictionary(kv => kv.Key, kv => Finite(_file.Read(kv.Value), kv.Value), StringComparer.Ordinal);
+
+    /// <summary>An adapter tensor with NaN or infinite values is refused against the adapter's weights file (merged,
+    /// it would otherwise surface as the backbone's).</summary>
+    private Tensor Finite(Tensor t, string name)
+    {
+        if (AllFinite(t)) return t;
+        t.Dispose();
+        throw new SlsInputException(WeightsFile, $"tensor '{Printable.Escape(name)}' holds NaN or infinite values");
+    }
+
+    private static bool AllFinite(Tensor t)
+    {
+        if (!t.is_floating_point()) return true;
+        using var all = torch.isfinite(t).all();
+        return all.item<bool>();
+    }
 
     public void Dispose() => _file.Dispose();
 
@@ -320,8 +347,9 @@ public sealed class PeftAdapter : IDisposable
                 if (c[f] is JsonNode n && !(n is JsonArray { Count: 0 }) && !(n is JsonObject { Count: 0 }))
                     throw new SlsInputException(file, $"{f} is set; sls cannot honour it");
             Rank0 = Int(c, "r") ?? 8;
-            if (Rank0 <= 0) throw new SlsInputException(file, $"r {Rank0} is not a positive integer");
+            if (Rank0 is <= 0 or > MaxRank) throw new SlsInputException(file, $"r {Rank0} is not an integer within 1..{MaxRank}");
             Alpha0 = Num(c, "lora_alpha") ?? 8;
+            if (!(Alpha0 > 0 && Alpha0 <= MaxAlpha)) throw new SlsInputException(file, $"lora_alpha {Alpha0.ToString("R", CultureInfo.InvariantCulture)} is not a number within (0, {MaxAlpha}]");
             RsLora = Bool(c, "use_rslora");
             switch (c["target_modules"])
             {
@@ -349,13 +377,14 @@ public sealed class PeftAdapter : IDisposable
                 JsonArray arr => Strings(arr, "modules_to_save"),
                 _ => throw new SlsInputException(file, "modules_to_save must be a list of module names"),
             };
-            _rankPattern = Pattern(c, "rank_pattern", n => n is JsonValue v && v.TryGetValue(out int i) && i > 0 ? i : throw new SlsInputException(file, "rank_pattern values must be positive integers"));
-            _alphaPattern = Pattern(c, "alpha_pattern", n => n is JsonValue v && v.TryGetValue(out double d) && double.IsFinite(d) ? d : throw new SlsInputException(file, "alpha_pattern values must be numbers"));
+            _rankPattern = Pattern(c, "rank_pattern", n => n is JsonValue v && v.TryGetValue(out int i) && i is > 0 and <= MaxRank ? i : throw new SlsInputException(file, $"rank_pattern values must be integers within 1..{MaxRank}"));
+            _alphaPattern = Pattern(c, "alpha_pattern", n => n is JsonValue v && v.TryGetValue(out double d) && d > 0 && d <= MaxAlpha ? d : throw new SlsInputException(file, $"alpha_pattern values must be numbers within (0, {MaxAlpha}]"));
             _layers = c["layers_to_transform"] switch
             {
                 null => null,
-                JsonValue v when v.TryGetValue(out int i) => [i],
-                JsonArray arr => arr.Select(n => n is JsonValue jv && jv.TryGetValue(out int i) ? i : throw new SlsInputException(file, "layers_to_transform holds a non-integer")).ToList(),
+                JsonValue v when v.TryGetValue(out int i) && i is >= 0 and <= MaxLayer => [i],
+                JsonArray arr => arr.Select(n => n is JsonValue jv && jv.TryGetValue(out int i) && i is >= 0 and <= MaxLayer ? i
+                    : throw new SlsInputException(file, $"layers_to_transform holds {Printable.Escape(n?.ToJsonString() ?? "null")}, not a layer number within 0..{MaxLayer}")).ToList(),
                 _ => throw new SlsInputException(file, "layers_to_transform must be an integer or a list of integers"),
             };
             if (_layers is { Count: 0 }) _layers = null;
@@ -366,6 +395,7 @@ public sealed class PeftAdapter : IDisposable
                 JsonArray arr => arr.Count == 0 ? null : Strings(arr, "layers_pattern"),
                 _ => throw new SlsInputException(file, "layers_pattern must be a string or a list of strings"),
             };
+            foreach (var p in _layersPattern ?? []) CheckRegex(LayerRegex(p), "layers_pattern", p);
         }
 
         public int Rank0 { get; }
@@ -383,10 +413,10 @@ public sealed class PeftAdapter : IDisposable
         /// <summary>PEFT's check_target_module_exists: excluded modules and modules_to_save are never targets.</summary>
         public bool Targets(string key)
         {
-            if (_excludeRegex is not null ? FullMatch(_excludeRegex, key) : _exclude.Any(e => key == e || key.EndsWith("." + e, StringComparison.Ordinal))) return false;
+            if (_excludeRegex is not null ? FullMatch(_excludeRegex, key, "exclude_modules") : _exclude.Any(e => key == e || key.EndsWith("." + e, StringComparison.Ordinal))) return false;
             if (ModulesToSave.Any(m => Match($@"^(?:|.*\.){m}(?:$|\..*)", key))) return false;
             if (_allLinear) return true;
-            if (_regex is not null) return FullMatch(_regex, key);
+            if (_regex is not null) return FullMatch(_regex, key, "target_modules");
             if (ListTargets.Contains(key)) return true;
             if (!ListTargets.Any(t => key.EndsWith("." + t, StringComparison.Ordinal))) return false;
             if (_layers is null) return true;
@@ -395,7 +425,7 @@ public sealed class PeftAdapter : IDisposable
             else
                 foreach (var p in _layersPattern)
                 {
-                    m = Regex.Match(key, $@"^.*\.{p}\.(\d+)\.", RegexOptions.CultureInvariant, RegexTimeout);
+                    m = Timed(() => Regex.Match(key, LayerRegex(p), RegexOptions.CultureInvariant, RegexTimeout), "layers_pattern", p, key);
                     if (m.Success) break;
                 }
             return m is { Success: true } && int.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int layer) && _layers.Contains(layer);
@@ -412,21 +442,20 @@ public sealed class PeftAdapter : IDisposable
         private (string, T)? PatternValue<T>(IReadOnlyList<(string Key, T Value)> patterns, string key)
         {
             foreach (var (k, v) in patterns)
-                if (Match($@"^(?:.*\.)?(?:{k})$", key)) return (k, v);
+                if (Match($@"^(?:.*\.)?(?:{k})$", key, typeof(T) == typeof(int) ? "rank_pattern" : "alpha_pattern", k)) return (k, v);
             return null;
         }
 
-        private bool FullMatch(string pattern, string key) => Match($"^(?:{pattern})$", key);
+        private bool FullMatch(string pattern, string key, string field) => Match($"^(?:{pattern})$", key, field, pattern);
 
-        private bool Match(string pattern, string key)
+        /// <summary>PEFT's layer regex for one <c>layers_pattern</c> entry.</summary>
+        private static string LayerRegex(string p) => $@"^.*\.{p}\.(\d+)\.";
+
+        private bool Match(string pattern, string key, string field = "a pattern", string? given = null)
         {
             try
             {
-                return Regex.IsMatch(key, pattern, RegexOptions.CultureInvariant, RegexTimeout);
-            }
-            catch (RegexMatchTimeoutException)
-            {
-                throw new SlsInputException(_file, $"a pattern took longer than {RegexTimeout.TotalSeconds} s to match '{Printable.Escape(key)}'");
+                return Timed(() => Regex.IsMatch(key, pattern, RegexOptions.CultureInvariant, RegexTimeout), field, given ?? pattern, key);
             }
             catch (ArgumentException e)
             {
@@ -434,7 +463,21 @@ public sealed class PeftAdapter : IDisposable
             }
         }
 
-        private string CheckRegex(string pattern, string field)
+        /// <summary>A match that takes longer than <see cref="RegexTimeout"/> (catastrophic backtracking) is refused by field.</summary>
+        private T Timed<T>(Func<T> match, string field, string pattern, string key)
+        {
+            try
+            {
+                return match();
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                string what = field == "a pattern" ? $"pattern '{Printable.Escape(pattern)}'" : $"{field} '{Printable.Escape(pattern)}'";
+                throw new SlsInputException(_file, $"{what} took longer than {RegexTimeout.TotalSeconds} s to match '{Printable.Escape(key)}' (catastrophic backtracking?)");
+            }
+        }
+
+        private string CheckRegex(string pattern, string field, string? given = null)
         {
             try
             {
@@ -443,7 +486,7 @@ public sealed class PeftAdapter : IDisposable
             }
             catch (ArgumentException e)
             {
-                throw new SlsInputException(_file, $"{field} '{Printable.Escape(pattern)}' is not a valid regular expression ({e.Message})");
+                throw new SlsInputException(_file, $"{field} '{Printable.Escape(given ?? pattern)}' is not a valid regular expression ({Printable.Escape(e.Message)})");
             }
         }
 
@@ -475,6 +518,7 @@ public sealed class PeftAdapter : IDisposable
         {
             null => null,
             JsonValue v when v.TryGetValue(out int i) => i,
+            JsonValue v when v.TryGetValue(out double d) && d == Math.Floor(d) => throw new SlsInputException(_file, $"{field} {d.ToString("R", CultureInfo.InvariantCulture)} is not an integer within 1..{MaxRank}"),
             _ => throw new SlsInputException(_file, $"{field} is not an integer"),
         };
 

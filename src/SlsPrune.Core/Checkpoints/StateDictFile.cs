@@ -29,6 +29,7 @@ public sealed class StateDictFile : IDisposable
         var byTensor = meta.ToDictionary(kv => kv.Value.Handle, kv => kv.Key);
         if (converted.Values.All(t => byTensor.ContainsKey(t.Handle)))
             _sourceOf = converted.ToDictionary(kv => kv.Key, kv => byTensor[kv.Value.Handle], StringComparer.Ordinal);
+        RequireBlockIndexes(Shapes.Keys, file.Path);
         Hints = ArchitectureHints.FromExport(file.Metadata, file.Path) ?? Converter.Hints(source);
     }
 
@@ -109,6 +110,26 @@ public sealed class StateDictFile : IDisposable
                 throw new SlsInputException(source, $"tensor '{name}' is a 0-d scalar; a layer's weight or bias has at least one dimension");
             if (name == "head.weight" && shape.Length != 2)
                 throw new SlsInputException(source, $"tensor 'head.weight' has {shape.Length} dimensions; the head's weight is a matrix [classes, width]");
+        }
+    }
+
+    /// <summary>The most blocks a model may have (the deepest ViTs have 48).</summary>
+    public const int MaxBlocks = 4096;
+
+    /// <summary>A block's tensor (<c>blocks.{i}.rest</c>) whose index is past <see cref="MaxBlocks"/>, or past int, is
+    /// refused by name: it would otherwise be skipped as not a block's, or make a model of billions of blocks.</summary>
+    private void RequireBlockIndexes(IEnumerable<string> names, string source)
+    {
+        const string prefix = "blocks.";
+        foreach (var name in names)
+        {
+            if (!name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            int dot = name.IndexOf('.', prefix.Length);
+            var digits = dot < 0 ? name.AsSpan(prefix.Length) : name.AsSpan(prefix.Length, dot - prefix.Length);
+            if (digits.IsEmpty || digits.ContainsAnyExceptInRange('0', '9')) continue;
+            if (int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int b) && b < MaxBlocks) continue;
+            string own = _sourceOf?.GetValueOrDefault(name) ?? name;
+            throw new SlsInputException(source, $"tensor '{Printable.Escape(own)}' has block index {digits}; a model has at most {MaxBlocks} blocks");
         }
     }
 

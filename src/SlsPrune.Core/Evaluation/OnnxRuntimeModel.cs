@@ -36,7 +36,8 @@ public sealed class OnnxRuntimeModel : IDisposable
     {
         if (!File.Exists(path)) throw new SlsInputException(path, "no such file");
         InferenceSession session;
-        using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL })
+        OrtQuiet.Ensure();
+        using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtQuiet.SessionLevel })
         {
             try
             {
@@ -62,7 +63,9 @@ public sealed class OnnxRuntimeModel : IDisposable
             if (!session.InputMetadata.ContainsKey("images") || !session.OutputMetadata.ContainsKey("logits"))
                 throw new SlsInputException(path, "the graph has no 'images' input or no 'logits' output");
             int channels = Int("channels");
-            var input = new InputSpec(Int("image_size"), channels, Floats("mean", channels), Floats("std", channels));
+            var std = Floats("std", channels);
+            if (std.Any(x => !(x >= 1e-6f))) throw new SlsInputException(path, "metadata 'std' has a value that is not positive (the input is divided by it)");
+            var input = new InputSpec(Int("image_size"), channels, Floats("mean", channels), std);
             return new OnnxRuntimeModel(session, input, Int("classes"), new Dictionary<string, string>(meta, StringComparer.Ordinal));
         }
         catch

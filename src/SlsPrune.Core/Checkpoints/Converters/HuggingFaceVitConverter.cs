@@ -132,6 +132,7 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
         string configFile = source.SideFiles.GetValueOrDefault("config.json") ?? source.Path;
         if (config?["hidden_act"] is JsonNode act && (act.GetValueKind() != JsonValueKind.String || act.GetValue<string>() != "gelu"))
             throw new SlsInputException(configFile, $"hidden_act {act.ToJsonString()} is not supported; the ViT's MLP uses the exact GELU (\"gelu\")");
+        foreach (var (key, max) in Sizes) Size(config, key, max, configFile);
         int? heads = Integer(config, "num_attention_heads", configFile);
         if (heads is <= 0) throw new SlsInputException(configFile, $"num_attention_heads {heads} is not positive");
         if (config?["use_swiglu_ffn"] is JsonNode swiglu && swiglu.GetValueKind() == JsonValueKind.True)
@@ -143,6 +144,8 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
         var mean = PerChannel(pre, "image_mean", channels, preFile);
         var std = PerChannel(pre, "image_std", channels, preFile);
         if (std is not null && std.Any(s => !(s > 0))) throw new SlsInputException(preFile, "image_std has a value that is not positive");
+        if (std is not null && std.FirstOrDefault(s => s < MinStd) is > 0 and var tiny)
+            throw new SlsInputException(preFile, $"image_std {tiny.ToString("R", CultureInfo.InvariantCulture)} is too small to divide by (below {MinStd.ToString("R", CultureInfo.InvariantCulture)})");
         return new ArchitectureHints(heads, eps, mean, std, Labels(config, configFile))
         {
             PreprocessingSource = mean is null && std is null ? null : Path.GetFileName(preFile),
@@ -162,6 +165,31 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
             labels[i] = label.GetValue<string>();
         }
         return labels;
+    }
+
+    /// <summary>The sizes a Hugging Face ViT config states and the largest each may be: the shapes decide them, but a
+    /// negative, fractional or absurd one means the file is not what it claims to be.</summary>
+    private static readonly (string Key, int Max)[] Sizes =
+    [
+        ("hidden_size", 1 << 16), ("num_attention_heads", 1 << 12), ("num_hidden_layers", 1 << 12), ("intermediate_size", 1 << 20),
+        ("image_size", 1 << 16), ("patch_size", 1 << 16), ("num_channels", 64),
+    ];
+
+    /// <summary>The smallest standard deviation the input is divided by.</summary>
+    private const float MinStd = 1e-6f;
+
+    /// <summary>A size (or a [height, width] pair of sizes) within 1..<paramref name="max"/>, when present.</summary>
+    private static void Size(JsonObject? o, string key, int max, string file)
+    {
+        if (o?[key] is not JsonNode n) return;
+        var values = n is JsonArray a && a.Count is 1 or 2 ? a.ToArray() : [n];
+        foreach (var v in values)
+        {
+            if (v?.GetValueKind() != JsonValueKind.Number) throw new SlsInputException(file, $"{key} is not a number");
+            double d = v.GetValue<double>();
+            if (d != Math.Floor(d) || d < 1 || d > max)
+                throw new SlsInputException(file, $"{key} {d.ToString("R", CultureInfo.InvariantCulture)} is not an integer within 1..{max}");
+        }
     }
 
     private static double? Number(JsonObject? o, string key, string file)

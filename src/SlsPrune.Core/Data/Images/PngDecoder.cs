@@ -34,6 +34,9 @@ public static class PngDecoder
             if (len < 0 || pos + 12 + (long)len > data.Length) throw new InvalidDataException("PNG chunk runs past the end of the file (truncated)");
             var type = data.Slice(pos + 4, 4);
             var body = data.Slice(pos + 8, len);
+            uint stored = BinaryPrimitives.ReadUInt32BigEndian(data[(pos + 8 + len)..]), computed = PngCrc.Of(type, body);
+            if (stored != computed)
+                throw new InvalidDataException($"PNG chunk '{Printable.Escape(System.Text.Encoding.Latin1.GetString(type))}' at byte {pos} has a bad CRC (stored {stored:x8}, computed {computed:x8})");
             if (type.SequenceEqual("IHDR"u8))
             {
                 if (len != 13) throw new InvalidDataException("PNG IHDR has the wrong length");

@@ -40,21 +40,8 @@ public static class PngEncoder
         s.Write(len);
         s.Write(type);
         s.Write(body);
-        uint crc = Crc(Crc(0xFFFFFFFFu, type), body) ^ 0xFFFFFFFFu;
+        uint crc = PngCrc.Of(type, body);
         BinaryPrimitives.WriteUInt32BigEndian(len, crc);
         s.Write(len);
-    }
-
-    private static readonly uint[] CrcTable = Enumerable.Range(0, 256).Select(n =>
-    {
-        uint c = (uint)n;
-        for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        return c;
-    }).ToArray();
-
-    private static uint Crc(uint crc, ReadOnlySpan<byte> data)
-    {
-        foreach (byte b in data) crc = CrcTable[(crc ^ b) & 0xFF] ^ (crc >> 8);
-        return crc;
     }
 }
