@@ -131,7 +131,7 @@ public class ExportTests
         string copy = Path.Combine(dir, "petl.safetensors");
         File.Copy(Fixtures.File("linear.safetensors"), copy);
         var same = Assert.Throws<SlsInputException>(() => ExportRunner.Run(new ExportOptions(Options("linear") with { Petl = copy }, "safetensors", copy)));
-        Assert.Equal($"--out: {copy} is one of the input files; choose another output path", same.Message);
+        Assert.Equal($"{copy}: is one of this run's inputs; --out would replace it (choose another path)", same.Message);
         Assert.Equal(["petl.safetensors"], Directory.GetFiles(dir).Select(Path.GetFileName));
     }
 

@@ -82,18 +82,18 @@ public class TrustTests
         var sls = PruneMethods.Get("sls");
 
         var onto = Assert.Throws<SlsInputException>(() => PruneRunner.Run(PruneOptions.For(model, task, sls, output: petl)));
-        Assert.Equal($"--out: {petl} is one of the input files; choose another output path", onto.Message);
+        Assert.Equal($"{petl}: is one of this run's inputs; --out would replace it (choose another path)", onto.Message);
         var folder = Assert.Throws<SlsInputException>(() => PruneRunner.Run(PruneOptions.For(model, task, sls, output: dir)));
-        Assert.Equal($"--out: {dir} is a folder; give a file path", folder.Message);
+        Assert.Equal($"{dir}: is a folder; --out names a file to write", folder.Message);
         string index = Path.Combine(dir, "x.sls.json");
         var plots = Assert.Throws<SlsInputException>(() => PruneRunner.Run(PruneOptions.For(model, task, sls, output: index) with
         {
             MethodOptions = sls.ReadOptions(new JsonObject { ["plots"] = petl }, "test"),
         }));
-        Assert.Equal($"--plots: {petl} is a file; give a folder for the output", plots.Message);
+        Assert.Equal($"{petl}: is a file; --plots names a folder", plots.Message);
 
         var train = Assert.Throws<SlsInputException>(() => PetlTrainer.Run(new TrainOptions(model with { Petl = null }, task, new PetlSettings(new ConvpassMethod(), 8, 1.0), Fixtures.File("backbone.safetensors"), Epochs: 1)));
-        Assert.Equal($"--out: {Fixtures.File("backbone.safetensors")} is one of the input files; choose another output path", train.Message);
+        Assert.Equal($"{Fixtures.File("backbone.safetensors")}: is one of this run's inputs; --out would replace it (choose another path)", train.Message);
         Assert.Equal(before, FileHash.Sha256(petl));
         Assert.Equal(["petl.safetensors"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName));
     }

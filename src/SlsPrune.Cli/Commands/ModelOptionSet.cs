@@ -21,6 +21,7 @@ public sealed class ModelOptionSet
     public Option<string> Device { get; } = new("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per forward batch", DefaultValueFactory = _ => 64 };
     public Option<bool> AllowMismatch { get; } = new("--allow-mismatch") { Description = "Use an index or a PETL file recorded for other files (backbone or PETL SHA-256 differs)" };
+    public Option<bool> AllowClassMismatch { get; } = new("--allow-class-mismatch") { Description = "Use a head on data whose classes differ from those it was trained on (mapped by index), or the backbone's own head on another task" };
     public Option<string> Precision { get; } = new("--precision") { Description = "fp32, or bf16 / fp16 weights and activations (on CUDA)", DefaultValueFactory = _ => "fp32" };
 
     /// <param name="petlFile">whether the command reads a PETL file (<c>--petl</c>); training makes one instead.</param>
@@ -35,7 +36,7 @@ public sealed class ModelOptionSet
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Backbone, Petl, Heads, Model, ImageSize, Act, PetlMethod, PetlDim, PetlScale, Device, BatchSize, Precision, AllowMismatch })
+        foreach (var o in new Option[] { Backbone, Petl, Heads, Model, ImageSize, Act, PetlMethod, PetlDim, PetlScale, Device, BatchSize, Precision, AllowMismatch, AllowClassMismatch })
             if (_petlFile || o != Petl) command.Options.Add(o);
         Device.AcceptOnlyFromAmong(DeviceSelector.Choices);
         Precision.AcceptOnlyFromAmong(Precisions.Choices);
@@ -53,6 +54,9 @@ public sealed class ModelOptionSet
         var backbone = parse.GetValue(Backbone) ?? throw new SlsInputException("--backbone", "is required");
         return new ModelOptions(backbone.FullName, _petlFile ? parse.GetValue(Petl)?.FullName : null, parse.GetValue(Heads), parse.GetValue(Model),
             method, parse.GetValue(PetlDim), parse.GetValue(PetlScale), Precision: Precisions.Parse(parse.GetValue(Precision)!),
-            Device: parse.GetValue(Device)!, BatchSize: parse.GetValue(BatchSize), AllowMismatch: parse.GetValue(AllowMismatch), ImageSize: parse.GetValue(ImageSize), Activation: parse.GetValue(Act));
+            Device: parse.GetValue(Device)!, BatchSize: parse.GetValue(BatchSize), AllowMismatch: parse.GetValue(AllowMismatch), ImageSize: parse.GetValue(ImageSize), Activation: parse.GetValue(Act))
+        {
+            AllowClassMismatch = parse.GetValue(AllowClassMismatch),
+        };
     }
 }

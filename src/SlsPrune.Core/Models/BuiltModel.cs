@@ -37,6 +37,13 @@ public sealed class BuiltModel : IDisposable
     /// head classifies); null otherwise (a task's PETL head: the data names its classes).</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 
+    /// <summary>The file (or folder) the classification head was read from: the PETL file, a PEFT folder with a
+    /// classifier, or the backbone itself (<see cref="HeadFromBackbone"/>).</summary>
+    public string HeadSource { get; init; } = "";
+
+    /// <summary>The backbone's own head classifies (no task head was given).</summary>
+    public bool HeadFromBackbone { get; init; }
+
     public FileFingerprint BackboneFile => _backbone.Value;
 
     public FileFingerprint? PetlFile => _petl?.Value;

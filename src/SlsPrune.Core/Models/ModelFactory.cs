@@ -52,8 +52,10 @@ public static class ModelFactory
         // modules_to_save classifier, if any, is the task head
         var weights = family.Apply(planned, backbone.Read(Keeps(planned), peft is null ? null : peft.Patch), full, petl.Method.SliceRules);
         var config = full;
+        bool peftHeadRead = false;
         if (peft?.ReadHead() is { } peftHead)
         {
+            peftHeadRead = true;
             DropHead(weights);
             foreach (var (k, v) in peftHead) weights[k] = v;
             config = full.WithClasses(peft.HeadClasses!.Value);
@@ -73,8 +75,14 @@ public static class ModelFactory
         if (merge) weights = petl.Method.Merge(weights, petl, d);
         var model = family.Create(config, planned, merge ? PetlSettings.None : petl);
         // the head's class names: the checkpoint's own head's (a Hugging Face id2label), or those `sls train` kept in the PETL file
-        var labels = petlFile is null ? (backbone.Hints.Labels is { } l && l.Count == model.NumClasses ? l : null) : PetlClassNames(petlFile, model.NumClasses);
-        var built = Load(new BuiltModel(model, petl, merge, full.Depth, planned, options.Backbone, options.Petl) { ClassNames = labels }, weights, options.Petl ?? options.Backbone, check);
+        bool headFromBackbone = petlFile is null && !peftHeadRead;
+        if (headFromBackbone && model.NumClasses > 0 && backbone.Hints.Labels is { } named && named.Count != model.NumClasses)
+            throw new SlsInputException(options.Backbone, $"its config's id2label names {named.Count} classes but its classifier head has {model.NumClasses} rows");
+        var labels = petlFile is not null ? PetlClassNames(petlFile, model.NumClasses, options.Petl!) : headFromBackbone ? backbone.Hints.Labels : null;
+        var built = Load(new BuiltModel(model, petl, merge, full.Depth, planned, options.Backbone, options.Petl)
+        {
+            ClassNames = labels, HeadSource = headFromBackbone ? options.Backbone : options.Petl ?? options.Backbone, HeadFromBackbone = headFromBackbone,
+        }, weights, options.Petl ?? options.Backbone, check);
         if (petlFile is not null && !options.AllowMismatch && petlFile.Metadata.TryGetValue("backbone_sha256", out var trainedOn) && !built.BackboneFile.Matches(trainedOn))
         {
             built.Dispose();
@@ -175,18 +183,23 @@ public static class ModelFactory
         }
     }
 
-    private static IReadOnlyList<string>? PetlClassNames(StateDictFile petl, int classes)
+    /// <summary>The class names <c>sls train</c> recorded in a PETL file's metadata; they decide whether data fits the
+    /// head (<see cref="TaskClasses"/>), so a list that is unreadable or does not match the head is refused.</summary>
+    private static IReadOnlyList<string>? PetlClassNames(StateDictFile petl, int classes, string path)
     {
         if (!petl.Metadata.TryGetValue("class_names", out var json)) return null;
+        string[]? names;
         try
         {
-            var names = System.Text.Json.JsonSerializer.Deserialize<string[]>(json);
-            return names is not null && names.Length == classes && names.All(n => n is not null) ? names : null;
+            names = System.Text.Json.JsonSerializer.Deserialize<string[]>(json);
         }
         catch (System.Text.Json.JsonException)
         {
-            return null;   // names are a convenience: unreadable ones are not worth refusing the weights for
+            names = null;
         }
+        if (names is null || names.Any(n => n is null)) throw new SlsInputException(path, "metadata 'class_names' is not a JSON list of names");
+        if (names.Length != classes) throw new SlsInputException(path, $"metadata 'class_names' names {names.Length} classes but head.weight has {classes} rows");
+        return names;
     }
 
     private static string Short(string sha) => Printable.Escape(sha.Length > 12 ? sha[..12] : sha);

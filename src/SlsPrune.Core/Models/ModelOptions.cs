@@ -4,7 +4,7 @@ using SlsPrune.Core.Runtime;
 namespace SlsPrune.Core.Models;
 
 /// <summary>What the user gives to build a model: files and the settings shapes cannot reveal. Every command
-/// that loads a model takes these. <see cref="AllowMismatch"/>: use a PETL file (or an index) recorded for other files. <see cref="ImageSize"/>: the input size of a family whose tensors do not show it
+/// that loads a model takes these. <see cref="AllowMismatch"/>: use a PETL file (or an index) recorded for other files (fingerprints). <see cref="ImageSize"/>: the input size of a family whose tensors do not show it
 /// (Swin; default: the named variant's, else 224); a ViT's default is its position embedding's, and another size
 /// resamples that embedding. <see cref="Activation"/>: a ViT's MLP activation (<c>gelu</c>, <c>quick_gelu</c>), which
 /// no checkpoint states (default: the layout's, else gelu).</summary>
@@ -22,4 +22,9 @@ public sealed record ModelOptions(
     int BatchSize = 64,
     bool AllowMismatch = false,
     int? ImageSize = null,
-    string? Activation = null);
+    string? Activation = null)
+{
+    /// <summary>Use a head on data whose classes differ from those it was trained on (a deliberate re-mapping by
+    /// index), or the backbone's own head on a task with other classes (<c>--allow-class-mismatch</c>).</summary>
+    public bool AllowClassMismatch { get; init; }
+}

@@ -58,6 +58,7 @@ public static class PruneRunner
             throw new SlsInputException(o.Model.Backbone, "has no classification head; give the task's PETL file (--petl), which carries one");
         progress?.Advance(PruneStage.Load, 1);
         var items = task.Read(o.Split, model.Model.NumClasses);
+        TaskClasses.Check(model, o.Model, task, items);
         string? sampled = null;
         if (o.Calibration is not null || o.CalibrationPerClass is not null)
         {

@@ -31,9 +31,13 @@ public static class FashionMnistBenchmark
 
     public static FashionMnistResult Generate(FashionMnistOptions o, IProgress<string>? progress = null)
     {
-        OutputPath.CheckFolder(o.Out, "--out", replaced: true, o.Source);
         var train = ReadPair(o.Source, "train");
         var test = ReadPair(o.Source, "t10k");
+        // tasks/NAME folders are replaced as a whole: the source must not be, or lie in, the output
+        OutputPath.CheckFolder(o.Out, "--out");
+        string realOut = RealPath.Resolve(o.Out), realSource = RealPath.Resolve(o.Source);
+        if (realSource == realOut || realSource.StartsWith(realOut.TrimEnd('/') + "/", StringComparison.Ordinal))
+            throw new SlsInputException(o.Out, $"contains the source {o.Source}; --out names a folder whose task folders are replaced (choose a folder outside the source)");
         Directory.CreateDirectory(o.Out);
 
         string upstream = Path.Combine(o.Out, "upstream", "train.safetensors");

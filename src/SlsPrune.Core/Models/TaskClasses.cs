@@ -1,0 +1,55 @@
+using SlsPrune.Core.Data;
+
+namespace SlsPrune.Core.Models;
+
+/// <summary>
+/// Whether a task's data fits the head that classifies it (rule two: never a plausible number from a head that
+/// answers another question). A head trained by <c>sls train</c> records its class names, a Hugging Face model names its
+/// own head's classes (<c>id2label</c>), an index records its calibration task's; the data names its classes (a task.json,
+/// class folders, a CSV's labels). Refused, unless <see cref="ModelOptions.AllowClassMismatch"/>: names that differ; a
+/// head whose row count differs from the data's named classes; the backbone's own head (its upstream classes) on a task
+/// with another number of classes.
+/// </summary>
+public static class TaskClasses
+{
+    /// <summary>Names shown in an error, at most; the rest are counted.</summary>
+    private const int Shown = 8;
+
+    /// <param name="recorded">further names the run was recorded with (an index's), and the file that holds them.</param>
+    /// <exception cref="SlsInputException">naming the file that recorded the head's classes.</exception>
+    public static void Check(BuiltModel built, ModelOptions options, IDataSource data, IReadOnlyList<LabelledImage> items,
+        (IReadOnlyList<string>? Names, string File)? recorded = null)
+    {
+        if (options.AllowClassMismatch) return;
+        var dataNames = Meaningful(data.ClassNames);
+        int heads = built.Model.NumClasses;
+        if (built.HeadFromBackbone)
+        {
+            int dataClasses = dataNames?.Count ?? (items.Count == 0 ? 0 : items.Max(i => i.Label) + 1);
+            var own = Meaningful(built.ClassNames);
+            if (own is not null && dataNames is not null && !own.SequenceEqual(dataNames, StringComparer.Ordinal))
+                throw new SlsInputException(built.HeadSource, $"its own head classifies {List(own)}, but the data's classes are {List(dataNames)}; "
+                    + "give the task's PETL file (--petl), or --allow-class-mismatch to use the backbone's head anyway");
+            if (dataClasses != heads)
+                throw new SlsInputException(built.HeadSource, $"its own head has {heads} classes (its pre-training task's), but the data has {dataClasses}; "
+                    + "give the task's PETL file (--petl), or --allow-class-mismatch to use the backbone's head anyway");
+            return;
+        }
+        if (dataNames is null) return;
+        foreach (var (names, file) in new[] { (Meaningful(built.ClassNames), built.HeadSource), (Meaningful(recorded?.Names), recorded?.File ?? "") })
+            if (names is not null && !names.SequenceEqual(dataNames, StringComparer.Ordinal))
+                throw new SlsInputException(file, $"was made for the classes {List(names)}, but the data's classes are {List(dataNames)}; "
+                    + "give the task's own files, or --allow-class-mismatch to map the classes by index anyway");
+        if (dataNames.Count != heads)
+            throw new SlsInputException(built.HeadSource, $"its head has {heads} classes, but the data names {dataNames.Count} ({List(dataNames)}); "
+                + "give the task's own PETL file, or --allow-class-mismatch to use this head anyway");
+    }
+
+    /// <summary>Names that say something: Hugging Face's placeholders (LABEL_0, LABEL_1, ...) and bare numbers say
+    /// only the count.</summary>
+    private static IReadOnlyList<string>? Meaningful(IReadOnlyList<string>? names) =>
+        names is null || names.Select((n, i) => n == $"LABEL_{i}" || n == i.ToString(System.Globalization.CultureInfo.InvariantCulture)).All(x => x) ? null : names;
+
+    private static string List(IReadOnlyList<string> names) =>
+        "[" + string.Join(", ", names.Take(Shown)) + (names.Count > Shown ? $", ... ({names.Count} in all)" : "") + "]";
+}
