@@ -132,7 +132,7 @@ public sealed record BatchManifest
         Func<string, int?>? lineOf = null;
         try
         {
-            string text = File.ReadAllText(path);
+            string text = InputFile.ReadAllText(path, InputFile.MaxTextBytes, "a batch manifest");
             m = IsYaml(path)
                 ? YamlToJson.Convert(text, out lineOf) is { } node ? node.Deserialize<BatchManifest>(Options) : null
                 : JsonSerializer.Deserialize<BatchManifest>(text, Options);

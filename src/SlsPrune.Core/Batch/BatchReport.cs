@@ -42,7 +42,7 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
     {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var doc = JsonDocument.Parse(InputFile.ReadAllBytes(path, InputFile.MaxTextBytes, "a result JSON"));
             var r = doc.RootElement;
             static JsonElement? Obj(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Object ? v : null;
             static double? Top1(JsonElement? e) => e?.GetProperty("top1").GetDouble() * 100;

@@ -76,11 +76,10 @@ public sealed class CheckpointSource
         JsonObject? parsed = null;
         if (SideFiles.TryGetValue(name, out var file))
         {
-            long length = new FileInfo(file).Length;
-            if (length > MaxSideFileBytes) throw new SlsInputException(file, $"is {length} bytes; a side file of a checkpoint folder is at most {MaxSideFileBytes}");
+            string text = InputFile.ReadAllText(file, MaxSideFileBytes, $"a {name}");
             try
             {
-                parsed = JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
+                parsed = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
                     ?? throw new SlsInputException(file, "is not a JSON object");
             }
             catch (JsonException e)

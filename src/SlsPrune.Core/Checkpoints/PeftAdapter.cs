@@ -131,11 +131,10 @@ public sealed class PeftAdapter : IDisposable
 
     private static JsonObject ReadConfig(string file)
     {
-        long length = new FileInfo(file).Length;
-        if (length > CheckpointSource.MaxSideFileBytes) throw new SlsInputException(file, $"is {length} bytes; an adapter config is at most {CheckpointSource.MaxSideFileBytes}");
+        string text = InputFile.ReadAllText(file, CheckpointSource.MaxSideFileBytes, "an adapter_config.json");
         try
         {
-            return JsonNode.Parse(File.ReadAllText(file), documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
+            return JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
                 ?? throw new SlsInputException(file, "is not a JSON object");
         }
         catch (JsonException e)

@@ -69,7 +69,7 @@ public sealed class VtabTask : IDataSource
         if (!File.Exists(path)) return (null, null);
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = JsonDocument.Parse(InputFile.ReadAllText(path, InputFile.MaxTextBytes, "a task.json"));
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new SlsInputException(path, "task.json is not a JSON object");
             IReadOnlyList<string>? classes = null;
             foreach (var key in new[] { "class_names", "classes" })
@@ -97,7 +97,7 @@ public sealed class VtabTask : IDataSource
             throw new SlsInputException(System.IO.Path.Combine(Root, "task.json"), $"{names.Count} classes but the head has {heads}");
         var items = new List<LabelledImage>();
         int lineNo = 0;
-        foreach (var raw in File.ReadLines(list))
+        foreach (var raw in InputFile.ReadAllLines(list, InputFile.MaxTextBytes, "a split list"))
         {
             lineNo++;
             string line = raw.Trim();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
+using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -35,6 +36,7 @@ public sealed class OnnxRuntimeModel : IDisposable
     public static OnnxRuntimeModel Open(string path)
     {
         if (!File.Exists(path)) throw new SlsInputException(path, "no such file");
+        OnnxModelCheck.Check(path);
         InferenceSession session;
         using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL })
         {
@@ -61,9 +63,11 @@ public sealed class OnnxRuntimeModel : IDisposable
             }
             if (!session.InputMetadata.ContainsKey("images") || !session.OutputMetadata.ContainsKey("logits"))
                 throw new SlsInputException(path, "the graph has no 'images' input or no 'logits' output");
-            int channels = Int("channels");
-            var input = new InputSpec(Int("image_size"), channels, Floats("mean", channels), Floats("std", channels));
-            return new OnnxRuntimeModel(session, input, Int("classes"), new Dictionary<string, string>(meta, StringComparer.Ordinal));
+            int channels = InputSpec.CheckChannels(Int("channels"), path);
+            var input = new InputSpec(InputSpec.CheckImageSize(Int("image_size"), path), channels, Floats("mean", channels), Floats("std", channels));
+            int classes = Int("classes");
+            if (classes > VtabTask.MaxClasses) throw new SlsInputException(path, $"metadata 'classes' {classes} is not below the {VtabTask.MaxClasses}-class limit");
+            return new OnnxRuntimeModel(session, input, classes, new Dictionary<string, string>(meta, StringComparer.Ordinal));
         }
         catch
         {
