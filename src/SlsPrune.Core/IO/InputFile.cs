@@ -30,6 +30,16 @@ public static class InputFile
         subject ??= path;
         if (!File.Exists(path) && !Directory.Exists(path)) throw new SlsInputException(subject, "file not found");
         if (!FileKind.IsRegularFile(path)) throw new SlsInputException(subject, NotRegular);
+        string real;
+        try
+        {
+            real = RealPath.Resolve(path);
+        }
+        catch (IOException e)
+        {
+            throw new SlsInputException(subject, $"cannot be resolved: {e.Message}");
+        }
+        if (IsSystemPath(real)) throw new SlsInputException(subject, $"leads to '{real}', a kernel interface under /proc, /sys or /dev, not a file to read");
         long length = new FileInfo(path).Length;
         if (length > maxBytes) throw new SlsInputException(subject, $"is {Size(length)}; {what} is at most {Size(maxBytes)}");
         return length;
@@ -87,6 +97,16 @@ public static class InputFile
         for (int i = 0; i < lines.Length; i++)
             if (lines[i].EndsWith('\r')) lines[i] = lines[i][..^1];
         return lines;
+    }
+
+    private static readonly string[] SystemFolders = ["/proc", "/sys", "/dev"];
+
+    /// <summary>Whether a real path (links resolved) is the file system's root or under a kernel interface
+    /// (<c>/proc</c>, <c>/sys</c>, <c>/dev</c>), whose files are no data: they can block, never end, or claim 0 bytes.</summary>
+    public static bool IsSystemPath(string real)
+    {
+        if (OperatingSystem.IsWindows()) return false;
+        return real == "/" || SystemFolders.Any(p => real == p || real.StartsWith(p + "/", StringComparison.Ordinal));
     }
 
     /// <summary>A size as people read it: "812 bytes", "64 MiB", "3.2 GiB".</summary>
