@@ -479,6 +479,10 @@ def main(out):
     shutil.copy(os.path.join(PARITY, '..', 'training', 'timm_train.pth.tar'), J('seeds', 'timm_train.pth.tar'))
     with open(J('seeds', 'index.sls.json'), 'w') as f:
         json.dump(dict(index, kept_blocks=[1, 2]), f)
+    # an ONNX model ONNX Runtime loads: logits = ConstantOfShape([1, 5]) + b, with sls export's metadata
+    with open(J('seeds', 'small.onnx'), 'wb') as f:
+        f.write(onnx_model([onnx_node('ConstantOfShape', ['shape'], ['zeros']), onnx_node('Add', ['zeros', 'b'], ['logits'])],
+                           [onnx_tensor('shape', 7, [2], struct.pack('<2q', 1, 5)), onnx_tensor('b', 1, [5], np.arange(5, dtype='<f4').tobytes())]))
 
     with open(J('cases.json'), 'w') as f:
         json.dump(cases, f, indent=1)
