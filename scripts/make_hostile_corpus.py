@@ -92,6 +92,61 @@ def st_raw(path, header, data=b'', header_len=None):
         f.write(data)
 
 
+# ---- ONNX protobuf, by hand (field numbers of onnx.proto) ----
+
+def pb_varint(v):
+    v &= (1 << 64) - 1
+    out = b''
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        if v:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def pb_int(field, v):
+    return pb_varint(field << 3) + pb_varint(v)
+
+
+def pb_bytes(field, b):
+    b = b.encode() if isinstance(b, str) else b
+    return pb_varint(field << 3 | 2) + pb_varint(len(b)) + b
+
+
+def onnx_tensor(name, dtype, dims, raw, external=None):
+    t = b''.join(pb_int(1, d) for d in dims) + pb_int(2, dtype) + pb_bytes(8, name)
+    if raw is not None:
+        t += pb_bytes(9, raw)
+    if external is not None:
+        t += pb_bytes(13, pb_bytes(1, 'location') + pb_bytes(2, external)) + pb_int(14, 1)
+    return t
+
+
+def onnx_attr_ints(name, ints):
+    return pb_bytes(1, name) + b''.join(pb_int(8, i) for i in ints) + pb_int(20, 7)
+
+
+def onnx_node(op, inputs, outputs, attrs=()):
+    return b''.join(pb_bytes(1, i) for i in inputs) + b''.join(pb_bytes(2, o) for o in outputs) + pb_bytes(4, op) + b''.join(pb_bytes(5, a) for a in attrs)
+
+
+def onnx_value(name, dims):
+    shape = b''.join(pb_bytes(1, pb_int(1, d)) for d in dims)
+    return pb_bytes(1, name) + pb_bytes(2, pb_bytes(1, pb_int(1, 1) + pb_bytes(2, shape)))
+
+
+def onnx_model(nodes, initializers, inputs=None):
+    """An ONNX model with sls export's metadata (so only the declared sizes are wrong): images in, logits out."""
+    inputs = inputs if inputs is not None else [onnx_value('images', [1, 3, 32, 32])]
+    graph = (b''.join(pb_bytes(1, n) for n in nodes) + pb_bytes(2, 'g') + b''.join(pb_bytes(5, t) for t in initializers)
+             + b''.join(pb_bytes(11, i) for i in inputs) + pb_bytes(12, onnx_value('logits', [1, 5])))
+    meta = {'image_size': '32', 'channels': '3', 'mean': '0.5,0.5,0.5', 'std': '0.5,0.5,0.5', 'classes': '5'}
+    return (pb_int(1, 8) + pb_bytes(8, pb_bytes(1, '') + pb_int(2, 17)) + pb_bytes(7, graph)
+            + b''.join(pb_bytes(14, pb_bytes(1, k) + pb_bytes(2, v)) for k, v in meta.items()))
+
+
 # ---- images and task folders ----
 
 def png_bytes(w, h, seed):
@@ -254,8 +309,11 @@ def main(out):
     case('task-missing-file', prune('task-missing-file'), "sls: {dir}/task-missing-file/train800val200.txt:2: image 'images/999.png' does not exist")
     task(out, 'task-label-out-of-range', lines=['images/000.png 0', 'images/001.png 7'])
     case('task-label-out-of-range', prune('task-label-out-of-range'), 'sls: {dir}/task-label-out-of-range/train800val200.txt:2: label 7 needs at least 8 classes but the head has 5')
-    task(out, 'task-path-escapes', lines=['images/000.png 0', '../../../etc/passwd 1'])
-    case('task-path-escapes', prune('task-path-escapes'), "sls: {dir}/task-path-escapes/train800val200.txt:2: image '../../../etc/passwd' is outside the task folder")
+    # list paths are followed wherever they lead (as in every layout), but never into the kernel's folders
+    escape = '../' * 40 + 'proc/cpuinfo'
+    task(out, 'task-path-escapes', lines=['images/000.png 0', escape + ' 1'])
+    case('task-path-escapes', prune('task-path-escapes'),
+         f"sls: {{dir}}/task-path-escapes/train800val200.txt:2: image '{escape}' leads to '/proc/cpuinfo', a kernel interface under /proc, /sys or /dev, not an image")
     task(out, 'task-one-class', lines=[f'images/{i:03d}.png 1' for i in range(40)])
     case('task-one-class', prune('task-one-class'),
          'sls: {dir}/task-one-class/train800val200.txt: calibration split has 1 class; SLS scores how well layers separate classes and needs at least 2')
@@ -359,6 +417,55 @@ def main(out):
         json.dump(dict(index, backbone={'path': 'b', 'sha256': 'abc'}), f)
     case('index-short-sha', evaluate('index-short-sha.sls.json'), "sls: {dir}/index-short-sha.sls.json: field 'backbone.sha256' is not a SHA-256 (64 hexadecimal digits)")
 
+    # -- bounded on any input (issue: hostile bounds): declared sizes checked before they are allocated --
+    # FIFOs, /dev/zero, oversized (sparse) files and link loops cannot live in a committed folder: HostileBoundsTests
+    onnx_eval = lambda name: ['eval', '--engine', 'onnxruntime', '--model', '{dir}/' + name, '--data', '{dir}/task-ok', '--split', 'train800val200']
+    limit = 1 << 27
+    with open(J('onnx-constant-of-shape.onnx'), 'wb') as f:
+        f.write(onnx_model([onnx_node('ConstantOfShape', ['shape'], ['logits'])], [onnx_tensor('shape', 7, [2], struct.pack('<2q', 100000, 100000))]))
+    case('onnx-constant-of-shape', onnx_eval('onnx-constant-of-shape.onnx'),
+         f'sls: {{dir}}/onnx-constant-of-shape.onnx: ConstantOfShape output has shape [100000, 100000], more than {limit} elements')
+    with open(J('onnx-constant-value-ints.onnx'), 'wb') as f:
+        f.write(onnx_model([onnx_node('Constant', [], ['s'], [onnx_attr_ints('value_ints', [3, 100000, 100000])]),
+                            onnx_node('ConstantOfShape', ['s'], ['logits'])], []))
+    case('onnx-constant-value-ints', onnx_eval('onnx-constant-value-ints.onnx'),
+         f'sls: {{dir}}/onnx-constant-value-ints.onnx: ConstantOfShape output has shape [3, 100000, 100000], more than {limit} elements')
+    with open(J('onnx-computed-shape.onnx'), 'wb') as f:
+        f.write(onnx_model([onnx_node('Shape', ['images'], ['s']), onnx_node('ConstantOfShape', ['s'], ['logits'])], []))
+    case('onnx-computed-shape', onnx_eval('onnx-computed-shape.onnx'),
+         "sls: {dir}/onnx-computed-shape.onnx: ConstantOfShape takes its shape from 's', which is not a constant in the file; sls refuses a shape it cannot bound")
+    with open(J('onnx-huge-initializer.onnx'), 'wb') as f:
+        f.write(onnx_model([onnx_node('Identity', ['w'], ['logits'])], [onnx_tensor('w', 1, [2 ** 20, 2 ** 20], b'\x00' * 16)]))
+    case('onnx-huge-initializer', onnx_eval('onnx-huge-initializer.onnx'),
+         f'sls: {{dir}}/onnx-huge-initializer.onnx: tensor \'w\' has shape [1048576, 1048576], more than {limit} elements')
+    with open(J('onnx-raw-data-short.onnx'), 'wb') as f:
+        f.write(onnx_model([onnx_node('Identity', ['w'], ['logits'])], [onnx_tensor('w', 1, [1000, 1000], b'\x00' * 16)]))
+    case('onnx-raw-data-short', onnx_eval('onnx-raw-data-short.onnx'),
+         "sls: {dir}/onnx-raw-data-short.onnx: tensor 'w' declares 1000000 elements (4000000 bytes) but holds 16 bytes")
+    with open(J('onnx-external-data.onnx'), 'wb') as f:
+        f.write(onnx_model([onnx_node('Identity', ['w'], ['logits'])], [onnx_tensor('w', 1, [4], None, external='/dev/zero')]))
+    case('onnx-external-data', onnx_eval('onnx-external-data.onnx'),
+         "sls: {dir}/onnx-external-data.onnx: tensor 'w' keeps its data in an external file; sls reads a self-contained ONNX model")
+    with open(J('onnx-huge-input.onnx'), 'wb') as f:
+        f.write(onnx_model([onnx_node('Identity', ['images'], ['logits'])], [], inputs=[onnx_value('images', [1000000, 3, 100000, 100000])]))
+    case('onnx-huge-input', onnx_eval('onnx-huge-input.onnx'),
+         f"sls: {{dir}}/onnx-huge-input.onnx: value 'images' has shape [1000000, 3, 100000, 100000], more than {limit} elements")
+    with open(J('onnx-not-protobuf.onnx'), 'wb') as f:
+        f.write(b'\x3a\xff\xff\xff\xff\x0f' + b'x' * 10)
+    case('onnx-not-protobuf', onnx_eval('onnx-not-protobuf.onnx'), 'sls: {dir}/onnx-not-protobuf.onnx: not a valid ONNX model (corrupt protobuf)')
+    # a Hugging Face folder whose config.json names absurd channel counts (a mean and std are made per channel)
+    for name, channels in (('hf-num-channels', 2000000000), ('hf-negative-channels', -3)):
+        os.makedirs(J(name))
+        shutil.copy(os.path.join(PARITY, '..', 'layouts', 'hf_vit', 'model.safetensors'), J(name, 'model.safetensors'))
+        with open(os.path.join(PARITY, '..', 'layouts', 'hf_vit', 'config.json')) as f:
+            config = json.load(f)
+        with open(J(name, 'config.json'), 'w') as f:
+            json.dump(dict(config, num_channels=channels), f)
+        with open(J(name, 'preprocessor_config.json'), 'w') as f:
+            json.dump({'image_mean': 0.5, 'image_std': 0.5}, f)
+        inspect(name, f'{{dir}}/{name}/config.json: num_channels {channels} is not within 1..64'.split(': ', 1)[1])
+        cases[-1]['message'] = f'sls: {{dir}}/{name}/config.json: num_channels {channels} is not within 1..64'
+
     # -- valid seeds for the fuzz test (HostileFuzzTests mutates them) --
     os.makedirs(J('seeds'))
     torch_zip(J('seeds', 'small.pt'), pickle(p_dict([('model', p_dict([('w', tensor_rebuild('FloatStorage', '0', 4, [2, 2])),
@@ -374,6 +481,10 @@ def main(out):
     shutil.copy(os.path.join(PARITY, '..', 'training', 'timm_train.pth.tar'), J('seeds', 'timm_train.pth.tar'))
     with open(J('seeds', 'index.sls.json'), 'w') as f:
         json.dump(dict(index, kept_blocks=[1, 2]), f)
+    # an ONNX model ONNX Runtime loads: logits = ConstantOfShape([1, 5]) + b, with sls export's metadata
+    with open(J('seeds', 'small.onnx'), 'wb') as f:
+        f.write(onnx_model([onnx_node('ConstantOfShape', ['shape'], ['zeros']), onnx_node('Add', ['zeros', 'b'], ['logits'])],
+                           [onnx_tensor('shape', 7, [2], struct.pack('<2q', 1, 5)), onnx_tensor('b', 1, [5], np.arange(5, dtype='<f4').tobytes())]))
 
     # -- side files, adapters, manifests, reports and chunks (issue: hostile-exit2) --
     layouts = os.path.join(PARITY, '..', 'layouts')

@@ -5,7 +5,8 @@ using SlsPrune.Core.Pruning;
 namespace SlsPrune.Core.Tests;
 
 /// <summary>
-/// Seeded mutation fuzzing of every reader: valid small files of each format (tests/hostile/seeds) with bytes
+/// Seeded mutation fuzzing of every reader: valid small files of each format (tests/hostile/seeds; an ONNX model and a
+/// CSV data file among them; Hugging Face and PEFT side files mutated by structure) with bytes
 /// flipped, cut, inserted or overwritten. Every case must end in a clean result or a clean
 /// <see cref="SlsInputException"/> naming the file; anything else (an index out of range, an overflow, an
 /// out-of-memory, a native crash surfacing as an exception) fails the test with the seed and the mutation.
@@ -15,7 +16,7 @@ public class HostileFuzzTests
     private static readonly string Seeds = Path.Combine(AppContext.BaseDirectory, "hostile", "seeds");
     private const int CasesPerSeed = 600;
 
-    public static TheoryData<string> SeedFiles() => ["small.safetensors", "small.pt", "timm_train.pth.tar", "small.npz", "small.png", "small.jpg", "index.sls.json"];
+    public static TheoryData<string> SeedFiles() => ["small.safetensors", "small.pt", "timm_train.pth.tar", "small.npz", "small.png", "small.jpg", "index.sls.json", "small.onnx"];
 
     [Theory]
     [MemberData(nameof(SeedFiles))]
@@ -161,6 +162,90 @@ public class HostileFuzzTests
         else parent[(int)at[^1]] = value;
     }
 
+    public static TheoryData<string> SideFileSeeds() => ["layouts/hf_vit/config.json", "layouts/hf_vit/preprocessor_config.json", "peft/hf_qv/adapter_config.json"];
+
+    /// <summary>A Hugging Face folder's <c>config.json</c> and <c>preprocessor_config.json</c> and a PEFT folder's
+    /// <c>adapter_config.json</c>, structurally mutated as above (every value null, of another type, or removed)
+    /// in a copy of the folder: each must read (the checkpoint with its hints, the adapter) or be refused in one
+    /// line naming a file of the folder.</summary>
+    [Theory]
+    [MemberData(nameof(SideFileSeeds))]
+    public void Structurally_mutated_side_files_end_in_a_result_or_a_clean_error(string seed)
+    {
+        string fixture = Path.Combine(AppContext.BaseDirectory, "fixtures", Path.GetDirectoryName(seed)!);
+        string dir = Directory.CreateTempSubdirectory("sls-fuzz-side-").FullName;
+        try
+        {
+            foreach (var f in Directory.GetFiles(fixture)) File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+            string file = Path.Combine(dir, Path.GetFileName(seed));
+            var original = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file))!;
+            var paths = new List<List<object>>();
+            Walk(original, [], paths);
+            var replacements = new System.Text.Json.Nodes.JsonNode?[] { null, "x", 0, -1, 2_000_000_000, 1e300, 1.5, true, new System.Text.Json.Nodes.JsonArray(),
+                new System.Text.Json.Nodes.JsonObject(), new System.Text.Json.Nodes.JsonArray(1, 2, 3, 4), "\u001b[31m" };
+            bool peft = seed.StartsWith("peft/", StringComparison.Ordinal);
+            int refused = 0, cases = 0;
+            foreach (var at in paths)
+                foreach (var r in replacements.Append(Remove))
+                {
+                    var doc = original.DeepClone();
+                    Replace(doc, at, r?.DeepClone());
+                    File.WriteAllText(file, doc.ToJsonString());
+                    cases++;
+                    switch (Outcome(() => { if (peft) PeftAdapter.Open(dir).Dispose(); else StateDictFile.Open(dir).Dispose(); }, dir))
+                    {
+                        case null: break;
+                        case "refused": refused++; break;
+                        case var other: Assert.Fail($"{seed}, {string.Join("/", at)} := {r?.ToJsonString() ?? "null"}: {other}"); break;
+                    }
+                }
+            Assert.True(cases > 20 && refused > cases / 10, $"{refused} of {cases} mutations refused");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    /// <summary>A CSV data file (two images beside it), its bytes mutated as the binary seeds: every outcome of
+    /// opening it and reading its splits is a result or a one-line refusal naming the CSV or a path it gives.</summary>
+    [Fact]
+    public void Mutated_csv_data_files_end_in_a_result_or_a_clean_error()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-fuzz-csv-").FullName;
+        try
+        {
+            File.Copy(Path.Combine(Seeds, "small.png"), Path.Combine(dir, "a.png"));
+            File.Copy(Path.Combine(Seeds, "small.jpg"), Path.Combine(dir, "b c.jpg"));
+            byte[] original = System.Text.Encoding.UTF8.GetBytes("path,label,split\na.png,cat,train\n\"b c.jpg\",dog,train\na.png,dog,val\n\"b c.jpg\",cat,val\n");
+            var rng = new Random(20261122);
+            int refused = 0;
+            const int Cases = 300;
+            for (int i = 0; i < Cases; i++)
+            {
+                var (bytes, what) = i == 0 ? (original, "none") : Mutate(original, rng);
+                string path = Path.Combine(dir, $"{i}.csv");
+                File.WriteAllBytes(path, bytes);
+                switch (Outcome(() =>
+                        {
+                            var source = SlsPrune.Core.Data.DataLayouts.Open(path);
+                            foreach (var split in source.Splits) source.Read(split);
+                        }, dir))
+                {
+                    case null: break;
+                    case "refused": Assert.True(i > 0, "the seed itself is refused"); refused++; break;
+                    case var other: Assert.Fail($"csv case {i} ({what}): {other}"); break;
+                }
+                File.Delete(path);
+            }
+            Assert.True(refused > Cases / 10, $"only {refused} of {Cases} mutations were refused");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     /// <summary>JSON as YAML flow style (a YAML parser reads JSON), the first nested mapping anchored.</summary>
     private static string ToYaml(System.Text.Json.Nodes.JsonNode doc)
     {
@@ -179,6 +264,9 @@ public class HostileFuzzTests
                 break;
             case ".json":
                 PruningIndex.Load(path);
+                break;
+            case ".onnx": // the bounds first, then ONNX Runtime itself on what passes them
+                SlsPrune.Core.Evaluation.OnnxRuntimeModel.Open(path).Dispose();
                 break;
             default:
                 using (var c = CheckpointFile.Open(path))

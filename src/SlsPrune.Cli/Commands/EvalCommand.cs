@@ -37,7 +37,10 @@ public static class EvalCommand
                     throw new SlsInputException("--engine", "onnxruntime evaluates an exported file (--model FILE.onnx); the pruning and the adapters are already in it, so --backbone, --petl and --index do not apply");
                 string file = parse.GetValue(model.Model) ?? throw new SlsInputException("--model", "give the exported .onnx file to evaluate with --engine onnxruntime");
                 var onnx = new OnnxEvalOptions(Path.GetFullPath(file), data.Path(parse), parse.GetValue(split)!, parse.GetValue(model.BatchSize),
-                    parse.GetValue(throughput), parse.GetValue(repeats), ParseBatches(parse.GetValue(throughputBatches)!), Full(parse.GetValue(plots))) { DataOptions = data.Read(parse, ctx.Err) };
+                    parse.GetValue(throughput), parse.GetValue(repeats), ParseBatches(parse.GetValue(throughputBatches)!), Full(parse.GetValue(plots)))
+                {
+                    DataOptions = data.Read(parse, ctx.Err), AllowClassMismatch = parse.GetValue(model.AllowClassMismatch),
+                };
                 ctx.Err.WriteLine($"sls: eval: {onnx.Split} split of {Path.GetFileName(onnx.Data)} with ONNX Runtime");
                 var r = OnnxEvalRunner.Run(onnx, cancellationToken: cancellationToken);
                 if (parse.GetValue(json)) Json.Write(ctx.Out, r);

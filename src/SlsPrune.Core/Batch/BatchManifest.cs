@@ -133,7 +133,7 @@ public sealed record BatchManifest
         JsonNode? tree = null;
         try
         {
-            string text = File.ReadAllText(path);
+            string text = InputFile.ReadAllText(path, InputFile.MaxTextBytes, "a batch manifest");
             m = IsYaml(path)
                 ? (tree = YamlToJson.Convert(text, out lineOf)) is { } node ? node.Deserialize<BatchManifest>(Options) : null
                 : JsonSerializer.Deserialize<BatchManifest>(text, Options);

@@ -43,7 +43,7 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            doc = JsonDocument.Parse(InputFile.ReadAllBytes(path, InputFile.MaxTextBytes, "a result JSON"));
         }
         catch (JsonException e)
         {

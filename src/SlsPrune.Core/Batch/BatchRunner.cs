@@ -125,7 +125,7 @@ public static class BatchRunner
         if (!File.Exists(resultPath)) return false;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(resultPath));
+            using var doc = JsonDocument.Parse(InputFile.ReadAllBytes(resultPath, InputFile.MaxTextBytes, "a result JSON"));
             return doc.RootElement.TryGetProperty("status", out var s) && s.GetString() == "ok";
         }
         catch (JsonException)

@@ -28,7 +28,7 @@ public static class HtmlReport
         {
             try
             {
-                using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
+                using var doc = JsonDocument.Parse(InputFile.ReadAllBytes(file, InputFile.MaxTextBytes, "a result JSON"));
                 var r = doc.RootElement;
                 string task = r.GetProperty("task").GetString()!;
                 string method = r.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "sls";

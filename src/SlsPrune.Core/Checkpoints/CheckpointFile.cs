@@ -11,7 +11,7 @@ public static class CheckpointFile
         if (!File.Exists(path)) throw new SlsInputException(path, "file not found");
         var magic = new byte[9];
         int n;
-        using (var f = File.OpenRead(path)) n = f.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
+        using (var f = InputFile.OpenRead(path, "a checkpoint")) n = f.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
         if (n >= 4 && magic[0] == 'P' && magic[1] == 'K')
         {
             ZipArchive zip;

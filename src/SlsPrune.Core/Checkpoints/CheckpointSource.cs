@@ -76,11 +76,10 @@ public sealed class CheckpointSource
         JsonObject? parsed = null;
         if (SideFiles.TryGetValue(name, out var file))
         {
-            long length = new FileInfo(file).Length;
-            if (length > MaxSideFileBytes) throw new SlsInputException(file, $"is {length} bytes; a side file of a checkpoint folder is at most {MaxSideFileBytes}");
+            string text = InputFile.ReadAllText(file, MaxSideFileBytes, $"a {name}");
             try
             {
-                parsed = SideFileJson.Parse(file, File.ReadAllText(file));
+                parsed = SideFileJson.Parse(file, text);
             }
             catch (JsonException e)
             {

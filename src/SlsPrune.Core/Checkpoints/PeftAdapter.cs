@@ -136,11 +136,10 @@ public sealed class PeftAdapter : IDisposable
 
     private static JsonObject ReadConfig(string file)
     {
-        long length = new FileInfo(file).Length;
-        if (length > CheckpointSource.MaxSideFileBytes) throw new SlsInputException(file, $"is {length} bytes; an adapter config is at most {CheckpointSource.MaxSideFileBytes}");
+        string text = InputFile.ReadAllText(file, CheckpointSource.MaxSideFileBytes, "an adapter_config.json");
         try
         {
-            return SideFileJson.Parse(file, File.ReadAllText(file));
+            return SideFileJson.Parse(file, text);
         }
         catch (JsonException e)
         {

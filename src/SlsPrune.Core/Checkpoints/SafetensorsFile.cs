@@ -37,7 +37,7 @@ public sealed class SafetensorsFile : ICheckpoint
 
     public static SafetensorsFile Open(string path)
     {
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        var stream = InputFile.OpenRead(path, "a safetensors file");
         try
         {
             return Parse(path, stream);

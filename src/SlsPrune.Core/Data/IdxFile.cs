@@ -51,9 +51,7 @@ public static class IdxFile
     public static IdxArray Read(string path)
     {
         if (!File.Exists(path)) throw new SlsInputException(path, "file not found");
-        var info = new FileInfo(path);
-        if (info.Length > MaxBytes) throw new SlsInputException(path, $"file is {info.Length} bytes, more than the {MaxBytes}-byte IDX limit");
-        byte[] bytes = File.ReadAllBytes(path);
+        byte[] bytes = InputFile.ReadAllBytes(path, MaxBytes, "an IDX file");
         if (bytes.Length >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B) bytes = Inflate(bytes, path);
         return Parse(bytes, path);
     }

@@ -11,8 +11,8 @@ public sealed record LabelledImage(string Path, int Label, bool ExifTranspose = 
 /// A VTAB-1k task folder as NOAH, Convpass and the SLS reference use it: <c>train800.txt</c>,
 /// <c>val200.txt</c>, <c>train800val200.txt</c> and <c>test.txt</c>, each line <c>relative/path label</c>,
 /// images under the folder. Labels are kept as given. An optional <c>task.json</c> names the classes
-/// (<c>classes</c> or <c>class_names</c>, a list of strings) and, for a folder <c>sls data split</c> made with links,
-/// the <c>source</c> folder those links may lead into.
+/// (<c>classes</c> or <c>class_names</c>, a list of strings); its <c>source</c> (where <c>sls data split</c> made the
+/// folder from) is only a record. List paths and links are followed wherever they lead, as in every layout.
 /// </summary>
 public sealed class VtabTask : IDataSource
 {
@@ -26,11 +26,10 @@ public sealed class VtabTask : IDataSource
     {
         Root = root;
         _options = options;
-        (ClassNames, _source) = ReadTaskJson(root);
+        (ClassNames, _) = ReadTaskJson(root);
     }
 
     private readonly DataOptions _options;
-    private readonly string? _source;
 
     public string Root { get; }
 
@@ -69,7 +68,7 @@ public sealed class VtabTask : IDataSource
         if (!File.Exists(path)) return (null, null);
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = JsonDocument.Parse(InputFile.ReadAllText(path, InputFile.MaxTextBytes, "a task.json"));
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new SlsInputException(path, "task.json is not a JSON object");
             IReadOnlyList<string>? classes = null;
             foreach (var key in new[] { "class_names", "classes" })
@@ -97,7 +96,7 @@ public sealed class VtabTask : IDataSource
             throw new SlsInputException(System.IO.Path.Combine(Root, "task.json"), $"{names.Count} classes but the head has {heads}");
         var items = new List<LabelledImage>();
         int lineNo = 0;
-        foreach (var raw in File.ReadLines(list))
+        foreach (var raw in InputFile.ReadAllLines(list, InputFile.MaxTextBytes, "a split list"))
         {
             lineNo++;
             string line = raw.Trim();
@@ -115,7 +114,6 @@ public sealed class VtabTask : IDataSource
                 throw new SlsInputException($"{list}:{lineNo}", $"label {label} needs at least {label + 1} classes but the head has {n}");
             if (rel.Contains('\0', StringComparison.Ordinal)) throw new SlsInputException($"{list}:{lineNo}", $"image path '{rel}' contains a NUL character");
             string full = System.IO.Path.GetFullPath(System.IO.Path.Combine(Root, rel));
-            if (!Inside(full, Root)) throw new SlsInputException($"{list}:{lineNo}", $"image '{rel}' is outside the task folder");
             if (!File.Exists(full)) throw new SlsInputException($"{list}:{lineNo}", $"image '{rel}' does not exist");
             CheckRealFile(full, rel, $"{list}:{lineNo}");
             items.Add(new LabelledImage(full, label, _options.ExifTranspose));
@@ -124,28 +122,20 @@ public sealed class VtabTask : IDataSource
         return items;
     }
 
-    private string? _realRoot;
-    private string? _realSource;
-
-    /// <summary>Links resolved, the image must be a regular file inside the real task folder: a link may not lead
-    /// out of it (or to <c>/dev/zero</c>), and a FIFO would hang the run.</summary>
-    private void CheckRealFile(string full, string rel, string where)
+    /// <summary>Links resolved (and followed wherever they lead, as in every layout), the image must be a regular
+    /// file outside the kernel's folders: a FIFO would hang the run, <c>/dev/zero</c> never ends.</summary>
+    private static void CheckRealFile(string full, string rel, string where)
     {
         string real;
         try
         {
-            _realRoot ??= RealPath.Resolve(Root);
-            if (_source is not null && Directory.Exists(_source)) _realSource ??= RealPath.Resolve(_source);
             real = RealPath.Resolve(full);
         }
         catch (IOException e)
         {
             throw new SlsInputException(where, $"image '{rel}' cannot be resolved: {e.Message}");
         }
-        if (!Inside(real, _realRoot) && !(_realSource is not null && Inside(real, _realSource))) throw new SlsInputException(where, $"image '{rel}' is a link to '{real}', outside the task folder");
+        if (InputFile.IsSystemPath(real)) throw new SlsInputException(where, $"image '{rel}' leads to '{real}', a kernel interface under /proc, /sys or /dev, not an image");
         if (!FileKind.IsRegularFile(real)) throw new SlsInputException(where, $"image '{rel}' is not a regular file (a FIFO, device or folder)");
     }
-
-    private static bool Inside(string path, string folder) =>
-        path.StartsWith(folder.TrimEnd(System.IO.Path.DirectorySeparatorChar) + System.IO.Path.DirectorySeparatorChar, StringComparison.Ordinal);
 }

@@ -13,6 +13,9 @@ public sealed record OnnxEvalOptions(string Model, string Data, string Split = "
 {
     /// <summary>How <see cref="Data"/> is read.</summary>
     public DataOptions DataOptions { get; init; } = DataOptions.Default;
+
+    /// <summary>Evaluate on data whose classes differ from the ones the file records (<c>--allow-class-mismatch</c>).</summary>
+    public bool AllowClassMismatch { get; init; }
 }
 
 /// <summary>
@@ -31,6 +34,7 @@ public static class OnnxEvalRunner
         var task = DataLayouts.Open(o.Data, o.DataOptions);
         using var model = OnnxRuntimeModel.Open(o.Model);
         var items = task.Read(o.Split, model.NumClasses);
+        if (!o.AllowClassMismatch) TaskClasses.Check(new TaskClasses.Head(model.NumClasses, model.ClassNames, o.Model, FromBackbone: false), task, items);
         var confusion = Accuracy.Confusion(model.Forward, items, Preprocessor.For(model.Input), o.BatchSize, model.NumClasses, progress, cancellationToken);
         int correct = confusion.Select((row, c) => row[c]).Sum(), seen = confusion.Sum(row => row.Sum());
 

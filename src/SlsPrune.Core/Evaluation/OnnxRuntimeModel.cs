@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
+using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -30,11 +31,32 @@ public sealed class OnnxRuntimeModel : IDisposable
 
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <summary>The class names <c>sls export</c> recorded (metadata <c>class_names</c>), or null.</summary>
+    public IReadOnlyList<string>? ClassNames { get; private init; }
+
+    private static string[]? Names(IReadOnlyDictionary<string, string> meta, int classes, string path)
+    {
+        if (!meta.TryGetValue("class_names", out var json)) return null;
+        string[]? names;
+        try
+        {
+            names = System.Text.Json.JsonSerializer.Deserialize<string[]>(json);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            names = null;
+        }
+        if (names is null || names.Any(n => n is null)) throw new SlsInputException(path, "metadata 'class_names' is not a JSON list of names");
+        if (names.Length != classes) throw new SlsInputException(path, $"metadata 'class_names' names {names.Length} classes but 'classes' is {classes}");
+        return names;
+    }
+
     /// <exception cref="SlsInputException">naming <paramref name="path"/> when ONNX Runtime cannot load it or its
     /// metadata lacks what <c>sls export</c> writes.</exception>
     public static OnnxRuntimeModel Open(string path)
     {
         if (!File.Exists(path)) throw new SlsInputException(path, "no such file");
+        OnnxModelCheck.Check(path);
         InferenceSession session;
         OrtQuiet.Ensure();
         using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtQuiet.SessionLevel })
@@ -62,11 +84,13 @@ public sealed class OnnxRuntimeModel : IDisposable
             }
             if (!session.InputMetadata.ContainsKey("images") || !session.OutputMetadata.ContainsKey("logits"))
                 throw new SlsInputException(path, "the graph has no 'images' input or no 'logits' output");
-            int channels = Int("channels");
+            int channels = InputSpec.CheckChannels(Int("channels"), path);
             var std = Floats("std", channels);
             if (std.Any(x => !(x >= 1e-6f))) throw new SlsInputException(path, "metadata 'std' has a value that is not positive (the input is divided by it)");
-            var input = new InputSpec(Int("image_size"), channels, Floats("mean", channels), std);
-            return new OnnxRuntimeModel(session, input, Int("classes"), new Dictionary<string, string>(meta, StringComparer.Ordinal));
+            var input = new InputSpec(InputSpec.CheckImageSize(Int("image_size"), path), channels, Floats("mean", channels), std);
+            int classes = Int("classes");
+            if (classes > VtabTask.MaxClasses) throw new SlsInputException(path, $"metadata 'classes' {classes} is not below the {VtabTask.MaxClasses}-class limit");
+            return new OnnxRuntimeModel(session, input, classes, new Dictionary<string, string>(meta, StringComparer.Ordinal)) { ClassNames = Names(meta, classes, path) };
         }
         catch
         {

@@ -7,7 +7,7 @@ public static class FileHash
 {
     public static string Sha256(string path)
     {
-        using var s = File.OpenRead(path);
+        using var s = InputFile.OpenRead(path, "a hashed file");
         return Convert.ToHexStringLower(SHA256.HashData(s));
     }
 

@@ -142,7 +142,7 @@ public sealed record PruningIndex
         PruningIndex? index;
         try
         {
-            index = JsonSerializer.Deserialize<PruningIndex>(File.ReadAllText(path), Json);
+            index = JsonSerializer.Deserialize<PruningIndex>(InputFile.ReadAllText(path, InputFile.MaxTextBytes, "a pruning index"), Json);
         }
         catch (JsonException e)
         {

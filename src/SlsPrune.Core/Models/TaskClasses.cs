@@ -20,10 +20,21 @@ public static class TaskClasses
     public static void Check(BuiltModel built, ModelOptions options, IDataSource data, IReadOnlyList<LabelledImage> items,
         (IReadOnlyList<string>? Names, string File)? recorded = null)
     {
-        if (options.AllowClassMismatch) return;
+        if (!options.AllowClassMismatch)
+            Check(new Head(built.Model.NumClasses, built.ClassNames, built.HeadSource, built.HeadFromBackbone), data, items, recorded);
+    }
+
+    /// <summary>A classification head: its rows, the class names recorded for it, the file it came from, and whether it
+    /// is a backbone's own (pre-training) head.</summary>
+    public sealed record Head(int Rows, IReadOnlyList<string>? Names, string Source, bool FromBackbone);
+
+    /// <exception cref="SlsInputException">naming the file that recorded the head's classes.</exception>
+    public static void Check(Head head, IDataSource data, IReadOnlyList<LabelledImage> items, (IReadOnlyList<string>? Names, string File)? recorded = null)
+    {
         var dataNames = Meaningful(data.ClassNames);
-        int heads = built.Model.NumClasses;
-        if (built.HeadFromBackbone)
+        int heads = head.Rows;
+        var built = new { ClassNames = head.Names, HeadSource = head.Source };
+        if (head.FromBackbone)
         {
             int dataClasses = dataNames?.Count ?? (items.Count == 0 ? 0 : items.Max(i => i.Label) + 1);
             var own = Meaningful(built.ClassNames);

@@ -54,6 +54,7 @@ public static class BackbonePretrainer
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var device = DeviceSelector.Resolve(o.Device);
+        InputSpec.CheckImageSize(o.ImageSize, "--image-size");
         if (o.ImageSize % o.PatchSize != 0) throw new SlsInputException("--image-size", $"{o.ImageSize} is not a multiple of the patch size {o.PatchSize}");
         if (o.Family is not ("vit" or "swin")) throw new SlsInputException("--family", $"'{o.Family}' is not one of vit, swin");
         var augmentation = UpstreamAugmentations.Get(o.Augment);

@@ -123,6 +123,10 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
 
     public ArchitectureHints Hints(CheckpointSource source) => ReadHints(source, DefaultLayerNormEps);
 
+    /// <summary>The most input channels a config may name (the preprocessor's InputSpec.MaxChannels; Checkpoints
+    /// reads no Data): a mean or std is made per channel.</summary>
+    private const int MaxChannels = 64;
+
     /// <summary>Heads, LayerNorm eps (<paramref name="defaultEps"/> where the config is silent), labels, mean and std
     /// of a Hugging Face folder; an MLP activation other than the exact GELU is refused.</summary>
     internal static ArchitectureHints ReadHints(CheckpointSource source, double defaultEps)
@@ -140,6 +144,7 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
         double eps = Number(config, "layer_norm_eps", configFile) ?? defaultEps;
         if (!(eps > 0 && double.IsFinite(eps))) throw new SlsInputException(configFile, $"layer_norm_eps {eps} is not a positive number");
         int channels = Integer(config, "num_channels", configFile) ?? 3;
+        if (channels is < 1 or > MaxChannels) throw new SlsInputException(configFile, $"num_channels {channels} is not within 1..{MaxChannels}");
         string preFile = source.SideFiles.GetValueOrDefault("preprocessor_config.json") ?? source.Path;
         var mean = PerChannel(pre, "image_mean", channels, preFile);
         var std = PerChannel(pre, "image_std", channels, preFile);

@@ -54,7 +54,7 @@ public sealed class Preprocessor
             byte[] bytes;
             try
             {
-                bytes = File.ReadAllBytes(paths[i]);
+                bytes = InputFile.ReadAllBytes(paths[i], InputFile.MaxImageBytes, "an image file");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

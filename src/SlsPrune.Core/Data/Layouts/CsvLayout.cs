@@ -70,7 +70,7 @@ public sealed class CsvLayout : IDataLayout
         string text;
         try
         {
-            text = File.ReadAllText(file, Encoding.UTF8);
+            text = InputFile.ReadAllText(file, InputFile.MaxTextBytes, "a CSV data file");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,4 +1,5 @@
 using SlsPrune.Core.Checkpoints;
+using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Models.Petl;
 using static TorchSharp.torch;
 
@@ -19,6 +20,7 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
         SwinVariant? named = null;
         if (options.ModelName is not null)
             named = SwinVariants.ByName(options.ModelName) ?? throw new SlsInputException("--model", $"unknown Swin model '{options.ModelName}' (known: {string.Join(", ", SwinVariants.All.Select(v => v.Name))})");
+        if (options.ImageSize is int size) InputSpec.CheckImageSize(size, "--image-size");
         var c = SwinConfigInference.Infer(shapes, options.ImageSize ?? named?.ImageSize, source);
         if (named is not null && (named.EmbedWidth != c.EmbedWidth || !named.Depths.SequenceEqual(c.Depths)))
             throw new SlsInputException(source, $"is not {named.Name}: width {c.EmbedWidth}, depths [{string.Join(", ", c.Depths)}]");

@@ -1,4 +1,5 @@
 using SlsPrune.Core.Checkpoints;
+using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Models.Petl;
 using static TorchSharp.torch;
 
@@ -35,6 +36,9 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
         if (options.Activation is string act) vit = vit with { Activation = ParseActivation(act, "--act") };
         if (options.ImageSize is int size && size != vit.ImageSize)
         {
+            InputSpec.CheckImageSize(size, "--image-size");
+            if ((long)(size / vit.PatchSize) * (size / vit.PatchSize) > InputSpec.MaxPatches)
+                throw new SlsInputException("--image-size", $"{size} cuts into {(long)(size / vit.PatchSize) * (size / vit.PatchSize)} patches of {vit.PatchSize}, more than {InputSpec.MaxPatches} (a {(int)Math.Sqrt(InputSpec.MaxPatches)}x{(int)Math.Sqrt(InputSpec.MaxPatches)} grid)");
             if (size % vit.PatchSize != 0)
                 throw new SlsInputException("--image-size", $"{size} is not a multiple of the ViT's patch size {vit.PatchSize} (its position embedding is for {vit.ImageSize})");
             vit = vit with { GridSize = size / vit.PatchSize, StoredGridSize = vit.GridSize };

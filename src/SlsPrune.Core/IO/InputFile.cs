@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text;
+
+namespace SlsPrune.Core;
+
+/// <summary>
+/// The one way an input file is opened: links followed, it must be a regular file (a FIFO would block the open
+/// forever, <c>/dev/zero</c> never ends, a socket cannot be read) and no larger than what its kind can be, checked
+/// before a byte is read. Each refusal is an <see cref="SlsInputException"/> naming the file:
+/// <c>PATH: not a regular file (a FIFO, device, socket or folder)</c>, <c>PATH: is 3.2 GiB; a config.json is at most 64 MiB</c>.
+/// </summary>
+public static class InputFile
+{
+    /// <summary>JSON, YAML, CSV files and split lists: configs, manifests, indexes, results, data lists.</summary>
+    public const long MaxTextBytes = 64L << 20;
+
+    /// <summary>An ONNX model read whole (protobuf, weights inside): ONNX's own protobuf limit is 2 GiB.</summary>
+    public const long MaxOnnxBytes = 2L << 30;
+
+    /// <summary>An image file, read whole before it is decoded (a JPEG of Pillow's 89 million pixels is far smaller).</summary>
+    public const long MaxImageBytes = 512L << 20;
+
+    public const string NotRegular = "not a regular file (a FIFO, device, socket or folder)";
+
+    /// <summary>Refuses <paramref name="path"/> unless it is a regular file (links followed) of at most
+    /// <paramref name="maxBytes"/> bytes; returns its length. <paramref name="what"/> names the kind of file in the
+    /// message ("a config.json"); <paramref name="subject"/> is who is blamed (the path by default).</summary>
+    public static long Check(string path, long maxBytes, string what, string? subject = null)
+    {
+        subject ??= path;
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new SlsInputException(subject, "file not found");
+        if (!FileKind.IsRegularFile(path)) throw new SlsInputException(subject, NotRegular);
+        string real;
+        try
+        {
+            real = RealPath.Resolve(path);
+        }
+        catch (IOException e)
+        {
+            throw new SlsInputException(subject, $"cannot be resolved: {e.Message}");
+        }
+        if (IsSystemPath(real)) throw new SlsInputException(subject, $"leads to '{real}', a kernel interface under /proc, /sys or /dev, not a file to read");
+        long length = new FileInfo(path).Length;
+        if (length > maxBytes) throw new SlsInputException(subject, $"is {Size(length)}; {what} is at most {Size(maxBytes)}");
+        return length;
+    }
+
+    /// <summary>A regular file opened for reading (checked as <see cref="Check"/>, with no size limit beyond
+    /// <paramref name="maxBytes"/>): for readers that seek and bound what they read themselves (checkpoints).</summary>
+    public static FileStream OpenRead(string path, string what = "an input file", long maxBytes = long.MaxValue, string? subject = null)
+    {
+        Check(path, maxBytes, what, subject);
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SlsInputException(subject ?? path, $"cannot read: {e.Message}");
+        }
+    }
+
+    /// <summary>The whole file, checked first; at most <paramref name="maxBytes"/> bytes are read even if it grows.</summary>
+    public static byte[] ReadAllBytes(string path, long maxBytes, string what, string? subject = null)
+    {
+        using var s = OpenRead(path, what, maxBytes, subject);
+        long length = s.Length;
+        if (length > maxBytes) throw new SlsInputException(subject ?? path, $"is {Size(length)}; {what} is at most {Size(maxBytes)}");
+        var bytes = new byte[length];
+        try
+        {
+            int n = s.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+            return n == bytes.Length ? bytes : bytes[..n];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SlsInputException(subject ?? path, $"cannot read: {e.Message}");
+        }
+    }
+
+    /// <summary>The whole file as UTF-8 text (a byte-order mark dropped), checked first.</summary>
+    public static string ReadAllText(string path, long maxBytes, string what, string? subject = null)
+    {
+        var bytes = ReadAllBytes(path, maxBytes, what, subject);
+        var span = bytes.AsSpan();
+        if (span.StartsWith(Encoding.UTF8.Preamble)) span = span[Encoding.UTF8.Preamble.Length..];
+        return Encoding.UTF8.GetString(span);
+    }
+
+    /// <summary>The file's lines (as <see cref="File.ReadAllLines(string)"/>), checked first.</summary>
+    public static string[] ReadAllLines(string path, long maxBytes, string what, string? subject = null)
+    {
+        string text = ReadAllText(path, maxBytes, what, subject);
+        if (text.Length == 0) return [];
+        var lines = text.Split('\n');
+        if (lines[^1].Length == 0) lines = lines[..^1];
+        for (int i = 0; i < lines.Length; i++)
+            if (lines[i].EndsWith('\r')) lines[i] = lines[i][..^1];
+        return lines;
+    }
+
+    private static readonly string[] SystemFolders = ["/proc", "/sys", "/dev"];
+
+    /// <summary>Whether a real path (links resolved) is the file system's root or under a kernel interface
+    /// (<c>/proc</c>, <c>/sys</c>, <c>/dev</c>), whose files are no data: they can block, never end, or claim 0 bytes.</summary>
+    public static bool IsSystemPath(string real)
+    {
+        if (OperatingSystem.IsWindows()) return false;
+        return real == "/" || SystemFolders.Any(p => real == p || real.StartsWith(p + "/", StringComparison.Ordinal));
+    }
+
+    /// <summary>A size as people read it: "812 bytes", "64 MiB", "3.2 GiB".</summary>
+    public static string Size(long bytes)
+    {
+        if (bytes < 1024) return $"{bytes} bytes";
+        string[] units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.Length - 1) { v /= 1024; u++; }
+        return (v == Math.Floor(v) ? v.ToString("0", CultureInfo.InvariantCulture) : v.ToString("0.0", CultureInfo.InvariantCulture)) + " " + units[u];
+    }
+}
