@@ -463,8 +463,8 @@ def main(out):
             json.dump(dict(config, num_channels=channels), f)
         with open(J(name, 'preprocessor_config.json'), 'w') as f:
             json.dump({'image_mean': 0.5, 'image_std': 0.5}, f)
-        inspect(name, f'{{dir}}/{name}/config.json: num_channels {channels} is not within 1..64'.split(': ', 1)[1])
-        cases[-1]['message'] = f'sls: {{dir}}/{name}/config.json: num_channels {channels} is not within 1..64'
+        inspect(name, f'{{dir}}/{name}/config.json: num_channels {channels} is not an integer within 1..64'.split(': ', 1)[1])
+        cases[-1]['message'] = f'sls: {{dir}}/{name}/config.json: num_channels {channels} is not an integer within 1..64'
 
     # -- valid seeds for the fuzz test (HostileFuzzTests mutates them) --
     os.makedirs(J('seeds'))

@@ -192,7 +192,8 @@ public class DataSplitCommandTests
         }
         string index = Path.Combine(Directory.CreateTempSubdirectory("sls-prune-tree-").FullName, "t.sls.json");
         var (code, output, err) = CliRunner.Run(["prune", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.pt"), "--petl-scale", "0.7",
-            "--heads", "3", "--device", "cpu", "--data", tree, "--split", "all", "--calibration-per-class", "5", "--method", "bi", "--keep-blocks", "2", "--out", index]);
+            "--heads", "3", "--device", "cpu", "--data", tree, "--split", "all", "--calibration-per-class", "5", "--method", "bi", "--keep-blocks", "2", "--out", index,
+            "--allow-class-mismatch"]);
         Assert.True(code == 0, err);
         Assert.Contains($"sls: data: {tree}: ImageFolder tree", err, StringComparison.Ordinal);
         Assert.Contains("sls: data: calibration: 15 images of split 'all' (5 per class, seed 0)", err, StringComparison.Ordinal);

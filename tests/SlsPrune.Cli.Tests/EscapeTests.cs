@@ -51,7 +51,7 @@ public class EscapeTests
         }));
         string petl = WithMetadata(CliRunner.Fixture("convpass.safetensors"), dir, "note", $"hi{Esc}[31mred");
         string index = Path.Combine(dir, "index.sls.json");
-        string[] model = ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", petl, "--heads", "3", "--device", "cpu"];
+        string[] model = ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", petl, "--heads", "3", "--device", "cpu", "--allow-class-mismatch"];
 
         NoEscape("inspect", CliRunner.Run("inspect", petl));
         NoEscape("prune", CliRunner.Run(["prune", .. model, "--data", task, "--out", index]));
@@ -61,7 +61,7 @@ public class EscapeTests
         var m = new
         {
             backbone = CliRunner.Fixture("backbone.safetensors"),
-            defaults = new { stages = new[] { "prune", "eval" }, heads = 3, device = "cpu", eval_split = "train800val200" },
+            defaults = new { stages = new[] { "prune", "eval" }, heads = 3, device = "cpu", eval_split = "train800val200", allow_class_mismatch = true },
             tasks = new[] { new { name = $"t{Esc}[31m", data = task, group = $"nat{Esc}[1mural", petl } },
         };
         string manifest = Path.Combine(dir, "manifest.json");

@@ -131,7 +131,10 @@ public class DataLayoutTests
         var (_, tree, _) = Layouts();
         string flat = Path.Combine(tree, "train"); // ROOT/CLASS/*: one split, all
         string dir = Directory.CreateTempSubdirectory("sls-calib-").FullName;
-        var model = new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.pt"), Heads: 3, PetlScale: 0.7, Device: "cpu", BatchSize: 16);
+        var model = new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.pt"), Heads: 3, PetlScale: 0.7, Device: "cpu", BatchSize: 16)
+        {
+            AllowClassMismatch = true, // a 5-class head on 3 named classes
+        };
         var bi = PruneMethods.Get("bi");
         PruneResult Run(string name, int seed, int? n, int? k) => PruneRunner.Run(new PruneOptions(model, flat, bi, bi.ReadOptions(new JsonObject { ["keep_blocks"] = 2 }, "test"), "all",
             Path.Combine(dir, name + ".sls.json"), seed) { Calibration = n, CalibrationPerClass = k });

@@ -36,6 +36,10 @@ public sealed record BatchSettings
     public string? LabelColumn { get; init; }
     public bool? ExifTranspose { get; init; }
 
+    /// <summary>Use a given PETL file's head on data whose classes differ from those it was trained on (as
+    /// <c>--allow-class-mismatch</c>).</summary>
+    public bool? AllowClassMismatch { get; init; }
+
     /// <summary>The retrain stage distils from the unpruned model (the task's PETL file is the teacher).</summary>
     public bool? RetrainDistill { get; init; }
     public double? DistillTemperature { get; init; }
@@ -61,6 +65,7 @@ public sealed record BatchSettings
         DistillWeight = DistillWeight ?? defaults.DistillWeight, Split = Split ?? defaults.Split, Calibration = Calibration ?? defaults.Calibration,
         CalibrationPerClass = CalibrationPerClass ?? defaults.CalibrationPerClass, PathColumn = PathColumn ?? defaults.PathColumn,
         LabelColumn = LabelColumn ?? defaults.LabelColumn, ExifTranspose = ExifTranspose ?? defaults.ExifTranspose,
+        AllowClassMismatch = AllowClassMismatch ?? defaults.AllowClassMismatch,
         MethodSettings = Merge(defaults.MethodSettings, MethodSettings),
     };
 

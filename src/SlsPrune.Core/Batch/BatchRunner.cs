@@ -153,7 +153,10 @@ public static class BatchRunner
             var petl = new PetlSettings(method, s.PetlDim ?? 8, s.PetlScale ?? 1.0);
             string petlFile = task.Petl is null ? Path.Combine(dir, "petl.safetensors") : m.Resolve(task.Petl);
             string index = Path.Combine(dir, "index.sls.json");
-            var model = new ModelOptions(backbone, petlFile, s.Heads, Device: s.Device ?? "auto", BatchSize: s.BatchSize ?? 64, ImageSize: s.ImageSize);
+            var model = new ModelOptions(backbone, petlFile, s.Heads, Device: s.Device ?? "auto", BatchSize: s.BatchSize ?? 64, ImageSize: s.ImageSize)
+            {
+                AllowClassMismatch = s.AllowClassMismatch ?? false,
+            };
             var dataOptions = new DataOptions(s.PathColumn, s.LabelColumn, s.ExifTranspose ?? false);
             string split = s.Split ?? "train800val200";
             TrainOptions Train(string outFile, int epochs, string? init) => new(model, data, petl, outFile, epochs, Math.Min(s.WarmupEpochs ?? 10, epochs),
