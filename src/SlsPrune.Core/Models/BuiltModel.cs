@@ -37,6 +37,9 @@ public sealed class BuiltModel : IDisposable
     /// head classifies); null otherwise (a task's PETL head: the data names its classes).</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 
+    /// <summary>The input size and where it came from (null: the family does not say).</summary>
+    public InputSizeOrigin? InputOrigin { get; init; }
+
     public FileFingerprint BackboneFile => _backbone.Value;
 
     public FileFingerprint? PetlFile => _petl?.Value;

@@ -74,7 +74,7 @@ public static class ModelFactory
         var model = family.Create(config, planned, merge ? PetlSettings.None : petl);
         // the head's class names: the checkpoint's own head's (a Hugging Face id2label), or those `sls train` kept in the PETL file
         var labels = petlFile is null ? (backbone.Hints.Labels is { } l && l.Count == model.NumClasses ? l : null) : PetlClassNames(petlFile, model.NumClasses);
-        var built = Load(new BuiltModel(model, petl, merge, full.Depth, planned, options.Backbone, options.Petl) { ClassNames = labels }, weights, options.Petl ?? options.Backbone, check);
+        var built = Load(new BuiltModel(model, petl, merge, full.Depth, planned, options.Backbone, options.Petl) { ClassNames = labels, InputOrigin = full.InputOrigin }, weights, options.Petl ?? options.Backbone, check);
         if (petlFile is not null && !options.AllowMismatch && petlFile.Metadata.TryGetValue("backbone_sha256", out var trainedOn) && !built.BackboneFile.Matches(trainedOn))
         {
             built.Dispose();
@@ -96,7 +96,7 @@ public static class ModelFactory
         full = full.WithClasses(request.Classes);
         var weights = family.Apply(planned, backbone.Read(Keeps(planned)), full);
         var model = family.Create(full, planned, request.Petl);   // head: torch's default Linear init (as timm's reset_classifier)
-        var built = new BuiltModel(model, request.Petl, false, full.Depth, planned, options.Backbone, request.InitFrom);
+        var built = new BuiltModel(model, request.Petl, false, full.Depth, planned, options.Backbone, request.InitFrom) { InputOrigin = full.InputOrigin };
         return Load(built, weights, options.Backbone, check, prepare: () =>
         {
             model.ResetAdapters();

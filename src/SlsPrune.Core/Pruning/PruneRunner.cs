@@ -58,6 +58,7 @@ public static class PruneRunner
             throw new SlsInputException(o.Model.Backbone, "has no classification head; give the task's PETL file (--petl), which carries one");
         progress?.Advance(PruneStage.Load, 1);
         var items = task.Read(o.Split, model.Model.NumClasses);
+        InputSizeCheck.Check(model, o.Model.Backbone, items, progress is null ? null : progress.Warn);
         string? sampled = null;
         if (o.Calibration is not null || o.CalibrationPerClass is not null)
         {
@@ -79,6 +80,7 @@ public static class PruneRunner
             Calibration = new CalibrationInfo(task.Name, o.Split, items.Count, classes, o.Seed, o.Model.Precision.Name(), model.Model.FeatureKind,
                 task.Layout, task.Folder, listPath is null ? null : Path.GetFileName(listPath), sampled),
             ClassNames = task.ClassNames ?? model.ClassNames,
+            Input = model.InputOrigin,
             Backbone = model.BackboneFile,
             Petl = model.PetlFile,
             Tool = Tool,

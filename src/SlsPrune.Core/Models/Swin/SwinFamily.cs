@@ -19,11 +19,24 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
         SwinVariant? named = null;
         if (options.ModelName is not null)
             named = SwinVariants.ByName(options.ModelName) ?? throw new SlsInputException("--model", $"unknown Swin model '{options.ModelName}' (known: {string.Join(", ", SwinVariants.All.Select(v => v.Name))})");
-        var c = SwinConfigInference.Infer(shapes, options.ImageSize ?? named?.ImageSize, source);
+        var c = SwinConfigInference.Infer(shapes, options.ImageSize ?? hints.ImageSize ?? named?.ImageSize, source);
         if (named is not null && (named.EmbedWidth != c.EmbedWidth || !named.Depths.SequenceEqual(c.Depths)))
             throw new SlsInputException(source, $"is not {named.Name}: width {c.EmbedWidth}, depths [{string.Join(", ", c.Depths)}]");
         c = c with { Mean = hints.Mean ?? c.Mean, Std = hints.Std ?? c.Std };
-        return options.ImageSize is null && named is null && SwinVariants.Match(c) is { } v ? c with { ImageSize = v.ImageSize } : c;
+        return WithOrigin(c, hints, options, named);
+    }
+
+    /// <summary>The input size, which the tensors never show: <c>--image-size</c>, else the size the file's metadata
+    /// records (<c>sls pretrain</c>, <c>sls export</c>), else assumed: the named (<c>--model</c>) or matching variant's, else 224.</summary>
+    private static SwinConfig WithOrigin(SwinConfig c, ArchitectureHints hints, ModelOptions options, SwinVariant? named)
+    {
+        if (options.ImageSize is int given) return c with { Origin = new(given, InputSizeOrigin.Option, "--image-size") };
+        if (hints.ImageSize is int recorded) return c with { Origin = new(recorded, InputSizeOrigin.Checkpoint, hints.ImageSizeSource) };
+        var variant = named ?? SwinVariants.Match(c);
+        int size = variant?.ImageSize ?? SwinConfigInference.DefaultImageSize;
+        string basis = variant is null ? "the default, as no Swin variant has this shape" : $"the {variant.Name} variant's{(named is null ? "" : ", --model")}";
+        string layout = hints.Layout is null ? "this Swin checkpoint" : $"a {hints.Layout} checkpoint";
+        return c with { ImageSize = size, Origin = new(size, InputSizeOrigin.Assumed, basis) { Unrecorded = $"the input size is not recorded in {layout}" } };
     }
 
     public override ModelPlan StoredPlan(IReadOnlyDictionary<string, long[]> shapes, SwinConfig full, string source)
@@ -65,6 +78,6 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
         int grid = c.StageGrid(0);
         string stages = $"depths {string.Join("-", c.Depths)}, heads {string.Join("-", c.Heads)}, windows {string.Join("-", c.Windows)}, widths {string.Join("-", Enumerable.Range(0, c.Stages).Select(c.StageWidth))}";
         return new ArchitectureReport(Name, SwinVariants.Match(c)?.Name, c.PatchSize, c.ImageSize, grid, grid * grid,
-            c.FinalWidth, c.Depth, c.Heads[0], c.EmbedWidth * c.MlpRatio, c.NumClasses, false, SwinConfig.Eps, c.Mean, c.Std, stages);
+            c.FinalWidth, c.Depth, c.Heads[0], c.EmbedWidth * c.MlpRatio, c.NumClasses, false, SwinConfig.Eps, c.Mean, c.Std, stages) { Input = c.InputOrigin };
     }
 }
