@@ -26,26 +26,27 @@ public sealed record ArchitectureHints(
     /// <summary>Where <see cref="ImageSize"/> comes from, in words.</summary>
     public string? ImageSizeSource { get; init; }
 
-    /// <summary>The checkpoint's layout (its converter's name: <c>torchvision-swin</c>, <c>timm-swin</c>...), named when
-    /// what it does not record has to be assumed.</summary>
-    public string? Layout { get; init; }
+    /// <summary>Why the checkpoint does not say its input size (null where it does), naming its layout (its
+    /// converter's name: <c>torchvision-swin</c>, <c>timm</c>...): said where a family has to assume one.</summary>
+    public string? ImageSizeUnrecorded { get; init; }
 
     /// <summary>The largest input size a file's metadata may state.</summary>
     public const int MaxImageSize = 1 << 16;
 
-    /// <summary>These hints with the layout and the input size the file's metadata records: <c>image_size</c>, where
+    /// <summary>These hints with the input size the file's metadata records: <c>image_size</c>, where
     /// <c>sls pretrain</c> (<c>slsprune-backbone/1</c>), <c>sls export</c> (<c>sls-export/1</c>) or another writer put
     /// it. An export whose own size was assumed (<c>image_size_from</c> <c>assumed</c>) records no size. A value that
     /// is not a size is refused in this tool's own files and ignored in others.</summary>
     public ArchitectureHints WithRecordedSize(IReadOnlyDictionary<string, string> metadata, string layout, string source)
     {
-        var hints = this with { Layout = layout };
+        var hints = this with { ImageSizeUnrecorded = $"the input size is not recorded in a {layout} checkpoint" };
         if (!metadata.TryGetValue("image_size", out var text)) return hints;
         metadata.TryGetValue("format", out var format);
         bool own = format is "sls-export/1" or "slsprune-backbone/1";
         if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int size) || size <= 0 || size > MaxImageSize)
             return own ? throw new SlsInputException(source, $"metadata image_size '{Printable.Escape(text)}' is not a size in pixels (1 to {MaxImageSize})") : hints;
-        if (metadata.TryGetValue("image_size_from", out var from) && from == "assumed") return hints;
+        if (metadata.TryGetValue("image_size_from", out var from) && from == "assumed")
+            return hints with { ImageSizeUnrecorded = $"the input size {size} in the file's metadata was itself assumed when it was written" };
         string what = format switch
         {
             "sls-export/1" => "the file's sls export metadata",

@@ -35,8 +35,7 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
         var variant = named ?? SwinVariants.Match(c);
         int size = variant?.ImageSize ?? SwinConfigInference.DefaultImageSize;
         string basis = variant is null ? "the default, as no Swin variant has this shape" : $"the {variant.Name} variant's{(named is null ? "" : ", --model")}";
-        string layout = hints.Layout is null ? "this Swin checkpoint" : $"a {hints.Layout} checkpoint";
-        return c with { ImageSize = size, Origin = new(size, InputSizeOrigin.Assumed, basis) { Unrecorded = $"the input size is not recorded in {layout}" } };
+        return c with { ImageSize = size, Origin = new(size, InputSizeOrigin.Assumed, basis) { Unrecorded = hints.ImageSizeUnrecorded ?? "the input size is not recorded in this Swin checkpoint" } };
     }
 
     public override ModelPlan StoredPlan(IReadOnlyDictionary<string, long[]> shapes, SwinConfig full, string source)
