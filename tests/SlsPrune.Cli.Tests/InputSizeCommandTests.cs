@@ -61,6 +61,32 @@ public class InputSizeCommandTests
     }
 
     [Fact]
+    public void Training_a_32px_swin_without_image_size_is_refused_before_any_epoch()
+    {
+        string task = Task(32), dir = Directory.CreateTempSubdirectory("sls-size-train-").FullName;
+        string petl = Path.Combine(dir, "petl.safetensors");
+        var (code, _, err) = CliRunner.Run(["train", "--backbone", Swin("a.pth"), "--device", "cpu", "--data", task, "--petl-method", "linear", "--epochs", "1", "--out", petl]);
+        Assert.Equal(2, code);
+        Assert.Equal(Refusal(), LastLine(err));
+        Assert.False(File.Exists(petl));
+    }
+
+    [Fact]
+    public void The_batch_report_has_an_input_column_from_each_result()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-size-report-").FullName;
+        Directory.CreateDirectory(Path.Combine(dir, "results"));
+        File.WriteAllText(Path.Combine(dir, "results", "t.json"), """
+            { "task": "t", "group": "natural", "status": "ok", "method": "sls",
+              "full": { "top1": 0.5, "blocks": 8, "flops_per_image": 1000, "storage": { "per_task_bytes": 10 }, "input": { "image_size": 224, "from": "assumed" } } }
+            """);
+        var report = SlsPrune.Core.Batch.BatchReport.Load(dir);
+        Assert.Equal("224 px, assumed", report.Rows[0].Input);
+        Assert.Contains("| input |", report.ToMarkdown(), StringComparison.Ordinal);
+        Assert.Contains("| 224 px, assumed |", report.ToMarkdown(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void With_image_size_it_runs_and_the_index_and_eval_record_the_size_and_its_origin()
     {
         string task = Task(32);

@@ -156,11 +156,12 @@ public static class BatchRunner
             var model = new ModelOptions(backbone, petlFile, s.Heads, Device: s.Device ?? "auto", BatchSize: s.BatchSize ?? 64, ImageSize: s.ImageSize);
             var dataOptions = new DataOptions(s.PathColumn, s.LabelColumn, s.ExifTranspose ?? false);
             string split = s.Split ?? "train800val200";
+            void Warn(string line) => progress?.Report($"{Printable.Escape(task.Name)}: warning: {line}");
             TrainOptions Train(string outFile, int epochs, string? init) => new(model, data, petl, outFile, epochs, Math.Min(s.WarmupEpochs ?? 10, epochs),
                 s.Lr ?? 1e-3, Seed: s.Seed ?? 0, EvalEvery: Math.Max(1, epochs / 4), TrainSplit: split, EvalSplit: s.EvalSplit ?? "test", InitFrom: init)
-            { DataOptions = dataOptions };
+            { DataOptions = dataOptions, Warn = Warn };
             EvalOptions Eval(ModelOptions mo, string? idx) => new(mo, data, idx, s.EvalSplit ?? "test", s.Throughput ?? false, ThroughputBatches: [64])
-            { DataOptions = dataOptions, Warn = line => progress?.Report($"{Printable.Escape(task.Name)}: warning: {line}") };
+            { DataOptions = dataOptions, Warn = Warn };
 
             if (stages.Contains("train"))
             {
