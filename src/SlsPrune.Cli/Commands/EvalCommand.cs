@@ -49,7 +49,7 @@ public static class EvalCommand
             }
             var options = new EvalOptions(model.Read(parse), data.Path(parse), parse.GetValue(index)?.FullName, parse.GetValue(split)!,
                 parse.GetValue(throughput), parse.GetValue(model.AllowMismatch), parse.GetValue(repeats), ParseBatches(parse.GetValue(throughputBatches)!),
-                Full(parse.GetValue(plots))) { DataOptions = data.Read(parse, ctx.Err) };
+                Full(parse.GetValue(plots))) { DataOptions = data.Read(parse, ctx.Err), Warn = line => ctx.Err.WriteLine($"sls: warning: {line}") };
             ctx.Err.WriteLine($"sls: eval: {options.Split} split of {Path.GetFileName(options.Data)}{(options.Index is null ? "" : " with the pruning index")}");
             var result = EvalRunner.Run(options, cancellationToken: cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);

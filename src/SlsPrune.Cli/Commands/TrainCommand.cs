@@ -71,6 +71,7 @@ public static class TrainCommand
                 parse.GetValue(initFrom)?.FullName)
             {
                 DataOptions = data.Read(parse, ctx.Err),
+                Warn = line => ctx.Err.WriteLine($"sls: warning: {line}"),
                 Distill = parse.GetValue(distill) ? new DistillSettings(parse.GetValue(temperature), parse.GetValue(weight)) : null,
                 DistillFrom = parse.GetValue(distill) ? (parse.GetValue(teacher) ?? parse.GetValue(initFrom))!.FullName : null,
             };

@@ -22,6 +22,7 @@ public static class EvalView
         Row("stored per task", $"{N(r.Storage.PerTaskBytes)} bytes (PETL {N(r.Storage.PetlBytes)} + index {N(r.Storage.IndexBytes)}); backbone {N(r.Storage.BackboneBytes)} shared");
         foreach (var t in r.Throughput ?? [])
             Row($"batch {t.BatchSize}", $"{t.ImagesPerSecond:F1} img/s, {t.MedianLatencyMs:F2} ms median latency");
+        if (r.Input is { } input) Row("input", $"{input.ImageSize} px ({input.Describe()})");
         Row("device", r.Device);
         Row("precision", r.Precision);
         if (r.PerClass is { Count: > 0 } pc)

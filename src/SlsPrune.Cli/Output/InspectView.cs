@@ -39,6 +39,7 @@ public static class InspectView
         {
             Row("architecture", $"{a.Variant ?? (a.Kind == "vit" ? "ViT" : a.Kind) + " (not a table variant)"}: patch {a.PatchSize}, {a.ImageSize}x{a.ImageSize} input ({a.GridSize}x{a.GridSize} grid, {a.Tokens} tokens)");
             Row("", $"width {a.Width}, depth {a.Depth}, heads {(a.Heads?.ToString(CultureInfo.InvariantCulture) ?? "unknown (give --heads)")}, MLP {a.MlpHidden}");
+            if (a.Input is { } input) Row("", $"input size {input.ImageSize} px from {input.Describe()}{(input.IsAssumed ? " (give --image-size to set it)" : "")}");
             if (a.Stages is { } stages) Row("", stages);
             if (a.Details is { } details) Row("", details);
             Row("", $"head {(a.NumClasses > 0 ? $"{a.NumClasses} classes" : "none")}{(a.PreLogits ? ", pre-logits layer" : "")}");

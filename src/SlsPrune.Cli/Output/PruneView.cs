@@ -63,6 +63,7 @@ public static class PruneView
         var c = i.Calibration;
         string classes = i.ClassNames is { } names ? $": {string.Join(", ", names.Take(10))}{(names.Count > 10 ? ", ..." : "")}" : "";
         console.MarkupLine(Markup.Escape(Printable.Escape($"Calibration: {c.Samples} images of {c.Task} / {c.Split}{(c.Layout is null ? "" : $" ({c.Layout})")}, {c.Classes} classes{classes}")));
+        if (i.Input is { } input) console.MarkupLine(Markup.Escape(Printable.Escape($"Input: {input.ImageSize} px ({input.Describe()})")));
         if (r.CalibrationList is not null) console.MarkupLine($"Images used: [bold]{Markup.Escape(Printable.Escape(r.CalibrationList))}[/]{(c.Sampled is null ? "" : $" ({Markup.Escape(Printable.Escape(c.Sampled))})")}");
         console.MarkupLine($"{Markup.Escape(Printable.Escape(i.Decision))}");
         console.MarkupLine($"Method {Markup.Escape(Printable.Escape(i.Method))}: kept blocks {string.Join(",", i.KeptBlocks)} of {i.Depth}; index written to [bold]{Markup.Escape(Printable.Escape(r.IndexPath))}[/]");

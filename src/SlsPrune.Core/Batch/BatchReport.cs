@@ -7,7 +7,12 @@ namespace SlsPrune.Core.Batch;
 /// <summary>One row of <c>sls report</c>: a task's accuracies (%), blocks kept, FLOPs and speed of the pruned
 /// model relative to the full one, and the bytes the task stores besides the backbone.</summary>
 public sealed record ReportRow(string Task, string Group, string Status, double? Full, double? Pruned, double? Retrained, double? Kept, int? Depth,
-    double? FlopsRatio, double? SpeedUp, long? BytesFull, long? BytesPruned, string Method = "sls", double? MethodSeconds = null);
+    double? FlopsRatio, double? SpeedUp, long? BytesFull, long? BytesPruned, string Method = "sls", double? MethodSeconds = null)
+{
+    /// <summary>The input size the task's model ran at and where it came from (<c>224 px, assumed</c>); null where its
+    /// result does not say (older results, averages).</summary>
+    public string? Input { get; init; }
+}
 
 /// <summary>A batch's results as a table: rows in manifest-free (name) order, then group averages (Natural,
 /// Specialized, Structured) and the overall average, as the PETL papers' VTAB tables have them; per method
@@ -73,7 +78,13 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
                 Top1(full, "full"), Top1(pruned, "pruned"), Top1(retrained, "retrained"), Int("kept_blocks"), Int("depth"),
                 Flops(last, lastName) is long a && Flops(full, "full") is long b && b > 0 ? (double)a / b : null,
                 Speed(pruned, "pruned") is double sp && Speed(full, "full") is double sf && sf > 0 ? sp / sf : null, Bytes(full, "full"), Bytes(last, lastName),
-                f.String(r, "method", "") ?? "sls", f.Number(r, "method_seconds", ""));
+                f.String(r, "method", "") ?? "sls", f.Number(r, "method_seconds", "")) { Input = InputOf(full ?? pruned) };
+            string? InputOf(JsonElement? e)
+            {
+                if (e is not JsonElement x || x.ValueKind != JsonValueKind.Object || !x.TryGetProperty("input", out var i) || i.ValueKind != JsonValueKind.Object) return null;
+                return i.TryGetProperty("image_size", out var size) && size.TryGetInt32(out int px) && i.TryGetProperty("from", out var from) && from.ValueKind == JsonValueKind.String
+                    ? $"{px} px, {from.GetString()}" : null;
+            }
         }
     }
 
@@ -88,7 +99,7 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
             method, Mean(rows.Select(r => r.MethodSeconds)));
     }
 
-    private static readonly string[] Header = ["task", "method", "group", "status", "full", "pruned", "retrained", "blocks kept", "FLOPs kept", "speed-up", "bytes full", "bytes pruned", "method s"];
+    private static readonly string[] Header = ["task", "method", "group", "status", "full", "pruned", "retrained", "blocks kept", "FLOPs kept", "speed-up", "bytes full", "bytes pruned", "method s", "input"];
 
     private static string[] Cells(ReportRow r, bool markdown)
     {
@@ -98,7 +109,7 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
         return [markdown && r.Group.Length == 0 && r.Status.EndsWith("tasks", StringComparison.Ordinal) ? $"**{task}**" : task, Printable.Escape(r.Method), Printable.Escape(r.Group), Printable.Escape(r.Status),
             P(r.Full), P(r.Pruned), P(r.Retrained), r.Kept is double k ? $"{k.ToString(k % 1 == 0 ? "F0" : "F1", inv)} / {r.Depth}" : "-", r.FlopsRatio is double f ? f.ToString("F2", inv) : "-",
             r.SpeedUp is double s ? s.ToString("F2", inv) + "x" : "-", r.BytesFull?.ToString(inv) ?? "-", r.BytesPruned?.ToString(inv) ?? "-",
-            r.MethodSeconds is double ms ? ms.ToString("F1", inv) : "-"];
+            r.MethodSeconds is double ms ? ms.ToString("F1", inv) : "-", Printable.Escape(r.Input ?? "-")];
     }
 
     public string ToMarkdown()

@@ -99,7 +99,7 @@ public static class BatchRunner
                 continue;
             }
             progress?.Report($"{Printable.Escape(task.Name)}: running");
-            var r = RunTask(m, task, Path.Combine(o.Out, "tasks", task.Name), cancellationToken);
+            var r = RunTask(m, task, Path.Combine(o.Out, "tasks", task.Name), cancellationToken, progress);
             AtomicFile.Write(result, s => JsonSerializer.Serialize(s, r, Json));
             ran++;
             if (r.Status != "ok") failed.Add(task.Name);
@@ -134,7 +134,7 @@ public static class BatchRunner
         }
     }
 
-    private static BatchTaskResult RunTask(BatchManifest m, BatchTask task, string dir, CancellationToken ct)
+    private static BatchTaskResult RunTask(BatchManifest m, BatchTask task, string dir, CancellationToken ct, IProgress<string>? progress = null)
     {
         var clock = Stopwatch.StartNew();
         var s = (task.Settings ?? new()).Over(m.Defaults);
@@ -159,11 +159,12 @@ public static class BatchRunner
             };
             var dataOptions = new DataOptions(s.PathColumn, s.LabelColumn, s.ExifTranspose ?? false);
             string split = s.Split ?? "train800val200";
+            void Warn(string line) => progress?.Report($"{Printable.Escape(task.Name)}: warning: {line}");
             TrainOptions Train(string outFile, int epochs, string? init) => new(model, data, petl, outFile, epochs, Math.Min(s.WarmupEpochs ?? 10, epochs),
                 s.Lr ?? 1e-3, Seed: s.Seed ?? 0, EvalEvery: Math.Max(1, epochs / 4), TrainSplit: split, EvalSplit: s.EvalSplit ?? "test", InitFrom: init)
-            { DataOptions = dataOptions };
+            { DataOptions = dataOptions, Warn = Warn };
             EvalOptions Eval(ModelOptions mo, string? idx) => new(mo, data, idx, s.EvalSplit ?? "test", s.Throughput ?? false, ThroughputBatches: [64])
-            { DataOptions = dataOptions };
+            { DataOptions = dataOptions, Warn = Warn };
 
             if (stages.Contains("train"))
             {

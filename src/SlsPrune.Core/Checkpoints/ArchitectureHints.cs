@@ -19,6 +19,43 @@ public sealed record ArchitectureHints(
 
     public static readonly ArchitectureHints None = new();
 
+    /// <summary>The input size the checkpoint records (<c>sls pretrain</c>'s or <c>sls export</c>'s <c>image_size</c>
+    /// metadata); null: it does not say, and a family whose tensors do not show it assumes one.</summary>
+    public int? ImageSize { get; init; }
+
+    /// <summary>Where <see cref="ImageSize"/> comes from, in words.</summary>
+    public string? ImageSizeSource { get; init; }
+
+    /// <summary>Why the checkpoint does not say its input size (null where it does), naming its layout (its
+    /// converter's name: <c>torchvision-swin</c>, <c>timm</c>...): said where a family has to assume one.</summary>
+    public string? ImageSizeUnrecorded { get; init; }
+
+    /// <summary>The largest input size a file's metadata may state.</summary>
+    public const int MaxImageSize = 1 << 16;
+
+    /// <summary>These hints with the input size the file's metadata records: <c>image_size</c>, where
+    /// <c>sls pretrain</c> (<c>slsprune-backbone/1</c>), <c>sls export</c> (<c>sls-export/1</c>) or another writer put
+    /// it. An export whose own size was assumed (<c>image_size_from</c> <c>assumed</c>) records no size. A value that
+    /// is not a size is refused in this tool's own files and ignored in others.</summary>
+    public ArchitectureHints WithRecordedSize(IReadOnlyDictionary<string, string> metadata, string layout, string source)
+    {
+        var hints = this with { ImageSizeUnrecorded = $"the input size is not recorded in a {layout} checkpoint" };
+        if (!metadata.TryGetValue("image_size", out var text)) return hints;
+        metadata.TryGetValue("format", out var format);
+        bool own = format is "sls-export/1" or "slsprune-backbone/1";
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int size) || size <= 0 || size > MaxImageSize)
+            return own ? throw new SlsInputException(source, $"metadata image_size '{Printable.Escape(text)}' is not a size in pixels (1 to {MaxImageSize})") : hints;
+        if (metadata.TryGetValue("image_size_from", out var from) && from == "assumed")
+            return hints with { ImageSizeUnrecorded = $"the input size {size} in the file's metadata was itself assumed when it was written" };
+        string what = format switch
+        {
+            "sls-export/1" => "the file's sls export metadata",
+            "slsprune-backbone/1" => "the file's sls pretrain metadata",
+            _ => "the file's metadata (image_size)",
+        };
+        return hints with { ImageSize = size, ImageSizeSource = what };
+    }
+
     /// <summary>What a file written by <c>sls export</c> says of itself in its metadata (<c>format</c> <c>sls-export/1</c>):
     /// heads, LayerNorm epsilon, mean and std; null for any other file.</summary>
     public static ArchitectureHints? FromExport(IReadOnlyDictionary<string, string> metadata, string source)

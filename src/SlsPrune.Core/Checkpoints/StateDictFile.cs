@@ -30,7 +30,7 @@ public sealed class StateDictFile : IDisposable
         if (converted.Values.All(t => byTensor.ContainsKey(t.Handle)))
             _sourceOf = converted.ToDictionary(kv => kv.Key, kv => byTensor[kv.Value.Handle], StringComparer.Ordinal);
         RequireBlockIndexes(Shapes.Keys, file.Path);
-        Hints = ArchitectureHints.FromExport(file.Metadata, file.Path) ?? Converter.Hints(source);
+        Hints = (ArchitectureHints.FromExport(file.Metadata, file.Path) ?? Converter.Hints(source)).WithRecordedSize(file.Metadata, Converter.Name, file.Path);
     }
 
     /// <summary>A checkpoint file, or a folder (<see cref="CheckpointSource"/>: its weights file is read, its side files

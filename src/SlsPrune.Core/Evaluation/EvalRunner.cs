@@ -18,6 +18,9 @@ public sealed record EvalOptions(ModelOptions Model, string Data, string? Index 
 
     /// <summary>How <see cref="Data"/> is read (CSV columns, EXIF orientation, where the layout is said).</summary>
     public DataOptions DataOptions { get; init; } = DataOptions.Default;
+
+    /// <summary>Receives one line per thing the user should know that does not stop the run (an assumed input size).</summary>
+    public Action<string>? Warn { get; init; }
 }
 
 /// <summary>Model-only speed at one batch size: median over repeats after warm-up.</summary>
@@ -41,6 +44,10 @@ public sealed record EvalResult(string Task, string Split, int Images, int Corre
 
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? Plots { get; init; }
+
+    /// <summary>The input size the model ran at and where it came from (<c>checkpoint</c>, <c>option</c>, <c>assumed</c>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public InputSizeOrigin? Input { get; init; }
 }
 
 /// <summary>Top-1 accuracy of the full or pruned (<c>--index</c>) model on a split, with parameters, FLOPs,
@@ -64,6 +71,7 @@ public static class EvalRunner
             throw new SlsInputException(o.Model.Backbone, "has no classification head; give the task's PETL file (--petl), which carries one");
         var items = task.Read(o.Split, model.NumClasses);
         TaskClasses.Check(built, o.Model, task, items, index is null ? null : (index.ClassNames, o.Index!));
+        InputSizeCheck.Check(built, o.Model.Backbone, items, o.Warn, index?.Input, o.Index);
 
         var confusion = Accuracy.Confusion(model, items, Preprocessor.For(model.Input), o.Model.BatchSize, device, progress, cancellationToken);
         int correct = confusion.Select((row, c) => row[c]).Sum(), seen = confusion.Sum(row => row.Sum());
@@ -72,7 +80,7 @@ public static class EvalRunner
         var storage = new StorageReport(o.Model.Petl is null ? 0 : PeftAdapter.IsFolder(o.Model.Petl) ? PeftAdapter.FolderBytes(o.Model.Petl) : new FileInfo(o.Model.Petl).Length, o.Index is null ? 0 : new FileInfo(o.Index).Length, CheckpointSource.Resolve(o.Model.Backbone).Bytes);
         var throughput = o.Throughput ? batches.Select(b => Measure(model, b, o.Repeats, device, cancellationToken)).ToArray() : null;
         var result = new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, built.FullDepth, model.Depth, o.Index is not null,
-            counts, model.FlopsPerImage(), storage, throughput, device.ToString(), o.Model.Precision.Name(), ClassAccuracy.Of(confusion), task.ClassNames ?? built.ClassNames) { Confusion = confusion };
+            counts, model.FlopsPerImage(), storage, throughput, device.ToString(), o.Model.Precision.Name(), ClassAccuracy.Of(confusion), task.ClassNames ?? built.ClassNames) { Confusion = confusion, Input = built.InputOrigin };
         return o.Plots is null ? result : result with { Plots = EvalPlots.Write(o.Plots, result) };
     }
 

@@ -67,6 +67,7 @@ public static class ExportRunner
             ["source_depth"] = built.FullDepth.ToString(CultureInfo.InvariantCulture),
             ["kept_blocks"] = string.Join(",", built.Plan.Blocks.Select(b => (b + 1).ToString(CultureInfo.InvariantCulture))),
             ["image_size"] = m.Input.ImageSize.ToString(CultureInfo.InvariantCulture),
+            ["image_size_from"] = built.InputOrigin?.From ?? InputSizeOrigin.Checkpoint,
             ["channels"] = m.Input.Channels.ToString(CultureInfo.InvariantCulture),
             ["mean"] = string.Join(",", m.Input.Mean.Select(v => F(v))),
             ["std"] = string.Join(",", m.Input.Std.Select(v => F(v))),

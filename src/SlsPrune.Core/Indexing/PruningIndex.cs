@@ -112,6 +112,10 @@ public sealed record PruningIndex
     /// <summary>Class i's name, where the data names its classes (class folders, CSV label names, task.json).</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
 
+    /// <summary>The input size the scores were computed at and where it came from (<c>checkpoint</c>, <c>option</c>,
+    /// <c>assumed</c>); absent in older indexes.</summary>
+    public InputSizeOrigin? Input { get; init; }
+
     /// <summary>The t-SNE settings (SLS only).</summary>
     public TsneSettings? Tsne { get; init; }
 

@@ -25,6 +25,13 @@ public static class PruningIndexFields
             Need(t.Init, "tsne.init");
             Need(t.Method, "tsne.method");
         }
+        if (index.Input is { } input)
+        {
+            if (input.ImageSize <= 0) throw new SlsInputException(path, $"field 'input.image_size' is {input.ImageSize}, not a size in pixels");
+            Need(input.From, "input.from");
+            if (!Models.InputSizeOrigin.Origins.Contains(input.From))
+                throw new SlsInputException(path, $"field 'input.from' is '{Printable.Escape(input.From)}', not {string.Join(", ", Models.InputSizeOrigin.Origins)}");
+        }
         if (index.Steps is { } steps && steps.Any(s => s is null)) throw new SlsInputException(path, "field 'steps' has a null entry");
         for (int i = 0; i < (index.Width?.Count ?? 0); i++)
         {

@@ -26,4 +26,7 @@ public sealed record ArchitectureReport(
 {
     /// <summary>Where <see cref="Mean"/> and <see cref="Std"/> come from, in words.</summary>
     public string PreprocessingSource { get; init; } = "ImageNet's mean and std (the family's default, as the VTAB-1k PETL code)";
+
+    /// <summary>Where <see cref="ImageSize"/> comes from (<c>checkpoint</c>, <c>option</c>, <c>assumed</c>) and why.</summary>
+    public InputSizeOrigin? Input { get; init; }
 }

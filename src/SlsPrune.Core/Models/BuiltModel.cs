@@ -44,6 +44,9 @@ public sealed class BuiltModel : IDisposable
     /// <summary>The backbone's own head classifies (no task head was given).</summary>
     public bool HeadFromBackbone { get; init; }
 
+    /// <summary>The input size and where it came from (null: the family does not say).</summary>
+    public InputSizeOrigin? InputOrigin { get; init; }
+
     public FileFingerprint BackboneFile => _backbone.Value;
 
     public FileFingerprint? PetlFile => _petl?.Value;

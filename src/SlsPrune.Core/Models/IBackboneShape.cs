@@ -12,4 +12,7 @@ public interface IBackboneShape
 
     /// <summary>The same shape with a head of <paramref name="classes"/> classes (a task's head replaces the backbone's).</summary>
     IBackboneShape WithClasses(int classes);
+
+    /// <summary>The input size and where it came from (null: the family does not say).</summary>
+    InputSizeOrigin? InputOrigin => null;
 }

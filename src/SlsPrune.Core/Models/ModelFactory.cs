@@ -82,6 +82,7 @@ public static class ModelFactory
         var built = Load(new BuiltModel(model, petl, merge, full.Depth, planned, options.Backbone, options.Petl)
         {
             ClassNames = labels, HeadSource = headFromBackbone ? options.Backbone : options.Petl ?? options.Backbone, HeadFromBackbone = headFromBackbone,
+            InputOrigin = full.InputOrigin,
         }, weights, options.Petl ?? options.Backbone, check);
         if (petlFile is not null && !options.AllowMismatch && petlFile.Metadata.TryGetValue("backbone_sha256", out var trainedOn) && !built.BackboneFile.Matches(trainedOn))
         {
@@ -104,7 +105,7 @@ public static class ModelFactory
         full = full.WithClasses(request.Classes);
         var weights = family.Apply(planned, backbone.Read(Keeps(planned)), full);
         var model = family.Create(full, planned, request.Petl);   // head: torch's default Linear init (as timm's reset_classifier)
-        var built = new BuiltModel(model, request.Petl, false, full.Depth, planned, options.Backbone, request.InitFrom);
+        var built = new BuiltModel(model, request.Petl, false, full.Depth, planned, options.Backbone, request.InitFrom) { InputOrigin = full.InputOrigin };
         return Load(built, weights, options.Backbone, check, prepare: () =>
         {
             model.ResetAdapters();

@@ -59,6 +59,7 @@ public static class PruneRunner
         progress?.Advance(PruneStage.Load, 1);
         var items = task.Read(o.Split, model.Model.NumClasses);
         TaskClasses.Check(model, o.Model, task, items);
+        InputSizeCheck.Check(model, o.Model.Backbone, items, progress is null ? null : progress.Warn);
         string? sampled = null;
         if (o.Calibration is not null || o.CalibrationPerClass is not null)
         {
@@ -80,6 +81,7 @@ public static class PruneRunner
             Calibration = new CalibrationInfo(task.Name, o.Split, items.Count, classes, o.Seed, o.Model.Precision.Name(), model.Model.FeatureKind,
                 task.Layout, task.Folder, listPath is null ? null : Path.GetFileName(listPath), sampled),
             ClassNames = task.ClassNames ?? model.ClassNames,
+            Input = model.InputOrigin,
             Backbone = model.BackboneFile,
             Petl = model.PetlFile,
             Tool = Tool,

@@ -35,6 +35,9 @@ public sealed record TrainOptions(
     /// <summary>How <see cref="Data"/> is read (CSV columns, EXIF orientation, where the layout is said).</summary>
     public DataOptions DataOptions { get; init; } = DataOptions.Default;
 
+    /// <summary>Receives one line per thing the user should know that does not stop the run (an assumed input size).</summary>
+    public Action<string>? Warn { get; init; }
+
     /// <summary>The file the plan came from (named in errors).</summary>
     public string? PlanSource { get; init; }
 
@@ -90,6 +93,7 @@ public static class PetlTrainer
 
         torch.manual_seed(o.Seed);
         using var built = ModelFactory.BuildTrainable(o.Model, new TrainableRequest(o.Petl, classes, o.InitFrom), o.Plan, o.PlanSource, o.Check);
+        InputSizeCheck.Check(built, o.Model.Backbone, trainItems, o.Warn);
         var model = built.Model;
         model.to(device);
         string backboneSha = built.BackboneFile.Sha256;

@@ -23,6 +23,12 @@ public sealed record SwinConfig(
 
     public int Depth => Depths.Sum();
 
+    /// <summary>Where <see cref="ImageSize"/> came from, as <see cref="SwinFamily.Infer"/> decided it (the tensors never
+    /// show it); a configuration made otherwise (pre-training) was given its size.</summary>
+    public InputSizeOrigin? Origin { get; init; }
+
+    public InputSizeOrigin InputOrigin => Origin is { } o && o.ImageSize == ImageSize ? o : new(ImageSize, InputSizeOrigin.Option);
+
     public int Stages => Depths.Count;
 
     public IBackboneShape WithClasses(int classes) => this with { NumClasses = classes };

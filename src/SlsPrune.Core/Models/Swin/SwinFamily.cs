@@ -21,11 +21,24 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
         if (options.ModelName is not null)
             named = SwinVariants.ByName(options.ModelName) ?? throw new SlsInputException("--model", $"unknown Swin model '{options.ModelName}' (known: {string.Join(", ", SwinVariants.All.Select(v => v.Name))})");
         if (options.ImageSize is int size) InputSpec.CheckImageSize(size, "--image-size");
-        var c = SwinConfigInference.Infer(shapes, options.ImageSize ?? named?.ImageSize, source);
+        if (hints.ImageSize is int recorded) InputSpec.CheckImageSize(recorded, source);
+        var c = SwinConfigInference.Infer(shapes, options.ImageSize ?? hints.ImageSize ?? named?.ImageSize, source);
         if (named is not null && (named.EmbedWidth != c.EmbedWidth || !named.Depths.SequenceEqual(c.Depths)))
             throw new SlsInputException(source, $"is not {named.Name}: width {c.EmbedWidth}, depths [{string.Join(", ", c.Depths)}]");
         c = c with { Mean = hints.Mean ?? c.Mean, Std = hints.Std ?? c.Std };
-        return options.ImageSize is null && named is null && SwinVariants.Match(c) is { } v ? c with { ImageSize = v.ImageSize } : c;
+        return WithOrigin(c, hints, options, named);
+    }
+
+    /// <summary>The input size, which the tensors never show: <c>--image-size</c>, else the size the file's metadata
+    /// records (<c>sls pretrain</c>, <c>sls export</c>), else assumed: the named (<c>--model</c>) or matching variant's, else 224.</summary>
+    private static SwinConfig WithOrigin(SwinConfig c, ArchitectureHints hints, ModelOptions options, SwinVariant? named)
+    {
+        if (options.ImageSize is int given) return c with { Origin = new(given, InputSizeOrigin.Option, "--image-size") };
+        if (hints.ImageSize is int recorded) return c with { Origin = new(recorded, InputSizeOrigin.Checkpoint, hints.ImageSizeSource) };
+        var variant = named ?? SwinVariants.Match(c);
+        int size = variant?.ImageSize ?? SwinConfigInference.DefaultImageSize;
+        string basis = variant is null ? "the default, as no Swin variant has this shape" : $"the {variant.Name} variant's{(named is null ? "" : ", --model")}";
+        return c with { ImageSize = size, Origin = new(size, InputSizeOrigin.Assumed, basis) { Unrecorded = hints.ImageSizeUnrecorded ?? "the input size is not recorded in this Swin checkpoint" } };
     }
 
     public override ModelPlan StoredPlan(IReadOnlyDictionary<string, long[]> shapes, SwinConfig full, string source)
@@ -67,6 +80,6 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
         int grid = c.StageGrid(0);
         string stages = $"depths {string.Join("-", c.Depths)}, heads {string.Join("-", c.Heads)}, windows {string.Join("-", c.Windows)}, widths {string.Join("-", Enumerable.Range(0, c.Stages).Select(c.StageWidth))}";
         return new ArchitectureReport(Name, SwinVariants.Match(c)?.Name, c.PatchSize, c.ImageSize, grid, grid * grid,
-            c.FinalWidth, c.Depth, c.Heads[0], c.EmbedWidth * c.MlpRatio, c.NumClasses, false, SwinConfig.Eps, c.Mean, c.Std, stages);
+            c.FinalWidth, c.Depth, c.Heads[0], c.EmbedWidth * c.MlpRatio, c.NumClasses, false, SwinConfig.Eps, c.Mean, c.Std, stages) { Input = c.InputOrigin };
     }
 }

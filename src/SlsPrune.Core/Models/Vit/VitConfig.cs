@@ -25,6 +25,12 @@ public sealed record VitConfig(
 {
     public int ImageSize => PatchSize * GridSize;
 
+    /// <summary>The position embedding's grid with the patch size says the size (<c>checkpoint</c>); another one
+    /// asked for resamples it (<c>option</c>).</summary>
+    public InputSizeOrigin InputOrigin => SourceGridSize == GridSize
+        ? new(ImageSize, InputSizeOrigin.Checkpoint, $"its position embedding ({GridSize}x{GridSize} patches of {PatchSize})")
+        : new(ImageSize, InputSizeOrigin.Option, $"--image-size (its position embedding, for {SourceGridSize * PatchSize}, resampled)");
+
     /// <summary>A task's head: a plain Linear with bias and no distillation head.</summary>
     public IBackboneShape WithClasses(int classes) => this with { NumClasses = classes, HeadBias = true, DistilledHead = false };
 

@@ -98,6 +98,6 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
         string details = c.VariantDetails();
         return new ArchitectureReport(Name, VitVariants.Match(c)?.Name, c.PatchSize, c.ImageSize, c.GridSize, c.Tokens,
             c.Width, c.Depth, h, c.MlpHidden, c.NumClasses, c.HasPreLogits, c.LayerNormEps, c.Mean, c.Std,
-            Details: (details.Length > 0 ? details + ", " : "") + $"feature {c.FeatureKind}");
+            Details: (details.Length > 0 ? details + ", " : "") + $"feature {c.FeatureKind}") { Input = c.InputOrigin };
     }
 }
