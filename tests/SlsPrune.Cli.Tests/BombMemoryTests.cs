@@ -61,6 +61,16 @@ public partial class BombMemoryTests
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
     }
 
+    [Fact]
+    public void An_onnx_constant_of_shape_bomb_is_refused_within_the_bound()
+    {
+        string hostile = Path.Combine(AppContext.BaseDirectory, "hostile");
+        string bomb = Path.Combine(hostile, "onnx-constant-of-shape.onnx"); // a few hundred bytes asking for 10^10 floats
+        string[] Eval(string model) => ["eval", "--engine", "onnxruntime", "--model", model, "--data", Path.Combine(hostile, "task-ok"), "--split", "train800val200"];
+        Bounded("onnx", RunChild(Eval(bomb)), RunChild(Eval(Path.Combine(hostile, "onnx-not-protobuf.onnx"))),
+            $"sls: {bomb}: ConstantOfShape output has shape [100000, 100000], more than 134217728 elements");
+    }
+
     private static string CultureInfo(FormattableString s) => FormattableString.Invariant(s);
 
     [Fact]

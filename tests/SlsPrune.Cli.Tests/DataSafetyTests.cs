@@ -126,7 +126,7 @@ public class DataSafetyTests
             }
         }
         // the SPA method's new PETL file, and the index of a further alpha
-        Refused(w, w.Petl, "is one of this run's inputs", ["prune", .. Vit(w), "--data", w.Task, "--method", "spa", "--out", w.P("i.sls.json"), "--petl-out", w.Petl]);
+        Refused(w, w.Petl, "is one of this run's inputs", ["prune", .. Vit(w), "--data", w.Task, "--method", "spa", "--ratio", "0.5", "--out", w.P("i.sls.json"), "--petl-out", w.Petl]);
         File.Copy(Path.Combine(w.Task, "train800val200.txt"), w.P("keep.alpha0.5.sls.json"));
         Refused(w, w.P("keep.alpha0.5.sls.json"), "is named by both", ["prune", .. Vit(w), "--data", w.Task, "--out", w.P("keep.sls.json"), "--alpha", "0.3,0.5",
             "--features-out", w.P("keep.alpha0.5.sls.json")]);

@@ -84,11 +84,12 @@ internal static class ManifestChecks
         var method = PruneMethods.Get(s.Method ?? "sls");
         try
         {
-            method.ReadOptions(s.MethodSettingsObject(p => Path.GetFullPath(Path.Combine(root, p))), path);
+            method.Validate(method.ReadOptions(s.MethodSettingsObject(p => Path.GetFullPath(Path.Combine(root, p))), path));
         }
         catch (SlsInputException e)
         {
-            throw Bad($"{e.Problem} for method {method.Name}");
+            string setting = e.Subject.StartsWith("--", StringComparison.Ordinal) ? $"{e.Subject[2..].Replace('-', '_')}: " : "";
+            throw Bad($"{setting}{e.Problem} for method {method.Name}");
         }
 
         if (t.Petl is not null && stages.Contains("train"))

@@ -30,6 +30,11 @@ public interface IPruneMethod
     /// record's defaults). <paramref name="source"/> is named in errors.</summary>
     object ReadOptions(JsonObject settings, string source);
 
+    /// <summary>The checks of the options that need neither the data nor the model (ranges, options that exclude each
+    /// other), made before any work and when a batch manifest is loaded, so <c>--dry-run</c> catches them.</summary>
+    /// <exception cref="SlsInputException">naming the option.</exception>
+    void Validate(object options);
+
     /// <summary>The files and folders the method writes besides the index (plots, features, a new PETL file, more
     /// indexes), checked with the index before any work starts.</summary>
     IEnumerable<OutputTarget> Outputs(PruneOptions run, object options);
@@ -53,9 +58,15 @@ public abstract class PruneMethod<TOptions> : IPruneMethod where TOptions : clas
 
     public MethodOutput Run(PruneContext context, object options) => Run(context, (TOptions)options);
 
+    public void Validate(object options) => Validate((TOptions)options);
+
     public IEnumerable<OutputTarget> Outputs(PruneOptions run, object options) => Outputs(run, (TOptions)options);
 
     public IEnumerable<string?> Inputs(object options) => Inputs((TOptions)options);
+
+    protected virtual void Validate(TOptions o)
+    {
+    }
 
     protected virtual IEnumerable<OutputTarget> Outputs(PruneOptions run, TOptions o) => [];
 

@@ -41,6 +41,7 @@ public static class PruneRunner
     public static PruneResult Run(PruneOptions o, IStageProgress? progress = null, CancellationToken cancellationToken = default)
     {
         if (o.Model.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
+        o.Method.Validate(o.MethodOptions);
         CheckOutputs(o);
         var seconds = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();

@@ -28,6 +28,15 @@ public sealed class AglpMethod : PruneMethod<AglpOptions>
 
     protected override IEnumerable<string?> Inputs(AglpOptions o) => [o.MatchIndex];
 
+    protected override void Validate(AglpOptions o)
+    {
+        if (o.KeepBlocks is < 1) throw new SlsInputException("--keep-blocks", $"must be at least 1 (got {o.KeepBlocks})");
+        if (o.KeepBlocks is not null && o.MatchIndex is not null) throw new SlsInputException("--keep-blocks", "give --keep-blocks or --match-index, not both");
+        if (o.AglpEpochs <= 0) throw new SlsInputException("--aglp-epochs", "must be positive");
+        if (!(o.AglpFraction > 0 && o.AglpFraction <= 1)) throw new SlsInputException("--aglp-fraction", "must be in (0, 1]");
+        if (!(o.AglpLr > 0) || double.IsInfinity(o.AglpLr)) throw new SlsInputException("--aglp-lr", $"must be a positive number (got {o.AglpLr})");
+    }
+
     protected override MethodOutput Run(PruneContext ctx, AglpOptions o)
     {
         var loaded = ctx.Model;
@@ -35,8 +44,6 @@ public sealed class AglpMethod : PruneMethod<AglpOptions>
         int depth = loaded.FullDepth;
         int minBlocks = ctx.BlockBudget(o.KeepBlocks, o.MatchIndex) ?? 1;
         if (minBlocks < 1 || minBlocks > depth) throw new SlsInputException("--keep-blocks", $"must be within 1..{depth}");
-        if (o.AglpEpochs <= 0) throw new SlsInputException("--aglp-epochs", "must be positive");
-        if (!(o.AglpFraction > 0 && o.AglpFraction <= 1)) throw new SlsInputException("--aglp-fraction", "must be in (0, 1]");
         var scoreItems = ctx.Task.Read(o.ScoreSplit, model.NumClasses);
         var fitItems = ctx.Task.Read(o.FitSplit, model.NumClasses);
         int classes = (int)Math.Max(fitItems.Max(i => i.Label), scoreItems.Max(i => i.Label)) + 1;

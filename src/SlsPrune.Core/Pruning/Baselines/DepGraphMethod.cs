@@ -9,5 +9,7 @@ public sealed class DepGraphMethod : PruneMethod<WidthOptions>
 
     protected override IEnumerable<string?> Inputs(WidthOptions o) => [o.MatchIndex];
 
+    protected override void Validate(WidthOptions o) => WidthPruner.Validate(o, Name, spa: false);
+
     protected override MethodOutput Run(PruneContext ctx, WidthOptions o) => WidthPruner.Run(ctx, o, spa: false, petlOut: null);
 }

@@ -14,6 +14,13 @@ public abstract class LayerScoringMethod<TOptions> : PruneMethod<TOptions> where
 
     protected override IEnumerable<string?> Inputs(TOptions o) => [o.MatchIndex];
 
+    protected override void Validate(TOptions o)
+    {
+        if (!(o.Alpha > 0) || double.IsInfinity(o.Alpha)) throw new SlsInputException("--alpha", $"alpha must be positive (got {o.Alpha})");
+        if (o.KeepBlocks is < 1) throw new SlsInputException("--keep-blocks", $"must be at least 1 (got {o.KeepBlocks})");
+        if (o.KeepBlocks is not null && o.MatchIndex is not null) throw new SlsInputException("--keep-blocks", "give --keep-blocks or --match-index, not both");
+    }
+
     protected sealed override MethodOutput Run(PruneContext ctx, TOptions o)
     {
         var scores = Score(ctx, o);

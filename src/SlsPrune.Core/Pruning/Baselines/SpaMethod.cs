@@ -13,5 +13,7 @@ public sealed class SpaMethod : PruneMethod<SpaOptions>
 
     protected override IEnumerable<string?> Inputs(SpaOptions o) => [o.MatchIndex];
 
+    protected override void Validate(SpaOptions o) => WidthPruner.Validate(o, Name, spa: true);
+
     protected override MethodOutput Run(PruneContext ctx, SpaOptions o) => WidthPruner.Run(ctx, o, spa: true, petlOut: o.PetlOut);
 }

@@ -114,6 +114,17 @@ public static class WidthPruner
         return $"uniform ratio {ratio:0.###}: {text}";
     }
 
+    /// <summary>The checks of the width methods' options that need neither data nor model.</summary>
+    public static void Validate(WidthOptions o, string method, bool spa)
+    {
+        if (o.Ratio is not null && o.MatchIndex is not null) throw new SlsInputException("--ratio", "give --ratio or --match-index, not both");
+        if (o.Ratio is null && o.MatchIndex is null) throw new SlsInputException("--ratio", $"{method} needs --ratio R (0 <= R < 1) or --match-index INDEX");
+        if (o.Ratio is double r && !(r >= 0 && r < 1)) throw new SlsInputException("--ratio", $"must be in [0, 1) (got {r})");
+        if (o.TaylorBatches <= 0) throw new SlsInputException("--taylor-batches", "must be positive");
+        if (spa && o.Importance is not (WidthCriterion.L1 or WidthCriterion.L2))
+            throw new SlsInputException("--importance", "spa ranks channels by the magnitude of W + s B A: use l1 or l2");
+    }
+
     /// <summary>The pruning ratio: given, or the share of blocks an SLS (or any) index drops, so both methods
     /// prune the same share of block parameters.</summary>
     public static double Ratio(PruneContext ctx, WidthOptions o)

@@ -21,26 +21,13 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         foreach (var a in (o.Alphas ?? []).Where(a => a != o.Alpha).Distinct()) yield return new OutputTarget(AlphaPath(run.Out, a), "--alpha");
     }
 
-    protected override MethodOutput Run(PruneContext ctx, SlsOptions o)
+    protected override void Validate(SlsOptions o)
     {
-        var items = ctx.Items;
-        var model = ctx.Model.Model;
-        string list = ctx.Task.Where(ctx.Options.Split);
-        int classes = ctx.Index.Calibration.Classes;
-        if (!(o.Alpha > 0)) throw new SlsInputException("--alpha", $"alpha must be positive (got {o.Alpha})");
-        if (classes < 2)
-            throw new SlsInputException(list, $"calibration split has {classes} class; SLS scores how well layers separate classes and needs at least 2");
-        if (items.Count - 1 < classes)
-            throw new SlsInputException(list, $"calibration split has {items.Count} images for {classes} classes; the silhouette needs more images than classes");
-        if (o.Perplexity >= items.Count)
-            throw new SlsInputException(list, $"calibration split has {items.Count} images; t-SNE perplexity {o.Perplexity} must be less than that (use a larger split or --perplexity)");
-
-        ctx.Progress?.Start(PruneStage.Features, $"features ({items.Count} images, {model.Depth} blocks)", items.Count);
-        if (o.TsneSeeds < 1) throw new SlsInputException("--tsne-seeds", $"must be at least 1 (got {o.TsneSeeds})");
+        if (!(o.Alpha > 0) || double.IsInfinity(o.Alpha)) throw new SlsInputException("--alpha", $"alpha must be positive (got {o.Alpha})");
         if (o.Alphas?.Any(a => !(a > 0) || double.IsInfinity(a)) == true) throw new SlsInputException("--alpha", "every alpha must be a positive number");
-        string? accuracySplit = o.AccuracySplit is "none" ? null : o.AccuracySplit ?? DefaultAccuracySplits.FirstOrDefault(ctx.Task.Splits.Contains);
-        if (o.Policy == SlsDecisionPolicy.Accuracy && accuracySplit is null)
-            throw new SlsInputException("--policy", "accuracy needs a labelled split to measure every depth on (--accuracy-split; the data has no val200 or val split)");
+        if (o.TsneSeeds < 1) throw new SlsInputException("--tsne-seeds", $"must be at least 1 (got {o.TsneSeeds})");
+        if (!(o.Perplexity > 0) || double.IsInfinity(o.Perplexity)) throw new SlsInputException("--perplexity", $"must be a positive number (got {o.Perplexity})");
+        if (!(o.MaxDrop >= 0) || double.IsInfinity(o.MaxDrop)) throw new SlsInputException("--max-drop", $"must be a non-negative number of points (got {o.MaxDrop})");
         if (o.Scoring == SlsScoring.Needed)
         {
             // The layers the alpha rule reads are all that is scored: what needs every layer is refused.
@@ -49,6 +36,25 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             if (clash is not null)
                 throw new SlsInputException("--scoring", $"needed scores only the layers the alpha rule reads, from the top down; {clash} {(clash == "several alphas" ? "need" : "needs")} every layer's score (use --scoring all)");
         }
+    }
+
+    protected override MethodOutput Run(PruneContext ctx, SlsOptions o)
+    {
+        var items = ctx.Items;
+        var model = ctx.Model.Model;
+        string list = ctx.Task.Where(ctx.Options.Split);
+        int classes = ctx.Index.Calibration.Classes;
+        if (classes < 2)
+            throw new SlsInputException(list, $"calibration split has {classes} class; SLS scores how well layers separate classes and needs at least 2");
+        if (items.Count - 1 < classes)
+            throw new SlsInputException(list, $"calibration split has {items.Count} images for {classes} classes; the silhouette needs more images than classes");
+        if (o.Perplexity >= items.Count)
+            throw new SlsInputException(list, $"calibration split has {items.Count} images; t-SNE perplexity {o.Perplexity} must be less than that (use a larger split or --perplexity)");
+
+        ctx.Progress?.Start(PruneStage.Features, $"features ({items.Count} images, {model.Depth} blocks)", items.Count);
+        string? accuracySplit = o.AccuracySplit is "none" ? null : o.AccuracySplit ?? DefaultAccuracySplits.FirstOrDefault(ctx.Task.Splits.Contains);
+        if (o.Policy == SlsDecisionPolicy.Accuracy && accuracySplit is null)
+            throw new SlsInputException("--policy", "accuracy needs a labelled split to measure every depth on (--accuracy-split; the data has no val200 or val split)");
         var accuracyItems = accuracySplit is null ? null : ctx.Task.Read(accuracySplit, model.NumClasses);
         var preprocessor = Preprocessor.For(model.Input);
         using var features = LayerFeatureExtractor.Extract(model, items, preprocessor, ctx.Options.Model.BatchSize, ctx.Device,
