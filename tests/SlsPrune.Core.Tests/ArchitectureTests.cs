@@ -38,6 +38,41 @@ public partial class ArchitectureTests
         Assert.Empty(refs.Intersect(forbidden));
     }
 
+    /// <summary>docs/ARCHITECTURE.md's folder table: each folder and its "may use" cell, in the table's order.</summary>
+    private static List<(string Folder, string Uses)> Table()
+    {
+        string doc = Path.Combine(Core, "..", "..", "docs", "ARCHITECTURE.md");
+        return File.ReadLines(doc).Select(l => TableRow().Match(l)).Where(m => m.Success)
+            .Select(m => (m.Groups[1].Value, m.Groups[2].Value.Trim())).ToList();
+    }
+
+    [GeneratedRegex(@"^\| `(\w+)/` \| .* \| ([^|]*) \|$")]
+    private static partial Regex TableRow();
+
+    [Fact]
+    public void The_may_use_table_of_the_architecture_document_is_what_the_code_does()
+    {
+        var table = Table();
+        var folders = Directory.GetDirectories(Core).Select(d => Path.GetFileName(d)!).Where(f => f is not ("bin" or "obj")).Order().ToList();
+        Assert.Equal(folders, table.Select(r => r.Folder).Order().ToList()); // every folder has one row
+        var above = new List<string>();
+        foreach (var (folder, uses) in table)
+        {
+            var refs = References(folder);
+            refs.Remove(folder);
+            if (uses == "all of the above")
+                Assert.True(refs.IsSubsetOf(above), $"{folder} names {string.Join(", ", refs.Except(above))}, which the table puts below it");
+            else
+            {
+                var declared = uses.StartsWith("nothing", StringComparison.Ordinal) ? []
+                    : uses.Split(',', StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+                Assert.True(declared.SetEquals(refs), $"{folder}: the table says it may use [{string.Join(", ", declared.Order())}], the code names [{string.Join(", ", refs.Order())}]");
+                Assert.True(declared.IsSubsetOf(above), $"{folder} may use {string.Join(", ", declared.Except(above))}, which the table puts below it: data flows one way");
+            }
+            above.Add(folder);
+        }
+    }
+
     [Fact]
     public void Plotting_takes_plain_data_not_tensors()
     {
