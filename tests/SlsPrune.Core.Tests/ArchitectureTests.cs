@@ -101,6 +101,18 @@ public partial class ArchitectureTests
     }
 
     [Fact]
+    public void Every_prune_method_setting_is_declared_once_with_one_type_per_name()
+    {
+        // Describe refuses a property without a [Setting] declaration; a name two methods share is one command-line option
+        var settings = PruneMethods.All.SelectMany(m => m.Settings.Select(s => (m.Name, s))).ToList();
+        Assert.Contains(settings, x => x.s.Key == "perplexity" && x.s.Default is 30.0 && x.Name == "sls");
+        Assert.All(settings, x => Assert.False(string.IsNullOrWhiteSpace(x.s.Help), $"{x.Name}.{x.s.Key} has no help"));
+        foreach (var g in settings.GroupBy(x => x.s.Key))
+            Assert.True(g.Select(x => x.s.Type).Distinct().Count() == 1, $"setting '{g.Key}' has several types: {string.Join(", ", g.Select(x => $"{x.Name} {x.s.Type.Name}"))}");
+        Assert.Equal(PruneMethods.SettingNames.Order(), settings.Select(x => x.s.Key).Distinct().Order());
+    }
+
+    [Fact]
     public void Every_registered_method_has_a_unique_name()
     {
         Assert.Equal(PetlMethods.All.Count, PetlMethods.All.Select(m => m.Name).Distinct().Count());

@@ -82,7 +82,7 @@ public sealed record BatchSettings
     {
         var o = new JsonObject();
         foreach (var (k, v) in MethodSettings ?? [])
-            o[k] = k == "match_index" && v.ValueKind == JsonValueKind.String ? JsonValue.Create(resolve(v.GetString()!)) : JsonNode.Parse(v.GetRawText());
+            o[k] = Pruning.PruneMethods.IsPath(k) && v.ValueKind == JsonValueKind.String ? JsonValue.Create(resolve(v.GetString()!)) : JsonNode.Parse(v.GetRawText());
         return o;
     }
 }

@@ -26,6 +26,9 @@ public interface IPruneMethod
     /// <summary>The snake_case setting names the options record takes.</summary>
     IReadOnlyCollection<string> SettingNames { get; }
 
+    /// <summary>The settings the options record declares: name, type, default, help (<see cref="SettingAttribute"/>).</summary>
+    IReadOnlyList<SettingInfo> Settings { get; }
+
     /// <summary>The options from settings (snake_case keys; keys of other methods ignored; absent keys take the
     /// record's defaults). <paramref name="source"/> is named in errors.</summary>
     object ReadOptions(JsonObject settings, string source);
@@ -53,6 +56,8 @@ public abstract class PruneMethod<TOptions> : IPruneMethod where TOptions : clas
     public abstract string Description { get; }
 
     public IReadOnlyCollection<string> SettingNames => MethodSettings.Names<TOptions>();
+
+    public IReadOnlyList<SettingInfo> Settings => MethodSettings.Describe(typeof(TOptions));
 
     public object ReadOptions(JsonObject settings, string source) => MethodSettings.Read<TOptions>(settings, source);
 

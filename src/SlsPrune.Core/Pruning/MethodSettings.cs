@@ -17,6 +17,22 @@ public static class MethodSettings
 
     public static IReadOnlyCollection<string> Names<T>() => Json.GetTypeInfo(typeof(T)).Properties.Select(p => p.Name).ToArray();
 
+    /// <summary>Every setting an options record declares (<see cref="SettingAttribute"/>), with its default from a fresh
+    /// record. A property without the declaration is a bug, refused here (and by a test over every method).</summary>
+    public static IReadOnlyList<SettingInfo> Describe(Type options)
+    {
+        object fresh = Activator.CreateInstance(options)!;
+        return Json.GetTypeInfo(options).Properties.Select(p =>
+        {
+            var property = (System.Reflection.PropertyInfo)p.AttributeProvider!;
+            var declared = property.GetCustomAttributes(typeof(SettingAttribute), inherit: true).OfType<SettingAttribute>().FirstOrDefault()
+                ?? throw new InvalidOperationException($"{options.Name}.{property.Name} has no [Setting] declaration");
+            var type = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
+            var choices = type.IsEnum ? Enum.GetNames(type).Select(JsonNamingPolicy.KebabCaseLower.ConvertName).ToArray() : null;
+            return new SettingInfo(p.Name, type, property.GetValue(fresh), declared.Help, declared.IsPath, declared.Hidden, choices) { ListInto = declared.ListInto };
+        }).ToArray();
+    }
+
     public static T Read<T>(JsonObject settings, string source) where T : class, new()
     {
         var mine = Names<T>();

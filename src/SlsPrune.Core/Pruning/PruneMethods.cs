@@ -7,7 +7,29 @@ namespace SlsPrune.Core.Pruning;
 /// file and one line here.</summary>
 public static class PruneMethods
 {
-    public static readonly IReadOnlyList<IPruneMethod> All =
+    /// <summary>The methods: those built in, then any a caller registered (<see cref="Register"/>).</summary>
+    public static IReadOnlyList<IPruneMethod> All => Extra.Value is { } extra ? [.. BuiltIn, .. extra] : BuiltIn;
+
+    /// <summary>Adds a method defined outside this library (a plug-in, a test's) for the calling flow of execution until the
+    /// returned handle is disposed: its settings become options of <c>sls prune</c> built in that flow, manifest keys, and
+    /// its name a <c>--method</c>.</summary>
+    public static IDisposable Register(IPruneMethod method)
+    {
+        if (BuiltIn.Concat(Extra.Value ?? []).Any(m => string.Equals(m.Name, method.Name, StringComparison.OrdinalIgnoreCase)))
+            throw new ArgumentException($"a prune method named '{method.Name}' exists", nameof(method));
+        var before = Extra.Value;
+        Extra.Value = [.. before ?? [], method];
+        return new Registration(() => Extra.Value = before);
+    }
+
+    private static readonly AsyncLocal<IReadOnlyList<IPruneMethod>?> Extra = new();
+
+    private sealed class Registration(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
+    }
+
+    private static readonly IReadOnlyList<IPruneMethod> BuiltIn =
     [
         new SlsMethod(),
         new BlockInfluenceMethod(),
@@ -28,4 +50,7 @@ public static class PruneMethods
 
     /// <summary>Every setting name some method takes (a manifest may set any of them).</summary>
     public static IReadOnlySet<string> SettingNames => All.SelectMany(m => m.SettingNames).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Whether a setting of some method names a file or folder (made absolute where it is given).</summary>
+    public static bool IsPath(string key) => All.SelectMany(m => m.Settings).Any(s => s.Key == key && s.IsPath);
 }

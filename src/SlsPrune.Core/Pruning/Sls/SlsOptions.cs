@@ -6,38 +6,49 @@ namespace SlsPrune.Core.Pruning.Sls;
 /// index (the per-layer features, the plots).</summary>
 public sealed record SlsOptions
 {
+    [Setting("threshold factor, T = alpha x the top layer's score; a list (0.1,0.3,0.5) writes one more index per further value, NAME.alpha0.3.sls.json", ListInto = "alphas")]
     public double Alpha { get; init; } = SlsPolicy.DefaultAlpha;
 
+    [Setting("the cluster metric that scores a layer")]
     public ClusterMetric Metric { get; init; } = ClusterMetric.Silhouette;
 
+    [Setting("t-SNE perplexity")]
     public double Perplexity { get; init; } = 30.0;
 
     /// <summary>Folder for a t-SNE scatter per layer and the score curve (PNG).</summary>
+    [Setting("write the score curve, the t-SNE grid and a t-SNE scatter per layer (PNG and SVG) in this folder", IsPath = true)]
     public string? Plots { get; init; }
 
     /// <summary>Where to save the per-layer features (safetensors: feats, labels).</summary>
+    [Setting("save the per-layer features (safetensors: feats, labels)", IsPath = true)]
     public string? FeaturesOut { get; init; }
 
     /// <summary>More alphas to decide for from the same scores: one more index each (<c>--alpha 0.1,0.3,0.5</c>;
     /// <see cref="Alpha"/> is the first).</summary>
+    [Setting("further alphas (given as a list to --alpha)", Hidden = true)]
     public IReadOnlyList<double>? Alphas { get; init; }
 
     /// <summary>The labelled split the accuracy of every depth (no retraining) is measured on, in the features' pass;
     /// null: <c>val200</c>, else <c>val</c>, where the data has it; <c>none</c>: off.</summary>
+    [Setting("labelled split on which every depth's accuracy without retraining is measured in the same pass (default: val200, else val, where the data has it; none: off)")]
     public string? AccuracySplit { get; init; }
 
     /// <summary>Who decides the depth: the paper's alpha rule, or the accuracy of every depth (<see cref="MaxDrop"/>).</summary>
+    [Setting("who decides the depth: alpha (the paper's rule) or accuracy (the fewest blocks within --max-drop points of the full model's accuracy)")]
     public SlsDecisionPolicy Policy { get; init; } = SlsDecisionPolicy.Alpha;
 
     /// <summary>The accuracy policy keeps the fewest leading blocks whose accuracy is within this many points of the full model's.</summary>
+    [Setting("--policy accuracy: allowed drop in top-1, percentage points")]
     public double MaxDrop { get; init; } = 2.0;
 
     /// <summary>t-SNE runs with seeds seed..seed+N-1: scores as mean and std, the decision most seeds give (ties: keep more).</summary>
+    [Setting("run t-SNE with this many seeds; scores as mean +- std, the decision most seeds give")]
     public int TsneSeeds { get; init; } = 1;
 
     /// <summary>all: every layer (the index's scores, alpha sweep and figures); needed: from the top down only the
     /// layers the alpha rule reads, as the SLS reference loop does (the same scores for those layers, the same
     /// decision).</summary>
+    [Setting("all (every layer: the scores, alpha sweep and figures) or needed (from the top layer down only the layers the alpha rule reads, as the SLS reference loop does: the same decision, faster)")]
     public SlsScoring Scoring { get; init; } = SlsScoring.All;
 }
 
