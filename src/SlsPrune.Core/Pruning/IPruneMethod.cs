@@ -38,6 +38,9 @@ public interface IPruneMethod
     /// <exception cref="SlsInputException">naming the option.</exception>
     void Validate(object options);
 
+    /// <summary>What is allowed but almost always a mistake in the options (an alpha above 1), said on stderr.</summary>
+    IEnumerable<string> Warnings(object options);
+
     /// <summary>The files and folders the method writes besides the index (plots, features, a new PETL file, more
     /// indexes), checked with the index before any work starts.</summary>
     IEnumerable<OutputTarget> Outputs(PruneOptions run, object options);
@@ -65,6 +68,8 @@ public abstract class PruneMethod<TOptions> : IPruneMethod where TOptions : clas
 
     public void Validate(object options) => Validate((TOptions)options);
 
+    public IEnumerable<string> Warnings(object options) => Warnings((TOptions)options);
+
     public IEnumerable<OutputTarget> Outputs(PruneOptions run, object options) => Outputs(run, (TOptions)options);
 
     public IEnumerable<string?> Inputs(object options) => Inputs((TOptions)options);
@@ -72,6 +77,8 @@ public abstract class PruneMethod<TOptions> : IPruneMethod where TOptions : clas
     protected virtual void Validate(TOptions o)
     {
     }
+
+    protected virtual IEnumerable<string> Warnings(TOptions o) => [];
 
     protected virtual IEnumerable<OutputTarget> Outputs(PruneOptions run, TOptions o) => [];
 

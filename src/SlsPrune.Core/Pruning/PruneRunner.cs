@@ -22,22 +22,6 @@ public static class PruneRunner
 {
     public static string Tool => $"sls {typeof(PruneRunner).Assembly.GetName().Version}";
 
-    /// <summary>The alpha rule with alpha above 1 (sls, bi, cka, probe, when it decides): the threshold is past the top
-    /// layer's score, so the top layer falls below it and every block is kept. Said, since it is almost always a typo
-    /// for a fraction.</summary>
-    public static string? AlphaAboveOne(object methodOptions)
-    {
-        var alphas = methodOptions switch
-        {
-            Sls.SlsOptions { Policy: Sls.SlsDecisionPolicy.Alpha } s => s.Alphas ?? [s.Alpha],
-            Baselines.LayerScoreOptions { KeepBlocks: null, MatchIndex: null } l => [l.Alpha],
-            _ => [],
-        };
-        return alphas.FirstOrDefault(a => a > 1) is double above and > 1
-            ? $"--alpha {above.ToString(System.Globalization.CultureInfo.InvariantCulture)} is above 1: the threshold lies beyond the top layer's own score, so the rule stops at the top layer and every block is kept (alpha is a fraction: 0 < alpha <= 1)"
-            : null;
-    }
-
     public static PruneResult Run(PruneOptions o, IStageProgress? progress = null, CancellationToken cancellationToken = default)
     {
         if (o.Model.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
@@ -92,7 +76,7 @@ public static class PruneRunner
         progress?.Complete(PruneStage.Load);
         seconds["load"] = Lap();
 
-        if (AlphaAboveOne(o.MethodOptions) is string warning) progress?.Warn(warning);
+        foreach (var warning in o.Method.Warnings(o.MethodOptions)) progress?.Warn(warning);
         var output = o.Method.Run(new PruneContext(o, task, items, model, device, index, progress, cancellationToken), o.MethodOptions);
         seconds["method"] = Lap();
         cancellationToken.ThrowIfCancellationRequested();

@@ -14,6 +14,9 @@ public abstract class LayerScoringMethod<TOptions> : PruneMethod<TOptions> where
 
     protected override IEnumerable<string?> Inputs(TOptions o) => [o.MatchIndex];
 
+    protected override IEnumerable<string> Warnings(TOptions o) =>
+        o.KeepBlocks is null && o.MatchIndex is null && Sls.SlsPolicy.AlphaAboveOne([o.Alpha]) is { } w ? [w] : [];
+
     protected override void Validate(TOptions o)
     {
         if (!(o.Alpha > 0) || double.IsInfinity(o.Alpha)) throw new SlsInputException("--alpha", $"alpha must be positive (got {o.Alpha})");

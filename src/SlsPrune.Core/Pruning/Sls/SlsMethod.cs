@@ -14,6 +14,9 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
 
     public override string Description => "t-SNE + silhouette of every layer's feature, the alpha rule (the SLS paper)";
 
+    protected override IEnumerable<string> Warnings(SlsOptions o) =>
+        o.Policy == SlsDecisionPolicy.Alpha && SlsPolicy.AlphaAboveOne(o.Alphas ?? [o.Alpha]) is { } w ? [w] : [];
+
     protected override IEnumerable<OutputTarget> Outputs(PruneOptions run, SlsOptions o)
     {
         if (o.Plots is not null) yield return new OutputTarget(o.Plots, "--plots", Folder: true);

@@ -16,6 +16,13 @@ public sealed record PruningDecision(int Depth, int KeptBlocks, double Threshold
 /// </summary>
 public static class SlsPolicy
 {
+    /// <summary>The alpha rule with alpha above 1: the threshold is past the top layer's score, so the top layer falls
+    /// below it and every block is kept. Said, since it is almost always a typo for a fraction.</summary>
+    public static string? AlphaAboveOne(IEnumerable<double> alphas) =>
+        alphas.FirstOrDefault(a => a > 1) is double above and > 1
+            ? $"--alpha {above.ToString(System.Globalization.CultureInfo.InvariantCulture)} is above 1: the threshold lies beyond the top layer's own score, so the rule stops at the top layer and every block is kept (alpha is a fraction: 0 < alpha <= 1)"
+            : null;
+
     public const double DefaultAlpha = 0.3;
 
     /// <param name="scores">score of layers 1..N (index 0 is layer 1).</param>
