@@ -9,13 +9,14 @@ using Spectre.Console;
 
 namespace SlsPrune.Cli;
 
-/// <summary>Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input, 130 interrupted (SIGINT, Ctrl-C),
-/// 143 terminated (SIGTERM).</summary>
+/// <summary>Exit codes: 0 success, 1 runtime failure, 2 bad usage or bad input, 3 incomplete (<c>sls report</c>: tasks
+/// missing or failed), 130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM).</summary>
 public static class ExitCodes
 {
     public const int Success = 0;
     public const int Failure = 1;
     public const int BadInput = 2;
+    public const int Incomplete = 3;
     public const int Interrupted = 130;
     public const int Terminated = 143;
 }
@@ -29,10 +30,17 @@ public static class SlsCli
 {
     public static readonly Option<bool> Verbose = new("--verbose") { Description = "Debug logging and stack traces on failure", Recursive = true };
 
+    public static readonly Option<int?> Threads = new(ThreadBudget.Option)
+    {
+        Description = "Threads to compute on (libtorch's and the tool's own); default: SLURM_CPUS_PER_TASK, SLURM_JOB_CPUS_PER_NODE or OMP_NUM_THREADS where set, else every processor",
+        Recursive = true,
+    };
+
     public static RootCommand Build(Func<CliContext> context)
     {
         var root = new RootCommand("sls: prune parameter-efficiently tuned Vision Transformers layer-wise (SLS: t-SNE + silhouette)");
         root.Options.Add(Verbose);
+        root.Options.Add(Threads);
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(DataCommand.Create(context));
         root.Subcommands.Add(PruneCommand.Create(context));
@@ -90,6 +98,9 @@ public static class SlsCli
         try
         {
             if (NativeBackend.LoadFromEnvironment() is string libtorch) Log.Debug("libtorch from {Dir} ({Variable})", libtorch, NativeBackend.Variable);
+            var threads = ThreadBudget.Choose(parse.GetValue(Threads), Environment.GetEnvironmentVariable, Environment.ProcessorCount);
+            ThreadBudget.Use(threads);
+            Log.Debug("{Threads} threads (from {From})", threads.Threads, threads.From);
             int code = await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, stop.Token).ConfigureAwait(false);
             return signalExit != 0 ? await Stopped(stderr, signalExit).ConfigureAwait(false) : code;
         }

@@ -44,6 +44,14 @@ public class BatchCommandTests
 
         var (code, output, err) = CliRunner.Run("batch", "--manifest", manifest, "--out", outDir, "--json");
         Assert.Equal(1, code); // a task failed
+        // each stage says when it starts and ends: a log cut short (a native crash, a kill) ends naming the task and stage
+        var log = err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd()).ToList();
+        Assert.Matches(@"^sls: batch: shard 0/1: 3 of 3 tasks; [1-9][0-9]* threads \(from [A-Za-z_-]+\)$", log[0]);
+        var aLines = log.Where(l => l.StartsWith("sls: batch: a: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["running", "eval full: started", "eval full: done", "prune: started", "prune: done", "eval pruned: started", "eval pruned: done", "ok"],
+            aLines.Select(l => System.Text.RegularExpressions.Regex.Replace(l["sls: batch: a: ".Length..], @" (in|after) [0-9]+\.[0-9] s$", "")));
+        Assert.All(aLines.Where(l => l.Contains("done", StringComparison.Ordinal)), l => Assert.Matches(@": done in [0-9]+\.[0-9] s$", l));
+        Assert.Contains(log, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^sls: batch: broken: eval full: failed after [0-9]+\.[0-9] s$"));
         var summary = JsonDocument.Parse(output).RootElement;
         Assert.Equal((3, 3, 0, 1), (summary.GetProperty("tasks").GetInt32(), summary.GetProperty("ran").GetInt32(), summary.GetProperty("skipped").GetInt32(), summary.GetProperty("failed").GetInt32()));
         Assert.Contains("sls: batch: broken: failed:", err, StringComparison.Ordinal);
@@ -64,8 +72,10 @@ public class BatchCommandTests
         Assert.Equal((1, 2), (again.GetProperty("ran").GetInt32(), again.GetProperty("skipped").GetInt32()));
         Assert.Equal(aWritten, File.GetLastWriteTimeUtc(BatchRunner.ResultPath(outDir, "a")));
 
+        // the batch recorded its manifest: the report knows task broken failed, says so and exits 3 (incomplete)
         var (rcode, md, rerr) = CliRunner.Run("report", outDir);
-        Assert.True(rcode == 0, rerr);
+        Assert.True(rcode == 3, rerr);
+        Assert.Equal($"sls: report: incomplete: 1 failed (broken); expected by {manifest}", rerr.Trim());
         var lines = md.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("| task | method | group | status | full | pruned | retrained | blocks kept |", lines[0], StringComparison.Ordinal);
         Assert.Contains(lines, l => l.StartsWith("| broken | sls | structured | failed |", StringComparison.Ordinal));
@@ -74,7 +84,7 @@ public class BatchCommandTests
         double full = a.GetProperty("full").GetProperty("top1").GetDouble() * 100;
         Assert.Contains(lines, l => l.StartsWith($"| a | sls | natural | ok | {full:F1} |", StringComparison.Ordinal));
         var (ccode, csv, _) = CliRunner.Run("report", outDir, "--format", "csv");
-        Assert.Equal(0, ccode);
+        Assert.Equal(3, ccode);
         Assert.Equal(3 + 3, csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length - 1); // 3 tasks, 2 groups + overall
 
         // the result carries the index's curve, and the HTML report draws it for each task that ran
@@ -82,7 +92,7 @@ public class BatchCommandTests
         Assert.Equal(kept, a.GetProperty("kept_block_numbers").GetArrayLength());
         string page = Path.Combine(dir, "report.html");
         var (hcode, hout, herr) = CliRunner.Run("report", outDir, "--format", "html", "--out", page);
-        Assert.True(hcode == 0, herr);
+        Assert.True(hcode == 3, herr);
         Assert.Equal("", hout);
         string html = File.ReadAllText(page);
         Assert.Contains("id=\"scores-a-sls\"", html, StringComparison.Ordinal);
@@ -165,6 +175,70 @@ public class BatchCommandTests
         var (code3, _, err3) = CliRunner.Run("batch", "--manifest", bad, "--out", outDir, "--dry-run");
         Assert.Equal(2, code3);
         Assert.Equal($"sls: {bad}: task 'typo': data '{Path.Combine(dir, "no-such-task")}' does not exist", err3.Trim());
+    }
+
+    [Fact]
+    public void Every_shard_checks_every_task_of_the_manifest_before_its_first_task()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-batch-shard-paths-").FullName;
+        string task = PruneEvalCommandTests.Task(4, 2);
+        // task 1 (shard 1 of 2) has a typo: shard 0, which would not run it, refuses too, before its first task
+        string manifest = Manifest(dir, ("a", task, "natural"), ("typo", Path.Combine(dir, "no-such-task"), "structured"));
+        string outDir = Path.Combine(dir, "out");
+        string expected = $"sls: {manifest}: task 'typo': data '{Path.Combine(dir, "no-such-task")}' does not exist";
+        foreach (string[] extra in new[] { new[] { "--shard", "0/2" }, ["--shard", "0/2", "--dry-run"], ["--shard", "1/2", "--dry-run", "--json"] })
+        {
+            var (code, output, err) = CliRunner.Run(["batch", "--manifest", manifest, "--out", outDir, .. extra]);
+            Assert.True(code == 2, string.Join(' ', extra) + ": " + err);
+            Assert.Equal(expected, err.Trim());
+            Assert.Equal("", output);
+        }
+        Assert.False(Directory.Exists(outDir)); // task a did not run
+    }
+
+    [Fact]
+    public void Report_names_the_missing_and_failed_tasks_of_the_manifest_and_exits_3_until_every_shard_is_done()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-batch-complete-").FullName;
+        string task = PruneEvalCommandTests.Task(12, 3);
+        string manifest = Manifest(dir, ("a", task, "natural"), ("b", task, "structured"));
+        string outDir = Path.Combine(dir, "out");
+
+        var (code, _, err) = CliRunner.Run("batch", "--manifest", manifest, "--out", outDir, "--shard", "0/2");
+        Assert.True(code == 0, err);
+        // shard 1 has not run: b is missing, from the manifest batch recorded in the folder
+        var (rcode, md, rerr) = CliRunner.Run("report", outDir);
+        Assert.Equal(3, rcode);
+        Assert.Equal($"sls: report: incomplete: 1 of 2 tasks missing (b); expected by {manifest}", rerr.Trim());
+        Assert.Contains(md.Split('\n'), l => l.StartsWith("| b | sls | structured | missing | - | - | - |", StringComparison.Ordinal));
+        var (jcode, json, _) = CliRunner.Run("report", outDir, "--format", "json");
+        Assert.Equal(3, jcode);
+        var completeness = JsonDocument.Parse(json).RootElement.GetProperty("completeness");
+        Assert.Equal((2, "b", 0), (completeness.GetProperty("expected_tasks").GetInt32(), completeness.GetProperty("missing")[0].GetString(),
+            completeness.GetProperty("failed").GetArrayLength()));
+
+        // a manifest given names what the folder should hold, whatever was recorded: a third task is missing too
+        string bigger = Path.Combine(dir, "bigger.json");
+        var m = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!;
+        m["tasks"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject { ["name"] = "c", ["data"] = task, ["petl"] = CliRunner.Fixture("convpass.safetensors") });
+        File.WriteAllText(bigger, m.ToJsonString());
+        var (gcode, _, gerr) = CliRunner.Run("report", outDir, "--manifest", bigger);
+        Assert.Equal(3, gcode);
+        Assert.Equal($"sls: report: incomplete: 2 of 3 tasks missing (b, c); expected by {bigger}", gerr.Trim());
+
+        var (code2, _, err2) = CliRunner.Run("batch", "--manifest", manifest, "--out", outDir, "--shard", "1/2");
+        Assert.True(code2 == 0, err2);
+        var (rcode2, _, rerr2) = CliRunner.Run("report", outDir);
+        Assert.True(rcode2 == 0, rerr2);
+        Assert.Equal("sls: report: complete: 2 of 2 tasks ok", rerr2.Trim());
+    }
+
+    [Fact]
+    public void A_thread_count_out_of_range_is_refused_with_one_line()
+    {
+        var (code, _, err) = CliRunner.Run("report", Directory.CreateTempSubdirectory("sls-threads-").FullName, "--threads", "0");
+        Assert.Equal(2, code);
+        Assert.Equal("sls: --threads: must be an integer within 1..4096 (got 0)", err.Trim());
     }
 
     [Fact]

@@ -6,7 +6,7 @@ using SlsPrune.Core.Runtime;
 
 namespace SlsPrune.Cli.Commands;
 
-/// <summary><c>sls batch --manifest FILE --out DIR [--resume] [--shard K/N] [--json]</c></summary>
+/// <summary><c>sls batch --manifest FILE --out DIR [--resume] [--shard K/N|slurm] [--dry-run] [--json]</c></summary>
 public static class BatchCommand
 {
     public static Command Create(Func<CliContext> context)
@@ -14,7 +14,11 @@ public static class BatchCommand
         var manifest = new Option<FileInfo>("--manifest") { Description = "Batch manifest (JSON): backbone, defaults, tasks", Required = true }.AcceptExistingOnly();
         var output = new Option<DirectoryInfo>("--out") { Description = "Results folder (results/NAME.json per task, tasks/NAME/ for weights and indexes)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Skip tasks whose result says ok; redo the others" };
-        var shard = new Option<string>("--shard") { Description = "Run share K of N (tasks i with i mod N = K), e.g. $SLURM_ARRAY_TASK_ID/4", DefaultValueFactory = _ => "0/1" };
+        var shard = new Option<string>("--shard")
+        {
+            Description = "Run share K of N (tasks i with i mod N = K); 'slurm': this Slurm array element's share (from SLURM_ARRAY_TASK_ID, _MIN, _MAX, _STEP)",
+            DefaultValueFactory = _ => "0/1",
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the whole manifest and print what would run (stages, method, data layout, PETL file, what --resume skips); run and write nothing" };
         var cmd = new Command("batch", "Train, prune, retrain and evaluate the tasks of a manifest; resumable and sharded");

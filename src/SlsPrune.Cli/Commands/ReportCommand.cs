@@ -5,7 +5,8 @@ using SlsPrune.Core.Batch;
 
 namespace SlsPrune.Cli.Commands;
 
-/// <summary><c>sls report DIR [--format md|csv|json|html] [--out FILE]</c></summary>
+/// <summary><c>sls report DIR [--manifest FILE] [--format md|csv|json|html] [--out FILE]</c>; exit 3 when a task the
+/// manifest (given, or recorded by <c>sls batch</c>) lists is missing or failed.</summary>
 public static class ReportCommand
 {
     public static Command Create(Func<CliContext> context)
@@ -14,21 +15,30 @@ public static class ReportCommand
         var format = new Option<string>("--format") { Description = "md, csv, json, or html (one self-contained page with the figures)", DefaultValueFactory = _ => "md" };
         format.AcceptOnlyFromAmong("md", "csv", "json", "html");
         var output = new Option<string>("--out") { Description = "Write the report to this file (atomically) instead of stdout" };
+        var manifest = new Option<FileInfo>("--manifest") { Description = "The batch manifest the folder should be complete for (default: the manifests 'sls batch' recorded in DIR/batches)" }.AcceptExistingOnly();
         var cmd = new Command("report", "One row per task (accuracy full / pruned / retrained, blocks kept, FLOPs, speed-up, bytes) with group and overall averages");
         cmd.Arguments.Add(dir);
         cmd.Options.Add(format);
         cmd.Options.Add(output);
+        cmd.Options.Add(manifest);
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
             string folder = parse.GetValue(dir)!.FullName;
             string? file = parse.GetValue(output);
             if (file is not null) OutputPath.CheckFile(file, "--out", folder);
+            var expected = Expected.For(folder, parse.GetValue(manifest)?.FullName);
             var text = new StringWriter();
-            if (parse.GetValue(format) == "html") text.Write(HtmlReport.Build(folder));
+            Completeness? completeness;
+            if (parse.GetValue(format) == "html")
+            {
+                text.Write(HtmlReport.Build(folder, expected));
+                completeness = expected is null ? null : BatchReport.Load(folder, expected).Completeness;
+            }
             else
             {
-                var report = BatchReport.Load(folder);
+                var report = BatchReport.Load(folder, expected);
+                completeness = report.Completeness;
                 switch (parse.GetValue(format))
                 {
                     case "csv": text.Write(report.ToCsv()); break;
@@ -43,7 +53,9 @@ public static class ReportCommand
                 AtomicFile.Write(file, s => s.Write(bytes));
                 ctx.Err.WriteLine($"sls: report: wrote {Path.GetFullPath(file)}");
             }
-            return Task.FromResult(ExitCodes.Success);
+            if (completeness is null) return Task.FromResult(ExitCodes.Success);
+            ctx.Err.WriteLine($"sls: report: {completeness.Describe()}");
+            return Task.FromResult(completeness.Complete ? ExitCodes.Success : ExitCodes.Incomplete);
         });
         return cmd;
     }

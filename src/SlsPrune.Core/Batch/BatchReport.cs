@@ -12,6 +12,11 @@ public sealed record ReportRow(string Task, string Group, string Status, double?
     /// <summary>The input size the task's model ran at and where it came from (<c>224 px, assumed</c>); null where its
     /// result does not say (older results, averages).</summary>
     public string? Input { get; init; }
+
+    /// <summary>Why <see cref="SpeedUp"/> is no speed-up, or null: <c>within noise</c> when it lies inside the timings' own
+    /// band (the larger repeat spread of the two measurements), <c>same FLOPs</c> when the pruned model computes what the
+    /// full one does (every block kept: the same model timed twice).</summary>
+    public string? SpeedUpNoise { get; init; }
 }
 
 /// <summary>A batch's results as a table: rows in manifest-free (name) order, then group averages (Natural,
@@ -21,13 +26,31 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
 {
     private static readonly string[] GroupOrder = ["natural", "specialized", "structured"];
 
-    /// <exception cref="SlsInputException">when the folder holds no results.</exception>
-    public static BatchReport Load(string outDir)
+    /// <summary>What the folder should hold and what it lacks (with the manifest given to <c>sls report</c> or recorded by
+    /// <c>sls batch</c>); null where neither says (an older folder).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Completeness? Completeness { get; init; }
+
+    /// <param name="expected">the tasks the folder should hold: a missing one gets a row with status <c>missing</c>, and
+    /// the report its <see cref="Completeness"/>; null: only the results there (and none is refused).</param>
+    /// <exception cref="SlsInputException">when the folder holds no results and nothing says what it should hold.</exception>
+    public static BatchReport Load(string outDir, Expected? expected = null)
     {
         string dir = Path.Combine(outDir, "results");
         var files = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.json").Order(StringComparer.Ordinal).ToArray() : [];
-        if (files.Length == 0) throw new SlsInputException(outDir, "no results/*.json here: run 'sls batch --out' on this folder first");
+        if (files.Length == 0 && expected is null) throw new SlsInputException(outDir, "no results/*.json here: run 'sls batch --out' on this folder first");
         var rows = files.Select(Row).ToList();
+        Completeness? completeness = null;
+        if (expected is not null)
+        {
+            var present = rows.Select(r => r.Task).ToHashSet(StringComparer.Ordinal);
+            var missing = expected.Tasks.Where(t => !present.Contains(t.Name)).ToList();
+            rows.AddRange(missing.Select(t => new ReportRow(t.Name, t.Group ?? "", "missing", null, null, null, null, null, null, null, null, null, t.Method ?? "sls")));
+            rows.Sort((x, y) => string.CompareOrdinal(x.Task, y.Task));
+            var wanted = expected.Tasks.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+            completeness = new Completeness(expected.From, expected.Tasks.Count, [.. missing.Select(t => t.Name)],
+                [.. rows.Where(r => wanted.Contains(r.Task) && r.Status is not ("ok" or "missing")).Select(r => r.Task)]);
+        }
         var averages = new List<ReportRow>();
         var methods = rows.Select(r => r.Method).Distinct().ToList();
         foreach (var method in methods)
@@ -38,7 +61,7 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
                 averages.Add(Average(Title(g.Key) + suffix, method, g.ToList()));
             if (ok.Count > 0) averages.Add(Average("Average" + suffix, method, ok));
         }
-        return new BatchReport(rows, averages);
+        return new BatchReport(rows, averages) { Completeness = completeness };
     }
 
     private static string Title(string g) => g.Length == 0 ? g : char.ToUpperInvariant(g[0]) + g[1..];
@@ -72,13 +95,22 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
             var full = f.Object(r, "full", "");
             var pruned = f.Object(r, "pruned", "");
             var retrained = f.Object(r, "retrained", "");
+            double? Spread(JsonElement? e, string at) =>
+                e is JsonElement x && f.Array(x, "throughput", at) is JsonElement t && t.GetArrayLength() > 0 && t[0].ValueKind == JsonValueKind.Object
+                    ? f.Number(t[0], "spread", at + ".throughput[0]") : null;
             var (last, lastName) = retrained is null ? (pruned, "pruned") : (retrained, "retrained");
             int? Int(string name) => f.Integer(r, name, "") is long v ? v is >= 0 and <= int.MaxValue ? (int)v : throw f.Wrong(name, "a count (0 or more)") : null;
+            double? speedUp = Speed(pruned, "pruned") is double sp && Speed(full, "full") is double sf && sf > 0 ? sp / sf : null;
+            double? prunedFlops = Flops(pruned, "pruned") is long pf && Flops(full, "full") is long ff && ff > 0 ? (double)pf / ff : null;
             return new ReportRow(f.String(r, "task", "", required: true)!, f.String(r, "group", "") ?? "", f.String(r, "status", "", required: true)!,
                 Top1(full, "full"), Top1(pruned, "pruned"), Top1(retrained, "retrained"), Int("kept_blocks"), Int("depth"),
                 Flops(last, lastName) is long a && Flops(full, "full") is long b && b > 0 ? (double)a / b : null,
-                Speed(pruned, "pruned") is double sp && Speed(full, "full") is double sf && sf > 0 ? sp / sf : null, Bytes(full, "full"), Bytes(last, lastName),
-                f.String(r, "method", "") ?? "sls", f.Number(r, "method_seconds", "")) { Input = InputOf(full ?? pruned) };
+                speedUp, Bytes(full, "full"), Bytes(last, lastName),
+                f.String(r, "method", "") ?? "sls", f.Number(r, "method_seconds", ""))
+            {
+                Input = InputOf(full ?? pruned),
+                SpeedUpNoise = speedUp is double su ? SpeedNoise.Judge(su, prunedFlops, Spread(full, "full"), Spread(pruned, "pruned")) : null,
+            };
             string? InputOf(JsonElement? e)
             {
                 if (e is not JsonElement x || x.ValueKind != JsonValueKind.Object || !x.TryGetProperty("input", out var i) || i.ValueKind != JsonValueKind.Object) return null;
@@ -108,7 +140,7 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
         string task = Printable.Escape(r.Task);
         return [markdown && r.Group.Length == 0 && r.Status.EndsWith("tasks", StringComparison.Ordinal) ? $"**{task}**" : task, Printable.Escape(r.Method), Printable.Escape(r.Group), Printable.Escape(r.Status),
             P(r.Full), P(r.Pruned), P(r.Retrained), r.Kept is double k ? $"{k.ToString(k % 1 == 0 ? "F0" : "F1", inv)} / {r.Depth}" : "-", r.FlopsRatio is double f ? f.ToString("F2", inv) : "-",
-            r.SpeedUp is double s ? s.ToString("F2", inv) + "x" : "-", r.BytesFull?.ToString(inv) ?? "-", r.BytesPruned?.ToString(inv) ?? "-",
+            r.SpeedUp is double s ? s.ToString("F2", inv) + "x" + (r.SpeedUpNoise is string why ? $" ({why})" : "") : "-", r.BytesFull?.ToString(inv) ?? "-", r.BytesPruned?.ToString(inv) ?? "-",
             r.MethodSeconds is double ms ? ms.ToString("F1", inv) : "-", Printable.Escape(r.Input ?? "-")];
     }
 

@@ -5,6 +5,7 @@ using SlsPrune.Core.Evaluation;
 using SlsPrune.Core.Models;
 using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Pruning;
+using SlsPrune.Core.Runtime;
 using SlsPrune.Core.Training;
 
 namespace SlsPrune.Core.Batch;
@@ -57,7 +58,7 @@ public static class BatchRunner
         var m = BatchManifest.Load(o.Manifest);
         var shard = o.Shard ?? Shard.All;
         var mine = shard.Select(m.Tasks).ToList();
-        m.CheckPaths(mine);
+        m.CheckPaths(m.Tasks); // every task's, not only this shard's: a typo in another shard's task is found by every shard
         CheckOut(m, o);
         var tasks = mine.Select(t =>
         {
@@ -74,9 +75,13 @@ public static class BatchRunner
     public static BatchSummary Run(BatchOptions o, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         var m = BatchManifest.Load(o.Manifest);
-        var mine = (o.Shard ?? Shard.All).Select(m.Tasks).ToList();
-        m.CheckPaths(mine);
+        var shard = o.Shard ?? Shard.All;
+        var mine = shard.Select(m.Tasks).ToList();
+        m.CheckPaths(m.Tasks); // every task's, not only this shard's: a typo in another shard's task is found by every shard
         CheckOut(m, o);
+        BatchRecord.Of(m).Write(o.Out);
+        var threads = ThreadBudget.Current;
+        progress?.Report($"shard {shard.Index}/{shard.Count}: {mine.Count} of {m.Tasks.Count} tasks; {threads.Threads} threads (from {threads.From})");
         int ran = 0, skipped = 0;
         var failed = new List<string>();
         var held = new List<string>();
@@ -103,7 +108,8 @@ public static class BatchRunner
             AtomicFile.Write(result, s => JsonSerializer.Serialize(s, r, Json));
             ran++;
             if (r.Status != "ok") failed.Add(task.Name);
-            progress?.Report($"{Printable.Escape(task.Name)}: {r.Status}{(r.Error is null ? "" : ": " + Printable.Escape(r.Error))}");
+            string took = r.Seconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
+            progress?.Report(r.Error is null ? $"{Printable.Escape(task.Name)}: {r.Status} in {took} s" : $"{Printable.Escape(task.Name)}: {r.Status}: {Printable.Escape(r.Error)} (after {took} s)");
         }
         return new BatchSummary(mine.Count, ran, skipped, failed.Count, failed, held.Count, held);
     }
@@ -119,6 +125,8 @@ public static class BatchRunner
         }
         OutputPath.CheckFolder(o.Out, "--out", false, [.. inputs]);
     }
+
+    private static string Seconds(Stopwatch clock) => clock.Elapsed.TotalSeconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
 
     private static bool IsDone(string resultPath)
     {
@@ -160,6 +168,25 @@ public static class BatchRunner
             var dataOptions = new DataOptions(s.PathColumn, s.LabelColumn, s.ExifTranspose ?? false);
             string split = s.Split ?? "train800val200";
             void Warn(string line) => progress?.Report($"{Printable.Escape(task.Name)}: warning: {line}");
+            // each stage says when it starts and ends: the last line of a log whose process died (a native crash, a
+            // kill) names the task and the stage it was in
+            T Stage<T>(string stage, Func<T> run)
+            {
+                string at = $"{Printable.Escape(task.Name)}: {stage}";
+                progress?.Report($"{at}: started");
+                var stageClock = Stopwatch.StartNew();
+                try
+                {
+                    var r = run();
+                    progress?.Report($"{at}: done in {Seconds(stageClock)} s");
+                    return r;
+                }
+                catch (Exception e)
+                {
+                    progress?.Report($"{at}: {(e is OperationCanceledException ? "stopped" : "failed")} after {Seconds(stageClock)} s");
+                    throw;
+                }
+            }
             TrainOptions Train(string outFile, int epochs, string? init) => new(model, data, petl, outFile, epochs, Math.Min(s.WarmupEpochs ?? 10, epochs),
                 s.Lr ?? 1e-3, Seed: s.Seed ?? 0, EvalEvery: Math.Max(1, epochs / 4), TrainSplit: split, EvalSplit: s.EvalSplit ?? "test", InitFrom: init)
             { DataOptions = dataOptions, Warn = Warn };
@@ -169,9 +196,9 @@ public static class BatchRunner
             if (stages.Contains("train"))
             {
                 if (task.Petl is not null) throw new SlsInputException(m.Resolve("."), $"task '{task.Name}' gives a 'petl' file and a 'train' stage; drop one");
-                train = PetlTrainer.Run(Train(petlFile, s.Epochs ?? 100, null), cancellationToken: ct);
+                train = Stage("train", () => PetlTrainer.Run(Train(petlFile, s.Epochs ?? 100, null), cancellationToken: ct));
             }
-            if (stages.Contains("eval")) full = EvalRunner.Run(Eval(model, null), cancellationToken: ct);
+            if (stages.Contains("eval")) full = Stage("eval full", () => EvalRunner.Run(Eval(model, null), cancellationToken: ct));
             // aglp (retrained) and spa (masked) write new adapters beside the index; eval and retraining start from them
             string methodPetl = Path.Combine(dir, "petl.method.safetensors");
             if (stages.Contains("prune"))
@@ -179,15 +206,15 @@ public static class BatchRunner
                 var pruneMethod = PruneMethods.Get(methodName);
                 var settings = s.MethodSettingsObject(m.Resolve);
                 if (pruneMethod.SettingNames.Contains("petl_out")) settings["petl_out"] = methodPetl;
-                var p = PruneRunner.Run(new PruneOptions(model, data, pruneMethod, pruneMethod.ReadOptions(settings, m.Resolve(".")), split, Out: index, Seed: s.Seed ?? 0)
+                var p = Stage("prune", () => PruneRunner.Run(new PruneOptions(model, data, pruneMethod, pruneMethod.ReadOptions(settings, m.Resolve(".")), split, Out: index, Seed: s.Seed ?? 0)
                 {
                     DataOptions = dataOptions,
                     Calibration = s.Calibration,
                     CalibrationPerClass = s.CalibrationPerClass,
-                }, cancellationToken: ct);
+                }, cancellationToken: ct));
                 (kept, depth, methodSeconds) = (p.Index.KeptBlocks.Count, p.Index.Depth, p.Index.MethodSeconds);
                 ix = p.Index;
-                if (stages.Contains("eval")) pruned = EvalRunner.Run(Eval(model with { Petl = p.PetlPath ?? petlFile }, index), cancellationToken: ct);
+                if (stages.Contains("eval")) pruned = Stage("eval pruned", () => EvalRunner.Run(Eval(model with { Petl = p.PetlPath ?? petlFile }, index), cancellationToken: ct));
             }
             if (stages.Contains("retrain"))
             {
@@ -196,9 +223,9 @@ public static class BatchRunner
                 var retrainOptions = Train(re, s.RetrainEpochs ?? 10, File.Exists(methodPetl) ? methodPetl : petlFile);
                 if (s.RetrainDistill == true)
                     retrainOptions = retrainOptions with { Distill = new DistillSettings(s.DistillTemperature ?? 4.0, s.DistillWeight ?? 0.5), DistillFrom = petlFile };
-                retrain = Retraining.Run(retrainOptions, index, allowMismatch: false, cancellationToken: ct);
-                if (stages.Contains("eval") && retrain.Index is not null)
-                    retrained = EvalRunner.Run(Eval(model with { Petl = re }, retrain.Index), cancellationToken: ct);
+                retrain = Stage("retrain", () => Retraining.Run(retrainOptions, index, allowMismatch: false, cancellationToken: ct));
+                if (stages.Contains("eval") && retrain.Index is string retrainedIndex)
+                    retrained = Stage("eval retrained", () => EvalRunner.Run(Eval(model with { Petl = re }, retrainedIndex), cancellationToken: ct));
             }
             return new BatchTaskResult(task.Name, task.Group, "ok", null, clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained, methodName, methodSeconds,
                 ix?.Scores, ix?.Threshold, ix?.Metric, ix?.Alpha, ix?.KeptBlocks);

@@ -57,9 +57,10 @@ public static class HtmlReport
         return list;
     }
 
-    public static string Build(string outDir)
+    /// <param name="expected">as <see cref="BatchReport.Load"/>: missing tasks get a row.</param>
+    public static string Build(string outDir, Expected? expected = null)
     {
-        var report = BatchReport.Load(outDir);
+        var report = BatchReport.Load(outDir, expected);
         var scores = LoadScores(outDir);
         var methods = report.Rows.Select(r => r.Method).Distinct().ToList();
         var sb = new StringBuilder();
@@ -141,7 +142,7 @@ public static class HtmlReport
             string P(double? v) => v is double d ? d.ToString("F1", Inv) : "-";
             string[] cells = [e(r.Task), e(r.Method), e(r.Group), e(r.Status), P(r.Full), P(r.Pruned), P(r.Retrained),
                 r.Kept is double k ? $"{k.ToString(k % 1 == 0 ? "F0" : "F1", Inv)} / {r.Depth}" : "-", r.FlopsRatio is double f ? f.ToString("F2", Inv) : "-",
-                r.SpeedUp is double s ? s.ToString("F2", Inv) + "x" : "-", r.BytesFull?.ToString(Inv) ?? "-", r.BytesPruned?.ToString(Inv) ?? "-",
+                r.SpeedUp is double s ? s.ToString("F2", Inv) + "x" + (r.SpeedUpNoise is string why ? $" ({why})" : "") : "-", r.BytesFull?.ToString(Inv) ?? "-", r.BytesPruned?.ToString(Inv) ?? "-",
                 r.MethodSeconds is double ms ? ms.ToString("F1", Inv) : "-"];
             sb.AppendLine($"<tr{cls}>" + string.Concat(cells.Select((c, i) => $"<td{(i < 4 ? " class=\"t\"" : "")}>{c}</td>")) + "</tr>");
         }

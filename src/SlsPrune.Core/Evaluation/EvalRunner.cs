@@ -23,8 +23,19 @@ public sealed record EvalOptions(ModelOptions Model, string Data, string? Index 
     public Action<string>? Warn { get; init; }
 }
 
-/// <summary>Model-only speed at one batch size: median over repeats after warm-up.</summary>
-public sealed record ThroughputResult(int BatchSize, double ImagesPerSecond, double MedianLatencyMs, int Repeats);
+/// <summary>Model-only speed at one batch size: median over repeats after warm-up. <see cref="Spread"/>: the repeats'
+/// range relative to their median ((slowest - fastest) / median), the measurement's own noise band; a speed-up within
+/// it is not one (batch reports flag it).</summary>
+public sealed record ThroughputResult(int BatchSize, double ImagesPerSecond, double MedianLatencyMs, int Repeats, double? Spread = null)
+{
+    /// <summary>The repeats' times (seconds), in any order, as one result.</summary>
+    public static ThroughputResult Of(int batch, List<double> times)
+    {
+        times.Sort();
+        double median = times[times.Count / 2];
+        return new ThroughputResult(batch, batch / median, median * 1000, times.Count, median > 0 ? (times[^1] - times[0]) / median : null);
+    }
+}
 
 /// <summary>Bytes a task costs to store: the PETL file and the index; the backbone is shared by every task.</summary>
 public sealed record StorageReport(long PetlBytes, long IndexBytes, long BackboneBytes)
@@ -101,8 +112,6 @@ public static class EvalRunner
             if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
             times.Add(sw.Elapsed.TotalSeconds);
         }
-        times.Sort();
-        double median = times[times.Count / 2];
-        return new ThroughputResult(batch, batch / median, median * 1000, times.Count);
+        return ThroughputResult.Of(batch, times);
     }
 }

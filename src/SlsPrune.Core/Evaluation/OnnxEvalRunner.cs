@@ -62,8 +62,6 @@ public static class OnnxEvalRunner
             model.Forward(x).Dispose();
             times.Add(sw.Elapsed.TotalSeconds);
         }
-        times.Sort();
-        double median = times[times.Count / 2];
-        return new ThroughputResult(batch, batch / median, median * 1000, times.Count);
+        return ThroughputResult.Of(batch, times);
     }
 }

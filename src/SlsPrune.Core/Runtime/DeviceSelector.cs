@@ -10,8 +10,11 @@ public static class DeviceSelector
     public static readonly string[] Choices = ["auto", "cpu", "cuda"];
 
     /// <exception cref="SlsInputException">for an unknown name, or cuda where no CUDA device is usable.</exception>
+    /// <remarks>Also gives libtorch the thread count asked for (<see cref="ThreadBudget.ApplyToTorch"/>): every runner that
+    /// computes with tensors picks its device here first.</remarks>
     public static torch.Device Resolve(string name)
     {
+        ThreadBudget.ApplyToTorch();
         switch (name.ToLowerInvariant())
         {
             case "auto":

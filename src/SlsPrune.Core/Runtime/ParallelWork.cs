@@ -3,14 +3,14 @@ using System.Runtime.ExceptionServices;
 namespace SlsPrune.Core.Runtime;
 
 /// <summary><see cref="Parallel.For(int, int, Action{int})"/> that rethrows the first failure itself (an input
-/// error stays an input error) instead of an <see cref="AggregateException"/>.</summary>
+/// error stays an input error) instead of an <see cref="AggregateException"/>, on at most <see cref="ThreadBudget.Threads"/> threads.</summary>
 public static class ParallelWork
 {
     public static void For(int count, Action<int> body)
     {
         try
         {
-            Parallel.For(0, count, body);
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = ThreadBudget.Threads }, body);
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {

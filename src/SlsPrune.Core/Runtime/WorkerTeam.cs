@@ -54,10 +54,10 @@ public sealed class WorkerTeam : IDisposable
     }
 
     /// <param name="threads">threads in all, the caller included; at least 1 (1: <see cref="For"/> runs serially).
-    /// Default: the processor count.</param>
+    /// Default: <see cref="ThreadBudget.Threads"/> (<c>--threads</c>, the Slurm allocation, or the processor count).</param>
     public WorkerTeam(int threads = 0)
     {
-        if (threads <= 0) threads = Environment.ProcessorCount;
+        if (threads <= 0) threads = ThreadBudget.Threads;
         _shares = Enumerable.Range(0, threads).Select(_ => new Share()).ToArray();
         _helpers = new Thread[threads - 1];
         for (int t = 0; t < _helpers.Length; t++)
