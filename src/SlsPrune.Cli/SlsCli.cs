@@ -18,6 +18,20 @@ public static class ExitCodes
     public const int BadInput = 2;
     public const int Interrupted = 130;
     public const int Terminated = 143;
+
+    /// <summary>Every exit code and what it means: the table in README.md and docs/cli.md (<c>sls docs cli</c>).</summary>
+    public static readonly IReadOnlyList<(int Code, string Meaning)> All =
+    [
+        (Success, "success"),
+        (Failure, "runtime failure (one line `sls: error: ...` on stderr); `sls batch`: some task failed"),
+        (BadInput, "bad usage or bad input: a mistyped command, option or value (with the nearest names), a missing or unreadable file; one line `sls: FILE: problem` on stderr"),
+        (Interrupted, "interrupted (SIGINT, Ctrl-C): stopped at the next batch or t-SNE iteration, nothing half-written left"),
+        (Terminated, "terminated (SIGTERM): as 130"),
+    ];
+
+    /// <summary>The exit codes as a Markdown table.</summary>
+    public static string Table() =>
+        "| exit code | meaning |\n|---|---|\n" + string.Concat(All.Select(e => $"| `{e.Code}` | {e.Meaning} |\n"));
 }
 
 /// <summary>Where a command writes: machine output (stdout), human output, and errors.</summary>
@@ -70,8 +84,10 @@ public static class SlsCli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            // One clear line: the first problem (later ones are usually consequences of it).
-            string message = string.Join(' ', parse.Errors[0].Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            // One clear line: an unknown word with the nearest names ("did you mean"), else the first problem (later
+            // ones are usually consequences of it).
+            string message = Suggestions.Explain(parse)
+                ?? string.Join(' ', parse.Errors[0].Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             await stderr.WriteLineAsync($"sls: {message} (run 'sls --help' for usage)").ConfigureAwait(false);
             return ExitCodes.BadInput;
         }
