@@ -56,6 +56,7 @@ public static class SlsCli
         root.Subcommands.Add(PretrainCommand.Create(context));
         root.Subcommands.Add(BatchCommand.Create(context));
         root.Subcommands.Add(ReportCommand.Create(context));
+        root.Subcommands.Add(DocsCommand.Create(context));
         return root;
     }
 
