@@ -47,6 +47,8 @@ public static class SlsCli
     {
         var root = new RootCommand("sls: prune parameter-efficiently tuned Vision Transformers layer-wise (SLS: t-SNE + silhouette)");
         root.Options.Add(Verbose);
+        // --version prints SlsVersion (Directory.Build.props), not the entry assembly's: the same in-process (tests) as installed
+        foreach (var v in root.Options.OfType<VersionOption>()) v.Action = new PrintVersion();
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(DataCommand.Create(context));
         root.Subcommands.Add(PruneCommand.Create(context));
@@ -58,6 +60,15 @@ public static class SlsCli
         root.Subcommands.Add(ReportCommand.Create(context));
         root.Subcommands.Add(DocsCommand.Create(context));
         return root;
+    }
+
+    private sealed class PrintVersion : System.CommandLine.Invocation.SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(SlsVersion.Current);
+            return ExitCodes.Success;
+        }
     }
 
     /// <summary>Columns of output that is not a terminal: wide enough that no line of a table, path or hash wraps.</summary>

@@ -20,7 +20,7 @@ public sealed record PruneResult(PruningIndex Index, string IndexPath, string? F
 /// index as it was).</summary>
 public static class PruneRunner
 {
-    public static string Tool => $"sls {typeof(PruneRunner).Assembly.GetName().Version}";
+    public static string Tool => SlsVersion.Tool;
 
     /// <summary>The alpha rule with alpha above 1 (sls, bi, cka, probe, when it decides): the threshold is past the top
     /// layer's score, so the top layer falls below it and every block is kept. Said, since it is almost always a typo
