@@ -79,7 +79,9 @@ public static class SlsCli
         bool verbose = args.Contains("--verbose");
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(stdout),
+            // piped or captured output (not a terminal, whose width and colours Spectre reads off Console.Out): without
+            // the spaces a grid pads its last column with
+            Out = new AnsiConsoleOutput(stdout == Console.Out && !Console.IsOutputRedirected ? stdout : new Output.TrailingSpaceTrimmer(stdout)),
             Ansi = stdout == Console.Out && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = stdout == Console.Out && !Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,

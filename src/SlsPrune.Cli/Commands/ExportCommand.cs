@@ -33,7 +33,7 @@ public static class ExportCommand
             else
             {
                 ctx.Out.WriteLine($"wrote {r.Path} ({r.Format}, {r.Bytes:N0} bytes, SHA-256 {r.Sha256[..12]}...)");
-                ctx.Out.WriteLine($"{r.Family}: {r.Blocks} of {r.FullDepth} blocks (kept {string.Join(", ", r.KeptBlocks)}), PETL {r.Petl}{(r.Merged ? " merged" : "")}, {r.Precision}, {r.Classes} classes");
+                ctx.Out.WriteLine($"{r.Family}: {r.Blocks} of {r.FullDepth} blocks (kept {string.Join(", ", r.KeptBlocks)}), PETL {r.Petl}{(r.Merged ? " merged" : "")}, {r.Precision}, {Plural.Of(r.Classes, "class", "classes")}");
             }
             return Task.FromResult(ExitCodes.Success);
         });
