@@ -9,15 +9,52 @@ if (args.Length < 2)
     Console.Error.WriteLine("usage: OnnxClassify MODEL.onnx IMAGE [class names...]");
     return 2;
 }
-using var session = new InferenceSession(args[0]);
+// A file that is missing or not what it should be: one line naming it, exit 2 (no stack trace).
+static int Fail(string file, string problem)
+{
+    Console.Error.WriteLine($"OnnxClassify: {file}: {problem}");
+    return 2;
+}
+static string OneLine(string message) => string.Join(' ', message.Split(['\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+ImageResult image;
+try
+{
+    image = ImageResult.FromMemory(File.ReadAllBytes(args[1]), ColorComponents.RedGreenBlue);
+}
+catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+{
+    return Fail(args[1], "file not found");
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    return Fail(args[1], $"cannot be read ({OneLine(e.Message)})");
+}
+catch (Exception e)                                            // StbImageSharp: "unknown image type", a cut-off file, ...
+{
+    return Fail(args[1], $"not an image this sample decodes (PNG, JPEG, BMP, GIF, TGA, PSD, HDR): {OneLine(e.Message)}");
+}
+
+if (!File.Exists(args[0])) return Fail(args[0], "file not found");
+InferenceSession session;
+try
+{
+    session = new InferenceSession(args[0]);
+}
+catch (OnnxRuntimeException e)
+{
+    return Fail(args[0], $"not a model ONNX Runtime loads ({OneLine(e.Message)})");
+}
+using var _ = session;
 var meta = session.ModelMetadata.CustomMetadataMap;           // written by sls export
-int size = int.Parse(meta["image_size"], CultureInfo.InvariantCulture);
-float[] mean = meta["mean"].Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
-float[] std = meta["std"].Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+if (!meta.TryGetValue("image_size", out var sizeText) || !meta.TryGetValue("mean", out var meanText) || !meta.TryGetValue("std", out var stdText))
+    return Fail(args[0], "has no image_size, mean and std metadata: not written by sls export");
+int size = int.Parse(sizeText, CultureInfo.InvariantCulture);
+float[] mean = meanText.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+float[] std = stdText.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
 string[] names = args.Length > 2 ? args[2..]                   // class names: the command line, else the export's own
     : meta.TryGetValue("class_names", out var json) ? System.Text.Json.JsonSerializer.Deserialize<string[]>(json) ?? [] : [];
 
-var image = ImageResult.FromMemory(File.ReadAllBytes(args[1]), ColorComponents.RedGreenBlue);
 byte[] rgb = Resize.Bicubic(image.Data, image.Width, image.Height, size);
 var input = new float[3 * size * size];                        // [1, 3, size, size], (x / 255 - mean) / std
 for (int c = 0; c < 3; c++)

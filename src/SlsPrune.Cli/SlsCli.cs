@@ -19,6 +19,21 @@ public static class ExitCodes
     public const int Incomplete = 3;
     public const int Interrupted = 130;
     public const int Terminated = 143;
+
+    /// <summary>Every exit code and what it means: the table in README.md and docs/cli.md (<c>sls docs cli</c>).</summary>
+    public static readonly IReadOnlyList<(int Code, string Meaning)> All =
+    [
+        (Success, "success"),
+        (Failure, "runtime failure (one line `sls: error: ...` on stderr); `sls batch`: some task failed"),
+        (BadInput, "bad usage or bad input: a mistyped command, option or value (with the nearest names), a missing or unreadable file; one line `sls: FILE: problem` on stderr"),
+        (Incomplete, "incomplete: `sls report` over a results folder where a task of the manifest is missing or failed"),
+        (Interrupted, "interrupted (SIGINT, Ctrl-C): stopped at the next batch or t-SNE iteration, nothing half-written left"),
+        (Terminated, "terminated (SIGTERM): as 130"),
+    ];
+
+    /// <summary>The exit codes as a Markdown table.</summary>
+    public static string Table() =>
+        "| exit code | meaning |\n|---|---|\n" + string.Concat(All.Select(e => $"| `{e.Code}` | {e.Meaning} |\n"));
 }
 
 /// <summary>Where a command writes: machine output (stdout), human output, and errors.</summary>
@@ -41,6 +56,8 @@ public static class SlsCli
         var root = new RootCommand("sls: prune parameter-efficiently tuned Vision Transformers layer-wise (SLS: t-SNE + silhouette)");
         root.Options.Add(Verbose);
         root.Options.Add(Threads);
+        // --version prints SlsVersion (Directory.Build.props), not the entry assembly's: the same in-process (tests) as installed
+        foreach (var v in root.Options.OfType<VersionOption>()) v.Action = new PrintVersion();
         root.Subcommands.Add(InspectCommand.Create(context));
         root.Subcommands.Add(DataCommand.Create(context));
         root.Subcommands.Add(PruneCommand.Create(context));
@@ -50,7 +67,17 @@ public static class SlsCli
         root.Subcommands.Add(PretrainCommand.Create(context));
         root.Subcommands.Add(BatchCommand.Create(context));
         root.Subcommands.Add(ReportCommand.Create(context));
+        root.Subcommands.Add(DocsCommand.Create(context));
         return root;
+    }
+
+    private sealed class PrintVersion : System.CommandLine.Invocation.SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(SlsVersion.Current);
+            return ExitCodes.Success;
+        }
     }
 
     /// <summary>Columns of output that is not a terminal: wide enough that no line of a table, path or hash wraps.</summary>
@@ -61,7 +88,9 @@ public static class SlsCli
         bool verbose = args.Contains("--verbose");
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
-            Out = new AnsiConsoleOutput(stdout),
+            // piped or captured output (not a terminal, whose width and colours Spectre reads off Console.Out): without
+            // the spaces a grid pads its last column with
+            Out = new AnsiConsoleOutput(stdout == Console.Out && !Console.IsOutputRedirected ? stdout : new Output.TrailingSpaceTrimmer(stdout)),
             Ansi = stdout == Console.Out && !Console.IsOutputRedirected ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = stdout == Console.Out && !Console.IsOutputRedirected ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = InteractionSupport.No,
@@ -78,8 +107,10 @@ public static class SlsCli
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            // One clear line: the first problem (later ones are usually consequences of it).
-            string message = string.Join(' ', parse.Errors[0].Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            // One clear line: an unknown word with the nearest names ("did you mean"), else the first problem (later
+            // ones are usually consequences of it).
+            string message = Suggestions.Explain(parse)
+                ?? string.Join(' ', parse.Errors[0].Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             await stderr.WriteLineAsync($"sls: {message} (run 'sls --help' for usage)").ConfigureAwait(false);
             return ExitCodes.BadInput;
         }

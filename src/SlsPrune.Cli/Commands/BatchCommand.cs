@@ -11,7 +11,7 @@ public static class BatchCommand
 {
     public static Command Create(Func<CliContext> context)
     {
-        var manifest = new Option<FileInfo>("--manifest") { Description = "Batch manifest (JSON): backbone, defaults, tasks", Required = true }.AcceptExistingOnly();
+        var manifest = new Option<FileInfo>("--manifest") { Description = "Batch manifest, JSON (.json) or YAML (.yaml, .yml): backbone, defaults, tasks", Required = true }.AcceptExistingOnly();
         var output = new Option<DirectoryInfo>("--out") { Description = "Results folder (results/NAME.json per task, tasks/NAME/ for weights and indexes)", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Skip tasks whose result says ok; redo the others" };
         var shard = new Option<string>("--shard")

@@ -12,6 +12,7 @@ public static class EvalCommand
     public static Command Create(Func<CliContext> context)
     {
         var model = new ModelOptionSet(backboneRequired: false);
+        model.Model.Description = ModelOptionSet.OnnxModelDescription;
         var engine = new Option<string>("--engine") { Description = "torchsharp, or onnxruntime for an exported .onnx file given with --model", DefaultValueFactory = _ => "torchsharp" };
         engine.AcceptOnlyFromAmong("torchsharp", "onnxruntime");
         var data = new DataOptionSet();

@@ -12,7 +12,10 @@ public static class ExportCommand
         var model = new ModelOptionSet();
         var index = new Option<FileInfo>("--index") { Description = "Pruning index: export only the kept blocks (and widths)" };
         index.AcceptExistingOnly();
-        var format = new Option<string>("--format") { Description = string.Join(" or ", ExportFormats.All.Select(f => f.Name)), Required = true };
+        var format = new Option<string>("--format") { Description = "safetensors (a standalone checkpoint) or onnx (for ONNX Runtime)", Required = true };
+        format.AcceptOnlyFromAmong([.. ExportFormats.All.Select(f => f.Name)]);
+        // the one wording of the export precisions: what each format stores (OnnxExport.Check refuses bf16)
+        model.Precision.Description = "Stored weights: fp32, fp16, or bf16 (safetensors only; ONNX stores fp32 or fp16)";
         var output = new Option<FileInfo>("--out") { Description = "File to write (atomically)", Required = true };
         var merge = new Option<bool>("--merge") { Description = "Fold adapters into the backbone weights where exact (RepAdapter, LoRA, SPLoRA)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
@@ -30,7 +33,7 @@ public static class ExportCommand
             else
             {
                 ctx.Out.WriteLine($"wrote {r.Path} ({r.Format}, {r.Bytes:N0} bytes, SHA-256 {r.Sha256[..12]}...)");
-                ctx.Out.WriteLine($"{r.Family}: {r.Blocks} of {r.FullDepth} blocks (kept {string.Join(", ", r.KeptBlocks)}), PETL {r.Petl}{(r.Merged ? " merged" : "")}, {r.Precision}, {r.Classes} classes");
+                ctx.Out.WriteLine($"{r.Family}: {r.Blocks} of {r.FullDepth} blocks (kept {string.Join(", ", r.KeptBlocks)}), PETL {r.Petl}{(r.Merged ? " merged" : "")}, {r.Precision}, {Plural.Of(r.Classes, "class", "classes")}");
             }
             return Task.FromResult(ExitCodes.Success);
         });

@@ -12,7 +12,12 @@ public sealed class ModelOptionSet
     public Option<FileSystemInfo> Backbone { get; } = new Option<FileSystemInfo>("--backbone") { Description = "Pre-trained ViT: a file (.safetensors, .pt/.pth, .npz) or a Hugging Face folder (config.json + weights)", Required = true }.AcceptExistingOnly();
     public Option<FileInfo> Petl { get; } = new Option<FileInfo>("--petl") { Description = "PETL weights (adapters + head); not needed for a standalone export (sls export) or a checkpoint with its own head" }.AcceptExistingOnly();
     public Option<int?> Heads { get; } = new("--heads") { Description = "Attention heads, where the width is not in the variants table" };
-    public Option<string?> Model { get; } = new("--model") { Description = "Name a variant (e.g. vit_base_patch16_224) for the head count, or a Swin variant (swin_t) for its input size" };
+    /// <summary>The one wording of <c>--model</c>; <c>sls eval</c> adds its ONNX file (<see cref="OnnxModelDescription"/>).</summary>
+    public const string ModelDescription = "Variant name, for what the tensors do not show: a ViT's head count (vit_base_patch16_224), a Swin's input size (swin_t)";
+
+    public const string OnnxModelDescription = ModelDescription + "; with --engine onnxruntime, the exported .onnx file to evaluate";
+
+    public Option<string?> Model { get; } = new("--model") { Description = ModelDescription };
     public Option<int?> ImageSize { get; } = new("--image-size") { Description = "Input size: a Swin backbone's (its tensors do not show it; default: the variant's, else 224); a ViT's position embedding is resampled to it (default: its own size)" };
     public Option<string?> Act { get; } = new("--act") { Description = "A ViT's MLP activation, which checkpoints do not state: gelu or quick_gelu (OpenAI CLIP; default: the layout's, else gelu)" };
     public Option<string?> PetlMethod { get; } = new("--petl-method") { Description = PetlMethods.Names + ", where the PETL file does not say" };
@@ -22,7 +27,7 @@ public sealed class ModelOptionSet
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per forward batch", DefaultValueFactory = _ => 64 };
     public Option<bool> AllowMismatch { get; } = new("--allow-mismatch") { Description = "Use an index or a PETL file recorded for other files (backbone or PETL SHA-256 differs)" };
     public Option<bool> AllowClassMismatch { get; } = new("--allow-class-mismatch") { Description = "Use a head on data whose classes differ from those it was trained on (mapped by index), or the backbone's own head on another task" };
-    public Option<string> Precision { get; } = new("--precision") { Description = "fp32, or bf16 / fp16 weights and activations (on CUDA)", DefaultValueFactory = _ => "fp32" };
+    public Option<string> Precision { get; } = new("--precision") { Description = "Weights and activations: fp32, or bf16 / fp16 (on CUDA)", DefaultValueFactory = _ => "fp32" };
 
     /// <param name="petlFile">whether the command reads a PETL file (<c>--petl</c>); training makes one instead.</param>
     /// <param name="backboneRequired">false where another engine's file may stand in for it (<c>eval --engine onnxruntime</c>).</param>

@@ -52,7 +52,7 @@ public static class PretrainCommand
                 Window: parse.GetValue(window), MlpRatio: parse.GetValue(mlpRatio), Augment: parse.GetValue(augment)!);
             var result = BackbonePretrainer.Run(o, new Lines(ctx.Err), cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
-            else ctx.Console.MarkupLine($"Backbone ({result.Images} images, {result.History.Count} epochs, {result.Seconds:F0} s) in [bold]{Markup.Escape(result.Out)}[/]");
+            else ctx.Console.MarkupLine($"Backbone ({Plural.Of(result.Images, "image")}, {Plural.Of(result.History.Count, "epoch")}, {result.Seconds:F0} s) in [bold]{Markup.Escape(result.Out)}[/]");
             return Task.FromResult(ExitCodes.Success);
         });
         return cmd;

@@ -72,6 +72,7 @@ public static class TrainCommand
             {
                 DataOptions = data.Read(parse, ctx.Err),
                 Warn = line => ctx.Err.WriteLine($"sls: warning: {line}"),
+                Note = line => ctx.Err.WriteLine($"sls: train: {line}"),
                 Distill = parse.GetValue(distill) ? new DistillSettings(parse.GetValue(temperature), parse.GetValue(weight)) : null,
                 DistillFrom = parse.GetValue(distill) ? (parse.GetValue(teacher) ?? parse.GetValue(initFrom))!.FullName : null,
             };

@@ -30,7 +30,7 @@ public static class EvalView
             var worst = pc.Where(c => c.Images > 0).OrderBy(c => c.Top1).FirstOrDefault();
             if (worst is not null) Row("weakest class", $"{worst.Class}: {worst.Top1 * 100:F1}% ({worst.Correct}/{worst.Images})");
         }
-        if (r.Plots is { Count: > 0 } plots) Row("plots", $"{plots.Count} files (PNG and SVG) in {Path.GetDirectoryName(plots[0])}");
+        if (r.Plots is { Count: > 0 } plots) Row("plots", $"{Plural.Of(plots.Count, "file")} (PNG and SVG) in {Path.GetDirectoryName(plots[0])}");
         console.Write(grid);
     }
 }

@@ -42,7 +42,7 @@ public static class InspectView
             if (a.Input is { } input) Row("", $"input size {input.ImageSize} px from {input.Describe()}{(input.IsAssumed ? " (give --image-size to set it)" : "")}");
             if (a.Stages is { } stages) Row("", stages);
             if (a.Details is { } details) Row("", details);
-            Row("", $"head {(a.NumClasses > 0 ? $"{a.NumClasses} classes" : "none")}{(a.PreLogits ? ", pre-logits layer" : "")}");
+            Row("", $"head {(a.NumClasses > 0 ? Plural.Of(a.NumClasses, "class", "classes") : "none")}{(a.PreLogits ? ", pre-logits layer" : "")}");
             Row("", $"LayerNorm eps {a.LayerNormEps.ToString("G", CultureInfo.InvariantCulture)}, input mean {Floats(a.Mean)}, std {Floats(a.Std)}");
             Row("", $"preprocessing from {Printable.Escape(a.PreprocessingSource)}");
         }
@@ -50,7 +50,7 @@ public static class InspectView
         {
             string dim = p.HiddenDim is int d ? $", hidden dim {d}" : "";
             string scale = p.Scale is double s ? $", scale {s.ToString("G", CultureInfo.InvariantCulture)}" : "";
-            Row("petl", $"{p.Method}{dim}{scale}, {p.AdaptedBlocks} adapted blocks{(p.NumClasses is int c ? $", {c} classes" : "")}");
+            Row("petl", $"{p.Method}{dim}{scale}, {Plural.Of(p.AdaptedBlocks, "adapted block")}{(p.NumClasses is int c ? $", {Plural.Of(c, "class", "classes")}" : "")}");
             if (p.Ranks is { } ranks)
                 Row("", "targets " + string.Join(", ", ranks.Select(kv => $"{kv.Key} (r {string.Join("/", kv.Value)})")));
         }

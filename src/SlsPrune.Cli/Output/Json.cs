@@ -12,6 +12,9 @@ public static class Json
         DictionaryKeyPolicy = null,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        // text as written: ' " < > & and non-ASCII letters stay themselves (the default encoder writes \u0027 for '),
+        // control characters are still escaped; the output is a JSON document, never embedded in HTML
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static void Write<T>(TextWriter output, T value) => output.WriteLine(JsonSerializer.Serialize(value, Options));

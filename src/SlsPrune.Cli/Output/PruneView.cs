@@ -62,7 +62,7 @@ public static class PruneView
         foreach (var step in i.Steps ?? []) console.MarkupLine(Markup.Escape(Printable.Escape(step)));
         var c = i.Calibration;
         string classes = i.ClassNames is { } names ? $": {string.Join(", ", names.Take(10))}{(names.Count > 10 ? ", ..." : "")}" : "";
-        console.MarkupLine(Markup.Escape(Printable.Escape($"Calibration: {c.Samples} images of {c.Task} / {c.Split}{(c.Layout is null ? "" : $" ({c.Layout})")}, {c.Classes} classes{classes}")));
+        console.MarkupLine(Markup.Escape(Printable.Escape($"Calibration: {c.Samples} images of {c.Task} / {c.Split}{(c.Layout is null ? "" : $" ({c.Layout})")}, {Plural.Of(c.Classes, "class", "classes")}{classes}")));
         if (i.Input is { } input) console.MarkupLine(Markup.Escape(Printable.Escape($"Input: {input.ImageSize} px ({input.Describe()})")));
         if (r.CalibrationList is not null) console.MarkupLine($"Images used: [bold]{Markup.Escape(Printable.Escape(r.CalibrationList))}[/]{(c.Sampled is null ? "" : $" ({Markup.Escape(Printable.Escape(c.Sampled))})")}");
         console.MarkupLine($"{Markup.Escape(Printable.Escape(i.Decision))}");
@@ -71,6 +71,6 @@ public static class PruneView
         if (i.PrunedTensorBytes is long b) console.MarkupLine($"The index stores kept-index lists; storing the pruned tensors instead would take {b:N0} bytes per task");
         foreach (var more in r.MoreIndexPaths ?? []) console.MarkupLine($"Index for another alpha: [bold]{Markup.Escape(Printable.Escape(more))}[/]");
         if (r.FeaturesPath is not null) console.MarkupLine($"Features: {Markup.Escape(Printable.Escape(r.FeaturesPath))}");
-        if (r.Plots.Count > 0) console.MarkupLine($"Plots: {r.Plots.Count} files (PNG and SVG) in {Markup.Escape(Printable.Escape(Path.GetDirectoryName(r.Plots[0])!))}");
+        if (r.Plots.Count > 0) console.MarkupLine($"Plots: {Plural.Of(r.Plots.Count, "file")} (PNG and SVG) in {Markup.Escape(Printable.Escape(Path.GetDirectoryName(r.Plots[0])!))}");
     }
 }

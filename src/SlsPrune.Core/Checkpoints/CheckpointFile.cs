@@ -9,7 +9,7 @@ public static class CheckpointFile
     public static ICheckpoint Open(string path)
     {
         if (!File.Exists(path)) throw new SlsInputException(path, "file not found");
-        var magic = new byte[9];
+        var magic = new byte[ContentKind.HeadBytes];
         int n;
         using (var f = InputFile.OpenRead(path, "a checkpoint")) n = f.ReadAtLeast(magic, magic.Length, throwOnEndOfStream: false);
         if (n >= 4 && magic[0] == 'P' && magic[1] == 'K')
@@ -43,8 +43,11 @@ public static class CheckpointFile
         }
         // A legacy torch.save file is a pickle: PROTO 2 then the magic number as LONG1 (0x80 0x02 0x8a). A
         // safetensors file whose header length happens to start 0x80 0x02 has '{' at byte 8 instead.
-        if (n >= 3 && magic[0] == 0x80 && magic[1] <= 5 && magic[2] == 0x8a && !(n == 9 && magic[8] == '{'))
+        if (n >= 3 && magic[0] == 0x80 && magic[1] <= 5 && magic[2] == 0x8a && !(n >= 9 && magic[8] == '{'))
             throw new SlsInputException(path, "legacy (pre-1.6, non-zip) torch.save format is not supported; re-save it with a current PyTorch");
+        // not a safetensors file (whose JSON header starts at byte 8) but something else a person may give by mistake: named
+        if (!(n >= 9 && magic[8] == '{') && ContentKind.Describe(magic.AsSpan(0, n), path) is string kind)
+            throw new SlsInputException(path, $"is {kind}, not a checkpoint; {ContentKind.Readable}");
         return SafetensorsFile.Open(path);
     }
 

@@ -28,7 +28,7 @@ public sealed record SplitResult(string Out, string Source, string Layout, int S
 /// </summary>
 public static class TaskSplitter
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static readonly string[] ListFiles = ["train800", "val200", "train800val200", "test"];
 

@@ -62,6 +62,7 @@ public static class ExportRunner
         var meta = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["format"] = FormatVersion,
+            ["tool"] = SlsVersion.Tool,
             ["family"] = m.Family,
             ["blocks"] = m.Depth.ToString(CultureInfo.InvariantCulture),
             ["source_depth"] = built.FullDepth.ToString(CultureInfo.InvariantCulture),

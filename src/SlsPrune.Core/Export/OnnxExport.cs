@@ -25,6 +25,6 @@ public sealed class OnnxExport : IExportFormat
         var m = model.Model;
         var graph = new OnnxGraph(m.state_dict(), half: precision == Precision.Fp16);
         var logits = m.EmitGraph(graph, graph.Images(out var input));
-        graph.WriteModel(output, input, logits, m.Input.Channels, m.Input.ImageSize, m.NumClasses, metadata, typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "0");
+        graph.WriteModel(output, input, logits, m.Input.Channels, m.Input.ImageSize, m.NumClasses, metadata, SlsVersion.Current);
     }
 }

@@ -135,6 +135,8 @@ public sealed record PruningIndex
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // class names and paths as written (O'Brien, not O\u0027Brien); control characters are still escaped
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public void Save(string path) => AtomicFile.Write(path, s => JsonSerializer.Serialize(s, this, Json));

@@ -20,7 +20,7 @@ public sealed record PruneResult(PruningIndex Index, string IndexPath, string? F
 /// index as it was).</summary>
 public static class PruneRunner
 {
-    public static string Tool => $"sls {typeof(PruneRunner).Assembly.GetName().Version}";
+    public static string Tool => SlsVersion.Tool;
 
     public static PruneResult Run(PruneOptions o, IStageProgress? progress = null, CancellationToken cancellationToken = default)
     {

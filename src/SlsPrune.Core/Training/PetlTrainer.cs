@@ -38,6 +38,9 @@ public sealed record TrainOptions(
     /// <summary>Receives one line per thing the user should know that does not stop the run (an assumed input size).</summary>
     public Action<string>? Warn { get; init; }
 
+    /// <summary>Receives one line per thing that is worth saying but neither a warning nor progress (resuming).</summary>
+    public Action<string>? Note { get; init; }
+
     /// <summary>The file the plan came from (named in errors).</summary>
     public string? PlanSource { get; init; }
 
@@ -106,6 +109,10 @@ public static class PetlTrainer
                 var start = LoadState(state, model, optimizer, Settings(o));
                 if (start.NextEpoch > o.Epochs) throw new SlsInputException(state, $"state is at epoch {start.NextEpoch}, past the {o.Epochs} epochs asked for");
                 resumedFrom = start.NextEpoch;
+                o.Note?.Invoke(start.NextEpoch >= o.Epochs
+                    ? $"all {o.Epochs} epochs were done in {Path.GetFileName(state)}; nothing left to train (--no-resume starts over)"
+                    : $"resuming at epoch {start.NextEpoch + 1} of {o.Epochs} from {Path.GetFileName(state)}"
+                      + (start.BestEpoch >= 0 ? $" (best so far {start.Best * 100:F2}% at epoch {start.BestEpoch + 1})" : "") + "; --no-resume starts over");
                 return start;
             },
             OnBest: (epoch, accuracy) => SavePetl(o, model, built.Plan, classes, epoch, accuracy, backboneSha, task.ClassNames),
