@@ -63,6 +63,6 @@ public class CliHabitsTests
         Assert.Contains(ExitCodes.Table(), readme, StringComparison.Ordinal);
         // each code is a distinct constant the CLI returns
         Assert.Equal(ExitCodes.All.Count, ExitCodes.All.Select(e => e.Code).Distinct().Count());
-        Assert.Equal([0, 1, 2, 130, 143], ExitCodes.All.Select(e => e.Code));
+        Assert.Equal([0, 1, 2, 3, 130, 143], ExitCodes.All.Select(e => e.Code));
     }
 }
