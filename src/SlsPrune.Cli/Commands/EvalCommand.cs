@@ -1,7 +1,8 @@
 using System.CommandLine;
 using SlsPrune.Cli.Output;
-using SlsPrune.Core;
+using SlsPrune.Core.Data;
 using SlsPrune.Core.Evaluation;
+using SlsPrune.Core;
 
 namespace SlsPrune.Cli.Commands;
 
@@ -18,7 +19,7 @@ public static class EvalCommand
         var data = new DataOptionSet();
         var index = new Option<FileInfo>("--index") { Description = "Pruning index: evaluate the pruned model" };
         index.AcceptExistingOnly();
-        var split = new Option<string>("--split") { Description = "Split to evaluate", DefaultValueFactory = _ => "test" };
+        var split = new Option<string>("--split") { Description = "Split to evaluate", DefaultValueFactory = _ => SplitNames.Test };
         var throughput = new Option<bool>("--throughput") { Description = "Also measure images/s and latency (model only, random input)" };
         var throughputBatches = new Option<string>("--throughput-batches") { Description = "Batch sizes for --throughput, comma-separated", DefaultValueFactory = _ => "1,64" };
         var repeats = new Option<int>("--repeats") { Description = "Timed forward passes per batch size for --throughput (the median is reported)", DefaultValueFactory = _ => 5 };

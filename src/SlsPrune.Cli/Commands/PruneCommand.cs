@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using SlsPrune.Cli.Output;
-using SlsPrune.Core.Pruning;
+using SlsPrune.Core.Data;
 using SlsPrune.Core.Pruning.Sls;
+using SlsPrune.Core.Pruning;
 
 namespace SlsPrune.Cli.Commands;
 
@@ -15,7 +16,7 @@ public static class PruneCommand
     {
         var model = new ModelOptionSet();
         var data = new DataOptionSet();
-        var split = new Option<string>("--split") { Description = "Calibration split (VTAB: train800val200, val200, ...; ImageFolder tree: train, val, test, or all; CSV: its split column's values, or all)", DefaultValueFactory = _ => "train800val200" };
+        var split = new Option<string>("--split") { Description = "Calibration split (VTAB: train800val200, val200, ...; ImageFolder tree: train, val, test, or all; CSV: its split column's values, or all)", DefaultValueFactory = _ => SplitNames.TrainVal };
         var calibration = new Option<int?>("--calibration") { Description = "Calibrate on N images of the split: a stratified sample drawn for --seed, listed beside the index" };
         var calibrationPerClass = new Option<int?>("--calibration-per-class") { Description = "Calibrate on K images of every class of the split, drawn for --seed, listed beside the index" };
         calibration.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--calibration must be positive"); });

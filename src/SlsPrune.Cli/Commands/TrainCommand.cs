@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using SlsPrune.Cli.Output;
+using SlsPrune.Core.Data;
 using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Pruning;
 using SlsPrune.Core.Training;
@@ -25,8 +26,8 @@ public static class TrainCommand
         var constant = new Option<bool>("--constant-lr") { Description = "Flat learning rate (no warm-up or cosine)" };
         var seed = new Option<int>("--seed") { Description = "Seed (initialisation, shuffling, dropout)", DefaultValueFactory = _ => 0 };
         var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate every k epochs (and at the end); the best is kept", DefaultValueFactory = _ => 10 };
-        var split = new Option<string>("--split") { Description = "Training split", DefaultValueFactory = _ => "train800val200" };
-        var evalSplit = new Option<string>("--eval-split") { Description = "Evaluation split (the reference code uses test)", DefaultValueFactory = _ => "test" };
+        var split = new Option<string>("--split") { Description = "Training split", DefaultValueFactory = _ => SplitNames.TrainVal };
+        var evalSplit = new Option<string>("--eval-split") { Description = "Evaluation split (the reference code uses test)", DefaultValueFactory = _ => SplitNames.Test };
         var output = new Option<FileInfo>("--out") { Description = "PETL weights to write (safetensors)", DefaultValueFactory = _ => new FileInfo("petl.safetensors") };
         var noResume = new Option<bool>("--no-resume") { Description = "Start over even if OUT.state.safetensors exists" };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };

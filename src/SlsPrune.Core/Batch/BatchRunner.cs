@@ -67,7 +67,7 @@ public static class BatchRunner
             bool done = IsDone(result);
             string petl = t.Petl is null ? Path.Combine(o.Out, "tasks", t.Name, "petl.safetensors") : m.Resolve(t.Petl);
             return new BatchPlanTask(t.Name, t.Group, s.Stages ?? BatchManifest.StageNames, s.Method ?? "sls", data, Data.DataLayouts.Detect(data)?.Name,
-                s.Split ?? "train800val200", petl, t.Petl is null, s.PetlMethod ?? "convpass", result, done, o.Resume && done ? "skip" : "run");
+                s.Split ?? SplitNames.TrainVal, petl, t.Petl is null, s.PetlMethod ?? "convpass", result, done, o.Resume && done ? "skip" : "run");
         }).ToList();
         return new BatchPlan(o.Manifest, m.Resolve(m.Backbone), o.Out, $"{shard.Index}/{shard.Count}", o.Resume, tasks);
     }
@@ -166,7 +166,7 @@ public static class BatchRunner
                 AllowClassMismatch = s.AllowClassMismatch ?? false,
             };
             var dataOptions = new DataOptions(s.PathColumn, s.LabelColumn, s.ExifTranspose ?? false);
-            string split = s.Split ?? "train800val200";
+            string split = s.Split ?? SplitNames.TrainVal;
             void Warn(string line) => progress?.Report($"{Printable.Escape(task.Name)}: warning: {line}");
             // each stage says when it starts and ends: the last line of a log whose process died (a native crash, a
             // kill) names the task and the stage it was in
@@ -188,9 +188,9 @@ public static class BatchRunner
                 }
             }
             TrainOptions Train(string outFile, int epochs, string? init) => new(model, data, petl, outFile, epochs, Math.Min(s.WarmupEpochs ?? 10, epochs),
-                s.Lr ?? 1e-3, Seed: s.Seed ?? 0, EvalEvery: Math.Max(1, epochs / 4), TrainSplit: split, EvalSplit: s.EvalSplit ?? "test", InitFrom: init)
+                s.Lr ?? 1e-3, Seed: s.Seed ?? 0, EvalEvery: Math.Max(1, epochs / 4), TrainSplit: split, EvalSplit: s.EvalSplit ?? SplitNames.Test, InitFrom: init)
             { DataOptions = dataOptions, Warn = Warn };
-            EvalOptions Eval(ModelOptions mo, string? idx) => new(mo, data, idx, s.EvalSplit ?? "test", s.Throughput ?? false, ThroughputBatches: [64])
+            EvalOptions Eval(ModelOptions mo, string? idx) => new(mo, data, idx, s.EvalSplit ?? SplitNames.Test, s.Throughput ?? false, ThroughputBatches: [64])
             { DataOptions = dataOptions, Warn = Warn };
 
             if (stages.Contains("train"))

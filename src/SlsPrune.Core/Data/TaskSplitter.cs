@@ -30,7 +30,7 @@ public static class TaskSplitter
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static readonly string[] ListFiles = ["train800", "val200", "train800val200", "test"];
+    public static readonly string[] ListFiles = SplitNames.Vtab;
 
     public static SplitResult Run(SplitOptions o, CancellationToken cancellationToken = default)
     {

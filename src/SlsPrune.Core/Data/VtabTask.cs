@@ -16,7 +16,7 @@ public sealed record LabelledImage(string Path, int Label, bool ExifTranspose = 
 /// </summary>
 public sealed class VtabTask : IDataSource
 {
-    public static readonly string[] Splits = ["train800", "val200", "train800val200", "test"];
+    public static readonly string[] Splits = SplitNames.Vtab;
 
     /// <summary>Labels are below this: a label sizes the head it trains, so 2,000,000,000 must not be taken
     /// at its word (ImageNet-21k has 21,843 classes).</summary>

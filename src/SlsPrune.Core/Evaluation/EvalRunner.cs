@@ -11,7 +11,7 @@ using TorchSharp;
 namespace SlsPrune.Core.Evaluation;
 
 /// <summary>Options of <c>sls eval</c>.</summary>
-public sealed record EvalOptions(ModelOptions Model, string Data, string? Index = null, string Split = "test", bool Throughput = false,
+public sealed record EvalOptions(ModelOptions Model, string Data, string? Index = null, string Split = SplitNames.Test, bool Throughput = false,
     bool AllowMismatch = false, int Repeats = 5, IReadOnlyList<int>? ThroughputBatches = null, string? Plots = null)
 {
     public static readonly IReadOnlyList<int> DefaultThroughputBatches = [1, 64];

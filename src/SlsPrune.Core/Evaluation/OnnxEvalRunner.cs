@@ -8,7 +8,7 @@ using TorchSharp;
 namespace SlsPrune.Core.Evaluation;
 
 /// <summary>Options of <c>sls eval --engine onnxruntime</c>: an exported ONNX file and a task.</summary>
-public sealed record OnnxEvalOptions(string Model, string Data, string Split = "test", int BatchSize = 64, bool Throughput = false, int Repeats = 5,
+public sealed record OnnxEvalOptions(string Model, string Data, string Split = SplitNames.Test, int BatchSize = 64, bool Throughput = false, int Repeats = 5,
     IReadOnlyList<int>? ThroughputBatches = null, string? Plots = null)
 {
     /// <summary>How <see cref="Data"/> is read.</summary>

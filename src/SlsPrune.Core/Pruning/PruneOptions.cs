@@ -6,7 +6,7 @@ namespace SlsPrune.Core.Pruning;
 /// <summary>Options of <c>sls prune</c> every method shares: the model, the task and calibration split, the index to
 /// write, the seed, the method and its own options record (<see cref="IPruneMethod.ReadOptions"/>).</summary>
 public sealed record PruneOptions(ModelOptions Model, string Data, IPruneMethod Method, object MethodOptions,
-    string Split = "train800val200", string Out = "index.sls.json", int Seed = 0)
+    string Split = SplitNames.TrainVal, string Out = "index.sls.json", int Seed = 0)
 {
     /// <summary>How <see cref="Data"/> is read (CSV columns, EXIF orientation, where the layout is said).</summary>
     public DataOptions DataOptions { get; init; } = DataOptions.Default;
@@ -18,6 +18,6 @@ public sealed record PruneOptions(ModelOptions Model, string Data, IPruneMethod 
     public int? CalibrationPerClass { get; init; }
 
     /// <summary>Options of <paramref name="method"/> at their defaults.</summary>
-    public static PruneOptions For(ModelOptions model, string data, IPruneMethod method, string split = "train800val200", string output = "index.sls.json", int seed = 0) =>
+    public static PruneOptions For(ModelOptions model, string data, IPruneMethod method, string split = SplitNames.TrainVal, string output = "index.sls.json", int seed = 0) =>
         new(model, data, method, method.ReadOptions(new(), method.Name), split, output, seed);
 }

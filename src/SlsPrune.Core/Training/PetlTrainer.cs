@@ -24,8 +24,8 @@ public sealed record TrainOptions(
     double WeightDecay = 1e-4,
     int Seed = 0,
     int EvalEvery = 10,
-    string TrainSplit = "train800val200",
-    string EvalSplit = "test",
+    string TrainSplit = SplitNames.TrainVal,
+    string EvalSplit = SplitNames.Test,
     bool ConstantLr = false,
     bool Resume = true,
     string? InitFrom = null)

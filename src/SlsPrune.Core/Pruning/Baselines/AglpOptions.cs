@@ -1,3 +1,5 @@
+using SlsPrune.Core.Data;
+
 namespace SlsPrune.Core.Pruning.Baselines;
 
 /// <summary>Options of adaptive greedy layer pruning: the smallest depth to search to (<c>keep_blocks</c>, or as many
@@ -24,8 +26,8 @@ public sealed record AglpOptions
     public string? PetlOut { get; init; }
 
     [Setting("split candidates retrain on")]
-    public string FitSplit { get; init; } = "train800";
+    public string FitSplit { get; init; } = SplitNames.Train;
 
     [Setting("split candidates are scored on")]
-    public string ScoreSplit { get; init; } = "val200";
+    public string ScoreSplit { get; init; } = SplitNames.Val;
 }

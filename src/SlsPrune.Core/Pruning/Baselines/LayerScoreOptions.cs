@@ -1,3 +1,4 @@
+using SlsPrune.Core.Data;
 using SlsPrune.Core.Pruning.Sls;
 
 namespace SlsPrune.Core.Pruning.Baselines;
@@ -20,8 +21,8 @@ public record LayerScoreOptions
 public sealed record ProbeOptions : LayerScoreOptions
 {
     [Setting("split the probes are fitted on")]
-    public string FitSplit { get; init; } = "train800";
+    public string FitSplit { get; init; } = SplitNames.Train;
 
     [Setting("split the probes are scored on")]
-    public string ScoreSplit { get; init; } = "val200";
+    public string ScoreSplit { get; init; } = SplitNames.Val;
 }

@@ -1,8 +1,9 @@
-using SlsPrune.Core.Indexing;
 using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.Data;
 using SlsPrune.Core.Features;
-using SlsPrune.Core.Fem;
 using SlsPrune.Core.Fem.Tsne;
+using SlsPrune.Core.Fem;
+using SlsPrune.Core.Indexing;
 
 namespace SlsPrune.Core.Pruning.Sls;
 
@@ -176,7 +177,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
     }
 
     /// <summary>Where every depth's accuracy is measured unless the user says: the first of these the data has.</summary>
-    private static readonly string[] DefaultAccuracySplits = ["val200", "val"];
+    private static readonly string[] DefaultAccuracySplits = [SplitNames.Val, "val"];
 
     /// <summary><c>NAME.sls.json</c> to <c>NAME.alpha0.5.sls.json</c>: where a further alpha's index goes.</summary>
     public static string AlphaPath(string output, double alpha)
