@@ -110,7 +110,7 @@ public static class SlsCli
             // One clear line: an unknown word with the nearest names ("did you mean"), else the first problem (later
             // ones are usually consequences of it).
             string message = Suggestions.Explain(parse)
-                ?? string.Join(' ', parse.Errors[0].Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                ?? PlainTypes(string.Join(' ', parse.Errors[0].Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
             await stderr.WriteLineAsync($"sls: {message} (run 'sls --help' for usage)").ConfigureAwait(false);
             return ExitCodes.BadInput;
         }
@@ -188,5 +188,23 @@ public static class SlsCli
     {
         await stderr.WriteLineAsync(code == ExitCodes.Terminated ? "sls: terminated (SIGTERM); nothing half-written was left" : "sls: interrupted (SIGINT); nothing half-written was left").ConfigureAwait(false);
         return code;
+    }
+
+    /// <summary>A parse error in words, not .NET type names: "Cannot parse argument 'x' for option '--seed' as expected
+    /// type 'System.Int32'." becomes "'x' is not an integer from -2147483648 to 2147483647 for --seed".</summary>
+    internal static string PlainTypes(string message)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(message, @"^Cannot parse argument '(.*)' for (?:option|argument) '(.*)' as expected type '([\w.`\[\]]+)'\.?$");
+        if (!m.Success) return message;
+        string type = System.Text.RegularExpressions.Regex.Replace(m.Groups[3].Value, @"^System\.Nullable`1\[(.*)\]$", "$1");
+        string kind = type switch
+        {
+            "System.Int32" => "an integer from -2147483648 to 2147483647",
+            "System.Int64" => "an integer",
+            "System.Double" or "System.Single" => "a number",
+            "System.Boolean" => "true or false",
+            _ => "a value of the kind it takes",
+        };
+        return $"'{Printable.Escape(m.Groups[1].Value)}' is not {kind} for {m.Groups[2].Value}";
     }
 }

@@ -63,6 +63,45 @@ public class ClassMatchTests
     }
 
     [Fact]
+    public void An_export_carries_its_heads_class_names_and_is_refused_on_other_classes()
+    {
+        string petl = TrainedHead(NamedTask("shirt", "shoe", "bag"));
+        string dir = Path.GetDirectoryName(petl)!;
+        string onnx = Path.Combine(dir, "m.onnx"), standalone = Path.Combine(dir, "m.safetensors");
+        Assert.Equal(0, CliRunner.Run(["export", .. Vit, "--petl", petl, "--format", "onnx", "--out", onnx]).Code);
+        Assert.Equal(0, CliRunner.Run(["export", .. Vit, "--petl", petl, "--format", "safetensors", "--out", standalone]).Code);
+        string other = NamedTask("cat", "dog", "bird");
+        var (code, _, err) = CliRunner.Run("eval", "--engine", "onnxruntime", "--model", onnx, "--data", other, "--split", "test");
+        Assert.Equal(2, code);
+        Assert.Equal($"sls: {onnx}: was made for the classes [shirt, shoe, bag], but the data's classes are [cat, dog, bird]; "
+            + "give the task's own files, or --allow-class-mismatch to map the classes by index anyway", LastLine(err));
+        var (code2, _, err2) = CliRunner.Run("eval", "--backbone", standalone, "--data", other, "--split", "test", "--device", "cpu");
+        Assert.Equal(2, code2);
+        Assert.StartsWith($"sls: {standalone}: its own head classifies [shirt, shoe, bag], but the data's classes are [cat, dog, bird]", LastLine(err2), StringComparison.Ordinal);
+        Assert.Equal(0, CliRunner.Run("eval", "--engine", "onnxruntime", "--model", onnx, "--data", NamedTask("shirt", "shoe", "bag"), "--split", "test").Code);
+    }
+
+    [Fact]
+    public void An_index_whose_class_names_do_not_fit_the_head_is_refused()
+    {
+        string task = NamedTask("shirt", "shoe", "bag");
+        string petl = TrainedHead(task);
+        string index = Path.Combine(Path.GetDirectoryName(petl)!, "i.sls.json");
+        Assert.Equal(0, CliRunner.Run(["prune", .. Vit, "--petl", petl, "--data", task, "--method", "bi", "--keep-blocks", "2", "--out", index]).Code);
+        var node = JsonNode.Parse(File.ReadAllText(index))!.AsObject();
+        node["class_names"] = new JsonArray("shirt", "shoe");
+        File.WriteAllText(index, node.ToJsonString());
+        var (code, _, err) = CliRunner.Run(["eval", .. Vit, "--petl", petl, "--data", task, "--split", "test", "--index", index, "--allow-mismatch"]);
+        Assert.Equal(2, code);
+        Assert.Equal($"sls: {index}: records 2 class names, but the head has 3 rows; give the index computed with this model", LastLine(err));
+        node["class_names"] = new JsonArray("bag", "shoe", "shirt");
+        File.WriteAllText(index, node.ToJsonString());
+        (code, _, err) = CliRunner.Run(["eval", .. Vit, "--petl", petl, "--data", task, "--split", "test", "--index", index, "--allow-mismatch"]);
+        Assert.Equal(2, code);
+        Assert.StartsWith($"sls: {index}: was computed for the classes [bag, shoe, shirt], but the head", LastLine(err), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_head_with_more_rows_than_the_data_names_is_refused()
     {
         // a 3-class head on data that names 2 classes: labels 0 and 1 would be read against rows 0..2

@@ -150,14 +150,31 @@ public class DataSafetyTests
         Refused(w, "/dev/null", "is not a regular file", [.. prune, "--out", "/dev/null"]);
         Refused(w, w.P("dangling"), "is a symbolic link to a missing path", [.. prune, "--out", w.P("dangling")]);
         Refused(w, w.P("to-task"), "is a folder", [.. prune, "--out", w.P("to-task")]);
-        Refused(w, "/proc/index.sls.json", "cannot be written: /proc", [.. prune, "--out", "/proc/index.sls.json"]);
+        Refused(w, "/proc/index.sls.json", "is in a system folder", [.. prune, "--out", "/proc/index.sls.json"]);
         Refused(w, w.Manifest + "/x.sls.json", $"cannot be written: {w.Manifest} is not a folder",
             [.. prune, "--out", w.Manifest + "/x.sls.json"]);
         Refused(w, fifo, "is not a regular file", ["export", .. Vit(w), "--format", "safetensors", "--out", fifo]);
-        Refused(w, "/proc/x", "cannot be written: /proc", ["train", "--backbone", w.Backbone, "--heads", "3", "--data", w.Task, "--petl-method", "linear", "--out", "/proc/x"]);
-        Refused(w, "/proc/plots", "cannot be written: /proc", ["eval", .. Vit(w), "--data", w.Task, "--plots", "/proc/plots"]);
+        Refused(w, "/proc/x", "is in a system folder", ["train", "--backbone", w.Backbone, "--heads", "3", "--data", w.Task, "--petl-method", "linear", "--out", "/proc/x"]);
+        Refused(w, "/proc/plots", "is in a system folder", ["eval", .. Vit(w), "--data", w.Task, "--plots", "/proc/plots"]);
         Refused(w, fifo, "is not a folder", ["batch", "--manifest", w.Manifest, "--out", fifo]);
         Refused(w, "/dev/zero", "is not a regular file", ["report", w.Results, "--out", "/dev/zero"]);
+    }
+
+    [Fact]
+    public void Outputs_through_system_folders_and_plots_over_an_input_are_refused()
+    {
+        var w = new Workspace();
+        // /dev/stdout with stdout redirected to a file resolves to that regular file; writing it would replace the link
+        // (here stdout is a pipe, refused as one; /dev/shm is a writable folder under /dev, refused as a system folder)
+        Refused(w, "/dev/stdout", "/dev/stdout: is ", ["prune", .. Vit(w), "--data", w.Task, "--out", "/dev/stdout"]);
+        Refused(w, "/dev/shm/sls-safety.sls.json", "is in a system folder", ["prune", .. Vit(w), "--data", w.Task, "--out", "/dev/shm/sls-safety.sls.json"]);
+        Refused(w, "/dev/shm/sls-safety.onnx", "is in a system folder", ["export", .. Vit(w), "--format", "onnx", "--out", "/dev/shm/sls-safety.onnx"]);
+        // a plots folder that holds an input by one of the names it writes (scores.svg) would overwrite it
+        string plots = w.P("plots");
+        Directory.CreateDirectory(plots);
+        File.Copy(w.Petl, Path.Combine(plots, "scores.svg"));
+        Refused(w, plots, "holds the input", ["prune", "--backbone", w.Backbone, "--petl", Path.Combine(plots, "scores.svg"), "--petl-scale", "0.7", "--heads", "3",
+            "--device", "cpu", "--data", w.Task, "--out", w.P("i.sls.json"), "--plots", plots]);
     }
 
     [Fact]

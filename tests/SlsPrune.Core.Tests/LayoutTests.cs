@@ -99,6 +99,51 @@ public class LayoutTests
         Assert.Equal("x.pth: tensor 'encoder.layers.encoder_layer_0.conv_stem.weight' has no place in a torchvision ViT (a convolutional stem or another model's tensor is not supported)", e.Message);
     }
 
+    /// <summary>A copy of the Hugging Face fixture whose preprocessor_config.json has <paramref name="edit"/> applied.</summary>
+    private static string HfWithProcessor(Action<System.Text.Json.Nodes.JsonObject> edit)
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-hf-pre-").FullName;
+        foreach (var f in Directory.GetFiles(File("hf_vit"))) System.IO.File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
+        string pre = Path.Combine(dir, "preprocessor_config.json");
+        var o = System.Text.Json.Nodes.JsonNode.Parse(System.IO.File.ReadAllText(pre))!.AsObject();
+        edit(o);
+        System.IO.File.WriteAllText(pre, o.ToJsonString());
+        return dir;
+    }
+
+    [Fact]
+    public void A_processors_rescale_and_normalise_steps_are_folded_into_the_mean_and_std_and_odd_sizes_refused()
+    {
+        // (p * r - m) / s with p in 0..255: sls divides by 255 first, so m and s scale by 1 / (255 r)
+        using (var f = StateDictFile.Open(HfWithProcessor(o => o["do_rescale"] = false)))
+            Assert.Equal(([0.5f / 255, 0.5f / 255, 0.5f / 255], [0.5f / 255, 0.5f / 255, 0.5f / 255]), (f.Hints.Mean!.ToArray(), f.Hints.Std!.ToArray()), new TupleOfArrays());
+        using (var f = StateDictFile.Open(HfWithProcessor(o => o["rescale_factor"] = 1.0 / 127.5)))
+            Assert.Equal(([0.25f, 0.25f, 0.25f], [0.25f, 0.25f, 0.25f]), (f.Hints.Mean!.ToArray(), f.Hints.Std!.ToArray()), new TupleOfArrays());
+        using (var f = StateDictFile.Open(HfWithProcessor(o => o["do_normalize"] = false)))
+            Assert.Equal(([0f, 0f, 0f], [1f, 1f, 1f]), (f.Hints.Mean!.ToArray(), f.Hints.Std!.ToArray()), new TupleOfArrays());
+        string Refusal(Action<System.Text.Json.Nodes.JsonObject> edit)
+        {
+            string dir = HfWithProcessor(edit);
+            var e = Assert.Throws<SlsInputException>(() => StateDictFile.Open(dir).Dispose());
+            return e.Message[(Path.Combine(dir, "preprocessor_config.json").Length + 2)..];
+        }
+        Assert.Equal("rescale_factor 0 is not a positive number", Refusal(o => o["rescale_factor"] = 0));
+        Assert.Equal("size is 32x64; sls feeds square images (a non-square processor is not supported)",
+            Refusal(o => o["size"] = new System.Text.Json.Nodes.JsonObject { ["height"] = 32, ["width"] = 64 }));
+        Assert.Equal("size -3 is not a size in pixels", Refusal(o => o["size"] = new System.Text.Json.Nodes.JsonObject { ["shortest_edge"] = -3 }).Replace("shortest_edge ", "", StringComparison.Ordinal));
+        Assert.Equal("size 64 differs from config.json's image_size 32; the model would be fed another input than it was trained on",
+            Refusal(o => o["size"] = new System.Text.Json.Nodes.JsonObject { ["height"] = 64, ["width"] = 64 }));
+    }
+
+    private sealed class TupleOfArrays : IEqualityComparer<(float[], float[])>
+    {
+        public bool Equals((float[], float[]) a, (float[], float[]) b) =>
+            a.Item1.Zip(b.Item1).All(p => Math.Abs(p.First - p.Second) < 1e-7f) && a.Item2.Zip(b.Item2).All(p => Math.Abs(p.First - p.Second) < 1e-7f)
+            && a.Item1.Length == b.Item1.Length && a.Item2.Length == b.Item2.Length;
+
+        public int GetHashCode((float[], float[]) obj) => 0;
+    }
+
     [Fact]
     public void Hugging_face_folder_matches_with_heads_eps_mean_std_and_labels_from_its_config()
     {

@@ -52,7 +52,7 @@ public static class DataCommand
             source, outDir, train, val, test, seed, copy, json, data.PathColumn, data.LabelColumn,
         };
         foreach (var o in new[] { train, val })
-            o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 0) r.AddError($"{o.Name} must not be negative"); });
+            o.Validators.Add(r => { if (r.TryParsed<int>(out var parsed) && parsed < 0) r.AddError($"{o.Name} must not be negative"); });
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();

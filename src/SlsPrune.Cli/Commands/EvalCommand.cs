@@ -23,7 +23,7 @@ public static class EvalCommand
         var throughput = new Option<bool>("--throughput") { Description = "Also measure images/s and latency (model only, random input)" };
         var throughputBatches = new Option<string>("--throughput-batches") { Description = "Batch sizes for --throughput, comma-separated", DefaultValueFactory = _ => "1,64" };
         var repeats = new Option<int>("--repeats") { Description = "Timed forward passes per batch size for --throughput (the median is reported)", DefaultValueFactory = _ => 5 };
-        repeats.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError("--repeats must be positive"); });
+        repeats.Validators.Add(r => { if (r.TryParsed<int>(out var parsed) && parsed <= 0) r.AddError("--repeats must be positive"); });
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var plots = new Option<string>("--plots") { Description = "Folder for figures (PNG and SVG): the confusion matrix and top-1 per class" };
         var cmd = new Command("eval", "Top-1 accuracy, parameters, FLOPs, storage and (optionally) throughput of the full or pruned model");

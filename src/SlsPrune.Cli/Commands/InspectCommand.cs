@@ -19,7 +19,7 @@ public static class InspectCommand
         };
         heads.Validators.Add(r =>
         {
-            if (r.GetValueOrDefault<int?>() is int h && h <= 0) r.AddError("--heads must be positive");
+            if (r.TryParsed<int?>(out var parsed) && parsed is int h && h <= 0) r.AddError("--heads must be positive");
         });
         cmd.SetAction((parse, cancellationToken) =>
         {

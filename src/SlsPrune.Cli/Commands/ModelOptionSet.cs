@@ -46,9 +46,9 @@ public sealed class ModelOptionSet
         Device.AcceptOnlyFromAmong(DeviceSelector.Choices);
         Precision.AcceptOnlyFromAmong(Precisions.Choices);
         Act.AcceptOnlyFromAmong("gelu", "quick_gelu");
-        BatchSize.Validators.Add(r => { if (r.GetValueOrDefault<int>() <= 0) r.AddError("--batch-size must be positive"); });
-        Heads.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is int h && h <= 0) r.AddError("--heads must be positive"); });
-        ImageSize.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is int s && s <= 0) r.AddError("--image-size must be positive"); });
+        BatchSize.Validators.Add(r => { if (r.TryParsed<int>(out var parsed) && parsed <= 0) r.AddError("--batch-size must be positive"); });
+        Heads.Validators.Add(r => { if (r.TryParsed<int?>(out var parsed) && parsed is int h && h <= 0) r.AddError("--heads must be positive"); });
+        ImageSize.Validators.Add(r => { if (r.TryParsed<int?>(out var parsed) && parsed is int s && s <= 0) r.AddError("--image-size must be positive"); });
     }
 
     public ModelOptions Read(ParseResult parse)

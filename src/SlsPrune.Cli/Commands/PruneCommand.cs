@@ -19,8 +19,8 @@ public static class PruneCommand
         var split = new Option<string>("--split") { Description = "Calibration split (VTAB: train800val200, val200, ...; ImageFolder tree: train, val, test, or all; CSV: its split column's values, or all)", DefaultValueFactory = _ => SplitNames.TrainVal };
         var calibration = new Option<int?>("--calibration") { Description = "Calibrate on N images of the split: a stratified sample drawn for --seed, listed beside the index" };
         var calibrationPerClass = new Option<int?>("--calibration-per-class") { Description = "Calibrate on K images of every class of the split, drawn for --seed, listed beside the index" };
-        calibration.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--calibration must be positive"); });
-        calibrationPerClass.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is <= 0) r.AddError("--calibration-per-class must be positive"); });
+        calibration.Validators.Add(r => { if (r.TryParsed<int?>(out var parsed) && parsed is <= 0) r.AddError("--calibration must be positive"); });
+        calibrationPerClass.Validators.Add(r => { if (r.TryParsed<int?>(out var parsed) && parsed is <= 0) r.AddError("--calibration-per-class must be positive"); });
         var method = new Option<string>("--method")
         {
             Description = string.Join("; ", PruneMethods.All.Select(m => $"{m.Name}: {m.Description}")),

@@ -41,8 +41,8 @@ public static class TrainCommand
         var weight = new Option<double>("--distill-weight") { Description = "--distill: w in (1 - w) CE + w T^2 KL", DefaultValueFactory = _ => 0.5 };
         model.PetlMethod.AcceptOnlyFromAmong(PetlMethods.All.Select(m => m.Name).ToArray());
         foreach (var o in new[] { epochs, warmup, evalEvery })
-            o.Validators.Add(r => { if (r.GetValueOrDefault<int>() < (o == warmup ? 0 : 1)) r.AddError($"{o.Name} must be {(o == warmup ? "non-negative" : "positive")}"); });
-        model.PetlDim.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is int d && d < 1) r.AddError("--petl-dim must be positive"); });
+            o.Validators.Add(r => { if (r.TryParsed<int>(out var parsed) && parsed < (o == warmup ? 0 : 1)) r.AddError($"{o.Name} must be {(o == warmup ? "non-negative" : "positive")}"); });
+        model.PetlDim.Validators.Add(r => { if (r.TryParsed<int?>(out var parsed) && parsed is int d && d < 1) r.AddError("--petl-dim must be positive"); });
 
         var cmd = new Command("train", "Train PETL modules and a head on a frozen backbone (AdamW, warm-up + cosine, resumable)");
         model.AddTo(cmd);

@@ -139,6 +139,7 @@ public sealed record BatchManifest
         try
         {
             string text = InputFile.ReadAllText(path, InputFile.MaxTextBytes, "a batch manifest");
+            if (!IsYaml(path)) JsonKeys.RefuseDuplicates(path, text, comments: true);
             m = IsYaml(path)
                 ? (tree = YamlToJson.Convert(text, out lineOf)) is { } node ? node.Deserialize<BatchManifest>(Options) : null
                 : JsonSerializer.Deserialize<BatchManifest>(text, Options);
@@ -190,11 +191,16 @@ public sealed record BatchManifest
     public void CheckPaths(IEnumerable<BatchTask> tasks)
     {
         bool Exists(string p) => File.Exists(Resolve(p)) || Directory.Exists(Resolve(p));
+        // a FIFO, device or socket would hang or never end the task that reads it: refused here, with the others
+        bool Special(string p) => FileKind.Of(Resolve(p)) is PathKind.Special or PathKind.BrokenLink;
         if (!Exists(Backbone)) throw new SlsInputException(Source, $"backbone '{Printable.Escape(Backbone)}' does not exist (paths are relative to the manifest's folder)");
+        if (Special(Backbone)) throw new SlsInputException(Source, $"backbone '{Printable.Escape(Backbone)}' is not a regular file or folder (a FIFO, device or socket)");
         foreach (var t in tasks)
         {
             if (!Exists(t.Data)) throw new SlsInputException(Source, $"task '{Printable.Escape(t.Name)}': data '{Printable.Escape(t.Data)}' does not exist");
+            if (Special(t.Data)) throw new SlsInputException(Source, $"task '{Printable.Escape(t.Name)}': data '{Printable.Escape(t.Data)}' is not a regular file or folder (a FIFO, device or socket)");
             if (t.Petl is not null && !Exists(t.Petl)) throw new SlsInputException(Source, $"task '{Printable.Escape(t.Name)}': petl '{Printable.Escape(t.Petl)}' does not exist");
+            if (t.Petl is not null && Special(t.Petl)) throw new SlsInputException(Source, $"task '{Printable.Escape(t.Name)}': petl '{Printable.Escape(t.Petl)}' is not a regular file or folder (a FIFO, device or socket)");
         }
     }
 

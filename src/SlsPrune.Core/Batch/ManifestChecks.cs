@@ -67,7 +67,7 @@ internal static class ManifestChecks
         Positive(s.Lr, "lr");
         Count(s.BatchSize, "batch_size", 1);
         Count(s.Heads, "heads", 1, 4096);
-        Count(s.ImageSize, "image_size", 1, MaxSize);
+        Count(s.ImageSize, "image_size", 1, Data.Images.InputSpec.MaxImageSize);
         Count(s.Calibration, "calibration", 1);
         Count(s.CalibrationPerClass, "calibration_per_class", 1);
         if (s.Calibration is not null && s.CalibrationPerClass is not null) throw Bad("give calibration or calibration_per_class, not both");

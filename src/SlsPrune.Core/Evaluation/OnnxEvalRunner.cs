@@ -34,6 +34,7 @@ public static class OnnxEvalRunner
         var task = DataLayouts.Open(o.Data, o.DataOptions);
         using var model = OnnxRuntimeModel.Open(o.Model);
         var items = task.Read(o.Split, model.NumClasses);
+        InputSizeCheck.CheckExported(model.Input.ImageSize, model.Metadata.GetValueOrDefault("image_size_from"), o.Model, items);
         if (!o.AllowClassMismatch) TaskClasses.Check(new TaskClasses.Head(model.NumClasses, model.ClassNames, o.Model, FromBackbone: false), task, items);
         var confusion = Accuracy.Confusion(model.Forward, items, Preprocessor.For(model.Input), o.BatchSize, model.NumClasses, progress, cancellationToken);
         int correct = confusion.Select((row, c) => row[c]).Sum(), seen = confusion.Sum(row => row.Sum());

@@ -29,7 +29,7 @@ public static class ExportRunner
         if (o.Model.Merge && !built.Merged && built.Petl.Method != PetlMethods.Linear)
             throw new SlsInputException("--merge", $"{built.Petl.Method.Name} adapters do not fold exactly into the backbone; export without --merge to keep them as modules");
         cancellationToken.ThrowIfCancellationRequested();
-        return Write(built, format, o.Out, o.Model.Precision, o.Index, index?.Method, index?.ClassNames, cancellationToken);
+        return Write(built, format, o.Out, o.Model.Precision, o.Index, index?.Method, index?.ClassNames ?? built.ClassNames, cancellationToken);
     }
 
     /// <summary>Writes an already built model (float32, CPU) in <paramref name="format"/>, atomically.</summary>

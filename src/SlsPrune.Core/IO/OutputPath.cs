@@ -23,6 +23,7 @@ public static class OutputPath
         }
         bool exists = File.Exists(path);
         string full = Path.GetFullPath(path), real = Real(path);
+        CheckNotSystem(path, full, real, option);
         foreach (var (input, inputReal, folder) in Existing(inputs))
         {
             if (real == inputReal || full == Path.GetFullPath(input))
@@ -45,16 +46,28 @@ public static class OutputPath
             case PathKind.BrokenLink: throw new SlsInputException(path, $"is a symbolic link to a missing path; {option} names a folder or a new path");
         }
         string full = Path.GetFullPath(path), real = Real(path);
+        CheckNotSystem(path, full, real, option);
         foreach (var (input, inputReal, folder) in Existing(inputs))
         {
             if (real == inputReal || full == Path.GetFullPath(input))
                 throw new SlsInputException(path, $"is one of this run's inputs; {option} names a folder to write (choose another)");
+            // the folder's own files are written by name: an input among them would be replaced
+            if (!folder && (Path.GetDirectoryName(inputReal) == real || Path.GetDirectoryName(Path.GetFullPath(input)) == full))
+                throw new SlsInputException(path, $"holds the input {input}; {option} writes its files into this folder (choose a folder without inputs in it)");
             if (folder && (Inside(real, inputReal) || Inside(full, Path.GetFullPath(input)) || Inside(full, inputReal)))
                 throw new SlsInputException(path, $"is inside the input folder {input}; {option} must not write into it (choose a folder outside it)");
             if (replaced && (Inside(inputReal, real) || Inside(Path.GetFullPath(input), full)))
                 throw new SlsInputException(path, $"contains the input {input}; {option} names a folder that is replaced as a whole (choose a folder outside the input)");
         }
         CheckWritable(path, full, option);
+    }
+
+    /// <summary>Outputs in or through <c>/dev</c>, <c>/proc</c> or <c>/sys</c> (a link such as <c>/dev/stdout</c> would be
+    /// replaced by a regular file) are refused, whatever they resolve to.</summary>
+    private static void CheckNotSystem(string path, string full, string real, string option)
+    {
+        if (InputFile.IsSystemPath(full) || InputFile.IsSystemPath(real) || InputFile.IsSystemPath(Path.GetDirectoryName(full) ?? full))
+            throw new SlsInputException(path, $"is in a system folder (/dev, /proc or /sys); {option} names a place for files (redirect stdout with --json instead of writing to /dev/stdout)");
     }
 
     /// <summary>An existing output file that is one of <paramref name="files"/> (the images a run reads, which may lie

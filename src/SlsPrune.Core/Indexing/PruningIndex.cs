@@ -148,7 +148,9 @@ public sealed record PruningIndex
         PruningIndex? index;
         try
         {
-            index = JsonSerializer.Deserialize<PruningIndex>(InputFile.ReadAllText(path, InputFile.MaxTextBytes, "a pruning index"), Json);
+            string text = InputFile.ReadAllText(path, InputFile.MaxTextBytes, "a pruning index");
+            JsonKeys.RefuseDuplicates(path, text);
+            index = JsonSerializer.Deserialize<PruningIndex>(text, Json);
         }
         catch (JsonException e)
         {

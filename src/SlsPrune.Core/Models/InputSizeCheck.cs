@@ -31,16 +31,32 @@ public static class InputSizeCheck
         string assumed = $"{origin.Unrecorded ?? "the input size is not recorded in the checkpoint"}; {s} px was assumed{(origin.Basis is null ? "" : $" ({origin.Basis})")}";
         if (index is { } recorded && recorded.ImageSize != s)
             throw new SlsInputException(indexPath ?? backbone, $"was computed at {recorded.ImageSize} px ({recorded.From}), but {assumed} (give --image-size {recorded.ImageSize}, or --image-size {s} to run at {s} anyway)");
-        var sizes = items.Select(i => i.Path).Distinct(StringComparer.Ordinal).Take(Sampled).Select(HeaderSize).OfType<(int W, int H)>().ToList();
-        bool Far((int W, int H) d) => (long)Math.Max(d.W, d.H) * MaxScale < s || Math.Min(d.W, d.H) > (long)s * MaxScale;
-        if (sizes.Count > 0 && sizes.All(Far))
-        {
-            var (w, h) = sizes[0];
-            string images = sizes.All(d => d == sizes[0]) ? $"{w}x{h}" : $"{w}x{h} (the first of {sizes.Count} read, none within {MaxScale}x of {s})";
-            string suggest = w == h ? $"{w}" : "SIZE (the size it was trained at)";
+        if (Implausible(items, s) is var (images, suggest))
             throw new SlsInputException(backbone, $"{assumed} but the data's images are {images} (give --image-size {suggest}, or --image-size {s} to run at {s} anyway)");
-        }
         warn?.Invoke(origin.Warning(backbone)!);
+    }
+
+    /// <summary>An exported model (ONNX) whose size was assumed when it was exported (its metadata's
+    /// <c>image_size_from</c>): refused when the data's images make that size implausible, as the checkpoint would be.</summary>
+    /// <exception cref="SlsInputException">naming <paramref name="file"/>.</exception>
+    public static void CheckExported(int imageSize, string? from, string file, IReadOnlyList<LabelledImage> items)
+    {
+        if (from != InputSizeOrigin.Assumed) return;
+        if (Implausible(items, imageSize) is var (images, suggest))
+            throw new SlsInputException(file, $"was exported at {imageSize} px, a size that was assumed (its checkpoint does not record one), but the data's images are {images} "
+                + $"(export it again with --image-size {suggest})");
+    }
+
+    /// <summary>When every sampled image is more than <see cref="MaxScale"/> times smaller or larger than
+    /// <paramref name="size"/>: the images in words and the size to suggest; null otherwise.</summary>
+    private static (string Images, string Suggest)? Implausible(IReadOnlyList<LabelledImage> items, int size)
+    {
+        var sizes = items.Select(i => i.Path).Distinct(StringComparer.Ordinal).Take(Sampled).Select(HeaderSize).OfType<(int W, int H)>().ToList();
+        bool Far((int W, int H) d) => (long)Math.Max(d.W, d.H) * MaxScale < size || Math.Min(d.W, d.H) > (long)size * MaxScale;
+        if (sizes.Count == 0 || !sizes.All(Far)) return null;
+        var (w, h) = sizes[0];
+        string images = sizes.All(d => d == sizes[0]) ? $"{w}x{h}" : $"{w}x{h} (the first of {sizes.Count} read, none within {MaxScale}x of {size})";
+        return (images, w == h ? $"{w}" : "SIZE (the size it was trained at)");
     }
 
     /// <summary>An image's width and height from its header (PNG, JPEG, BMP, GIF); null where it cannot be read

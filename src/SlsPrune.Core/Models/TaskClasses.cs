@@ -33,6 +33,14 @@ public static class TaskClasses
     {
         var dataNames = Meaningful(data.ClassNames);
         int heads = head.Rows;
+        if (recorded is { Names: { } indexNames, File: var indexFile })
+        {
+            // an index names the classes of the run it was computed in: they must be the head's
+            if (indexNames.Count != heads)
+                throw new SlsInputException(indexFile, $"records {indexNames.Count} class names, but the head has {heads} rows; give the index computed with this model");
+            if (Meaningful(head.Names) is { } trained && Meaningful(indexNames) is { } named && !trained.SequenceEqual(named, StringComparer.Ordinal))
+                throw new SlsInputException(indexFile, $"was computed for the classes {List(named)}, but the head ({head.Source}) was trained on {List(trained)}; give the index computed with this model");
+        }
         var built = new { ClassNames = head.Names, HeadSource = head.Source };
         if (head.FromBackbone)
         {

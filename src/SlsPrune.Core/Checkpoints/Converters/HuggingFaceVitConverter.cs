@@ -151,10 +151,65 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
         if (std is not null && std.Any(s => !(s > 0))) throw new SlsInputException(preFile, "image_std has a value that is not positive");
         if (std is not null && std.FirstOrDefault(s => s < MinStd) is > 0 and var tiny)
             throw new SlsInputException(preFile, $"image_std {tiny.ToString("R", CultureInfo.InvariantCulture)} is too small to divide by (below {MinStd.ToString("R", CultureInfo.InvariantCulture)})");
+        (mean, std) = Rescaled(pre, mean, std, channels, preFile);
+        CheckProcessorSize(pre, config, preFile);
         return new ArchitectureHints(heads, eps, mean, std, Labels(config, configFile))
         {
             PreprocessingSource = mean is null && std is null ? null : Path.GetFileName(preFile),
         };
+    }
+
+    /// <summary>The processor's steps as sls's pipeline runs them (pixels / 255, then (x - mean) / std): a
+    /// <c>rescale_factor</c> other than 1/255, <c>do_rescale</c> false (pixels as they are) and <c>do_normalize</c> false
+    /// (no mean and std) are folded into the mean and std, so the model sees what the processor would give it.</summary>
+    private static (float[]? Mean, float[]? Std) Rescaled(JsonObject? pre, float[]? mean, float[]? std, int channels, string file)
+    {
+        if (pre is null) return (mean, std);
+        bool Flag(string key)
+        {
+            if (pre[key] is not JsonNode n) return true;
+            return n.GetValueKind() switch
+            {
+                JsonValueKind.True => true,
+                JsonValueKind.False => false,
+                _ => throw new SlsInputException(file, $"{key} is not true or false"),
+            };
+        }
+        double factor = 1.0 / 255;
+        if (Flag("do_rescale") && pre["rescale_factor"] is JsonNode r)
+        {
+            factor = r.GetValueKind() == JsonValueKind.Number ? r.GetValue<double>() : double.NaN;
+            if (!(factor > 0) || !double.IsFinite(factor)) throw new SlsInputException(file, $"rescale_factor {r.ToJsonString()} is not a positive number");
+        }
+        else if (!Flag("do_rescale")) factor = 1;
+        if (!Flag("do_normalize")) (mean, std) = (new float[channels], Enumerable.Repeat(1f, channels).ToArray());
+        if (Math.Abs(factor * 255 - 1) < 1e-9) return (mean, std);
+        // (p * factor - m) / s  ==  (p / 255 - m / (255 factor)) / (s / (255 factor))
+        double k = 255 * factor;
+        if (mean is not { } m || std is not { } s || m.Length != channels || s.Length != channels)
+            throw new SlsInputException(file, $"a rescale_factor other than 1/255 needs image_mean and image_std for the {channels} channels");
+        return (m.Select(v => (float)(v / k)).ToArray(), s.Select(v => (float)(v / k)).ToArray());
+    }
+
+    /// <summary>The processor's <c>size</c>: square (sls feeds square images), and the config's <c>image_size</c> where
+    /// both are given; anything else would feed the model another input than the one it was trained on.</summary>
+    private static void CheckProcessorSize(JsonObject? pre, JsonObject? config, string file)
+    {
+        if (pre?["size"] is not JsonNode size) return;
+        int Side(JsonNode? n, string what) => n?.GetValueKind() == JsonValueKind.Number && n.GetValue<double>() is var d && d == Math.Floor(d) && d is >= 1 and <= 1 << 16
+            ? (int)d : throw new SlsInputException(file, $"size {what} {n?.ToJsonString() ?? "null"} is not a size in pixels");
+        int side;
+        if (size is JsonObject o && o["height"] is not null && o["width"] is not null)
+        {
+            int h = Side(o["height"], "height"), w = Side(o["width"], "width");
+            if (h != w) throw new SlsInputException(file, $"size is {h}x{w}; sls feeds square images (a non-square processor is not supported)");
+            side = h;
+        }
+        else if (size is JsonObject e && e["shortest_edge"] is not null) side = Side(e["shortest_edge"], "shortest_edge");
+        else if (size.GetValueKind() == JsonValueKind.Number) side = Side(size, "");
+        else throw new SlsInputException(file, $"size {size.ToJsonString()} is neither {{height, width}}, {{shortest_edge}} nor a number");
+        if (config?["image_size"] is JsonNode cs && cs.GetValueKind() == JsonValueKind.Number && cs.GetValue<double>() != side)
+            throw new SlsInputException(file, $"size {side} differs from config.json's image_size {cs.ToJsonString()}; the model would be fed another input than it was trained on");
     }
 
     /// <summary>Labels in id order, from <c>id2label</c> (ids 0..n-1).</summary>
