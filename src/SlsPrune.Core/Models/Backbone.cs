@@ -64,6 +64,10 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
     /// included, at each block's own width; norms, softmax and activations not counted, as fvcore).</summary>
     public abstract long FlopsPerImage();
 
+    /// <summary>About the most bytes one image's activations take in a block (float32: attention scores, the MLP's
+    /// hidden layer, the tokens), which a batch multiplies: what <see cref="ActivationBudget"/> bounds before a run.</summary>
+    public abstract long ActivationBytesPerImage();
+
     /// <summary>Re-initialises every PETL module as its reference code does before training.</summary>
     public abstract void ResetAdapters();
 

@@ -74,6 +74,7 @@ public static class ModelFactory
         if (merge && family.MergeLimit(full, planned, petl.Method) is { } why) throw new SlsInputException("--merge", why);
         if (merge) weights = petl.Method.Merge(weights, petl, d);
         var model = family.Create(config, planned, merge ? PetlSettings.None : petl);
+        Bounded(model, options.BatchSize);
         // the head's class names: the checkpoint's own head's (a Hugging Face id2label), or those `sls train` kept in the PETL file
         bool headFromBackbone = petlFile is null && !peftHeadRead;
         if (headFromBackbone && model.NumClasses > 0 && backbone.Hints.Labels is { } named && named.Count != model.NumClasses)
@@ -105,6 +106,7 @@ public static class ModelFactory
         full = full.WithClasses(request.Classes);
         var weights = family.Apply(planned, backbone.Read(Keeps(planned)), full);
         var model = family.Create(full, planned, request.Petl);   // head: torch's default Linear init (as timm's reset_classifier)
+        Bounded(model, options.BatchSize);
         var built = new BuiltModel(model, request.Petl, false, full.Depth, planned, options.Backbone, request.InitFrom) { InputOrigin = full.InputOrigin };
         return Load(built, weights, options.Backbone, check, prepare: () =>
         {
@@ -201,6 +203,20 @@ public static class ModelFactory
         if (names is null || names.Any(n => n is null)) throw new SlsInputException(path, "metadata 'class_names' is not a JSON list of names");
         if (names.Length != classes) throw new SlsInputException(path, $"metadata 'class_names' names {names.Length} classes but head.weight has {classes} rows");
         return names;
+    }
+
+    /// <summary>The model's activations for a batch within <see cref="ActivationBudget"/>; the model is let go otherwise.</summary>
+    private static void Bounded(Backbone model, int batchSize)
+    {
+        try
+        {
+            ActivationBudget.Check(model, batchSize);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     private static string Short(string sha) => Printable.Escape(sha.Length > 12 ? sha[..12] : sha);
