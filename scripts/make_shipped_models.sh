@@ -7,7 +7,7 @@
 #   3. Convpass weights for two downstream tasks: natural-subset-scale (near the upstream data) and
 #      structured-location (far from it)
 #   4. the calibration split (train800val200) of structured-location, for the quick start
-# Time on 2 cores: see README ("Shipped models").
+# Time on 2 cores: see docs/user-guide.md ("Shipped models").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${WORK:-/tmp/slsprune-shipped}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A self-contained `sls` for linux-x64 that carries no libtorch: it uses an installed PyTorch's (CUDA or CPU)
-# through SLS_LIBTORCH (README, "CUDA"). Trimmed (framework assemblies only) to about 32 MB, so it can be
+# through SLS_LIBTORCH (docs/user-guide.md, "CUDA"). Trimmed (framework assemblies only) to about 32 MB, so it can be
 # copied to a GPU machine that has PyTorch but no .NET.
 #
 #     scripts/publish_external.sh OUT_DIR

@@ -103,10 +103,10 @@ def main(root):
     machine = "2 vCPU AMD EPYC, 24 GiB, Debian 12, no GPU; .NET 10, TorchSharp 0.107.0, libtorch-cpu 2.10.0"
     print(f"""# Results: the whole SLS pipeline on the local benchmark
 
-Every task of the local benchmark (`sls data fashion-mnist`, README "Data"), on the shipped backbone
+Every task of the local benchmark (`sls data fashion-mnist`, docs/user-guide.md "Data"), on the shipped backbone
 (`models/fmnist-vit8/backbone.safetensors`: patch 8, width 192, 8 blocks, pre-trained for 6 epochs on the 60,000
 Fashion-MNIST training images, each drawn afresh every epoch with colour, tint, background texture and scale:
-`sls pretrain --augment natural`, README "Shipped models"). Per task: Convpass (hidden dim 8, scale 1) trained at full depth for 30
+`sls pretrain --augment natural`, docs/user-guide.md "Shipped models"). Per task: Convpass (hidden dim 8, scale 1) trained at full depth for 30
 epochs on train800val200 (3 warm-up, lr 1e-3, cosine to 1e-5, seed 0); `sls prune` on the same split
 (silhouette, alpha 0.3); the pruned model evaluated without retraining; retrained with CLR (warm-up +
 cosine, 10 epochs, lr 1e-3, starting from the full model's adapters); evaluated again. Accuracy is top-1

@@ -46,7 +46,7 @@ find_sls() {
   return 1
 }
 if ! sls=$(find_sls); then
-  echo "slurm-array.sh: no sls found: set SLS (sbatch --export=ALL,SLS=/path/to/sls), install the tool (README, 'As a .NET tool'), or build the checkout (dotnet build -c Release)"
+  echo "slurm-array.sh: no sls found: set SLS (sbatch --export=ALL,SLS=/path/to/sls), install the tool (README, 'Install'), or build the checkout (dotnet build -c Release)"
   exit 2
 fi
 "$sls" batch --manifest "$manifest" --out "$out" --resume --shard slurm "$@"

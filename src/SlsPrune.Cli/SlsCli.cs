@@ -20,7 +20,7 @@ public static class ExitCodes
     public const int Interrupted = 130;
     public const int Terminated = 143;
 
-    /// <summary>Every exit code and what it means: the table in README.md and docs/cli.md (<c>sls docs cli</c>).</summary>
+    /// <summary>Every exit code and what it means: the table in docs/troubleshooting.md and docs/cli.md (<c>sls docs cli</c>).</summary>
     public static readonly IReadOnlyList<(int Code, string Meaning)> All =
     [
         (Success, "success"),
@@ -143,7 +143,7 @@ public static class SlsCli
         }
         catch (TypeInitializationException e) when (e.TypeName == "TorchSharp.torch")
         {
-            await stderr.WriteLineAsync($"sls: error: libtorch could not be loaded (a build without a libtorch package needs {NativeBackend.Variable} set to PyTorch's torch/lib; see README, \"CUDA\"); --verbose shows TorchSharp's trace").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"sls: error: libtorch could not be loaded (a build without a libtorch package needs {NativeBackend.Variable} set to PyTorch's torch/lib; see docs/user-guide.md, \"CUDA\"); --verbose shows TorchSharp's trace").ConfigureAwait(false);
             if (verbose) await stderr.WriteLineAsync(e.ToString()).ConfigureAwait(false);
             return ExitCodes.Failure;
         }

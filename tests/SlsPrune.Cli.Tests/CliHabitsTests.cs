@@ -57,9 +57,9 @@ public class CliHabitsTests
     }
 
     [Fact]
-    public void The_readme_lists_every_exit_code_the_code_returns()
+    public void The_troubleshooting_guide_lists_every_exit_code_the_code_returns()
     {
-        string readme = File.ReadAllText(Path.Combine(ShippedModelTests.RepoRoot(), "README.md")).ReplaceLineEndings("\n");
+        string readme = File.ReadAllText(Path.Combine(ShippedModelTests.RepoRoot(), "docs", "troubleshooting.md")).ReplaceLineEndings("\n");
         Assert.Contains(ExitCodes.Table(), readme, StringComparison.Ordinal);
         // each code is a distinct constant the CLI returns
         Assert.Equal(ExitCodes.All.Count, ExitCodes.All.Select(e => e.Code).Distinct().Count());
