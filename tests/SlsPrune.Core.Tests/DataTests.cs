@@ -261,6 +261,51 @@ public class PreprocessorTests
         Assert.Equal(s1, shuffled);
     }
 
+    /// <summary>A stand-in for a batch: says whether it was disposed.</summary>
+    private sealed class Probe(int index) : IDisposable
+    {
+        public int Index { get; } = index;
+
+        public bool Disposed { get; private set; }
+
+        public void Dispose() => Disposed = true;
+    }
+
+    [Fact]
+    public void Prefetched_batch_is_disposed_when_the_consumer_takes_fewer()
+    {
+        // Taylor gradients take the first few batches: the one loading behind them used to be left to the finalizer,
+        // still loading (in libtorch) while the caller went on.
+        var made = new System.Collections.Concurrent.ConcurrentDictionary<int, Probe>();
+        var taken = BatchLoader.Prefetched(5, i => made.GetOrAdd(i, k => new Probe(k))).Take(2).ToList();
+        Assert.Equal([0, 1], taken.Select(p => p.Index));
+        Assert.True(made[2].Disposed);                    // loaded behind the second, disposed when the enumeration ended
+        Assert.All(taken, p => Assert.False(p.Disposed)); // what the consumer holds stays its own
+        Assert.Equal(3, made.Count);                      // nothing loads after the end
+    }
+
+    [Fact]
+    public void Prefetched_batch_is_disposed_when_the_consumer_fails()
+    {
+        var made = new System.Collections.Concurrent.ConcurrentDictionary<int, Probe>();
+        Assert.Throws<InvalidOperationException>(() =>
+        {
+            foreach (var p in BatchLoader.Prefetched(4, i => made.GetOrAdd(i, k => new Probe(k))))
+                if (p.Index == 1) throw new InvalidOperationException("consumer failed");
+        });
+        Assert.True(made[2].Disposed);
+        Assert.False(made.ContainsKey(3));
+    }
+
+    [Fact]
+    public void Prefetched_failure_of_an_unasked_batch_is_dropped_and_an_asked_one_is_thrown()
+    {
+        Probe Load(int i) => i == 1 ? throw new SlsInputException("b1", "cannot decode") : new Probe(i);
+        Assert.Single(BatchLoader.Prefetched(3, Load).Take(1));  // batch 1 failed behind the consumer, who never asked for it
+        var e = Assert.Throws<SlsInputException>(() => BatchLoader.Prefetched(3, Load).ToList());
+        Assert.Equal("b1", e.Subject);
+    }
+
     [Fact]
     public void Corrupt_image_in_a_batch_names_the_file()
     {

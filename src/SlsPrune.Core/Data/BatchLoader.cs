@@ -29,21 +29,57 @@ public static class BatchLoader
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         var order = Order(items, shuffleSeed);
-        Task<Batch>? next = null;
-        for (int start = 0; start < order.Count; start += batchSize)
+        return Prefetched((order.Count + batchSize - 1) / batchSize, b => Load(order, b * batchSize, batchSize, preprocessor));
+    }
+
+    /// <summary><paramref name="load"/>(0), (1), ... (<paramref name="count"/> - 1) in order, each loaded on a pool thread
+    /// while the one before it is used. A consumer that stops early (<c>Take</c>, a failure, a cancellation) does not leave
+    /// the next one loading behind it: disposing the enumerator waits for that load and disposes what it made (its
+    /// failure, if any, is dropped), so no tensor is left to the finalizer and no load is still in libtorch when the
+    /// caller goes on, or the process exits.</summary>
+    internal static IEnumerable<T> Prefetched<T>(int count, Func<int, T> load) where T : class, IDisposable
+    {
+        Task<T>? next = null;
+        try
         {
-            var current = next ?? Load(order, start, batchSize, preprocessor);
-            int following = start + batchSize;
-            next = following < order.Count ? Task.Run(() => Load(order, following, batchSize, preprocessor)) : null;
-            yield return current.GetAwaiter().GetResult();
+            for (int i = 0; i < count; i++)
+            {
+                var current = next ?? Task.FromResult(load(i));
+                next = null;
+                int following = i + 1;
+                next = following < count ? Task.Run(() => load(following)) : null;
+                yield return current.GetAwaiter().GetResult();
+            }
+        }
+        finally
+        {
+            if (next is not null)
+            {
+                try
+                {
+                    next.GetAwaiter().GetResult().Dispose();
+                }
+                catch (Exception)
+                {
+                    // the consumer stopped on its own (or had what it wanted): a batch it never asked for has no failure to report
+                }
+            }
         }
     }
 
-    private static Task<Batch> Load(IReadOnlyList<LabelledImage> order, int start, int batchSize, Preprocessor p)
+    private static Batch Load(IReadOnlyList<LabelledImage> order, int start, int batchSize, Preprocessor p)
     {
         var slice = order.Skip(start).Take(batchSize).ToList();
         var images = p.Load(slice.Select(s => s.Path).ToList(), slice.Count > 0 && slice[0].ExifTranspose);
-        var labels = torch.tensor(slice.Select(s => (long)s.Label).ToArray());
-        return Task.FromResult(new Batch(images, labels, start));
+        try
+        {
+            var labels = torch.tensor(slice.Select(s => (long)s.Label).ToArray());
+            return new Batch(images, labels, start);
+        }
+        catch
+        {
+            images.Dispose();
+            throw;
+        }
     }
 }
