@@ -75,18 +75,7 @@ public sealed record ArchitectureHints(
         var std = Floats("std");
         if (std is not null && std.Any(x => !(x >= 1e-6f)))
             throw new SlsInputException(source, $"metadata std '{Printable.Escape(metadata["std"])}' has a value that is not positive (the input is divided by it)");
-        string[]? labels = null;
-        if (metadata.TryGetValue("class_names", out var names))
-        {
-            try
-            {
-                labels = System.Text.Json.JsonSerializer.Deserialize<string[]>(names);
-            }
-            catch (System.Text.Json.JsonException)
-            {
-            }
-            if (labels is null || labels.Any(l => l is null)) throw new SlsInputException(source, "metadata 'class_names' is not a JSON list of names");
-        }
+        var labels = ClassNamesMetadata.Read(metadata, source);
         // an export's head is the task's: the names it was trained on come with it (checked against the data)
         return new ArchitectureHints(heads, eps, Floats("mean"), std, labels, Activation: act) { PreprocessingSource = "the file's sls export metadata" };
     }

@@ -34,23 +34,6 @@ public sealed class OnnxRuntimeModel : IDisposable
     /// <summary>The class names <c>sls export</c> recorded (metadata <c>class_names</c>), or null.</summary>
     public IReadOnlyList<string>? ClassNames { get; private init; }
 
-    private static string[]? Names(IReadOnlyDictionary<string, string> meta, int classes, string path)
-    {
-        if (!meta.TryGetValue("class_names", out var json)) return null;
-        string[]? names;
-        try
-        {
-            names = System.Text.Json.JsonSerializer.Deserialize<string[]>(json);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            names = null;
-        }
-        if (names is null || names.Any(n => n is null)) throw new SlsInputException(path, "metadata 'class_names' is not a JSON list of names");
-        if (names.Length != classes) throw new SlsInputException(path, $"metadata 'class_names' names {names.Length} classes but 'classes' is {classes}");
-        return names;
-    }
-
     /// <exception cref="SlsInputException">naming <paramref name="path"/> when ONNX Runtime cannot load it or its
     /// metadata lacks what <c>sls export</c> writes.</exception>
     public static OnnxRuntimeModel Open(string path)
@@ -90,7 +73,7 @@ public sealed class OnnxRuntimeModel : IDisposable
             var input = new InputSpec(InputSpec.CheckImageSize(Int("image_size"), path), channels, Floats("mean", channels), std);
             int classes = Int("classes");
             if (classes > VtabTask.MaxClasses) throw new SlsInputException(path, $"metadata 'classes' {classes} is not below the {VtabTask.MaxClasses}-class limit");
-            return new OnnxRuntimeModel(session, input, classes, new Dictionary<string, string>(meta, StringComparer.Ordinal)) { ClassNames = Names(meta, classes, path) };
+            return new OnnxRuntimeModel(session, input, classes, new Dictionary<string, string>(meta, StringComparer.Ordinal)) { ClassNames = Checkpoints.ClassNamesMetadata.Read(meta, path, classes, "'classes'") };
         }
         catch
         {

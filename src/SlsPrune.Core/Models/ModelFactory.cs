@@ -79,7 +79,7 @@ public static class ModelFactory
         bool headFromBackbone = petlFile is null && !peftHeadRead;
         if (headFromBackbone && model.NumClasses > 0 && backbone.Hints.Labels is { } named && named.Count != model.NumClasses)
             throw new SlsInputException(options.Backbone, $"its config's id2label names {named.Count} classes but its classifier head has {model.NumClasses} rows");
-        var labels = petlFile is not null ? PetlClassNames(petlFile, model.NumClasses, options.Petl!) : headFromBackbone ? backbone.Hints.Labels : null;
+        var labels = petlFile is not null ? Checkpoints.ClassNamesMetadata.Read(petlFile.Metadata, options.Petl!, model.NumClasses) : headFromBackbone ? backbone.Hints.Labels : null;
         var built = Load(new BuiltModel(model, petl, merge, full.Depth, planned, options.Backbone, options.Petl)
         {
             ClassNames = labels, HeadSource = headFromBackbone ? options.Backbone : options.Petl ?? options.Backbone, HeadFromBackbone = headFromBackbone,
@@ -184,25 +184,6 @@ public static class ModelFactory
             weights[k].Dispose();
             weights.Remove(k);
         }
-    }
-
-    /// <summary>The class names <c>sls train</c> recorded in a PETL file's metadata; they decide whether data fits the
-    /// head (<see cref="TaskClasses"/>), so a list that is unreadable or does not match the head is refused.</summary>
-    private static IReadOnlyList<string>? PetlClassNames(StateDictFile petl, int classes, string path)
-    {
-        if (!petl.Metadata.TryGetValue("class_names", out var json)) return null;
-        string[]? names;
-        try
-        {
-            names = System.Text.Json.JsonSerializer.Deserialize<string[]>(json);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            names = null;
-        }
-        if (names is null || names.Any(n => n is null)) throw new SlsInputException(path, "metadata 'class_names' is not a JSON list of names");
-        if (names.Length != classes) throw new SlsInputException(path, $"metadata 'class_names' names {names.Length} classes but head.weight has {classes} rows");
-        return names;
     }
 
     /// <summary>The model's activations for a batch within <see cref="ActivationBudget"/>; the model is let go otherwise.</summary>
