@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The README's Slurm path, for real, in a few minutes: a one-node Slurm on this machine (its own munged, slurmctld and
+# The Slurm path of docs/user-guide.md ("Slurm"), for real, in a few minutes: a one-node Slurm on this machine (its own munged, slurmctld and
 # slurmd on their own socket and ports, stopped by PID at the end, never by name) runs a 4-task manifest as the
-# README's line submits it (sbatch --array=0-2 scripts/batch/slurm-array.sh MANIFEST RESULTS: 3 shards, the tool
+# user guide's line submits it (sbatch --array=0-2 scripts/batch/slurm-array.sh MANIFEST RESULTS: 3 shards, the tool
 # found by the script, 2 CPUs per element); one element is cancelled mid-task, `sls report` then exits 3 naming
 # the missing task; the same line is submitted again, and every task must end with one ok result, run to the end
 # exactly once, in its shard, with the same results as a local `sls batch --threads 2`, and `sls report` complete.
@@ -21,9 +21,9 @@ say() { echo "slurm_local_test: $*"; }
 for c in sbatch squeue scancel slurmctld slurmd munged setpriv python3; do
   command -v "$c" > /dev/null || { say "needs $c (apt-get install slurm-wlm munge)"; exit 2; }
 done
-unset SLS # the array finds the tool itself, as it does for a user who followed the README
+unset SLS # the array finds the tool itself, as it does for a user who followed the user guide
 
-# the tool as the README builds it, the data, and a manifest of 4 short tasks (the shipped model's two PETL files, two alphas each)
+# the tool as the README's install builds it, the data, and a manifest of 4 short tasks (the shipped model's two PETL files, two alphas each)
 sls=$repo/src/SlsPrune.Cli/bin/Release/net10.0/sls
 [ -x "$sls" ] || dotnet build src/SlsPrune.Cli -c Release -v quiet > /dev/null
 rm -rf "$work/out" "$work/local" "$work/slurm" "$work/munge"
@@ -95,7 +95,7 @@ pids+=($!)
 for _ in $(seq 60); do sinfo -h -o %T 2> /dev/null | grep -qE "idle|mixed" && break; sleep 1; done
 sinfo -h -o %T | grep -qE "idle|mixed" || { say "the node did not come up; see $work/slurm/*.log"; exit 1; }
 
-# the README's line, as written (from the checkout, relative script path)
+# the user guide's line, as written (from the checkout, relative script path)
 submit() { sbatch --array=0-$((shards - 1)) scripts/batch/slurm-array.sh "$work/manifest.json" "$work/out" | awk '{print $4}'; }
 wait_job() { while [ -n "$(squeue -h -j "$1" 2> /dev/null)" ]; do sleep 1; done; }
 t0=$(date +%s)
