@@ -24,7 +24,7 @@ public class DataSplitCommandTests
 
     private static string Out() => Path.Combine(Directory.CreateTempSubdirectory("sls-split-out-").FullName, "task");
 
-    private static string OneLine(string err) => Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => !l.StartsWith("sls data: ", StringComparison.Ordinal));
+    private static string OneLine(string err) => Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => !l.StartsWith("sls: data: ", StringComparison.Ordinal));
 
     [Fact]
     public void Split_is_stratified_disjoint_and_byte_identical_for_a_seed()
@@ -92,7 +92,7 @@ public class DataSplitCommandTests
         Assert.True(code == 0, err);
         Assert.Equal(["cat", "dog, big"], JsonDocument.Parse(File.ReadAllText(Path.Combine(o, "task.json"))).RootElement.GetProperty("classes").EnumerateArray().Select(x => x.GetString()));
         Assert.Equal(2, File.ReadAllLines(Path.Combine(o, "train800.txt")).Count(l => l.EndsWith(" 1", StringComparison.Ordinal))); // 6 x 4/12
-        Assert.Contains("sls data: ", err, StringComparison.Ordinal);
+        Assert.Contains("sls: data: ", err, StringComparison.Ordinal);
         Assert.Contains("CSV/TSV file", err, StringComparison.Ordinal);
     }
 

@@ -63,7 +63,7 @@ public static class DataCommand
             var options = new SplitOptions(parse.GetValue(source)!.FullName, parse.GetValue(outDir)!.FullName, parse.GetValue(train), parse.GetValue(val), testCount,
                 parse.GetValue(seed), parse.GetValue(copy))
             {
-                DataOptions = new DataOptions(parse.GetValue(data.PathColumn), parse.GetValue(data.LabelColumn), Report: line => ctx.Err.WriteLine($"sls data: {line}")),
+                DataOptions = new DataOptions(parse.GetValue(data.PathColumn), parse.GetValue(data.LabelColumn), Report: line => ctx.Err.WriteLine($"sls: data: {line}")),
             };
             var result = TaskSplitter.Run(options, cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
@@ -76,6 +76,6 @@ public static class DataCommand
     /// <summary>Progress lines on stderr, written as they happen (not on the thread pool).</summary>
     private sealed class SyncProgress(TextWriter err) : IProgress<string>
     {
-        public void Report(string value) => err.WriteLine($"sls data: {value}");
+        public void Report(string value) => err.WriteLine($"sls: data: {value}");
     }
 }
