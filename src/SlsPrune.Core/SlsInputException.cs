@@ -5,13 +5,17 @@ namespace SlsPrune.Core;
 /// the problem) are escaped, so the message stays one printable line.</summary>
 public sealed class SlsInputException : Exception
 {
-    public SlsInputException(string source, string problem) : base($"{OneLine(source)}: {OneLine(problem)}")
+    public SlsInputException(string source, string problem) : base($"{Short(OneLine(source), 512)}: {Short(OneLine(problem), 1024)}")
     {
         Subject = source;
         Problem = OneLine(problem);
     }
 
     private static string OneLine(string s) => Printable.Escape(s);
+
+    /// <summary>Text of absurd length (a 100,000-character path from a CSV row) is shown by its ends, so the line stays
+    /// one a person can read.</summary>
+    private static string Short(string s, int most) => s.Length <= most ? s : $"{s[..(most / 2)]}...({s.Length - most / 2 - most / 4} characters)...{s[^(most / 4)..]}";
 
     public SlsInputException() { Subject = ""; Problem = ""; }
     public SlsInputException(string message) : base(message) { Subject = ""; Problem = message; }

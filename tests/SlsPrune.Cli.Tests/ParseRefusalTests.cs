@@ -43,3 +43,31 @@ public class ParseRefusalTests
         Assert.Equal($"sls: {index}: key 'kept_blocks' appears twice", LastLine(err2));
     }
 }
+
+/// <summary>Data split's refusals name the right culprit in words: a system folder as the source (not --out), a file
+/// listed twice in one split (not "in split 'all' and in split 'all'"), and a path of absurd length shown by its ends.</summary>
+public class DataSplitWordingTests
+{
+    [Fact]
+    public void The_source_a_repeated_row_and_a_long_path_are_named_plainly()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-split-words-").FullName;
+        var (code, _, err) = CliRunner.Run("data", "split", "/", "--out", Path.Combine(dir, "t"));
+        Assert.Equal(2, code);
+        Assert.Equal("sls: /: leads to a system folder (/, /proc, /sys or /dev), not data", err.Trim().Split('\n')[^1]);
+
+        string image = Path.Combine(PruneEvalCommandTests.Task(2, 2), "images", "0_0.png"), other = Path.Combine(Path.GetDirectoryName(image)!, "1_0.png");
+        string csv = Path.Combine(dir, "d.csv");
+        File.WriteAllText(csv, $"path,label\n{image},a\n{image},a\n{other},b\n");
+        (code, _, err) = CliRunner.Run("data", "split", csv, "--out", Path.Combine(dir, "t"), "--train", "1", "--val", "0");
+        Assert.Equal(2, code);
+        Assert.Equal($"sls: {image}: is listed twice in split 'all'; a file may be listed once", err.Trim().Split('\n')[^1]);
+
+        File.WriteAllText(csv, $"path,label\n{new string('x', 100_000)}.png,a\n{other},b\n");
+        (code, _, err) = CliRunner.Run("data", "split", csv, "--out", Path.Combine(dir, "t"), "--train", "1", "--val", "0");
+        Assert.Equal(2, code);
+        string line = err.Trim().Split('\n')[^1];
+        Assert.True(line.Length < 1000, $"{line.Length} characters");
+        Assert.Contains("characters)...", line, StringComparison.Ordinal);
+    }
+}

@@ -36,6 +36,8 @@ public static class TaskSplitter
     {
         if (o.Train < 0 || o.Val < 0 || o.Test is < 0) throw new SlsInputException("--train", "split sizes must not be negative");
         if (o.Train == 0) throw new SlsInputException("--train", "must be positive");
+        if (InputFile.IsSystemPath(RealPath.Resolve(o.Source)))
+            throw new SlsInputException(o.Source, "leads to a system folder (/, /proc, /sys or /dev), not data");
         OutputPath.CheckFolder(o.Out, "--out", replaced: true, o.Source);
         string final = Path.GetFullPath(o.Out);
         CheckEarlierSplit(o.Out);
@@ -50,7 +52,9 @@ public static class TaskSplitter
             {
                 string real = RealPath.Resolve(i.Path);
                 if (seen.TryGetValue(real, out var first))
-                    throw new SlsInputException(i.Path, $"is listed twice (in split '{first}' and in split '{split}'); a file may be in one split only");
+                    throw new SlsInputException(i.Path, first == split
+                        ? $"is listed twice in split '{split}'; a file may be listed once"
+                        : $"is listed twice (in split '{first}' and in split '{split}'); a file may be in one split only");
                 seen[real] = split;
                 items.Add(i with { Path = real });
             }
