@@ -16,6 +16,7 @@ public static class DataLayouts
     {
         options ??= DataOptions.Default;
         if (!Directory.Exists(path) && !File.Exists(path)) throw new SlsInputException(path, "task folder not found");
+        if (FileKind.Of(path) == PathKind.Special) throw new SlsInputException(path, "not a regular file (a FIFO, device, socket or folder)");
         var layout = Detect(path);
         if (layout is null)
         {
