@@ -84,4 +84,31 @@ public class OneSplitDataTests
         Assert.Equal(2, c2);
         Assert.DoesNotContain("holds images", e2, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Eval_names_classes_in_its_per_class_table_and_weakest_class()
+    {
+        var (tree, _) = Flat();
+        string petl = Path.Combine(Directory.CreateTempSubdirectory("sls-names-").FullName, "head.safetensors");
+        var (code, _, err) = CliRunner.Run(["train", .. Vit, "--data", tree, "--petl-method", "linear", "--epochs", "1", "--warmup-epochs", "0", "--out", petl]);
+        Assert.True(code == 0, err);
+        (code, var json, err) = CliRunner.Run(["eval", .. Vit, "--petl", petl, "--data", tree, "--json"]);
+        Assert.True(code == 0, err);
+        var perClass = JsonDocument.Parse(json).RootElement.GetProperty("per_class").EnumerateArray().ToArray();
+        var worst = perClass.Where(c => c.GetProperty("images").GetInt32() > 0).OrderBy(c => c.GetProperty("top1").GetDouble()).ThenBy(c => c.GetProperty("class").GetInt32()).First();
+        string worstName = Names[worst.GetProperty("class").GetInt32()];
+
+        (code, var human, err) = CliRunner.Run(["eval", .. Vit, "--petl", petl, "--data", tree]);
+        Assert.True(code == 0, err);
+        var lines = human.Split('\n');
+        var weakest = Assert.Single(lines, l => l.Contains("weakest class", StringComparison.Ordinal));
+        Assert.Contains($" {worstName}: ", weakest, StringComparison.Ordinal);
+        // one row per class, by name, with its own count of correct images
+        foreach (var c in perClass)
+        {
+            string name = Names[c.GetProperty("class").GetInt32()];
+            var row = Assert.Single(lines, l => l.TrimStart().StartsWith(name + " ", StringComparison.Ordinal));
+            Assert.Contains($"({c.GetProperty("correct").GetInt32()}/4)", row, StringComparison.Ordinal);
+        }
+    }
 }
