@@ -209,7 +209,7 @@ public class BaselineCommandTests
         }
         var (rc, md, _) = CliRunner.Run("report", outDir);
         Assert.Equal(0, rc);
-        Assert.Contains("| **Average (depgraph)** | depgraph |  | 1 tasks |", md, StringComparison.Ordinal);
+        Assert.Contains("| **Average (depgraph)** | depgraph |  | 1 task |", md, StringComparison.Ordinal);
         Assert.Contains("| t.aglp | aglp | natural | ok |", md, StringComparison.Ordinal);
     }
 }

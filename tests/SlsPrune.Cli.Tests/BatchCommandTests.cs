@@ -79,7 +79,7 @@ public class BatchCommandTests
         var lines = md.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("| task | method | group | status | full | pruned | retrained | blocks kept |", lines[0], StringComparison.Ordinal);
         Assert.Contains(lines, l => l.StartsWith("| broken | sls | structured | failed |", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.StartsWith("| **Natural** | sls |  | 1 tasks |", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("| **Natural** | sls |  | 1 task |", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("| **Average** | sls |  | 2 tasks |", StringComparison.Ordinal));
         double full = a.GetProperty("full").GetProperty("top1").GetDouble() * 100;
         Assert.Contains(lines, l => l.StartsWith($"| a | sls | natural | ok | {full:F1} |", StringComparison.Ordinal));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using SlsPrune.Core.Batch;
 using SlsPrune.Core.Plotting;
 
 namespace SlsPrune.Core.Tests;
@@ -149,5 +150,29 @@ public partial class HtmlReportTests
             Directory.Delete(dir, true);
             try { Directory.Delete(profile, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+}
+
+public class ReportPluralTests
+{
+    [Fact]
+    public void An_average_over_one_task_says_1_task_and_is_still_an_average()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-report-plural-").FullName;
+        Directory.CreateDirectory(Path.Combine(dir, "results"));
+        File.WriteAllText(Path.Combine(dir, "results", "caltech101.json"), """
+            { "task": "caltech101", "group": "natural", "status": "ok", "seconds": 3.5, "method": "sls",
+              "full": { "top1": 0.9, "blocks": 12, "flops_per_image": 12000, "storage": { "per_task_bytes": 4096 } }, "pruned": { "top1": 0.88, "blocks": 9, "flops_per_image": 9000, "storage": { "per_task_bytes": 4096 } }, "kept_blocks": 9, "depth": 12 }
+            """);
+        var report = BatchReport.Load(dir);
+        var averages = report.Averages;
+        Assert.NotEmpty(averages);
+        Assert.All(averages, a => Assert.Equal("1 task", a.Status));
+        Assert.All(averages, a => Assert.True(ReportRow.IsAverage(a)));
+        Assert.False(ReportRow.IsAverage(Assert.Single(report.Rows)));
+        // the HTML page marks the one-task averages as averages, as it does "2 tasks"
+        string html = HtmlReport.Build(dir);
+        Assert.DoesNotContain("1 tasks", html, StringComparison.Ordinal);
+        Assert.Contains("<td class=\"t\">1 task</td>", html, StringComparison.Ordinal);
     }
 }

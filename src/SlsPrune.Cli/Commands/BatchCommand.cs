@@ -36,7 +36,7 @@ public static class BatchCommand
             }
             var summary = BatchRunner.Run(options, new Callback<string>(line => ctx.Err.WriteLine($"sls: batch: {line}")), cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, summary);
-            else ctx.Out.WriteLine($"{summary.Ran} run, {summary.Skipped} skipped, {summary.Failed} failed{(summary.Held > 0 ? $", {summary.Held} held by another process" : "")} of {summary.Tasks} tasks in this shard");
+            else ctx.Out.WriteLine($"{summary.Ran} run, {summary.Skipped} skipped, {summary.Failed} failed{(summary.Held > 0 ? $", {summary.Held} held by another process" : "")} of {Plural.Of(summary.Tasks, "task")} in this shard");
             return Task.FromResult(summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failure);
         });
         return cmd;
@@ -45,7 +45,7 @@ public static class BatchCommand
     private static void WritePlan(TextWriter o, BatchPlan plan)
     {
         static string E(string? s) => Printable.Escape(s ?? "");
-        o.WriteLine($"Dry run: {E(plan.Manifest)} checked; shard {plan.Shard}, {plan.Tasks.Count} tasks, backbone {E(plan.Backbone)}, results in {E(plan.Out)}; nothing was run or written");
+        o.WriteLine($"Dry run: {E(plan.Manifest)} checked; shard {plan.Shard}, {Plural.Of(plan.Tasks.Count, "task")}, backbone {E(plan.Backbone)}, results in {E(plan.Out)}; nothing was run or written");
         foreach (var t in plan.Tasks)
         {
             string petl = t.PetlTrainedHere ? $"trained here to {E(t.Petl)}" : E(t.Petl);

@@ -8,6 +8,12 @@ namespace SlsPrune.Cli.Output;
 /// <summary>Human rendering of an evaluation.</summary>
 public static class EvalView
 {
+    private const int MaxRows = 20;
+
+    /// <summary>A class's name where the data or the head names it, else its index.</summary>
+    internal static string Name(EvalResult r, int c) =>
+        r.ClassNames is { } names && c < names.Count ? names[c] : c.ToString(CultureInfo.InvariantCulture);
+
     public static void Render(IAnsiConsole console, EvalResult r)
     {
         static string N(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
@@ -28,9 +34,19 @@ public static class EvalView
         if (r.PerClass is { Count: > 0 } pc)
         {
             var worst = pc.Where(c => c.Images > 0).OrderBy(c => c.Top1).FirstOrDefault();
-            if (worst is not null) Row("weakest class", $"{worst.Class}: {worst.Top1 * 100:F1}% ({worst.Correct}/{worst.Images})");
+            if (worst is not null) Row("weakest class", $"{Name(r, worst.Class)}: {worst.Top1 * 100:F1}% ({worst.Correct}/{worst.Images})");
         }
         if (r.Plots is { Count: > 0 } plots) Row("plots", $"{Plural.Of(plots.Count, "file")} (PNG and SVG) in {Path.GetDirectoryName(plots[0])}");
         console.Write(grid);
+        if (r.PerClass is { Count: > 1 } all)
+        {
+            // every class up to MaxRows, else the weakest MaxRows (the rest are in --json)
+            var shown = all.Count <= MaxRows ? all : all.Where(c => c.Images > 0).OrderBy(c => c.Top1).ThenBy(c => c.Class).Take(MaxRows).ToArray();
+            var table = new Table().Border(TableBorder.Simple).AddColumn("class").AddColumn(new TableColumn("top-1 (correct/images)").RightAligned());
+            table.Title = new TableTitle(all.Count <= MaxRows ? "per class" : $"the {MaxRows} weakest of {Plural.Of(all.Count, "class", "classes")} (all in --json)");
+            foreach (var c in shown)
+                table.AddRow(new Text(Printable.Escape(Name(r, c.Class))), new Text(c.Images == 0 ? "-" : $"{c.Top1 * 100:F1}% ({c.Correct}/{c.Images})"));
+            console.Write(table);
+        }
     }
 }

@@ -13,6 +13,10 @@ public sealed record ReportRow(string Task, string Group, string Status, double?
     /// result does not say (older results, averages).</summary>
     public string? Input { get; init; }
 
+    /// <summary>Whether the row is an average over tasks (its status "1 task", "N tasks"), not one task's.</summary>
+    public static bool IsAverage(ReportRow r) =>
+        r.Group.Length == 0 && (r.Status == "1 task" || r.Status.EndsWith(" tasks", StringComparison.Ordinal));
+
     /// <summary>Why <see cref="SpeedUp"/> is no speed-up, or null: <c>within noise</c> when it lies inside the timings' own
     /// band (the larger repeat spread of the two measurements), <c>same FLOPs</c> when the pruned model computes what the
     /// full one does (every block kept: the same model timed twice).</summary>
@@ -125,7 +129,7 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
         static double? Mean(IEnumerable<double?> xs) { var v = xs.Where(x => x.HasValue).Select(x => x!.Value).ToList(); return v.Count == 0 ? null : v.Average(); }
         static long? MeanL(IEnumerable<long?> xs) { var v = xs.Where(x => x.HasValue).Select(x => x!.Value).ToList(); return v.Count == 0 ? null : (long)v.Average(); }
         var kept = rows.Where(r => r.Kept.HasValue).Select(r => (double)r.Kept!.Value).ToList();
-        return new ReportRow(name, "", $"{rows.Count} tasks", Mean(rows.Select(r => r.Full)), Mean(rows.Select(r => r.Pruned)), Mean(rows.Select(r => r.Retrained)),
+        return new ReportRow(name, "", rows.Count == 1 ? "1 task" : $"{rows.Count} tasks", Mean(rows.Select(r => r.Full)), Mean(rows.Select(r => r.Pruned)), Mean(rows.Select(r => r.Retrained)),
             kept.Count == 0 ? null : kept.Average(), rows.FirstOrDefault(r => r.Depth.HasValue)?.Depth,
             Mean(rows.Select(r => r.FlopsRatio)), Mean(rows.Select(r => r.SpeedUp)), MeanL(rows.Select(r => r.BytesFull)), MeanL(rows.Select(r => r.BytesPruned)),
             method, Mean(rows.Select(r => r.MethodSeconds)));
@@ -138,7 +142,7 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
         var inv = CultureInfo.InvariantCulture;
         string P(double? v) => v is double d ? d.ToString("F1", inv) : "-";
         string task = Printable.Escape(r.Task);
-        return [markdown && r.Group.Length == 0 && r.Status.EndsWith("tasks", StringComparison.Ordinal) ? $"**{task}**" : task, Printable.Escape(r.Method), Printable.Escape(r.Group), Printable.Escape(r.Status),
+        return [markdown && r.Group.Length == 0 && ReportRow.IsAverage(r) ? $"**{task}**" : task, Printable.Escape(r.Method), Printable.Escape(r.Group), Printable.Escape(r.Status),
             P(r.Full), P(r.Pruned), P(r.Retrained), r.Kept is double k ? $"{k.ToString(k % 1 == 0 ? "F0" : "F1", inv)} / {r.Depth}" : "-", r.FlopsRatio is double f ? f.ToString("F2", inv) : "-",
             r.SpeedUp is double s ? s.ToString("F2", inv) + "x" + (r.SpeedUpNoise is string why ? $" ({why})" : "") : "-", r.BytesFull?.ToString(inv) ?? "-", r.BytesPruned?.ToString(inv) ?? "-",
             r.MethodSeconds is double ms ? ms.ToString("F1", inv) : "-", Printable.Escape(r.Input ?? "-")];

@@ -137,7 +137,7 @@ public static class HtmlReport
         sb.AppendLine("<table><thead><tr>" + string.Concat(header.Select((h, i) => $"<th{(i < 4 ? " class=\"t\"" : "")}>{h}</th>")) + "</tr></thead><tbody>");
         foreach (var r in rows)
         {
-            bool avg = r.Group.Length == 0 && r.Status.EndsWith("tasks", StringComparison.Ordinal);
+            bool avg = ReportRow.IsAverage(r);
             string cls = avg && avgRows ? " class=\"avg\"" : r.Status == "failed" ? " class=\"failed\"" : "";
             string P(double? v) => v is double d ? d.ToString("F1", Inv) : "-";
             string[] cells = [e(r.Task), e(r.Method), e(r.Group), e(r.Status), P(r.Full), P(r.Pruned), P(r.Retrained),

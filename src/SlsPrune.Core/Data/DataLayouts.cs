@@ -22,11 +22,42 @@ public static class DataLayouts
         {
             if (File.Exists(path))
                 throw new SlsInputException(path, $"is a file but not a CSV/TSV list of images; --data expects a task folder, an ImageFolder tree or such a list ({string.Join("; ", All.Select(l => $"{l.Name}: {l.Description}"))})");
+            if (HoldsImages(path))
+                throw new SlsInputException(path, "holds images but no class folders or split lists; sls reads VTAB-1k task folders, ImageFolder trees (ROOT/CLASS/image) and CSV files");
             layout = All[0];
         }
         var source = layout.Open(path, options);
         options.Report?.Invoke($"{Printable.Escape(path)}: {layout.Description} ({Describe(source)})");
         return source;
+    }
+
+    /// <summary>The split to read for <paramref name="split"/>: itself, or, where an ImageFolder tree or CSV file has
+    /// exactly one split (a flat tree, a CSV without a split column) and <paramref name="split"/> is a VTAB-1k list name
+    /// (the commands' defaults, which such a source never has), that one split, said through <see cref="DataOptions.Report"/>.</summary>
+    public static string Split(IDataSource source, string split, DataOptions? options = null)
+    {
+        if (source.Layout == "vtab" || source.Splits.Count != 1 || source.Splits.Contains(split) || !SplitNames.Vtab.Contains(split)) return split;
+        string only = source.Splits[0];
+        (options ?? DataOptions.Default).Report?.Invoke($"{Printable.Escape(source.Name)} has one split, '{Printable.Escape(only)}'; reading it for '{split}' (--split names another)");
+        return only;
+    }
+
+    private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"];
+
+    /// <summary>Whether a folder no layout recognises has image files of its own (by name; the first 10,000 entries
+    /// looked at): a folder of images without classes, not a VTAB-1k task folder missing its lists.</summary>
+    private static bool HoldsImages(string folder)
+    {
+        try
+        {
+            var visible = new EnumerationOptions { AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = true };
+            return Directory.EnumerateFiles(folder, "*", visible).Take(10_000)
+                .Any(f => ImageExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     private static string Describe(IDataSource s) =>

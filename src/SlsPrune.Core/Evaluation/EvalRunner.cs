@@ -74,6 +74,7 @@ public static class EvalRunner
         if (o.Plots is not null) OutputPath.CheckFolder(o.Plots, "--plots", false, o.Model.Backbone, o.Model.Petl, o.Data, o.Index);
         var device = DeviceSelector.Resolve(o.Model.Device);
         var task = DataLayouts.Open(o.Data, o.DataOptions);
+        o = o with { Split = DataLayouts.Split(task, o.Split, o.DataOptions) };
         var index = o.Index is null ? null : PruningIndex.Load(o.Index);
         index?.RequirePetl(o.Index!, o.Model.Petl);
         using var built = ModelFactory.Build(o.Model, device, index?.ToPlan(), o.Index, index?.Fingerprints(o.Index!, o.AllowMismatch));

@@ -32,6 +32,7 @@ public static class OnnxEvalRunner
         if (batches.Count == 0 || batches.Any(b => b <= 0)) throw new SlsInputException("--throughput-batches", "needs one or more positive batch sizes");
         if (o.Plots is not null) OutputPath.CheckFolder(o.Plots, "--plots", false, o.Model, o.Data);
         var task = DataLayouts.Open(o.Data, o.DataOptions);
+        o = o with { Split = DataLayouts.Split(task, o.Split, o.DataOptions) };
         using var model = OnnxRuntimeModel.Open(o.Model);
         var items = task.Read(o.Split, model.NumClasses);
         InputSizeCheck.CheckExported(model.Input.ImageSize, model.Metadata.GetValueOrDefault("image_size_from"), o.Model, items);

@@ -38,6 +38,7 @@ public static class PruneRunner
         if (o.Calibration is <= 0) throw new SlsInputException("--calibration", "must be positive");
         if (o.CalibrationPerClass is <= 0) throw new SlsInputException("--calibration-per-class", "must be positive");
         var task = DataLayouts.Open(o.Data, o.DataOptions);
+        o = o with { Split = DataLayouts.Split(task, o.Split, o.DataOptions) };
         using var model = ModelFactory.Build(o.Model, device);
         if (model.Model.NumClasses == 0)
             throw new SlsInputException(o.Model.Backbone, "has no classification head; give the task's PETL file (--petl), which carries one");

@@ -90,6 +90,7 @@ public static class PetlTrainer
         OutputPath.CheckFile(StatePath(o.Out), "--out", inputs);
         var device = DeviceSelector.Resolve(o.Model.Device);
         var task = DataLayouts.Open(o.Data, o.DataOptions);
+        o = o with { TrainSplit = DataLayouts.Split(task, o.TrainSplit, o.DataOptions), EvalSplit = DataLayouts.Split(task, o.EvalSplit, o.DataOptions) };
         var trainItems = task.Read(o.TrainSplit);
         var evalItems = task.Read(o.EvalSplit);
         int classes = Math.Max(task.ClassNames?.Count ?? 0, Math.Max(trainItems.Max(i => i.Label), evalItems.Max(i => i.Label)) + 1);
