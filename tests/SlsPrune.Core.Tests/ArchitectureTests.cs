@@ -137,6 +137,7 @@ public partial class ArchitectureTests
         Registered<IPruneMethod>(PruneMethods.All);
         Registered<Training.Upstream.IUpstreamAugmentation>(Training.Upstream.UpstreamAugmentations.All);
         Registered<Fem.IClusterMetric>(Fem.ClusterMetrics.All);
+        Registered<Batch.IReportFormat>(Batch.ReportFormats.All);
     }
 
     [Theory]
