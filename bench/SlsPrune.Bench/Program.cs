@@ -343,7 +343,7 @@ else if (mode == "fem" && args.Length >= 2)
     var femCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
     double t = Seconds(() =>
     {
-        using var fem = SlsPrune.Core.Fem.FeatureEvaluation.Score(fs.Features, fs.Labels, SlsPrune.Core.Fem.ClusterMetric.Silhouette, new SlsPrune.Core.Fem.Tsne.TsneOptions(), torch.CPU);
+        using var fem = SlsPrune.Core.Fem.FeatureEvaluation.Score(fs.Features, fs.Labels, SlsPrune.Core.Fem.ClusterMetrics.Default, new SlsPrune.Core.Fem.Tsne.TsneOptions(), torch.CPU);
         var scores = fem.Scores;
         Console.WriteLine("sc " + string.Join(" ", scores.Select(x => x.ToString("F4", inv))));
         if (Environment.GetEnvironmentVariable("SLS_BENCH_EXACT") == "1")

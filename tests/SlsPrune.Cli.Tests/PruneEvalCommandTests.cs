@@ -61,7 +61,7 @@ public class PruneEvalCommandTests
         {
             Assert.Equal(new long[] { 3, 60, 48 }, feats.Features.shape);
             // the FEM on the saved features reproduces the index's scores exactly (deterministic)
-            using var again = FeatureEvaluation.Score(feats.Features, feats.Labels, ClusterMetric.Silhouette, new TsneOptions(), TorchSharp.torch.CPU);
+            using var again = FeatureEvaluation.Score(feats.Features, feats.Labels, ClusterMetrics.Default, new TsneOptions(), TorchSharp.torch.CPU);
             Assert.Equal(scores, again.Scores);
         }
         var plots = Directory.GetFiles(Path.Combine(outDir, "plots")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();

@@ -136,6 +136,8 @@ public partial class ArchitectureTests
         Registered<PetlMethod>(PetlMethods.All);
         Registered<IPruneMethod>(PruneMethods.All);
         Registered<Training.Upstream.IUpstreamAugmentation>(Training.Upstream.UpstreamAugmentations.All);
+        Registered<Fem.IClusterMetric>(Fem.ClusterMetrics.All);
+        Registered<Batch.IReportFormat>(Batch.ReportFormats.All);
     }
 
     [Theory]

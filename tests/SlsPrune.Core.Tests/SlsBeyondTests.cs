@@ -46,10 +46,10 @@ public class SlsBeyondTests
     public void The_sweep_gives_the_decision_of_the_rule_at_every_alpha()
     {
         var rng = new Random(5);
-        foreach (var metric in new[] { ClusterMetric.Silhouette, ClusterMetric.DaviesBouldin })
+        foreach (var metric in new[] { ClusterMetrics.Get("silhouette"), ClusterMetrics.Get("davies-bouldin") })
             for (int trial = 0; trial < 50; trial++)
             {
-                var scores = Enumerable.Range(0, 8).Select(_ => metric == ClusterMetric.DaviesBouldin ? 0.2 + 3 * rng.NextDouble() : rng.NextDouble() * 0.8 - 0.1).ToArray();
+                var scores = Enumerable.Range(0, 8).Select(_ => !metric.HigherIsBetter ? 0.2 + 3 * rng.NextDouble() : rng.NextDouble() * 0.8 - 0.1).ToArray();
                 var sweep = SlsPolicy.Sweep(scores, metric);
                 Assert.Equal(0, sweep[0].From);
                 Assert.Equal(1, sweep[^1].To);

@@ -47,11 +47,11 @@ public class SlsPolicyTests(ITestOutputHelper output, TsneFitFixture fits)
     public void Davies_bouldin_mirrors_the_rule_with_lower_is_better()
     {
         // DB: T = DB_N / alpha = 0.5 / 0.3 = 1.667; layer 2 (2.0) is the first from the top above T.
-        var d = SlsPolicy.Decide([3.0, 2.0, 1.0, 0.6, 0.5], 0.3, ClusterMetric.DaviesBouldin);
+        var d = SlsPolicy.Decide([3.0, 2.0, 1.0, 0.6, 0.5], 0.3, ClusterMetrics.Get("davies-bouldin"));
         Assert.Equal(0.5 / 0.3, d.Threshold, 12);
         Assert.Equal(2, d.StopLayer);
         Assert.Equal(3, d.KeptBlocks);
-        Assert.True(SlsPolicy.Decide([3.0, 0.0], 0.3, ClusterMetric.DaviesBouldin).Guarded);
+        Assert.True(SlsPolicy.Decide([3.0, 0.0], 0.3, ClusterMetrics.Get("davies-bouldin")).Guarded);
     }
 
     [Fact]
@@ -103,10 +103,11 @@ public class SlsPolicyTests(ITestOutputHelper output, TsneFitFixture fits)
     }
 
     [Theory]
-    [InlineData(ClusterMetric.Silhouette)]
-    [InlineData(ClusterMetric.DaviesBouldin)]
-    public void Scoring_from_the_top_until_decided_reads_exactly_the_layers_the_rule_reads(ClusterMetric metric)
+    [InlineData("silhouette")]
+    [InlineData("davies-bouldin")]
+    public void Scoring_from_the_top_until_decided_reads_exactly_the_layers_the_rule_reads(string name)
     {
+        var metric = ClusterMetrics.Get(name);
         var rng = new Random(5);
         int guarded = 0, stopped = 0, toTheBottom = 0;
         for (int trial = 0; trial < 3000; trial++)

@@ -90,12 +90,12 @@ public class TsneBitIdentityTests
         var feats = SlsFixtures.Tensor("separating.feats")[..4];
         var labels = SlsFixtures.Tensor("separating.labels").data<long>().ToArray();
         var o = new TsneOptions { MaxIter = 300, ExplorationIter = 100 };
-        using var every = Fem.FeatureEvaluation.Score(feats, labels, Fem.ClusterMetric.Silhouette, o, torch.CPU);
-        var (top, lowestTop) = Fem.FeatureEvaluation.ScoreFromTop(feats, labels, Fem.ClusterMetric.Silhouette, o, torch.CPU, (_, _) => false);
+        using var every = Fem.FeatureEvaluation.Score(feats, labels, Fem.ClusterMetrics.Default, o, torch.CPU);
+        var (top, lowestTop) = Fem.FeatureEvaluation.ScoreFromTop(feats, labels, Fem.ClusterMetrics.Default, o, torch.CPU, (_, _) => false);
         Assert.Equal(4, lowestTop);
         Assert.Equal(BitConverter.DoubleToInt64Bits(every.Scores[3]), BitConverter.DoubleToInt64Bits(top[3]));
         Assert.All(top[..3], s => Assert.True(double.IsNaN(s)));
-        var (all, lowestAll) = Fem.FeatureEvaluation.ScoreFromTop(feats, labels, Fem.ClusterMetric.Silhouette, o, torch.CPU, (_, _) => true);
+        var (all, lowestAll) = Fem.FeatureEvaluation.ScoreFromTop(feats, labels, Fem.ClusterMetrics.Default, o, torch.CPU, (_, _) => true);
         Assert.Equal(1, lowestAll);
         Assert.Equal(Bits(every.Scores), Bits(all));
     }

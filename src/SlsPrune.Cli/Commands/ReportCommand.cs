@@ -12,8 +12,8 @@ public static class ReportCommand
     public static Command Create(Func<CliContext> context)
     {
         var dir = new Argument<DirectoryInfo>("dir") { Description = "A folder 'sls batch --out' wrote" }.AcceptExistingOnly();
-        var format = new Option<string>("--format") { Description = "md, csv, json, or html (one self-contained page with the figures)", DefaultValueFactory = _ => "md" };
-        format.AcceptOnlyFromAmong("md", "csv", "json", "html");
+        var format = new Option<string>("--format") { Description = ReportFormats.Help, DefaultValueFactory = _ => ReportFormats.Default.Name };
+        format.AcceptOnlyFromAmong([.. ReportFormats.All.Select(f => f.Name)]);
         var output = new Option<string>("--out") { Description = "Write the report to this file (atomically) instead of stdout" };
         var manifest = new Option<FileInfo>("--manifest") { Description = "The batch manifest the folder should be complete for (default: the manifests 'sls batch' recorded in DIR/batches)" }.AcceptExistingOnly();
         var cmd = new Command("report", "One row per task (accuracy full / pruned / retrained, blocks kept, FLOPs, speed-up, bytes) with group and overall averages");
@@ -28,28 +28,11 @@ public static class ReportCommand
             string? file = parse.GetValue(output);
             if (file is not null) OutputPath.CheckFile(file, "--out", folder);
             var expected = Expected.For(folder, parse.GetValue(manifest)?.FullName);
-            var text = new StringWriter();
-            Completeness? completeness;
-            if (parse.GetValue(format) == "html")
-            {
-                text.Write(HtmlReport.Build(folder, expected));
-                completeness = expected is null ? null : BatchReport.Load(folder, expected).Completeness;
-            }
+            var (text, completeness) = ReportFormats.Get(parse.GetValue(format)!).Write(folder, expected);
+            if (file is null) ctx.Out.Write(text);
             else
             {
-                var report = BatchReport.Load(folder, expected);
-                completeness = report.Completeness;
-                switch (parse.GetValue(format))
-                {
-                    case "csv": text.Write(report.ToCsv()); break;
-                    case "json": Json.Write(text, report); break;
-                    default: text.Write(report.ToMarkdown()); break;
-                }
-            }
-            if (file is null) ctx.Out.Write(text.ToString());
-            else
-            {
-                byte[] bytes = new System.Text.UTF8Encoding(false).GetBytes(text.ToString());
+                byte[] bytes = new System.Text.UTF8Encoding(false).GetBytes(text);
                 AtomicFile.Write(file, s => s.Write(bytes));
                 ctx.Err.WriteLine($"sls: report: wrote {Path.GetFullPath(file)}");
             }

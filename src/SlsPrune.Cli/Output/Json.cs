@@ -1,21 +1,12 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using SlsPrune.Core;
 
 namespace SlsPrune.Cli.Output;
 
-/// <summary>The one JSON style of every <c>--json</c> document: snake_case, indented.</summary>
+/// <summary>The one JSON style of every <c>--json</c> document (<see cref="JsonStyle"/>): snake_case, indented.</summary>
 public static class Json
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        // text as written: ' " < > & and non-ASCII letters stay themselves (the default encoder writes \u0027 for '),
-        // control characters are still escaped; the output is a JSON document, never embedded in HTML
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    public static JsonSerializerOptions Options => JsonStyle.Options;
 
     public static void Write<T>(TextWriter output, T value) => output.WriteLine(JsonSerializer.Serialize(value, Options));
 }

@@ -27,7 +27,7 @@ public static class FeatureEvaluation
     /// <param name="iterations">t-SNE iterations done so far.</param>
     /// <param name="layerScored">(layer 1-based, score) as each layer is scored.</param>
     /// <exception cref="ArgumentException">for t-SNE settings the data cannot take (perplexity too large).</exception>
-    public static FemResult Score(torch.Tensor features, long[] labels, ClusterMetric metric, TsneOptions tsne, torch.Device device,
+    public static FemResult Score(torch.Tensor features, long[] labels, IClusterMetric metric, TsneOptions tsne, torch.Device device,
         IProgress<int>? iterations = null, IProgress<(int Layer, double Score)>? layerScored = null)
     {
         IReadOnlyList<TsneResult> results;
@@ -41,7 +41,7 @@ public static class FeatureEvaluation
             var y = results[l].Embedding;
             var scaled = MinMaxScale(y);
             y.Dispose();
-            scores[l] = ClusterMetrics.Score(metric, scaled, labels);
+            scores[l] = metric.Score(scaled, labels);
             embeddings.Add(scaled);
             layerScored?.Report((l + 1, scores[l]));
         }
@@ -62,7 +62,7 @@ public static class FeatureEvaluation
     /// <param name="iterations">reports each fit's iteration (every 50).</param>
     /// <returns>each layer's score (NaN for the layers below <c>Lowest</c>, not scored) and the lowest layer scored
     /// (1-based).</returns>
-    public static (double[] Scores, int Lowest) ScoreFromTop(torch.Tensor features, long[] labels, ClusterMetric metric, TsneOptions tsne, torch.Device device,
+    public static (double[] Scores, int Lowest) ScoreFromTop(torch.Tensor features, long[] labels, IClusterMetric metric, TsneOptions tsne, torch.Device device,
         Func<IReadOnlyList<double>, int, bool> needsLayerBelow, IProgress<int>? iterations = null, IProgress<(int Layer, double Score)>? layerScored = null)
     {
         int layers = (int)features.shape[0];
@@ -74,7 +74,7 @@ public static class FeatureEvaluation
             var result = TsneEmbedder.Fit(one, tsne with { FirstLayer = tsne.FirstLayer + l }, iterations)[0];
             using (var y = result.Embedding)
             using (var scaled = MinMaxScale(y))
-                scores[l] = ClusterMetrics.Score(metric, scaled, labels);
+                scores[l] = metric.Score(scaled, labels);
             layerScored?.Report((l + 1, scores[l]));
             if (l == 0 || !needsLayerBelow(scores, l + 1)) return (scores, l + 1);
         }

@@ -17,7 +17,11 @@ public static class BlockKey
             ? (b, name[(dot + 1)..]) : null;
     }
 
+    /// <summary><c>blocks.{i}.tail</c>: the name of block i's tensor <paramref name="tail"/>.</summary>
     public static string Name(int block, string tail) => $"{Prefix}{block}.{tail}";
+
+    /// <summary><c>blocks.{i}</c>: block i's module, the prefix of its tensors' names.</summary>
+    public static string Of(int block) => $"{Prefix}{block}";
 
     /// <summary>Number of blocks: one past the highest block index.</summary>
     public static int CountBlocks(IEnumerable<string> names) => names.Select(Parse).Where(b => b is not null).Select(b => b!.Value.Block + 1).DefaultIfEmpty(0).Max();

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace SlsPrune.Core.Pruning;
 
 /// <summary>Reads a method's options record from settings: snake_case keys, enums by their lowercase names,
-/// strict types; keys the record does not have are left to other methods.</summary>
+/// strict types, a registry's entries by their names; keys the record does not have are left to other methods.</summary>
 public static class MethodSettings
 {
     public static readonly JsonSerializerOptions Json = new()
@@ -28,8 +28,12 @@ public static class MethodSettings
             var declared = property.GetCustomAttributes(typeof(SettingAttribute), inherit: true).OfType<SettingAttribute>().FirstOrDefault()
                 ?? throw new InvalidOperationException($"{options.Name}.{property.Name} has no [Setting] declaration");
             var type = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
-            var choices = type.IsEnum ? Enum.GetNames(type).Select(JsonNamingPolicy.KebabCaseLower.ConvertName).ToArray() : null;
-            return new SettingInfo(p.Name, type, property.GetValue(fresh), declared.Help, declared.IsPath, declared.Hidden, choices) { ListInto = declared.ListInto };
+            object? value = property.GetValue(fresh);
+            IReadOnlyList<string>? choices = type.IsEnum ? Enum.GetNames(type).Select(JsonNamingPolicy.KebabCaseLower.ConvertName).ToArray() : null;
+            if (property.GetCustomAttributes(typeof(JsonConverterAttribute), inherit: true).OfType<JsonConverterAttribute>().FirstOrDefault()?.ConverterType is { } c
+                && Activator.CreateInstance(c) is IRegistrySetting registry)
+                (choices, value) = (registry.Choices, value is null ? null : registry.NameOf(value)); // a registry's entry by its name
+            return new SettingInfo(p.Name, type, value, declared.Help, declared.IsPath, declared.Hidden, choices) { ListInto = declared.ListInto };
         }).ToArray();
     }
 

@@ -20,8 +20,8 @@ public static class RepAdapterMerge
         using var _ = torch.no_grad();
         for (int i = 0; i < depth; i++)
         {
-            MergeInto(stateDict, result, $"blocks.{i}.adapter_attn", $"blocks.{i}.attn.qkv", petl);
-            MergeInto(stateDict, result, $"blocks.{i}.adapter_mlp", $"blocks.{i}.mlp.fc1", petl);
+            MergeInto(stateDict, result, BlockKey.Name(i, "adapter_attn"), BlockKey.Name(i, "attn.qkv"), petl);
+            MergeInto(stateDict, result, BlockKey.Name(i, "adapter_mlp"), BlockKey.Name(i, "mlp.fc1"), petl);
         }
         return result;
     }

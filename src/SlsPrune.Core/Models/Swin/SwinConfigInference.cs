@@ -36,19 +36,19 @@ public static class SwinConfigInference
         int ratio = 0;
         for (int i = 0; i < depth; i++)
         {
-            var qkv = Need($"blocks.{i}.attn.qkv.weight", 2);
+            var qkv = Need(BlockKey.Name(i, "attn.qkv.weight"), 2);
             long width = qkv[1], inner = qkv[0] / 3;
             int stage = 0;
             while ((long)embed << stage < width) stage++;
             if ((long)embed << stage != width || qkv[0] % 3 != 0 || inner == 0 || inner > width)
                 throw new SlsInputException(source, $"block {i + 1}'s qkv is [{qkv[0]}, {qkv[1]}]: not a Swin stage of width {embed} x 2^s");
-            var table = Need($"blocks.{i}.attn.relative_position_bias_table", 2);
+            var table = Need(BlockKey.Name(i, "attn.relative_position_bias_table"), 2);
             int side = (int)Math.Round(Math.Sqrt(table[0]));
             if ((long)side * side != table[0] || side % 2 == 0 || table[1] == 0 || inner % table[1] != 0 || width % (inner / table[1]) != 0)
                 throw new SlsInputException(source, $"block {i + 1}'s relative position bias table is [{table[0]}, {table[1]}]: expected (2w-1)^2 rows and one column per head of qkv's {inner} channels, of a head dim dividing {width}");
             // a width-pruned block keeps whole heads of the full head dim: the table's columns are its heads kept
             int window = (side + 1) / 2, h = (int)(width / (inner / table[1]));
-            var fc1 = Need($"blocks.{i}.mlp.fc1.weight", 2);
+            var fc1 = Need(BlockKey.Name(i, "mlp.fc1.weight"), 2);
             if (fc1[0] == 0) throw new SlsInputException(source, $"block {i + 1}'s MLP has no units");
             ratio = Math.Max(ratio, (int)((fc1[0] + width - 1) / width));
 
@@ -97,7 +97,7 @@ public static class SwinConfigInference
         for (int i = 0; i < full.Depth; i++)
         {
             var sizes = full.BlockSizesOf(i);
-            long heads = shapes[$"blocks.{i}.attn.relative_position_bias_table"][1], units = shapes[$"blocks.{i}.mlp.fc1.weight"][0];
+            long heads = shapes[BlockKey.Name(i, "attn.relative_position_bias_table")][1], units = shapes[BlockKey.Name(i, "mlp.fc1.weight")][0];
             if (heads == sizes.Heads && units == sizes.MlpHidden) continue;
             widths[i] = new BlockWidth(Enumerable.Range(0, (int)heads).ToArray(), Enumerable.Range(0, (int)units).ToArray());
         }

@@ -24,7 +24,7 @@ internal static class SwinGraph
         {
             int block = model.Kept[i], s = c.StageOf(block);
             for (; stage < s; stage++) x = Merge(g, x, stage, c.StageGrid(stage));
-            string b = $"blocks.{i}";
+            string b = BlockKey.Of(i);
             int d = c.StageWidth(s), grid = c.StageGrid(s), win = c.Windows[s];
             var full = c.BlockSizesOf(block);
             var kept = full.Keep(model.Widths[i]);

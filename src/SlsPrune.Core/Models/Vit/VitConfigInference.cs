@@ -48,8 +48,8 @@ public static class VitConfigInference
                 : $"pos_embed has {pos[1]} tokens; expected a square grid, after the {prefix} prefix tokens, the class token or none");
 
         int depth = BlockKey.CountBlocks(shapes.Keys);
-        for (int i = 0; i < depth; i++) Need($"blocks.{i}.attn.qkv.weight", 2);
-        int mlp = depth > 0 ? Enumerable.Range(0, depth).Max(i => (int)Need($"blocks.{i}.mlp.fc1.weight", 2)[0]) : 4 * width;
+        for (int i = 0; i < depth; i++) Need(BlockKey.Name(i, "attn.qkv.weight"), 2);
+        int mlp = depth > 0 ? Enumerable.Range(0, depth).Max(i => (int)Need(BlockKey.Name(i, "mlp.fc1.weight"), 2)[0]) : 4 * width;
 
         int classes = shapes.TryGetValue("head.weight", out var head) ? (int)head[0] : 0;
         bool preLogits = shapes.ContainsKey("pre_logits.fc.weight");
@@ -82,7 +82,7 @@ public static class VitConfigInference
         var widths = new BlockWidth?[full.Depth];
         for (int i = 0; i < full.Depth; i++)
         {
-            long inner = shapes[$"blocks.{i}.attn.qkv.weight"][0] / 3, units = shapes[$"blocks.{i}.mlp.fc1.weight"][0];
+            long inner = shapes[BlockKey.Name(i, "attn.qkv.weight")][0] / 3, units = shapes[BlockKey.Name(i, "mlp.fc1.weight")][0];
             if (inner == full.Width && units == full.MlpHidden) continue;
             if (inner % headDim != 0 || inner == 0)
                 throw new SlsInputException(source, $"block {i + 1}'s qkv has {3 * inner} rows: not whole heads of {headDim} dimensions");

@@ -40,7 +40,7 @@ internal static class VitGraph
         int fullHeadDim = c.Width / c.Heads;
         for (int i = 0; i < c.Depth; i++)
         {
-            string b = $"blocks.{i}";
+            string b = BlockKey.Of(i);
             var kept = c.BlockSizes.Keep(model.Widths[i]);
             int heads = kept.Heads, headDim = kept.HeadDim;
             var shape = new BlockShape(n, d, kept.Inner, kept.MlpUnits, g2);

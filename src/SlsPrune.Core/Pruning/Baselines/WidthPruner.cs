@@ -55,8 +55,8 @@ public static class WidthPruner
             ctx.Cancellation.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
             var (keepHeads, keepDims, keepUnits) = Keeps(sizes[b], ratio, dims);
-            var w = Parts.ToDictionary(k => k[(k.IndexOf('.') + 1)..], k => spa ? Adapted(weights, $"blocks.{b}.{k}", loaded.Petl.Scale) : weights[$"blocks.{b}.{k}"]);
-            var g = grads is null ? null : Parts.ToDictionary(k => k[(k.IndexOf('.') + 1)..], k => grads[$"blocks.{b}.{k}"]);
+            var w = Parts.ToDictionary(k => k[(k.IndexOf('.') + 1)..], k => spa ? Adapted(weights, BlockKey.Name(b, k), loaded.Petl.Scale) : weights[BlockKey.Name(b, k)]);
+            var g = grads is null ? null : Parts.ToDictionary(k => k[(k.IndexOf('.') + 1)..], k => grads[BlockKey.Name(b, k)]);
             var imp = WidthImportance.Score(w, g, criterion, sizes[b], random);
             widths.Add(new BlockWidthEntry(b + 1, WidthImportance.Top(imp.Heads, keepHeads), WidthImportance.Top(imp.Units, keepUnits),
                 dims ? WidthImportance.Top(imp.HeadDims, keepDims) : null));

@@ -106,7 +106,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
                 }
                 return ctx.Index with
                 {
-                    Metric = ClusterMetrics.Name(o.Metric),
+                    Metric = o.Metric.Name,
                     Alpha = alpha,
                     Threshold = o.Policy == SlsDecisionPolicy.Alpha && !byAlpha.Guarded ? byAlpha.Threshold : null,
                     KeptBlocks = Enumerable.Range(1, kept).ToArray(),
@@ -125,7 +125,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             var index = Decided(o.Alpha);
             var plots = o.Plots is null ? [] : PrunePlots.Write(o.Plots, fem.Embeddings, features.Labels, mean,
                 new PruningDecision(layers, index.KeptBlocks.Count, index.Threshold ?? double.NaN, null, index.Threshold is null, index.Decision),
-                ctx.Task.Name, ClusterMetrics.Name(o.Metric), o.Alpha, std, depthAccuracy?.Top1, ctx.Index.ClassNames);
+                ctx.Task.Name, o.Metric.Name, o.Alpha, std, depthAccuracy?.Top1, ctx.Index.ClassNames);
             var more = (o.Alphas ?? []).Where(a => a != o.Alpha).Distinct()
                 .Select(a => (Path: AlphaPath(ctx.Options.Out, a), Index: Decided(a))).ToList();
             return new MethodOutput(index, null, featuresPath, plots, more.Count == 0 ? null : more);
@@ -143,7 +143,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
     {
         var tsne = new TsneOptions { Perplexity = o.Perplexity, Seed = ctx.Options.Seed };
         int layers = features.Layers, done = 0;
-        ctx.Progress?.Start(PruneStage.Tsne, $"t-SNE + {ClusterMetrics.Name(o.Metric)} from the top layer down, as needed ({features.Count} points)", layers);
+        ctx.Progress?.Start(PruneStage.Tsne, $"t-SNE + {o.Metric.Name} from the top layer down, as needed ({features.Count} points)", layers);
         double[] scores;
         int lowest;
         try
@@ -162,7 +162,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         bool every = lowest == 1;
         return ctx.Index with
         {
-            Metric = ClusterMetrics.Name(o.Metric),
+            Metric = o.Metric.Name,
             Alpha = o.Alpha,
             Threshold = decision.Guarded ? null : decision.Threshold,
             KeptBlocks = Enumerable.Range(1, decision.KeptBlocks).ToArray(),
@@ -200,7 +200,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
                     if (s.Layer == 1)
                     {
                         ctx.Progress?.Complete(PruneStage.Tsne);
-                        ctx.Progress?.Start(PruneStage.Scoring, $"{ClusterMetrics.Name(o.Metric)} per layer{note}", features.Layers);
+                        ctx.Progress?.Start(PruneStage.Scoring, $"{o.Metric.Name} per layer{note}", features.Layers);
                     }
                     ctx.Progress?.Advance(PruneStage.Scoring, s.Layer, $"layer {s.Layer}: {s.Score:F4}");
                 }));

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using SlsPrune.Core.Fem;
 
 namespace SlsPrune.Core.Pruning.Sls;
@@ -10,7 +11,8 @@ public sealed record SlsOptions
     public double Alpha { get; init; } = SlsPolicy.DefaultAlpha;
 
     [Setting("the cluster metric that scores a layer")]
-    public ClusterMetric Metric { get; init; } = ClusterMetric.Silhouette;
+    [JsonConverter(typeof(ClusterMetricSetting))]
+    public IClusterMetric Metric { get; init; } = ClusterMetrics.Default;
 
     [Setting("t-SNE perplexity")]
     public double Perplexity { get; init; } = 30.0;
@@ -68,4 +70,12 @@ public enum SlsDecisionPolicy
 
     /// <summary>The fewest leading blocks whose accuracy without retraining is within --max-drop points of the full model's.</summary>
     Accuracy,
+}
+
+/// <summary>SLS's <c>metric</c> setting: a name in <see cref="ClusterMetrics.All"/>.</summary>
+public sealed class ClusterMetricSetting : RegistrySetting<IClusterMetric>
+{
+    protected override IReadOnlyList<IClusterMetric> All => ClusterMetrics.All;
+
+    protected override string Name(IClusterMetric value) => value.Name;
 }

@@ -26,16 +26,16 @@ public static class SlsPolicy
     public const double DefaultAlpha = 0.3;
 
     /// <param name="scores">score of layers 1..N (index 0 is layer 1).</param>
-    public static PruningDecision Decide(IReadOnlyList<double> scores, double alpha, ClusterMetric metric = ClusterMetric.Silhouette)
+    public static PruningDecision Decide(IReadOnlyList<double> scores, double alpha, IClusterMetric? metric = null)
     {
         int n = scores.Count;
         if (n == 0) throw new ArgumentException("no layers to decide on", nameof(scores));
         if (!(alpha > 0) || double.IsInfinity(alpha)) throw new ArgumentOutOfRangeException(nameof(alpha), "alpha must be positive");
         double top = scores[n - 1];
-        bool higherIsBetter = ClusterMetrics.HigherIsBetter(metric);
+        bool higherIsBetter = (metric ?? ClusterMetrics.Default).HigherIsBetter;
         if (top <= 0 || double.IsNaN(top))
             return new PruningDecision(n, n, double.NaN, null, true,
-                $"the top layer's {ClusterMetrics.Name(metric)} score is {top:G4} (<= 0): it separates nothing, so nothing is pruned");
+                $"the top layer's {(metric ?? ClusterMetrics.Default).Name} score is {top:G4} (<= 0): it separates nothing, so nothing is pruned");
         double t = higherIsBetter ? alpha * top : top / alpha;
         for (int i = n; i >= 1; i--)
         {
@@ -56,13 +56,13 @@ public static class SlsPolicy
     /// layer's score guards the decision (<= 0), once a scored layer is past the threshold (the first from the top
     /// decides), or at layer 1. Scoring from the top down until this is false reads exactly the layers Decide reads, as
     /// the SLS reference loop does.</summary>
-    public static bool NeedsLayerBelow(IReadOnlyList<double> scores, int lowest, double alpha, ClusterMetric metric = ClusterMetric.Silhouette)
+    public static bool NeedsLayerBelow(IReadOnlyList<double> scores, int lowest, double alpha, IClusterMetric? metric = null)
     {
         int n = scores.Count;
         if (lowest < 1 || lowest > n) throw new ArgumentOutOfRangeException(nameof(lowest), $"layer {lowest} is not within 1..{n}");
         double top = scores[n - 1];
         if (lowest == 1 || top <= 0 || double.IsNaN(top)) return false;
-        bool higherIsBetter = ClusterMetrics.HigherIsBetter(metric);
+        bool higherIsBetter = (metric ?? ClusterMetrics.Default).HigherIsBetter;
         double t = higherIsBetter ? alpha * top : top / alpha;
         for (int i = n; i >= lowest; i--)
             if (higherIsBetter ? scores[i - 1] < t : scores[i - 1] > t) return false;
@@ -73,11 +73,11 @@ public static class SlsPolicy
     /// decision only where the threshold passes a layer's score, at alpha = score_i / score_N (Davies-Bouldin:
     /// DB_N / DB_i), so deciding once inside each interval between those points gives the whole step function.
     /// Adjacent intervals with the same decision are joined.</summary>
-    public static IReadOnlyList<AlphaStep> Sweep(IReadOnlyList<double> scores, ClusterMetric metric = ClusterMetric.Silhouette)
+    public static IReadOnlyList<AlphaStep> Sweep(IReadOnlyList<double> scores, IClusterMetric? metric = null)
     {
         if (scores.Count == 0) throw new ArgumentException("no layers to decide on", nameof(scores));
         double top = scores[^1];
-        bool higher = ClusterMetrics.HigherIsBetter(metric);
+        bool higher = (metric ?? ClusterMetrics.Default).HigherIsBetter;
         var points = scores.Select(s => higher ? s / top : top / s)
             .Where(r => r > 0 && r < 1 && double.IsFinite(r)).Append(0).Append(1).Distinct().Order().ToList();
         var steps = new List<AlphaStep>();

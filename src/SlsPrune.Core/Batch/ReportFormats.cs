@@ -1,0 +1,31 @@
+namespace SlsPrune.Core.Batch;
+
+/// <summary>The formats <c>sls report</c> writes, by name; a new one is one <see cref="IReportFormat"/> class and one
+/// line here.</summary>
+public static class ReportFormats
+{
+    public static IReadOnlyList<IReportFormat> All { get; } =
+    [
+        new MarkdownReportFormat(),
+        new CsvReportFormat(),
+        new JsonReportFormat(),
+        new HtmlReportFormat(),
+    ];
+
+    /// <summary>Markdown, unless told otherwise.</summary>
+    public static IReportFormat Default => All[0];
+
+    /// <summary>The names for the help: <c>md, csv, json, or html (one self-contained page with the figures)</c>.</summary>
+    public static string Help
+    {
+        get
+        {
+            var names = All.Select(f => f.Note is { } note ? $"{f.Name} ({note})" : f.Name).ToList();
+            return names.Count == 1 ? names[0] : $"{string.Join(", ", names.Take(names.Count - 1))}, or {names[^1]}";
+        }
+    }
+
+    /// <exception cref="SlsInputException">naming <c>--format</c> and the formats known.</exception>
+    public static IReportFormat Get(string name) => All.FirstOrDefault(f => f.Name == name)
+        ?? throw new SlsInputException("--format", $"unknown format '{Printable.Escape(name)}' (known: {string.Join(", ", All.Select(f => f.Name))})");
+}
