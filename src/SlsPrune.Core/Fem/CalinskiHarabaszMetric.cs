@@ -14,12 +14,8 @@ public sealed class CalinskiHarabaszMetric : IClusterMetric
     public static double Compute(Tensor x, long[] labels)
     {
         using var scope = torch.NewDisposeScope();
-        var (enc, k) = ClusterMetrics.Encode(labels);
-        var xd = x.to(float64);
+        var (xd, lab, onehot, counts, k) = ClusterMetrics.Clusters(x, labels);
         int n = labels.Length;
-        var lab = torch.tensor(enc, device: x.device);
-        var onehot = nn.functional.one_hot(lab, k).to(float64);
-        var counts = onehot.sum(dim: 0);
         var centroids = onehot.t().matmul(xd) / counts.unsqueeze(1);
         var mean = xd.mean([0]);
         double extra = (counts * (centroids - mean).pow(2).sum(dim: 1)).sum().item<double>();

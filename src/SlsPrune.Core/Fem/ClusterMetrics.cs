@@ -27,6 +27,17 @@ public static class ClusterMetrics
     public static IClusterMetric Get(string name) => TryGet(name, out var m) ? m
         : throw new SlsInputException("--metric", $"'{name}' is not one of {string.Join(", ", All.Select(a => a.Name))}");
 
+    /// <summary>What every metric starts from: the points in float64, the labels encoded (<see cref="Encode"/>) as a tensor
+    /// on the points' device, their one-hot matrix [n, k] and the cluster sizes [k]. Made in the caller's dispose scope.</summary>
+    public static (Tensor Points, Tensor Labels, Tensor OneHot, Tensor Counts, int Clusters) Clusters(Tensor x, long[] labels)
+    {
+        var (enc, k) = Encode(labels);
+        var xd = x.to(ScalarType.Float64);
+        var lab = torch.tensor(enc, device: x.device);
+        var onehot = torch.nn.functional.one_hot(lab, k).to(ScalarType.Float64);
+        return (xd, lab, onehot, onehot.sum(dim: 0), k);
+    }
+
     /// <summary>Labels as 0..k-1 in sorted order of the original values (sklearn's LabelEncoder), with
     /// sklearn's check that 2 &lt;= k &lt;= n - 1.</summary>
     public static (long[] Encoded, int Clusters) Encode(long[] labels)

@@ -14,11 +14,7 @@ public sealed class DaviesBouldinMetric : IClusterMetric
     public static double Compute(Tensor x, long[] labels)
     {
         using var scope = torch.NewDisposeScope();
-        var (enc, k) = ClusterMetrics.Encode(labels);
-        var xd = x.to(float64);
-        var lab = torch.tensor(enc, device: x.device);
-        var onehot = nn.functional.one_hot(lab, k).to(float64);
-        var counts = onehot.sum(dim: 0);
+        var (xd, lab, onehot, counts, k) = ClusterMetrics.Clusters(x, labels);
         var centroids = onehot.t().matmul(xd) / counts.unsqueeze(1);
         var toCentroid = (xd - centroids.index_select(0, lab)).pow(2).sum(dim: 1).sqrt();
         var intra = onehot.t().matmul(toCentroid) / counts;                  // [k]

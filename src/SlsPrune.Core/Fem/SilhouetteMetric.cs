@@ -14,11 +14,7 @@ public sealed class SilhouetteMetric : IClusterMetric
     public static double Compute(Tensor x, long[] labels)
     {
         using var scope = torch.NewDisposeScope();
-        var (enc, k) = ClusterMetrics.Encode(labels);
-        var xd = x.to(float64);
-        var lab = torch.tensor(enc, device: x.device);
-        var onehot = nn.functional.one_hot(lab, k).to(float64);             // [n, k]
-        var counts = onehot.sum(dim: 0);                                          // [k]
+        var (xd, lab, onehot, counts, k) = ClusterMetrics.Clusters(x, labels);
         var dist = torch.cdist(xd, xd);                                      // [n, n]
         var sums = dist.matmul(onehot);                                      // [n, k] distance sums per cluster
         var own = counts.index_select(0, lab);                               // size of each point's cluster
