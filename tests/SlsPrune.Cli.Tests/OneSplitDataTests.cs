@@ -110,5 +110,15 @@ public class OneSplitDataTests
             var row = Assert.Single(lines, l => l.TrimStart().StartsWith(name + " ", StringComparison.Ordinal));
             Assert.Contains($"({c.GetProperty("correct").GetInt32()}/4)", row, StringComparison.Ordinal);
         }
+
+        // the figures name the classes on their axes too
+        string plots = Path.Combine(Path.GetDirectoryName(petl)!, "plots");
+        (code, _, err) = CliRunner.Run(["eval", .. Vit, "--petl", petl, "--data", tree, "--plots", plots]);
+        Assert.True(code == 0, err);
+        foreach (var figure in new[] { "per_class.svg", "confusion.svg" })
+        {
+            string svg = File.ReadAllText(Path.Combine(plots, figure));
+            Assert.All(Names, n => Assert.Contains(System.Net.WebUtility.HtmlEncode(n), svg, StringComparison.Ordinal));
+        }
     }
 }
