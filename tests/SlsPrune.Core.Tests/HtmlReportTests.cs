@@ -176,3 +176,23 @@ public class ReportPluralTests
         Assert.Contains("<td class=\"t\">1 task</td>", html, StringComparison.Ordinal);
     }
 }
+
+public class ReportStorageNoteTests
+{
+    [Fact]
+    public void A_pruned_task_that_stores_more_bytes_than_the_full_one_is_explained()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-report-bytes-").FullName;
+        Directory.CreateDirectory(Path.Combine(dir, "results"));
+        string Result(string task, long pruned) => $$"""
+            { "task": "{{task}}", "group": "natural", "status": "ok", "seconds": 3.5, "method": "sls",
+              "full": { "top1": 0.9, "blocks": 12, "flops_per_image": 12000, "storage": { "per_task_bytes": 4096 } }, "pruned": { "top1": 0.88, "blocks": 9, "flops_per_image": 9000, "storage": { "per_task_bytes": {{pruned}} } }, "kept_blocks": 9, "depth": 12 }
+            """;
+        File.WriteAllText(Path.Combine(dir, "results", "a.json"), Result("a", 4096));
+        Assert.Null(BatchReport.Load(dir).BiggerNote());
+        Assert.DoesNotContain("Bytes pruned is larger", BatchReport.Load(dir).ToMarkdown(), StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(dir, "results", "b.json"), Result("b", 6551));
+        var md = BatchReport.Load(dir).ToMarkdown();
+        Assert.Contains("Bytes pruned is larger than bytes full for b: a pruned task stores the same PETL file", md, StringComparison.Ordinal);
+    }
+}

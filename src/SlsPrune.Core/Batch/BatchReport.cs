@@ -154,7 +154,18 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
         sb.AppendLine("| " + string.Join(" | ", Header) + " |");
         sb.AppendLine("|" + string.Concat(Header.Select(_ => "---|")));
         foreach (var r in Rows.Concat(Averages)) sb.AppendLine("| " + string.Join(" | ", Cells(r, true)) + " |");
+        if (BiggerNote() is { } note) sb.AppendLine().AppendLine(note);
         return sb.ToString();
+    }
+
+    /// <summary>Why a pruned task can store more bytes than the full one, said where a row shows it: a task stores its
+    /// PETL file (every block's adapters; the loader reads only the kept blocks') and, once pruned, its index too.</summary>
+    public string? BiggerNote()
+    {
+        var bigger = Rows.Where(r => r.BytesPruned > r.BytesFull).Select(r => r.Task).ToList();
+        return bigger.Count == 0 ? null
+            : $"Bytes pruned is larger than bytes full for {string.Join(", ", bigger.Select(Printable.Escape))}: a pruned task stores the same PETL file "
+                + "(every block's adapters; only the kept blocks' are read) plus its index. Layer pruning saves compute, not storage, unless the PETL file is exported pruned (`sls export --index`).";
     }
 
     public string ToCsv()
