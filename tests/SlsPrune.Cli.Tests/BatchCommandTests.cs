@@ -38,7 +38,8 @@ public class BatchCommandTests
         string dir = Directory.CreateTempSubdirectory("sls-batch-").FullName;
         string task = PruneEvalCommandTests.Task(12, 3);
         string brokenTask = Directory.CreateDirectory(Path.Combine(dir, "broken-task")).FullName;   // exists, but its list names a missing image
-        File.WriteAllText(Path.Combine(brokenTask, "test.txt"), "images/missing.png 0\n");
+        // its lists are there (the manifest check reads the splits), but they name a missing image: it fails when run
+        foreach (var list in new[] { "test.txt", "train800val200.txt" }) File.WriteAllText(Path.Combine(brokenTask, list), "images/missing.png 0\n");
         string manifest = Manifest(dir, ("a", task, "natural"), ("broken", brokenTask, "structured"), ("c", task, "structured"));
         string outDir = Path.Combine(dir, "out");
 

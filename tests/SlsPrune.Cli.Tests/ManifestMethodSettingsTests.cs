@@ -53,3 +53,25 @@ public class ManifestMethodSettingsTests
             err2.Trim().Split('\n')[^1]);
     }
 }
+
+/// <summary>A task whose data lacks a split its stages read is refused when the manifest is loaded (so by
+/// <c>--dry-run</c>), not after the training stage has run.</summary>
+public class ManifestSplitTests
+{
+    [Fact]
+    public void Dry_run_refuses_an_eval_split_the_data_does_not_have()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-manifest-split-").FullName;
+        string manifest = Path.Combine(dir, "manifest.json");
+        File.WriteAllText(manifest, JsonSerializer.Serialize(new
+        {
+            backbone = CliRunner.Fixture("backbone.safetensors"),
+            defaults = new { stages = new[] { "prune", "eval" }, heads = 3, device = "cpu", eval_split = "nosuchsplit" },
+            tasks = new[] { new { name = "a", data = PruneEvalCommandTests.Task(2, 2), petl = CliRunner.Fixture("convpass.safetensors") } },
+        }));
+        var (code, _, err) = CliRunner.Run("batch", "--manifest", manifest, "--out", Path.Combine(dir, "out"), "--dry-run");
+        Assert.Equal(2, code);
+        Assert.Equal($"sls: {manifest}: task 'a': eval_split 'nosuchsplit' is not a split of its data (its splits: train800, val200, train800val200, test)",
+            err.Trim().Split('\n')[^1]);
+    }
+}

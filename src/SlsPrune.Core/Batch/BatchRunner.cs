@@ -60,6 +60,7 @@ public static class BatchRunner
         var mine = shard.Select(m.Tasks).ToList();
         m.CheckPaths(m.Tasks); // every task's, not only this shard's: a typo in another shard's task is found by every shard
         CheckOut(m, o);
+        CheckSplits(m);
         var tasks = mine.Select(t =>
         {
             var s = (t.Settings ?? new()).Over(m.Defaults);
@@ -79,6 +80,7 @@ public static class BatchRunner
         var mine = shard.Select(m.Tasks).ToList();
         m.CheckPaths(m.Tasks); // every task's, not only this shard's: a typo in another shard's task is found by every shard
         CheckOut(m, o);
+        CheckSplits(m);
         BatchRecord.Of(m).Write(o.Out);
         var threads = ThreadBudget.Current;
         progress?.Report($"shard {shard.Index}/{shard.Count}: {mine.Count} of {m.Tasks.Count} tasks; {threads.Threads} threads (from {threads.From})");
@@ -112,6 +114,34 @@ public static class BatchRunner
             progress?.Report(r.Error is null ? $"{Printable.Escape(task.Name)}: {r.Status} in {took} s" : $"{Printable.Escape(task.Name)}: {r.Status}: {Printable.Escape(r.Error)} (after {took} s)");
         }
         return new BatchSummary(mine.Count, ran, skipped, failed.Count, failed, held.Count, held);
+    }
+
+    /// <summary>Every task's data has the splits its stages read (the training and calibration split, the evaluation
+    /// split), so a typo in <c>eval_split</c> is refused by <c>--dry-run</c>, not after the training stage has run.</summary>
+    private static void CheckSplits(BatchManifest m)
+    {
+        foreach (var t in m.Tasks)
+        {
+            var s = (t.Settings ?? new()).Over(m.Defaults);
+            var stages = s.Stages ?? BatchManifest.StageNames;
+            var needed = new List<(string Key, string Split)>();
+            if (stages.Any(x => x is "train" or "prune" or "retrain")) needed.Add(("split", s.Split ?? SplitNames.TrainVal));
+            if (stages.Any(x => x is "train" or "eval" or "retrain")) needed.Add(("eval_split", s.EvalSplit ?? SplitNames.Test));
+            if (needed.Count == 0) continue;
+            var options = new DataOptions(s.PathColumn, s.LabelColumn, s.ExifTranspose ?? false);
+            IDataSource source;
+            try
+            {
+                source = DataLayouts.Open(m.Resolve(t.Data), options);
+            }
+            catch (SlsInputException e)
+            {
+                throw new SlsInputException(m.Source, $"task '{Printable.Escape(t.Name)}': data {e.Message}");
+            }
+            foreach (var (key, split) in needed)
+                if (!source.Splits.Contains(DataLayouts.Split(source, split)))
+                    throw new SlsInputException(m.Source, $"task '{Printable.Escape(t.Name)}': {key} '{Printable.Escape(split)}' is not a split of its data (its splits: {string.Join(", ", source.Splits.Select(Printable.Escape))})");
+        }
     }
 
     /// <summary>The results folder must not be, or lie inside, a folder any task reads, and must be writable.</summary>
