@@ -35,6 +35,9 @@ public static partial class JsonErrors
         // a syntax error: the reader's position in the text
         string position = e.LineNumber is long line ? $" at line {line + 1}, byte {e.BytePositionInLine + 1}" : "";
         string what = message.Split(" Path: ", 2)[0].Split(" LineNumber:", 2)[0].TrimEnd('.');
+        // System.Text.Json's own wording where it speaks of its settings and buffers, in the file's terms
+        if (Depth().Match(what) is { Success: true } d) what = $"objects and lists nest deeper than {d.Groups[1].Value} levels";
+        else if (what.Contains("isFinalBlock", StringComparison.Ordinal)) what = "the text ends in the middle of a value";
         return $"not valid JSON{position}: {TypeName().Replace(what, "a value")}";
     }
 
@@ -83,4 +86,7 @@ public static partial class JsonErrors
 
     [GeneratedRegex(@"System\.[A-Za-z0-9_.`\[\]]+")]
     private static partial Regex TypeName();
+
+    [GeneratedRegex(@"maximum configured depth of (\d+)")]
+    private static partial Regex Depth();
 }

@@ -44,6 +44,21 @@ public class ParseRefusalTests
     }
 }
 
+/// <summary>System.Text.Json's own wording (its "maximum configured depth") is said in the file's terms.</summary>
+public class JsonWordingTests
+{
+    [Fact]
+    public void Nesting_too_deep_is_said_in_the_files_terms()
+    {
+        string index = Path.Combine(Directory.CreateTempSubdirectory("sls-deep-").FullName, "deep.sls.json");
+        File.WriteAllText(index, new string('[', 100) + new string(']', 100));
+        var (code, _, err) = CliRunner.Run("eval", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.safetensors"),
+            "--heads", "3", "--data", PruneEvalCommandTests.Task(2, 2), "--split", "test", "--index", index);
+        Assert.Equal(2, code);
+        Assert.Equal($"sls: {index}: not a valid pruning index: not valid JSON at line 1, byte 65: objects and lists nest deeper than 64 levels", err.Trim().Split('\n')[^1]);
+    }
+}
+
 /// <summary>Data split's refusals name the right culprit in words: a system folder as the source (not --out), a file
 /// listed twice in one split (not "in split 'all' and in split 'all'"), and a path of absurd length shown by its ends.</summary>
 public class DataSplitWordingTests
