@@ -39,6 +39,18 @@ public class ManifestMethodSettingsTests
     }
 
     [Fact]
+    public void Dry_run_refuses_keep_blocks_beyond_the_backbones_depth()
+    {
+        // the fixture backbone has 3 blocks
+        string manifest = Manifest("bi", new Dictionary<string, object> { ["keep_blocks"] = 9 });
+        var (code, _, err) = CliRunner.Run("batch", "--manifest", manifest, "--out", Path.Combine(Path.GetDirectoryName(manifest)!, "out"), "--dry-run");
+        Assert.Equal(2, code);
+        Assert.Equal($"sls: {manifest}: task 'a': keep_blocks 9 is more than the backbone's 3 blocks", err.Trim().Split('\n')[^1]);
+        string fits = Manifest("bi", new Dictionary<string, object> { ["keep_blocks"] = 3 });
+        Assert.Equal(0, CliRunner.Run("batch", "--manifest", fits, "--out", Path.Combine(Path.GetDirectoryName(fits)!, "out"), "--dry-run").Code);
+    }
+
+    [Fact]
     public void Depgraph_without_a_ratio_is_refused_at_load_not_after_the_model_is_built()
     {
         string manifest = Manifest("depgraph", new Dictionary<string, object>());

@@ -61,6 +61,7 @@ public static class BatchRunner
         m.CheckPaths(m.Tasks); // every task's, not only this shard's: a typo in another shard's task is found by every shard
         CheckOut(m, o);
         CheckSplits(m);
+        CheckBlockBudgets(m);
         var tasks = mine.Select(t =>
         {
             var s = (t.Settings ?? new()).Over(m.Defaults);
@@ -81,6 +82,7 @@ public static class BatchRunner
         m.CheckPaths(m.Tasks); // every task's, not only this shard's: a typo in another shard's task is found by every shard
         CheckOut(m, o);
         CheckSplits(m);
+        CheckBlockBudgets(m);
         BatchRecord.Of(m).Write(o.Out);
         var threads = ThreadBudget.Current;
         progress?.Report($"shard {shard.Index}/{shard.Count}: {mine.Count} of {m.Tasks.Count} tasks; {threads.Threads} threads (from {threads.From})");
@@ -142,6 +144,27 @@ public static class BatchRunner
                 if (!source.Splits.Contains(DataLayouts.Split(source, split)))
                     throw new SlsInputException(m.Source, $"task '{Printable.Escape(t.Name)}': {key} '{Printable.Escape(split)}' is not a split of its data (its splits: {string.Join(", ", source.Splits.Select(Printable.Escape))})");
         }
+    }
+
+    /// <summary>A <c>keep_blocks</c> beyond the backbone's depth is refused at load (the backbone's shapes are read once;
+    /// a backbone whose shape cannot be read here is left to the run, which names what it lacks).</summary>
+    private static void CheckBlockBudgets(BatchManifest m)
+    {
+        var budgets = m.Tasks.Select(t => (Task: t, Keep: (t.Settings ?? new()).Over(m.Defaults).MethodSettings?.GetValueOrDefault("keep_blocks")))
+            .Where(x => x.Keep is { ValueKind: JsonValueKind.Number }).ToList();
+        if (budgets.Count == 0) return;
+        int depth;
+        try
+        {
+            depth = ModelFactory.Depth(new ModelOptions(m.Resolve(m.Backbone), Heads: m.Defaults.Heads));
+        }
+        catch (SlsInputException)
+        {
+            return;
+        }
+        foreach (var (task, keep) in budgets)
+            if (keep!.Value.TryGetInt32(out int k) && k > depth)
+                throw new SlsInputException(m.Source, $"task '{Printable.Escape(task.Name)}': keep_blocks {k} is more than the backbone's {depth} blocks");
     }
 
     /// <summary>The results folder must not be, or lie inside, a folder any task reads, and must be writable.</summary>

@@ -164,6 +164,13 @@ public static class ModelFactory
     }
 
     /// <summary>A model of <paramref name="family"/> with fresh weights and no PETL (pre-training from scratch): nothing is read.</summary>
+    /// <summary>The blocks of the backbone <paramref name="options"/> names, read off its tensors' shapes (no weights).</summary>
+    public static int Depth(ModelOptions options)
+    {
+        using var backbone = StateDictFile.Open(options.Backbone);
+        return Plan(options, backbone, null, null).Full.Depth;
+    }
+
     public static Backbone Untrained(IBackboneFamily family, IBackboneShape shape) => family.Create(shape, ModelPlan.Full(shape.Depth), PetlSettings.None);
 
     /// <summary>The backbone's family and full shape, and the plan checked against it.</summary>
