@@ -58,10 +58,7 @@ public static class BatchRunner
         var m = BatchManifest.Load(o.Manifest);
         var shard = o.Shard ?? Shard.All;
         var mine = shard.Select(m.Tasks).ToList();
-        m.CheckPaths(m.Tasks); // every task's, not only this shard's: a typo in another shard's task is found by every shard
-        CheckOut(m, o);
-        CheckSplits(m);
-        CheckBlockBudgets(m);
+        CheckWhole(m, o);
         var tasks = mine.Select(t =>
         {
             var s = (t.Settings ?? new()).Over(m.Defaults);
@@ -79,10 +76,7 @@ public static class BatchRunner
         var m = BatchManifest.Load(o.Manifest);
         var shard = o.Shard ?? Shard.All;
         var mine = shard.Select(m.Tasks).ToList();
-        m.CheckPaths(m.Tasks); // every task's, not only this shard's: a typo in another shard's task is found by every shard
-        CheckOut(m, o);
-        CheckSplits(m);
-        CheckBlockBudgets(m);
+        CheckWhole(m, o);
         BatchRecord.Of(m).Write(o.Out);
         var threads = ThreadBudget.Current;
         progress?.Report($"shard {shard.Index}/{shard.Count}: {mine.Count} of {m.Tasks.Count} tasks; {threads.Threads} threads (from {threads.From})");
@@ -116,6 +110,17 @@ public static class BatchRunner
             progress?.Report(r.Error is null ? $"{Printable.Escape(task.Name)}: {r.Status} in {took} s" : $"{Printable.Escape(task.Name)}: {r.Status}: {Printable.Escape(r.Error)} (after {took} s)");
         }
         return new BatchSummary(mine.Count, ran, skipped, failed.Count, failed, held.Count, held);
+    }
+
+    /// <summary>What every run and dry run checks before the first task, over every task of the manifest (not only
+    /// this shard's: a typo in another shard's task is found by every shard): paths, the results folder, splits, block
+    /// budgets.</summary>
+    private static void CheckWhole(BatchManifest m, BatchOptions o)
+    {
+        m.CheckPaths(m.Tasks);
+        CheckOut(m, o);
+        CheckSplits(m);
+        CheckBlockBudgets(m);
     }
 
     /// <summary>Every task's data has the splits its stages read (the training and calibration split, the evaluation
