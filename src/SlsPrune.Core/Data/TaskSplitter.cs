@@ -168,17 +168,16 @@ public static class TaskSplitter
         var entries = Directory.EnumerateFileSystemEntries(path).Select(Path.GetFileName).ToList();
         if (entries.Count == 0) return;
         string info = Path.Combine(path, "task.json");
-        bool madeBySplit = false;
-        if (FileKind.Of(info) == PathKind.Regular && new FileInfo(info).Length < 1 << 20)
+        bool madeBySplit;
+        try
         {
-            try
-            {
-                using var doc = JsonDocument.Parse(File.ReadAllText(info));
-                madeBySplit = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("made_from", out _);
-            }
-            catch (JsonException)
-            {
-            }
+            // missing, not a regular file, over 1 MiB or not JSON: not a task.json this tool wrote
+            using var doc = JsonDocument.Parse(InputFile.ReadAllText(info, 1 << 20, "a task.json"));
+            madeBySplit = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("made_from", out _);
+        }
+        catch (Exception e) when (e is JsonException or SlsInputException)
+        {
+            madeBySplit = false;
         }
         if (!madeBySplit)
             throw new SlsInputException(path, "exists and is not a task folder written by sls data split; remove it or choose another --out");

@@ -88,7 +88,7 @@ public static class OutputPath
         if (dir is null) return;
         if (FileKind.Of(dir) != PathKind.Folder)
             throw new SlsInputException(path, $"cannot be written: {dir} is not a folder (choose another {option})");
-        // A file made and removed at once: the only test that holds for every user (root included), file system and
+        // A file made and removed at once (deleted as it is closed): the only test that holds for every user (root included), file system and
         // mount (read-only, /proc, /sys).
         string probe = Path.Combine(dir, $".sls-write-check.{Environment.ProcessId}.{Guid.NewGuid():N}");
         try
@@ -100,10 +100,6 @@ public static class OutputPath
             string why = e is UnauthorizedAccessException ? "is not writable (permission denied)"
                 : (e.HResult & 0xFFFF) == ReadOnlyFileSystem ? "is on a read-only file system" : "does not take new files";
             throw new SlsInputException(path, $"cannot be written: {dir} {why} (choose another {option})");
-        }
-        finally
-        {
-            try { File.Delete(probe); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
 

@@ -65,7 +65,7 @@ public static class InputSizeCheck
     {
         try
         {
-            using var stream = File.OpenRead(path);
+            using var stream = InputFile.OpenRead(path, "an image file", InputFile.MaxImageBytes);
             return ImageInfo.FromStream(stream) is { Width: > 0, Height: > 0 } info ? (info.Width, info.Height) : null;
         }
 #pragma warning disable CA1031 // a header this cannot read is the decoder's to refuse, with its own message

@@ -32,35 +32,34 @@ public static class TaskClasses
     public static void Check(Head head, IDataSource data, IReadOnlyList<LabelledImage> items, (IReadOnlyList<string>? Names, string File)? recorded = null)
     {
         var dataNames = Meaningful(data.ClassNames);
-        int heads = head.Rows;
+        int rows = head.Rows;
         if (recorded is { Names: { } indexNames, File: var indexFile })
         {
             // an index names the classes of the run it was computed in: they must be the head's
-            if (indexNames.Count != heads)
-                throw new SlsInputException(indexFile, $"records {indexNames.Count} class names, but the head has {heads} rows; give the index computed with this model");
+            if (indexNames.Count != rows)
+                throw new SlsInputException(indexFile, $"records {indexNames.Count} class names, but the head has {rows} rows; give the index computed with this model");
             if (Meaningful(head.Names) is { } trained && Meaningful(indexNames) is { } named && !trained.SequenceEqual(named, StringComparer.Ordinal))
                 throw new SlsInputException(indexFile, $"was computed for the classes {List(named)}, but the head ({head.Source}) was trained on {List(trained)}; give the index computed with this model");
         }
-        var built = new { ClassNames = head.Names, HeadSource = head.Source };
         if (head.FromBackbone)
         {
             int dataClasses = dataNames?.Count ?? (items.Count == 0 ? 0 : items.Max(i => i.Label) + 1);
-            var own = Meaningful(built.ClassNames);
+            var own = Meaningful(head.Names);
             if (own is not null && dataNames is not null && !own.SequenceEqual(dataNames, StringComparer.Ordinal))
-                throw new SlsInputException(built.HeadSource, $"its own head classifies {List(own)}, but the data's classes are {List(dataNames)}; "
+                throw new SlsInputException(head.Source, $"its own head classifies {List(own)}, but the data's classes are {List(dataNames)}; "
                     + "give the task's PETL file (--petl), or --allow-class-mismatch to use the backbone's head anyway");
-            if (dataClasses != heads)
-                throw new SlsInputException(built.HeadSource, $"its own head has {heads} classes (its pre-training task's), but the data has {dataClasses}; "
+            if (dataClasses != rows)
+                throw new SlsInputException(head.Source, $"its own head has {rows} classes (its pre-training task's), but the data has {dataClasses}; "
                     + "give the task's PETL file (--petl), or --allow-class-mismatch to use the backbone's head anyway");
             return;
         }
         if (dataNames is null) return;
-        foreach (var (names, file) in new[] { (Meaningful(built.ClassNames), built.HeadSource), (Meaningful(recorded?.Names), recorded?.File ?? "") })
+        foreach (var (names, file) in new[] { (Meaningful(head.Names), head.Source), (Meaningful(recorded?.Names), recorded?.File ?? "") })
             if (names is not null && !names.SequenceEqual(dataNames, StringComparer.Ordinal))
                 throw new SlsInputException(file, $"was made for the classes {List(names)}, but the data's classes are {List(dataNames)}; "
                     + "give the task's own files, or --allow-class-mismatch to map the classes by index anyway");
-        if (dataNames.Count != heads)
-            throw new SlsInputException(built.HeadSource, $"its head has {heads} classes, but the data names {dataNames.Count} ({List(dataNames)}); "
+        if (dataNames.Count != rows)
+            throw new SlsInputException(head.Source, $"its head has {rows} classes, but the data names {dataNames.Count} ({List(dataNames)}); "
                 + "give the task's own PETL file, or --allow-class-mismatch to use this head anyway");
     }
 
