@@ -74,6 +74,18 @@ public partial class ArchitectureTests
     }
 
     [Fact]
+    public void The_drawn_flow_of_the_architecture_document_has_a_box_for_every_folder()
+    {
+        string doc = File.ReadAllText(Path.Combine(Core, "..", "..", "docs", "ARCHITECTURE.md"));
+        int start = doc.IndexOf("```mermaid", StringComparison.Ordinal);
+        Assert.True(start >= 0, "docs/ARCHITECTURE.md has no mermaid diagram");
+        string diagram = doc[start..doc.IndexOf("```", start + 10, StringComparison.Ordinal)];
+        var boxes = Regex.Matches(diagram, @"(\w+)\[\(?""\1/").Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        var missing = Table().Select(r => r.Folder).Where(f => !boxes.Contains(f)).ToList();
+        Assert.True(missing.Count == 0, $"the diagram has no box for {string.Join(", ", missing)}");
+    }
+
+    [Fact]
     public void Plotting_takes_plain_data_not_tensors()
     {
         var files = Directory.EnumerateFiles(Path.Combine(Core, "Plotting"), "*.cs", SearchOption.AllDirectories).ToList();
