@@ -38,7 +38,7 @@ public static class BatchDefaults
     /// <summary>The split training fits on and pruning calibrates on (the two records agree; a test checks it).</summary>
     public static string Split => TrainOptions.Defaults.TrainSplit;
 
-    public static bool ExifTranspose => DataOptions.Default.ExifTranspose;
+    public static bool ExifTranspose => DataOptions.Defaults.ExifTranspose;
     public static bool AllowClassMismatch => ModelOptions.Defaults.AllowClassMismatch;
 
     /// <summary>Whether the retrain stage distils (batch only: <c>sls train --distill</c> is a flag, off).</summary>

@@ -13,7 +13,7 @@ namespace SlsPrune.Core.Batch;
 /// <summary>Options of <c>sls batch</c>; <see cref="Shard"/> null: every task (<see cref="Batch.Shard.All"/>).</summary>
 public sealed record BatchOptions(string Manifest, string Out, bool Resume = false, Shard? Shard = null)
 {
-    /// <summary>Every setting at its default (manifest and folder empty).</summary>
+    /// <summary>Every setting at its default (manifest and folder empty; what a null stands for filled in).</summary>
     public static readonly BatchOptions Defaults = new("", "", Shard: Batch.Shard.All);
 }
 

@@ -9,7 +9,7 @@ namespace SlsPrune.Core.Data;
 public sealed record DataOptions(string? PathColumn = null, string? LabelColumn = null, bool ExifTranspose = false, Action<string>? Report = null)
 {
     /// <summary>Every setting at its default: the one place the command line's options and a batch manifest read them from.</summary>
-    public static readonly DataOptions Default = new();
+    public static readonly DataOptions Defaults = new();
 
     /// <summary>A CSV's image-path column where none is named.</summary>
     public const string DefaultPathColumn = "path";

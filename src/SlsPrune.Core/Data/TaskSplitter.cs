@@ -15,7 +15,7 @@ public sealed record SplitOptions(string Source, string Out, int Train = 800, in
     /// <summary>How the command line spells a null <see cref="Test"/>: every image not in train or val.</summary>
     public const string RestOfImages = "rest";
 
-    public DataOptions DataOptions { get; init; } = DataOptions.Default;
+    public DataOptions DataOptions { get; init; } = DataOptions.Defaults;
 }
 
 /// <summary>One class's share of the splits written.</summary>

@@ -9,7 +9,7 @@ public sealed record PruneOptions(ModelOptions Model, string Data, IPruneMethod 
     string Split = SplitNames.TrainVal, string Out = "index.sls.json", int Seed = 0)
 {
     /// <summary>How <see cref="Data"/> is read (CSV columns, EXIF orientation, where the layout is said).</summary>
-    public DataOptions DataOptions { get; init; } = DataOptions.Default;
+    public DataOptions DataOptions { get; init; } = DataOptions.Defaults;
 
     /// <summary>Calibrate on this many images of the split, a stratified sample drawn for <see cref="Seed"/>.</summary>
     public int? Calibration { get; init; }

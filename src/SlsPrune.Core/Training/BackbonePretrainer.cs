@@ -40,11 +40,12 @@ public sealed record PretrainOptions(
     int MlpRatio = 4,
     string Augment = "none")
 {
-    /// <summary>Every setting at its default (the upstream set empty): the one place the command line reads them from.</summary>
-    public static readonly PretrainOptions Defaults = new("");
-
     /// <summary>A Swin's blocks per stage where <see cref="Depths"/> is null.</summary>
     public static readonly IReadOnlyList<int> DefaultDepths = [2, 2, 2];
+
+    /// <summary>Every setting at its default (the upstream set empty; what a null stands for filled in): the one place
+    /// the command line reads them from.</summary>
+    public static readonly PretrainOptions Defaults = new("", Depths: DefaultDepths);
 }
 
 /// <summary>What pre-training produced.</summary>

@@ -33,7 +33,7 @@ public sealed record TrainOptions(
     public ModelPlan? Plan { get; init; }
 
     /// <summary>How <see cref="Data"/> is read (CSV columns, EXIF orientation, where the layout is said).</summary>
-    public DataOptions DataOptions { get; init; } = DataOptions.Default;
+    public DataOptions DataOptions { get; init; } = DataOptions.Defaults;
 
     /// <summary>Receives one line per thing the user should know that does not stop the run (an assumed input size).</summary>
     public Action<string>? Warn { get; init; }
