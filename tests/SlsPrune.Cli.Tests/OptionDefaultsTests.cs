@@ -90,7 +90,7 @@ public class OptionDefaultsTests
     /// <summary>Manifest keys no stage option stands for, with the reason.</summary>
     private static readonly Dictionary<string, string> ManifestOnly = new()
     {
-        ["stages"] = "which stages run (the commands themselves on the command line)",
+        ["stages"] = "which stages run (the commands themselves on the command line); default BatchManifest.StageNames",
         ["retrain_epochs"] = "the retrain stage's --epochs, a batch default of its own (BatchDefaults.RetrainEpochs)",
         ["method_settings"] = "the prune methods' own settings (alpha, ratio, ...), walked with their options below",
     };

@@ -11,12 +11,9 @@ namespace SlsPrune.Core.Batch;
 /// key of <see cref="BatchSettings"/> that has a default, read from the options record of the stage that uses it (so a
 /// manifest and the command line default alike); only the settings the command line has no counterpart for are
 /// declared here. Keys without a default here (<c>heads</c>, <c>image_size</c>, <c>calibration</c>, the CSV columns)
-/// are left to the stage, as an option not given is.</summary>
+/// are left to the stage, as an option not given is; <c>stages</c> defaults to all of <see cref="BatchManifest.StageNames"/>.</summary>
 public static class BatchDefaults
 {
-    /// <summary>Every stage, in order.</summary>
-    public static IReadOnlyList<string> Stages => BatchManifest.StageNames;
-
     /// <summary>The PETL method trained where the manifest names none (batch only: <c>sls train</c> needs <c>--petl-method</c>).</summary>
     public const string PetlMethod = "convpass";
 

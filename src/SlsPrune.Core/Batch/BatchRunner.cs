@@ -69,7 +69,7 @@ public static class BatchRunner
             string data = m.Resolve(t.Data), result = ResultPath(o.Out, t.Name);
             bool done = IsDone(result);
             string petl = t.Petl is null ? Path.Combine(o.Out, "tasks", t.Name, "petl.safetensors") : m.Resolve(t.Petl);
-            return new BatchPlanTask(t.Name, t.Group, s.Stages ?? BatchDefaults.Stages, s.Method ?? BatchDefaults.Method, data, Data.DataLayouts.Detect(data)?.Name,
+            return new BatchPlanTask(t.Name, t.Group, s.Stages ?? BatchManifest.StageNames, s.Method ?? BatchDefaults.Method, data, Data.DataLayouts.Detect(data)?.Name,
                 s.Split ?? BatchDefaults.Split, petl, t.Petl is null, s.PetlMethod ?? BatchDefaults.PetlMethod, result, done, o.Resume && done ? "skip" : "run");
         }).ToList();
         return new BatchPlan(o.Manifest, m.Resolve(m.Backbone), o.Out, $"{shard.Index}/{shard.Count}", o.Resume, tasks);
@@ -134,7 +134,7 @@ public static class BatchRunner
         foreach (var t in m.Tasks)
         {
             var s = (t.Settings ?? new()).Over(m.Defaults);
-            var stages = s.Stages ?? BatchDefaults.Stages;
+            var stages = s.Stages ?? BatchManifest.StageNames;
             var needed = new List<(string Key, string Split)>();
             if (stages.Any(x => x is "train" or "prune" or "retrain")) needed.Add(("split", s.Split ?? BatchDefaults.Split));
             if (stages.Any(x => x is "train" or "eval" or "retrain")) needed.Add(("eval_split", s.EvalSplit ?? BatchDefaults.EvalSplit));
@@ -208,7 +208,7 @@ public static class BatchRunner
     {
         var clock = Stopwatch.StartNew();
         var s = (task.Settings ?? new()).Over(m.Defaults);
-        var stages = s.Stages ?? BatchDefaults.Stages;
+        var stages = s.Stages ?? BatchManifest.StageNames;
         TrainResult? train = null, retrain = null;
         EvalResult? full = null, pruned = null, retrained = null;
         int? kept = null, depth = null;
