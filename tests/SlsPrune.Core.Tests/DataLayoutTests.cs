@@ -86,7 +86,7 @@ public class DataLayoutTests
         var (vtab, tree, csv) = Layouts();
         string dir = Directory.CreateTempSubdirectory("sls-layout-runs-").FullName;
         var model = new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, Device: "cpu", BatchSize: 16);
-        var runs = new[] { ("vtab", vtab, "train800val200", DataOptions.Default), ("tree", tree, "train", DataOptions.Default), ("csv", csv, "train", CsvColumns) };
+        var runs = new[] { ("vtab", vtab, "train800val200", DataOptions.Defaults), ("tree", tree, "train", DataOptions.Defaults), ("csv", csv, "train", CsvColumns) };
         var results = runs.Select(r =>
         {
             var (name, data, trainSplit, dataOptions) = r;

@@ -17,7 +17,7 @@ public static class BatchCommand
         var shard = new Option<string>("--shard")
         {
             Description = "Run share K of N (tasks i with i mod N = K); 'slurm': this Slurm array element's share (from SLURM_ARRAY_TASK_ID, _MIN, _MAX, _STEP)",
-            DefaultValueFactory = _ => "0/1",
+            DefaultValueFactory = _ => BatchOptions.Defaults.Shard!.ToString(),
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the whole manifest and print what would run (stages, method, data layout, PETL file, what --resume skips); run and write nothing" };

@@ -13,11 +13,11 @@ public static class DataCommand
     public static Command Create(Func<CliContext> context)
     {
         var outDir = new Option<DirectoryInfo>("--out") { Description = "Folder to write the benchmark into", Required = true };
-        var seed = new Option<int>("--seed") { Description = "Seed: the same seed gives byte-identical output", DefaultValueFactory = _ => 0 };
+        var seed = new Option<int>("--seed") { Description = "Seed: the same seed gives byte-identical output", DefaultValueFactory = _ => FashionMnistOptions.Defaults.Seed };
         var source = new Option<DirectoryInfo>("--source")
         {
             Description = "Folder with the Fashion-MNIST IDX files",
-            DefaultValueFactory = _ => new DirectoryInfo(FashionMnistBenchmark.DebianSource),
+            DefaultValueFactory = _ => new DirectoryInfo(FashionMnistOptions.Defaults.Source),
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var fashion = new Command("fashion-mnist", "Build the local VTAB-1k-format benchmark from Debian's dataset-fashion-mnist")
@@ -40,10 +40,10 @@ public static class DataCommand
         var source = new Argument<FileSystemInfo>("SOURCE") { Description = "ImageFolder tree (ROOT/CLASS/* or ROOT/{train,val,test}/CLASS/*, pooled) or CSV/TSV file" };
         source.AcceptExistingOnly();
         var outDir = new Option<DirectoryInfo>("--out") { Description = "Task folder to write (VTAB-1k layout)", Required = true };
-        var train = new Option<int>("--train") { Description = "Images in train800.txt", DefaultValueFactory = _ => 800 };
-        var val = new Option<int>("--val") { Description = "Images in val200.txt", DefaultValueFactory = _ => 200 };
-        var test = new Option<string>("--test") { Description = "Images in test.txt: a number, or rest (every image not in train or val)", DefaultValueFactory = _ => "rest" };
-        var seed = new Option<int>("--seed") { Description = "Seed: the same seed gives byte-identical lists", DefaultValueFactory = _ => 0 };
+        var train = new Option<int>("--train") { Description = "Images in train800.txt", DefaultValueFactory = _ => SplitOptions.Defaults.Train };
+        var val = new Option<int>("--val") { Description = "Images in val200.txt", DefaultValueFactory = _ => SplitOptions.Defaults.Val };
+        var test = new Option<string>("--test") { Description = $"Images in test.txt: a number, or {SplitOptions.RestOfImages} (every image not in train or val)", DefaultValueFactory = _ => SplitOptions.RestOfImages };
+        var seed = new Option<int>("--seed") { Description = "Seed: the same seed gives byte-identical lists", DefaultValueFactory = _ => SplitOptions.Defaults.Seed };
         var copy = new Option<bool>("--copy") { Description = "Copy the images (default: symbolic links to them)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var data = new DataOptionSet();
@@ -57,9 +57,9 @@ public static class DataCommand
         {
             var ctx = context();
             string t = parse.GetValue(test)!;
-            int? testCount = t == "rest" ? null
+            int? testCount = t == SplitOptions.RestOfImages ? null
                 : int.TryParse(t, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) ? n
-                : throw new SlsInputException("--test", $"'{t}' is neither a number of images nor 'rest'");
+                : throw new SlsInputException("--test", $"'{t}' is neither a number of images nor '{SplitOptions.RestOfImages}'");
             var options = new SplitOptions(parse.GetValue(source)!.FullName, parse.GetValue(outDir)!.FullName, parse.GetValue(train), parse.GetValue(val), testCount,
                 parse.GetValue(seed), parse.GetValue(copy))
             {

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using SlsPrune.Cli.Output;
-using SlsPrune.Core.Data;
 using SlsPrune.Core.Evaluation;
 using SlsPrune.Core;
 
@@ -19,10 +18,10 @@ public static class EvalCommand
         var data = new DataOptionSet();
         var index = new Option<FileInfo>("--index") { Description = "Pruning index: evaluate the pruned model" };
         index.AcceptExistingOnly();
-        var split = new Option<string>("--split") { Description = "Split to evaluate", DefaultValueFactory = _ => SplitNames.Test };
+        var split = new Option<string>("--split") { Description = "Split to evaluate", DefaultValueFactory = _ => EvalOptions.Defaults.Split };
         var throughput = new Option<bool>("--throughput") { Description = "Also measure images/s and latency (model only, random input)" };
-        var throughputBatches = new Option<string>("--throughput-batches") { Description = "Batch sizes for --throughput, comma-separated", DefaultValueFactory = _ => "1,64" };
-        var repeats = new Option<int>("--repeats") { Description = "Timed forward passes per batch size for --throughput (the median is reported)", DefaultValueFactory = _ => 5 };
+        var throughputBatches = new Option<string>("--throughput-batches") { Description = "Batch sizes for --throughput, comma-separated", DefaultValueFactory = _ => string.Join(',', EvalOptions.DefaultThroughputBatches) };
+        var repeats = new Option<int>("--repeats") { Description = "Timed forward passes per batch size for --throughput (the median is reported)", DefaultValueFactory = _ => EvalOptions.Defaults.Repeats };
         repeats.Validators.Add(r => { if (r.TryParsed<int>(out var parsed) && parsed <= 0) r.AddError("--repeats must be positive"); });
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var plots = new Option<string>("--plots") { Description = "Folder for figures (PNG and SVG): the confusion matrix and top-1 per class" };

@@ -23,11 +23,11 @@ public sealed class ModelOptionSet
     public Option<string?> PetlMethod { get; } = new("--petl-method") { Description = PetlMethods.Names + ", where the PETL file does not say" };
     public Option<int?> PetlDim { get; } = new("--petl-dim") { Description = "Adapter hidden dim (checked against the file)" };
     public Option<double?> PetlScale { get; } = new("--petl-scale") { Description = "Adapter scale s, where the PETL file does not say (reference .pt files)" };
-    public Option<string> Device { get; } = new("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => "auto" };
-    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per forward batch", DefaultValueFactory = _ => 64 };
+    public Option<string> Device { get; } = new("--device") { Description = "auto, cpu or cuda", DefaultValueFactory = _ => ModelOptions.Defaults.Device };
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per forward batch", DefaultValueFactory = _ => ModelOptions.Defaults.BatchSize };
     public Option<bool> AllowMismatch { get; } = new("--allow-mismatch") { Description = "Use an index or a PETL file recorded for other files (backbone or PETL SHA-256 differs)" };
     public Option<bool> AllowClassMismatch { get; } = new("--allow-class-mismatch") { Description = "Use a head on data whose classes differ from those it was trained on (mapped by index), or the backbone's own head on another task" };
-    public Option<string> Precision { get; } = new("--precision") { Description = "Weights and activations: fp32, or bf16 / fp16 (on CUDA)", DefaultValueFactory = _ => "fp32" };
+    public Option<string> Precision { get; } = new("--precision") { Description = "Weights and activations: fp32, or bf16 / fp16 (on CUDA)", DefaultValueFactory = _ => Precisions.Name(ModelOptions.Defaults.Precision) };
 
     /// <param name="petlFile">whether the command reads a PETL file (<c>--petl</c>); training makes one instead.</param>
     /// <param name="backboneRequired">false where another engine's file may stand in for it (<c>eval --engine onnxruntime</c>).</param>

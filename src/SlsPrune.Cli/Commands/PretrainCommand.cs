@@ -15,8 +15,8 @@ public static class PretrainCommand
     public static Command Create(Func<CliContext> context)
     {
         var upstream = new Option<FileInfo>("--upstream") { Description = "Upstream set (sls data fashion-mnist: upstream/train.safetensors)", Required = true }.AcceptExistingOnly();
-        var output = new Option<FileInfo>("--out") { Description = "Backbone to write", DefaultValueFactory = _ => new FileInfo("backbone.safetensors") };
-        var d = new PretrainOptions("", "");
+        var output = new Option<FileInfo>("--out") { Description = "Backbone to write", DefaultValueFactory = _ => new FileInfo(PretrainOptions.Defaults.Out) };
+        var d = PretrainOptions.Defaults;
         var image = new Option<int>("--image-size") { DefaultValueFactory = _ => d.ImageSize, Description = "Input size" };
         var patch = new Option<int>("--patch") { DefaultValueFactory = _ => d.PatchSize, Description = "Patch size" };
         var width = new Option<int>("--width") { DefaultValueFactory = _ => d.Width, Description = "Embedding width" };
@@ -31,13 +31,13 @@ public static class PretrainCommand
         var limit = new Option<int?>("--limit") { Description = "Use only the first N images" };
         var family = new Option<string>("--family") { DefaultValueFactory = _ => d.Family, Description = "vit or swin (Swin v1: --depths, --stage-heads, --window, --mlp-ratio; --width is stage 1's)" };
         family.AcceptOnlyFromAmong("vit", "swin");
-        var depths = new Option<string>("--depths") { DefaultValueFactory = _ => "2,2,2", Description = "Swin: blocks per stage, comma-separated" };
+        var depths = new Option<string>("--depths") { DefaultValueFactory = _ => string.Join(',', PretrainOptions.DefaultDepths), Description = "Swin: blocks per stage, comma-separated" };
         var stageHeads = new Option<string?>("--stage-heads") { Description = "Swin: heads per stage, comma-separated (default 2,4,8,...)" };
         var window = new Option<int>("--window") { DefaultValueFactory = _ => d.Window, Description = "Swin: window size (every stage)" };
         var mlpRatio = new Option<int>("--mlp-ratio") { DefaultValueFactory = _ => d.MlpRatio, Description = "Swin: MLP hidden width over the stage width" };
         var augment = new Option<string>("--augment") { DefaultValueFactory = _ => d.Augment, Description = "Upstream augmentation, every epoch: " + string.Join("; ", UpstreamAugmentations.All.Select(a => $"{a.Name} ({a.Description})")) };
         augment.AcceptOnlyFromAmong(UpstreamAugmentations.All.Select(a => a.Name).ToArray());
-        var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto", Description = "auto, cpu or cuda" };
+        var device = new Option<string>("--device") { DefaultValueFactory = _ => d.Device, Description = "auto, cpu or cuda" };
         device.AcceptOnlyFromAmong(DeviceSelector.Choices);
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var cmd = new Command("pretrain", "Train a small ViT or Swin backbone from scratch on an upstream set (for the shipped models)");

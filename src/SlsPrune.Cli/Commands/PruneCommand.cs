@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using SlsPrune.Cli.Output;
-using SlsPrune.Core.Data;
 using SlsPrune.Core.Pruning.Sls;
 using SlsPrune.Core.Pruning;
 
@@ -16,7 +15,7 @@ public static class PruneCommand
     {
         var model = new ModelOptionSet();
         var data = new DataOptionSet();
-        var split = new Option<string>("--split") { Description = "Calibration split (VTAB: train800val200, val200, ...; ImageFolder tree: train, val, test, or all; CSV: its split column's values, or all)", DefaultValueFactory = _ => SplitNames.TrainVal };
+        var split = new Option<string>("--split") { Description = "Calibration split (VTAB: train800val200, val200, ...; ImageFolder tree: train, val, test, or all; CSV: its split column's values, or all)", DefaultValueFactory = _ => PruneOptions.Defaults.Split };
         var calibration = new Option<int?>("--calibration") { Description = "Calibrate on N images of the split: a stratified sample drawn for --seed, listed beside the index" };
         var calibrationPerClass = new Option<int?>("--calibration-per-class") { Description = "Calibrate on K images of every class of the split, drawn for --seed, listed beside the index" };
         calibration.Validators.Add(r => { if (r.TryParsed<int?>(out var parsed) && parsed is <= 0) r.AddError("--calibration must be positive"); });
@@ -24,11 +23,11 @@ public static class PruneCommand
         var method = new Option<string>("--method")
         {
             Description = string.Join("; ", PruneMethods.All.Select(m => $"{m.Name}: {m.Description}")),
-            DefaultValueFactory = _ => PruneMethods.Default.Name,
+            DefaultValueFactory = _ => PruneOptions.Defaults.Method.Name,
         };
         method.AcceptOnlyFromAmong(PruneMethods.All.Select(m => m.Name).ToArray());
-        var output = new Option<FileInfo>("--out") { Description = "Pruning index to write", DefaultValueFactory = _ => new FileInfo("index.sls.json") };
-        var seed = new Option<int>("--seed") { Description = "Seed (t-SNE random init, sampling; PCA init is deterministic)", DefaultValueFactory = _ => 0 };
+        var output = new Option<FileInfo>("--out") { Description = "Pruning index to write", DefaultValueFactory = _ => new FileInfo(PruneOptions.Defaults.Out) };
+        var seed = new Option<int>("--seed") { Description = "Seed (t-SNE random init, sampling; PCA init is deterministic)", DefaultValueFactory = _ => PruneOptions.Defaults.Seed };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
 
         // Method options: made from what each method's options record declares (name, type, default, help); what the

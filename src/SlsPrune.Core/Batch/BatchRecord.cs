@@ -18,7 +18,7 @@ public sealed record BatchRecord(string Manifest, IReadOnlyList<ExpectedTask> Ta
     public static string Folder(string outDir) => Path.Combine(outDir, "batches");
 
     public static BatchRecord Of(BatchManifest m) => new(Path.GetFullPath(m.Source),
-        [.. m.Tasks.Select(t => new ExpectedTask(t.Name, t.Group, (t.Settings ?? new()).Over(m.Defaults).Method ?? "sls"))]);
+        [.. m.Tasks.Select(t => new ExpectedTask(t.Name, t.Group, (t.Settings ?? new()).Over(m.Defaults).Method ?? BatchDefaults.Method))]);
 
     public static string PathOf(string outDir, string manifest)
     {

@@ -49,7 +49,7 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
         {
             var present = rows.Select(r => r.Task).ToHashSet(StringComparer.Ordinal);
             var missing = expected.Tasks.Where(t => !present.Contains(t.Name)).ToList();
-            rows.AddRange(missing.Select(t => new ReportRow(t.Name, t.Group ?? "", "missing", null, null, null, null, null, null, null, null, null, t.Method ?? "sls")));
+            rows.AddRange(missing.Select(t => new ReportRow(t.Name, t.Group ?? "", "missing", null, null, null, null, null, null, null, null, null, t.Method ?? BatchDefaults.Method)));
             rows.Sort((x, y) => string.CompareOrdinal(x.Task, y.Task));
             var wanted = expected.Tasks.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
             completeness = new Completeness(expected.From, expected.Tasks.Count, [.. missing.Select(t => t.Name)],
@@ -110,7 +110,7 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
                 Top1(full, "full"), Top1(pruned, "pruned"), Top1(retrained, "retrained"), Int("kept_blocks"), Int("depth"),
                 Flops(last, lastName) is long a && Flops(full, "full") is long b && b > 0 ? (double)a / b : null,
                 speedUp, Bytes(full, "full"), Bytes(last, lastName),
-                f.String(r, "method", "") ?? "sls", f.Number(r, "method_seconds", ""))
+                f.String(r, "method", "") ?? BatchDefaults.Method, f.Number(r, "method_seconds", ""))
             {
                 Input = InputOf(full ?? pruned),
                 SpeedUpNoise = speedUp is double su ? SpeedNoise.Judge(su, prunedFlops, Spread(full, "full"), Spread(pruned, "pruned")) : null,

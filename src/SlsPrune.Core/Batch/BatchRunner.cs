@@ -10,8 +10,12 @@ using SlsPrune.Core.Training;
 
 namespace SlsPrune.Core.Batch;
 
-/// <summary>Options of <c>sls batch</c>.</summary>
-public sealed record BatchOptions(string Manifest, string Out, bool Resume = false, Shard? Shard = null);
+/// <summary>Options of <c>sls batch</c>; <see cref="Shard"/> null: every task (<see cref="Batch.Shard.All"/>).</summary>
+public sealed record BatchOptions(string Manifest, string Out, bool Resume = false, Shard? Shard = null)
+{
+    /// <summary>Every setting at its default (manifest and folder empty; what a null stands for filled in).</summary>
+    public static readonly BatchOptions Defaults = new("", "", Shard: Batch.Shard.All);
+}
 
 /// <summary>One task's outcome, written atomically to <c>OUT/results/NAME.json</c>.</summary>
 /// <remarks><see cref="MethodSeconds"/>: wall time of the pruning method itself (model loading excluded).
@@ -65,8 +69,8 @@ public static class BatchRunner
             string data = m.Resolve(t.Data), result = ResultPath(o.Out, t.Name);
             bool done = IsDone(result);
             string petl = t.Petl is null ? Path.Combine(o.Out, "tasks", t.Name, "petl.safetensors") : m.Resolve(t.Petl);
-            return new BatchPlanTask(t.Name, t.Group, s.Stages ?? BatchManifest.StageNames, s.Method ?? "sls", data, Data.DataLayouts.Detect(data)?.Name,
-                s.Split ?? SplitNames.TrainVal, petl, t.Petl is null, s.PetlMethod ?? "convpass", result, done, o.Resume && done ? "skip" : "run");
+            return new BatchPlanTask(t.Name, t.Group, s.Stages ?? BatchManifest.StageNames, s.Method ?? BatchDefaults.Method, data, Data.DataLayouts.Detect(data)?.Name,
+                s.Split ?? BatchDefaults.Split, petl, t.Petl is null, s.PetlMethod ?? BatchDefaults.PetlMethod, result, done, o.Resume && done ? "skip" : "run");
         }).ToList();
         return new BatchPlan(o.Manifest, m.Resolve(m.Backbone), o.Out, $"{shard.Index}/{shard.Count}", o.Resume, tasks);
     }
@@ -132,10 +136,10 @@ public static class BatchRunner
             var s = (t.Settings ?? new()).Over(m.Defaults);
             var stages = s.Stages ?? BatchManifest.StageNames;
             var needed = new List<(string Key, string Split)>();
-            if (stages.Any(x => x is "train" or "prune" or "retrain")) needed.Add(("split", s.Split ?? SplitNames.TrainVal));
-            if (stages.Any(x => x is "train" or "eval" or "retrain")) needed.Add(("eval_split", s.EvalSplit ?? SplitNames.Test));
+            if (stages.Any(x => x is "train" or "prune" or "retrain")) needed.Add(("split", s.Split ?? BatchDefaults.Split));
+            if (stages.Any(x => x is "train" or "eval" or "retrain")) needed.Add(("eval_split", s.EvalSplit ?? BatchDefaults.EvalSplit));
             if (needed.Count == 0) continue;
-            var options = new DataOptions(s.PathColumn, s.LabelColumn, s.ExifTranspose ?? false);
+            var options = new DataOptions(s.PathColumn, s.LabelColumn, s.ExifTranspose ?? BatchDefaults.ExifTranspose);
             IDataSource source;
             try
             {
@@ -210,21 +214,21 @@ public static class BatchRunner
         int? kept = null, depth = null;
         double? methodSeconds = null;
         Indexing.PruningIndex? ix = null;
-        string methodName = s.Method ?? "sls";
+        string methodName = s.Method ?? BatchDefaults.Method;
         try
         {
             Directory.CreateDirectory(dir);
             string backbone = m.Resolve(m.Backbone), data = m.Resolve(task.Data);
-            var method = PetlMethods.ByName(s.PetlMethod ?? "convpass") ?? throw new SlsInputException(m.Resolve("."), $"task '{task.Name}': unknown petl_method '{s.PetlMethod}'");
-            var petl = new PetlSettings(method, s.PetlDim ?? 8, s.PetlScale ?? 1.0);
+            var method = PetlMethods.ByName(s.PetlMethod ?? BatchDefaults.PetlMethod) ?? throw new SlsInputException(m.Resolve("."), $"task '{task.Name}': unknown petl_method '{s.PetlMethod}'");
+            var petl = new PetlSettings(method, s.PetlDim ?? BatchDefaults.PetlDim, s.PetlScale ?? BatchDefaults.PetlScale);
             string petlFile = task.Petl is null ? Path.Combine(dir, "petl.safetensors") : m.Resolve(task.Petl);
             string index = Path.Combine(dir, "index.sls.json");
-            var model = new ModelOptions(backbone, petlFile, s.Heads, Device: s.Device ?? "auto", BatchSize: s.BatchSize ?? 64, ImageSize: s.ImageSize)
+            var model = new ModelOptions(backbone, petlFile, s.Heads, Device: s.Device ?? BatchDefaults.Device, BatchSize: s.BatchSize ?? BatchDefaults.BatchSize, ImageSize: s.ImageSize)
             {
-                AllowClassMismatch = s.AllowClassMismatch ?? false,
+                AllowClassMismatch = s.AllowClassMismatch ?? BatchDefaults.AllowClassMismatch,
             };
-            var dataOptions = new DataOptions(s.PathColumn, s.LabelColumn, s.ExifTranspose ?? false);
-            string split = s.Split ?? SplitNames.TrainVal;
+            var dataOptions = new DataOptions(s.PathColumn, s.LabelColumn, s.ExifTranspose ?? BatchDefaults.ExifTranspose);
+            string split = s.Split ?? BatchDefaults.Split;
             void Warn(string line) => progress?.Report($"{Printable.Escape(task.Name)}: warning: {line}");
             // each stage says when it starts and ends: the last line of a log whose process died (a native crash, a
             // kill) names the task and the stage it was in
@@ -245,16 +249,16 @@ public static class BatchRunner
                     throw;
                 }
             }
-            TrainOptions Train(string outFile, int epochs, string? init) => new(model, data, petl, outFile, epochs, Math.Min(s.WarmupEpochs ?? 10, epochs),
-                s.Lr ?? 1e-3, Seed: s.Seed ?? 0, EvalEvery: Math.Max(1, epochs / 4), TrainSplit: split, EvalSplit: s.EvalSplit ?? SplitNames.Test, InitFrom: init)
+            TrainOptions Train(string outFile, int epochs, string? init) => new(model, data, petl, outFile, epochs, Math.Min(s.WarmupEpochs ?? BatchDefaults.WarmupEpochs, epochs),
+                s.Lr ?? BatchDefaults.Lr, Seed: s.Seed ?? BatchDefaults.Seed, EvalEvery: Math.Max(1, epochs / 4), TrainSplit: split, EvalSplit: s.EvalSplit ?? BatchDefaults.EvalSplit, InitFrom: init)
             { DataOptions = dataOptions, Warn = Warn };
-            EvalOptions Eval(ModelOptions mo, string? idx) => new(mo, data, idx, s.EvalSplit ?? SplitNames.Test, s.Throughput ?? false, ThroughputBatches: [64])
+            EvalOptions Eval(ModelOptions mo, string? idx) => new(mo, data, idx, s.EvalSplit ?? BatchDefaults.EvalSplit, s.Throughput ?? BatchDefaults.Throughput, ThroughputBatches: [64])
             { DataOptions = dataOptions, Warn = Warn };
 
             if (stages.Contains("train"))
             {
                 if (task.Petl is not null) throw new SlsInputException(m.Resolve("."), $"task '{task.Name}' gives a 'petl' file and a 'train' stage; drop one");
-                train = Stage("train", () => PetlTrainer.Run(Train(petlFile, s.Epochs ?? 100, null), cancellationToken: ct));
+                train = Stage("train", () => PetlTrainer.Run(Train(petlFile, s.Epochs ?? BatchDefaults.Epochs, null), cancellationToken: ct));
             }
             if (stages.Contains("eval")) full = Stage("eval full", () => EvalRunner.Run(Eval(model, null), cancellationToken: ct));
             // aglp (retrained) and spa (masked) write new adapters beside the index; eval and retraining start from them
@@ -264,7 +268,7 @@ public static class BatchRunner
                 var pruneMethod = PruneMethods.Get(methodName);
                 var settings = s.MethodSettingsObject(m.Resolve);
                 if (pruneMethod.SettingNames.Contains("petl_out")) settings["petl_out"] = methodPetl;
-                var p = Stage("prune", () => PruneRunner.Run(new PruneOptions(model, data, pruneMethod, pruneMethod.ReadOptions(settings, m.Resolve(".")), split, Out: index, Seed: s.Seed ?? 0)
+                var p = Stage("prune", () => PruneRunner.Run(new PruneOptions(model, data, pruneMethod, pruneMethod.ReadOptions(settings, m.Resolve(".")), split, Out: index, Seed: s.Seed ?? BatchDefaults.Seed)
                 {
                     DataOptions = dataOptions,
                     Calibration = s.Calibration,
@@ -278,9 +282,9 @@ public static class BatchRunner
             {
                 if (!File.Exists(index)) throw new SlsInputException(index, "retraining needs the pruning index: add the 'prune' stage");
                 string re = Path.Combine(dir, "petl.pruned.safetensors");
-                var retrainOptions = Train(re, s.RetrainEpochs ?? 10, File.Exists(methodPetl) ? methodPetl : petlFile);
+                var retrainOptions = Train(re, s.RetrainEpochs ?? BatchDefaults.RetrainEpochs, File.Exists(methodPetl) ? methodPetl : petlFile);
                 if (s.RetrainDistill == true)
-                    retrainOptions = retrainOptions with { Distill = new DistillSettings(s.DistillTemperature ?? 4.0, s.DistillWeight ?? 0.5), DistillFrom = petlFile };
+                    retrainOptions = retrainOptions with { Distill = new DistillSettings(s.DistillTemperature ?? BatchDefaults.DistillTemperature, s.DistillWeight ?? BatchDefaults.DistillWeight), DistillFrom = petlFile };
                 retrain = Stage("retrain", () => Retraining.Run(retrainOptions, index, allowMismatch: false, cancellationToken: ct));
                 if (stages.Contains("eval") && retrain.Index is string retrainedIndex)
                     retrained = Stage("eval retrained", () => EvalRunner.Run(Eval(model with { Petl = re }, retrainedIndex), cancellationToken: ct));

@@ -81,7 +81,7 @@ internal static class ManifestChecks
         Text(s.LabelColumn, "label_column");
 
         // the chosen method reads its own settings now, as the prune stage will: types and enum values (metric, scoring, ...)
-        var method = PruneMethods.Get(s.Method ?? "sls");
+        var method = PruneMethods.Get(s.Method ?? BatchDefaults.Method);
         try
         {
             method.Validate(method.ReadOptions(s.MethodSettingsObject(p => Path.GetFullPath(Path.Combine(root, p))), path));

@@ -18,5 +18,8 @@ public sealed record Shard(int Index, int Count)
         return new Shard(k, n);
     }
 
+    /// <summary>K/N, as <see cref="Parse"/> reads it.</summary>
+    public override string ToString() => $"{Index}/{Count}";
+
     public IEnumerable<T> Select<T>(IReadOnlyList<T> items) => items.Where((_, i) => i % Count == Index);
 }

@@ -14,7 +14,7 @@ public static class DataLayouts
 
     public static IDataSource Open(string path, DataOptions? options = null)
     {
-        options ??= DataOptions.Default;
+        options ??= DataOptions.Defaults;
         if (!Directory.Exists(path) && !File.Exists(path)) throw new SlsInputException(path, "task folder not found");
         if (FileKind.Of(path) == PathKind.Special) throw new SlsInputException(path, "not a regular file (a FIFO, device, socket or folder)");
         var layout = Detect(path);
@@ -38,7 +38,7 @@ public static class DataLayouts
     {
         if (source.Layout == "vtab" || source.Splits.Count != 1 || source.Splits.Contains(split) || !SplitNames.Vtab.Contains(split)) return split;
         string only = source.Splits[0];
-        (options ?? DataOptions.Default).Report?.Invoke($"{Printable.Escape(source.Name)} has one split, '{Printable.Escape(only)}'; reading it for '{split}' (--split names another)");
+        (options ?? DataOptions.Defaults).Report?.Invoke($"{Printable.Escape(source.Name)} has one split, '{Printable.Escape(only)}'; reading it for '{split}' (--split names another)");
         return only;
     }
 

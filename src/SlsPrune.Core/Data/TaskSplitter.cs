@@ -9,7 +9,13 @@ namespace SlsPrune.Core.Data;
 /// <param name="Copy">copy the images; otherwise symbolic links to them.</param>
 public sealed record SplitOptions(string Source, string Out, int Train = 800, int Val = 200, int? Test = null, int Seed = 0, bool Copy = false)
 {
-    public DataOptions DataOptions { get; init; } = DataOptions.Default;
+    /// <summary>Every setting at its default (source and output empty).</summary>
+    public static readonly SplitOptions Defaults = new("", "");
+
+    /// <summary>How the command line spells a null <see cref="Test"/>: every image not in train or val.</summary>
+    public const string RestOfImages = "rest";
+
+    public DataOptions DataOptions { get; init; } = DataOptions.Defaults;
 }
 
 /// <summary>One class's share of the splits written.</summary>

@@ -54,7 +54,7 @@ public sealed class VtabTask : IDataSource
 
     public string Where(string split) => System.IO.Path.Combine(Root, split + ".txt");
 
-    public static VtabTask Open(string root) => Open(root, DataOptions.Default);
+    public static VtabTask Open(string root) => Open(root, DataOptions.Defaults);
 
     public static VtabTask Open(string root, DataOptions options)
     {

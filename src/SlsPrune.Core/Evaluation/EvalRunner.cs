@@ -10,14 +10,21 @@ using TorchSharp;
 
 namespace SlsPrune.Core.Evaluation;
 
-/// <summary>Options of <c>sls eval</c>.</summary>
+/// <summary>Options of <c>sls eval</c>; <see cref="ThroughputBatches"/> null: <see cref="DefaultThroughputBatches"/>.</summary>
 public sealed record EvalOptions(ModelOptions Model, string Data, string? Index = null, string Split = SplitNames.Test, bool Throughput = false,
-    bool AllowMismatch = false, int Repeats = 5, IReadOnlyList<int>? ThroughputBatches = null, string? Plots = null)
+    bool AllowMismatch = false, int Repeats = EvalOptions.DefaultRepeats, IReadOnlyList<int>? ThroughputBatches = null, string? Plots = null)
 {
     public static readonly IReadOnlyList<int> DefaultThroughputBatches = [1, 64];
 
+    /// <summary>Timed forward passes per batch size where none is given (the median is reported).</summary>
+    public const int DefaultRepeats = 5;
+
+    /// <summary>Every setting at its default (model and data empty; what a null stands for filled in): the one place
+    /// the command line's options and a batch manifest read them from.</summary>
+    public static readonly EvalOptions Defaults = new(ModelOptions.Defaults, "", ThroughputBatches: DefaultThroughputBatches);
+
     /// <summary>How <see cref="Data"/> is read (CSV columns, EXIF orientation, where the layout is said).</summary>
-    public DataOptions DataOptions { get; init; } = DataOptions.Default;
+    public DataOptions DataOptions { get; init; } = DataOptions.Defaults;
 
     /// <summary>Receives one line per thing the user should know that does not stop the run (an assumed input size).</summary>
     public Action<string>? Warn { get; init; }

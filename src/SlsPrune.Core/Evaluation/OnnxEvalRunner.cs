@@ -7,12 +7,16 @@ using TorchSharp;
 
 namespace SlsPrune.Core.Evaluation;
 
-/// <summary>Options of <c>sls eval --engine onnxruntime</c>: an exported ONNX file and a task.</summary>
-public sealed record OnnxEvalOptions(string Model, string Data, string Split = SplitNames.Test, int BatchSize = 64, bool Throughput = false, int Repeats = 5,
-    IReadOnlyList<int>? ThroughputBatches = null, string? Plots = null)
+/// <summary>Options of <c>sls eval --engine onnxruntime</c>: an exported ONNX file and a task; the defaults are
+/// <c>sls eval</c>'s (<see cref="EvalOptions"/>, <see cref="ModelOptions"/>).</summary>
+public sealed record OnnxEvalOptions(string Model, string Data, string Split = SplitNames.Test, int BatchSize = ModelOptions.DefaultBatchSize, bool Throughput = false,
+    int Repeats = EvalOptions.DefaultRepeats, IReadOnlyList<int>? ThroughputBatches = null, string? Plots = null)
 {
+    /// <summary>Every setting at its default (file and data empty; what a null stands for filled in).</summary>
+    public static readonly OnnxEvalOptions Defaults = new("", "", ThroughputBatches: EvalOptions.DefaultThroughputBatches);
+
     /// <summary>How <see cref="Data"/> is read.</summary>
-    public DataOptions DataOptions { get; init; } = DataOptions.Default;
+    public DataOptions DataOptions { get; init; } = DataOptions.Defaults;
 
     /// <summary>Evaluate on data whose classes differ from the ones the file records (<c>--allow-class-mismatch</c>).</summary>
     public bool AllowClassMismatch { get; init; }

@@ -6,7 +6,11 @@ using SlsPrune.Core.Models.Petl;
 namespace SlsPrune.Core.Inspection;
 
 /// <summary>Options of <c>sls inspect</c>.</summary>
-public sealed record InspectOptions(string Checkpoint, string? Petl = null, int? Heads = null);
+public sealed record InspectOptions(string Checkpoint, string? Petl = null, int? Heads = null)
+{
+    /// <summary>Every setting at its default (the checkpoint empty).</summary>
+    public static readonly InspectOptions Defaults = new("");
+}
 
 /// <summary>Reads a checkpoint's header-level facts (no tensor data except for the file hash): format, the layout
 /// its names are in (the converter), architecture, parameter counts by role and dtype, detected PETL method, SHA-256

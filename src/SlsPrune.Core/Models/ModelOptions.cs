@@ -19,7 +19,7 @@ public sealed record ModelOptions(
     bool Merge = false,
     Precision Precision = Precision.Fp32,
     string Device = "auto",
-    int BatchSize = 64,
+    int BatchSize = ModelOptions.DefaultBatchSize,
     bool AllowMismatch = false,
     int? ImageSize = null,
     string? Activation = null)
@@ -27,4 +27,11 @@ public sealed record ModelOptions(
     /// <summary>Use a head on data whose classes differ from those it was trained on (a deliberate re-mapping by
     /// index), or the backbone's own head on a task with other classes (<c>--allow-class-mismatch</c>).</summary>
     public bool AllowClassMismatch { get; init; }
+
+    /// <summary>Every setting at its default (the backbone empty): the one place the command line's options and a batch
+    /// manifest read them from.</summary>
+    public static readonly ModelOptions Defaults = new("");
+
+    /// <summary>Images per forward batch where none is given (<c>sls eval --engine onnxruntime</c> shares it).</summary>
+    public const int DefaultBatchSize = 64;
 }

@@ -9,7 +9,7 @@ public sealed record PruneOptions(ModelOptions Model, string Data, IPruneMethod 
     string Split = SplitNames.TrainVal, string Out = "index.sls.json", int Seed = 0)
 {
     /// <summary>How <see cref="Data"/> is read (CSV columns, EXIF orientation, where the layout is said).</summary>
-    public DataOptions DataOptions { get; init; } = DataOptions.Default;
+    public DataOptions DataOptions { get; init; } = DataOptions.Defaults;
 
     /// <summary>Calibrate on this many images of the split, a stratified sample drawn for <see cref="Seed"/>.</summary>
     public int? Calibration { get; init; }
@@ -17,7 +17,14 @@ public sealed record PruneOptions(ModelOptions Model, string Data, IPruneMethod 
     /// <summary>Calibrate on this many images of every class of the split (all of a smaller class), drawn for <see cref="Seed"/>.</summary>
     public int? CalibrationPerClass { get; init; }
 
-    /// <summary>Options of <paramref name="method"/> at their defaults.</summary>
-    public static PruneOptions For(ModelOptions model, string data, IPruneMethod method, string split = SplitNames.TrainVal, string output = "index.sls.json", int seed = 0) =>
-        new(model, data, method, method.ReadOptions(new(), method.Name), split, output, seed);
+    /// <summary>Options of <paramref name="method"/> at their defaults; the split, output and seed given, else the defaults.</summary>
+    public static PruneOptions For(ModelOptions model, string data, IPruneMethod method, string? split = null, string? output = null, int? seed = null)
+    {
+        var o = new PruneOptions(model, data, method, method.ReadOptions(new(), method.Name));
+        return o with { Split = split ?? o.Split, Out = output ?? o.Out, Seed = seed ?? o.Seed };
+    }
+
+    /// <summary>Every setting at its default (model and data empty; the default method with its options at theirs): the
+    /// one place the command line's options and a batch manifest read them from.</summary>
+    public static readonly PruneOptions Defaults = For(ModelOptions.Defaults, "", PruneMethods.Default);
 }

@@ -17,7 +17,7 @@ namespace SlsPrune.Core.Training;
 /// afresh every epoch by the upstream augmentation <paramref name="Augment"/> (<see cref="UpstreamAugmentations"/>).</summary>
 public sealed record PretrainOptions(
     string Upstream,
-    string Out,
+    string Out = "backbone.safetensors",
     int ImageSize = 32,
     int PatchSize = 8,
     int Width = 192,
@@ -38,7 +38,15 @@ public sealed record PretrainOptions(
     IReadOnlyList<int>? StageHeads = null,
     int Window = 4,
     int MlpRatio = 4,
-    string Augment = "none");
+    string Augment = "none")
+{
+    /// <summary>A Swin's blocks per stage where <see cref="Depths"/> is null.</summary>
+    public static readonly IReadOnlyList<int> DefaultDepths = [2, 2, 2];
+
+    /// <summary>Every setting at its default (the upstream set empty; what a null stands for filled in): the one place
+    /// the command line reads them from.</summary>
+    public static readonly PretrainOptions Defaults = new("", Depths: DefaultDepths);
+}
 
 /// <summary>What pre-training produced.</summary>
 public sealed record PretrainResult(string Out, int Images, IReadOnlyList<EpochReport> History, double Seconds);
@@ -139,7 +147,7 @@ public static class BackbonePretrainer
     /// per stage, one window for all stages, widths <see cref="PretrainOptions.Width"/> doubling per stage.</summary>
     private static SwinConfig SwinShape(PretrainOptions o, int classes)
     {
-        var depths = o.Depths ?? [2, 2, 2];
+        var depths = o.Depths ?? PretrainOptions.DefaultDepths;
         var heads = o.StageHeads ?? depths.Select((_, s) => 2 << s).ToArray();
         if (heads.Count != depths.Count) throw new SlsInputException("--stage-heads", $"{heads.Count} values for {depths.Count} stages (--depths)");
         var config = new SwinConfig(o.PatchSize, o.ImageSize, o.Width, depths, heads, Enumerable.Repeat(o.Window, depths.Count).ToArray(), o.MlpRatio, classes);

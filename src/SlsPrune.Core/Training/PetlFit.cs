@@ -20,6 +20,9 @@ public sealed record FitSettings(int Epochs, int WarmupEpochs, double Lr, double
 /// <c>(1 - w) CE(student, labels) + w T^2 KL(softmax(teacher / T) || softmax(student / T))</c>.</summary>
 public sealed record DistillSettings(double Temperature = 4.0, double Weight = 0.5)
 {
+    /// <summary>Every setting at its default.</summary>
+    public static readonly DistillSettings Defaults = new();
+
     /// <exception cref="SlsInputException">for a temperature that is not positive or a weight outside [0, 1].</exception>
     public void Validate()
     {

@@ -11,12 +11,12 @@ namespace SlsPrune.Core.Training;
 
 /// <summary>Options of <c>sls train</c>. Defaults are the reference code's (AdamW lr 1e-3, wd 1e-4, 100
 /// epochs, 10 warm-up, cosine to 1e-5; train on train800val200, evaluate on test every 10 epochs, keep the
-/// best). <see cref="Plan"/> trains a pruned model (its kept blocks at their widths), checked with <see cref="Check"/>.</summary>
+/// best), declared here once (<see cref="Defaults"/>): the command line and a batch manifest read them from here. <see cref="Plan"/> trains a pruned model (its kept blocks at their widths), checked with <see cref="Check"/>.</summary>
 public sealed record TrainOptions(
     ModelOptions Model,
     string Data,
     PetlSettings Petl,
-    string Out,
+    string Out = "petl.safetensors",
     int Epochs = 100,
     int WarmupEpochs = 10,
     double Lr = 1e-3,
@@ -33,7 +33,7 @@ public sealed record TrainOptions(
     public ModelPlan? Plan { get; init; }
 
     /// <summary>How <see cref="Data"/> is read (CSV columns, EXIF orientation, where the layout is said).</summary>
-    public DataOptions DataOptions { get; init; } = DataOptions.Default;
+    public DataOptions DataOptions { get; init; } = DataOptions.Defaults;
 
     /// <summary>Receives one line per thing the user should know that does not stop the run (an assumed input size).</summary>
     public Action<string>? Warn { get; init; }
@@ -57,8 +57,17 @@ public sealed record TrainOptions(
     /// (warm-up + cosine from them), tfs (adapters from scratch).</summary>
     public static readonly IReadOnlyList<string> Strategies = ["ft", "clr", "tfs"];
 
+    /// <summary>The strategy of retraining where none is named.</summary>
+    public const string DefaultStrategy = "clr";
+
+    /// <summary>The constant learning rate of the <c>ft</c> strategy.</summary>
+    public const double FineTuneLr = 1e-5;
+
     /// <summary>The learning rate a strategy starts from when none is given.</summary>
-    public static double DefaultLr(string? strategy) => strategy == "ft" ? 1e-5 : 1e-3;
+    public static double DefaultLr(string? strategy) => strategy == "ft" ? FineTuneLr : Defaults.Lr;
+
+    /// <summary>Every setting at its default (model, data and PETL method empty).</summary>
+    public static readonly TrainOptions Defaults = new(ModelOptions.Defaults, "", PetlSettings.Defaults);
 
     /// <summary>Whether a strategy keeps the rate constant.</summary>
     public static bool IsConstant(string? strategy) => strategy == "ft";

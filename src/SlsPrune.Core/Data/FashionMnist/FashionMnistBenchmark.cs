@@ -9,7 +9,11 @@ namespace SlsPrune.Core.Data.FashionMnist;
 
 /// <summary>Options of <c>sls data fashion-mnist</c>. Split sizes are VTAB-1k's unless a test asks for less.</summary>
 public sealed record FashionMnistOptions(string Out, int Seed = 0, string Source = FashionMnistBenchmark.DebianSource,
-    int Train = 800, int Val = 200, int Test = 1000);
+    int Train = 800, int Val = 200, int Test = 1000)
+{
+    /// <summary>Every setting at its default (output empty).</summary>
+    public static readonly FashionMnistOptions Defaults = new("");
+}
 
 /// <summary>A generated downstream task.</summary>
 public sealed record GeneratedTask(string Name, string Group, string Path, string Varies, IReadOnlyList<string> Classes, int ImageSize,

@@ -35,8 +35,8 @@ public sealed class CsvLayout : IDataLayout
                 throw new SlsInputException(file, $"has no '{name}' column (its columns: {string.Join(", ", header)}); name it with {option}");
             return i;
         }
-        int pathCol = Column(options.PathColumn ?? "path", "--path-column");
-        int labelCol = Column(options.LabelColumn ?? "label", "--label-column");
+        int pathCol = Column(options.PathColumn ?? DataOptions.DefaultPathColumn, "--path-column");
+        int labelCol = Column(options.LabelColumn ?? DataOptions.DefaultLabelColumn, "--label-column");
         int splitCol = Array.IndexOf(header, SplitColumn);
         var bySplit = new Dictionary<string, List<NamedImage>>(StringComparer.Ordinal);
         foreach (var (line, fields) in rows.Skip(1))

@@ -6,10 +6,14 @@ public sealed record PetlSettings(PetlMethod Method, int HiddenDim = 8, double S
 {
     public static readonly PetlSettings None = new(PetlMethods.Linear);
 
-    /// <summary>Settings to train with: hidden dim 8 unless given, and the scale s given, or LoRA's alpha / rank, or 1.</summary>
+    /// <summary>Every setting at its default (the method: none).</summary>
+    public static readonly PetlSettings Defaults = None;
+
+    /// <summary>Settings to train with: the default hidden dim unless given, and the scale s given, or LoRA's alpha /
+    /// rank, or the default scale.</summary>
     public static PetlSettings ForTraining(PetlMethod method, int? hiddenDim = null, double? scale = null, double? loraAlpha = null)
     {
-        int dim = hiddenDim ?? 8;
-        return new PetlSettings(method, dim, loraAlpha is double a ? a / dim : scale ?? 1.0);
+        int dim = hiddenDim ?? Defaults.HiddenDim;
+        return new PetlSettings(method, dim, loraAlpha is double a ? a / dim : scale ?? Defaults.Scale);
     }
 }
