@@ -22,7 +22,7 @@ public class RunnerSeamTests
         var r = PruneRunner.Run(new PruneOptions(withPetl, task, bi, bi.ReadOptions(new JsonObject { ["keep_blocks"] = 2 }, "test"), Out: index));
         Assert.Equal("bi", r.Index.Method);
         Assert.Equal(2, r.Index.KeptBlocks.Count);
-        Assert.Equal(3, SlsSection.Of(r.Index).Scores!.Count);
+        Assert.Equal(3, r.Index.Section!.Curve(r.Index)!.Scores.Count);
         Assert.Equal(FileHash.Sha256(petl), r.Index.Petl!.Sha256);
 
         var full = EvalRunner.Run(new EvalOptions(withPetl, task));
