@@ -84,11 +84,21 @@ public sealed record PruningIndex
     [JsonIgnore]
     public IIndexSection? Section { get; init; }
 
-    /// <summary>The fields beyond the common ones as the file had them (the method's section; in a version 1 or 2 file
-    /// the method's top-level fields), read into <see cref="Section"/> by <see cref="Load"/>; <see cref="Save"/> writes
-    /// the section from <see cref="Section"/> here.</summary>
+    /// <summary>The fields beyond the common ones: as the file had them when read (the method's section; in a version 1
+    /// or 2 file the method's top-level fields), which <see cref="Load"/> reads into <see cref="Section"/>; once there is
+    /// a section, the section's JSON under the method's name, so every serializer (the file, <c>--json</c>) writes it.</summary>
     [JsonExtensionData]
-    public IDictionary<string, JsonElement>? Beyond { get; init; }
+    public IDictionary<string, JsonElement>? Beyond
+    {
+        get => Section is null ? beyond : new Dictionary<string, JsonElement>(StringComparer.Ordinal) { [Method] = JsonSerializer.SerializeToElement(SectionJson(), Json) };
+        init => beyond = value;
+    }
+
+    private readonly IDictionary<string, JsonElement>? beyond;
+
+    /// <summary>The section's JSON, by the method's format (or as read, for a method not known here).</summary>
+    private JsonObject SectionJson() => Section is RawSection raw ? raw.Json
+        : (IndexSections.Find(Method) ?? throw new InvalidOperationException($"method '{Method}' has a section but no section format")).Write(Section!);
 
     /// <summary>The top-level fields of version 1 and 2 indexes that are a method's own now: those moved into the
     /// section of a method this tool does not know.</summary>
@@ -109,14 +119,7 @@ public sealed record PruningIndex
     /// <summary>Writes the index at the current version, the method's section under its name, atomically.</summary>
     public void Save(string path)
     {
-        var beyond = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        if (Section is not null)
-        {
-            var json = Section is RawSection raw ? raw.Json
-                : (IndexSections.Find(Method) ?? throw new InvalidOperationException($"method '{Method}' has a section but no section format")).Write(Section);
-            beyond[Method] = JsonSerializer.SerializeToElement(json, Json);
-        }
-        var written = this with { Version = CurrentVersion, Beyond = beyond };
+        var written = this with { Version = CurrentVersion, Beyond = null };
         AtomicFile.Write(path, s => JsonSerializer.Serialize(s, written, Json));
     }
 

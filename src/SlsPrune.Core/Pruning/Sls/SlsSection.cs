@@ -113,7 +113,6 @@ public sealed class SlsSectionFormat : IndexSectionFormat<SlsSection>
         {
             at.Need(acc.Split, "depth_accuracy.split");
             at.Need(acc.Top1, "depth_accuracy.top1");
-            if (acc.Top1.Count != depth) throw at.Refuse($"field '{at.Field("depth_accuracy.top1")}' has {acc.Top1.Count} values for depth {depth}");
         }
         if (s.AlphaSweep is { } sweep && sweep.Any(x => x is null)) throw at.Refuse($"field '{at.Field("alpha_sweep")}' has a null entry");
     }
