@@ -40,7 +40,7 @@ public class BaselineCommandTests
         var i = r.GetProperty("index");
         Assert.Equal(method, i.GetProperty("method").GetString());
         Assert.Equal(metric, i.GetProperty("metric").GetString());
-        Assert.Equal(3, i.GetProperty("scores").GetArrayLength());
+        Assert.Equal(3, i.GetProperty(method).GetProperty("scores").GetArrayLength());
         var kept = i.GetProperty("kept_blocks").EnumerateArray().Select(k => k.GetInt32()).ToArray();
         Assert.Equal(2, kept.Length);
         Assert.True(i.GetProperty("method_seconds").GetDouble() > 0);
@@ -57,20 +57,20 @@ public class BaselineCommandTests
         string task = PruneEvalCommandTests.Task(12, 3);
         var (r, index) = Prune(task, "depgraph", "--ratio", "0.5", "--importance", "l1");
         var i = r.GetProperty("index");
-        Assert.Equal(0.5, i.GetProperty("ratio").GetDouble());
+        Assert.Equal(0.5, i.GetProperty("depgraph").GetProperty("ratio").GetDouble());
         var width = i.GetProperty("width").EnumerateArray().ToArray();
         Assert.Equal([1, 2, 3], width.Select(w => w.GetProperty("block").GetInt32()));
         Assert.All(width, w => Assert.Equal(2, w.GetProperty("heads").GetArrayLength()));     // round(3 x 0.5) away from zero
         Assert.All(width, w => Assert.Equal(48, w.GetProperty("mlp_units").GetArrayLength()));
         // 3 blocks x (qkv 96x48 + 96, proj 48x32, fc1 48x48 + 48, fc2 48x48) floats
-        Assert.Equal(3L * (96 * 48 + 96 + 48 * 32 + 48 * 48 + 48 + 48 * 48) * 4, i.GetProperty("pruned_tensor_bytes").GetInt64());
+        Assert.Equal(3L * (96 * 48 + 96 + 48 * 32 + 48 * 48 + 48 + 48 * 48) * 4, i.GetProperty("depgraph").GetProperty("pruned_tensor_bytes").GetInt64());
         Assert.Contains("\"mlp_units\": [", File.ReadAllText(index), StringComparison.Ordinal);  // lists on one line
         var full = Eval(task, null);
         var e = Eval(task, index);
         Assert.Equal(3, e.GetProperty("blocks").GetInt32());
         Assert.True(e.GetProperty("parameters").GetProperty("backbone").GetInt64() < full.GetProperty("parameters").GetProperty("backbone").GetInt64());
         Assert.True(e.GetProperty("flops_per_image").GetInt64() < full.GetProperty("flops_per_image").GetInt64());
-        Assert.True(new FileInfo(index).Length < i.GetProperty("pruned_tensor_bytes").GetInt64() / 10);
+        Assert.True(new FileInfo(index).Length < i.GetProperty("depgraph").GetProperty("pruned_tensor_bytes").GetInt64() / 10);
     }
 
     [Fact]
@@ -117,7 +117,7 @@ public class BaselineCommandTests
         string task = PruneEvalCommandTests.Task(12, 3);
         var (_, bi) = Prune(task, "bi", "--keep-blocks", "2");
         var d = Prune(task, "depgraph", "--match-index", bi, "--importance", "l2").Result;
-        Assert.Equal(1 - 2.0 / 3, d.GetProperty("index").GetProperty("ratio").GetDouble(), 12);
+        Assert.Equal(1 - 2.0 / 3, d.GetProperty("index").GetProperty("depgraph").GetProperty("ratio").GetDouble(), 12);
         var k = Prune(task, "cka", "--match-index", bi).Result;
         Assert.Equal(2, k.GetProperty("index").GetProperty("kept_blocks").GetArrayLength());
         var (code, _, err) = CliRunner.Run(["prune", .. Model(), "--data", task, "--method", "depgraph", "--ratio", "0.5", "--match-index", bi]);
@@ -160,7 +160,7 @@ public class BaselineCommandTests
         var (r, index) = Prune(task, "aglp", "--keep-blocks", "2", "--aglp-epochs", "1", "--aglp-fraction", "0.01", "--batch-size", "8");
         var i = r.GetProperty("index");
         Assert.Equal(2, i.GetProperty("kept_blocks").GetArrayLength());      // a tiny floor: the search runs to the budget
-        var steps = i.GetProperty("steps").EnumerateArray().Select(s => s.GetString()!).ToArray();
+        var steps = i.GetProperty("aglp").GetProperty("steps").EnumerateArray().Select(s => s.GetString()!).ToArray();
         Assert.StartsWith("full model: val200", steps[0], StringComparison.Ordinal);
         Assert.StartsWith("step 1: drop block", steps[1], StringComparison.Ordinal);
         string petl = r.GetProperty("petl_path").GetString()!;

@@ -41,8 +41,8 @@ public class MisleadingMessageTests
         var (code, output, err) = CliRunner.Run([.. "prune --method bi".Split(' '), .. Model(CliRunner.Fixture("convpass.safetensors")), "--data", task, "--out", index]);
         Assert.True(code == 0, err);
         var ix = JsonDocument.Parse(File.ReadAllText(index)).RootElement;
-        double[] scores = ix.GetProperty("scores").EnumerateArray().Select(e => e.GetDouble()).ToArray();
-        double threshold = ix.GetProperty("threshold").GetDouble();
+        double[] scores = ix.GetProperty("bi").GetProperty("scores").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        double threshold = ix.GetProperty("bi").GetProperty("threshold").GetDouble();
         var lines = output.Split('\n');
         Assert.Contains(lines, l => l.Contains("│ block-influence │ cumulative (compared) │ threshold (on cumulative) │", StringComparison.Ordinal));
         double sum = 0;

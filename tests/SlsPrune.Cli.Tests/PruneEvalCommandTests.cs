@@ -50,7 +50,7 @@ public class PruneEvalCommandTests
         Assert.Equal("slsprune-index", ix.GetProperty("format").GetString());
         Assert.Equal(3, ix.GetProperty("depth").GetInt32());
         Assert.Equal(60, ix.GetProperty("calibration").GetProperty("samples").GetInt32());
-        var scores = ix.GetProperty("scores").EnumerateArray().Select(s => s.GetDouble()).ToArray();
+        var scores = ix.GetProperty("sls").GetProperty("scores").EnumerateArray().Select(s => s.GetDouble()).ToArray();
         Assert.Equal(3, scores.Length);
         Assert.True(scores[^1] > 0.2, $"the top layer should separate these classes; scores {string.Join(", ", scores)}");
         int kept = ix.GetProperty("kept_blocks").GetArrayLength();
@@ -155,13 +155,13 @@ public class PruneEvalCommandTests
             }
             var all = Run("all");
             var needed = Run("needed");
-            var scores = all.GetProperty("scores").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+            var scores = all.GetProperty("sls").GetProperty("scores").EnumerateArray().Select(x => x.GetDouble()).ToArray();
             var d = SlsPolicy.Decide(scores, double.Parse(alpha, System.Globalization.CultureInfo.InvariantCulture));
             int lowest = d.Guarded ? scores.Length : d.StopLayer ?? 1;
             Assert.Equal(all.GetProperty("kept_blocks").GetRawText(), needed.GetProperty("kept_blocks").GetRawText());
             var read = lowest == 1
-                ? needed.GetProperty("scores").EnumerateArray().Select((x, i) => (Layer: i + 1, Score: x.GetDouble())).ToArray()
-                : needed.GetProperty("scores_from_top").EnumerateArray().Select(x => (Layer: x.GetProperty("layer").GetInt32(), Score: x.GetProperty("score").GetDouble())).ToArray();
+                ? needed.GetProperty("sls").GetProperty("scores").EnumerateArray().Select((x, i) => (Layer: i + 1, Score: x.GetDouble())).ToArray()
+                : needed.GetProperty("sls").GetProperty("scores_from_top").EnumerateArray().Select(x => (Layer: x.GetProperty("layer").GetInt32(), Score: x.GetProperty("score").GetDouble())).ToArray();
             Assert.Equal(Enumerable.Range(lowest, scores.Length - lowest + 1), read.Select(r => r.Layer).Order());
             foreach (var (layer, score) in read) Assert.Equal(scores[layer - 1], score); // the same bits as scoring every layer
             if (lowest > 1)

@@ -40,7 +40,7 @@ public class SwinWidthCommandTests
         // per block at (width d, inner i = heads x head dim, units u, h heads): qkv 3i x d + 3i, proj d x i, fc1 u x d + u,
         // fc2 d x u, h columns of the 25-row bias table; float32
         static long Block(long d, long inner, long u, long h) => 3 * inner * d + 3 * inner + d * inner + u * d + u + d * u + 25 * h;
-        Assert.Equal(2 * (Block(4, 4, 4, 1) + Block(8, 4, 8, 1) + Block(16, 8, 16, 1) + Block(32, 16, 32, 2)) * 4, i.GetProperty("pruned_tensor_bytes").GetInt64());
+        Assert.Equal(2 * (Block(4, 4, 4, 1) + Block(8, 4, 8, 1) + Block(16, 8, 16, 1) + Block(32, 16, 32, 2)) * 4, i.GetProperty("depgraph").GetProperty("pruned_tensor_bytes").GetInt64());
 
         var full = Run(["eval", .. Model(), "--data", task, "--split", "test", "--json"]);
         var pruned = Run(["eval", .. Model(), "--data", task, "--split", "test", "--index", index, "--json"]);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using SlsPrune.Cli.Tests.Toy;
 using SlsPrune.Core.Indexing;
 using SlsPrune.Core.Pruning;
@@ -32,6 +33,21 @@ public class ToyMethodTests
         var read = PruningIndex.Load(index);
         Assert.Equal(("keep-first", "chosen: keep blocks 1..1"), (read.Method, read.Decision));
         Assert.Equal([1], read.KeptBlocks);
+        // its own section: written under its name with its version, read back as its record, checked by its rule
+        var json = JsonNode.Parse(File.ReadAllText(index))!.AsObject();
+        Assert.Equal((3, 1, 1), ((int)json["version"]!, (int)json["keep-first"]!["version"]!, (int)json["keep-first"]!["asked"]!));
+        Assert.False(json.ContainsKey("alpha"));   // no other method's fields
+        Assert.Equal(new KeepFirstSection { Asked = 1 }, read.Section);
+        string again = Path.Combine(dir, "again.sls.json");
+        read.Save(again);
+        Assert.Equal(read.Section, PruningIndex.Load(again).Section);
+        json["keep-first"]!["asked"] = 0;
+        string bad0 = Path.Combine(dir, "bad.sls.json");
+        File.WriteAllText(bad0, json.ToJsonString());
+        Assert.Equal("field 'keep-first.asked' must be at least 1 (got 0)", Assert.Throws<SlsInputException>(() => PruningIndex.Load(bad0)).Problem);
+        // the prune command prints its lines
+        var (_, pruneOut, _) = CliRunner.Run(["prune", .. Model, "--data", task, "--method", "keep-first", "--keep-first", "1", "--out", index]);
+        Assert.Contains("keep-first: asked for 1 blocks, kept 1", pruneOut, StringComparison.Ordinal);
         // its own rule, before any work
         var (bad, _, badErr) = CliRunner.Run(["prune", .. Model, "--data", task, "--method", "keep-first", "--keep-first", "0", "--out", index]);
         Assert.Equal(2, bad);
@@ -62,6 +78,18 @@ public class ToyMethodTests
         var row = rows.Single(r => r.StartsWith("t,", StringComparison.Ordinal)).Split(',');
         Assert.Equal("keep-first", row[Array.IndexOf(header, "method")]);
         Assert.StartsWith("2", row[Array.IndexOf(header, "blocks kept")], StringComparison.Ordinal);
+        // its own lines in the reports' method details
+        var (mcode, md, merr) = CliRunner.Run("report", results, "--format", "md");
+        Assert.True(mcode == 0, merr);
+        Assert.Contains("- t (keep-first): keep-first: asked for 2 blocks, kept 2", md, StringComparison.Ordinal);
+        Assert.Contains("keep-first: asked for 2 blocks, kept 2</td>", HtmlReport.Build(results), StringComparison.Ordinal);
+
+        // without its registration the index still loads (a method not known keeps its section as read) and writes back whole
+        registered.Dispose();
+        var raw = Assert.IsType<RawSection>(PruningIndex.Load(index).Section);
+        Assert.Equal(1, (int)raw.Json["asked"]!);
+        PruningIndex.Load(index).Save(again);
+        Assert.Equal(1, (int)JsonNode.Parse(File.ReadAllText(again))!["keep-first"]!["asked"]!);
     }
 
     [Fact]

@@ -85,7 +85,8 @@ public partial class HtmlReportTests
             Assert.DoesNotContain(HtmlReport.LoadScores(dir), t => t.Task == "caltech101");
             var index = new PruningIndex
             {
-                Metric = "silhouette", Alpha = 0.5, Threshold = 0.5, Depth = 4, KeptBlocks = [1, 2, 3], Scores = [0.1, 0.2, 0.6, 1.0], Decision = "fixture",
+                Metric = "silhouette", Depth = 4, KeptBlocks = [1, 2, 3], Decision = "fixture",
+                Section = new SlsSection { Alpha = 0.5, Threshold = 0.5, Scores = [0.1, 0.2, 0.6, 1.0] },
                 Backbone = new FileFingerprint("b.safetensors", new string('0', 64)), Petl = new FileFingerprint("p.safetensors", new string('0', 64)),
                 Calibration = new CalibrationInfo("caltech101", "train800val200", 10, 2, 0),
             };

@@ -22,7 +22,7 @@ public class RunnerSeamTests
         var r = PruneRunner.Run(new PruneOptions(withPetl, task, bi, bi.ReadOptions(new JsonObject { ["keep_blocks"] = 2 }, "test"), Out: index));
         Assert.Equal("bi", r.Index.Method);
         Assert.Equal(2, r.Index.KeptBlocks.Count);
-        Assert.Equal(3, r.Index.Scores!.Count);
+        Assert.Equal(3, r.Index.Section!.Curve(r.Index)!.Scores.Count);
         Assert.Equal(FileHash.Sha256(petl), r.Index.Petl!.Sha256);
 
         var full = EvalRunner.Run(new EvalOptions(withPetl, task));
@@ -38,8 +38,8 @@ public class RunnerSeamTests
         {
             MethodOptions = sls.ReadOptions(new JsonObject { ["alpha"] = 0.9, ["perplexity"] = 10.0 }, "test"),
         });
-        Assert.Equal(SlsPolicy.Decide(s.Index.Scores!, 0.9).KeptBlocks, s.Index.KeptBlocks.Count);
-        Assert.Equal(0.9, s.Index.Alpha);
+        Assert.Equal(SlsPolicy.Decide(SlsSection.Of(s.Index).Scores!, 0.9).KeptBlocks, s.Index.KeptBlocks.Count);
+        Assert.Equal(0.9, SlsSection.Of(s.Index).Alpha);
     }
 
     [Fact]

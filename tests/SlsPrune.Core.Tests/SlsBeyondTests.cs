@@ -29,7 +29,7 @@ public class SlsBeyondTests
     {
         string task = Task(), dir = Directory.CreateTempSubdirectory("sls-depth-").FullName;
         var r = Prune(task, Path.Combine(dir, "i.sls.json"), new JsonObject { ["accuracy_split"] = split, ["perplexity"] = 5.0 });
-        var acc = r.Index.DepthAccuracy!;
+        var acc = SlsSection.Of(r.Index).DepthAccuracy!;
         Assert.Equal((split, 3), (acc.Split, acc.Top1.Count));
         for (int k = 1; k <= 3; k++)
         {
@@ -72,16 +72,16 @@ public class SlsBeyondTests
         foreach (var (alpha, path) in new[] { (0.2, output), (0.6, r.MoreIndexPaths![0]), (0.95, r.MoreIndexPaths[1]) })
         {
             var ix = PruningIndex.Load(path);
-            Assert.Equal(alpha, ix.Alpha);
-            Assert.Equal(r.Index.Scores, ix.Scores);
-            Assert.Equal(SlsPolicy.Decide(ix.Scores!, alpha).KeptBlocks, ix.KeptBlocks.Count);
-            Assert.Equal(ix.KeptBlocks.Count, ix.AlphaSweep!.Single(s => alpha > s.From && alpha <= s.To).Kept);
+            Assert.Equal(alpha, SlsSection.Of(ix).Alpha);
+            Assert.Equal(SlsSection.Of(r.Index).Scores, SlsSection.Of(ix).Scores);
+            Assert.Equal(SlsPolicy.Decide(SlsSection.Of(ix).Scores!, alpha).KeptBlocks, ix.KeptBlocks.Count);
+            Assert.Equal(ix.KeptBlocks.Count, SlsSection.Of(ix).AlphaSweep!.Single(s => alpha > s.From && alpha <= s.To).Kept);
         }
 
         var byAccuracy = Prune(task, Path.Combine(dir, "a.sls.json"), new JsonObject { ["policy"] = "accuracy", ["max_drop"] = 5.0, ["perplexity"] = 5.0 });
-        var top1 = byAccuracy.Index.DepthAccuracy!.Top1;
+        var top1 = SlsSection.Of(byAccuracy.Index).DepthAccuracy!.Top1;
         int expected = Enumerable.Range(1, 3).First(k => top1[k - 1] >= top1[2] - 0.05 - 1e-12);
-        Assert.Equal(("accuracy", 5.0, expected), (byAccuracy.Index.Policy, byAccuracy.Index.MaxDrop, byAccuracy.Index.KeptBlocks.Count));
+        Assert.Equal(("accuracy", 5.0, expected), (SlsSection.Of(byAccuracy.Index).Policy, SlsSection.Of(byAccuracy.Index).MaxDrop, byAccuracy.Index.KeptBlocks.Count));
         Assert.Equal(2, SlsPolicy.DecideByAccuracy([0.5, 0.7, 0.71], 1.0, "val").KeptBlocks);   // 0.70 is within 1 point of 0.71, 0.50 is not
         Assert.Equal(3, SlsPolicy.DecideByAccuracy([0.5, 0.7, 0.71], 0.5, "val").KeptBlocks);
     }
@@ -98,14 +98,14 @@ public class SlsBeyondTests
         }).Index).ToList();
         for (int l = 0; l < 3; l++)
         {
-            var values = single.Select(i => i.Scores![l]).ToArray();
+            var values = single.Select(i => SlsSection.Of(i).Scores![l]).ToArray();
             double mean = values.Average();
-            Assert.Equal(mean, three.Scores![l], 12);
-            Assert.Equal(Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / 2), three.ScoreStd![l], 12);
+            Assert.Equal(mean, SlsSection.Of(three).Scores![l], 12);
+            Assert.Equal(Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / 2), SlsSection.Of(three).ScoreStd![l], 12);
         }
-        Assert.Equal(single.Select(i => i.KeptBlocks.Count), three.SeedKept!);
-        var votes = three.SeedKept!.GroupBy(k => k).ToList();
+        Assert.Equal(single.Select(i => i.KeptBlocks.Count), SlsSection.Of(three).SeedKept!);
+        var votes = SlsSection.Of(three).SeedKept!.GroupBy(k => k).ToList();
         Assert.Equal(votes.Where(g => g.Count() == votes.Max(v => v.Count())).Max(g => g.Key), three.KeptBlocks.Count);
-        Assert.Null(three.DepthAccuracy);
+        Assert.Null(SlsSection.Of(three).DepthAccuracy);
     }
 }

@@ -382,7 +382,7 @@ public class SwinTests
             var bi = PruneMethods.Get("bi");
             string index = Path.Combine(dir, $"{method.Name}.bi.sls.json");
             var r = PruneRunner.Run(new PruneOptions(withPetl, task, bi, bi.ReadOptions(new JsonObject { ["keep_blocks"] = 5 }, "test"), Out: index));
-            Assert.Equal((5, 8), (r.Index.KeptBlocks.Count, r.Index.Scores!.Count));
+            Assert.Equal((5, 8), (r.Index.KeptBlocks.Count, r.Index.Section!.Curve(r.Index)!.Scores.Count));
             var full = EvalRunner.Run(new EvalOptions(withPetl, task));
             var pruned = EvalRunner.Run(new EvalOptions(withPetl, task, index));
             Assert.Equal((8, 8, 5, true), (full.Depth, full.Blocks, pruned.Blocks, pruned.Pruned));
@@ -392,7 +392,7 @@ public class SwinTests
             {
                 MethodOptions = sls.ReadOptions(new JsonObject { ["alpha"] = 0.9, ["perplexity"] = 10.0 }, "test"),
             });
-            Assert.Equal(8, s.Index.Scores!.Count);
+            Assert.Equal(8, SlsSection.Of(s.Index).Scores!.Count);
         }
     }
 }

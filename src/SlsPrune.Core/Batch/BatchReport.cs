@@ -13,6 +13,10 @@ public sealed record ReportRow(string Task, string Group, string Status, double?
     /// result does not say (older results, averages).</summary>
     public string? Input { get; init; }
 
+    /// <summary>What the task's prune method recorded of its own, in its words (the lines of its index section:
+    /// <see cref="Indexing.IIndexSection.Summary"/>); null where it recorded nothing or the result predates them.</summary>
+    public IReadOnlyList<string>? MethodDetails { get; init; }
+
     /// <summary>Whether the row is an average over tasks (its status "1 task", "N tasks"), not one task's.</summary>
     public static bool IsAverage(ReportRow r) =>
         r.Group.Length == 0 && (r.Status == "1 task" || r.Status.EndsWith(" tasks", StringComparison.Ordinal));
@@ -113,6 +117,7 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
                 f.String(r, "method", "") ?? BatchDefaults.Method, f.Number(r, "method_seconds", ""))
             {
                 Input = InputOf(full ?? pruned),
+                MethodDetails = f.Strings(r, "method_details", ""),
                 SpeedUpNoise = speedUp is double su ? SpeedNoise.Judge(su, prunedFlops, Spread(full, "full"), Spread(pruned, "pruned")) : null,
             };
             string? InputOf(JsonElement? e)
@@ -155,8 +160,19 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
         sb.AppendLine("|" + string.Concat(Header.Select(_ => "---|")));
         foreach (var r in Rows.Concat(Averages)) sb.AppendLine("| " + string.Join(" | ", Cells(r, true)) + " |");
         if (BiggerNote() is { } note) sb.AppendLine().AppendLine(note);
+        var details = Details();
+        if (details.Count > 0)
+        {
+            sb.AppendLine().AppendLine("Method details:").AppendLine();
+            foreach (var (task, method, lines) in details)
+                sb.AppendLine(CultureInfo.InvariantCulture, $"- {Printable.Escape(task)} ({Printable.Escape(method)}): {string.Join("; ", lines.Select(Printable.Escape))}");
+        }
         return sb.ToString();
     }
+
+    /// <summary>Every task's method details (<see cref="ReportRow.MethodDetails"/>), in row order.</summary>
+    public IReadOnlyList<(string Task, string Method, IReadOnlyList<string> Lines)> Details() =>
+        Rows.Where(r => r.MethodDetails is { Count: > 0 }).Select(r => (r.Task, r.Method, r.MethodDetails!)).ToList();
 
     /// <summary>Why a pruned task can store more bytes than the full one, said where a row shows it: a task stores its
     /// PETL file (every block's adapters; the loader reads only the kept blocks') and, once pruned, its index too.</summary>

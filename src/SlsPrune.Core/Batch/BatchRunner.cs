@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Evaluation;
+using SlsPrune.Core.Indexing;
 using SlsPrune.Core.Models;
 using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Pruning;
@@ -24,7 +25,22 @@ public sealed record BatchOptions(string Manifest, string Out, bool Resume = fal
 public sealed record BatchTaskResult(string Task, string? Group, string Status, string? Error, double Seconds,
     TrainResult? Train, EvalResult? Full, int? KeptBlocks, int? Depth, EvalResult? Pruned, TrainResult? Retrain, EvalResult? Retrained,
     string Method = "sls", double? MethodSeconds = null, IReadOnlyList<double>? Scores = null, double? Threshold = null, string? Metric = null,
-    double? Alpha = null, IReadOnlyList<int>? KeptBlockNumbers = null);
+    double? Alpha = null, IReadOnlyList<int>? KeptBlockNumbers = null, IReadOnlyList<string>? MethodDetails = null)
+{
+    /// <summary>A result with what the index says of the task: its kept blocks and metric, the method's score curve
+    /// (scores, threshold, and the alpha where the method has one) and its own lines (<see cref="IIndexSection"/>).</summary>
+    public BatchTaskResult WithIndex(PruningIndex? index)
+    {
+        if (index is null) return this;
+        var curve = index.Section?.Curve(index);
+        var details = index.Section?.Summary(index).ToList();
+        return this with
+        {
+            Scores = curve?.Scores, Threshold = curve?.Threshold, Alpha = curve?.Alpha, Metric = index.Metric, KeptBlockNumbers = index.KeptBlocks,
+            MethodDetails = details is { Count: > 0 } ? details : null,
+        };
+    }
+}
 
 /// <summary>What a batch did: tasks run, skipped as already done, failed, and left to another process that held them
 /// (<see cref="Held"/>; their names in <see cref="HeldTasks"/>).</summary>
@@ -213,7 +229,7 @@ public static class BatchRunner
         EvalResult? full = null, pruned = null, retrained = null;
         int? kept = null, depth = null;
         double? methodSeconds = null;
-        Indexing.PruningIndex? ix = null;
+        PruningIndex? ix = null;
         string methodName = s.Method ?? BatchDefaults.Method;
         try
         {
@@ -289,13 +305,13 @@ public static class BatchRunner
                 if (stages.Contains("eval") && retrain.Index is string retrainedIndex)
                     retrained = Stage("eval retrained", () => EvalRunner.Run(Eval(model with { Petl = re }, retrainedIndex), cancellationToken: ct));
             }
-            return new BatchTaskResult(task.Name, task.Group, "ok", null, clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained, methodName, methodSeconds,
-                ix?.Scores, ix?.Threshold, ix?.Metric, ix?.Alpha, ix?.KeptBlocks);
+            return new BatchTaskResult(task.Name, task.Group, "ok", null, clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained, methodName, methodSeconds)
+                .WithIndex(ix);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return new BatchTaskResult(task.Name, task.Group, "failed", e.Message.Split('\n')[0], clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained, methodName, methodSeconds,
-                ix?.Scores, ix?.Threshold, ix?.Metric, ix?.Alpha, ix?.KeptBlocks);
+            return new BatchTaskResult(task.Name, task.Group, "failed", e.Message.Split('\n')[0], clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained, methodName, methodSeconds)
+                .WithIndex(ix);
         }
     }
 }

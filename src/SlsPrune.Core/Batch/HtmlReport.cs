@@ -40,14 +40,15 @@ public static class HtmlReport
                     var kept = Doubles(r, "kept_block_numbers")?.Select(x => (int)x).ToArray()
                         ?? (Double(r, "kept_blocks") is double k ? Enumerable.Range(1, (int)k).ToArray() : []);
                     string metric = r.TryGetProperty("metric", out var mt) && mt.ValueKind == JsonValueKind.String ? mt.GetString()! : "score";
-                    list.Add(new TaskScores(task, method, new ScoreFigureData(task, method, metric, method == "sls" ? Double(r, "alpha") : null, scores, kept, Double(r, "threshold"))));
+                    // the alpha as the method's curve gave it (none for a method without one)
+                    list.Add(new TaskScores(task, method, new ScoreFigureData(task, method, metric, Double(r, "alpha"), scores, kept, Double(r, "threshold"))));
                     continue;
                 }
                 string index = Path.Combine(outDir, "tasks", Path.GetFileNameWithoutExtension(file), "index.sls.json");
                 if (!File.Exists(index)) continue;
                 var ix = PruningIndex.Load(index);
-                if (ix.Scores is { Count: > 0 })
-                    list.Add(new TaskScores(task, method, new ScoreFigureData(task, ix.Method, ix.Metric, ix.Method == "sls" ? ix.Alpha : null, ix.Scores, ix.KeptBlocks, ix.Threshold)));
+                if (ix.Section?.Curve(ix) is { Scores.Count: > 0 } curve)
+                    list.Add(new TaskScores(task, method, new ScoreFigureData(task, ix.Method, ix.Metric, curve.Alpha, curve.Scores, ix.KeptBlocks, curve.Threshold)));
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or SlsInputException or IOException)
             {
@@ -104,6 +105,16 @@ public static class HtmlReport
 
         sb.AppendLine("<h2>Tasks</h2>");
         Table(sb, report.Rows.Concat(report.Averages).ToList(), E, avgRows: true);
+
+        var details = report.Details();
+        if (details.Count > 0)
+        {
+            sb.AppendLine("<h2>Method details</h2>");
+            sb.AppendLine("<table><thead><tr><th class=\"t\">task</th><th class=\"t\">method</th><th class=\"t\">details</th></tr></thead><tbody>");
+            foreach (var (task, method, lines) in details)
+                sb.AppendLine(Inv, $"<tr><td class=\"t\">{E(task)}</td><td class=\"t\">{E(method)}</td><td class=\"t\">{string.Join("<br>", lines.Select(E))}</td></tr>");
+            sb.AppendLine("</tbody></table>");
+        }
 
         if (scores.Count > 0)
         {

@@ -31,6 +31,12 @@ internal sealed class ResultFields(string file)
         Get(o, name, at, required) is JsonElement v ? v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && double.IsFinite(d) ? d
             : throw Wrong(Path(at, name), "a number") : null;
 
+    /// <summary>A list of strings, or null when absent.</summary>
+    public IReadOnlyList<string>? Strings(JsonElement o, string name, string at) =>
+        Array(o, name, at) is JsonElement a
+            ? a.EnumerateArray().Select((x, i) => x.ValueKind == JsonValueKind.String ? x.GetString()! : throw Wrong($"{Path(at, name)}[{i}]", "a string")).ToArray()
+            : null;
+
     public long? Integer(JsonElement o, string name, string at, bool required = false) =>
         Get(o, name, at, required) is JsonElement v ? v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long i) ? i
             : throw Wrong(Path(at, name), "an integer") : null;

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using SlsPrune.Core.Fem;
 using SlsPrune.Core.Models;
 
 namespace SlsPrune.Core.Indexing;
@@ -14,17 +14,6 @@ namespace SlsPrune.Core.Indexing;
 public sealed record CalibrationInfo(string Task, string Split, int Samples, int Classes, int Seed, string Precision = "fp32", string? Feature = null,
     string? Layout = null, string? Folder = null, string? List = null, string? Sampled = null);
 
-/// <summary>Top-1 of the model cut after every block, without retraining (<see cref="Top1"/>[k-1]: blocks 1..k kept), on
-/// a labelled split of <see cref="Images"/> images.</summary>
-public sealed record DepthAccuracy(string Split, int Images, IReadOnlyList<double> Top1);
-
-/// <summary>One step of the alpha sweep: for every alpha in (<see cref="From"/>, <see cref="To"/>] the rule keeps
-/// <see cref="Kept"/> leading blocks.</summary>
-public sealed record AlphaStep(double From, double To, int Kept);
-
-/// <summary>One layer's score (layer 1-based).</summary>
-public sealed record LayerScore(int Layer, double Score);
-
 /// <summary>The kept heads, MLP units and head dims of one width-pruned block (1-based block, 0-based the rest).</summary>
 /// <remarks><see cref="HeadDims"/>: the dimensions every kept head keeps (absent: all).</remarks>
 public sealed record BlockWidthEntry(int Block,
@@ -37,12 +26,16 @@ public sealed record BlockWidthEntry(int Block,
 /// file — which blocks to keep and, for width pruning, which heads and MLP units of each — plus how that was
 /// decided and the hashes of the files it was decided for. Version 2 added any set of kept blocks (SLS keeps
 /// 1..k; greedy and importance-ranked methods may drop blocks anywhere), widths, and optional scores and t-SNE
-/// settings (methods that have them); version 1 files read unchanged.
+/// settings. Version 3 keeps at the top level only what every method records; what a method records of its own
+/// (SLS's alpha, scores, t-SNE settings; a width method's ratio; ...) is its <see cref="Section"/>, a JSON object
+/// under the method's name with its own version, written, read and checked by the method
+/// (<see cref="IIndexSectionFormat"/>). Version 1 and 2 files read unchanged: their top-level fields move into the
+/// method's section as they are read.
 /// </summary>
 public sealed record PruningIndex
 {
     public const string FormatName = "slsprune-index";
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     public string Format { get; init; } = FormatName;
 
@@ -50,13 +43,9 @@ public sealed record PruningIndex
 
     public string Method { get; init; } = "sls";
 
-    /// <summary>How layers were scored (silhouette, block-influence, ...); for width methods the importance.</summary>
+    /// <summary>How layers were scored (silhouette, block-influence, ...); for width methods the importance; <c>none</c>
+    /// where nothing was scored.</summary>
     public required string Metric { get; init; }
-
-    public required double Alpha { get; init; }
-
-    /// <summary>Null when the guard applied (the top layer separates nothing).</summary>
-    public double? Threshold { get; init; }
 
     public required int Depth { get; init; }
 
@@ -66,41 +55,6 @@ public sealed record PruningIndex
 
     /// <summary>Width-pruned blocks: the heads and MLP units each keeps (absent: every kept block at full width).</summary>
     public IReadOnlyList<BlockWidthEntry>? Width { get; init; }
-
-    /// <summary>Width methods: the fraction of heads and of MLP units pruned in every block.</summary>
-    public double? Ratio { get; init; }
-
-    /// <summary>Width methods: what storing every pruned backbone tensor per task would take, for comparison with
-    /// the index, which stores kept-index lists because the backbone itself is untouched.</summary>
-    public long? PrunedTensorBytes { get; init; }
-
-    /// <summary>Score of each layer 1..depth (layer-scoring methods).</summary>
-    public IReadOnlyList<double>? Scores { get; init; }
-
-    /// <summary>SLS with <c>--scoring needed</c> when it stopped before layer 1: the layers it scored, from the top down
-    /// (<see cref="Scores"/> is then absent).</summary>
-    public IReadOnlyList<LayerScore>? ScoresFromTop { get; init; }
-
-    /// <summary>With several t-SNE seeds: the standard deviation of each layer's score over the seeds (<see cref="Scores"/> is the mean).</summary>
-    public IReadOnlyList<double>? ScoreStd { get; init; }
-
-    /// <summary>With several t-SNE seeds: the blocks each seed's scores would keep (the decision is the most common; ties keep more).</summary>
-    public IReadOnlyList<int>? SeedKept { get; init; }
-
-    /// <summary>SLS: the kept depth for every alpha in (0, 1], from the same scores.</summary>
-    public IReadOnlyList<AlphaStep>? AlphaSweep { get; init; }
-
-    /// <summary>SLS: top-1 of every depth without retraining.</summary>
-    public DepthAccuracy? DepthAccuracy { get; init; }
-
-    /// <summary>SLS: what decided the depth, <c>alpha</c> (the paper's rule; absent in older indexes) or <c>accuracy</c>.</summary>
-    public string? Policy { get; init; }
-
-    /// <summary>The accuracy policy's allowed drop, percentage points.</summary>
-    public double? MaxDrop { get; init; }
-
-    /// <summary>Step-by-step record of iterative methods (greedy layer pruning).</summary>
-    public IReadOnlyList<string>? Steps { get; init; }
 
     /// <summary>Wall time of the method itself, seconds (model loading excluded).</summary>
     public double? MethodSeconds { get; init; }
@@ -116,9 +70,6 @@ public sealed record PruningIndex
     /// <c>assumed</c>); absent in older indexes.</summary>
     public InputSizeOrigin? Input { get; init; }
 
-    /// <summary>The t-SNE settings (SLS only).</summary>
-    public TsneSettings? Tsne { get; init; }
-
     public required FileFingerprint Backbone { get; init; }
 
     /// <summary>The PETL file the index was computed with; absent when the backbone's own head classified (a full
@@ -128,6 +79,32 @@ public sealed record PruningIndex
     public string? Tool { get; init; }
 
     public DateTimeOffset? Created { get; init; }
+
+    /// <summary>What the method recorded of its own (null: nothing), under the method's name in the file.</summary>
+    [JsonIgnore]
+    public IIndexSection? Section { get; init; }
+
+    /// <summary>The fields beyond the common ones: as the file had them when read (the method's section; in a version 1
+    /// or 2 file the method's top-level fields), which <see cref="Load"/> reads into <see cref="Section"/>; once there is
+    /// a section, the section's JSON under the method's name, so every serializer (the file, <c>--json</c>) writes it.</summary>
+    [JsonExtensionData]
+    public IDictionary<string, JsonElement>? Beyond
+    {
+        get => Section is null ? beyond : new Dictionary<string, JsonElement>(StringComparer.Ordinal) { [Method] = JsonSerializer.SerializeToElement(SectionJson(), Json) };
+        init => beyond = value;
+    }
+
+    private readonly IDictionary<string, JsonElement>? beyond;
+
+    /// <summary>The section's JSON, by the method's format (or as read, for a method not known here).</summary>
+    private JsonObject SectionJson() => Section is RawSection raw ? raw.Json
+        : (IndexSections.Find(Method) ?? throw new InvalidOperationException($"method '{Method}' has a section but no section format")).Write(Section!);
+
+    /// <summary>The top-level fields of version 1 and 2 indexes that are a method's own now: those moved into the
+    /// section of a method this tool does not know.</summary>
+    public static readonly IReadOnlyList<string> LegacyFields =
+        ["alpha", "threshold", "ratio", "pruned_tensor_bytes", "scores", "scores_from_top", "score_std", "seed_kept", "alpha_sweep", "depth_accuracy",
+         "policy", "max_drop", "steps", "tsne"];
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -139,7 +116,12 @@ public sealed record PruningIndex
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public void Save(string path) => AtomicFile.Write(path, s => JsonSerializer.Serialize(s, this, Json));
+    /// <summary>Writes the index at the current version, the method's section under its name, atomically.</summary>
+    public void Save(string path)
+    {
+        var written = this with { Version = CurrentVersion, Beyond = null };
+        AtomicFile.Write(path, s => JsonSerializer.Serialize(s, written, Json));
+    }
 
     public static PruningIndex Load(string path)
     {
@@ -166,14 +148,39 @@ public sealed record PruningIndex
             throw new SlsInputException(path, "kept_blocks must be 1..k in a version 1 index");
         if (kept.Count == 0 || kept[0] < 1 || kept[^1] > index.Depth || kept.Zip(kept.Skip(1)).Any(p => p.First >= p.Second))
             throw new SlsInputException(path, $"kept_blocks must be distinct, ascending and within 1..{index.Depth}, and not empty");
-        if (index.Scores is not null && index.Scores.Count != index.Depth)
-            throw new SlsInputException(path, $"{index.Scores.Count} scores for depth {index.Depth}");
-        if (index.ScoresFromTop is { } fromTop && (index.Scores is not null || fromTop.Count == 0 || fromTop.Count >= index.Depth
-                || !fromTop.Select(s => s.Layer).SequenceEqual(Enumerable.Range(index.Depth - fromTop.Count + 1, fromTop.Count).Reverse())))
-            throw new SlsInputException(path, $"scores_from_top must list layers {index.Depth}, {index.Depth - 1}, ... down to a layer above 1, in that order, in place of scores");
         if (index.Width is { } width && width.Select(w => w.Block).Distinct().Count() != width.Count)
             throw new SlsInputException(path, "a block is listed twice under width");
-        return index;
+        return index with { Section = ReadSection(path, index), Beyond = null };
+    }
+
+    /// <summary>The method's section: in a version 3 index the object under the method's name, with its version; in
+    /// versions 1 and 2 the method's top-level fields (<see cref="IIndexSectionFormat.LegacyFields"/>), moved into it.
+    /// A method this tool does not know keeps its section as read.</summary>
+    private static IIndexSection? ReadSection(string path, PruningIndex index)
+    {
+        var format = IndexSections.Find(index.Method);
+        var beyond = index.Beyond ?? new Dictionary<string, JsonElement>();
+        if (index.Version < 3)
+        {
+            var moved = format is null ? new JsonObject { ["version"] = 1 } : new JsonObject();
+            foreach (var name in format?.LegacyFields ?? LegacyFields)
+                if (beyond.TryGetValue(name, out var value)) moved[name] = JsonNode.Parse(value.GetRawText());
+            if (format is null) return moved.Count == 1 ? null : new RawSection(moved);
+            return format.Read(moved, new SectionSource(path, "", index));
+        }
+        if (!beyond.TryGetValue(index.Method, out var section) || section.ValueKind == JsonValueKind.Null)
+            return format is null ? null : throw new SlsInputException(path, $"field '{index.Method}' is missing or null (the {index.Method} method's section)");
+        if (section.ValueKind != JsonValueKind.Object)
+            throw new SlsInputException(path, $"not a valid pruning index: field '{index.Method}' must be an object");
+        var json = JsonNode.Parse(section.GetRawText())!.AsObject();
+        string version = $"{index.Method}.version";
+        if (!json.TryGetPropertyValue("version", out var v) || v is null) throw new SlsInputException(path, $"field '{version}' is missing or null");
+        if (v.GetValueKind() != JsonValueKind.Number || !v.AsValue().TryGetValue(out int n) || n < 1)
+            throw new SlsInputException(path, $"not a valid pruning index: field '{version}' must be a positive integer");
+        if (format is null) return new RawSection(json);
+        if (n > format.Version)
+            throw new SlsInputException(path, $"field '{version}' is {n}, newer than this tool reads ({format.Version})");
+        return format.Read(json, new SectionSource(path, index.Method + ".", index));
     }
 
     /// <summary>What to build: the kept blocks (0-based) and the widths. Heads and units are checked against

@@ -1,7 +1,8 @@
 namespace SlsPrune.Core.Indexing;
 
-/// <summary>The fields of a pruning index that JSON lets a hand-edited or crafted file leave null, or fill
-/// with the wrong text, checked by name before anything uses them.</summary>
+/// <summary>The common fields of a pruning index that JSON lets a hand-edited or crafted file leave null, or fill
+/// with the wrong text, checked by name before anything uses them (a method's own section is checked by its
+/// <see cref="IIndexSectionFormat"/>).</summary>
 public static class PruningIndexFields
 {
     /// <exception cref="SlsInputException">naming the first missing or malformed field.</exception>
@@ -19,12 +20,6 @@ public static class PruningIndexFields
         Need(index.Calibration.Task, "calibration.task");
         Need(index.Calibration.Split, "calibration.split");
         Need(index.Calibration.Precision, "calibration.precision");
-        if (index.Tsne is { } t)
-        {
-            Need(t.LearningRate, "tsne.learning_rate");
-            Need(t.Init, "tsne.init");
-            Need(t.Method, "tsne.method");
-        }
         if (index.Input is { } input)
         {
             if (input.ImageSize <= 0) throw new SlsInputException(path, $"field 'input.image_size' is {input.ImageSize}, not a size in pixels");
@@ -32,7 +27,6 @@ public static class PruningIndexFields
             if (!Models.InputSizeOrigin.Origins.Contains(input.From))
                 throw new SlsInputException(path, $"field 'input.from' is '{Printable.Escape(input.From)}', not {string.Join(", ", Models.InputSizeOrigin.Origins)}");
         }
-        if (index.Steps is { } steps && steps.Any(s => s is null)) throw new SlsInputException(path, "field 'steps' has a null entry");
         for (int i = 0; i < (index.Width?.Count ?? 0); i++)
         {
             var w = index.Width![i];

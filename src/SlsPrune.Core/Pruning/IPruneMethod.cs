@@ -12,8 +12,9 @@ public sealed record MethodOutput(PruningIndex Index, string? PetlPath = null, s
 
 /// <summary>
 /// A pruning method: its name, its options (a typed record with its own defaults, read from the command line's
-/// or a batch manifest's settings by the same JSON rules), and what it does with a <see cref="PruneContext"/>. A new
-/// method is one file (method and options) and one line in <see cref="PruneMethods.All"/>.
+/// or a batch manifest's settings by the same JSON rules), what it does with a <see cref="PruneContext"/>, and its own
+/// section of the index (<see cref="Section"/>). A new method is one file (method, options, section) and one line in
+/// <see cref="PruneMethods.All"/>.
 /// </summary>
 public interface IPruneMethod
 {
@@ -48,6 +49,11 @@ public interface IPruneMethod
     /// <summary>The files the method reads besides the model and the data (another index), which no output may replace.</summary>
     IEnumerable<string?> Inputs(object options);
 
+    /// <summary>How the method's own section of the index is written, read and checked (null: the method records
+    /// nothing beyond the common fields). The section's record says what the prune command and the reports show of it
+    /// (<see cref="IIndexSection"/>).</summary>
+    IIndexSectionFormat? Section { get; }
+
     MethodOutput Run(PruneContext context, object options);
 }
 
@@ -63,6 +69,8 @@ public abstract class PruneMethod<TOptions> : IPruneMethod where TOptions : clas
     public IReadOnlyList<SettingInfo> Settings => MethodSettings.Describe(typeof(TOptions));
 
     public object ReadOptions(JsonObject settings, string source) => MethodSettings.Read<TOptions>(settings, source);
+
+    public virtual IIndexSectionFormat? Section => null;
 
     public MethodOutput Run(PruneContext context, object options) => Run(context, (TOptions)options);
 

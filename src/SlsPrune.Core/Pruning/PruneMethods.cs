@@ -1,3 +1,4 @@
+using SlsPrune.Core.Indexing;
 using SlsPrune.Core.Pruning.Baselines;
 using SlsPrune.Core.Pruning.Sls;
 
@@ -45,8 +46,16 @@ public static class PruneMethods
     public static string Names => string.Join("|", All.Select(m => m.Name));
 
     public static IPruneMethod Get(string name) =>
-        All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new SlsInputException("--method", $"unknown method '{name}' (known: {Names})");
+        Find(name) ?? throw new SlsInputException("--method", $"unknown method '{name}' (known: {Names})");
+
+    /// <summary>The method of this name, or null.</summary>
+    public static IPruneMethod? Find(string name) => All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Lets an index read anywhere find its method's section format here (<see cref="IndexSections"/>: the
+    /// index folder is below this one and cannot name the registry).</summary>
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "the registry hands the index reader its section formats once, before any index is read")]
+    internal static void ResolveSections() => IndexSections.Resolver = name => Find(name)?.Section;
 
     /// <summary>Every setting name some method takes (a manifest may set any of them).</summary>
     public static IReadOnlySet<string> SettingNames => All.SelectMany(m => m.SettingNames).ToHashSet(StringComparer.Ordinal);

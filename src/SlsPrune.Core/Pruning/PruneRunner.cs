@@ -60,7 +60,6 @@ public static class PruneRunner
         {
             Method = o.Method.Name,
             Metric = "",
-            Alpha = Sls.SlsPolicy.DefaultAlpha, // methods without an alpha rule record the default
             Depth = model.FullDepth,
             KeptBlocks = Enumerable.Range(1, model.FullDepth).ToArray(),
             Decision = "",

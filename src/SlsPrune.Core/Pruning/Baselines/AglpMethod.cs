@@ -23,6 +23,8 @@ public sealed class AglpMethod : PruneMethod<AglpOptions>
 
     public override string Description => "adaptive greedy layer pruning with brief retraining of each candidate";
 
+    public override Indexing.IIndexSectionFormat Section { get; } = new AglpSectionFormat();
+
     protected override IEnumerable<OutputTarget> Outputs(PruneOptions run, AglpOptions o) =>
         [new OutputTarget(o.PetlOut ?? PruneContext.DefaultPetlOut(run.Out), "--petl-out")];
 
@@ -115,7 +117,8 @@ public sealed class AglpMethod : PruneMethod<AglpOptions>
             var index = ctx.Index with
             {
                 Metric = "retrained-accuracy",
-                KeptBlocks = kept.ToArray(), Steps = steps, Threshold = floor,
+                KeptBlocks = kept.ToArray(),
+                Section = new AglpSection { Threshold = floor, Steps = steps },
                 Decision = $"greedy: kept {kept.Count} of {depth} blocks ({reason})",
                 Petl = FileHash.Fingerprint(petlOut),
             };

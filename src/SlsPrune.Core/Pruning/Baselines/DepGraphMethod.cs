@@ -7,6 +7,8 @@ public sealed class DepGraphMethod : PruneMethod<WidthOptions>
 
     public override string Description => "width pruning of heads and MLP units by Taylor, L1, L2 or random importance";
 
+    public override Indexing.IIndexSectionFormat Section { get; } = new WidthSectionFormat();
+
     protected override IEnumerable<string?> Inputs(WidthOptions o) => [o.MatchIndex];
 
     protected override void Validate(WidthOptions o) => WidthPruner.Validate(o, Name, spa: false);

@@ -12,6 +12,8 @@ public abstract class LayerScoringMethod<TOptions> : PruneMethod<TOptions> where
 
     protected abstract double[] Score(PruneContext ctx, TOptions o);
 
+    public override Indexing.IIndexSectionFormat Section { get; } = new LayerScoreSectionFormat();
+
     protected override IEnumerable<string?> Inputs(TOptions o) => [o.MatchIndex];
 
     protected override IEnumerable<string> Warnings(TOptions o) =>
@@ -27,7 +29,12 @@ public abstract class LayerScoringMethod<TOptions> : PruneMethod<TOptions> where
     protected sealed override MethodOutput Run(PruneContext ctx, TOptions o)
     {
         var scores = Score(ctx, o);
-        var choice = LayerDecision.Choose(scores, PerBlock, o.Alpha, ctx.BlockBudget(o.KeepBlocks, o.MatchIndex));
-        return new MethodOutput(ctx.Index with { Metric = Metric, Alpha = o.Alpha, Scores = scores, KeptBlocks = choice.Kept, Threshold = choice.Threshold, Decision = choice.Reason });
+        int? budget = ctx.BlockBudget(o.KeepBlocks, o.MatchIndex);
+        var choice = LayerDecision.Choose(scores, PerBlock, o.Alpha, budget);
+        return new MethodOutput(ctx.Index with
+        {
+            Metric = Metric, KeptBlocks = choice.Kept, Decision = choice.Reason,
+            Section = new LayerScoreSection { Alpha = budget is null ? o.Alpha : null, Threshold = choice.Threshold, Scores = scores },
+        });
     }
 }

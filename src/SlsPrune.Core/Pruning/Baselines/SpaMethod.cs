@@ -8,6 +8,8 @@ public sealed class SpaMethod : PruneMethod<SpaOptions>
 
     public override string Description => "structured pruning adapters: width pruning of a SPLoRA model by |W + s B A|";
 
+    public override Indexing.IIndexSectionFormat Section { get; } = new WidthSectionFormat();
+
     protected override IEnumerable<OutputTarget> Outputs(PruneOptions run, SpaOptions o) =>
         [new OutputTarget(o.PetlOut ?? PruneContext.DefaultPetlOut(run.Out), "--petl-out")];
 

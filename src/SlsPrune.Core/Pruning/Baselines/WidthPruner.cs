@@ -69,7 +69,8 @@ public static class WidthPruner
         long prunedBytes = PrunedTensorBytes(ctx.Options.Model.Backbone, plan, sizes);
         var index = ctx.Index with
         {
-            Width = widths, Ratio = ratio, Decision = Decision(sizes, ratio, dims), PrunedTensorBytes = prunedBytes,
+            Width = widths, Decision = Decision(sizes, ratio, dims),
+            Section = new WidthSection { Ratio = ratio, PrunedTensorBytes = prunedBytes },
             Metric = spa ? $"{WidthImportance.Name(criterion)}-of-adapted-weight" : WidthImportance.Name(criterion),
         };
         if (!spa) return new MethodOutput(index);

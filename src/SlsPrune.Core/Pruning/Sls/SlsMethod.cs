@@ -15,6 +15,8 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
 
     public override string Description => "t-SNE + silhouette of every layer's feature, the alpha rule (the SLS paper)";
 
+    public override IIndexSectionFormat Section { get; } = new SlsSectionFormat();
+
     protected override IEnumerable<string> Warnings(SlsOptions o) =>
         o.Policy == SlsDecisionPolicy.Alpha && SlsPolicy.AlphaAboveOne(o.Alphas ?? [o.Alpha]) is { } w ? [w] : [];
 
@@ -107,24 +109,27 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
                 return ctx.Index with
                 {
                     Metric = o.Metric.Name,
-                    Alpha = alpha,
-                    Threshold = o.Policy == SlsDecisionPolicy.Alpha && !byAlpha.Guarded ? byAlpha.Threshold : null,
                     KeptBlocks = Enumerable.Range(1, kept).ToArray(),
-                    Scores = mean,
-                    ScoreStd = std,
-                    SeedKept = perSeed,
-                    AlphaSweep = sweep,
-                    DepthAccuracy = depthAccuracy,
-                    Policy = o.Policy == SlsDecisionPolicy.Alpha ? "alpha" : "accuracy",
-                    MaxDrop = o.Policy == SlsDecisionPolicy.Accuracy ? o.MaxDrop : null,
                     Decision = reason,
-                    Tsne = fem.Settings,
+                    Section = new SlsSection
+                    {
+                        Alpha = alpha,
+                        Threshold = o.Policy == SlsDecisionPolicy.Alpha && !byAlpha.Guarded ? byAlpha.Threshold : null,
+                        Scores = mean,
+                        ScoreStd = std,
+                        SeedKept = perSeed,
+                        AlphaSweep = sweep,
+                        DepthAccuracy = depthAccuracy,
+                        Policy = o.Policy == SlsDecisionPolicy.Alpha ? "alpha" : "accuracy",
+                        MaxDrop = o.Policy == SlsDecisionPolicy.Accuracy ? o.MaxDrop : null,
+                        Tsne = fem.Settings,
+                    },
                 };
             }
 
             var index = Decided(o.Alpha);
             var plots = o.Plots is null ? [] : PrunePlots.Write(o.Plots, fem.Embeddings, features.Labels, mean,
-                new PruningDecision(layers, index.KeptBlocks.Count, index.Threshold ?? double.NaN, null, index.Threshold is null, index.Decision),
+                new PruningDecision(layers, index.KeptBlocks.Count, SlsSection.Of(index).Threshold ?? double.NaN, null, SlsSection.Of(index).Threshold is null, index.Decision),
                 ctx.Task.Name, o.Metric.Name, o.Alpha, std, depthAccuracy?.Top1, ctx.Index.ClassNames);
             var more = (o.Alphas ?? []).Where(a => a != o.Alpha).Distinct()
                 .Select(a => (Path: AlphaPath(ctx.Options.Out, a), Index: Decided(a))).ToList();
@@ -163,16 +168,19 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         return ctx.Index with
         {
             Metric = o.Metric.Name,
-            Alpha = o.Alpha,
-            Threshold = decision.Guarded ? null : decision.Threshold,
             KeptBlocks = Enumerable.Range(1, decision.KeptBlocks).ToArray(),
-            Scores = every ? scores : null,
-            ScoresFromTop = every ? null : Enumerable.Range(lowest, layers - lowest + 1).Reverse().Select(l => new LayerScore(l, scores[l - 1])).ToArray(),
-            AlphaSweep = every ? SlsPolicy.Sweep(scores, o.Metric) : null,
-            DepthAccuracy = depthAccuracy,
-            Policy = "alpha",
             Decision = decision.Reason + (every ? "" : $" (layers {layers}..{lowest} scored, --scoring needed)"),
-            Tsne = FeatureEvaluation.Settings(tsne),
+            Section = new SlsSection
+            {
+                Alpha = o.Alpha,
+                Threshold = decision.Guarded ? null : decision.Threshold,
+                Scores = every ? scores : null,
+                ScoresFromTop = every ? null : Enumerable.Range(lowest, layers - lowest + 1).Reverse().Select(l => new LayerScore(l, scores[l - 1])).ToArray(),
+                AlphaSweep = every ? SlsPolicy.Sweep(scores, o.Metric) : null,
+                DepthAccuracy = depthAccuracy,
+                Policy = "alpha",
+                Tsne = FeatureEvaluation.Settings(tsne),
+            },
         };
     }
 
