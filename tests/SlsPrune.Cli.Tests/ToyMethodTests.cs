@@ -100,3 +100,35 @@ public class ToyMethodTests
         Assert.Contains("keep-first", err, StringComparison.Ordinal);
     }
 }
+
+/// <summary>A method's section is written under its name beside the common fields, so a name that is one of them is refused
+/// when the method is registered.</summary>
+public class MethodNameClashTests
+{
+    private sealed class Named(string name) : PruneMethod<KeepFirstOptions>
+    {
+        public override string Name => name;
+
+        public override string Description => "a toy with a chosen name";
+
+        protected override MethodOutput Run(PruneContext ctx, KeepFirstOptions o) => throw new NotSupportedException();
+    }
+
+    [Theory]
+    [InlineData("calibration")]
+    [InlineData("kept_blocks")]
+    [InlineData("Backbone")]
+    [InlineData("scores")]
+    public void A_method_named_like_a_common_index_field_is_refused(string name)
+    {
+        var e = Assert.Throws<ArgumentException>(() => PruneMethods.Register(new Named(name)));
+        Assert.Contains("a field every index has", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Another_name_registers()
+    {
+        using var registered = PruneMethods.Register(new Named("keep-some"));
+        Assert.Contains(PruneMethods.All, m => m.Name == "keep-some");
+    }
+}

@@ -7,7 +7,7 @@ namespace SlsPrune.Core.Indexing;
 public static class IndexSections
 {
     /// <summary>A method's name to its section format (null: the method has none, or is not known here).</summary>
-    public static Func<string, IIndexSectionFormat?> Resolver { get; set; } = _ => null;
+    internal static Func<string, IIndexSectionFormat?> Resolver { get; set; } = _ => null;
 
     public static IIndexSectionFormat? Find(string method) => Resolver(method);
 }

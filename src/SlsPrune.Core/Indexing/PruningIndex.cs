@@ -106,6 +106,12 @@ public sealed record PruningIndex
         ["alpha", "threshold", "ratio", "pruned_tensor_bytes", "scores", "scores_from_top", "score_std", "seed_kept", "alpha_sweep", "depth_accuracy",
          "policy", "max_drop", "steps", "tsne"];
 
+    /// <summary>The JSON names of the fields every index has (a method's section, written under the method's name, may not
+    /// take one of them, nor a legacy field's name).</summary>
+    public static IReadOnlySet<string> CommonFieldNames { get; } = typeof(PruningIndex).GetProperties()
+        .Where(p => p.GetCustomAttributes(typeof(JsonExtensionDataAttribute), false).Length == 0 && p.GetMethod is { IsStatic: false, IsPublic: true })
+        .Select(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)).Concat(LegacyFields).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
     public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,

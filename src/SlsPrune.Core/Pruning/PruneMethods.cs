@@ -18,6 +18,8 @@ public static class PruneMethods
     {
         if (BuiltIn.Concat(Extra.Value ?? []).Any(m => string.Equals(m.Name, method.Name, StringComparison.OrdinalIgnoreCase)))
             throw new ArgumentException($"a prune method named '{method.Name}' exists", nameof(method));
+        if (PruningIndex.CommonFieldNames.Contains(method.Name))
+            throw new ArgumentException($"'{method.Name}' is a field every index has; a method's section is written under its name", nameof(method));
         var before = Extra.Value;
         Extra.Value = [.. before ?? [], method];
         return new Registration(() => Extra.Value = before);
