@@ -54,6 +54,15 @@ public class BatchCiOutputTests
         Assert.StartsWith("retraining skipped: ", all.GetProperty("retrain").GetProperty("skipped").GetString(), StringComparison.Ordinal);
         Assert.Equal(JsonValueKind.Null, all.GetProperty("retrained").ValueKind);
         Assert.False(File.Exists(Path.Combine(outDir, "tasks", "all", "petl.pruned.safetensors")));
+        // sls train --index on that index: the same note, nothing written, exit 0
+        string retrained = Path.Combine(dir, "retrained.safetensors");
+        var (trainCode, trainOut, trainErr) = CliRunner.Run("train", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3", "--petl-method", "convpass",
+            "--data", PruneEvalCommandTests.Task(4, 2), "--index", Path.Combine(outDir, "tasks", "all", "index.sls.json"), "--init-from", CliRunner.Fixture("convpass.safetensors"),
+            "--out", retrained, "--device", "cpu");
+        Assert.True(trainCode == 0, trainErr);
+        Assert.Equal($"Nothing trained; {retrained} was not written", trainOut.Trim());
+        Assert.StartsWith("sls: train: retraining skipped: the index keeps every block (3 of 3) at full width", trainErr.Trim(), StringComparison.Ordinal);
+        Assert.False(File.Exists(retrained));
         var broken = JsonDocument.Parse(File.ReadAllText(BatchRunner.ResultPath(outDir, "broken"))).RootElement;
         Assert.Equal("eval full", broken.GetProperty("failed_stage").GetString());
 
