@@ -6,7 +6,8 @@ using SlsPrune.Core.Runtime;
 
 namespace SlsPrune.Cli.Commands;
 
-/// <summary><c>sls batch --manifest FILE --out DIR [--resume] [--shard K/N|slurm] [--dry-run] [--json]</c></summary>
+/// <summary><c>sls batch --manifest FILE --out DIR [--resume] [--shard K/N|slurm] [--dry-run] [--json] [--log-file FILE]
+/// [--summary-md FILE] [--junit FILE]</c></summary>
 public static class BatchCommand
 {
     public static Command Create(Func<CliContext> context)
@@ -21,12 +22,20 @@ public static class BatchCommand
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the whole manifest and print what would run (stages, method, data layout, PETL file, what --resume skips); run and write nothing" };
+        var logFile = new Option<string>("--log-file") { Description = "Also append the progress lines (tasks and stages started, done, failed; seconds), timestamped, to this file" };
+        var summaryMd = new Option<string>("--summary-md") { Description = "After the run, write the folder's report as a Markdown CI step summary (status line, failures, table) to this file" };
+        var junit = new Option<string>("--junit") { Description = "After the run, write JUnit XML (a task per test case: failed tasks as failures, missing ones skipped) to this file" };
         var cmd = new Command("batch", "Train, prune, retrain and evaluate the tasks of a manifest; resumable and sharded");
-        foreach (var o in new Option[] { manifest, output, resume, shard, json, dryRun }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { manifest, output, resume, shard, json, dryRun, logFile, summaryMd, junit }) cmd.Options.Add(o);
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
-            var options = new BatchOptions(parse.GetValue(manifest)!.FullName, parse.GetValue(output)!.FullName, parse.GetValue(resume), Shard.Parse(parse.GetValue(shard)!));
+            var files = new (Option<string> Option, IReportFormat? Format)[] { (logFile, null), (summaryMd, ReportFormats.Summary), (junit, ReportFormats.Junit) }
+                .Where(x => parse.GetValue(x.Option) is not null).Select(x => (Target: new OutputTarget(parse.GetValue(x.Option)!, x.Option.Name), x.Format)).ToList();
+            var options = new BatchOptions(parse.GetValue(manifest)!.FullName, parse.GetValue(output)!.FullName, parse.GetValue(resume), Shard.Parse(parse.GetValue(shard)!))
+            {
+                Outputs = [.. files.Select(f => f.Target)],
+            };
             if (parse.GetValue(dryRun))
             {
                 var plan = BatchRunner.Plan(options);
@@ -34,9 +43,21 @@ public static class BatchCommand
                 else WritePlan(ctx.Out, plan);
                 return Task.FromResult(ExitCodes.Success);
             }
-            var summary = BatchRunner.Run(options, new Callback<string>(line => ctx.Err.WriteLine($"sls: batch: {line}")), cancellationToken);
+            using var log = new BatchLog(parse.GetValue(logFile));
+            var summary = BatchRunner.Run(options, new Callback<string>(line =>
+            {
+                ctx.Err.WriteLine($"sls: batch: {line}");
+                log.Write(line);
+            }), cancellationToken);
+            string done = $"{summary.Ran} run, {summary.Skipped} skipped, {summary.Failed} failed{(summary.Held > 0 ? $", {summary.Held} held by another process" : "")} of {Plural.Of(summary.Tasks, "task")} in this shard";
+            log.Write(done);
+            foreach (var (target, format) in files.Where(f => f.Format is not null))
+            {
+                ReportFormats.WriteFile(format!, options.Out, Expected.For(options.Out, options.Manifest), target.Path);
+                ctx.Err.WriteLine($"sls: batch: wrote {Path.GetFullPath(target.Path)}");
+            }
             if (parse.GetValue(json)) Json.Write(ctx.Out, summary);
-            else ctx.Out.WriteLine($"{summary.Ran} run, {summary.Skipped} skipped, {summary.Failed} failed{(summary.Held > 0 ? $", {summary.Held} held by another process" : "")} of {Plural.Of(summary.Tasks, "task")} in this shard");
+            else ctx.Out.WriteLine(done);
             return Task.FromResult(summary.Failed == 0 ? ExitCodes.Success : ExitCodes.Failure);
         });
         return cmd;

@@ -5,7 +5,7 @@ using SlsPrune.Core.Batch;
 
 namespace SlsPrune.Cli.Commands;
 
-/// <summary><c>sls report DIR [--manifest FILE] [--format md|csv|json|html] [--out FILE]</c>; exit 3 when a task the
+/// <summary><c>sls report DIR [--manifest FILE] [--format FORMAT] [--out FILE] [--summary-md FILE] [--junit FILE]</c>; exit 3 when a task the
 /// manifest (given, or recorded by <c>sls batch</c>) lists is missing or failed.</summary>
 public static class ReportCommand
 {
@@ -16,25 +16,42 @@ public static class ReportCommand
         format.AcceptOnlyFromAmong([.. ReportFormats.All.Select(f => f.Name)]);
         var output = new Option<string>("--out") { Description = "Write the report to this file (atomically) instead of stdout" };
         var manifest = new Option<FileInfo>("--manifest") { Description = "The batch manifest the folder should be complete for (default: the manifests 'sls batch' recorded in DIR/batches)" }.AcceptExistingOnly();
+        var summaryMd = new Option<string>("--summary-md") { Description = "Also write a Markdown summary for a CI step summary (status line, failures, table) to this file" };
+        var junit = new Option<string>("--junit") { Description = "Also write JUnit XML (a task per test case: failed tasks as failures, missing ones skipped) to this file" };
         var cmd = new Command("report", "One row per task (accuracy full / pruned / retrained, blocks kept, FLOPs, speed-up, bytes) with group and overall averages");
         cmd.Arguments.Add(dir);
         cmd.Options.Add(format);
         cmd.Options.Add(output);
         cmd.Options.Add(manifest);
+        cmd.Options.Add(summaryMd);
+        cmd.Options.Add(junit);
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
             string folder = parse.GetValue(dir)!.FullName;
             string? file = parse.GetValue(output);
+            var ci = new (string? File, string Option, IReportFormat Format)[] { (parse.GetValue(summaryMd), "--summary-md", ReportFormats.Summary), (parse.GetValue(junit), "--junit", ReportFormats.Junit) };
             if (file is not null) OutputPath.CheckFile(file, "--out", folder);
+            foreach (var (f, option, _) in ci) if (f is not null) OutputPath.CheckFile(f, option, folder);
             var expected = Expected.For(folder, parse.GetValue(manifest)?.FullName);
-            var (text, completeness) = ReportFormats.Get(parse.GetValue(format)!).Write(folder, expected);
-            if (file is null) ctx.Out.Write(text);
+            var chosen = ReportFormats.Get(parse.GetValue(format)!);
+            Completeness? completeness;
+            if (file is null)
+            {
+                var report = chosen.Write(folder, expected);
+                ctx.Out.Write(report.Text);
+                completeness = report.Completeness;
+            }
             else
             {
-                byte[] bytes = new System.Text.UTF8Encoding(false).GetBytes(text);
-                AtomicFile.Write(file, s => s.Write(bytes));
+                completeness = ReportFormats.WriteFile(chosen, folder, expected, file).Completeness;
                 ctx.Err.WriteLine($"sls: report: wrote {Path.GetFullPath(file)}");
+            }
+            foreach (var (f, _, ciFormat) in ci)
+            {
+                if (f is null) continue;
+                ReportFormats.WriteFile(ciFormat, folder, expected, f);
+                ctx.Err.WriteLine($"sls: report: wrote {Path.GetFullPath(f)}");
             }
             if (completeness is null) return Task.FromResult(ExitCodes.Success);
             ctx.Err.WriteLine($"sls: report: {completeness.Describe()}");

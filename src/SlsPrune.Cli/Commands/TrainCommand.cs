@@ -82,6 +82,7 @@ public static class TrainCommand
                 ? Retraining.Run(options, idx.FullName, parse.GetValue(model.AllowMismatch), progress, cancellationToken)
                 : PetlTrainer.Run(options, progress, cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
+            else if (result.Skipped is not null) ctx.Out.WriteLine($"Nothing trained; {result.Out} was not written");
             else ctx.Console.MarkupLine($"Best {result.BestAccuracy * 100:F2}% at epoch {result.BestEpoch} of {result.Epochs}; PETL weights in [bold]{Markup.Escape(result.Out)}[/]");
             return Task.FromResult(ExitCodes.Success);
         });

@@ -25,6 +25,13 @@ public sealed record ReportRow(string Task, string Group, string Status, double?
     /// band (the larger repeat spread of the two measurements), <c>same FLOPs</c> when the pruned model computes what the
     /// full one does (every block kept: the same model timed twice).</summary>
     public string? SpeedUpNoise { get; init; }
+
+    /// <summary>A task's wall time (s), its error and the stage it failed in, from its result (null: not said; CI reports).</summary>
+    public double? Seconds { get; init; }
+
+    public string? Error { get; init; }
+
+    public string? FailedStage { get; init; }
 }
 
 /// <summary>A batch's results as a table: rows in manifest-free (name) order, then group averages (Natural,
@@ -118,6 +125,9 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
             {
                 Input = InputOf(full ?? pruned),
                 MethodDetails = f.Strings(r, "method_details", ""),
+                Seconds = f.Number(r, "seconds", ""),
+                Error = f.String(r, "error", ""),
+                FailedStage = f.String(r, "failed_stage", ""),
                 SpeedUpNoise = speedUp is double su ? SpeedNoise.Judge(su, prunedFlops, Spread(full, "full"), Spread(pruned, "pruned")) : null,
             };
             string? InputOf(JsonElement? e)

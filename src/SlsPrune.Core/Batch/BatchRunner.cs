@@ -12,14 +12,19 @@ using SlsPrune.Core.Training;
 namespace SlsPrune.Core.Batch;
 
 /// <summary>Options of <c>sls batch</c>; <see cref="Shard"/> null: every task (<see cref="Batch.Shard.All"/>).</summary>
+/// <remarks><see cref="Outputs"/>: files the command writes besides the results folder (<c>--log-file</c>, <c>--summary-md</c>,
+/// <c>--junit</c>), checked with it before the first task.</remarks>
 public sealed record BatchOptions(string Manifest, string Out, bool Resume = false, Shard? Shard = null)
 {
     /// <summary>Every setting at its default (manifest and folder empty; what a null stands for filled in).</summary>
     public static readonly BatchOptions Defaults = new("", "", Shard: Batch.Shard.All);
+
+    public IReadOnlyList<OutputTarget> Outputs { get; init; } = [];
 }
 
 /// <summary>One task's outcome, written atomically to <c>OUT/results/NAME.json</c>.</summary>
-/// <remarks><see cref="MethodSeconds"/>: wall time of the pruning method itself (model loading excluded).
+/// <remarks><see cref="FailedStage"/>: the stage a failed task stopped in (<c>eval full</c>, <c>prune</c>...).
+/// <see cref="MethodSeconds"/>: wall time of the pruning method itself (model loading excluded).
 /// <see cref="Scores"/>, <see cref="Threshold"/>, <see cref="Metric"/>, <see cref="Alpha"/> and <see cref="KeptBlockNumbers"/>
 /// are the pruning index's, so that <c>sls report --format html</c> draws each task's score figure from this file.</remarks>
 public sealed record BatchTaskResult(string Task, string? Group, string Status, string? Error, double Seconds,
@@ -40,6 +45,9 @@ public sealed record BatchTaskResult(string Task, string? Group, string Status, 
             MethodDetails = details is { Count: > 0 } ? details : null,
         };
     }
+
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? FailedStage { get; init; }
 }
 
 /// <summary>What a batch did: tasks run, skipped as already done, failed, and left to another process that held them
@@ -192,7 +200,8 @@ public static class BatchRunner
                 throw new SlsInputException(m.Source, $"task '{Printable.Escape(task.Name)}': keep_blocks {k} is more than the backbone's {depth} blocks");
     }
 
-    /// <summary>The results folder must not be, or lie inside, a folder any task reads, and must be writable.</summary>
+    /// <summary>The results folder, and every other output (<see cref="BatchOptions.Outputs"/>), must not be, or lie inside,
+    /// a folder any task reads, and must be writable.</summary>
     private static void CheckOut(BatchManifest m, BatchOptions o)
     {
         var inputs = new List<string?> { o.Manifest, m.Resolve(m.Backbone) };
@@ -202,6 +211,7 @@ public static class BatchRunner
             if (t.Petl is not null) inputs.Add(m.Resolve(t.Petl));
         }
         OutputPath.CheckFolder(o.Out, "--out", false, [.. inputs]);
+        foreach (var output in o.Outputs) output.Check([.. inputs]);
     }
 
     private static string Seconds(Stopwatch clock) => clock.Elapsed.TotalSeconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
@@ -231,6 +241,7 @@ public static class BatchRunner
         double? methodSeconds = null;
         PruningIndex? ix = null;
         string methodName = s.Method ?? BatchDefaults.Method;
+        string? stageNow = null;
         try
         {
             Directory.CreateDirectory(dir);
@@ -252,11 +263,13 @@ public static class BatchRunner
             {
                 string at = $"{Printable.Escape(task.Name)}: {stage}";
                 progress?.Report($"{at}: started");
+                stageNow = stage;
                 var stageClock = Stopwatch.StartNew();
                 try
                 {
                     var r = run();
                     progress?.Report($"{at}: done in {Seconds(stageClock)} s");
+                    stageNow = null;
                     return r;
                 }
                 catch (Exception e)
@@ -267,7 +280,7 @@ public static class BatchRunner
             }
             TrainOptions Train(string outFile, int epochs, string? init) => new(model, data, petl, outFile, epochs, Math.Min(s.WarmupEpochs ?? BatchDefaults.WarmupEpochs, epochs),
                 s.Lr ?? BatchDefaults.Lr, Seed: s.Seed ?? BatchDefaults.Seed, EvalEvery: Math.Max(1, epochs / 4), TrainSplit: split, EvalSplit: s.EvalSplit ?? BatchDefaults.EvalSplit, InitFrom: init)
-            { DataOptions = dataOptions, Warn = Warn };
+            { DataOptions = dataOptions, Warn = Warn, Note = line => progress?.Report($"{Printable.Escape(task.Name)}: {line}") };
             EvalOptions Eval(ModelOptions mo, string? idx) => new(mo, data, idx, s.EvalSplit ?? BatchDefaults.EvalSplit, s.Throughput ?? BatchDefaults.Throughput, ThroughputBatches: [64])
             { DataOptions = dataOptions, Warn = Warn };
 
@@ -311,7 +324,7 @@ public static class BatchRunner
         catch (Exception e) when (e is not OperationCanceledException)
         {
             return new BatchTaskResult(task.Name, task.Group, "failed", e.Message.Split('\n')[0], clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained, methodName, methodSeconds)
-                .WithIndex(ix);
+                .WithIndex(ix) with { FailedStage = stageNow };
         }
     }
 }

@@ -10,6 +10,8 @@ public static class ReportFormats
         new CsvReportFormat(),
         new JsonReportFormat(),
         new HtmlReportFormat(),
+        new SummaryReportFormat(),
+        new JunitReportFormat(),
     ];
 
     /// <summary>Markdown, unless told otherwise.</summary>
@@ -23,6 +25,21 @@ public static class ReportFormats
             var names = All.Select(f => f.Note is { } note ? $"{f.Name} ({note})" : f.Name).ToList();
             return names.Count == 1 ? names[0] : $"{string.Join(", ", names.Take(names.Count - 1))}, or {names[^1]}";
         }
+    }
+
+    /// <summary>The CI step summary (<c>--summary-md</c>).</summary>
+    public static IReportFormat Summary => Get("summary");
+
+    /// <summary>JUnit XML (<c>--junit</c>).</summary>
+    public static IReportFormat Junit => Get("junit");
+
+    /// <summary>Writes <paramref name="format"/>'s report of <paramref name="folder"/> to <paramref name="file"/>, atomically (UTF-8, no BOM).</summary>
+    public static ReportText WriteFile(IReportFormat format, string folder, Expected? expected, string file)
+    {
+        var report = format.Write(folder, expected);
+        byte[] bytes = new System.Text.UTF8Encoding(false).GetBytes(report.Text);
+        AtomicFile.Write(file, s => s.Write(bytes));
+        return report;
     }
 
     /// <exception cref="SlsInputException">naming <c>--format</c> and the formats known.</exception>

@@ -11,8 +11,14 @@ public sealed class Figure(int width, int height, Action<SKCanvas> draw)
 
     public int Height { get; } = height > 0 ? height : throw new ArgumentOutOfRangeException(nameof(height));
 
-    /// <summary>A single ScottPlot plot at the given size (its <c>LastRender</c> then holds the pixel transform).</summary>
-    public static Figure Of(Plot plot, int width, int height) => new(width, height, c => plot.Render(c, width, height)) { Plot = plot };
+    /// <summary>A single ScottPlot plot at the given size (its <c>LastRender</c> then holds the pixel transform), its title
+    /// fitted to the figure (<see cref="FigureTitle"/>).</summary>
+    public static Figure Of(Plot plot, int width, int height)
+    {
+        ArgumentNullException.ThrowIfNull(plot);
+        FigureTitle.Fit(plot, width, height);
+        return new(width, height, c => plot.Render(c, width, height)) { Plot = plot };
+    }
 
     /// <summary>The plot of a single-plot figure (null for a composed one such as the t-SNE grid).</summary>
     public Plot? Plot { get; private init; }

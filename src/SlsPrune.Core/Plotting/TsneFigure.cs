@@ -100,13 +100,15 @@ public static class TsneFigure
         const int legendLine = 22;
         int height = titleBand + rows * PanelSize + pad + lines.Count * legendLine + pad;
         var panels = d.Layers.Select(l => Panel(d, l, legend: false)).ToList();
+        foreach (var panel in panels) FigureTitle.Fit(panel, PanelSize, PanelSize);
+        var (title, titleSize) = FigureTitle.Fit(d.Title, 18, width - 2 * pad);
 
         return new Figure(width, height, canvas =>
         {
             using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
-            using var titleFont = new SKFont(FigureFont.Typeface, 18);
+            using var titleFont = new SKFont(FigureFont.Typeface, titleSize);
             using var font = new SKFont(FigureFont.Typeface, legendFontSize);
-            canvas.DrawText(d.Title, width / 2f, 28, SKTextAlign.Center, titleFont, ink);
+            canvas.DrawText(title, width / 2f, 28, SKTextAlign.Center, titleFont, ink);
             for (int i = 0; i < panels.Count; i++)
             {
                 int r = i / cols, c = i % cols;

@@ -5,12 +5,18 @@ namespace SlsPrune.Core.Pruning;
 
 /// <summary><c>sls train --index</c>: retrains the pruned model an index describes (its kept blocks at their widths;
 /// the backbone must be the index's), then re-issues the index for the new PETL file so <c>eval --index</c>
-/// accepts the pair.</summary>
+/// accepts the pair. An index that keeps every block at full width describes the unpruned model: retraining it would
+/// only train the task's PETL modules again, so it is skipped with a note (<see cref="NothingPruned"/>).</summary>
 public static class Retraining
 {
     public static TrainResult Run(TrainOptions o, string indexPath, bool allowMismatch, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
         var index = PruningIndex.Load(indexPath);
+        if (NothingPruned(index) is string why)
+        {
+            o.Note?.Invoke(why);
+            return new TrainResult(o.Out, 0, 0, 0, null, 0, []) { Skipped = why };
+        }
         var r = PetlTrainer.Run(o with
         {
             Plan = index.ToPlan(),
@@ -27,4 +33,10 @@ public static class Retraining
         }).Save(reissued);
         return r with { Index = reissued };
     }
+
+    /// <summary>Why retraining the model <paramref name="index"/> describes is pointless (every block kept, none narrowed), or null.</summary>
+    public static string? NothingPruned(PruningIndex index) =>
+        index.KeptBlocks.Count == index.Depth && (index.Width is null || index.Width.Count == 0)
+            ? $"retraining skipped: the index keeps every block ({index.Depth} of {index.Depth}) at full width, so the pruned model is the unpruned one and its PETL file stays as it is"
+            : null;
 }

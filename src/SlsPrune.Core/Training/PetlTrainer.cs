@@ -79,8 +79,14 @@ public sealed record TrainOptions(
 public sealed record EpochReport(int Epoch, int Epochs, double Lr, double Loss, double? Accuracy, bool Best);
 
 /// <summary>What training produced.</summary>
-/// <remarks><see cref="Index"/>: after retraining a pruned model, the index re-issued for the new PETL file.</remarks>
-public sealed record TrainResult(string Out, int Epochs, int BestEpoch, double BestAccuracy, double? FinalLoss, int ResumedFromEpoch, IReadOnlyList<EpochReport> History, string? Index = null);
+/// <remarks><see cref="Index"/>: after retraining a pruned model, the index re-issued for the new PETL file.
+/// <see cref="Skipped"/>: why nothing was trained (an index that keeps every block: <see cref="Pruning.Retraining"/>); then
+/// no file was written and <see cref="Epochs"/> is 0.</remarks>
+public sealed record TrainResult(string Out, int Epochs, int BestEpoch, double BestAccuracy, double? FinalLoss, int ResumedFromEpoch, IReadOnlyList<EpochReport> History, string? Index = null)
+{
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Skipped { get; init; }
+}
 
 /// <summary>
 /// <c>sls train</c>: builds the model to train (<see cref="ModelFactory.BuildTrainable"/>), fits it
