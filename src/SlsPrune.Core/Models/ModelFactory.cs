@@ -163,7 +163,6 @@ public static class ModelFactory
         return built;
     }
 
-    /// <summary>A model of <paramref name="family"/> with fresh weights and no PETL (pre-training from scratch): nothing is read.</summary>
     /// <summary>The blocks of the backbone <paramref name="options"/> names, read off its tensors' shapes (no weights).</summary>
     public static int Depth(ModelOptions options)
     {
@@ -171,7 +170,14 @@ public static class ModelFactory
         return Plan(options, backbone, null, null).Full.Depth;
     }
 
-    public static Backbone Untrained(IBackboneFamily family, IBackboneShape shape) => family.Create(shape, ModelPlan.Full(shape.Depth), PetlSettings.None);
+    /// <summary>A model of <paramref name="family"/> with fresh weights (its learned tokens and tables as the family
+    /// initialises them) and no PETL, for pre-training from scratch: nothing is read.</summary>
+    public static Backbone Untrained(IBackboneFamily family, IBackboneShape shape)
+    {
+        var model = family.Create(shape, ModelPlan.Full(shape.Depth), PetlSettings.None);
+        family.InitialiseUntrained(model);
+        return model;
+    }
 
     /// <summary>The backbone's family and full shape, and the plan checked against it.</summary>
     private static (IBackboneFamily Family, IBackboneShape Full, ModelPlan Plan) Plan(ModelOptions options, StateDictFile backbone, ModelPlan? plan, string? planSource)
