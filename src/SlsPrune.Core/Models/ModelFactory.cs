@@ -26,9 +26,8 @@ public static class ModelFactory
     public static BuiltModel Build(ModelOptions options, Device? device = null, ModelPlan? plan = null, string? planSource = null, FingerprintCheck? check = null)
     {
         using var backbone = StateDictFile.Open(options.Backbone);
-        if (options.Petl is not null && Directory.Exists(options.Petl) && !PeftAdapter.IsFolder(options.Petl))
-            throw new SlsInputException(options.Petl, $"is a folder without {PeftAdapter.ConfigName}; --petl expects a PETL file (.safetensors, as sls train writes) or a PEFT adapter folder");
-        using var peft = PeftAdapter.IsFolder(options.Petl) ? PeftAdapter.Open(options.Petl!) : null;
+        var petlSource = options.Petl is null ? null : CheckpointSource.ResolvePetl(options.Petl);
+        using var peft = petlSource is { IsPeftAdapter: true } ? PeftAdapter.Open(petlSource) : null;
         using var petlFile = options.Petl is null || peft is not null ? null : StateDictFile.Open(options.Petl);
         var (family, full, planned) = Plan(options, backbone, plan, planSource);
         // a PETL file written for a pruned model (aglp's retrained adapters, a retrained pruned model) holds fewer blocks than
