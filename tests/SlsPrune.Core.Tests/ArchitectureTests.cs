@@ -138,6 +138,7 @@ public partial class ArchitectureTests
         Registered<Training.Upstream.IUpstreamAugmentation>(Training.Upstream.UpstreamAugmentations.All);
         Registered<Fem.IClusterMetric>(Fem.ClusterMetrics.All);
         Registered<Batch.IReportFormat>(Batch.ReportFormats.All);
+        Registered<Evaluation.IEvalEngine>(Evaluation.EvalEngines.All);
     }
 
     [Theory]
