@@ -20,6 +20,7 @@ public partial class ArchitectureTests
                 if (line.TrimStart().StartsWith("namespace", StringComparison.Ordinal) || line.TrimStart().StartsWith("///", StringComparison.Ordinal)) continue;
                 foreach (Match m in CoreReference().Matches(line)) found.Add(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value);
             }
+        found.Remove("IO"); // usable everywhere, as the root namespace
         return found;
     }
 
@@ -227,4 +228,29 @@ public partial class ArchitectureTests
         ]).ToList();
         Assert.Equal(["X.cs:1 names Models.Swin", "X.cs:3 names Models.Vit", "X.cs:3 spells the family name \"ViT\"", "X.cs:3 spells the family name \"swin\""], leaks.Order(StringComparer.Ordinal));
     }
+
+    /// <summary>A file's namespace is its folder's: <c>src/SlsPrune.Core/IO/AtomicFile.cs</c> declares
+    /// <c>SlsPrune.Core.IO</c>, a file at the root <c>SlsPrune.Core</c> (the may-use table is read off namespaces).</summary>
+    [Fact]
+    public void Every_file_declares_its_folder_s_namespace()
+    {
+        var wrong = new List<string>();
+        int files = 0;
+        foreach (var file in Directory.EnumerateFiles(Core, "*.cs", SearchOption.AllDirectories))
+        {
+            string rel = Path.GetRelativePath(Core, file);
+            if (rel.StartsWith("obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal) || rel.StartsWith("bin" + Path.DirectorySeparatorChar, StringComparison.Ordinal)) continue;
+            files++;
+            string folder = Path.GetDirectoryName(rel)!;
+            string expected = "SlsPrune.Core" + (folder.Length == 0 ? "" : "." + folder.Replace(Path.DirectorySeparatorChar, '.'));
+            var declared = File.ReadLines(file).Select(l => FileNamespace().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
+            if (declared.Count != 1 || declared[0] != expected)
+                wrong.Add($"{rel}: {(declared.Count == 0 ? "no namespace" : string.Join(", ", declared))}, expected {expected}");
+        }
+        Assert.True(files > 100, $"only {files} files seen");
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+    }
+
+    [GeneratedRegex(@"^namespace ([\w.]+)\s*[;{]?\s*$")]
+    private static partial Regex FileNamespace();
 }

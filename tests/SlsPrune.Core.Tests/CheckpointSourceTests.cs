@@ -1,4 +1,5 @@
 using SlsPrune.Core.Checkpoints;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Tests;
 

@@ -1,4 +1,5 @@
 using SlsPrune.Core.Checkpoints;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Models.Petl;
 
 namespace SlsPrune.Core.Models;

@@ -1,5 +1,6 @@
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Models;
 using SlsPrune.Core.Runtime;
 using SlsPrune.Core.Training.Upstream;
