@@ -169,7 +169,7 @@ public class BaselineCommandTests
         var keptZeroBased = i.GetProperty("kept_blocks").EnumerateArray().Select(k => k.GetInt32() - 1).ToArray();
         using (var f = SlsPrune.Core.Checkpoints.SafetensorsFile.Open(petl))
         {
-            var blocks = f.Tensors.Select(t => SlsPrune.Core.Models.BlockKey.Parse(t.Name)).Where(b => b is not null).Select(b => b!.Value.Block).Distinct().Order();
+            var blocks = f.Tensors.Select(t => SlsPrune.Core.Checkpoints.BlockKey.Parse(t.Name)).Where(b => b is not null).Select(b => b!.Value.Block).Distinct().Order();
             Assert.Equal(keptZeroBased, blocks);
         }
         var e = Eval(task, index, petl);

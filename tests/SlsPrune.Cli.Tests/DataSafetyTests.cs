@@ -78,7 +78,7 @@ public class DataSafetyTests
                 string rel = Path.GetRelativePath(Root, e.FullName);
                 all[rel] = e.LinkTarget is { } target ? "link " + target
                     : e is DirectoryInfo ? "folder"
-                    : !Core.FileKind.IsRegularFile(e.FullName) ? "special" // a FIFO: never opened
+                    : !Core.IO.FileKind.IsRegularFile(e.FullName) ? "special" // a FIFO: never opened
                     : Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(e.FullName)));
             }
             return all;

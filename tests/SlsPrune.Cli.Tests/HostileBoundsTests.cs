@@ -191,7 +191,7 @@ public sealed class HostileBoundsTests : IDisposable
             File.Copy(Path.Combine(Task_, "images", "000.png"), Path.Combine(tree, c, "x.png"));
         }
         Directory.CreateSymbolicLink(Path.Combine(tree, "a", "self"), ".");
-        string real = SlsPrune.Core.RealPath.Resolve(Path.Combine(tree, "a"));
+        string real = SlsPrune.Core.IO.RealPath.Resolve(Path.Combine(tree, "a"));
         Expect($"sls: {tree}/a/self: leads back to '{real}', a folder above it (a symbolic link loop)", ["eval", .. Model, "--data", tree, "--split", "all"]);
     }
 

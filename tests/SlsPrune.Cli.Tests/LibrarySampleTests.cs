@@ -30,7 +30,7 @@ public class LibrarySampleTests
         // the index it wrote is the one it printed: 8 scores, blocks 1..k kept
         var index = PruningIndex.Load(Path.Combine(dir, "index.sls.json"));
         Assert.Equal($"index: {Path.Combine(dir, "index.sls.json")}", lines[2]);
-        Assert.Equal("scores: " + string.Join(" ", index.Scores!.Select(s => s.ToString("F3", CultureInfo.InvariantCulture))), lines[0]);
+        Assert.Equal("scores: " + string.Join(" ", SlsPrune.Core.Pruning.Sls.SlsSection.Of(index).Scores!.Select(s => s.ToString("F3", CultureInfo.InvariantCulture))), lines[0]);
         Assert.Equal(8, index.Depth);
         Assert.Equal(200, index.Calibration.Samples);
         Assert.InRange(index.KeptBlocks.Count, 1, 7);

@@ -66,7 +66,6 @@ public class OptionDefaultsTests
         [("train", "--distill-temperature")] = (typeof(DistillSettings), nameof(DistillSettings.Temperature), null, "a property of DistillSettings"),
         [("train", "--distill-weight")] = (typeof(DistillSettings), nameof(DistillSettings.Weight), null, "a property of DistillSettings"),
         [("pretrain", "--patch")] = (typeof(PretrainOptions), nameof(PretrainOptions.PatchSize), null, "short on the command line"),
-        [("pretrain", "--mlp")] = (typeof(PretrainOptions), nameof(PretrainOptions.MlpHidden), null, "short on the command line"),
         [("data split", "--test")] = (typeof(SplitOptions), nameof(SplitOptions.Test), (_, v) => (string)v! == SplitOptions.RestOfImages ? null : int.Parse((string)v!, CultureInfo.InvariantCulture),
             "a number, or 'rest' for the record's null"),
     };
@@ -114,6 +113,23 @@ public class OptionDefaultsTests
 
     /// <summary>The prune methods' options (<see cref="MethodOptions"/>), by name.</summary>
     private static readonly IReadOnlySet<string> MethodOptionNames = PruneMethods.All.SelectMany(m => m.Settings).Where(s => !s.Hidden).Select(s => s.Option).ToHashSet();
+
+    /// <summary>The families' own <c>sls pretrain</c> shape options (<see cref="IBackboneFamily.PretrainSettings"/>), by name.</summary>
+    private static readonly IReadOnlySet<string> ShapeOptionNames = BackboneFamilies.All.SelectMany(f => f.PretrainSettings).Select(s => s.Option).ToHashSet();
+
+    [Fact]
+    public void Every_family_shape_option_of_pretrain_defaults_to_the_family_s_declaration()
+    {
+        var pretrain = Commands(Tree()).Single(c => c.Path == "pretrain").Command;
+        var settings = BackboneFamilies.All.SelectMany(f => f.PretrainSettings).ToList();
+        Assert.NotEmpty(settings);
+        foreach (var s in settings)
+        {
+            var o = Find(pretrain, s.Option);
+            Assert.Equal(s.DefaultText, Text(Default(o)));
+            Assert.Equal(s.IsList ? typeof(string) : typeof(int), Nullable.GetUnderlyingType(o.ValueType) ?? o.ValueType);
+        }
+    }
 
     /// <summary>The option's value when it is not given.</summary>
     private static object? Default(Option o) => o.HasDefaultValue ? o.GetDefaultValue() : o.ValueType == typeof(bool) ? false : null;
@@ -176,6 +192,7 @@ public class OptionDefaultsTests
             foreach (var o in Options(command))
             {
                 if (path == "prune" && MethodOptionNames.Contains(o.Name)) continue; // the methods' own, below
+                if (path == "pretrain" && ShapeOptionNames.Contains(o.Name)) continue; // the families' own, below
                 string at = $"sls {path} {o.Name}";
                 if (NoCounterpart.ContainsKey(("*", o.Name)) || NoCounterpart.ContainsKey((path, o.Name)) || NoCounterpart.ContainsKey((path.Split(' ')[0], o.Name)))
                     continue;

@@ -20,6 +20,7 @@ public partial class ArchitectureTests
                 if (line.TrimStart().StartsWith("namespace", StringComparison.Ordinal) || line.TrimStart().StartsWith("///", StringComparison.Ordinal)) continue;
                 foreach (Match m in CoreReference().Matches(line)) found.Add(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value);
             }
+        found.Remove("IO"); // usable everywhere, as the root namespace
         return found;
     }
 
@@ -150,6 +151,7 @@ public partial class ArchitectureTests
         Registered<Training.Upstream.IUpstreamAugmentation>(Training.Upstream.UpstreamAugmentations.All);
         Registered<Fem.IClusterMetric>(Fem.ClusterMetrics.All);
         Registered<Batch.IReportFormat>(Batch.ReportFormats.All);
+        Registered<Evaluation.IEvalEngine>(Evaluation.EvalEngines.All);
     }
 
     [Theory]
@@ -164,4 +166,103 @@ public partial class ArchitectureTests
         // width pruning reads any family's blocks through Backbone.FullBlockSizes; nothing else needs the model class
         Assert.Empty(outside);
     }
+
+    /// <summary>Every source file of the library and the command line, but not the families' own folders and the
+    /// registry that lists them.</summary>
+    private static IEnumerable<string> OutsideTheFamilies()
+    {
+        string cli = Path.Combine(Core, "..", "SlsPrune.Cli");
+        string Sep(string s) => Path.DirectorySeparatorChar + s + Path.DirectorySeparatorChar;
+        return new[] { Core, Path.GetFullPath(cli) }
+            .SelectMany(root => Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories))
+            .Where(f => !f.Contains(Sep("obj"), StringComparison.Ordinal) && !f.Contains(Sep("bin"), StringComparison.Ordinal))
+            .Where(f => !BackboneFamilies.All.Any(fam => f.Contains(Sep(Path.Combine("Models", FamilyFolder(fam))), StringComparison.Ordinal)))
+            .Where(f => Path.GetFileName(f) != "BackboneFamilies.cs");
+    }
+
+    /// <summary>The folder (and namespace) of a family: the one its descriptor is declared in.</summary>
+    private static string FamilyFolder(IBackboneFamily family) => family.GetType().Namespace!.Split('.')[^1];
+
+    [GeneratedRegex(@"""(?:[^""\\]|\\.)*""")]
+    private static partial Regex StringLiteral();
+
+    /// <summary>The rule: a family is named only in its own folder under <c>Models/</c> (its types, its namespace, its
+    /// name as a string) and once in <see cref="BackboneFamilies.All"/>. Everything else (the other folders of Core, the
+    /// command line) reaches a family through the registry and <see cref="IBackboneFamily"/>: pre-training's shape
+    /// options, inspect's title and lines, plans, width cuts. The converters of <c>Checkpoints/Converters</c> name
+    /// checkpoint layouts (<c>HuggingFaceVitConverter</c>, <c>timm-swin</c>), never a family's types or name; prose in
+    /// comments and help ("a small ViT or Swin") is not a reference.</summary>
+    [Fact]
+    public void No_file_outside_a_family_folder_names_a_family()
+    {
+        var families = BackboneFamilies.All.Select(f => (Name: f.Name, Namespace: f.GetType().Namespace!)).ToList();
+        Assert.Equal(["SlsPrune.Core.Models.Vit", "SlsPrune.Core.Models.Swin"], families.Select(f => f.Namespace)); // the check sees the families
+        var files = OutsideTheFamilies().ToList();
+        Assert.Contains(files, f => f.EndsWith(Path.Combine("Training", "BackbonePretrainer.cs"), StringComparison.Ordinal));
+        Assert.Contains(files, f => f.EndsWith(Path.Combine("Output", "InspectView.cs"), StringComparison.Ordinal));
+        Assert.Contains(files, f => f.EndsWith(Path.Combine("Converters", "TimmSwinConverter.cs"), StringComparison.Ordinal));
+        var leaks = files.SelectMany(f => FamilyLeaks(Path.GetFileName(f), File.ReadLines(f))).ToList();
+        Assert.True(leaks.Count == 0, string.Join("\n", leaks));
+    }
+
+    /// <summary>The lines of <paramref name="file"/> that name a family's namespace or spell its name as a string.</summary>
+    private static IEnumerable<string> FamilyLeaks(string file, IEnumerable<string> lines)
+    {
+        foreach (var (line, number) in lines.Select((l, i) => (l.TrimStart(), i + 1)))
+        {
+            // the code before a comment: "//" outside the string literals
+            var masked = line.ToCharArray();
+            foreach (Match m in StringLiteral().Matches(line)) Array.Fill(masked, 's', m.Index, m.Length);
+            int comment = new string(masked).IndexOf("//", StringComparison.Ordinal);
+            string code = comment < 0 ? line : line[..comment];
+            foreach (var family in BackboneFamilies.All)
+            {
+                // a family's types are reached through its namespace: a using line or a qualified name
+                string folder = FamilyFolder(family);
+                if (Regex.IsMatch(code, $@"\bModels\.{folder}\b"))
+                    yield return $"{file}:{number} names Models.{folder}";
+                foreach (Match m in StringLiteral().Matches(code))
+                    if (string.Equals(m.Value.Trim('"'), family.Name, StringComparison.OrdinalIgnoreCase))
+                        yield return $"{file}:{number} spells the family name {m.Value}";
+            }
+        }
+    }
+
+    [Fact]
+    public void The_family_check_would_see_a_leak()
+    {
+        // what BackbonePretrainer and InspectView once had; comments and prose are not references
+        var leaks = FamilyLeaks("X.cs", [
+            "using SlsPrune.Core.Models.Swin;",
+            "/// <summary>A ViT or a Swin</summary>",
+            "        if (o.Family == \"swin\") x = a.Kind == \"ViT\" ? new Models.Vit.VitConfig() : null;",
+            "        var d = \"a small ViT or Swin\"; // \"vit\"",
+        ]).ToList();
+        Assert.Equal(["X.cs:1 names Models.Swin", "X.cs:3 names Models.Vit", "X.cs:3 spells the family name \"ViT\"", "X.cs:3 spells the family name \"swin\""], leaks.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>A file's namespace is its folder's: <c>src/SlsPrune.Core/IO/AtomicFile.cs</c> declares
+    /// <c>SlsPrune.Core.IO</c>, a file at the root <c>SlsPrune.Core</c> (the may-use table is read off namespaces).</summary>
+    [Fact]
+    public void Every_file_declares_its_folder_s_namespace()
+    {
+        var wrong = new List<string>();
+        int files = 0;
+        foreach (var file in Directory.EnumerateFiles(Core, "*.cs", SearchOption.AllDirectories))
+        {
+            string rel = Path.GetRelativePath(Core, file);
+            if (rel.StartsWith("obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal) || rel.StartsWith("bin" + Path.DirectorySeparatorChar, StringComparison.Ordinal)) continue;
+            files++;
+            string folder = Path.GetDirectoryName(rel)!;
+            string expected = "SlsPrune.Core" + (folder.Length == 0 ? "" : "." + folder.Replace(Path.DirectorySeparatorChar, '.'));
+            var declared = File.ReadLines(file).Select(l => FileNamespace().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value).ToList();
+            if (declared.Count != 1 || declared[0] != expected)
+                wrong.Add($"{rel}: {(declared.Count == 0 ? "no namespace" : string.Join(", ", declared))}, expected {expected}");
+        }
+        Assert.True(files > 100, $"only {files} files seen");
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+    }
+
+    [GeneratedRegex(@"^namespace ([\w.]+)\s*[;{]?\s*$")]
+    private static partial Regex FileNamespace();
 }

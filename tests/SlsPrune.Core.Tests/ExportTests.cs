@@ -1,5 +1,6 @@
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Export;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 

@@ -176,8 +176,8 @@ public class PretrainTests
     {
         var (dir, upstream) = Upstream(256, "sls-pretrain-");
         string output = Path.Combine(dir, "backbone.safetensors");
-        var r = BackbonePretrainer.Run(new PretrainOptions(upstream, output, ImageSize: 16, PatchSize: 8, Width: 48, Depth: 2, Heads: 3, MlpHidden: 96,
-            Epochs: 6, WarmupSteps: 8, Lr: 1e-3, BatchSize: 32, Device: "cpu"));
+        var r = BackbonePretrainer.Run(new PretrainOptions(upstream, output, ImageSize: 16, PatchSize: 8, Width: 48,
+            Shape: ShapeValues.Defaults.With("--depth", 2).With("--heads", 3).With("--mlp", 96), Epochs: 6, WarmupSteps: 8, Lr: 1e-3, BatchSize: 32, Device: "cpu"));
         Assert.Equal(6, r.History.Count);
         Assert.True(r.History[^1].Loss < r.History[0].Loss, $"loss {r.History[0].Loss} -> {r.History[^1].Loss}");
         Assert.True(r.History[^1].Accuracy > 0.9, string.Join("; ", r.History.Select(h => $"loss {h.Loss:F4} acc {h.Accuracy:F3} lr {h.Lr:G3}")));
@@ -191,8 +191,9 @@ public class PretrainTests
     public void Pretrain_trains_a_small_swin_deterministically_for_a_seed()
     {
         var (dir, upstream) = Upstream(128, "sls-pretrain-swin-");
+        var shape = ShapeValues.Defaults.With("--depths", 1, 2).With("--window", 4).With("--mlp-ratio", 2);
         PretrainOptions Options(string name) => new(upstream, Path.Combine(dir, name), ImageSize: 16, PatchSize: 2, Width: 8, Epochs: 3, WarmupSteps: 4,
-            Lr: 2e-3, BatchSize: 32, Seed: 3, Device: "cpu", Family: "swin", Depths: [1, 2], StageHeads: [1, 2], Window: 4, MlpRatio: 2);
+            Lr: 2e-3, BatchSize: 32, Seed: 3, Device: "cpu", Family: "swin", Shape: shape.With("--stage-heads", 1, 2));
         var r = BackbonePretrainer.Run(Options("a.safetensors"));
         BackbonePretrainer.Run(Options("b.safetensors"));
         Assert.True(r.History[^1].Loss < r.History[0].Loss, string.Join("; ", r.History.Select(h => $"loss {h.Loss:F4} acc {h.Accuracy:F3}")));
@@ -203,7 +204,7 @@ public class PretrainTests
         Assert.Equal((2, 8, 16, 2, 3), (swin.Config.PatchSize, swin.Config.EmbedWidth, swin.Config.ImageSize, swin.Config.NumClasses, swin.Config.Depth));
         Assert.Equal([1, 2], swin.Config.Heads);
         Assert.Equal([4, 4], swin.Config.Windows);
-        var e = Assert.Throws<SlsInputException>(() => BackbonePretrainer.Run(Options("c.safetensors") with { StageHeads = [3, 2] }));
+        var e = Assert.Throws<SlsInputException>(() => BackbonePretrainer.Run(Options("c.safetensors") with { Shape = shape.With("--stage-heads", 3, 2) }));
         Assert.Equal("--stage-heads: stage 1's width 8 is not a multiple of its 3 heads", e.Message);
     }
 }

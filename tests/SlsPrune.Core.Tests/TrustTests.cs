@@ -1,3 +1,4 @@
+using SlsPrune.Core.IO;
 using System.Text.Json.Nodes;
 using SlsPrune.Core.Checkpoints;
 using TorchSharp;

@@ -6,15 +6,20 @@ using SlsPrune.Core;
 namespace SlsPrune.Cli.Commands;
 
 /// <summary><c>sls eval --backbone FILE|FOLDER [--petl FILE] --data TASK_DIR [--index FILE] [--split test] [--throughput] [--plots DIR]</c>
-/// (without <c>--petl</c> the backbone's own head classifies), or <c>sls eval --engine onnxruntime --model FILE.onnx --data TASK_DIR</c></summary>
+/// (without <c>--petl</c> the backbone's own head classifies), or <c>sls eval --engine onnxruntime --model FILE.onnx --data TASK_DIR</c>;
+/// the engines are <see cref="EvalEngines.All"/>.</summary>
 public static class EvalCommand
 {
     public static Command Create(Func<CliContext> context)
     {
         var model = new ModelOptionSet(backboneRequired: false);
         model.Model.Description = ModelOptionSet.OnnxModelDescription;
-        var engine = new Option<string>("--engine") { Description = "torchsharp, or onnxruntime for an exported .onnx file given with --model", DefaultValueFactory = _ => "torchsharp" };
-        engine.AcceptOnlyFromAmong("torchsharp", "onnxruntime");
+        var engine = new Option<string>("--engine")
+        {
+            Description = string.Join("; ", EvalEngines.All.Select(e => $"{e.Name}: {e.Description}")),
+            DefaultValueFactory = _ => EvalEngines.Default.Name,
+        };
+        engine.AcceptOnlyFromAmong([.. EvalEngines.Names]);
         var data = new DataOptionSet();
         var index = new Option<FileInfo>("--index") { Description = "Pruning index: evaluate the pruned model" };
         index.AcceptExistingOnly();
@@ -32,27 +37,13 @@ public static class EvalCommand
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
-            if (parse.GetValue(engine) == "onnxruntime")
+            var request = new EvalRequest(parse.GetValue(model.Backbone) is null ? null : model.Read(parse), parse.GetValue(model.Model), parse.GetValue(model.Petl)?.FullName,
+                data.Path(parse), parse.GetValue(index)?.FullName, parse.GetValue(split)!, parse.GetValue(throughput), parse.GetValue(repeats),
+                ParseBatches(parse.GetValue(throughputBatches)!), Full(parse.GetValue(plots)), parse.GetValue(model.BatchSize), parse.GetValue(model.AllowClassMismatch))
             {
-                if (parse.GetValue(index) is not null || parse.GetValue(model.Petl) is not null || parse.GetValue(model.Backbone) is not null)
-                    throw new SlsInputException("--engine", "onnxruntime evaluates an exported file (--model FILE.onnx); the pruning and the adapters are already in it, so --backbone, --petl and --index do not apply");
-                string file = parse.GetValue(model.Model) ?? throw new SlsInputException("--model", "give the exported .onnx file to evaluate with --engine onnxruntime");
-                var onnx = new OnnxEvalOptions(Path.GetFullPath(file), data.Path(parse), parse.GetValue(split)!, parse.GetValue(model.BatchSize),
-                    parse.GetValue(throughput), parse.GetValue(repeats), ParseBatches(parse.GetValue(throughputBatches)!), Full(parse.GetValue(plots)))
-                {
-                    DataOptions = data.Read(parse, ctx.Err), AllowClassMismatch = parse.GetValue(model.AllowClassMismatch),
-                };
-                ctx.Err.WriteLine($"sls: eval: {onnx.Split} split of {Path.GetFileName(onnx.Data)} with ONNX Runtime");
-                var r = OnnxEvalRunner.Run(onnx, cancellationToken: cancellationToken);
-                if (parse.GetValue(json)) Json.Write(ctx.Out, r);
-                else EvalView.Render(ctx.Console, r);
-                return Task.FromResult(ExitCodes.Success);
-            }
-            var options = new EvalOptions(model.Read(parse), data.Path(parse), parse.GetValue(index)?.FullName, parse.GetValue(split)!,
-                parse.GetValue(throughput), parse.GetValue(model.AllowMismatch), parse.GetValue(repeats), ParseBatches(parse.GetValue(throughputBatches)!),
-                Full(parse.GetValue(plots))) { DataOptions = data.Read(parse, ctx.Err), Warn = line => ctx.Err.WriteLine($"sls: warning: {line}") };
-            ctx.Err.WriteLine($"sls: eval: {options.Split} split of {Path.GetFileName(options.Data)}{(options.Index is null ? "" : " with the pruning index")}");
-            var result = EvalRunner.Run(options, cancellationToken: cancellationToken);
+                DataOptions = data.Read(parse, ctx.Err), Warn = line => ctx.Err.WriteLine($"sls: warning: {line}"), Say = line => ctx.Err.WriteLine($"sls: eval: {line}"),
+            };
+            var result = EvalEngines.ByName(parse.GetValue(engine)!).Run(request, cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
             else EvalView.Render(ctx.Console, result);
             return Task.FromResult(ExitCodes.Success);

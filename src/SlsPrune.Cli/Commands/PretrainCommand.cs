@@ -20,52 +20,35 @@ public static class PretrainCommand
         var image = new Option<int>("--image-size") { DefaultValueFactory = _ => d.ImageSize, Description = "Input size" };
         var patch = new Option<int>("--patch") { DefaultValueFactory = _ => d.PatchSize, Description = "Patch size" };
         var width = new Option<int>("--width") { DefaultValueFactory = _ => d.Width, Description = "Embedding width" };
-        var depth = new Option<int>("--depth") { DefaultValueFactory = _ => d.Depth, Description = "Blocks" };
-        var heads = new Option<int>("--heads") { DefaultValueFactory = _ => d.Heads, Description = "Attention heads" };
-        var mlp = new Option<int>("--mlp") { DefaultValueFactory = _ => d.MlpHidden, Description = "MLP hidden width" };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => d.Epochs, Description = "Epochs" };
         var warmup = new Option<int>("--warmup-steps") { DefaultValueFactory = _ => d.WarmupSteps, Description = "Steps of linear warm-up before the cosine" };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => d.Lr, Description = "Peak learning rate" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => d.BatchSize, Description = "Batch size" };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed, Description = "Seed" };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N images" };
-        var family = new Option<string>("--family") { DefaultValueFactory = _ => d.Family, Description = "vit or swin (Swin v1: --depths, --stage-heads, --window, --mlp-ratio; --width is stage 1's)" };
-        family.AcceptOnlyFromAmong("vit", "swin");
-        var depths = new Option<string>("--depths") { DefaultValueFactory = _ => string.Join(',', PretrainOptions.DefaultDepths), Description = "Swin: blocks per stage, comma-separated" };
-        var stageHeads = new Option<string?>("--stage-heads") { Description = "Swin: heads per stage, comma-separated (default 2,4,8,...)" };
-        var window = new Option<int>("--window") { DefaultValueFactory = _ => d.Window, Description = "Swin: window size (every stage)" };
-        var mlpRatio = new Option<int>("--mlp-ratio") { DefaultValueFactory = _ => d.MlpRatio, Description = "Swin: MLP hidden width over the stage width" };
+        var shape = new ShapeOptionSet(d.Family);
         var augment = new Option<string>("--augment") { DefaultValueFactory = _ => d.Augment, Description = "Upstream augmentation, every epoch: " + string.Join("; ", UpstreamAugmentations.All.Select(a => $"{a.Name} ({a.Description})")) };
         augment.AcceptOnlyFromAmong(UpstreamAugmentations.All.Select(a => a.Name).ToArray());
         var device = new Option<string>("--device") { DefaultValueFactory = _ => d.Device, Description = "auto, cpu or cuda" };
         device.AcceptOnlyFromAmong(DeviceSelector.Choices);
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var cmd = new Command("pretrain", "Train a small ViT or Swin backbone from scratch on an upstream set (for the shipped models)");
-        foreach (var o in new Option[] { upstream, output, image, patch, width, depth, heads, mlp, family, depths, stageHeads, window, mlpRatio, augment, epochs, warmup, lr, batch, seed, limit, device, json }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { upstream, output, image, patch, width }) cmd.Options.Add(o);
+        shape.AddTo(cmd);
+        foreach (var o in new Option[] { augment, epochs, warmup, lr, batch, seed, limit, device, json }) cmd.Options.Add(o);
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
             var o = new PretrainOptions(parse.GetValue(upstream)!.FullName, parse.GetValue(output)!.FullName, parse.GetValue(image), parse.GetValue(patch),
-                parse.GetValue(width), parse.GetValue(depth), parse.GetValue(heads), parse.GetValue(mlp), parse.GetValue(epochs),
+                parse.GetValue(width), parse.GetValue(epochs),
                 WarmupSteps: parse.GetValue(warmup), Lr: parse.GetValue(lr), BatchSize: parse.GetValue(batch), Seed: parse.GetValue(seed), Limit: parse.GetValue(limit), Device: parse.GetValue(device)!,
-                Family: parse.GetValue(family)!, Depths: Ints(parse.GetValue(depths)!, "--depths"), StageHeads: parse.GetValue(stageHeads) is { } sh ? Ints(sh, "--stage-heads") : null,
-                Window: parse.GetValue(window), MlpRatio: parse.GetValue(mlpRatio), Augment: parse.GetValue(augment)!);
+                Family: parse.GetValue(shape.Family)!, Shape: shape.Read(parse), Augment: parse.GetValue(augment)!);
             var result = BackbonePretrainer.Run(o, new Lines(ctx.Err), cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
             else ctx.Console.MarkupLine($"Backbone ({Plural.Of(result.Images, "image")}, {Plural.Of(result.History.Count, "epoch")}, {result.Seconds:F0} s) in [bold]{Markup.Escape(result.Out)}[/]");
             return Task.FromResult(ExitCodes.Success);
         });
         return cmd;
-    }
-
-    private static int[] Ints(string text, string option)
-    {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var values = new int[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out values[i]) || values[i] <= 0)
-                throw new SlsInputException(option, $"'{text}' is not a comma-separated list of positive integers");
-        return values;
     }
 
     private sealed class Lines(TextWriter err) : IProgress<EpochReport>

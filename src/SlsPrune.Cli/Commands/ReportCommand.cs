@@ -1,3 +1,4 @@
+using SlsPrune.Core.IO;
 using System.CommandLine;
 using SlsPrune.Cli.Output;
 using SlsPrune.Core;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using SlsPrune.Core.Inspection;
 using SlsPrune.Core;
+using SlsPrune.Core.Models;
 using Spectre.Console;
 
 namespace SlsPrune.Cli.Output;
@@ -37,7 +38,7 @@ public static class InspectView
         Row("dtypes", string.Join(", ", r.ParametersByDtype.Select(kv => $"{kv.Key} {N(kv.Value)}")));
         if (r.Architecture is { } a)
         {
-            Row("architecture", $"{a.Variant ?? (a.Kind == "vit" ? "ViT" : a.Kind) + " (not a table variant)"}: patch {a.PatchSize}, {a.ImageSize}x{a.ImageSize} input ({a.GridSize}x{a.GridSize} grid, {a.Tokens} tokens)");
+            Row("architecture", $"{a.Variant ?? (BackboneFamilies.Named(a.Kind)?.Title ?? a.Kind) + " (not a table variant)"}: patch {a.PatchSize}, {a.ImageSize}x{a.ImageSize} input ({a.GridSize}x{a.GridSize} grid, {a.Tokens} tokens)");
             Row("", $"width {a.Width}, depth {a.Depth}, heads {(a.Heads?.ToString(CultureInfo.InvariantCulture) ?? "unknown (give --heads)")}, MLP {a.MlpHidden}");
             if (a.Input is { } input) Row("", $"input size {input.ImageSize} px from {input.Describe()}{(input.IsAssumed ? " (give --image-size to set it)" : "")}");
             if (a.Stages is { } stages) Row("", stages);

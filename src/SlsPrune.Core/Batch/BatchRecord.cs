@@ -1,3 +1,4 @@
+using SlsPrune.Core.IO;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;

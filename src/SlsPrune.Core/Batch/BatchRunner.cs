@@ -1,3 +1,4 @@
+using SlsPrune.Core.IO;
 using System.Diagnostics;
 using System.Text.Json;
 using SlsPrune.Core.Data;

@@ -1,3 +1,5 @@
+using SlsPrune.Core.IO;
+
 namespace SlsPrune.Core.Batch;
 
 /// <summary>The formats <c>sls report</c> writes, by name; a new one is one <see cref="IReportFormat"/> class and one

@@ -120,7 +120,7 @@ public sealed class StateDictFile : IDisposable
     /// refused by name: it would otherwise be skipped as not a block's, or make a model of billions of blocks.</summary>
     private void RequireBlockIndexes(IEnumerable<string> names, string source)
     {
-        const string prefix = "blocks.";
+        const string prefix = BlockKey.Prefix;
         foreach (var name in names)
         {
             if (!name.StartsWith(prefix, StringComparison.Ordinal)) continue;

@@ -1,4 +1,5 @@
 using SlsPrune.Core.Data.Layouts;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Data;
 

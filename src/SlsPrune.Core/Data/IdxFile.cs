@@ -1,3 +1,4 @@
+using SlsPrune.Core.IO;
 using System.Buffers.Binary;
 using System.IO.Compression;
 

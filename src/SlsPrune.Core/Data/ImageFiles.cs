@@ -1,4 +1,5 @@
 using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Data;
 

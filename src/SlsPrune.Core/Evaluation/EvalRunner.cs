@@ -1,3 +1,4 @@
+using SlsPrune.Core.IO;
 using System.Diagnostics;
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data;
@@ -96,7 +97,7 @@ public static class EvalRunner
         int correct = confusion.Select((row, c) => row[c]).Sum(), seen = confusion.Sum(row => row.Sum());
 
         var counts = ParameterCounts.Of(model);
-        var storage = new StorageReport(o.Model.Petl is null ? 0 : PeftAdapter.IsFolder(o.Model.Petl) ? PeftAdapter.FolderBytes(o.Model.Petl) : new FileInfo(o.Model.Petl).Length, o.Index is null ? 0 : new FileInfo(o.Index).Length, CheckpointSource.Resolve(o.Model.Backbone).Bytes);
+        var storage = new StorageReport(o.Model.Petl is null ? 0 : CheckpointSource.ResolvePetl(o.Model.Petl).Bytes, o.Index is null ? 0 : new FileInfo(o.Index).Length, CheckpointSource.Resolve(o.Model.Backbone).Bytes);
         var throughput = o.Throughput ? batches.Select(b => Measure(model, b, o.Repeats, device, cancellationToken)).ToArray() : null;
         var result = new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, built.FullDepth, model.Depth, o.Index is not null,
             counts, model.FlopsPerImage(), storage, throughput, device.ToString(), o.Model.Precision.Name(), ClassAccuracy.Of(confusion), task.ClassNames ?? built.ClassNames) { Confusion = confusion, Input = built.InputOrigin };

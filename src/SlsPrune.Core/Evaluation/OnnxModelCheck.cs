@@ -1,3 +1,5 @@
+using SlsPrune.Core.IO;
+
 namespace SlsPrune.Core.Evaluation;
 
 /// <summary>

@@ -1,4 +1,4 @@
-namespace SlsPrune.Core;
+namespace SlsPrune.Core.IO;
 
 /// <summary>Writes a file through a temporary file in the same folder, then renames it into place, so a
 /// reader never sees half a file and a failure leaves nothing behind. A process killed mid-write leaves its

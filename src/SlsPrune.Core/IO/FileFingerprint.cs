@@ -1,4 +1,4 @@
-namespace SlsPrune.Core;
+namespace SlsPrune.Core.IO;
 
 /// <summary>A file a result was computed from: where it was and its SHA-256.</summary>
 public sealed record FileFingerprint(string Path, string Sha256)

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace SlsPrune.Core;
+namespace SlsPrune.Core.IO;
 
 /// <summary>SHA-256 of files, lowercase hex (as <c>sha256sum</c> prints it).</summary>
 public static class FileHash

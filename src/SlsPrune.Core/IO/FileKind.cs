@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace SlsPrune.Core;
+namespace SlsPrune.Core.IO;
 
 /// <summary>What a path is, by stat: .NET's file attributes do not tell a FIFO (a read blocks forever) or a device
 /// such as <c>/dev/zero</c> (a read never ends) from a regular file.</summary>

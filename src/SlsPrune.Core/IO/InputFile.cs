@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace SlsPrune.Core;
+namespace SlsPrune.Core.IO;
 
 /// <summary>
 /// The one way an input file is opened: links followed, it must be a regular file (a FIFO would block the open

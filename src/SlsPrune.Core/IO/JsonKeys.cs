@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace SlsPrune.Core;
+namespace SlsPrune.Core.IO;
 
 /// <summary>A JSON text whose objects give a key twice is refused by the key's path: Python's <c>json</c> keeps the last
 /// value, System.Text.Json's readers the last or throw, so two readers would disagree on what the file says (an index

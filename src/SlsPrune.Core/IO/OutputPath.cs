@@ -1,4 +1,4 @@
-namespace SlsPrune.Core;
+namespace SlsPrune.Core.IO;
 
 /// <summary>
 /// The checks every output path passes before a run reads or computes anything (rule one: never change an input).

@@ -1,4 +1,4 @@
-namespace SlsPrune.Core;
+namespace SlsPrune.Core.IO;
 
 /// <summary>A file or folder a run will write, with the option that named it: checked by <see cref="OutputPath"/>
 /// against the run's inputs before any work starts.</summary>

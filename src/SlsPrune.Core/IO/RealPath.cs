@@ -1,4 +1,4 @@
-namespace SlsPrune.Core;
+namespace SlsPrune.Core.IO;
 
 /// <summary>A path with every symbolic link resolved, in any component (as POSIX <c>realpath</c>): where a
 /// file really is, so a link inside a folder that points out of it is seen for what it is.</summary>

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace SlsPrune.Core;
+namespace SlsPrune.Core.IO;
 
 /// <summary>A lock on one task of a batch output folder, so two processes given the same folder never run the same
 /// task at once. The lock file is opened with <see cref="FileShare.None"/>, which .NET takes on Linux as an advisory

@@ -21,7 +21,8 @@ public static class InspectRunner
     {
         var main = Inspect(options.Checkpoint, options.Heads);
         if (options.Petl is null) return new InspectReport(main, null, null);
-        var petl = PeftAdapter.IsFolder(options.Petl) ? InspectPeft(options.Petl, options.Checkpoint) : Inspect(options.Petl, options.Heads);
+        var petlSource = CheckpointSource.ResolvePetl(options.Petl);
+        var petl = petlSource.IsPeftAdapter ? InspectPeft(petlSource, options.Checkpoint) : Inspect(options.Petl, options.Heads);
         // The PETL file's head replaces the backbone's.
         var combined = new ParameterCounts(main.Parameters.Backbone, main.Parameters.Petl + petl.Parameters.Petl,
             petl.Parameters.Head > 0 ? petl.Parameters.Head : main.Parameters.Head);
@@ -59,7 +60,7 @@ public static class InspectRunner
 
     /// <summary>A PEFT LoRA adapter folder, checked against its backbone as loading checks it: method <c>peft-lora</c>,
     /// the layers adapted and their ranks, the classes of its <c>modules_to_save</c> head.</summary>
-    public static CheckpointReport InspectPeft(string folder, string backbonePath)
+    public static CheckpointReport InspectPeft(CheckpointSource folder, string backbonePath)
     {
         using var adapter = PeftAdapter.Open(folder);
         using (var backbone = StateDictFile.Open(backbonePath)) adapter.Bind(backbone.Tensors, backbonePath);
@@ -70,7 +71,7 @@ public static class InspectRunner
         var (lora, head) = adapter.ParameterCount;
         var byType = adapter.Tensors.GroupBy(t => TensorDTypes.SafetensorsName(t.DType)).OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Sum(t => t.ElementCount), StringComparer.Ordinal);
-        return new CheckpointReport(Path.GetFullPath(folder), FormatName(adapter.Format), adapter.Bytes, PeftAdapter.Fingerprint(folder).Sha256,
+        return new CheckpointReport(Path.GetFullPath(folder.Path), FormatName(adapter.Format), adapter.Bytes, folder.Fingerprint().Sha256,
             adapter.Tensors.Count, byType, adapter.Metadata, new ParameterCounts(0, lora, head), null, petl, "peft", Path.GetFullPath(adapter.WeightsFile));
     }
 

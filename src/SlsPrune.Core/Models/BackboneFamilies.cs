@@ -13,6 +13,12 @@ public static class BackboneFamilies
         new SwinFamily(),
     ];
 
+    /// <summary>The family <c>sls pretrain</c> trains unless told another.</summary>
+    public const string Default = "vit";
+
+    /// <summary>The family of this name (<see cref="IBackboneFamily.Name"/>), or null.</summary>
+    public static IBackboneFamily? Named(string name) => All.FirstOrDefault(f => f.Name == name);
+
     /// <summary>The family of these converted tensors, or null.</summary>
     public static IBackboneFamily? Find(IReadOnlyDictionary<string, long[]> shapes) => All.FirstOrDefault(f => f.Recognises(shapes));
 

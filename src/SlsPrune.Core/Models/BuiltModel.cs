@@ -1,4 +1,5 @@
 using SlsPrune.Core.Checkpoints;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Models.Petl;
 
 namespace SlsPrune.Core.Models;
@@ -18,7 +19,7 @@ public sealed class BuiltModel : IDisposable
         FullDepth = fullDepth;
         Plan = plan;
         _backbone = new(() => CheckpointSource.Resolve(backbonePath).Fingerprint());
-        _petl = petlPath is null ? null : new(() => PeftAdapter.IsFolder(petlPath) ? PeftAdapter.Fingerprint(petlPath) : FileHash.Fingerprint(petlPath));
+        _petl = petlPath is null ? null : new(() => CheckpointSource.ResolvePetl(petlPath).Fingerprint());
     }
 
     public Backbone Model { get; }

@@ -1,3 +1,5 @@
+using SlsPrune.Core.IO;
+
 namespace SlsPrune.Core.Models;
 
 /// <summary>The files a result (a pruning index) was computed for: building a model from other files is refused,

@@ -16,6 +16,9 @@ public interface IBackboneFamily
     /// <summary>The family's name, as <c>sls inspect</c> and the index report it.</summary>
     string Name { get; }
 
+    /// <summary>The family as <c>sls inspect</c> titles a backbone that is not one of its table's variants.</summary>
+    string Title => Name;
+
     /// <summary>Whether converted tensors with these names and shapes are this family's.</summary>
     bool Recognises(IReadOnlyDictionary<string, long[]> shapes);
 
@@ -44,6 +47,19 @@ public interface IBackboneFamily
     /// <summary>Why <paramref name="method"/>'s merge (<see cref="PetlMethod.Merge"/>) would not be exact on this
     /// plan's model (null: it is).</summary>
     string? MergeLimit(IBackboneShape full, ModelPlan plan, PetlMethod method) => null;
+
+    /// <summary>The settings of the family's own shape that <c>sls pretrain</c> takes besides <see cref="PretrainShape"/>'s,
+    /// each an option (names unique over the families).</summary>
+    IReadOnlyList<ShapeSetting> PretrainSettings { get; }
+
+    /// <summary>The shape <c>sls pretrain</c> trains from scratch: <paramref name="common"/> and the family's own
+    /// <paramref name="values"/>, with a head of <paramref name="classes"/> classes.</summary>
+    /// <exception cref="SlsInputException">naming the option, when the values do not make a model.</exception>
+    IBackboneShape Untrained(PretrainShape common, ShapeValues values, int classes);
+
+    /// <summary>A fresh model's learned tokens and tables initialised as its reference implementation does (the
+    /// layers' own initialisation does the rest), drawing from torch's seeded generator.</summary>
+    void InitialiseUntrained(Backbone model) { }
 }
 
 /// <summary>A family whose shape is its own record type: the casts are made once here.</summary>
@@ -66,6 +82,16 @@ public abstract class BackboneFamily<TShape> : IBackboneFamily where TShape : IB
     public abstract ArchitectureReport Describe(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, int? heads, string source);
 
     public virtual string? MergeLimit(TShape full, ModelPlan plan, PetlMethod method) => null;
+
+    public virtual string Title => Name;
+
+    public abstract IReadOnlyList<ShapeSetting> PretrainSettings { get; }
+
+    public abstract TShape Untrained(PretrainShape common, ShapeValues values, int classes);
+
+    public virtual void InitialiseUntrained(Backbone model) { }
+
+    IBackboneShape IBackboneFamily.Untrained(PretrainShape common, ShapeValues values, int classes) => Untrained(common, values, classes);
 
     string? IBackboneFamily.MergeLimit(IBackboneShape full, ModelPlan plan, PetlMethod method) => MergeLimit(Own(full), plan, method);
 

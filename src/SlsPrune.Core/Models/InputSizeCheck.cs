@@ -1,4 +1,5 @@
 using SlsPrune.Core.Data;
+using SlsPrune.Core.IO;
 using StbImageSharp;
 
 namespace SlsPrune.Core.Models;

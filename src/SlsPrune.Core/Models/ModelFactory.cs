@@ -26,9 +26,8 @@ public static class ModelFactory
     public static BuiltModel Build(ModelOptions options, Device? device = null, ModelPlan? plan = null, string? planSource = null, FingerprintCheck? check = null)
     {
         using var backbone = StateDictFile.Open(options.Backbone);
-        if (options.Petl is not null && Directory.Exists(options.Petl) && !PeftAdapter.IsFolder(options.Petl))
-            throw new SlsInputException(options.Petl, $"is a folder without {PeftAdapter.ConfigName}; --petl expects a PETL file (.safetensors, as sls train writes) or a PEFT adapter folder");
-        using var peft = PeftAdapter.IsFolder(options.Petl) ? PeftAdapter.Open(options.Petl!) : null;
+        var petlSource = options.Petl is null ? null : CheckpointSource.ResolvePetl(options.Petl);
+        using var peft = petlSource is { IsPeftAdapter: true } ? PeftAdapter.Open(petlSource) : null;
         using var petlFile = options.Petl is null || peft is not null ? null : StateDictFile.Open(options.Petl);
         var (family, full, planned) = Plan(options, backbone, plan, planSource);
         // a PETL file written for a pruned model (aglp's retrained adapters, a retrained pruned model) holds fewer blocks than
@@ -163,7 +162,6 @@ public static class ModelFactory
         return built;
     }
 
-    /// <summary>A model of <paramref name="family"/> with fresh weights and no PETL (pre-training from scratch): nothing is read.</summary>
     /// <summary>The blocks of the backbone <paramref name="options"/> names, read off its tensors' shapes (no weights).</summary>
     public static int Depth(ModelOptions options)
     {
@@ -171,7 +169,14 @@ public static class ModelFactory
         return Plan(options, backbone, null, null).Full.Depth;
     }
 
-    public static Backbone Untrained(IBackboneFamily family, IBackboneShape shape) => family.Create(shape, ModelPlan.Full(shape.Depth), PetlSettings.None);
+    /// <summary>A model of <paramref name="family"/> with fresh weights (its learned tokens and tables as the family
+    /// initialises them) and no PETL, for pre-training from scratch: nothing is read.</summary>
+    public static Backbone Untrained(IBackboneFamily family, IBackboneShape shape)
+    {
+        var model = family.Create(shape, ModelPlan.Full(shape.Depth), PetlSettings.None);
+        family.InitialiseUntrained(model);
+        return model;
+    }
 
     /// <summary>The backbone's family and full shape, and the plan checked against it.</summary>
     private static (IBackboneFamily Family, IBackboneShape Full, ModelPlan Plan) Plan(ModelOptions options, StateDictFile backbone, ModelPlan? plan, string? planSource)

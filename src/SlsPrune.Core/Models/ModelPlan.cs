@@ -1,3 +1,4 @@
+using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Models.Petl;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 using ScottPlot;
 using SkiaSharp;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Plotting;
 

@@ -1,3 +1,4 @@
+using SlsPrune.Core.IO;
 using System.Diagnostics;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Indexing;

@@ -1,3 +1,4 @@
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Indexing;
 using SlsPrune.Core.Training;
 

@@ -1,8 +1,7 @@
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Models;
-using SlsPrune.Core.Models.Swin;
-using SlsPrune.Core.Models.Vit;
 using SlsPrune.Core.Runtime;
 using SlsPrune.Core.Training.Upstream;
 using TorchSharp;
@@ -10,20 +9,19 @@ using static TorchSharp.torch;
 
 namespace SlsPrune.Core.Training;
 
-/// <summary>Options of <c>sls pretrain</c>: a small ViT (or, with <paramref name="Family"/> "swin", a Swin v1 of
-/// <paramref name="Depths"/> blocks per stage, <paramref name="StageHeads"/> heads per stage, one window size, stage
-/// widths <paramref name="Width"/> x 2^s, MLP ratio <paramref name="MlpRatio"/>) trained from scratch on an upstream set
-/// (<c>images</c> U8 [n, h, w], <c>labels</c> I64, as <c>sls data fashion-mnist</c> writes it), each image rendered
-/// afresh every epoch by the upstream augmentation <paramref name="Augment"/> (<see cref="UpstreamAugmentations"/>).</summary>
+/// <summary>Options of <c>sls pretrain</c>: a small backbone of <paramref name="Family"/> (a name in
+/// <see cref="BackboneFamilies.All"/>) whose shape is <paramref name="ImageSize"/>, <paramref name="PatchSize"/>,
+/// <paramref name="Width"/> and the family's own settings in <paramref name="Shape"/> (<see cref="IBackboneFamily.PretrainSettings"/>:
+/// a ViT's depth, heads and MLP width, a Swin's depths, heads per stage, window and MLP ratio; null: their defaults),
+/// trained from scratch on an upstream set (<c>images</c> U8 [n, h, w], <c>labels</c> I64, as <c>sls data fashion-mnist</c>
+/// writes it), each image rendered afresh every epoch by the upstream augmentation <paramref name="Augment"/>
+/// (<see cref="UpstreamAugmentations"/>).</summary>
 public sealed record PretrainOptions(
     string Upstream,
     string Out = "backbone.safetensors",
     int ImageSize = 32,
     int PatchSize = 8,
     int Width = 192,
-    int Depth = 8,
-    int Heads = 3,
-    int MlpHidden = 384,
     int Epochs = 5,
     int WarmupSteps = 300,
     double Lr = 1e-3,
@@ -33,26 +31,20 @@ public sealed record PretrainOptions(
     int Seed = 0,
     int? Limit = null,
     string Device = "auto",
-    string Family = "vit",
-    IReadOnlyList<int>? Depths = null,
-    IReadOnlyList<int>? StageHeads = null,
-    int Window = 4,
-    int MlpRatio = 4,
+    string Family = BackboneFamilies.Default,
+    ShapeValues? Shape = null,
     string Augment = "none")
 {
-    /// <summary>A Swin's blocks per stage where <see cref="Depths"/> is null.</summary>
-    public static readonly IReadOnlyList<int> DefaultDepths = [2, 2, 2];
-
-    /// <summary>Every setting at its default (the upstream set empty; what a null stands for filled in): the one place
-    /// the command line reads them from.</summary>
-    public static readonly PretrainOptions Defaults = new("", Depths: DefaultDepths);
+    /// <summary>Every setting at its default (the upstream set empty; the family's own shape settings at the family's
+    /// defaults): the one place the command line reads them from.</summary>
+    public static readonly PretrainOptions Defaults = new("");
 }
 
 /// <summary>What pre-training produced.</summary>
 public sealed record PretrainResult(string Out, int Images, IReadOnlyList<EpochReport> History, double Seconds);
 
 /// <summary>
-/// Trains every weight of a ViT on the upstream classification task (AdamW; a linear warm-up over the first
+/// Trains every weight of a backbone (any family of <see cref="BackboneFamilies.All"/>) on the upstream classification task (AdamW; a linear warm-up over the first
 /// steps, then cosine per step, as ViTs trained from scratch need; seeded shuffles), the images resized once with the same Pillow-exact bicubic as the evaluation pipeline and
 /// normalised per batch. Writes the backbone (timm names, with its upstream head) atomically as safetensors.
 /// </summary>
@@ -64,7 +56,8 @@ public static class BackbonePretrainer
         var device = DeviceSelector.Resolve(o.Device);
         InputSpec.CheckImageSize(o.ImageSize, "--image-size");
         if (o.ImageSize % o.PatchSize != 0) throw new SlsInputException("--image-size", $"{o.ImageSize} is not a multiple of the patch size {o.PatchSize}");
-        if (o.Family is not ("vit" or "swin")) throw new SlsInputException("--family", $"'{o.Family}' is not one of vit, swin");
+        var family = BackboneFamilies.Named(o.Family)
+            ?? throw new SlsInputException("--family", $"'{o.Family}' is not one of {string.Join(", ", BackboneFamilies.All.Select(f => f.Name))}");
         var augmentation = UpstreamAugmentations.Get(o.Augment);
         OutputPath.CheckFile(o.Out, "--out", o.Upstream);
         var (grey, h, w, labels, n) = LoadUpstream(o);
@@ -81,14 +74,7 @@ public static class BackbonePretrainer
         int classes = (int)labels.Max() + 1;
 
         torch.manual_seed(o.Seed);
-        using var model = o.Family == "swin" ? ModelFactory.Untrained(new SwinFamily(), SwinShape(o, classes))
-            : ModelFactory.Untrained(new VitFamily(), new VitConfig(o.PatchSize, o.ImageSize / o.PatchSize, o.Width, o.Depth, o.Heads, o.MlpHidden, classes));
-        using (torch.no_grad())
-        {
-            // ViT's learned tokens as timm initialises them; a Swin's relative position bias tables likewise
-            foreach (var (name, p) in model.named_parameters())
-                if (name is "cls_token" or "pos_embed" || name.EndsWith(".relative_position_bias_table", StringComparison.Ordinal)) nn.init.trunc_normal_(p, std: 0.02);
-        }
+        using var model = ModelFactory.Untrained(family, family.Untrained(new PretrainShape(o.ImageSize, o.PatchSize, o.Width), o.Shape ?? ShapeValues.Defaults, classes));
         model.to(device);
         using var optimizer = new AdamW(model.named_parameters().Select(np => (np.name, np.parameter)), o.WeightDecay);
         int stepsPerEpoch = (n + o.BatchSize - 1) / o.BatchSize, totalSteps = stepsPerEpoch * o.Epochs, step = 0;
@@ -135,27 +121,12 @@ public static class BackbonePretrainer
             ["images"] = n.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["epochs"] = o.Epochs.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["seed"] = o.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["family"] = o.Family,
+            ["family"] = family.Name,
             ["image_size"] = o.ImageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["augment"] = augmentation.Name,
             ["train_accuracy"] = history[^1].Accuracy!.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         });
         return new PretrainResult(Path.GetFullPath(o.Out), n, history, clock.Elapsed.TotalSeconds);
-    }
-
-    /// <summary>The Swin of the options: <see cref="PretrainOptions.Depths"/> and <see cref="PretrainOptions.StageHeads"/>
-    /// per stage, one window for all stages, widths <see cref="PretrainOptions.Width"/> doubling per stage.</summary>
-    private static SwinConfig SwinShape(PretrainOptions o, int classes)
-    {
-        var depths = o.Depths ?? PretrainOptions.DefaultDepths;
-        var heads = o.StageHeads ?? depths.Select((_, s) => 2 << s).ToArray();
-        if (heads.Count != depths.Count) throw new SlsInputException("--stage-heads", $"{heads.Count} values for {depths.Count} stages (--depths)");
-        var config = new SwinConfig(o.PatchSize, o.ImageSize, o.Width, depths, heads, Enumerable.Repeat(o.Window, depths.Count).ToArray(), o.MlpRatio, classes);
-        for (int s = 0; s < config.Stages; s++)
-            if (config.StageWidth(s) % heads[s] != 0) throw new SlsInputException("--stage-heads", $"stage {s + 1}'s width {config.StageWidth(s)} is not a multiple of its {heads[s]} heads");
-        try { config.Validate(); }
-        catch (ArgumentException e) { throw new SlsInputException("--family swin", e.Message); }
-        return config;
     }
 
     private static (byte[] Grey, int Height, int Width, long[] Labels, int N) LoadUpstream(PretrainOptions o)

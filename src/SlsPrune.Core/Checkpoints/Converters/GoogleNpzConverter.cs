@@ -46,19 +46,20 @@ public sealed class GoogleNpzConverter : IStateDictConverter
         }
         for (int i = 0; w.ContainsKey($"{prefix}Transformer/encoderblock_{i}/LayerNorm_0/scale"); i++)
         {
-            string b = $"Transformer/encoderblock_{i}/", mha = b + "MultiHeadDotProductAttention_1/", t = $"blocks.{i}.";
-            o[t + "norm1.weight"] = Get(b + "LayerNorm_0/scale");
-            o[t + "norm1.bias"] = Get(b + "LayerNorm_0/bias");
-            o[t + "attn.qkv.weight"] = torch.cat(Qkv.Select(n => Get($"{mha}{n}/kernel").flatten(1).t()).ToArray(), 0);
-            o[t + "attn.qkv.bias"] = torch.cat(Qkv.Select(n => Get($"{mha}{n}/bias").reshape(-1)).ToArray(), 0);
-            o[t + "attn.proj.weight"] = Get(mha + "out/kernel").permute(2, 0, 1).flatten(1).contiguous();
-            o[t + "attn.proj.bias"] = Get(mha + "out/bias");
-            o[t + "norm2.weight"] = Get(b + "LayerNorm_2/scale");
-            o[t + "norm2.bias"] = Get(b + "LayerNorm_2/bias");
+            string b = $"Transformer/encoderblock_{i}/", mha = b + "MultiHeadDotProductAttention_1/";
+            string T(string tail) => BlockKey.Name(i, tail);
+            o[T("norm1.weight")] = Get(b + "LayerNorm_0/scale");
+            o[T("norm1.bias")] = Get(b + "LayerNorm_0/bias");
+            o[T("attn.qkv.weight")] = torch.cat(Qkv.Select(n => Get($"{mha}{n}/kernel").flatten(1).t()).ToArray(), 0);
+            o[T("attn.qkv.bias")] = torch.cat(Qkv.Select(n => Get($"{mha}{n}/bias").reshape(-1)).ToArray(), 0);
+            o[T("attn.proj.weight")] = Get(mha + "out/kernel").permute(2, 0, 1).flatten(1).contiguous();
+            o[T("attn.proj.bias")] = Get(mha + "out/bias");
+            o[T("norm2.weight")] = Get(b + "LayerNorm_2/scale");
+            o[T("norm2.bias")] = Get(b + "LayerNorm_2/bias");
             for (int r = 0; r < 2; r++)
             {
-                o[$"{t}mlp.fc{r + 1}.weight"] = Dense(Get($"{b}MlpBlock_3/Dense_{r}/kernel"));
-                o[$"{t}mlp.fc{r + 1}.bias"] = Get($"{b}MlpBlock_3/Dense_{r}/bias");
+                o[T($"mlp.fc{r + 1}.weight")] = Dense(Get($"{b}MlpBlock_3/Dense_{r}/kernel"));
+                o[T($"mlp.fc{r + 1}.bias")] = Get($"{b}MlpBlock_3/Dense_{r}/bias");
             }
         }
         return o;

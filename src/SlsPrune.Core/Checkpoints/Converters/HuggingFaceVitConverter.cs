@@ -101,7 +101,7 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
                 parts[$"{module["attention.attention.".Length..]}.{kind}"] = tensor;
             }
             else if (inLayer.TryGetValue(module, out var mapped) && (kind == "lambda1") == mapped.StartsWith("ls", StringComparison.Ordinal))
-                Add(key, $"blocks.{i}.{mapped}.{(kind == "lambda1" ? "gamma" : kind)}", tensor);
+                Add(key, BlockKey.Name(i, $"{mapped}.{(kind == "lambda1" ? "gamma" : kind)}"), tensor);
             else throw unknown(key);
         }
         foreach (var (i, parts) in qkv)
@@ -111,10 +111,10 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
                 : throw new SlsInputException(source, $"missing tensor '{Missing(n + ".weight")}'")).ToArray();
             if (weights.Any(w => w.dim() != 2 || !w.shape.SequenceEqual(weights[0].shape)))
                 throw new SlsInputException(source, $"layer {i}'s query, key and value weights differ in shape or are not matrices");
-            o[$"blocks.{i}.attn.qkv.weight"] = torch.cat(weights, 0);
+            o[BlockKey.Name(i, "attn.qkv.weight")] = torch.cat(weights, 0);
             int biases = Qkv.Count(n => parts.ContainsKey(n + ".bias"));
             if (biases != 0 && biases != 3) throw new SlsInputException(source, $"layer {i} has a bias for only some of query, key and value");
-            o[$"blocks.{i}.attn.qkv.bias"] = biases == 3
+            o[BlockKey.Name(i, "attn.qkv.bias")] = biases == 3
                 ? torch.cat(Qkv.Select(n => parts[n + ".bias"].reshape(-1)).ToArray(), 0)
                 : torch.zeros(3 * weights[0].shape[0], dtype: weights[0].dtype, device: weights[0].device);
         }

@@ -71,7 +71,7 @@ public sealed partial class OpenClipConverter : IStateDictConverter
             else if (name == "positional_embedding") (mapped, t) = ("pos_embed", Rank(tensor, 2, key, source).unsqueeze(0));
             else if (name == "proj") (mapped, t) = ("head.weight", Rank(tensor, 2, key, source).t());
             else if (Block().Match(name) is { Success: true } m && InBlock.TryGetValue(m.Groups[2].Value, out var inner))
-                mapped = $"blocks.{int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)}.{inner}";
+                mapped = BlockKey.Name(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), inner);
             else
                 throw new SlsInputException(source, $"tensor '{key}' has no place in a CLIP ViT image tower (a ModifiedResNet, attention pooling or another model's tensor is not supported)");
             if (!o.TryAdd(mapped, t)) throw new SlsInputException(source, $"tensor '{key}' is a second '{mapped}'");

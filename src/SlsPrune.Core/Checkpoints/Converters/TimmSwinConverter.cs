@@ -48,7 +48,7 @@ public sealed partial class TimmSwinConverter : IStateDictConverter
             {
                 string rest = b.Groups[3].Value;
                 to = rest.EndsWith("relative_position_index", StringComparison.Ordinal) || rest == "attn_mask" ? null
-                    : $"blocks.{first + Int(b.Groups[2].Value)}.{rest}";
+                    : BlockKey.Name(first + Int(b.Groups[2].Value), rest);
             }
             else if (Downsample().Match(name) is { Success: true } d)
                 to = $"merges.{Int(d.Groups[1].Value) - (mergeAtEnd ? 0 : 1)}.{d.Groups[2].Value}";

@@ -47,7 +47,7 @@ public sealed partial class TorchvisionSwinConverter : IStateDictConverter
             {
                 string rest = m.Groups[3].Value;
                 to = rest.EndsWith("relative_position_index", StringComparison.Ordinal) ? null
-                    : $"blocks.{first + Int(m.Groups[2].Value)}.{rest.Replace("mlp.0.", "mlp.fc1.", StringComparison.Ordinal).Replace("mlp.3.", "mlp.fc2.", StringComparison.Ordinal)}";
+                    : BlockKey.Name(first + Int(m.Groups[2].Value), rest.Replace("mlp.0.", "mlp.fc1.", StringComparison.Ordinal).Replace("mlp.3.", "mlp.fc2.", StringComparison.Ordinal));
             }
             else if (MergeName(name) is string merge) to = merge;
             if (to is not null) o[to] = t;

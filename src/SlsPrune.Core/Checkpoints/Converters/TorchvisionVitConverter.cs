@@ -69,7 +69,7 @@ public sealed partial class TorchvisionVitConverter : IStateDictConverter
             string name = key[prefix.Length..], mapped;
             if (Top.TryGetValue(name, out var top)) mapped = top;
             else if (Layer().Match(name) is { Success: true } m && InBlock.TryGetValue(m.Groups[2].Value, out var inner))
-                mapped = $"blocks.{int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)}.{inner}";
+                mapped = BlockKey.Name(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), inner);
             else
                 throw new SlsInputException(source, $"tensor '{key}' has no place in a torchvision ViT (a convolutional stem or another model's tensor is not supported)");
             if (!o.TryAdd(mapped, tensor))

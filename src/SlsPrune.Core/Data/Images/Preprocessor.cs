@@ -1,3 +1,4 @@
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 

@@ -1,3 +1,4 @@
+using SlsPrune.Core.Checkpoints;
 using System.Globalization;
 
 namespace SlsPrune.Core.Models.Petl;

@@ -1,3 +1,4 @@
+using SlsPrune.Core.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,3 +1,5 @@
+using SlsPrune.Core.Checkpoints;
+
 namespace SlsPrune.Core.Models.Swin;
 
 /// <summary>Reads a <see cref="SwinConfig"/> off the internal-named tensors: patch and embed width from

@@ -74,6 +74,36 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
     public override Backbone Create(SwinConfig full, ModelPlan plan, PetlSettings petl) =>
         new SwinTransformer(full, plan.Blocks, petl, Enumerable.Range(0, plan.Blocks.Count).Select(plan.WidthAt).ToArray());
 
+    private static readonly ShapeSetting Depths = ShapeSetting.List("--depths", [2, 2, 2], "Swin: blocks per stage, comma-separated");
+    private static readonly ShapeSetting StageHeads = ShapeSetting.List("--stage-heads", null, "Swin: heads per stage, comma-separated (default 2,4,8,...)");
+    private static readonly ShapeSetting Window = ShapeSetting.Number("--window", 4, "Swin: window size (every stage)");
+    private static readonly ShapeSetting MlpRatio = ShapeSetting.Number("--mlp-ratio", 4, "Swin: MLP hidden width over the stage width");
+
+    public override IReadOnlyList<ShapeSetting> PretrainSettings => [Depths, StageHeads, Window, MlpRatio];
+
+    /// <summary>A Swin v1 of <c>--depths</c> blocks and <c>--stage-heads</c> heads per stage (2, 4, 8, ... unless
+    /// given), one window for all stages, stage widths the common width doubling per stage.</summary>
+    public override SwinConfig Untrained(PretrainShape common, ShapeValues values, int classes)
+    {
+        var depths = values.List(Depths)!;
+        var heads = values.List(StageHeads) ?? depths.Select((_, s) => 2 << s).ToArray();
+        if (heads.Count != depths.Count) throw new SlsInputException("--stage-heads", $"{heads.Count} values for {depths.Count} stages (--depths)");
+        var config = new SwinConfig(common.PatchSize, common.ImageSize, common.Width, depths, heads, Enumerable.Repeat(values.Number(Window), depths.Count).ToArray(), values.Number(MlpRatio), classes);
+        for (int s = 0; s < config.Stages; s++)
+            if (config.StageWidth(s) % heads[s] != 0) throw new SlsInputException("--stage-heads", $"stage {s + 1}'s width {config.StageWidth(s)} is not a multiple of its {heads[s]} heads");
+        try { config.Validate(); }
+        catch (ArgumentException e) { throw new SlsInputException("--family swin", e.Message); }
+        return config;
+    }
+
+    /// <summary>The relative position bias tables as timm initialises them (truncated normal, std 0.02).</summary>
+    public override void InitialiseUntrained(Backbone model)
+    {
+        using var _ = no_grad();
+        foreach (var (name, p) in model.named_parameters())
+            if (name.EndsWith(".relative_position_bias_table", StringComparison.Ordinal)) nn.init.trunc_normal_(p, std: 0.02);
+    }
+
     public override ArchitectureReport Describe(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, int? heads, string source)
     {
         var c = Infer(shapes, hints, new ModelOptions(source), source);

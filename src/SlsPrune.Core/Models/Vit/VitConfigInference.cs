@@ -1,3 +1,5 @@
+using SlsPrune.Core.Checkpoints;
+
 namespace SlsPrune.Core.Models.Vit;
 
 /// <summary>Reads a <see cref="VitConfig"/> off the tensor shapes of a timm-named state dict: patch size and

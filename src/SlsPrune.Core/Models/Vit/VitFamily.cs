@@ -90,6 +90,25 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
     public override Backbone Create(VitConfig full, ModelPlan plan, PetlSettings petl) =>
         new VisionTransformer(full with { Depth = plan.Blocks.Count }, petl, Enumerable.Range(0, plan.Blocks.Count).Select(plan.WidthAt).ToArray());
 
+    private static readonly ShapeSetting Depth = ShapeSetting.Number("--depth", 8, "Blocks");
+    private static readonly ShapeSetting Heads = ShapeSetting.Number("--heads", 3, "Attention heads");
+    private static readonly ShapeSetting Mlp = ShapeSetting.Number("--mlp", 384, "MLP hidden width");
+
+    public override string Title => "ViT";
+
+    public override IReadOnlyList<ShapeSetting> PretrainSettings => [Depth, Heads, Mlp];
+
+    public override VitConfig Untrained(PretrainShape common, ShapeValues values, int classes) =>
+        new(common.PatchSize, common.ImageSize / common.PatchSize, common.Width, values.Number(Depth), values.Number(Heads), values.Number(Mlp), classes);
+
+    /// <summary>The class token and position embedding as timm initialises them (truncated normal, std 0.02).</summary>
+    public override void InitialiseUntrained(Backbone model)
+    {
+        using var _ = no_grad();
+        foreach (var (name, p) in model.named_parameters())
+            if (name is "cls_token" or "pos_embed") nn.init.trunc_normal_(p, std: 0.02);
+    }
+
     public override ArchitectureReport Describe(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, int? heads, string source)
     {
         // Heads do not change any shape; when unknown the report says so (null) rather than failing.

@@ -1,3 +1,5 @@
+using SlsPrune.Core.IO;
+
 namespace SlsPrune.Core.Pruning.Baselines;
 
 /// <summary><c>--method spa</c>: structured pruning adapters, width pruning of a SPLoRA model by |W + s B A|

@@ -1,3 +1,4 @@
+using SlsPrune.Core.IO;
 using System.Globalization;
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data;

@@ -3,6 +3,7 @@ using SlsPrune.Core.Data;
 using SlsPrune.Core.Features;
 using SlsPrune.Core.Fem.Tsne;
 using SlsPrune.Core.Fem;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Indexing;
 
 namespace SlsPrune.Core.Pruning.Sls;

@@ -1,12 +1,12 @@
 using System.Globalization;
 
-namespace SlsPrune.Core.Models;
+namespace SlsPrune.Core.Checkpoints;
 
-/// <summary>The one parser of block names: <c>blocks.{i}.rest</c>, the internal name of block i's tensors
-/// (families whose checkpoints name blocks otherwise convert to it).</summary>
+/// <summary>The one maker and parser of block names: <c>blocks.{i}.rest</c>, the internal name of block i's tensors
+/// (the converters of layouts that name blocks otherwise write it; the families, plans and PETL files read it).</summary>
 public static class BlockKey
 {
-    private const string Prefix = "blocks.";
+    public const string Prefix = "blocks.";
 
     /// <summary>(block, rest of the name) of <c>blocks.{i}.rest</c>, or null (also for a number past int).</summary>
     public static (int Block, string Tail)? Parse(string name)

@@ -1,0 +1,23 @@
+namespace SlsPrune.Core.Evaluation;
+
+/// <summary>An exported ONNX file (<c>--model FILE.onnx</c>) run with ONNX Runtime: <see cref="OnnxEvalRunner"/>. The
+/// pruning and the adapters are in the file, so it takes no backbone, PETL file or index.</summary>
+public sealed class OnnxRuntimeEngine : IEvalEngine
+{
+    public string Name => "onnxruntime";
+
+    public string Description => "an exported .onnx file given with --model, run with ONNX Runtime";
+
+    public EvalResult Run(EvalRequest request, CancellationToken cancellationToken = default)
+    {
+        if (request.Index is not null || request.Petl is not null || request.Model is not null)
+            throw new SlsInputException("--engine", "onnxruntime evaluates an exported file (--model FILE.onnx); the pruning and the adapters are already in it, so --backbone, --petl and --index do not apply");
+        string file = request.ModelName ?? throw new SlsInputException("--model", "give the exported .onnx file to evaluate with --engine onnxruntime");
+        var onnx = new OnnxEvalOptions(Path.GetFullPath(file), request.Data, request.Split, request.BatchSize, request.Throughput, request.Repeats, request.ThroughputBatches, request.Plots)
+        {
+            DataOptions = request.DataOptions, AllowClassMismatch = request.AllowClassMismatch,
+        };
+        request.Say?.Invoke($"{onnx.Split} split of {Path.GetFileName(onnx.Data)} with ONNX Runtime");
+        return OnnxEvalRunner.Run(onnx, cancellationToken: cancellationToken);
+    }
+}
