@@ -49,6 +49,9 @@ public class OptionDefaultsTests
         [("report", "--out")] = "where the report's text goes (stdout when not given)",
         [("report", "--manifest")] = "which tasks are expected (default: those recorded in the folder)",
         [("docs", "--out")] = "where the reference's text goes (stdout when not given)",
+        [("batch", "--log-file")] = "an extra output file, no default: BatchOptions.Outputs carries it, checked with the results folder",
+        [("*", "--summary-md")] = "an extra output file, no default: the summary report format written by ReportFormats.WriteFile",
+        [("*", "--junit")] = "an extra output file, no default: the junit report format written by ReportFormats.WriteFile",
     };
 
     /// <summary>Options whose record property has another name, or takes the value in another form, with the form's
