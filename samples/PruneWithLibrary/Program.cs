@@ -19,8 +19,9 @@ try
     var full = new ModelOptions(Path.Combine(model, "backbone.safetensors"), Path.Combine(model, "structured-location.convpass.safetensors"), Device: "cpu");
 
     // 1. SLS: t-SNE + silhouette of every block's cls token on 200 calibration images (a stratified sample); blocks
-    //    above the last one scoring under alpha x the top score are pruned.
-    var prune = PruneRunner.Run(new PruneOptions(full, data, new SlsMethod(), new SlsOptions { Alpha = 0.3 },
+    //    above the last one scoring under alpha x the top score are pruned. Scoring = All: every layer's score, for the
+    //    curve printed below (the default scores only the layers the rule reads, from the top down).
+    var prune = PruneRunner.Run(new PruneOptions(full, data, new SlsMethod(), new SlsOptions { Alpha = 0.3, Scoring = SlsScoring.All },
         Out: Path.Combine(outDir, "index.sls.json"), Seed: 0) { Calibration = 200 });
     var index = prune.Index;
     Console.WriteLine($"scores: {string.Join(" ", SlsSection.Of(index).Scores!.Select(s => s.ToString("F3", CultureInfo.InvariantCulture)))}");

@@ -178,6 +178,34 @@ public class PruneEvalCommandTests
         Assert.True(partialSeen, "no alpha stopped above layer 1: the partial index is not exercised");
     }
 
+    [Fact]
+    public void Without_scoring_the_rule_reads_its_layers_only_and_decides_as_scoring_every_layer()
+    {
+        string task = Task(20, 3), dir = Directory.CreateTempSubdirectory("sls-auto-").FullName;
+        JsonElement Run(string name, params string[] more)
+        {
+            string index = Path.Combine(dir, name + ".sls.json");
+            var (code, _, err) = CliRunner.Run(["prune", .. Model(), "--data", task, "--out", index, "--alpha", "1.5", .. more]);
+            Assert.True(code == 0, err);
+            return JsonDocument.Parse(File.ReadAllText(index)).RootElement;
+        }
+        var all = Run("all", "--scoring", "all");
+        var auto = Run("auto");
+        var needed = Run("needed", "--scoring", "needed");
+        Assert.Equal(all.GetProperty("kept_blocks").GetRawText(), auto.GetProperty("kept_blocks").GetRawText());
+        // alpha 1.5 puts the threshold above the top score (or the guard stops at a top score <= 0): the rule reads the
+        // top layer only, so only layer 3 is scored, with the bits scoring every layer gives it
+        var top = auto.GetProperty("sls").GetProperty("scores_from_top").EnumerateArray().Select(x => (x.GetProperty("layer").GetInt32(), x.GetProperty("score").GetDouble())).ToArray();
+        var every = all.GetProperty("sls").GetProperty("scores").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        Assert.Equal([(3, every[2])], top);
+        Assert.False(auto.GetProperty("sls").TryGetProperty("alpha_sweep", out _));
+        Assert.Equal(needed.GetProperty("sls").GetProperty("scores_from_top").GetRawText(), auto.GetProperty("sls").GetProperty("scores_from_top").GetRawText());
+        Assert.EndsWith("(layers 3..3 scored, --scoring auto; --scoring all scores every layer)", auto.GetProperty("decision").GetString(), StringComparison.Ordinal);
+        // an output that reads every layer: auto scores them all
+        var plotted = Run("plotted", "--plots", Path.Combine(dir, "plots"));
+        Assert.Equal(every, plotted.GetProperty("sls").GetProperty("scores").EnumerateArray().Select(x => x.GetDouble()));
+    }
+
     [Theory]
     [InlineData("--plots", "PLOTS", "--plots needs every layer")]
     [InlineData("--tsne-seeds", "2", "--tsne-seeds above 1 needs every layer")]

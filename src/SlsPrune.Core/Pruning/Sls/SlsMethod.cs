@@ -38,8 +38,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         if (o.Scoring == SlsScoring.Needed)
         {
             // The layers the alpha rule reads are all that is scored: what needs every layer is refused.
-            string? clash = o.Policy == SlsDecisionPolicy.Accuracy ? "--policy accuracy" : o.TsneSeeds > 1 ? "--tsne-seeds above 1"
-                : o.Alphas is { Count: > 1 } ? "several alphas" : o.Plots is not null ? "--plots" : null;
+            string? clash = o.EveryLayerReader();
             if (clash is not null)
                 throw new SlsInputException("--scoring", $"needed scores only the layers the alpha rule reads, from the top down; {clash} {(clash == "several alphas" ? "need" : "needs")} every layer's score (use --scoring all)");
         }
@@ -76,7 +75,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             featuresPath = Path.GetFullPath(o.FeaturesOut);
         }
 
-        if (o.Scoring == SlsScoring.Needed)
+        if (o.ResolvedScoring() == SlsScoring.Needed)
             return new MethodOutput(ScoreNeeded(ctx, o, features, depthAccuracy), null, featuresPath, [], null);
 
         var runs = new List<FemResult>();
@@ -142,7 +141,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         }
     }
 
-    /// <summary><c>--scoring needed</c>: the FEM from the top layer down, one layer at a time, until the alpha rule is
+    /// <summary><c>--scoring needed</c> (and <c>auto</c> when no output reads every layer): the FEM from the top layer down, one layer at a time, until the alpha rule is
     /// decided (<see cref="SlsPolicy.NeedsLayerBelow"/>); the index carries the scored layers and the same decision
     /// that scoring every layer gives.</summary>
     private static PruningIndex ScoreNeeded(PruneContext ctx, SlsOptions o, LayerFeatureSet features, DepthAccuracy? depthAccuracy)
@@ -170,7 +169,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         {
             Metric = o.Metric.Name,
             KeptBlocks = Enumerable.Range(1, decision.KeptBlocks).ToArray(),
-            Decision = decision.Reason + (every ? "" : $" (layers {layers}..{lowest} scored, --scoring needed)"),
+            Decision = decision.Reason + (every ? "" : $" (layers {layers}..{lowest} scored, --scoring {(o.Scoring == SlsScoring.Auto ? "auto; --scoring all scores every layer" : "needed")})"),
             Section = new SlsSection
             {
                 Alpha = o.Alpha,

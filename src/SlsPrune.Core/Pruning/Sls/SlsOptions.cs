@@ -47,16 +47,29 @@ public sealed record SlsOptions
     [Setting("run t-SNE with this many seeds; scores as mean +- std, the decision most seeds give")]
     public int TsneSeeds { get; init; } = 1;
 
-    /// <summary>all: every layer (the index's scores, alpha sweep and figures); needed: from the top down only the
-    /// layers the alpha rule reads, as the SLS reference loop does (the same scores for those layers, the same
-    /// decision).</summary>
-    [Setting("all (every layer: the scores, alpha sweep and figures) or needed (from the top layer down only the layers the alpha rule reads, as the SLS reference loop does: the same decision, faster)")]
-    public SlsScoring Scoring { get; init; } = SlsScoring.All;
+    /// <summary>auto (the default): <see cref="SlsScoring.Needed"/>, unless an output reads every layer's score
+    /// (<see cref="EveryLayerReader"/>), then <see cref="SlsScoring.All"/>; all: every layer (the index's scores, alpha
+    /// sweep and figures); needed: from the top down only the layers the alpha rule reads, as the SLS reference loop does
+    /// (the same scores for those layers, the same decision).</summary>
+    [Setting("auto (needed, unless --plots, several alphas, --tsne-seeds above 1 or --policy accuracy read every layer: then all), all (every layer: the scores, alpha sweep and figures) or needed (from the top layer down only the layers the alpha rule reads, as the SLS reference loop does: the same decision, faster)")]
+    public SlsScoring Scoring { get; init; } = SlsScoring.Auto;
+
+    /// <summary>The option that reads every layer's score (named as the user wrote it), or null when the alpha rule's
+    /// layers are all the output needs.</summary>
+    public string? EveryLayerReader() =>
+        Policy == SlsDecisionPolicy.Accuracy ? "--policy accuracy" : TsneSeeds > 1 ? "--tsne-seeds above 1"
+        : Alphas is { Count: > 1 } ? "several alphas" : Plots is not null ? "--plots" : null;
+
+    /// <summary>What <see cref="Scoring"/> comes to for these options: <see cref="SlsScoring.All"/> or <see cref="SlsScoring.Needed"/>.</summary>
+    public SlsScoring ResolvedScoring() => Scoring != SlsScoring.Auto ? Scoring : EveryLayerReader() is null ? SlsScoring.Needed : SlsScoring.All;
 }
 
 /// <summary>Which layers SLS scores (<see cref="SlsOptions.Scoring"/>).</summary>
 public enum SlsScoring
 {
+    /// <summary>Needed, unless an output reads every layer (<see cref="SlsOptions.ResolvedScoring"/>).</summary>
+    Auto,
+
     All,
 
     Needed,

@@ -65,7 +65,7 @@ public sealed record SlsSection : IIndexSection
         if (Scores is null && ScoresFromTop is { Count: > 0 } fromTop)
         {
             int lowest = fromTop.Min(x => x.Layer);
-            yield return $"Layers 1..{lowest - 1} not scored (--scoring needed: the rule reads only the layers above); blocks 1..{lowest - 1} kept.";
+            yield return $"Layers 1..{lowest - 1} not scored (the rule reads only the layers above; --scoring all scores every layer); blocks 1..{lowest - 1} kept.";
         }
     }
 
