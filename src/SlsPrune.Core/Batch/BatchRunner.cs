@@ -303,6 +303,7 @@ public static class BatchRunner
                     DataOptions = dataOptions,
                     Calibration = s.Calibration,
                     CalibrationPerClass = s.CalibrationPerClass,
+                    EveryLayerReadBy = "the batch report's score curve",
                 }, cancellationToken: ct));
                 (kept, depth, methodSeconds) = (p.Index.KeptBlocks.Count, p.Index.Depth, p.Index.MethodSeconds);
                 ix = p.Index;

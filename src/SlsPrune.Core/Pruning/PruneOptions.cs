@@ -17,6 +17,11 @@ public sealed record PruneOptions(ModelOptions Model, string Data, IPruneMethod 
     /// <summary>Calibrate on this many images of every class of the split (all of a smaller class), drawn for <see cref="Seed"/>.</summary>
     public int? CalibrationPerClass { get; init; }
 
+    /// <summary>What outside the method reads every layer's score once the run is done (a batch's report draws each task's
+    /// score curve), or null: a method that can score fewer layers when its own outputs do not need them all (SLS's
+    /// <c>--scoring auto</c>) scores every layer when this is set.</summary>
+    public string? EveryLayerReadBy { get; init; }
+
     /// <summary>Options of <paramref name="method"/> at their defaults; the split, output and seed given, else the defaults.</summary>
     public static PruneOptions For(ModelOptions model, string data, IPruneMethod method, string? split = null, string? output = null, int? seed = null)
     {
