@@ -196,7 +196,8 @@ public partial class ArchitectureTests
     public void No_file_outside_a_family_folder_names_a_family()
     {
         var families = BackboneFamilies.All.Select(f => (Name: f.Name, Namespace: f.GetType().Namespace!)).ToList();
-        Assert.Equal(["SlsPrune.Core.Models.Vit", "SlsPrune.Core.Models.Swin"], families.Select(f => f.Namespace)); // the check sees the families
+        Assert.Contains("SlsPrune.Core.Models.Vit", families.Select(f => f.Namespace)); // the check sees the families (a new one needs no edit here)
+        Assert.Contains("SlsPrune.Core.Models.Swin", families.Select(f => f.Namespace));
         var files = OutsideTheFamilies().ToList();
         Assert.Contains(files, f => f.EndsWith(Path.Combine("Training", "BackbonePretrainer.cs"), StringComparison.Ordinal));
         Assert.Contains(files, f => f.EndsWith(Path.Combine("Output", "InspectView.cs"), StringComparison.Ordinal));
