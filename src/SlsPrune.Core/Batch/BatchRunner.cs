@@ -20,6 +20,8 @@ public sealed record BatchOptions(string Manifest, string Out, bool Resume = fal
     /// <summary>Every setting at its default (manifest and folder empty; what a null stands for filled in).</summary>
     public static readonly BatchOptions Defaults = new("", "", Shard: Batch.Shard.All);
 
+    /// <summary>Files the caller writes besides the results folder (the command line's log file, CI summary and JUnit
+    /// report), checked with <see cref="Out"/> against the manifest's inputs before the first task; empty by default.</summary>
     public IReadOnlyList<OutputTarget> Outputs { get; init; } = [];
 }
 
@@ -47,6 +49,8 @@ public sealed record BatchTaskResult(string Task, string? Group, string Status, 
         };
     }
 
+    /// <summary>The stage a failed task stopped in (<c>train</c>, <c>eval full</c>, <c>prune</c>, <c>eval pruned</c>); null
+    /// when the task succeeded, and then left out of the JSON.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? FailedStage { get; init; }
 }
@@ -73,8 +77,11 @@ public sealed record BatchPlan(string Manifest, string Backbone, string Out, str
 /// </summary>
 public static class BatchRunner
 {
+    /// <summary>How result files are written and read: snake_case property names, indented.</summary>
     public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
+    /// <summary>Where <paramref name="task"/>'s result is written under the batch's output folder <paramref name="outDir"/>:
+    /// <c>OUT/results/TASK.json</c>.</summary>
     public static string ResultPath(string outDir, string task) => Path.Combine(outDir, "results", task + ".json");
 
     /// <summary>The lock a process takes on a task while it runs it (<see cref="TaskLock"/>).</summary>
@@ -100,6 +107,15 @@ public static class BatchRunner
         return new BatchPlan(o.Manifest, m.Resolve(m.Backbone), o.Out, $"{shard.Index}/{shard.Count}", o.Resume, tasks);
     }
 
+    /// <summary>Runs this shard's tasks of <paramref name="o"/>'s manifest one after another, each through its stages
+    /// (train, eval full, prune, eval pruned), writing one result file per task under <see cref="BatchOptions.Out"/>;
+    /// <paramref name="progress"/> receives one line per task and stage. A task that fails is recorded with its error and
+    /// the batch goes on; a task another process holds (its lock taken) is left to it.</summary>
+    /// <returns>How many tasks ran, were skipped as done, failed or were held elsewhere.</returns>
+    /// <exception cref="SlsInputException">before any task runs: the manifest unreadable or invalid (a field, stage,
+    /// method or path), or an output path that would overwrite an input.</exception>
+    /// <exception cref="OperationCanceledException">when <paramref name="cancellationToken"/> is cancelled; the task under way
+    /// writes no result.</exception>
     public static BatchSummary Run(BatchOptions o, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         var m = BatchManifest.Load(o.Manifest);

@@ -6,6 +6,7 @@ namespace SlsPrune.Core.Batch;
 /// line here.</summary>
 public static class ReportFormats
 {
+    /// <summary>Every format, by <see cref="IReportFormat.Name"/>, the default first; the order is the order of the help.</summary>
     public static IReadOnlyList<IReportFormat> All { get; } =
     [
         new MarkdownReportFormat(),

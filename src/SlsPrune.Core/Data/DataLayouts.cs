@@ -11,8 +11,16 @@ public static class DataLayouts
     /// errors name the list that is missing).</summary>
     public static readonly IReadOnlyList<IDataLayout> All = [new VtabLayout(), new ImageFolderLayout(), new CsvLayout()];
 
+    /// <summary>The first layout in <see cref="All"/> that recognises <paramref name="path"/> (a folder or a CSV/TSV file;
+    /// only names and a few bytes are read), or null when none does.</summary>
     public static IDataLayout? Detect(string path) => All.FirstOrDefault(l => l.Detect(path));
 
+    /// <summary>Opens <paramref name="path"/> as the first layout that recognises it (a folder none recognises as a VTAB-1k
+    /// task folder) and says the layout and splits found through <see cref="DataOptions.Report"/>.
+    /// <paramref name="options"/> null: <see cref="DataOptions.Defaults"/>.</summary>
+    /// <exception cref="SlsInputException">naming <paramref name="path"/>: missing, not a regular file or folder, a file
+    /// that is no image list, a folder of images without classes, or what the layout found wrong (a missing split list, an
+    /// unreadable row).</exception>
     public static IDataSource Open(string path, DataOptions? options = null)
     {
         options ??= DataOptions.Defaults;

@@ -15,6 +15,7 @@ namespace SlsPrune.Core.Evaluation;
 public sealed record EvalOptions(ModelOptions Model, string Data, string? Index = null, string Split = SplitNames.Test, bool Throughput = false,
     bool AllowMismatch = false, int Repeats = EvalOptions.DefaultRepeats, IReadOnlyList<int>? ThroughputBatches = null, string? Plots = null)
 {
+    /// <summary>The batch sizes throughput is measured at where none are given: 1 (latency) and 64.</summary>
     public static readonly IReadOnlyList<int> DefaultThroughputBatches = [1, 64];
 
     /// <summary>Timed forward passes per batch size where none is given (the median is reported).</summary>
@@ -48,6 +49,7 @@ public sealed record ThroughputResult(int BatchSize, double ImagesPerSecond, dou
 /// <summary>Bytes a task costs to store: the PETL file and the index; the backbone is shared by every task.</summary>
 public sealed record StorageReport(long PetlBytes, long IndexBytes, long BackboneBytes)
 {
+    /// <summary>What one more task adds to storage, in bytes: the PETL file plus the index (the backbone is shared).</summary>
     public long PerTaskBytes => PetlBytes + IndexBytes;
 }
 
@@ -58,9 +60,12 @@ public sealed record EvalResult(string Task, string Split, int Images, int Corre
     ParameterCounts Parameters, long FlopsPerImage, StorageReport Storage, IReadOnlyList<ThroughputResult>? Throughput, string Device,
     string Precision, IReadOnlyList<ClassAccuracy>? PerClass = null, IReadOnlyList<string>? ClassNames = null)
 {
+    /// <summary>The confusion matrix, <c>Confusion[true][predicted]</c> image counts over the task's classes; null where
+    /// not computed. Not serialised (it grows with the square of the classes).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public IReadOnlyList<IReadOnlyList<int>>? Confusion { get; init; }
 
+    /// <summary>The paths of the figures written for <see cref="EvalOptions.Plots"/> (PNG and SVG); null when none were asked for.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? Plots { get; init; }
 
@@ -74,6 +79,14 @@ public sealed record EvalResult(string Task, string Split, int Images, int Corre
 /// fine-tuned on the task, torchvision's or Hugging Face's with their classifier).</summary>
 public static class EvalRunner
 {
+    /// <summary>Builds the full model, or the pruned one where <see cref="EvalOptions.Index"/> is given (its fingerprints
+    /// checked against the files), and measures top-1 accuracy on <see cref="EvalOptions.Split"/> of
+    /// <see cref="EvalOptions.Data"/>, with parameters, FLOPs per image, storage and, where asked, throughput.
+    /// <paramref name="progress"/> receives the number of images evaluated so far.</summary>
+    /// <exception cref="SlsInputException">naming the file or option at fault: a missing or unreadable checkpoint, PETL
+    /// file, index or data folder, an index written for other files (unless <see cref="EvalOptions.AllowMismatch"/>), a
+    /// non-positive batch size, or a task whose classes the head does not have.</exception>
+    /// <exception cref="OperationCanceledException">when <paramref name="cancellationToken"/> is cancelled (checked before every batch).</exception>
     public static EvalResult Run(EvalOptions o, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         if (o.Model.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");

@@ -8,6 +8,7 @@ namespace SlsPrune.Core.Evaluation;
 /// <see cref="EvalEngines.All"/>.</summary>
 public interface IEvalEngine
 {
+    /// <summary>The value of <c>--engine</c> that picks this engine (<c>torchsharp</c>, <c>onnxruntime</c>).</summary>
     string Name { get; }
 
     /// <summary>One phrase for <c>--engine</c>'s help: what it evaluates.</summary>
@@ -24,10 +25,13 @@ public interface IEvalEngine
 public sealed record EvalRequest(ModelOptions? Model, string? ModelName, string? Petl, string Data, string? Index = null, string Split = SplitNames.Test,
     bool Throughput = false, int Repeats = 5, IReadOnlyList<int>? ThroughputBatches = null, string? Plots = null, int BatchSize = 64, bool AllowClassMismatch = false)
 {
+    /// <summary>How <see cref="Data"/> is read (CSV columns, EXIF orientation, where the layout is said).</summary>
     public DataOptions DataOptions { get; init; } = DataOptions.Defaults;
 
     /// <summary>Receives one line per thing the user should know that does not stop the run (an assumed input size).</summary>
     public Action<string>? Warn { get; init; }
 
+    /// <summary>Receives the one line that says what is evaluated (model, task, split), once the engine has accepted the
+    /// request; null: nothing is said.</summary>
     public Action<string>? Say { get; init; }
 }

@@ -3,6 +3,8 @@ namespace SlsPrune.Core.Export;
 /// <summary>The formats <c>sls export</c> writes.</summary>
 public static class ExportFormats
 {
+    /// <summary>Every format, by <see cref="IExportFormat.Name"/> (matched in any case by <see cref="Get"/>): safetensors
+    /// (the pruned weights, PETL merged where exact) and ONNX (the whole forward pass as a graph).</summary>
     public static readonly IReadOnlyList<IExportFormat> All =
     [
         new SafetensorsExport(),

@@ -16,8 +16,15 @@ namespace SlsPrune.Core.Export;
 /// </summary>
 public static class ExportRunner
 {
+    /// <summary>The value of the <c>format</c> entry of every export's metadata; it changes when the metadata's meaning does.</summary>
     public const string FormatVersion = "sls-export/1";
 
+    /// <summary>Builds the model <paramref name="o"/> describes (pruned by its index, if any) and writes it to
+    /// <see cref="ExportOptions.Out"/> in <see cref="ExportOptions.Format"/>, atomically.</summary>
+    /// <exception cref="SlsInputException">naming the option or file at fault: an unknown format, options the format cannot
+    /// honour, an output path that is one of the inputs, or a checkpoint, PETL file or index that cannot be read or does
+    /// not match.</exception>
+    /// <exception cref="OperationCanceledException">when <paramref name="cancellationToken"/> is cancelled; no file is left behind.</exception>
     public static ExportResult Run(ExportOptions o, CancellationToken cancellationToken = default)
     {
         var format = ExportFormats.Get(o.Format);

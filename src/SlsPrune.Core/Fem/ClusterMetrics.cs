@@ -11,6 +11,7 @@ namespace SlsPrune.Core.Fem;
 /// </summary>
 public static class ClusterMetrics
 {
+    /// <summary>Every metric, by <see cref="IClusterMetric.Name"/> (matched in any case), the default (silhouette) first.</summary>
     public static IReadOnlyList<IClusterMetric> All { get; } = [new SilhouetteMetric(), new CalinskiHarabaszMetric(), new DaviesBouldinMetric()];
 
     /// <summary>Silhouette: SLS's metric unless told otherwise.</summary>
@@ -50,9 +51,19 @@ public static class ClusterMetrics
         return (labels.Select(l => map[l]).ToArray(), k);
     }
 
+    /// <summary>scikit-learn's <c>silhouette_score</c> of the points <paramref name="x"/> (<c>[n, d]</c>, any device) under
+    /// <paramref name="labels"/> (one per row): in [-1, 1], higher is better separated.</summary>
+    /// <exception cref="ArgumentException">when the labels have fewer than 2 or more than n - 1 distinct values.</exception>
     public static double Silhouette(Tensor x, long[] labels) => SilhouetteMetric.Compute(x, labels);
 
+    /// <summary>scikit-learn's <c>calinski_harabasz_score</c> of the points <paramref name="x"/> (<c>[n, d]</c>) under
+    /// <paramref name="labels"/>: between- over within-cluster dispersion, 0 or more, higher is better separated.</summary>
+    /// <exception cref="ArgumentException">when the labels have fewer than 2 or more than n - 1 distinct values.</exception>
     public static double CalinskiHarabasz(Tensor x, long[] labels) => CalinskiHarabaszMetric.Compute(x, labels);
 
+    /// <summary>scikit-learn's <c>davies_bouldin_score</c> of the points <paramref name="x"/> (<c>[n, d]</c>) under
+    /// <paramref name="labels"/>: the mean worst-case ratio of within-cluster spread to centroid distance, 0 or more,
+    /// lower is better separated.</summary>
+    /// <exception cref="ArgumentException">when the labels have fewer than 2 or more than n - 1 distinct values.</exception>
     public static double DaviesBouldin(Tensor x, long[] labels) => DaviesBouldinMetric.Compute(x, labels);
 }

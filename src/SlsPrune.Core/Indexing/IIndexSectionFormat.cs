@@ -46,8 +46,10 @@ public sealed record SectionSource(string Path, string Prefix, PruningIndex Inde
 /// <see cref="Check"/>.</summary>
 public abstract class IndexSectionFormat<TSection> : IIndexSectionFormat where TSection : class, IIndexSection
 {
+    /// <inheritdoc/>
     public virtual int Version => 1;
 
+    /// <inheritdoc/>
     public virtual IReadOnlyCollection<string> LegacyFields => [];
 
     /// <summary>The checks of <paramref name="s"/> beyond the JSON types, against the common fields (<see cref="SectionSource.Index"/>).</summary>
@@ -56,6 +58,7 @@ public abstract class IndexSectionFormat<TSection> : IIndexSectionFormat where T
     {
     }
 
+    /// <inheritdoc/>
     public IIndexSection Read(JsonObject json, SectionSource source)
     {
         TSection? section;
@@ -74,6 +77,7 @@ public abstract class IndexSectionFormat<TSection> : IIndexSectionFormat where T
         return section;
     }
 
+    /// <inheritdoc/>
     public JsonObject Write(IIndexSection section)
     {
         var json = new JsonObject { ["version"] = Version };

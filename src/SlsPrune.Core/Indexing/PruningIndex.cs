@@ -35,19 +35,26 @@ public sealed record BlockWidthEntry(int Block,
 /// </summary>
 public sealed record PruningIndex
 {
+    /// <summary>The value of every index's <c>format</c> field; a JSON file with another is refused as not an index.</summary>
     public const string FormatName = "slsprune-index";
+    /// <summary>The index version this tool writes (<see cref="Save"/>) and the newest it reads.</summary>
     public const int CurrentVersion = 3;
 
+    /// <summary>The file's <c>format</c> field: always <see cref="FormatName"/> in an index that loaded.</summary>
     public string Format { get; init; } = FormatName;
 
+    /// <summary>The file's version, 1 to <see cref="CurrentVersion"/>; <see cref="Save"/> always writes the current one.</summary>
     public int Version { get; init; } = CurrentVersion;
 
+    /// <summary>The prune method that wrote the index, by its registry name (<see cref="Pruning.PruneMethods"/>); its
+    /// section is stored under this name.</summary>
     public string Method { get; init; } = "sls";
 
     /// <summary>How layers were scored (silhouette, block-influence, ...); for width methods the importance; <c>none</c>
     /// where nothing was scored.</summary>
     public required string Metric { get; init; }
 
+    /// <summary>The number of blocks of the full backbone the index was computed for (<see cref="KeptBlocks"/> are within 1..Depth).</summary>
     public required int Depth { get; init; }
 
     /// <summary>1-based indices of the kept blocks, ascending (always 1..k for SLS).</summary>
@@ -60,8 +67,11 @@ public sealed record PruningIndex
     /// <summary>Wall time of the method itself, seconds (model loading excluded).</summary>
     public double? MethodSeconds { get; init; }
 
+    /// <summary>Why these blocks were kept, in one sentence for people (e.g. SLS's "layer 7 is the last below the threshold");
+    /// never parsed.</summary>
     public required string Decision { get; init; }
 
+    /// <summary>The data the decision was made on: task, split, number of samples and classes, seed, precision.</summary>
     public required CalibrationInfo Calibration { get; init; }
 
     /// <summary>Class i's name, where the data names its classes (class folders, CSV label names, task.json).</summary>
@@ -71,14 +81,18 @@ public sealed record PruningIndex
     /// <c>assumed</c>); absent in older indexes.</summary>
     public InputSizeOrigin? Input { get; init; }
 
+    /// <summary>The backbone checkpoint the index was computed with (path as given and SHA-256): loading the index with another
+    /// file is refused unless a mismatch is allowed.</summary>
     public required FileFingerprint Backbone { get; init; }
 
     /// <summary>The PETL file the index was computed with; absent when the backbone's own head classified (a full
     /// fine-tune or a classification checkpoint, pruned without --petl).</summary>
     public FileFingerprint? Petl { get; init; }
 
+    /// <summary>The tool and version that wrote the index (<c>sls 0.1.0</c>); null in hand-made indexes.</summary>
     public string? Tool { get; init; }
 
+    /// <summary>When the index was written; null in hand-made indexes.</summary>
     public DateTimeOffset? Created { get; init; }
 
     /// <summary>What the method recorded of its own (null: nothing), under the method's name in the file.</summary>
@@ -113,6 +127,8 @@ public sealed record PruningIndex
         .Where(p => p.GetCustomAttributes(typeof(JsonExtensionDataAttribute), false).Length == 0 && p.GetMethod is { IsStatic: false, IsPublic: true })
         .Select(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)).Concat(LegacyFields).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>The index's JSON rules, also used by the sections: snake_case names, nulls left out, indented, NaN and
+    /// infinities as named literals, non-ASCII text written as is.</summary>
     public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -130,6 +146,12 @@ public sealed record PruningIndex
         AtomicFile.Write(path, s => JsonSerializer.Serialize(s, written, Json));
     }
 
+    /// <summary>Reads and checks the index at <paramref name="path"/> (versions 1 to <see cref="CurrentVersion"/>): the
+    /// common fields, the kept blocks (distinct, ascending, within 1..<see cref="Depth"/>), the widths, and the method's
+    /// section by the method's own format (a method unknown here keeps its section as read). Version 1 and 2 fields move
+    /// into the section.</summary>
+    /// <exception cref="SlsInputException">naming <paramref name="path"/>: missing, a folder, not JSON, not an index, a newer
+    /// version, or a field that is missing or invalid (named as the file spells it).</exception>
     public static PruningIndex Load(string path)
     {
         if (Directory.Exists(path)) throw new SlsInputException(path, "is a folder; a pruning index file (*.sls.json, as sls prune writes) is expected here");

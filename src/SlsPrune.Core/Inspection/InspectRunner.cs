@@ -17,6 +17,11 @@ public sealed record InspectOptions(string Checkpoint, string? Petl = null, int?
 /// (of a folder: of its files' manifest).</summary>
 public static class InspectRunner
 {
+    /// <summary><c>sls inspect</c>: the report of <see cref="InspectOptions.Checkpoint"/> and, where
+    /// <see cref="InspectOptions.Petl"/> is given (a file or a PEFT LoRA folder, checked against the backbone), of the PETL
+    /// file too, with the parameter counts of the two combined (the PETL file's head replacing the backbone's).</summary>
+    /// <exception cref="SlsInputException">naming the file: missing, unreadable, not a checkpoint, or a PEFT adapter that
+    /// does not fit the backbone.</exception>
     public static InspectReport Run(InspectOptions options)
     {
         var main = Inspect(options.Checkpoint, options.Heads);
@@ -29,6 +34,11 @@ public static class InspectRunner
         return new InspectReport(main, petl, combined);
     }
 
+    /// <summary>The report of one checkpoint file or folder at <paramref name="path"/>: format, converter, tensors by dtype,
+    /// parameter counts, architecture (null where no family recognises it), PETL method, size and SHA-256. Only headers
+    /// are read, besides the bytes hashed. <paramref name="heads"/>: the attention heads where the file cannot say (null:
+    /// the family's guess).</summary>
+    /// <exception cref="SlsInputException">naming <paramref name="path"/> when it is missing or not a checkpoint.</exception>
     public static CheckpointReport Inspect(string path, int? heads)
     {
         using var checkpoint = StateDictFile.Open(path);
@@ -75,6 +85,7 @@ public static class InspectRunner
             adapter.Tensors.Count, byType, adapter.Metadata, new ParameterCounts(0, lora, head), null, petl, "peft", Path.GetFullPath(adapter.WeightsFile));
     }
 
+    /// <summary>The name a report gives a container format: <c>safetensors</c>, <c>pytorch-zip</c> or <c>npz</c>.</summary>
     public static string FormatName(CheckpointFormat f) => f switch
     {
         CheckpointFormat.Safetensors => "safetensors",

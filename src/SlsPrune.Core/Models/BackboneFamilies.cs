@@ -7,6 +7,8 @@ namespace SlsPrune.Core.Models;
 /// state dict builds it. A new family is one folder and one line here.</summary>
 public static class BackboneFamilies
 {
+    /// <summary>Every family, most specific first: <see cref="Find"/> returns the first whose
+    /// <see cref="IBackboneFamily.Recognises"/> accepts a converted state dict.</summary>
     public static readonly IReadOnlyList<IBackboneFamily> All =
     [
         new VitFamily(),

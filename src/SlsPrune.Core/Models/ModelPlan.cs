@@ -21,10 +21,14 @@ public sealed record BlockWidth(IReadOnlyList<int> Heads, IReadOnlyList<int> Mlp
 /// </summary>
 public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDictionary<int, BlockWidth>? Widths = null)
 {
+    /// <summary>Every block of a <paramref name="depth"/>-block backbone at full width: the unpruned model.</summary>
     public static ModelPlan Full(int depth) => new(depth, Enumerable.Range(0, depth).ToArray());
 
+    /// <summary>The first <paramref name="keep"/> blocks (0..keep-1) of a <paramref name="depth"/>-block backbone at full
+    /// width, as SLS keeps them.</summary>
     public static ModelPlan Leading(int depth, int keep) => new(depth, Enumerable.Range(0, keep).ToArray());
 
+    /// <summary>Whether the plan keeps <paramref name="block"/> (0-based, numbered as in the full backbone).</summary>
     public bool Keeps(int block) => Blocks.Contains(block);
 
     /// <summary>The width of the model's <paramref name="position"/>-th block (null: full width).</summary>

@@ -55,43 +55,70 @@ public interface IPruneMethod
     /// (<see cref="IIndexSection"/>).</summary>
     IIndexSectionFormat? Section { get; }
 
+    /// <summary>Scores and decides on <paramref name="context"/>'s model and calibration images with
+    /// <paramref name="options"/> (the record <see cref="ReadOptions"/> returned, already validated), and returns the
+    /// index, completed from <see cref="PruneContext.Index"/>, with what else it made. It writes no index itself: the runner
+    /// writes it last, atomically. It checks <see cref="PruneContext.Cancellation"/> between batches.</summary>
+    /// <exception cref="SlsInputException">for input only the run can find wrong (too few classes in the calibration split).</exception>
     MethodOutput Run(PruneContext context, object options);
 }
 
 /// <summary>The typed side of <see cref="IPruneMethod"/>: options of type <typeparamref name="TOptions"/>.</summary>
 public abstract class PruneMethod<TOptions> : IPruneMethod where TOptions : class, new()
 {
+    /// <inheritdoc/>
     public abstract string Name { get; }
 
+    /// <inheritdoc/>
     public abstract string Description { get; }
 
+    /// <inheritdoc/>
     public IReadOnlyCollection<string> SettingNames => MethodSettings.Names<TOptions>();
 
+    /// <inheritdoc/>
     public IReadOnlyList<SettingInfo> Settings => MethodSettings.Describe(typeof(TOptions));
 
+    /// <inheritdoc/>
     public object ReadOptions(JsonObject settings, string source) => MethodSettings.Read<TOptions>(settings, source);
 
+    /// <inheritdoc/>
     public virtual IIndexSectionFormat? Section => null;
 
+    /// <inheritdoc/>
     public MethodOutput Run(PruneContext context, object options) => Run(context, (TOptions)options);
 
+    /// <inheritdoc/>
     public void Validate(object options) => Validate((TOptions)options);
 
+    /// <inheritdoc/>
     public IEnumerable<string> Warnings(object options) => Warnings((TOptions)options);
 
+    /// <inheritdoc/>
     public IEnumerable<OutputTarget> Outputs(PruneOptions run, object options) => Outputs(run, (TOptions)options);
 
+    /// <inheritdoc/>
     public IEnumerable<string?> Inputs(object options) => Inputs((TOptions)options);
 
+    /// <summary>The typed <see cref="IPruneMethod.Validate"/>: checks <paramref name="o"/> without data or model; by default
+    /// accepts everything.</summary>
+    /// <exception cref="SlsInputException">naming the option (<c>--alpha</c>) and what is wrong with its value.</exception>
     protected virtual void Validate(TOptions o)
     {
     }
 
+    /// <summary>The typed <see cref="IPruneMethod.Warnings"/>: lines about allowed but suspicious settings of
+    /// <paramref name="o"/>; none by default.</summary>
     protected virtual IEnumerable<string> Warnings(TOptions o) => [];
 
+    /// <summary>The typed <see cref="IPruneMethod.Outputs"/>: what the method writes besides the index for the run
+    /// <paramref name="run"/>; nothing by default.</summary>
     protected virtual IEnumerable<OutputTarget> Outputs(PruneOptions run, TOptions o) => [];
 
+    /// <summary>The typed <see cref="IPruneMethod.Inputs"/>: files <paramref name="o"/> names that the method reads; none by
+    /// default (null entries are ignored).</summary>
     protected virtual IEnumerable<string?> Inputs(TOptions o) => [];
 
+    /// <summary>The typed <see cref="IPruneMethod.Run"/>: the method's work on <paramref name="ctx"/> with its options
+    /// <paramref name="o"/>.</summary>
     protected abstract MethodOutput Run(PruneContext ctx, TOptions o);
 }

@@ -13,6 +13,7 @@ namespace SlsPrune.Core.Pruning;
 public sealed class PruneContext(PruneOptions options, IDataSource task, IReadOnlyList<LabelledImage> items, BuiltModel model, torch.Device device,
     PruningIndex index, IStageProgress? progress, CancellationToken cancellation)
 {
+    /// <summary>The run's options as the caller gave them (model, data, method, output paths, seed).</summary>
     public PruneOptions Options { get; } = options;
 
     /// <summary>The data, as its layout opened it.</summary>
@@ -21,15 +22,19 @@ public sealed class PruneContext(PruneOptions options, IDataSource task, IReadOn
     /// <summary>The calibration split's images.</summary>
     public IReadOnlyList<LabelledImage> Items { get; } = items;
 
+    /// <summary>The full model (all blocks), built once, on <see cref="Device"/>, in evaluation mode.</summary>
     public BuiltModel Model { get; } = model;
 
+    /// <summary>The device the model is on and the method's tensors should be made on.</summary>
     public torch.Device Device { get; } = device;
 
     /// <summary>The common fields of the index the method completes.</summary>
     public PruningIndex Index { get; } = index;
 
+    /// <summary>Receives the stages and per-item progress the method reports; null: nothing reported (use <see cref="Advance"/>).</summary>
     public IStageProgress? Progress { get; } = progress;
 
+    /// <summary>The run's cancellation, to check between batches and iterations.</summary>
     public CancellationToken Cancellation { get; } = cancellation;
 
     /// <summary>Progress of a stage as a per-item callback that also stops at cancellation.</summary>

@@ -43,10 +43,14 @@ public static class PruneMethods
         new SpaMethod(),
     ];
 
+    /// <summary>The method used unless <c>--method</c> or a manifest names another: SLS, the first of <see cref="All"/>.</summary>
     public static IPruneMethod Default => All[0];
 
+    /// <summary>The methods' names joined by <c>|</c> in the order of <see cref="All"/>, as help texts and errors show them.</summary>
     public static string Names => string.Join("|", All.Select(m => m.Name));
 
+    /// <summary>The method named <paramref name="name"/> (any case), registered or built in.</summary>
+    /// <exception cref="SlsInputException">naming <c>--method</c> and the methods known, for a name no method has.</exception>
     public static IPruneMethod Get(string name) =>
         Find(name) ?? throw new SlsInputException("--method", $"unknown method '{name}' (known: {Names})");
 

@@ -21,8 +21,19 @@ public sealed record PruneResult(PruningIndex Index, string IndexPath, string? F
 /// index as it was).</summary>
 public static class PruneRunner
 {
+    /// <summary>What an index's <c>tool</c> field records: <c>sls</c> and the library's version.</summary>
     public static string Tool => SlsVersion.Tool;
 
+    /// <summary>Prunes with <see cref="PruneOptions.Method"/>: validates the method's options, checks every output path
+    /// against the inputs, opens the data and draws the calibration split (seeded), builds the full model once, runs the
+    /// method and writes the index to <see cref="PruneOptions.Out"/> atomically, last (with the method's other outputs).
+    /// <paramref name="progress"/> receives each stage and its per-item progress (null: none).</summary>
+    /// <returns>The index written (also held in memory), its path and the method's other outputs and stage times.</returns>
+    /// <exception cref="SlsInputException">naming the option or file at fault, before any model is read where it can be:
+    /// invalid options, an output that would overwrite an input, a missing or unreadable checkpoint, PETL file or data
+    /// folder, a split too small for the calibration asked for.</exception>
+    /// <exception cref="OperationCanceledException">when <paramref name="cancellationToken"/> is cancelled; no index is written
+    /// and an earlier one at the path is left as it was.</exception>
     public static PruneResult Run(PruneOptions o, IStageProgress? progress = null, CancellationToken cancellationToken = default)
     {
         if (o.Model.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");

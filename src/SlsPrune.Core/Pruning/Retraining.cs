@@ -10,6 +10,13 @@ namespace SlsPrune.Core.Pruning;
 /// only train the task's PETL modules again, so it is skipped with a note (<see cref="NothingPruned"/>).</summary>
 public static class Retraining
 {
+    /// <summary>Trains the task's PETL modules (and head) on the pruned model the index at <paramref name="indexPath"/>
+    /// describes, as <see cref="PetlTrainer.Run"/> trains a full one, then writes a copy of the index fingerprinted for the
+    /// new PETL file to <see cref="TrainOptions.Out"/> with the extension <c>.sls.json</c>. <paramref name="allowMismatch"/>: accept an index computed for
+    /// another backbone file. <paramref name="progress"/> receives one report per epoch.</summary>
+    /// <returns>The training result; <see cref="TrainResult.Skipped"/> says why nothing was trained (an index that prunes nothing).</returns>
+    /// <exception cref="SlsInputException">naming the index or file at fault: unreadable, or computed for other files.</exception>
+    /// <exception cref="OperationCanceledException">when <paramref name="cancellationToken"/> is cancelled (the last epoch's state is kept for resuming).</exception>
     public static TrainResult Run(TrainOptions o, string indexPath, bool allowMismatch, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
         var index = PruningIndex.Load(indexPath);

@@ -7,6 +7,7 @@ namespace SlsPrune.Core.Pruning;
 [AttributeUsage(AttributeTargets.Property, Inherited = true)]
 public sealed class SettingAttribute(string help) : Attribute
 {
+    /// <summary>The help text of the setting, one phrase (shown after the option in <c>sls prune --help</c> and in the docs).</summary>
     public string Help { get; } = help;
 
     /// <summary>A file or folder: made absolute from where it is given (the working folder on the command line, the

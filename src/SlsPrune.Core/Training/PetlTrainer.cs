@@ -31,6 +31,7 @@ public sealed record TrainOptions(
     bool Resume = true,
     string? InitFrom = null)
 {
+    /// <summary>The pruned model to train (its kept blocks at their widths, as an index gives them); null: the full backbone.</summary>
     public ModelPlan? Plan { get; init; }
 
     /// <summary>How <see cref="Data"/> is read (CSV columns, EXIF orientation, where the layout is said).</summary>
@@ -45,6 +46,7 @@ public sealed record TrainOptions(
     /// <summary>The file the plan came from (named in errors).</summary>
     public string? PlanSource { get; init; }
 
+    /// <summary>The files <see cref="Plan"/> was computed for (backbone and PETL SHA-256), checked before training; null: no check.</summary>
     public FingerprintCheck? Check { get; init; }
 
     /// <summary>Distil from the unpruned model: the backbone with the PETL file <see cref="DistillFrom"/> (the task's
@@ -85,6 +87,7 @@ public sealed record EpochReport(int Epoch, int Epochs, double Lr, double Loss, 
 /// no file was written and <see cref="Epochs"/> is 0.</remarks>
 public sealed record TrainResult(string Out, int Epochs, int BestEpoch, double BestAccuracy, double? FinalLoss, int ResumedFromEpoch, IReadOnlyList<EpochReport> History, string? Index = null)
 {
+    /// <summary>Why nothing was trained (an index that keeps every block); null when training ran, and then left out of the JSON.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? Skipped { get; init; }
 }
@@ -96,8 +99,18 @@ public sealed record TrainResult(string Out, int Epochs, int BestEpoch, double B
 /// </summary>
 public static class PetlTrainer
 {
+    /// <summary>Where training keeps its resumable state for the PETL file <paramref name="output"/>: <c>OUTPUT.state.safetensors</c>.</summary>
     public static string StatePath(string output) => output + ".state.safetensors";
 
+    /// <summary>Trains the PETL modules and head of <see cref="TrainOptions.Petl"/>'s method on <see cref="TrainOptions.TrainSplit"/>
+    /// (the backbone frozen), evaluating top-1 on <see cref="TrainOptions.EvalSplit"/> every <see cref="TrainOptions.EvalEvery"/>
+    /// epochs and writing the best epoch's weights to <see cref="TrainOptions.Out"/> atomically. With
+    /// <see cref="TrainOptions.Resume"/> a run continues from <see cref="StatePath"/> when its settings match.
+    /// <paramref name="progress"/> receives one report per epoch.</summary>
+    /// <exception cref="SlsInputException">naming the option or file at fault: invalid hyper-parameters, an output that would
+    /// overwrite an input, an unreadable checkpoint or data folder, a state file from other settings.</exception>
+    /// <exception cref="OperationCanceledException">when <paramref name="cancellationToken"/> is cancelled; the state of the
+    /// last finished epoch stays for resuming.</exception>
     public static TrainResult Run(TrainOptions o, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
         if (o.Epochs <= 0 || o.Model.BatchSize <= 0 || o.EvalEvery <= 0) throw new SlsInputException("sls train", "epochs, batch size and eval interval must be positive");

@@ -52,7 +52,6 @@ public sealed class RestrictedUnpickler
         _source = source;
     }
 
-    /// <param name="source">the file name used in errors.</param>
     // Bounds that no real state dict comes near (a 10,000-tensor checkpoint runs about 200,000 opcodes), so
     // memory stays bounded even for a small deflated data.pkl that expands to millions of opcodes.
     private const int MaxStack = 1_000_000;

@@ -12,15 +12,20 @@ namespace SlsPrune.Core.Pruning.Sls;
 /// layers at once, min-max scaling, the metric), the alpha rule, and the index.</summary>
 public sealed class SlsMethod : PruneMethod<SlsOptions>
 {
+    /// <inheritdoc/>
     public override string Name => "sls";
 
+    /// <inheritdoc/>
     public override string Description => "t-SNE + silhouette of every layer's feature, the alpha rule (the SLS paper)";
 
+    /// <summary>SLS's index section (<see cref="SlsSection"/>: alpha, threshold, scores, t-SNE settings), version 1.</summary>
     public override IIndexSectionFormat Section { get; } = new SlsSectionFormat();
 
+    /// <summary>Warns of an alpha above 1 under the alpha rule (a threshold above the top score: every block but the first is pruned).</summary>
     protected override IEnumerable<string> Warnings(SlsOptions o) =>
         o.Policy == SlsDecisionPolicy.Alpha && SlsPolicy.AlphaAboveOne(o.Alphas ?? [o.Alpha]) is { } w ? [w] : [];
 
+    /// <summary>The plots folder, the features file, and one more index per further alpha (<c>NAME.alphaA.sls.json</c>), where asked.</summary>
     protected override IEnumerable<OutputTarget> Outputs(PruneOptions run, SlsOptions o)
     {
         if (o.Plots is not null) yield return new OutputTarget(o.Plots, "--plots", Folder: true);
@@ -28,6 +33,9 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         foreach (var a in (o.Alphas ?? []).Where(a => a != o.Alpha).Distinct()) yield return new OutputTarget(AlphaPath(run.Out, a), "--alpha");
     }
 
+    /// <summary>Alpha(s) and perplexity positive and finite, at least one t-SNE seed, max-drop non-negative, and
+    /// <see cref="SlsScoring.Needed"/> not combined with what needs every layer's score.</summary>
+    /// <exception cref="SlsInputException">naming the option at fault.</exception>
     protected override void Validate(SlsOptions o)
     {
         if (!(o.Alpha > 0) || double.IsInfinity(o.Alpha)) throw new SlsInputException("--alpha", $"alpha must be positive (got {o.Alpha})");
@@ -44,6 +52,10 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         }
     }
 
+    /// <summary>Every block's feature over the calibration images, t-SNE and the metric per layer (or only the layers the
+    /// rule reads, with <see cref="SlsScoring.Needed"/>), the decision, and the index with its <see cref="SlsSection"/>.</summary>
+    /// <exception cref="SlsInputException">naming the calibration list: fewer than 2 classes, no more images than classes, or
+    /// fewer images than the perplexity.</exception>
     protected override MethodOutput Run(PruneContext ctx, SlsOptions o)
     {
         var items = ctx.Items;

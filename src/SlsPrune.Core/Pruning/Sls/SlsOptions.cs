@@ -7,13 +7,17 @@ namespace SlsPrune.Core.Pruning.Sls;
 /// index (the per-layer features, the plots).</summary>
 public sealed record SlsOptions
 {
+    /// <summary>The threshold factor: blocks above the last layer scoring under alpha times the top layer's score are
+    /// pruned. Positive; above 1 is allowed but warned about. Default <see cref="SlsPolicy.DefaultAlpha"/>.</summary>
     [Setting("threshold factor, T = alpha x the top layer's score; a list (0.1,0.3,0.5) writes one more index per further value, NAME.alpha0.3.sls.json", ListInto = "alphas")]
     public double Alpha { get; init; } = SlsPolicy.DefaultAlpha;
 
+    /// <summary>The cluster metric that scores a layer's t-SNE embedding against the labels (<see cref="ClusterMetrics"/>); silhouette by default.</summary>
     [Setting("the cluster metric that scores a layer")]
     [JsonConverter(typeof(ClusterMetricSetting))]
     public IClusterMetric Metric { get; init; } = ClusterMetrics.Default;
 
+    /// <summary>t-SNE's perplexity (effective neighbours per point), positive and less than the number of calibration images; 30 by default.</summary>
     [Setting("t-SNE perplexity")]
     public double Perplexity { get; init; } = 30.0;
 
@@ -70,8 +74,10 @@ public enum SlsScoring
     /// <summary>Needed, unless an output reads every layer (<see cref="SlsOptions.ResolvedScoring"/>).</summary>
     Auto,
 
+    /// <summary>Score every layer (the paper; needed for plots, several alphas or seeds, the accuracy policy).</summary>
     All,
 
+    /// <summary>Score from the top layer down only the layers the alpha rule reads; the same decision, fewer t-SNE runs.</summary>
     Needed,
 }
 
@@ -88,7 +94,9 @@ public enum SlsDecisionPolicy
 /// <summary>SLS's <c>metric</c> setting: a name in <see cref="ClusterMetrics.All"/>.</summary>
 public sealed class ClusterMetricSetting : RegistrySetting<IClusterMetric>
 {
+    /// <summary>The metrics a name may be: <see cref="ClusterMetrics.All"/>.</summary>
     protected override IReadOnlyList<IClusterMetric> All => ClusterMetrics.All;
 
+    /// <summary>The name written for <paramref name="value"/>: its <see cref="IClusterMetric.Name"/>.</summary>
     protected override string Name(IClusterMetric value) => value.Name;
 }

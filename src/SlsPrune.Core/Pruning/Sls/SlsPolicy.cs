@@ -53,7 +53,7 @@ public static class SlsPolicy
 
     /// <summary>Whether <see cref="Decide"/> needs the score of layer <paramref name="lowest"/> - 1, given the scores of
     /// layers <paramref name="lowest"/>..n (1-based; the entries below them are not read). It does not once the top
-    /// layer's score guards the decision (<= 0), once a scored layer is past the threshold (the first from the top
+    /// layer's score guards the decision (&lt;= 0), once a scored layer is past the threshold (the first from the top
     /// decides), or at layer 1. Scoring from the top down until this is false reads exactly the layers Decide reads, as
     /// the SLS reference loop does.</summary>
     public static bool NeedsLayerBelow(IReadOnlyList<double> scores, int lowest, double alpha, IClusterMetric? metric = null)

@@ -20,6 +20,7 @@ public sealed record LayerScore(int Layer, double Score);
 /// accuracy of every depth, the policy, and the t-SNE settings.</summary>
 public sealed record SlsSection : IIndexSection
 {
+    /// <summary>The threshold factor the decision used (<see cref="SlsOptions.Alpha"/>): threshold = alpha times the top layer's score.</summary>
     public required double Alpha { get; init; }
 
     /// <summary>Null when the guard applied (the top layer separates nothing), or the accuracy policy decided.</summary>
@@ -50,6 +51,8 @@ public sealed record SlsSection : IIndexSection
     /// <summary>The accuracy policy's allowed drop, percentage points.</summary>
     public double? MaxDrop { get; init; }
 
+    /// <summary>The t-SNE settings the scores were computed with (perplexity, iterations, learning rate, init, method, seed);
+    /// absent in hand-made indexes.</summary>
     public TsneSettings? Tsne { get; init; }
 
     /// <summary>The SLS section of an index SLS wrote.</summary>
@@ -57,6 +60,7 @@ public sealed record SlsSection : IIndexSection
     public static SlsSection Of(PruningIndex index) =>
         index.Section as SlsSection ?? throw new ArgumentException($"the index was written by method '{index.Method}', not sls", nameof(index));
 
+    /// <inheritdoc/>
     public IEnumerable<string> Summary(PruningIndex index)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -69,6 +73,7 @@ public sealed record SlsSection : IIndexSection
         }
     }
 
+    /// <inheritdoc/>
     public SectionTable? Table(PruningIndex index)
     {
         if (Scores is { } scores)
@@ -83,6 +88,7 @@ public sealed record SlsSection : IIndexSection
         return null;
     }
 
+    /// <inheritdoc/>
     public LayerCurve? Curve(PruningIndex index) =>
         Scores is { } scores ? new LayerCurve(scores, Threshold, Alpha, ScoreStd, DepthAccuracy?.Top1) : null;
 }
@@ -90,9 +96,13 @@ public sealed record SlsSection : IIndexSection
 /// <summary>Reads, writes and checks <see cref="SlsSection"/>.</summary>
 public sealed class SlsSectionFormat : IndexSectionFormat<SlsSection>
 {
+    /// <inheritdoc/>
     public override IReadOnlyCollection<string> LegacyFields =>
         ["alpha", "threshold", "scores", "scores_from_top", "score_std", "seed_kept", "alpha_sweep", "depth_accuracy", "policy", "max_drop", "tsne"];
 
+    /// <summary>Scores one per layer of the index's depth (or scores from the top, in order, in their place), one spread per
+    /// score, and no null entries where a value is required.</summary>
+    /// <exception cref="SlsInputException">naming the field as the file spells it (<c>sls.scores</c>).</exception>
     protected override void Check(SlsSection s, SectionSource at)
     {
         int depth = at.Index.Depth;

@@ -3,7 +3,7 @@ using SlsPrune.Core.Data.Images;
 namespace SlsPrune.Core.Training.Upstream;
 
 /// <summary>How <c>sls pretrain</c> turns one upstream image (a grey item, <c>[h, w]</c> bytes) into the RGB image the
-/// backbone trains on, freshly for every epoch. <paramref name="rng"/> is seeded per (seed, epoch, image), so a run
+/// backbone trains on, freshly for every epoch. The <c>rng</c> that <c>Render</c> is given is seeded per (seed, epoch, image), so a run
 /// is reproducible; augmentations that ignore it give the same image every epoch.</summary>
 public interface IUpstreamAugmentation
 {
