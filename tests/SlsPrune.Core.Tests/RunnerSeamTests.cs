@@ -33,11 +33,12 @@ public class RunnerSeamTests
         Assert.True(pruned.FlopsPerImage < full.FlopsPerImage);
         Assert.Equal(30, pruned.Images);
 
-        // sls at its defaults except alpha; the decision is the policy's on the scores it wrote
+        // sls at its defaults except alpha, scoring every layer (with the default, auto, how many layers are scored
+        // depends on the scores); the decision is the policy's on the scores it wrote
         var sls = PruneMethods.Get("sls");
         var s = PruneRunner.Run(PruneOptions.For(withPetl, task, sls, output: Path.Combine(dir, "sls.sls.json")) with
         {
-            MethodOptions = sls.ReadOptions(new JsonObject { ["alpha"] = 0.9, ["perplexity"] = 10.0 }, "test"),
+            MethodOptions = sls.ReadOptions(new JsonObject { ["alpha"] = 0.9, ["perplexity"] = 10.0, ["scoring"] = "all" }, "test"),
         });
         Assert.Equal(SlsPolicy.Decide(SlsSection.Of(s.Index).Scores!, 0.9).KeptBlocks, s.Index.KeptBlocks.Count);
         Assert.Equal(0.9, SlsSection.Of(s.Index).Alpha);

@@ -390,7 +390,7 @@ public class SwinTests
             var sls = PruneMethods.Get("sls");
             var s = PruneRunner.Run(PruneOptions.For(withPetl, task, sls, output: Path.Combine(dir, $"{method.Name}.sls.sls.json")) with
             {
-                MethodOptions = sls.ReadOptions(new JsonObject { ["alpha"] = 0.9, ["perplexity"] = 10.0 }, "test"),
+                MethodOptions = sls.ReadOptions(new JsonObject { ["alpha"] = 0.9, ["perplexity"] = 10.0, ["scoring"] = "all" }, "test"),
             });
             Assert.Equal(8, SlsSection.Of(s.Index).Scores!.Count);
         }
