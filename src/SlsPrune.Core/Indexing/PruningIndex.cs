@@ -76,6 +76,10 @@ public sealed record PruningIndex
     /// fine-tune or a classification checkpoint, pruned without --petl).</summary>
     public FileFingerprint? Petl { get; init; }
 
+    /// <summary>What <c>--budget</c> recorded: the budget, every depth's cost, the policy and its choice (absent
+    /// without a budget).</summary>
+    public BudgetRecord? Budget { get; init; }
+
     public string? Tool { get; init; }
 
     public DateTimeOffset? Created { get; init; }
