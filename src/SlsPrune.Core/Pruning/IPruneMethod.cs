@@ -54,6 +54,11 @@ public interface IPruneMethod
     /// (<see cref="IIndexSection"/>).</summary>
     IIndexSectionFormat? Section { get; }
 
+    /// <summary>The kinds of <c>--budget</c> the method honours (<see cref="Budgets.BudgetKinds"/>; empty: it takes
+    /// none). A method that takes one reads <see cref="PruneContext.Budget"/> and <see cref="PruneContext.Costs"/> and
+    /// records its choice in the index's <c>budget</c>.</summary>
+    IReadOnlyCollection<string> BudgetKinds { get; }
+
     MethodOutput Run(PruneContext context, object options);
 }
 
@@ -71,6 +76,8 @@ public abstract class PruneMethod<TOptions> : IPruneMethod where TOptions : clas
     public object ReadOptions(JsonObject settings, string source) => MethodSettings.Read<TOptions>(settings, source);
 
     public virtual IIndexSectionFormat? Section => null;
+
+    public virtual IReadOnlyCollection<string> BudgetKinds => [];
 
     public MethodOutput Run(PruneContext context, object options) => Run(context, (TOptions)options);
 

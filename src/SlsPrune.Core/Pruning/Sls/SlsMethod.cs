@@ -17,6 +17,9 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
 
     public override IIndexSectionFormat Section { get; } = new SlsSectionFormat();
 
+    /// <summary>Every kind: the score rule (or the accuracy policy) chooses among the depths that fit (<see cref="SlsBudget"/>).</summary>
+    public override IReadOnlyCollection<string> BudgetKinds => [.. Budgets.BudgetKinds.All.Select(k => k.Name)];
+
     protected override IEnumerable<string> Warnings(SlsOptions o) =>
         o.Policy == SlsDecisionPolicy.Alpha && SlsPolicy.AlphaAboveOne(o.Alphas ?? [o.Alpha]) is { } w ? [w] : [];
 
@@ -94,7 +97,9 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             PruningIndex Decided(double alpha)
             {
                 var byAlpha = SlsPolicy.Decide(mean, alpha, o.Metric);
-                var decision = o.Policy == SlsDecisionPolicy.Accuracy ? SlsPolicy.DecideByAccuracy(depthAccuracy!.Top1, o.MaxDrop, depthAccuracy.Split) : byAlpha;
+                var decision = o.Policy != SlsDecisionPolicy.Accuracy ? byAlpha
+                    : ctx.Budget is null ? SlsPolicy.DecideByAccuracy(depthAccuracy!.Top1, o.MaxDrop, depthAccuracy.Split)
+                    : SlsBudget.ByAccuracy(ctx, depthAccuracy!);
                 int kept = decision.KeptBlocks;
                 string reason = decision.Reason;
                 // with several seeds: each seed's own decision, and (alpha policy) the one most of them give, ties keeping more
@@ -106,8 +111,10 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
                     kept = votes.Where(g => g.Count() == most).Max(g => g.Key);
                     reason = $"{most} of {runs.Count} t-SNE seeds keep blocks 1..{kept} (per seed: {string.Join(", ", perSeed)}; ties keep more)";
                 }
+                var budget = SlsBudget.Apply(ctx, o.Policy, ref kept, ref reason, o.Policy == SlsDecisionPolicy.Alpha ? kept : byAlpha.KeptBlocks);
                 return ctx.Index with
                 {
+                    Budget = budget,
                     Metric = o.Metric.Name,
                     KeptBlocks = Enumerable.Range(1, kept).ToArray(),
                     Decision = reason,
@@ -165,11 +172,15 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         ctx.Progress?.Complete(PruneStage.Tsne);
         var decision = SlsPolicy.Decide(scores, o.Alpha, o.Metric); // reads layers lowest..n only
         bool every = lowest == 1;
+        int kept = decision.KeptBlocks;
+        string reason = decision.Reason + (every ? "" : $" (layers {layers}..{lowest} scored, --scoring needed)");
+        var budget = SlsBudget.Apply(ctx, SlsDecisionPolicy.Alpha, ref kept, ref reason, kept);
         return ctx.Index with
         {
+            Budget = budget,
             Metric = o.Metric.Name,
-            KeptBlocks = Enumerable.Range(1, decision.KeptBlocks).ToArray(),
-            Decision = decision.Reason + (every ? "" : $" (layers {layers}..{lowest} scored, --scoring needed)"),
+            KeptBlocks = Enumerable.Range(1, kept).ToArray(),
+            Decision = reason,
             Section = new SlsSection
             {
                 Alpha = o.Alpha,
