@@ -25,20 +25,23 @@ public class BudgetCommandTests
         costs.EnumerateArray().Select(c => (double)c.GetProperty(field).GetInt64() / costs.EnumerateArray().Last().GetProperty(field).GetInt64()).ToArray();
 
     [Theory]
-    [InlineData("flops", 0.9)]
-    [InlineData("flops", 0.75)]
-    [InlineData("flops", 0.5)]
-    [InlineData("params", 0.8)]
-    [InlineData("params", 0.6)]
-    public void The_alpha_policy_keeps_the_rules_depth_cut_to_the_deepest_that_fits(string kind, double fraction)
+    [InlineData("flops", 0.9, 1.5)]
+    [InlineData("flops", 0.75, 1.5)]
+    [InlineData("flops", 0.5, 0.95)]
+    [InlineData("params", 0.8, 1.5)]
+    [InlineData("params", 0.6, 1.5)]
+    [InlineData("params", 1, 0.95)]
+    public void The_alpha_policy_keeps_the_rules_depth_cut_to_the_deepest_that_fits(string kind, double fraction, double alpha)
     {
+        // the fixture's scores fall from layer 1 to 3: alpha 0.95 keeps 1 block, alpha 1.5 (above 1, warned) all 3
         string spec = $"{kind}={fraction.ToString(CultureInfo.InvariantCulture)}";
-        var (ix, path, _) = Prune("--alpha", "0.95", "--budget", spec);
+        var (ix, path, _) = Prune("--alpha", alpha.ToString(CultureInfo.InvariantCulture), "--budget", spec);
         var b = ix.GetProperty("budget");
         var scores = ix.GetProperty("sls").GetProperty("scores").EnumerateArray().Select(s => s.GetDouble()).ToArray();
         var shares = Shares(b.GetProperty("costs"), kind);
         int fits = Enumerable.Range(1, 3).Where(k => shares[k - 1] <= fraction).Max();
-        int rule = SlsPolicy.Decide(scores, 0.95).KeptBlocks;
+        int rule = SlsPolicy.Decide(scores, alpha).KeptBlocks;
+        Assert.Equal(alpha > 1 ? 3 : 1, rule);
         Assert.Equal((spec, kind, "alpha", fits, rule), (b.GetProperty("spec").GetString(), b.GetProperty("kind").GetString(), b.GetProperty("policy").GetString(),
             b.GetProperty("fits").GetInt32(), b.GetProperty("alpha_choice").GetInt32()));
         Assert.Equal(Math.Min(rule, fits), ix.GetProperty("kept_blocks").GetArrayLength());
@@ -116,5 +119,19 @@ public class BudgetCommandTests
         Assert.Equal(2, bcode);
         Assert.Single(berr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("sls: --budget: method bi takes no budget", berr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_prune_output_shows_the_front_and_plots_draw_it()
+    {
+        string plots = Directory.CreateTempSubdirectory("sls-budget-plots-").FullName;
+        var (ix, _, output) = Prune("--alpha", "1.5", "--budget", "depth=2", "--plots", plots);
+        Assert.Equal((2, 3), (ix.GetProperty("kept_blocks").GetArrayLength(), ix.GetProperty("budget").GetProperty("alpha_choice").GetInt32()));
+        Assert.Contains("within budget", output, StringComparison.Ordinal);
+        Assert.Contains("chosen (alpha)", output, StringComparison.Ordinal);
+        Assert.Contains("budget depth=2 (alpha policy): 2 of 3 blocks", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(plots, "front.png")) && File.Exists(Path.Combine(plots, "front.svg")));
+        var png = Core.Data.Images.PngDecoder.Decode(File.ReadAllBytes(Path.Combine(plots, "front.png")));
+        Assert.Equal(Core.Plotting.FrontFigure.PanelWidth, png.Width);
     }
 }

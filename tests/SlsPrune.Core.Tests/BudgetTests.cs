@@ -185,4 +185,38 @@ public class BudgetTests
             Directory.Delete(dir, true);
         }
     }
+
+    [Fact]
+    public void The_front_table_and_figure_show_every_depth_the_choice_and_the_alpha_rules_choice()
+    {
+        var index = PruningIndex.Load(Path.Combine(AppContext.BaseDirectory, "fixtures", "index", "fmnist-vit8-v2.sls.json"));
+        var costs = ShippedCosts();
+        var timed = new CostTable(costs.Rows.Select(r => r with { LatencyMs = 0.5 * r.Blocks + 1, LatencySpreadMs = 0.05 }).ToArray(), 4);
+        var budget = Budget.Parse("latency=3ms");
+        var record = BudgetPolicy.Record(budget, timed, "alpha", BudgetPolicy.ByScore(5, BudgetPolicy.Allowed(budget, timed)), alphaChoice: 5);
+        Assert.Equal(4, record.Chosen);
+        var withBudget = index with { KeptBlocks = [1, 2, 3, 4], Budget = record };
+        var table = BudgetFront.Table(withBudget)!;
+        Assert.Equal(new[] { "blocks", "FLOPs", "params", "latency ms (batch 4)", "score", "within budget", "choice" }, table.Columns);
+        Assert.Equal(8, table.Rows.Count);
+        Assert.Equal(new[] { "yes", "yes", "yes", "yes", "no", "no", "no", "no" }, table.Rows.Select(r => r[5]));
+        Assert.Equal("chosen (alpha)", table.Rows[3][6]);
+        Assert.Equal("alpha rule", table.Rows[4][6]);
+        Assert.Equal("1", table.Rows[7][1]);
+        Assert.Equal("3 ± 0.05", table.Rows[3][3]);
+        Assert.Equal(SlsSection.Of(index).Scores![2].ToString("0.####", System.Globalization.CultureInfo.InvariantCulture), table.Rows[2][4]);
+        Assert.Null(BudgetFront.Table(index));
+
+        var data = FrontPlot.Data(withBudget)!;
+        Assert.Equal((4, 5, 3.0), (data.Chosen, data.AlphaChoice!.Value, data.LatencyLimit!.Value));
+        Assert.Equal(1.0, data.FlopsShare[^1]);
+        Assert.Equal((double)costs.Rows[0].Flops / costs.Full.Flops, data.FlopsShare[0]);
+        var figure = Core.Plotting.FrontFigure.Render(data);
+        Assert.Equal((2 * Core.Plotting.FrontFigure.PanelWidth, Core.Plotting.FrontFigure.Height + Core.Plotting.FrontFigure.TitleBand), (figure.Width, figure.Height));
+        Assert.True(figure.Png().Length > 10_000);
+        // without latency: one panel
+        var flopsOnly = FrontPlot.Data(index with { KeptBlocks = [1, 2, 3], Budget = BudgetPolicy.Record(Budget.Parse("depth=3"), costs, "alpha", 3, 5) })!;
+        Assert.Null(flopsOnly.LatencyMs);
+        Assert.Equal(Core.Plotting.FrontFigure.PanelWidth, Core.Plotting.FrontFigure.Render(flopsOnly).Width);
+    }
 }

@@ -138,6 +138,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             var plots = o.Plots is null ? [] : PrunePlots.Write(o.Plots, fem.Embeddings, features.Labels, mean,
                 new PruningDecision(layers, index.KeptBlocks.Count, SlsSection.Of(index).Threshold ?? double.NaN, null, SlsSection.Of(index).Threshold is null, index.Decision),
                 ctx.Task.Name, o.Metric.Name, o.Alpha, std, depthAccuracy?.Top1, ctx.Index.ClassNames);
+            if (o.Plots is not null) plots = [.. plots, .. Budgets.FrontPlot.Write(o.Plots, index, ctx.Task.Name)];
             var more = (o.Alphas ?? []).Where(a => a != o.Alpha).Distinct()
                 .Select(a => (Path: AlphaPath(ctx.Options.Out, a), Index: Decided(a))).ToList();
             return new MethodOutput(index, null, featuresPath, plots, more.Count == 0 ? null : more);
