@@ -80,8 +80,20 @@ internal static class ManifestChecks
         Text(s.PathColumn, "path_column");
         Text(s.LabelColumn, "label_column");
 
+        Count(s.LatencyBatch, "latency_batch", 1);
         // the chosen method reads its own settings now, as the prune stage will: types and enum values (metric, scoring, ...)
         var method = PruneMethods.Get(s.Method ?? BatchDefaults.Method);
+        if (s.Budget is string budgetText)
+        {
+            try
+            {
+                PruneRunner.CheckBudget(PruneOptions.Defaults with { Method = method, Budget = Pruning.Budgets.Budget.Parse(budgetText) });
+            }
+            catch (SlsInputException e)
+            {
+                throw Bad($"budget: {e.Problem}");
+            }
+        }
         try
         {
             method.Validate(method.ReadOptions(s.MethodSettingsObject(p => Path.GetFullPath(Path.Combine(root, p))), path));

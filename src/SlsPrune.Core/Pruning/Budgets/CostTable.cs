@@ -8,7 +8,7 @@ namespace SlsPrune.Core.Pruning.Budgets;
 
 /// <summary>The cost of every depth 1..N of a model, computed once: FLOPs and parameters analytically (what
 /// <c>sls eval</c> prints for the cut model), and, where a latency budget needs it, the time of one batch through the
-/// cut model measured here (<see cref="Warmup"/> runs first, then <see cref="Repeats"/> timed: the median and the
+/// cut model measured here (<see cref="Warmup"/> rounds first, then <see cref="Repeats"/> timed: the median and the
 /// interquartile range). <see cref="Warning"/>: the measurements spread wider than the gap between two depths'
 /// medians, so the order of nearby depths is noise.</summary>
 public sealed record CostTable(IReadOnlyList<DepthCost> Rows, int? LatencyBatch = null, string? Warning = null)
@@ -22,36 +22,31 @@ public sealed record CostTable(IReadOnlyList<DepthCost> Rows, int? LatencyBatch 
     public static CostTable Analytic(Backbone model) =>
         new(Enumerable.Range(1, model.Depth).Select(k => new DepthCost(k, model.FlopsOfLeading(k), model.ParametersOfLeading(k))).ToArray());
 
-    /// <summary>The analytic costs and every depth's latency at <paramref name="batch"/> images, measured on <paramref name="device"/>.</summary>
+    /// <summary>The analytic costs and every depth's latency at <paramref name="batch"/> images, measured on
+    /// <paramref name="device"/>: the depths take turns in every round (<see cref="Warmup"/> untimed rounds, then
+    /// <see cref="Repeats"/> timed), so a burst of load on the machine falls on all of them alike.</summary>
     public static CostTable Measured(Backbone model, int batch, torch.Device device, CancellationToken cancellationToken)
     {
         var rows = Analytic(model).Rows;
         using var _ = torch.no_grad();
         using var x = torch.randn(batch, model.Input.Channels, model.Input.ImageSize, model.Input.ImageSize).to(device);
-        var measured = rows.Select(r =>
+        var times = rows.Select(_ => new List<double>()).ToArray();
+        for (int round = 0; round < Warmup + Repeats; round++)
+            for (int d = 0; d < rows.Count; d++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = torch.NewDisposeScope();
+                var sw = Stopwatch.StartNew();
+                model.ForwardFirst(x, rows[d].Blocks);
+                if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
+                if (round >= Warmup) times[d].Add(sw.Elapsed.TotalMilliseconds);
+            }
+        var measured = rows.Select((r, d) =>
         {
-            var (median, spread) = Time(model, x, r.Blocks, device, cancellationToken);
-            return r with { LatencyMs = median, LatencySpreadMs = spread };
+            times[d].Sort();
+            return r with { LatencyMs = Quantile(times[d], 0.5), LatencySpreadMs = Quantile(times[d], 0.75) - Quantile(times[d], 0.25) };
         }).ToArray();
         return new CostTable(measured, batch, NoiseWarning(measured));
-    }
-
-    /// <summary>Median and interquartile range, in milliseconds, of <see cref="Repeats"/> runs of the first
-    /// <paramref name="blocks"/> blocks after <see cref="Warmup"/> untimed ones.</summary>
-    private static (double Median, double Spread) Time(Backbone model, torch.Tensor x, int blocks, torch.Device device, CancellationToken ct)
-    {
-        var times = new List<double>();
-        for (int i = 0; i < Warmup + Repeats; i++)
-        {
-            ct.ThrowIfCancellationRequested();
-            using var scope = torch.NewDisposeScope();
-            var sw = Stopwatch.StartNew();
-            model.ForwardFirst(x, blocks);
-            if (device.type == DeviceType.CUDA) torch.cuda.synchronize();
-            if (i >= Warmup) times.Add(sw.Elapsed.TotalMilliseconds);
-        }
-        times.Sort();
-        return (Quantile(times, 0.5), Quantile(times, 0.75) - Quantile(times, 0.25));
     }
 
     private static double Quantile(List<double> sorted, double q)
