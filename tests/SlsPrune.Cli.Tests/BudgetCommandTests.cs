@@ -134,4 +134,50 @@ public class BudgetCommandTests
         var png = Core.Data.Images.PngDecoder.Decode(File.ReadAllBytes(Path.Combine(plots, "front.png")));
         Assert.Equal(Core.Plotting.FrontFigure.PanelWidth, png.Width);
     }
+
+    [Theory]
+    [InlineData("flops", 0.7)]
+    [InlineData("flops", 0.38)] // below one block's share at full width (0.41): narrowing every block still fits it
+    [InlineData("params", 0.8)]
+    public void A_width_method_takes_flops_or_params_as_its_ratio_and_the_narrowed_model_fits(string kind, double fraction)
+    {
+        string spec = $"{kind}={fraction.ToString(CultureInfo.InvariantCulture)}";
+        var (ix, path, _) = Prune("--method", "depgraph", "--importance", "l1", "--budget", spec);
+        var b = ix.GetProperty("budget");
+        double ratio = b.GetProperty("ratio").GetDouble();
+        Assert.Equal(ratio, ix.GetProperty("depgraph").GetProperty("ratio").GetDouble());
+        Assert.True(ratio > 0 && ratio < 1, $"ratio {ratio}");
+        Assert.Equal(("ratio", 3), (b.GetProperty("policy").GetString(), ix.GetProperty("kept_blocks").GetArrayLength()));
+        var achieved = b.GetProperty("achieved");
+        long full = b.GetProperty("costs")[2].GetProperty(kind).GetInt64();
+        Assert.True(achieved.GetProperty(kind).GetInt64() <= fraction * full, $"{achieved} over {fraction} of {full}");
+
+        // what the index records is what sls eval counts for the narrowed model
+        var (code, output, err) = CliRunner.Run(["eval", .. Model(), "--data", TaskDir.Value, "--index", path, "--json"]);
+        Assert.True(code == 0, err);
+        var e = JsonDocument.Parse(output).RootElement;
+        var p = e.GetProperty("parameters");
+        Assert.Equal(achieved.GetProperty("flops").GetInt64(), e.GetProperty("flops_per_image").GetInt64());
+        Assert.Equal(achieved.GetProperty("params").GetInt64(), p.GetProperty("backbone").GetInt64() + p.GetProperty("petl").GetInt64() + p.GetProperty("head").GetInt64());
+    }
+
+    [Theory]
+    [InlineData("depgraph", "latency=5ms", "method depgraph takes a budget of flops or params, not latency")]
+    [InlineData("depgraph", "depth=2", "method depgraph takes a budget of flops or params, not depth")]
+    public void A_width_method_refuses_other_budgets_and_a_ratio_beside_one(string method, string spec, string expected)
+    {
+        string index = Path.Combine(Directory.CreateTempSubdirectory("sls-budget-width-").FullName, "b.sls.json");
+        var (code, _, err) = CliRunner.Run(["prune", .. Model(), "--data", TaskDir.Value, "--out", index, "--method", method, "--budget", spec]);
+        Assert.Equal(2, code);
+        Assert.Equal($"sls: --budget: {expected}", err.Trim());
+        var (rcode, _, rerr) = CliRunner.Run(["prune", .. Model(), "--data", TaskDir.Value, "--out", index, "--method", method, "--budget", "flops=0.5", "--ratio", "0.3"]);
+        Assert.Equal(2, rcode);
+        Assert.Equal("sls: --budget: give --budget or --ratio, not both (the budget sets depgraph's ratio)", rerr.Trim());
+        // below what the narrowest blocks cost (one head, one MLP unit, the adapters whole): the smallest cost said
+        var (ncode, _, nerr) = CliRunner.Run(["prune", .. Model(), "--data", TaskDir.Value, "--out", index, "--method", method, "--importance", "l1", "--budget", "flops=0.3"]);
+        Assert.Equal(2, ncode);
+        Assert.Matches(@"^sls: --budget: no width fits flops=0\.3: the narrowest blocks tried \(ratio 0\.999\) cost 0\.\d+ of the full model's flops \(what lies outside the blocks alone costs 0\.\d+\)$",
+            nerr.Trim().Split('\n')[^1]);
+        Assert.False(File.Exists(index));
+    }
 }

@@ -83,11 +83,13 @@ internal static class ManifestChecks
         Count(s.LatencyBatch, "latency_batch", 1);
         // the chosen method reads its own settings now, as the prune stage will: types and enum values (metric, scoring, ...)
         var method = PruneMethods.Get(s.Method ?? BatchDefaults.Method);
+        Pruning.Budgets.Budget? budget = null;
         if (s.Budget is string budgetText)
         {
             try
             {
-                PruneRunner.CheckBudget(PruneOptions.Defaults with { Method = method, Budget = Pruning.Budgets.Budget.Parse(budgetText) });
+                budget = Pruning.Budgets.Budget.Parse(budgetText);
+                PruneRunner.CheckBudget(PruneOptions.Defaults with { Method = method, Budget = budget });
             }
             catch (SlsInputException e)
             {
@@ -96,7 +98,7 @@ internal static class ManifestChecks
         }
         try
         {
-            method.Validate(method.ReadOptions(s.MethodSettingsObject(p => Path.GetFullPath(Path.Combine(root, p))), path));
+            method.Validate(method.ReadOptions(s.MethodSettingsObject(p => Path.GetFullPath(Path.Combine(root, p))), path), budget);
         }
         catch (SlsInputException e)
         {

@@ -7,10 +7,10 @@ namespace SlsPrune.Core.Indexing;
 /// method's curve has them, whether it fits the budget, and which depth the policy chose and the alpha rule would.</summary>
 public static class BudgetFront
 {
-    /// <summary>The table, or null for an index without a budget.</summary>
+    /// <summary>The table, or null for an index without a budget (or a width method's, whose budget chose a ratio).</summary>
     public static SectionTable? Table(PruningIndex index)
     {
-        if (index.Budget is not { } b) return null;
+        if (index.Budget is not { } b || b.Ratio is not null) return null; // a width method's budget set a ratio, not a depth
         var inv = CultureInfo.InvariantCulture;
         var curve = index.Section?.Curve(index);
         bool latency = b.Costs.Any(c => c.LatencyMs is not null);

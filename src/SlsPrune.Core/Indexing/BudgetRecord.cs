@@ -13,7 +13,8 @@ public sealed record DepthCost(int Blocks, long Flops, long Params, double? Late
 /// depth it chose, the alpha rule's own depth (where the method has one), and a warning where latency's measurements
 /// spread wider than the gap between two depths.</summary>
 /// <remarks><see cref="Limit"/>: a fraction of the full model's cost for <c>flops</c> and <c>params</c>, milliseconds
-/// for <c>latency</c>, blocks for <c>depth</c>. <see cref="Fits"/>: the deepest cut within the limit.
+/// for <c>latency</c>, blocks for <c>depth</c>. <see cref="Fits"/>: the deepest cut within the limit (a width method,
+/// which keeps every block and narrows them, records the full depth).
 /// <see cref="LatencyBatch"/>: the batch latency was measured at (latency only).</remarks>
 public sealed record BudgetRecord
 {
@@ -37,13 +38,21 @@ public sealed record BudgetRecord
 
     public string? Warning { get; init; }
 
+    /// <summary>A width method's: the share of heads and MLP units pruned in every block to fit the budget.</summary>
+    public double? Ratio { get; init; }
+
+    /// <summary>A width method's: the cost of the narrowed model, counted exactly.</summary>
+    public DepthCost? Achieved { get; init; }
+
     /// <summary>One line for the prune command's output and the reports: the budget, the policy and what it chose.</summary>
     public string Describe()
     {
-        var c = Costs.FirstOrDefault(r => r.Blocks == Chosen);
+        var c = Achieved ?? Costs.FirstOrDefault(r => r.Blocks == Chosen);
         string cost = c is null ? "" : $": {Flops(c.Flops)} FLOPs ({Share(c.Flops, Costs[^1].Flops)}), {Flops(c.Params)} parameters ({Share(c.Params, Costs[^1].Params)})"
             + (c.LatencyMs is double ms ? $", {ms.ToString("0.###", CultureInfo.InvariantCulture)} ms" : "");
         string alpha = AlphaChoice is int a ? $"; the alpha rule alone keeps {a}" : "";
+        if (Ratio is double ratio)
+            return $"budget {Spec} ({Policy} policy): ratio {ratio.ToString("0.###", CultureInfo.InvariantCulture)} of heads and MLP units pruned in every block{cost}";
         return $"budget {Spec} ({Policy} policy): {Chosen} of {Costs.Count} blocks{cost}; deepest cut within the budget: {Fits}{alpha}";
     }
 
@@ -67,6 +76,8 @@ public sealed record BudgetRecord
             throw new SlsInputException(path, $"field 'budget.costs' must list blocks 1..{depth} in order, one cost each");
         if (Costs.Any(c => c.Flops < 0 || c.Params < 0 || c.LatencyMs is < 0 || c.LatencySpreadMs is < 0))
             throw new SlsInputException(path, "field 'budget.costs' has a negative cost");
+        if (Achieved is { } a && (a.Flops < 0 || a.Params < 0)) throw new SlsInputException(path, "field 'budget.achieved' has a negative cost");
+        if (Ratio is double r && !(r >= 0 && r < 1)) throw new SlsInputException(path, $"field 'budget.ratio' is {r}, not a fraction in [0, 1)");
         if (!(Limit > 0) || double.IsInfinity(Limit)) throw new SlsInputException(path, $"field 'budget.limit' is {Limit}, not a positive number");
         foreach (var (value, field) in new[] { (Chosen, "chosen"), (Fits, "fits"), (AlphaChoice ?? 1, "alpha_choice") })
             if (value < 1 || value > depth) throw new SlsInputException(path, $"field 'budget.{field}' is {value}, not a depth in 1..{depth}");

@@ -35,9 +35,10 @@ public interface IPruneMethod
     object ReadOptions(JsonObject settings, string source);
 
     /// <summary>The checks of the options that need neither the data nor the model (ranges, options that exclude each
-    /// other), made before any work and when a batch manifest is loaded, so <c>--dry-run</c> catches them.</summary>
+    /// other, with the run's <paramref name="budget"/> where it has one), made before any work and when a batch manifest
+    /// is loaded, so <c>--dry-run</c> catches them.</summary>
     /// <exception cref="SlsInputException">naming the option.</exception>
-    void Validate(object options);
+    void Validate(object options, Budgets.Budget? budget = null);
 
     /// <summary>What is allowed but almost always a mistake in the options (an alpha above 1), said on stderr.</summary>
     IEnumerable<string> Warnings(object options);
@@ -59,6 +60,10 @@ public interface IPruneMethod
     /// records its choice in the index's <c>budget</c>.</summary>
     IReadOnlyCollection<string> BudgetKinds { get; }
 
+    /// <summary>Whether the method meets a budget by keeping fewer blocks (so a budget below one block's cost is refused
+    /// before it runs); false for a method that narrows every block instead (its budget sets a ratio).</summary>
+    bool BudgetCutsDepth { get; }
+
     MethodOutput Run(PruneContext context, object options);
 }
 
@@ -79,9 +84,11 @@ public abstract class PruneMethod<TOptions> : IPruneMethod where TOptions : clas
 
     public virtual IReadOnlyCollection<string> BudgetKinds => [];
 
+    public virtual bool BudgetCutsDepth => true;
+
     public MethodOutput Run(PruneContext context, object options) => Run(context, (TOptions)options);
 
-    public void Validate(object options) => Validate((TOptions)options);
+    public void Validate(object options, Budgets.Budget? budget = null) => Validate((TOptions)options, budget);
 
     public IEnumerable<string> Warnings(object options) => Warnings((TOptions)options);
 
@@ -92,6 +99,9 @@ public abstract class PruneMethod<TOptions> : IPruneMethod where TOptions : clas
     protected virtual void Validate(TOptions o)
     {
     }
+
+    /// <summary>The checks with the run's budget (null: none); by default those without it.</summary>
+    protected virtual void Validate(TOptions o, Budgets.Budget? budget) => Validate(o);
 
     protected virtual IEnumerable<string> Warnings(TOptions o) => [];
 

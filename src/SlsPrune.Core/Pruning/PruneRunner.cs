@@ -25,8 +25,8 @@ public static class PruneRunner
     public static PruneResult Run(PruneOptions o, IStageProgress? progress = null, CancellationToken cancellationToken = default)
     {
         if (o.Model.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
-        o.Method.Validate(o.MethodOptions);
         CheckBudget(o);
+        o.Method.Validate(o.MethodOptions, o.Budget);
         CheckOutputs(o);
         var seconds = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();
@@ -83,7 +83,7 @@ public static class PruneRunner
         {
             progress?.Start(PruneStage.Costs, budget.Kind.Measured ? $"cost of every depth (latency at batch {o.LatencyBatch}, {Budgets.CostTable.Repeats} repeats)" : "cost of every depth", 1);
             costs = budget.Kind.Measured ? Budgets.CostTable.Measured(model.Model, o.LatencyBatch, device, cancellationToken) : Budgets.CostTable.Analytic(model.Model);
-            Budgets.BudgetPolicy.Fitting(budget, costs);
+            if (o.Method.BudgetCutsDepth) Budgets.BudgetPolicy.Fitting(budget, costs);
             if (costs.Warning is { } noisy) progress?.Warn(noisy);
             progress?.Complete(PruneStage.Costs);
             seconds["costs"] = Lap();

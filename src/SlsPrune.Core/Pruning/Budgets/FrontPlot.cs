@@ -7,10 +7,10 @@ namespace SlsPrune.Core.Pruning.Budgets;
 /// accuracy of every depth), and <c>front.png</c> / <c>front.svg</c> written beside the other plots.</summary>
 public static class FrontPlot
 {
-    /// <summary>The figure's data, or null for an index without a budget.</summary>
+    /// <summary>The figure's data, or null for an index without a budget (or a width method's).</summary>
     public static FrontFigureData? Data(PruningIndex index, string? task = null)
     {
-        if (index.Budget is not { } b) return null;
+        if (index.Budget is not { } b || b.Ratio is not null) return null; // a width method's budget set a ratio, not a depth
         var curve = index.Section?.Curve(index);
         var full = b.Costs[^1];
         bool latency = b.Costs.All(c => c.LatencyMs is not null);
