@@ -180,4 +180,19 @@ public class BudgetCommandTests
             nerr.Trim().Split('\n')[^1]);
         Assert.False(File.Exists(index));
     }
+
+    [Fact]
+    public void Scoring_as_needed_and_several_alphas_are_cut_to_the_budget_alike()
+    {
+        var (needed, _, _) = Prune("--alpha", "1.5", "--scoring", "needed", "--budget", "depth=2");
+        Assert.Equal((2, 3), (needed.GetProperty("kept_blocks").GetArrayLength(), needed.GetProperty("budget").GetProperty("alpha_choice").GetInt32()));
+        Assert.Contains("; budget depth=2 cuts that to blocks 1..2, the deepest cut within it", needed.GetProperty("decision").GetString(), StringComparison.Ordinal);
+
+        var (ix, path, _) = Prune("--alpha", "1.5,0.95", "--budget", "depth=2");
+        Assert.Equal(2, ix.GetProperty("kept_blocks").GetArrayLength());
+        var other = JsonDocument.Parse(File.ReadAllText(SlsMethod.AlphaPath(path, 0.95))).RootElement;
+        Assert.Equal((1, 1, 2), (other.GetProperty("kept_blocks").GetArrayLength(), other.GetProperty("budget").GetProperty("alpha_choice").GetInt32(),
+            other.GetProperty("budget").GetProperty("fits").GetInt32()));
+        Assert.EndsWith("; within budget depth=2", other.GetProperty("decision").GetString(), StringComparison.Ordinal);
+    }
 }
