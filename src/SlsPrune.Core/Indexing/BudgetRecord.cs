@@ -48,7 +48,7 @@ public sealed record BudgetRecord
     public string Describe()
     {
         var c = Achieved ?? Costs.FirstOrDefault(r => r.Blocks == Chosen);
-        string cost = c is null ? "" : $": {Flops(c.Flops)} FLOPs ({Share(c.Flops, Costs[^1].Flops)}), {Flops(c.Params)} parameters ({Share(c.Params, Costs[^1].Params)})"
+        string cost = c is null ? "" : $": {Count(c.Flops)} FLOPs ({Share(c.Flops, Costs[^1].Flops)}), {Count(c.Params)} parameters ({Share(c.Params, Costs[^1].Params)})"
             + (c.LatencyMs is double ms ? $", {ms.ToString("0.###", CultureInfo.InvariantCulture)} ms" : "");
         string alpha = AlphaChoice is int a ? $"; the alpha rule alone keeps {a}" : "";
         if (Ratio is double ratio)
@@ -58,7 +58,7 @@ public sealed record BudgetRecord
 
     private static string Share(long part, long whole) => whole == 0 ? "-" : ((double)part / whole).ToString("P1", CultureInfo.InvariantCulture);
 
-    private static string Flops(long n) => n >= 1_000_000_000 ? $"{n / 1e9:0.##} G" : n >= 1_000_000 ? $"{n / 1e6:0.##} M" : n >= 1000 ? $"{n / 1e3:0.##} k" : n.ToString(CultureInfo.InvariantCulture);
+    private static string Count(long n) => n >= 1_000_000_000 ? $"{n / 1e9:0.##} G" : n >= 1_000_000 ? $"{n / 1e6:0.##} M" : n >= 1000 ? $"{n / 1e3:0.##} k" : n.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The record's fields that a crafted file could leave wrong, checked against the index's depth.</summary>
     /// <exception cref="SlsInputException">naming the field.</exception>
