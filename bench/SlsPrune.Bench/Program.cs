@@ -14,6 +14,8 @@ using TorchSharp;
 //   ort-optimized MODEL.onnx OUT.onnx            the graph as ONNX Runtime optimises it (all levels, CPU), saved to see the fusions
 //   feature-gflops BACKBONE PETL [batch] [images] [fp32|bf16]   the feature pass (every block's cls token, random input)
 //                                                in GFLOP/s, against plain matmuls of the same shapes in the same dtype
+//   budget-costs BACKBONE PETL [batch] [runs]    --budget's cost table: every depth's FLOPs and parameters, and its latency
+//                                                (median, IQR) measured [runs] times over, to see how far the medians move
 // Each prints one line "name value unit" per measurement.
 static double Seconds(Action a)
 {
@@ -394,9 +396,23 @@ else if (mode == "tsne-exact" && args.Length >= 2)
         Console.WriteLine($"{set} sha256 " + Convert.ToHexString(sha.Hash!));
     }
 }
+else if (mode == "budget-costs" && args.Length >= 3)
+{
+    int batch = args.Length > 3 ? int.Parse(args[3], inv) : 1, runs = args.Length > 4 ? int.Parse(args[4], inv) : 3;
+    using var built = SlsPrune.Core.Models.ModelFactory.Build(new SlsPrune.Core.Models.ModelOptions(args[1], args[2], Device: "cpu"));
+    for (int run = 1; run <= runs; run++)
+    {
+        SlsPrune.Core.Pruning.Budgets.CostTable costs = null!;
+        string took = Stage(() => costs = SlsPrune.Core.Pruning.Budgets.CostTable.Measured(built.Model, batch, torch.CPU, CancellationToken.None));
+        Console.WriteLine($"run {run} cost-table {took}");
+        foreach (var r in costs.Rows)
+            Console.WriteLine(string.Create(inv, $"run {run} depth {r.Blocks} flops {r.Flops} params {r.Params} latency_ms {r.LatencyMs:F3} iqr_ms {r.LatencySpreadMs:F3}"));
+        Console.WriteLine($"run {run} warning {costs.Warning ?? "none"}");
+    }
+}
 else
 {
-    Console.Error.WriteLine("usage: SlsPrune.Bench pipeline TASK_DIR [split] [size] [repeats] | forward MODEL [batch] [iters] [depth] | synth MODEL OUTDIR [classes] | engines ... | ort-optimized ... | feature-gflops BACKBONE PETL [batch] [images] [fp32|bf16] | feature-profile BACKBONE PETL TASK [batch] | fem FEATURES.safetensors|random [save-to.safetensors] | tsne-n N ITERS | tsne-alone FEATURES.safetensors | team-steps [steps] | tsne-exact tests/fixtures/sls/sls.safetensors");
+    Console.Error.WriteLine("usage: SlsPrune.Bench budget-costs BACKBONE PETL [batch] [runs] | pipeline TASK_DIR [split] [size] [repeats] | forward MODEL [batch] [iters] [depth] | synth MODEL OUTDIR [classes] | engines ... | ort-optimized ... | feature-gflops BACKBONE PETL [batch] [images] [fp32|bf16] | feature-profile BACKBONE PETL TASK [batch] | fem FEATURES.safetensors|random [save-to.safetensors] | tsne-n N ITERS | tsne-alone FEATURES.safetensors | team-steps [steps] | tsne-exact tests/fixtures/sls/sls.safetensors");
     return 2;
 }
 return 0;

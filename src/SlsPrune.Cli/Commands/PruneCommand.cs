@@ -28,6 +28,11 @@ public static class PruneCommand
         method.AcceptOnlyFromAmong(PruneMethods.All.Select(m => m.Name).ToArray());
         var output = new Option<FileInfo>("--out") { Description = "Pruning index to write", DefaultValueFactory = _ => new FileInfo(PruneOptions.Defaults.Out) };
         var seed = new Option<int>("--seed") { Description = "Seed (t-SNE random init, sampling; PCA init is deterministic)", DefaultValueFactory = _ => PruneOptions.Defaults.Seed };
+        var budget = new Option<string?>("--budget")
+        {
+            Description = $"Prune to a budget: {string.Join("; ", Core.Pruning.Budgets.BudgetKinds.All.Select(k => k.Syntax))}. SLS keeps the alpha rule's depth cut to the deepest that fits (--policy accuracy: the best accuracy among the depths that fit); width methods take flops or params as their ratio",
+        };
+        var latencyBatch = new Option<int>("--latency-batch") { Description = "--budget latency: the batch the latency of every depth is measured at", DefaultValueFactory = _ => PruneOptions.Defaults.LatencyBatch };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
 
         // Method options: made from what each method's options record declares (name, type, default, help); what the
@@ -37,7 +42,7 @@ public static class PruneCommand
         var cmd = new Command("prune", "Score every layer with t-SNE + silhouette on a calibration split and write the SLS pruning index (or run a baseline: --method)");
         model.AddTo(cmd);
         data.AddTo(cmd);
-        foreach (var o in new Option[] { split, calibration, calibrationPerClass, method, output, seed, json }.Concat(settings.Select(s => s.Option))) cmd.Options.Add(o);
+        foreach (var o in new Option[] { split, calibration, calibrationPerClass, method, output, seed, budget, latencyBatch, json }.Concat(settings.Select(s => s.Option))) cmd.Options.Add(o);
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
@@ -51,6 +56,8 @@ public static class PruneCommand
                 DataOptions = data.Read(parse, ctx.Err),
                 Calibration = parse.GetValue(calibration),
                 CalibrationPerClass = parse.GetValue(calibrationPerClass),
+                Budget = parse.GetValue(budget) is { } b ? Core.Pruning.Budgets.Budget.Parse(b) : null,
+                LatencyBatch = parse.GetValue(latencyBatch),
             };
             var result = PruneRunner.Run(options, new StageProgress(ctx.Err), cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);

@@ -15,19 +15,15 @@ public static class PruneView
         var i = r.Index;
         var inv = CultureInfo.InvariantCulture;
         // what the method recorded of its own: its per-layer table and lines (SLS's alpha sweep, aglp's steps, ...)
-        if (i.Section?.Table(i) is { } own)
-        {
-            var table = new Table();
-            for (int col = 0; col < own.Columns.Count; col++)
-            {
-                var column = new TableColumn(Markup.Escape(Printable.Escape(own.Columns[col])));
-                table.AddColumn(own.RightAligned.Contains(col) ? column.RightAligned() : column);
-            }
-            foreach (var row in own.Rows)
-                table.AddRow(row.Select(cell => cell == SectionTable.Pruned ? "[grey]pruned[/]" : Markup.Escape(Printable.Escape(cell))).ToArray());
-            console.Write(table);
-        }
+        if (i.Section?.Table(i) is { } own) Write(console, own);
         foreach (var line in i.Section?.Summary(i) ?? []) console.MarkupLine(Markup.Escape(Printable.Escape(line)));
+        // the budget's front: every depth's cost, accuracy and score, what fits, what the policy and the alpha rule chose
+        if (BudgetFront.Table(i) is { } front) Write(console, front);
+        if (i.Budget is { } budget)
+        {
+            console.MarkupLine(Markup.Escape(Printable.Escape(budget.Describe())));
+            if (budget.Warning is { } noisy) console.MarkupLine($"[yellow]{Markup.Escape(Printable.Escape(noisy))}[/]");
+        }
         if (i.Width is { } width)
         {
             var table = new Table().AddColumn(new TableColumn("block").RightAligned()).AddColumn("heads kept").AddColumn(new TableColumn("MLP units kept").RightAligned());
@@ -46,5 +42,18 @@ public static class PruneView
         foreach (var more in r.MoreIndexPaths ?? []) console.MarkupLine($"Index for another alpha: [bold]{Markup.Escape(Printable.Escape(more))}[/]");
         if (r.FeaturesPath is not null) console.MarkupLine($"Features: {Markup.Escape(Printable.Escape(r.FeaturesPath))}");
         if (r.Plots.Count > 0) console.MarkupLine($"Plots: {Plural.Of(r.Plots.Count, "file")} (PNG and SVG) in {Markup.Escape(Printable.Escape(Path.GetDirectoryName(r.Plots[0])!))}");
+    }
+
+    private static void Write(IAnsiConsole console, SectionTable own)
+    {
+        var table = new Table();
+        for (int col = 0; col < own.Columns.Count; col++)
+        {
+            var column = new TableColumn(Markup.Escape(Printable.Escape(own.Columns[col])));
+            table.AddColumn(own.RightAligned.Contains(col) ? column.RightAligned() : column);
+        }
+        foreach (var row in own.Rows)
+            table.AddRow(row.Select(cell => cell == SectionTable.Pruned ? "[grey]pruned[/]" : Markup.Escape(Printable.Escape(cell))).ToArray());
+        console.Write(table);
     }
 }

@@ -44,4 +44,5 @@ public static class BatchDefaults
     public static double DistillTemperature => DistillSettings.Defaults.Temperature;
     public static double DistillWeight => DistillSettings.Defaults.Weight;
     public static string Method => PruneOptions.Defaults.Method.Name;
+    public static int LatencyBatch => PruneOptions.Defaults.LatencyBatch;
 }

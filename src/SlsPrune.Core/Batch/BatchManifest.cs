@@ -46,6 +46,12 @@ public sealed record BatchSettings
     public double? DistillTemperature { get; init; }
     public double? DistillWeight { get; init; }
 
+    /// <summary>The prune stage's budget, as <c>--budget</c> gives it (<c>flops=0.6</c>, <c>params=</c>, <c>latency=5ms</c>, <c>depth=N</c>).</summary>
+    public string? Budget { get; init; }
+
+    /// <summary>The batch a latency budget is measured at (as <c>--latency-batch</c>).</summary>
+    public int? LatencyBatch { get; init; }
+
     /// <summary>The prune stage's method (sls, bi, cka, probe, depgraph, aglp, spa).</summary>
     public string? Method { get; init; }
 
@@ -67,6 +73,7 @@ public sealed record BatchSettings
         CalibrationPerClass = CalibrationPerClass ?? defaults.CalibrationPerClass, PathColumn = PathColumn ?? defaults.PathColumn,
         LabelColumn = LabelColumn ?? defaults.LabelColumn, ExifTranspose = ExifTranspose ?? defaults.ExifTranspose,
         AllowClassMismatch = AllowClassMismatch ?? defaults.AllowClassMismatch,
+        Budget = Budget ?? defaults.Budget, LatencyBatch = LatencyBatch ?? defaults.LatencyBatch,
         MethodSettings = Merge(defaults.MethodSettings, MethodSettings),
     };
 

@@ -33,7 +33,7 @@ public sealed record BatchOptions(string Manifest, string Out, bool Resume = fal
 public sealed record BatchTaskResult(string Task, string? Group, string Status, string? Error, double Seconds,
     TrainResult? Train, EvalResult? Full, int? KeptBlocks, int? Depth, EvalResult? Pruned, TrainResult? Retrain, EvalResult? Retrained,
     string Method = "sls", double? MethodSeconds = null, IReadOnlyList<double>? Scores = null, double? Threshold = null, string? Metric = null,
-    double? Alpha = null, IReadOnlyList<int>? KeptBlockNumbers = null, IReadOnlyList<string>? MethodDetails = null)
+    double? Alpha = null, IReadOnlyList<int>? KeptBlockNumbers = null, IReadOnlyList<string>? MethodDetails = null, BudgetRecord? Budget = null)
 {
     /// <summary>A result with what the index says of the task: its kept blocks and metric, the method's score curve
     /// (scores, threshold, and the alpha where the method has one) and its own lines (<see cref="IIndexSection"/>).</summary>
@@ -41,11 +41,13 @@ public sealed record BatchTaskResult(string Task, string? Group, string Status, 
     {
         if (index is null) return this;
         var curve = index.Section?.Curve(index);
-        var details = index.Section?.Summary(index).ToList();
+        var details = index.Section?.Summary(index).ToList() ?? [];
+        // the budget's choice and its cost, and latency's noise where it was too wide (the report's method details)
+        if (index.Budget is { } budget) details.AddRange([budget.Describe(), .. budget.Warning is { } w ? new[] { w } : []]);
         return this with
         {
             Scores = curve?.Scores, Threshold = curve?.Threshold, Alpha = curve?.Alpha, Metric = index.Metric, KeptBlockNumbers = index.KeptBlocks,
-            MethodDetails = details is { Count: > 0 } ? details : null,
+            MethodDetails = details is { Count: > 0 } ? details : null, Budget = index.Budget,
         };
     }
 
@@ -320,6 +322,8 @@ public static class BatchRunner
                     Calibration = s.Calibration,
                     CalibrationPerClass = s.CalibrationPerClass,
                     EveryLayerReadBy = "the batch report's score curve",
+                    Budget = s.Budget is { } budget ? Pruning.Budgets.Budget.Parse(budget) : null,
+                    LatencyBatch = s.LatencyBatch ?? BatchDefaults.LatencyBatch,
                 }, cancellationToken: ct));
                 (kept, depth, methodSeconds) = (p.Index.KeptBlocks.Count, p.Index.Depth, p.Index.MethodSeconds);
                 ix = p.Index;

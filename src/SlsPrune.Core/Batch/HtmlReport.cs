@@ -59,6 +59,29 @@ public static class HtmlReport
         return list;
     }
 
+    /// <summary>The front of every task pruned to a budget: from its index, <c>tasks/NAME/index.sls.json</c> (its cost
+    /// table and the method's curve).</summary>
+    public static IReadOnlyList<(string Task, FrontFigureData Front)> LoadFronts(string outDir)
+    {
+        var list = new List<(string, FrontFigureData)>();
+        string tasks = Path.Combine(outDir, "tasks");
+        if (!Directory.Exists(Path.Combine(outDir, "results")) || !Directory.Exists(tasks)) return list;
+        foreach (var file in Directory.GetFiles(Path.Combine(outDir, "results"), "*.json").Order(StringComparer.Ordinal))
+        {
+            string name = Path.GetFileNameWithoutExtension(file), index = Path.Combine(tasks, name, "index.sls.json");
+            if (!File.Exists(index)) continue;
+            try
+            {
+                if (Pruning.Budgets.FrontPlot.Data(PruningIndex.Load(index), name) is { } front) list.Add((name, front));
+            }
+            catch (SlsInputException)
+            {
+                // an unreadable index has no front; the table says what the result says
+            }
+        }
+        return list;
+    }
+
     /// <param name="expected">as <see cref="BatchReport.Load"/>: missing tasks get a row.</param>
     public static string Build(string outDir, Expected? expected = null)
     {
@@ -115,6 +138,20 @@ public static class HtmlReport
             foreach (var (task, method, lines) in details)
                 sb.AppendLine(Inv, $"<tr><td class=\"t\">{E(task)}</td><td class=\"t\">{E(method)}</td><td class=\"t\">{string.Join("<br>", lines.Select(E))}</td></tr>");
             sb.AppendLine("</tbody></table>");
+        }
+
+        var fronts = LoadFronts(outDir);
+        if (fronts.Count > 0)
+        {
+            sb.AppendLine("<h2>Budget fronts</h2>");
+            sb.AppendLine("<div class=\"figs\">");
+            foreach (var (task, front) in fronts)
+            {
+                sb.AppendLine(Inv, $"<figure id=\"front-{E(task)}\">");
+                Image(sb, FrontFigure.Render(front), $"{task}: accuracy and score of every depth against its cost");
+                sb.AppendLine("</figure>");
+            }
+            sb.AppendLine("</div>");
         }
 
         if (scores.Count > 0)

@@ -80,11 +80,25 @@ internal static class ManifestChecks
         Text(s.PathColumn, "path_column");
         Text(s.LabelColumn, "label_column");
 
+        Count(s.LatencyBatch, "latency_batch", 1);
         // the chosen method reads its own settings now, as the prune stage will: types and enum values (metric, scoring, ...)
         var method = PruneMethods.Get(s.Method ?? BatchDefaults.Method);
+        Pruning.Budgets.Budget? budget = null;
+        if (s.Budget is string budgetText)
+        {
+            try
+            {
+                budget = Pruning.Budgets.Budget.Parse(budgetText);
+                PruneRunner.CheckBudget(PruneOptions.Defaults with { Method = method, Budget = budget });
+            }
+            catch (SlsInputException e)
+            {
+                throw Bad($"budget: {e.Problem}");
+            }
+        }
         try
         {
-            method.Validate(method.ReadOptions(s.MethodSettingsObject(p => Path.GetFullPath(Path.Combine(root, p))), path));
+            method.Validate(method.ReadOptions(s.MethodSettingsObject(p => Path.GetFullPath(Path.Combine(root, p))), path), budget);
         }
         catch (SlsInputException e)
         {

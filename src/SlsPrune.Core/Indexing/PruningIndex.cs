@@ -89,6 +89,10 @@ public sealed record PruningIndex
     /// fine-tune or a classification checkpoint, pruned without --petl).</summary>
     public FileFingerprint? Petl { get; init; }
 
+    /// <summary>What <c>--budget</c> recorded: the budget, every depth's cost, the policy and its choice (absent
+    /// without a budget).</summary>
+    public BudgetRecord? Budget { get; init; }
+
     /// <summary>The tool and version that wrote the index (<c>sls 0.1.0</c>); null in hand-made indexes.</summary>
     public string? Tool { get; init; }
 

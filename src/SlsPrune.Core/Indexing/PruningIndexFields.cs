@@ -34,6 +34,9 @@ public static class PruningIndexFields
             Need(w.Heads, $"width[{i}].heads");
             Need(w.MlpUnits, $"width[{i}].mlp_units");
         }
+        index.Budget?.Check(path, index.Depth);
+        if (index.Budget is { } budget && budget.Chosen != index.KeptBlocks.Count)
+            throw new SlsInputException(path, $"field 'budget.chosen' is {budget.Chosen}, but kept_blocks keeps {index.KeptBlocks.Count} blocks");
         Need(index.Backbone, "backbone");
         foreach (var (file, field) in new[] { (index.Backbone, "backbone"), (index.Petl, "petl") })
         {

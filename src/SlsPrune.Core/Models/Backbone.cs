@@ -1,3 +1,4 @@
+using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Models.Graph;
 using SlsPrune.Core.Models.Petl;
@@ -62,7 +63,20 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
 
     /// <summary>FLOPs per image (2 x multiply-accumulates of every matrix product and convolution, PETL modules
     /// included, at each block's own width; norms, softmax and activations not counted, as fvcore).</summary>
-    public abstract long FlopsPerImage();
+    public long FlopsPerImage() => FlopsOfLeading(Depth);
+
+    /// <summary>The FLOPs per image of the model cut after its first <paramref name="blocks"/> blocks (as
+    /// <see cref="FlopsPerImage"/> counts them, which is this for every block): what <c>sls eval</c> prints for an index
+    /// keeping blocks 1..<paramref name="blocks"/>.</summary>
+    public abstract long FlopsOfLeading(int blocks);
+
+    /// <summary>The parameters of the model cut after its first <paramref name="blocks"/> blocks: every parameter but
+    /// those of blocks <paramref name="blocks"/>+1 on (<see cref="BlockKey"/>; a block's PETL modules are its own).</summary>
+    public long ParametersOfLeading(int blocks)
+    {
+        if (blocks < 0 || blocks > Depth) throw new ArgumentOutOfRangeException(nameof(blocks), $"model has {Depth} blocks");
+        return named_parameters().Where(p => BlockKey.Parse(p.name) is not { } b || b.Block < blocks).Sum(p => p.parameter.numel());
+    }
 
     /// <summary>About the most bytes one image's activations take in a block (float32: attention scores, the MLP's
     /// hidden layer, the tokens), which a batch multiplies: what <see cref="ActivationBudget"/> bounds before a run.</summary>

@@ -36,9 +36,10 @@ public interface IPruneMethod
     object ReadOptions(JsonObject settings, string source);
 
     /// <summary>The checks of the options that need neither the data nor the model (ranges, options that exclude each
-    /// other), made before any work and when a batch manifest is loaded, so <c>--dry-run</c> catches them.</summary>
+    /// other, with the run's <paramref name="budget"/> where it has one), made before any work and when a batch manifest
+    /// is loaded, so <c>--dry-run</c> catches them.</summary>
     /// <exception cref="SlsInputException">naming the option.</exception>
-    void Validate(object options);
+    void Validate(object options, Budgets.Budget? budget = null);
 
     /// <summary>What is allowed but almost always a mistake in the options (an alpha above 1), said on stderr.</summary>
     IEnumerable<string> Warnings(object options);
@@ -54,6 +55,15 @@ public interface IPruneMethod
     /// nothing beyond the common fields). The section's record says what the prune command and the reports show of it
     /// (<see cref="IIndexSection"/>).</summary>
     IIndexSectionFormat? Section { get; }
+
+    /// <summary>The kinds of <c>--budget</c> the method honours (<see cref="Budgets.BudgetKinds"/>; empty: it takes
+    /// none). A method that takes one reads <see cref="PruneContext.Budget"/> and <see cref="PruneContext.Costs"/> and
+    /// records its choice in the index's <c>budget</c>.</summary>
+    IReadOnlyCollection<string> BudgetKinds { get; }
+
+    /// <summary>Whether the method meets a budget by keeping fewer blocks (so a budget below one block's cost is refused
+    /// before it runs); false for a method that narrows every block instead (its budget sets a ratio).</summary>
+    bool BudgetCutsDepth { get; }
 
     /// <summary>Scores and decides on <paramref name="context"/>'s model and calibration images with
     /// <paramref name="options"/> (the record <see cref="ReadOptions"/> returned, already validated), and returns the
@@ -85,10 +95,16 @@ public abstract class PruneMethod<TOptions> : IPruneMethod where TOptions : clas
     public virtual IIndexSectionFormat? Section => null;
 
     /// <inheritdoc/>
+    public virtual IReadOnlyCollection<string> BudgetKinds => [];
+
+    /// <inheritdoc/>
+    public virtual bool BudgetCutsDepth => true;
+
+    /// <inheritdoc/>
     public MethodOutput Run(PruneContext context, object options) => Run(context, (TOptions)options);
 
     /// <inheritdoc/>
-    public void Validate(object options) => Validate((TOptions)options);
+    public void Validate(object options, Budgets.Budget? budget = null) => Validate((TOptions)options, budget);
 
     /// <inheritdoc/>
     public IEnumerable<string> Warnings(object options) => Warnings((TOptions)options);
@@ -105,6 +121,9 @@ public abstract class PruneMethod<TOptions> : IPruneMethod where TOptions : clas
     protected virtual void Validate(TOptions o)
     {
     }
+
+    /// <summary>The checks with the run's budget (null: none); by default those without it.</summary>
+    protected virtual void Validate(TOptions o, Budgets.Budget? budget) => Validate(o);
 
     /// <summary>The typed <see cref="IPruneMethod.Warnings"/>: lines about allowed but suspicious settings of
     /// <paramref name="o"/>; none by default.</summary>

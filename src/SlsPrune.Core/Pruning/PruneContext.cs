@@ -11,8 +11,14 @@ namespace SlsPrune.Core.Pruning;
 /// fingerprints, tool), progress and cancellation.
 /// </summary>
 public sealed class PruneContext(PruneOptions options, IDataSource task, IReadOnlyList<LabelledImage> items, BuiltModel model, torch.Device device,
-    PruningIndex index, IStageProgress? progress, CancellationToken cancellation)
+    PruningIndex index, IStageProgress? progress, CancellationToken cancellation, Budgets.CostTable? costs = null)
 {
+    /// <summary>The cost of every depth, computed once before the method runs where the run has a budget (null: none).</summary>
+    public Budgets.CostTable? Costs { get; } = costs;
+
+    /// <summary>The run's budget (null: none); <see cref="Costs"/> is then known and some depth fits it.</summary>
+    public Budgets.Budget? Budget => Options.Budget;
+
     /// <summary>The run's options as the caller gave them (model, data, method, output paths, seed).</summary>
     public PruneOptions Options { get; } = options;
 

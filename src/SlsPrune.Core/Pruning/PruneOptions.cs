@@ -22,6 +22,13 @@ public sealed record PruneOptions(ModelOptions Model, string Data, IPruneMethod 
     /// <c>--scoring auto</c>) scores every layer when this is set.</summary>
     public string? EveryLayerReadBy { get; init; }
 
+    /// <summary>Prune to this budget (<c>--budget flops=0.6</c>, <c>params=</c>, <c>latency=5ms</c>, <c>depth=N</c>): the
+    /// method chooses among the depths (or, a width method, the widths) that fit; null: no budget.</summary>
+    public Budgets.Budget? Budget { get; init; }
+
+    /// <summary>The batch a latency budget is measured at.</summary>
+    public int LatencyBatch { get; init; } = 1;
+
     /// <summary>Options of <paramref name="method"/> at their defaults; the split, output and seed given, else the defaults.</summary>
     public static PruneOptions For(ModelOptions model, string data, IPruneMethod method, string? split = null, string? output = null, int? seed = null)
     {

@@ -37,7 +37,8 @@ public static class PruneRunner
     public static PruneResult Run(PruneOptions o, IStageProgress? progress = null, CancellationToken cancellationToken = default)
     {
         if (o.Model.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
-        o.Method.Validate(o.MethodOptions);
+        CheckBudget(o);
+        o.Method.Validate(o.MethodOptions, o.Budget);
         CheckOutputs(o);
         var seconds = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();
@@ -89,7 +90,19 @@ public static class PruneRunner
         seconds["load"] = Lap();
 
         foreach (var warning in o.Method.Warnings(o.MethodOptions)) progress?.Warn(warning);
-        var output = o.Method.Run(new PruneContext(o, task, items, model, device, index, progress, cancellationToken), o.MethodOptions);
+        Budgets.CostTable? costs = null;
+        if (o.Budget is { } budget)
+        {
+            progress?.Start(PruneStage.Costs, budget.Kind.Measured ? $"cost of every depth (latency at batch {o.LatencyBatch}, {Budgets.CostTable.Repeats} repeats)" : "cost of every depth", 1);
+            costs = budget.Kind.Measured ? Budgets.CostTable.Measured(model.Model, o.LatencyBatch, device, cancellationToken) : Budgets.CostTable.Analytic(model.Model);
+            if (o.Method.BudgetCutsDepth) Budgets.BudgetPolicy.Fitting(budget, costs);
+            if (costs.Warning is { } noisy) progress?.Warn(noisy);
+            progress?.Complete(PruneStage.Costs);
+            seconds["costs"] = Lap();
+        }
+        var output = o.Method.Run(new PruneContext(o, task, items, model, device, index, progress, cancellationToken, costs), o.MethodOptions);
+        if (o.Budget is not null && output.Index.Budget is null)
+            throw new InvalidOperationException($"method '{o.Method.Name}' takes --budget {o.Budget.Kind.Name} but recorded no budget in its index");
         seconds["method"] = Lap();
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Start(PruneStage.Write, "write index", 1);
@@ -107,6 +120,17 @@ public static class PruneRunner
         seconds["write"] = Lap();
         return new PruneResult(written, Path.GetFullPath(o.Out), output.FeaturesPath, output.Plots ?? [], seconds, device.ToString(), output.PetlPath,
             more.Count == 0 ? null : more) { CalibrationList = listPath };
+    }
+
+    /// <summary>Refuses, before any work, a budget the method does not take, or a latency batch below 1.</summary>
+    public static void CheckBudget(PruneOptions o)
+    {
+        if (o.LatencyBatch < 1) throw new SlsInputException("--latency-batch", $"must be at least 1 (got {o.LatencyBatch})");
+        if (o.Budget is not { } budget) return;
+        var kinds = o.Method.BudgetKinds;
+        if (!kinds.Contains(budget.Kind.Name, StringComparer.Ordinal))
+            throw new SlsInputException("--budget", kinds.Count == 0 ? $"method {o.Method.Name} takes no budget (methods that do: {string.Join(", ", PruneMethods.All.Where(m => m.BudgetKinds.Count > 0).Select(m => m.Name))})"
+                : $"method {o.Method.Name} takes a budget of {string.Join(" or ", kinds)}, not {budget.Kind.Name}");
     }
 
     /// <summary>Every file and folder the run writes: the index, the list of calibration images beside it, and the

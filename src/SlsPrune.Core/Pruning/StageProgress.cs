@@ -1,7 +1,7 @@
 namespace SlsPrune.Core.Pruning;
 
 /// <summary>Stages <c>sls prune</c> reports progress for.</summary>
-public enum PruneStage { Load, Features, Tsne, Scoring, Write }
+public enum PruneStage { Load, Costs, Features, Tsne, Scoring, Write }
 
 /// <summary>Receives progress: a stage starts with a total, advances, and completes.</summary>
 public interface IStageProgress

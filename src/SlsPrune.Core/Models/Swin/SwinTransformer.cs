@@ -158,12 +158,13 @@ public sealed class SwinTransformer : Backbone
         return most;
     }
 
-    public override long FlopsPerImage()
+    public override long FlopsOfLeading(int blocks)
     {
+        if (blocks < 0 || blocks > Depth) throw new ArgumentOutOfRangeException(nameof(blocks), $"model has {Depth} blocks");
         var c = Config;
         long g0 = c.StageGrid(0);
         long macs = g0 * g0 * c.InChannels * c.PatchSize * c.PatchSize * c.EmbedWidth;
-        for (int i = 0; i < Kept.Count; i++)
+        for (int i = 0; i < blocks; i++)
         {
             int s = c.StageOf(Kept[i]);
             var full = c.BlockSizesOf(Kept[i]);

@@ -150,13 +150,14 @@ public sealed class VisionTransformer : Backbone
         return 4 * (3 * Config.Heads * t * t + t * (8L * Config.Width + 2L * Config.MlpHidden));
     }
 
-    public override long FlopsPerImage()
+    public override long FlopsOfLeading(int blocks)
     {
+        if (blocks < 0 || blocks > Depth) throw new ArgumentOutOfRangeException(nameof(blocks), $"model has {Depth} blocks");
         var c = Config;
         long d = c.Width, g2 = (long)c.GridSize * c.GridSize;
         long n = c.Tokens + _petl.Method.ExtraTokens(_petl);
         long macs = g2 * c.InChannels * c.PatchSize * c.PatchSize * d;           // patch embedding
-        for (int i = 0; i < c.Depth; i++)
+        for (int i = 0; i < blocks; i++)
         {
             var kept = c.BlockSizes.Keep(Widths[i]);
             long inner = kept.Inner, mlp = kept.MlpUnits;

@@ -11,7 +11,12 @@ public sealed class DepGraphMethod : PruneMethod<WidthOptions>
 
     protected override IEnumerable<string?> Inputs(WidthOptions o) => [o.MatchIndex];
 
-    protected override void Validate(WidthOptions o) => WidthPruner.Validate(o, Name, spa: false);
+    protected override void Validate(WidthOptions o, Budgets.Budget? budget) => WidthPruner.Validate(o, Name, spa: false, budget);
+
+    /// <summary>flops and params, as the ratio (<see cref="WidthBudget"/>).</summary>
+    public override IReadOnlyCollection<string> BudgetKinds => WidthBudget.Kinds;
+
+    public override bool BudgetCutsDepth => false;
 
     protected override MethodOutput Run(PruneContext ctx, WidthOptions o) => WidthPruner.Run(ctx, o, spa: false, petlOut: null);
 }

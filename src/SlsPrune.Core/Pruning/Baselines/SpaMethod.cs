@@ -17,7 +17,12 @@ public sealed class SpaMethod : PruneMethod<SpaOptions>
 
     protected override IEnumerable<string?> Inputs(SpaOptions o) => [o.MatchIndex];
 
-    protected override void Validate(SpaOptions o) => WidthPruner.Validate(o, Name, spa: true);
+    protected override void Validate(SpaOptions o, Budgets.Budget? budget) => WidthPruner.Validate(o, Name, spa: true, budget);
+
+    /// <summary>flops and params, as the ratio (<see cref="WidthBudget"/>).</summary>
+    public override IReadOnlyCollection<string> BudgetKinds => WidthBudget.Kinds;
+
+    public override bool BudgetCutsDepth => false;
 
     protected override MethodOutput Run(PruneContext ctx, SpaOptions o) => WidthPruner.Run(ctx, o, spa: true, petlOut: o.PetlOut);
 }

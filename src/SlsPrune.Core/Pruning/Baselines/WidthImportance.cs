@@ -62,8 +62,11 @@ public static class WidthImportance
     }
 
     /// <summary>The <paramref name="keep"/> highest scores' indices, ascending (ties: the lower index wins).</summary>
-    public static int[] Top(double[] scores, int keep) =>
-        scores.Select((s, i) => (s, i)).OrderByDescending(p => p.s).ThenBy(p => p.i).Take(keep).Select(p => p.i).Order().ToArray();
+    public static int[] Top(double[] scores, int keep) => Ranking(scores).Take(keep).Order().ToArray();
+
+    /// <summary>Every index, the most important first (ties: the lower index first): <see cref="Top"/> takes its head.</summary>
+    public static int[] Ranking(double[] scores) =>
+        scores.Select((s, i) => (s, i)).OrderByDescending(p => p.s).ThenBy(p => p.i).Select(p => p.i).ToArray();
 
     /// <summary>How many of <paramref name="total"/> a uniform pruning ratio keeps (at least one).</summary>
     public static int Kept(int total, double ratio) => Math.Max(1, (int)Math.Round(total * (1 - ratio), MidpointRounding.AwayFromZero));

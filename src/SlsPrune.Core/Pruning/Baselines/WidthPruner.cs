@@ -39,7 +39,6 @@ public static class WidthPruner
             throw new SlsInputException(ctx.Options.Model.Petl!, $"spa prunes SPLoRA models (train with --petl-method splora); this file holds {loaded.Petl.Method.Name} weights");
         if (spa && criterion is not (WidthCriterion.L1 or WidthCriterion.L2))
             throw new SlsInputException("--importance", "spa ranks channels by the magnitude of W + s B A: use l1 or l2");
-        double ratio = Ratio(ctx, o);
         bool dims = o.WidthUnit == WidthUnit.Dims;
 
         Dictionary<string, Tensor>? grads = null;
@@ -50,27 +49,44 @@ public static class WidthPruner
         ctx.Progress?.Start(PruneStage.Scoring, $"{WidthImportance.Name(criterion)} importance of heads and MLP units", depth);
         var weights = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
         var random = new Random(ctx.Options.Seed);
-        var widths = new List<BlockWidthEntry>();
+        // every block's heads (dims) and units ranked once; a ratio then takes the top of each ranking
+        var ranked = new List<(IReadOnlyList<int> Heads, IReadOnlyList<int> Units, IReadOnlyList<int> HeadDims)>();
         for (int b = 0; b < depth; b++)
         {
             ctx.Cancellation.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
-            var (keepHeads, keepDims, keepUnits) = Keeps(sizes[b], ratio, dims);
             var w = Parts.ToDictionary(k => k[(k.IndexOf('.') + 1)..], k => spa ? Adapted(weights, BlockKey.Name(b, k), loaded.Petl.Scale) : weights[BlockKey.Name(b, k)]);
             var g = grads is null ? null : Parts.ToDictionary(k => k[(k.IndexOf('.') + 1)..], k => grads[BlockKey.Name(b, k)]);
             var imp = WidthImportance.Score(w, g, criterion, sizes[b], random);
-            widths.Add(new BlockWidthEntry(b + 1, WidthImportance.Top(imp.Heads, keepHeads), WidthImportance.Top(imp.Units, keepUnits),
-                dims ? WidthImportance.Top(imp.HeadDims, keepDims) : null));
+            ranked.Add((WidthImportance.Ranking(imp.Heads), WidthImportance.Ranking(imp.Units), dims ? WidthImportance.Ranking(imp.HeadDims) : []));
             ctx.Progress?.Advance(PruneStage.Scoring, b + 1);
         }
         ctx.Progress?.Complete(PruneStage.Scoring);
         if (grads is not null) foreach (var t in grads.Values) t.Dispose();
 
-        var plan = new ModelPlan(depth, Enumerable.Range(0, depth).ToArray(), widths.ToDictionary(w => w.Block - 1, w => new BlockWidth(w.Heads, w.MlpUnits, w.HeadDims)));
+        List<BlockWidthEntry> WidthsAt(double r) => Enumerable.Range(0, depth).Select(b =>
+        {
+            var (keepHeads, keepDims, keepUnits) = Keeps(sizes[b], r, dims);
+            return new BlockWidthEntry(b + 1, Order(ranked[b].Heads, keepHeads), Order(ranked[b].Units, keepUnits), dims ? Order(ranked[b].HeadDims, keepDims) : null);
+        }).ToList();
+        ModelPlan PlanOf(List<BlockWidthEntry> ws) =>
+            new(depth, Enumerable.Range(0, depth).ToArray(), ws.ToDictionary(w => w.Block - 1, w => new BlockWidth(w.Heads, w.MlpUnits, w.HeadDims)));
+
+        double ratio;
+        List<BlockWidthEntry> widths;
+        BudgetRecord? budgetRecord = null;
+        if (ctx.Budget is { } budget)
+            (ratio, widths, budgetRecord) = WidthBudget.Fit(ctx, budget, WidthsAt, ws => PlanOf(ws));
+        else
+        {
+            ratio = Ratio(ctx, o);
+            widths = WidthsAt(ratio);
+        }
+        var plan = PlanOf(widths);
         long prunedBytes = PrunedTensorBytes(ctx.Options.Model.Backbone, plan, sizes);
         var index = ctx.Index with
         {
-            Width = widths, Decision = Decision(sizes, ratio, dims),
+            Width = widths, Decision = Decision(sizes, ratio, dims) + (budgetRecord is null ? "" : $"; ratio from budget {budgetRecord.Spec}"), Budget = budgetRecord,
             Section = new WidthSection { Ratio = ratio, PrunedTensorBytes = prunedBytes },
             Metric = spa ? $"{WidthImportance.Name(criterion)}-of-adapted-weight" : WidthImportance.Name(criterion),
         };
@@ -81,6 +97,9 @@ public static class WidthPruner
         WriteMaskedPetl(ctx.Options.Model.Petl!, output, plan, sizes, ratio, loaded.Petl);
         return new MethodOutput(index with { Petl = FileHash.Fingerprint(output) }, output);
     }
+
+    /// <summary>The first <paramref name="count"/> of a ranking (most important first), ascending.</summary>
+    private static int[] Order(IReadOnlyList<int> ranking, int count) => ranking.Take(count).Order().ToArray();
 
     /// <summary>Every block's full sizes; refused for a family whose blocks cannot be narrowed, or a backbone already narrowed.</summary>
     private static BlockSizes[] Sizes(PruneContext ctx)
@@ -117,10 +136,12 @@ public static class WidthPruner
     }
 
     /// <summary>The checks of the width methods' options that need neither data nor model.</summary>
-    public static void Validate(WidthOptions o, string method, bool spa)
+    public static void Validate(WidthOptions o, string method, bool spa, Budgets.Budget? budget = null)
     {
         if (o.Ratio is not null && o.MatchIndex is not null) throw new SlsInputException("--ratio", "give --ratio or --match-index, not both");
-        if (o.Ratio is null && o.MatchIndex is null) throw new SlsInputException("--ratio", $"{method} needs --ratio R (0 <= R < 1) or --match-index INDEX");
+        if (budget is not null && (o.Ratio is not null || o.MatchIndex is not null))
+            throw new SlsInputException("--budget", $"give --budget or {(o.Ratio is not null ? "--ratio" : "--match-index")}, not both (the budget sets {method}'s ratio)");
+        if (o.Ratio is null && o.MatchIndex is null && budget is null) throw new SlsInputException("--ratio", $"{method} needs --ratio R (0 <= R < 1) or --match-index INDEX");
         if (o.Ratio is double r && !(r >= 0 && r < 1)) throw new SlsInputException("--ratio", $"must be in [0, 1) (got {r})");
         if (o.TaylorBatches <= 0) throw new SlsInputException("--taylor-batches", "must be positive");
         if (spa && o.Importance is not (WidthCriterion.L1 or WidthCriterion.L2))

@@ -21,6 +21,9 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
     /// <summary>SLS's index section (<see cref="SlsSection"/>: alpha, threshold, scores, t-SNE settings), version 1.</summary>
     public override IIndexSectionFormat Section { get; } = new SlsSectionFormat();
 
+    /// <summary>Every kind: the score rule (or the accuracy policy) chooses among the depths that fit (<see cref="SlsBudget"/>).</summary>
+    public override IReadOnlyCollection<string> BudgetKinds => [.. Budgets.BudgetKinds.All.Select(k => k.Name)];
+
     /// <summary>Warns of an alpha above 1 under the alpha rule (a threshold above the top score: every block but the first is pruned).</summary>
     protected override IEnumerable<string> Warnings(SlsOptions o) =>
         o.Policy == SlsDecisionPolicy.Alpha && SlsPolicy.AlphaAboveOne(o.Alphas ?? [o.Alpha]) is { } w ? [w] : [];
@@ -87,7 +90,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             featuresPath = Path.GetFullPath(o.FeaturesOut);
         }
 
-        if (o.ResolvedScoring() == SlsScoring.Needed && (o.Scoring == SlsScoring.Needed || ctx.Options.EveryLayerReadBy is null))
+        if (o.ResolvedScoring() == SlsScoring.Needed && (o.Scoring == SlsScoring.Needed || (ctx.Options.EveryLayerReadBy is null && ctx.Budget is null)))
             return new MethodOutput(ScoreNeeded(ctx, o, features, depthAccuracy), null, featuresPath, [], null);
 
         var runs = new List<FemResult>();
@@ -106,7 +109,9 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             PruningIndex Decided(double alpha)
             {
                 var byAlpha = SlsPolicy.Decide(mean, alpha, o.Metric);
-                var decision = o.Policy == SlsDecisionPolicy.Accuracy ? SlsPolicy.DecideByAccuracy(depthAccuracy!.Top1, o.MaxDrop, depthAccuracy.Split) : byAlpha;
+                var decision = o.Policy != SlsDecisionPolicy.Accuracy ? byAlpha
+                    : ctx.Budget is null ? SlsPolicy.DecideByAccuracy(depthAccuracy!.Top1, o.MaxDrop, depthAccuracy.Split)
+                    : SlsBudget.ByAccuracy(ctx, depthAccuracy!);
                 int kept = decision.KeptBlocks;
                 string reason = decision.Reason;
                 // with several seeds: each seed's own decision, and (alpha policy) the one most of them give, ties keeping more
@@ -118,8 +123,10 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
                     kept = votes.Where(g => g.Count() == most).Max(g => g.Key);
                     reason = $"{most} of {runs.Count} t-SNE seeds keep blocks 1..{kept} (per seed: {string.Join(", ", perSeed)}; ties keep more)";
                 }
+                var budget = SlsBudget.Apply(ctx, o.Policy, ref kept, ref reason, o.Policy == SlsDecisionPolicy.Alpha ? kept : byAlpha.KeptBlocks);
                 return ctx.Index with
                 {
+                    Budget = budget,
                     Metric = o.Metric.Name,
                     KeptBlocks = Enumerable.Range(1, kept).ToArray(),
                     Decision = reason,
@@ -143,6 +150,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             var plots = o.Plots is null ? [] : PrunePlots.Write(o.Plots, fem.Embeddings, features.Labels, mean,
                 new PruningDecision(layers, index.KeptBlocks.Count, SlsSection.Of(index).Threshold ?? double.NaN, null, SlsSection.Of(index).Threshold is null, index.Decision),
                 ctx.Task.Name, o.Metric.Name, o.Alpha, std, depthAccuracy?.Top1, ctx.Index.ClassNames);
+            if (o.Plots is not null) plots = [.. plots, .. Budgets.FrontPlot.Write(o.Plots, index, ctx.Task.Name)];
             var more = (o.Alphas ?? []).Where(a => a != o.Alpha).Distinct()
                 .Select(a => (Path: AlphaPath(ctx.Options.Out, a), Index: Decided(a))).ToList();
             return new MethodOutput(index, null, featuresPath, plots, more.Count == 0 ? null : more);
@@ -177,11 +185,15 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         ctx.Progress?.Complete(PruneStage.Tsne);
         var decision = SlsPolicy.Decide(scores, o.Alpha, o.Metric); // reads layers lowest..n only
         bool every = lowest == 1;
+        int kept = decision.KeptBlocks;
+        string reason = decision.Reason + (every ? "" : $" (layers {layers}..{lowest} scored, --scoring {(o.Scoring == SlsScoring.Auto ? "auto; --scoring all scores every layer" : "needed")})");
+        var budget = SlsBudget.Apply(ctx, SlsDecisionPolicy.Alpha, ref kept, ref reason, kept);
         return ctx.Index with
         {
+            Budget = budget,
             Metric = o.Metric.Name,
-            KeptBlocks = Enumerable.Range(1, decision.KeptBlocks).ToArray(),
-            Decision = decision.Reason + (every ? "" : $" (layers {layers}..{lowest} scored, --scoring {(o.Scoring == SlsScoring.Auto ? "auto; --scoring all scores every layer" : "needed")})"),
+            KeptBlocks = Enumerable.Range(1, kept).ToArray(),
+            Decision = reason,
             Section = new SlsSection
             {
                 Alpha = o.Alpha,

@@ -55,7 +55,7 @@ public sealed record SlsOptions
     /// (<see cref="EveryLayerReader"/>), then <see cref="SlsScoring.All"/>; all: every layer (the index's scores, alpha
     /// sweep and figures); needed: from the top down only the layers the alpha rule reads, as the SLS reference loop does
     /// (the same scores for those layers, the same decision).</summary>
-    [Setting("auto (needed, unless --plots, several alphas, --tsne-seeds above 1 or --policy accuracy read every layer: then all), all (every layer: the scores, alpha sweep and figures) or needed (from the top layer down only the layers the alpha rule reads, as the SLS reference loop does: the same decision, faster)")]
+    [Setting("auto (needed, unless --plots, several alphas, --tsne-seeds above 1, --policy accuracy or a --budget (its front) read every layer: then all), all (every layer: the scores, alpha sweep and figures) or needed (from the top layer down only the layers the alpha rule reads, as the SLS reference loop does: the same decision, faster)")]
     public SlsScoring Scoring { get; init; } = SlsScoring.Auto;
 
     /// <summary>The option that reads every layer's score (named as the user wrote it), or null when the alpha rule's
