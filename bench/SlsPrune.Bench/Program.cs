@@ -12,6 +12,7 @@ using TorchSharp;
 //   engines BACKBONE PETL KEEP BATCHES REPEATS   the same model (first KEEP blocks) in TorchSharp and, exported, in
 //                                                ONNX Runtime: images/s at each batch size (median), file sizes
 //   ort-optimized MODEL.onnx OUT.onnx            the graph as ONNX Runtime optimises it (all levels, CPU), saved to see the fusions
+//   train-gflops BACKBONE TASK METHOD [batch] [epochs]   epochs of sls train's loop against the step's matmuls alone (GFLOP/s)
 //   feature-gflops BACKBONE PETL [batch] [images] [fp32|bf16]   the feature pass (every block's cls token, random input)
 //                                                in GFLOP/s, against plain matmuls of the same shapes in the same dtype
 // Each prints one line "name value unit" per measurement.
@@ -182,6 +183,80 @@ else if (mode == "tsne-n" && args.Length >= 2)
     double t = Seconds(() => r = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(x, new SlsPrune.Core.Fem.Tsne.TsneOptions { MaxIter = iters })[0]);
     double sc = SlsPrune.Core.Fem.ClusterMetrics.Silhouette(SlsPrune.Core.Fem.FeatureEvaluation.MinMaxScale(r.Embedding), labels.data<long>().ToArray());
     Console.WriteLine($"tsne_n {n} points, {iters} iterations: {t:F1} s, KL {r.KlDivergence:F3}, SC {sc:F3}");
+}
+else if (mode == "train-gflops" && args.Length >= 4)
+{
+    // An epoch of sls train's loop (PetlFit on the task's train800val200, no evaluation until the last epoch) against
+    // the same step's matmuls alone: forward products and the backward's input-gradient products (the backbone is
+    // frozen: no weight gradients; attention's two products have two backward products each), at the same shapes.
+    // args: BACKBONE TASK METHOD [batch] [epochs]
+    var method = PetlMethods.ByName(args[3]) ?? throw new ArgumentException($"unknown PETL method {args[3]}");
+    int batch = args.Length > 4 ? int.Parse(args[4], inv) : 64;
+    int epochs = args.Length > 5 ? int.Parse(args[5], inv) : 3;
+    var petl = PetlSettings.ForTraining(method, scale: method == PetlMethods.ByName("adaptformer") ? 0.1 : null);
+    var task = SlsPrune.Core.Data.DataLayouts.Open(args[2]);
+    var train = task.Read("train800val200");
+    var eval = task.Read("test");
+    int classes = train.Concat(eval).Max(i => i.Label) + 1;
+    torch.manual_seed(0);
+    using var built = SlsPrune.Core.Models.ModelFactory.BuildTrainable(new SlsPrune.Core.Models.ModelOptions(args[1], BatchSize: batch, Device: "cpu"),
+        new SlsPrune.Core.Models.TrainableRequest(petl, classes));
+    var model = built.Model;
+    var c = ((VisionTransformer)model).Config;
+    long n = c.Tokens, d = c.Width, h = c.Heads, hd = d / h, m = c.MlpHidden, rows = batch * n;
+    using var a = torch.randn(rows, d);
+    using var a3 = torch.randn(rows, 3 * d);
+    using var am = torch.randn(rows, m);
+    using var wqkv = torch.randn(3 * d, d);
+    using var wproj = torch.randn(d, d);
+    using var wfc1 = torch.randn(m, d);
+    using var wfc2 = torch.randn(d, m);
+    using var q = torch.randn(batch * h, n, hd);
+    using var kt = torch.randn(batch * h, hd, n);
+    using var att = torch.randn(batch * h, n, n);
+    bool backbonePasses = method != PetlMethods.Linear;
+    void Products()
+    {
+        using var _ = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        for (int i = 0; i < c.Depth; i++)
+        {
+            torch.nn.functional.linear(a, wqkv);   // forward
+            torch.matmul(q, kt);
+            torch.matmul(att, q);
+            torch.nn.functional.linear(a, wproj);
+            torch.nn.functional.linear(a, wfc1);
+            torch.nn.functional.linear(am, wfc2);
+            torch.matmul(am, wfc1);                 // backward, input gradients: fc2, fc1, proj, attention (4), qkv
+            torch.matmul(a, wfc2);
+            torch.matmul(a, wproj);
+            torch.matmul(att, q);
+            torch.matmul(att, q);
+            torch.matmul(q, kt);
+            torch.matmul(q, kt);
+            torch.matmul(a3, wqkv);
+        }
+    }
+    Products();
+    var productTimes = Enumerable.Range(0, 5).Select(_ => Seconds(Products)).Order().ToList();
+    double stepProducts = productTimes[2];
+    double stepFlops = 2.0 * c.Depth * 2 * (rows * d * 3 * d + 2 * batch * h * n * n * hd + rows * d * d + 2 * rows * d * m) + 2.0 * c.Depth * 2 * batch * h * n * n * hd;
+    double perEpoch = (double)train.Count / batch;
+    Console.WriteLine($"plain_products {stepProducts * perEpoch:F3} s per epoch {stepFlops / stepProducts / 1e9:F1} GFLOP/s ({stepFlops / 1e9:F2} GFLOP per batch of {batch}: forward + input-gradient matmuls, median of 5)");
+    var marks = new List<double>();
+    var sw = Stopwatch.StartNew();
+    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+    var fit = SlsPrune.Core.Training.PetlFit.Run(model, train, eval, new SlsPrune.Core.Training.FitSettings(epochs, 1, 1e-3, 1e-5, 1e-4, batch, 0, epochs, false),
+        torch.CPU, progress: new EpochMarks(r => marks.Add(sw.Elapsed.TotalSeconds)));
+    double total = sw.Elapsed.TotalSeconds;
+    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+    Console.WriteLine($"fit {total:F2} s (cpu {cpu:F2} s), epochs ends at " + string.Join(" ", marks.Select(t => t.ToString("F2", inv))) + $", accuracy {fit.Best:F4}, loss {fit.FinalLoss:F6}");
+    // the epochs before the last (the last one evaluates)
+    for (int e = 1; e < marks.Count - 1; e++)
+    {
+        double t = marks[e] - marks[e - 1];
+        Console.WriteLine($"epoch {e + 1} {t:F3} s, {stepFlops * perEpoch / t / 1e9:F1} GFLOP/s, {t / (stepProducts * perEpoch):F2}x the plain products ({method.Name}, batch {batch}, {torch.get_num_threads()} threads)");
+    }
 }
 else if (mode == "feature-profile" && args.Length >= 4)
 {
@@ -396,7 +471,12 @@ else if (mode == "tsne-exact" && args.Length >= 2)
 }
 else
 {
-    Console.Error.WriteLine("usage: SlsPrune.Bench pipeline TASK_DIR [split] [size] [repeats] | forward MODEL [batch] [iters] [depth] | synth MODEL OUTDIR [classes] | engines ... | ort-optimized ... | feature-gflops BACKBONE PETL [batch] [images] [fp32|bf16] | feature-profile BACKBONE PETL TASK [batch] | fem FEATURES.safetensors|random [save-to.safetensors] | tsne-n N ITERS | tsne-alone FEATURES.safetensors | team-steps [steps] | tsne-exact tests/fixtures/sls/sls.safetensors");
+    Console.Error.WriteLine("usage: SlsPrune.Bench pipeline TASK_DIR [split] [size] [repeats] | forward MODEL [batch] [iters] [depth] | synth MODEL OUTDIR [classes] | engines ... | ort-optimized ... | feature-gflops BACKBONE PETL [batch] [images] [fp32|bf16] | feature-profile BACKBONE PETL TASK [batch] | train-gflops BACKBONE TASK METHOD [batch] [epochs] | fem FEATURES.safetensors|random [save-to.safetensors] | tsne-n N ITERS | tsne-alone FEATURES.safetensors | team-steps [steps] | tsne-exact tests/fixtures/sls/sls.safetensors");
     return 2;
 }
 return 0;
+
+sealed class EpochMarks(Action<SlsPrune.Core.Training.EpochReport> report) : IProgress<SlsPrune.Core.Training.EpochReport>
+{
+    public void Report(SlsPrune.Core.Training.EpochReport value) => report(value);
+}

@@ -33,6 +33,38 @@ public class TrainingTests
         Assert.Equal(lrs.Length, opt.Steps);
     }
 
+    /// <summary>The flat step (every parameter of a dtype in one buffer) gives bit for bit what stepping each
+    /// parameter alone gives, over shapes whose sizes leave vector tails, and skips a parameter without a gradient
+    /// (no weight decay either) as PyTorch does.</summary>
+    [Fact]
+    public void AdamW_flat_step_equals_each_parameter_stepped_alone()
+    {
+        var g = new torch.Generator(5);
+        long[][] shapes = [[7, 3], [13], [2, 5, 3, 3], [1]];
+        var together = shapes.Select(s => new Parameter(torch.randn(s, generator: g))).ToList();
+        var alone = together.Select(p => new Parameter(p.detach().clone())).ToList();
+        using var flat = new Training.AdamW(together.Select((p, i) => ($"p{i}", p)), weightDecay: 1e-2);
+        var singles = alone.Select((p, i) => new Training.AdamW([($"p{i}", p)], weightDecay: 1e-2)).ToList();
+        for (int step = 0; step < 6; step++)
+        {
+            for (int i = 0; i < shapes.Length; i++)
+            {
+                var grad = step == 3 && i == 1 ? null : torch.randn(shapes[i], generator: g);
+                together[i].grad = grad?.clone();
+                alone[i].grad = grad?.clone();
+            }
+            double lr = 1e-3 * (step + 1);
+            flat.Step(lr);
+            foreach (var opt in singles) opt.Step(lr); // one without a gradient counts the step and skips it, as the flat one
+            for (int i = 0; i < shapes.Length; i++)
+                Assert.True(Fixtures.Same(together[i].detach(), alone[i].detach()), $"parameter {i} differs after step {step + 1}");
+        }
+        var state = flat.StateDict();
+        Assert.True(Fixtures.Same(state["optim.p2.exp_avg"], singles[2].StateDict()["optim.p2.exp_avg"]));
+        Assert.Equal(shapes[2], state["optim.p2.exp_avg_sq"].shape);
+        foreach (var s in singles) s.Dispose();
+    }
+
     [Fact]
     public void Schedule_is_timm_cosine_with_linear_warmup_per_epoch()
     {
