@@ -12,6 +12,9 @@ using TorchSharp;
 //   engines BACKBONE PETL KEEP BATCHES REPEATS   the same model (first KEEP blocks) in TorchSharp and, exported, in
 //                                                ONNX Runtime: images/s at each batch size (median), file sizes
 //   ort-optimized MODEL.onnx OUT.onnx            the graph as ONNX Runtime optimises it (all levels, CPU), saved to see the fusions
+//   train-gflops BACKBONE TASK METHOD [batch] [epochs]   epochs of sls train's loop against the step's matmuls alone (GFLOP/s)
+//   eval-pass BACKBONE PETL TASK [split] [batches] [rounds]   sls eval's accuracy pass (images/s) in TorchSharp and ONNX Runtime
+//   adamw-step BACKBONE METHOD [steps]         the optimizer step alone: one flat AdamW against one per tensor
 //   feature-gflops BACKBONE PETL [batch] [images] [fp32|bf16]   the feature pass (every block's cls token, random input)
 //                                                in GFLOP/s, against plain matmuls of the same shapes in the same dtype
 //   budget-costs BACKBONE PETL [batch] [runs]    --budget's cost table: every depth's FLOPs and parameters, and its latency
@@ -184,6 +187,169 @@ else if (mode == "tsne-n" && args.Length >= 2)
     double t = Seconds(() => r = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(x, new SlsPrune.Core.Fem.Tsne.TsneOptions { MaxIter = iters })[0]);
     double sc = SlsPrune.Core.Fem.ClusterMetrics.Silhouette(SlsPrune.Core.Fem.FeatureEvaluation.MinMaxScale(r.Embedding), labels.data<long>().ToArray());
     Console.WriteLine($"tsne_n {n} points, {iters} iterations: {t:F1} s, KL {r.KlDivergence:F3}, SC {sc:F3}");
+}
+else if (mode == "train-gflops" && args.Length >= 4)
+{
+    // An epoch of sls train's loop (PetlFit on the task's train800val200, no evaluation until the last epoch) against
+    // the same step's matmuls alone: forward products and the backward's input-gradient products (the backbone is
+    // frozen: no weight gradients; attention's two products have two backward products each), at the same shapes.
+    // args: BACKBONE TASK METHOD [batch] [epochs] [cache bytes: 0 reads the images every epoch]
+    var method = PetlMethods.ByName(args[3]) ?? throw new ArgumentException($"unknown PETL method {args[3]}");
+    int batch = args.Length > 4 ? int.Parse(args[4], inv) : 64;
+    int epochs = args.Length > 5 ? int.Parse(args[5], inv) : 3;
+    var petl = PetlSettings.ForTraining(method, scale: method == PetlMethods.ByName("adaptformer") ? 0.1 : null);
+    var task = SlsPrune.Core.Data.DataLayouts.Open(args[2]);
+    var train = task.Read("train800val200");
+    var eval = task.Read("test");
+    int classes = train.Concat(eval).Max(i => i.Label) + 1;
+    torch.manual_seed(0);
+    using var built = SlsPrune.Core.Models.ModelFactory.BuildTrainable(new SlsPrune.Core.Models.ModelOptions(args[1], BatchSize: batch, Device: "cpu"),
+        new SlsPrune.Core.Models.TrainableRequest(petl, classes));
+    var model = built.Model;
+    var c = ((VisionTransformer)model).Config;
+    long n = c.Tokens, d = c.Width, h = c.Heads, hd = d / h, m = c.MlpHidden, rows = batch * n;
+    using var a = torch.randn(rows, d);
+    using var a3 = torch.randn(rows, 3 * d);
+    using var am = torch.randn(rows, m);
+    using var wqkv = torch.randn(3 * d, d);
+    using var wproj = torch.randn(d, d);
+    using var wfc1 = torch.randn(m, d);
+    using var wfc2 = torch.randn(d, m);
+    using var q = torch.randn(batch * h, n, hd);
+    using var kt = torch.randn(batch * h, hd, n);
+    using var att = torch.randn(batch * h, n, n);
+    bool backbonePasses = method != PetlMethods.Linear;
+    void Products()
+    {
+        using var _ = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        for (int i = 0; i < c.Depth; i++)
+        {
+            torch.nn.functional.linear(a, wqkv);   // forward
+            torch.matmul(q, kt);
+            torch.matmul(att, q);
+            torch.nn.functional.linear(a, wproj);
+            torch.nn.functional.linear(a, wfc1);
+            torch.nn.functional.linear(am, wfc2);
+            torch.matmul(am, wfc1);                 // backward, input gradients: fc2, fc1, proj, attention (4), qkv
+            torch.matmul(a, wfc2);
+            torch.matmul(a, wproj);
+            torch.matmul(att, q);
+            torch.matmul(att, q);
+            torch.matmul(q, kt);
+            torch.matmul(q, kt);
+            torch.matmul(a3, wqkv);
+        }
+    }
+    Products();
+    var productTimes = Enumerable.Range(0, 5).Select(_ => Seconds(Products)).Order().ToList();
+    double stepProducts = productTimes[2];
+    double stepFlops = 2.0 * c.Depth * 2 * (rows * d * 3 * d + 2 * batch * h * n * n * hd + rows * d * d + 2 * rows * d * m) + 2.0 * c.Depth * 2 * batch * h * n * n * hd;
+    double perEpoch = (double)train.Count / batch;
+    Console.WriteLine($"plain_products {stepProducts * perEpoch:F3} s per epoch {stepFlops / stepProducts / 1e9:F1} GFLOP/s ({stepFlops / 1e9:F2} GFLOP per batch of {batch}: forward + input-gradient matmuls, median of 5)");
+    {
+        // one step in parts, on a random batch (medians of 10 after 3 warm-ups)
+        var trainableParams = model.named_parameters().Where(np => PetlMethods.IsTaskParameter(np.name)).Select(np => (np.name, np.parameter)).ToList();
+        foreach (var (name, p) in model.named_parameters()) p.requires_grad = PetlMethods.IsTaskParameter(name);
+        var probe = trainableParams.Select(t => (t.name, new TorchSharp.Modules.Parameter(t.parameter.detach().clone()))).ToList();
+        using var opt = new SlsPrune.Core.Training.AdamW(probe, 1e-4); // a copy: the fit below starts from the same weights
+        using var x = torch.randn(batch, 3, c.ImageSize, c.ImageSize);
+        using var y = torch.randint(0, classes, [batch]);
+        model.train();
+        var parts = new List<(double F, double B, double S)>();
+        for (int i = 0; i < 13; i++)
+        {
+            using var scope = torch.NewDisposeScope();
+            torch.Tensor loss = null!;
+            double f = Seconds(() => loss = torch.nn.functional.cross_entropy(model.forward(x), y));
+            double b = Seconds(() => loss.backward());
+            foreach (var ((_, p), (_, copy)) in trainableParams.Zip(probe)) { copy.grad = p.grad!.clone(); p.grad = null; }
+            double st = Seconds(() => opt.Step(1e-3));
+            if (i >= 3) parts.Add((f, b, st));
+        }
+        double Med(IEnumerable<double> v) { var l = v.Order().ToList(); return l[l.Count / 2]; }
+        double fm = Med(parts.Select(p => p.F)), bm = Med(parts.Select(p => p.B)), sm = Med(parts.Select(p => p.S));
+        Console.WriteLine($"step_parts forward {fm * 1e3:F1} ms, backward {bm * 1e3:F1} ms, optimizer {sm * 1e3:F2} ms; plain products {stepProducts * 1e3:F1} ms per batch of {batch}");
+    }
+    var marks = new List<double>();
+    var sw = Stopwatch.StartNew();
+    var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+    long cacheBytes = args.Length > 6 ? long.Parse(args[6], inv) : SlsPrune.Core.Training.SplitCache.BudgetBytes;
+    var fit = SlsPrune.Core.Training.PetlFit.Run(model, train, eval, new SlsPrune.Core.Training.FitSettings(epochs, 1, 1e-3, 1e-5, 1e-4, batch, 0, epochs, false) { CacheBytes = cacheBytes },
+        torch.CPU, progress: new EpochMarks(r => marks.Add(sw.Elapsed.TotalSeconds)));
+    double total = sw.Elapsed.TotalSeconds;
+    var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+    Console.WriteLine($"fit {total:F2} s (cpu {cpu:F2} s), epochs ends at " + string.Join(" ", marks.Select(t => t.ToString("F2", inv))) + $", accuracy {fit.Best:F4}, loss {fit.FinalLoss:F6}");
+    // the epochs before the last (the last one evaluates)
+    for (int e = 1; e < marks.Count - 1; e++)
+    {
+        double t = marks[e] - marks[e - 1];
+        Console.WriteLine($"epoch {e + 1} {t:F3} s, {stepFlops * perEpoch / t / 1e9:F1} GFLOP/s, {t / (stepProducts * perEpoch):F2}x the plain products ({method.Name}, batch {batch}, {torch.get_num_threads()} threads)");
+    }
+}
+else if (mode == "eval-pass" && args.Length >= 4)
+{
+    // sls eval's accuracy pass (decode on a second thread while the model runs, top-1 over the split), through
+    // TorchSharp and, exported to ONNX, through ONNX Runtime, in alternating rounds; and the decoding alone.
+    // args: BACKBONE PETL TASK [split] [batches, e.g. 64,1] [rounds]
+    string split = args.Length > 4 ? args[4] : "test";
+    var sizes = (args.Length > 5 ? args[5] : "64,1").Split(',').Select(b => int.Parse(b, inv)).ToArray();
+    int rounds = args.Length > 6 ? int.Parse(args[6], inv) : 3;
+    using var built = SlsPrune.Core.Models.ModelFactory.Build(new SlsPrune.Core.Models.ModelOptions(args[1], args[2], Device: "cpu"), torch.CPU);
+    var model = built.Model;
+    var items = SlsPrune.Core.Data.DataLayouts.Open(args[3]).Read(split, model.NumClasses);
+    var pre = Preprocessor.For(model.Input);
+    string dir = Directory.CreateTempSubdirectory("sls-bench-").FullName, onnx = Path.Combine(dir, "m.onnx");
+    SlsPrune.Core.Export.ExportRunner.Write(built, new SlsPrune.Core.Export.OnnxExport(), onnx);
+    using var ort = SlsPrune.Core.Evaluation.OnnxRuntimeModel.Open(onnx);
+    foreach (int batch in sizes)
+    {
+        int Top1(Func<torch.Tensor, torch.Tensor> f) => SlsPrune.Core.Evaluation.Accuracy.Confusion(f, items, pre, batch, model.NumClasses).Select((row, c) => row[c]).Sum();
+        model.eval();
+        Top1(x => model.forward(x)); // warm-up
+        Top1(ort.Forward);
+        for (int r = 0; r < rounds; r++)
+        {
+            int cs = 0, co = 0;
+            double ts = Seconds(() => cs = Top1(x => model.forward(x)));
+            double to = Seconds(() => co = Top1(ort.Forward));
+            double td = Seconds(() => { foreach (var b in BatchLoader.Batches(items, pre, batch)) b.Dispose(); });
+            Console.WriteLine($"eval_pass batch {batch} round {r + 1}: torchsharp {items.Count / ts:F1} img/s ({cs} correct), onnxruntime {items.Count / to:F1} img/s ({co} correct), decoding alone {items.Count / td:F1} img/s ({items.Count} images, {torch.get_num_threads()} threads)");
+        }
+    }
+    Directory.Delete(dir, true);
+}
+else if (mode == "adamw-step" && args.Length >= 3)
+{
+    // The optimizer step alone on a model's trainable tensors: one flat AdamW against one AdamW per tensor (the
+    // nine operations per tensor of the step before the flat buffer). args: BACKBONE METHOD [steps]
+    var method = PetlMethods.ByName(args[2]) ?? throw new ArgumentException($"unknown PETL method {args[2]}");
+    int steps = args.Length > 3 ? int.Parse(args[3], inv) : 200;
+    using var built = SlsPrune.Core.Models.ModelFactory.BuildTrainable(new SlsPrune.Core.Models.ModelOptions(args[1], Device: "cpu"),
+        new SlsPrune.Core.Models.TrainableRequest(PetlSettings.ForTraining(method), 10));
+    var tensors = built.Model.named_parameters().Where(np => PetlMethods.IsTaskParameter(np.name)).Select(np => (np.name, np.parameter)).ToList();
+    var copies = tensors.Select(t => (t.name, new TorchSharp.Modules.Parameter(t.parameter.detach().clone()))).ToList();
+    foreach (var (_, p) in tensors.Concat(copies)) p.grad = torch.randn_like(p);
+    using var flat = new SlsPrune.Core.Training.AdamW(tensors, 1e-4);
+    var single = copies.Select(c => new SlsPrune.Core.Training.AdamW([c], 1e-4)).ToList();
+    for (int round = 0; round < 3; round++)
+    {
+        double tf = Seconds(() => { for (int i = 0; i < steps; i++) flat.Step(1e-3); });
+        double ts = Seconds(() => { for (int i = 0; i < steps; i++) foreach (var o in single) o.Step(1e-3); });
+        Console.WriteLine($"adamw_step {tensors.Count} tensors ({tensors.Sum(t => t.parameter.numel())} values): flat {tf / steps * 1e3:F3} ms, per tensor {ts / steps * 1e3:F3} ms per step");
+    }
+}
+else if (mode == "trainer" && args.Length >= 4)
+{
+    // PetlTrainer.Run (sls train's runner) in process, with the time at each epoch's end. args: BACKBONE TASK METHOD [epochs]
+    var method = PetlMethods.ByName(args[3]) ?? throw new ArgumentException($"unknown PETL method {args[3]}");
+    int epochs = args.Length > 4 ? int.Parse(args[4], inv) : 3;
+    string outFile = Path.Combine(Directory.CreateTempSubdirectory("sls-bench-").FullName, "petl.safetensors");
+    var sw = Stopwatch.StartNew();
+    var r = SlsPrune.Core.Training.PetlTrainer.Run(new SlsPrune.Core.Training.TrainOptions(new SlsPrune.Core.Models.ModelOptions(args[1], BatchSize: 64, Device: "cpu"), args[2],
+        PetlSettings.ForTraining(method), outFile, Epochs: epochs, WarmupEpochs: 1, EvalEvery: epochs, Resume: false),
+        new EpochMarks(e => Console.WriteLine($"epoch {e.Epoch} ends at {sw.Elapsed.TotalSeconds:F2} s, loss {e.Loss:F6}")));
+    Console.WriteLine($"trainer {sw.Elapsed.TotalSeconds:F2} s, best {r.BestAccuracy:F4}");
 }
 else if (mode == "feature-profile" && args.Length >= 4)
 {
@@ -412,7 +578,12 @@ else if (mode == "budget-costs" && args.Length >= 3)
 }
 else
 {
-    Console.Error.WriteLine("usage: SlsPrune.Bench budget-costs BACKBONE PETL [batch] [runs] | pipeline TASK_DIR [split] [size] [repeats] | forward MODEL [batch] [iters] [depth] | synth MODEL OUTDIR [classes] | engines ... | ort-optimized ... | feature-gflops BACKBONE PETL [batch] [images] [fp32|bf16] | feature-profile BACKBONE PETL TASK [batch] | fem FEATURES.safetensors|random [save-to.safetensors] | tsne-n N ITERS | tsne-alone FEATURES.safetensors | team-steps [steps] | tsne-exact tests/fixtures/sls/sls.safetensors");
+    Console.Error.WriteLine("usage: SlsPrune.Bench budget-costs BACKBONE PETL [batch] [runs] | pipeline TASK_DIR [split] [size] [repeats] | forward MODEL [batch] [iters] [depth] | synth MODEL OUTDIR [classes] | engines ... | ort-optimized ... | feature-gflops BACKBONE PETL [batch] [images] [fp32|bf16] | feature-profile BACKBONE PETL TASK [batch] | train-gflops BACKBONE TASK METHOD [batch] [epochs] | eval-pass BACKBONE PETL TASK [split] [batches] [rounds] | adamw-step BACKBONE METHOD [steps] | fem FEATURES.safetensors|random [save-to.safetensors] | tsne-n N ITERS | tsne-alone FEATURES.safetensors | team-steps [steps] | tsne-exact tests/fixtures/sls/sls.safetensors");
     return 2;
 }
 return 0;
+
+sealed class EpochMarks(Action<SlsPrune.Core.Training.EpochReport> report) : IProgress<SlsPrune.Core.Training.EpochReport>
+{
+    public void Report(SlsPrune.Core.Training.EpochReport value) => report(value);
+}

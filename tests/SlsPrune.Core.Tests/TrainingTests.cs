@@ -33,6 +33,38 @@ public class TrainingTests
         Assert.Equal(lrs.Length, opt.Steps);
     }
 
+    /// <summary>The flat step (every parameter of a dtype in one buffer) gives bit for bit what stepping each
+    /// parameter alone gives, over shapes whose sizes leave vector tails, and skips a parameter without a gradient
+    /// (no weight decay either) as PyTorch does.</summary>
+    [Fact]
+    public void AdamW_flat_step_equals_each_parameter_stepped_alone()
+    {
+        var g = new torch.Generator(5);
+        long[][] shapes = [[7, 3], [13], [2, 5, 3, 3], [1]];
+        var together = shapes.Select(s => new Parameter(torch.randn(s, generator: g))).ToList();
+        var alone = together.Select(p => new Parameter(p.detach().clone())).ToList();
+        using var flat = new Training.AdamW(together.Select((p, i) => ($"p{i}", p)), weightDecay: 1e-2);
+        var singles = alone.Select((p, i) => new Training.AdamW([($"p{i}", p)], weightDecay: 1e-2)).ToList();
+        for (int step = 0; step < 6; step++)
+        {
+            for (int i = 0; i < shapes.Length; i++)
+            {
+                var grad = step == 3 && i == 1 ? null : torch.randn(shapes[i], generator: g);
+                together[i].grad = grad?.clone();
+                alone[i].grad = grad?.clone();
+            }
+            double lr = 1e-3 * (step + 1);
+            flat.Step(lr);
+            foreach (var opt in singles) opt.Step(lr); // one without a gradient counts the step and skips it, as the flat one
+            for (int i = 0; i < shapes.Length; i++)
+                Assert.True(Fixtures.Same(together[i].detach(), alone[i].detach()), $"parameter {i} differs after step {step + 1}");
+        }
+        var state = flat.StateDict();
+        Assert.True(Fixtures.Same(state["optim.p2.exp_avg"], singles[2].StateDict()["optim.p2.exp_avg"]));
+        Assert.Equal(shapes[2], state["optim.p2.exp_avg_sq"].shape);
+        foreach (var s in singles) s.Dispose();
+    }
+
     [Fact]
     public void Schedule_is_timm_cosine_with_linear_warmup_per_epoch()
     {
@@ -139,6 +171,65 @@ public class TrainingTests
         var db = CheckpointFile.ReadAll(fb);
         foreach (var (k, v) in da.Where(kv => kv.Key.StartsWith("model.", StringComparison.Ordinal)))
             Assert.InRange(Fixtures.RelativeError(db[k], v), 0, 1e-6);
+    }
+
+    [Fact]
+    public void A_kept_split_gives_the_loaders_batches()
+    {
+        var items = Data.VtabTask.Open(PatternTask()).Read("train800val200");
+        var p = new Preprocessor(32, [0.5f, 0.5f, 0.5f], [0.25f, 0.25f, 0.25f]);
+        long budget = 1L << 30;
+        using var cache = SplitCache.TryCreate(items, p, 16, ref budget)!;
+        Assert.Equal((1L << 30) - 60 * (3 * 32 * 32 * 4 + 8), budget);
+        foreach (int? seed in new int?[] { null, 7 })
+        {
+            var kept = cache.Batches(16, seed).ToList();
+            var read = Data.BatchLoader.Batches(items, p, 16, seed).ToList();
+            Assert.Equal(read.Count, kept.Count);
+            foreach (var (k, r) in kept.Zip(read))
+            {
+                Assert.True(Fixtures.Same(k.Images, r.Images), $"images of the batch at {r.Offset} (seed {seed})");
+                Assert.True(Fixtures.Same(k.Labels, r.Labels), $"labels of the batch at {r.Offset} (seed {seed})");
+            }
+        }
+        long small = 60L * 3 * 32 * 32 * 4 - 1;
+        Assert.Null(SplitCache.TryCreate(items, p, 16, ref small)); // over the budget: nothing kept, nothing taken
+        Assert.Equal(60L * 3 * 32 * 32 * 4 - 1, small);
+    }
+
+    /// <summary>A fit on kept images is the fit from the files, bit for bit; a linear probe on kept tokens (the frozen
+    /// backbone run once per split) ends where the one that runs the backbone every epoch ends (the tokens of an image
+    /// may differ in the last bit with the batch it was computed in); the frozen backbone never gets a gradient.</summary>
+    [Theory]
+    [InlineData("convpass", 0.0)]
+    [InlineData("linear", 1e-5)]
+    public void Keeping_the_splits_in_memory_trains_the_same_model(string name, double tolerance)
+    {
+        string task = PatternTask();
+        var t = Data.VtabTask.Open(task);
+        var train = t.Read("train800val200");
+        var test = t.Read("test");
+        var petl = new PetlSettings(PetlMethods.ByName(name)!, 8, 1.0);
+        var settings = new FitSettings(3, 1, 5e-3, 1e-5, 1e-4, 16, 0, 1, false);
+        (FitResult Fit, Dictionary<string, torch.Tensor> Weights) Fit(long cacheBytes)
+        {
+            torch.manual_seed(0);
+            using var built = ModelFactory.BuildTrainable(new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, Device: "cpu", BatchSize: 16), new TrainableRequest(petl, 3));
+            var fit = PetlFit.Run(built.Model, train, test, settings with { CacheBytes = cacheBytes }, torch.CPU);
+            foreach (var (n, p) in built.Model.named_parameters().Where(np => !PetlMethods.IsTaskParameter(np.name)))
+            {
+                Assert.False(p.requires_grad, n);
+                Assert.Null(p.grad); // no gradient buffer for the frozen backbone
+            }
+            return (fit, PetlFit.TaskTensors(built.Model, ModelPlan.Full(built.Model.Depth)));
+        }
+        var (streamed, ws) = Fit(0);
+        var (kept, wk) = Fit(1L << 30);
+        Assert.Equal(streamed.History.Select(h => h.Accuracy), kept.History.Select(h => h.Accuracy));
+        foreach (var (a, b) in streamed.History.Zip(kept.History)) Assert.Equal(a.Loss, b.Loss, tolerance == 0 ? 15 : 5);
+        foreach (var (k, v) in ws)
+            if (tolerance == 0) Assert.True(Fixtures.Same(v, wk[k]), k);
+            else Assert.InRange(Fixtures.RelativeError(wk[k], v), 0, tolerance);
     }
 
     private sealed class SyncProgress(Action<EpochReport> action) : IProgress<EpochReport>

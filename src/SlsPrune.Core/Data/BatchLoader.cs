@@ -17,7 +17,8 @@ public sealed record Batch(torch.Tensor Images, torch.Tensor Labels, int Offset)
 /// <c>seed</c>. The next batch is decoded in the background while the current one is used.</summary>
 public static class BatchLoader
 {
-    public static IReadOnlyList<LabelledImage> Order(IReadOnlyList<LabelledImage> items, int? shuffleSeed)
+    /// <summary>The items in file order, or shuffled by <paramref name="shuffleSeed"/> (the same permutation whatever the items are).</summary>
+    public static IReadOnlyList<T> Order<T>(IReadOnlyList<T> items, int? shuffleSeed)
     {
         if (shuffleSeed is not int seed) return items;
         var copy = items.ToArray();

@@ -18,11 +18,17 @@ public static class Accuracy
 
     /// <summary>The same for any engine: <paramref name="forward"/> maps a batch of normalised images to logits.</summary>
     public static (int Correct, int Seen) Count(Func<torch.Tensor, torch.Tensor> forward, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize,
+        IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        Count(forward, BatchLoader.Batches(items, preprocessor, batchSize), progress, cancellationToken);
+
+    /// <summary>The same over batches from anywhere (a split kept in memory); <paramref name="forward"/> maps a batch's
+    /// <see cref="Data.Batch.Images"/> (whatever the batches hold) to logits.</summary>
+    public static (int Correct, int Seen) Count(Func<torch.Tensor, torch.Tensor> forward, IEnumerable<Data.Batch> batches,
         IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         using var _ = torch.no_grad();
         int correct = 0, seen = 0;
-        foreach (var batch in BatchLoader.Batches(items, preprocessor, batchSize))
+        foreach (var batch in batches)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using (batch)

@@ -9,10 +9,19 @@ namespace SlsPrune.Core.Training;
 /// its state in plain named tensors so a checkpoint can hold it: <c>p -= lr * wd * p</c>, then the bias-corrected
 /// Adam step.
 /// </summary>
+/// <remarks>The parameters are moved into one flat buffer per dtype and device (each parameter a view of it, as
+/// PyTorch's fused optimizers group them), and so are the moments, so a step is nine tensor operations over all
+/// parameters at once (their gradients gathered by one <c>cat</c>) in place of nine per parameter: the same
+/// element-wise float operations in the same order, so the same values. A step where some parameter has no
+/// gradient (PyTorch skips it, weight decay included) goes parameter by parameter.</remarks>
 public sealed class AdamW : IDisposable
 {
     private readonly IReadOnlyList<(string Name, Parameter Param)> _params;
     private readonly Dictionary<string, (Tensor M, Tensor V)> _state = [];
+    private readonly List<Group> _groups = [];
+
+    /// <summary>Parameters sharing a dtype and device: their flat storage and moments, in <see cref="Members"/>' order.</summary>
+    private sealed record Group(Tensor Params, Tensor M, Tensor V, List<(string Name, Parameter Param)> Members);
 
     public AdamW(IEnumerable<(string Name, Parameter Param)> parameters, double weightDecay, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
     {
@@ -21,7 +30,29 @@ public sealed class AdamW : IDisposable
         Beta1 = beta1;
         Beta2 = beta2;
         Eps = eps;
-        foreach (var (name, p) in _params) _state[name] = (torch.zeros_like(p), torch.zeros_like(p));
+        using var _ = torch.no_grad();
+        foreach (var members in _params.GroupBy(np => (np.Param.dtype, np.Param.device.ToString())))
+        {
+            long total = members.Sum(np => np.Param.numel());
+            var options = members.First().Param;
+            var flat = torch.empty(total, dtype: options.dtype, device: options.device);
+            var m = torch.zeros(total, dtype: options.dtype, device: options.device);
+            var v = torch.zeros(total, dtype: options.dtype, device: options.device);
+            long at = 0;
+            foreach (var (name, p) in members)
+            {
+                long n = p.numel();
+                var shape = p.shape;
+                using (var slot = flat.narrow(0, at, n).view(shape))
+                {
+                    slot.copy_(p);
+                    p.set_(slot); // the parameter now lives in the flat buffer (what holds it sees the same tensor)
+                }
+                _state[name] = (m.narrow(0, at, n).view(shape), v.narrow(0, at, n).view(shape));
+                at += n;
+            }
+            _groups.Add(new Group(flat, m, v, members.ToList()));
+        }
     }
 
     public double WeightDecay { get; }
@@ -45,6 +76,7 @@ public sealed class AdamW : IDisposable
         Steps++;
         double bc1 = 1 - Math.Pow(Beta1, Steps), bc2 = 1 - Math.Pow(Beta2, Steps);
         using var _ = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
         // Owned Scalars (see TsneEmbedder: TorchSharp's temporaries are not kept alive across native calls).
         using var decay = (1 - lr * WeightDecay).ToScalar();
         using var b1 = Beta1.ToScalar();
@@ -55,16 +87,28 @@ public sealed class AdamW : IDisposable
         using var eps = Eps.ToScalar();
         using var one = 1.0.ToScalar();
         using var step = (-lr / bc1).ToScalar();
-        foreach (var (name, p) in _params)
+        void Update(Tensor p, Tensor g, Tensor m, Tensor v)
         {
-            var g = p.grad;
-            if (g is null) continue;
-            var (m, v) = _state[name];
             p.mul_(decay);
             m.mul_(b1).add_(g, oneMinusB1);
             v.mul_(b2).addcmul_(g, g, oneMinusB2);
-            using var denom = v.sqrt().div_(sqrtBc2).add_(eps, one);
+            var denom = v.sqrt().div_(sqrtBc2).add_(eps, one);
             p.addcdiv_(m, denom, step);
+        }
+        foreach (var group in _groups)
+        {
+            var grads = group.Members.Select(np => np.Param.grad).ToList();
+            if (grads.All(g => g is not null))
+            {
+                Update(group.Params, torch.cat(grads.Select(g => g!.reshape(-1)).ToList(), 0), group.M, group.V);
+                continue;
+            }
+            foreach (var ((name, p), g) in group.Members.Zip(grads))
+            {
+                if (g is null) continue;
+                var (m, v) = _state[name];
+                Update(p, g, m, v);
+            }
         }
     }
 
@@ -99,6 +143,13 @@ public sealed class AdamW : IDisposable
         {
             m.Dispose();
             v.Dispose();
+        }
+        foreach (var g in _groups)
+        {
+            // the parameters keep the flat storage alive through their views; only the handles go
+            g.Params.Dispose();
+            g.M.Dispose();
+            g.V.Dispose();
         }
     }
 }

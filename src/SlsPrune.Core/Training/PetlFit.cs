@@ -15,6 +15,9 @@ namespace SlsPrune.Core.Training;
 public sealed record FitSettings(int Epochs, int WarmupEpochs, double Lr, double MinLr, double WeightDecay, int BatchSize, int Seed, int EvalEvery, bool ConstantLr)
 {
     public LrSchedule Schedule => new(Lr, Epochs, WarmupEpochs, MinLr, Constant: ConstantLr);
+
+    /// <summary>Bytes of the splits kept in memory across epochs (<see cref="SplitCache"/>; 0: read every epoch from the files).</summary>
+    public long CacheBytes { get; init; } = SplitCache.BudgetBytes;
 }
 
 /// <summary>Knowledge distillation from a teacher's logits (Hinton et al.): the loss is
@@ -68,52 +71,92 @@ public static class PetlFit
         var preprocessor = Preprocessor.For(model.Input);
         var (start, bestEpoch, best, restoredLoss) = hooks?.Restore?.Invoke(optimizer) ?? FitStart.Fresh;
 
+        // Head only (a linear probe): the frozen backbone's tokens do not change, so they are computed once per split
+        // and every epoch runs the head alone on them. Otherwise the images are decoded once and kept. Either within
+        // SplitCache's budget; a split that does not fit is read from the files every epoch.
+        bool headOnly = teacher is null && trainable.All(np => np.name.StartsWith("head.", StringComparison.Ordinal));
+        long budget = s.CacheBytes;
+        Func<Tensor, Tensor>? Tokens(bool training) => headOnly ? images =>
+        {
+            if (training) model.train(); else model.eval();
+            using var scope = torch.NewDisposeScope();
+            var x = model.Embed(images.to(device));
+            for (int i = 0; i < model.Depth; i++)
+            {
+                var next = model.RunBlock(i, x);
+                x.Dispose();
+                x = next;
+            }
+            return x.MoveToOuterDisposeScope(); // what Head takes: model.forward(images) = model.Head(this)
+        } : null;
+        using var trainCache = start < s.Epochs ? SplitCache.TryCreate(train, preprocessor, s.BatchSize, ref budget, Tokens(training: true), cancellationToken) : null;
+        bool trainTokens = headOnly && trainCache is not null;
+        SplitCache? evalCache = null;
+        bool evalTried = false, evalTokens = false;
+
         var history = new List<EpochReport>();
         double? lastLoss = restoredLoss;
-        for (int epoch = start; epoch < s.Epochs; epoch++)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            double lr = schedule.At(epoch);
-            model.train();
-            torch.manual_seed(Seeds.Mix(s.Seed, epoch, 7)); // dropout stream of this epoch
-            double lossSum = 0;
-            int seen = 0;
-            foreach (var batch in BatchLoader.Batches(train, preprocessor, s.BatchSize, Seeds.Mix(s.Seed, epoch, 0)))
+            for (int epoch = start; epoch < s.Epochs; epoch++)
             {
-                using (batch)
-                using (var scope = torch.NewDisposeScope())
+                cancellationToken.ThrowIfCancellationRequested();
+                double lr = schedule.At(epoch);
+                model.train();
+                torch.manual_seed(Seeds.Mix(s.Seed, epoch, 7)); // dropout stream of this epoch
+                double lossSum = 0;
+                int seen = 0;
+                int shuffle = Seeds.Mix(s.Seed, epoch, 0);
+                foreach (var batch in trainCache?.Batches(s.BatchSize, shuffle) ?? BatchLoader.Batches(train, preprocessor, s.BatchSize, shuffle))
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var images = batch.Images.to(device);
-                    var logits = model.forward(images);
-                    var loss = nn.functional.cross_entropy(logits, batch.Labels.to(device));
-                    if (teacher is not null) loss = Distilled(loss, logits, images, teacher);
-                    optimizer.ZeroGrad();
-                    loss.backward();
-                    optimizer.Step(lr);
-                    lossSum += loss.item<float>() * batch.Labels.shape[0];
-                    seen += (int)batch.Labels.shape[0];
+                    using (batch)
+                    using (var scope = torch.NewDisposeScope())
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var images = batch.Images.to(device);
+                        var logits = trainTokens ? model.Head(images) : model.forward(images);
+                        var loss = nn.functional.cross_entropy(logits, batch.Labels.to(device));
+                        if (teacher is not null) loss = Distilled(loss, logits, images, teacher);
+                        optimizer.ZeroGrad();
+                        loss.backward();
+                        optimizer.Step(lr);
+                        lossSum += loss.item<float>() * batch.Labels.shape[0];
+                        seen += (int)batch.Labels.shape[0];
+                    }
                 }
-            }
-            lastLoss = lossSum / seen;
-            double? acc = null;
-            bool isBest = false;
-            if ((epoch + 1) % s.EvalEvery == 0 || epoch == s.Epochs - 1)
-            {
-                var (correct, evaluated) = Accuracy.Count(model, eval, preprocessor, s.BatchSize, device, cancellationToken: cancellationToken);
-                acc = (double)correct / evaluated;
-                if (acc > best)
+                lastLoss = lossSum / seen;
+                double? acc = null;
+                bool isBest = false;
+                if ((epoch + 1) % s.EvalEvery == 0 || epoch == s.Epochs - 1)
                 {
-                    best = acc.Value;
-                    bestEpoch = epoch;
-                    isBest = true;
-                    hooks?.OnBest?.Invoke(epoch, best);
+                    if (!evalTried)
+                    {
+                        evalTried = true;
+                        evalCache = SplitCache.TryCreate(eval, preprocessor, s.BatchSize, ref budget, Tokens(training: false), cancellationToken);
+                        evalTokens = headOnly && evalCache is not null;
+                    }
+                    model.eval();
+                    var (correct, evaluated) = evalCache is null
+                        ? Accuracy.Count(model, eval, preprocessor, s.BatchSize, device, cancellationToken: cancellationToken)
+                        : Accuracy.Count(x => evalTokens ? model.Head(x.to(device)) : model.forward(x.to(device)), evalCache.Batches(s.BatchSize), cancellationToken: cancellationToken);
+                    acc = (double)correct / evaluated;
+                    if (acc > best)
+                    {
+                        best = acc.Value;
+                        bestEpoch = epoch;
+                        isBest = true;
+                        hooks?.OnBest?.Invoke(epoch, best);
+                    }
                 }
+                hooks?.OnEpochEnd?.Invoke(optimizer, new FitStart(epoch + 1, bestEpoch, best, lastLoss));
+                var report = new EpochReport(epoch + 1, s.Epochs, lr, lastLoss.Value, acc, isBest);
+                history.Add(report);
+                progress?.Report(report);
             }
-            hooks?.OnEpochEnd?.Invoke(optimizer, new FitStart(epoch + 1, bestEpoch, best, lastLoss));
-            var report = new EpochReport(epoch + 1, s.Epochs, lr, lastLoss.Value, acc, isBest);
-            history.Add(report);
-            progress?.Report(report);
+        }
+        finally
+        {
+            evalCache?.Dispose();
         }
         return new FitResult(bestEpoch, best, lastLoss, history);
     }
