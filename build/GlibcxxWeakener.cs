@@ -92,8 +92,7 @@ namespace SlsPrune.Build
         }
 
         /// <summary>True when the libstdc++ at <paramref name="libstdcxx"/> defines <paramref name="version"/>.</summary>
-        public static bool Defines(string libstdcxx, string version) =>
-            ReadVersionDefinitions(File.ReadAllBytes(libstdcxx)).Contains(version);
+        public static bool Defines(string libstdcxx, string version) => ReadVersionDefinitions(File.ReadAllBytes(libstdcxx)).Contains(version);
 
         private static ((long Offset, long Size, uint Info)?, long StrtabOffset) FindSection(byte[] elf, uint type)
         {

@@ -48,10 +48,15 @@ if (mode == "pipeline" && args.Length >= 2)
     var best = double.MaxValue;
     for (int r = 0; r < repeats; r++)
         best = Math.Min(best, Seconds(() => { foreach (var b in BatchLoader.Batches(items, p, 64)) b.Dispose(); }));
-    Console.WriteLine($"pipeline_images_per_s {items.Count / best:F1} img/s ({items.Count} images to {size}x{size}, {Environment.ProcessorCount} cores, best of {repeats})");
+    Console.WriteLine($"pipeline_images_per_s {items.Count / best:F1} img/s ({items.Count} images to {size}x{size}, {Environment.ProcessorCount} "
+        + $"cores, best of {repeats})");
     // Single thread: decode + resize only, to show the per-core cost.
     var one = items.Take(200).ToList();
-    double t1 = Seconds(() => { foreach (var it in one) PilBicubicResize.Resize(ImageDecoder.Decode(File.ReadAllBytes(it.Path), it.Path), size, size); });
+    double t1 = Seconds(() =>
+    {
+        foreach (var it in one) PilBicubicResize.Resize(ImageDecoder.Decode(File.ReadAllBytes(it.Path), it.Path), size,
+        size);
+    });
     Console.WriteLine($"decode_resize_1thread {one.Count / t1:F1} img/s");
     var resized = new RgbImage[items.Count];
     double tp = Seconds(() => SlsPrune.Core.Runtime.ParallelWork.For(items.Count, i =>
@@ -65,7 +70,8 @@ else if (mode == "engines" && args.Length >= 6)
     var options = new SlsPrune.Core.Models.ModelOptions(args[1], args[2], Device: "cpu");
     int keep = int.Parse(args[3], inv), repeats = int.Parse(args[5], inv);
     using var full = SlsPrune.Core.Models.ModelFactory.Build(options);
-    using var built = keep >= full.FullDepth ? full : SlsPrune.Core.Models.ModelFactory.Build(options, plan: SlsPrune.Core.Models.ModelPlan.Leading(full.FullDepth, keep));
+    using var built = keep >= full.FullDepth ? full : SlsPrune.Core.Models.ModelFactory.Build(options,
+        plan: SlsPrune.Core.Models.ModelPlan.Leading(full.FullDepth, keep));
     string dir = Directory.CreateTempSubdirectory("sls-bench-").FullName, onnx = Path.Combine(dir, "m.onnx"), st = Path.Combine(dir, "m.safetensors");
     var r = SlsPrune.Core.Export.ExportRunner.Write(built, new SlsPrune.Core.Export.OnnxExport(), onnx);
     long stBytes = SlsPrune.Core.Export.ExportRunner.Write(built, new SlsPrune.Core.Export.SafetensorsExport(), st).Bytes;
@@ -89,7 +95,10 @@ else if (mode == "engines" && args.Length >= 6)
 }
 else if (mode == "ort-optimized" && args.Length >= 3)
 {
-    using var so = new Microsoft.ML.OnnxRuntime.SessionOptions { GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = args[2] };
+    using var so = new Microsoft.ML.OnnxRuntime.SessionOptions
+    {
+        GraphOptimizationLevel = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, OptimizedModelFilePath = args[2]
+    };
     using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(args[1], so);
     Console.WriteLine($"wrote {args[2]}");
 }
@@ -99,11 +108,14 @@ else if (mode == "synth" && args.Length >= 3)
     var v = VitVariants.ByName(args[1]) ?? throw new ArgumentException($"unknown model {args[1]}");
     int classes = args.Length > 3 ? int.Parse(args[3], inv) : 10;
     torch.manual_seed(0);
-    using var model = new VisionTransformer(new VitConfig(v.PatchSize, v.ImageSize / v.PatchSize, v.Width, v.Depth, v.Heads, v.MlpHidden, classes), PetlSettings.None);
+    using var model = new VisionTransformer(new VitConfig(v.PatchSize, v.ImageSize / v.PatchSize, v.Width, v.Depth, v.Heads, v.MlpHidden, classes),
+        PetlSettings.None);
     var sd = model.state_dict();
     Directory.CreateDirectory(args[2]);
-    SlsPrune.Core.Checkpoints.SafetensorsWriter.Write(Path.Combine(args[2], "backbone.safetensors"), sd.Where(kv => !kv.Key.StartsWith("head.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value));
-    SlsPrune.Core.Checkpoints.SafetensorsWriter.Write(Path.Combine(args[2], "linear.safetensors"), sd.Where(kv => kv.Key.StartsWith("head.", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value),
+    SlsPrune.Core.Checkpoints.SafetensorsWriter.Write(Path.Combine(args[2], "backbone.safetensors"), sd.Where(kv => !kv.Key.StartsWith("head.",
+        StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value));
+    SlsPrune.Core.Checkpoints.SafetensorsWriter.Write(Path.Combine(args[2], "linear.safetensors"), sd.Where(kv => kv.Key.StartsWith("head.",
+        StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value),
         new Dictionary<string, string> { ["petl_method"] = "linear", ["num_classes"] = classes.ToString(inv) });
     Console.WriteLine($"wrote {args[2]}/backbone.safetensors and linear.safetensors ({v.Name}, {classes} classes)");
 }
@@ -122,7 +134,8 @@ else if (mode == "forward" && args.Length >= 2)
     var best = double.MaxValue;
     for (int i = 0; i < iters; i++)
         best = Math.Min(best, Seconds(() => { using var _ = torch.no_grad(); using var scope = torch.NewDisposeScope(); model.forward(x); }));
-    Console.WriteLine($"forward_images_per_s {batch / best:F2} img/s ({v.Name}, {depth} blocks, batch {batch}, {torch.get_num_threads()} threads, best of {iters})");
+    Console.WriteLine($"forward_images_per_s {batch / best:F2} img/s ({v.Name}, {depth} blocks, batch {batch}, {torch.get_num_threads()} threads, "
+        + $"best of {iters})");
 }
 else if (mode == "feature-gflops" && args.Length >= 3)
 {
@@ -130,7 +143,8 @@ else if (mode == "feature-gflops" && args.Length >= 3)
     int images = args.Length > 4 ? int.Parse(args[4], inv) : 1024;
     var precision = args.Length > 5 && args[5] == "bf16" ? SlsPrune.Core.Runtime.Precision.Bf16 : SlsPrune.Core.Runtime.Precision.Fp32;
     var dtype = precision == SlsPrune.Core.Runtime.Precision.Bf16 ? torch.bfloat16 : torch.float32;
-    using var built = SlsPrune.Core.Models.ModelFactory.Build(new SlsPrune.Core.Models.ModelOptions(args[1], args[2], Precision: precision, Device: "cpu"), torch.CPU);
+    using var built = SlsPrune.Core.Models.ModelFactory.Build(new SlsPrune.Core.Models.ModelOptions(args[1], args[2], Precision: precision,
+        Device: "cpu"), torch.CPU);
     var model = built.Model;
     var c = ((VisionTransformer)model).Config;
     int batches = (images + batch - 1) / batch;
@@ -171,8 +185,10 @@ else if (mode == "feature-gflops" && args.Length >= 3)
     double products = double.MaxValue;
     for (int r = 0; r < 3; r++) products = Math.Min(products, Seconds(() => { for (int b = 0; b < batches; b++) Products(); }));
     double productFlops = 2.0 * c.Depth * (rows * d * 3 * d + 2 * batch * h * n * n * hd + rows * d * d + 2 * rows * d * m) * batches;
-    Console.WriteLine($"feature_pass {forward:F3} s {flops / forward / 1e9:F1} GFLOP/s ({batch * batches} images, batch {batch}, {precision}, {torch.get_num_threads()} threads, best of 3)");
-    Console.WriteLine($"plain_products {products:F3} s {productFlops / products / 1e9:F1} GFLOP/s (the same matmul shapes, {productFlops / flops * 100:F0}% of the model's FLOPs)");
+    Console.WriteLine($"feature_pass {forward:F3} s {flops / forward / 1e9:F1} GFLOP/s ({batch * batches} images, batch {batch}, {precision}, "
+        + $"{torch.get_num_threads()} threads, best of 3)");
+    Console.WriteLine($"plain_products {products:F3} s {productFlops / products / 1e9:F1} GFLOP/s (the same matmul shapes, "
+        + $"{productFlops / flops * 100:F0}% of the model's FLOPs)");
     Console.WriteLine($"ratio {flops / forward / (productFlops / products):F2} (feature pass GFLOP/s over plain products' GFLOP/s)");
 }
 else if (mode == "tsne-n" && args.Length >= 2)
@@ -185,7 +201,8 @@ else if (mode == "tsne-n" && args.Length >= 2)
     var x = (torch.randn(10, 32, generator: g).index_select(0, labels) * 0.5 + torch.randn(n, 32, generator: g)).unsqueeze(0).to(torch.float32);
     SlsPrune.Core.Fem.Tsne.TsneResult r = null!;
     double t = Seconds(() => r = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(x, new SlsPrune.Core.Fem.Tsne.TsneOptions { MaxIter = iters })[0]);
-    double sc = SlsPrune.Core.Fem.ClusterMetrics.Silhouette(SlsPrune.Core.Fem.FeatureEvaluation.MinMaxScale(r.Embedding), labels.data<long>().ToArray());
+    double sc = SlsPrune.Core.Fem.ClusterMetrics.Silhouette(SlsPrune.Core.Fem.FeatureEvaluation.MinMaxScale(r.Embedding), labels.data<long>()
+        .ToArray());
     Console.WriteLine($"tsne_n {n} points, {iters} iterations: {t:F1} s, KL {r.KlDivergence:F3}, SC {sc:F3}");
 }
 else if (mode == "train-gflops" && args.Length >= 4)
@@ -203,7 +220,8 @@ else if (mode == "train-gflops" && args.Length >= 4)
     var eval = task.Read("test");
     int classes = train.Concat(eval).Max(i => i.Label) + 1;
     torch.manual_seed(0);
-    using var built = SlsPrune.Core.Models.ModelFactory.BuildTrainable(new SlsPrune.Core.Models.ModelOptions(args[1], BatchSize: batch, Device: "cpu"),
+    using var built = SlsPrune.Core.Models.ModelFactory.BuildTrainable(new SlsPrune.Core.Models.ModelOptions(args[1], BatchSize: batch,
+        Device: "cpu"),
         new SlsPrune.Core.Models.TrainableRequest(petl, classes));
     var model = built.Model;
     var c = ((VisionTransformer)model).Config;
@@ -244,12 +262,15 @@ else if (mode == "train-gflops" && args.Length >= 4)
     Products();
     var productTimes = Enumerable.Range(0, 5).Select(_ => Seconds(Products)).Order().ToList();
     double stepProducts = productTimes[2];
-    double stepFlops = 2.0 * c.Depth * 2 * (rows * d * 3 * d + 2 * batch * h * n * n * hd + rows * d * d + 2 * rows * d * m) + 2.0 * c.Depth * 2 * batch * h * n * n * hd;
+    double stepFlops = 2.0 * c.Depth * 2 * (rows * d * 3 * d + 2 * batch * h * n * n * hd + rows * d * d + 2 * rows * d * m) + 2.0 * c.Depth * 2
+        * batch * h * n * n * hd;
     double perEpoch = (double)train.Count / batch;
-    Console.WriteLine($"plain_products {stepProducts * perEpoch:F3} s per epoch {stepFlops / stepProducts / 1e9:F1} GFLOP/s ({stepFlops / 1e9:F2} GFLOP per batch of {batch}: forward + input-gradient matmuls, median of 5)");
+    Console.WriteLine($"plain_products {stepProducts * perEpoch:F3} s per epoch {stepFlops / stepProducts / 1e9:F1} GFLOP/s ({stepFlops / 1e9:F2} "
+        + $"GFLOP per batch of {batch}: forward + input-gradient matmuls, median of 5)");
     {
         // one step in parts, on a random batch (medians of 10 after 3 warm-ups)
-        var trainableParams = model.named_parameters().Where(np => PetlMethods.IsTaskParameter(np.name)).Select(np => (np.name, np.parameter)).ToList();
+        var trainableParams = model.named_parameters().Where(np => PetlMethods.IsTaskParameter(np.name)).Select(np => (np.name, np.parameter))
+            .ToList();
         foreach (var (name, p) in model.named_parameters()) p.requires_grad = PetlMethods.IsTaskParameter(name);
         var probe = trainableParams.Select(t => (t.name, new TorchSharp.Modules.Parameter(t.parameter.detach().clone()))).ToList();
         using var opt = new SlsPrune.Core.Training.AdamW(probe, 1e-4); // a copy: the fit below starts from the same weights
@@ -269,22 +290,27 @@ else if (mode == "train-gflops" && args.Length >= 4)
         }
         double Med(IEnumerable<double> v) { var l = v.Order().ToList(); return l[l.Count / 2]; }
         double fm = Med(parts.Select(p => p.F)), bm = Med(parts.Select(p => p.B)), sm = Med(parts.Select(p => p.S));
-        Console.WriteLine($"step_parts forward {fm * 1e3:F1} ms, backward {bm * 1e3:F1} ms, optimizer {sm * 1e3:F2} ms; plain products {stepProducts * 1e3:F1} ms per batch of {batch}");
+        Console.WriteLine($"step_parts forward {fm * 1e3:F1} ms, backward {bm * 1e3:F1} ms, optimizer {sm * 1e3:F2} ms; plain products "
+            + $"{stepProducts * 1e3:F1} ms per batch of {batch}");
     }
     var marks = new List<double>();
     var sw = Stopwatch.StartNew();
     var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
     long cacheBytes = args.Length > 6 ? long.Parse(args[6], inv) : SlsPrune.Core.Training.SplitCache.BudgetBytes;
-    var fit = SlsPrune.Core.Training.PetlFit.Run(model, train, eval, new SlsPrune.Core.Training.FitSettings(epochs, 1, 1e-3, 1e-5, 1e-4, batch, 0, epochs, false) { CacheBytes = cacheBytes },
+    var fit = SlsPrune.Core.Training.PetlFit.Run(model, train, eval, new SlsPrune.Core.Training.FitSettings(epochs, 1, 1e-3, 1e-5, 1e-4, batch, 0,
+        epochs, false)
+    { CacheBytes = cacheBytes },
         torch.CPU, progress: new EpochMarks(r => marks.Add(sw.Elapsed.TotalSeconds)));
     double total = sw.Elapsed.TotalSeconds;
     var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
-    Console.WriteLine($"fit {total:F2} s (cpu {cpu:F2} s), epochs ends at " + string.Join(" ", marks.Select(t => t.ToString("F2", inv))) + $", accuracy {fit.Best:F4}, loss {fit.FinalLoss:F6}");
+    Console.WriteLine($"fit {total:F2} s (cpu {cpu:F2} s), epochs ends at " + string.Join(" ", marks.Select(t => t.ToString("F2", inv)))
+        + $", accuracy {fit.Best:F4}, loss {fit.FinalLoss:F6}");
     // the epochs before the last (the last one evaluates)
     for (int e = 1; e < marks.Count - 1; e++)
     {
         double t = marks[e] - marks[e - 1];
-        Console.WriteLine($"epoch {e + 1} {t:F3} s, {stepFlops * perEpoch / t / 1e9:F1} GFLOP/s, {t / (stepProducts * perEpoch):F2}x the plain products ({method.Name}, batch {batch}, {torch.get_num_threads()} threads)");
+        Console.WriteLine($"epoch {e + 1} {t:F3} s, {stepFlops * perEpoch / t / 1e9:F1} GFLOP/s, {t / (stepProducts * perEpoch):F2}x the plain "
+            + $"products ({method.Name}, batch {batch}, {torch.get_num_threads()} threads)");
     }
 }
 else if (mode == "eval-pass" && args.Length >= 4)
@@ -304,7 +330,8 @@ else if (mode == "eval-pass" && args.Length >= 4)
     using var ort = SlsPrune.Core.Evaluation.OnnxRuntimeModel.Open(onnx);
     foreach (int batch in sizes)
     {
-        int Top1(Func<torch.Tensor, torch.Tensor> f) => SlsPrune.Core.Evaluation.Accuracy.Confusion(f, items, pre, batch, model.NumClasses).Select((row, c) => row[c]).Sum();
+        int Top1(Func<torch.Tensor, torch.Tensor> f) => SlsPrune.Core.Evaluation.Accuracy.Confusion(f, items, pre, batch, model.NumClasses)
+            .Select((row, c) => row[c]).Sum();
         model.eval();
         Top1(x => model.forward(x)); // warm-up
         Top1(ort.Forward);
@@ -314,7 +341,9 @@ else if (mode == "eval-pass" && args.Length >= 4)
             double ts = Seconds(() => cs = Top1(x => model.forward(x)));
             double to = Seconds(() => co = Top1(ort.Forward));
             double td = Seconds(() => { foreach (var b in BatchLoader.Batches(items, pre, batch)) b.Dispose(); });
-            Console.WriteLine($"eval_pass batch {batch} round {r + 1}: torchsharp {items.Count / ts:F1} img/s ({cs} correct), onnxruntime {items.Count / to:F1} img/s ({co} correct), decoding alone {items.Count / td:F1} img/s ({items.Count} images, {torch.get_num_threads()} threads)");
+            Console.WriteLine($"eval_pass batch {batch} round {r + 1}: torchsharp {items.Count / ts:F1} img/s ({cs} correct), onnxruntime "
+                + $"{items.Count / to:F1} img/s ({co} correct), decoding alone {items.Count / td:F1} img/s ({items.Count} images, "
+                    + $"{torch.get_num_threads()} threads)");
         }
     }
     Directory.Delete(dir, true);
@@ -336,7 +365,8 @@ else if (mode == "adamw-step" && args.Length >= 3)
     {
         double tf = Seconds(() => { for (int i = 0; i < steps; i++) flat.Step(1e-3); });
         double ts = Seconds(() => { for (int i = 0; i < steps; i++) foreach (var o in single) o.Step(1e-3); });
-        Console.WriteLine($"adamw_step {tensors.Count} tensors ({tensors.Sum(t => t.parameter.numel())} values): flat {tf / steps * 1e3:F3} ms, per tensor {ts / steps * 1e3:F3} ms per step");
+        Console.WriteLine($"adamw_step {tensors.Count} tensors ({tensors.Sum(t => t.parameter.numel())} values): flat {tf / steps * 1e3:F3} ms, "
+            + $"per tensor {ts / steps * 1e3:F3} ms per step");
     }
 }
 else if (mode == "trainer" && args.Length >= 4)
@@ -346,7 +376,8 @@ else if (mode == "trainer" && args.Length >= 4)
     int epochs = args.Length > 4 ? int.Parse(args[4], inv) : 3;
     string outFile = Path.Combine(Directory.CreateTempSubdirectory("sls-bench-").FullName, "petl.safetensors");
     var sw = Stopwatch.StartNew();
-    var r = SlsPrune.Core.Training.PetlTrainer.Run(new SlsPrune.Core.Training.TrainOptions(new SlsPrune.Core.Models.ModelOptions(args[1], BatchSize: 64, Device: "cpu"), args[2],
+    var r = SlsPrune.Core.Training.PetlTrainer.Run(new SlsPrune.Core.Training.TrainOptions(new SlsPrune.Core.Models.ModelOptions(args[1],
+        BatchSize: 64, Device: "cpu"), args[2],
         PetlSettings.ForTraining(method), outFile, Epochs: epochs, WarmupEpochs: 1, EvalEvery: epochs, Resume: false),
         new EpochMarks(e => Console.WriteLine($"epoch {e.Epoch} ends at {sw.Elapsed.TotalSeconds:F2} s, loss {e.Loss:F6}")));
     Console.WriteLine($"trainer {sw.Elapsed.TotalSeconds:F2} s, best {r.BestAccuracy:F4}");
@@ -366,18 +397,32 @@ else if (mode == "feature-profile" && args.Length >= 4)
         var decoded = new List<torch.Tensor>();
         foreach (var b in SlsPrune.Core.Data.BatchLoader.Batches(items, pre, batch)) { decoded.Add(b.Images); b.Labels.Dispose(); }
         var times = new List<double>();
-        using (torch.no_grad()) foreach (var x in decoded) times.Add(Seconds(() => { using var scope = torch.NewDisposeScope(); model.ForwardIntermediates(x, stopEarly: true); }));
+        using (torch.no_grad()) foreach (var x in decoded) times.Add(Seconds(() =>
+        {
+            using var scope = torch.NewDisposeScope(); model.ForwardIntermediates(x, stopEarly: true);
+        }));
         Console.WriteLine($"pass {pass} per batch ({times.Sum():F3} s): " + string.Join(" ", times.Select(t => t.ToString("F3", inv))));
         foreach (var x in decoded) x.Dispose();
     }
     for (int rep = 0; rep < 3; rep++)
     {
         var decoded = new List<torch.Tensor>();
-        double dec = Seconds(() => { foreach (var b in SlsPrune.Core.Data.BatchLoader.Batches(items, pre, batch)) { decoded.Add(b.Images); b.Labels.Dispose(); } });
-        double fwd = Seconds(() => { using var _ = torch.no_grad(); foreach (var x in decoded) { using var scope = torch.NewDisposeScope(); model.ForwardIntermediates(x, stopEarly: true); } });
+        double dec = Seconds(() =>
+        {
+            foreach (var b in SlsPrune.Core.Data.BatchLoader.Batches(items, pre,
+            batch)) { decoded.Add(b.Images); b.Labels.Dispose(); }
+        });
+        double fwd = Seconds(() =>
+        {
+            using var _ = torch.no_grad(); foreach (var x in decoded)
+            {
+                using var scope = torch.NewDisposeScope(); model.ForwardIntermediates(x, stopEarly: true);
+            }
+        });
         foreach (var x in decoded) x.Dispose();
         double both = Seconds(() => SlsPrune.Core.Features.LayerFeatureExtractor.Extract(model, items, pre, batch, torch.CPU).Dispose());
-        Console.WriteLine($"decode {dec:F3} s, forward {fwd:F3} s, extract {both:F3} s ({items.Count} images, batch {batch}, torch threads {torch.get_num_threads()})");
+        Console.WriteLine($"decode {dec:F3} s, forward {fwd:F3} s, extract {both:F3} s ({items.Count} images, batch {batch}, torch threads "
+            + $"{torch.get_num_threads()})");
     }
 }
 else if (mode == "team-steps")
@@ -428,15 +473,20 @@ else if (mode == "tsne-alone" && args.Length >= 2)
     // Each layer fitted alone (TsneOptions.FirstLayer) against all layers fitted together: equal bit for bit?
     var fs = SlsPrune.Core.Features.LayerFeatureSet.Load(args[1]);
     IReadOnlyList<SlsPrune.Core.Fem.Tsne.TsneResult> all = null!;
-    Console.WriteLine($"all {fs.Layers} layers together: {Seconds(() => all = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(fs.Features, new SlsPrune.Core.Fem.Tsne.TsneOptions())):F3} s");
+    Console.WriteLine($"all {fs.Layers} layers together: "
+        + $"{Seconds(() => all = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(fs.Features, new SlsPrune.Core.Fem.Tsne.TsneOptions())):F3} s");
     for (int l = 0; l < fs.Layers; l++)
     {
         using var one = fs.Features[l..(l + 1)];
         SlsPrune.Core.Fem.Tsne.TsneResult alone = null!;
-        double secs = Seconds(() => alone = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(one, new SlsPrune.Core.Fem.Tsne.TsneOptions { FirstLayer = l })[0]);
+        double secs = Seconds(() => alone = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(one, new SlsPrune.Core.Fem.Tsne.TsneOptions
+        {
+            FirstLayer = l
+        })[0]);
         Console.WriteLine($"layer {l + 1} alone: {secs:F3} s");
         bool same = all[l].Embedding.data<float>().ToArray().SequenceEqual(alone.Embedding.data<float>().ToArray());
-        Console.WriteLine($"layer {l + 1}: same embedding {same}, KL {all[l].KlDivergence:R} / {alone.KlDivergence:R}, iterations {all[l].Iterations} / {alone.Iterations}");
+        Console.WriteLine($"layer {l + 1}: same embedding {same}, KL {all[l].KlDivergence:R} / {alone.KlDivergence:R}, iterations "
+            + $"{all[l].Iterations} / {alone.Iterations}");
     }
 }
 else if (mode == "fem" && args.Length >= 2)
@@ -465,7 +515,8 @@ else if (mode == "fem" && args.Length >= 2)
             // kNN (cdist + topk) alone, by reflection; the binary searches and symmetrisation are the rest of stage_p.
             var jp = typeof(SlsPrune.Core.Fem.Tsne.JointProbabilities);
             var flags = System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.NonPublic;
-            Console.WriteLine($"stage_p_knn {Stage(() => { for (int l = 0; l < fs.Layers; l++) jp.GetMethod("NearestNeighbours", flags)!.Invoke(null, [fs.Features[l], k]); })}");
+            var knn = jp.GetMethod("NearestNeighbours", flags)!;
+            Console.WriteLine($"stage_p_knn {Stage(() => { for (int l = 0; l < fs.Layers; l++) knn.Invoke(null, [fs.Features[l], k]); })}");
         }
         torch.Tensor init = null!;
         Console.WriteLine($"stage_init {Stage(() => init = SlsPrune.Core.Fem.Tsne.InitialEmbedding.Create(fs.Features, "pca", 0))}");
@@ -494,7 +545,8 @@ else if (mode == "fem" && args.Length >= 2)
                 var active = torch.tensor(phase.Select(p => p == 3 ? 0f : 1f).ToArray()).reshape(fs.Layers, 1, 1);
                 var inactive = active.neg().add_(one, one);
                 var inc = update.mul(gradT).lt(zero);
-                gains.copy_(torch.where(inc, gains.add(gainUp, one), gains.mul(gainDown)).clamp_min(minGain).mul(active).add_(gains.mul(inactive), one));
+                gains.copy_(torch.where(inc, gains.add(gainUp, one), gains.mul(gainDown)).clamp_min(minGain).mul(active).add_(gains.mul(inactive),
+                    one));
                 var scaled = gradT.mul(gains);
                 update.copy_(momentum.mul(update).add_(scaled.mul(negLr), one).mul(active).add_(update.mul(inactive), one));
                 y.add_(update.mul(active), one);
@@ -505,13 +557,15 @@ else if (mode == "fem" && args.Length >= 2)
         IReadOnlyList<SlsPrune.Core.Fem.Tsne.TsneResult> fit = null!;
         int[] gc0 = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
         Console.WriteLine($"stage_fit {Stage(() => fit = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(fs.Features, o))}");
-        Console.WriteLine($"stage_fit_gcs {GC.CollectionCount(0) - gc0[0]} {GC.CollectionCount(1) - gc0[1]} {GC.CollectionCount(2) - gc0[2]} (gen 0, 1, 2)");
+        Console.WriteLine($"stage_fit_gcs {GC.CollectionCount(0) - gc0[0]} {GC.CollectionCount(1) - gc0[1]} {GC.CollectionCount(2) - gc0[2]} (gen "
+            + $"0, 1, 2)");
         Console.WriteLine("stage_iterations " + string.Join(" ", fit.Select(r => r.Iterations.ToString(inv))));
     }
     var femCpu0 = Process.GetCurrentProcess().TotalProcessorTime;
     double t = Seconds(() =>
     {
-        using var fem = SlsPrune.Core.Fem.FeatureEvaluation.Score(fs.Features, fs.Labels, SlsPrune.Core.Fem.ClusterMetrics.Default, new SlsPrune.Core.Fem.Tsne.TsneOptions(), torch.CPU);
+        using var fem = SlsPrune.Core.Fem.FeatureEvaluation.Score(fs.Features, fs.Labels, SlsPrune.Core.Fem.ClusterMetrics.Default,
+            new SlsPrune.Core.Fem.Tsne.TsneOptions(), torch.CPU);
         var scores = fem.Scores;
         Console.WriteLine("sc " + string.Join(" ", scores.Select(x => x.ToString("F4", inv))));
         if (Environment.GetEnvironmentVariable("SLS_BENCH_EXACT") == "1")
@@ -528,7 +582,8 @@ else if (mode == "fem" && args.Length >= 2)
             Console.WriteLine("embeddings_sha256 " + Convert.ToHexString(sha.Hash!));
         }
     });
-    Console.WriteLine($"fem_seconds {t:F2} s ({fs.Layers} layers x {fs.Count} points x {fs.Features.shape[2]} width), cpu {(Process.GetCurrentProcess().TotalProcessorTime - femCpu0).TotalSeconds:F2} s");
+    Console.WriteLine($"fem_seconds {t:F2} s ({fs.Layers} layers x {fs.Count} points x {fs.Features.shape[2]} width), cpu "
+        + $"{(Process.GetCurrentProcess().TotalProcessorTime - femCpu0).TotalSeconds:F2} s");
 }
 else if (mode == "tsne-exact" && args.Length >= 2)
 {
@@ -557,7 +612,8 @@ else if (mode == "tsne-exact" && args.Length >= 2)
         }
         sha.TransformFinalBlock([], 0, 0);
         Console.WriteLine($"{set} kl " + string.Join(" ", results.Select(r => r.KlDivergence.ToString("R", inv))));
-        Console.WriteLine($"{set} sc " + string.Join(" ", results.Select(r => SlsPrune.Core.Fem.ClusterMetrics.Silhouette(SlsPrune.Core.Fem.FeatureEvaluation.MinMaxScale(r.Embedding), labels).ToString("R", inv))));
+        Console.WriteLine($"{set} sc " + string.Join(" ", results.Select(r =>
+            SlsPrune.Core.Fem.ClusterMetrics.Silhouette(SlsPrune.Core.Fem.FeatureEvaluation.MinMaxScale(r.Embedding), labels).ToString("R", inv))));
         Console.WriteLine($"{set} iterations " + string.Join(" ", results.Select(r => r.Iterations.ToString(inv))));
         Console.WriteLine($"{set} sha256 " + Convert.ToHexString(sha.Hash!));
     }
@@ -572,13 +628,19 @@ else if (mode == "budget-costs" && args.Length >= 3)
         string took = Stage(() => costs = SlsPrune.Core.Pruning.Budgets.CostTable.Measured(built.Model, batch, torch.CPU, CancellationToken.None));
         Console.WriteLine($"run {run} cost-table {took}");
         foreach (var r in costs.Rows)
-            Console.WriteLine(string.Create(inv, $"run {run} depth {r.Blocks} flops {r.Flops} params {r.Params} latency_ms {r.LatencyMs:F3} iqr_ms {r.LatencySpreadMs:F3}"));
+            Console.WriteLine(string.Create(inv, $"run {run} depth {r.Blocks} flops {r.Flops} params {r.Params} latency_ms {r.LatencyMs:F3} iqr_ms "
+                + $"{r.LatencySpreadMs:F3}"));
         Console.WriteLine($"run {run} warning {costs.Warning ?? "none"}");
     }
 }
 else
 {
-    Console.Error.WriteLine("usage: SlsPrune.Bench budget-costs BACKBONE PETL [batch] [runs] | pipeline TASK_DIR [split] [size] [repeats] | forward MODEL [batch] [iters] [depth] | synth MODEL OUTDIR [classes] | engines ... | ort-optimized ... | feature-gflops BACKBONE PETL [batch] [images] [fp32|bf16] | feature-profile BACKBONE PETL TASK [batch] | train-gflops BACKBONE TASK METHOD [batch] [epochs] | eval-pass BACKBONE PETL TASK [split] [batches] [rounds] | adamw-step BACKBONE METHOD [steps] | fem FEATURES.safetensors|random [save-to.safetensors] | tsne-n N ITERS | tsne-alone FEATURES.safetensors | team-steps [steps] | tsne-exact tests/fixtures/sls/sls.safetensors");
+    Console.Error.WriteLine("usage: SlsPrune.Bench budget-costs BACKBONE PETL [batch] [runs] | pipeline TASK_DIR [split] [size] [repeats] | "
+        + "forward MODEL [batch] [iters] [depth] | synth MODEL OUTDIR [classes] | engines ... | ort-optimized ... | feature-gflops BACKBONE PETL "
+            + "[batch] [images] [fp32|bf16] | feature-profile BACKBONE PETL TASK [batch] | train-gflops BACKBONE TASK METHOD [batch] [epochs] | "
+                + "eval-pass BACKBONE PETL TASK [split] [batches] [rounds] | adamw-step BACKBONE METHOD [steps] | fem FEATURES.safetensors|random "
+                    + "[save-to.safetensors] | tsne-n N ITERS | tsne-alone FEATURES.safetensors | team-steps [steps] | tsne-exact "
+                        + "tests/fixtures/sls/sls.safetensors");
     return 2;
 }
 return 0;

@@ -15,7 +15,8 @@ static int Fail(string file, string problem)
     Console.Error.WriteLine($"OnnxClassify: {file}: {problem}");
     return 2;
 }
-static string OneLine(string message) => string.Join(' ', message.Split(['\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+static string OneLine(string message) => string.Join(' ', message.Split(['\n', '\r'],
+    StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
 ImageResult image;
 try

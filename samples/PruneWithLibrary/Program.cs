@@ -16,13 +16,15 @@ string outDir = Directory.CreateDirectory(args.Length > 0 ? args[0] : "pruned").
 try
 {
     // The backbone plus the task's PETL weights (Convpass); device "cpu" so the numbers match on every machine.
-    var full = new ModelOptions(Path.Combine(model, "backbone.safetensors"), Path.Combine(model, "structured-location.convpass.safetensors"), Device: "cpu");
+    var full = new ModelOptions(Path.Combine(model, "backbone.safetensors"), Path.Combine(model, "structured-location.convpass.safetensors"),
+        Device: "cpu");
 
     // 1. SLS: t-SNE + silhouette of every block's cls token on 200 calibration images (a stratified sample); blocks
     //    above the last one scoring under alpha x the top score are pruned. Scoring = All: every layer's score, for the
     //    curve printed below (the default scores only the layers the rule reads, from the top down).
-    var prune = PruneRunner.Run(new PruneOptions(full, data, new SlsMethod(), new SlsOptions { Alpha = 0.3, Scoring = SlsScoring.All },
-        Out: Path.Combine(outDir, "index.sls.json"), Seed: 0) { Calibration = 200 });
+    var sls = new SlsOptions { Alpha = 0.3, Scoring = SlsScoring.All };
+    var options = new PruneOptions(full, data, new SlsMethod(), sls, Out: Path.Combine(outDir, "index.sls.json"), Seed: 0) { Calibration = 200 };
+    var prune = PruneRunner.Run(options);
     var index = prune.Index;
     Console.WriteLine($"scores: {string.Join(" ", SlsSection.Of(index).Scores!.Select(s => s.ToString("F3", CultureInfo.InvariantCulture)))}");
     Console.WriteLine($"kept blocks: {string.Join(",", index.KeptBlocks)} of {index.Depth}");
@@ -36,7 +38,8 @@ try
     var before = EvalRunner.Run(new EvalOptions(full, check, Split: "all"));
     var after = EvalRunner.Run(new EvalOptions(full, check, prune.IndexPath, Split: "all"));
     foreach (var (name, r) in new[] { ("full", before), ("pruned", after) })
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: top-1 {r.Top1 * 100:F2}% ({r.Correct}/{r.Images}), {r.Blocks} blocks, {r.FlopsPerImage} FLOPs/image"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: top-1 {r.Top1 * 100:F2}% ({r.Correct}/{r.Images}), {r.Blocks} "
+            + $"blocks, {r.FlopsPerImage} FLOPs/image"));
     return 0;
 }
 catch (SlsInputException e)

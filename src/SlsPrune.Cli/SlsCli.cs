@@ -21,19 +21,18 @@ public static class ExitCodes
     public const int Terminated = 143;
 
     /// <summary>Every exit code and what it means: the table in docs/troubleshooting.md and docs/cli.md (<c>sls docs cli</c>).</summary>
-    public static readonly IReadOnlyList<(int Code, string Meaning)> All =
-    [
+    public static readonly IReadOnlyList<(int Code, string Meaning)> All = [
         (Success, "success"),
         (Failure, "runtime failure (one line `sls: error: ...` on stderr); `sls batch`: some task failed"),
-        (BadInput, "bad usage or bad input: a mistyped command, option or value (with the nearest names), a missing or unreadable file; one line `sls: FILE: problem` on stderr"),
+        (BadInput, "bad usage or bad input: a mistyped command, option or value (with the nearest names), a missing or unreadable file; one line "
+            + "`sls: FILE: problem` on stderr"),
         (Incomplete, "incomplete: `sls report` over a results folder where a task of the manifest is missing or failed"),
         (Interrupted, "interrupted (SIGINT, Ctrl-C): stopped at the next batch or t-SNE iteration, nothing half-written left"),
         (Terminated, "terminated (SIGTERM): as 130"),
     ];
 
     /// <summary>The exit codes as a Markdown table.</summary>
-    public static string Table() =>
-        "| exit code | meaning |\n|---|---|\n" + string.Concat(All.Select(e => $"| `{e.Code}` | {e.Meaning} |\n"));
+    public static string Table() => "| exit code | meaning |\n|---|---|\n" + string.Concat(All.Select(e => $"| `{e.Code}` | {e.Meaning} |\n"));
 }
 
 /// <summary>Where a command writes: machine output (stdout), human output, and errors.</summary>
@@ -47,7 +46,8 @@ public static class SlsCli
 
     public static readonly Option<int?> Threads = new(ThreadBudget.Option)
     {
-        Description = "Threads to compute on (libtorch's and the tool's own); default: SLURM_CPUS_PER_TASK, SLURM_JOB_CPUS_PER_NODE or OMP_NUM_THREADS where set, else every processor",
+        Description = "Threads to compute on (libtorch's and the tool's own); default: SLURM_CPUS_PER_TASK, SLURM_JOB_CPUS_PER_NODE or "
+            + "OMP_NUM_THREADS where set, else every processor",
         Recursive = true,
     };
 
@@ -99,7 +99,8 @@ public static class SlsCli
         if (stdout != Console.Out || Console.IsOutputRedirected) console.Profile.Width = RedirectedWidth;
         Log.Logger = new LoggerConfiguration()
             .MinimumLevel.Is(verbose ? LogEventLevel.Debug : LogEventLevel.Warning)
-            .WriteTo.Console(outputTemplate: "{Level:u3} {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture,
+            .WriteTo.Console(outputTemplate: "{Level:u3} {Message:lj}{NewLine}{Exception}",
+                formatProvider: System.Globalization.CultureInfo.InvariantCulture,
                 standardErrorFromLevel: LogEventLevel.Verbose)
             .CreateLogger();
         var ctx = new CliContext(stdout, stderr, console, verbose);
@@ -110,7 +111,8 @@ public static class SlsCli
             // One clear line: an unknown word with the nearest names ("did you mean"), else the first problem (later
             // ones are usually consequences of it).
             string message = Suggestions.Explain(parse)
-                ?? PlainTypes(string.Join(' ', parse.Errors[0].Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
+                ?? PlainTypes(string.Join(' ', parse.Errors[0].Message.Split(['\n', '\r', '\t'],
+                    StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
             await stderr.WriteLineAsync($"sls: {message} (run 'sls --help' for usage)").ConfigureAwait(false);
             return ExitCodes.BadInput;
         }
@@ -128,11 +130,16 @@ public static class SlsCli
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         try
         {
-            if (NativeBackend.LoadFromEnvironment() is string libtorch) Log.Debug("libtorch from {Dir} ({Variable})", libtorch, NativeBackend.Variable);
+            if (NativeBackend.LoadFromEnvironment() is string libtorch) Log.Debug("libtorch from {Dir} ({Variable})", libtorch,
+                NativeBackend.Variable);
             var threads = ThreadBudget.Choose(parse.GetValue(Threads), Environment.GetEnvironmentVariable, Environment.ProcessorCount);
             ThreadBudget.Use(threads);
             Log.Debug("{Threads} threads (from {From})", threads.Threads, threads.From);
-            int code = await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, stop.Token).ConfigureAwait(false);
+            int code = await parse.InvokeAsync(new InvocationConfiguration
+            {
+                Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = null
+            }, stop.Token).ConfigureAwait(false);
             return signalExit != 0 ? await Stopped(stderr, signalExit).ConfigureAwait(false) : code;
         }
         catch (SlsInputException e)
@@ -143,7 +150,9 @@ public static class SlsCli
         }
         catch (TypeInitializationException e) when (e.TypeName == "TorchSharp.torch")
         {
-            await stderr.WriteLineAsync($"sls: error: libtorch could not be loaded (a build without a libtorch package needs {NativeBackend.Variable} set to PyTorch's torch/lib; see docs/user-guide.md, \"CUDA\"); --verbose shows TorchSharp's trace").ConfigureAwait(false);
+            await stderr.WriteLineAsync($"sls: error: libtorch could not be loaded (a build without a libtorch package needs "
+                + $"{NativeBackend.Variable} set to PyTorch's torch/lib; see docs/user-guide.md, \"CUDA\"); --verbose shows TorchSharp's trace")
+                    .ConfigureAwait(false);
             if (verbose) await stderr.WriteLineAsync(e.ToString()).ConfigureAwait(false);
             return ExitCodes.Failure;
         }
@@ -175,8 +184,10 @@ public static class SlsCli
     {
         try
         {
-            var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) : null;
-            return line is not null && long.TryParse(line["VmHWM:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), System.Globalization.CultureInfo.InvariantCulture, out long kb) ? kb : null;
+            var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:",
+                StringComparison.Ordinal)) : null;
+            return line is not null && long.TryParse(line["VmHWM:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(),
+                System.Globalization.CultureInfo.InvariantCulture, out long kb) ? kb : null;
         }
         catch (IOException)
         {
@@ -186,7 +197,8 @@ public static class SlsCli
 
     private static async Task<int> Stopped(TextWriter stderr, int code)
     {
-        await stderr.WriteLineAsync(code == ExitCodes.Terminated ? "sls: terminated (SIGTERM); nothing half-written was left" : "sls: interrupted (SIGINT); nothing half-written was left").ConfigureAwait(false);
+        await stderr.WriteLineAsync(code == ExitCodes.Terminated ? "sls: terminated (SIGTERM); nothing half-written was left"
+            : "sls: interrupted (SIGINT); nothing half-written was left").ConfigureAwait(false);
         return code;
     }
 
@@ -194,7 +206,8 @@ public static class SlsCli
     /// type 'System.Int32'." becomes "'x' is not an integer from -2147483648 to 2147483647 for --seed".</summary>
     internal static string PlainTypes(string message)
     {
-        var m = System.Text.RegularExpressions.Regex.Match(message, @"^Cannot parse argument '(.*)' for (?:option|argument) '(.*)' as expected type '([\w.`\[\]]+)'\.?$");
+        var m = System.Text.RegularExpressions.Regex.Match(message,
+            @"^Cannot parse argument '(.*)' for (?:option|argument) '(.*)' as expected type '([\w.`\[\]]+)'\.?$");
         if (!m.Success) return message;
         string type = System.Text.RegularExpressions.Regex.Replace(m.Groups[3].Value, @"^System\.Nullable`1\[(.*)\]$", "$1");
         string kind = type switch

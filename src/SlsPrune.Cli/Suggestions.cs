@@ -24,7 +24,8 @@ public static class Suggestions
                 return $"unknown option '{name}' for '{path}'{Hint(name, OptionNames(parse.CommandResult))}";
             }
             if (command.Subcommands.Count > 0)
-                return $"unknown command '{word}'{(command.Parents.Any() ? $" of '{path}'" : "")}{Hint(word, command.Subcommands.Where(c => !c.Hidden).SelectMany(c => c.Aliases.Prepend(c.Name)))}";
+                return $"unknown command '{word}'{(command.Parents.Any() ? $" of '{path}'" : "")}"
+                    + $"{Hint(word, command.Subcommands.Where(c => !c.Hidden).SelectMany(c => c.Aliases.Prepend(c.Name)))}";
             return null;
         }
         // a value outside an option's allowed set (--method sl): the nearest allowed values
@@ -70,7 +71,8 @@ public static class Suggestions
         var list = candidates.Distinct(StringComparer.Ordinal).ToList();
         string bare = word.TrimStart('-');
         int limit = Math.Clamp((bare.Length + 2) / 3, 1, 3);
-        var scored = list.Select(c => (Name: c, Distance: Distance(word.ToLowerInvariant(), c.ToLowerInvariant()))).Where(x => x.Distance <= limit).ToList();
+        var scored = list.Select(c => (Name: c, Distance: Distance(word.ToLowerInvariant(), c.ToLowerInvariant()))).Where(x => x.Distance <= limit)
+            .ToList();
         if (scored.Count > 0)
         {
             int best = scored.Min(x => x.Distance);

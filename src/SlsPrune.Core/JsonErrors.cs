@@ -22,14 +22,21 @@ public static partial class JsonErrors
             return parent.Length == 0 ? $"field '{name}' is not known{at}" : $"field '{parent}.{name}' is not known{at}";
         }
         if (Missing().Match(message) is { Success: true } m)
-            return $"{(path.Length == 0 ? "the top level" : $"field '{path}'")} lacks {m.Groups[1].Value.Replace(", ", "', '", StringComparison.Ordinal)}{at}";
+            return $"{(path.Length == 0 ? "the top level" : $"field '{path}'")} lacks "
+                + $"{m.Groups[1].Value.Replace(", ", "', '", StringComparison.Ordinal)}{at}";
         if (Converted().Match(message) is { Success: true } c)
         {
             // a positional record's parameter: the message names the record, the inner exception the value's type
             string kind = Kind(c.Groups[1].Value);
             string inner = e.InnerException?.Message ?? "";
             if (InnerType().Match(inner) is { Success: true } t) kind = Kind("System." + t.Groups[1].Value);
-            else if (kind == "an object" && InnerToken().Match(inner) is { Success: true } k) kind = k.Groups[1].Value switch { "number" => "a number", "boolean" => "true or false", "string" => "a string", _ => kind };
+            else if (kind == "an object" && InnerToken().Match(inner) is { Success: true } k) kind = k.Groups[1].Value switch
+            {
+                "number" => "a number",
+                "boolean" => "true or false",
+                "string" => "a string",
+                _ => kind
+            };
             return $"field '{(path.Length == 0 ? "(top level)" : path)}' must be {kind}{at}";
         }
         // a syntax error: the reader's position in the text
@@ -52,7 +59,8 @@ public static partial class JsonErrors
     private static string Kind(string type)
     {
         string t = type.Replace("System.Nullable`1[", "", StringComparison.Ordinal).TrimEnd(']');
-        if (t.Contains("IReadOnlyList", StringComparison.Ordinal) || t.Contains("List`1", StringComparison.Ordinal) || t.EndsWith("[]", StringComparison.Ordinal))
+        if (t.Contains("IReadOnlyList", StringComparison.Ordinal) || t.Contains("List`1", StringComparison.Ordinal) || t.EndsWith("[]",
+            StringComparison.Ordinal))
             return "a list";
         if (t.Contains("Dictionary", StringComparison.Ordinal)) return "an object";
         return t switch

@@ -18,7 +18,8 @@ public sealed class SlsInputException : Exception
 
     /// <summary>Text of absurd length (a 100,000-character path from a CSV row) is shown by its ends, so the line stays
     /// one a person can read.</summary>
-    private static string Short(string s, int most) => s.Length <= most ? s : $"{s[..(most / 2)]}...({s.Length - most / 2 - most / 4} characters)...{s[^(most / 4)..]}";
+    private static string Short(string s, int most) => s.Length <= most ? s : $"{s[..(most / 2)]}...({s.Length - most / 2 - most / 4} "
+        + $"characters)...{s[^(most / 4)..]}";
 
     /// <summary>An exception with no subject and no problem (the standard constructor; the library itself always names the subject).</summary>
     public SlsInputException() { Subject = ""; Problem = ""; }

@@ -11,7 +11,8 @@ public class BaselineCommandTests
     private static string Baseline(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "baselines", name);
 
     private static string[] Model(string? petl = null) =>
-        ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", petl ?? CliRunner.Fixture("convpass.safetensors"), "--heads", "3", "--device", "cpu"];
+        ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", petl ?? CliRunner.Fixture("convpass.safetensors"), "--heads", "3",
+            "--device", "cpu"];
 
     private static (JsonElement Result, string Index) Prune(string task, string method, params string[] extra)
     {
@@ -63,12 +64,14 @@ public class BaselineCommandTests
         Assert.All(width, w => Assert.Equal(2, w.GetProperty("heads").GetArrayLength()));     // round(3 x 0.5) away from zero
         Assert.All(width, w => Assert.Equal(48, w.GetProperty("mlp_units").GetArrayLength()));
         // 3 blocks x (qkv 96x48 + 96, proj 48x32, fc1 48x48 + 48, fc2 48x48) floats
-        Assert.Equal(3L * (96 * 48 + 96 + 48 * 32 + 48 * 48 + 48 + 48 * 48) * 4, i.GetProperty("depgraph").GetProperty("pruned_tensor_bytes").GetInt64());
+        Assert.Equal(3L * (96 * 48 + 96 + 48 * 32 + 48 * 48 + 48 + 48 * 48) * 4, i.GetProperty("depgraph").GetProperty("pruned_tensor_bytes")
+            .GetInt64());
         Assert.Contains("\"mlp_units\": [", File.ReadAllText(index), StringComparison.Ordinal);  // lists on one line
         var full = Eval(task, null);
         var e = Eval(task, index);
         Assert.Equal(3, e.GetProperty("blocks").GetInt32());
-        Assert.True(e.GetProperty("parameters").GetProperty("backbone").GetInt64() < full.GetProperty("parameters").GetProperty("backbone").GetInt64());
+        Assert.True(e.GetProperty("parameters").GetProperty("backbone").GetInt64() < full.GetProperty("parameters").GetProperty("backbone")
+            .GetInt64());
         Assert.True(e.GetProperty("flops_per_image").GetInt64() < full.GetProperty("flops_per_image").GetInt64());
         Assert.True(new FileInfo(index).Length < i.GetProperty("depgraph").GetProperty("pruned_tensor_bytes").GetInt64() / 10);
     }
@@ -82,7 +85,8 @@ public class BaselineCommandTests
         Assert.All(width, w => Assert.Equal(3, w.GetProperty("heads").GetArrayLength()));
         Assert.All(width, w => Assert.Equal(12, w.GetProperty("head_dims").GetArrayLength()));   // 16 x 0.75
         Assert.All(width, w => Assert.Equal(72, w.GetProperty("mlp_units").GetArrayLength()));
-        Assert.Contains("12 of 16 dimensions in each of its 3 heads", r.GetProperty("index").GetProperty("decision").GetString(), StringComparison.Ordinal);
+        Assert.Contains("12 of 16 dimensions in each of its 3 heads", r.GetProperty("index").GetProperty("decision").GetString(),
+            StringComparison.Ordinal);
         var e = Eval(task, index);
         Assert.True(e.GetProperty("flops_per_image").GetInt64() < Eval(task, null).GetProperty("flops_per_image").GetInt64());
         // its shapes (36 of qkv's 48 rows per third) would read back as whole heads of 16: a different model, so a
@@ -90,17 +94,20 @@ public class BaselineCommandTests
         string output = Path.Combine(Path.GetDirectoryName(index)!, "dims.safetensors");
         var (code, _, err) = CliRunner.Run(["export", .. Model(), "--index", index, "--format", "safetensors", "--out", output]);
         Assert.Equal(2, code);
-        Assert.Equal("sls: --format: safetensors: a ViT whose heads keep fewer dimensions would read back from its tensor shapes as a model of other heads; export it with --format onnx",
+        Assert.Equal("sls: --format: safetensors: a ViT whose heads keep fewer dimensions would read back from its tensor shapes as a model of "
+            + "other heads; export it with --format onnx",
             err.Trim().Split('\n')[^1]);
         Assert.False(File.Exists(output));
-        Assert.Equal(0, CliRunner.Run(["export", .. Model(), "--index", index, "--format", "onnx", "--out", Path.ChangeExtension(output, ".onnx")]).Code);
+        Assert.Equal(0, CliRunner.Run(["export", .. Model(), "--index", index, "--format", "onnx", "--out", Path.ChangeExtension(output, ".onnx")])
+            .Code);
     }
 
     [Fact]
     public void Random_importance_follows_the_seed_and_taylor_runs()
     {
         string task = PruneEvalCommandTests.Task(12, 3);
-        string Units(JsonElement r) => string.Join(";", r.GetProperty("index").GetProperty("width").EnumerateArray().Select(w => w.GetProperty("mlp_units").ToString()));
+        string Units(JsonElement r) => string.Join(";", r.GetProperty("index").GetProperty("width").EnumerateArray().Select(w =>
+            w.GetProperty("mlp_units").ToString()));
         var a = Prune(task, "depgraph", "--ratio", "0.5", "--importance", "random", "--seed", "1").Result;
         var b = Prune(task, "depgraph", "--ratio", "0.5", "--importance", "random", "--seed", "1").Result;
         var c = Prune(task, "depgraph", "--ratio", "0.5", "--importance", "random", "--seed", "2").Result;
@@ -134,7 +141,8 @@ public class BaselineCommandTests
         string task = PruneEvalCommandTests.Task(12, 3);
         string dir = Directory.CreateTempSubdirectory("sls-spa-").FullName;
         string index = Path.Combine(dir, "spa.sls.json");
-        var (code, output, err) = CliRunner.Run(["prune", .. Model(Baseline("splora.safetensors")), "--data", task, "--method", "spa", "--ratio", "0.5", "--out", index, "--json"]);
+        var (code, output, err) = CliRunner.Run(["prune", .. Model(Baseline("splora.safetensors")), "--data", task, "--method", "spa", "--ratio",
+            "0.5", "--out", index, "--json"]);
         Assert.True(code == 0, err);
         var r = JsonDocument.Parse(output).RootElement;
         string petl = r.GetProperty("petl_path").GetString()!;
@@ -147,7 +155,8 @@ public class BaselineCommandTests
         var (c2, _, e2) = CliRunner.Run(["eval", .. Model(Baseline("splora.safetensors")), "--data", task, "--index", index]);
         Assert.Equal(2, c2);
         Assert.Contains("different PETL file", e2, StringComparison.Ordinal);
-        (code, _, err) = CliRunner.Run(["prune", .. Model(), "--data", task, "--method", "spa", "--ratio", "0.5", "--out", Path.Combine(dir, "x.sls.json")]);
+        (code, _, err) = CliRunner.Run(["prune", .. Model(), "--data", task, "--method", "spa", "--ratio", "0.5", "--out", Path.Combine(dir,
+            "x.sls.json")]);
         Assert.Equal(2, code);
         Assert.Contains("spa prunes SPLoRA models", err, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(dir, "x.sls.json")));
@@ -169,7 +178,8 @@ public class BaselineCommandTests
         var keptZeroBased = i.GetProperty("kept_blocks").EnumerateArray().Select(k => k.GetInt32() - 1).ToArray();
         using (var f = SlsPrune.Core.Checkpoints.SafetensorsFile.Open(petl))
         {
-            var blocks = f.Tensors.Select(t => SlsPrune.Core.Checkpoints.BlockKey.Parse(t.Name)).Where(b => b is not null).Select(b => b!.Value.Block).Distinct().Order();
+            var blocks = f.Tensors.Select(t => SlsPrune.Core.Checkpoints.BlockKey.Parse(t.Name)).Where(b => b is not null).Select(b => b!.Value.Block)
+                .Distinct().Order();
             Assert.Equal(keptZeroBased, blocks);
         }
         var e = Eval(task, index, petl);
@@ -191,8 +201,16 @@ public class BaselineCommandTests
         var m = new
         {
             backbone = CliRunner.Fixture("backbone.safetensors"),
-            defaults = new { stages = new[] { "prune", "eval", "retrain" }, heads = 3, device = "cpu", eval_split = "test", alpha = 0.9, retrain_epochs = 1, batch_size = 8 },
-            tasks = tasks.Select(t => new { name = "t." + t.Method, data = task, group = "natural", petl = CliRunner.Fixture("convpass.safetensors"), settings = t.Settings }).ToArray(),
+            defaults = new
+            {
+                stages = new[] { "prune", "eval", "retrain" }, heads = 3, device = "cpu", eval_split = "test", alpha = 0.9,
+                retrain_epochs = 1, batch_size = 8
+            },
+            tasks = tasks.Select(t => new
+            {
+                name = "t." + t.Method, data = task, group = "natural", petl = CliRunner.Fixture("convpass.safetensors"),
+                settings = t.Settings
+            }).ToArray(),
         };
         string manifest = Path.Combine(dir, "m.json");
         File.WriteAllText(manifest, JsonSerializer.Serialize(m));
@@ -204,8 +222,10 @@ public class BaselineCommandTests
             var res = JsonDocument.Parse(File.ReadAllText(BatchRunner.ResultPath(outDir, "t." + method))).RootElement;
             Assert.Equal("ok", res.GetProperty("status").GetString());
             Assert.Equal(method, res.GetProperty("method").GetString());
-            Assert.Equal(res.GetProperty("kept_blocks").GetInt32(), res.GetProperty("retrained").GetProperty("blocks").GetInt32());  // retrained on the method's blocks
-            if (method == "depgraph") Assert.True(res.GetProperty("retrained").GetProperty("flops_per_image").GetInt64() < res.GetProperty("full").GetProperty("flops_per_image").GetInt64());
+            Assert.Equal(res.GetProperty("kept_blocks").GetInt32(), res.GetProperty("retrained").GetProperty("blocks")
+                .GetInt32());  // retrained on the method's blocks
+            if (method == "depgraph") Assert.True(res.GetProperty("retrained").GetProperty("flops_per_image").GetInt64() < res.GetProperty("full")
+                .GetProperty("flops_per_image").GetInt64());
         }
         var (rc, md, _) = CliRunner.Run("report", outDir);
         Assert.Equal(0, rc);

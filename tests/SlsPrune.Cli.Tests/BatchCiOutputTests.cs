@@ -20,10 +20,15 @@ public class BatchCiOutputTests
         var m = new
         {
             backbone = CliRunner.Fixture("backbone.safetensors"),
-            defaults = new { stages = new[] { "eval", "prune", "retrain" }, heads = 3, device = "cpu", eval_split = "train800val200", retrain_epochs = 1 },
+            defaults = new
+            {
+                stages = new[] { "eval", "prune", "retrain" }, heads = 3, device = "cpu", eval_split = "train800val200",
+                retrain_epochs = 1
+            },
             tasks = new object[]
             {
-                new { name = "all", data = task, group = "natural", petl = CliRunner.Fixture("convpass.safetensors"), settings = new { method = "bi", keep_blocks = 3 } },
+                new { name = "all", data = task, group = "natural", petl = CliRunner.Fixture("convpass.safetensors"), settings = new { method = "bi",
+                    keep_blocks = 3 } },
                 new { name = "later", data = task, group = "natural", petl = CliRunner.Fixture("convpass.safetensors") },
                 new { name = "broken", data = broken, group = "structured", petl = CliRunner.Fixture("convpass.safetensors") },
             },
@@ -41,7 +46,8 @@ public class BatchCiOutputTests
         string log = Path.Combine(dir, "batch.log"), summary = Path.Combine(dir, "summary.md"), junit = Path.Combine(dir, "junit.xml");
 
         // shard 0/2: tasks 0 (all) and 2 (broken); later is the other shard's
-        var (code, output, err) = CliRunner.Run("batch", "--manifest", manifest, "--out", outDir, "--shard", "0/2", "--log-file", log, "--summary-md", summary, "--junit", junit);
+        var (code, output, err) = CliRunner.Run("batch", "--manifest", manifest, "--out", outDir, "--shard", "0/2", "--log-file", log, "--summary-md",
+            summary, "--junit", junit);
         Assert.Equal(1, code);   // a task failed: as documented
         Assert.Equal("2 run, 0 skipped, 1 failed of 2 tasks in this shard", output.Trim());
 
@@ -56,32 +62,38 @@ public class BatchCiOutputTests
         Assert.False(File.Exists(Path.Combine(outDir, "tasks", "all", "petl.pruned.safetensors")));
         // sls train --index on that index: the same note, nothing written, exit 0
         string retrained = Path.Combine(dir, "retrained.safetensors");
-        var (trainCode, trainOut, trainErr) = CliRunner.Run("train", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3", "--petl-method", "convpass",
-            "--data", PruneEvalCommandTests.Task(4, 2), "--index", Path.Combine(outDir, "tasks", "all", "index.sls.json"), "--init-from", CliRunner.Fixture("convpass.safetensors"),
+        var (trainCode, trainOut, trainErr) = CliRunner.Run("train", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3",
+            "--petl-method", "convpass",
+            "--data", PruneEvalCommandTests.Task(4, 2), "--index", Path.Combine(outDir, "tasks", "all", "index.sls.json"), "--init-from",
+                CliRunner.Fixture("convpass.safetensors"),
             "--out", retrained, "--device", "cpu");
         Assert.True(trainCode == 0, trainErr);
         Assert.Equal($"Nothing trained; {retrained} was not written", trainOut.Trim());
-        Assert.StartsWith("sls: train: retraining skipped: the index keeps every block (3 of 3) at full width", trainErr.Trim(), StringComparison.Ordinal);
+        Assert.StartsWith("sls: train: retraining skipped: the index keeps every block (3 of 3) at full width", trainErr.Trim(),
+            StringComparison.Ordinal);
         Assert.False(File.Exists(retrained));
         var broken = JsonDocument.Parse(File.ReadAllText(BatchRunner.ResultPath(outDir, "broken"))).RootElement;
         Assert.Equal("eval full", broken.GetProperty("failed_stage").GetString());
 
         // the log: every progress line of stderr, timestamped with its level, then the summary line
-        var progress = err.Split('\n').Where(l => l.StartsWith("sls: batch: ", StringComparison.Ordinal) && !l.StartsWith("sls: batch: wrote ", StringComparison.Ordinal))
+        var progress = err.Split('\n').Where(l => l.StartsWith("sls: batch: ", StringComparison.Ordinal) && !l.StartsWith("sls: batch: wrote ",
+            StringComparison.Ordinal))
             .Select(l => l.TrimEnd()["sls: batch: ".Length..]).ToList();
         var logLines = File.ReadAllLines(log);
         Assert.Equal(progress.Count + 1, logLines.Length);
         var parsed = logLines.Select(l => Regex.Match(l, @"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d (INF|WRN|ERR) (.*)$")).ToList();
         Assert.All(parsed, p => Assert.True(p.Success));
         Assert.Equal([.. progress, output.Trim()], parsed.Select(p => p.Groups[2].Value));
-        Assert.Equal("ERR", parsed.Single(p => p.Groups[2].Value.StartsWith("broken: eval full: failed after", StringComparison.Ordinal)).Groups[1].Value);
+        Assert.Equal("ERR", parsed.Single(p => p.Groups[2].Value.StartsWith("broken: eval full: failed after", StringComparison.Ordinal))
+            .Groups[1].Value);
         Assert.Equal("INF", parsed.Single(p => p.Groups[2].Value.StartsWith("all: prune: done in ", StringComparison.Ordinal)).Groups[1].Value);
 
         // JUnit: a test case per task of the manifest; the failed one a failure naming its stage, the missing one skipped
         var x = XDocument.Load(junit);
         var suites = x.Root!;
         Assert.Equal("testsuites", suites.Name.LocalName);
-        Assert.Equal(("3", "1", "0", "1"), ((string)suites.Attribute("tests")!, (string)suites.Attribute("failures")!, (string)suites.Attribute("errors")!, (string)suites.Attribute("skipped")!));
+        Assert.Equal(("3", "1", "0", "1"), ((string)suites.Attribute("tests")!, (string)suites.Attribute("failures")!,
+            (string)suites.Attribute("errors")!, (string)suites.Attribute("skipped")!));
         var suite = Assert.Single(suites.Elements("testsuite"));
         Assert.Equal("3", (string)suite.Attribute("tests")!);
         var cases = suite.Elements("testcase").ToDictionary(c => (string)c.Attribute("name")!);
@@ -97,7 +109,8 @@ public class BatchCiOutputTests
 
         // the step summary: status line, the failure, the table
         string md = File.ReadAllText(summary);
-        Assert.StartsWith("## sls: out\n\n**Not all tasks ok**: 1 ok, 1 failed, 1 missing of 3 tasks (incomplete: 1 of 3 tasks missing (later), 1 failed (broken); expected by ", md, StringComparison.Ordinal);
+        Assert.StartsWith("## sls: out\n\n**Not all tasks ok**: 1 ok, 1 failed, 1 missing of 3 tasks (incomplete: 1 of 3 tasks missing (later), 1 "
+            + "failed (broken); expected by ", md, StringComparison.Ordinal);
         Assert.Contains("\n- `broken` failed in eval full: ", md, StringComparison.Ordinal);
         Assert.Contains("\n| task | method | group | status |", md, StringComparison.Ordinal);
 

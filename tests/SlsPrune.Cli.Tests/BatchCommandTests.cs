@@ -12,7 +12,8 @@ public class BatchCommandTests
         {
             backbone = CliRunner.Fixture("backbone.safetensors"),
             defaults = new { stages = new[] { "prune", "eval" }, heads = 3, device = "cpu", eval_split = "train800val200", alpha = 0.9 },
-            tasks = tasks.Select(t => new { name = t.Name, data = t.Data, group = t.Group, petl = CliRunner.Fixture("convpass.safetensors") }).ToArray(),
+            tasks = tasks.Select(t => new { name = t.Name, data = t.Data, group = t.Group, petl = CliRunner.Fixture("convpass.safetensors") })
+                .ToArray(),
         };
         string path = Path.Combine(dir, "manifest.json");
         File.WriteAllText(path, JsonSerializer.Serialize(m));
@@ -49,12 +50,14 @@ public class BatchCommandTests
         var log = err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd()).ToList();
         Assert.Matches(@"^sls: batch: shard 0/1: 3 of 3 tasks; [1-9][0-9]* threads \(from [A-Za-z_-]+\)$", log[0]);
         var aLines = log.Where(l => l.StartsWith("sls: batch: a: ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["running", "eval full: started", "eval full: done", "prune: started", "prune: done", "eval pruned: started", "eval pruned: done", "ok"],
+        Assert.Equal(["running", "eval full: started", "eval full: done", "prune: started", "prune: done", "eval pruned: started",
+            "eval pruned: done", "ok"],
             aLines.Select(l => System.Text.RegularExpressions.Regex.Replace(l["sls: batch: a: ".Length..], @" (in|after) [0-9]+\.[0-9] s$", "")));
         Assert.All(aLines.Where(l => l.Contains("done", StringComparison.Ordinal)), l => Assert.Matches(@": done in [0-9]+\.[0-9] s$", l));
         Assert.Contains(log, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^sls: batch: broken: eval full: failed after [0-9]+\.[0-9] s$"));
         var summary = JsonDocument.Parse(output).RootElement;
-        Assert.Equal((3, 3, 0, 1), (summary.GetProperty("tasks").GetInt32(), summary.GetProperty("ran").GetInt32(), summary.GetProperty("skipped").GetInt32(), summary.GetProperty("failed").GetInt32()));
+        Assert.Equal((3, 3, 0, 1), (summary.GetProperty("tasks").GetInt32(), summary.GetProperty("ran").GetInt32(), summary.GetProperty("skipped")
+            .GetInt32(), summary.GetProperty("failed").GetInt32()));
         Assert.Contains("sls: batch: broken: failed:", err, StringComparison.Ordinal);
         Assert.Equal(["a.json", "broken.json", "c.json"], Directory.GetFiles(Path.Combine(outDir, "results")).Select(Path.GetFileName).Order());
         var broken = JsonDocument.Parse(File.ReadAllText(BatchRunner.ResultPath(outDir, "broken"))).RootElement;
@@ -120,7 +123,8 @@ public class BatchCommandTests
             Assert.True(code == 0, err);
             Assert.Contains($"sls: batch: a: held by another process (pid 4242) ({lockA}), skipped", err.Split('\n').Select(l => l.TrimEnd()));
             var summary = JsonDocument.Parse(output).RootElement;
-            Assert.Equal((2, 1, 0, 0, 1), (summary.GetProperty("tasks").GetInt32(), summary.GetProperty("ran").GetInt32(), summary.GetProperty("skipped").GetInt32(),
+            Assert.Equal((2, 1, 0, 0, 1), (summary.GetProperty("tasks").GetInt32(), summary.GetProperty("ran").GetInt32(),
+                summary.GetProperty("skipped").GetInt32(),
                 summary.GetProperty("failed").GetInt32(), summary.GetProperty("held").GetInt32()));
             Assert.Equal(["a"], summary.GetProperty("held_tasks").EnumerateArray().Select(e => e.GetString()));
             Assert.False(File.Exists(BatchRunner.ResultPath(outDir, "a")));
@@ -151,8 +155,10 @@ public class BatchCommandTests
         Assert.True(code == 0, err);
         Assert.False(Directory.Exists(outDir));
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith($"Dry run: {manifest} checked; shard 0/1, 2 tasks, backbone {CliRunner.Fixture("backbone.safetensors")}", lines[0], StringComparison.Ordinal);
-        Assert.Equal($"- a [natural]: run; stages prune > eval; method sls; data {task} (vtab, split train800val200); petl convpass, {CliRunner.Fixture("convpass.safetensors")}", lines[1]);
+        Assert.StartsWith($"Dry run: {manifest} checked; shard 0/1, 2 tasks, backbone {CliRunner.Fixture("backbone.safetensors")}", lines[0],
+            StringComparison.Ordinal);
+        Assert.Equal($"- a [natural]: run; stages prune > eval; method sls; data {task} (vtab, split train800val200); petl convpass, "
+            + $"{CliRunner.Fixture("convpass.safetensors")}", lines[1]);
         Assert.Equal(3, lines.Length);
 
         // a result that says ok: --resume would skip the task, and the plan says so
@@ -221,7 +227,10 @@ public class BatchCommandTests
         // a manifest given names what the folder should hold, whatever was recorded: a third task is missing too
         string bigger = Path.Combine(dir, "bigger.json");
         var m = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(manifest))!;
-        m["tasks"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject { ["name"] = "c", ["data"] = task, ["petl"] = CliRunner.Fixture("convpass.safetensors") });
+        m["tasks"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject
+        {
+            ["name"] = "c", ["data"] = task, ["petl"] = CliRunner.Fixture("convpass.safetensors")
+        });
         File.WriteAllText(bigger, m.ToJsonString());
         var (gcode, _, gerr) = CliRunner.Run("report", outDir, "--manifest", bigger);
         Assert.Equal(3, gcode);
@@ -260,7 +269,8 @@ public class BatchCommandTests
     {
         string dir = Directory.CreateTempSubdirectory("sls-batch-").FullName;
         string path = Path.Combine(dir, "m.json");
-        File.WriteAllText(path, """{"backbone": "b.safetensors", "defaults": {"stages": ["prune", "distil"]}, "tasks": [{"name": "t", "data": "t", "petl": "p"}]}""");
+        File.WriteAllText(path,
+            """{"backbone": "b.safetensors", "defaults": {"stages": ["prune", "distil"]}, "tasks": [{"name": "t", "data": "t", "petl": "p"}]}""");
         var (code, _, err) = CliRunner.Run("batch", "--manifest", path, "--out", Path.Combine(dir, "out"));
         Assert.Equal(2, code);
         Assert.Equal($"sls: {path}: task 't' has unknown stage 'distil' (known: train, prune, eval, retrain)", err.Trim());

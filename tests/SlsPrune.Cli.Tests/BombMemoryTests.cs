@@ -28,7 +28,8 @@ public partial class BombMemoryTests
     [GeneratedRegex(@"peak memory \(VmHWM\): (\d+) kB")]
     private static partial Regex PeakLine();
 
-    private static void Bounded(string what, (int Code, string FirstLine, long PeakKb) bomb, (int Code, string FirstLine, long PeakKb) small, string expected)
+    private static void Bounded(string what, (int Code, string FirstLine, long PeakKb) bomb, (int Code, string FirstLine, long PeakKb) small,
+        string expected)
     {
         Assert.Equal(2, bomb.Code);
         Assert.Equal(2, small.Code);
@@ -56,8 +57,10 @@ public partial class BombMemoryTests
         string bomb = Path.Combine(dir, "laughs.yaml"), small = Path.Combine(dir, "small.yaml");
         File.WriteAllText(bomb, y.ToString());
         File.WriteAllText(small, "backbone: b\nl0: &l0 [lol]\nl1: *l0\nl1: *l0\n"); // a key given twice
-        Bounded("yaml", RunChild("batch", "--manifest", bomb, "--out", Path.Combine(dir, "out")), RunChild("batch", "--manifest", small, "--out", Path.Combine(dir, "out")),
-            $"sls: {bomb}: not valid YAML (line 6, column 45: the document holds more than 100000 nodes with its aliases expanded (a \"billion laughs\" file?))");
+        Bounded("yaml", RunChild("batch", "--manifest", bomb, "--out", Path.Combine(dir, "out")), RunChild("batch", "--manifest", small, "--out",
+            Path.Combine(dir, "out")),
+            $"sls: {bomb}: not valid YAML (line 6, column 45: the document holds more than 100000 nodes with its aliases expanded (a \"billion "
+                + $"laughs\" file?))");
         Assert.False(Directory.Exists(Path.Combine(dir, "out")));
     }
 
@@ -66,7 +69,8 @@ public partial class BombMemoryTests
     {
         string hostile = Path.Combine(AppContext.BaseDirectory, "hostile");
         string bomb = Path.Combine(hostile, "onnx-constant-of-shape.onnx"); // a few hundred bytes asking for 10^10 floats
-        string[] Eval(string model) => ["eval", "--engine", "onnxruntime", "--model", model, "--data", Path.Combine(hostile, "task-ok"), "--split", "train800val200"];
+        string[] Eval(string model) => ["eval", "--engine", "onnxruntime", "--model", model, "--data", Path.Combine(hostile, "task-ok"), "--split",
+            "train800val200"];
         Bounded("onnx", RunChild(Eval(bomb)), RunChild(Eval(Path.Combine(hostile, "onnx-not-protobuf.onnx"))),
             $"sls: {bomb}: ConstantOfShape output has shape [100000, 100000], more than 134217728 elements");
     }
@@ -87,7 +91,8 @@ public partial class BombMemoryTests
         string image = Path.Combine(task, "images", "0_0.png");
         File.WriteAllBytes(image, [.. scans]);
         File.WriteAllBytes(Path.Combine(broken, "images", "0_0.png"), grey[..(grey.Length / 2)]); // a truncated JPEG
-        string[] Prune(string data) => ["prune", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.safetensors"),
+        string[] Prune(string data) => ["prune", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl",
+            CliRunner.Fixture("convpass.safetensors"),
             "--heads", "3", "--device", "cpu", "--data", data, "--out", Path.Combine(data, "index.sls.json")];
         Bounded("jpeg", RunChild(Prune(task)), RunChild(Prune(broken)),
             $"sls: {image}: corrupt image: JPEG has more than 500 scans (a decompression bomb?)");

@@ -33,7 +33,8 @@ public class BudgetBatchTests
         Assert.Equal(2, a.GetProperty("kept_blocks").GetInt32());
         Assert.Equal(2, a.GetProperty("pruned").GetProperty("blocks").GetInt32());
         var b = a.GetProperty("budget");
-        Assert.Equal(("depth=2", 2, 3), (b.GetProperty("spec").GetString(), b.GetProperty("chosen").GetInt32(), b.GetProperty("alpha_choice").GetInt32()));
+        Assert.Equal(("depth=2", 2, 3), (b.GetProperty("spec").GetString(), b.GetProperty("chosen").GetInt32(), b.GetProperty("alpha_choice")
+            .GetInt32()));
         // the recorded cost of the chosen depth is the pruned model's, as eval counted it
         Assert.Equal(a.GetProperty("pruned").GetProperty("flops_per_image").GetInt64(), b.GetProperty("costs")[1].GetProperty("flops").GetInt64());
 
@@ -52,7 +53,11 @@ public class BudgetBatchTests
     public void A_bad_manifest_budget_is_refused_at_load_naming_the_task(string method, string budget, string expected)
     {
         string dir = Directory.CreateTempSubdirectory("sls-batch-budget-bad-").FullName;
-        string manifest = Manifest(dir, PruneEvalCommandTests.Task(4, 2), new { stages = new[] { "prune" }, heads = 3, device = "cpu", method, budget });
+        string manifest = Manifest(dir, PruneEvalCommandTests.Task(4, 2), new
+        {
+            stages = new[] { "prune" }, heads = 3, device = "cpu", method,
+            budget
+        });
         var (code, _, err) = CliRunner.Run("batch", "--manifest", manifest, "--out", Path.Combine(dir, "out"), "--dry-run");
         Assert.Equal(2, code);
         var last = err.Trim().Split('\n')[^1];

@@ -9,7 +9,8 @@ namespace SlsPrune.Cli.Tests;
 public class BudgetCommandTests
 {
     private static string[] Model() =>
-        ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.pt"), "--petl-scale", "0.7", "--heads", "3", "--device", "cpu"];
+        ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.pt"), "--petl-scale", "0.7", "--heads", "3",
+            "--device", "cpu"];
 
     private static readonly Lazy<string> TaskDir = new(() => PruneEvalCommandTests.Task(20, 3));
 
@@ -22,7 +23,8 @@ public class BudgetCommandTests
     }
 
     private static double[] Shares(JsonElement costs, string field) =>
-        costs.EnumerateArray().Select(c => (double)c.GetProperty(field).GetInt64() / costs.EnumerateArray().Last().GetProperty(field).GetInt64()).ToArray();
+        costs.EnumerateArray().Select(c => (double)c.GetProperty(field).GetInt64() / costs.EnumerateArray().Last().GetProperty(field).GetInt64())
+            .ToArray();
 
     [Theory]
     [InlineData("flops", 0.9, 1.5)]
@@ -43,7 +45,8 @@ public class BudgetCommandTests
         int fits = Enumerable.Range(1, 3).Where(k => shares[k - 1] <= fraction).Max();
         int rule = SlsPolicy.Decide(scores, alpha).KeptBlocks;
         Assert.Equal(alpha > 1 ? 3 : 1, rule);
-        Assert.Equal((spec, kind, "alpha", fits, rule), (b.GetProperty("spec").GetString(), b.GetProperty("kind").GetString(), b.GetProperty("policy").GetString(),
+        Assert.Equal((spec, kind, "alpha", fits, rule), (b.GetProperty("spec").GetString(), b.GetProperty("kind").GetString(), b.GetProperty("policy")
+            .GetString(),
             b.GetProperty("fits").GetInt32(), b.GetProperty("alpha_choice").GetInt32()));
         Assert.Equal(Math.Min(rule, fits), ix.GetProperty("kept_blocks").GetArrayLength());
         Assert.Equal(Math.Min(rule, fits), b.GetProperty("chosen").GetInt32());
@@ -55,7 +58,8 @@ public class BudgetCommandTests
         var chosen = b.GetProperty("costs")[Math.Min(rule, fits) - 1];
         Assert.Equal(chosen.GetProperty("flops").GetInt64(), e.GetProperty("flops_per_image").GetInt64());
         var p = e.GetProperty("parameters");
-        Assert.Equal(chosen.GetProperty("params").GetInt64(), p.GetProperty("backbone").GetInt64() + p.GetProperty("petl").GetInt64() + p.GetProperty("head").GetInt64());
+        Assert.Equal(chosen.GetProperty("params").GetInt64(), p.GetProperty("backbone").GetInt64() + p.GetProperty("petl").GetInt64()
+            + p.GetProperty("head").GetInt64());
     }
 
     [Theory]
@@ -69,7 +73,8 @@ public class BudgetCommandTests
         var top1 = ix.GetProperty("sls").GetProperty("depth_accuracy").GetProperty("top1").EnumerateArray().Select(x => x.GetDouble()).ToArray();
         int fits = b.GetProperty("fits").GetInt32();
         var budget = Core.Pruning.Budgets.Budget.Parse(spec);
-        var costs = b.GetProperty("costs").EnumerateArray().Select(c => new DepthCost(c.GetProperty("blocks").GetInt32(), c.GetProperty("flops").GetInt64(), c.GetProperty("params").GetInt64())).ToArray();
+        var costs = b.GetProperty("costs").EnumerateArray().Select(c => new DepthCost(c.GetProperty("blocks").GetInt32(), c.GetProperty("flops")
+            .GetInt64(), c.GetProperty("params").GetInt64())).ToArray();
         Assert.Equal(Enumerable.Range(1, 3).Where(k => budget.Fits(costs[k - 1], costs[^1])).Max(), fits);
         double best = Enumerable.Range(1, fits).Max(k => top1[k - 1]);
         int expected = Enumerable.Range(1, fits).First(k => top1[k - 1] == best);
@@ -82,10 +87,12 @@ public class BudgetCommandTests
         var (ix, _, output) = Prune("--budget", "latency=100000ms", "--latency-batch", "2", "--json");
         var b = ix.GetProperty("budget");
         Assert.Equal(2, b.GetProperty("latency_batch").GetInt32());
-        Assert.All(b.GetProperty("costs").EnumerateArray(), c => Assert.True(c.GetProperty("latency_ms").GetDouble() > 0 && c.GetProperty("latency_spread_ms").GetDouble() >= 0));
+        Assert.All(b.GetProperty("costs").EnumerateArray(), c => Assert.True(c.GetProperty("latency_ms").GetDouble() > 0
+            && c.GetProperty("latency_spread_ms").GetDouble() >= 0));
         Assert.Equal(3, b.GetProperty("fits").GetInt32());
         // --json carries the index with its budget
-        Assert.Equal(b.GetProperty("chosen").GetInt32(), JsonDocument.Parse(output).RootElement.GetProperty("index").GetProperty("budget").GetProperty("chosen").GetInt32());
+        Assert.Equal(b.GetProperty("chosen").GetInt32(), JsonDocument.Parse(output).RootElement.GetProperty("index").GetProperty("budget")
+            .GetProperty("chosen").GetInt32());
     }
 
     [Theory]
@@ -116,7 +123,8 @@ public class BudgetCommandTests
         Assert.DoesNotContain("Exception", err, StringComparison.Ordinal);
         Assert.False(File.Exists(index));
 
-        var (bcode, _, berr) = CliRunner.Run(["prune", .. Model(), "--data", TaskDir.Value, "--out", index, "--method", "bi", "--budget", "flops=0.5"]);
+        var (bcode, _, berr) = CliRunner.Run(["prune", .. Model(), "--data", TaskDir.Value, "--out", index, "--method", "bi", "--budget",
+            "flops=0.5"]);
         Assert.Equal(2, bcode);
         Assert.Single(berr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("sls: --budget: method bi takes no budget", berr, StringComparison.Ordinal);
@@ -159,7 +167,8 @@ public class BudgetCommandTests
         var e = JsonDocument.Parse(output).RootElement;
         var p = e.GetProperty("parameters");
         Assert.Equal(achieved.GetProperty("flops").GetInt64(), e.GetProperty("flops_per_image").GetInt64());
-        Assert.Equal(achieved.GetProperty("params").GetInt64(), p.GetProperty("backbone").GetInt64() + p.GetProperty("petl").GetInt64() + p.GetProperty("head").GetInt64());
+        Assert.Equal(achieved.GetProperty("params").GetInt64(), p.GetProperty("backbone").GetInt64() + p.GetProperty("petl").GetInt64()
+            + p.GetProperty("head").GetInt64());
     }
 
     [Theory]
@@ -171,13 +180,16 @@ public class BudgetCommandTests
         var (code, _, err) = CliRunner.Run(["prune", .. Model(), "--data", TaskDir.Value, "--out", index, "--method", method, "--budget", spec]);
         Assert.Equal(2, code);
         Assert.Equal($"sls: --budget: {expected}", err.Trim());
-        var (rcode, _, rerr) = CliRunner.Run(["prune", .. Model(), "--data", TaskDir.Value, "--out", index, "--method", method, "--budget", "flops=0.5", "--ratio", "0.3"]);
+        var (rcode, _, rerr) = CliRunner.Run(["prune", .. Model(), "--data", TaskDir.Value, "--out", index, "--method", method, "--budget",
+            "flops=0.5", "--ratio", "0.3"]);
         Assert.Equal(2, rcode);
         Assert.Equal("sls: --budget: give --budget or --ratio, not both (the budget sets depgraph's ratio)", rerr.Trim());
         // below what the narrowest blocks cost (one head, one MLP unit, the adapters whole): the smallest cost said
-        var (ncode, _, nerr) = CliRunner.Run(["prune", .. Model(), "--data", TaskDir.Value, "--out", index, "--method", method, "--importance", "l1", "--budget", "flops=0.3"]);
+        var (ncode, _, nerr) = CliRunner.Run(["prune", .. Model(), "--data", TaskDir.Value, "--out", index, "--method", method, "--importance", "l1",
+            "--budget", "flops=0.3"]);
         Assert.Equal(2, ncode);
-        Assert.Matches(@"^sls: --budget: no width fits flops=0\.3: the narrowest blocks tried \(ratio 0\.999\) cost 0\.\d+ of the full model's flops \(what lies outside the blocks alone costs 0\.\d+\)$",
+        Assert.Matches(@"^sls: --budget: no width fits flops=0\.3: the narrowest blocks tried \(ratio 0\.999\) cost 0\.\d+ of the full model's flops "
+            + @"\(what lies outside the blocks alone costs 0\.\d+\)$",
             nerr.Trim().Split('\n')[^1]);
         Assert.False(File.Exists(index));
     }
@@ -186,13 +198,16 @@ public class BudgetCommandTests
     public void Scoring_as_needed_and_several_alphas_are_cut_to_the_budget_alike()
     {
         var (needed, _, _) = Prune("--alpha", "1.5", "--scoring", "needed", "--budget", "depth=2");
-        Assert.Equal((2, 3), (needed.GetProperty("kept_blocks").GetArrayLength(), needed.GetProperty("budget").GetProperty("alpha_choice").GetInt32()));
-        Assert.Contains("; budget depth=2 cuts that to blocks 1..2, the deepest cut within it", needed.GetProperty("decision").GetString(), StringComparison.Ordinal);
+        Assert.Equal((2, 3), (needed.GetProperty("kept_blocks").GetArrayLength(), needed.GetProperty("budget").GetProperty("alpha_choice")
+            .GetInt32()));
+        Assert.Contains("; budget depth=2 cuts that to blocks 1..2, the deepest cut within it", needed.GetProperty("decision").GetString(),
+            StringComparison.Ordinal);
 
         var (ix, path, _) = Prune("--alpha", "1.5,0.95", "--budget", "depth=2");
         Assert.Equal(2, ix.GetProperty("kept_blocks").GetArrayLength());
         var other = JsonDocument.Parse(File.ReadAllText(SlsMethod.AlphaPath(path, 0.95))).RootElement;
-        Assert.Equal((1, 1, 2), (other.GetProperty("kept_blocks").GetArrayLength(), other.GetProperty("budget").GetProperty("alpha_choice").GetInt32(),
+        Assert.Equal((1, 1, 2), (other.GetProperty("kept_blocks").GetArrayLength(), other.GetProperty("budget").GetProperty("alpha_choice")
+            .GetInt32(),
             other.GetProperty("budget").GetProperty("fits").GetInt32()));
         Assert.EndsWith("; within budget depth=2", other.GetProperty("decision").GetString(), StringComparison.Ordinal);
     }

@@ -44,7 +44,8 @@ public class ClassMatchTests
         Assert.Equal($"sls: {petl}: was made for the classes [shirt, shoe, bag], but the data's classes are [cat, dog, bird]; "
             + "give the task's own files, or --allow-class-mismatch to map the classes by index anyway", LastLine(err));
         Assert.Equal("", stdout);
-        var prune = CliRunner.Run(["prune", .. Vit, "--petl", petl, "--data", other, "--out", Path.Combine(Path.GetDirectoryName(petl)!, "i.sls.json")]);
+        var prune = CliRunner.Run(["prune", .. Vit, "--petl", petl, "--data", other, "--out", Path.Combine(Path.GetDirectoryName(petl)!,
+            "i.sls.json")]);
         Assert.Equal(2, prune.Code);
         Assert.Equal(LastLine(err), LastLine(prune.Err));
 
@@ -77,8 +78,10 @@ public class ClassMatchTests
             + "give the task's own files, or --allow-class-mismatch to map the classes by index anyway", LastLine(err));
         var (code2, _, err2) = CliRunner.Run("eval", "--backbone", standalone, "--data", other, "--split", "test", "--device", "cpu");
         Assert.Equal(2, code2);
-        Assert.StartsWith($"sls: {standalone}: its own head classifies [shirt, shoe, bag], but the data's classes are [cat, dog, bird]", LastLine(err2), StringComparison.Ordinal);
-        Assert.Equal(0, CliRunner.Run("eval", "--engine", "onnxruntime", "--model", onnx, "--data", NamedTask("shirt", "shoe", "bag"), "--split", "test").Code);
+        Assert.StartsWith($"sls: {standalone}: its own head classifies [shirt, shoe, bag], but the data's classes are [cat, dog, bird]",
+            LastLine(err2), StringComparison.Ordinal);
+        Assert.Equal(0, CliRunner.Run("eval", "--engine", "onnxruntime", "--model", onnx, "--data", NamedTask("shirt", "shoe", "bag"), "--split",
+            "test").Code);
     }
 
     [Fact]
@@ -87,7 +90,8 @@ public class ClassMatchTests
         string task = NamedTask("shirt", "shoe", "bag");
         string petl = TrainedHead(task);
         string index = Path.Combine(Path.GetDirectoryName(petl)!, "i.sls.json");
-        Assert.Equal(0, CliRunner.Run(["prune", .. Vit, "--petl", petl, "--data", task, "--method", "bi", "--keep-blocks", "2", "--out", index]).Code);
+        Assert.Equal(0, CliRunner.Run(["prune", .. Vit, "--petl", petl, "--data", task, "--method", "bi", "--keep-blocks", "2", "--out", index])
+            .Code);
         var node = JsonNode.Parse(File.ReadAllText(index))!.AsObject();
         node["class_names"] = new JsonArray("shirt", "shoe");
         File.WriteAllText(index, node.ToJsonString());
@@ -110,7 +114,8 @@ public class ClassMatchTests
         File.WriteAllText(Path.Combine(two, "task.json"), "{\"classes\": [\"shirt\", \"shoe\"]}");
         var (code, _, err) = CliRunner.Run(["eval", .. Vit, "--petl", petl, "--data", two, "--split", "test"]);
         Assert.Equal(2, code);
-        Assert.Contains($"sls: {petl}: was made for the classes [shirt, shoe, bag], but the data's classes are [shirt, shoe]", LastLine(err), StringComparison.Ordinal);
+        Assert.Contains($"sls: {petl}: was made for the classes [shirt, shoe, bag], but the data's classes are [shirt, shoe]", LastLine(err),
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -131,11 +136,13 @@ public class ClassMatchTests
         Assert.Equal(2, code2);
         Assert.Equal($"sls: {hf}: its own head has 5 classes (its pre-training task's), but the data has 3; "
             + "give the task's PETL file (--petl), or --allow-class-mismatch to use the backbone's head anyway", LastLine(err2));
-        var (code3, _, err3) = CliRunner.Run("eval", "--backbone", hf, "--data", unnamed, "--split", "test", "--device", "cpu", "--allow-class-mismatch");
+        var (code3, _, err3) = CliRunner.Run("eval", "--backbone", hf, "--data", unnamed, "--split", "test", "--device", "cpu",
+            "--allow-class-mismatch");
         Assert.True(code3 == 0, err3);
 
         // the head's own classes, named alike, run
-        var (code4, _, err4) = CliRunner.Run("eval", "--backbone", hf, "--data", NamedTask("cat", "dog", "bird", "fish", "frog"), "--split", "test", "--device", "cpu");
+        var (code4, _, err4) = CliRunner.Run("eval", "--backbone", hf, "--data", NamedTask("cat", "dog", "bird", "fish", "frog"), "--split", "test",
+            "--device", "cpu");
         Assert.True(code4 == 0, err4);
     }
 

@@ -17,7 +17,8 @@ public class CliHabitsTests
     [InlineData(new[] { "prune", "--backbon", "x" }, "unknown option '--backbon' for 'sls prune'; did you mean '--backbone'?")]
     [InlineData(new[] { "eval", "--thruput" }, "unknown option '--thruput' for 'sls eval'; did you mean '--throughput'?")]
     [InlineData(new[] { "report", ".", "--verbsoe" }, "unknown option '--verbsoe' for 'sls report'; did you mean '--verbose'?")]
-    [InlineData(new[] { "prune", "--method", "bl" }, "'bl' is not a value of --method (one of aglp, bi, cka, depgraph, probe, sls, spa); did you mean 'bi'?")]
+    [InlineData(new[] { "prune", "--method", "bl" }, "'bl' is not a value of --method (one of aglp, bi, cka, depgraph, probe, sls, spa); did you "
+        + "mean 'bi'?")]
     public void A_mistyped_word_gets_the_nearest_names(string[] args, string expected)
     {
         var (code, output, err) = CliRunner.Run(args);

@@ -73,7 +73,11 @@ public class DataSafetyTests
         public SortedDictionary<string, string> Snapshot()
         {
             var all = new SortedDictionary<string, string>(StringComparer.Ordinal);
-            foreach (var e in new DirectoryInfo(Root).EnumerateFileSystemInfos("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
+            foreach (var e in new DirectoryInfo(Root).EnumerateFileSystemInfos("*", new EnumerationOptions
+            {
+                RecurseSubdirectories = true,
+                AttributesToSkip = 0
+            }))
             {
                 string rel = Path.GetRelativePath(Root, e.FullName);
                 all[rel] = e.LinkTarget is { } target ? "link " + target
@@ -102,7 +106,8 @@ public class DataSafetyTests
         Assert.Equal(before, after);
     }
 
-    private static string[] Vit(Workspace w) => ["--backbone", w.Backbone, "--petl", w.Petl, "--petl-scale", "0.7", "--heads", "3", "--device", "cpu"];
+    private static string[] Vit(Workspace w) => ["--backbone", w.Backbone, "--petl", w.Petl, "--petl-scale", "0.7", "--heads", "3", "--device",
+        "cpu"];
 
     private static string[] HfPeft(Workspace w) => ["--backbone", w.Hf, "--petl", w.Peft, "--device", "cpu"];
 
@@ -126,13 +131,17 @@ public class DataSafetyTests
             }
         }
         // the SPA method's new PETL file, and the index of a further alpha
-        Refused(w, w.Petl, "is one of this run's inputs", ["prune", .. Vit(w), "--data", w.Task, "--method", "spa", "--ratio", "0.5", "--out", w.P("i.sls.json"), "--petl-out", w.Petl]);
+        Refused(w, w.Petl, "is one of this run's inputs", ["prune", .. Vit(w), "--data", w.Task, "--method", "spa", "--ratio", "0.5", "--out",
+            w.P("i.sls.json"), "--petl-out", w.Petl]);
         File.Copy(Path.Combine(w.Task, "train800val200.txt"), w.P("keep.alpha0.5.sls.json"));
-        Refused(w, w.P("keep.alpha0.5.sls.json"), "is named by both", ["prune", .. Vit(w), "--data", w.Task, "--out", w.P("keep.sls.json"), "--alpha", "0.3,0.5",
+        Refused(w, w.P("keep.alpha0.5.sls.json"), "is named by both", ["prune", .. Vit(w), "--data", w.Task, "--out", w.P("keep.sls.json"), "--alpha",
+            "0.3,0.5",
             "--features-out", w.P("keep.alpha0.5.sls.json")]);
         // a plots folder inside the data or model folder
-        Refused(w, Path.Combine(w.Task, "images"), "is inside the input folder", ["prune", .. Vit(w), "--data", w.Task, "--plots", Path.Combine(w.Task, "images")]);
-        Refused(w, Path.Combine(w.Hf, "plots"), "is inside the input folder", ["prune", .. HfPeft(w), "--data", w.Task, "--out", w.P("x.sls.json"), "--plots", Path.Combine(w.Hf, "plots")]);
+        Refused(w, Path.Combine(w.Task, "images"), "is inside the input folder", ["prune", .. Vit(w), "--data", w.Task, "--plots",
+            Path.Combine(w.Task, "images")]);
+        Refused(w, Path.Combine(w.Hf, "plots"), "is inside the input folder", ["prune", .. HfPeft(w), "--data", w.Task, "--out", w.P("x.sls.json"),
+            "--plots", Path.Combine(w.Hf, "plots")]);
     }
 
     [Fact]
@@ -154,7 +163,8 @@ public class DataSafetyTests
         Refused(w, w.Manifest + "/x.sls.json", $"cannot be written: {w.Manifest} is not a folder",
             [.. prune, "--out", w.Manifest + "/x.sls.json"]);
         Refused(w, fifo, "is not a regular file", ["export", .. Vit(w), "--format", "safetensors", "--out", fifo]);
-        Refused(w, "/proc/x", "is in a system folder", ["train", "--backbone", w.Backbone, "--heads", "3", "--data", w.Task, "--petl-method", "linear", "--out", "/proc/x"]);
+        Refused(w, "/proc/x", "is in a system folder", ["train", "--backbone", w.Backbone, "--heads", "3", "--data", w.Task, "--petl-method",
+            "linear", "--out", "/proc/x"]);
         Refused(w, "/proc/plots", "is in a system folder", ["eval", .. Vit(w), "--data", w.Task, "--plots", "/proc/plots"]);
         Refused(w, fifo, "is not a folder", ["batch", "--manifest", w.Manifest, "--out", fifo]);
         Refused(w, "/dev/zero", "is not a regular file", ["report", w.Results, "--out", "/dev/zero"]);
@@ -167,13 +177,16 @@ public class DataSafetyTests
         // /dev/stdout with stdout redirected to a file resolves to that regular file; writing it would replace the link
         // (here stdout is a pipe, refused as one; /dev/shm is a writable folder under /dev, refused as a system folder)
         Refused(w, "/dev/stdout", "/dev/stdout: is ", ["prune", .. Vit(w), "--data", w.Task, "--out", "/dev/stdout"]);
-        Refused(w, "/dev/shm/sls-safety.sls.json", "is in a system folder", ["prune", .. Vit(w), "--data", w.Task, "--out", "/dev/shm/sls-safety.sls.json"]);
-        Refused(w, "/dev/shm/sls-safety.onnx", "is in a system folder", ["export", .. Vit(w), "--format", "onnx", "--out", "/dev/shm/sls-safety.onnx"]);
+        Refused(w, "/dev/shm/sls-safety.sls.json", "is in a system folder", ["prune", .. Vit(w), "--data", w.Task, "--out",
+            "/dev/shm/sls-safety.sls.json"]);
+        Refused(w, "/dev/shm/sls-safety.onnx", "is in a system folder", ["export", .. Vit(w), "--format", "onnx", "--out",
+            "/dev/shm/sls-safety.onnx"]);
         // a plots folder that holds an input by one of the names it writes (scores.svg) would overwrite it
         string plots = w.P("plots");
         Directory.CreateDirectory(plots);
         File.Copy(w.Petl, Path.Combine(plots, "scores.svg"));
-        Refused(w, plots, "holds the input", ["prune", "--backbone", w.Backbone, "--petl", Path.Combine(plots, "scores.svg"), "--petl-scale", "0.7", "--heads", "3",
+        Refused(w, plots, "holds the input", ["prune", "--backbone", w.Backbone, "--petl", Path.Combine(plots, "scores.svg"), "--petl-scale", "0.7",
+            "--heads", "3",
             "--device", "cpu", "--data", w.Task, "--out", w.P("i.sls.json"), "--plots", plots]);
     }
 
@@ -192,10 +205,13 @@ public class DataSafetyTests
             Refused(w, target, reason, ["export", .. HfPeft(w), "--format", "safetensors", "--out", target]);
         }
         Refused(w, w.Task, "is one of this run's inputs", ["eval", .. Vit(w), "--data", w.Task, "--plots", w.Task]);
-        Refused(w, Path.Combine(w.Results, "results", "t.json"), "is a file inside the input folder", ["report", w.Results, "--out", Path.Combine(w.Results, "results", "t.json")]);
+        Refused(w, Path.Combine(w.Results, "results", "t.json"), "is a file inside the input folder", ["report", w.Results, "--out",
+            Path.Combine(w.Results, "results", "t.json")]);
         Refused(w, w.Task, "is one of this run's inputs", ["batch", "--manifest", w.Manifest, "--out", w.Task]);
-        Refused(w, Path.Combine(w.Task, "results"), "is inside the input folder", ["batch", "--manifest", w.Manifest, "--out", Path.Combine(w.Task, "results")]);
-        Refused(w, Path.Combine(w.Task, "results"), "is inside the input folder", ["batch", "--manifest", w.Manifest, "--out", Path.Combine(w.Task, "results"), "--dry-run"]);
+        Refused(w, Path.Combine(w.Task, "results"), "is inside the input folder", ["batch", "--manifest", w.Manifest, "--out", Path.Combine(w.Task,
+            "results")]);
+        Refused(w, Path.Combine(w.Task, "results"), "is inside the input folder", ["batch", "--manifest", w.Manifest, "--out", Path.Combine(w.Task,
+            "results"), "--dry-run"]);
     }
 
     [Fact]

@@ -24,7 +24,8 @@ public class DataSplitCommandTests
 
     private static string Out() => Path.Combine(Directory.CreateTempSubdirectory("sls-split-out-").FullName, "task");
 
-    private static string OneLine(string err) => Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => !l.StartsWith("sls: data: ", StringComparison.Ordinal));
+    private static string OneLine(string err) => Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+        l => !l.StartsWith("sls: data: ", StringComparison.Ordinal));
 
     [Fact]
     public void Split_is_stratified_disjoint_and_byte_identical_for_a_seed()
@@ -88,9 +89,11 @@ public class DataSplitCommandTests
         }
         File.WriteAllLines(Path.Combine(dir, "all.csv"), rows);
         string o = Out();
-        var (code, _, err) = CliRunner.Run("data", "split", Path.Combine(dir, "all.csv"), "--path-column", "image;x", "--label-column", "kind", "--out", o, "--train", "6", "--val", "3");
+        var (code, _, err) = CliRunner.Run("data", "split", Path.Combine(dir, "all.csv"), "--path-column", "image;x", "--label-column", "kind",
+            "--out", o, "--train", "6", "--val", "3");
         Assert.True(code == 0, err);
-        Assert.Equal(["cat", "dog, big"], JsonDocument.Parse(File.ReadAllText(Path.Combine(o, "task.json"))).RootElement.GetProperty("classes").EnumerateArray().Select(x => x.GetString()));
+        Assert.Equal(["cat", "dog, big"], JsonDocument.Parse(File.ReadAllText(Path.Combine(o, "task.json"))).RootElement.GetProperty("classes")
+            .EnumerateArray().Select(x => x.GetString()));
         Assert.Equal(2, File.ReadAllLines(Path.Combine(o, "train800.txt")).Count(l => l.EndsWith(" 1", StringComparison.Ordinal))); // 6 x 4/12
         Assert.Contains("sls: data: ", err, StringComparison.Ordinal);
         Assert.Contains("CSV/TSV file", err, StringComparison.Ordinal);
@@ -150,7 +153,8 @@ public class DataSplitCommandTests
         var (code, _, err) = CliRunner.Run("data", "split", csv, "--out", Out(), "--train", "1", "--val", "0");
         Assert.Equal(2, code);
         Assert.Equal($"sls: {csv}: has no 'path' column (its columns: file, label); name it with --path-column", OneLine(err));
-        var (code2, _, err2) = CliRunner.Run("data", "split", csv, "--path-column", "file", "--label-column", "class", "--out", Out(), "--train", "1", "--val", "0");
+        var (code2, _, err2) = CliRunner.Run("data", "split", csv, "--path-column", "file", "--label-column", "class", "--out", Out(), "--train", "1",
+            "--val", "0");
         Assert.Equal(2, code2);
         Assert.Equal($"sls: {csv}: has no 'class' column (its columns: file, label); name it with --label-column", OneLine(err2));
     }
@@ -172,10 +176,12 @@ public class DataSplitCommandTests
     {
         // the fixture PETL head has 5 classes
         string tree = Tree(("c0", 1), ("c1", 1), ("c2", 1), ("c3", 1), ("c4", 1), ("c5", 1));
-        var (code, _, err) = CliRunner.Run(["eval", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.pt"), "--petl-scale", "0.7",
+        var (code, _, err) = CliRunner.Run(["eval", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl",
+            CliRunner.Fixture("convpass.pt"), "--petl-scale", "0.7",
             "--heads", "3", "--device", "cpu", "--data", tree, "--split", "all"]);
         Assert.Equal(2, code);
-        Assert.Equal($"sls: {tree}: 6 classes but the head has 5", Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => !l.StartsWith("sls: eval:", StringComparison.Ordinal) && !l.StartsWith("sls: data:", StringComparison.Ordinal)));
+        Assert.Equal($"sls: {tree}: 6 classes but the head has 5", Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            l => !l.StartsWith("sls: eval:", StringComparison.Ordinal) && !l.StartsWith("sls: data:", StringComparison.Ordinal)));
         Assert.Contains($"sls: data: {tree}: ImageFolder tree", err, StringComparison.Ordinal);
     }
 
@@ -191,8 +197,10 @@ public class DataSplitCommandTests
             File.Copy(Path.Combine(vtab, rel), Path.Combine(tree, $"class {label} é", Path.GetFileName(rel)));
         }
         string index = Path.Combine(Directory.CreateTempSubdirectory("sls-prune-tree-").FullName, "t.sls.json");
-        var (code, output, err) = CliRunner.Run(["prune", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.pt"), "--petl-scale", "0.7",
-            "--heads", "3", "--device", "cpu", "--data", tree, "--split", "all", "--calibration-per-class", "5", "--method", "bi", "--keep-blocks", "2", "--out", index,
+        var (code, output, err) = CliRunner.Run(["prune", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl",
+            CliRunner.Fixture("convpass.pt"), "--petl-scale", "0.7",
+            "--heads", "3", "--device", "cpu", "--data", tree, "--split", "all", "--calibration-per-class", "5", "--method", "bi", "--keep-blocks",
+                "2", "--out", index,
             "--allow-class-mismatch"]);
         Assert.True(code == 0, err);
         Assert.Contains($"sls: data: {tree}: ImageFolder tree", err, StringComparison.Ordinal);
@@ -200,7 +208,8 @@ public class DataSplitCommandTests
         var cal = JsonDocument.Parse(File.ReadAllText(index)).RootElement.GetProperty("calibration");
         Assert.Equal("t.calibration.txt", cal.GetProperty("list").GetString());
         Assert.Equal(15, File.ReadAllLines(Path.Combine(Path.GetDirectoryName(index)!, "t.calibration.txt")).Length);
-        Assert.Equal(["class 0 é", "class 1 é", "class 2 é"], JsonDocument.Parse(File.ReadAllText(index)).RootElement.GetProperty("class_names").EnumerateArray().Select(x => x.GetString()));
+        Assert.Equal(["class 0 é", "class 1 é", "class 2 é"], JsonDocument.Parse(File.ReadAllText(index)).RootElement.GetProperty("class_names")
+            .EnumerateArray().Select(x => x.GetString()));
         Assert.Contains("Images used:", output, StringComparison.Ordinal);
         Assert.Contains("class 0 é", output, StringComparison.Ordinal);
     }

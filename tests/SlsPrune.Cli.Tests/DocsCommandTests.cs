@@ -22,7 +22,8 @@ public class DocsCommandTests
         var b = generated.Split('\n');
         int i = 0;
         while (i < a.Length && i < b.Length && a[i] == b[i]) i++;
-        Assert.Fail($"docs/cli.md differs from what the code generates, first at line {i + 1}:\n  committed: {(i < a.Length ? a[i] : "(end)")}\n  generated: {(i < b.Length ? b[i] : "(end)")}\n"
+        Assert.Fail($"docs/cli.md differs from what the code generates, first at line {i + 1}:\n  committed: {(i < a.Length ? a[i] : "(end)")}\n  "
+            + $"generated: {(i < b.Length ? b[i] : "(end)")}\n"
             + $"Regenerate it: {Output.CliReference.RegenerateCommand}");
     }
 

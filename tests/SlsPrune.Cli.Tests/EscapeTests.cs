@@ -14,8 +14,10 @@ public class EscapeTests
     private static void NoEscape(string what, (int Code, string Out, string Err) run)
     {
         Assert.True(run.Code == 0, $"{what}: exit {run.Code}: {run.Err}");
-        Assert.False(run.Out.Contains(Esc, StringComparison.Ordinal), $"{what}: a raw ESC reached stdout: {run.Out.Replace(Esc, "<ESC>", StringComparison.Ordinal)}");
-        Assert.False(run.Err.Contains(Esc, StringComparison.Ordinal), $"{what}: a raw ESC reached stderr: {run.Err.Replace(Esc, "<ESC>", StringComparison.Ordinal)}");
+        Assert.False(run.Out.Contains(Esc, StringComparison.Ordinal),
+            $"{what}: a raw ESC reached stdout: {run.Out.Replace(Esc, "<ESC>", StringComparison.Ordinal)}");
+        Assert.False(run.Err.Contains(Esc, StringComparison.Ordinal),
+            $"{what}: a raw ESC reached stderr: {run.Err.Replace(Esc, "<ESC>", StringComparison.Ordinal)}");
     }
 
     /// <summary>A copy of a safetensors file with one more metadata entry.</summary>
@@ -51,17 +53,23 @@ public class EscapeTests
         }));
         string petl = WithMetadata(CliRunner.Fixture("convpass.safetensors"), dir, "note", $"hi{Esc}[31mred");
         string index = Path.Combine(dir, "index.sls.json");
-        string[] model = ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", petl, "--heads", "3", "--device", "cpu", "--allow-class-mismatch"];
+        string[] model = ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", petl, "--heads", "3", "--device", "cpu",
+            "--allow-class-mismatch"];
 
         NoEscape("inspect", CliRunner.Run("inspect", petl));
         NoEscape("prune", CliRunner.Run(["prune", .. model, "--data", task, "--out", index]));
-        NoEscape("prune --method bi", CliRunner.Run(["prune", .. model, "--data", task, "--method", "bi", "--out", Path.Combine(dir, "bi.sls.json")]));
+        NoEscape("prune --method bi", CliRunner.Run(["prune", .. model, "--data", task, "--method", "bi", "--out", Path.Combine(dir,
+            "bi.sls.json")]));
         NoEscape("eval", CliRunner.Run(["eval", .. model, "--data", task, "--split", "train800val200", "--index", index]));
 
         var m = new
         {
             backbone = CliRunner.Fixture("backbone.safetensors"),
-            defaults = new { stages = new[] { "prune", "eval" }, heads = 3, device = "cpu", eval_split = "train800val200", allow_class_mismatch = true },
+            defaults = new
+            {
+                stages = new[] { "prune", "eval" }, heads = 3, device = "cpu", eval_split = "train800val200",
+                allow_class_mismatch = true
+            },
             tasks = new[] { new { name = $"t{Esc}[31m", data = task, group = $"nat{Esc}[1mural", petl } },
         };
         string manifest = Path.Combine(dir, "manifest.json");

@@ -7,7 +7,8 @@ namespace SlsPrune.Cli.Tests;
 public class ExportCommandTests
 {
     private static string[] Model() =>
-        ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.safetensors"), "--heads", "3", "--device", "cpu"];
+        ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.safetensors"), "--heads", "3", "--device",
+            "cpu"];
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
 
@@ -21,7 +22,8 @@ public class ExportCommandTests
         var (code, output, err) = CliRunner.Run(["export", .. Model(), "--format", "onnx", "--out", onnx, "--json"]);
         Assert.True(code == 0, err);
         var r = Json(output);
-        Assert.Equal(("onnx", 3, "convpass"), (r.GetProperty("format").GetString(), r.GetProperty("blocks").GetInt32(), r.GetProperty("petl").GetString()));
+        Assert.Equal(("onnx", 3, "convpass"), (r.GetProperty("format").GetString(), r.GetProperty("blocks").GetInt32(), r.GetProperty("petl")
+            .GetString()));
         Assert.Equal(new FileInfo(onnx).Length, r.GetProperty("bytes").GetInt64());
         Assert.True(CliRunner.Run(["export", .. Model(), "--format", "safetensors", "--out", st]).Code == 0);
 
@@ -48,8 +50,10 @@ public class ExportCommandTests
         string outPath = Path.Combine(dir, "m.onnx");
         var (code, _, err) = CliRunner.Run(["export", .. Model(), "--format", "onnx", "--merge", "--out", outPath]);
         Assert.Equal(2, code);
-        Assert.Equal("sls: --merge: convpass adapters do not fold exactly into the backbone; export without --merge to keep them as modules", err.Trim().Split('\n')[^1]);
-        var bad = CliRunner.Run(["eval", "--engine", "onnxruntime", "--model", CliRunner.Fixture("backbone.safetensors"), "--data", PruneEvalCommandTests.Task(2, 2)]);
+        Assert.Equal("sls: --merge: convpass adapters do not fold exactly into the backbone; export without --merge to keep them as modules",
+            err.Trim().Split('\n')[^1]);
+        var bad = CliRunner.Run(["eval", "--engine", "onnxruntime", "--model", CliRunner.Fixture("backbone.safetensors"), "--data",
+            PruneEvalCommandTests.Task(2, 2)]);
         Assert.Equal(2, bad.Code);
         // read as protobuf before ONNX Runtime sees it (OnnxModelCheck), a safetensors file is refused there
         Assert.Equal($"sls: {CliRunner.Fixture("backbone.safetensors")}: not a valid ONNX model (corrupt protobuf)", bad.Err.Trim().Split('\n')[^1]);
@@ -82,14 +86,16 @@ public class ExportCommandTests
         // (by default on the process's stderr, in colour); the process is a child so that its native stderr is seen
         File.AppendAllBytes(onnx, UnusedInitializer("unused_weight"));
         var err = new List<string>();
-        using var p = KillDuringWriteTests.Start(["eval", "--engine", "onnxruntime", "--model", onnx, "--data", task], line => { lock (err) err.Add(line); });
+        using var p = KillDuringWriteTests.Start(["eval", "--engine", "onnxruntime", "--model", onnx, "--data", task], line =>
+            { lock (err) err.Add(line); });
         Assert.True(p.WaitForExit(180_000), "eval did not finish");
         p.WaitForExit();
         Assert.True(p.ExitCode == 0, string.Join("\n", err));
         lock (err)
         {
             Assert.DoesNotContain(err, l => l.Contains('\u001b', StringComparison.Ordinal));
-            Assert.DoesNotContain(err, l => l.Contains("onnxruntime", StringComparison.OrdinalIgnoreCase) && !l.StartsWith("sls: ", StringComparison.Ordinal));
+            Assert.DoesNotContain(err, l => l.Contains("onnxruntime", StringComparison.OrdinalIgnoreCase) && !l.StartsWith("sls: ",
+                StringComparison.Ordinal));
             Assert.DoesNotContain(err, l => l.Contains("unused_weight", StringComparison.Ordinal));
         }
     }

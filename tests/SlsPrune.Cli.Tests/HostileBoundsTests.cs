@@ -50,7 +50,8 @@ public sealed class HostileBoundsTests : IDisposable
         Assert.DoesNotContain(lines, l => l.StartsWith("at ", StringComparison.Ordinal) || l.Contains("Exception", StringComparison.Ordinal));
     }
 
-    private static string[] Model => ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.safetensors"), "--heads", "3"];
+    private static string[] Model => ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.safetensors"),
+        "--heads", "3"];
 
     private static string Task_ => Path.Combine(Hostile, "task-ok");
 
@@ -91,7 +92,8 @@ public sealed class HostileBoundsTests : IDisposable
     {
         string folder = CopyFolder(Path.Combine(AppContext.BaseDirectory, "fixtures", "peft", "hf_qv"), "peft");
         Fifo(Path.Combine(folder, "adapter_config.json"));
-        Expect($"sls: {folder}/adapter_config.json: {NotRegular}", "eval", "--backbone", CliRunner.Layout("hf_vit"), "--petl", folder, "--data", Task_, "--split", "train800val200");
+        Expect($"sls: {folder}/adapter_config.json: {NotRegular}", "eval", "--backbone", CliRunner.Layout("hf_vit"), "--petl", folder, "--data",
+            Task_, "--split", "train800val200");
     }
 
     [Theory]
@@ -122,7 +124,8 @@ public sealed class HostileBoundsTests : IDisposable
     {
         string file = Path.Combine(_dir, "index.sls.json");
         Sparse(file, 100L << 20);
-        Expect($"sls: {file}: is 100 MiB; a pruning index is at most 64 MiB", ["eval", .. Model, "--data", Task_, "--split", "train800val200", "--index", file]);
+        Expect($"sls: {file}: is 100 MiB; a pruning index is at most 64 MiB", ["eval", .. Model, "--data", Task_, "--split", "train800val200",
+            "--index", file]);
     }
 
     [Theory]
@@ -192,7 +195,8 @@ public sealed class HostileBoundsTests : IDisposable
         }
         Directory.CreateSymbolicLink(Path.Combine(tree, "a", "self"), ".");
         string real = SlsPrune.Core.IO.RealPath.Resolve(Path.Combine(tree, "a"));
-        Expect($"sls: {tree}/a/self: leads back to '{real}', a folder above it (a symbolic link loop)", ["eval", .. Model, "--data", tree, "--split", "all"]);
+        Expect($"sls: {tree}/a/self: leads back to '{real}', a folder above it (a symbolic link loop)", ["eval", .. Model, "--data", tree, "--split",
+            "all"]);
     }
 
     [Fact]
@@ -218,7 +222,8 @@ public sealed class HostileBoundsTests : IDisposable
     [InlineData("/")]
     [InlineData("/proc")]
     public void A_system_folder_as_data(string data) =>
-        Expect($"sls: {data}: leads to '{data}', a system folder (/, /proc, /sys or /dev), not data", ["eval", .. Model, "--data", data, "--split", "all"]);
+        Expect($"sls: {data}: leads to '{data}', a system folder (/, /proc, /sys or /dev), not data", ["eval", .. Model, "--data", data, "--split",
+            "all"]);
 
     [Theory]
     [InlineData("1000000", "sls: --image-size: input size 1000000 is not within 1..4096 pixels")]

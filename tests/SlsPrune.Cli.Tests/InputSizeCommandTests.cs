@@ -16,7 +16,8 @@ public class InputSizeCommandTests
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
 
-    /// <summary>A VTAB-1k task folder of <paramref name="size"/> x <paramref name="size"/> PNGs, <paramref name="perClass"/> per class of 3.</summary>
+    /// <summary>A VTAB-1k task folder of <paramref name="size"/> x <paramref name="size"/> PNGs, <paramref name="perClass"/> per class of
+    /// 3.</summary>
     private static string Task(int size, int perClass = 2)
     {
         var dir = Directory.CreateTempSubdirectory("sls-size-task-").FullName;
@@ -37,7 +38,8 @@ public class InputSizeCommandTests
     }
 
     private static string Refusal(string file = "a.pth") =>
-        $"sls: {Swin(file)}: the input size is not recorded in a torchvision-swin checkpoint; 224 px was assumed (the default, as no Swin variant has this shape) "
+        $"sls: {Swin(file)}: the input size is not recorded in a torchvision-swin checkpoint; 224 px was assumed (the default, as no Swin variant "
+            + $"has this shape) "
         + "but the data's images are 32x32 (give --image-size 32, or --image-size 224 to run at 224 anyway)";
 
     private static string LastLine(string err) => err.TrimEnd('\n').Split('\n')[^1];
@@ -65,7 +67,8 @@ public class InputSizeCommandTests
     {
         string task = Task(32), dir = Directory.CreateTempSubdirectory("sls-size-train-").FullName;
         string petl = Path.Combine(dir, "petl.safetensors");
-        var (code, _, err) = CliRunner.Run(["train", "--backbone", Swin("a.pth"), "--device", "cpu", "--data", task, "--petl-method", "linear", "--epochs", "1", "--out", petl]);
+        var (code, _, err) = CliRunner.Run(["train", "--backbone", Swin("a.pth"), "--device", "cpu", "--data", task, "--petl-method", "linear",
+            "--epochs", "1", "--out", petl]);
         Assert.Equal(2, code);
         Assert.Equal(Refusal(), LastLine(err));
         Assert.False(File.Exists(petl));
@@ -78,7 +81,8 @@ public class InputSizeCommandTests
         Directory.CreateDirectory(Path.Combine(dir, "results"));
         File.WriteAllText(Path.Combine(dir, "results", "t.json"), """
             { "task": "t", "group": "natural", "status": "ok", "method": "sls",
-              "full": { "top1": 0.5, "blocks": 8, "flops_per_image": 1000, "storage": { "per_task_bytes": 10 }, "input": { "image_size": 224, "from": "assumed" } } }
+              "full": { "top1": 0.5, "blocks": 8, "flops_per_image": 1000, "storage": { "per_task_bytes": 10 },
+                        "input": { "image_size": 224, "from": "assumed" } } }
             """);
         var report = SlsPrune.Core.Batch.BatchReport.Load(dir);
         Assert.Equal("224 px, assumed", report.Rows[0].Input);
@@ -91,11 +95,13 @@ public class InputSizeCommandTests
     {
         string task = Task(32);
         string index = Path.Combine(Directory.CreateTempSubdirectory("sls-size-").FullName, "a.sls.json");
-        var (code, output, err) = CliRunner.Run(["prune", .. SwinModel("--image-size", "32"), "--data", task, "--method", "depgraph", "--ratio", "0.5", "--out", index, "--json"]);
+        var (code, output, err) = CliRunner.Run(["prune", .. SwinModel("--image-size", "32"), "--data", task, "--method", "depgraph", "--ratio",
+            "0.5", "--out", index, "--json"]);
         Assert.True(code == 0, err);
         Assert.DoesNotContain("warning", err, StringComparison.Ordinal);
         var input = Json(File.ReadAllText(index)).GetProperty("input");
-        Assert.Equal((32, "option", "--image-size"), (input.GetProperty("image_size").GetInt32(), input.GetProperty("from").GetString(), input.GetProperty("basis").GetString()));
+        Assert.Equal((32, "option", "--image-size"), (input.GetProperty("image_size").GetInt32(), input.GetProperty("from").GetString(),
+            input.GetProperty("basis").GetString()));
         Assert.Equal(JsonSerializer.Serialize(input), JsonSerializer.Serialize(Json(output).GetProperty("index").GetProperty("input")));
 
         (code, output, err) = CliRunner.Run(["eval", .. SwinModel("--image-size", "32"), "--data", task, "--index", index, "--json"]);
@@ -106,7 +112,8 @@ public class InputSizeCommandTests
         // the index says 32 px: the same model without --image-size would run at an assumed 224
         (code, _, err) = CliRunner.Run(["eval", .. SwinModel(), "--data", task, "--index", index]);
         Assert.Equal(2, code);
-        Assert.Equal($"sls: {index}: was computed at 32 px (option), but the input size is not recorded in a torchvision-swin checkpoint; 224 px was assumed "
+        Assert.Equal($"sls: {index}: was computed at 32 px (option), but the input size is not recorded in a torchvision-swin checkpoint; 224 px "
+            + $"was assumed "
             + "(the default, as no Swin variant has this shape) (give --image-size 32, or --image-size 224 to run at 224 anyway)", LastLine(err));
 
         // an explicit size always wins, even one the data's images are far from
@@ -133,7 +140,8 @@ public class InputSizeCommandTests
     public void A_vit_runs_at_its_position_embeddings_size_without_a_warning()
     {
         string task = PruneEvalCommandTests.Task(2, 3);
-        var (code, output, err) = CliRunner.Run(["eval", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.pt"),
+        var (code, output, err) = CliRunner.Run(["eval", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl",
+            CliRunner.Fixture("convpass.pt"),
             "--petl-scale", "0.7", "--heads", "3", "--device", "cpu", "--data", task, "--json"]);
         Assert.True(code == 0, err);
         Assert.DoesNotContain("warning", err, StringComparison.Ordinal);
@@ -152,14 +160,16 @@ public class InputSizeCommandTests
         Assert.True(code == 0, err);
         Assert.DoesNotContain("warning", err, StringComparison.Ordinal);
         var input = Json(output).GetProperty("input");
-        Assert.Equal((32, "checkpoint", "the file's sls export metadata"), (input.GetProperty("image_size").GetInt32(), input.GetProperty("from").GetString(), input.GetProperty("basis").GetString()));
+        Assert.Equal((32, "checkpoint", "the file's sls export metadata"), (input.GetProperty("image_size").GetInt32(), input.GetProperty("from")
+            .GetString(), input.GetProperty("basis").GetString()));
 
         // exported at an assumed 224: the file records that it was assumed, and reading it back assumes again
         (code, _, err) = CliRunner.Run(["export", .. SwinModel(), "--format", "safetensors", "--out", assumed]);
         Assert.True(code == 0, err);
         (code, _, err) = CliRunner.Run(["eval", "--backbone", assumed, "--device", "cpu", "--data", task]);
         Assert.Equal(2, code);
-        Assert.Equal($"sls: {assumed}: the input size 224 in the file's metadata was itself assumed when it was written; 224 px was assumed (the default, as no Swin variant has this shape) "
+        Assert.Equal($"sls: {assumed}: the input size 224 in the file's metadata was itself assumed when it was written; 224 px was assumed (the "
+            + $"default, as no Swin variant has this shape) "
             + "but the data's images are 32x32 (give --image-size 32, or --image-size 224 to run at 224 anyway)", LastLine(err));
     }
 
@@ -172,7 +182,8 @@ public class InputSizeCommandTests
         Assert.Equal((224, "assumed"), (input.GetProperty("image_size").GetInt32(), input.GetProperty("from").GetString()));
         (code, output, err) = CliRunner.Run(["inspect", Swin("a.pth")]);
         Assert.True(code == 0, err);
-        Assert.Contains("input size 224 px from assumed: the default, as no Swin variant has this shape (give --image-size to set it)", output, StringComparison.Ordinal);
+        Assert.Contains("input size 224 px from assumed: the default, as no Swin variant has this shape (give --image-size to set it)", output,
+            StringComparison.Ordinal);
         (code, output, err) = CliRunner.Run(["inspect", CliRunner.Fixture("backbone.safetensors")]);
         Assert.True(code == 0, err);
         Assert.Contains("input size 32 px from checkpoint: its position embedding (4x4 patches of 8)", output, StringComparison.Ordinal);
@@ -183,7 +194,8 @@ public class InputSizeCommandTests
     {
         string task = Task(32);
         string index = Path.Combine(Directory.CreateTempSubdirectory("sls-size-").FullName, "a.sls.json");
-        var (code, _, err) = CliRunner.Run(["prune", .. SwinModel("--image-size", "32"), "--data", task, "--method", "depgraph", "--ratio", "0.5", "--out", index]);
+        var (code, _, err) = CliRunner.Run(["prune", .. SwinModel("--image-size", "32"), "--data", task, "--method", "depgraph", "--ratio", "0.5",
+            "--out", index]);
         Assert.True(code == 0, err);
         var doc = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(index))!.AsObject();
         doc.Remove("input");

@@ -169,8 +169,7 @@ public class ShippedModelTests
 {
     internal static string RepoRoot() => FindRoot();
 
-    private static string Models(params string[] parts) =>
-        Path.Combine([FindRoot(), "models", "fmnist-vit8", .. parts]);
+    private static string Models(params string[] parts) => Path.Combine([FindRoot(), "models", "fmnist-vit8", .. parts]);
 
     private static string FindRoot()
     {
@@ -182,17 +181,20 @@ public class ShippedModelTests
     [Fact]
     public void Shipped_backbone_and_petl_files_are_what_the_readme_says()
     {
-        var (code, output, err) = CliRunner.Run("inspect", Models("backbone.safetensors"), "--petl", Models("structured-location.convpass.safetensors"), "--json");
+        var (code, output, err) = CliRunner.Run("inspect", Models("backbone.safetensors"), "--petl",
+            Models("structured-location.convpass.safetensors"), "--json");
         Assert.True(code == 0, err);
         var r = JsonDocument.Parse(output).RootElement;
         var a = r.GetProperty("checkpoint").GetProperty("architecture");
-        Assert.Equal((8, 32, 192, 8, 3, 384), (a.GetProperty("patch_size").GetInt32(), a.GetProperty("image_size").GetInt32(), a.GetProperty("width").GetInt32(),
+        Assert.Equal((8, 32, 192, 8, 3, 384), (a.GetProperty("patch_size").GetInt32(), a.GetProperty("image_size").GetInt32(), a.GetProperty("width")
+            .GetInt32(),
             a.GetProperty("depth").GetInt32(), a.GetProperty("heads").GetInt32(), a.GetProperty("mlp_hidden").GetInt32()));
         var petl = r.GetProperty("petl_file");
         Assert.Equal("convpass", petl.GetProperty("petl").GetProperty("method").GetString());
         Assert.Equal(5, petl.GetProperty("petl").GetProperty("num_classes").GetInt32());
         Assert.Equal(8, petl.GetProperty("petl").GetProperty("adapted_blocks").GetInt32());
-        Assert.Equal(r.GetProperty("checkpoint").GetProperty("sha256").GetString(), petl.GetProperty("metadata").GetProperty("backbone_sha256").GetString());
+        Assert.Equal(r.GetProperty("checkpoint").GetProperty("sha256").GetString(), petl.GetProperty("metadata").GetProperty("backbone_sha256")
+            .GetString());
         Assert.Equal(1000, File.ReadAllLines(Models("calibration", "structured-location", "train800val200.txt")).Length);
     }
 }

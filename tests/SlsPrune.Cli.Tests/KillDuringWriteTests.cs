@@ -18,8 +18,10 @@ public class KillDuringWriteTests
         string task = PruneEvalCommandTests.Task(12, 3);
         string dir = Directory.CreateTempSubdirectory("sls-kill-").FullName;
         string petl = Path.Combine(dir, "petl.safetensors");
-        string[] args = ["train", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3", "--data", task, "--petl-method", "convpass",
-            "--epochs", "400", "--warmup-epochs", "1", "--eval-every", "1", "--eval-split", "train800val200", "--batch-size", "12", "--device", "cpu", "--out", petl];
+        string[] args = ["train", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3", "--data", task, "--petl-method",
+            "convpass",
+            "--epochs", "400", "--warmup-epochs", "1", "--eval-every", "1", "--eval-split", "train800val200", "--batch-size", "12", "--device", "cpu",
+                "--out", petl];
         var rng = new Random(7);
         int killedWithFiles = 0;
         for (int round = 0; round < 4; round++)

@@ -30,7 +30,8 @@ public class LibrarySampleTests
         // the index it wrote is the one it printed: 8 scores, blocks 1..k kept
         var index = PruningIndex.Load(Path.Combine(dir, "index.sls.json"));
         Assert.Equal($"index: {Path.Combine(dir, "index.sls.json")}", lines[2]);
-        Assert.Equal("scores: " + string.Join(" ", SlsPrune.Core.Pruning.Sls.SlsSection.Of(index).Scores!.Select(s => s.ToString("F3", CultureInfo.InvariantCulture))), lines[0]);
+        Assert.Equal("scores: " + string.Join(" ", SlsPrune.Core.Pruning.Sls.SlsSection.Of(index).Scores!.Select(s => s.ToString("F3",
+            CultureInfo.InvariantCulture))), lines[0]);
         Assert.Equal(8, index.Depth);
         Assert.Equal(200, index.Calibration.Samples);
         Assert.InRange(index.KeptBlocks.Count, 1, 7);
@@ -41,14 +42,17 @@ public class LibrarySampleTests
         var pruned = Regex.Match(lines[4], $@"^pruned: top-1 ([0-9.]+)% \((\d+)/200\), {index.KeptBlocks.Count} blocks, (\d+) FLOPs/image$");
         Assert.True(full.Success, lines[3]);
         Assert.True(pruned.Success, lines[4]);
-        Assert.True(long.Parse(pruned.Groups[3].Value, CultureInfo.InvariantCulture) < long.Parse(full.Groups[3].Value, CultureInfo.InvariantCulture));
+        Assert.True(long.Parse(pruned.Groups[3].Value, CultureInfo.InvariantCulture) < long.Parse(full.Groups[3].Value,
+            CultureInfo.InvariantCulture));
         Assert.InRange(int.Parse(full.Groups[2].Value, CultureInfo.InvariantCulture), 180, 200);   // the shipped task's model is ~99% right
 
         // sls eval with the same index on the same images counts the same correct answers
         string model = Path.Combine(root, "models", "fmnist-vit8");
-        var (code, output, evalErr) = CliRunner.Run("eval", "--backbone", Path.Combine(model, "backbone.safetensors"), "--petl", Path.Combine(model, "structured-location.convpass.safetensors"),
+        var (code, output, evalErr) = CliRunner.Run("eval", "--backbone", Path.Combine(model, "backbone.safetensors"), "--petl", Path.Combine(model,
+            "structured-location.convpass.safetensors"),
             "--data", Path.Combine(dir, "check.csv"), "--split", "all", "--index", Path.Combine(dir, "index.sls.json"), "--device", "cpu", "--json");
         Assert.True(code == 0, evalErr);
-        Assert.Equal(int.Parse(pruned.Groups[2].Value, CultureInfo.InvariantCulture), JsonDocument.Parse(output).RootElement.GetProperty("correct").GetInt32());
+        Assert.Equal(int.Parse(pruned.Groups[2].Value, CultureInfo.InvariantCulture), JsonDocument.Parse(output).RootElement.GetProperty("correct")
+            .GetInt32());
     }
 }

@@ -43,7 +43,8 @@ public class ManifestMethodSettingsTests
     {
         // the fixture backbone has 3 blocks
         string manifest = Manifest("bi", new Dictionary<string, object> { ["keep_blocks"] = 9 });
-        var (code, _, err) = CliRunner.Run("batch", "--manifest", manifest, "--out", Path.Combine(Path.GetDirectoryName(manifest)!, "out"), "--dry-run");
+        var (code, _, err) = CliRunner.Run("batch", "--manifest", manifest, "--out", Path.Combine(Path.GetDirectoryName(manifest)!, "out"),
+            "--dry-run");
         Assert.Equal(2, code);
         Assert.Equal($"sls: {manifest}: task 'a': keep_blocks 9 is more than the backbone's 3 blocks", err.Trim().Split('\n')[^1]);
         string fits = Manifest("bi", new Dictionary<string, object> { ["keep_blocks"] = 3 });
@@ -54,14 +55,18 @@ public class ManifestMethodSettingsTests
     public void Depgraph_without_a_ratio_is_refused_at_load_not_after_the_model_is_built()
     {
         string manifest = Manifest("depgraph", new Dictionary<string, object>());
-        var (code, _, err) = CliRunner.Run("batch", "--manifest", manifest, "--out", Path.Combine(Path.GetDirectoryName(manifest)!, "out"), "--dry-run");
+        var (code, _, err) = CliRunner.Run("batch", "--manifest", manifest, "--out", Path.Combine(Path.GetDirectoryName(manifest)!, "out"),
+            "--dry-run");
         Assert.Equal(2, code);
-        Assert.EndsWith("task 'a': ratio: depgraph needs --ratio R (0 <= R < 1) or --match-index INDEX for method depgraph", err.Trim(), StringComparison.Ordinal);
+        Assert.EndsWith("task 'a': ratio: depgraph needs --ratio R (0 <= R < 1) or --match-index INDEX for method depgraph", err.Trim(),
+            StringComparison.Ordinal);
         // the command line: refused before the data is opened (a folder that is no task would otherwise be named first)
-        var (code2, _, err2) = CliRunner.Run("prune", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3", "--data", Path.GetDirectoryName(manifest)!,
+        var (code2, _, err2) = CliRunner.Run("prune", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3", "--data",
+            Path.GetDirectoryName(manifest)!,
             "--scoring", "needed", "--tsne-seeds", "2", "--out", Path.Combine(Path.GetDirectoryName(manifest)!, "x.sls.json"));
         Assert.Equal(2, code2);
-        Assert.Equal("sls: --scoring: needed scores only the layers the alpha rule reads, from the top down; --tsne-seeds above 1 needs every layer's score (use --scoring all)",
+        Assert.Equal("sls: --scoring: needed scores only the layers the alpha rule reads, from the top down; --tsne-seeds above 1 needs every "
+            + "layer's score (use --scoring all)",
             err2.Trim().Split('\n')[^1]);
     }
 }
@@ -83,7 +88,8 @@ public class ManifestSplitTests
         }));
         var (code, _, err) = CliRunner.Run("batch", "--manifest", manifest, "--out", Path.Combine(dir, "out"), "--dry-run");
         Assert.Equal(2, code);
-        Assert.Equal($"sls: {manifest}: task 'a': eval_split 'nosuchsplit' is not a split of its data (its splits: train800, val200, train800val200, test)",
+        Assert.Equal($"sls: {manifest}: task 'a': eval_split 'nosuchsplit' is not a split of its data (its splits: train800, val200, "
+            + $"train800val200, test)",
             err.Trim().Split('\n')[^1]);
     }
 }

@@ -35,7 +35,8 @@ public class OneSplitDataTests
         var (tree, csv) = Flat();
         string dir = Directory.CreateTempSubdirectory("sls-one-split-").FullName;
         string petl = Path.Combine(dir, "head.safetensors");
-        var (code, _, err) = CliRunner.Run(["train", .. Vit, "--data", tree, "--petl-method", "linear", "--epochs", "1", "--warmup-epochs", "0", "--out", petl]);
+        var (code, _, err) = CliRunner.Run(["train", .. Vit, "--data", tree, "--petl-method", "linear", "--epochs", "1", "--warmup-epochs", "0",
+            "--out", petl]);
         Assert.True(code == 0, err);
         Assert.Contains("sls: data: tree has one split, 'all'; reading it for 'train800val200'", err, StringComparison.Ordinal);
         Assert.Contains("sls: data: tree has one split, 'all'; reading it for 'test'", err, StringComparison.Ordinal);
@@ -75,7 +76,8 @@ public class OneSplitDataTests
             var (code, stdout, err) = CliRunner.Run(args);
             Assert.Equal(2, code);
             Assert.Equal("", stdout);
-            Assert.Equal($"sls: {flat}: holds images but no class folders or split lists; sls reads VTAB-1k task folders, ImageFolder trees (ROOT/CLASS/image) and CSV files",
+            Assert.Equal($"sls: {flat}: holds images but no class folders or split lists; sls reads VTAB-1k task folders, ImageFolder trees "
+                + $"(ROOT/CLASS/image) and CSV files",
                 err.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
         }
         // a VTAB folder missing its lists (no images of its own) still names the missing list
@@ -90,12 +92,14 @@ public class OneSplitDataTests
     {
         var (tree, _) = Flat();
         string petl = Path.Combine(Directory.CreateTempSubdirectory("sls-names-").FullName, "head.safetensors");
-        var (code, _, err) = CliRunner.Run(["train", .. Vit, "--data", tree, "--petl-method", "linear", "--epochs", "1", "--warmup-epochs", "0", "--out", petl]);
+        var (code, _, err) = CliRunner.Run(["train", .. Vit, "--data", tree, "--petl-method", "linear", "--epochs", "1", "--warmup-epochs", "0",
+            "--out", petl]);
         Assert.True(code == 0, err);
         (code, var json, err) = CliRunner.Run(["eval", .. Vit, "--petl", petl, "--data", tree, "--json"]);
         Assert.True(code == 0, err);
         var perClass = JsonDocument.Parse(json).RootElement.GetProperty("per_class").EnumerateArray().ToArray();
-        var worst = perClass.Where(c => c.GetProperty("images").GetInt32() > 0).OrderBy(c => c.GetProperty("top1").GetDouble()).ThenBy(c => c.GetProperty("class").GetInt32()).First();
+        var worst = perClass.Where(c => c.GetProperty("images").GetInt32() > 0).OrderBy(c => c.GetProperty("top1").GetDouble()).ThenBy(c =>
+            c.GetProperty("class").GetInt32()).First();
         string worstName = Names[worst.GetProperty("class").GetInt32()];
 
         (code, var human, err) = CliRunner.Run(["eval", .. Vit, "--petl", petl, "--data", tree]);

@@ -42,7 +42,8 @@ public class OptionDefaultsTests
         [("*", "--json")] = "how the result is printed (one JSON document or a table), not what is computed",
         [("eval", "--engine")] = "chooses the runner, and with it the record (EvalOptions or OnnxEvalOptions), both walked here",
         [("train", "--index")] = "chooses retraining (Retraining.Run's index), not a setting of the record",
-        [("train", "--strategy")] = "a preset of lr and a constant schedule (TrainOptions.DefaultLr, IsConstant); its default is TrainOptions.DefaultStrategy, checked below",
+        [("train", "--strategy")] = "a preset of lr and a constant schedule (TrainOptions.DefaultLr, IsConstant); its default is "
+            + "TrainOptions.DefaultStrategy, checked below",
         [("train", "--lora-alpha")] = "another way to give --petl-scale (alpha / rank), turned into PetlSettings by PetlSettings.ForTraining",
         [("batch", "--dry-run")] = "chooses BatchRunner.Plan over BatchRunner.Run",
         [("report", "--format")] = "a registry's entry; its default is ReportFormats.Default, checked below",
@@ -56,38 +57,50 @@ public class OptionDefaultsTests
 
     /// <summary>Options whose record property has another name, or takes the value in another form, with the form's
     /// conversion from the option's default (null: none needed) and the reason.</summary>
-    private static readonly Dictionary<(string Command, string Option), (Type Record, string Property, Func<Command, object?, object?>? Convert, string Reason)> Spelled = new()
-    {
-        [("*", "--model")] = (typeof(ModelOptions), nameof(ModelOptions.ModelName), null, "ModelOptions.Model would read as the model itself"),
-        [("*", "--act")] = (typeof(ModelOptions), nameof(ModelOptions.Activation), null, "short on the command line"),
-        [("train", "--split")] = (typeof(TrainOptions), nameof(TrainOptions.TrainSplit), null, "the record holds two splits"),
-        [("train", "--no-resume")] = (typeof(TrainOptions), nameof(TrainOptions.Resume), (_, v) => !(bool)v!, "a flag turns resuming off"),
-        [("train", "--lr")] = (typeof(TrainOptions), nameof(TrainOptions.Lr), (c, _) => TrainOptions.DefaultLr((string?)Default(Find(c, "--strategy"))),
+    private static readonly Dictionary<(string Command, string Option),
+        (Type Record, string Property, Func<Command, object?, object?>? Convert, string Reason)> Spelled = new()
+        {
+            [("*", "--model")] = (typeof(ModelOptions), nameof(ModelOptions.ModelName), null, "ModelOptions.Model would read as the model itself"),
+            [("*", "--act")] = (typeof(ModelOptions), nameof(ModelOptions.Activation), null, "short on the command line"),
+            [("train", "--split")] = (typeof(TrainOptions), nameof(TrainOptions.TrainSplit), null, "the record holds two splits"),
+            [("train", "--no-resume")] = (typeof(TrainOptions), nameof(TrainOptions.Resume), (_, v) => !(bool)v!, "a flag turns resuming off"),
+            [("train", "--lr")] = (typeof(TrainOptions), nameof(TrainOptions.Lr), (c, _) => TrainOptions.DefaultLr((string?)Default(Find(c,
+                "--strategy"))),
             "not given: the strategy's (TrainOptions.DefaultLr of --strategy's default)"),
-        [("train", "--teacher")] = (typeof(TrainOptions), nameof(TrainOptions.DistillFrom), null, "the teacher's PETL file"),
-        [("train", "--distill")] = (typeof(TrainOptions), nameof(TrainOptions.Distill), (_, v) => (bool)v! ? DistillSettings.Defaults : null, "the flag makes DistillSettings"),
-        [("train", "--distill-temperature")] = (typeof(DistillSettings), nameof(DistillSettings.Temperature), null, "a property of DistillSettings"),
-        [("train", "--distill-weight")] = (typeof(DistillSettings), nameof(DistillSettings.Weight), null, "a property of DistillSettings"),
-        [("pretrain", "--patch")] = (typeof(PretrainOptions), nameof(PretrainOptions.PatchSize), null, "short on the command line"),
-        [("data split", "--test")] = (typeof(SplitOptions), nameof(SplitOptions.Test), (_, v) => (string)v! == SplitOptions.RestOfImages ? null : int.Parse((string)v!, CultureInfo.InvariantCulture),
+            [("train", "--teacher")] = (typeof(TrainOptions), nameof(TrainOptions.DistillFrom), null, "the teacher's PETL file"),
+            [("train", "--distill")] = (typeof(TrainOptions), nameof(TrainOptions.Distill), (_, v) => (bool)v! ? DistillSettings.Defaults : null,
+            "the flag makes DistillSettings"),
+            [("train", "--distill-temperature")] =
+                (typeof(DistillSettings), nameof(DistillSettings.Temperature), null, "a property of DistillSettings"),
+            [("train", "--distill-weight")] = (typeof(DistillSettings), nameof(DistillSettings.Weight), null, "a property of DistillSettings"),
+            [("pretrain", "--patch")] = (typeof(PretrainOptions), nameof(PretrainOptions.PatchSize), null, "short on the command line"),
+            [("data split", "--test")] = (typeof(SplitOptions), nameof(SplitOptions.Test), (_, v) => (string)v! == SplitOptions.RestOfImages ? null
+                : int.Parse((string)v!, CultureInfo.InvariantCulture),
             "a number, or 'rest' for the record's null"),
-    };
+        };
 
     /// <summary>The batch stages each command runs, whose settings a manifest gives under the option's name in snake_case.</summary>
-    private static readonly Dictionary<string, string[]> Stages = new() { ["train"] = ["train", "retrain"], ["prune"] = ["prune"], ["eval"] = ["eval"] };
+    private static readonly Dictionary<string, string[]> Stages = new()
+    {
+        ["train"] = ["train", "retrain"], ["prune"] = ["prune"], ["eval"] = ["eval"]
+    };
 
     /// <summary>Manifest keys spelled otherwise than the stage's option, or whose default is not the option's, with the
     /// reason and the default they must have.</summary>
-    private static readonly Dictionary<(string Command, string Option), (string Key, Func<Command, object?>? Default, string Reason)> ManifestSpelled = new()
-    {
-        [("eval", "--split")] = ("eval_split", null, "the manifest's split is the training and calibration split"),
-        [("train", "--distill")] = ("retrain_distill", null, "only retraining distils"),
-        [("train", "--lr")] = ("lr", c => TrainOptions.DefaultLr((string?)Default(Find(c, "--strategy"))), "not given: the default strategy's, as on the command line"),
-        [("*", "--petl-method")] = ("petl_method", _ => BatchDefaults.PetlMethod,
+    private static readonly Dictionary<(string Command, string Option), (string Key, Func<Command, object?>? Default, string Reason)>
+        ManifestSpelled = new()
+        {
+            [("eval", "--split")] = ("eval_split", null, "the manifest's split is the training and calibration split"),
+            [("train", "--distill")] = ("retrain_distill", null, "only retraining distils"),
+            [("train", "--lr")] = ("lr", c => TrainOptions.DefaultLr((string?)Default(Find(c, "--strategy"))),
+            "not given: the default strategy's, as on the command line"),
+            [("*", "--petl-method")] = ("petl_method", _ => BatchDefaults.PetlMethod,
             "the PETL method a batch trains (batch only: sls train requires --petl-method; prune and eval read it from the PETL file)"),
-        [("*", "--petl-dim")] = ("petl_dim", _ => PetlSettings.ForTraining(PetlMethods.All[0]).HiddenDim, "not given: sls train's (PetlSettings.ForTraining)"),
-        [("*", "--petl-scale")] = ("petl_scale", _ => PetlSettings.ForTraining(PetlMethods.All[0]).Scale, "not given: sls train's (PetlSettings.ForTraining)"),
-    };
+            [("*", "--petl-dim")] = ("petl_dim", _ => PetlSettings.ForTraining(PetlMethods.All[0]).HiddenDim,
+            "not given: sls train's (PetlSettings.ForTraining)"),
+            [("*", "--petl-scale")] = ("petl_scale", _ => PetlSettings.ForTraining(PetlMethods.All[0]).Scale,
+            "not given: sls train's (PetlSettings.ForTraining)"),
+        };
 
     /// <summary>Manifest keys no stage option stands for, with the reason.</summary>
     private static readonly Dictionary<string, string> ManifestOnly = new()
@@ -115,10 +128,12 @@ public class OptionDefaultsTests
     private static Option Find(Command c, string name) => Options(c).Single(o => o.Name == name);
 
     /// <summary>The prune methods' options (<see cref="MethodOptions"/>), by name.</summary>
-    private static readonly IReadOnlySet<string> MethodOptionNames = PruneMethods.All.SelectMany(m => m.Settings).Where(s => !s.Hidden).Select(s => s.Option).ToHashSet();
+    private static readonly IReadOnlySet<string> MethodOptionNames = PruneMethods.All.SelectMany(m => m.Settings).Where(s => !s.Hidden).Select(s =>
+        s.Option).ToHashSet();
 
     /// <summary>The families' own <c>sls pretrain</c> shape options (<see cref="IBackboneFamily.PretrainSettings"/>), by name.</summary>
-    private static readonly IReadOnlySet<string> ShapeOptionNames = BackboneFamilies.All.SelectMany(f => f.PretrainSettings).Select(s => s.Option).ToHashSet();
+    private static readonly IReadOnlySet<string> ShapeOptionNames = BackboneFamilies.All.SelectMany(f => f.PretrainSettings).Select(s => s.Option)
+        .ToHashSet();
 
     [Fact]
     public void Every_family_shape_option_of_pretrain_defaults_to_the_family_s_declaration()
@@ -142,8 +157,7 @@ public class OptionDefaultsTests
     private static string Snake(string option) => option.TrimStart('-').Replace('-', '_');
 
     /// <summary>A record's settings at their defaults: its static <c>Defaults</c>.</summary>
-    private static object DefaultsOf(Type record) =>
-        record.GetField("Defaults", BindingFlags.Public | BindingFlags.Static)?.GetValue(null)
+    private static object DefaultsOf(Type record) => record.GetField("Defaults", BindingFlags.Public | BindingFlags.Static)?.GetValue(null)
         ?? throw new InvalidOperationException($"{record.Name} has no static Defaults: the one place its defaults are read from");
 
     /// <summary>Whether the property has no default at all: the record's constructor requires it, and its
@@ -179,7 +193,8 @@ public class OptionDefaultsTests
         return core.IsEnum // by name
             || core.GetProperty("Name")?.PropertyType == typeof(string) // a registry's entry, by name
             || typeof(IEnumerable<int>).IsAssignableFrom(core) || typeof(IEnumerable<double>).IsAssignableFrom(core) // comma-separated
-            || core.GetMethods(BindingFlags.Public | BindingFlags.Static).Any(m => m.Name == "Parse" && m.GetParameters().FirstOrDefault()?.ParameterType == typeof(string)); // its own syntax
+            || core.GetMethods(BindingFlags.Public | BindingFlags.Static).Any(m => m.Name == "Parse" && m.GetParameters()
+                .FirstOrDefault()?.ParameterType == typeof(string)); // its own syntax
     }
 
     private static object? Get(object record, string property) => record.GetType().GetProperty(property)!.GetValue(record);
@@ -197,15 +212,18 @@ public class OptionDefaultsTests
                 if (path == "prune" && MethodOptionNames.Contains(o.Name)) continue; // the methods' own, below
                 if (path == "pretrain" && ShapeOptionNames.Contains(o.Name)) continue; // the families' own, below
                 string at = $"sls {path} {o.Name}";
-                if (NoCounterpart.ContainsKey(("*", o.Name)) || NoCounterpart.ContainsKey((path, o.Name)) || NoCounterpart.ContainsKey((path.Split(' ')[0], o.Name)))
+                if (NoCounterpart.ContainsKey(("*", o.Name)) || NoCounterpart.ContainsKey((path, o.Name))
+                    || NoCounterpart.ContainsKey((path.Split(' ')[0], o.Name)))
                     continue;
                 var spelled = Spelled.TryGetValue((path, o.Name), out var sp) || Spelled.TryGetValue(("*", o.Name), out sp) ? sp : default;
                 var matches = records!.Select(r => (Record: r, Property: r == spelled.Record ? spelled.Property : Pascal(o.Name)))
                     // a property holding another of the records is the link to it, not the option (unless spelled so)
-                    .Where(x => x.Record.GetProperty(x.Property) is { } p && (!records!.Contains(p.PropertyType) || x.Record == spelled.Record)).ToList();
+                    .Where(x => x.Record.GetProperty(x.Property) is { } p && (!records!.Contains(p.PropertyType) || x.Record == spelled.Record))
+                        .ToList();
                 if (matches.Count == 0)
                 {
-                    problems.Add($"{at}: no property {Pascal(o.Name)} on {string.Join(", ", records!.Select(r => r.Name))}: add it, or list the option with its reason");
+                    problems.Add($"{at}: no property {Pascal(o.Name)} on {string.Join(", ", records!.Select(r => r.Name))}: add it, or list the "
+                        + $"option with its reason");
                     continue;
                 }
                 checkedOptions++;
@@ -256,14 +274,17 @@ public class OptionDefaultsTests
         foreach (var (path, command) in Commands(root).Where(c => Stages.ContainsKey(c.Path)))
             foreach (var o in Options(command).Where(o => !(path == "prune" && MethodOptionNames.Contains(o.Name))))
             {
-                var (key, expected, _) = ManifestSpelled.TryGetValue((path, o.Name), out var ms) || ManifestSpelled.TryGetValue(("*", o.Name), out ms) ? ms : (Snake(o.Name), null, "");
+                var (key, expected, _) = ManifestSpelled.TryGetValue((path, o.Name), out var ms) || ManifestSpelled.TryGetValue(("*", o.Name),
+                    out ms) ? ms : (Snake(o.Name), null, "");
                 if (!keys.TryGetValue(key, out var setting)) continue; // not a manifest setting (a path the task gives, --out, --json, ...)
                 covered.Add(key);
                 string at = $"sls {path} {o.Name} / manifest '{key}'";
-                if (!Fits(o.ValueType, setting.PropertyType)) problems.Add($"{at}: option takes {o.ValueType.Name}, the manifest {setting.PropertyType.Name}");
+                if (!Fits(o.ValueType, setting.PropertyType)) problems.Add($"{at}: option takes {o.ValueType.Name}, the manifest "
+                    + $"{setting.PropertyType.Name}");
                 object? cli = expected is not null ? expected(command) : Default(o);
                 string? manifest = Text(defaults.GetValueOrDefault(key));
-                if (manifest != Text(cli)) problems.Add($"{at}: option's default {Text(cli) ?? "none"}, the manifest's (BatchDefaults) {manifest ?? "none"}");
+                if (manifest != Text(cli)) problems.Add($"{at}: option's default {Text(cli) ?? "none"}, the manifest's (BatchDefaults) "
+                    + $"{manifest ?? "none"}");
             }
         foreach (var key in keys.Keys.Where(k => !covered.Contains(k) && !ManifestOnly.ContainsKey(k)))
             problems.Add($"manifest key '{key}': no option of a stage (train, prune, eval) stands for it; add one or list it with its reason");
@@ -286,7 +307,8 @@ public class OptionDefaultsTests
             {
                 string at = $"{method.Name}: {s.Key}";
                 var property = fresh.GetType().GetProperties().Single(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name) == s.Key);
-                Assert.True(Text(property.GetValue(fresh)) == Text(s.Default), $"{at}: read from nothing {Text(property.GetValue(fresh))}, declared {Text(s.Default)}");
+                Assert.True(Text(property.GetValue(fresh)) == Text(s.Default), $"{at}: read from nothing {Text(property.GetValue(fresh))}, "
+                    + $"declared {Text(s.Default)}");
                 Assert.Contains(s.Key, PruneMethods.SettingNames);
                 if (s.Hidden) continue;
                 var o = Find(prune, s.Option);

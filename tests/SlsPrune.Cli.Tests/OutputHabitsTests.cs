@@ -20,7 +20,8 @@ public class OutputHabitsTests
     {
         { Path.Combine("fixtures", "images", "rgba.png"), "is a PNG image, not a checkpoint" },
         { Path.Combine("fixtures", "images", "rgb.jpg"), "is a JPEG image, not a checkpoint" },
-        { Path.Combine("hostile", "onnx-computed-shape.onnx"), "is an ONNX model (sls eval --engine onnxruntime --model FILE evaluates one), not a checkpoint" },
+        { Path.Combine("hostile", "onnx-computed-shape.onnx"), "is an ONNX model (sls eval --engine onnxruntime --model FILE evaluates one), not a "
+            + "checkpoint" },
         { Path.Combine("hostile", "index-unordered.sls.json"), "is a pruning index (JSON; give it to --index), not a checkpoint" },
         { Path.Combine("hostile", "cases.json"), "is a JSON file, not a checkpoint" },
     };
@@ -83,7 +84,8 @@ public class OutputHabitsTests
         string task = PruneEvalCommandTests.Task(4, 2);
         File.WriteAllText(Path.Combine(task, "task.json"), """{"classes": ["o'neill", "d'arcy"]}""");
         string index = Path.Combine(dir, "task.sls.json");
-        (code, output, err) = CliRunner.Run(["prune", .. Vit, "--petl", CliRunner.Fixture("convpass.pt"), "--petl-scale", "0.7", "--data", task, "--out", index, "--perplexity", "2", "--allow-class-mismatch", "--json"]);
+        (code, output, err) = CliRunner.Run(["prune", .. Vit, "--petl", CliRunner.Fixture("convpass.pt"), "--petl-scale", "0.7", "--data", task,
+            "--out", index, "--perplexity", "2", "--allow-class-mismatch", "--json"]);
         Assert.True(code == 0, err);
         string text = File.ReadAllText(index);
         Assert.Contains("\"o'neill\"", text, StringComparison.Ordinal);
@@ -99,7 +101,11 @@ public class OutputHabitsTests
         Assert.Equal("2 files", Output.Plural.Of(2, "file"));
         // a head alone, with one class and no adapted block
         string file = Path.Combine(Directory.CreateTempSubdirectory("sls-plural-").FullName, "head.safetensors");
-        SafetensorsWriter.Write(file, new Dictionary<string, TorchSharp.torch.Tensor> { ["head.weight"] = TorchSharp.torch.zeros(1, 48), ["head.bias"] = TorchSharp.torch.zeros(1) });
+        SafetensorsWriter.Write(file, new Dictionary<string, TorchSharp.torch.Tensor>
+        {
+            ["head.weight"] = TorchSharp.torch.zeros(1, 48),
+            ["head.bias"] = TorchSharp.torch.zeros(1)
+        });
         var (code, output, err) = CliRunner.Run("inspect", file);
         Assert.True(code == 0, err);
         Assert.Contains("0 adapted blocks, 1 class", output, StringComparison.Ordinal);

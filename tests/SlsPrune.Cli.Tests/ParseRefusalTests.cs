@@ -8,16 +8,23 @@ public class ParseRefusalTests
     private static string LastLine(string stderr) => stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
 
     [Theory]
-    [InlineData(new[] { "data", "split", "{tmp}", "--out", "{tmp}/o", "--train", "99999999999" }, "sls: '99999999999' is not an integer from -2147483648 to 2147483647 for --train (run 'sls --help' for usage)")]
-    [InlineData(new[] { "data", "split", "{tmp}", "--out", "{tmp}/o", "--val", "abc" }, "sls: 'abc' is not an integer from -2147483648 to 2147483647 for --val (run 'sls --help' for usage)")]
-    [InlineData(new[] { "inspect", "{backbone}", "--heads", "x" }, "sls: 'x' is not an integer from -2147483648 to 2147483647 for --heads (run 'sls --help' for usage)")]
-    [InlineData(new[] { "prune", "--backbone", "{backbone}", "--data", "{tmp}", "--perplexity", "abc" }, "sls: 'abc' is not a number for --perplexity (run 'sls --help' for usage)")]
-    [InlineData(new[] { "prune", "--backbone", "{backbone}", "--data", "{tmp}", "--batch-size", "99999999999" }, "sls: '99999999999' is not an integer from -2147483648 to 2147483647 for --batch-size (run 'sls --help' for usage)")]
-    [InlineData(new[] { "train", "--backbone", "{backbone}", "--data", "{tmp}", "--petl-method", "linear", "--epochs", "1e3" }, "sls: '1e3' is not an integer from -2147483648 to 2147483647 for --epochs (run 'sls --help' for usage)")]
+    [InlineData(new[] { "data", "split", "{tmp}", "--out", "{tmp}/o", "--train", "99999999999" },
+        "sls: '99999999999' is not an integer from -2147483648 to 2147483647 for --train (run 'sls --help' for usage)")]
+    [InlineData(new[] { "data", "split", "{tmp}", "--out", "{tmp}/o", "--val", "abc" },
+        "sls: 'abc' is not an integer from -2147483648 to 2147483647 for --val (run 'sls --help' for usage)")]
+    [InlineData(new[] { "inspect", "{backbone}", "--heads", "x" }, "sls: 'x' is not an integer from -2147483648 to 2147483647 for --heads (run "
+        + "'sls --help' for usage)")]
+    [InlineData(new[] { "prune", "--backbone", "{backbone}", "--data", "{tmp}", "--perplexity", "abc" },
+        "sls: 'abc' is not a number for --perplexity (run 'sls --help' for usage)")]
+    [InlineData(new[] { "prune", "--backbone", "{backbone}", "--data", "{tmp}", "--batch-size", "99999999999" },
+        "sls: '99999999999' is not an integer from -2147483648 to 2147483647 for --batch-size (run 'sls --help' for usage)")]
+    [InlineData(new[] { "train", "--backbone", "{backbone}", "--data", "{tmp}", "--petl-method", "linear", "--epochs", "1e3" },
+        "sls: '1e3' is not an integer from -2147483648 to 2147483647 for --epochs (run 'sls --help' for usage)")]
     public void An_option_value_that_does_not_parse_is_one_line_in_words(string[] args, string expected)
     {
         string tmp = Directory.CreateTempSubdirectory("sls-parse-").FullName;
-        var (code, stdout, err) = CliRunner.Run(args.Select(a => a.Replace("{tmp}", tmp, StringComparison.Ordinal).Replace("{backbone}", CliRunner.Fixture("backbone.safetensors"), StringComparison.Ordinal)).ToArray());
+        var (code, stdout, err) = CliRunner.Run(args.Select(a => a.Replace("{tmp}", tmp, StringComparison.Ordinal).Replace("{backbone}",
+            CliRunner.Fixture("backbone.safetensors"), StringComparison.Ordinal)).ToArray());
         Assert.Equal(2, code);
         Assert.Equal("", stdout);
         Assert.Equal(expected, err.Trim());
@@ -34,8 +41,10 @@ public class ParseRefusalTests
         Assert.Equal($"sls: {manifest}: key 'backbone' appears twice", LastLine(err));
 
         string task = PruneEvalCommandTests.Task(3, 3), index = Path.Combine(dir, "i.sls.json");
-        string[] model = ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.safetensors"), "--heads", "3", "--device", "cpu"];
-        Assert.Equal(0, CliRunner.Run([.. (string[])["prune"], .. model, "--data", task, "--method", "bi", "--keep-blocks", "3", "--out", index]).Code);
+        string[] model = ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.safetensors"), "--heads",
+            "3", "--device", "cpu"];
+        Assert.Equal(0, CliRunner.Run([.. (string[])["prune"], .. model, "--data", task, "--method", "bi", "--keep-blocks", "3", "--out", index])
+            .Code);
         string text = File.ReadAllText(index);
         File.WriteAllText(index, text.Replace("\"kept_blocks\": [", "\"kept_blocks\": [1],\n  \"kept_blocks\": [", StringComparison.Ordinal));
         var (code2, _, err2) = CliRunner.Run([.. (string[])["eval"], .. model, "--data", task, "--split", "test", "--index", index]);
@@ -52,10 +61,12 @@ public class JsonWordingTests
     {
         string index = Path.Combine(Directory.CreateTempSubdirectory("sls-deep-").FullName, "deep.sls.json");
         File.WriteAllText(index, new string('[', 100) + new string(']', 100));
-        var (code, _, err) = CliRunner.Run("eval", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.safetensors"),
+        var (code, _, err) = CliRunner.Run("eval", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl",
+            CliRunner.Fixture("convpass.safetensors"),
             "--heads", "3", "--data", PruneEvalCommandTests.Task(2, 2), "--split", "test", "--index", index);
         Assert.Equal(2, code);
-        Assert.Equal($"sls: {index}: not a valid pruning index: not valid JSON at line 1, byte 65: objects and lists nest deeper than 64 levels", err.Trim().Split('\n')[^1]);
+        Assert.Equal($"sls: {index}: not a valid pruning index: not valid JSON at line 1, byte 65: objects and lists nest deeper than 64 levels",
+            err.Trim().Split('\n')[^1]);
     }
 }
 
@@ -71,7 +82,8 @@ public class DataSplitWordingTests
         Assert.Equal(2, code);
         Assert.Equal("sls: /: leads to a system folder (/, /proc, /sys or /dev), not data", err.Trim().Split('\n')[^1]);
 
-        string image = Path.Combine(PruneEvalCommandTests.Task(2, 2), "images", "0_0.png"), other = Path.Combine(Path.GetDirectoryName(image)!, "1_0.png");
+        string image = Path.Combine(PruneEvalCommandTests.Task(2, 2), "images", "0_0.png"), other = Path.Combine(Path.GetDirectoryName(image)!,
+            "1_0.png");
         string csv = Path.Combine(dir, "d.csv");
         File.WriteAllText(csv, $"path,label\n{image},a\n{image},a\n{other},b\n");
         (code, _, err) = CliRunner.Run("data", "split", csv, "--out", Path.Combine(dir, "t"), "--train", "1", "--val", "0");

@@ -11,11 +11,13 @@ public class PeftCommandTests
     public void Eval_takes_a_peft_folder_as_petl_and_stores_its_files_bytes()
     {
         string task = PruneEvalCommandTests.Task(5, 3);
-        var (code, output, err) = CliRunner.Run(["eval", "--backbone", CliRunner.Layout("hf_vit"), "--petl", Peft("hf_head"), "--data", task, "--device", "cpu", "--json"]);
+        var (code, output, err) = CliRunner.Run(["eval", "--backbone", CliRunner.Layout("hf_vit"), "--petl", Peft("hf_head"), "--data", task,
+            "--device", "cpu", "--json"]);
         Assert.True(code == 0, err);
         var e = JsonDocument.Parse(output).RootElement;
         Assert.Equal(15, e.GetProperty("images").GetInt32());
-        long bytes = new FileInfo(Path.Combine(Peft("hf_head"), "adapter_config.json")).Length + new FileInfo(Path.Combine(Peft("hf_head"), "adapter_model.safetensors")).Length;
+        long bytes = new FileInfo(Path.Combine(Peft("hf_head"), "adapter_config.json")).Length + new FileInfo(Path.Combine(Peft("hf_head"),
+            "adapter_model.safetensors")).Length;
         Assert.Equal(bytes, e.GetProperty("storage").GetProperty("petl_bytes").GetInt64());
     }
 

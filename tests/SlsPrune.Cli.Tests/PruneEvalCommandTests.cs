@@ -33,7 +33,8 @@ public class PruneEvalCommandTests
     }
 
     private static string[] Model(string petl = "convpass.pt") =>
-        ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture(petl), "--petl-scale", "0.7", "--heads", "3", "--device", "cpu"];
+        ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture(petl), "--petl-scale", "0.7", "--heads", "3",
+            "--device", "cpu"];
 
     [Fact]
     public void Prune_writes_an_index_features_and_plots_and_eval_runs_the_pruned_model()
@@ -65,7 +66,8 @@ public class PruneEvalCommandTests
             Assert.Equal(scores, again.Scores);
         }
         var plots = Directory.GetFiles(Path.Combine(outDir, "plots")).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(new[] { "scores.png", "scores.svg", "tsne_grid.png", "tsne_grid.svg", "tsne_layer01.png", "tsne_layer01.svg", "tsne_layer02.png", "tsne_layer02.svg",
+        Assert.Equal(new[] { "scores.png", "scores.svg", "tsne_grid.png", "tsne_grid.svg", "tsne_layer01.png", "tsne_layer01.svg", "tsne_layer02.png",
+            "tsne_layer02.svg",
             "tsne_layer03.png", "tsne_layer03.svg" }, plots);
         Assert.Equal(10, r.GetProperty("plots").GetArrayLength());
         var curve = PngDecoder.Decode(File.ReadAllBytes(Path.Combine(outDir, "plots", "scores.png")));
@@ -89,14 +91,16 @@ public class PruneEvalCommandTests
         long perBlock = 2 * 96 + (48 * 144 + 144) + (48 * 48 + 48) + (48 * 96 + 96) + (96 * 48 + 48);
         long fixedPart = (48 * 3 * 8 * 8 + 48) + 48 + 17 * 48 + 96 + (48 * 48 + 48);
         Assert.Equal(fixedPart + kept * perBlock, e.GetProperty("parameters").GetProperty("backbone").GetInt64());
-        Assert.Equal(new FileInfo(index).Length + new FileInfo(CliRunner.Fixture("convpass.pt")).Length, e.GetProperty("storage").GetProperty("per_task_bytes").GetInt64());
+        Assert.Equal(new FileInfo(index).Length + new FileInfo(CliRunner.Fixture("convpass.pt")).Length, e.GetProperty("storage")
+            .GetProperty("per_task_bytes").GetInt64());
     }
 
     [Fact]
     public void Eval_without_petl_uses_the_head_of_a_torchvision_file_or_a_hugging_face_folder()
     {
         string task = Task(10, 3);
-        foreach (var backbone in new[] { new[] { "--backbone", CliRunner.Layout("tv_vit.pth"), "--heads", "3" }, ["--backbone", CliRunner.Layout("hf_vit")] })
+        foreach (var backbone in new[] { new[] { "--backbone", CliRunner.Layout("tv_vit.pth"), "--heads", "3" }, ["--backbone",
+            CliRunner.Layout("hf_vit")] })
         {
             var (code, output, err) = CliRunner.Run(["eval", .. backbone, "--data", task, "--device", "cpu", "--json", "--allow-class-mismatch"]);
             Assert.True(code == 0, err);
@@ -114,7 +118,8 @@ public class PruneEvalCommandTests
     public void Eval_measures_the_batch_sizes_asked_for_in_the_precision_asked_for()
     {
         string task = Task(20, 3);
-        var (code, output, err) = CliRunner.Run(["eval", .. Model(), "--data", task, "--precision", "bf16", "--throughput", "--throughput-batches", "2,3",
+        var (code, output, err) = CliRunner.Run(["eval", .. Model(), "--data", task, "--precision", "bf16", "--throughput", "--throughput-batches",
+            "2,3",
             "--repeats", "2", "--json"]);
         Assert.True(code == 0, err);
         var e = JsonDocument.Parse(output).RootElement;
@@ -134,7 +139,8 @@ public class PruneEvalCommandTests
     {
         var (code, _, err) = CliRunner.Run(["eval", .. Model(), "--data", Task(20, 3), "--throughput", option, value]);
         Assert.Equal(2, code);
-        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("sls: eval:", StringComparison.Ordinal)).ToArray();
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("sls: eval:", StringComparison.Ordinal))
+            .ToArray();
         Assert.Single(lines);
         Assert.Contains(expected, lines[0], StringComparison.Ordinal);
     }
@@ -161,7 +167,8 @@ public class PruneEvalCommandTests
             Assert.Equal(all.GetProperty("kept_blocks").GetRawText(), needed.GetProperty("kept_blocks").GetRawText());
             var read = lowest == 1
                 ? needed.GetProperty("sls").GetProperty("scores").EnumerateArray().Select((x, i) => (Layer: i + 1, Score: x.GetDouble())).ToArray()
-                : needed.GetProperty("sls").GetProperty("scores_from_top").EnumerateArray().Select(x => (Layer: x.GetProperty("layer").GetInt32(), Score: x.GetProperty("score").GetDouble())).ToArray();
+                : needed.GetProperty("sls").GetProperty("scores_from_top").EnumerateArray().Select(x => (Layer: x.GetProperty("layer").GetInt32(),
+                    Score: x.GetProperty("score").GetDouble())).ToArray();
             Assert.Equal(Enumerable.Range(lowest, scores.Length - lowest + 1), read.Select(r => r.Layer).Order());
             foreach (var (layer, score) in read) Assert.Equal(scores[layer - 1], score); // the same bits as scoring every layer
             if (lowest > 1)
@@ -195,12 +202,15 @@ public class PruneEvalCommandTests
         Assert.Equal(all.GetProperty("kept_blocks").GetRawText(), auto.GetProperty("kept_blocks").GetRawText());
         // alpha 1.5 puts the threshold above the top score (or the guard stops at a top score <= 0): the rule reads the
         // top layer only, so only layer 3 is scored, with the bits scoring every layer gives it
-        var top = auto.GetProperty("sls").GetProperty("scores_from_top").EnumerateArray().Select(x => (x.GetProperty("layer").GetInt32(), x.GetProperty("score").GetDouble())).ToArray();
+        var top = auto.GetProperty("sls").GetProperty("scores_from_top").EnumerateArray().Select(x => (x.GetProperty("layer").GetInt32(),
+            x.GetProperty("score").GetDouble())).ToArray();
         var every = all.GetProperty("sls").GetProperty("scores").EnumerateArray().Select(x => x.GetDouble()).ToArray();
         Assert.Equal([(3, every[2])], top);
         Assert.False(auto.GetProperty("sls").TryGetProperty("alpha_sweep", out _));
-        Assert.Equal(needed.GetProperty("sls").GetProperty("scores_from_top").GetRawText(), auto.GetProperty("sls").GetProperty("scores_from_top").GetRawText());
-        Assert.EndsWith("(layers 3..3 scored, --scoring auto; --scoring all scores every layer)", auto.GetProperty("decision").GetString(), StringComparison.Ordinal);
+        Assert.Equal(needed.GetProperty("sls").GetProperty("scores_from_top").GetRawText(), auto.GetProperty("sls").GetProperty("scores_from_top")
+            .GetRawText());
+        Assert.EndsWith("(layers 3..3 scored, --scoring auto; --scoring all scores every layer)", auto.GetProperty("decision").GetString(),
+            StringComparison.Ordinal);
         // an output that reads every layer: auto scores them all
         var plotted = Run("plotted", "--plots", Path.Combine(dir, "plots"));
         Assert.Equal(every, plotted.GetProperty("sls").GetProperty("scores").EnumerateArray().Select(x => x.GetDouble()));
@@ -288,16 +298,20 @@ public class TrainCommandTests
 
         // the PETL file carries its settings: prune and eval need no --petl-scale
         string index = Path.Combine(dir, "i.sls.json");
-        var p = CliRunner.Run("prune", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3", "--petl", petl, "--data", task, "--out", index, "--device", "cpu");
+        var p = CliRunner.Run("prune", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3", "--petl", petl, "--data", task,
+            "--out", index, "--device", "cpu");
         Assert.True(p.Code == 0, p.Err);
-        var pruned = CliRunner.Run("eval", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3", "--petl", petl, "--data", task, "--index", index, "--json", "--device", "cpu");
+        var pruned = CliRunner.Run("eval", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3", "--petl", petl, "--data", task,
+            "--index", index, "--json", "--device", "cpu");
         Assert.True(pruned.Code == 0, pruned.Err);
         // the full model with the saved (best) weights scores exactly the accuracy training recorded for them
-        var full = CliRunner.Run("eval", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3", "--petl", petl, "--data", task, "--json", "--device", "cpu");
+        var full = CliRunner.Run("eval", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--heads", "3", "--petl", petl, "--data", task,
+            "--json", "--device", "cpu");
         Assert.True(full.Code == 0, full.Err);
         Assert.Equal(r.GetProperty("best_accuracy").GetDouble(), JsonDocument.Parse(full.Out).RootElement.GetProperty("top1").GetDouble(), 12);
 
-        var bad = CliRunner.Run("train", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--data", task, "--petl-method", "lora", "--out", petl);
+        var bad = CliRunner.Run("train", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--data", task, "--petl-method", "lora", "--out",
+            petl);
         Assert.Equal(2, bad.Code);
     }
 }
@@ -312,13 +326,15 @@ public class RetrainCommandTests
         string bb = CliRunner.Fixture("backbone.safetensors");
         string petl = Path.Combine(dir, "petl.safetensors"), index = Path.Combine(dir, "i.sls.json"), re = Path.Combine(dir, "re.safetensors");
         string[] common = ["--backbone", bb, "--heads", "3", "--data", task, "--device", "cpu"];
-        var t = CliRunner.Run(["train", .. common.Take(4), "--data", task, "--petl-method", "convpass", "--epochs", "3", "--warmup-epochs", "1", "--lr", "0.005", "--eval-every", "1", "--batch-size", "16", "--out", petl, "--device", "cpu"]);
+        var t = CliRunner.Run(["train", .. common.Take(4), "--data", task, "--petl-method", "convpass", "--epochs", "3", "--warmup-epochs", "1",
+            "--lr", "0.005", "--eval-every", "1", "--batch-size", "16", "--out", petl, "--device", "cpu"]);
         Assert.True(t.Code == 0, t.Err);
         var p = CliRunner.Run(["prune", .. common, "--petl", petl, "--out", index, "--alpha", "0.9"]);
         Assert.True(p.Code == 0, p.Err);
         int kept = JsonDocument.Parse(File.ReadAllText(index)).RootElement.GetProperty("kept_blocks").GetArrayLength();
 
-        var (code, output, err) = CliRunner.Run(["train", .. common.Take(4), "--data", task, "--petl-method", "convpass", "--index", index, "--init-from", petl, "--strategy", "ft",
+        var (code, output, err) = CliRunner.Run(["train", .. common.Take(4), "--data", task, "--petl-method", "convpass", "--index", index,
+            "--init-from", petl, "--strategy", "ft",
             "--epochs", "2", "--eval-every", "1", "--batch-size", "16", "--out", re, "--device", "cpu", "--json"]);
         Assert.True(code == 0, err);
         var r = JsonDocument.Parse(output).RootElement;
@@ -335,6 +351,7 @@ public class RetrainCommandTests
 
         // clr/ft need the task's weights; tfs must not be given them
         Assert.Equal(2, CliRunner.Run(["train", .. common.Take(4), "--data", task, "--petl-method", "convpass", "--index", index, "--out", re]).Code);
-        Assert.Equal(2, CliRunner.Run(["train", .. common.Take(4), "--data", task, "--petl-method", "convpass", "--index", index, "--init-from", petl, "--strategy", "tfs", "--out", re]).Code);
+        Assert.Equal(2, CliRunner.Run(["train", .. common.Take(4), "--data", task, "--petl-method", "convpass", "--index", index, "--init-from", petl,
+            "--strategy", "tfs", "--out", re]).Code);
     }
 }

@@ -63,8 +63,16 @@ public partial class RunnableDocsTests
             if (char.IsWhiteSpace(c)) { if (any) { words.Add(word.ToString()); word.Clear(); any = false; } continue; }
             if (c == '#' && !any) break;
             any = true;
-            if (c == '\'') { int j = text.IndexOf('\'', i + 1); Assert.True(j > 0, $"unclosed quote in: {text}"); word.Append(text, i + 1, j - i - 1); i = j; }
-            else if (c == '"') { int j = text.IndexOf('"', i + 1); Assert.True(j > 0, $"unclosed quote in: {text}"); word.Append(text, i + 1, j - i - 1); i = j; }
+            if (c == '\'')
+            {
+                int j = text.IndexOf('\'', i + 1); Assert.True(j > 0, $"unclosed quote in: {text}"); word.Append(text, i + 1, j - i
+                - 1); i = j;
+            }
+            else if (c == '"')
+            {
+                int j = text.IndexOf('"', i + 1); Assert.True(j > 0, $"unclosed quote in: {text}"); word.Append(text, i + 1, j - i
+                - 1); i = j;
+            }
             else if (c == '\\' && i + 1 < text.Length) word.Append(text[++i]);
             else word.Append(c);
         }
@@ -114,7 +122,8 @@ public partial class RunnableDocsTests
             // paths into the checkout (models/, scripts/, ...) are checked against it, wherever the test runs
             var resolved = args.Select(a => RepoPath(root, a) ?? a).ToArray();
             foreach (string a in args)
-                if (a.Contains('/', StringComparison.Ordinal) && !a.StartsWith('-') && FirstSegmentIsInRepo(root, a) && RepoPath(root, a) is null && !Written(a))
+                if (a.Contains('/', StringComparison.Ordinal) && !a.StartsWith('-') && FirstSegmentIsInRepo(root, a) && RepoPath(root, a) is null
+                    && !Written(a))
                     problems.Add($"{c.File}:{c.Line}: {a} is not in the repository");
             var parse = tree.Parse(resolved);
             foreach (var e in parse.Errors)

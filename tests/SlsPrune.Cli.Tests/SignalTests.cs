@@ -10,7 +10,8 @@ namespace SlsPrune.Cli.Tests;
 /// </summary>
 public class SignalTests
 {
-    private static readonly string Shipped = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "models", "fmnist-vit8"));
+    private static readonly string Shipped = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "models",
+        "fmnist-vit8"));
 
     [Fact]
     public void Sigint_during_prune_exits_130_and_keeps_the_earlier_index()
@@ -19,7 +20,8 @@ public class SignalTests
         string index = Path.Combine(dir, "index.sls.json");
         File.WriteAllText(index, "{\"earlier\": true}");
         var (code, err) = RunAndSignal(["prune", "--backbone", Path.Combine(Shipped, "backbone.safetensors"),
-            "--petl", Path.Combine(Shipped, "structured-location.convpass.safetensors"), "--data", Path.Combine(Shipped, "calibration", "structured-location"),
+            "--petl", Path.Combine(Shipped, "structured-location.convpass.safetensors"), "--data", Path.Combine(Shipped, "calibration",
+                "structured-location"),
             "--device", "cpu", "--out", index, "--plots", Path.Combine(dir, "plots")], "sls: features:", "INT");
         Assert.Equal(130, code);
         Assert.Contains("sls: interrupted (SIGINT)", err, StringComparison.Ordinal);

@@ -9,8 +9,7 @@ public class SwinWidthCommandTests
 {
     private static string Swin(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "swin", name);
 
-    private static string[] Model() =>
-        ["--backbone", Swin("a.pth"), "--petl", Swin("a_lora.safetensors"), "--image-size", "32", "--device", "cpu"];
+    private static string[] Model() => ["--backbone", Swin("a.pth"), "--petl", Swin("a_lora.safetensors"), "--image-size", "32", "--device", "cpu"];
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
 
@@ -27,7 +26,8 @@ public class SwinWidthCommandTests
         string task = PruneEvalCommandTests.Task(6, 3);
         string dir = Directory.CreateTempSubdirectory("sls-swin-depgraph-").FullName;
         string index = Path.Combine(dir, "depgraph.sls.json");
-        var i = Run(["prune", .. Model(), "--data", task, "--method", "depgraph", "--ratio", "0.5", "--importance", "l1", "--out", index, "--json"]).GetProperty("index");
+        var i = Run(["prune", .. Model(), "--data", task, "--method", "depgraph", "--ratio", "0.5", "--importance", "l1", "--out", index, "--json"])
+            .GetProperty("index");
 
         // half of each stage's heads (at least one; 1 of 1, 1 of 2, 1 of 2, 2 of 4) and of its MLP units (8, 16, 32, 64)
         var width = i.GetProperty("width").EnumerateArray().ToArray();
@@ -36,16 +36,19 @@ public class SwinWidthCommandTests
         Assert.Equal([4, 4, 8, 8, 16, 16, 32, 32], width.Select(w => w.GetProperty("mlp_units").GetArrayLength()));
         Assert.All(width, w => Assert.True(!w.TryGetProperty("head_dims", out var d) || d.ValueKind == JsonValueKind.Null));
         Assert.Equal("uniform ratio 0.5: blocks 1-2 keep 1 of 1 heads and 4 of 8 MLP units; blocks 3-4 keep 1 of 2 heads and 8 of 16 MLP units; "
-            + "blocks 5-6 keep 1 of 2 heads and 16 of 32 MLP units; blocks 7-8 keep 2 of 4 heads and 32 of 64 MLP units", i.GetProperty("decision").GetString());
+            + "blocks 5-6 keep 1 of 2 heads and 16 of 32 MLP units; blocks 7-8 keep 2 of 4 heads and 32 of 64 MLP units", i.GetProperty("decision")
+                .GetString());
         // per block at (width d, inner i = heads x head dim, units u, h heads): qkv 3i x d + 3i, proj d x i, fc1 u x d + u,
         // fc2 d x u, h columns of the 25-row bias table; float32
         static long Block(long d, long inner, long u, long h) => 3 * inner * d + 3 * inner + d * inner + u * d + u + d * u + 25 * h;
-        Assert.Equal(2 * (Block(4, 4, 4, 1) + Block(8, 4, 8, 1) + Block(16, 8, 16, 1) + Block(32, 16, 32, 2)) * 4, i.GetProperty("depgraph").GetProperty("pruned_tensor_bytes").GetInt64());
+        Assert.Equal(2 * (Block(4, 4, 4, 1) + Block(8, 4, 8, 1) + Block(16, 8, 16, 1) + Block(32, 16, 32, 2)) * 4, i.GetProperty("depgraph")
+            .GetProperty("pruned_tensor_bytes").GetInt64());
 
         var full = Run(["eval", .. Model(), "--data", task, "--split", "test", "--json"]);
         var pruned = Run(["eval", .. Model(), "--data", task, "--split", "test", "--index", index, "--json"]);
         Assert.Equal(8, pruned.GetProperty("blocks").GetInt32());
-        Assert.True(pruned.GetProperty("parameters").GetProperty("backbone").GetInt64() < full.GetProperty("parameters").GetProperty("backbone").GetInt64());
+        Assert.True(pruned.GetProperty("parameters").GetProperty("backbone").GetInt64() < full.GetProperty("parameters").GetProperty("backbone")
+            .GetInt64());
         Assert.True(pruned.GetProperty("flops_per_image").GetInt64() < full.GetProperty("flops_per_image").GetInt64());
 
         // the exported files run the same model: the same predictions, class by class
@@ -57,7 +60,8 @@ public class SwinWidthCommandTests
         Assert.Equal(pruned.GetProperty("per_class").ToString(), standalone.GetProperty("per_class").ToString());
         Assert.Equal(pruned.GetProperty("per_class").ToString(), ort.GetProperty("per_class").ToString());
         Assert.Equal(pruned.GetProperty("flops_per_image").GetInt64(), standalone.GetProperty("flops_per_image").GetInt64());
-        Assert.Equal(pruned.GetProperty("parameters").GetProperty("backbone").GetInt64(), standalone.GetProperty("parameters").GetProperty("backbone").GetInt64());
+        Assert.Equal(pruned.GetProperty("parameters").GetProperty("backbone").GetInt64(), standalone.GetProperty("parameters").GetProperty("backbone")
+            .GetInt64());
     }
 
     [Fact]
@@ -72,12 +76,14 @@ public class SwinWidthCommandTests
         var width = i.GetProperty("width").EnumerateArray().ToArray();
         Assert.Equal([1, 1, 2, 2, 2, 2, 4, 4], width.Select(w => w.GetProperty("heads").GetArrayLength()));      // every head kept
         Assert.Equal([2, 2, 2, 2, 4, 4, 4, 4], width.Select(w => w.GetProperty("head_dims").GetArrayLength())); // half of 4 or 8
-        Assert.Contains("blocks 7-8 keep 4 of 8 dimensions in each of its 4 heads and 32 of 64 MLP units", i.GetProperty("decision").GetString(), StringComparison.Ordinal);
+        Assert.Contains("blocks 7-8 keep 4 of 8 dimensions in each of its 4 heads and 32 of 64 MLP units", i.GetProperty("decision").GetString(),
+            StringComparison.Ordinal);
 
         string st = Path.Combine(dir, "dims.safetensors");
         var (code, _, err) = CliRunner.Run(["export", .. Model(), "--index", index, "--format", "safetensors", "--out", st]);
         Assert.Equal(2, code);
-        Assert.Equal("sls: --format: safetensors: a Swin model whose heads keep fewer dimensions would read back from its tensor shapes as a model of other heads; export it with --format onnx",
+        Assert.Equal("sls: --format: safetensors: a Swin model whose heads keep fewer dimensions would read back from its tensor shapes as a model "
+            + "of other heads; export it with --format onnx",
             err.Trim().Split('\n')[^1]);
         Assert.False(File.Exists(st));
     }

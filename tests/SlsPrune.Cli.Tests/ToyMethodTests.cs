@@ -11,7 +11,8 @@ namespace SlsPrune.Cli.Tests;
 /// by its own rules, an index that reads back, and a row in the batch report, with no other file changed.</summary>
 public class ToyMethodTests
 {
-    private static string[] Model => ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.pt"), "--petl-scale", "0.7",
+    private static string[] Model => ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.pt"),
+        "--petl-scale", "0.7",
         "--heads", "3", "--device", "cpu", "--allow-class-mismatch"];
 
     [Fact]
@@ -28,7 +29,8 @@ public class ToyMethodTests
         // a run: the options reach the method, the index reads back
         string task = PruneEvalCommandTests.Task(4, 3), dir = Directory.CreateTempSubdirectory("sls-toy-").FullName;
         string index = Path.Combine(dir, "toy.sls.json");
-        var (code, _, err) = CliRunner.Run(["prune", .. Model, "--data", task, "--method", "keep-first", "--keep-first", "1", "--reason", "chosen", "--out", index]);
+        var (code, _, err) = CliRunner.Run(["prune", .. Model, "--data", task, "--method", "keep-first", "--keep-first", "1", "--reason", "chosen",
+            "--out", index]);
         Assert.True(code == 0, err);
         var read = PruningIndex.Load(index);
         Assert.Equal(("keep-first", "chosen: keep blocks 1..1"), (read.Method, read.Decision));
@@ -61,7 +63,8 @@ public class ToyMethodTests
             {
                 backbone = CliRunner.Fixture("backbone.safetensors"),
                 defaults = new { stages = new[] { "prune", "eval" }, heads = 3, device = "cpu", eval_split = "test", allow_class_mismatch = true },
-                tasks = new[] { new { name = "t", data = task, group = "natural", petl = CliRunner.Fixture("convpass.safetensors"), settings = new { method = "keep-first", keep_first = keepFirst } } },
+                tasks = new[] { new { name = "t", data = task, group = "natural", petl = CliRunner.Fixture("convpass.safetensors"),
+                    settings = new { method = "keep-first", keep_first = keepFirst } } },
             }));
             return path;
         }

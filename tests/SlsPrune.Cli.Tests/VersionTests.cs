@@ -28,7 +28,8 @@ public class VersionTests
         string task = PruneEvalCommandTests.Task(4, 2);
         string dir = Directory.CreateTempSubdirectory("sls-version-").FullName;
         string index = Path.Combine(dir, "task.sls.json");
-        string[] model = ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.pt"), "--petl-scale", "0.7", "--heads", "3", "--device", "cpu"];
+        string[] model = ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.pt"), "--petl-scale", "0.7",
+            "--heads", "3", "--device", "cpu"];
         var (code, _, err) = CliRunner.Run(["prune", .. model, "--data", task, "--out", index, "--perplexity", "2"]);
         Assert.True(code == 0, err);
         Assert.Equal($"sls {PropsVersion()}", JsonDocument.Parse(File.ReadAllText(index)).RootElement.GetProperty("tool").GetString());

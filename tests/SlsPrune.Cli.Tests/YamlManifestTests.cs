@@ -78,7 +78,8 @@ public sealed class YamlManifestTests : IDisposable
         Assert.Equal(19, m.Tasks.Count);
         Assert.Equal(new[] { ("natural", 7), ("specialized", 4), ("structured", 8) }, m.Tasks.GroupBy(t => t.Group!).Select(g => (g.Key, g.Count())));
         var classes = m.Tasks.ToDictionary(t => t.Name, t => t.Classes);
-        Assert.Equal((100, 397, 2, 45, 6, 18, 9), (classes["cifar"], classes["sun397"], classes["patch_camelyon"], classes["resisc45"], classes["dmlab"], classes["smallnorb_azi"], classes["smallnorb_ele"]));
+        Assert.Equal((100, 397, 2, 45, 6, 18, 9), (classes["cifar"], classes["sun397"], classes["patch_camelyon"], classes["resisc45"],
+            classes["dmlab"], classes["smallnorb_azi"], classes["smallnorb_ele"]));
         Assert.Equal(method, m.Defaults.PetlMethod);
         Assert.Equal(scaled, m.Tasks.Count(t => t.Settings?.PetlScale is not null));
         Assert.Equal(scale, m.Tasks.Single(t => t.Name == task).Settings!.PetlScale);

@@ -6,7 +6,8 @@ namespace SlsPrune.Core.Tests;
 /// name (in using lines and fully qualified), and the registries that make a new variant one file and one line.</summary>
 public partial class ArchitectureTests
 {
-    private static readonly string Core = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src", "SlsPrune.Core"));
+    private static readonly string Core = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "src",
+        "SlsPrune.Core"));
 
     [GeneratedRegex(@"SlsPrune\.Core\.(\w+)|\b(Pruning|Training|Evaluation|Batch)\.\w+\.")]
     private static partial Regex CoreReference();
@@ -17,7 +18,8 @@ public partial class ArchitectureTests
         foreach (var file in Directory.EnumerateFiles(Path.Combine(Core, folder), "*.cs", SearchOption.AllDirectories))
             foreach (var line in File.ReadLines(file))
             {
-                if (line.TrimStart().StartsWith("namespace", StringComparison.Ordinal) || line.TrimStart().StartsWith("///", StringComparison.Ordinal)) continue;
+                if (line.TrimStart().StartsWith("namespace", StringComparison.Ordinal) || line.TrimStart().StartsWith("///",
+                    StringComparison.Ordinal)) continue;
                 foreach (Match m in CoreReference().Matches(line)) found.Add(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value);
             }
         found.Remove("IO"); // usable everywhere, as the root namespace
@@ -31,7 +33,8 @@ public partial class ArchitectureTests
     [InlineData("Checkpoints", new[] { "Models", "Pruning", "Training", "Evaluation", "Indexing" })]
     [InlineData("Fem", new[] { "Models", "Pruning", "Training", "Evaluation", "Indexing" })]
     [InlineData("Indexing", new[] { "Pruning", "Training", "Evaluation", "Batch" })]
-    [InlineData("Plotting", new[] { "Models", "Pruning", "Training", "Evaluation", "Features", "Fem", "Indexing", "Batch", "Checkpoints", "Data", "Inspection", "Runtime" })]
+    [InlineData("Plotting", new[] { "Models", "Pruning", "Training", "Evaluation", "Features", "Fem", "Indexing", "Batch", "Checkpoints", "Data",
+        "Inspection", "Runtime" })]
     public void A_layer_does_not_reach_into_the_layers_that_build_on_it(string folder, string[] forbidden)
     {
         var refs = References(folder);
@@ -67,8 +70,10 @@ public partial class ArchitectureTests
             {
                 var declared = uses.StartsWith("nothing", StringComparison.Ordinal) ? []
                     : uses.Split(',', StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
-                Assert.True(declared.SetEquals(refs), $"{folder}: the table says it may use [{string.Join(", ", declared.Order())}], the code names [{string.Join(", ", refs.Order())}]");
-                Assert.True(declared.IsSubsetOf(above), $"{folder} may use {string.Join(", ", declared.Except(above))}, which the table puts below it: data flows one way");
+                Assert.True(declared.SetEquals(refs), $"{folder}: the table says it may use [{string.Join(", ", declared.Order())}], the code "
+                    + $"names [{string.Join(", ", refs.Order())}]");
+                Assert.True(declared.IsSubsetOf(above), $"{folder} may use {string.Join(", ", declared.Except(above))}, which the table puts below "
+                    + $"it: data flows one way");
             }
             above.Add(folder);
         }
@@ -106,7 +111,8 @@ public partial class ArchitectureTests
     {
         var methods = new[] { "ConvpassMethod", "RepAdapterMethod", "LoraMethod", "SpLoraMethod", "AdaptFormerMethod", "VptMethod" };
         var outside = Directory.EnumerateFiles(Core, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains(Path.Combine("Models", "Petl"), StringComparison.Ordinal) && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Where(f => !f.Contains(Path.Combine("Models", "Petl"), StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .Where(f => methods.Any(m => File.ReadAllText(f).Contains(m, StringComparison.Ordinal)))
             .Select(Path.GetFileName).ToList();
         // width pruning's spa refuses other methods by checking for SPLoRA: the one place outside the table
@@ -121,7 +127,8 @@ public partial class ArchitectureTests
         Assert.Contains(settings, x => x.s.Key == "perplexity" && x.s.Default is 30.0 && x.Name == "sls");
         Assert.All(settings, x => Assert.False(string.IsNullOrWhiteSpace(x.s.Help), $"{x.Name}.{x.s.Key} has no help"));
         foreach (var g in settings.GroupBy(x => x.s.Key))
-            Assert.True(g.Select(x => x.s.Type).Distinct().Count() == 1, $"setting '{g.Key}' has several types: {string.Join(", ", g.Select(x => $"{x.Name} {x.s.Type.Name}"))}");
+            Assert.True(g.Select(x => x.s.Type).Distinct().Count() == 1,
+                $"setting '{g.Key}' has several types: {string.Join(", ", g.Select(x => $"{x.Name} {x.s.Type.Name}"))}");
         Assert.Equal(PruneMethods.SettingNames.Order(), settings.Select(x => x.s.Key).Distinct().Order());
     }
 
@@ -130,7 +137,8 @@ public partial class ArchitectureTests
     {
         Assert.Equal(PetlMethods.All.Count, PetlMethods.All.Select(m => m.Name).Distinct().Count());
         Assert.Equal(PruneMethods.All.Count, PruneMethods.All.Select(m => m.Name).Distinct().Count());
-        Assert.Equal(Checkpoints.Converters.StateDictConverters.All.Count, Checkpoints.Converters.StateDictConverters.All.Select(c => c.Name).Distinct().Count());
+        Assert.Equal(Checkpoints.Converters.StateDictConverters.All.Count, Checkpoints.Converters.StateDictConverters.All.Select(c => c.Name)
+            .Distinct().Count());
         Assert.Equal("timm", Checkpoints.Converters.StateDictConverters.All[^1].Name); // the catch-all is last
     }
 
@@ -160,7 +168,8 @@ public partial class ArchitectureTests
     public void Only_the_family_folder_names_its_model_class(string folder, string model)
     {
         var outside = Directory.EnumerateFiles(Core, "*.cs", SearchOption.AllDirectories)
-            .Where(f => !f.Contains(Path.Combine("Models", folder), StringComparison.Ordinal) && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Where(f => !f.Contains(Path.Combine("Models", folder), StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .Where(f => File.ReadAllText(f).Contains(model, StringComparison.Ordinal))
             .Select(Path.GetFileName).ToList();
         // width pruning reads any family's blocks through Backbone.FullBlockSizes; nothing else needs the model class
@@ -239,7 +248,8 @@ public partial class ArchitectureTests
             "        if (o.Family == \"swin\") x = a.Kind == \"ViT\" ? new Models.Vit.VitConfig() : null;",
             "        var d = \"a small ViT or Swin\"; // \"vit\"",
         ]).ToList();
-        Assert.Equal(["X.cs:1 names Models.Swin", "X.cs:3 names Models.Vit", "X.cs:3 spells the family name \"ViT\"", "X.cs:3 spells the family name \"swin\""], leaks.Order(StringComparer.Ordinal));
+        Assert.Equal(["X.cs:1 names Models.Swin", "X.cs:3 names Models.Vit", "X.cs:3 spells the family name \"ViT\"",
+            "X.cs:3 spells the family name \"swin\""], leaks.Order(StringComparer.Ordinal));
     }
 
     /// <summary>A file's namespace is its folder's: <c>src/SlsPrune.Core/IO/AtomicFile.cs</c> declares
@@ -252,7 +262,8 @@ public partial class ArchitectureTests
         foreach (var file in Directory.EnumerateFiles(Core, "*.cs", SearchOption.AllDirectories))
         {
             string rel = Path.GetRelativePath(Core, file);
-            if (rel.StartsWith("obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal) || rel.StartsWith("bin" + Path.DirectorySeparatorChar, StringComparison.Ordinal)) continue;
+            if (rel.StartsWith("obj" + Path.DirectorySeparatorChar, StringComparison.Ordinal) || rel.StartsWith("bin" + Path.DirectorySeparatorChar,
+                StringComparison.Ordinal)) continue;
             files++;
             string folder = Path.GetDirectoryName(rel)!;
             string expected = "SlsPrune.Core" + (folder.Length == 0 ? "" : "." + folder.Replace(Path.DirectorySeparatorChar, '.'));
@@ -280,7 +291,8 @@ public partial class ArchitectureTests
             {
                 var m = Regex.Match(section, @"^src/SlsPrune\.Core/(.*?)(?:\{([^}]*)\})?\.cs$");
                 Assert.True(m.Success, $"surface section [{section}] is not src/SlsPrune.Core/PATH.cs or src/SlsPrune.Core/FOLDER/{{A,B}}.cs");
-                files.AddRange(m.Groups[2].Success ? m.Groups[2].Value.Split(',').Select(n => m.Groups[1].Value + n + ".cs") : [m.Groups[1].Value + ".cs"]);
+                files.AddRange(m.Groups[2].Success ? m.Groups[2].Value.Split(',').Select(n => m.Groups[1].Value + n + ".cs") : [m.Groups[1].Value
+                    + ".cs"]);
             }
         }
         return files;

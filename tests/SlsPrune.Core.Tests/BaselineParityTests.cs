@@ -84,7 +84,8 @@ public class BaselineParityTests
         var plan = Plan(e);
         using var f = CheckpointFile.Open(Baselines("splora.safetensors"));
         var full = CheckpointFile.ReadAll(f);
-        var sliced = new ModelPlan(3, [0, 1, 2], plan.Widths).Apply(full, _ => new VitConfig(8, 4, 48, 3, 3, 96, 5).BlockSizes, new SpLoraMethod().SliceRules);
+        var sliced = new ModelPlan(3, [0, 1, 2], plan.Widths).Apply(full, _ => new VitConfig(8, 4, 48, 3, 3, 96, 5).BlockSizes,
+            new SpLoraMethod().SliceRules);
         Assert.Equal([3L * 2 * 16, 8], sliced["blocks.0.attn.qkv.lora_B.weight"].shape);
         Assert.Equal([8L, 60], sliced["blocks.0.mlp.fc2.lora_A.weight"].shape);
         Assert.Equal([8L, 32], sliced["blocks.0.attn.proj.lora_A.weight"].shape);
@@ -115,7 +116,8 @@ public class BaselineParityTests
         {
             var w = new[] { "qkv.weight", "qkv.bias", "proj.weight" }.ToDictionary(k => k, k => p[$"blocks.{b}.attn.{k}"]);
             foreach (var k in new[] { "fc1.weight", "fc1.bias", "fc2.weight" }) w[k] = p[$"blocks.{b}.mlp.{k}"];
-            var g = grads is null ? null : w.Keys.ToDictionary(k => k, k => grads[$"blocks.{b}.{(k.StartsWith("fc", StringComparison.Ordinal) ? "mlp" : "attn")}.{k}"]);
+            var g = grads is null ? null : w.Keys.ToDictionary(k => k,
+                k => grads[$"blocks.{b}.{(k.StartsWith("fc", StringComparison.Ordinal) ? "mlp" : "attn")}.{k}"]);
             var imp = WidthImportance.Score(w, g, criterion, Fixtures.Vit(loaded).Config.BlockSizes);
             Assert.InRange(Fixtures.RelativeError(torch.tensor(imp.Heads), e[$"{name}.heads"][b]), 0, 1e-5);
             Assert.InRange(Fixtures.RelativeError(torch.tensor(imp.Units), e[$"{name}.units"][b]), 0, 1e-5);
@@ -133,7 +135,8 @@ public class BaselineParityTests
         var sd = loaded.Model.state_dict();
         for (int b = 0; b < 3; b++)
         {
-            torch.Tensor Adapted(string layer) => sd[$"blocks.{b}.{layer}.weight"] + sd[$"blocks.{b}.{layer}.lora_B.weight"].matmul(sd[$"blocks.{b}.{layer}.lora_A.weight"]) * 0.6;
+            torch.Tensor Adapted(string layer) => sd[$"blocks.{b}.{layer}.weight"] + sd[$"blocks.{b}.{layer}.lora_B.weight"].matmul(sd[$"blocks."
+                + $"{b}.{layer}.lora_A.weight"]) * 0.6;
             var w = new Dictionary<string, torch.Tensor>
             {
                 ["qkv.weight"] = Adapted("attn.qkv"), ["qkv.bias"] = sd[$"blocks.{b}.attn.qkv.bias"], ["proj.weight"] = Adapted("attn.proj"),

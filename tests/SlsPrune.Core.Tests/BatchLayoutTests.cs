@@ -13,8 +13,11 @@ public class BatchLayoutTests
     {
         var (vtab, tree, csv) = DataLayoutTests.Layouts();
         string dir = Directory.CreateTempSubdirectory("sls-batch-layouts-").FullName;
-        var settings = new Dictionary<string, object> { ["stages"] = new[] { "train", "prune", "eval" }, ["petl_method"] = "linear", ["epochs"] = 2,
-            ["warmup_epochs"] = 0, ["batch_size"] = 16, ["heads"] = 3, ["device"] = "cpu", ["method"] = "bi", ["keep_blocks"] = 2 };
+        var settings = new Dictionary<string, object>
+        {
+            ["stages"] = new[] { "train", "prune", "eval" }, ["petl_method"] = "linear", ["epochs"] = 2,
+            ["warmup_epochs"] = 0, ["batch_size"] = 16, ["heads"] = 3, ["device"] = "cpu", ["method"] = "bi", ["keep_blocks"] = 2
+        };
         var manifest = new
         {
             backbone = Fixtures.File("backbone.safetensors"),
@@ -37,7 +40,8 @@ public class BatchLayoutTests
         {
             var r = Result(other);
             Assert.Equal("ok", r.GetProperty("status").GetString());
-            Assert.Equal(v.GetProperty("train").GetProperty("final_loss").GetDouble(), r.GetProperty("train").GetProperty("final_loss").GetDouble(), 12);
+            Assert.Equal(v.GetProperty("train").GetProperty("final_loss").GetDouble(), r.GetProperty("train").GetProperty("final_loss").GetDouble(),
+                12);
             Assert.Equal(v.GetProperty("full").GetProperty("correct").GetInt32(), r.GetProperty("full").GetProperty("correct").GetInt32());
             Assert.Equal(v.GetProperty("pruned").GetProperty("correct").GetInt32(), r.GetProperty("pruned").GetProperty("correct").GetInt32());
         }

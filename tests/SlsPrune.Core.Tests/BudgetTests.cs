@@ -7,11 +7,14 @@ namespace SlsPrune.Core.Tests;
 /// index's <c>budget</c> written and read back.</summary>
 public class BudgetTests
 {
-    private static readonly string Shipped = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "models", "fmnist-vit8"));
+    private static readonly string Shipped = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "models",
+        "fmnist-vit8"));
 
-    private static ModelOptions ShippedModel => new(Path.Combine(Shipped, "backbone.safetensors"), Path.Combine(Shipped, "structured-location.convpass.safetensors"), Device: "cpu");
+    private static ModelOptions ShippedModel => new(Path.Combine(Shipped, "backbone.safetensors"), Path.Combine(Shipped,
+        "structured-location.convpass.safetensors"), Device: "cpu");
 
-    private static ModelOptions FixtureModel => new(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.safetensors"), Heads: 3, Device: "cpu");
+    private static ModelOptions FixtureModel => new(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.safetensors"), Heads: 3,
+        Device: "cpu");
 
     [Theory]
     [InlineData("flops=0.6", "flops", 0.6)]
@@ -103,7 +106,9 @@ public class BudgetTests
                     var e = Assert.Throws<SlsInputException>(() => BudgetPolicy.Fitting(budget, costs));
                     Assert.Equal("--budget", e.Subject);
                     double smallest = (double)of(costs.Rows[0]) / of(costs.Full);
-                    Assert.Contains($"the smallest cut, 1 block, costs {smallest.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)} of the full model's {kind}", e.Problem, StringComparison.Ordinal);
+                    Assert.Contains($"the smallest cut, 1 block, costs "
+                        + $"{smallest.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)} of the full model's {kind}", e.Problem,
+                            StringComparison.Ordinal);
                     continue;
                 }
                 Assert.Equal(fitting.Max(), BudgetPolicy.Fitting(budget, costs));
@@ -165,7 +170,8 @@ public class BudgetTests
             string path = Path.Combine(dir, "b.sls.json");
             withBudget.Save(path);
             var back = PruningIndex.Load(path).Budget!;
-            Assert.Equal(("flops=0.5", "flops", 0.5, "alpha", record.Chosen, fits, 5), (back.Spec, back.Kind, back.Limit, back.Policy, back.Chosen, back.Fits, back.AlphaChoice));
+            Assert.Equal(("flops=0.5", "flops", 0.5, "alpha", record.Chosen, fits, 5), (back.Spec, back.Kind, back.Limit, back.Policy, back.Chosen,
+                back.Fits, back.AlphaChoice));
             Assert.Equal(costs.Rows, back.Costs);
             Assert.Contains("\"budget\": {", File.ReadAllText(path), StringComparison.Ordinal);
 
@@ -212,10 +218,16 @@ public class BudgetTests
         Assert.Equal(1.0, data.FlopsShare[^1]);
         Assert.Equal((double)costs.Rows[0].Flops / costs.Full.Flops, data.FlopsShare[0]);
         var figure = Core.Plotting.FrontFigure.Render(data);
-        Assert.Equal((2 * Core.Plotting.FrontFigure.PanelWidth, Core.Plotting.FrontFigure.Height + Core.Plotting.FrontFigure.TitleBand), (figure.Width, figure.Height));
+        Assert.Equal((2 * Core.Plotting.FrontFigure.PanelWidth, Core.Plotting.FrontFigure.Height + Core.Plotting.FrontFigure.TitleBand),
+            (figure.Width, figure.Height));
         Assert.True(figure.Png().Length > 10_000);
         // without latency: one panel
-        var flopsOnly = FrontPlot.Data(index with { KeptBlocks = [1, 2, 3], Budget = BudgetPolicy.Record(Budget.Parse("depth=3"), costs, "alpha", 3, 5) })!;
+        var flopsOnly = FrontPlot.Data(index with
+        {
+            KeptBlocks = [1, 2, 3],
+            Budget = BudgetPolicy.Record(Budget.Parse("depth=3"), costs, "alpha", 3,
+            5)
+        })!;
         Assert.Null(flopsOnly.LatencyMs);
         Assert.Equal(Core.Plotting.FrontFigure.PanelWidth, Core.Plotting.FrontFigure.Render(flopsOnly).Width);
     }

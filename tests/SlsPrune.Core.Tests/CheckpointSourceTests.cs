@@ -37,6 +37,7 @@ public class CheckpointSourceTests
         string hf = Fixture(Path.Combine("layouts", "hf_vit"));
         Assert.False(CheckpointSource.Resolve(hf).IsPeftAdapter);
         var e = Assert.Throws<SlsInputException>(() => CheckpointSource.ResolvePetl(hf));
-        Assert.Equal($"{hf}: is a folder without adapter_config.json; --petl expects a PETL file (.safetensors, as sls train writes) or a PEFT adapter folder", e.Message);
+        Assert.Equal($"{hf}: is a folder without adapter_config.json; --petl expects a PETL file (.safetensors, as sls train writes) or a PEFT "
+            + $"adapter folder", e.Message);
     }
 }

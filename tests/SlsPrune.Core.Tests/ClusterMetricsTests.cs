@@ -20,7 +20,8 @@ public class ClusterMetricsTests
         var labels = SlsFixtures.Labels(set);
         var e = SlsFixtures.Layer(set, layer);
         Assert.Equal(e.GetProperty("silhouette").GetDouble(), ClusterMetrics.Silhouette(x, labels), 1e-6);
-        Assert.Equal(e.GetProperty("calinski_harabasz").GetDouble(), ClusterMetrics.CalinskiHarabasz(x, labels), 1e-6 * Math.Max(1, e.GetProperty("calinski_harabasz").GetDouble()));
+        Assert.Equal(e.GetProperty("calinski_harabasz").GetDouble(), ClusterMetrics.CalinskiHarabasz(x, labels), 1e-6 * Math.Max(1,
+            e.GetProperty("calinski_harabasz").GetDouble()));
         Assert.Equal(e.GetProperty("davies_bouldin").GetDouble(), ClusterMetrics.DaviesBouldin(x, labels), 1e-6);
     }
 
@@ -34,7 +35,8 @@ public class ClusterMetricsTests
         Assert.Equal(e.GetProperty("tsne_silhouette").GetDouble(), ClusterMetrics.Silhouette(y, labels), 1e-6);
         // the reference's own value (sklearn on float32) differs only by float32 rounding
         Assert.Equal(e.GetProperty("sc_index").GetDouble(), ClusterMetrics.Silhouette(y, labels), 1e-5);
-        Assert.Equal(e.GetProperty("tsne_ch").GetDouble(), ClusterMetrics.CalinskiHarabasz(y, labels), 1e-6 * Math.Max(1, e.GetProperty("tsne_ch").GetDouble()));
+        Assert.Equal(e.GetProperty("tsne_ch").GetDouble(), ClusterMetrics.CalinskiHarabasz(y, labels), 1e-6 * Math.Max(1, e.GetProperty("tsne_ch")
+            .GetDouble()));
         Assert.Equal(e.GetProperty("tsne_db").GetDouble(), ClusterMetrics.DaviesBouldin(y, labels), 1e-6);
     }
 

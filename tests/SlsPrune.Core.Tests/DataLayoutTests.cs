@@ -32,7 +32,8 @@ public class DataLayoutTests
                 for (int y = 0; y < 32; y++)
                     for (int x = 0; x < 32; x++)
                         for (int ch = 0; ch < 3; ch++)
-                            px[(y * 32 + x) * 3 + ch] = (byte)Math.Clamp(60 * c + (c == 1 && (x / 4) % 2 == 0 ? 80 : 0) + (c == 2 && ch == 2 ? 90 : 0) + rng.Next(60), 0, 255);
+                            px[(y * 32 + x) * 3 + ch] = (byte)Math.Clamp(60 * c + (c == 1 && (x / 4) % 2 == 0 ? 80 : 0) + (c == 2 && ch == 2 ? 90
+                                : 0) + rng.Next(60), 0, 255);
                 var png = PngEncoder.Encode(32, 32, 3, px);
                 string split = i < 20 ? "train" : "test";
                 string file = $"{i:D2} ü.png";
@@ -86,21 +87,28 @@ public class DataLayoutTests
         var (vtab, tree, csv) = Layouts();
         string dir = Directory.CreateTempSubdirectory("sls-layout-runs-").FullName;
         var model = new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, Device: "cpu", BatchSize: 16);
-        var runs = new[] { ("vtab", vtab, "train800val200", DataOptions.Defaults), ("tree", tree, "train", DataOptions.Defaults), ("csv", csv, "train", CsvColumns) };
+        var runs = new[] { ("vtab", vtab, "train800val200", DataOptions.Defaults), ("tree", tree, "train", DataOptions.Defaults), ("csv", csv,
+            "train", CsvColumns) };
         var results = runs.Select(r =>
         {
             var (name, data, trainSplit, dataOptions) = r;
             string petl = Path.Combine(dir, name + ".petl.safetensors");
-            var train = PetlTrainer.Run(new TrainOptions(model, data, new PetlSettings(new ConvpassMethod(), 8, 1.0), petl, Epochs: 2, WarmupEpochs: 1, Lr: 5e-3, EvalEvery: 1,
-                TrainSplit: trainSplit) { DataOptions = dataOptions });
+            var train = PetlTrainer.Run(new TrainOptions(model, data, new PetlSettings(new ConvpassMethod(), 8, 1.0), petl, Epochs: 2,
+                WarmupEpochs: 1, Lr: 5e-3, EvalEvery: 1,
+                TrainSplit: trainSplit)
+            { DataOptions = dataOptions });
             // prune with the vtab run's PETL file, so every layout scores the same model
             var withPetl = model with { Petl = Path.Combine(dir, "vtab.petl.safetensors") };
             var bi = PruneMethods.Get("bi");
-            var prune = PruneRunner.Run(new PruneOptions(withPetl, data, bi, bi.ReadOptions(new JsonObject { ["keep_blocks"] = 2 }, "test"), trainSplit,
-                Path.Combine(dir, name + ".sls.json")) { DataOptions = dataOptions });
+            var prune = PruneRunner.Run(new PruneOptions(withPetl, data, bi, bi.ReadOptions(new JsonObject { ["keep_blocks"] = 2 }, "test"),
+                trainSplit,
+                Path.Combine(dir, name + ".sls.json"))
+            { DataOptions = dataOptions });
             var sls = PruneMethods.Get("sls");
-            var slsRun = PruneRunner.Run(new PruneOptions(withPetl, data, sls, sls.ReadOptions(new JsonObject { ["perplexity"] = 10.0 }, "test"), trainSplit,
-                Path.Combine(dir, name + ".sls-method.sls.json")) { DataOptions = dataOptions });
+            var slsRun = PruneRunner.Run(new PruneOptions(withPetl, data, sls, sls.ReadOptions(new JsonObject { ["perplexity"] = 10.0 }, "test"),
+                trainSplit,
+                Path.Combine(dir, name + ".sls-method.sls.json"))
+            { DataOptions = dataOptions });
             var eval = EvalRunner.Run(new EvalOptions(withPetl, data, prune.IndexPath) { DataOptions = dataOptions });
             return (train, prune, slsRun, eval);
         }).ToArray();
@@ -131,13 +139,16 @@ public class DataLayoutTests
         var (_, tree, _) = Layouts();
         string flat = Path.Combine(tree, "train"); // ROOT/CLASS/*: one split, all
         string dir = Directory.CreateTempSubdirectory("sls-calib-").FullName;
-        var model = new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.pt"), Heads: 3, PetlScale: 0.7, Device: "cpu", BatchSize: 16)
+        var model = new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.pt"), Heads: 3, PetlScale: 0.7, Device: "cpu",
+            BatchSize: 16)
         {
             AllowClassMismatch = true, // a 5-class head on 3 named classes
         };
         var bi = PruneMethods.Get("bi");
-        PruneResult Run(string name, int seed, int? n, int? k) => PruneRunner.Run(new PruneOptions(model, flat, bi, bi.ReadOptions(new JsonObject { ["keep_blocks"] = 2 }, "test"), "all",
-            Path.Combine(dir, name + ".sls.json"), seed) { Calibration = n, CalibrationPerClass = k });
+        PruneResult Run(string name, int seed, int? n, int? k) => PruneRunner.Run(new PruneOptions(model, flat, bi,
+            bi.ReadOptions(new JsonObject { ["keep_blocks"] = 2 }, "test"), "all",
+            Path.Combine(dir, name + ".sls.json"), seed)
+        { Calibration = n, CalibrationPerClass = k });
         var a = Run("a", 7, 31, null);
         var b = Run("b", 7, 31, null);
         var c = Run("c", 8, 31, null);
@@ -158,7 +169,8 @@ public class DataLayoutTests
     [Fact]
     public void Every_layout_is_registered()
     {
-        var types = typeof(IDataLayout).Assembly.GetTypes().Where(t => typeof(IDataLayout).IsAssignableFrom(t) && !t.IsAbstract && !t.IsInterface).ToHashSet();
+        var types = typeof(IDataLayout).Assembly.GetTypes().Where(t => typeof(IDataLayout).IsAssignableFrom(t) && !t.IsAbstract && !t.IsInterface)
+            .ToHashSet();
         Assert.Equal(types, DataLayouts.All.Select(l => l.GetType()).ToHashSet());
     }
 
@@ -176,7 +188,8 @@ public class DataLayoutTests
             for (int c = 0; c < sizes.Length; c++)
             {
                 Assert.InRange(counts[c], 0, sizes[c]);
-                if (all > 0) Assert.True(Math.Abs(counts[c] - (double)total * sizes[c] / all) < 1, $"class {c}: {counts[c]} vs {(double)total * sizes[c] / all}");
+                if (all > 0) Assert.True(Math.Abs(counts[c] - (double)total * sizes[c] / all) < 1,
+                    $"class {c}: {counts[c]} vs {(double)total * sizes[c] / all}");
             }
         }
     }

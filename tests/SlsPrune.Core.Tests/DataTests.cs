@@ -56,9 +56,12 @@ public class IdxFileTests
     [Fact]
     public void Bad_files_are_input_errors()
     {
-        Assert.Contains("truncated", Assert.Throws<SlsInputException>(() => IdxFile.Parse(Idx(0x08, [10], new byte[5]), "f")).Message, StringComparison.Ordinal);
-        Assert.Contains("bad magic", Assert.Throws<SlsInputException>(() => IdxFile.Parse([1, 2, 8, 1, 0, 0, 0, 0], "f")).Message, StringComparison.Ordinal);
-        Assert.Contains("element type", Assert.Throws<SlsInputException>(() => IdxFile.Parse(Idx(0x07, [1], [0]), "f")).Message, StringComparison.Ordinal);
+        Assert.Contains("truncated", Assert.Throws<SlsInputException>(() => IdxFile.Parse(Idx(0x08, [10], new byte[5]), "f")).Message,
+            StringComparison.Ordinal);
+        Assert.Contains("bad magic", Assert.Throws<SlsInputException>(() => IdxFile.Parse([1, 2, 8, 1, 0, 0, 0, 0], "f")).Message,
+            StringComparison.Ordinal);
+        Assert.Contains("element type", Assert.Throws<SlsInputException>(() => IdxFile.Parse(Idx(0x07, [1], [0]), "f")).Message,
+            StringComparison.Ordinal);
     }
 
     [SkippableFact]
@@ -204,7 +207,8 @@ public class FashionMnistBenchmarkTests
         foreach (var item in VtabTask.Open(t.Path).Read("test"))
         {
             var img = ImageDecoder.Decode(File.ReadAllBytes(item.Path), item.Path);
-            var cols = Enumerable.Range(0, img.Width).Where(x => Enumerable.Range(0, img.Height).Any(y => img.Pixels[(y * img.Width + x) * 3] > 0)).ToList();
+            var cols = Enumerable.Range(0, img.Width).Where(x => Enumerable.Range(0, img.Height).Any(y => img.Pixels[(y * img.Width + x) * 3] > 0))
+                .ToList();
             double centre = (cols.Min() + cols.Max() + 1) / 2.0;
             Assert.InRange(centre, 8 + 8 * item.Label - 1, 16 + 8 * item.Label + 1);
         }
@@ -223,7 +227,8 @@ public class FashionMnistBenchmarkTests
     public void Missing_source_names_the_debian_package()
     {
         var empty = Directory.CreateTempSubdirectory("sls-fm-empty-").FullName;
-        var e = Assert.Throws<SlsInputException>(() => FashionMnistBenchmark.Generate(new FashionMnistOptions(Path.Combine(empty, "out"), Source: empty)));
+        var e = Assert.Throws<SlsInputException>(() => FashionMnistBenchmark.Generate(new FashionMnistOptions(Path.Combine(empty, "out"),
+            Source: empty)));
         Assert.Contains("apt-get install dataset-fashion-mnist", e.Message, StringComparison.Ordinal);
     }
 }

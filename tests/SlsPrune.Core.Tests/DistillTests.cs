@@ -20,7 +20,11 @@ public class DistillTests
         float[] st = logits.data<float>().ToArray(), te = teacherLogits.data<float>().ToArray();
         for (int b = 0; b < 2; b++)
         {
-            double[] Soft(float[] z) { var e = Enumerable.Range(0, 3).Select(c => Math.Exp(z[b * 3 + c] / 2.0)).ToArray(); double sum = e.Sum(); return e.Select(v => v / sum).ToArray(); }
+            double[] Soft(float[] z)
+            {
+                var e = Enumerable.Range(0, 3).Select(c => Math.Exp(z[b * 3 + c] / 2.0)).ToArray(); double sum =
+                e.Sum(); return e.Select(v => v / sum).ToArray();
+            }
             double[] p = Soft(te), q = Soft(st);
             kl += Enumerable.Range(0, 3).Sum(c => p[c] * Math.Log(p[c] / q[c]));
         }
@@ -41,7 +45,8 @@ public class DistillTests
         PruneRunner.Run(new PruneOptions(model with { Petl = tuned }, task, bi,
             bi.ReadOptions(new System.Text.Json.Nodes.JsonObject { ["keep_blocks"] = 2 }, "test"), Out: index));
 
-        TrainResult Retrain(string name, DistillSettings? distill) => Retraining.Run(new TrainOptions(model, task, petl, Path.Combine(dir, name), Epochs: 3, WarmupEpochs: 1,
+        TrainResult Retrain(string name, DistillSettings? distill) => Retraining.Run(new TrainOptions(model, task, petl, Path.Combine(dir, name),
+            Epochs: 3, WarmupEpochs: 1,
             Lr: 5e-3, EvalEvery: 1, InitFrom: tuned)
         { Distill = distill, DistillFrom = distill is null ? null : tuned }, index, allowMismatch: false);
 
@@ -52,8 +57,10 @@ public class DistillTests
         Assert.NotEqual(plain.History[0].Loss, half.History[0].Loss);
         Assert.NotEqual(plain.History[^1].Loss, half.History[^1].Loss);
 
-        var missing = Assert.Throws<SlsInputException>(() => Retraining.Run(new TrainOptions(model, task, petl, Path.Combine(dir, "m.safetensors"), Epochs: 1,
-            InitFrom: tuned) { Distill = new DistillSettings() }, index, allowMismatch: false));
+        var missing = Assert.Throws<SlsInputException>(() => Retraining.Run(new TrainOptions(model, task, petl, Path.Combine(dir, "m.safetensors"),
+            Epochs: 1,
+            InitFrom: tuned)
+        { Distill = new DistillSettings() }, index, allowMismatch: false));
         Assert.Equal("--distill: needs the unpruned model's PETL file as the teacher (--init-from)", missing.Message);
     }
 }

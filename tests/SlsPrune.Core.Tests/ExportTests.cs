@@ -12,13 +12,18 @@ public class ExportTests
 {
     private static readonly string[] Methods = ["linear", "convpass", "repadapter", "lora", "adaptformer", "vpt"];
 
-    private static ModelOptions Options(string petl) => new(Fixtures.File("backbone.safetensors"), Fixtures.File($"{petl}.safetensors"), Heads: 3, Device: "cpu");
+    private static ModelOptions Options(string petl) => new(Fixtures.File("backbone.safetensors"), Fixtures.File($"{petl}.safetensors"), Heads: 3,
+        Device: "cpu");
 
     private static torch.Tensor Images => Fixtures.Expected()["images"];
 
     private static string Temp(string name) => Path.Combine(Directory.CreateTempSubdirectory("sls-export-").FullName, name);
 
-    private static ModelPlan Narrow(int units) => new(3, [0, 2], new Dictionary<int, BlockWidth> { [2] = new([0, 2], Enumerable.Range(0, units).Where(u => u % 3 != 1).ToArray()) });
+    private static ModelPlan Narrow(int units) => new(3, [0, 2], new Dictionary<int, BlockWidth>
+    {
+        [2] = new([0, 2], Enumerable.Range(0, units)
+        .Where(u => u % 3 != 1).ToArray())
+    });
 
     public static TheoryData<string, bool> Cases()
     {
@@ -68,7 +73,8 @@ public class ExportTests
         using var b = reloaded.Model.forward(Images);
         Assert.InRange(Fixtures.RelativeError(b, expected), 0, 1e-5);
         using var file = StateDictFile.Open(st);
-        Assert.DoesNotContain(file.Shapes.Keys, k => k.Contains("lora_", StringComparison.Ordinal) || k.Contains("adapter_", StringComparison.Ordinal));
+        Assert.DoesNotContain(file.Shapes.Keys, k => k.Contains("lora_", StringComparison.Ordinal) || k.Contains("adapter_",
+            StringComparison.Ordinal));
     }
 
     [Theory]
@@ -123,15 +129,19 @@ public class ExportTests
     {
         string dir = Directory.CreateTempSubdirectory("sls-export-bad-").FullName;
         string outPath = Path.Combine(dir, "x.onnx");
-        var merge = Assert.Throws<SlsInputException>(() => ExportRunner.Run(new ExportOptions(Options("convpass") with { Merge = true }, "onnx", outPath)));
-        Assert.Equal("--merge: convpass adapters do not fold exactly into the backbone; export without --merge to keep them as modules", merge.Message);
+        var merge = Assert.Throws<SlsInputException>(() => ExportRunner.Run(new ExportOptions(Options("convpass") with { Merge = true }, "onnx",
+            outPath)));
+        Assert.Equal("--merge: convpass adapters do not fold exactly into the backbone; export without --merge to keep them as modules",
+            merge.Message);
         var format = Assert.Throws<SlsInputException>(() => ExportRunner.Run(new ExportOptions(Options("linear"), "tflite", outPath)));
         Assert.StartsWith("--format: unknown format 'tflite' (known: safetensors, onnx", format.Message); // a new format adds to the list
-        var bf16 = Assert.Throws<SlsInputException>(() => ExportRunner.Run(new ExportOptions(Options("linear") with { Precision = Precision.Bf16 }, "onnx", outPath)));
+        var bf16 = Assert.Throws<SlsInputException>(() => ExportRunner.Run(new ExportOptions(Options("linear") with { Precision = Precision.Bf16 },
+            "onnx", outPath)));
         Assert.StartsWith("--precision:", bf16.Message);
         string copy = Path.Combine(dir, "petl.safetensors");
         File.Copy(Fixtures.File("linear.safetensors"), copy);
-        var same = Assert.Throws<SlsInputException>(() => ExportRunner.Run(new ExportOptions(Options("linear") with { Petl = copy }, "safetensors", copy)));
+        var same = Assert.Throws<SlsInputException>(() => ExportRunner.Run(new ExportOptions(Options("linear") with { Petl = copy }, "safetensors",
+            copy)));
         Assert.Equal($"{copy}: is one of this run's inputs; --out would replace it (choose another path)", same.Message);
         Assert.Equal(["petl.safetensors"], Directory.GetFiles(dir).Select(Path.GetFileName));
     }
@@ -141,7 +151,8 @@ public class ExportTests
     {
         var backbone = new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, Device: "cpu");
         torch.manual_seed(11);
-        using var trained = ModelFactory.BuildTrainable(backbone, new TrainableRequest(new PetlSettings(new SpLoraMethod(), 4, 0.8), 5), plan: Narrow(48));
+        using var trained = ModelFactory.BuildTrainable(backbone, new TrainableRequest(new PetlSettings(new SpLoraMethod(), 4, 0.8), 5),
+            plan: Narrow(48));
         using (torch.no_grad())
             foreach (var (name, p) in trained.Model.named_parameters().Where(np => np.name.Contains(".lora_", StringComparison.Ordinal)))
                 p.copy_(torch.randn_like(p) * 0.2);   // a fresh B is zero: give every pair something to add
@@ -198,7 +209,8 @@ public class ExportTests
             return;
         }
         var e = Assert.Throws<SlsInputException>(() => ExportRunner.Write(built, new SafetensorsExport(), st));
-        Assert.Equal("--format: safetensors: a pruned Swin model's blocks, renumbered, would lose their stages and shifts; export it with --format onnx", e.Message);
+        Assert.Equal("--format: safetensors: a pruned Swin model's blocks, renumbered, would lose their stages and shifts; export it with "
+            + "--format onnx", e.Message);
         Assert.False(File.Exists(st));
     }
 }

@@ -42,7 +42,8 @@ public class FamiliesTests
     {
         using var built = ModelFactory.Build(Options("dinov2_reg.safetensors"));
         var c = Fixtures.Vit(built).Config;
-        Assert.Equal((14, 3, 24, 2, 4, 0, true, 5), (c.PatchSize, c.GridSize, c.Width, c.Depth, c.Registers, c.PosPrefixTokens, c.LayerScale, c.NumClasses));
+        Assert.Equal((14, 3, 24, 2, 4, 0, true, 5), (c.PatchSize, c.GridSize, c.Width, c.Depth, c.Registers, c.PosPrefixTokens, c.LayerScale,
+            c.NumClasses));
         Assert.Equal((5, 14), (c.PrefixTokens, c.Tokens));
         Assert.Equal("cls", built.Model.FeatureKind);
         AssertMatches(built, Expected("dinov2_expected.safetensors"));
@@ -123,7 +124,8 @@ public class FamiliesTests
         }
         using var built = ModelFactory.Build(Options("clip_visual.pth"));
         var c = Fixtures.Vit(built).Config;
-        Assert.Equal((VitActivation.QuickGelu, true, false, false, 1e-5, 16), (c.Activation, c.NormPre, c.PatchBias, c.HeadBias, c.LayerNormEps, c.NumClasses));
+        Assert.Equal((VitActivation.QuickGelu, true, false, false, 1e-5, 16), (c.Activation, c.NormPre, c.PatchBias, c.HeadBias, c.LayerNormEps,
+            c.NumClasses));
         Assert.Equal(0.48145466f, c.Mean[0]);
         var e = Expected("clip_expected.safetensors");
         AssertMatches(built, e);
@@ -154,12 +156,17 @@ public class FamiliesTests
     public void Onnx_runtime_gives_the_torchsharp_logits_whole_and_pruned(string name, bool pruned, int? imageSize)
     {
         // pruned: the second block only, narrowed to heads 0 and 2 and every other MLP unit
-        var plan = pruned ? new ModelPlan(2, [1], new Dictionary<int, BlockWidth> { [1] = new([0, 2], Enumerable.Range(0, 48).Where(u => u % 2 == 0).ToArray()) }) : null;
+        var plan = pruned ? new ModelPlan(2, [1], new Dictionary<int, BlockWidth>
+        {
+            [1] = new([0, 2], Enumerable.Range(0, 48).Where(u => u % 2 == 0)
+            .ToArray())
+        }) : null;
         using var built = ModelFactory.Build(Options(name) with { ImageSize = imageSize }, plan: plan);
         string path = Path.Combine(Directory.CreateTempSubdirectory("sls-families-").FullName, "m.onnx");
         ExportRunner.Write(built, new OnnxExport(), path);
         var images = Expected(name.StartsWith("dinov2", StringComparison.Ordinal) ? "dinov2_expected.safetensors"
-            : name.Replace(".safetensors", "_expected.safetensors", StringComparison.Ordinal).Replace("_visual.pth", "_expected.safetensors", StringComparison.Ordinal))[imageSize is null ? "images" : "images_28"];
+            : name.Replace(".safetensors", "_expected.safetensors", StringComparison.Ordinal).Replace("_visual.pth", "_expected.safetensors",
+                StringComparison.Ordinal))[imageSize is null ? "images" : "images_28"];
         using var _ = torch.no_grad();
         using var expected = built.Model.forward(images);
         using var ort = OnnxRuntimeModel.Open(path);
@@ -202,7 +209,8 @@ public class FamiliesTests
         Assert.Equal(2, lora.Count);
         Assert.All(lora, p => Assert.NotNull(p.parameter.grad));
         // VPT places its prompts after a lone class token; registers are refused with a reason
-        var err = Assert.Throws<SlsInputException>(() => ModelFactory.BuildTrainable(Options("dinov2_reg.safetensors"), new TrainableRequest(new PetlSettings(new VptMethod(), 4, 1.0), 7)));
+        var err = Assert.Throws<SlsInputException>(() => ModelFactory.BuildTrainable(Options("dinov2_reg.safetensors"),
+            new TrainableRequest(new PetlSettings(new VptMethod(), 4, 1.0), 7)));
         Assert.Contains("only prefix token is the class token", err.Message);
     }
 
@@ -210,7 +218,8 @@ public class FamiliesTests
     public void Convpass_on_registers_treats_every_prefix_token_as_the_class_token_and_exports()
     {
         torch.manual_seed(4);
-        using var built = ModelFactory.BuildTrainable(Options("dinov2_reg.safetensors"), new TrainableRequest(new PetlSettings(new ConvpassMethod(), 4, 0.5), 7));
+        using var built = ModelFactory.BuildTrainable(Options("dinov2_reg.safetensors"), new TrainableRequest(new PetlSettings(new ConvpassMethod(),
+            4, 0.5), 7));
         var state = built.Model.state_dict();
         using (torch.no_grad())
             foreach (var (name, p) in built.Model.named_parameters().Where(np => np.name.Contains("adapter_", StringComparison.Ordinal)))
@@ -226,7 +235,8 @@ public class FamiliesTests
         var y = convpass.Forward(x);
         // a prefix token alone, as a 1x1 image: only the kernel's centre and its bias act
         torch.Tensor Q(torch.Tensor t) => t * torch.sigmoid(t * 1.702);
-        var down = Q(torch.nn.functional.linear(x[.., ..5], state["blocks.0.adapter_attn.adapter_down.weight"], state["blocks.0.adapter_attn.adapter_down.bias"]));
+        var down = Q(torch.nn.functional.linear(x[.., ..5], state["blocks.0.adapter_attn.adapter_down.weight"],
+            state["blocks.0.adapter_attn.adapter_down.bias"]));
         var centre = state["blocks.0.adapter_attn.adapter_conv.weight"][.., .., 1, 1];
         var expected = torch.nn.functional.linear(Q(torch.nn.functional.linear(down, centre, state["blocks.0.adapter_attn.adapter_conv.bias"])),
             state["blocks.0.adapter_attn.adapter_up.weight"], state["blocks.0.adapter_attn.adapter_up.bias"]);

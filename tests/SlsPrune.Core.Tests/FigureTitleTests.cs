@@ -13,33 +13,40 @@ public class FigureTitleTests
     // a TFDS task name, the longest method and metric names, CH scores (large numbers)
     private const string Task = "diabetic_retinopathy_detection_btgraham-300";
     private const string Metric = "calinski_harabasz";
-    private static readonly string[] LongClasses = ["no diabetic retinopathy", "mild non-proliferative", "moderate non-proliferative", "severe non-proliferative", "proliferative retinopathy"];
+    private static readonly string[] LongClasses = ["no diabetic retinopathy", "mild non-proliferative", "moderate non-proliferative",
+        "severe non-proliferative", "proliferative retinopathy"];
 
     private static TsneFigureData Tsne(int layers)
     {
         var rng = new Random(5);
         var labels = Enumerable.Range(0, 5 * 20).Select(i => i / 20).ToArray();
-        var list = Enumerable.Range(1, layers).Select(l => new TsneLayer(l, [.. labels.Select(_ => rng.NextDouble())], [.. labels.Select(_ => rng.NextDouble())],
+        var list = Enumerable.Range(1, layers).Select(l => new TsneLayer(l, [.. labels.Select(_ => rng.NextDouble())], [.. labels.Select(_ =>
+            rng.NextDouble())],
             12345.678 * l, l > layers - 2)).ToList();
-        return new TsneFigureData($"{Task}: t-SNE of every layer ({Metric}; {layers - 2} of {layers} blocks kept)", Metric, list, labels, LongClasses);
+        return new TsneFigureData($"{Task}: t-SNE of every layer ({Metric}; {layers - 2} of {layers} blocks kept)", Metric, list, labels,
+            LongClasses);
     }
 
     private static ConfusionData Confusion(string what, int classes) =>
-        new($"{Task}, train800val200 split, 10 of 12 blocks: {what}", [.. Enumerable.Range(0, classes).Select(r => (IReadOnlyList<int>)[.. Enumerable.Range(0, classes).Select(c => r == c ? 40 : 3)])],
+        new($"{Task}, train800val200 split, 10 of 12 blocks: {what}", [.. Enumerable.Range(0, classes).Select(r =>
+            (IReadOnlyList<int>)[.. Enumerable.Range(0, classes).Select(c => r == c ? 40 : 3)])],
             LongClasses[..classes]);
 
     public static TheoryData<string> Kinds => ["score", "tsne-layer", "confusion-2", "confusion-5", "per-class-2", "per-class-5", "bars-1", "bars-3"];
 
     private static Figure Render(string kind) => kind switch
     {
-        "score" => ScoreFigure.Render(new ScoreFigureData(Task, "depgraph", Metric, 0.125, [.. Enumerable.Range(1, 12).Select(i => 1000.0 * i)], [.. Enumerable.Range(1, 10)], 1500)),
+        "score" => ScoreFigure.Render(new ScoreFigureData(Task, "depgraph", Metric, 0.125, [.. Enumerable.Range(1, 12).Select(i => 1000.0 * i)],
+            [.. Enumerable.Range(1, 10)], 1500)),
         "tsne-layer" => TsneFigure.RenderLayer(Tsne(12), 11),
         "confusion-2" => ClassFigures.RenderConfusion(Confusion("confusion (top-1 100.0 %)", 2)),
         "confusion-5" => ClassFigures.RenderConfusion(Confusion("confusion (top-1 100.0 %)", 5)),
         "per-class-2" => ClassFigures.RenderPerClass(Confusion("top-1 per class", 2)),
         "per-class-5" => ClassFigures.RenderPerClass(Confusion("top-1 per class", 5)),
-        "bars-1" => BarsFigure.Render(new BarsFigureData("top-1 after pruning (retrained where retrained), by group", "top-1 (%)", ["Specialized"], ["sls", "depgraph"], [[80], [70]])),
-        "bars-3" => BarsFigure.Render(new BarsFigureData("top-1 after pruning (retrained where retrained), by group", "top-1 (%)", ["Natural", "Specialized", "Structured"],
+        "bars-1" => BarsFigure.Render(new BarsFigureData("top-1 after pruning (retrained where retrained), by group", "top-1 (%)", ["Specialized"],
+            ["sls", "depgraph"], [[80], [70]])),
+        "bars-3" => BarsFigure.Render(new BarsFigureData("top-1 after pruning (retrained where retrained), by group", "top-1 (%)", ["Natural",
+            "Specialized", "Structured"],
             ["sls", "depgraph", "cka"], [[80, 70, 60], [75, 65, 55], [70, 60, 50]])),
         _ => throw new ArgumentException(kind),
     };
@@ -80,7 +87,8 @@ public class FigureTitleTests
         float centre = (data.Left + data.Right) / 2;
         using var font = new SKFont(FigureFont.Typeface, label.FontSize);
         float half = font.MeasureText(label.Text) / 2;
-        Assert.True(centre - half >= 0 && centre + half <= fig.Width, $"{kind}: title '{label.Text}' at {label.FontSize} pt spans {centre - half:F0}..{centre + half:F0} of {fig.Width} px");
+        Assert.True(centre - half >= 0 && centre + half <= fig.Width, $"{kind}: title '{label.Text}' at {label.FontSize} pt spans "
+            + $"{centre - half:F0}..{centre + half:F0} of {fig.Width} px");
         Assert.True(label.FontSize >= FigureTitle.MinSize);
         // nothing runs off either side in the band above the data area (the title's)
         int band = (int)data.Top;
@@ -104,7 +112,8 @@ public class FigureTitleTests
         for (int i = 0; i < layers; i++)
         {
             int left = 8 + i % cols * TsneFigure.PanelSize, top = 44 + i / cols * TsneFigure.PanelSize;
-            Assert.True(Inked(img, left, left + 2, top, top + 22) + Inked(img, left + TsneFigure.PanelSize - 2, left + TsneFigure.PanelSize, top, top + 22) == 0, $"panel {i + 1} title clipped");
+            Assert.True(Inked(img, left, left + 2, top, top + 22) + Inked(img, left + TsneFigure.PanelSize - 2, left + TsneFigure.PanelSize, top,
+                top + 22) == 0, $"panel {i + 1} title clipped");
         }
     }
 

@@ -16,7 +16,8 @@ public class HostileFuzzTests
     private static readonly string Seeds = Path.Combine(AppContext.BaseDirectory, "hostile", "seeds");
     private const int CasesPerSeed = 600;
 
-    public static TheoryData<string> SeedFiles() => ["small.safetensors", "small.pt", "timm_train.pth.tar", "small.npz", "small.png", "small.jpg", "index.sls.json", "small.onnx"];
+    public static TheoryData<string> SeedFiles() => ["small.safetensors", "small.pt", "timm_train.pth.tar", "small.npz", "small.png", "small.jpg",
+        "index.sls.json", "small.onnx"];
 
     [Theory]
     [MemberData(nameof(SeedFiles))]
@@ -79,7 +80,8 @@ public class HostileFuzzTests
         Assert.Equal("refused", Outcome(() => throw new SlsInputException("/f", "bad"), "/f"));
         Assert.StartsWith("InvalidOperationException", Outcome(() => throw new InvalidOperationException(), "/f"), StringComparison.Ordinal);
         Assert.StartsWith("a message that does not name", Outcome(() => throw new SlsInputException("/g", "bad"), "/f"), StringComparison.Ordinal);
-        Assert.StartsWith("a message of several lines", Outcome(() => throw new SlsInputException("/f: bad\nat X.Y()"), "/f"), StringComparison.Ordinal);
+        Assert.StartsWith("a message of several lines", Outcome(() => throw new SlsInputException("/f: bad\nat X.Y()"), "/f"),
+            StringComparison.Ordinal);
     }
 
     public static TheoryData<string> StructuredSeeds() => ["index.sls.json", "manifest.json", "manifest.yaml"];
@@ -97,7 +99,8 @@ public class HostileFuzzTests
             var original = System.Text.Json.Nodes.JsonNode.Parse(SeedJson(seed))!;
             var paths = new List<List<object>>();
             Walk(original, [], paths);
-            var replacements = new System.Text.Json.Nodes.JsonNode?[] { null, "x", 0, -1, 2_000_000_000_000, 1.5, true, new System.Text.Json.Nodes.JsonArray(), new System.Text.Json.Nodes.JsonObject(),
+            var replacements = new System.Text.Json.Nodes.JsonNode?[] { null, "x", 0, -1, 2_000_000_000_000, 1.5, true,
+                new System.Text.Json.Nodes.JsonArray(), new System.Text.Json.Nodes.JsonObject(),
                 new System.Text.Json.Nodes.JsonArray((System.Text.Json.Nodes.JsonNode?)null), "\u001b[31m" };
             int refused = 0, cases = 0;
             foreach (var at in paths)
@@ -130,7 +133,8 @@ public class HostileFuzzTests
     {
         "index.sls.json" => File.ReadAllText(Path.Combine(Seeds, seed)),
         _ => "{\"backbone\": \"b.safetensors\", \"defaults\": {\"stages\": [\"prune\", \"eval\"], \"alpha\": 0.3, \"heads\": 3}, "
-            + "\"tasks\": [{\"name\": \"a\", \"data\": \"a\", \"group\": \"natural\", \"petl\": \"p.safetensors\", \"settings\": {\"epochs\": 2, \"stages\": [\"prune\"]}}]}",
+            + "\"tasks\": [{\"name\": \"a\", \"data\": \"a\", \"group\": \"natural\", \"petl\": \"p.safetensors\", \"settings\": {\"epochs\": 2, "
+                + "\"stages\": [\"prune\"]}}]}",
     };
 
     private static void ReadStructured(string path)
@@ -162,7 +166,8 @@ public class HostileFuzzTests
         else parent[(int)at[^1]] = value;
     }
 
-    public static TheoryData<string> SideFileSeeds() => ["layouts/hf_vit/config.json", "layouts/hf_vit/preprocessor_config.json", "peft/hf_qv/adapter_config.json"];
+    public static TheoryData<string> SideFileSeeds() => ["layouts/hf_vit/config.json", "layouts/hf_vit/preprocessor_config.json",
+        "peft/hf_qv/adapter_config.json"];
 
     /// <summary>A Hugging Face folder's <c>config.json</c> and <c>preprocessor_config.json</c> and a PEFT folder's
     /// <c>adapter_config.json</c>, structurally mutated as above (every value null, of another type, or removed)
@@ -181,7 +186,8 @@ public class HostileFuzzTests
             var original = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(file))!;
             var paths = new List<List<object>>();
             Walk(original, [], paths);
-            var replacements = new System.Text.Json.Nodes.JsonNode?[] { null, "x", 0, -1, 2_000_000_000, 1e300, 1.5, true, new System.Text.Json.Nodes.JsonArray(),
+            var replacements = new System.Text.Json.Nodes.JsonNode?[] { null, "x", 0, -1, 2_000_000_000, 1e300, 1.5, true,
+                new System.Text.Json.Nodes.JsonArray(),
                 new System.Text.Json.Nodes.JsonObject(), new System.Text.Json.Nodes.JsonArray(1, 2, 3, 4), "\u001b[31m" };
             bool peft = seed.StartsWith("peft/", StringComparison.Ordinal);
             int refused = 0, cases = 0;
@@ -217,7 +223,8 @@ public class HostileFuzzTests
         {
             File.Copy(Path.Combine(Seeds, "small.png"), Path.Combine(dir, "a.png"));
             File.Copy(Path.Combine(Seeds, "small.jpg"), Path.Combine(dir, "b c.jpg"));
-            byte[] original = System.Text.Encoding.UTF8.GetBytes("path,label,split\na.png,cat,train\n\"b c.jpg\",dog,train\na.png,dog,val\n\"b c.jpg\",cat,val\n");
+            byte[] original = System.Text.Encoding.UTF8.GetBytes("path,label,split\na.png,cat,train\n\"b c.jpg\",dog,train\na.png,dog,val\n\"b "
+                + "c.jpg\",cat,val\n");
             var rng = new Random(20261122);
             int refused = 0;
             const int Cases = 300;
@@ -227,10 +234,10 @@ public class HostileFuzzTests
                 string path = Path.Combine(dir, $"{i}.csv");
                 File.WriteAllBytes(path, bytes);
                 switch (Outcome(() =>
-                        {
-                            var source = SlsPrune.Core.Data.DataLayouts.Open(path);
-                            foreach (var split in source.Splits) source.Read(split);
-                        }, dir))
+                {
+                    var source = SlsPrune.Core.Data.DataLayouts.Open(path);
+                    foreach (var split in source.Splits) source.Read(split);
+                }, dir))
                 {
                     case null: break;
                     case "refused": Assert.True(i > 0, "the seed itself is refused"); refused++; break;

@@ -1,7 +1,7 @@
-using SlsPrune.Core.IO;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using SlsPrune.Core.Batch;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Plotting;
 
 namespace SlsPrune.Core.Tests;
@@ -17,17 +17,20 @@ public partial class HtmlReportTests
         Directory.CreateDirectory(Path.Combine(dir, "results"));
         void Write(string file, string task, string group, string method, double full, double pruned, int kept, string? scores)
         {
-            string eval(double top1, int blocks) => $$"""{ "top1": {{top1}}, "blocks": {{blocks}}, "flops_per_image": {{blocks * 1000}}, "storage": { "per_task_bytes": 4096 } }""";
+            string eval(double top1, int blocks) =>
+                $$"""{ "top1": {{top1}}, "blocks": {{blocks}}, "flops_per_image": {{blocks * 1000}}, "storage": { "per_task_bytes": 4096 } }""";
             File.WriteAllText(Path.Combine(dir, "results", file + ".json"), $$"""
                 { "task": "{{task}}", "group": "{{group}}", "status": "ok", "seconds": 3.5, "method": "{{method}}", "method_seconds": 1.5,
                   "full": {{eval(full, 12)}}, "pruned": {{eval(pruned, kept)}}, "kept_blocks": {{kept}}, "depth": 12
-                  {{(scores is null ? "" : $", \"scores\": [{scores}], \"threshold\": 0.3, \"metric\": \"silhouette\", \"alpha\": 0.3, \"kept_block_numbers\": [{string.Join(",", Enumerable.Range(1, kept))}]")}} }
+                  {{(scores is null ? "" : $", \"scores\": [{scores}], \"threshold\": 0.3, \"metric\": \"silhouette\", \"alpha\": 0.3, "
+                      + $"\"kept_block_numbers\": [{string.Join(",", Enumerable.Range(1, kept))}]")}} }
                 """);
         }
         const string curve = "0.05, 0.12, 0.2, 0.45, 0.6, 0.72, 0.8, 0.85, 0.9, 0.95, 1.0, 1.0";
         Write("caltech101", "caltech101", "natural", "sls", 0.9, 0.88, 9, curve);
         Write("dsprites_loc", "dsprites_loc", "structured", "sls", 0.8, 0.7, 7, curve);
-        File.WriteAllText(Path.Combine(dir, "results", "broken.json"), """{ "task": "broken", "group": "structured", "status": "failed", "error": "boom", "seconds": 0.1 }""");
+        File.WriteAllText(Path.Combine(dir, "results", "broken.json"),
+            """{ "task": "broken", "group": "structured", "status": "failed", "error": "boom", "seconds": 0.1 }""");
         if (twoMethods)
         {
             Write("caltech101.bi", "caltech101", "natural", "bi", 0.9, 0.85, 9, null);
@@ -88,7 +91,8 @@ public partial class HtmlReportTests
             {
                 Metric = "silhouette", Depth = 4, KeptBlocks = [1, 2, 3], Decision = "fixture",
                 Section = new SlsSection { Alpha = 0.5, Threshold = 0.5, Scores = [0.1, 0.2, 0.6, 1.0] },
-                Backbone = new FileFingerprint("b.safetensors", new string('0', 64)), Petl = new FileFingerprint("p.safetensors", new string('0', 64)),
+                Backbone = new FileFingerprint("b.safetensors", new string('0', 64)), Petl = new FileFingerprint("p.safetensors", new string('0',
+                    64)),
                 Calibration = new CalibrationInfo("caltech101", "train800val200", 10, 2, 0),
             };
             Directory.CreateDirectory(Path.Combine(dir, "tasks", "caltech101"));
@@ -100,8 +104,7 @@ public partial class HtmlReportTests
         finally { Directory.Delete(dir, true); }
     }
 
-    private static string? Chromium() =>
-        new[] { "chromium", "chromium-browser", "google-chrome" }
+    private static string? Chromium() => new[] { "chromium", "chromium-browser", "google-chrome" }
             .SelectMany(n => (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, n)))
             .FirstOrDefault(File.Exists);
 
@@ -128,7 +131,8 @@ public partial class HtmlReportTests
         {
             string page = Path.Combine(dir, "report.html");
             File.WriteAllText(page, HtmlReport.Build(dir));
-            string[] common = ["--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", "--disable-extensions", $"--user-data-dir={profile}", "--virtual-time-budget=5000"];
+            string[] common = ["--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", "--disable-extensions", $"--user-data-dir={profile}",
+                "--virtual-time-budget=5000"];
             var (code, dom, err) = Run(chromium!, [.. common, "--dump-dom", new Uri(page).AbsoluteUri]);
             Assert.True(code == 0, err);
             var body = Regex.Match(dom, "<body([^>]*)>").Groups[1].Value;
@@ -144,7 +148,8 @@ public partial class HtmlReportTests
             Assert.Equal((1200, 2000), (img.Width, img.Height));
             // the page drew the figures: the score line's blue is on screen
             int blue = 0;
-            for (int i = 0; i < img.Data.Length; i += 3) if (Math.Abs(img.Data[i] - 31) < 12 && Math.Abs(img.Data[i + 1] - 119) < 12 && Math.Abs(img.Data[i + 2] - 180) < 12) blue++;
+            for (int i = 0; i < img.Data.Length; i += 3) if (Math.Abs(img.Data[i] - 31) < 12 && Math.Abs(img.Data[i + 1] - 119) < 12
+                && Math.Abs(img.Data[i + 2] - 180) < 12) blue++;
             Assert.True(blue > 500, $"{blue} score-line pixels in the screenshot");
         }
         finally
@@ -164,7 +169,8 @@ public class ReportPluralTests
         Directory.CreateDirectory(Path.Combine(dir, "results"));
         File.WriteAllText(Path.Combine(dir, "results", "caltech101.json"), """
             { "task": "caltech101", "group": "natural", "status": "ok", "seconds": 3.5, "method": "sls",
-              "full": { "top1": 0.9, "blocks": 12, "flops_per_image": 12000, "storage": { "per_task_bytes": 4096 } }, "pruned": { "top1": 0.88, "blocks": 9, "flops_per_image": 9000, "storage": { "per_task_bytes": 4096 } }, "kept_blocks": 9, "depth": 12 }
+              "full": { "top1": 0.9, "blocks": 12, "flops_per_image": 12000, "storage": { "per_task_bytes": 4096 } },
+              "pruned": { "top1": 0.88, "blocks": 9, "flops_per_image": 9000, "storage": { "per_task_bytes": 4096 } }, "kept_blocks": 9, "depth": 12 }
             """);
         var report = BatchReport.Load(dir);
         var averages = report.Averages;
@@ -188,7 +194,9 @@ public class ReportStorageNoteTests
         Directory.CreateDirectory(Path.Combine(dir, "results"));
         string Result(string task, long pruned) => $$"""
             { "task": "{{task}}", "group": "natural", "status": "ok", "seconds": 3.5, "method": "sls",
-              "full": { "top1": 0.9, "blocks": 12, "flops_per_image": 12000, "storage": { "per_task_bytes": 4096 } }, "pruned": { "top1": 0.88, "blocks": 9, "flops_per_image": 9000, "storage": { "per_task_bytes": {{pruned}} } }, "kept_blocks": 9, "depth": 12 }
+              "full": { "top1": 0.9, "blocks": 12, "flops_per_image": 12000, "storage": { "per_task_bytes": 4096 } },
+              "pruned": { "top1": 0.88, "blocks": 9, "flops_per_image": 9000, "storage": { "per_task_bytes": {{pruned}} } },
+              "kept_blocks": 9, "depth": 12 }
             """;
         File.WriteAllText(Path.Combine(dir, "results", "a.json"), Result("a", 4096));
         Assert.Null(BatchReport.Load(dir).BiggerNote());

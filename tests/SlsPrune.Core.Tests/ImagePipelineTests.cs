@@ -35,7 +35,8 @@ public class ImagePipelineTests
         Expected.Value.Keys.Where(k => k.StartsWith(name + ".resize_", StringComparison.Ordinal)).Select(k =>
         {
             var hw = k[(name.Length + ".resize_".Length)..].Split('x');
-            return (k, int.Parse(hw[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(hw[1], System.Globalization.CultureInfo.InvariantCulture));
+            return (k, int.Parse(hw[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(hw[1],
+                System.Globalization.CultureInfo.InvariantCulture));
         });
 
     [Theory]

@@ -1,5 +1,5 @@
-using SlsPrune.Core.IO;
 using System.Text.Json.Nodes;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Tests;
 
@@ -60,14 +60,19 @@ public class IndexSectionTests
     }
 
     [Theory]
-    [InlineData("""{"version": 1, "alpha": 0.5, "scores": [0.1, "x", 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]}""", "not a valid pruning index: field 'sls.scores[1]' must be a number")]
+    [InlineData("""{"version": 1, "alpha": 0.5, "scores": [0.1, "x", 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]}""",
+        "not a valid pruning index: field 'sls.scores[1]' must be a number")]
     [InlineData("""{"version": 1, "alpha": 0.5, "scores": [0.1, 0.2]}""", "field 'sls.scores' has 2 scores for depth 8")]
     [InlineData("""{"version": 1, "scores": [0.1, 0.2]}""", "not a valid pruning index: field 'sls' lacks 'alpha'")]
     [InlineData("""{"version": 2, "alpha": 0.5}""", "field 'sls.version' is 2, newer than this tool reads (1)")]
     [InlineData("""{"alpha": 0.5}""", "field 'sls.version' is missing or null")]
     [InlineData("""[1]""", "not a valid pruning index: field 'sls' must be an object")]
-    [InlineData("""{"version": 1, "alpha": 0.5, "tsne": {"components": 2, "perplexity": 30, "early_exaggeration": 12, "max_iter": 1000, "init": "pca", "method": "exact"}}""", "field 'sls.tsne.learning_rate' is missing or null")]
-    [InlineData("""{"version": 1, "alpha": 0.5, "scores_from_top": [{"layer": 3, "score": 0.1}]}""", "sls.scores_from_top must list layers 8, 7, ... down to a layer above 1, in that order, in place of scores")]
+    [InlineData("""
+        {"version": 1, "alpha": 0.5,
+         "tsne": {"components": 2, "perplexity": 30, "early_exaggeration": 12, "max_iter": 1000, "init": "pca", "method": "exact"}}
+        """, "field 'sls.tsne.learning_rate' is missing or null")]
+    [InlineData("""{"version": 1, "alpha": 0.5, "scores_from_top": [{"layer": 3, "score": 0.1}]}""",
+        "sls.scores_from_top must list layers 8, 7, ... down to a layer above 1, in that order, in place of scores")]
     [InlineData(null, "field 'sls' is missing or null (the sls method's section)")]
     public void A_broken_section_is_refused_naming_its_field(string? section, string problem)
     {
@@ -105,7 +110,8 @@ public class IndexSectionTests
             Assert.DoesNotContain("alpha", json.Select(kv => kv.Key).Concat(json["depgraph"]!.AsObject().Select(kv => kv.Key)));
             var back = PruningIndex.Load(path);
             Assert.Equal(width.Section, back.Section);
-            Assert.Equal(["The index stores kept-index lists; storing the pruned tensors instead would take 1,234 bytes per task"], back.Section!.Summary(back));
+            Assert.Equal(["The index stores kept-index lists; storing the pruned tensors instead would take 1,234 bytes per task"],
+                back.Section!.Summary(back));
             // a version 2 width index (top-level ratio, and the alpha every method recorded then) reads into the section
             json["version"] = 2;
             json.Remove("depgraph");

@@ -44,7 +44,8 @@ public class InputSizeTests
         using var built = ModelFactory.Build(new ModelOptions(path, Device: "cpu"));
         var origin = built.InputOrigin!;
         Assert.Equal((224, "assumed"), (origin.ImageSize, origin.From));
-        Assert.Equal($"{path}: the input size is not recorded in a timm checkpoint; assuming 224 px (the default, as no Swin variant has this shape); give --image-size to set it",
+        Assert.Equal($"{path}: the input size is not recorded in a timm checkpoint; assuming 224 px (the default, as no Swin variant has this "
+            + $"shape); give --image-size to set it",
             origin.Warning(path));
     }
 }

@@ -1,7 +1,7 @@
-using SlsPrune.Core.IO;
 using System.Text.Json.Nodes;
 using SlsPrune.Core.Checkpoints.Converters;
 using SlsPrune.Core.Inspection;
+using SlsPrune.Core.IO;
 using TorchSharp;
 
 namespace SlsPrune.Core.Tests;
@@ -41,11 +41,13 @@ public class LayoutTests
             Assert.Equal(new long[] { 72, 24 }, file.Shapes["blocks.2.attn.qkv.weight"]);
             Assert.Equal(new long[] { 1, 17, 24 }, file.Shapes["pos_embed"]);
             // nothing beyond the shapes; where a family must assume the input size, it names the layout
-            Assert.Equal(ArchitectureHints.None with { ImageSizeUnrecorded = "the input size is not recorded in a torchvision checkpoint" }, file.Hints);
+            Assert.Equal(ArchitectureHints.None with { ImageSizeUnrecorded = "the input size is not recorded in a torchvision checkpoint" },
+                file.Hints);
         }
         using var built = ModelFactory.Build(new ModelOptions(File("tv_vit.pth"), Heads: 3));
         var c = Fixtures.Vit(built).Config;
-        Assert.Equal((8, 4, 24, 3, 3, 48, 5, false, 1e-6), (c.PatchSize, c.GridSize, c.Width, c.Depth, c.Heads, c.MlpHidden, c.NumClasses, c.HasPreLogits, c.LayerNormEps));
+        Assert.Equal((8, 4, 24, 3, 3, 48, 5, false, 1e-6), (c.PatchSize, c.GridSize, c.Width, c.Depth, c.Heads, c.MlpHidden, c.NumClasses,
+            c.HasPreLogits, c.LayerNormEps));
         AssertMatches(built, Expected("tv_expected.safetensors"));
     }
 
@@ -91,13 +93,15 @@ public class LayoutTests
         var converter = StateDictConverters.For(state.Keys);
         Assert.Equal("torchvision", converter.Name);
         var o = converter.Convert(state, "test");
-        Assert.Equal(["blocks.0.mlp.fc1.weight", "blocks.0.mlp.fc2.bias", "blocks.11.attn.qkv.bias", "cls_token", "pos_embed", "pre_logits.fc.weight"], o.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["blocks.0.mlp.fc1.weight", "blocks.0.mlp.fc2.bias", "blocks.11.attn.qkv.bias", "cls_token", "pos_embed",
+            "pre_logits.fc.weight"], o.Keys.Order(StringComparer.Ordinal));
         Assert.Same(state["module.encoder.layers.encoder_layer_0.mlp.linear_1.weight"], o["blocks.0.mlp.fc1.weight"]);
 
         state["encoder.layers.encoder_layer_0.conv_stem.weight"] = torch.empty([1], device: torch.META);
         state = state.ToDictionary(kv => kv.Key.StartsWith("module.", StringComparison.Ordinal) ? kv.Key[7..] : kv.Key, kv => kv.Value);
         var e = Assert.Throws<SlsInputException>(() => converter.Convert(state, "x.pth"));
-        Assert.Equal("x.pth: tensor 'encoder.layers.encoder_layer_0.conv_stem.weight' has no place in a torchvision ViT (a convolutional stem or another model's tensor is not supported)", e.Message);
+        Assert.Equal("x.pth: tensor 'encoder.layers.encoder_layer_0.conv_stem.weight' has no place in a torchvision ViT (a convolutional stem or "
+            + "another model's tensor is not supported)", e.Message);
     }
 
     /// <summary>A copy of the Hugging Face fixture whose preprocessor_config.json has <paramref name="edit"/> applied.</summary>
@@ -117,7 +121,8 @@ public class LayoutTests
     {
         // (p * r - m) / s with p in 0..255: sls divides by 255 first, so m and s scale by 1 / (255 r)
         using (var f = StateDictFile.Open(HfWithProcessor(o => o["do_rescale"] = false)))
-            Assert.Equal(([0.5f / 255, 0.5f / 255, 0.5f / 255], [0.5f / 255, 0.5f / 255, 0.5f / 255]), (f.Hints.Mean!.ToArray(), f.Hints.Std!.ToArray()), new TupleOfArrays());
+            Assert.Equal(([0.5f / 255, 0.5f / 255, 0.5f / 255], [0.5f / 255, 0.5f / 255, 0.5f / 255]), (f.Hints.Mean!.ToArray(),
+                f.Hints.Std!.ToArray()), new TupleOfArrays());
         using (var f = StateDictFile.Open(HfWithProcessor(o => o["rescale_factor"] = 1.0 / 127.5)))
             Assert.Equal(([0.25f, 0.25f, 0.25f], [0.25f, 0.25f, 0.25f]), (f.Hints.Mean!.ToArray(), f.Hints.Std!.ToArray()), new TupleOfArrays());
         using (var f = StateDictFile.Open(HfWithProcessor(o => o["do_normalize"] = false)))
@@ -131,7 +136,8 @@ public class LayoutTests
         Assert.Equal("rescale_factor 0 is not a positive number", Refusal(o => o["rescale_factor"] = 0));
         Assert.Equal("size is 32x64; sls feeds square images (a non-square processor is not supported)",
             Refusal(o => o["size"] = new System.Text.Json.Nodes.JsonObject { ["height"] = 32, ["width"] = 64 }));
-        Assert.Equal("size -3 is not a size in pixels", Refusal(o => o["size"] = new System.Text.Json.Nodes.JsonObject { ["shortest_edge"] = -3 }).Replace("shortest_edge ", "", StringComparison.Ordinal));
+        Assert.Equal("size -3 is not a size in pixels", Refusal(o => o["size"] = new System.Text.Json.Nodes.JsonObject { ["shortest_edge"] = -3 })
+            .Replace("shortest_edge ", "", StringComparison.Ordinal));
         Assert.Equal("size 64 differs from config.json's image_size 32; the model would be fed another input than it was trained on",
             Refusal(o => o["size"] = new System.Text.Json.Nodes.JsonObject { ["height"] = 64, ["width"] = 64 }));
     }
@@ -162,7 +168,8 @@ public class LayoutTests
         // width 32 is not in the variants table: the head count is the config's
         using var built = ModelFactory.Build(new ModelOptions(File("hf_vit")));
         var c = Fixtures.Vit(built).Config;
-        Assert.Equal((8, 4, 32, 3, 4, 64, 5, false, 0.01), (c.PatchSize, c.GridSize, c.Width, c.Depth, c.Heads, c.MlpHidden, c.NumClasses, c.HasPreLogits, c.LayerNormEps));
+        Assert.Equal((8, 4, 32, 3, 4, 64, 5, false, 0.01), (c.PatchSize, c.GridSize, c.Width, c.Depth, c.Heads, c.MlpHidden, c.NumClasses,
+            c.HasPreLogits, c.LayerNormEps));
         Assert.Equal([0.5f, 0.5f, 0.5f], built.Model.Input.Mean);
         Assert.Equal([0.5f, 0.5f, 0.5f], built.Model.Input.Std);
         Assert.Equal(["cat", "dog", "bird", "fish", "frog"], built.ClassNames!);   // id2label names the checkpoint's own head
@@ -189,7 +196,8 @@ public class LayoutTests
         {
             Assert.Equal(File(Path.Combine("hf_vitmodel", "pytorch_model.bin")), file.Path);
             Assert.Equal(CheckpointFormat.PyTorchZip, file.Format);
-            Assert.DoesNotContain(file.Shapes.Keys, k => k.Contains("pooler", StringComparison.Ordinal) || k.StartsWith("head.", StringComparison.Ordinal));
+            Assert.DoesNotContain(file.Shapes.Keys, k => k.Contains("pooler", StringComparison.Ordinal) || k.StartsWith("head.",
+                StringComparison.Ordinal));
             Assert.Null(file.Hints.Labels);
         }
         using var built = ModelFactory.Build(new ModelOptions(File("hf_vitmodel")));
@@ -214,7 +222,8 @@ public class LayoutTests
         Assert.Equal(new long[] { 6 }, o["blocks.0.attn.qkv.bias"].shape);
         Assert.Equal(0f, o["blocks.0.attn.qkv.bias"].abs().sum().item<float>());
         w["encoder.layer.0.attention.attention.key.bias"] = torch.zeros(2);
-        Assert.Contains("a bias for only some", Assert.Throws<SlsInputException>(() => new HuggingFaceVitConverter().Convert(w, "test")).Message, StringComparison.Ordinal);
+        Assert.Contains("a bias for only some", Assert.Throws<SlsInputException>(() => new HuggingFaceVitConverter().Convert(w, "test")).Message,
+            StringComparison.Ordinal);
     }
 
     private static string FolderCopy(string name, out string dir)
@@ -248,10 +257,12 @@ public class LayoutTests
         var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(folder)));
         Assert.Equal($"{config}: hidden_act \"relu\" is not supported; the ViT's MLP uses the exact GELU (\"gelu\")", e.Message);
         System.IO.File.WriteAllText(config, "{ not json");
-        Assert.StartsWith($"{config}: is not valid JSON", Assert.Throws<SlsInputException>(() => StateDictFile.Open(folder)).Message, StringComparison.Ordinal);
+        Assert.StartsWith($"{config}: is not valid JSON", Assert.Throws<SlsInputException>(() => StateDictFile.Open(folder)).Message,
+            StringComparison.Ordinal);
 
         string empty = Directory.CreateDirectory(Path.Combine(dir, "empty")).FullName;
-        Assert.Equal($"{empty}: is a folder, and a checkpoint folder needs model.safetensors or pytorch_model.bin (Hugging Face's layout); found neither (or give the checkpoint file itself)",
+        Assert.Equal($"{empty}: is a folder, and a checkpoint folder needs model.safetensors or pytorch_model.bin (Hugging Face's layout); found "
+            + $"neither (or give the checkpoint file itself)",
             Assert.Throws<SlsInputException>(() => StateDictFile.Open(empty)).Message);
         System.IO.File.WriteAllText(Path.Combine(empty, "model.safetensors.index.json"), "{}");
         Assert.Contains("sharded", Assert.Throws<SlsInputException>(() => StateDictFile.Open(empty)).Message, StringComparison.Ordinal);
@@ -281,14 +292,18 @@ public class LayoutTests
         Assert.Equal((0.01, 5), (r.Architecture!.LayerNormEps, r.Architecture.NumClasses));
         Assert.Equal([0.5f, 0.5f, 0.5f], r.Architecture.Mean);
         Assert.Equal("preprocessor_config.json", r.Architecture.PreprocessingSource);   // and why: the file it came from
-        Assert.StartsWith("ImageNet's mean and std", InspectRunner.Inspect(Fixtures.File("backbone.safetensors"), 3).Architecture!.PreprocessingSource);
+        Assert.StartsWith("ImageNet's mean and std", InspectRunner.Inspect(Fixtures.File("backbone.safetensors"),
+            3).Architecture!.PreprocessingSource);
     }
 
     [Fact]
     public void Eval_without_a_petl_file_uses_the_backbone_head_of_a_torchvision_file_and_a_hugging_face_folder()
     {
         string task = TrainingTests.PatternTask(); // 3 classes: the 5-class heads are used deliberately
-        var tv = EvalRunner.Run(new EvalOptions(new ModelOptions(File("tv_vit.pth"), Heads: 3, Device: "cpu", BatchSize: 16) { AllowClassMismatch = true }, task));
+        var tv = EvalRunner.Run(new EvalOptions(new ModelOptions(File("tv_vit.pth"), Heads: 3, Device: "cpu", BatchSize: 16)
+        {
+            AllowClassMismatch = true
+        }, task));
         Assert.Equal((30, 3, 3, false), (tv.Images, tv.Depth, tv.Blocks, tv.Pruned));
         Assert.Equal((0L, new FileInfo(File("tv_vit.pth")).Length), (tv.Storage.PetlBytes, tv.Storage.BackboneBytes));
         Assert.Equal(5 * 24 + 5, tv.Parameters.Head);

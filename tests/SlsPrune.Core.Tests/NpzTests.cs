@@ -11,7 +11,8 @@ public class NpzTests
         using var npz = StateDictFile.Open(Fixtures.File("backbone.npz"));
         Assert.Equal(CheckpointFormat.NumpyNpz, npz.Format);
         Assert.Equal("google-npz", npz.Converter.Name);
-        Assert.Contains(npz.Tensors, t => t.Name == "Transformer/encoderblock_0/MultiHeadDotProductAttention_1/query/kernel" && t.Shape.SequenceEqual(new long[] { 48, 3, 16 }));
+        Assert.Contains(npz.Tensors, t => t.Name == "Transformer/encoderblock_0/MultiHeadDotProductAttention_1/query/kernel"
+            && t.Shape.SequenceEqual(new long[] { 48, 3, 16 }));
         var mapped = npz.Read();
         using var st = CheckpointFile.Open(Fixtures.File("backbone.safetensors"));
         var expected = CheckpointFile.ReadAll(st);

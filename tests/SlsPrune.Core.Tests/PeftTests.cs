@@ -95,12 +95,17 @@ public class PeftTests
         { "hf_qv", c => c["bias"] = "lora_only", "bias 'lora_only' trains the layers' biases" },
         { "hf_qv", c => c["fan_in_fan_out"] = true, "fan_in_fan_out is true" },
         { "hf_qv", c => c["peft_type"] = "IA3", "peft_type 'IA3' is not LORA" },
-        { "hf_qv", c => c["target_modules"] = new JsonArray("query", "value", "q_proj"), "target_modules entry 'q_proj' matches none of the adapter's modules" },
-        { "hf_qv", c => c["target_modules"] = new JsonArray("query"), "holds LoRA weights for 'vit.encoder.layer.0.attention.attention.value', which adapter_config.json's target_modules does not select" },
-        { "hf_qv", c => c["layers_to_transform"] = new JsonArray(0), "which adapter_config.json's target_modules with layers_to_transform does not select" },
-        { "hf_qv", c => c["r"] = 8, "lora_A of 'vit.encoder.layer.0.attention.attention.query' has rank 4, but adapter_config.json gives r 8 for it" },
+        { "hf_qv", c => c["target_modules"] = new JsonArray("query", "value", "q_proj"),
+            "target_modules entry 'q_proj' matches none of the adapter's modules" },
+        { "hf_qv", c => c["target_modules"] = new JsonArray("query"), "holds LoRA weights for 'vit.encoder.layer.0.attention.attention.value', "
+            + "which adapter_config.json's target_modules does not select" },
+        { "hf_qv", c => c["layers_to_transform"] = new JsonArray(0), "which adapter_config.json's target_modules with layers_to_transform does not "
+            + "select" },
+        { "hf_qv", c => c["r"] = 8, "lora_A of 'vit.encoder.layer.0.attention.attention.query' has rank 4, but adapter_config.json gives r 8 "
+            + "for it" },
         { "hf_qv", c => c["target_modules"] = "(unclosed", "target_modules '(unclosed' is not a valid regular expression" },
-        { "hf_head", c => c["modules_to_save"] = new JsonArray("classifier", "layernorm"), "modules_to_save names 'layernorm' but the adapter holds none of its weights" },
+        { "hf_head", c => c["modules_to_save"] = new JsonArray("classifier", "layernorm"),
+            "modules_to_save names 'layernorm' but the adapter holds none of its weights" },
     };
 
     [Theory]
@@ -139,7 +144,8 @@ public class PeftTests
     public void An_adapter_for_another_model_and_petl_options_are_refused()
     {
         // the HF adapter's modules do not exist in a timm backbone
-        var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), Peft("hf_qv"), Heads: 3)));
+        var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), Peft("hf_qv"),
+            Heads: 3)));
         Assert.Contains("has no weight in the backbone", e.Message, StringComparison.Ordinal);
         e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(Layout("hf_vit"), Peft("hf_qv"), PetlScale: 2)));
         Assert.Contains("--petl-scale do not apply", e.Message, StringComparison.Ordinal);

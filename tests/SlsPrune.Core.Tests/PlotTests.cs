@@ -51,7 +51,8 @@ public class PlotTests
     }
 
     internal static ScoreFigureData Scores(double? threshold = 0.3, IReadOnlyList<double>? std = null, IReadOnlyList<double>? acc = null) =>
-        new("caltech101", "sls", "silhouette", 0.3, [0.05, 0.12, 0.2, 0.45, 0.6, 0.72, 0.8, 0.85, 0.9, 0.95, 1.0, 1.0], [1, 2, 3, 4, 5, 6, 7, 8, 9], threshold, std, acc);
+        new("caltech101", "sls", "silhouette", 0.3, [0.05, 0.12, 0.2, 0.45, 0.6, 0.72, 0.8, 0.85, 0.9, 0.95, 1.0, 1.0], [1, 2, 3, 4, 5, 6, 7, 8, 9],
+            threshold, std, acc);
 
     internal static TsneFigureData Tsne(int layers = 5, int classes = 4)
     {
@@ -95,7 +96,8 @@ public class PlotTests
     [Fact]
     public void Score_figure_without_a_threshold_has_no_red_and_takes_error_bars_and_accuracy()
     {
-        var plot = ScoreFigure.Build(Scores(threshold: null, std: Enumerable.Repeat(0.05, 12).ToArray(), acc: Enumerable.Range(1, 12).Select(i => 40.0 + 4 * i).ToArray()));
+        var plot = ScoreFigure.Build(Scores(threshold: null, std: Enumerable.Repeat(0.05, 12).ToArray(), acc: Enumerable.Range(1, 12).Select(i =>
+            40.0 + 4 * i).ToArray()));
         var img = Decode(Figure.Of(plot, ScoreFigure.Width, ScoreFigure.Height).Png(), "scores_acc");
         var area = plot.LastRender.DataRect;
         int red = 0;
@@ -103,7 +105,8 @@ public class PlotTests
             for (int x = (int)area.Left; x < (int)area.Right; x++) if (Near(img.At(x, y), FigurePalette.ThresholdRgb, 40)) red++;
         Assert.Equal(0, red);
         var acc = plot.GetPixel(new Coordinates(6, 64), plot.Axes.Bottom, plot.Axes.Right);
-        Assert.True(Near(img.At((int)Math.Round(acc.X), (int)Math.Round(acc.Y)), (255, 127, 14), 40), $"accuracy marker colour {img.At((int)acc.X, (int)acc.Y)}");
+        Assert.True(Near(img.At((int)Math.Round(acc.X), (int)Math.Round(acc.Y)), (255, 127, 14), 40),
+            $"accuracy marker colour {img.At((int)acc.X, (int)acc.Y)}");
         Assert.Throws<ArgumentException>(() => ScoreFigure.Build(Scores(std: [0.1])));
     }
 
@@ -174,13 +177,13 @@ public class PlotTests
         var layer = TsneFigure.RenderLayer(data, 0);
         Decode(layer.Png());
         Assert.False(layer.Plot!.Legend.IsVisible);
-        var big = new ConfusionData("100 classes", Enumerable.Range(0, 100).Select(r => (IReadOnlyList<int>)Enumerable.Range(0, 100).Select(c => r == c ? 9 : 0).ToArray()).ToArray());
+        var big = new ConfusionData("100 classes", Enumerable.Range(0, 100).Select(r => (IReadOnlyList<int>)Enumerable.Range(0, 100).Select(c =>
+            r == c ? 9 : 0).ToArray()).ToArray());
         var conf = ClassFigures.RenderConfusion(big);
         Assert.Equal((conf.Width, conf.Height), (Decode(conf.Png()).Width, Decode(conf.Png()).Height));
     }
 
-    internal static ConfusionData Confusion() =>
-        new("fixture: test split", [[50, 0, 2], [3, 30, 7], [1, 4, 20]], ["cat", "dog", "bird"]);
+    internal static ConfusionData Confusion() => new("fixture: test split", [[50, 0, 2], [3, 30, 7], [1, 4, 20]], ["cat", "dog", "bird"]);
 
     [Fact]
     public void Confusion_matrix_puts_true_class_zero_at_the_top_left()
@@ -222,7 +225,8 @@ public class PlotTests
         {
             var files = ScoreFigure.Render(Scores()).Save(dir, "scores");
             Assert.Equal(new[] { "scores.png", "scores.svg" }, files.Select(Path.GetFileName).ToArray());
-            Assert.Equal((ScoreFigure.Width, ScoreFigure.Height), (Decode(File.ReadAllBytes(files[0])).Width, Decode(File.ReadAllBytes(files[0])).Height));
+            Assert.Equal((ScoreFigure.Width, ScoreFigure.Height), (Decode(File.ReadAllBytes(files[0])).Width, Decode(File.ReadAllBytes(files[0]))
+                .Height));
             string svg = File.ReadAllText(files[1]);
             Assert.Contains("<svg", svg, StringComparison.Ordinal);
             Assert.Contains("caltech101", svg, StringComparison.Ordinal);

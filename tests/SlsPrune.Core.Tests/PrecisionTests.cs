@@ -18,7 +18,8 @@ public class PrecisionTests
     {
         var expected = Fixtures.Expected();
         var precision = Precisions.Parse(name);
-        var loaded = ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File($"{method}.safetensors"), Heads: 3, Precision: precision));
+        var loaded = ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File($"{method}.safetensors"), Heads: 3,
+            Precision: precision));
         Assert.All(loaded.Model.parameters(), p => Assert.Equal(type, p.dtype));
         using var _ = torch.no_grad();
         var (cls, logits) = loaded.Model.ForwardIntermediates(expected["images"]); // float32 images, cast inside

@@ -44,7 +44,8 @@ public class PretrainShapeTests
         Assert.Equal([1, 2, 3], ShapeValues.ParseList(" 1,2 ,3", "--depths"));
         var e = Assert.Throws<SlsInputException>(() => ShapeValues.ParseList("2,0", "--depths"));
         Assert.Equal("--depths: '2,0' is not a comma-separated list of positive integers", e.Message);
-        e = Assert.Throws<SlsInputException>(() => BackboneFamilies.Named("swin")!.Untrained(new PretrainShape(16, 2, 8), given.With("--stage-heads", 1), 2));
+        e = Assert.Throws<SlsInputException>(() => BackboneFamilies.Named("swin")!.Untrained(new PretrainShape(16, 2, 8), given.With("--stage-heads",
+            1), 2));
         Assert.Equal("--stage-heads: 1 values for 2 stages (--depths)", e.Message);
     }
 }

@@ -74,7 +74,8 @@ public class PyTorchCheckpointTests
     [InlineData("\u0080\u0002cargparse\nNamespace\nK\u0001\u0085R.", "calls argparse.Namespace with arguments")]                 // Namespace(1)
     [InlineData("\u0080\u0002cargparse\nNamespace\n)\u0081}b}b.", "sets state on an object that cannot take it")]                   // state set twice
     [InlineData("\u0080\u0002cargparse\nNamespace\n)\u0081]b.", "sets state on an object that cannot take it")]                     // a list as state
-    [InlineData("\u0080\u0002cargparse\nNamespace\n)\u0081)R.", "pickle calls something that is not an allowlisted global")]       // calling the placeholder
+    [InlineData("\u0080\u0002cargparse\nNamespace\n)\u0081)R.",
+        "pickle calls something that is not an allowlisted global")]       // calling the placeholder
     [InlineData("\u0080\u0002cargparse\nNamespace\n)\u0081}X\u0001\u0000\u0000\u0000acposix\nsystem\nsb.", "'posix.system'")] // a global in its state
     public void An_argparse_placeholder_is_never_called_or_given_anything_but_plain_state(string pickle, string message)
     {

@@ -1,5 +1,5 @@
-using SlsPrune.Core.IO;
 using System.Text.Json.Nodes;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Tests;
 
@@ -14,7 +14,8 @@ public class RunnerSeamTests
         string dir = Directory.CreateTempSubdirectory("sls-seam-").FullName;
         string petl = Path.Combine(dir, "petl.safetensors");
         var model = new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, Device: "cpu", BatchSize: 16);
-        PetlTrainer.Run(new TrainOptions(model, task, new PetlSettings(new ConvpassMethod(), 8, 1.0), petl, Epochs: 3, WarmupEpochs: 1, Lr: 5e-3, EvalEvery: 1));
+        PetlTrainer.Run(new TrainOptions(model, task, new PetlSettings(new ConvpassMethod(), 8, 1.0), petl, Epochs: 3, WarmupEpochs: 1, Lr: 5e-3,
+            EvalEvery: 1));
         var withPetl = model with { Petl = petl };
 
         // bi with a budget of 2 blocks: the options record from settings, as the command line and manifests give them
@@ -49,7 +50,10 @@ public class RunnerSeamTests
     {
         var spa = (SpaOptions)PruneMethods.Get("spa").ReadOptions(new JsonObject { ["alpha"] = 0.5 }, "m.yaml"); // another method's key is left alone
         Assert.Equal((WidthCriterion.L1, WidthUnit.Heads, (double?)null), (spa.Importance, spa.WidthUnit, spa.Ratio));
-        var dep = (WidthOptions)PruneMethods.Get("depgraph").ReadOptions(new JsonObject { ["importance"] = "l2", ["width_unit"] = "dims", ["ratio"] = 0.25 }, "m.yaml");
+        var dep = (WidthOptions)PruneMethods.Get("depgraph").ReadOptions(new JsonObject
+        {
+            ["importance"] = "l2", ["width_unit"] = "dims", ["ratio"] = 0.25
+        }, "m.yaml");
         Assert.Equal((WidthCriterion.L2, WidthUnit.Dims, (double?)0.25), (dep.Importance, dep.WidthUnit, dep.Ratio));
         var e = Assert.Throws<SlsInputException>(() => PruneMethods.Get("sls").ReadOptions(new JsonObject { ["alpha"] = "high" }, "m.yaml"));
         Assert.Equal("m.yaml: setting 'alpha' has the wrong type or value", e.Message);
@@ -72,7 +76,8 @@ public class RunnerSeamTests
 
         // an index computed with a PETL file needs it back
         string withPetl = Path.Combine(dir, "petl.sls.json");
-        PruneRunner.Run(new PruneOptions(model with { Petl = Fixtures.File("convpass.safetensors") }, task, bi, bi.ReadOptions(new JsonObject { ["keep_blocks"] = 2 }, "test"), Out: withPetl));
+        PruneRunner.Run(new PruneOptions(model with { Petl = Fixtures.File("convpass.safetensors") }, task, bi,
+            bi.ReadOptions(new JsonObject { ["keep_blocks"] = 2 }, "test"), Out: withPetl));
         var e = Assert.Throws<SlsInputException>(() => EvalRunner.Run(new EvalOptions(model, task, withPetl)));
         Assert.Equal($"{withPetl}: was computed with a PETL file: give it with --petl", e.Message);
     }

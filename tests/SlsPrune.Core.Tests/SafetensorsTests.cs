@@ -74,7 +74,8 @@ public class SafetensorsTests
     [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 4, "truncated")]
     [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 12, "not described")]
     [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8, "needs 12")]
-    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12, "overlapping")]
+    [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+        12, "overlapping")]
     [InlineData("{\"a\":{\"dtype\":\"Q7\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, "unsupported dtype 'Q7'")]
     [InlineData("{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", 8, "invalid shape")]
     [InlineData("{\"a\":{\"dtype\":\"F32\"", 8, "not valid JSON")]
@@ -119,7 +120,11 @@ public class SafetensorsTests
         using var t = torch.arange(4, dtype: torch.float32);
         for (int pad = 0; pad < 700; pad++)
         {
-            SafetensorsWriter.Write(p, new Dictionary<string, torch.Tensor> { ["w"] = t }, new Dictionary<string, string> { ["pad"] = new string('x', pad) });
+            SafetensorsWriter.Write(p, new Dictionary<string, torch.Tensor> { ["w"] = t }, new Dictionary<string, string>
+            {
+                ["pad"] = new string('x',
+                pad)
+            });
             if (BinaryPrimitives.ReadUInt64LittleEndian(File.ReadAllBytes(p).AsSpan(0, 8)) == 640) break;
         }
         Assert.Equal(new byte[] { 0x80, 0x02 }, File.ReadAllBytes(p)[..2]);

@@ -6,7 +6,8 @@ namespace SlsPrune.Core.Tests;
 /// the accuracy policy from one scoring run, and t-SNE seeds with a majority decision.</summary>
 public class SlsBeyondTests
 {
-    private static readonly ModelOptions Model = new(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.safetensors"), Heads: 3, Device: "cpu", BatchSize: 16);
+    private static readonly ModelOptions Model = new(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.safetensors"), Heads: 3,
+        Device: "cpu", BatchSize: 16);
 
     /// <summary>The pattern task with a val200 list inside the calibration split (test is outside it).</summary>
     private static string Task()
@@ -49,7 +50,8 @@ public class SlsBeyondTests
         foreach (var metric in new[] { ClusterMetrics.Get("silhouette"), ClusterMetrics.Get("davies-bouldin") })
             for (int trial = 0; trial < 50; trial++)
             {
-                var scores = Enumerable.Range(0, 8).Select(_ => !metric.HigherIsBetter ? 0.2 + 3 * rng.NextDouble() : rng.NextDouble() * 0.8 - 0.1).ToArray();
+                var scores = Enumerable.Range(0, 8).Select(_ => !metric.HigherIsBetter ? 0.2 + 3 * rng.NextDouble() : rng.NextDouble() * 0.8 - 0.1)
+                    .ToArray();
                 var sweep = SlsPolicy.Sweep(scores, metric);
                 Assert.Equal(0, sweep[0].From);
                 Assert.Equal(1, sweep[^1].To);
@@ -78,10 +80,14 @@ public class SlsBeyondTests
             Assert.Equal(ix.KeptBlocks.Count, SlsSection.Of(ix).AlphaSweep!.Single(s => alpha > s.From && alpha <= s.To).Kept);
         }
 
-        var byAccuracy = Prune(task, Path.Combine(dir, "a.sls.json"), new JsonObject { ["policy"] = "accuracy", ["max_drop"] = 5.0, ["perplexity"] = 5.0 });
+        var byAccuracy = Prune(task, Path.Combine(dir, "a.sls.json"), new JsonObject
+        {
+            ["policy"] = "accuracy", ["max_drop"] = 5.0, ["perplexity"] = 5.0
+        });
         var top1 = SlsSection.Of(byAccuracy.Index).DepthAccuracy!.Top1;
         int expected = Enumerable.Range(1, 3).First(k => top1[k - 1] >= top1[2] - 0.05 - 1e-12);
-        Assert.Equal(("accuracy", 5.0, expected), (SlsSection.Of(byAccuracy.Index).Policy, SlsSection.Of(byAccuracy.Index).MaxDrop, byAccuracy.Index.KeptBlocks.Count));
+        Assert.Equal(("accuracy", 5.0, expected), (SlsSection.Of(byAccuracy.Index).Policy, SlsSection.Of(byAccuracy.Index).MaxDrop,
+            byAccuracy.Index.KeptBlocks.Count));
         Assert.Equal(2, SlsPolicy.DecideByAccuracy([0.5, 0.7, 0.71], 1.0, "val").KeptBlocks);   // 0.70 is within 1 point of 0.71, 0.50 is not
         Assert.Equal(3, SlsPolicy.DecideByAccuracy([0.5, 0.7, 0.71], 0.5, "val").KeptBlocks);
     }
@@ -90,8 +96,12 @@ public class SlsBeyondTests
     public void Several_tsne_seeds_give_mean_std_and_the_majority_decision()
     {
         string task = Task(), dir = Directory.CreateTempSubdirectory("sls-seeds-").FullName;
-        var three = Prune(task, Path.Combine(dir, "s.sls.json"), new JsonObject { ["tsne_seeds"] = 3, ["perplexity"] = 5.0, ["accuracy_split"] = "none" }).Index;
-        var single = Enumerable.Range(0, 3).Select(s => PruneRunner.Run(PruneOptions.For(Model, task, PruneMethods.Get("sls"), output: Path.Combine(dir, $"{s}.sls.json")) with
+        var three = Prune(task, Path.Combine(dir, "s.sls.json"), new JsonObject
+        {
+            ["tsne_seeds"] = 3, ["perplexity"] = 5.0, ["accuracy_split"] = "none"
+        }).Index;
+        var single = Enumerable.Range(0, 3).Select(s => PruneRunner.Run(PruneOptions.For(Model, task, PruneMethods.Get("sls"),
+            output: Path.Combine(dir, $"{s}.sls.json")) with
         {
             Seed = s,
             MethodOptions = PruneMethods.Get("sls").ReadOptions(new JsonObject { ["perplexity"] = 5.0, ["accuracy_split"] = "none" }, "test"),

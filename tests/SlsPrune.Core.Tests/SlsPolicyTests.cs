@@ -1,5 +1,5 @@
-using SlsPrune.Core.Fem;
 using SlsPrune.Core.Evaluation;
+using SlsPrune.Core.Fem;
 using SlsPrune.Core.Pruning;
 using Xunit.Abstractions;
 
@@ -59,14 +59,15 @@ public class SlsPolicyTests(ITestOutputHelper output, TsneFitFixture fits)
     {
         foreach (var set in SlsFixtures.Sets)
         {
-            var sc = Enumerable.Range(0, SlsFixtures.Layers(set)).Select(l => SlsFixtures.Layer(set, l).GetProperty("sc_index").GetDouble()).ToArray();
+            var sc = Enumerable.Range(0, SlsFixtures.Layers(set)).Select(l => SlsFixtures.Layer(set, l).GetProperty("sc_index").GetDouble())
+                .ToArray();
             foreach (var a in Alphas)
                 Assert.Equal(Reference(set, a), SlsPolicy.Decide(sc, a).KeptBlocks);
         }
     }
 
-    private static int Reference(string set, double a) =>
-        SlsFixtures.Meta.GetProperty("sets").GetProperty(set).GetProperty("decisions").GetProperty(a.ToString(System.Globalization.CultureInfo.InvariantCulture)).GetInt32();
+    private static int Reference(string set, double a) => SlsFixtures.Meta.GetProperty("sets").GetProperty(set).GetProperty("decisions")
+            .GetProperty(a.ToString(System.Globalization.CultureInfo.InvariantCulture)).GetInt32();
 
     /// <summary>The whole FEM (our t-SNE, our silhouette) plus policy against the reference decision, on every
     /// feature set and alpha where that decision is stable: sklearn's own variants agree on it, and no layer the
@@ -85,7 +86,8 @@ public class SlsPolicyTests(ITestOutputHelper output, TsneFitFixture fits)
             foreach (var a in Alphas)
             {
                 int expected = Reference(set, a);
-                var variants = SlsFixtures.Meta.GetProperty("sets").GetProperty(set).GetProperty("variant_decisions").GetProperty(a.ToString(System.Globalization.CultureInfo.InvariantCulture)).EnumerateArray().Select(x => x.GetInt32());
+                var variants = SlsFixtures.Meta.GetProperty("sets").GetProperty(set).GetProperty("variant_decisions")
+                    .GetProperty(a.ToString(System.Globalization.CultureInfo.InvariantCulture)).EnumerateArray().Select(x => x.GetInt32());
                 double t = a * refSc[^1];
                 bool guarded = refSc[^1] <= 0;
                 int lowest = Math.Max(1, expected - 1);
@@ -93,7 +95,8 @@ public class SlsPolicyTests(ITestOutputHelper output, TsneFitFixture fits)
                     ? refSc[^1] < -(0.03 + spread[^1])
                     : Enumerable.Range(lowest, n - lowest + 1).All(i => Math.Abs(refSc[i - 1] - t) > 0.03 + spread[i - 1] + a * spread[^1]);
                 int mine = SlsPolicy.Decide(ours, a).KeptBlocks;
-                output.WriteLine($"{set} alpha {a}: reference keeps {expected}, SlsPrune keeps {mine}{(clear && variants.All(v => v == expected) ? "" : " (unstable: not asserted)")}");
+                output.WriteLine($"{set} alpha {a}: reference keeps {expected}, SlsPrune keeps {mine}"
+                    + $"{(clear && variants.All(v => v == expected) ? "" : " (unstable: not asserted)")}");
                 if (!clear || variants.Any(v => v != expected)) continue;
                 Assert.Equal(expected, mine);
                 stable++;

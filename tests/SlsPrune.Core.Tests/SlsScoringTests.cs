@@ -13,7 +13,12 @@ public class SlsScoringTests
         Assert.Null(o.EveryLayerReader());
         Assert.Equal(SlsScoring.Needed, o.ResolvedScoring());
         // one alpha given as a list, a features file and another metric read no further layer
-        Assert.Equal(SlsScoring.Needed, (o with { Alphas = [0.5], FeaturesOut = "f.safetensors", Metric = Fem.ClusterMetrics.All[^1] }).ResolvedScoring());
+        Assert.Equal(SlsScoring.Needed, (o with
+        {
+            Alphas = [0.5],
+            FeaturesOut = "f.safetensors",
+            Metric = Fem.ClusterMetrics.All[^1]
+        }).ResolvedScoring());
     }
 
     public static TheoryData<string, SlsOptions> EveryLayer => new()

@@ -43,7 +43,8 @@ public class SlurmArrayTests
         Assert.Equal(new Shard(0, 1), SlurmArray.Shard(Array(7, 7, 7)));
         Assert.Equal(new Shard(2, 4), Shard.Parse("slurm", Array(2, 0, 3)));
         // no STEP or COUNT (older Slurm): a step of 1
-        Assert.Equal(new Shard(1, 3), SlurmArray.Shard(n => n == "SLURM_ARRAY_TASK_STEP" || n == "SLURM_ARRAY_TASK_COUNT" ? null : Array(11, 10, 12)(n)));
+        Assert.Equal(new Shard(1, 3), SlurmArray.Shard(n => n == "SLURM_ARRAY_TASK_STEP" || n == "SLURM_ARRAY_TASK_COUNT" ? null : Array(11, 10,
+            12)(n)));
         // a Slurm job that is not an array: all of the tasks
         Assert.Equal(Shard.All, SlurmArray.Shard(n => n == "SLURM_JOB_ID" ? "55" : null));
     }

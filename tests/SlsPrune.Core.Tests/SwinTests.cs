@@ -209,7 +209,8 @@ public class SwinTests
         };
         var c = StateDictConverters.For(meta.Keys);
         Assert.Equal("torchvision-swin", c.Name);
-        Assert.Equal(["blocks.0.attn.relative_position_bias_table", "blocks.1.attn.relative_position_bias_table", "blocks.2.mlp.fc2.weight", "head.weight",
+        Assert.Equal(["blocks.0.attn.relative_position_bias_table", "blocks.1.attn.relative_position_bias_table", "blocks.2.mlp.fc2.weight",
+            "head.weight",
             "merges.0.reduction.weight", "merges.2.norm.weight", "patch_embed.norm.bias", "patch_embed.proj.weight"],
             c.Convert(meta, "tv.pth").Keys.Order(StringComparer.Ordinal));
 
@@ -224,7 +225,8 @@ public class SwinTests
         };
         c = StateDictConverters.For(timm.Keys);
         Assert.Equal("timm-swin", c.Name);
-        Assert.Equal(["blocks.0.attn.relative_position_bias_table", "blocks.1.attn.relative_position_bias_table", "blocks.2.mlp.fc1.weight", "head.weight",
+        Assert.Equal(["blocks.0.attn.relative_position_bias_table", "blocks.1.attn.relative_position_bias_table", "blocks.2.mlp.fc1.weight",
+            "head.weight",
             "merges.0.reduction.weight", "patch_embed.proj.weight"], c.Convert(timm, "timm.pth").Keys.Order(StringComparer.Ordinal));
     }
 
@@ -233,17 +235,20 @@ public class SwinTests
     {
         // a width for a block the plan drops (widths themselves: SwinWidthTests)
         var widths = new Dictionary<int, BlockWidth> { [2] = new([0], [0, 1]) };
-        var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options("a"), plan: new ModelPlan(8, [0, 1], widths), planSource: "i.sls.json"));
+        var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options("a"), plan: new ModelPlan(8, [0, 1], widths),
+            planSource: "i.sls.json"));
         Assert.Equal("i.sls.json: a width is given for block 3, which is not kept", e.Message);
         e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options("a"), plan: new ModelPlan(8, [3, 1])));
         Assert.Contains("ascending", e.Message);
         e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options("a"), plan: ModelPlan.Leading(12, 3)));
         Assert.Contains("8 blocks", e.Message);
-        e = Assert.Throws<SlsInputException>(() => ModelFactory.BuildTrainable(Options("a"), new TrainableRequest(new PetlSettings(new VptMethod(), 2, 1.0), 7)));
+        e = Assert.Throws<SlsInputException>(() => ModelFactory.BuildTrainable(Options("a"), new TrainableRequest(new PetlSettings(new VptMethod(), 2,
+            1.0), 7)));
         Assert.Contains("vpt is not supported on Swin", e.Message);
         e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options("a") with { ModelName = "vit_base_patch16_224" }));
         Assert.Contains("unknown Swin model", e.Message);
-        e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, ImageSize: 60)));
+        e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3,
+            ImageSize: 60)));
         Assert.Equal("--image-size: 60 is not a multiple of the ViT's patch size 8 (its position embedding is for 32)", e.Message);
     }
 
@@ -274,7 +279,8 @@ public class SwinTests
         string task = TrainingTests.PatternTask(), dir = Directory.CreateTempSubdirectory("sls-swin-adapter-").FullName;
         string petl = Path.Combine(dir, $"{name}.safetensors");
         using (torch.enable_grad())
-            PetlTrainer.Run(new TrainOptions(Options("a") with { BatchSize = 16 }, task, settings, petl, Epochs: 2, WarmupEpochs: 1, Lr: 5e-3, EvalEvery: 2));
+            PetlTrainer.Run(new TrainOptions(Options("a") with { BatchSize = 16 }, task, settings, petl, Epochs: 2, WarmupEpochs: 1, Lr: 5e-3,
+                EvalEvery: 2));
         var options = Options("a", petl);
         using var trained = ModelFactory.Build(options);
         int adapters = trained.Model.named_parameters().Count(np => method.OwnsParameter(np.name));
@@ -308,7 +314,8 @@ public class SwinTests
             using var imagesB = torch.nn.functional.interpolate(images, [64, 64], mode: torch.InterpolationMode.Bilinear);
             using var a = unmerged.Model.forward(imagesB);
             Assert.InRange(Fixtures.RelativeError(merged.Model.forward(imagesB), a), 0, 1e-5);
-            Assert.Contains(unmerged.Model.named_parameters(), np => np.name.Contains(".adapter_attn.conv_B", StringComparison.Ordinal) && np.parameter.abs().max().item<float>() > 0);
+            Assert.Contains(unmerged.Model.named_parameters(), np => np.name.Contains(".adapter_attn.conv_B", StringComparison.Ordinal)
+                && np.parameter.abs().max().item<float>() > 0);
         }
 
         // FLOPs: block 1 (width 4, grid 8: 64 tokens, no prefix token) gains the method's MACs per branch
@@ -321,7 +328,8 @@ public class SwinTests
             "repadapter" => 64L * 4 * 4 + 64L * 2 * 4,
             _ => 64L * 4 * 4,
         };
-        long gained = trained.Model.FlopsPerImage() - without0.Model.FlopsPerImage() - (plainFull.Model.FlopsPerImage() - plainWithout0.Model.FlopsPerImage());
+        long gained = trained.Model.FlopsPerImage() - without0.Model.FlopsPerImage() - (plainFull.Model.FlopsPerImage()
+            - plainWithout0.Model.FlopsPerImage());
         Assert.Equal(2 * 2 * branch, gained); // two branches (AdaptFormer: down and up of its one), FLOPs = 2 MACs
     }
 
@@ -377,7 +385,8 @@ public class SwinTests
         foreach (var method in new PetlMethod[] { PetlMethods.Linear, new LoraMethod() })
         {
             string petl = Path.Combine(dir, $"{method.Name}.safetensors");
-            PetlTrainer.Run(new TrainOptions(model, task, new PetlSettings(method, 2, 1.0), petl, Epochs: 2, WarmupEpochs: 1, Lr: 5e-3, EvalEvery: 1));
+            PetlTrainer.Run(new TrainOptions(model, task, new PetlSettings(method, 2, 1.0), petl, Epochs: 2, WarmupEpochs: 1, Lr: 5e-3,
+                EvalEvery: 1));
             var withPetl = model with { Petl = petl };
             var bi = PruneMethods.Get("bi");
             string index = Path.Combine(dir, $"{method.Name}.bi.sls.json");

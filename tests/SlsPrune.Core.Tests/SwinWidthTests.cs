@@ -85,9 +85,11 @@ public class SwinWidthTests
         foreach (var (b, w) in plan.Widths!)
         {
             var s = c.BlockSizesOf(b);
-            var channels = Range(s.Heads, h => !w.Heads.Contains(h)).SelectMany(h => Enumerable.Range(h * s.HeadDim, s.HeadDim)).Select(i => (long)i).ToArray();
+            var channels = Range(s.Heads, h => !w.Heads.Contains(h)).SelectMany(h => Enumerable.Range(h * s.HeadDim, s.HeadDim)).Select(i => (long)i)
+                .ToArray();
             if (w.HeadDims is { } dims)
-                channels = Range(s.Heads).SelectMany(h => Range(s.HeadDim, d => !w.Heads.Contains(h) || !dims.Contains(d)).Select(d => (long)(h * s.HeadDim + d))).ToArray();
+                channels = Range(s.Heads).SelectMany(h => Range(s.HeadDim, d => !w.Heads.Contains(h) || !dims.Contains(d)).Select(d => (long)(h
+                    * s.HeadDim + d))).ToArray();
             var units = Range(s.MlpHidden, u => !w.MlpUnits.Contains(u)).Select(u => (long)u).ToArray();
             // SPLoRA's A beside proj and fc2 reads the same columns
             foreach (var layer in new[] { "attn.proj.weight", "attn.proj.lora_A.weight" })
@@ -123,7 +125,8 @@ public class SwinWidthTests
         if (petl is not null) Assert.Equal([48L, 2], sd["blocks.6.attn.qkv.lora_B.weight"].shape);
         // the same qkv rows as the full model's q, k and v of heads 0 and 2
         long[] rows = [.. new[] { 0, 32, 64 }.SelectMany(s => new[] { 0, 16 }.SelectMany(h => Enumerable.Range(s + h, 8))).Select(i => (long)i)];
-        Assert.True(Fixtures.Same(sd["blocks.6.attn.qkv.weight"], full.Model.state_dict()["blocks.6.attn.qkv.weight"].index_select(0, torch.tensor(rows))));
+        Assert.True(Fixtures.Same(sd["blocks.6.attn.qkv.weight"], full.Model.state_dict()["blocks.6.attn.qkv.weight"].index_select(0,
+            torch.tensor(rows))));
         Assert.True(pruned.Model.FlopsPerImage() < full.Model.FlopsPerImage());
     }
 
@@ -137,7 +140,8 @@ public class SwinWidthTests
         var table = full.Model.state_dict()["blocks.6.attn.relative_position_bias_table"];
         Assert.Equal([25L, 4], table.shape);
         Assert.True(Fixtures.Same(sd["blocks.6.attn.relative_position_bias_table"], table.index_select(1, torch.tensor(new long[] { 0, 2 }))));
-        Assert.True(Fixtures.Same(sd["blocks.7.attn.relative_position_bias_table"], full.Model.state_dict()["blocks.7.attn.relative_position_bias_table"][.., 3..4]));
+        Assert.True(Fixtures.Same(sd["blocks.7.attn.relative_position_bias_table"],
+            full.Model.state_dict()["blocks.7.attn.relative_position_bias_table"][.., 3..4]));
         Assert.Equal([25L, 2], sd["blocks.6.attn.relative_position_bias_table"].shape);
         Assert.Equal([25L, 2], sd["blocks.4.attn.relative_position_bias_table"].shape); // block 5 (stage 3) at full width: both heads
 
@@ -172,7 +176,8 @@ public class SwinWidthTests
         using var full = ModelFactory.BuildTrainable(Options(), new TrainableRequest(settings, 3, InitTensors: task));
         pruned.Model.eval();
         full.Model.eval();
-        Assert.Contains(pruned.Model.named_parameters(), np => np.name.StartsWith("blocks.6.", StringComparison.Ordinal) && method.OwnsParameter(np.name));
+        Assert.Contains(pruned.Model.named_parameters(), np => np.name.StartsWith("blocks.6.", StringComparison.Ordinal)
+            && method.OwnsParameter(np.name));
 
         var images = Images();
         using var _ = torch.no_grad();
@@ -246,7 +251,8 @@ public class SwinWidthTests
             Assert.InRange(Fixtures.RelativeError(ort.Forward(images), cut.Model.forward(images)), 0, 1e-4);
 
         // every head keeps 2 of its dimensions (logits scaled by the full head dim): the zeroed full model, ONNX; no safetensors
-        var dims = new ModelPlan(8, Range(8), Range(8).ToDictionary(b => b, b => new BlockWidth(Range(b < 6 ? (b < 2 ? 1 : 2) : 4), Range(b < 2 ? 8 : b < 4 ? 16 : b < 6 ? 32 : 64), [1, 3])));
+        var dims = new ModelPlan(8, Range(8), Range(8).ToDictionary(b => b, b => new BlockWidth(Range(b < 6 ? (b < 2 ? 1 : 2) : 4), Range(b < 2 ? 8
+            : b < 4 ? 16 : b < 6 ? 32 : 64), [1, 3])));
         using var narrow = ModelFactory.Build(Options(), plan: dims);
         using var full = ModelFactory.Build(Options());
         ZeroDropped(full, dims);
@@ -269,7 +275,8 @@ public class SwinWidthTests
             Assert.InRange(Fixtures.RelativeError(ort.Forward(images), expected), 0, 1e-4);
         string st = Path.Combine(dir, "dims.safetensors");
         var e = Assert.Throws<SlsInputException>(() => ExportRunner.Write(narrow, new SafetensorsExport(), st));
-        Assert.Equal("--format: safetensors: a Swin model whose heads keep fewer dimensions would read back from its tensor shapes as a model of other heads; export it with --format onnx", e.Message);
+        Assert.Equal("--format: safetensors: a Swin model whose heads keep fewer dimensions would read back from its tensor shapes as a model of "
+            + "other heads; export it with --format onnx", e.Message);
         Assert.False(System.IO.File.Exists(st));
     }
 
@@ -283,10 +290,14 @@ public class SwinWidthTests
         using (var fresh = ModelFactory.BuildTrainable(Options(), new TrainableRequest(settings, 3)))
         using (torch.no_grad())
             SafetensorsWriter.Write(petl, fresh.Model.named_parameters().Where(np => PetlMethods.IsTaskParameter(np.name))
-                .ToDictionary(np => np.name, np => torch.randn_like(np.parameter).mul(0.2)), new Dictionary<string, string> { ["petl_method"] = "splora", ["petl_scale"] = "0.5" });
+                .ToDictionary(np => np.name, np => torch.randn_like(np.parameter).mul(0.2)), new Dictionary<string, string>
+                {
+                    ["petl_method"] = "splora", ["petl_scale"] = "0.5"
+                });
         var spa = PruneMethods.Get("spa");
         var options = Options() with { Petl = petl, BatchSize = 16 };
-        var r = PruneRunner.Run(new PruneOptions(options, TrainingTests.PatternTask(), spa, spa.ReadOptions(new JsonObject { ["ratio"] = 0.5 }, "test"),
+        var r = PruneRunner.Run(new PruneOptions(options, TrainingTests.PatternTask(), spa, spa.ReadOptions(new JsonObject { ["ratio"] = 0.5 },
+            "test"),
             Out: Path.Combine(dir, "spa.sls.json")));
         Assert.Equal([1, 1, 1, 1, 1, 1, 2, 2], r.Index.Width!.Select(w => w.Heads.Count));
         Assert.Equal([4, 4, 8, 8, 16, 16, 32, 32], r.Index.Width!.Select(w => w.MlpUnits.Count));
@@ -316,9 +327,11 @@ public class SwinWidthTests
         Assert.InRange(Fixtures.RelativeError(merged.Model.forward(images), unmerged.Model.forward(images)), 0, 1e-5);
 
         // block 7 is in stage 4 (4 heads, 64 units); block 1 in stage 1 (1 head)
-        var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options(), plan: new ModelPlan(8, Range(8), new Dictionary<int, BlockWidth> { [0] = new([1], [0]) }), planSource: "i.sls.json"));
+        var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options(), plan: new ModelPlan(8, Range(8),
+            new Dictionary<int, BlockWidth> { [0] = new([1], [0]) }), planSource: "i.sls.json"));
         Assert.Equal("i.sls.json: block 1 heads must be distinct, ascending, non-empty and within 0..0", e.Message);
-        e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options(), plan: new ModelPlan(8, Range(8), new Dictionary<int, BlockWidth> { [6] = new([3], [64]) }), planSource: "i.sls.json"));
+        e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(Options(), plan: new ModelPlan(8, Range(8),
+            new Dictionary<int, BlockWidth> { [6] = new([3], [64]) }), planSource: "i.sls.json"));
         Assert.Equal("i.sls.json: block 7 MLP units must be distinct, ascending, non-empty and within 0..63", e.Message);
     }
 }

@@ -24,7 +24,8 @@ public sealed class TaskFolderTests : IDisposable
     public void A_link_to_a_kernel_device_is_refused()
     {
         string message = Refusal("link.png", p => File.CreateSymbolicLink(p, "/dev/zero"));
-        Assert.Equal($"{_dir}/train800.txt:2: image 'images/link.png' leads to '/dev/zero', a kernel interface under /proc, /sys or /dev, not an image", message);
+        Assert.Equal($"{_dir}/train800.txt:2: image 'images/link.png' leads to '/dev/zero', a kernel interface under /proc, /sys or /dev, not an "
+            + $"image", message);
     }
 
     /// <summary>Links are followed wherever they lead, as in the ImageFolder and CSV layouts (torchvision and pandas

@@ -6,8 +6,7 @@ namespace SlsPrune.Core.Tests;
 /// <summary>The thread count from <c>--threads</c>, the Slurm allocation, OpenMP's variable, or the processors.</summary>
 public class ThreadBudgetTests
 {
-    private static Func<string, string?> Env(params (string Name, string Value)[] vars) =>
-        name => vars.FirstOrDefault(v => v.Name == name).Value;
+    private static Func<string, string?> Env(params (string Name, string Value)[] vars) => name => vars.FirstOrDefault(v => v.Name == name).Value;
 
     [Fact]
     public void The_option_wins_then_the_slurm_allocation_then_openmp_then_the_processors()
@@ -15,7 +14,8 @@ public class ThreadBudgetTests
         var all = Env(("SLURM_CPUS_PER_TASK", "3"), ("SLURM_JOB_CPUS_PER_NODE", "5"), ("OMP_NUM_THREADS", "7"));
         Assert.Equal(new ThreadChoice(2, "--threads"), ThreadBudget.Choose(2, all, 16));
         Assert.Equal(new ThreadChoice(3, "SLURM_CPUS_PER_TASK"), ThreadBudget.Choose(null, all, 16));
-        Assert.Equal(new ThreadChoice(5, "SLURM_JOB_CPUS_PER_NODE"), ThreadBudget.Choose(null, Env(("SLURM_JOB_CPUS_PER_NODE", "5"), ("OMP_NUM_THREADS", "7")), 16));
+        Assert.Equal(new ThreadChoice(5, "SLURM_JOB_CPUS_PER_NODE"), ThreadBudget.Choose(null, Env(("SLURM_JOB_CPUS_PER_NODE", "5"),
+            ("OMP_NUM_THREADS", "7")), 16));
         Assert.Equal(new ThreadChoice(7, "OMP_NUM_THREADS"), ThreadBudget.Choose(null, Env(("OMP_NUM_THREADS", "7")), 16));
         Assert.Equal(new ThreadChoice(16, "processors"), ThreadBudget.Choose(null, Env(), 16));
         Assert.False(ThreadBudget.Choose(null, Env(), 16).Asked);

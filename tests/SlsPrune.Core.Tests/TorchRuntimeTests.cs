@@ -22,8 +22,7 @@ public class TorchRuntimeTests
         new[] { "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib/aarch64-linux-gnu/libstdc++.so.6", "/usr/lib64/libstdc++.so.6" }
             .FirstOrDefault(File.Exists);
 
-    private static string OutputLibrary() =>
-        Directory.GetFiles(AppContext.BaseDirectory, "libLibTorchSharp.so", SearchOption.AllDirectories)
+    private static string OutputLibrary() => Directory.GetFiles(AppContext.BaseDirectory, "libLibTorchSharp.so", SearchOption.AllDirectories)
             .First(p => !p.Contains($"{Path.DirectorySeparatorChar}cpu{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
 
     [SkippableFact]

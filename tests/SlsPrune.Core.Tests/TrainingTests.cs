@@ -91,7 +91,8 @@ public class TrainingTests
                 for (int y = 0; y < 32; y++)
                     for (int x = 0; x < 32; x++)
                         for (int ch = 0; ch < 3; ch++)
-                            px[(y * 32 + x) * 3 + ch] = (byte)Math.Clamp(60 * c + (c == 1 && (x / 4) % 2 == 0 ? 80 : 0) + (c == 2 && ch == 2 ? 90 : 0) + rng.Next(60), 0, 255);
+                            px[(y * 32 + x) * 3 + ch] = (byte)Math.Clamp(60 * c + (c == 1 && (x / 4) % 2 == 0 ? 80 : 0) + (c == 2 && ch == 2 ? 90
+                                : 0) + rng.Next(60), 0, 255);
                 string rel = $"images/{c}_{i}.png";
                 File.WriteAllBytes(Path.Combine(dir, rel), PngEncoder.Encode(32, 32, 3, px));
                 (i < 20 ? train : test).Add($"{rel} {c}");
@@ -102,7 +103,8 @@ public class TrainingTests
     }
 
     private static TrainOptions Options(string task, string outFile, PetlMethod method, int epochs = 4) =>
-        new(new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, Device: "cpu", BatchSize: 16), task, new PetlSettings(method, 8, 1.0), outFile,
+        new(new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, Device: "cpu", BatchSize: 16), task, new PetlSettings(method, 8, 1.0),
+            outFile,
             Epochs: epochs, WarmupEpochs: 1, Lr: 5e-3, EvalEvery: 1);
 
     [Theory]
@@ -214,7 +216,8 @@ public class TrainingTests
         (FitResult Fit, Dictionary<string, torch.Tensor> Weights) Fit(long cacheBytes)
         {
             torch.manual_seed(0);
-            using var built = ModelFactory.BuildTrainable(new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, Device: "cpu", BatchSize: 16), new TrainableRequest(petl, 3));
+            using var built = ModelFactory.BuildTrainable(new ModelOptions(Fixtures.File("backbone.safetensors"), Heads: 3, Device: "cpu",
+                BatchSize: 16), new TrainableRequest(petl, 3));
             var fit = PetlFit.Run(built.Model, train, test, settings with { CacheBytes = cacheBytes }, torch.CPU);
             foreach (var (n, p) in built.Model.named_parameters().Where(np => !PetlMethods.IsTaskParameter(np.name)))
             {
@@ -268,12 +271,14 @@ public class PretrainTests
         var (dir, upstream) = Upstream(256, "sls-pretrain-");
         string output = Path.Combine(dir, "backbone.safetensors");
         var r = BackbonePretrainer.Run(new PretrainOptions(upstream, output, ImageSize: 16, PatchSize: 8, Width: 48,
-            Shape: ShapeValues.Defaults.With("--depth", 2).With("--heads", 3).With("--mlp", 96), Epochs: 6, WarmupSteps: 8, Lr: 1e-3, BatchSize: 32, Device: "cpu"));
+            Shape: ShapeValues.Defaults.With("--depth", 2).With("--heads", 3).With("--mlp", 96), Epochs: 6, WarmupSteps: 8, Lr: 1e-3, BatchSize: 32,
+                Device: "cpu"));
         Assert.Equal(6, r.History.Count);
         Assert.True(r.History[^1].Loss < r.History[0].Loss, $"loss {r.History[0].Loss} -> {r.History[^1].Loss}");
         Assert.True(r.History[^1].Accuracy > 0.9, string.Join("; ", r.History.Select(h => $"loss {h.Loss:F4} acc {h.Accuracy:F3} lr {h.Lr:G3}")));
         var report = Inspection.InspectRunner.Inspect(output, 3);
-        Assert.Equal((8, 16, 48, 2, 2), (report.Architecture!.PatchSize, report.Architecture.ImageSize, report.Architecture.Width, report.Architecture.Depth, report.Architecture.NumClasses));
+        Assert.Equal((8, 16, 48, 2, 2), (report.Architecture!.PatchSize, report.Architecture.ImageSize, report.Architecture.Width,
+            report.Architecture.Depth, report.Architecture.NumClasses));
         Assert.Equal("slsprune-backbone/1", report.Metadata["format"]);
         Assert.Equal("none", report.Metadata["augment"]);
     }
@@ -283,19 +288,26 @@ public class PretrainTests
     {
         var (dir, upstream) = Upstream(128, "sls-pretrain-swin-");
         var shape = ShapeValues.Defaults.With("--depths", 1, 2).With("--window", 4).With("--mlp-ratio", 2);
-        PretrainOptions Options(string name) => new(upstream, Path.Combine(dir, name), ImageSize: 16, PatchSize: 2, Width: 8, Epochs: 3, WarmupSteps: 4,
+        PretrainOptions Options(string name) => new(upstream, Path.Combine(dir, name), ImageSize: 16, PatchSize: 2, Width: 8, Epochs: 3,
+            WarmupSteps: 4,
             Lr: 2e-3, BatchSize: 32, Seed: 3, Device: "cpu", Family: "swin", Shape: shape.With("--stage-heads", 1, 2));
         var r = BackbonePretrainer.Run(Options("a.safetensors"));
         BackbonePretrainer.Run(Options("b.safetensors"));
         Assert.True(r.History[^1].Loss < r.History[0].Loss, string.Join("; ", r.History.Select(h => $"loss {h.Loss:F4} acc {h.Accuracy:F3}")));
-        Assert.Equal(System.IO.File.ReadAllBytes(Path.Combine(dir, "a.safetensors")), System.IO.File.ReadAllBytes(Path.Combine(dir, "b.safetensors")));
+        Assert.Equal(System.IO.File.ReadAllBytes(Path.Combine(dir, "a.safetensors")), System.IO.File.ReadAllBytes(Path.Combine(dir,
+            "b.safetensors")));
 
         using var built = ModelFactory.Build(new ModelOptions(r.Out, ImageSize: 16, Device: "cpu"));
         var swin = Assert.IsType<Models.Swin.SwinTransformer>(built.Model);
-        Assert.Equal((2, 8, 16, 2, 3), (swin.Config.PatchSize, swin.Config.EmbedWidth, swin.Config.ImageSize, swin.Config.NumClasses, swin.Config.Depth));
+        Assert.Equal((2, 8, 16, 2, 3), (swin.Config.PatchSize, swin.Config.EmbedWidth, swin.Config.ImageSize, swin.Config.NumClasses,
+            swin.Config.Depth));
         Assert.Equal([1, 2], swin.Config.Heads);
         Assert.Equal([4, 4], swin.Config.Windows);
-        var e = Assert.Throws<SlsInputException>(() => BackbonePretrainer.Run(Options("c.safetensors") with { Shape = shape.With("--stage-heads", 3, 2) }));
+        var e = Assert.Throws<SlsInputException>(() => BackbonePretrainer.Run(Options("c.safetensors") with
+        {
+            Shape = shape.With("--stage-heads", 3,
+            2)
+        }));
         Assert.Equal("--stage-heads: stage 1's width 8 is not a multiple of its 3 heads", e.Message);
     }
 }

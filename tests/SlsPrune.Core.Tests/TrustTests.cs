@@ -1,6 +1,6 @@
-using SlsPrune.Core.IO;
 using System.Text.Json.Nodes;
 using SlsPrune.Core.Checkpoints;
+using SlsPrune.Core.IO;
 using TorchSharp;
 
 namespace SlsPrune.Core.Tests;
@@ -30,7 +30,8 @@ public class TrustTests
         var options = new ModelOptions(Fixtures.File("backbone.safetensors"), petl, Heads: 3);
         var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(options));
         string sha = FileHash.Sha256(Fixtures.File("backbone.safetensors"));
-        Assert.Equal($"{petl}: PETL file was trained on a different backbone (SHA-256 aaaaaaaaaaaa..., {Fixtures.File("backbone.safetensors")} has {sha[..12]}...); pass --allow-mismatch to use it anyway", e.Message);
+        Assert.Equal($"{petl}: PETL file was trained on a different backbone (SHA-256 aaaaaaaaaaaa..., {Fixtures.File("backbone.safetensors")} has "
+            + $"{sha[..12]}...); pass --allow-mismatch to use it anyway", e.Message);
         using var allowed = ModelFactory.Build(options with { AllowMismatch = true });
         Assert.Equal(5, allowed.Model.NumClasses);
 
@@ -53,7 +54,8 @@ public class TrustTests
         SafetensorsWriter.Write(path, tensors, meta);
         var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), path, Heads: 3)));
         Assert.Equal($"{path}: metadata petl_scale '{scale}' is not a finite number", e.Message);
-        var flag = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.pt"), Heads: 3, PetlScale: double.NaN)));
+        var flag = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"),
+            Fixtures.File("convpass.pt"), Heads: 3, PetlScale: double.NaN)));
         Assert.Equal("--petl-scale: NaN is not a finite number", flag.Message);
     }
 
@@ -66,7 +68,8 @@ public class TrustTests
         using (var vit = new VisionTransformer(new VitConfig(8, 2, 192, 1, 3, 16, 4), PetlSettings.None))
             SafetensorsWriter.Write(path, vit.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value));
         var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(path, Heads: 6)));
-        Assert.Equal("--heads: 6 contradicts the variants table: ViTs of width 192 have 3 heads; name the variant with --model if yours really has 6", e.Message);
+        Assert.Equal("--heads: 6 contradicts the variants table: ViTs of width 192 have 3 heads; name the variant with --model if yours really has 6",
+            e.Message);
         using var ok = ModelFactory.Build(new ModelOptions(path, Heads: 3));
         using var named = ModelFactory.Build(new ModelOptions(path, Heads: 6, ModelName: "vit_tiny_patch16_224"));
         Assert.Equal(6, Fixtures.Vit(named).Config.Heads);
@@ -93,8 +96,10 @@ public class TrustTests
         }));
         Assert.Equal($"{petl}: is a file; --plots names a folder", plots.Message);
 
-        var train = Assert.Throws<SlsInputException>(() => PetlTrainer.Run(new TrainOptions(model with { Petl = null }, task, new PetlSettings(new ConvpassMethod(), 8, 1.0), Fixtures.File("backbone.safetensors"), Epochs: 1)));
-        Assert.Equal($"{Fixtures.File("backbone.safetensors")}: is one of this run's inputs; --out would replace it (choose another path)", train.Message);
+        var train = Assert.Throws<SlsInputException>(() => PetlTrainer.Run(new TrainOptions(model with { Petl = null }, task,
+            new PetlSettings(new ConvpassMethod(), 8, 1.0), Fixtures.File("backbone.safetensors"), Epochs: 1)));
+        Assert.Equal($"{Fixtures.File("backbone.safetensors")}: is one of this run's inputs; --out would replace it (choose another path)",
+            train.Message);
         Assert.Equal(before, FileHash.Sha256(petl));
         Assert.Equal(["petl.safetensors"], Directory.GetFileSystemEntries(dir).Select(Path.GetFileName));
     }
@@ -112,7 +117,8 @@ public class TrustTests
 
         string state = PetlTrainer.StatePath(output);
         var e = Assert.Throws<SlsInputException>(() => PetlTrainer.Run(o with { Lr = 1e-2, Seed = 4 }));
-        Assert.Equal($"{state}: training state is of a run with other settings (lr 0.005 -> 0.01, seed 0 -> 4); rerun with --no-resume to start over", e.Message);
+        Assert.Equal($"{state}: training state is of a run with other settings (lr 0.005 -> 0.01, seed 0 -> 4); rerun with --no-resume to start over",
+            e.Message);
         var fresh = PetlTrainer.Run(o with { Lr = 1e-2, Resume = false });
         Assert.Equal(0, fresh.ResumedFromEpoch);
 

@@ -48,14 +48,16 @@ public class TsneBitIdentityTests
         using var init = InitialEmbedding.Create(feats, "pca", 0);
         IReadOnlyList<TsneResult> onArrays, onTensors;
         using (var state = new ArrayDescentState(init, gradient, layers, n, o)) onArrays = TsneEmbedder.Optimise(state, layers, o, null);
-        using (var state = new TensorDescentState(init, gradient, layers, o.LearningRateFor(n), o.MinGain)) onTensors = TsneEmbedder.Optimise(state, layers, o, null);
+        using (var state = new TensorDescentState(init, gradient, layers, o.LearningRateFor(n), o.MinGain)) onTensors = TsneEmbedder.Optimise(state,
+            layers, o, null);
         for (int l = 0; l < layers; l++)
         {
             Assert.Equal(Bits(onTensors[l].Embedding.data<float>().ToArray()), Bits(onArrays[l].Embedding.data<float>().ToArray()));
             Assert.Equal(BitConverter.DoubleToInt64Bits(onTensors[l].KlDivergence), BitConverter.DoubleToInt64Bits(onArrays[l].KlDivergence));
             Assert.Equal(onTensors[l].Iterations, onArrays[l].Iterations);
         }
-        Assert.True(onArrays.Select(r => r.Iterations).Distinct().Count() > 1, "want layers stopping at different iterations: " + string.Join(" ", onArrays.Select(r => r.Iterations)));
+        Assert.True(onArrays.Select(r => r.Iterations).Distinct().Count() > 1, "want layers stopping at different iterations: " + string.Join(" ",
+            onArrays.Select(r => r.Iterations)));
     }
 
     [Theory]

@@ -9,8 +9,7 @@ namespace SlsPrune.Core.Tests;
 /// collection that do not read it do not pay for it.</summary>
 public sealed class TsneFitFixture
 {
-    private readonly Lazy<Dictionary<string, (double[] Kl, double[] Sc)>> fits = new(() =>
-        SlsFixtures.Sets.ToDictionary(set => set, set =>
+    private readonly Lazy<Dictionary<string, (double[] Kl, double[] Sc)>> fits = new(() => SlsFixtures.Sets.ToDictionary(set => set, set =>
         {
             var labels = SlsFixtures.Labels(set);
             var results = TsneEmbedder.Fit(SlsFixtures.Tensor($"{set}.feats"), new TsneOptions());

@@ -76,7 +76,8 @@ public class TsneTests(ITestOutputHelper output, TsneFitFixture fits)
             var e = SlsFixtures.Layer(set, l);
             double klRef = e.GetProperty("tsne_kl_exact").GetDouble(), scRef = e.GetProperty("sc_index").GetDouble();
             double klSpread = e.GetProperty("sklearn_spread_kl").GetDouble(), scSpread = e.GetProperty("sklearn_spread_sc").GetDouble();
-            output.WriteLine($"{set} layer {l + 1}: KL {kl[l]:F4} vs {klRef:F4} ({(kl[l] / klRef - 1) * 100:+0.00;-0.00}%, sklearn spread {klSpread * 100:F2}%), SC {sc[l]:F4} vs {scRef:F4} (spread {scSpread:F3})");
+            output.WriteLine($"{set} layer {l + 1}: KL {kl[l]:F4} vs {klRef:F4} ({(kl[l] / klRef - 1) * 100:+0.00;-0.00}%, sklearn spread "
+                + $"{klSpread * 100:F2}%), SC {sc[l]:F4} vs {scRef:F4} (spread {scSpread:F3})");
             // 1.5x: the spread is the largest of only three perturbed sklearn runs, so it underestimates.
             Assert.InRange(Math.Abs(kl[l] / klRef - 1), 0, 0.02 + 1.5 * klSpread);
             Assert.InRange(Math.Abs(sc[l] - scRef), 0, 0.03 + 1.5 * scSpread);
@@ -97,7 +98,9 @@ public class TsneTests(ITestOutputHelper output, TsneFitFixture fits)
                 scDiff.Add(sc[l] - SlsFixtures.Layer(set, l).GetProperty("sc_index").GetDouble());
             }
         }
-        output.WriteLine($"mean KL difference {klDiff.Average() * 100:+0.00;-0.00}%, mean |KL difference| {klDiff.Average(Math.Abs) * 100:F2}%, mean |SC difference| {scDiff.Average(Math.Abs):F4}, median |SC difference| {scDiff.Select(Math.Abs).Order().ElementAt(scDiff.Count / 2):F4}");
+        output.WriteLine($"mean KL difference {klDiff.Average() * 100:+0.00;-0.00}%, mean |KL difference| {klDiff.Average(Math.Abs) * 100:F2}%, "
+            + $"mean |SC difference| {scDiff.Average(Math.Abs):F4}, median |SC difference| "
+                + $"{scDiff.Select(Math.Abs).Order().ElementAt(scDiff.Count / 2):F4}");
         Assert.InRange(klDiff.Average(), -0.01, 0.01);
         Assert.InRange(klDiff.Average(Math.Abs), 0, 0.02);
         Assert.InRange(scDiff.Select(Math.Abs).Order().ElementAt(scDiff.Count / 2), 0, 0.03);

@@ -8,8 +8,7 @@ public class UpstreamAugmentationTests
     private static readonly byte[] White = Enumerable.Repeat((byte)255, 28 * 28).ToArray();
     private static readonly byte[] Black = new byte[28 * 28];
 
-    private static RgbImage Draw(string name, byte[] item, int seed) =>
-        UpstreamAugmentations.Get(name).Render(item, 28, 28, 32, new Random(seed));
+    private static RgbImage Draw(string name, byte[] item, int seed) => UpstreamAugmentations.Get(name).Render(item, 28, 28, 32, new Random(seed));
 
     private static bool IsPlain(RgbImage image, RgbImage plain) => image.Pixels.AsSpan().SequenceEqual(plain.Pixels);
 
@@ -78,7 +77,8 @@ public class UpstreamAugmentationTests
             for (int p = 0; p < 32 * 32; p++)
                 for (int c = 0; c < 3; c++) mean[c] += image.Pixels[3 * p + c] / (255.0 * 32 * 32);
             means.Add(mean);
-            int distinct = Enumerable.Range(0, 32 * 32).Select(p => (image.Pixels[3 * p], image.Pixels[3 * p + 1], image.Pixels[3 * p + 2])).Distinct().Count();
+            int distinct = Enumerable.Range(0, 32 * 32).Select(p => (image.Pixels[3 * p], image.Pixels[3 * p + 1], image.Pixels[3 * p + 2]))
+                .Distinct().Count();
             if (distinct == 1) flat++;
             else if (distinct > 100) textured++;
         }

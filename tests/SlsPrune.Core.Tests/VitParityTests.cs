@@ -40,10 +40,12 @@ public class VitParityTests
     public void Logits_and_cls_tokens_match_pytorch(string backbone, string? petl, string method)
     {
         var expected = Fixtures.Expected();
-        var loaded = ModelFactory.Build(new ModelOptions(Fixtures.File(backbone), petl is null ? null : Fixtures.File(petl), Heads: 3, PetlScale: ScaleFor(petl!, method)));
+        var loaded = ModelFactory.Build(new ModelOptions(Fixtures.File(backbone), petl is null ? null : Fixtures.File(petl), Heads: 3,
+            PetlScale: ScaleFor(petl!, method)));
         Assert.Equal(method, loaded.Petl.Method.Name);
         var c = Fixtures.Vit(loaded).Config;
-        Assert.Equal((8, 4, 48, 3, 3, 96, 5, true, 32), (c.PatchSize, c.GridSize, c.Width, c.Depth, c.Heads, c.MlpHidden, c.NumClasses, c.HasPreLogits, c.ImageSize));
+        Assert.Equal((8, 4, 48, 3, 3, 96, 5, true, 32), (c.PatchSize, c.GridSize, c.Width, c.Depth, c.Heads, c.MlpHidden, c.NumClasses,
+            c.HasPreLogits, c.ImageSize));
         using var _ = torch.no_grad();
         var (cls, logits) = loaded.Model.ForwardIntermediates(expected["images"]);
         Assert.InRange(Fixtures.RelativeError(logits!, expected[$"{method}.logits"]), 0, Tolerance);
@@ -112,8 +114,10 @@ public class VitParityTests
         string poisoned = Path.Combine(dir, "poisoned.safetensors");
         SlsPrune.Core.Checkpoints.SafetensorsWriter.Write(poisoned, weights);
         var images = Fixtures.Expected()["images"];
-        var clean = ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("linear.safetensors"), Heads: 3), plan: ModelPlan.Leading(3, 2));
-        var fromPoisoned = ModelFactory.Build(new ModelOptions(poisoned, Fixtures.File("linear.safetensors"), Heads: 3), plan: ModelPlan.Leading(3, 2));
+        var clean = ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("linear.safetensors"), Heads: 3),
+            plan: ModelPlan.Leading(3, 2));
+        var fromPoisoned = ModelFactory.Build(new ModelOptions(poisoned, Fixtures.File("linear.safetensors"), Heads: 3), plan: ModelPlan.Leading(3,
+            2));
         using var _ = torch.no_grad();
         var a = fromPoisoned.Model.forward(images);
         Assert.False(a.isnan().any().item<bool>());
@@ -126,7 +130,8 @@ public class VitParityTests
     [Fact]
     public void Missing_scale_for_a_pt_adapter_file_is_an_input_error()
     {
-        var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.pt"), Heads: 3)));
+        var e = Assert.Throws<SlsInputException>(() => ModelFactory.Build(new ModelOptions(Fixtures.File("backbone.safetensors"),
+            Fixtures.File("convpass.pt"), Heads: 3)));
         Assert.Contains("--petl-scale", e.Message, StringComparison.Ordinal);
     }
 

@@ -9,17 +9,30 @@ public sealed class DataOptionSet
 {
     public Option<FileSystemInfo> Data { get; }
 
-    public Option<string?> PathColumn { get; } = new("--path-column") { Description = $"CSV data: the column with the image paths (default {DataOptions.DefaultPathColumn})" };
+    public Option<string?> PathColumn { get; } = new("--path-column")
+    {
+        Description = $"CSV data: the column with the image paths (default "
+        + $"{DataOptions.DefaultPathColumn})"
+    };
 
-    public Option<string?> LabelColumn { get; } = new("--label-column") { Description = $"CSV data: the column with the labels, class names or integers (default {DataOptions.DefaultLabelColumn})" };
+    public Option<string?> LabelColumn { get; } = new("--label-column")
+    {
+        Description = $"CSV data: the column with the labels, class names or "
+        + $"integers (default {DataOptions.DefaultLabelColumn})"
+    };
 
-    public Option<bool> ExifTranspose { get; } = new("--exif-transpose") { Description = "Turn JPEGs upright by their EXIF orientation (as Pillow's ImageOps.exif_transpose); off by default, as torchvision" };
+    public Option<bool> ExifTranspose { get; } = new("--exif-transpose")
+    {
+        Description = "Turn JPEGs upright by their EXIF orientation (as "
+        + "Pillow's ImageOps.exif_transpose); off by default, as torchvision"
+    };
 
     public DataOptionSet(string name = "--data", string? description = null)
     {
         Data = new Option<FileSystemInfo>(name)
         {
-            Description = description ?? "VTAB-1k task folder, ImageFolder tree (ROOT/CLASS/* or ROOT/{train,val,test}/CLASS/*) or CSV/TSV file (path and label columns)",
+            Description = description ?? "VTAB-1k task folder, ImageFolder tree (ROOT/CLASS/* or ROOT/{train,val,test}/CLASS/*) or CSV/TSV file "
+                + "(path and label columns)",
             Required = true,
         }.AcceptExistingOnly();
     }

@@ -1,7 +1,7 @@
-using SlsPrune.Core.IO;
 using System.CommandLine;
 using SlsPrune.Cli.Output;
 using SlsPrune.Core;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Cli.Commands;
 
@@ -11,7 +11,8 @@ public static class DocsCommand
     public static Command Create(Func<CliContext> context)
     {
         var output = new Option<string>("--out") { Description = "Write the reference to this file (atomically) instead of stdout" };
-        var cli = new Command("cli", "Markdown reference of every command and option (names, descriptions, defaults, allowed values), as docs/cli.md") { output };
+        var cli = new Command("cli", "Markdown reference of every command and option (names, descriptions, defaults, allowed values), as "
+            + "docs/cli.md") { output };
         cli.SetAction(parse =>
         {
             var ctx = context();

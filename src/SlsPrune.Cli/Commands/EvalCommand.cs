@@ -1,7 +1,7 @@
 using System.CommandLine;
 using SlsPrune.Cli.Output;
-using SlsPrune.Core.Evaluation;
 using SlsPrune.Core;
+using SlsPrune.Core.Evaluation;
 
 namespace SlsPrune.Cli.Commands;
 
@@ -25,8 +25,16 @@ public static class EvalCommand
         index.AcceptExistingOnly();
         var split = new Option<string>("--split") { Description = "Split to evaluate", DefaultValueFactory = _ => EvalOptions.Defaults.Split };
         var throughput = new Option<bool>("--throughput") { Description = "Also measure images/s and latency (model only, random input)" };
-        var throughputBatches = new Option<string>("--throughput-batches") { Description = "Batch sizes for --throughput, comma-separated", DefaultValueFactory = _ => string.Join(',', EvalOptions.DefaultThroughputBatches) };
-        var repeats = new Option<int>("--repeats") { Description = "Timed forward passes per batch size for --throughput (the median is reported)", DefaultValueFactory = _ => EvalOptions.Defaults.Repeats };
+        var throughputBatches = new Option<string>("--throughput-batches")
+        {
+            Description = "Batch sizes for --throughput, comma-separated",
+            DefaultValueFactory = _ => string.Join(',', EvalOptions.DefaultThroughputBatches)
+        };
+        var repeats = new Option<int>("--repeats")
+        {
+            Description = "Timed forward passes per batch size for --throughput (the median is reported)",
+            DefaultValueFactory = _ => EvalOptions.Defaults.Repeats
+        };
         repeats.Validators.Add(r => { if (r.TryParsed<int>(out var parsed) && parsed <= 0) r.AddError("--repeats must be positive"); });
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
         var plots = new Option<string>("--plots") { Description = "Folder for figures (PNG and SVG): the confusion matrix and top-1 per class" };
@@ -37,11 +45,14 @@ public static class EvalCommand
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
-            var request = new EvalRequest(parse.GetValue(model.Backbone) is null ? null : model.Read(parse), parse.GetValue(model.Model), parse.GetValue(model.Petl)?.FullName,
+            var request = new EvalRequest(parse.GetValue(model.Backbone) is null ? null : model.Read(parse), parse.GetValue(model.Model),
+                parse.GetValue(model.Petl)?.FullName,
                 data.Path(parse), parse.GetValue(index)?.FullName, parse.GetValue(split)!, parse.GetValue(throughput), parse.GetValue(repeats),
-                ParseBatches(parse.GetValue(throughputBatches)!), Full(parse.GetValue(plots)), parse.GetValue(model.BatchSize), parse.GetValue(model.AllowClassMismatch))
+                ParseBatches(parse.GetValue(throughputBatches)!), Full(parse.GetValue(plots)), parse.GetValue(model.BatchSize),
+                    parse.GetValue(model.AllowClassMismatch))
             {
-                DataOptions = data.Read(parse, ctx.Err), Warn = line => ctx.Err.WriteLine($"sls: warning: {line}"), Say = line => ctx.Err.WriteLine($"sls: eval: {line}"),
+                DataOptions = data.Read(parse, ctx.Err), Warn = line => ctx.Err.WriteLine($"sls: warning: {line}"), Say = line =>
+                    ctx.Err.WriteLine($"sls: eval: {line}"),
             };
             var result = EvalEngines.ByName(parse.GetValue(engine)!).Run(request, cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
@@ -53,8 +64,8 @@ public static class EvalCommand
 
     private static string? Full(string? path) => path is null ? null : Path.GetFullPath(path);
 
-    private static int[] ParseBatches(string text) =>
-        text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Select(t => int.TryParse(t, out int b) && b > 0 ? b : throw new SlsInputException("--throughput-batches", $"'{t}' is not a positive batch size"))
+    private static int[] ParseBatches(string text) => text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => int.TryParse(t, out int b) && b > 0 ? b : throw new SlsInputException("--throughput-batches",
+                $"'{t}' is not a positive batch size"))
             .ToArray();
 }

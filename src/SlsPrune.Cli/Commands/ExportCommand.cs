@@ -12,7 +12,10 @@ public static class ExportCommand
         var model = new ModelOptionSet();
         var index = new Option<FileInfo>("--index") { Description = "Pruning index: export only the kept blocks (and widths)" };
         index.AcceptExistingOnly();
-        var format = new Option<string>("--format") { Description = "safetensors (a standalone checkpoint) or onnx (for ONNX Runtime)", Required = true };
+        var format = new Option<string>("--format")
+        {
+            Description = "safetensors (a standalone checkpoint) or onnx (for ONNX Runtime)", Required = true
+        };
         format.AcceptOnlyFromAmong([.. ExportFormats.All.Select(f => f.Name)]);
         // the one wording of the export precisions: what each format stores (OnnxExport.Check refuses bf16)
         model.Precision.Description = "Stored weights: fp32, fp16, or bf16 (safetensors only; ONNX stores fp32 or fp16)";
@@ -25,7 +28,8 @@ public static class ExportCommand
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
-            var options = new ExportOptions(model.Read(parse) with { Merge = parse.GetValue(merge) }, parse.GetValue(format)!, parse.GetValue(output)!.FullName,
+            var options = new ExportOptions(model.Read(parse) with { Merge = parse.GetValue(merge) }, parse.GetValue(format)!,
+                parse.GetValue(output)!.FullName,
                 parse.GetValue(index)?.FullName, parse.GetValue(model.AllowMismatch));
             ctx.Err.WriteLine($"sls: export: {options.Format} to {options.Out}");
             var r = ExportRunner.Run(options, cancellationToken);
@@ -33,7 +37,8 @@ public static class ExportCommand
             else
             {
                 ctx.Out.WriteLine($"wrote {r.Path} ({r.Format}, {r.Bytes:N0} bytes, SHA-256 {r.Sha256[..12]}...)");
-                ctx.Out.WriteLine($"{r.Family}: {r.Blocks} of {r.FullDepth} blocks (kept {string.Join(", ", r.KeptBlocks)}), PETL {r.Petl}{(r.Merged ? " merged" : "")}, {r.Precision}, {Plural.Of(r.Classes, "class", "classes")}");
+                ctx.Out.WriteLine($"{r.Family}: {r.Blocks} of {r.FullDepth} blocks (kept {string.Join(", ", r.KeptBlocks)}), PETL {r.Petl}"
+                    + $"{(r.Merged ? " merged" : "")}, {r.Precision}, {Plural.Of(r.Classes, "class", "classes")}");
             }
             return Task.FromResult(ExitCodes.Success);
         });

@@ -9,7 +9,11 @@ public static class InspectCommand
 {
     public static Command Create(Func<CliContext> context)
     {
-        var checkpoint = new Argument<FileSystemInfo>("checkpoint") { Description = "Backbone or PETL checkpoint (.safetensors, .pt/.pth, .npz), or a Hugging Face folder" }.AcceptExistingOnly();
+        var checkpoint = new Argument<FileSystemInfo>("checkpoint")
+        {
+            Description = "Backbone or PETL checkpoint (.safetensors, .pt/.pth, .npz), "
+            + "or a Hugging Face folder"
+        }.AcceptExistingOnly();
         var petl = new Option<FileInfo>("--petl") { Description = "PETL weights that go with the backbone" }.AcceptExistingOnly();
         var heads = new Option<int?>("--heads") { Description = "Attention heads, where the width is not in the variants table" };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
@@ -24,7 +28,8 @@ public static class InspectCommand
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
-            var report = InspectRunner.Run(new InspectOptions(parse.GetValue(checkpoint)!.FullName, parse.GetValue(petl)?.FullName, parse.GetValue(heads)));
+            var report = InspectRunner.Run(new InspectOptions(parse.GetValue(checkpoint)!.FullName, parse.GetValue(petl)?.FullName,
+                parse.GetValue(heads)));
             if (parse.GetValue(json)) Json.Write(ctx.Out, report);
             else InspectView.Render(ctx.Console, report);
             return Task.FromResult(ExitCodes.Success);

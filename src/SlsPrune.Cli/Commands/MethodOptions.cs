@@ -46,7 +46,8 @@ public static class MethodOptions
         return (o, p => p.GetValue(o) is { } v ? [(s.Key, JsonValue.Create(map(v)))] : []);
     }
 
-    private static (Option, Func<ParseResult, IEnumerable<(string, JsonNode)>>) Choice(SettingInfo s, string description, IReadOnlyList<string> choices)
+    private static (Option, Func<ParseResult, IEnumerable<(string, JsonNode)>>) Choice(SettingInfo s, string description,
+        IReadOnlyList<string> choices)
     {
         var o = new Option<string?>(s.Option) { Description = description };
         o.AcceptOnlyFromAmong([.. choices]);
@@ -58,7 +59,9 @@ public static class MethodOptions
     private static (Option, Func<ParseResult, IEnumerable<(string, JsonNode)>>) ListOption(SettingInfo s, string description)
     {
         var o = new Option<string?>(s.Option) { Description = description };
-        return (o, p =>
+        return (o, Read);
+
+        IEnumerable<(string, JsonNode)> Read(ParseResult p)
         {
             if (p.GetValue(o) is not { } text) return [];
             var values = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
@@ -69,6 +72,6 @@ public static class MethodOptions
             var given = new List<(string, JsonNode)> { (s.Key, JsonValue.Create(values[0])) };
             if (values.Length > 1) given.Add((s.ListInto!, new JsonArray([.. values.Select(v => (JsonNode)JsonValue.Create(v))])));
             return given;
-        });
+        }
     }
 }

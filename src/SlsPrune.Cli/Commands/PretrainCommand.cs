@@ -14,20 +14,34 @@ public static class PretrainCommand
 {
     public static Command Create(Func<CliContext> context)
     {
-        var upstream = new Option<FileInfo>("--upstream") { Description = "Upstream set (sls data fashion-mnist: upstream/train.safetensors)", Required = true }.AcceptExistingOnly();
-        var output = new Option<FileInfo>("--out") { Description = "Backbone to write", DefaultValueFactory = _ => new FileInfo(PretrainOptions.Defaults.Out) };
+        var upstream = new Option<FileInfo>("--upstream")
+        {
+            Description = "Upstream set (sls data fashion-mnist: upstream/train.safetensors)",
+            Required = true
+        }.AcceptExistingOnly();
+        var output = new Option<FileInfo>("--out")
+        {
+            Description = "Backbone to write", DefaultValueFactory = _ => new FileInfo(PretrainOptions.Defaults.Out)
+        };
         var d = PretrainOptions.Defaults;
         var image = new Option<int>("--image-size") { DefaultValueFactory = _ => d.ImageSize, Description = "Input size" };
         var patch = new Option<int>("--patch") { DefaultValueFactory = _ => d.PatchSize, Description = "Patch size" };
         var width = new Option<int>("--width") { DefaultValueFactory = _ => d.Width, Description = "Embedding width" };
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => d.Epochs, Description = "Epochs" };
-        var warmup = new Option<int>("--warmup-steps") { DefaultValueFactory = _ => d.WarmupSteps, Description = "Steps of linear warm-up before the cosine" };
+        var warmup = new Option<int>("--warmup-steps")
+        {
+            DefaultValueFactory = _ => d.WarmupSteps, Description = "Steps of linear warm-up before the cosine"
+        };
         var lr = new Option<double>("--lr") { DefaultValueFactory = _ => d.Lr, Description = "Peak learning rate" };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => d.BatchSize, Description = "Batch size" };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => d.Seed, Description = "Seed" };
         var limit = new Option<int?>("--limit") { Description = "Use only the first N images" };
         var shape = new ShapeOptionSet(d.Family);
-        var augment = new Option<string>("--augment") { DefaultValueFactory = _ => d.Augment, Description = "Upstream augmentation, every epoch: " + string.Join("; ", UpstreamAugmentations.All.Select(a => $"{a.Name} ({a.Description})")) };
+        var augment = new Option<string>("--augment")
+        {
+            DefaultValueFactory = _ => d.Augment, Description = "Upstream augmentation, every epoch: "
+            + string.Join("; ", UpstreamAugmentations.All.Select(a => $"{a.Name} ({a.Description})"))
+        };
         augment.AcceptOnlyFromAmong(UpstreamAugmentations.All.Select(a => a.Name).ToArray());
         var device = new Option<string>("--device") { DefaultValueFactory = _ => d.Device, Description = "auto, cpu or cuda" };
         device.AcceptOnlyFromAmong(DeviceSelector.Choices);
@@ -39,13 +53,16 @@ public static class PretrainCommand
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
-            var o = new PretrainOptions(parse.GetValue(upstream)!.FullName, parse.GetValue(output)!.FullName, parse.GetValue(image), parse.GetValue(patch),
+            var o = new PretrainOptions(parse.GetValue(upstream)!.FullName, parse.GetValue(output)!.FullName, parse.GetValue(image),
+                parse.GetValue(patch),
                 parse.GetValue(width), parse.GetValue(epochs),
-                WarmupSteps: parse.GetValue(warmup), Lr: parse.GetValue(lr), BatchSize: parse.GetValue(batch), Seed: parse.GetValue(seed), Limit: parse.GetValue(limit), Device: parse.GetValue(device)!,
+                WarmupSteps: parse.GetValue(warmup), Lr: parse.GetValue(lr), BatchSize: parse.GetValue(batch), Seed: parse.GetValue(seed),
+                    Limit: parse.GetValue(limit), Device: parse.GetValue(device)!,
                 Family: parse.GetValue(shape.Family)!, Shape: shape.Read(parse), Augment: parse.GetValue(augment)!);
             var result = BackbonePretrainer.Run(o, new Lines(ctx.Err), cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
-            else ctx.Console.MarkupLine($"Backbone ({Plural.Of(result.Images, "image")}, {Plural.Of(result.History.Count, "epoch")}, {result.Seconds:F0} s) in [bold]{Markup.Escape(result.Out)}[/]");
+            else ctx.Console.MarkupLine($"Backbone ({Plural.Of(result.Images, "image")}, {Plural.Of(result.History.Count, "epoch")}, "
+                + $"{result.Seconds:F0} s) in [bold]{Markup.Escape(result.Out)}[/]");
             return Task.FromResult(ExitCodes.Success);
         });
         return cmd;

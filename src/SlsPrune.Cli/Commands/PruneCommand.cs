@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using SlsPrune.Cli.Output;
-using SlsPrune.Core.Pruning.Sls;
 using SlsPrune.Core.Pruning;
+using SlsPrune.Core.Pruning.Sls;
 
 namespace SlsPrune.Cli.Commands;
 
@@ -15,34 +15,64 @@ public static class PruneCommand
     {
         var model = new ModelOptionSet();
         var data = new DataOptionSet();
-        var split = new Option<string>("--split") { Description = "Calibration split (VTAB: train800val200, val200, ...; ImageFolder tree: train, val, test, or all; CSV: its split column's values, or all)", DefaultValueFactory = _ => PruneOptions.Defaults.Split };
-        var calibration = new Option<int?>("--calibration") { Description = "Calibrate on N images of the split: a stratified sample drawn for --seed, listed beside the index" };
-        var calibrationPerClass = new Option<int?>("--calibration-per-class") { Description = "Calibrate on K images of every class of the split, drawn for --seed, listed beside the index" };
+        var split = new Option<string>("--split")
+        {
+            Description = "Calibration split (VTAB: train800val200, val200, ...; ImageFolder tree: train, "
+            + "val, test, or all; CSV: its split column's values, or all)", DefaultValueFactory = _ => PruneOptions.Defaults.Split
+        };
+        var calibration = new Option<int?>("--calibration")
+        {
+            Description = "Calibrate on N images of the split: a stratified sample drawn for "
+            + "--seed, listed beside the index"
+        };
+        var calibrationPerClass = new Option<int?>("--calibration-per-class")
+        {
+            Description = "Calibrate on K images of every class of the split, "
+            + "drawn for --seed, listed beside the index"
+        };
         calibration.Validators.Add(r => { if (r.TryParsed<int?>(out var parsed) && parsed is <= 0) r.AddError("--calibration must be positive"); });
-        calibrationPerClass.Validators.Add(r => { if (r.TryParsed<int?>(out var parsed) && parsed is <= 0) r.AddError("--calibration-per-class must be positive"); });
+        calibrationPerClass.Validators.Add(r =>
+        {
+            if (r.TryParsed<int?>(out var parsed)
+            && parsed is <= 0) r.AddError("--calibration-per-class must be positive");
+        });
         var method = new Option<string>("--method")
         {
             Description = string.Join("; ", PruneMethods.All.Select(m => $"{m.Name}: {m.Description}")),
             DefaultValueFactory = _ => PruneOptions.Defaults.Method.Name,
         };
         method.AcceptOnlyFromAmong(PruneMethods.All.Select(m => m.Name).ToArray());
-        var output = new Option<FileInfo>("--out") { Description = "Pruning index to write", DefaultValueFactory = _ => new FileInfo(PruneOptions.Defaults.Out) };
-        var seed = new Option<int>("--seed") { Description = "Seed (t-SNE random init, sampling; PCA init is deterministic)", DefaultValueFactory = _ => PruneOptions.Defaults.Seed };
+        var output = new Option<FileInfo>("--out")
+        {
+            Description = "Pruning index to write", DefaultValueFactory = _ => new FileInfo(PruneOptions.Defaults.Out)
+        };
+        var seed = new Option<int>("--seed")
+        {
+            Description = "Seed (t-SNE random init, sampling; PCA init is deterministic)", DefaultValueFactory = _ => PruneOptions.Defaults.Seed
+        };
         var budget = new Option<string?>("--budget")
         {
-            Description = $"Prune to a budget: {string.Join("; ", Core.Pruning.Budgets.BudgetKinds.All.Select(k => k.Syntax))}. SLS keeps the alpha rule's depth cut to the deepest that fits (--policy accuracy: the best accuracy among the depths that fit); width methods take flops or params as their ratio",
+            Description = $"Prune to a budget: {string.Join("; ", Core.Pruning.Budgets.BudgetKinds.All.Select(k => k.Syntax))}. SLS keeps the "
+                + $"alpha rule's depth cut to the deepest that fits (--policy accuracy: the best accuracy among the depths that fit); width "
+                    + $"methods take flops or params as their ratio",
         };
-        var latencyBatch = new Option<int>("--latency-batch") { Description = "--budget latency: the batch the latency of every depth is measured at", DefaultValueFactory = _ => PruneOptions.Defaults.LatencyBatch };
+        var latencyBatch = new Option<int>("--latency-batch")
+        {
+            Description = "--budget latency: the batch the latency of every depth is measured at",
+            DefaultValueFactory = _ => PruneOptions.Defaults.LatencyBatch
+        };
         var json = new Option<bool>("--json") { Description = "Print one JSON document on stdout" };
 
         // Method options: made from what each method's options record declares (name, type, default, help); what the
         // user gives is passed on as settings, which the method reads into its record as a manifest's are.
         var settings = MethodOptions.Create();
 
-        var cmd = new Command("prune", "Score every layer with t-SNE + silhouette on a calibration split and write the SLS pruning index (or run a baseline: --method)");
+        var cmd = new Command("prune", "Score every layer with t-SNE + silhouette on a calibration split and write the SLS pruning index (or run a "
+            + "baseline: --method)");
         model.AddTo(cmd);
         data.AddTo(cmd);
-        foreach (var o in new Option[] { split, calibration, calibrationPerClass, method, output, seed, budget, latencyBatch, json }.Concat(settings.Select(s => s.Option))) cmd.Options.Add(o);
+        foreach (var o in new Option[] { split, calibration, calibrationPerClass, method, output, seed, budget, latencyBatch,
+            json }.Concat(settings.Select(s => s.Option))) cmd.Options.Add(o);
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();

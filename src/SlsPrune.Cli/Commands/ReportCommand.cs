@@ -1,8 +1,8 @@
-using SlsPrune.Core.IO;
 using System.CommandLine;
 using SlsPrune.Cli.Output;
 using SlsPrune.Core;
 using SlsPrune.Core.Batch;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Cli.Commands;
 
@@ -16,10 +16,23 @@ public static class ReportCommand
         var format = new Option<string>("--format") { Description = ReportFormats.Help, DefaultValueFactory = _ => ReportFormats.Default.Name };
         format.AcceptOnlyFromAmong([.. ReportFormats.All.Select(f => f.Name)]);
         var output = new Option<string>("--out") { Description = "Write the report to this file (atomically) instead of stdout" };
-        var manifest = new Option<FileInfo>("--manifest") { Description = "The batch manifest the folder should be complete for (default: the manifests 'sls batch' recorded in DIR/batches)" }.AcceptExistingOnly();
-        var summaryMd = new Option<string>("--summary-md") { Description = "Also write a Markdown summary for a CI step summary (status line, failures, table) to this file" };
-        var junit = new Option<string>("--junit") { Description = "Also write JUnit XML (a task per test case: failed tasks as failures, missing ones skipped) to this file" };
-        var cmd = new Command("report", "One row per task (accuracy full / pruned / retrained, blocks kept, FLOPs, speed-up, bytes) with group and overall averages");
+        var manifest = new Option<FileInfo>("--manifest")
+        {
+            Description = "The batch manifest the folder should be complete for (default: the "
+            + "manifests 'sls batch' recorded in DIR/batches)"
+        }.AcceptExistingOnly();
+        var summaryMd = new Option<string>("--summary-md")
+        {
+            Description = "Also write a Markdown summary for a CI step summary (status line, "
+            + "failures, table) to this file"
+        };
+        var junit = new Option<string>("--junit")
+        {
+            Description = "Also write JUnit XML (a task per test case: failed tasks as failures, missing "
+            + "ones skipped) to this file"
+        };
+        var cmd = new Command("report", "One row per task (accuracy full / pruned / retrained, blocks kept, FLOPs, speed-up, bytes) with group and "
+            + "overall averages");
         cmd.Arguments.Add(dir);
         cmd.Options.Add(format);
         cmd.Options.Add(output);
@@ -31,7 +44,8 @@ public static class ReportCommand
             var ctx = context();
             string folder = parse.GetValue(dir)!.FullName;
             string? file = parse.GetValue(output);
-            var ci = new (string? File, string Option, IReportFormat Format)[] { (parse.GetValue(summaryMd), "--summary-md", ReportFormats.Summary), (parse.GetValue(junit), "--junit", ReportFormats.Junit) };
+            var ci = new (string? File, string Option, IReportFormat Format)[] { (parse.GetValue(summaryMd), "--summary-md", ReportFormats.Summary),
+                (parse.GetValue(junit), "--junit", ReportFormats.Junit) };
             if (file is not null) OutputPath.CheckFile(file, "--out", folder);
             foreach (var (f, option, _) in ci) if (f is not null) OutputPath.CheckFile(f, option, folder);
             var expected = Expected.For(folder, parse.GetValue(manifest)?.FullName);

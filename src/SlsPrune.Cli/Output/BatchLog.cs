@@ -24,8 +24,7 @@ public sealed class BatchLog(string? path) : IDisposable
     }
 
     /// <summary>A task or stage that failed is an error, a warning a warning, the rest information.</summary>
-    public static LogEventLevel LevelOf(string line) =>
-        line.Contains(": failed", StringComparison.Ordinal) ? LogEventLevel.Error
+    public static LogEventLevel LevelOf(string line) => line.Contains(": failed", StringComparison.Ordinal) ? LogEventLevel.Error
         : line.Contains(": warning: ", StringComparison.Ordinal) ? LogEventLevel.Warning
         : LogEventLevel.Information;
 

@@ -19,7 +19,8 @@ public static class CliReference
         sb.Append(CultureInfo.InvariantCulture, $"     Regenerate: {RegenerateCommand} -->\n\n");
         sb.Append(CultureInfo.InvariantCulture, $"{Cell(root.Description)}.\n\n");
         sb.Append("Every command also takes `--help` (`-h`, `-?`: its options) and `--verbose` (debug logging, and the stack trace on failure); ");
-        sb.Append("`sls --version` prints the version. A mistyped command, option or value is named with the nearest names (`did you mean`), exit code 2.\n\n");
+        sb.Append("`sls --version` prints the version. A mistyped command, option or value is named with the nearest names (`did you mean`), exit "
+            + "code 2.\n\n");
         sb.Append("## Exit codes\n\n").Append(ExitCodes.Table()).Append('\n');
         sb.Append("## Commands\n\n");
         foreach (var c in Commands(root)) sb.Append(CultureInfo.InvariantCulture, $"- [`{Path(c)}`](#{Anchor(Path(c))}): {Cell(c.Description)}\n");
@@ -51,7 +52,8 @@ public static class CliReference
         if (c.Subcommands.Count > 0)
         {
             sb.Append("| command | what it does |\n|---|---|\n");
-            foreach (var s in c.Subcommands.Where(s => !s.Hidden)) sb.Append(CultureInfo.InvariantCulture, $"| [`{s.Name}`](#{Anchor(Path(s))}) | {Cell(s.Description)} |\n");
+            foreach (var s in c.Subcommands.Where(s => !s.Hidden)) sb.Append(CultureInfo.InvariantCulture,
+                $"| [`{s.Name}`](#{Anchor(Path(s))}) | {Cell(s.Description)} |\n");
             sb.Append('\n');
         }
         var arguments = c.Arguments.Where(a => !a.Hidden).ToList();
@@ -121,5 +123,6 @@ public static class CliReference
 
     /// <summary>Text for a table cell or a sentence: one line, pipes escaped, no trailing full stop.</summary>
     private static string Cell(string? text) =>
-        string.Join(' ', (text ?? "").Split(['\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Replace("|", "\\|", StringComparison.Ordinal).TrimEnd('.');
+        string.Join(' ', (text ?? "").Split(['\n', '\r'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Replace("|", "\\|",
+            StringComparison.Ordinal).TrimEnd('.');
 }

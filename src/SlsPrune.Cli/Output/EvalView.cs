@@ -1,6 +1,6 @@
 using System.Globalization;
-using SlsPrune.Core.Evaluation;
 using SlsPrune.Core;
+using SlsPrune.Core.Evaluation;
 using Spectre.Console;
 
 namespace SlsPrune.Cli.Output;
@@ -25,7 +25,8 @@ public static class EvalView
         Row("blocks", r.Pruned ? $"{r.Blocks} of {r.Depth} (pruned)" : $"{r.Blocks}");
         Row("parameters", $"backbone {N(r.Parameters.Backbone)}, PETL {N(r.Parameters.Petl)}, head {N(r.Parameters.Head)}");
         Row("FLOPs / image", $"{r.FlopsPerImage / 1e6:F2} M");
-        Row("stored per task", $"{N(r.Storage.PerTaskBytes)} bytes (PETL {N(r.Storage.PetlBytes)} + index {N(r.Storage.IndexBytes)}); backbone {N(r.Storage.BackboneBytes)} shared");
+        Row("stored per task", $"{N(r.Storage.PerTaskBytes)} bytes (PETL {N(r.Storage.PetlBytes)} + index {N(r.Storage.IndexBytes)}); backbone "
+            + $"{N(r.Storage.BackboneBytes)} shared");
         foreach (var t in r.Throughput ?? [])
             Row($"batch {t.BatchSize}", $"{t.ImagesPerSecond:F1} img/s, {t.MedianLatencyMs:F2} ms median latency");
         if (r.Input is { } input) Row("input", $"{input.ImageSize} px ({input.Describe()})");
@@ -43,9 +44,11 @@ public static class EvalView
             // every class up to MaxRows, else the weakest MaxRows (the rest are in --json)
             var shown = all.Count <= MaxRows ? all : all.Where(c => c.Images > 0).OrderBy(c => c.Top1).ThenBy(c => c.Class).Take(MaxRows).ToArray();
             var table = new Table().Border(TableBorder.Simple).AddColumn("class").AddColumn(new TableColumn("top-1 (correct/images)").RightAligned());
-            table.Title = new TableTitle(all.Count <= MaxRows ? "per class" : $"the {MaxRows} weakest of {Plural.Of(all.Count, "class", "classes")} (all in --json)");
+            table.Title = new TableTitle(all.Count <= MaxRows ? "per class"
+                : $"the {MaxRows} weakest of {Plural.Of(all.Count, "class", "classes")} (all in --json)");
             foreach (var c in shown)
-                table.AddRow(new Text(Printable.Escape(Name(r, c.Class))), new Text(c.Images == 0 ? "-" : $"{c.Top1 * 100:F1}% ({c.Correct}/{c.Images})"));
+                table.AddRow(new Text(Printable.Escape(Name(r, c.Class))), new Text(c.Images == 0 ? "-"
+                    : $"{c.Top1 * 100:F1}% ({c.Correct}/{c.Images})"));
             console.Write(table);
         }
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
-using SlsPrune.Core.Inspection;
 using SlsPrune.Core;
+using SlsPrune.Core.Inspection;
 using SlsPrune.Core.Models;
 using Spectre.Console;
 
@@ -20,7 +20,8 @@ public static class InspectView
         if (report.Combined is { } c)
         {
             console.WriteLine();
-            console.MarkupLine($"[bold]Model[/] backbone {N(c.Backbone)} + PETL {N(c.Petl)} + head {N(c.Head)} = {N(c.Total)} parameters; per task stored: {N(c.Petl + c.Head)}");
+            console.MarkupLine($"[bold]Model[/] backbone {N(c.Backbone)} + PETL {N(c.Petl)} + head {N(c.Head)} = {N(c.Total)} parameters; per task "
+                + $"stored: {N(c.Petl + c.Head)}");
         }
     }
 
@@ -38,9 +39,12 @@ public static class InspectView
         Row("dtypes", string.Join(", ", r.ParametersByDtype.Select(kv => $"{kv.Key} {N(kv.Value)}")));
         if (r.Architecture is { } a)
         {
-            Row("architecture", $"{a.Variant ?? (BackboneFamilies.Named(a.Kind)?.Title ?? a.Kind) + " (not a table variant)"}: patch {a.PatchSize}, {a.ImageSize}x{a.ImageSize} input ({a.GridSize}x{a.GridSize} grid, {a.Tokens} tokens)");
-            Row("", $"width {a.Width}, depth {a.Depth}, heads {(a.Heads?.ToString(CultureInfo.InvariantCulture) ?? "unknown (give --heads)")}, MLP {a.MlpHidden}");
-            if (a.Input is { } input) Row("", $"input size {input.ImageSize} px from {input.Describe()}{(input.IsAssumed ? " (give --image-size to set it)" : "")}");
+            Row("architecture", $"{a.Variant ?? (BackboneFamilies.Named(a.Kind)?.Title ?? a.Kind) + " (not a table variant)"}: patch "
+                + $"{a.PatchSize}, {a.ImageSize}x{a.ImageSize} input ({a.GridSize}x{a.GridSize} grid, {a.Tokens} tokens)");
+            Row("", $"width {a.Width}, depth {a.Depth}, heads {(a.Heads?.ToString(CultureInfo.InvariantCulture) ?? "unknown (give --heads)")}, MLP "
+                + $"{a.MlpHidden}");
+            if (a.Input is { } input) Row("", $"input size {input.ImageSize} px from {input.Describe()}"
+                + $"{(input.IsAssumed ? " (give --image-size to set it)" : "")}");
             if (a.Stages is { } stages) Row("", stages);
             if (a.Details is { } details) Row("", details);
             Row("", $"head {(a.NumClasses > 0 ? Plural.Of(a.NumClasses, "class", "classes") : "none")}{(a.PreLogits ? ", pre-logits layer" : "")}");
@@ -51,13 +55,15 @@ public static class InspectView
         {
             string dim = p.HiddenDim is int d ? $", hidden dim {d}" : "";
             string scale = p.Scale is double s ? $", scale {s.ToString("G", CultureInfo.InvariantCulture)}" : "";
-            Row("petl", $"{p.Method}{dim}{scale}, {Plural.Of(p.AdaptedBlocks, "adapted block")}{(p.NumClasses is int c ? $", {Plural.Of(c, "class", "classes")}" : "")}");
+            Row("petl", $"{p.Method}{dim}{scale}, {Plural.Of(p.AdaptedBlocks, "adapted block")}"
+                + $"{(p.NumClasses is int c ? $", {Plural.Of(c, "class", "classes")}" : "")}");
             if (p.Ranks is { } ranks)
                 Row("", "targets " + string.Join(", ", ranks.Select(kv => $"{kv.Key} (r {string.Join("/", kv.Value)})")));
         }
         if (r.Labels is { Count: > 0 } labels)
             Row("labels", $"{labels.Count}: {string.Join(", ", labels.Take(8))}{(labels.Count > 8 ? ", ..." : "")}");
-        Row("parameters", $"backbone {N(r.Parameters.Backbone)}, PETL {N(r.Parameters.Petl)}, head {N(r.Parameters.Head)}, total {N(r.Parameters.Total)}");
+        Row("parameters", $"backbone {N(r.Parameters.Backbone)}, PETL {N(r.Parameters.Petl)}, head {N(r.Parameters.Head)}, total "
+            + $"{N(r.Parameters.Total)}");
         foreach (var (k, v) in r.Metadata) Row($"meta {k}", v);
         console.Write(grid);
     }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using SlsPrune.Core;
-using SlsPrune.Core.Pruning;
 using SlsPrune.Core.Indexing;
+using SlsPrune.Core.Pruning;
 using Spectre.Console;
 
 namespace SlsPrune.Cli.Output;
@@ -26,22 +26,28 @@ public static class PruneView
         }
         if (i.Width is { } width)
         {
-            var table = new Table().AddColumn(new TableColumn("block").RightAligned()).AddColumn("heads kept").AddColumn(new TableColumn("MLP units kept").RightAligned());
+            var table = new Table().AddColumn(new TableColumn("block").RightAligned()).AddColumn("heads kept")
+                .AddColumn(new TableColumn("MLP units kept").RightAligned());
             foreach (var w in width)
                 table.AddRow(w.Block.ToString(inv), string.Join(",", w.Heads), w.MlpUnits.Count.ToString(inv));
             console.Write(table);
         }
         var c = i.Calibration;
         string classes = i.ClassNames is { } names ? $": {string.Join(", ", names.Take(10))}{(names.Count > 10 ? ", ..." : "")}" : "";
-        console.MarkupLine(Markup.Escape(Printable.Escape($"Calibration: {c.Samples} images of {c.Task} / {c.Split}{(c.Layout is null ? "" : $" ({c.Layout})")}, {Plural.Of(c.Classes, "class", "classes")}{classes}")));
+        console.MarkupLine(Markup.Escape(Printable.Escape($"Calibration: {c.Samples} images of {c.Task} / {c.Split}"
+            + $"{(c.Layout is null ? "" : $" ({c.Layout})")}, {Plural.Of(c.Classes, "class", "classes")}{classes}")));
         if (i.Input is { } input) console.MarkupLine(Markup.Escape(Printable.Escape($"Input: {input.ImageSize} px ({input.Describe()})")));
-        if (r.CalibrationList is not null) console.MarkupLine($"Images used: [bold]{Markup.Escape(Printable.Escape(r.CalibrationList))}[/]{(c.Sampled is null ? "" : $" ({Markup.Escape(Printable.Escape(c.Sampled))})")}");
+        if (r.CalibrationList is not null) console.MarkupLine($"Images used: [bold]{Markup.Escape(Printable.Escape(r.CalibrationList))}[/]"
+            + $"{(c.Sampled is null ? "" : $" ({Markup.Escape(Printable.Escape(c.Sampled))})")}");
         console.MarkupLine($"{Markup.Escape(Printable.Escape(i.Decision))}");
-        console.MarkupLine($"Method {Markup.Escape(Printable.Escape(i.Method))}: kept blocks {string.Join(",", i.KeptBlocks)} of {i.Depth}; index written to [bold]{Markup.Escape(Printable.Escape(r.IndexPath))}[/]");
-        if (r.PetlPath is not null) console.MarkupLine($"New PETL file: [bold]{Markup.Escape(Printable.Escape(r.PetlPath))}[/] (use it with this index)");
+        console.MarkupLine($"Method {Markup.Escape(Printable.Escape(i.Method))}: kept blocks {string.Join(",", i.KeptBlocks)} of {i.Depth}; index "
+            + $"written to [bold]{Markup.Escape(Printable.Escape(r.IndexPath))}[/]");
+        if (r.PetlPath is not null) console.MarkupLine($"New PETL file: [bold]{Markup.Escape(Printable.Escape(r.PetlPath))}[/] (use it with this "
+            + $"index)");
         foreach (var more in r.MoreIndexPaths ?? []) console.MarkupLine($"Index for another alpha: [bold]{Markup.Escape(Printable.Escape(more))}[/]");
         if (r.FeaturesPath is not null) console.MarkupLine($"Features: {Markup.Escape(Printable.Escape(r.FeaturesPath))}");
-        if (r.Plots.Count > 0) console.MarkupLine($"Plots: {Plural.Of(r.Plots.Count, "file")} (PNG and SVG) in {Markup.Escape(Printable.Escape(Path.GetDirectoryName(r.Plots[0])!))}");
+        if (r.Plots.Count > 0) console.MarkupLine($"Plots: {Plural.Of(r.Plots.Count, "file")} (PNG and SVG) in "
+            + $"{Markup.Escape(Printable.Escape(Path.GetDirectoryName(r.Plots[0])!))}");
     }
 
     private static void Write(IAnsiConsole console, SectionTable own)

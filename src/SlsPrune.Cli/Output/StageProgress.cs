@@ -29,7 +29,8 @@ public sealed class StageProgress(TextWriter err) : IStageProgress
             if (stage != PruneStage.Scoring && value - s.LastShown < s.Total / 10 && value < s.Total) return;
             _stages[stage] = s with { LastShown = value };
             string pct = s.Total > 0 ? $"{100 * value / s.Total:F0}%" : "";
-            err.WriteLine($"sls: {Name(stage)}: {value.ToString(CultureInfo.InvariantCulture)}/{s.Total.ToString(CultureInfo.InvariantCulture)} {pct}{(detail is null ? "" : $" {detail}")}");
+            err.WriteLine($"sls: {Name(stage)}: {value.ToString(CultureInfo.InvariantCulture)}/{s.Total.ToString(CultureInfo.InvariantCulture)} "
+                + $"{pct}{(detail is null ? "" : $" {detail}")}");
         }
     }
 

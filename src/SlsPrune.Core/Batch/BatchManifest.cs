@@ -1,7 +1,7 @@
-using SlsPrune.Core.IO;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Batch;
 
@@ -46,7 +46,8 @@ public sealed record BatchSettings
     public double? DistillTemperature { get; init; }
     public double? DistillWeight { get; init; }
 
-    /// <summary>The prune stage's budget, as <c>--budget</c> gives it (<c>flops=0.6</c>, <c>params=</c>, <c>latency=5ms</c>, <c>depth=N</c>).</summary>
+    /// <summary>The prune stage's budget, as <c>--budget</c> gives it (<c>flops=0.6</c>, <c>params=</c>, <c>latency=5ms</c>,
+    /// <c>depth=N</c>).</summary>
     public string? Budget { get; init; }
 
     /// <summary>The batch a latency budget is measured at (as <c>--latency-batch</c>).</summary>
@@ -66,7 +67,8 @@ public sealed record BatchSettings
         Stages = Stages ?? defaults.Stages, PetlMethod = PetlMethod ?? defaults.PetlMethod, PetlDim = PetlDim ?? defaults.PetlDim,
         PetlScale = PetlScale ?? defaults.PetlScale, Epochs = Epochs ?? defaults.Epochs, WarmupEpochs = WarmupEpochs ?? defaults.WarmupEpochs,
         RetrainEpochs = RetrainEpochs ?? defaults.RetrainEpochs, Lr = Lr ?? defaults.Lr, BatchSize = BatchSize ?? defaults.BatchSize,
-        Seed = Seed ?? defaults.Seed, Heads = Heads ?? defaults.Heads, ImageSize = ImageSize ?? defaults.ImageSize, Device = Device ?? defaults.Device,
+        Seed = Seed ?? defaults.Seed, Heads = Heads ?? defaults.Heads, ImageSize = ImageSize ?? defaults.ImageSize, Device = Device
+            ?? defaults.Device,
         EvalSplit = EvalSplit ?? defaults.EvalSplit, Throughput = Throughput ?? defaults.Throughput, Method = Method ?? defaults.Method,
         RetrainDistill = RetrainDistill ?? defaults.RetrainDistill, DistillTemperature = DistillTemperature ?? defaults.DistillTemperature,
         DistillWeight = DistillWeight ?? defaults.DistillWeight, Split = Split ?? defaults.Split, Calibration = Calibration ?? defaults.Calibration,
@@ -90,7 +92,8 @@ public sealed record BatchSettings
     {
         var o = new JsonObject();
         foreach (var (k, v) in MethodSettings ?? [])
-            o[k] = Pruning.PruneMethods.IsPath(k) && v.ValueKind == JsonValueKind.String ? JsonValue.Create(resolve(v.GetString()!)) : JsonNode.Parse(v.GetRawText());
+            o[k] = Pruning.PruneMethods.IsPath(k) && v.ValueKind == JsonValueKind.String ? JsonValue.Create(resolve(v.GetString()!))
+                : JsonNode.Parse(v.GetRawText());
         return o;
     }
 }
@@ -108,7 +111,8 @@ public sealed record BatchTask
 }
 
 /// <summary>
-/// A batch manifest (JSON, or YAML for a file ending in .yaml or .yml): the shared backbone, default settings and the tasks. Paths are relative to the
+/// A batch manifest (JSON, or YAML for a file ending in .yaml or .yml): the shared backbone, default settings and the tasks. Paths are relative to
+/// the
 /// manifest's folder. Stages are any of <c>train</c>, <c>prune</c>, <c>eval</c>, <c>retrain</c>, run in that order.
 /// </summary>
 public sealed record BatchManifest
@@ -139,7 +143,8 @@ public sealed record BatchManifest
     /// <exception cref="SlsInputException">for an unreadable or inconsistent manifest.</exception>
     public static BatchManifest Load(string path)
     {
-        if (Directory.Exists(path)) throw new SlsInputException(path, "is a folder; a batch manifest file (JSON, or YAML ending in .yaml/.yml) is expected here");
+        if (Directory.Exists(path)) throw new SlsInputException(path, "is a folder; a batch manifest file (JSON, or YAML ending in .yaml/.yml) is "
+            + "expected here");
         if (!File.Exists(path)) throw new SlsInputException(path, "manifest not found");
         BatchManifest? m;
         Func<string, int?>? lineOf = null;
@@ -152,7 +157,11 @@ public sealed record BatchManifest
                 ? (tree = YamlToJson.Convert(text, out lineOf)) is { } node ? node.Deserialize<BatchManifest>(Options) : null
                 : JsonSerializer.Deserialize<BatchManifest>(text, Options);
             if (m is not null && tree is null)
-                tree = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+                tree = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions
+                {
+                    CommentHandling = JsonCommentHandling.Skip,
+                    AllowTrailingCommas = true
+                });
         }
         catch (JsonException e)
         {
@@ -173,7 +182,8 @@ public sealed record BatchManifest
                 throw new SlsInputException(path, $"task name '{t.Name}' cannot name a file");
             var stages = (t.Settings ?? new()).Over(m.Defaults).Stages ?? StageNames;
             var unknown = stages.FirstOrDefault(s => !StageNames.Contains(s));
-            if (unknown is not null) throw new SlsInputException(path, $"task '{t.Name}' has unknown stage '{unknown}' (known: {string.Join(", ", StageNames)})");
+            if (unknown is not null) throw new SlsInputException(path, $"task '{t.Name}' has unknown stage '{unknown}' (known: "
+                + $"{string.Join(", ", StageNames)})");
             var settings = (t.Settings ?? new()).Over(m.Defaults);
             if (settings.Method is string method && !Pruning.PruneMethods.All.Any(x => x.Name == method))
                 throw new SlsInputException(path, $"task '{t.Name}' has unknown method '{method}' (known: {Pruning.PruneMethods.Names})");
@@ -183,7 +193,8 @@ public sealed record BatchManifest
             if (!stages.Contains("train") && t.Petl is null)
                 throw new SlsInputException(path, $"task '{t.Name}' has no 'petl' file and no 'train' stage to make one");
             if (settings.PetlMethod is string pm && Models.Petl.PetlMethods.ByName(pm) is null)
-                throw new SlsInputException(path, $"task '{t.Name}' has unknown petl_method '{Printable.Escape(pm)}' ({Models.Petl.PetlMethods.Names})");
+                throw new SlsInputException(path, $"task '{t.Name}' has unknown petl_method '{Printable.Escape(pm)}' ("
+                    + $"{Models.Petl.PetlMethods.Names})");
             ManifestChecks.Task(path, t, settings, stages, Path.GetDirectoryName(Path.GetFullPath(path))!);
         }
         return m with { Root = Path.GetDirectoryName(Path.GetFullPath(path))!, Source = path };
@@ -201,14 +212,20 @@ public sealed record BatchManifest
         bool Exists(string p) => File.Exists(Resolve(p)) || Directory.Exists(Resolve(p));
         // a FIFO, device or socket would hang or never end the task that reads it: refused here, with the others
         bool Special(string p) => FileKind.Of(Resolve(p)) is PathKind.Special or PathKind.BrokenLink;
-        if (!Exists(Backbone)) throw new SlsInputException(Source, $"backbone '{Printable.Escape(Backbone)}' does not exist (paths are relative to the manifest's folder)");
-        if (Special(Backbone)) throw new SlsInputException(Source, $"backbone '{Printable.Escape(Backbone)}' is not a regular file or folder (a FIFO, device or socket)");
+        if (!Exists(Backbone)) throw new SlsInputException(Source, $"backbone '{Printable.Escape(Backbone)}' does not exist (paths are relative to "
+            + $"the manifest's folder)");
+        if (Special(Backbone)) throw new SlsInputException(Source, $"backbone '{Printable.Escape(Backbone)}' is not a regular file or folder (a "
+            + $"FIFO, device or socket)");
         foreach (var t in tasks)
         {
-            if (!Exists(t.Data)) throw new SlsInputException(Source, $"task '{Printable.Escape(t.Name)}': data '{Printable.Escape(t.Data)}' does not exist");
-            if (Special(t.Data)) throw new SlsInputException(Source, $"task '{Printable.Escape(t.Name)}': data '{Printable.Escape(t.Data)}' is not a regular file or folder (a FIFO, device or socket)");
-            if (t.Petl is not null && !Exists(t.Petl)) throw new SlsInputException(Source, $"task '{Printable.Escape(t.Name)}': petl '{Printable.Escape(t.Petl)}' does not exist");
-            if (t.Petl is not null && Special(t.Petl)) throw new SlsInputException(Source, $"task '{Printable.Escape(t.Name)}': petl '{Printable.Escape(t.Petl)}' is not a regular file or folder (a FIFO, device or socket)");
+            if (!Exists(t.Data)) throw new SlsInputException(Source, $"task '{Printable.Escape(t.Name)}': data '{Printable.Escape(t.Data)}' does "
+                + $"not exist");
+            if (Special(t.Data)) throw new SlsInputException(Source, $"task '{Printable.Escape(t.Name)}': data '{Printable.Escape(t.Data)}' is not "
+                + $"a regular file or folder (a FIFO, device or socket)");
+            if (t.Petl is not null && !Exists(t.Petl)) throw new SlsInputException(Source,
+                $"task '{Printable.Escape(t.Name)}': petl '{Printable.Escape(t.Petl)}' does not exist");
+            if (t.Petl is not null && Special(t.Petl)) throw new SlsInputException(Source,
+                $"task '{Printable.Escape(t.Name)}': petl '{Printable.Escape(t.Petl)}' is not a regular file or folder (a FIFO, device or socket)");
         }
     }
 

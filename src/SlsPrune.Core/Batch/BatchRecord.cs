@@ -1,7 +1,7 @@
-using SlsPrune.Core.IO;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Batch;
 
@@ -46,10 +46,12 @@ public sealed record BatchRecord(string Manifest, IReadOnlyList<ExpectedTask> Ta
             }
             catch (JsonException e)
             {
-                throw new SlsInputException(file, $"not a batch record ({JsonErrors.Describe(e)}); remove it, and the next 'sls batch' run writes it again");
+                throw new SlsInputException(file, $"not a batch record ({JsonErrors.Describe(e)}); remove it, and the next 'sls batch' run writes "
+                    + $"it again");
             }
             if (r?.Tasks is null || r.Manifest is null || r.Tasks.Any(t => t?.Name is null))
-                throw new SlsInputException(file, "not a batch record (manifest and tasks are required); remove it, and the next 'sls batch' run writes it again");
+                throw new SlsInputException(file, "not a batch record (manifest and tasks are required); remove it, and the next 'sls batch' run "
+                    + "writes it again");
             records.Add(r);
         }
         return records;

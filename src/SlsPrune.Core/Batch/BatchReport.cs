@@ -1,7 +1,7 @@
-using SlsPrune.Core.IO;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Batch;
 
@@ -54,14 +54,16 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
     {
         string dir = Path.Combine(outDir, "results");
         var files = Directory.Exists(dir) ? Directory.GetFiles(dir, "*.json").Order(StringComparer.Ordinal).ToArray() : [];
-        if (files.Length == 0 && expected is null) throw new SlsInputException(outDir, "no results/*.json here: run 'sls batch --out' on this folder first");
+        if (files.Length == 0 && expected is null) throw new SlsInputException(outDir, "no results/*.json here: run 'sls batch --out' on this "
+            + "folder first");
         var rows = files.Select(Row).ToList();
         Completeness? completeness = null;
         if (expected is not null)
         {
             var present = rows.Select(r => r.Task).ToHashSet(StringComparer.Ordinal);
             var missing = expected.Tasks.Where(t => !present.Contains(t.Name)).ToList();
-            rows.AddRange(missing.Select(t => new ReportRow(t.Name, t.Group ?? "", "missing", null, null, null, null, null, null, null, null, null, t.Method ?? BatchDefaults.Method)));
+            rows.AddRange(missing.Select(t => new ReportRow(t.Name, t.Group ?? "", "missing", null, null, null, null, null, null, null, null, null,
+                t.Method ?? BatchDefaults.Method)));
             rows.Sort((x, y) => string.CompareOrdinal(x.Task, y.Task));
             var wanted = expected.Tasks.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
             completeness = new Completeness(expected.From, expected.Tasks.Count, [.. missing.Select(t => t.Name)],
@@ -111,11 +113,12 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
             var full = f.Object(r, "full", "");
             var pruned = f.Object(r, "pruned", "");
             var retrained = f.Object(r, "retrained", "");
-            double? Spread(JsonElement? e, string at) =>
-                e is JsonElement x && f.Array(x, "throughput", at) is JsonElement t && t.GetArrayLength() > 0 && t[0].ValueKind == JsonValueKind.Object
+            double? Spread(JsonElement? e, string at) => e is JsonElement x && f.Array(x, "throughput", at) is JsonElement t && t.GetArrayLength() > 0
+                    && t[0].ValueKind == JsonValueKind.Object
                     ? f.Number(t[0], "spread", at + ".throughput[0]") : null;
             var (last, lastName) = retrained is null ? (pruned, "pruned") : (retrained, "retrained");
-            int? Int(string name) => f.Integer(r, name, "") is long v ? v is >= 0 and <= int.MaxValue ? (int)v : throw f.Wrong(name, "a count (0 or more)") : null;
+            int? Int(string name) => f.Integer(r, name, "") is long v ? v is >= 0 and <= int.MaxValue ? (int)v : throw f.Wrong(name,
+                "a count (0 or more)") : null;
             double? speedUp = Speed(pruned, "pruned") is double sp && Speed(full, "full") is double sf && sf > 0 ? sp / sf : null;
             double? prunedFlops = Flops(pruned, "pruned") is long pf && Flops(full, "full") is long ff && ff > 0 ? (double)pf / ff : null;
             return new ReportRow(f.String(r, "task", "", required: true)!, f.String(r, "group", "") ?? "", f.String(r, "status", "", required: true)!,
@@ -133,8 +136,10 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
             };
             string? InputOf(JsonElement? e)
             {
-                if (e is not JsonElement x || x.ValueKind != JsonValueKind.Object || !x.TryGetProperty("input", out var i) || i.ValueKind != JsonValueKind.Object) return null;
-                return i.TryGetProperty("image_size", out var size) && size.TryGetInt32(out int px) && i.TryGetProperty("from", out var from) && from.ValueKind == JsonValueKind.String
+                if (e is not JsonElement x || x.ValueKind != JsonValueKind.Object || !x.TryGetProperty("input", out var i)
+                    || i.ValueKind != JsonValueKind.Object) return null;
+                return i.TryGetProperty("image_size", out var size) && size.TryGetInt32(out int px) && i.TryGetProperty("from", out var from)
+                    && from.ValueKind == JsonValueKind.String
                     ? $"{px} px, {from.GetString()}" : null;
             }
         }
@@ -142,25 +147,39 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
 
     private static ReportRow Average(string name, string method, List<ReportRow> rows)
     {
-        static double? Mean(IEnumerable<double?> xs) { var v = xs.Where(x => x.HasValue).Select(x => x!.Value).ToList(); return v.Count == 0 ? null : v.Average(); }
-        static long? MeanL(IEnumerable<long?> xs) { var v = xs.Where(x => x.HasValue).Select(x => x!.Value).ToList(); return v.Count == 0 ? null : (long)v.Average(); }
+        static double? Mean(IEnumerable<double?> xs)
+        {
+            var v = xs.Where(x => x.HasValue).Select(x => x!.Value).ToList(); return v.Count == 0 ? null
+            : v.Average();
+        }
+        static long? MeanL(IEnumerable<long?> xs)
+        {
+            var v = xs.Where(x => x.HasValue).Select(x => x!.Value).ToList(); return v.Count == 0 ? null
+            : (long)v.Average();
+        }
         var kept = rows.Where(r => r.Kept.HasValue).Select(r => (double)r.Kept!.Value).ToList();
-        return new ReportRow(name, "", rows.Count == 1 ? "1 task" : $"{rows.Count} tasks", Mean(rows.Select(r => r.Full)), Mean(rows.Select(r => r.Pruned)), Mean(rows.Select(r => r.Retrained)),
+        return new ReportRow(name, "", rows.Count == 1 ? "1 task" : $"{rows.Count} tasks", Mean(rows.Select(r => r.Full)), Mean(rows.Select(r =>
+            r.Pruned)), Mean(rows.Select(r => r.Retrained)),
             kept.Count == 0 ? null : kept.Average(), rows.FirstOrDefault(r => r.Depth.HasValue)?.Depth,
-            Mean(rows.Select(r => r.FlopsRatio)), Mean(rows.Select(r => r.SpeedUp)), MeanL(rows.Select(r => r.BytesFull)), MeanL(rows.Select(r => r.BytesPruned)),
+            Mean(rows.Select(r => r.FlopsRatio)), Mean(rows.Select(r => r.SpeedUp)), MeanL(rows.Select(r => r.BytesFull)), MeanL(rows.Select(r =>
+                r.BytesPruned)),
             method, Mean(rows.Select(r => r.MethodSeconds)));
     }
 
-    private static readonly string[] Header = ["task", "method", "group", "status", "full", "pruned", "retrained", "blocks kept", "FLOPs kept", "speed-up", "bytes full", "bytes pruned", "method s", "input"];
+    private static readonly string[] Header = ["task", "method", "group", "status", "full", "pruned", "retrained", "blocks kept", "FLOPs kept",
+        "speed-up", "bytes full", "bytes pruned", "method s", "input"];
 
     private static string[] Cells(ReportRow r, bool markdown)
     {
         var inv = CultureInfo.InvariantCulture;
         string P(double? v) => v is double d ? d.ToString("F1", inv) : "-";
         string task = Printable.Escape(r.Task);
-        return [markdown && r.Group.Length == 0 && ReportRow.IsAverage(r) ? $"**{task}**" : task, Printable.Escape(r.Method), Printable.Escape(r.Group), Printable.Escape(r.Status),
-            P(r.Full), P(r.Pruned), P(r.Retrained), r.Kept is double k ? $"{k.ToString(k % 1 == 0 ? "F0" : "F1", inv)} / {r.Depth}" : "-", r.FlopsRatio is double f ? f.ToString("F2", inv) : "-",
-            r.SpeedUp is double s ? s.ToString("F2", inv) + "x" + (r.SpeedUpNoise is string why ? $" ({why})" : "") : "-", r.BytesFull?.ToString(inv) ?? "-", r.BytesPruned?.ToString(inv) ?? "-",
+        return [markdown && r.Group.Length == 0 && ReportRow.IsAverage(r) ? $"**{task}**" : task, Printable.Escape(r.Method),
+            Printable.Escape(r.Group), Printable.Escape(r.Status),
+            P(r.Full), P(r.Pruned), P(r.Retrained), r.Kept is double k ? $"{k.ToString(k % 1 == 0 ? "F0" : "F1", inv)} / {r.Depth}" : "-",
+                r.FlopsRatio is double f ? f.ToString("F2", inv) : "-",
+            r.SpeedUp is double s ? s.ToString("F2", inv) + "x" + (r.SpeedUpNoise is string why ? $" ({why})" : "") : "-", r.BytesFull?.ToString(inv)
+                ?? "-", r.BytesPruned?.ToString(inv) ?? "-",
             r.MethodSeconds is double ms ? ms.ToString("F1", inv) : "-", Printable.Escape(r.Input ?? "-")];
     }
 
@@ -176,7 +195,8 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
         {
             sb.AppendLine().AppendLine("Method details:").AppendLine();
             foreach (var (task, method, lines) in details)
-                sb.AppendLine(CultureInfo.InvariantCulture, $"- {Printable.Escape(task)} ({Printable.Escape(method)}): {string.Join("; ", lines.Select(Printable.Escape))}");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"- {Printable.Escape(task)} ({Printable.Escape(method)}): "
+                    + $"{string.Join("; ", lines.Select(Printable.Escape))}");
         }
         return sb.ToString();
     }
@@ -191,13 +211,16 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
     {
         var bigger = Rows.Where(r => r.BytesPruned > r.BytesFull).Select(r => r.Task).ToList();
         return bigger.Count == 0 ? null
-            : $"Bytes pruned is larger than bytes full for {string.Join(", ", bigger.Select(Printable.Escape))}: a pruned task stores the same PETL file "
-                + "(every block's adapters; only the kept blocks' are read) plus its index. Layer pruning saves compute, not storage, unless the PETL file is exported pruned (`sls export --index`).";
+            : $"Bytes pruned is larger than bytes full for {string.Join(", ", bigger.Select(Printable.Escape))}: a pruned task stores the same "
+                + $"PETL file "
+                + "(every block's adapters; only the kept blocks' are read) plus its index. Layer pruning saves compute, not storage, unless the "
+                    + "PETL file is exported pruned (`sls export --index`).";
     }
 
     public string ToCsv()
     {
-        static string Q(string s) => s.Contains(',', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal) ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+        static string Q(string s) => s.Contains(',', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal) ? "\"" + s.Replace("\"",
+            "\"\"", StringComparison.Ordinal) + "\"" : s;
         var sb = new StringBuilder();
         sb.AppendLine(string.Join(',', Header.Select(Q)));
         foreach (var r in Rows.Concat(Averages)) sb.AppendLine(string.Join(',', Cells(r, false).Select(Q)));

@@ -1,9 +1,9 @@
-using SlsPrune.Core.IO;
 using System.Diagnostics;
 using System.Text.Json;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Evaluation;
 using SlsPrune.Core.Indexing;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Models;
 using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Pruning;
@@ -46,8 +46,13 @@ public sealed record BatchTaskResult(string Task, string? Group, string Status, 
         if (index.Budget is { } budget) details.AddRange([budget.Describe(), .. budget.Warning is { } w ? new[] { w } : []]);
         return this with
         {
-            Scores = curve?.Scores, Threshold = curve?.Threshold, Alpha = curve?.Alpha, Metric = index.Metric, KeptBlockNumbers = index.KeptBlocks,
-            MethodDetails = details is { Count: > 0 } ? details : null, Budget = index.Budget,
+            Scores = curve?.Scores,
+            Threshold = curve?.Threshold,
+            Alpha = curve?.Alpha,
+            Metric = index.Metric,
+            KeptBlockNumbers = index.KeptBlocks,
+            MethodDetails = details is { Count: > 0 } ? details : null,
+            Budget = index.Budget,
         };
     }
 
@@ -59,7 +64,8 @@ public sealed record BatchTaskResult(string Task, string? Group, string Status, 
 
 /// <summary>What a batch did: tasks run, skipped as already done, failed, and left to another process that held them
 /// (<see cref="Held"/>; their names in <see cref="HeldTasks"/>).</summary>
-public sealed record BatchSummary(int Tasks, int Ran, int Skipped, int Failed, IReadOnlyList<string> FailedTasks, int Held = 0, IReadOnlyList<string>? HeldTasks = null);
+public sealed record BatchSummary(int Tasks, int Ran, int Skipped, int Failed, IReadOnlyList<string> FailedTasks, int Held = 0,
+    IReadOnlyList<string>? HeldTasks = null);
 
 /// <summary>One task of <c>sls batch --dry-run</c>'s plan: what a run would do with it.</summary>
 /// <remarks><see cref="Layout"/>: the data layout detected at <see cref="Data"/> (null: none recognised; the run reads it as a
@@ -103,8 +109,10 @@ public static class BatchRunner
             string data = m.Resolve(t.Data), result = ResultPath(o.Out, t.Name);
             bool done = IsDone(result);
             string petl = t.Petl is null ? Path.Combine(o.Out, "tasks", t.Name, "petl.safetensors") : m.Resolve(t.Petl);
-            return new BatchPlanTask(t.Name, t.Group, s.Stages ?? BatchManifest.StageNames, s.Method ?? BatchDefaults.Method, data, Data.DataLayouts.Detect(data)?.Name,
-                s.Split ?? BatchDefaults.Split, petl, t.Petl is null, s.PetlMethod ?? BatchDefaults.PetlMethod, result, done, o.Resume && done ? "skip" : "run");
+            return new BatchPlanTask(t.Name, t.Group, s.Stages ?? BatchManifest.StageNames, s.Method ?? BatchDefaults.Method, data,
+                Data.DataLayouts.Detect(data)?.Name,
+                s.Split ?? BatchDefaults.Split, petl, t.Petl is null, s.PetlMethod ?? BatchDefaults.PetlMethod, result, done, o.Resume && done
+                    ? "skip" : "run");
         }).ToList();
         return new BatchPlan(o.Manifest, m.Resolve(m.Backbone), o.Out, $"{shard.Index}/{shard.Count}", o.Resume, tasks);
     }
@@ -126,7 +134,8 @@ public static class BatchRunner
         CheckWhole(m, o);
         BatchRecord.Of(m).Write(o.Out);
         var threads = ThreadBudget.Current;
-        progress?.Report($"shard {shard.Index}/{shard.Count}: {mine.Count} of {m.Tasks.Count} tasks; {threads.Threads} threads (from {threads.From})");
+        progress?.Report($"shard {shard.Index}/{shard.Count}: {mine.Count} of {m.Tasks.Count} tasks; {threads.Threads} threads (from "
+            + $"{threads.From})");
         int ran = 0, skipped = 0;
         var failed = new List<string>();
         var held = new List<string>();
@@ -139,7 +148,8 @@ public static class BatchRunner
             if (taskLock is null)
             {
                 held.Add(task.Name);
-                progress?.Report($"{Printable.Escape(task.Name)}: held by another process{(holder is int pid ? $" (pid {pid})" : "")} ({Printable.Escape(LockPath(o.Out, task.Name))}), skipped");
+                progress?.Report($"{Printable.Escape(task.Name)}: held by another process{(holder is int pid ? $" (pid {pid})" : "")} ("
+                    + $"{Printable.Escape(LockPath(o.Out, task.Name))}), skipped");
                 continue;
             }
             if (o.Resume && IsDone(result))
@@ -154,7 +164,8 @@ public static class BatchRunner
             ran++;
             if (r.Status != "ok") failed.Add(task.Name);
             string took = r.Seconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
-            progress?.Report(r.Error is null ? $"{Printable.Escape(task.Name)}: {r.Status} in {took} s" : $"{Printable.Escape(task.Name)}: {r.Status}: {Printable.Escape(r.Error)} (after {took} s)");
+            progress?.Report(r.Error is null ? $"{Printable.Escape(task.Name)}: {r.Status} in {took} s"
+                : $"{Printable.Escape(task.Name)}: {r.Status}: {Printable.Escape(r.Error)} (after {took} s)");
         }
         return new BatchSummary(mine.Count, ran, skipped, failed.Count, failed, held.Count, held);
     }
@@ -194,7 +205,8 @@ public static class BatchRunner
             }
             foreach (var (key, split) in needed)
                 if (!source.Splits.Contains(DataLayouts.Split(source, split)))
-                    throw new SlsInputException(m.Source, $"task '{Printable.Escape(t.Name)}': {key} '{Printable.Escape(split)}' is not a split of its data (its splits: {string.Join(", ", source.Splits.Select(Printable.Escape))})");
+                    throw new SlsInputException(m.Source, $"task '{Printable.Escape(t.Name)}': {key} '{Printable.Escape(split)}' is not a split of "
+                        + $"its data (its splits: {string.Join(", ", source.Splits.Select(Printable.Escape))})");
         }
     }
 
@@ -216,7 +228,8 @@ public static class BatchRunner
         }
         foreach (var (task, keep) in budgets)
             if (keep!.Value.TryGetInt32(out int k) && k > depth)
-                throw new SlsInputException(m.Source, $"task '{Printable.Escape(task.Name)}': keep_blocks {k} is more than the backbone's {depth} blocks");
+                throw new SlsInputException(m.Source, $"task '{Printable.Escape(task.Name)}': keep_blocks {k} is more than the backbone's {depth} "
+                    + $"blocks");
     }
 
     /// <summary>The results folder, and every other output (<see cref="BatchOptions.Outputs"/>), must not be, or lie inside,
@@ -265,11 +278,13 @@ public static class BatchRunner
         {
             Directory.CreateDirectory(dir);
             string backbone = m.Resolve(m.Backbone), data = m.Resolve(task.Data);
-            var method = PetlMethods.ByName(s.PetlMethod ?? BatchDefaults.PetlMethod) ?? throw new SlsInputException(m.Resolve("."), $"task '{task.Name}': unknown petl_method '{s.PetlMethod}'");
+            var method = PetlMethods.ByName(s.PetlMethod ?? BatchDefaults.PetlMethod) ?? throw new SlsInputException(m.Resolve("."),
+                $"task '{task.Name}': unknown petl_method '{s.PetlMethod}'");
             var petl = new PetlSettings(method, s.PetlDim ?? BatchDefaults.PetlDim, s.PetlScale ?? BatchDefaults.PetlScale);
             string petlFile = task.Petl is null ? Path.Combine(dir, "petl.safetensors") : m.Resolve(task.Petl);
             string index = Path.Combine(dir, "index.sls.json");
-            var model = new ModelOptions(backbone, petlFile, s.Heads, Device: s.Device ?? BatchDefaults.Device, BatchSize: s.BatchSize ?? BatchDefaults.BatchSize, ImageSize: s.ImageSize)
+            var model = new ModelOptions(backbone, petlFile, s.Heads, Device: s.Device ?? BatchDefaults.Device, BatchSize: s.BatchSize
+                ?? BatchDefaults.BatchSize, ImageSize: s.ImageSize)
             {
                 AllowClassMismatch = s.AllowClassMismatch ?? BatchDefaults.AllowClassMismatch,
             };
@@ -297,15 +312,19 @@ public static class BatchRunner
                     throw;
                 }
             }
-            TrainOptions Train(string outFile, int epochs, string? init) => new(model, data, petl, outFile, epochs, Math.Min(s.WarmupEpochs ?? BatchDefaults.WarmupEpochs, epochs),
-                s.Lr ?? BatchDefaults.Lr, Seed: s.Seed ?? BatchDefaults.Seed, EvalEvery: Math.Max(1, epochs / 4), TrainSplit: split, EvalSplit: s.EvalSplit ?? BatchDefaults.EvalSplit, InitFrom: init)
+            TrainOptions Train(string outFile, int epochs, string? init) => new(model, data, petl, outFile, epochs, Math.Min(s.WarmupEpochs
+                ?? BatchDefaults.WarmupEpochs, epochs),
+                s.Lr ?? BatchDefaults.Lr, Seed: s.Seed ?? BatchDefaults.Seed, EvalEvery: Math.Max(1, epochs / 4), TrainSplit: split,
+                    EvalSplit: s.EvalSplit ?? BatchDefaults.EvalSplit, InitFrom: init)
             { DataOptions = dataOptions, Warn = Warn, Note = line => progress?.Report($"{Printable.Escape(task.Name)}: {line}") };
-            EvalOptions Eval(ModelOptions mo, string? idx) => new(mo, data, idx, s.EvalSplit ?? BatchDefaults.EvalSplit, s.Throughput ?? BatchDefaults.Throughput, ThroughputBatches: [64])
+            EvalOptions Eval(ModelOptions mo, string? idx) => new(mo, data, idx, s.EvalSplit ?? BatchDefaults.EvalSplit, s.Throughput
+                ?? BatchDefaults.Throughput, ThroughputBatches: [64])
             { DataOptions = dataOptions, Warn = Warn };
 
             if (stages.Contains("train"))
             {
-                if (task.Petl is not null) throw new SlsInputException(m.Resolve("."), $"task '{task.Name}' gives a 'petl' file and a 'train' stage; drop one");
+                if (task.Petl is not null) throw new SlsInputException(m.Resolve("."), $"task '{task.Name}' gives a 'petl' file and a 'train' "
+                    + $"stage; drop one");
                 train = Stage("train", () => PetlTrainer.Run(Train(petlFile, s.Epochs ?? BatchDefaults.Epochs, null), cancellationToken: ct));
             }
             if (stages.Contains("eval")) full = Stage("eval full", () => EvalRunner.Run(Eval(model, null), cancellationToken: ct));
@@ -316,7 +335,8 @@ public static class BatchRunner
                 var pruneMethod = PruneMethods.Get(methodName);
                 var settings = s.MethodSettingsObject(m.Resolve);
                 if (pruneMethod.SettingNames.Contains("petl_out")) settings["petl_out"] = methodPetl;
-                var p = Stage("prune", () => PruneRunner.Run(new PruneOptions(model, data, pruneMethod, pruneMethod.ReadOptions(settings, m.Resolve(".")), split, Out: index, Seed: s.Seed ?? BatchDefaults.Seed)
+                var p = Stage("prune", () => PruneRunner.Run(new PruneOptions(model, data, pruneMethod, pruneMethod.ReadOptions(settings,
+                    m.Resolve(".")), split, Out: index, Seed: s.Seed ?? BatchDefaults.Seed)
                 {
                     DataOptions = dataOptions,
                     Calibration = s.Calibration,
@@ -327,7 +347,8 @@ public static class BatchRunner
                 }, cancellationToken: ct));
                 (kept, depth, methodSeconds) = (p.Index.KeptBlocks.Count, p.Index.Depth, p.Index.MethodSeconds);
                 ix = p.Index;
-                if (stages.Contains("eval")) pruned = Stage("eval pruned", () => EvalRunner.Run(Eval(model with { Petl = p.PetlPath ?? petlFile }, index), cancellationToken: ct));
+                if (stages.Contains("eval")) pruned = Stage("eval pruned", () => EvalRunner.Run(Eval(model with { Petl = p.PetlPath ?? petlFile },
+                    index), cancellationToken: ct));
             }
             if (stages.Contains("retrain"))
             {
@@ -335,18 +356,26 @@ public static class BatchRunner
                 string re = Path.Combine(dir, "petl.pruned.safetensors");
                 var retrainOptions = Train(re, s.RetrainEpochs ?? BatchDefaults.RetrainEpochs, File.Exists(methodPetl) ? methodPetl : petlFile);
                 if (s.RetrainDistill == true)
-                    retrainOptions = retrainOptions with { Distill = new DistillSettings(s.DistillTemperature ?? BatchDefaults.DistillTemperature, s.DistillWeight ?? BatchDefaults.DistillWeight), DistillFrom = petlFile };
+                    retrainOptions = retrainOptions with
+                    {
+                        Distill = new DistillSettings(s.DistillTemperature ?? BatchDefaults.DistillTemperature,
+                        s.DistillWeight ?? BatchDefaults.DistillWeight),
+                        DistillFrom = petlFile
+                    };
                 retrain = Stage("retrain", () => Retraining.Run(retrainOptions, index, allowMismatch: false, cancellationToken: ct));
                 if (stages.Contains("eval") && retrain.Index is string retrainedIndex)
                     retrained = Stage("eval retrained", () => EvalRunner.Run(Eval(model with { Petl = re }, retrainedIndex), cancellationToken: ct));
             }
-            return new BatchTaskResult(task.Name, task.Group, "ok", null, clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained, methodName, methodSeconds)
+            return new BatchTaskResult(task.Name, task.Group, "ok", null, clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain,
+                retrained, methodName, methodSeconds)
                 .WithIndex(ix);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return new BatchTaskResult(task.Name, task.Group, "failed", e.Message.Split('\n')[0], clock.Elapsed.TotalSeconds, train, full, kept, depth, pruned, retrain, retrained, methodName, methodSeconds)
-                .WithIndex(ix) with { FailedStage = stageNow };
+            return new BatchTaskResult(task.Name, task.Group, "failed", e.Message.Split('\n')[0], clock.Elapsed.TotalSeconds, train, full, kept,
+                depth, pruned, retrain, retrained, methodName, methodSeconds)
+                .WithIndex(ix) with
+            { FailedStage = stageNow };
         }
     }
 }

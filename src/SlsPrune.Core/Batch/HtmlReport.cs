@@ -1,9 +1,9 @@
-using SlsPrune.Core.IO;
 using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using SlsPrune.Core.Indexing;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Plotting;
 
 namespace SlsPrune.Core.Batch;
@@ -33,8 +33,10 @@ public static class HtmlReport
                 var r = doc.RootElement;
                 string task = r.GetProperty("task").GetString()!;
                 string method = r.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "sls";
-                static double[]? Doubles(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array ? v.EnumerateArray().Select(x => x.GetDouble()).ToArray() : null;
-                static double? Double(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : null;
+                static double[]? Doubles(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array
+                    ? v.EnumerateArray().Select(x => x.GetDouble()).ToArray() : null;
+                static double? Double(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number
+                    ? v.GetDouble() : null;
                 var scores = Doubles(r, "scores");
                 if (scores is { Length: > 0 })
                 {
@@ -42,16 +44,19 @@ public static class HtmlReport
                         ?? (Double(r, "kept_blocks") is double k ? Enumerable.Range(1, (int)k).ToArray() : []);
                     string metric = r.TryGetProperty("metric", out var mt) && mt.ValueKind == JsonValueKind.String ? mt.GetString()! : "score";
                     // the alpha as the method's curve gave it (none for a method without one)
-                    list.Add(new TaskScores(task, method, new ScoreFigureData(task, method, metric, Double(r, "alpha"), scores, kept, Double(r, "threshold"))));
+                    list.Add(new TaskScores(task, method, new ScoreFigureData(task, method, metric, Double(r, "alpha"), scores, kept, Double(r,
+                        "threshold"))));
                     continue;
                 }
                 string index = Path.Combine(outDir, "tasks", Path.GetFileNameWithoutExtension(file), "index.sls.json");
                 if (!File.Exists(index)) continue;
                 var ix = PruningIndex.Load(index);
                 if (ix.Section?.Curve(ix) is { Scores.Count: > 0 } curve)
-                    list.Add(new TaskScores(task, method, new ScoreFigureData(task, ix.Method, ix.Metric, curve.Alpha, curve.Scores, ix.KeptBlocks, curve.Threshold)));
+                    list.Add(new TaskScores(task, method, new ScoreFigureData(task, ix.Method, ix.Metric, curve.Alpha, curve.Scores, ix.KeptBlocks,
+                        curve.Threshold)));
             }
-            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or SlsInputException or IOException)
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException
+                or SlsInputException or IOException)
             {
                 // the table already says what is wrong with a result file; a task without a readable curve just has no figure
             }
@@ -106,15 +111,19 @@ public static class HtmlReport
             </head>
             <body>
             <script>
-            window.addEventListener('error', function () { document.body.dataset.errors = String(Number(document.body.dataset.errors || 0) + 1); }, true);
+            window.addEventListener('error', function () {
+              document.body.dataset.errors = String(Number(document.body.dataset.errors || 0) + 1);
+            }, true);
             window.addEventListener('load', function () {
-              var ok = 0; for (var i = 0; i < document.images.length; i++) if (document.images[i].complete && document.images[i].naturalWidth > 0) ok++;
+              var ok = 0;
+              for (var i = 0; i < document.images.length; i++) if (document.images[i].complete && document.images[i].naturalWidth > 0) ok++;
               document.body.dataset.images = String(document.images.length); document.body.dataset.imagesOk = String(ok);
               if (!document.body.dataset.errors) document.body.dataset.errors = '0';
             });
             </script>
             """);
-        sb.AppendLine(Inv, $"<h1>Pruning report: {report.Rows.Count} task result{(report.Rows.Count == 1 ? "" : "s")}, method{(methods.Count == 1 ? "" : "s")} {E(string.Join(", ", methods))}</h1>");
+        sb.AppendLine(Inv, $"<h1>Pruning report: {report.Rows.Count} task result{(report.Rows.Count == 1 ? "" : "s")}, method"
+            + $"{(methods.Count == 1 ? "" : "s")} {E(string.Join(", ", methods))}</h1>");
 
         if (methods.Count > 1)
         {
@@ -122,9 +131,11 @@ public static class HtmlReport
             var averages = report.Averages.Where(a => a.Task.StartsWith("Average", StringComparison.Ordinal)).ToList();
             Table(sb, averages, E, avgRows: false);
             var groups = report.Averages.Select(a => GroupOf(a)).Distinct().ToList();
-            var values = methods.Select(m => (IReadOnlyList<double>)groups.Select(g => report.Averages.FirstOrDefault(a => a.Method == m && GroupOf(a) == g) is { } a ? a.Retrained ?? a.Pruned ?? double.NaN : double.NaN).ToList()).ToList();
+            var values = methods.Select(m => (IReadOnlyList<double>)groups.Select(g => report.Averages.FirstOrDefault(a => a.Method == m
+                && GroupOf(a) == g) is { } a ? a.Retrained ?? a.Pruned ?? double.NaN : double.NaN).ToList()).ToList();
             if (values.Any(v => v.Any(x => !double.IsNaN(x))))
-                Image(sb, BarsFigure.Render(new BarsFigureData("top-1 after pruning (retrained where retrained), by group", "top-1 (%)", groups, methods, values)), "accuracy by method and group");
+                Image(sb, BarsFigure.Render(new BarsFigureData("top-1 after pruning (retrained where retrained), by group", "top-1 (%)", groups,
+                    methods, values)), "accuracy by method and group");
         }
 
         sb.AppendLine("<h2>Tasks</h2>");
@@ -136,7 +147,8 @@ public static class HtmlReport
             sb.AppendLine("<h2>Method details</h2>");
             sb.AppendLine("<table><thead><tr><th class=\"t\">task</th><th class=\"t\">method</th><th class=\"t\">details</th></tr></thead><tbody>");
             foreach (var (task, method, lines) in details)
-                sb.AppendLine(Inv, $"<tr><td class=\"t\">{E(task)}</td><td class=\"t\">{E(method)}</td><td class=\"t\">{string.Join("<br>", lines.Select(E))}</td></tr>");
+                sb.AppendLine(Inv, $"<tr><td class=\"t\">{E(task)}</td><td class=\"t\">{E(method)}</td><td class=\"t\">"
+                    + $"{string.Join("<br>", lines.Select(E))}</td></tr>");
             sb.AppendLine("</tbody></table>");
         }
 
@@ -178,20 +190,25 @@ public static class HtmlReport
     }
 
     private static void Image(StringBuilder sb, Figure figure, string alt) =>
-        sb.AppendLine(Inv, $"<img width=\"{figure.Width}\" height=\"{figure.Height}\" alt=\"{WebUtility.HtmlEncode(Printable.Escape(alt))}\" src=\"data:image/png;base64,{Convert.ToBase64String(figure.Png())}\">");
+        sb.AppendLine(Inv, $"<img width=\"{figure.Width}\" height=\"{figure.Height}\" alt=\"{WebUtility.HtmlEncode(Printable.Escape(alt))}\" "
+            + $"src=\"data:image/png;base64,{Convert.ToBase64String(figure.Png())}\">");
 
     private static void Table(StringBuilder sb, IReadOnlyList<ReportRow> rows, Func<string, string> e, bool avgRows)
     {
-        string[] header = ["task", "method", "group", "status", "full", "pruned", "retrained", "blocks kept", "FLOPs kept", "speed-up", "bytes full", "bytes pruned", "method s"];
-        sb.AppendLine("<table><thead><tr>" + string.Concat(header.Select((h, i) => $"<th{(i < 4 ? " class=\"t\"" : "")}>{h}</th>")) + "</tr></thead><tbody>");
+        string[] header = ["task", "method", "group", "status", "full", "pruned", "retrained", "blocks kept", "FLOPs kept", "speed-up", "bytes full",
+            "bytes pruned", "method s"];
+        sb.AppendLine("<table><thead><tr>" + string.Concat(header.Select((h, i) => $"<th{(i < 4 ? " class=\"t\"" : "")}>{h}</th>"))
+            + "</tr></thead><tbody>");
         foreach (var r in rows)
         {
             bool avg = ReportRow.IsAverage(r);
             string cls = avg && avgRows ? " class=\"avg\"" : r.Status == "failed" ? " class=\"failed\"" : "";
             string P(double? v) => v is double d ? d.ToString("F1", Inv) : "-";
             string[] cells = [e(r.Task), e(r.Method), e(r.Group), e(r.Status), P(r.Full), P(r.Pruned), P(r.Retrained),
-                r.Kept is double k ? $"{k.ToString(k % 1 == 0 ? "F0" : "F1", Inv)} / {r.Depth}" : "-", r.FlopsRatio is double f ? f.ToString("F2", Inv) : "-",
-                r.SpeedUp is double s ? s.ToString("F2", Inv) + "x" + (r.SpeedUpNoise is string why ? $" ({why})" : "") : "-", r.BytesFull?.ToString(Inv) ?? "-", r.BytesPruned?.ToString(Inv) ?? "-",
+                r.Kept is double k ? $"{k.ToString(k % 1 == 0 ? "F0" : "F1", Inv)} / {r.Depth}" : "-", r.FlopsRatio is double f ? f.ToString("F2",
+                    Inv) : "-",
+                r.SpeedUp is double s ? s.ToString("F2", Inv) + "x" + (r.SpeedUpNoise is string why ? $" ({why})" : "") : "-",
+                    r.BytesFull?.ToString(Inv) ?? "-", r.BytesPruned?.ToString(Inv) ?? "-",
                 r.MethodSeconds is double ms ? ms.ToString("F1", Inv) : "-"];
             sb.AppendLine($"<tr{cls}>" + string.Concat(cells.Select((c, i) => $"<td{(i < 4 ? " class=\"t\"" : "")}>{c}</td>")) + "</tr>");
         }

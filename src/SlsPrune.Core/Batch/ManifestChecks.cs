@@ -47,7 +47,8 @@ internal static class ManifestChecks
         void Count(int? v, string key, int min, int max = int.MaxValue)
         {
             if (v is int i && (i < min || i > max))
-                throw Bad(max == int.MaxValue ? $"{key} must be an integer of {min} or more (got {i})" : $"{key} must be an integer within {min}..{max} (got {i})");
+                throw Bad(max == int.MaxValue ? $"{key} must be an integer of {min} or more (got {i})"
+                    : $"{key} must be an integer within {min}..{max} (got {i})");
         }
         void Positive(double? v, string key)
         {
@@ -107,7 +108,8 @@ internal static class ManifestChecks
         }
 
         if (t.Petl is not null && stages.Contains("train"))
-            throw Bad($"gives a 'petl' file, and its stages ({string.Join(", ", stages)}{(s.Stages is null ? ", the default" : "")}) include train, which would write a new one; "
+            throw Bad($"gives a 'petl' file, and its stages ({string.Join(", ", stages)}{(s.Stages is null ? ", the default" : "")}) include "
+                + $"train, which would write a new one; "
                 + "set stages without train (e.g. [prune, eval]) to use the file, or drop 'petl' to train one");
     }
 }

@@ -7,8 +7,7 @@ namespace SlsPrune.Core.Batch;
 public static class ReportFormats
 {
     /// <summary>Every format, by <see cref="IReportFormat.Name"/>, the default first; the order is the order of the help.</summary>
-    public static IReadOnlyList<IReportFormat> All { get; } =
-    [
+    public static IReadOnlyList<IReportFormat> All { get; } = [
         new MarkdownReportFormat(),
         new CsvReportFormat(),
         new JsonReportFormat(),
@@ -36,7 +35,8 @@ public static class ReportFormats
     /// <summary>JUnit XML (<c>--junit</c>).</summary>
     public static IReportFormat Junit => Get("junit");
 
-    /// <summary>Writes <paramref name="format"/>'s report of <paramref name="folder"/> to <paramref name="file"/>, atomically (UTF-8, no BOM).</summary>
+    /// <summary>Writes <paramref name="format"/>'s report of <paramref name="folder"/> to <paramref name="file"/>, atomically (UTF-8, no
+    /// BOM).</summary>
     public static ReportText WriteFile(IReportFormat format, string folder, Expected? expected, string file)
     {
         var report = format.Write(folder, expected);
@@ -47,5 +47,6 @@ public static class ReportFormats
 
     /// <exception cref="SlsInputException">naming <c>--format</c> and the formats known.</exception>
     public static IReportFormat Get(string name) => All.FirstOrDefault(f => f.Name == name)
-        ?? throw new SlsInputException("--format", $"unknown format '{Printable.Escape(name)}' (known: {string.Join(", ", All.Select(f => f.Name))})");
+        ?? throw new SlsInputException("--format",
+            $"unknown format '{Printable.Escape(name)}' (known: {string.Join(", ", All.Select(f => f.Name))})");
 }

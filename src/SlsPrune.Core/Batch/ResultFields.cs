@@ -25,16 +25,17 @@ internal sealed class ResultFields(string file)
         Get(o, name, at, false) is JsonElement v ? v.ValueKind == JsonValueKind.Array ? v : throw Wrong(Path(at, name), "a list") : null;
 
     public string? String(JsonElement o, string name, string at, bool required = false) =>
-        Get(o, name, at, required) is JsonElement v ? v.ValueKind == JsonValueKind.String ? v.GetString() : throw Wrong(Path(at, name), "a string") : null;
+        Get(o, name, at, required) is JsonElement v ? v.ValueKind == JsonValueKind.String ? v.GetString() : throw Wrong(Path(at, name), "a string")
+            : null;
 
     public double? Number(JsonElement o, string name, string at, bool required = false) =>
         Get(o, name, at, required) is JsonElement v ? v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && double.IsFinite(d) ? d
             : throw Wrong(Path(at, name), "a number") : null;
 
     /// <summary>A list of strings, or null when absent.</summary>
-    public IReadOnlyList<string>? Strings(JsonElement o, string name, string at) =>
-        Array(o, name, at) is JsonElement a
-            ? a.EnumerateArray().Select((x, i) => x.ValueKind == JsonValueKind.String ? x.GetString()! : throw Wrong($"{Path(at, name)}[{i}]", "a string")).ToArray()
+    public IReadOnlyList<string>? Strings(JsonElement o, string name, string at) => Array(o, name, at) is JsonElement a
+            ? a.EnumerateArray().Select((x, i) => x.ValueKind == JsonValueKind.String ? x.GetString()! : throw Wrong($"{Path(at, name)}[{i}]",
+                "a string")).ToArray()
             : null;
 
     public long? Integer(JsonElement o, string name, string at, bool required = false) =>

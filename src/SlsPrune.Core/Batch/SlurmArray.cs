@@ -21,7 +21,8 @@ public static class SlurmArray
         string? Get(string name) => environment(name) is { } v && !string.IsNullOrWhiteSpace(v) ? v.Trim() : null;
         int Number(string name, int min)
         {
-            string text = Get(name) ?? throw new SlsInputException("--shard", $"'{ShardName}': {name} is not set (it is inside a Slurm job array; outside one give --shard K/N)");
+            string text = Get(name) ?? throw new SlsInputException("--shard", $"'{ShardName}': {name} is not set (it is inside a Slurm job array; "
+                + $"outside one give --shard K/N)");
             return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v) && v >= min ? v
                 : throw new SlsInputException("--shard", $"'{ShardName}': {name}='{Printable.Escape(text)}' is not an integer of {min} or more");
         }
@@ -29,16 +30,19 @@ public static class SlurmArray
         if (Get("SLURM_ARRAY_TASK_ID") is null)
         {
             if (Get("SLURM_JOB_ID") is null)
-                throw new SlsInputException("--shard", $"'{ShardName}' reads the Slurm job array's variables, and this is not a Slurm job (SLURM_JOB_ID and SLURM_ARRAY_TASK_ID are unset); give --shard K/N");
+                throw new SlsInputException("--shard", $"'{ShardName}' reads the Slurm job array's variables, and this is not a Slurm job "
+                    + $"(SLURM_JOB_ID and SLURM_ARRAY_TASK_ID are unset); give --shard K/N");
             return Batch.Shard.All; // one job, not an array: all of the tasks
         }
         int id = Number("SLURM_ARRAY_TASK_ID", 0), first = Number("SLURM_ARRAY_TASK_MIN", 0), last = Number("SLURM_ARRAY_TASK_MAX", first);
         int step = Get("SLURM_ARRAY_TASK_STEP") is null ? 1 : Number("SLURM_ARRAY_TASK_STEP", 1);
         int count = (last - first) / step + 1;
         if ((last - first) % step != 0)
-            throw new SlsInputException("--shard", $"'{ShardName}': the array {first}-{last}:{step} does not end on its step; use --array=0-{count - 1} (N elements for N shards)");
+            throw new SlsInputException("--shard", $"'{ShardName}': the array {first}-{last}:{step} does not end on its step; use --array=0-"
+                + $"{count - 1} (N elements for N shards)");
         if (Get("SLURM_ARRAY_TASK_COUNT") is not null && Number("SLURM_ARRAY_TASK_COUNT", 1) is int told && told != count)
-            throw new SlsInputException("--shard", $"'{ShardName}': the array has {told} ids between {first} and {last}, not a range of {count} (a list with gaps, e.g. --array=0,1,5); "
+            throw new SlsInputException("--shard", $"'{ShardName}': the array has {told} ids between {first} and {last}, not a range of {count} (a "
+                + $"list with gaps, e.g. --array=0,1,5); "
                 + $"its elements cannot cover every task once: use a range (--array=0-{told - 1}), or --shard K/N");
         if (id < first || id > last || (id - first) % step != 0)
             throw new SlsInputException("--shard", $"'{ShardName}': SLURM_ARRAY_TASK_ID={id} is not one of the array's ids {first}-{last}:{step}");

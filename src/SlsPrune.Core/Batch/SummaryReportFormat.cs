@@ -26,12 +26,14 @@ public sealed class SummaryReportFormat : IReportFormat
         string heading = "## sls: " + Cell(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)));
         sb.AppendLine(heading).AppendLine();
         string status = failed.Count == 0 && missing == 0 ? "**All tasks ok**" : "**Not all tasks ok**";
-        string line = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{status}: {ok} ok, {failed.Count} failed, {missing} missing of {tasks.Count} tasks")
+        string line = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{status}: {ok} ok, {failed.Count} failed, {missing} missing of {tasks.Count} tasks")
             + (report.Completeness is { } c ? $" ({Cell(c.Describe())})" : "") + ".";
         sb.AppendLine(line).AppendLine();
         if (failed.Count > 0)
         {
-            foreach (var r in failed) sb.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"- `{Cell(r.Task)}` failed in {Cell(r.FailedStage ?? "the task")}: {Cell(r.Error ?? r.Status)}");
+            foreach (var r in failed) sb.AppendLine(System.Globalization.CultureInfo.InvariantCulture,
+                $"- `{Cell(r.Task)}` failed in {Cell(r.FailedStage ?? "the task")}: {Cell(r.Error ?? r.Status)}");
             sb.AppendLine();
         }
         sb.Append(report.ToMarkdown());
@@ -39,6 +41,7 @@ public sealed class SummaryReportFormat : IReportFormat
     }
 
     /// <summary>Printable, on one line, and not able to open a table cell, code span or HTML tag.</summary>
-    private static string Cell(string s) => Printable.Escape(s).Replace("|", "\\|", StringComparison.Ordinal).Replace("`", "'", StringComparison.Ordinal)
+    private static string Cell(string s) => Printable.Escape(s).Replace("|", "\\|", StringComparison.Ordinal).Replace("`", "'",
+        StringComparison.Ordinal)
         .Replace("<", "&lt;", StringComparison.Ordinal);
 }

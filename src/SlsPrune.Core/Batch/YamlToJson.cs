@@ -74,7 +74,8 @@ public static class YamlToJson
         void Count(ParsingEvent e, long n)
         {
             nodes += n;
-            if (nodes > MaxNodes) throw new YamlException(e.Start, e.End, $"the document holds more than {MaxNodes} nodes with its aliases expanded (a \"billion laughs\" file?)");
+            if (nodes > MaxNodes) throw new YamlException(e.Start, e.End, $"the document holds more than {MaxNodes} nodes with its aliases "
+                + $"expanded (a \"billion laughs\" file?)");
         }
 
         parser.Consume<StreamStart>();
@@ -95,8 +96,10 @@ public static class YamlToJson
                     Place(value, e);
                     break;
                 case AnchorAlias a:
-                    if (opening.Contains(a.Value.Value)) throw new YamlException(e.Start, e.End, $"alias *{a.Value.Value} is inside its own anchor (a node that contains itself)");
-                    if (!anchors.TryGetValue(a.Value.Value, out var target)) throw new YamlException(e.Start, e.End, $"alias *{a.Value.Value} names no anchor before it");
+                    if (opening.Contains(a.Value.Value)) throw new YamlException(e.Start, e.End,
+                        $"alias *{a.Value.Value} is inside its own anchor (a node that contains itself)");
+                    if (!anchors.TryGetValue(a.Value.Value, out var target)) throw new YamlException(e.Start, e.End,
+                        $"alias *{a.Value.Value} names no anchor before it");
                     Count(e, target.Size);
                     Place(target.Node?.DeepClone(), e);
                     break;
@@ -135,8 +138,10 @@ public static class YamlToJson
         foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(path, @"\.([^.\[]+)|\['([^']*)'\]|\[(\d+)\]"))
         {
             JsonNode? next = null;
-            if (m.Groups[3].Success && node is JsonArray a && int.TryParse(m.Groups[3].Value, CultureInfo.InvariantCulture, out int i) && i < a.Count) next = a[i];
-            else if (!m.Groups[3].Success && node is JsonObject o) o.TryGetPropertyValue(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value, out next);
+            if (m.Groups[3].Success && node is JsonArray a && int.TryParse(m.Groups[3].Value, CultureInfo.InvariantCulture, out int i)
+                && i < a.Count) next = a[i];
+            else if (!m.Groups[3].Success && node is JsonObject o) o.TryGetPropertyValue(m.Groups[1].Success ? m.Groups[1].Value : m.Groups[2].Value,
+                out next);
             if (next is null) break;
             node = next;
             if (lines.TryGetValue(node, out int l)) line = l;
@@ -156,7 +161,8 @@ public static class YamlToJson
         }
         if (long.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long i)) return JsonValue.Create(i);
         if (IsFloat(v) && double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out double d))
-            return double.IsFinite(d) ? JsonValue.Create(d) : throw new YamlException(s.Start, s.End, $"the number {v} is beyond the range of a double");
+            return double.IsFinite(d) ? JsonValue.Create(d) : throw new YamlException(s.Start, s.End,
+                $"the number {v} is beyond the range of a double");
         return JsonValue.Create(v);
     }
 

@@ -3,7 +3,8 @@ namespace SlsPrune.Core.Checkpoints;
 /// <summary>
 /// What a checkpoint's layout says about the model beyond its tensor shapes (a Hugging Face folder's
 /// <c>config.json</c> and <c>preprocessor_config.json</c>): the head count, the LayerNorm epsilon, the input
-/// normalisation, the class labels and the MLP's activation (<c>gelu</c> or <c>quick_gelu</c>: OpenAI's CLIP layout). Null: the layout does not say, and the family's defaults (the variants
+/// normalisation, the class labels and the MLP's activation (<c>gelu</c> or <c>quick_gelu</c>: OpenAI's CLIP layout). Null: the layout does not say,
+/// and the family's defaults (the variants
 /// table, timm's 1e-6, ImageNet's mean and std) apply. Command-line options still override the head count.
 /// </summary>
 public sealed record ArchitectureHints(
@@ -43,8 +44,10 @@ public sealed record ArchitectureHints(
         if (!metadata.TryGetValue("image_size", out var text)) return hints;
         metadata.TryGetValue("format", out var format);
         bool own = format is "sls-export/1" or "slsprune-backbone/1";
-        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int size) || size <= 0 || size > MaxImageSize)
-            return own ? throw new SlsInputException(source, $"metadata image_size '{Printable.Escape(text)}' is not a size in pixels (1 to {MaxImageSize})") : hints;
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int size) || size <= 0
+            || size > MaxImageSize)
+            return own ? throw new SlsInputException(source, $"metadata image_size '{Printable.Escape(text)}' is not a size in pixels (1 to "
+                + $"{MaxImageSize})") : hints;
         if (metadata.TryGetValue("image_size_from", out var from) && from == "assumed")
             return hints with { ImageSizeUnrecorded = $"the input size {size} in the file's metadata was itself assumed when it was written" };
         string what = format switch
@@ -62,9 +65,11 @@ public sealed record ArchitectureHints(
     {
         if (!metadata.TryGetValue("format", out var f) || f != "sls-export/1") return null;
         var inv = System.Globalization.CultureInfo.InvariantCulture;
-        int? heads = metadata.TryGetValue("heads", out var h) ? int.TryParse(h, System.Globalization.NumberStyles.Integer, inv, out int hv) && hv > 0 ? hv
+        int? heads = metadata.TryGetValue("heads", out var h) ? int.TryParse(h, System.Globalization.NumberStyles.Integer, inv, out int hv) && hv > 0
+            ? hv
             : throw new SlsInputException(source, $"metadata heads '{Printable.Escape(h)}' is not a positive integer") : null;
-        double? eps = metadata.TryGetValue("layer_norm_eps", out var e) ? double.TryParse(e, System.Globalization.NumberStyles.Float, inv, out double ev) && ev > 0 && double.IsFinite(ev) ? ev
+        double? eps = metadata.TryGetValue("layer_norm_eps", out var e) ? double.TryParse(e, System.Globalization.NumberStyles.Float, inv,
+            out double ev) && ev > 0 && double.IsFinite(ev) ? ev
             : throw new SlsInputException(source, $"metadata layer_norm_eps '{Printable.Escape(e)}' is not a positive number") : null;
         float[]? Floats(string key) => metadata.TryGetValue(key, out var v)
             ? v.Split(',').Select(p => float.TryParse(p, System.Globalization.NumberStyles.Float, inv, out float x) && float.IsFinite(x) ? x
@@ -74,9 +79,13 @@ public sealed record ArchitectureHints(
             : throw new SlsInputException(source, $"metadata act '{Printable.Escape(a)}' is not gelu or quick_gelu") : null;
         var std = Floats("std");
         if (std is not null && std.Any(x => !(x >= 1e-6f)))
-            throw new SlsInputException(source, $"metadata std '{Printable.Escape(metadata["std"])}' has a value that is not positive (the input is divided by it)");
+            throw new SlsInputException(source, $"metadata std '{Printable.Escape(metadata["std"])}' has a value that is not positive (the input "
+                + $"is divided by it)");
         var labels = ClassNamesMetadata.Read(metadata, source);
         // an export's head is the task's: the names it was trained on come with it (checked against the data)
-        return new ArchitectureHints(heads, eps, Floats("mean"), std, labels, Activation: act) { PreprocessingSource = "the file's sls export metadata" };
+        return new ArchitectureHints(heads, eps, Floats("mean"), std, labels, Activation: act)
+        {
+            PreprocessingSource = "the file's sls export metadata"
+        };
     }
 }

@@ -13,7 +13,8 @@ public static class BlockKey
     {
         if (!name.StartsWith(Prefix, StringComparison.Ordinal)) return null;
         int dot = name.IndexOf('.', Prefix.Length);
-        return dot > Prefix.Length && int.TryParse(name.AsSpan(Prefix.Length, dot - Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out int b)
+        return dot > Prefix.Length && int.TryParse(name.AsSpan(Prefix.Length, dot - Prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture,
+            out int b)
             ? (b, name[(dot + 1)..]) : null;
     }
 
@@ -24,5 +25,6 @@ public static class BlockKey
     public static string Of(int block) => $"{Prefix}{block}";
 
     /// <summary>Number of blocks: one past the highest block index.</summary>
-    public static int CountBlocks(IEnumerable<string> names) => names.Select(Parse).Where(b => b is not null).Select(b => b!.Value.Block + 1).DefaultIfEmpty(0).Max();
+    public static int CountBlocks(IEnumerable<string> names) => names.Select(Parse).Where(b => b is not null).Select(b => b!.Value.Block + 1)
+        .DefaultIfEmpty(0).Max();
 }

@@ -1,5 +1,5 @@
-using SlsPrune.Core.IO;
 using System.IO.Compression;
+using SlsPrune.Core.IO;
 using TorchSharp;
 
 namespace SlsPrune.Core.Checkpoints;
@@ -27,7 +27,8 @@ public static class CheckpointFile
             try
             {
                 // torch.save archives hold data.pkl, or at least its byteorder / version / data/ entries
-                bool torchLike = zip.Entries.Any(e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal) || e.FullName.EndsWith("/byteorder", StringComparison.Ordinal)
+                bool torchLike = zip.Entries.Any(e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal) || e.FullName.EndsWith("/byteorder",
+                    StringComparison.Ordinal)
                     || e.FullName.EndsWith("/version", StringComparison.Ordinal) || e.FullName.Contains("/data/", StringComparison.Ordinal));
                 return torchLike ? PyTorchZipFile.Open(path, zip) : NpzFile.Open(path, zip);
             }

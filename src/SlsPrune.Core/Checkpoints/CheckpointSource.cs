@@ -1,6 +1,6 @@
-using SlsPrune.Core.IO;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Checkpoints;
 
@@ -56,13 +56,15 @@ public sealed class CheckpointSource
     /// through its weights file.</summary>
     /// <exception cref="SlsInputException">for a folder without a weights file, with a sharded one, or a PEFT adapter folder.</exception>
     public static CheckpointSource Resolve(string path) => Directory.Exists(path) && IsPeftFolder(path)
-        ? throw new SlsInputException(path, $"is a PEFT adapter folder ({PeftAdapter.ConfigName}): sls reads it only as --petl, merged into the backbone's weights; what needs the adapters as modules (retraining, width pruning) needs an sls PETL file")
+        ? throw new SlsInputException(path, $"is a PEFT adapter folder ({PeftAdapter.ConfigName}): sls reads it only as --petl, merged into the "
+            + $"backbone's weights; what needs the adapters as modules (retraining, width pruning) needs an sls PETL file")
         : ResolveAny(path);
 
     /// <summary>A PETL source (<c>--petl</c>): a file (an sls PETL file), or a PEFT adapter folder.</summary>
     /// <exception cref="SlsInputException">for another folder, or a PEFT folder without its weights.</exception>
     public static CheckpointSource ResolvePetl(string path) => Directory.Exists(path) && !IsPeftFolder(path)
-        ? throw new SlsInputException(path, $"is a folder without {PeftAdapter.ConfigName}; --petl expects a PETL file (.safetensors, as sls train writes) or a PEFT adapter folder")
+        ? throw new SlsInputException(path, $"is a folder without {PeftAdapter.ConfigName}; --petl expects a PETL file (.safetensors, as sls train "
+            + $"writes) or a PEFT adapter folder")
         : ResolveAny(path);
 
     private static bool IsPeftFolder(string path) => File.Exists(System.IO.Path.Combine(path, PeftAdapter.ConfigName));
@@ -73,17 +75,26 @@ public sealed class CheckpointSource
         if (IsPeftFolder(path))
         {
             var adapter = PeftAdapter.WeightNames.Select(n => System.IO.Path.Combine(path, n)).FirstOrDefault(File.Exists)
-                ?? throw new SlsInputException(path, $"a PEFT adapter folder needs {string.Join(" or ", PeftAdapter.WeightNames)} beside {PeftAdapter.ConfigName}; found neither");
-            return new CheckpointSource(path, adapter, new Dictionary<string, string> { [PeftAdapter.ConfigName] = System.IO.Path.Combine(path, PeftAdapter.ConfigName) }, peft: true);
+                ?? throw new SlsInputException(path, $"a PEFT adapter folder needs {string.Join(" or ", PeftAdapter.WeightNames)} beside "
+                    + $"{PeftAdapter.ConfigName}; found neither");
+            return new CheckpointSource(path, adapter, new Dictionary<string, string>
+            {
+                [PeftAdapter.ConfigName] = System.IO.Path.Combine(path,
+                PeftAdapter.ConfigName)
+            }, peft: true);
         }
         var weights = FolderWeights.Select(n => System.IO.Path.Combine(path, n)).FirstOrDefault(File.Exists);
         if (weights is null)
         {
-            if (File.Exists(System.IO.Path.Combine(path, "model.safetensors.index.json")) || File.Exists(System.IO.Path.Combine(path, "pytorch_model.bin.index.json")))
-                throw new SlsInputException(path, "holds a sharded checkpoint (*.index.json); sharded weights are not supported, save them as one file");
-            throw new SlsInputException(path, $"is a folder, and a checkpoint folder needs {string.Join(" or ", FolderWeights)} (Hugging Face's layout); found neither (or give the checkpoint file itself)");
+            if (File.Exists(System.IO.Path.Combine(path, "model.safetensors.index.json")) || File.Exists(System.IO.Path.Combine(path,
+                "pytorch_model.bin.index.json")))
+                throw new SlsInputException(path, "holds a sharded checkpoint (*.index.json); sharded weights are not supported, save them as "
+                    + "one file");
+            throw new SlsInputException(path, $"is a folder, and a checkpoint folder needs {string.Join(" or ", FolderWeights)} (Hugging Face's "
+                + $"layout); found neither (or give the checkpoint file itself)");
         }
-        var side = SideFileNames.Select(n => (n, p: System.IO.Path.Combine(path, n))).Where(x => File.Exists(x.p)).ToDictionary(x => x.n, x => x.p, StringComparer.Ordinal);
+        var side = SideFileNames.Select(n => (n, p: System.IO.Path.Combine(path, n))).Where(x => File.Exists(x.p)).ToDictionary(x => x.n, x => x.p,
+            StringComparer.Ordinal);
         return new CheckpointSource(path, weights, side);
     }
 
@@ -103,7 +114,8 @@ public sealed class CheckpointSource
         JsonObject? parsed = null;
         if (SideFiles.TryGetValue(name, out var file))
         {
-            string text = InputFile.ReadAllText(file, MaxSideFileBytes, $"{("aeiou".Contains(name[0], StringComparison.Ordinal) ? "an" : "a")} {name}");
+            string text = InputFile.ReadAllText(file, MaxSideFileBytes, $"{("aeiou".Contains(name[0], StringComparison.Ordinal) ? "an" : "a")} "
+                + $"{name}");
             try
             {
                 parsed = SideFileJson.Parse(file, text);

@@ -26,7 +26,8 @@ public static class ClassNamesMetadata
             names = null;
         }
         if (names is null || names.Any(n => n is null)) throw new SlsInputException(file, $"metadata '{Key}' is not a JSON list of names");
-        if (rows is int n && names.Length != n) throw new SlsInputException(file, $"metadata '{Key}' names {names.Length} classes but {rowsField} has {n} rows");
+        if (rows is int n && names.Length != n) throw new SlsInputException(file, $"metadata '{Key}' names {names.Length} classes but {rowsField} "
+            + $"has {n} rows");
         return names;
     }
 }

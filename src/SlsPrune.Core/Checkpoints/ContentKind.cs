@@ -9,7 +9,8 @@ namespace SlsPrune.Core.Checkpoints;
 public static class ContentKind
 {
     /// <summary>What <c>sls</c> reads as a checkpoint, for messages.</summary>
-    public const string Readable = "sls reads safetensors, PyTorch .pt/.pth (torch.save zip), NumPy .npz, or a Hugging Face folder (config.json + weights)";
+    public const string Readable = "sls reads safetensors, PyTorch .pt/.pth (torch.save zip), NumPy .npz, or a Hugging Face folder (config.json + "
+        + "weights)";
 
     /// <summary>Bytes read from the start of the file to tell its kind.</summary>
     public const int HeadBytes = 512;
@@ -37,7 +38,8 @@ public static class ContentKind
         if (IsText(head))
         {
             string text = Encoding.UTF8.GetString(head).TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
-            if (text.StartsWith('{') && text.Contains("\"slsprune-index\"", StringComparison.Ordinal)) return "a pruning index (JSON; give it to --index)";
+            if (text.StartsWith('{') && text.Contains("\"slsprune-index\"", StringComparison.Ordinal)) return "a pruning index (JSON; give it to "
+                + "--index)";
             if (text.StartsWith('{') || text.StartsWith('[')) return "a JSON file";
             return "a text file";
         }

@@ -42,9 +42,11 @@ public sealed partial class NpzFile : ICheckpoint
             var (dtype, shape, fortran, big, headerLen) = ReadHeader(path, name, s);
             var info = new TensorInfo(name, dtype, shape);
             if (e.Length != headerLen + info.ByteCount)
-                throw new SlsInputException(path, $"array '{name}' has {e.Length - headerLen} data bytes, its header needs {info.ByteCount}: truncated or inconsistent");
+                throw new SlsInputException(path, $"array '{name}' has {e.Length - headerLen} data bytes, its header needs {info.ByteCount}: "
+                    + $"truncated or inconsistent");
             if (info.ByteCount > Array.MaxLength || e.Length > Math.Max(e.CompressedLength, 1) * 1032L)
-                throw new SlsInputException(path, $"npz entry '{e.FullName}' claims {e.Length} bytes from {e.CompressedLength} stored: corrupt or crafted");
+                throw new SlsInputException(path, $"npz entry '{e.FullName}' claims {e.Length} bytes from {e.CompressedLength} stored: corrupt or "
+                    + $"crafted");
             if (!index.TryAdd(name, (e, info, fortran, big)))
                 throw new SlsInputException(path, $"array '{name}' appears twice in the archive");
             tensors.Add(info);
@@ -77,7 +79,8 @@ public sealed partial class NpzFile : ICheckpoint
     private static (TensorDType, long[], bool Fortran, bool BigEndian, long HeaderLen) ReadHeader(string path, string name, Stream s)
     {
         var fixedPart = new byte[10];
-        if (s.ReadAtLeast(fixedPart, 10, throwOnEndOfStream: false) < 10 || fixedPart[0] != 0x93 || Encoding.ASCII.GetString(fixedPart, 1, 5) != "NUMPY")
+        if (s.ReadAtLeast(fixedPart, 10, throwOnEndOfStream: false) < 10 || fixedPart[0] != 0x93 || Encoding.ASCII.GetString(fixedPart, 1,
+            5) != "NUMPY")
             throw new SlsInputException(path, $"array '{name}' is not in .npy format (bad magic)");
         int major = fixedPart[6];
         long len;
@@ -125,9 +128,17 @@ public sealed partial class NpzFile : ICheckpoint
         bool big = d[0] == '>';
         TensorDType? t = d[1..] switch
         {
-            "f2" => TensorDType.F16, "f4" => TensorDType.F32, "f8" => TensorDType.F64,
-            "i1" => TensorDType.I8, "i2" => TensorDType.I16, "i4" => TensorDType.I32, "i8" => TensorDType.I64,
-            "u1" => TensorDType.U8, "u2" => TensorDType.U16, "u4" => TensorDType.U32, "u8" => TensorDType.U64,
+            "f2" => TensorDType.F16,
+            "f4" => TensorDType.F32,
+            "f8" => TensorDType.F64,
+            "i1" => TensorDType.I8,
+            "i2" => TensorDType.I16,
+            "i4" => TensorDType.I32,
+            "i8" => TensorDType.I64,
+            "u1" => TensorDType.U8,
+            "u2" => TensorDType.U16,
+            "u4" => TensorDType.U32,
+            "u8" => TensorDType.U64,
             "b1" => TensorDType.Bool,
             _ => null,
         };

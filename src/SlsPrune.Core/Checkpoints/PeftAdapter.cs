@@ -1,6 +1,6 @@
-using SlsPrune.Core.IO;
 using System.Globalization;
 using System.Text.RegularExpressions;
+using SlsPrune.Core.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -34,7 +34,8 @@ public sealed class PeftAdapter : IDisposable
     /// <c>mlp.0|3</c>) and OpenCLIP (<c>attn.out_proj</c>, <c>mlp.c_fc|c_proj</c>).</summary>
     private static readonly Regex Slot = new(
         @"^(?:.*\.)?(?:blocks\.(?<b>\d+)\.(?<s>attn\.qkv|attn\.proj|mlp\.fc1|mlp\.fc2)" +
-        @"|encoder\.layer\.(?<b>\d+)\.(?<s>attention\.attention\.query|attention\.attention\.key|attention\.attention\.value|attention\.output\.dense|intermediate\.dense|output\.dense|mlp\.fc1|mlp\.fc2|mlp\.weights_in|mlp\.weights_out)" +
+        @"|encoder\.layer\.(?<b>\d+)\.(?<s>attention\.attention\.query|attention\.attention\.key|attention\.attention\.value" +
+        @"|attention\.output\.dense|intermediate\.dense|output\.dense|mlp\.fc1|mlp\.fc2|mlp\.weights_in|mlp\.weights_out)" +
         @"|encoder\.layers\.encoder_layer_(?<b>\d+)\.(?<s>self_attention\.out_proj|mlp\.0|mlp\.3|mlp\.linear_1|mlp\.linear_2)" +
         @"|transformer\.resblocks\.(?<b>\d+)\.(?<s>attn\.out_proj|mlp\.c_fc|mlp\.c_proj))$",
         RegexOptions.CultureInvariant | RegexOptions.ExplicitCapture);
@@ -123,7 +124,8 @@ public sealed class PeftAdapter : IDisposable
             string name = t.Name.StartsWith(Prefix, StringComparison.Ordinal) ? t.Name[Prefix.Length..] : t.Name;
             string esc = Printable.Escape(t.Name);
             if (name.Contains(".lora_magnitude_vector", StringComparison.Ordinal))
-                throw new SlsInputException(WeightsFile, $"tensor '{esc}' is DoRA's magnitude vector; DoRA does not merge as plain LoRA and is not supported");
+                throw new SlsInputException(WeightsFile, $"tensor '{esc}' is DoRA's magnitude vector; DoRA does not merge as plain LoRA and is not "
+                    + $"supported");
             if (name.Contains(".lora_embedding_", StringComparison.Ordinal))
                 throw new SlsInputException(WeightsFile, $"tensor '{esc}' is LoRA on an embedding, which sls has no slot for");
             if (Pair(name, ".lora_A") is { } ma) { a[ma] = t.Name; continue; }
@@ -133,7 +135,8 @@ public sealed class PeftAdapter : IDisposable
             if (SavedModule(name, c) is var (module, param))
             {
                 string tail = HeadModules.FirstOrDefault(h => module == h || module.EndsWith("." + h, StringComparison.Ordinal))
-                    ?? throw new SlsInputException(WeightsFile, $"modules_to_save layer '{Printable.Escape(module)}' is not the classifier; sls takes only the task head from modules_to_save");
+                    ?? throw new SlsInputException(WeightsFile, $"modules_to_save layer '{Printable.Escape(module)}' is not the classifier; sls "
+                        + $"takes only the task head from modules_to_save");
                 if (param is not ("weight" or "bias"))
                     throw new SlsInputException(WeightsFile, $"tensor '{esc}' of modules_to_save is neither a weight nor a bias");
                 string key = "head." + param;
@@ -158,20 +161,25 @@ public sealed class PeftAdapter : IDisposable
             string m = Printable.Escape(module);
             var match = Slot.Match(module);
             if (!match.Success)
-                throw new SlsInputException(WeightsFile, $"LoRA on '{m}', which sls has no slot for (only a block's query, key, value, attention output, fc1 and fc2 merge into the ViT it builds)");
+                throw new SlsInputException(WeightsFile, $"LoRA on '{m}', which sls has no slot for (only a block's query, key, value, attention "
+                    + $"output, fc1 and fc2 merge into the ViT it builds)");
             if (!c.Targets(module))
-                throw new SlsInputException(WeightsFile, $"holds LoRA weights for '{m}', which {ConfigName}'s target_modules{(c.UsesLayers ? " with layers_to_transform" : "")} does not select");
+                throw new SlsInputException(WeightsFile, $"holds LoRA weights for '{m}', which {ConfigName}'s target_modules"
+                    + $"{(c.UsesLayers ? " with layers_to_transform" : "")} does not select");
             var sa = shapes[aName];
             var sb = shapes[b[module]];
             if (sa.Length != 2 || sb.Length != 2 || sa[0] != sb[1])
-                throw new SlsInputException(WeightsFile, $"LoRA pair of '{m}' has shapes [{string.Join(", ", sa)}] and [{string.Join(", ", sb)}]; a linear layer's pair is A [r, in] and B [out, r]");
+                throw new SlsInputException(WeightsFile, $"LoRA pair of '{m}' has shapes [{string.Join(", ", sa)}] and [{string.Join(", ", sb)}]; "
+                    + $"a linear layer's pair is A [r, in] and B [out, r]");
             int r = c.Rank(module);
             double alpha = c.Alpha(module);
             if (sa[0] != r)
                 throw new SlsInputException(WeightsFile, $"lora_A of '{m}' has rank {sa[0]}, but {ConfigName} gives r {r} for it");
             double scale = c.RsLora ? alpha / Math.Sqrt(r) : alpha / r;
-            if (!int.TryParse(match.Groups["b"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int block) || block >= StateDictFile.MaxBlocks)
-                throw new SlsInputException(WeightsFile, $"LoRA on '{m}' has block index {match.Groups["b"].Value}; a model has at most {StateDictFile.MaxBlocks} blocks");
+            if (!int.TryParse(match.Groups["b"].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int block)
+                || block >= StateDictFile.MaxBlocks)
+                throw new SlsInputException(WeightsFile, $"LoRA on '{m}' has block index {match.Groups["b"].Value}; a model has at most "
+                    + $"{StateDictFile.MaxBlocks} blocks");
             pairs.Add(new LoraPair(module, block, match.Groups["s"].Value, r, alpha, scale, aName, b[module]));
         }
         foreach (var entry in c.ListTargets.Where(e => !a.Keys.Any(k => PeftConfig.TargetEntryMatches(e, k))))
@@ -180,7 +188,8 @@ public sealed class PeftAdapter : IDisposable
         if (_head.TryGetValue("head.weight", out var hw))
         {
             var s = shapes[hw];
-            if (s.Length != 2) throw new SlsInputException(WeightsFile, $"the classifier's weight '{Printable.Escape(hw)}' has {s.Length} dimensions; a head's weight is [classes, width]");
+            if (s.Length != 2) throw new SlsInputException(WeightsFile, $"the classifier's weight '{Printable.Escape(hw)}' has {s.Length} "
+                + $"dimensions; a head's weight is [classes, width]");
             HeadClasses = (int)s[0];
         }
     }
@@ -219,10 +228,12 @@ public sealed class PeftAdapter : IDisposable
         foreach (var p in Pairs)
         {
             string weight = WeightName(p.Module, shapes.Keys)
-                ?? throw new SlsInputException(Path, $"LoRA module '{Printable.Escape(p.Module)}' has no weight in the backbone {Printable.Escape(backbonePath)} (an adapter for another model?)");
+                ?? throw new SlsInputException(Path, $"LoRA module '{Printable.Escape(p.Module)}' has no weight in the backbone "
+                    + $"{Printable.Escape(backbonePath)} (an adapter for another model?)");
             long[] want = [adapterShapes[p.B][0], adapterShapes[p.A][1]];
             if (!shapes[weight].SequenceEqual(want))
-                throw new SlsInputException(Path, $"LoRA of '{Printable.Escape(p.Module)}' is [{string.Join(", ", want)}], the backbone's '{Printable.Escape(weight)}' is [{string.Join(", ", shapes[weight])}]");
+                throw new SlsInputException(Path, $"LoRA of '{Printable.Escape(p.Module)}' is [{string.Join(", ", want)}], the backbone's '"
+                    + $"{Printable.Escape(weight)}' is [{string.Join(", ", shapes[weight])}]");
             if (!bound.TryAdd(weight, p))
                 throw new SlsInputException(Path, $"two LoRA pairs fall on the backbone's '{Printable.Escape(weight)}'");
         }
@@ -255,7 +266,8 @@ public sealed class PeftAdapter : IDisposable
         // finite weights that merge into infinities: the scale (lora_alpha / r) or the pair is absurd; a NaN the
         // backbone itself holds is left for its own check to name the backbone
         if (AllFinite(weight) && !AllFinite(merged))
-            throw new SlsInputException(WeightsFile, $"merging the LoRA pair of '{Printable.Escape(p.Module)}' (scale {p.Scale.ToString("R", CultureInfo.InvariantCulture)}) into '{Printable.Escape(name)}' gives values too large for its dtype");
+            throw new SlsInputException(WeightsFile, $"merging the LoRA pair of '{Printable.Escape(p.Module)}' (scale "
+                + $"{p.Scale.ToString("R", CultureInfo.InvariantCulture)}) into '{Printable.Escape(name)}' gives values too large for its dtype");
         merged = merged.MoveToOuterDisposeScope();
         weight.Dispose();
         return merged;

@@ -31,17 +31,20 @@ internal sealed class PeftConfig
         string type = Str(c, "peft_type") ?? throw new SlsInputException(file, "has no peft_type; a PEFT LoRA adapter says \"LORA\"");
         if (type != "LORA") throw new SlsInputException(file, $"peft_type '{Printable.Escape(type)}' is not LORA; only LoRA adapters are read");
         if (Bool(c, "use_dora")) throw new SlsInputException(file, "use_dora is true: DoRA does not merge as plain LoRA and is not supported");
-        if (Bool(c, "fan_in_fan_out")) throw new SlsInputException(file, "fan_in_fan_out is true (GPT-2's Conv1D layout); the ViTs sls reads have plain linear layers");
+        if (Bool(c, "fan_in_fan_out")) throw new SlsInputException(file, "fan_in_fan_out is true (GPT-2's Conv1D layout); the ViTs sls reads have "
+            + "plain linear layers");
         if (Bool(c, "lora_bias")) throw new SlsInputException(file, "lora_bias is true: LoRA biases are not supported");
         string bias = Str(c, "bias") ?? "none";
-        if (bias != "none") throw new SlsInputException(file, $"bias '{Printable.Escape(bias)}' trains the layers' biases; only bias \"none\" is supported");
+        if (bias != "none") throw new SlsInputException(file, $"bias '{Printable.Escape(bias)}' trains the layers' biases; only bias \"none\" is "
+            + $"supported");
         foreach (var f in new[] { "layer_replication", "target_parameters", "trainable_token_indices" })
             if (c[f] is JsonNode n && !(n is JsonArray { Count: 0 }) && !(n is JsonObject { Count: 0 }))
                 throw new SlsInputException(file, $"{f} is set; sls cannot honour it");
         Rank0 = Int(c, "r") ?? 8;
         if (Rank0 is <= 0 or > MaxRank) throw new SlsInputException(file, $"r {Rank0} is not an integer within 1..{MaxRank}");
         Alpha0 = Num(c, "lora_alpha") ?? 8;
-        if (!(Alpha0 > 0 && Alpha0 <= MaxAlpha)) throw new SlsInputException(file, $"lora_alpha {Alpha0.ToString("R", CultureInfo.InvariantCulture)} is not a number within (0, {MaxAlpha}]");
+        if (!(Alpha0 > 0 && Alpha0 <= MaxAlpha)) throw new SlsInputException(file,
+            $"lora_alpha {Alpha0.ToString("R", CultureInfo.InvariantCulture)} is not a number within (0, {MaxAlpha}]");
         RsLora = Bool(c, "use_rslora");
         switch (c["target_modules"])
         {
@@ -50,7 +53,8 @@ internal sealed class PeftConfig
                 else _regex = CheckRegex(s, "target_modules");
                 break;
             case JsonArray arr:
-                ListTargets = arr.Select(n => n is JsonValue jv && jv.TryGetValue(out string? s) ? s : throw new SlsInputException(file, "target_modules holds a non-string entry")).ToList();
+                ListTargets = arr.Select(n => n is JsonValue jv && jv.TryGetValue(out string? s) ? s : throw new SlsInputException(file,
+                    "target_modules holds a non-string entry")).ToList();
                 if (ListTargets.Count == 0) throw new SlsInputException(file, "target_modules is empty");
                 break;
             default:
@@ -69,14 +73,17 @@ internal sealed class PeftConfig
             JsonArray arr => Strings(arr, "modules_to_save"),
             _ => throw new SlsInputException(file, "modules_to_save must be a list of module names"),
         };
-        _rankPattern = Pattern(c, "rank_pattern", n => n is JsonValue v && v.TryGetValue(out int i) && i is > 0 and <= MaxRank ? i : throw new SlsInputException(file, $"rank_pattern values must be integers within 1..{MaxRank}"));
-        _alphaPattern = Pattern(c, "alpha_pattern", n => n is JsonValue v && v.TryGetValue(out double d) && d > 0 && d <= MaxAlpha ? d : throw new SlsInputException(file, $"alpha_pattern values must be numbers within (0, {MaxAlpha}]"));
+        _rankPattern = Pattern(c, "rank_pattern", n => n is JsonValue v && v.TryGetValue(out int i) && i is > 0 and <= MaxRank ? i
+            : throw new SlsInputException(file, $"rank_pattern values must be integers within 1..{MaxRank}"));
+        _alphaPattern = Pattern(c, "alpha_pattern", n => n is JsonValue v && v.TryGetValue(out double d) && d > 0 && d <= MaxAlpha ? d
+            : throw new SlsInputException(file, $"alpha_pattern values must be numbers within (0, {MaxAlpha}]"));
         _layers = c["layers_to_transform"] switch
         {
             null => null,
             JsonValue v when v.TryGetValue(out int i) && i is >= 0 and <= MaxLayer => [i],
             JsonArray arr => arr.Select(n => n is JsonValue jv && jv.TryGetValue(out int i) && i is >= 0 and <= MaxLayer ? i
-                : throw new SlsInputException(file, $"layers_to_transform holds {Printable.Escape(n?.ToJsonString() ?? "null")}, not a layer number within 0..{MaxLayer}")).ToList(),
+                : throw new SlsInputException(file, $"layers_to_transform holds {Printable.Escape(n?.ToJsonString() ?? "null")}, not a layer "
+                    + $"number within 0..{MaxLayer}")).ToList(),
             _ => throw new SlsInputException(file, "layers_to_transform must be an integer or a list of integers"),
         };
         if (_layers is { Count: 0 }) _layers = null;
@@ -105,7 +112,8 @@ internal sealed class PeftConfig
     /// <summary>PEFT's check_target_module_exists: excluded modules and modules_to_save are never targets.</summary>
     public bool Targets(string key)
     {
-        if (_excludeRegex is not null ? FullMatch(_excludeRegex, key, "exclude_modules") : _exclude.Any(e => key == e || key.EndsWith("." + e, StringComparison.Ordinal))) return false;
+        if (_excludeRegex is not null ? FullMatch(_excludeRegex, key, "exclude_modules") : _exclude.Any(e => key == e || key.EndsWith("." + e,
+            StringComparison.Ordinal))) return false;
         if (ModulesToSave.Any(m => Match($@"^(?:|.*\.){m}(?:$|\..*)", key))) return false;
         if (_allLinear) return true;
         if (_regex is not null) return FullMatch(_regex, key, "target_modules");
@@ -120,7 +128,8 @@ internal sealed class PeftConfig
                 m = Timed(() => Regex.Match(key, LayerRegex(p), RegexOptions.CultureInvariant, RegexTimeout), "layers_pattern", p, key);
                 if (m.Success) break;
             }
-        return m is { Success: true } && int.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int layer) && _layers.Contains(layer);
+        return m is { Success: true } && int.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int layer)
+            && _layers.Contains(layer);
     }
 
     /// <summary>Whether one entry of a list target_modules selects <paramref name="key"/> (layers aside).</summary>
@@ -165,7 +174,8 @@ internal sealed class PeftConfig
         catch (RegexMatchTimeoutException)
         {
             string what = field == "a pattern" ? $"pattern '{Printable.Escape(pattern)}'" : $"{field} '{Printable.Escape(pattern)}'";
-            throw new SlsInputException(_file, $"{what} took longer than {RegexTimeout.TotalSeconds} s to match '{Printable.Escape(key)}' (catastrophic backtracking?)");
+            throw new SlsInputException(_file, $"{what} took longer than {RegexTimeout.TotalSeconds} s to match '{Printable.Escape(key)}' "
+                + $"(catastrophic backtracking?)");
         }
     }
 
@@ -178,7 +188,8 @@ internal sealed class PeftConfig
         }
         catch (ArgumentException e)
         {
-            throw new SlsInputException(_file, $"{field} '{Printable.Escape(given ?? pattern)}' is not a valid regular expression ({Printable.Escape(e.Message)})");
+            throw new SlsInputException(_file, $"{field} '{Printable.Escape(given ?? pattern)}' is not a valid regular expression ("
+                + $"{Printable.Escape(e.Message)})");
         }
     }
 
@@ -190,7 +201,8 @@ internal sealed class PeftConfig
     };
 
     private List<string> Strings(JsonArray arr, string field) =>
-        arr.Select(n => n is JsonValue v && v.TryGetValue(out string? s) ? s : throw new SlsInputException(_file, $"{field} holds a non-string entry")).ToList();
+        arr.Select(n => n is JsonValue v && v.TryGetValue(out string? s) ? s : throw new SlsInputException(_file,
+            $"{field} holds a non-string entry")).ToList();
 
     private string? Str(JsonObject c, string field) => c[field] switch
     {
@@ -210,7 +222,8 @@ internal sealed class PeftConfig
     {
         null => null,
         JsonValue v when v.TryGetValue(out int i) => i,
-        JsonValue v when v.TryGetValue(out double d) && d == Math.Floor(d) => throw new SlsInputException(_file, $"{field} {d.ToString("R", CultureInfo.InvariantCulture)} is not an integer within 1..{MaxRank}"),
+        JsonValue v when v.TryGetValue(out double d) && d == Math.Floor(d) => throw new SlsInputException(_file,
+            $"{field} {d.ToString("R", CultureInfo.InvariantCulture)} is not an integer within 1..{MaxRank}"),
         _ => throw new SlsInputException(_file, $"{field} is not an integer"),
     };
 

@@ -48,23 +48,27 @@ public sealed class PyTorchZipFile : ICheckpoint
         CheckEntryNames(path, zip);
         var pickles = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal) || e.FullName == "data.pkl").ToList();
         if (pickles.Count != 1)
-            throw new SlsInputException(path, pickles.Count == 0 ? "zip file has no data.pkl: not a torch.save checkpoint" : "zip file has more than one data.pkl");
+            throw new SlsInputException(path, pickles.Count == 0 ? "zip file has no data.pkl: not a torch.save checkpoint"
+                : "zip file has more than one data.pkl");
         var pkl = pickles[0];
         string prefix = pkl.FullName[..^"data.pkl".Length];
         var order = zip.GetEntry(prefix + "byteorder");
         if (order != null)
         {
             if (order.Length > MaxSmallEntryBytes)
-                throw new SlsInputException(path, $"archive entry '{order.FullName}' is {order.Length} bytes; it holds one word (limit {MaxSmallEntryBytes})");
+                throw new SlsInputException(path, $"archive entry '{order.FullName}' is {order.Length} bytes; it holds one word (limit "
+                    + $"{MaxSmallEntryBytes})");
             string bo = System.Text.Encoding.ASCII.GetString(ReadEntry(path, order)).Trim();
             if (bo != "little") throw new SlsInputException(path, $"checkpoint was saved with byte order '{bo}'; only little-endian is supported");
         }
         if (pkl.Length > MaxPickleBytes)
-            throw new SlsInputException(path, $"data.pkl is {pkl.Length} bytes uncompressed; a checkpoint's pickle is far smaller (limit {MaxPickleBytes})");
+            throw new SlsInputException(path, $"data.pkl is {pkl.Length} bytes uncompressed; a checkpoint's pickle is far smaller (limit "
+                + $"{MaxPickleBytes})");
         byte[] bytes = ReadEntry(path, pkl);
         object? root = RestrictedUnpickler.Load(bytes, path);
 
-        var stateDict = FindStateDict(path, root) ?? throw new SlsInputException(path, "the pickle holds no dict of tensors (expected a state dict, or one under 'state_dict' or 'model')");
+        var stateDict = FindStateDict(path, root) ?? throw new SlsInputException(path, "the pickle holds no dict of tensors (expected a state "
+            + "dict, or one under 'state_dict' or 'model')");
         var refs = new Dictionary<string, TensorRef>(StringComparer.Ordinal);
         Flatten(path, stateDict, refs);
         if (refs.Count == 0) throw new SlsInputException(path, "the state dict holds no tensors");
@@ -118,7 +122,8 @@ public sealed class PyTorchZipFile : ICheckpoint
     public static byte[] ReadEntry(string path, ZipArchiveEntry entry)
     {
         if (entry.Length > Array.MaxLength || entry.Length > Math.Max(entry.CompressedLength, 1) * 1032L)
-            throw new SlsInputException(path, $"archive entry '{entry.FullName}' claims {entry.Length} bytes from {entry.CompressedLength} stored: corrupt or crafted");
+            throw new SlsInputException(path, $"archive entry '{entry.FullName}' claims {entry.Length} bytes from {entry.CompressedLength} stored: "
+                + $"corrupt or crafted");
         try
         {
             using var s = entry.Open();

@@ -1,7 +1,7 @@
-using SlsPrune.Core.IO;
 using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
+using SlsPrune.Core.IO;
 using TorchSharp;
 
 namespace SlsPrune.Core.Checkpoints;
@@ -60,7 +60,8 @@ public sealed class SafetensorsFile : ICheckpoint
             throw new SlsInputException(path, $"file is {fileSize} bytes, too short for a safetensors header");
         ulong headerLen = BinaryPrimitives.ReadUInt64LittleEndian(lenBytes);
         if (headerLen > (ulong)(fileSize - 8))
-            throw new SlsInputException(path, $"safetensors header length {headerLen} exceeds the file size ({fileSize} bytes): truncated or not a safetensors file");
+            throw new SlsInputException(path, $"safetensors header length {headerLen} exceeds the file size ({fileSize} bytes): truncated or not a "
+                + $"safetensors file");
         if (headerLen > MaxHeaderBytes)
             throw new SlsInputException(path, $"safetensors header length {headerLen} exceeds the {MaxHeaderBytes}-byte limit");
         var header = new byte[headerLen];
@@ -119,9 +120,12 @@ public sealed class SafetensorsFile : ICheckpoint
             foreach (var (info, begin, end) in index.Values.OrderBy(v => v.Item2).ThenBy(v => v.Item3))
             {
                 if (begin != expectedBegin)
-                    throw new SlsInputException(path, $"tensor '{info.Name}' starts at data offset {begin}, expected {expectedBegin} (overlapping or gapped offsets)");
+                    throw new SlsInputException(path, $"tensor '{info.Name}' starts at data offset {begin}, expected {expectedBegin} (overlapping "
+                        + $"or gapped offsets)");
                 if (end - begin != info.ByteCount)
-                    throw new SlsInputException(path, $"tensor '{info.Name}' spans {end - begin} bytes but {TensorDTypes.SafetensorsName(info.DType)} [{string.Join(", ", info.Shape)}] needs {info.ByteCount}");
+                    throw new SlsInputException(path,
+                        $"tensor '{info.Name}' spans {end - begin} bytes but {TensorDTypes.SafetensorsName(info.DType)} ["
+                            + $"{string.Join(", ", info.Shape)}] needs {info.ByteCount}");
                 expectedBegin = end;
             }
             if (expectedBegin != dataLen)
@@ -151,7 +155,8 @@ public sealed class SafetensorsFile : ICheckpoint
                 throw new SlsInputException(path, $"tensor '{prop.Name}' has an invalid shape");
             shape[i++] = n;
         }
-        if (!TensorInfo.SizeFits(shape)) throw new SlsInputException(path, $"tensor '{prop.Name}' has shape [{string.Join(", ", shape)}], whose size overflows");
+        if (!TensorInfo.SizeFits(shape)) throw new SlsInputException(path, $"tensor '{prop.Name}' has shape [{string.Join(", ", shape)}], whose "
+            + $"size overflows");
         if (off[0].ValueKind != JsonValueKind.Number || off[1].ValueKind != JsonValueKind.Number
             || !off[0].TryGetInt64(out long begin) || !off[1].TryGetInt64(out long end) || begin < 0 || end < begin)
             throw new SlsInputException(path, $"tensor '{prop.Name}' has invalid data_offsets");

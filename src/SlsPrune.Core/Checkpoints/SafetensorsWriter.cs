@@ -1,6 +1,6 @@
-using SlsPrune.Core.IO;
 using System.Buffers.Binary;
 using System.Text.Json;
+using SlsPrune.Core.IO;
 using TorchSharp;
 
 namespace SlsPrune.Core.Checkpoints;

@@ -1,7 +1,7 @@
-using SlsPrune.Core.IO;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Checkpoints;
 

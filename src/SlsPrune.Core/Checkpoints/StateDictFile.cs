@@ -30,7 +30,8 @@ public sealed class StateDictFile : IDisposable
         if (converted.Values.All(t => byTensor.ContainsKey(t.Handle)))
             _sourceOf = converted.ToDictionary(kv => kv.Key, kv => byTensor[kv.Value.Handle], StringComparer.Ordinal);
         RequireBlockIndexes(Shapes.Keys, file.Path);
-        Hints = (ArchitectureHints.FromExport(file.Metadata, file.Path) ?? Converter.Hints(source)).WithRecordedSize(file.Metadata, Converter.Name, file.Path);
+        Hints = (ArchitectureHints.FromExport(file.Metadata, file.Path) ?? Converter.Hints(source)).WithRecordedSize(file.Metadata, Converter.Name,
+            file.Path);
     }
 
     /// <summary>A checkpoint file, or a folder (<see cref="CheckpointSource"/>: its weights file is read, its side files
@@ -79,7 +80,8 @@ public sealed class StateDictFile : IDisposable
         Dictionary<string, Tensor> weights;
         if (_sourceOf is not null)
         {
-            weights = _sourceOf.Where(kv => keep(kv.Key)).ToDictionary(kv => kv.Key, kv => patch is null ? _file.Read(kv.Value) : patch(kv.Value, _file.Read(kv.Value)), StringComparer.Ordinal);
+            weights = _sourceOf.Where(kv => keep(kv.Key)).ToDictionary(kv => kv.Key, kv => patch is null ? _file.Read(kv.Value) : patch(kv.Value,
+                _file.Read(kv.Value)), StringComparer.Ordinal);
         }
         else
         {
@@ -94,7 +96,8 @@ public sealed class StateDictFile : IDisposable
                 else t.Dispose();
             }
             var kept = weights.Values.Select(w => w.Handle).ToHashSet();
-            foreach (var t in all.Values) if (!t.IsInvalid && !kept.Contains(t.Handle)) t.Dispose();   // a dropped tensor the converter passed through is disposed already
+            foreach (var t in all.Values) if (!t.IsInvalid
+                && !kept.Contains(t.Handle)) t.Dispose();   // a dropped tensor the converter passed through is disposed already
         }
         RequireFinite(weights, _file.Path);
         return weights;
@@ -109,7 +112,8 @@ public sealed class StateDictFile : IDisposable
             if (shape.Length == 0 && (name.EndsWith(".weight", StringComparison.Ordinal) || name.EndsWith(".bias", StringComparison.Ordinal)))
                 throw new SlsInputException(source, $"tensor '{name}' is a 0-d scalar; a layer's weight or bias has at least one dimension");
             if (name == "head.weight" && shape.Length != 2)
-                throw new SlsInputException(source, $"tensor 'head.weight' has {shape.Length} dimensions; the head's weight is a matrix [classes, width]");
+                throw new SlsInputException(source, $"tensor 'head.weight' has {shape.Length} dimensions; the head's weight is a matrix [classes, "
+                    + $"width]");
         }
     }
 
@@ -127,7 +131,8 @@ public sealed class StateDictFile : IDisposable
             int dot = name.IndexOf('.', prefix.Length);
             var digits = dot < 0 ? name.AsSpan(prefix.Length) : name.AsSpan(prefix.Length, dot - prefix.Length);
             if (digits.IsEmpty || digits.ContainsAnyExceptInRange('0', '9')) continue;
-            if (int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int b) && b < MaxBlocks) continue;
+            if (int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int b)
+                && b < MaxBlocks) continue;
             string own = _sourceOf?.GetValueOrDefault(name) ?? name;
             throw new SlsInputException(source, $"tensor '{Printable.Escape(own)}' has block index {digits}; a model has at most {MaxBlocks} blocks");
         }

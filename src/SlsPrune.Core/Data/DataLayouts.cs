@@ -30,9 +30,11 @@ public static class DataLayouts
         if (layout is null)
         {
             if (File.Exists(path))
-                throw new SlsInputException(path, $"is a file but not a CSV/TSV list of images; --data expects a task folder, an ImageFolder tree or such a list ({string.Join("; ", All.Select(l => $"{l.Name}: {l.Description}"))})");
+                throw new SlsInputException(path, $"is a file but not a CSV/TSV list of images; --data expects a task folder, an ImageFolder tree "
+                    + $"or such a list ({string.Join("; ", All.Select(l => $"{l.Name}: {l.Description}"))})");
             if (HoldsImages(path))
-                throw new SlsInputException(path, "holds images but no class folders or split lists; sls reads VTAB-1k task folders, ImageFolder trees (ROOT/CLASS/image) and CSV files");
+                throw new SlsInputException(path, "holds images but no class folders or split lists; sls reads VTAB-1k task folders, ImageFolder "
+                    + "trees (ROOT/CLASS/image) and CSV files");
             layout = All[0];
         }
         var source = layout.Open(path, options);
@@ -47,7 +49,8 @@ public static class DataLayouts
     {
         if (source.Layout == "vtab" || source.Splits.Count != 1 || source.Splits.Contains(split) || !SplitNames.Vtab.Contains(split)) return split;
         string only = source.Splits[0];
-        (options ?? DataOptions.Defaults).Report?.Invoke($"{Printable.Escape(source.Name)} has one split, '{Printable.Escape(only)}'; reading it for '{split}' (--split names another)");
+        (options ?? DataOptions.Defaults).Report?.Invoke($"{Printable.Escape(source.Name)} has one split, '{Printable.Escape(only)}'; reading it "
+            + $"for '{split}' (--split names another)");
         return only;
     }
 
@@ -69,6 +72,5 @@ public static class DataLayouts
         }
     }
 
-    private static string Describe(IDataSource s) =>
-        $"splits {string.Join(", ", s.Splits)}" + (s.ClassNames is { } c ? $"; {c.Count} classes" : "");
+    private static string Describe(IDataSource s) => $"splits {string.Join(", ", s.Splits)}" + (s.ClassNames is { } c ? $"; {c.Count} classes" : "");
 }

@@ -1,6 +1,6 @@
-using SlsPrune.Core.IO;
 using System.Buffers.Binary;
 using System.IO.Compression;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Data;
 
@@ -75,12 +75,14 @@ public static class IdxFile
             long total = header.Length + DataBytes(header, path);
             long limit = Math.Min(MaxBytes, gzip.Length * 1032L);
             if (total > limit)
-                throw new SlsInputException(path, $"IDX header needs {total} bytes, more than {limit} (the {MaxBytes}-byte limit, or 1032 times the {gzip.Length} bytes stored): corrupt or crafted");
+                throw new SlsInputException(path, $"IDX header needs {total} bytes, more than {limit} (the {MaxBytes}-byte limit, or 1032 times "
+                    + $"the {gzip.Length} bytes stored): corrupt or crafted");
             var all = new byte[total];
             header.CopyTo(all, 0);
             got = header.Length + gz.ReadAtLeast(all.AsSpan(header.Length), all.Length - header.Length, throwOnEndOfStream: false);
             if (got < all.Length) return all[..got];
-            if (gz.Read(new byte[1]) > 0) throw new SlsInputException(path, $"gzip data runs past the {total} bytes the IDX header describes: corrupt or crafted");
+            if (gz.Read(new byte[1]) > 0) throw new SlsInputException(path, $"gzip data runs past the {total} bytes the IDX header describes: "
+                + $"corrupt or crafted");
             return all;
         }
         catch (InvalidDataException e)
@@ -111,7 +113,8 @@ public static class IdxFile
             if (shape[i] < 0) throw new SlsInputException(source, "IDX header has a negative dimension");
             count = shape[i] == 0 || count <= MaxBytes / shape[i] ? count * shape[i] : MaxBytes + 1;
         }
-        if (count * size > MaxBytes) throw new SlsInputException(source, $"IDX header's shape [{string.Join(", ", shape)}] needs more than the {MaxBytes}-byte limit");
+        if (count * size > MaxBytes) throw new SlsInputException(source, $"IDX header's shape [{string.Join(", ", shape)}] needs more than the "
+            + $"{MaxBytes}-byte limit");
         return count * size;
     }
 
@@ -123,7 +126,8 @@ public static class IdxFile
         var shape = Enumerable.Range(0, dims).Select(i => BinaryPrimitives.ReadInt32BigEndian(b.AsSpan(4 + 4 * i))).ToArray();
         long start = 4 + 4 * dims;
         if (b.Length - start != need)
-            throw new SlsInputException(source, $"IDX data is {b.Length - start} bytes, the header's shape [{string.Join(", ", shape)}] needs {need}{(b.Length - start < need ? " (truncated)" : "")}");
+            throw new SlsInputException(source, $"IDX data is {b.Length - start} bytes, the header's shape [{string.Join(", ", shape)}] needs "
+                + $"{need}{(b.Length - start < need ? " (truncated)" : "")}");
         return new IdxArray(b[2], shape, b[(int)start..]);
     }
 }

@@ -20,7 +20,8 @@ public static class ImageFiles
             throw new SlsInputException(full, $"cannot be resolved: {e.Message}");
         }
         if (!File.Exists(real)) throw new SlsInputException(full, "image does not exist");
-        if (InputFile.IsSystemPath(real)) throw new SlsInputException(full, $"leads to '{real}', a kernel interface under /proc, /sys or /dev, not an image");
+        if (InputFile.IsSystemPath(real)) throw new SlsInputException(full, $"leads to '{real}', a kernel interface under /proc, /sys or /dev, not "
+            + $"an image");
         if (!FileKind.IsRegularFile(real)) throw new SlsInputException(full, "not a regular file (a FIFO, device or folder)");
         var head = new byte[16];
         int n;

@@ -1,7 +1,7 @@
-using SlsPrune.Core.IO;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Data;
 
@@ -23,7 +23,8 @@ public sealed record SplitOptions(string Source, string Out, int Train = 800, in
 public sealed record SplitClass(string Name, int Images, int Train, int Val, int Test);
 
 /// <summary>What <c>sls data split</c> wrote.</summary>
-public sealed record SplitResult(string Out, string Source, string Layout, int Seed, int Train, int Val, int Test, bool Copied, IReadOnlyList<SplitClass> Classes);
+public sealed record SplitResult(string Out, string Source, string Layout, int Seed, int Train, int Val, int Test, bool Copied,
+    IReadOnlyList<SplitClass> Classes);
 
 /// <summary>
 /// <c>sls data split</c>: an ImageFolder tree or a CSV (all of its splits pooled) into a VTAB-1k task folder —
@@ -35,7 +36,11 @@ public sealed record SplitResult(string Out, string Source, string Layout, int S
 /// </summary>
 public static class TaskSplitter
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Indented = new()
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping
+    };
 
     public static readonly string[] ListFiles = SplitNames.Vtab;
 
@@ -49,7 +54,8 @@ public static class TaskSplitter
         string final = Path.GetFullPath(o.Out);
         CheckEarlierSplit(o.Out);
         var source = DataLayouts.Open(o.Source, o.DataOptions);
-        if (source.Layout == "vtab") throw new SlsInputException(o.Source, "is already a VTAB-1k task folder; data split reads an ImageFolder tree or a CSV");
+        if (source.Layout == "vtab") throw new SlsInputException(o.Source, "is already a VTAB-1k task folder; data split reads an ImageFolder tree "
+            + "or a CSV");
 
         // Every image of every split, once.
         var items = new List<LabelledImage>();
@@ -69,7 +75,8 @@ public static class TaskSplitter
         // into it), or the re-split would delete what it reads.
         string realOut = RealPath.Resolve(final).TrimEnd('/') + "/";
         if (items.FirstOrDefault(i => i.Path.StartsWith(realOut, StringComparison.Ordinal)) is { } inside)
-            throw new SlsInputException(o.Out, $"holds the source image {inside.Path}; --out replaces the folder as a whole, which would delete it (choose another --out)");
+            throw new SlsInputException(o.Out, $"holds the source image {inside.Path}; --out replaces the folder as a whole, which would delete it "
+                + $"(choose another --out)");
         int classes = Math.Max(source.ClassNames?.Count ?? 0, items.Max(i => i.Label) + 1);
         var names = source.ClassNames ?? Enumerable.Range(0, classes).Select(c => c.ToString(CultureInfo.InvariantCulture)).ToArray();
         var sizes = new int[classes];
@@ -77,7 +84,8 @@ public static class TaskSplitter
         int total = items.Count;
         int test = o.Test ?? total - o.Train - o.Val;
         if (o.Train + o.Val + test > total || test < 0)
-            throw new SlsInputException(o.Source, $"has {total} images; --train {o.Train} --val {o.Val}{(o.Test is int t ? $" --test {t}" : "")} needs {o.Train + o.Val + Math.Max(test, 0)}");
+            throw new SlsInputException(o.Source, $"has {total} images; --train {o.Train} --val {o.Val}{(o.Test is int t ? $" --test {t}" : "")} "
+                + $"needs {o.Train + o.Val + Math.Max(test, 0)}");
 
         var left = sizes.ToArray();
         int[] Take(int n)
@@ -103,7 +111,8 @@ public static class TaskSplitter
         string Rel(LabelledImage i)
         {
             string rel = "images/" + Path.GetRelativePath(common, i.Path).Replace('\\', '/');
-            if (rel.Any(char.IsControl) || rel != rel.Trim()) throw new SlsInputException(i.Path, "name has a control character or leading/trailing space, which a split list cannot hold");
+            if (rel.Any(char.IsControl) || rel != rel.Trim()) throw new SlsInputException(i.Path,
+                "name has a control character or leading/trailing space, which a split list cannot hold");
             return rel;
         }
         string Lines(IEnumerable<LabelledImage> l) => string.Concat(l.Select(i => $"{Rel(i)} {i.Label.ToString(CultureInfo.InvariantCulture)}\n"));
@@ -158,7 +167,8 @@ public static class TaskSplitter
             if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
             throw;
         }
-        var perClass = Enumerable.Range(0, classes).Select(c => new SplitClass(names[c], sizes[c], trainCounts[c], valCounts[c], testCounts[c])).ToArray();
+        var perClass = Enumerable.Range(0, classes).Select(c => new SplitClass(names[c], sizes[c], trainCounts[c], valCounts[c], testCounts[c]))
+            .ToArray();
         return new SplitResult(final, Path.GetFullPath(o.Source), source.Layout, o.Seed, train.Count, val.Count, testItems.Count, o.Copy, perClass);
     }
 
@@ -189,7 +199,8 @@ public static class TaskSplitter
         if (!madeBySplit)
             throw new SlsInputException(path, "exists and is not a task folder written by sls data split; remove it or choose another --out");
         if (entries.FirstOrDefault(e => !SplitEntries.Contains(e, StringComparer.Ordinal)) is { } other)
-            throw new SlsInputException(path, $"holds '{other}', which sls data split does not write; a re-split replaces the folder as a whole (move it away or choose another --out)");
+            throw new SlsInputException(path, $"holds '{other}', which sls data split does not write; a re-split replaces the folder as a whole "
+                + $"(move it away or choose another --out)");
     }
 
     private static string CommonFolder(IEnumerable<string> paths)

@@ -1,6 +1,6 @@
-using SlsPrune.Core.IO;
 using System.Globalization;
 using System.Text.Json;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Data;
 
@@ -45,7 +45,8 @@ public sealed class VtabTask : IDataSource
     {
         get
         {
-            var present = Directory.EnumerateFiles(Root, "*.txt").Select(f => System.IO.Path.GetFileNameWithoutExtension(f)).ToHashSet(StringComparer.Ordinal);
+            var present = Directory.EnumerateFiles(Root, "*.txt").Select(f => System.IO.Path.GetFileNameWithoutExtension(f))
+                .ToHashSet(StringComparer.Ordinal);
             return Splits.Where(present.Contains).Concat(present.Except(Splits).Order(StringComparer.Ordinal)).ToArray();
         }
     }
@@ -73,7 +74,8 @@ public sealed class VtabTask : IDataSource
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new SlsInputException(path, "task.json is not a JSON object");
             IReadOnlyList<string>? classes = null;
             foreach (var key in new[] { "class_names", "classes" })
-                if (doc.RootElement.TryGetProperty(key, out var c) && c.ValueKind == JsonValueKind.Array && c.EnumerateArray().All(e => e.ValueKind == JsonValueKind.String))
+                if (doc.RootElement.TryGetProperty(key, out var c) && c.ValueKind == JsonValueKind.Array && c.EnumerateArray().All(e =>
+                    e.ValueKind == JsonValueKind.String))
                 {
                     classes = c.EnumerateArray().Select(e => e.GetString()!).ToArray();
                     break;
@@ -113,7 +115,8 @@ public sealed class VtabTask : IDataSource
             if (label >= MaxClasses) throw new SlsInputException($"{list}:{lineNo}", $"label {label} is not below the {MaxClasses}-class limit");
             if (numClasses is int n && label >= n)
                 throw new SlsInputException($"{list}:{lineNo}", $"label {label} needs at least {label + 1} classes but the head has {n}");
-            if (rel.Contains('\0', StringComparison.Ordinal)) throw new SlsInputException($"{list}:{lineNo}", $"image path '{rel}' contains a NUL character");
+            if (rel.Contains('\0', StringComparison.Ordinal)) throw new SlsInputException($"{list}:{lineNo}",
+                $"image path '{rel}' contains a NUL character");
             string full = System.IO.Path.GetFullPath(System.IO.Path.Combine(Root, rel));
             if (!File.Exists(full)) throw new SlsInputException($"{list}:{lineNo}", $"image '{rel}' does not exist");
             CheckRealFile(full, rel, $"{list}:{lineNo}");
@@ -136,7 +139,8 @@ public sealed class VtabTask : IDataSource
         {
             throw new SlsInputException(where, $"image '{rel}' cannot be resolved: {e.Message}");
         }
-        if (InputFile.IsSystemPath(real)) throw new SlsInputException(where, $"image '{rel}' leads to '{real}', a kernel interface under /proc, /sys or /dev, not an image");
+        if (InputFile.IsSystemPath(real)) throw new SlsInputException(where, $"image '{rel}' leads to '{real}', a kernel interface under /proc, "
+            + $"/sys or /dev, not an image");
         if (!FileKind.IsRegularFile(real)) throw new SlsInputException(where, $"image '{rel}' is not a regular file (a FIFO, device or folder)");
     }
 }

@@ -17,7 +17,8 @@ public static class Accuracy
     }
 
     /// <summary>The same for any engine: <paramref name="forward"/> maps a batch of normalised images to logits.</summary>
-    public static (int Correct, int Seen) Count(Func<torch.Tensor, torch.Tensor> forward, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize,
+    public static (int Correct, int Seen) Count(Func<torch.Tensor, torch.Tensor> forward, IReadOnlyList<LabelledImage> items,
+        Preprocessor preprocessor, int batchSize,
         IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
         Count(forward, BatchLoader.Batches(items, preprocessor, batchSize), progress, cancellationToken);
 
@@ -44,7 +45,8 @@ public static class Accuracy
 
     /// <summary>Confusion counts over a split: <c>[true class][predicted class]</c> for <paramref name="classes"/>
     /// classes (the model's outputs); correct is the diagonal's sum, seen the total.</summary>
-    public static int[][] Confusion(Func<torch.Tensor, torch.Tensor> forward, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize, int classes,
+    public static int[][] Confusion(Func<torch.Tensor, torch.Tensor> forward, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor,
+        int batchSize, int classes,
         IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         using var _ = torch.no_grad();
@@ -67,7 +69,8 @@ public static class Accuracy
         return counts;
     }
 
-    /// <inheritdoc cref="Confusion(Func{torch.Tensor, torch.Tensor}, IReadOnlyList{LabelledImage}, Preprocessor, int, int, IProgress{int}?, CancellationToken)"/>
+    /// <inheritdoc cref="Confusion(Func{torch.Tensor, torch.Tensor}, IReadOnlyList{LabelledImage}, Preprocessor, int, int, IProgress{int}?,
+    /// CancellationToken)"/>
     public static int[][] Confusion(Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize,
         torch.Device device, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {

@@ -5,8 +5,7 @@ public static class EvalEngines
 {
     /// <summary>Every engine, by <see cref="IEvalEngine.Name"/>: TorchSharp (the model built from its files) first, the
     /// default; ONNX Runtime (an exported <c>.onnx</c> file) second.</summary>
-    public static readonly IReadOnlyList<IEvalEngine> All =
-    [
+    public static readonly IReadOnlyList<IEvalEngine> All = [
         new TorchSharpEngine(),
         new OnnxRuntimeEngine(),
     ];

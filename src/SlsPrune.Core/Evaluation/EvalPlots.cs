@@ -14,7 +14,8 @@ public static class EvalPlots
         string what = $"{r.Task}, {r.Split} split, {(r.Pruned ? $"{r.Blocks} of {r.Depth} blocks" : "full model")}";
         string top1 = (100 * r.Top1).ToString("0.0", CultureInfo.InvariantCulture);
         var files = new List<string>();
-        files.AddRange(ClassFigures.RenderConfusion(new ConfusionData($"{what}: confusion (top-1 {top1} %)", confusion, r.ClassNames)).Save(dir, "confusion"));
+        files.AddRange(ClassFigures.RenderConfusion(new ConfusionData($"{what}: confusion (top-1 {top1} %)", confusion, r.ClassNames)).Save(dir,
+            "confusion"));
         files.AddRange(ClassFigures.RenderPerClass(new ConfusionData($"{what}: top-1 per class", confusion, r.ClassNames)).Save(dir, "per_class"));
         return files;
     }

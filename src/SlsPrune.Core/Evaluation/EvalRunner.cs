@@ -1,9 +1,9 @@
-using SlsPrune.Core.IO;
 using System.Diagnostics;
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Indexing;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Models;
 using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Runtime;
@@ -91,7 +91,8 @@ public static class EvalRunner
     {
         if (o.Model.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
         var batches = o.ThroughputBatches ?? EvalOptions.DefaultThroughputBatches;
-        if (batches.Count == 0 || batches.Any(b => b <= 0)) throw new SlsInputException("--throughput-batches", "needs one or more positive batch sizes");
+        if (batches.Count == 0 || batches.Any(b => b <= 0)) throw new SlsInputException("--throughput-batches",
+            "needs one or more positive batch sizes");
         if (o.Plots is not null) OutputPath.CheckFolder(o.Plots, "--plots", false, o.Model.Backbone, o.Model.Petl, o.Data, o.Index);
         var device = DeviceSelector.Resolve(o.Model.Device);
         var task = DataLayouts.Open(o.Data, o.DataOptions);
@@ -110,10 +111,14 @@ public static class EvalRunner
         int correct = confusion.Select((row, c) => row[c]).Sum(), seen = confusion.Sum(row => row.Sum());
 
         var counts = ParameterCounts.Of(model);
-        var storage = new StorageReport(o.Model.Petl is null ? 0 : CheckpointSource.ResolvePetl(o.Model.Petl).Bytes, o.Index is null ? 0 : new FileInfo(o.Index).Length, CheckpointSource.Resolve(o.Model.Backbone).Bytes);
+        var storage = new StorageReport(o.Model.Petl is null ? 0 : CheckpointSource.ResolvePetl(o.Model.Petl).Bytes, o.Index is null ? 0
+            : new FileInfo(o.Index).Length, CheckpointSource.Resolve(o.Model.Backbone).Bytes);
         var throughput = o.Throughput ? batches.Select(b => Measure(model, b, o.Repeats, device, cancellationToken)).ToArray() : null;
-        var result = new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, built.FullDepth, model.Depth, o.Index is not null,
-            counts, model.FlopsPerImage(), storage, throughput, device.ToString(), o.Model.Precision.Name(), ClassAccuracy.Of(confusion), task.ClassNames ?? built.ClassNames) { Confusion = confusion, Input = built.InputOrigin };
+        var result = new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, built.FullDepth, model.Depth,
+            o.Index is not null,
+            counts, model.FlopsPerImage(), storage, throughput, device.ToString(), o.Model.Precision.Name(), ClassAccuracy.Of(confusion),
+                task.ClassNames ?? built.ClassNames)
+        { Confusion = confusion, Input = built.InputOrigin };
         return o.Plots is null ? result : result with { Plots = EvalPlots.Write(o.Plots, result) };
     }
 

@@ -22,8 +22,10 @@ public interface IEvalEngine
 /// (<see cref="Model"/>, null without <c>--backbone</c>), or the <c>--model</c> name (an exported file for an engine
 /// that runs one), the task and the measurements asked for. <see cref="Say"/> receives the line that says what is
 /// evaluated, once the engine has checked the request.</summary>
-public sealed record EvalRequest(ModelOptions? Model, string? ModelName, string? Petl, string Data, string? Index = null, string Split = SplitNames.Test,
-    bool Throughput = false, int Repeats = 5, IReadOnlyList<int>? ThroughputBatches = null, string? Plots = null, int BatchSize = 64, bool AllowClassMismatch = false)
+public sealed record EvalRequest(ModelOptions? Model, string? ModelName, string? Petl, string Data, string? Index = null, string Split =
+    SplitNames.Test,
+    bool Throughput = false, int Repeats = 5, IReadOnlyList<int>? ThroughputBatches = null, string? Plots = null, int BatchSize = 64,
+        bool AllowClassMismatch = false)
 {
     /// <summary>How <see cref="Data"/> is read (CSV columns, EXIF orientation, where the layout is said).</summary>
     public DataOptions DataOptions { get; init; } = DataOptions.Defaults;

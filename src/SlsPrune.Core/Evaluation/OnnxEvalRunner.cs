@@ -1,8 +1,8 @@
-using SlsPrune.Core.IO;
 using System.Diagnostics;
 using System.Globalization;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Models;
 using TorchSharp;
 
@@ -10,7 +10,8 @@ namespace SlsPrune.Core.Evaluation;
 
 /// <summary>Options of <c>sls eval --engine onnxruntime</c>: an exported ONNX file and a task; the defaults are
 /// <c>sls eval</c>'s (<see cref="EvalOptions"/>, <see cref="ModelOptions"/>).</summary>
-public sealed record OnnxEvalOptions(string Model, string Data, string Split = SplitNames.Test, int BatchSize = ModelOptions.DefaultBatchSize, bool Throughput = false,
+public sealed record OnnxEvalOptions(string Model, string Data, string Split = SplitNames.Test, int BatchSize = ModelOptions.DefaultBatchSize,
+    bool Throughput = false,
     int Repeats = EvalOptions.DefaultRepeats, IReadOnlyList<int>? ThroughputBatches = null, string? Plots = null)
 {
     /// <summary>Every setting at its default (file and data empty; what a null stands for filled in).</summary>
@@ -34,25 +35,30 @@ public static class OnnxEvalRunner
     {
         if (o.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
         var batches = o.ThroughputBatches ?? EvalOptions.DefaultThroughputBatches;
-        if (batches.Count == 0 || batches.Any(b => b <= 0)) throw new SlsInputException("--throughput-batches", "needs one or more positive batch sizes");
+        if (batches.Count == 0 || batches.Any(b => b <= 0)) throw new SlsInputException("--throughput-batches",
+            "needs one or more positive batch sizes");
         if (o.Plots is not null) OutputPath.CheckFolder(o.Plots, "--plots", false, o.Model, o.Data);
         var task = DataLayouts.Open(o.Data, o.DataOptions);
         o = o with { Split = DataLayouts.Split(task, o.Split, o.DataOptions) };
         using var model = OnnxRuntimeModel.Open(o.Model);
         var items = task.Read(o.Split, model.NumClasses);
         InputSizeCheck.CheckExported(model.Input.ImageSize, model.Metadata.GetValueOrDefault("image_size_from"), o.Model, items);
-        if (!o.AllowClassMismatch) TaskClasses.Check(new TaskClasses.Head(model.NumClasses, model.ClassNames, o.Model, FromBackbone: false), task, items);
-        var confusion = Accuracy.Confusion(model.Forward, items, Preprocessor.For(model.Input), o.BatchSize, model.NumClasses, progress, cancellationToken);
+        if (!o.AllowClassMismatch) TaskClasses.Check(new TaskClasses.Head(model.NumClasses, model.ClassNames, o.Model, FromBackbone: false), task,
+            items);
+        var confusion = Accuracy.Confusion(model.Forward, items, Preprocessor.For(model.Input), o.BatchSize, model.NumClasses, progress,
+            cancellationToken);
         int correct = confusion.Select((row, c) => row[c]).Sum(), seen = confusion.Sum(row => row.Sum());
 
-        long Meta(string key) => model.Metadata.TryGetValue(key, out var v) && long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out long x) ? x : 0;
+        long Meta(string key) => model.Metadata.TryGetValue(key, out var v) && long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture,
+            out long x) ? x : 0;
         int blocks = (int)Meta("blocks"), depth = (int)Meta("source_depth");
         var counts = new ParameterCounts(Meta("parameters_backbone"), Meta("parameters_petl"), Meta("parameters_head"));
         var throughput = o.Throughput ? batches.Select(b => Measure(model, b, o.Repeats, cancellationToken)).ToArray() : null;
         var storage = new StorageReport(0, 0, new FileInfo(o.Model).Length);
         string precision = model.Metadata.TryGetValue("precision", out var p) ? p : "fp32";
         var result = new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, depth, blocks, blocks < depth,
-            counts, Meta("flops"), storage, throughput, "cpu (onnxruntime)", precision, ClassAccuracy.Of(confusion), task.ClassNames) { Confusion = confusion };
+            counts, Meta("flops"), storage, throughput, "cpu (onnxruntime)", precision, ClassAccuracy.Of(confusion), task.ClassNames)
+        { Confusion = confusion };
         return o.Plots is null ? result : result with { Plots = EvalPlots.Write(o.Plots, result) };
     }
 

@@ -170,7 +170,11 @@ public static class OnnxModelCheck
             if (constantOutput is not null && name == "value_ints") _ints[constantOutput] = [.. ints];
         }
 
-        private static readonly Dictionary<long, int> ElementBytes = new() { [1] = 4, [2] = 1, [3] = 1, [4] = 2, [5] = 2, [6] = 4, [7] = 8, [9] = 1, [10] = 2, [11] = 8, [12] = 4, [13] = 8, [16] = 2 };
+        private static readonly Dictionary<long, int> ElementBytes = new()
+        {
+            [1] = 4, [2] = 1, [3] = 1, [4] = 2, [5] = 2, [6] = 4, [7] = 8, [9] = 1,
+            [10] = 2, [11] = 8, [12] = 4, [13] = 8, [16] = 2
+        };
 
         /// <summary>A TensorProto: dims within the bound, no external data, and its elements within its own bytes
         /// (raw data exactly as declared; each element of a typed list takes at least one byte).</summary>
@@ -201,7 +205,11 @@ public static class OnnxModelCheck
             if (raw < 0 && elements > end - start) throw Bad($"{label} declares {elements} elements but holds far fewer");
             if (raw >= 0 && NonFinite(type, rawAt, raw)) throw Bad($"{label} holds NaN or infinite values");
             if (raw < 0 && type == 1)
-                Fields(start, end, (n, w, a, b) => { if (n == 4 && w == 2 && NonFinite(1, a, b - a)) throw Bad($"{label} holds NaN or infinite values"); });
+                Fields(start, end, (n, w, a, b) =>
+                {
+                    if (n == 4 && w == 2 && NonFinite(1, a,
+                    b - a)) throw Bad($"{label} holds NaN or infinite values");
+                });
             if (type == 7 && dims.Count <= 1 && elements <= 64)
             {
                 var values = new List<long>();
@@ -292,7 +300,8 @@ public static class OnnxModelCheck
             {
                 if (!_ints.TryGetValue(shape, out var values))
                 {
-                    if (op == "ConstantOfShape") throw Bad($"ConstantOfShape takes its shape from '{Printable.Escape(shape)}', which is not a constant in the file; sls refuses a shape it cannot bound");
+                    if (op == "ConstantOfShape") throw Bad($"ConstantOfShape takes its shape from '{Printable.Escape(shape)}', which is not a "
+                        + $"constant in the file; sls refuses a shape it cannot bound");
                     continue;
                 }
                 Elements([.. values], $"{op} output");

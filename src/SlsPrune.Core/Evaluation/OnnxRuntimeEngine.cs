@@ -11,9 +11,12 @@ public sealed class OnnxRuntimeEngine : IEvalEngine
     public EvalResult Run(EvalRequest request, CancellationToken cancellationToken = default)
     {
         if (request.Index is not null || request.Petl is not null || request.Model is not null)
-            throw new SlsInputException("--engine", "onnxruntime evaluates an exported file (--model FILE.onnx); the pruning and the adapters are already in it, so --backbone, --petl and --index do not apply");
-        string file = request.ModelName ?? throw new SlsInputException("--model", "give the exported .onnx file to evaluate with --engine onnxruntime");
-        var onnx = new OnnxEvalOptions(Path.GetFullPath(file), request.Data, request.Split, request.BatchSize, request.Throughput, request.Repeats, request.ThroughputBatches, request.Plots)
+            throw new SlsInputException("--engine", "onnxruntime evaluates an exported file (--model FILE.onnx); the pruning and the adapters are "
+                + "already in it, so --backbone, --petl and --index do not apply");
+        string file = request.ModelName ?? throw new SlsInputException("--model", "give the exported .onnx file to evaluate with --engine "
+            + "onnxruntime");
+        var onnx = new OnnxEvalOptions(Path.GetFullPath(file), request.Data, request.Split, request.BatchSize, request.Throughput, request.Repeats,
+            request.ThroughputBatches, request.Plots)
         {
             DataOptions = request.DataOptions, AllowClassMismatch = request.AllowClassMismatch,
         };

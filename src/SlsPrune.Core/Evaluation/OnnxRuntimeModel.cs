@@ -42,7 +42,10 @@ public sealed class OnnxRuntimeModel : IDisposable
         OnnxModelCheck.Check(path);
         InferenceSession session;
         OrtQuiet.Ensure();
-        using (var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtQuiet.SessionLevel })
+        using (var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtQuiet.SessionLevel
+        })
         {
             try
             {
@@ -56,12 +59,14 @@ public sealed class OnnxRuntimeModel : IDisposable
         try
         {
             var meta = session.ModelMetadata.CustomMetadataMap;
-            int Int(string key) => meta.TryGetValue(key, out var v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i) && i > 0 ? i
+            int Int(string key) => meta.TryGetValue(key, out var v) && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i)
+                && i > 0 ? i
                 : throw new SlsInputException(path, $"metadata '{key}' is missing or not a positive integer: not a model written by sls export");
             float[] Floats(string key, int count)
             {
                 var parts = meta.TryGetValue(key, out var v) ? v.Split(',') : [];
-                var values = parts.Select(p => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out float f) && float.IsFinite(f) ? f : float.NaN).ToArray();
+                var values = parts.Select(p => float.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out float f) && float.IsFinite(f)
+                    ? f : float.NaN).ToArray();
                 return values.Length == count && values.All(float.IsFinite) ? values
                     : throw new SlsInputException(path, $"metadata '{key}' must be {count} finite numbers");
             }
@@ -69,11 +74,16 @@ public sealed class OnnxRuntimeModel : IDisposable
                 throw new SlsInputException(path, "the graph has no 'images' input or no 'logits' output");
             int channels = InputSpec.CheckChannels(Int("channels"), path);
             var std = Floats("std", channels);
-            if (std.Any(x => !(x >= 1e-6f))) throw new SlsInputException(path, "metadata 'std' has a value that is not positive (the input is divided by it)");
+            if (std.Any(x => !(x >= 1e-6f))) throw new SlsInputException(path, "metadata 'std' has a value that is not positive (the input is "
+                + "divided by it)");
             var input = new InputSpec(InputSpec.CheckImageSize(Int("image_size"), path), channels, Floats("mean", channels), std);
             int classes = Int("classes");
-            if (classes > VtabTask.MaxClasses) throw new SlsInputException(path, $"metadata 'classes' {classes} is not below the {VtabTask.MaxClasses}-class limit");
-            return new OnnxRuntimeModel(session, input, classes, new Dictionary<string, string>(meta, StringComparer.Ordinal)) { ClassNames = Checkpoints.ClassNamesMetadata.Read(meta, path, classes, "'classes'") };
+            if (classes > VtabTask.MaxClasses) throw new SlsInputException(path,
+                $"metadata 'classes' {classes} is not below the {VtabTask.MaxClasses}-class limit");
+            return new OnnxRuntimeModel(session, input, classes, new Dictionary<string, string>(meta, StringComparer.Ordinal))
+            {
+                ClassNames = Checkpoints.ClassNamesMetadata.Read(meta, path, classes, "'classes'")
+            };
         }
         catch
         {

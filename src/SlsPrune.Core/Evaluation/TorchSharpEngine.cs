@@ -10,7 +10,8 @@ public sealed class TorchSharpEngine : IEvalEngine
     public EvalResult Run(EvalRequest request, CancellationToken cancellationToken = default)
     {
         var model = request.Model ?? throw new SlsInputException("--backbone", "is required");
-        var options = new EvalOptions(model, request.Data, request.Index, request.Split, request.Throughput, model.AllowMismatch, request.Repeats, request.ThroughputBatches, request.Plots)
+        var options = new EvalOptions(model, request.Data, request.Index, request.Split, request.Throughput, model.AllowMismatch, request.Repeats,
+            request.ThroughputBatches, request.Plots)
         {
             DataOptions = request.DataOptions, Warn = request.Warn,
         };

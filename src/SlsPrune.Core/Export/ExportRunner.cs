@@ -1,7 +1,7 @@
-using SlsPrune.Core.IO;
 using System.Globalization;
 using System.Text.Json;
 using SlsPrune.Core.Indexing;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Models;
 using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Runtime;
@@ -33,9 +33,11 @@ public static class ExportRunner
 
         var index = o.Index is null ? null : PruningIndex.Load(o.Index);
         index?.RequirePetl(o.Index!, o.Model.Petl);
-        using var built = ModelFactory.Build(o.Model with { Precision = Precision.Fp32, Device = "cpu" }, null, index?.ToPlan(), o.Index, index?.Fingerprints(o.Index!, o.AllowMismatch));
+        using var built = ModelFactory.Build(o.Model with { Precision = Precision.Fp32, Device = "cpu" }, null, index?.ToPlan(), o.Index,
+            index?.Fingerprints(o.Index!, o.AllowMismatch));
         if (o.Model.Merge && !built.Merged && built.Petl.Method != PetlMethods.Linear)
-            throw new SlsInputException("--merge", $"{built.Petl.Method.Name} adapters do not fold exactly into the backbone; export without --merge to keep them as modules");
+            throw new SlsInputException("--merge", $"{built.Petl.Method.Name} adapters do not fold exactly into the backbone; export without "
+                + $"--merge to keep them as modules");
         cancellationToken.ThrowIfCancellationRequested();
         return Write(built, format, o.Out, o.Model.Precision, o.Index, index?.Method, index?.ClassNames ?? built.ClassNames, cancellationToken);
     }
@@ -59,11 +61,13 @@ public static class ExportRunner
             throw new SlsInputException("--format", $"{format.Name}: {e.Message}");
         }
         var m = built.Model;
-        return new ExportResult(format.Name, Path.GetFullPath(outPath), new FileInfo(outPath).Length, FileHash.Sha256(outPath), m.Family, m.Depth, built.FullDepth,
+        return new ExportResult(format.Name, Path.GetFullPath(outPath), new FileInfo(outPath).Length, FileHash.Sha256(outPath), m.Family, m.Depth,
+            built.FullDepth,
             built.Plan.Blocks.Select(b => b + 1).ToArray(), built.Petl.Method.Name, built.Merged, precision.Name(), m.NumClasses);
     }
 
-    private static Dictionary<string, string> Metadata(BuiltModel built, Precision precision, string? indexPath, string? indexMethod, IReadOnlyList<string>? classNames)
+    private static Dictionary<string, string> Metadata(BuiltModel built, Precision precision, string? indexPath, string? indexMethod,
+        IReadOnlyList<string>? classNames)
     {
         var m = built.Model;
         string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
@@ -93,7 +97,8 @@ public static class ExportRunner
         meta["parameters_petl"] = counts.Petl.ToString(CultureInfo.InvariantCulture);
         meta["parameters_head"] = counts.Head.ToString(CultureInfo.InvariantCulture);
         if (built.Plan.Widths is { Count: > 0 } widths)
-            meta["widths"] = JsonSerializer.Serialize(widths.OrderBy(kv => kv.Key).ToDictionary(kv => (kv.Key + 1).ToString(CultureInfo.InvariantCulture),
+            meta["widths"] = JsonSerializer.Serialize(widths.OrderBy(kv => kv.Key).ToDictionary(kv => (kv.Key
+                + 1).ToString(CultureInfo.InvariantCulture),
                 kv => new { heads = kv.Value.Heads.Count, mlp_units = kv.Value.MlpUnits.Count, head_dims = kv.Value.HeadDims?.Count }));
         if (built.PetlFile is { } petl) meta["petl_sha256"] = petl.Sha256;
         if (indexPath is not null) meta["index_sha256"] = FileHash.Sha256(indexPath);

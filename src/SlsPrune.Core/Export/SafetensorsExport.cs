@@ -18,7 +18,8 @@ public sealed class SafetensorsExport : IExportFormat
     {
         if (model.Model.StandaloneCheckpointLimit is string limit) throw new NotSupportedException(limit);
         using var scope = torch.NewDisposeScope();
-        var state = model.Model.state_dict().ToDictionary(kv => kv.Key, kv => precision == Precision.Fp32 ? kv.Value : kv.Value.to(precision.ScalarType()), StringComparer.Ordinal);
+        var state = model.Model.state_dict().ToDictionary(kv => kv.Key, kv => precision == Precision.Fp32 ? kv.Value
+            : kv.Value.to(precision.ScalarType()), StringComparer.Ordinal);
         SafetensorsWriter.Write(output, state, metadata);
     }
 }

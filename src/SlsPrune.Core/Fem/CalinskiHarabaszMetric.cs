@@ -3,7 +3,8 @@ using static TorchSharp.torch;
 
 namespace SlsPrune.Core.Fem;
 
-/// <summary>scikit-learn's <c>calinski_harabasz_score</c>: between-cluster over within-cluster dispersion, scaled by (n - k) / (k - 1); higher is better.</summary>
+/// <summary>scikit-learn's <c>calinski_harabasz_score</c>: between-cluster over within-cluster dispersion, scaled by (n - k) / (k - 1); higher is
+/// better.</summary>
 public sealed class CalinskiHarabaszMetric : IClusterMetric
 {
     public string Name => "calinski-harabasz";

@@ -3,7 +3,8 @@ using static TorchSharp.torch;
 
 namespace SlsPrune.Core.Fem;
 
-/// <summary>scikit-learn's <c>davies_bouldin_score</c>: the mean over clusters of the worst (s_i + s_j) / d(c_i, c_j); lower is better, &gt;= 0.</summary>
+/// <summary>scikit-learn's <c>davies_bouldin_score</c>: the mean over clusters of the worst (s_i + s_j) / d(c_i, c_j); lower is better, &gt;=
+/// 0.</summary>
 public sealed class DaviesBouldinMetric : IClusterMetric
 {
     public string Name => "davies-bouldin";

@@ -5,7 +5,8 @@ using TorchSharp;
 namespace SlsPrune.Core.Fem;
 
 /// <summary>The t-SNE settings used (scikit-learn's names), as the index records them.</summary>
-public sealed record TsneSettings(int Components, double Perplexity, double EarlyExaggeration, string LearningRate, int MaxIter, string Init, string Method);
+public sealed record TsneSettings(int Components, double Perplexity, double EarlyExaggeration, string LearningRate, int MaxIter, string Init,
+    string Method);
 
 /// <summary>What the FEM gives: a score per layer, the min-max scaled embedding of each layer (for plots), and the
 /// t-SNE settings.</summary>
@@ -62,8 +63,10 @@ public static class FeatureEvaluation
     /// <param name="iterations">reports each fit's iteration (every 50).</param>
     /// <returns>each layer's score (NaN for the layers below <c>Lowest</c>, not scored) and the lowest layer scored
     /// (1-based).</returns>
-    public static (double[] Scores, int Lowest) ScoreFromTop(torch.Tensor features, long[] labels, IClusterMetric metric, TsneOptions tsne, torch.Device device,
-        Func<IReadOnlyList<double>, int, bool> needsLayerBelow, IProgress<int>? iterations = null, IProgress<(int Layer, double Score)>? layerScored = null)
+    public static (double[] Scores, int Lowest) ScoreFromTop(torch.Tensor features, long[] labels, IClusterMetric metric, TsneOptions tsne,
+        torch.Device device,
+        Func<IReadOnlyList<double>, int, bool> needsLayerBelow, IProgress<int>? iterations = null, IProgress<(int Layer, double Score)>? layerScored =
+            null)
     {
         int layers = (int)features.shape[0];
         var scores = Enumerable.Repeat(double.NaN, layers).ToArray();

@@ -3,7 +3,8 @@ using static TorchSharp.torch;
 
 namespace SlsPrune.Core.Fem;
 
-/// <summary>scikit-learn's <c>silhouette_score</c> (Euclidean): the mean over points of (b - a) / max(a, b), 0 for a point alone in its cluster; higher is better.</summary>
+/// <summary>scikit-learn's <c>silhouette_score</c> (Euclidean): the mean over points of (b - a) / max(a, b), 0 for a point alone in its cluster;
+/// higher is better.</summary>
 public sealed class SilhouetteMetric : IClusterMetric
 {
     public string Name => "silhouette";

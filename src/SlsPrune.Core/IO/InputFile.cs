@@ -39,7 +39,8 @@ public static class InputFile
         {
             throw new SlsInputException(subject, $"cannot be resolved: {e.Message}");
         }
-        if (IsSystemPath(real)) throw new SlsInputException(subject, $"leads to '{real}', a kernel interface under /proc, /sys or /dev, not a file to read");
+        if (IsSystemPath(real)) throw new SlsInputException(subject, $"leads to '{real}', a kernel interface under /proc, /sys or /dev, not a file "
+            + $"to read");
         long length = new FileInfo(path).Length;
         if (length > maxBytes) throw new SlsInputException(subject, $"is {Size(length)}; {what} is at most {Size(maxBytes)}");
         return length;
@@ -117,6 +118,7 @@ public static class InputFile
         double v = bytes;
         int u = -1;
         while (v >= 1024 && u < units.Length - 1) { v /= 1024; u++; }
-        return (v == Math.Floor(v) ? v.ToString("0", CultureInfo.InvariantCulture) : v.ToString("0.0", CultureInfo.InvariantCulture)) + " " + units[u];
+        return (v == Math.Floor(v) ? v.ToString("0", CultureInfo.InvariantCulture) : v.ToString("0.0", CultureInfo.InvariantCulture)) + " "
+            + units[u];
     }
 }

@@ -12,7 +12,11 @@ public static class JsonKeys
     /// path (<c>size.height</c>).</summary>
     public static void RefuseDuplicates(string file, string text, int maxDepth = 64, bool comments = false)
     {
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text), new JsonReaderOptions { MaxDepth = maxDepth, CommentHandling = comments ? JsonCommentHandling.Skip : JsonCommentHandling.Disallow, AllowTrailingCommas = comments });
+        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(text), new JsonReaderOptions
+        {
+            MaxDepth = maxDepth, CommentHandling = comments
+            ? JsonCommentHandling.Skip : JsonCommentHandling.Disallow, AllowTrailingCommas = comments
+        });
         var open = new Stack<(HashSet<string>? Keys, string Path)>();
         string? pending = null; // the key whose value comes next
         while (reader.Read())

@@ -18,8 +18,12 @@ public static class OutputPath
         switch (FileKind.Of(path))
         {
             case PathKind.Folder: throw new SlsInputException(path, $"is a folder; {option} names a file to write");
-            case PathKind.Special: throw new SlsInputException(path, $"is not a regular file (a FIFO, device or socket); {option} names a file to write");
-            case PathKind.BrokenLink: throw new SlsInputException(path, $"is a symbolic link to a missing path; {option} names a regular file or a new path");
+            case PathKind.Special:
+                throw new SlsInputException(path, $"is not a regular file (a FIFO, device or socket); {option} names a file to "
+                + $"write");
+            case PathKind.BrokenLink:
+                throw new SlsInputException(path, $"is a symbolic link to a missing path; {option} names a regular file or a "
+                + $"new path");
         }
         bool exists = File.Exists(path);
         string full = Path.GetFullPath(path), real = Real(path);
@@ -43,7 +47,9 @@ public static class OutputPath
         {
             case PathKind.Regular: throw new SlsInputException(path, $"is a file; {option} names a folder");
             case PathKind.Special: throw new SlsInputException(path, $"is not a folder (a FIFO, device or socket); {option} names a folder");
-            case PathKind.BrokenLink: throw new SlsInputException(path, $"is a symbolic link to a missing path; {option} names a folder or a new path");
+            case PathKind.BrokenLink:
+                throw new SlsInputException(path, $"is a symbolic link to a missing path; {option} names a folder or a new "
+                + $"path");
         }
         string full = Path.GetFullPath(path), real = Real(path);
         CheckNotSystem(path, full, real, option);
@@ -53,11 +59,14 @@ public static class OutputPath
                 throw new SlsInputException(path, $"is one of this run's inputs; {option} names a folder to write (choose another)");
             // the folder's own files are written by name: an input among them would be replaced
             if (!folder && (Path.GetDirectoryName(inputReal) == real || Path.GetDirectoryName(Path.GetFullPath(input)) == full))
-                throw new SlsInputException(path, $"holds the input {input}; {option} writes its files into this folder (choose a folder without inputs in it)");
+                throw new SlsInputException(path, $"holds the input {input}; {option} writes its files into this folder (choose a folder without "
+                    + $"inputs in it)");
             if (folder && (Inside(real, inputReal) || Inside(full, Path.GetFullPath(input)) || Inside(full, inputReal)))
-                throw new SlsInputException(path, $"is inside the input folder {input}; {option} must not write into it (choose a folder outside it)");
+                throw new SlsInputException(path, $"is inside the input folder {input}; {option} must not write into it (choose a folder outside "
+                    + $"it)");
             if (replaced && (Inside(inputReal, real) || Inside(Path.GetFullPath(input), full)))
-                throw new SlsInputException(path, $"contains the input {input}; {option} names a folder that is replaced as a whole (choose a folder outside the input)");
+                throw new SlsInputException(path, $"contains the input {input}; {option} names a folder that is replaced as a whole (choose a "
+                    + $"folder outside the input)");
         }
         CheckWritable(path, full, option);
     }
@@ -67,7 +76,8 @@ public static class OutputPath
     private static void CheckNotSystem(string path, string full, string real, string option)
     {
         if (InputFile.IsSystemPath(full) || InputFile.IsSystemPath(real) || InputFile.IsSystemPath(Path.GetDirectoryName(full) ?? full))
-            throw new SlsInputException(path, $"is in a system folder (/dev, /proc or /sys); {option} names a place for files (redirect stdout with --json instead of writing to /dev/stdout)");
+            throw new SlsInputException(path, $"is in a system folder (/dev, /proc or /sys); {option} names a place for files (redirect stdout "
+                + $"with --json instead of writing to /dev/stdout)");
     }
 
     /// <summary>An existing output file that is one of <paramref name="files"/> (the images a run reads, which may lie
@@ -77,7 +87,8 @@ public static class OutputPath
         if (!File.Exists(path)) return;
         string real = Real(path);
         foreach (var f in files)
-            if (Real(f) == real) throw new SlsInputException(path, $"is one of the images this run reads; {option} would replace it (choose another path)");
+            if (Real(f) == real) throw new SlsInputException(path, $"is one of the images this run reads; {option} would replace it (choose "
+                + $"another path)");
     }
 
     /// <summary>Refused unless the nearest existing folder on the way to <paramref name="target"/> can be written.</summary>

@@ -58,7 +58,8 @@ public sealed class TaskLock : IDisposable
     }
 
     // Windows' sharing errors; on Unix the refused flock's errno (EWOULDBLOCK: 11 on Linux, 35 on macOS)
-    private const int SharingViolation = unchecked((int)0x80070020), LockViolation = unchecked((int)0x80070021), WouldBlockLinux = 11, WouldBlockMac = 35;
+    private const int SharingViolation = unchecked((int)0x80070020), LockViolation = unchecked((int)0x80070021), WouldBlockLinux = 11, WouldBlockMac =
+        35;
 
     // .NET's own opens of the file take a shared flock, which the holder's exclusive one refuses: the runtime's
     // open/read shims read it without locking.
@@ -81,7 +82,8 @@ public sealed class TaskLock : IDisposable
             var buffer = new byte[32];
             int n = Read(fd, buffer, buffer.Length);
             _ = Close(fd);
-            return n > 0 && int.TryParse(System.Text.Encoding.ASCII.GetString(buffer, 0, n).Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out int pid) ? pid : null;
+            return n > 0 && int.TryParse(System.Text.Encoding.ASCII.GetString(buffer, 0, n).Trim(), NumberStyles.None, CultureInfo.InvariantCulture,
+                out int pid) ? pid : null;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -28,7 +28,8 @@ public static class BudgetFront
                 Share(c.Flops, full.Flops),
                 Share(c.Params, full.Params),
             };
-            if (latency) row.Add(c.LatencyMs is double ms ? $"{ms.ToString("0.###", inv)} ± {(c.LatencySpreadMs ?? 0).ToString("0.###", inv)}" : "-");
+            if (latency)
+                row.Add(c.LatencyMs is double ms ? $"{ms.ToString("0.###", inv)} ± {(c.LatencySpreadMs ?? 0).ToString("0.###", inv)}" : "-");
             if (curve?.Top1ByDepth is { } top1) row.Add(top1[c.Blocks - 1].ToString("P1", inv));
             if (curve is not null) row.Add(curve.Scores[c.Blocks - 1].ToString("0.####", inv));
             row.Add(Within(b, c) ? "yes" : "no");

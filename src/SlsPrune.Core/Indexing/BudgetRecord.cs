@@ -48,17 +48,20 @@ public sealed record BudgetRecord
     public string Describe()
     {
         var c = Achieved ?? Costs.FirstOrDefault(r => r.Blocks == Chosen);
-        string cost = c is null ? "" : $": {Count(c.Flops)} FLOPs ({Share(c.Flops, Costs[^1].Flops)}), {Count(c.Params)} parameters ({Share(c.Params, Costs[^1].Params)})"
+        string cost = c is null ? "" : $": {Count(c.Flops)} FLOPs ({Share(c.Flops, Costs[^1].Flops)}), {Count(c.Params)} parameters ("
+            + $"{Share(c.Params, Costs[^1].Params)})"
             + (c.LatencyMs is double ms ? $", {ms.ToString("0.###", CultureInfo.InvariantCulture)} ms" : "");
         string alpha = AlphaChoice is int a ? $"; the alpha rule alone keeps {a}" : "";
         if (Ratio is double ratio)
-            return $"budget {Spec} ({Policy} policy): ratio {ratio.ToString("0.###", CultureInfo.InvariantCulture)} of heads and MLP units pruned in every block{cost}";
+            return $"budget {Spec} ({Policy} policy): ratio {ratio.ToString("0.###", CultureInfo.InvariantCulture)} of heads and MLP units pruned "
+                + $"in every block{cost}";
         return $"budget {Spec} ({Policy} policy): {Chosen} of {Costs.Count} blocks{cost}; deepest cut within the budget: {Fits}{alpha}";
     }
 
     private static string Share(long part, long whole) => whole == 0 ? "-" : ((double)part / whole).ToString("P1", CultureInfo.InvariantCulture);
 
-    private static string Count(long n) => n >= 1_000_000_000 ? $"{n / 1e9:0.##} G" : n >= 1_000_000 ? $"{n / 1e6:0.##} M" : n >= 1000 ? $"{n / 1e3:0.##} k" : n.ToString(CultureInfo.InvariantCulture);
+    private static string Count(long n) => n >= 1_000_000_000 ? $"{n / 1e9:0.##} G" : n >= 1_000_000 ? $"{n / 1e6:0.##} M" : n >= 1000
+        ? $"{n / 1e3:0.##} k" : n.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The record's fields that a crafted file could leave wrong, checked against the index's depth.</summary>
     /// <exception cref="SlsInputException">naming the field.</exception>
@@ -81,6 +84,7 @@ public sealed record BudgetRecord
         if (!(Limit > 0) || double.IsInfinity(Limit)) throw new SlsInputException(path, $"field 'budget.limit' is {Limit}, not a positive number");
         foreach (var (value, field) in new[] { (Chosen, "chosen"), (Fits, "fits"), (AlphaChoice ?? 1, "alpha_choice") })
             if (value < 1 || value > depth) throw new SlsInputException(path, $"field 'budget.{field}' is {value}, not a depth in 1..{depth}");
-        if (Chosen > Fits) throw new SlsInputException(path, $"field 'budget.chosen' ({Chosen}) is deeper than the deepest cut within the budget ({Fits})");
+        if (Chosen > Fits) throw new SlsInputException(path, $"field 'budget.chosen' ({Chosen}) is deeper than the deepest cut within the budget ("
+            + $"{Fits})");
     }
 }

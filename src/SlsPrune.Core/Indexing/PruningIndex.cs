@@ -1,7 +1,7 @@
-using SlsPrune.Core.IO;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Models;
 
 namespace SlsPrune.Core.Indexing;
@@ -109,7 +109,10 @@ public sealed record PruningIndex
     [JsonExtensionData]
     public IDictionary<string, JsonElement>? Beyond
     {
-        get => Section is null ? beyond : new Dictionary<string, JsonElement>(StringComparer.Ordinal) { [Method] = JsonSerializer.SerializeToElement(SectionJson(), Json) };
+        get => Section is null ? beyond : new Dictionary<string, JsonElement>(StringComparer.Ordinal)
+        {
+            [Method] = JsonSerializer.SerializeToElement(SectionJson(), Json)
+        };
         init => beyond = value;
     }
 
@@ -117,7 +120,8 @@ public sealed record PruningIndex
 
     /// <summary>The section's JSON, by the method's format (or as read, for a method not known here).</summary>
     private JsonObject SectionJson() => Section is RawSection raw ? raw.Json
-        : (IndexSections.Find(Method) ?? throw new InvalidOperationException($"method '{Method}' has a section but no section format")).Write(Section!);
+        : (IndexSections.Find(Method) ?? throw new InvalidOperationException($"method '{Method}' has a section but no section "
+            + $"format")).Write(Section!);
 
     /// <summary>The top-level fields of version 1 and 2 indexes that are a method's own now: those moved into the
     /// section of a method this tool does not know.</summary>
@@ -128,7 +132,11 @@ public sealed record PruningIndex
     /// <summary>The JSON names of the fields every index has (a method's section, written under the method's name, may not
     /// take one of them, nor a legacy field's name).</summary>
     public static IReadOnlySet<string> CommonFieldNames { get; } = typeof(PruningIndex).GetProperties()
-        .Where(p => p.GetCustomAttributes(typeof(JsonExtensionDataAttribute), false).Length == 0 && p.GetMethod is { IsStatic: false, IsPublic: true })
+        .Where(p => p.GetCustomAttributes(typeof(JsonExtensionDataAttribute), false).Length == 0 && p.GetMethod is
+        {
+            IsStatic: false,
+            IsPublic: true
+        })
         .Select(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name)).Concat(LegacyFields).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The index's JSON rules, also used by the sections: snake_case names, nulls left out, indented, NaN and
@@ -158,7 +166,8 @@ public sealed record PruningIndex
     /// version, or a field that is missing or invalid (named as the file spells it).</exception>
     public static PruningIndex Load(string path)
     {
-        if (Directory.Exists(path)) throw new SlsInputException(path, "is a folder; a pruning index file (*.sls.json, as sls prune writes) is expected here");
+        if (Directory.Exists(path)) throw new SlsInputException(path, "is a folder; a pruning index file (*.sls.json, as sls prune writes) is "
+            + "expected here");
         if (!File.Exists(path)) throw new SlsInputException(path, "index file not found");
         PruningIndex? index;
         try
@@ -202,7 +211,8 @@ public sealed record PruningIndex
             return format.Read(moved, new SectionSource(path, "", index));
         }
         if (!beyond.TryGetValue(index.Method, out var section) || section.ValueKind == JsonValueKind.Null)
-            return format is null ? null : throw new SlsInputException(path, $"field '{index.Method}' is missing or null (the {index.Method} method's section)");
+            return format is null ? null : throw new SlsInputException(path, $"field '{index.Method}' is missing or null (the {index.Method} "
+                + $"method's section)");
         if (section.ValueKind != JsonValueKind.Object)
             throw new SlsInputException(path, $"not a valid pruning index: field '{index.Method}' must be an object");
         var json = JsonNode.Parse(section.GetRawText())!.AsObject();

@@ -25,7 +25,8 @@ public static class PruningIndexFields
             if (input.ImageSize <= 0) throw new SlsInputException(path, $"field 'input.image_size' is {input.ImageSize}, not a size in pixels");
             Need(input.From, "input.from");
             if (!Models.InputSizeOrigin.Origins.Contains(input.From))
-                throw new SlsInputException(path, $"field 'input.from' is '{Printable.Escape(input.From)}', not {string.Join(", ", Models.InputSizeOrigin.Origins)}");
+                throw new SlsInputException(path, $"field 'input.from' is '{Printable.Escape(input.From)}', not "
+                    + $"{string.Join(", ", Models.InputSizeOrigin.Origins)}");
         }
         for (int i = 0; i < (index.Width?.Count ?? 0); i++)
         {

@@ -56,8 +56,10 @@ public static class InspectRunner
         if (method != PetlMethods.Linear || (arch is null && shapes.ContainsKey("head.weight")))
         {
             int? dim = method.HiddenDimProbe is var (probe, axis) && shapes.TryGetValue(probe, out var s) ? (int)s[axis] : null;
-            double? scale = checkpoint.Metadata.TryGetValue("petl_scale", out var sc) && double.TryParse(sc, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null;
-            int blocks = shapes.Keys.Where(k => !k.StartsWith("head.", StringComparison.Ordinal) && PetlMethods.IsTaskParameter(k)).Select(BlockKey.Parse).Where(b => b is not null).Select(b => b!.Value.Block).Distinct().Count();
+            double? scale = checkpoint.Metadata.TryGetValue("petl_scale", out var sc) && double.TryParse(sc, NumberStyles.Float,
+                CultureInfo.InvariantCulture, out var v) ? v : null;
+            int blocks = shapes.Keys.Where(k => !k.StartsWith("head.", StringComparison.Ordinal) && PetlMethods.IsTaskParameter(k))
+                .Select(BlockKey.Parse).Where(b => b is not null).Select(b => b!.Value.Block).Distinct().Count();
             int? classes = shapes.TryGetValue("head.weight", out var hw) ? (int)hw[0] : null;
             petlReport = new PetlReport(method.Name, dim, method == PetlMethods.Linear ? null : scale, blocks, classes);
         }
@@ -82,7 +84,8 @@ public static class InspectRunner
         var byType = adapter.Tensors.GroupBy(t => TensorDTypes.SafetensorsName(t.DType)).OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Sum(t => t.ElementCount), StringComparer.Ordinal);
         return new CheckpointReport(Path.GetFullPath(folder.Path), FormatName(adapter.Format), adapter.Bytes, folder.Fingerprint().Sha256,
-            adapter.Tensors.Count, byType, adapter.Metadata, new ParameterCounts(0, lora, head), null, petl, "peft", Path.GetFullPath(adapter.WeightsFile));
+            adapter.Tensors.Count, byType, adapter.Metadata, new ParameterCounts(0, lora, head), null, petl, "peft",
+                Path.GetFullPath(adapter.WeightsFile));
     }
 
     /// <summary>The name a report gives a container format: <c>safetensors</c>, <c>pytorch-zip</c> or <c>npz</c>.</summary>

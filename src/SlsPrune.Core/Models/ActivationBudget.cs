@@ -16,10 +16,12 @@ public static class ActivationBudget
         long perImage = model.ActivationBytesPerImage();
         if (perImage <= 0) return;
         if (perImage > MaxBytes)
-            throw new SlsInputException("--image-size", $"at {model.Input.ImageSize} px one image's activations take about {Gib(perImage)} per block, more than the {Gib(MaxBytes)} bound; use a smaller --image-size");
+            throw new SlsInputException("--image-size", $"at {model.Input.ImageSize} px one image's activations take about {Gib(perImage)} per "
+                + $"block, more than the {Gib(MaxBytes)} bound; use a smaller --image-size");
         long batch = perImage * Math.Max(1, batchSize);
         if (batch > MaxBytes)
-            throw new SlsInputException("--batch-size", $"{batchSize} images at {model.Input.ImageSize} px take about {Gib(batch)} of activations per block, more than the {Gib(MaxBytes)} bound; "
+            throw new SlsInputException("--batch-size", $"{batchSize} images at {model.Input.ImageSize} px take about {Gib(batch)} of activations "
+                + $"per block, more than the {Gib(MaxBytes)} bound; "
                 + $"use --batch-size {(MaxBytes / perImage is > 1 and var most ? $"{most} or less" : "1")}, or a smaller --image-size");
     }
 

@@ -1,6 +1,7 @@
 namespace SlsPrune.Core.Models;
 
-/// <summary>A backbone's shape as <c>sls inspect</c> reports it (<see cref="Kind"/>: the family). <see cref="Heads"/> is null when neither the variants table
+/// <summary>A backbone's shape as <c>sls inspect</c> reports it (<see cref="Kind"/>: the family). <see cref="Heads"/> is null when neither the
+/// variants table
 /// nor <c>--heads</c> (nor the checkpoint's config) gives it; <see cref="Mean"/> and <see cref="Std"/> are the input normalisation.
 /// A hierarchical family (Swin) reports its first stage's grid, tokens, heads and MLP, its last stage's width and, in
 /// <see cref="Stages"/>, every stage's depth, heads, window and width. <see cref="Details"/>: the family variant's

@@ -100,7 +100,8 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
 
     /// <summary>The model's inference forward pass written into <paramref name="g"/> (export): images to logits.</summary>
     /// <exception cref="NotSupportedException">when the family has no graph form yet.</exception>
-    public virtual GraphValue EmitGraph(IGraph g, GraphValue images) => throw new NotSupportedException($"the {Family} family cannot be exported as a graph yet");
+    public virtual GraphValue EmitGraph(IGraph g, GraphValue images) => throw new NotSupportedException($"the {Family} family cannot be exported "
+        + $"as a graph yet");
 
     /// <summary>Logits from all blocks.</summary>
     public override Tensor forward(Tensor images) => ForwardFirst(images, Depth);
@@ -144,7 +145,8 @@ public abstract class Backbone : nn.Module<Tensor, Tensor>
                 next++;
             }
         }
-        var stacked = features.Count > 0 ? torch.stack(features) : torch.empty(0, images.shape[0], FeatureWidth, device: images.device, dtype: x.dtype);
+        var stacked = features.Count > 0 ? torch.stack(features) : torch.empty(0, images.shape[0], FeatureWidth, device: images.device,
+            dtype: x.dtype);
         return (stacked.MoveToOuterDisposeScope(), stopEarly ? null : Head(x).MoveToOuterDisposeScope());
     }
 

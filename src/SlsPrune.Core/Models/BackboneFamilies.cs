@@ -9,8 +9,7 @@ public static class BackboneFamilies
 {
     /// <summary>Every family, most specific first: <see cref="Find"/> returns the first whose
     /// <see cref="IBackboneFamily.Recognises"/> accepts a converted state dict.</summary>
-    public static readonly IReadOnlyList<IBackboneFamily> All =
-    [
+    public static readonly IReadOnlyList<IBackboneFamily> All = [
         new VitFamily(),
         new SwinFamily(),
     ];
@@ -24,8 +23,11 @@ public static class BackboneFamilies
     /// <summary>The family of these converted tensors, or null.</summary>
     public static IBackboneFamily? Find(IReadOnlyDictionary<string, long[]> shapes) => All.FirstOrDefault(f => f.Recognises(shapes));
 
-    /// <exception cref="SlsInputException">naming <paramref name="source"/>, its first names and the known families, when none recognises it.</exception>
+    /// <exception cref="SlsInputException">naming <paramref name="source"/>, its first names and the known families, when none recognises
+    /// it.</exception>
     public static IBackboneFamily For(IReadOnlyDictionary<string, long[]> shapes, string source) => Find(shapes)
-        ?? throw new SlsInputException(source, $"not a backbone of a known family ({string.Join(", ", All.Select(f => f.Name))}); its first tensors are "
-            + (shapes.Count == 0 ? "none" : string.Join(", ", shapes.Keys.Order(StringComparer.Ordinal).Take(5).Select(k => $"'{Printable.Escape(k)}'"))));
+        ?? throw new SlsInputException(source, $"not a backbone of a known family ({string.Join(", ", All.Select(f => f.Name))}); its first "
+            + $"tensors are "
+            + (shapes.Count == 0 ? "none" : string.Join(", ", shapes.Keys.Order(StringComparer.Ordinal).Take(5).Select(k =>
+                $"'{Printable.Escape(k)}'"))));
 }

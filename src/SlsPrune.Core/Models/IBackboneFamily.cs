@@ -36,7 +36,8 @@ public interface IBackboneFamily
 
     /// <summary>The kept blocks' weights renumbered 0..k-1 and sliced to the plan's widths (others disposed).</summary>
     /// <param name="petlRules">the PETL method's own tensors that width pruning cuts.</param>
-    Dictionary<string, Tensor> Apply(ModelPlan plan, Dictionary<string, Tensor> weights, IBackboneShape full, IReadOnlyDictionary<string, SliceRole>? petlRules = null);
+    Dictionary<string, Tensor> Apply(ModelPlan plan, Dictionary<string, Tensor> weights, IBackboneShape full,
+        IReadOnlyDictionary<string, SliceRole>? petlRules = null);
 
     /// <summary>The model of the plan's blocks and widths with <paramref name="petl"/>'s modules, fresh weights.</summary>
     Backbone Create(IBackboneShape full, ModelPlan plan, PetlSettings petl);
@@ -75,7 +76,8 @@ public abstract class BackboneFamily<TShape> : IBackboneFamily where TShape : IB
 
     public abstract void Validate(ModelPlan plan, TShape full, string source);
 
-    public abstract Dictionary<string, Tensor> Apply(ModelPlan plan, Dictionary<string, Tensor> weights, TShape full, IReadOnlyDictionary<string, SliceRole>? petlRules);
+    public abstract Dictionary<string, Tensor> Apply(ModelPlan plan, Dictionary<string, Tensor> weights, TShape full,
+        IReadOnlyDictionary<string, SliceRole>? petlRules);
 
     public abstract Backbone Create(TShape full, ModelPlan plan, PetlSettings petl);
 
@@ -95,14 +97,16 @@ public abstract class BackboneFamily<TShape> : IBackboneFamily where TShape : IB
 
     string? IBackboneFamily.MergeLimit(IBackboneShape full, ModelPlan plan, PetlMethod method) => MergeLimit(Own(full), plan, method);
 
-    IBackboneShape IBackboneFamily.Infer(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, ModelOptions options, string source) => Infer(shapes, hints, options, source);
+    IBackboneShape IBackboneFamily.Infer(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, ModelOptions options, string source) =>
+        Infer(shapes, hints, options, source);
 
-    ModelPlan IBackboneFamily.StoredPlan(IReadOnlyDictionary<string, long[]> shapes, IBackboneShape full, string source) => StoredPlan(shapes, Own(full), source);
+    ModelPlan IBackboneFamily.StoredPlan(IReadOnlyDictionary<string, long[]> shapes, IBackboneShape full, string source) => StoredPlan(shapes,
+        Own(full), source);
 
     void IBackboneFamily.Validate(ModelPlan plan, IBackboneShape full, string source) => Validate(plan, Own(full), source);
 
-    Dictionary<string, Tensor> IBackboneFamily.Apply(ModelPlan plan, Dictionary<string, Tensor> weights, IBackboneShape full, IReadOnlyDictionary<string, SliceRole>? petlRules) =>
-        Apply(plan, weights, Own(full), petlRules);
+    Dictionary<string, Tensor> IBackboneFamily.Apply(ModelPlan plan, Dictionary<string, Tensor> weights, IBackboneShape full,
+        IReadOnlyDictionary<string, SliceRole>? petlRules) => Apply(plan, weights, Own(full), petlRules);
 
     Backbone IBackboneFamily.Create(IBackboneShape full, ModelPlan plan, PetlSettings petl) => Create(Own(full), plan, petl);
 

@@ -25,15 +25,19 @@ public static class InputSizeCheck
     /// <param name="indexPath">that index, named when it was computed at another size.</param>
     /// <param name="warn">receives the one warning line (without <c>sls: warning: </c>).</param>
     /// <exception cref="SlsInputException">naming <paramref name="backbone"/> (or the index) when the assumed size is implausible.</exception>
-    public static void Check(BuiltModel built, string backbone, IReadOnlyList<LabelledImage> items, Action<string>? warn, InputSizeOrigin? index = null, string? indexPath = null)
+    public static void Check(BuiltModel built, string backbone, IReadOnlyList<LabelledImage> items, Action<string>? warn, InputSizeOrigin? index =
+        null, string? indexPath = null)
     {
         if (built.InputOrigin is not { IsAssumed: true } origin) return;
         int s = origin.ImageSize;
-        string assumed = $"{origin.Unrecorded ?? "the input size is not recorded in the checkpoint"}; {s} px was assumed{(origin.Basis is null ? "" : $" ({origin.Basis})")}";
+        string assumed = $"{origin.Unrecorded ?? "the input size is not recorded in the checkpoint"}; {s} px was assumed"
+            + $"{(origin.Basis is null ? "" : $" ({origin.Basis})")}";
         if (index is { } recorded && recorded.ImageSize != s)
-            throw new SlsInputException(indexPath ?? backbone, $"was computed at {recorded.ImageSize} px ({recorded.From}), but {assumed} (give --image-size {recorded.ImageSize}, or --image-size {s} to run at {s} anyway)");
+            throw new SlsInputException(indexPath ?? backbone, $"was computed at {recorded.ImageSize} px ({recorded.From}), but {assumed} (give "
+                + $"--image-size {recorded.ImageSize}, or --image-size {s} to run at {s} anyway)");
         if (Implausible(items, s) is var (images, suggest))
-            throw new SlsInputException(backbone, $"{assumed} but the data's images are {images} (give --image-size {suggest}, or --image-size {s} to run at {s} anyway)");
+            throw new SlsInputException(backbone, $"{assumed} but the data's images are {images} (give --image-size {suggest}, or --image-size {s} "
+                + $"to run at {s} anyway)");
         warn?.Invoke(origin.Warning(backbone)!);
     }
 
@@ -44,7 +48,8 @@ public static class InputSizeCheck
     {
         if (from != InputSizeOrigin.Assumed) return;
         if (Implausible(items, imageSize) is var (images, suggest))
-            throw new SlsInputException(file, $"was exported at {imageSize} px, a size that was assumed (its checkpoint does not record one), but the data's images are {images} "
+            throw new SlsInputException(file, $"was exported at {imageSize} px, a size that was assumed (its checkpoint does not record one), but "
+                + $"the data's images are {images} "
                 + $"(export it again with --image-size {suggest})");
     }
 

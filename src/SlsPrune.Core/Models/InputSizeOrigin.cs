@@ -29,6 +29,7 @@ public sealed record InputSizeOrigin(int ImageSize, string From, string? Basis =
 
     /// <summary>The one warning line of an assumed size (without the <c>sls: warning: </c> prefix); null otherwise.</summary>
     public string? Warning(string file) => IsAssumed
-        ? $"{Printable.Escape(file)}: {Unrecorded ?? "the input size is not recorded in the checkpoint"}; assuming {ImageSize} px{(Basis is null ? "" : $" ({Basis})")}; give --image-size to set it"
+        ? $"{Printable.Escape(file)}: {Unrecorded ?? "the input size is not recorded in the checkpoint"}; assuming {ImageSize} px"
+            + $"{(Basis is null ? "" : $" ({Basis})")}; give --image-size to set it"
         : null;
 }

@@ -9,7 +9,8 @@ namespace SlsPrune.Core.Models;
 /// <summary>A model to train: fresh PETL modules of <see cref="Petl"/> and a fresh head of <see cref="Classes"/>
 /// classes, as the reference code initialises them, or the PETL weights of the file <see cref="InitFrom"/> or of
 /// <see cref="InitTensors"/> (named by block as in the full backbone; not consumed).</summary>
-public sealed record TrainableRequest(PetlSettings Petl, int Classes, string? InitFrom = null, IReadOnlyDictionary<string, Tensor>? InitTensors = null);
+public sealed record TrainableRequest(PetlSettings Petl, int Classes, string? InitFrom = null, IReadOnlyDictionary<string, Tensor>? InitTensors =
+    null);
 
 /// <summary>
 /// The one place a model is built from files: the backbone through its converter, the architecture inferred once
@@ -23,7 +24,8 @@ public static class ModelFactory
     /// <param name="plan">the blocks and widths to build (null: the whole backbone as stored).</param>
     /// <param name="planSource">the file the plan came from, named when it does not fit the backbone.</param>
     /// <param name="check">the files the plan (or another result) was computed for.</param>
-    public static BuiltModel Build(ModelOptions options, Device? device = null, ModelPlan? plan = null, string? planSource = null, FingerprintCheck? check = null)
+    public static BuiltModel Build(ModelOptions options, Device? device = null, ModelPlan? plan = null, string? planSource = null,
+        FingerprintCheck? check = null)
     {
         using var backbone = StateDictFile.Open(options.Backbone);
         var petlSource = options.Petl is null ? null : CheckpointSource.ResolvePetl(options.Petl);
@@ -33,13 +35,16 @@ public static class ModelFactory
         // a PETL file written for a pruned model (aglp's retrained adapters, a retrained pruned model) holds fewer blocks than
         // the backbone: it needs the index it was written with, which says which blocks those are
         if (plan is null && petlFile is not null && petlFile.Metadata.TryGetValue("depth", out var petlDepth)
-            && int.TryParse(petlDepth, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pd) && pd < full.Depth)
-            throw new SlsInputException(options.Petl!, $"holds adapters for a pruned model of {pd} of the backbone's {full.Depth} blocks (its metadata says depth {pd}; aglp and retraining after pruning write such files): pass the pruning index written with it (--index)");
+            && int.TryParse(petlDepth, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pd)
+                && pd < full.Depth)
+            throw new SlsInputException(options.Petl!, $"holds adapters for a pruned model of {pd} of the backbone's {full.Depth} blocks (its "
+                + $"metadata says depth {pd}; aglp and retraining after pruning write such files): pass the pruning index written with it (--index)");
         int d = planned.Blocks.Count;
         if (peft is not null)
         {
             if (options.PetlMethod is not null || options.PetlDim is not null || options.PetlScale is not null)
-                throw new SlsInputException(options.Petl!, $"is a PEFT adapter folder: its ranks and scaling come from {PeftAdapter.ConfigName}, so --petl-method, --petl-dim and --petl-scale do not apply");
+                throw new SlsInputException(options.Petl!, $"is a PEFT adapter folder: its ranks and scaling come from {PeftAdapter.ConfigName}, "
+                    + $"so --petl-method, --petl-dim and --petl-scale do not apply");
             peft.Bind(backbone.Tensors, options.Backbone);
         }
 
@@ -77,17 +82,22 @@ public static class ModelFactory
         // the head's class names: the checkpoint's own head's (a Hugging Face id2label), or those `sls train` kept in the PETL file
         bool headFromBackbone = petlFile is null && !peftHeadRead;
         if (headFromBackbone && model.NumClasses > 0 && backbone.Hints.Labels is { } named && named.Count != model.NumClasses)
-            throw new SlsInputException(options.Backbone, $"its config's id2label names {named.Count} classes but its classifier head has {model.NumClasses} rows");
-        var labels = petlFile is not null ? Checkpoints.ClassNamesMetadata.Read(petlFile.Metadata, options.Petl!, model.NumClasses) : headFromBackbone ? backbone.Hints.Labels : null;
+            throw new SlsInputException(options.Backbone, $"its config's id2label names {named.Count} classes but its classifier head has "
+                + $"{model.NumClasses} rows");
+        var labels = petlFile is not null ? Checkpoints.ClassNamesMetadata.Read(petlFile.Metadata, options.Petl!, model.NumClasses)
+            : headFromBackbone ? backbone.Hints.Labels : null;
         var built = Load(new BuiltModel(model, petl, merge, full.Depth, planned, options.Backbone, options.Petl)
         {
-            ClassNames = labels, HeadSource = headFromBackbone ? options.Backbone : options.Petl ?? options.Backbone, HeadFromBackbone = headFromBackbone,
+            ClassNames = labels, HeadSource = headFromBackbone ? options.Backbone : options.Petl ?? options.Backbone, HeadFromBackbone =
+                headFromBackbone,
             InputOrigin = full.InputOrigin,
         }, weights, options.Petl ?? options.Backbone, check);
-        if (petlFile is not null && !options.AllowMismatch && petlFile.Metadata.TryGetValue("backbone_sha256", out var trainedOn) && !built.BackboneFile.Matches(trainedOn))
+        if (petlFile is not null && !options.AllowMismatch && petlFile.Metadata.TryGetValue("backbone_sha256", out var trainedOn)
+            && !built.BackboneFile.Matches(trainedOn))
         {
             built.Dispose();
-            throw new SlsInputException(options.Petl!, $"PETL file was trained on a different backbone (SHA-256 {Short(trainedOn)}..., {Printable.Escape(options.Backbone)} has {Short(built.BackboneFile.Sha256)}...); pass --allow-mismatch to use it anyway");
+            throw new SlsInputException(options.Petl!, $"PETL file was trained on a different backbone (SHA-256 {Short(trainedOn)}..., "
+                + $"{Printable.Escape(options.Backbone)} has {Short(built.BackboneFile.Sha256)}...); pass --allow-mismatch to use it anyway");
         }
         model.eval();
         if (device is not null && device.type != DeviceType.CPU) model.to(device);
@@ -98,7 +108,8 @@ public static class ModelFactory
     /// <summary>The backbone's blocks (as <paramref name="plan"/> keeps them) with fresh PETL modules and head, or
     /// those of <see cref="TrainableRequest.InitFrom"/> (retraining after pruning); on the CPU, in training's
     /// initialisation order (the caller seeds torch's generator first).</summary>
-    public static BuiltModel BuildTrainable(ModelOptions options, TrainableRequest request, ModelPlan? plan = null, string? planSource = null, FingerprintCheck? check = null)
+    public static BuiltModel BuildTrainable(ModelOptions options, TrainableRequest request, ModelPlan? plan = null, string? planSource = null,
+        FingerprintCheck? check = null)
     {
         using var backbone = StateDictFile.Open(options.Backbone);
         var (family, full, planned) = Plan(options, backbone, plan, planSource);
@@ -106,7 +117,10 @@ public static class ModelFactory
         var weights = family.Apply(planned, backbone.Read(Keeps(planned)), full);
         var model = family.Create(full, planned, request.Petl);   // head: torch's default Linear init (as timm's reset_classifier)
         Bounded(model, options.BatchSize);
-        var built = new BuiltModel(model, request.Petl, false, full.Depth, planned, options.Backbone, request.InitFrom) { InputOrigin = full.InputOrigin };
+        var built = new BuiltModel(model, request.Petl, false, full.Depth, planned, options.Backbone, request.InitFrom)
+        {
+            InputOrigin = full.InputOrigin
+        };
         return Load(built, weights, options.Backbone, check, prepare: () =>
         {
             model.ResetAdapters();
@@ -142,7 +156,8 @@ public static class ModelFactory
 
     /// <summary>Completes the weights (<paramref name="prepare"/>), loads them strictly and checks the fingerprints; the
     /// weights are disposed either way, the model when anything fails.</summary>
-    private static BuiltModel Load(BuiltModel built, Dictionary<string, Tensor> weights, string source, FingerprintCheck? check, Action? prepare = null)
+    private static BuiltModel Load(BuiltModel built, Dictionary<string, Tensor> weights, string source, FingerprintCheck? check, Action? prepare =
+        null)
     {
         try
         {
@@ -179,7 +194,8 @@ public static class ModelFactory
     }
 
     /// <summary>The backbone's family and full shape, and the plan checked against it.</summary>
-    private static (IBackboneFamily Family, IBackboneShape Full, ModelPlan Plan) Plan(ModelOptions options, StateDictFile backbone, ModelPlan? plan, string? planSource)
+    private static (IBackboneFamily Family, IBackboneShape Full, ModelPlan Plan) Plan(ModelOptions options, StateDictFile backbone, ModelPlan? plan,
+        string? planSource)
     {
         var family = BackboneFamilies.For(backbone.Shapes, options.Backbone);
         var full = family.Infer(backbone.Shapes, backbone.Hints, options, options.Backbone);
@@ -191,7 +207,8 @@ public static class ModelFactory
     /// <summary>The backbone's own head (and a DeiT's distillation head) goes: the task brings its head (a PETL file's, or a fresh one).</summary>
     private static void DropHead(Dictionary<string, Tensor> weights)
     {
-        foreach (var k in weights.Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal) || k.StartsWith("head_dist.", StringComparison.Ordinal)).ToList())
+        foreach (var k in weights.Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal) || k.StartsWith("head_dist.",
+            StringComparison.Ordinal)).ToList())
         {
             weights[k].Dispose();
             weights.Remove(k);

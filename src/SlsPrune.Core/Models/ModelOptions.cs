@@ -4,7 +4,8 @@ using SlsPrune.Core.Runtime;
 namespace SlsPrune.Core.Models;
 
 /// <summary>What the user gives to build a model: files and the settings shapes cannot reveal. Every command
-/// that loads a model takes these. <see cref="AllowMismatch"/>: use a PETL file (or an index) recorded for other files (fingerprints). <see cref="ImageSize"/>: the input size of a family whose tensors do not show it
+/// that loads a model takes these. <see cref="AllowMismatch"/>: use a PETL file (or an index) recorded for other files (fingerprints). <see
+/// cref="ImageSize"/>: the input size of a family whose tensors do not show it
 /// (Swin; default: the named variant's, else 224); a ViT's default is its position embedding's, and another size
 /// resamples that embedding. <see cref="Activation"/>: a ViT's MLP activation (<c>gelu</c>, <c>quick_gelu</c>), which
 /// no checkpoint states (default: the layout's, else gelu).</summary>

@@ -34,10 +34,12 @@ public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDi
     /// <summary>The width of the model's <paramref name="position"/>-th block (null: full width).</summary>
     public BlockWidth? WidthAt(int position) => Widths is not null && Widths.TryGetValue(Blocks[position], out var w) ? w : null;
 
-    /// <summary>Checks the plan against the backbone's shape: <paramref name="fullDepth"/> blocks, block b's full sizes <paramref name="sizes"/>(b).</summary>
+    /// <summary>Checks the plan against the backbone's shape: <paramref name="fullDepth"/> blocks, block b's full sizes <paramref
+    /// name="sizes"/>(b).</summary>
     public void Validate(int fullDepth, Func<int, BlockSizes> sizes, string source)
     {
-        if (Depth != fullDepth) throw new SlsInputException(source, $"kept blocks are for a {Depth}-block model but the backbone has {fullDepth} blocks");
+        if (Depth != fullDepth) throw new SlsInputException(source, $"kept blocks are for a {Depth}-block model but the backbone has {fullDepth} "
+            + $"blocks");
         if (Blocks.Count == 0 || Blocks.Any(b => b < 0 || b >= Depth) || Blocks.Zip(Blocks.Skip(1)).Any(p => p.First >= p.Second))
             throw new SlsInputException(source, $"kept blocks must be distinct, ascending and within 1..{Depth}");
         foreach (var (block, w) in Widths ?? new Dictionary<int, BlockWidth>())
@@ -61,7 +63,8 @@ public sealed record ModelPlan(int Depth, IReadOnlyList<int> Blocks, IReadOnlyDi
     /// <param name="sizes">block b's full sizes (b as the full backbone numbers it).</param>
     /// <param name="petlRules">the PETL method's own tensors that width pruning cuts (<see cref="PetlMethod.SliceRules"/>).</param>
     /// <param name="familyRules">the family's own block tensors that width pruning cuts beyond qkv, proj, fc1 and fc2.</param>
-    public Dictionary<string, Tensor> Apply(Dictionary<string, Tensor> weights, Func<int, BlockSizes> sizes, IReadOnlyDictionary<string, SliceRole>? petlRules = null,
+    public Dictionary<string, Tensor> Apply(Dictionary<string, Tensor> weights, Func<int, BlockSizes> sizes,
+        IReadOnlyDictionary<string, SliceRole>? petlRules = null,
         IReadOnlyDictionary<string, SliceRole>? familyRules = null)
     {
         var position = Blocks.Select((b, i) => (b, i)).ToDictionary(p => p.b, p => p.i);

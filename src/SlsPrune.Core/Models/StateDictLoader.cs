@@ -23,11 +23,11 @@ public static class StateDictLoader
         {
             var w = weights[name];
             if (!w.shape.SequenceEqual(target.shape))
-                throw new SlsInputException(source, $"weight '{name}' has shape [{string.Join(", ", w.shape)}], the model needs [{string.Join(", ", target.shape)}]");
+                throw new SlsInputException(source, $"weight '{name}' has shape [{string.Join(", ", w.shape)}], the model needs ["
+                    + $"{string.Join(", ", target.shape)}]");
             target.copy_(w);
         }
     }
 
-    private static string Preview(List<string> names) =>
-        string.Join(", ", names.Take(5)) + (names.Count > 5 ? $" and {names.Count - 5} more" : "");
+    private static string Preview(List<string> names) => string.Join(", ", names.Take(5)) + (names.Count > 5 ? $" and {names.Count - 5} more" : "");
 }

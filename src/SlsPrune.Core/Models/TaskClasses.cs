@@ -29,7 +29,8 @@ public static class TaskClasses
     public sealed record Head(int Rows, IReadOnlyList<string>? Names, string Source, bool FromBackbone);
 
     /// <exception cref="SlsInputException">naming the file that recorded the head's classes.</exception>
-    public static void Check(Head head, IDataSource data, IReadOnlyList<LabelledImage> items, (IReadOnlyList<string>? Names, string File)? recorded = null)
+    public static void Check(Head head, IDataSource data, IReadOnlyList<LabelledImage> items, (IReadOnlyList<string>? Names, string File)? recorded =
+        null)
     {
         var dataNames = Meaningful(data.ClassNames);
         int rows = head.Rows;
@@ -37,9 +38,11 @@ public static class TaskClasses
         {
             // an index names the classes of the run it was computed in: they must be the head's
             if (indexNames.Count != rows)
-                throw new SlsInputException(indexFile, $"records {indexNames.Count} class names, but the head has {rows} rows; give the index computed with this model");
+                throw new SlsInputException(indexFile, $"records {indexNames.Count} class names, but the head has {rows} rows; give the index "
+                    + $"computed with this model");
             if (Meaningful(head.Names) is { } trained && Meaningful(indexNames) is { } named && !trained.SequenceEqual(named, StringComparer.Ordinal))
-                throw new SlsInputException(indexFile, $"was computed for the classes {List(named)}, but the head ({head.Source}) was trained on {List(trained)}; give the index computed with this model");
+                throw new SlsInputException(indexFile, $"was computed for the classes {List(named)}, but the head ({head.Source}) was trained on "
+                    + $"{List(trained)}; give the index computed with this model");
         }
         if (head.FromBackbone)
         {
@@ -49,7 +52,8 @@ public static class TaskClasses
                 throw new SlsInputException(head.Source, $"its own head classifies {List(own)}, but the data's classes are {List(dataNames)}; "
                     + "give the task's PETL file (--petl), or --allow-class-mismatch to use the backbone's head anyway");
             if (dataClasses != rows)
-                throw new SlsInputException(head.Source, $"its own head has {rows} classes (its pre-training task's), but the data has {dataClasses}; "
+                throw new SlsInputException(head.Source, $"its own head has {rows} classes (its pre-training task's), but the data has "
+                    + $"{dataClasses}; "
                     + "give the task's PETL file (--petl), or --allow-class-mismatch to use the backbone's head anyway");
             return;
         }
@@ -66,7 +70,8 @@ public static class TaskClasses
     /// <summary>Names that say something: Hugging Face's placeholders (LABEL_0, LABEL_1, ...) and bare numbers say
     /// only the count.</summary>
     private static IReadOnlyList<string>? Meaningful(IReadOnlyList<string>? names) =>
-        names is null || names.Select((n, i) => n == $"LABEL_{i}" || n == i.ToString(System.Globalization.CultureInfo.InvariantCulture)).All(x => x) ? null : names;
+        names is null || names.Select((n, i) => n == $"LABEL_{i}" || n == i.ToString(System.Globalization.CultureInfo.InvariantCulture)).All(x => x)
+            ? null : names;
 
     private static string List(IReadOnlyList<string> names) =>
         "[" + string.Join(", ", names.Take(Shown)) + (names.Count > Shown ? $", ... ({names.Count} in all)" : "") + "]";

@@ -4,7 +4,8 @@ namespace SlsPrune.Core.Plotting;
 
 /// <summary>Grouped bars: for each group (a task group, the average) one bar per series (a method), coloured by series,
 /// with a legend of the series. <c>Values[series][group]</c>; NaN leaves a bar out.</summary>
-public sealed record BarsFigureData(string Title, string YLabel, IReadOnlyList<string> Groups, IReadOnlyList<string> Series, IReadOnlyList<IReadOnlyList<double>> Values);
+public sealed record BarsFigureData(string Title, string YLabel, IReadOnlyList<string> Groups, IReadOnlyList<string> Series,
+    IReadOnlyList<IReadOnlyList<double>> Values);
 
 public static class BarsFigure
 {
@@ -22,7 +23,11 @@ public static class BarsFigure
             var bars = new List<Bar>();
             for (int g = 0; g < d.Groups.Count; g++)
                 if (!double.IsNaN(d.Values[i][g]))
-                    bars.Add(new Bar { Position = g - 0.4 + width * (i + 0.5), Value = d.Values[i][g], Size = width * 0.92, FillColor = FigurePalette.Colour(i), LineWidth = 0 });
+                    bars.Add(new Bar
+                    {
+                        Position = g - 0.4 + width * (i + 0.5), Value = d.Values[i][g], Size = width * 0.92, FillColor =
+                        FigurePalette.Colour(i), LineWidth = 0
+                    });
             var bp = plot.Add.Bars(bars);
             bp.LegendText = d.Series[i];
         }

@@ -18,7 +18,8 @@ public static class ClassFigures
     private static void Check(ConfusionData d)
     {
         ArgumentNullException.ThrowIfNull(d);
-        if (d.Classes == 0 || d.Counts.Any(r => r.Count != d.Classes)) throw new ArgumentException("the confusion matrix must be square and not empty", nameof(d));
+        if (d.Classes == 0 || d.Counts.Any(r => r.Count != d.Classes)) throw new ArgumentException("the confusion matrix must be square and not "
+            + "empty", nameof(d));
     }
 
     private static void ClassTicks(IAxis axis, ConfusionData d, Func<int, double> position)
@@ -75,7 +76,11 @@ public static class ClassFigures
         {
             int total = d.Counts[c].Sum();
             double acc = total == 0 ? 0 : 100.0 * d.Counts[c][c] / total;
-            plot.Add.Bar(new Bar { Position = c, Value = acc, FillColor = FigurePalette.Colour(c), LineWidth = 0, Label = n <= 20 ? acc.ToString("0.#", CultureInfo.InvariantCulture) : "" });
+            plot.Add.Bar(new Bar
+            {
+                Position = c, Value = acc, FillColor = FigurePalette.Colour(c), LineWidth = 0, Label = n <= 20
+                ? acc.ToString("0.#", CultureInfo.InvariantCulture) : ""
+            });
         }
         ClassTicks(plot.Axes.Bottom, d, c => c);
         plot.Axes.SetLimits(-0.6, n - 0.4, 0, 108);
@@ -86,7 +91,11 @@ public static class ClassFigures
         return plot;
     }
 
-    public static Figure RenderConfusion(ConfusionData d) { int side = Math.Clamp(120 + 36 * d.Classes, 520, 1400); return Figure.Of(BuildConfusion(d), side + 100, side); }
+    public static Figure RenderConfusion(ConfusionData d)
+    {
+        int side = Math.Clamp(120 + 36 * d.Classes, 520,
+        1400); return Figure.Of(BuildConfusion(d), side + 100, side);
+    }
 
     public static Figure RenderPerClass(ConfusionData d) => Figure.Of(BuildPerClass(d), Math.Clamp(200 + 40 * d.Classes, 600, 1600), 420);
 }

@@ -6,8 +6,7 @@ namespace SlsPrune.Core.Plotting;
 /// fixed colours of lines, threshold and shading.</summary>
 public static class FigurePalette
 {
-    private static readonly (byte R, byte G, byte B)[] Classes =
-    [
+    private static readonly (byte R, byte G, byte B)[] Classes = [
         (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
         (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
     ];

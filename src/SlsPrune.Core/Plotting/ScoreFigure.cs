@@ -6,7 +6,8 @@ namespace SlsPrune.Core.Plotting;
 /// <summary>What the score figure shows: one score per layer (1-based layers 1..N), the threshold (null when the
 /// method has none or the guard applied), the kept blocks (1-based), and optionally a per-layer standard deviation
 /// (error bars) and top-1 accuracy (%) of the model cut after each layer (a second axis; NaN where unknown).</summary>
-public sealed record ScoreFigureData(string Task, string Method, string Metric, double? Alpha, IReadOnlyList<double> Scores, IReadOnlyList<int> KeptBlocks,
+public sealed record ScoreFigureData(string Task, string Method, string Metric, double? Alpha, IReadOnlyList<double> Scores,
+    IReadOnlyList<int> KeptBlocks,
     double? Threshold, IReadOnlyList<double>? Std = null, IReadOnlyList<double>? AccuracyByDepth = null)
 {
     public string Title => $"{Task}: {Method}, {Metric}" + (Alpha is double a ? $", alpha {a.ToString("0.###", CultureInfo.InvariantCulture)}" : "")
@@ -24,7 +25,8 @@ public static class ScoreFigure
         int n = d.Scores.Count;
         if (n == 0) throw new ArgumentException("no scores to plot", nameof(d));
         if (d.Std is not null && d.Std.Count != n) throw new ArgumentException($"{d.Std.Count} standard deviations for {n} scores", nameof(d));
-        if (d.AccuracyByDepth is not null && d.AccuracyByDepth.Count != n) throw new ArgumentException($"{d.AccuracyByDepth.Count} accuracies for {n} scores", nameof(d));
+        if (d.AccuracyByDepth is not null && d.AccuracyByDepth.Count != n) throw new ArgumentException($"{d.AccuracyByDepth.Count} accuracies for "
+            + $"{n} scores", nameof(d));
         var plot = new Plot();
         FigureFont.Apply(plot);
         double[] xs = Enumerable.Range(1, n).Select(i => (double)i).ToArray();

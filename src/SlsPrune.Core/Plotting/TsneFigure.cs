@@ -9,7 +9,8 @@ public sealed record TsneLayer(int Layer, IReadOnlyList<double> X, IReadOnlyList
 
 /// <summary>What the t-SNE figures show: the layers, one class label per point, and optionally the class names
 /// (index i names class i; otherwise "class i").</summary>
-public sealed record TsneFigureData(string Title, string Metric, IReadOnlyList<TsneLayer> Layers, IReadOnlyList<int> Labels, IReadOnlyList<string>? ClassNames = null)
+public sealed record TsneFigureData(string Title, string Metric, IReadOnlyList<TsneLayer> Layers, IReadOnlyList<int> Labels,
+    IReadOnlyList<string>? ClassNames = null)
 {
     public int Classes => Labels.Count == 0 ? 0 : Labels.Max() + 1;
 
@@ -40,7 +41,8 @@ public static class TsneFigure
         {
             var idx = Enumerable.Range(0, d.Labels.Count).Where(i => d.Labels[i] == c).ToArray();
             if (idx.Length == 0) continue;
-            var m = plot.Add.Markers(idx.Select(i => layer.X[i]).ToArray(), idx.Select(i => layer.Y[i]).ToArray(), MarkerShape.FilledCircle, legend ? 6 : 4, FigurePalette.Colour(c));
+            var m = plot.Add.Markers(idx.Select(i => layer.X[i]).ToArray(), idx.Select(i => layer.Y[i]).ToArray(), MarkerShape.FilledCircle, legend
+                ? 6 : 4, FigurePalette.Colour(c));
             m.LegendText = d.ClassName(c);
         }
         plot.Axes.SetLimits(-0.05, 1.05, -0.05, 1.05);
@@ -87,7 +89,8 @@ public static class TsneFigure
         const float legendFontSize = 14;
         List<(int Class, string Text, float Width)> items;
         using (var measure = new SKFont(FigureFont.Typeface, legendFontSize))
-            items = Enumerable.Range(0, d.Classes).Where(c => d.Labels.Contains(c)).Select(c => (Class: c, Text: d.ClassName(c), Width: swatch + 6 + measure.MeasureText(d.ClassName(c)))).ToList();
+            items = Enumerable.Range(0, d.Classes).Where(c => d.Labels.Contains(c)).Select(c => (Class: c, Text: d.ClassName(c), Width: swatch + 6
+                + measure.MeasureText(d.ClassName(c)))).ToList();
         if (items.Count > MaxLegendClasses) items = [(-1, $"{items.Count} classes (colours repeat every {FigurePalette.Count})", 0f)];
         var lines = new List<List<(int Class, string Text, float Width)>> { new() };
         float lineWidth = 0;

@@ -1,7 +1,7 @@
-using SlsPrune.Core.IO;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SlsPrune.Core.Indexing;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Pruning;
 

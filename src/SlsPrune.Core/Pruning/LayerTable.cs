@@ -13,7 +13,8 @@ public static class LayerTable
     /// <param name="layers">the layers scored (1-based), in the order shown.</param>
     /// <param name="compared">the curve the rule compared with the threshold, titled, where it is not the score.</param>
     public static SectionTable Build(PruningIndex index, IReadOnlyList<int> layers, Func<int, double> score, double? threshold,
-        IReadOnlyList<double>? std = null, (string Title, IReadOnlyList<double> Values)? compared = null, (string Split, IReadOnlyList<double> Top1)? accuracy = null)
+        IReadOnlyList<double>? std = null, (string Title, IReadOnlyList<double> Values)? compared = null,
+            (string Split, IReadOnlyList<double> Top1)? accuracy = null)
     {
         var columns = new List<string> { "layer", index.Metric };
         if (compared is { } c) columns.Add(c.Title);
@@ -23,7 +24,8 @@ public static class LayerTable
         string t = threshold is double th ? th.ToString("F4", Inv) : "-";
         var rows = layers.Select(l =>
         {
-            var row = new List<string> { l.ToString(Inv), score(l).ToString("F4", Inv) + (std is { } sd ? " ± " + sd[l - 1].ToString("F4", Inv) : "") };
+            var row = new List<string> { l.ToString(Inv), score(l).ToString("F4", Inv) + (std is { } sd ? " ± " + sd[l - 1].ToString("F4", Inv)
+                : "") };
             if (compared is { } cc) row.Add(cc.Values[l - 1].ToString("F4", Inv));
             row.Add(t);
             if (accuracy is { } aa) row.Add(aa.Top1[l - 1].ToString("P1", Inv));

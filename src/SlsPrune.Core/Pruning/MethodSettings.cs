@@ -30,7 +30,8 @@ public static class MethodSettings
             var type = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
             object? value = property.GetValue(fresh);
             IReadOnlyList<string>? choices = type.IsEnum ? Enum.GetNames(type).Select(JsonNamingPolicy.KebabCaseLower.ConvertName).ToArray() : null;
-            if (property.GetCustomAttributes(typeof(JsonConverterAttribute), inherit: true).OfType<JsonConverterAttribute>().FirstOrDefault()?.ConverterType is { } c
+            if (property.GetCustomAttributes(typeof(JsonConverterAttribute), inherit: true).OfType<JsonConverterAttribute>()
+                .FirstOrDefault()?.ConverterType is { } c
                 && Activator.CreateInstance(c) is IRegistrySetting registry)
                 (choices, value) = (registry.Choices, value is null ? null : registry.NameOf(value)); // a registry's entry by its name
             return new SettingInfo(p.Name, type, value, declared.Help, declared.IsPath, declared.Hidden, choices) { ListInto = declared.ListInto };

@@ -67,14 +67,16 @@ public sealed class PruneContext(PruneOptions options, IDataSource task, IReadOn
     public int MatchedKeptBlocks(string matchIndex)
     {
         var other = PruningIndex.Load(matchIndex);
-        if (other.Depth != Model.FullDepth) throw new SlsInputException(matchIndex, $"index is for a {other.Depth}-block model, this one has {Model.FullDepth}");
+        if (other.Depth != Model.FullDepth) throw new SlsInputException(matchIndex, $"index is for a {other.Depth}-block model, this one has "
+            + $"{Model.FullDepth}");
         return other.KeptBlocks.Count;
     }
 
     /// <summary>The block budget of layer methods: <c>--keep-blocks</c>, or as many blocks as <c>--match-index</c> keeps.</summary>
     public int? BlockBudget(int? keepBlocks, string? matchIndex)
     {
-        if (keepBlocks is not null && matchIndex is not null) throw new SlsInputException("--keep-blocks", "give --keep-blocks or --match-index, not both");
+        if (keepBlocks is not null && matchIndex is not null) throw new SlsInputException("--keep-blocks",
+            "give --keep-blocks or --match-index, not both");
         return matchIndex is null ? keepBlocks : MatchedKeptBlocks(matchIndex);
     }
 }

@@ -32,8 +32,7 @@ public static class PruneMethods
         public void Dispose() => undo();
     }
 
-    private static readonly IReadOnlyList<IPruneMethod> BuiltIn =
-    [
+    private static readonly IReadOnlyList<IPruneMethod> BuiltIn = [
         new SlsMethod(),
         new BlockInfluenceMethod(),
         new CkaMethod(),
@@ -51,8 +50,7 @@ public static class PruneMethods
 
     /// <summary>The method named <paramref name="name"/> (any case), registered or built in.</summary>
     /// <exception cref="SlsInputException">naming <c>--method</c> and the methods known, for a name no method has.</exception>
-    public static IPruneMethod Get(string name) =>
-        Find(name) ?? throw new SlsInputException("--method", $"unknown method '{name}' (known: {Names})");
+    public static IPruneMethod Get(string name) => Find(name) ?? throw new SlsInputException("--method", $"unknown method '{name}' (known: {Names})");
 
     /// <summary>The method of this name, or null.</summary>
     public static IPruneMethod? Find(string name) => All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -60,7 +58,8 @@ public static class PruneMethods
     /// <summary>Lets an index read anywhere find its method's section format here (<see cref="IndexSections"/>: the
     /// index folder is below this one and cannot name the registry).</summary>
     [System.Runtime.CompilerServices.ModuleInitializer]
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "the registry hands the index reader its section formats once, before any index is read")]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "the registry hands the index reader its section formats "
+        + "once, before any index is read")]
     internal static void ResolveSections() => IndexSections.Resolver = name => Find(name)?.Section;
 
     /// <summary>Every setting name some method takes (a manifest may set any of them).</summary>

@@ -30,7 +30,8 @@ public sealed record PruneOptions(ModelOptions Model, string Data, IPruneMethod 
     public int LatencyBatch { get; init; } = 1;
 
     /// <summary>Options of <paramref name="method"/> at their defaults; the split, output and seed given, else the defaults.</summary>
-    public static PruneOptions For(ModelOptions model, string data, IPruneMethod method, string? split = null, string? output = null, int? seed = null)
+    public static PruneOptions For(ModelOptions model, string data, IPruneMethod method, string? split = null, string? output = null, int? seed =
+        null)
     {
         var o = new PruneOptions(model, data, method, method.ReadOptions(new(), method.Name));
         return o with { Split = split ?? o.Split, Out = output ?? o.Out, Seed = seed ?? o.Seed };

@@ -1,7 +1,7 @@
-using SlsPrune.Core.IO;
 using System.Diagnostics;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Indexing;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Models;
 using SlsPrune.Core.Runtime;
 
@@ -93,8 +93,10 @@ public static class PruneRunner
         Budgets.CostTable? costs = null;
         if (o.Budget is { } budget)
         {
-            progress?.Start(PruneStage.Costs, budget.Kind.Measured ? $"cost of every depth (latency at batch {o.LatencyBatch}, {Budgets.CostTable.Repeats} repeats)" : "cost of every depth", 1);
-            costs = budget.Kind.Measured ? Budgets.CostTable.Measured(model.Model, o.LatencyBatch, device, cancellationToken) : Budgets.CostTable.Analytic(model.Model);
+            progress?.Start(PruneStage.Costs, budget.Kind.Measured ? $"cost of every depth (latency at batch {o.LatencyBatch}, "
+                + $"{Budgets.CostTable.Repeats} repeats)" : "cost of every depth", 1);
+            costs = budget.Kind.Measured ? Budgets.CostTable.Measured(model.Model, o.LatencyBatch, device, cancellationToken)
+                : Budgets.CostTable.Analytic(model.Model);
             if (o.Method.BudgetCutsDepth) Budgets.BudgetPolicy.Fitting(budget, costs);
             if (costs.Warning is { } noisy) progress?.Warn(noisy);
             progress?.Complete(PruneStage.Costs);
@@ -119,7 +121,8 @@ public static class PruneRunner
         progress?.Complete(PruneStage.Write);
         seconds["write"] = Lap();
         return new PruneResult(written, Path.GetFullPath(o.Out), output.FeaturesPath, output.Plots ?? [], seconds, device.ToString(), output.PetlPath,
-            more.Count == 0 ? null : more) { CalibrationList = listPath };
+            more.Count == 0 ? null : more)
+        { CalibrationList = listPath };
     }
 
     /// <summary>Refuses, before any work, a budget the method does not take, or a latency batch below 1.</summary>
@@ -129,14 +132,16 @@ public static class PruneRunner
         if (o.Budget is not { } budget) return;
         var kinds = o.Method.BudgetKinds;
         if (!kinds.Contains(budget.Kind.Name, StringComparer.Ordinal))
-            throw new SlsInputException("--budget", kinds.Count == 0 ? $"method {o.Method.Name} takes no budget (methods that do: {string.Join(", ", PruneMethods.All.Where(m => m.BudgetKinds.Count > 0).Select(m => m.Name))})"
+            throw new SlsInputException("--budget", kinds.Count == 0 ? $"method {o.Method.Name} takes no budget (methods that do: "
+                + $"{string.Join(", ", PruneMethods.All.Where(m => m.BudgetKinds.Count > 0).Select(m => m.Name))})"
                 : $"method {o.Method.Name} takes a budget of {string.Join(" or ", kinds)}, not {budget.Kind.Name}");
     }
 
     /// <summary>Every file and folder the run writes: the index, the list of calibration images beside it, and the
     /// method's own outputs.</summary>
     public static IEnumerable<OutputTarget> Outputs(PruneOptions o) =>
-        new[] { new OutputTarget(o.Out, "--out"), new OutputTarget(CalibrationListPath(o.Out), "--out") }.Concat(o.Method.Outputs(o, o.MethodOptions));
+        new[] { new OutputTarget(o.Out, "--out"), new OutputTarget(CalibrationListPath(o.Out), "--out") }.Concat(o.Method.Outputs(o,
+            o.MethodOptions));
 
     /// <summary>Refuses, before any work, an output that is an input, lies in an input folder, is not a regular file
     /// (or folder) or cannot be written.</summary>
@@ -147,7 +152,8 @@ public static class PruneRunner
         foreach (var target in outputs) target.Check(inputs);
         var clash = outputs.GroupBy(t => Path.GetFullPath(t.Path), StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (clash is not null)
-            throw new SlsInputException(clash.Key, $"is named by both {clash.First().Option} and {clash.Last().Option}; each output needs its own path");
+            throw new SlsInputException(clash.Key, $"is named by both {clash.First().Option} and {clash.Last().Option}; each output needs its own "
+                + $"path");
     }
 
     /// <summary>Where the list of calibration images goes: beside the index, <c>NAME.calibration.txt</c>.</summary>
@@ -163,7 +169,8 @@ public static class PruneRunner
     /// <summary>The images used, one <c>relative/path label</c> line each (a VTAB-1k split list), atomically.</summary>
     private static void WriteList(string path, string folder, IReadOnlyList<LabelledImage> items)
     {
-        var text = string.Concat(items.Select(i => $"{Path.GetRelativePath(folder, i.Path).Replace('\\', '/')} {i.Label.ToString(System.Globalization.CultureInfo.InvariantCulture)}\n"));
+        var text = string.Concat(items.Select(i => $"{Path.GetRelativePath(folder, i.Path).Replace('\\', '/')} "
+            + $"{i.Label.ToString(System.Globalization.CultureInfo.InvariantCulture)}\n"));
         AtomicFile.Write(path, s => s.Write(new System.Text.UTF8Encoding(false).GetBytes(text)));
     }
 }

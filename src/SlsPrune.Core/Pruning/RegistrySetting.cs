@@ -31,7 +31,8 @@ public abstract class RegistrySetting<T> : JsonConverter<T>, IRegistrySetting wh
         string text = reader.GetString()!;
         // as an enum setting read them: the kebab name as written, or the name without its hyphens in any case (and
         // trimmed), so a manifest that an enum setting took reads the same
-        return All.FirstOrDefault(v => Name(v) == text || string.Equals(Name(v).Replace("-", "", StringComparison.Ordinal), text.Trim(), StringComparison.OrdinalIgnoreCase))
+        return All.FirstOrDefault(v => Name(v) == text || string.Equals(Name(v).Replace("-", "", StringComparison.Ordinal), text.Trim(),
+            StringComparison.OrdinalIgnoreCase))
             ?? throw new JsonException();
     }
 

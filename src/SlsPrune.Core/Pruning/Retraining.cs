@@ -1,5 +1,5 @@
-using SlsPrune.Core.IO;
 using SlsPrune.Core.Indexing;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Training;
 
 namespace SlsPrune.Core.Pruning;
@@ -12,12 +12,15 @@ public static class Retraining
 {
     /// <summary>Trains the task's PETL modules (and head) on the pruned model the index at <paramref name="indexPath"/>
     /// describes, as <see cref="PetlTrainer.Run"/> trains a full one, then writes a copy of the index fingerprinted for the
-    /// new PETL file to <see cref="TrainOptions.Out"/> with the extension <c>.sls.json</c>. <paramref name="allowMismatch"/>: accept an index computed for
+    /// new PETL file to <see cref="TrainOptions.Out"/> with the extension <c>.sls.json</c>. <paramref name="allowMismatch"/>: accept an index
+    /// computed for
     /// another backbone file. <paramref name="progress"/> receives one report per epoch.</summary>
     /// <returns>The training result; <see cref="TrainResult.Skipped"/> says why nothing was trained (an index that prunes nothing).</returns>
     /// <exception cref="SlsInputException">naming the index or file at fault: unreadable, or computed for other files.</exception>
-    /// <exception cref="OperationCanceledException">when <paramref name="cancellationToken"/> is cancelled (the last epoch's state is kept for resuming).</exception>
-    public static TrainResult Run(TrainOptions o, string indexPath, bool allowMismatch, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
+    /// <exception cref="OperationCanceledException">when <paramref name="cancellationToken"/> is cancelled (the last epoch's state is kept for
+    /// resuming).</exception>
+    public static TrainResult Run(TrainOptions o, string indexPath, bool allowMismatch, IProgress<EpochReport>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         var index = PruningIndex.Load(indexPath);
         if (NothingPruned(index) is string why)
@@ -45,6 +48,7 @@ public static class Retraining
     /// <summary>Why retraining the model <paramref name="index"/> describes is pointless (every block kept, none narrowed), or null.</summary>
     public static string? NothingPruned(PruningIndex index) =>
         index.KeptBlocks.Count == index.Depth && (index.Width is null || index.Width.Count == 0)
-            ? $"retraining skipped: the index keeps every block ({index.Depth} of {index.Depth}) at full width, so the pruned model is the unpruned one and its PETL file stays as it is"
+            ? $"retraining skipped: the index keeps every block ({index.Depth} of {index.Depth}) at full width, so the pruned model is the "
+                + $"unpruned one and its PETL file stays as it is"
             : null;
 }

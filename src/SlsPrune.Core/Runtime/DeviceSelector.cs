@@ -23,7 +23,8 @@ public static class DeviceSelector
                 return torch.CPU;
             case "cuda":
                 if (!torch.cuda.is_available())
-                    throw new SlsInputException("--device", "cuda was requested but no CUDA device is available (this build uses the CPU libtorch unless built with -p:SlsTorchBackend=cuda)");
+                    throw new SlsInputException("--device", "cuda was requested but no CUDA device is available (this build uses the CPU libtorch "
+                        + "unless built with -p:SlsTorchBackend=cuda)");
                 return Cuda();
             default:
                 throw new SlsInputException("--device", $"unknown device '{name}' (expected auto, cpu or cuda)");

@@ -41,7 +41,8 @@ public static class ThreadBudget
     public static ThreadChoice Choose(int? option, Func<string, string?> environment, int processors)
     {
         if (option is int n)
-            return n is >= 1 and <= Max ? new ThreadChoice(n, Option) : throw new SlsInputException(Option, $"must be an integer within 1..{Max} (got {n})");
+            return n is >= 1 and <= Max ? new ThreadChoice(n, Option) : throw new SlsInputException(Option,
+                $"must be an integer within 1..{Max} (got {n})");
         foreach (string name in Sources)
         {
             string? text = environment(name);

@@ -76,7 +76,8 @@ public sealed class WorkerTeam : IDisposable
     public void For(int count, Action<int> body)
     {
         ObjectDisposedException.ThrowIf(_stop, this);
-        if (Interlocked.Exchange(ref _busy, 1) != 0) throw new InvalidOperationException("WorkerTeam.For is already running (not for nested or concurrent calls)");
+        if (Interlocked.Exchange(ref _busy, 1) != 0) throw new InvalidOperationException("WorkerTeam.For is already running (not for nested or "
+            + "concurrent calls)");
         try
         {
             Run(count, body);

@@ -23,7 +23,8 @@ public sealed class AdamW : IDisposable
     /// <summary>Parameters sharing a dtype and device: their flat storage and moments, in <see cref="Members"/>' order.</summary>
     private sealed record Group(Tensor Params, Tensor M, Tensor V, List<(string Name, Parameter Param)> Members);
 
-    public AdamW(IEnumerable<(string Name, Parameter Param)> parameters, double weightDecay, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
+    public AdamW(IEnumerable<(string Name, Parameter Param)> parameters, double weightDecay, double beta1 = 0.9, double beta2 = 0.999, double eps =
+        1e-8)
     {
         _params = parameters.ToList();
         WeightDecay = weightDecay;

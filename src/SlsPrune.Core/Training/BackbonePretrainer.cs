@@ -44,8 +44,10 @@ public sealed record PretrainOptions(
 public sealed record PretrainResult(string Out, int Images, IReadOnlyList<EpochReport> History, double Seconds);
 
 /// <summary>
-/// Trains every weight of a backbone (any family of <see cref="BackboneFamilies.All"/>) on the upstream classification task (AdamW; a linear warm-up over the first
-/// steps, then cosine per step, as ViTs trained from scratch need; seeded shuffles), the images resized once with the same Pillow-exact bicubic as the evaluation pipeline and
+/// Trains every weight of a backbone (any family of <see cref="BackboneFamilies.All"/>) on the upstream classification task (AdamW; a linear warm-up
+/// over the first
+/// steps, then cosine per step, as ViTs trained from scratch need; seeded shuffles), the images resized once with the same Pillow-exact bicubic as
+/// the evaluation pipeline and
 /// normalised per batch. Writes the backbone (timm names, with its upstream head) atomically as safetensors.
 /// </summary>
 public static class BackbonePretrainer
@@ -55,7 +57,8 @@ public static class BackbonePretrainer
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var device = DeviceSelector.Resolve(o.Device);
         InputSpec.CheckImageSize(o.ImageSize, "--image-size");
-        if (o.ImageSize % o.PatchSize != 0) throw new SlsInputException("--image-size", $"{o.ImageSize} is not a multiple of the patch size {o.PatchSize}");
+        if (o.ImageSize % o.PatchSize != 0) throw new SlsInputException("--image-size",
+            $"{o.ImageSize} is not a multiple of the patch size {o.PatchSize}");
         var family = BackboneFamilies.Named(o.Family)
             ?? throw new SlsInputException("--family", $"'{o.Family}' is not one of {string.Join(", ", BackboneFamilies.All.Select(f => f.Name))}");
         var augmentation = UpstreamAugmentations.Get(o.Augment);
@@ -74,7 +77,8 @@ public static class BackbonePretrainer
         int classes = (int)labels.Max() + 1;
 
         torch.manual_seed(o.Seed);
-        using var model = ModelFactory.Untrained(family, family.Untrained(new PretrainShape(o.ImageSize, o.PatchSize, o.Width), o.Shape ?? ShapeValues.Defaults, classes));
+        using var model = ModelFactory.Untrained(family, family.Untrained(new PretrainShape(o.ImageSize, o.PatchSize, o.Width), o.Shape
+            ?? ShapeValues.Defaults, classes));
         model.to(device);
         using var optimizer = new AdamW(model.named_parameters().Select(np => (np.name, np.parameter)), o.WeightDecay);
         int stepsPerEpoch = (n + o.BatchSize - 1) / o.BatchSize, totalSteps = stepsPerEpoch * o.Epochs, step = 0;

@@ -13,7 +13,8 @@ public static class PetlFile
     public const string Format = "slsprune-petl/1";
 
     /// <param name="provenance">further metadata (epoch, accuracy, split, backbone hash).</param>
-    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, PetlSettings petl, int classes, int depth, IReadOnlyDictionary<string, string> provenance)
+    public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, PetlSettings petl, int classes, int depth,
+        IReadOnlyDictionary<string, string> provenance)
     {
         var inv = CultureInfo.InvariantCulture;
         var metadata = new Dictionary<string, string>

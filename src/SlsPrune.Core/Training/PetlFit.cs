@@ -12,7 +12,8 @@ namespace SlsPrune.Core.Training;
 
 /// <summary>How to fit: the reference code's AdamW with warm-up + cosine stepped per epoch (or a constant rate),
 /// evaluation every <see cref="EvalEvery"/> epochs and at the end.</summary>
-public sealed record FitSettings(int Epochs, int WarmupEpochs, double Lr, double MinLr, double WeightDecay, int BatchSize, int Seed, int EvalEvery, bool ConstantLr)
+public sealed record FitSettings(int Epochs, int WarmupEpochs, double Lr, double MinLr, double WeightDecay, int BatchSize, int Seed, int EvalEvery,
+    bool ConstantLr)
 {
     public LrSchedule Schedule => new(Lr, Epochs, WarmupEpochs, MinLr, Constant: ConstantLr);
 
@@ -30,7 +31,8 @@ public sealed record DistillSettings(double Temperature = 4.0, double Weight = 0
     /// <exception cref="SlsInputException">for a temperature that is not positive or a weight outside [0, 1].</exception>
     public void Validate()
     {
-        if (!(Temperature > 0) || double.IsInfinity(Temperature)) throw new SlsInputException("--distill-temperature", $"must be a positive number (got {Temperature})");
+        if (!(Temperature > 0) || double.IsInfinity(Temperature)) throw new SlsInputException("--distill-temperature",
+            $"must be a positive number (got {Temperature})");
         if (!(Weight >= 0 && Weight <= 1)) throw new SlsInputException("--distill-weight", $"must be within 0..1 (got {Weight})");
     }
 }
@@ -88,8 +90,10 @@ public static class PetlFit
                 x = next;
             }
             return x.MoveToOuterDisposeScope(); // what Head takes: model.forward(images) = model.Head(this)
-        } : null;
-        using var trainCache = start < s.Epochs ? SplitCache.TryCreate(train, preprocessor, s.BatchSize, ref budget, Tokens(training: true), cancellationToken) : null;
+        }
+        : null;
+        using var trainCache = start < s.Epochs ? SplitCache.TryCreate(train, preprocessor, s.BatchSize, ref budget, Tokens(training: true),
+            cancellationToken) : null;
         bool trainTokens = headOnly && trainCache is not null;
         SplitCache? evalCache = null;
         bool evalTried = false, evalTokens = false;
@@ -138,7 +142,8 @@ public static class PetlFit
                     model.eval();
                     var (correct, evaluated) = evalCache is null
                         ? Accuracy.Count(model, eval, preprocessor, s.BatchSize, device, cancellationToken: cancellationToken)
-                        : Accuracy.Count(x => evalTokens ? model.Head(x.to(device)) : model.forward(x.to(device)), evalCache.Batches(s.BatchSize), cancellationToken: cancellationToken);
+                        : Accuracy.Count(x => evalTokens ? model.Head(x.to(device)) : model.forward(x.to(device)), evalCache.Batches(s.BatchSize),
+                            cancellationToken: cancellationToken);
                     acc = (double)correct / evaluated;
                     if (acc > best)
                     {
@@ -174,7 +179,8 @@ public static class PetlFit
     }
 
     /// <summary>The model's task tensors (PETL modules and head), detached on the CPU, named by block as in the full
-    /// backbone (<paramref name="plan"/>'s kept blocks), so a PETL file means the same with or without its index. Copies: training goes on without changing them.</summary>
+    /// backbone (<paramref name="plan"/>'s kept blocks), so a PETL file means the same with or without its index. Copies: training goes on without
+    /// changing them.</summary>
     public static Dictionary<string, Tensor> TaskTensors(Backbone model, ModelPlan plan) =>
         model.state_dict().Where(kv => PetlMethods.IsTaskParameter(kv.Key)).ToDictionary(
             kv => BlockKey.Parse(kv.Key) is (int b, string rest) ? BlockKey.Name(plan.Blocks[b], rest) : kv.Key,

@@ -1,7 +1,7 @@
-using SlsPrune.Core.IO;
 using System.Globalization;
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Models;
 using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Runtime;
@@ -12,7 +12,8 @@ namespace SlsPrune.Core.Training;
 
 /// <summary>Options of <c>sls train</c>. Defaults are the reference code's (AdamW lr 1e-3, wd 1e-4, 100
 /// epochs, 10 warm-up, cosine to 1e-5; train on train800val200, evaluate on test every 10 epochs, keep the
-/// best), declared here once (<see cref="Defaults"/>): the command line and a batch manifest read them from here. <see cref="Plan"/> trains a pruned model (its kept blocks at their widths), checked with <see cref="Check"/>.</summary>
+/// best), declared here once (<see cref="Defaults"/>): the command line and a batch manifest read them from here. <see cref="Plan"/> trains a pruned
+/// model (its kept blocks at their widths), checked with <see cref="Check"/>.</summary>
 public sealed record TrainOptions(
     ModelOptions Model,
     string Data,
@@ -85,7 +86,8 @@ public sealed record EpochReport(int Epoch, int Epochs, double Lr, double Loss, 
 /// <remarks><see cref="Index"/>: after retraining a pruned model, the index re-issued for the new PETL file.
 /// <see cref="Skipped"/>: why nothing was trained (an index that keeps every block: <see cref="Pruning.Retraining"/>); then
 /// no file was written and <see cref="Epochs"/> is 0.</remarks>
-public sealed record TrainResult(string Out, int Epochs, int BestEpoch, double BestAccuracy, double? FinalLoss, int ResumedFromEpoch, IReadOnlyList<EpochReport> History, string? Index = null)
+public sealed record TrainResult(string Out, int Epochs, int BestEpoch, double BestAccuracy, double? FinalLoss, int ResumedFromEpoch,
+    IReadOnlyList<EpochReport> History, string? Index = null)
 {
     /// <summary>Why nothing was trained (an index that keeps every block); null when training ran, and then left out of the JSON.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
@@ -113,13 +115,19 @@ public static class PetlTrainer
     /// last finished epoch stays for resuming.</exception>
     public static TrainResult Run(TrainOptions o, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (o.Epochs <= 0 || o.Model.BatchSize <= 0 || o.EvalEvery <= 0) throw new SlsInputException("sls train", "epochs, batch size and eval interval must be positive");
+        if (o.Epochs <= 0 || o.Model.BatchSize <= 0 || o.EvalEvery <= 0) throw new SlsInputException("sls train",
+            "epochs, batch size and eval interval must be positive");
         string?[] inputs = [o.Model.Backbone, o.Model.Petl, o.InitFrom, o.PlanSource, o.Data, o.DistillFrom];
         OutputPath.CheckFile(o.Out, "--out", inputs);
         OutputPath.CheckFile(StatePath(o.Out), "--out", inputs);
         var device = DeviceSelector.Resolve(o.Model.Device);
         var task = DataLayouts.Open(o.Data, o.DataOptions);
-        o = o with { TrainSplit = DataLayouts.Split(task, o.TrainSplit, o.DataOptions), EvalSplit = DataLayouts.Split(task, o.EvalSplit, o.DataOptions) };
+        o = o with
+        {
+            TrainSplit = DataLayouts.Split(task, o.TrainSplit, o.DataOptions),
+            EvalSplit = DataLayouts.Split(task, o.EvalSplit,
+            o.DataOptions)
+        };
         var trainItems = task.Read(o.TrainSplit);
         var evalItems = task.Read(o.EvalSplit);
         int classes = Math.Max(task.ClassNames?.Count ?? 0, Math.Max(trainItems.Max(i => i.Label), evalItems.Max(i => i.Label)) + 1);
@@ -137,12 +145,14 @@ public static class PetlTrainer
             {
                 if (!o.Resume || !File.Exists(state)) return FitStart.Fresh;
                 var start = LoadState(state, model, optimizer, Settings(o));
-                if (start.NextEpoch > o.Epochs) throw new SlsInputException(state, $"state is at epoch {start.NextEpoch}, past the {o.Epochs} epochs asked for");
+                if (start.NextEpoch > o.Epochs) throw new SlsInputException(state, $"state is at epoch {start.NextEpoch}, past the {o.Epochs} "
+                    + $"epochs asked for");
                 resumedFrom = start.NextEpoch;
                 o.Note?.Invoke(start.NextEpoch >= o.Epochs
                     ? $"all {o.Epochs} epochs were done in {Path.GetFileName(state)}; nothing left to train (--no-resume starts over)"
                     : $"resuming at epoch {start.NextEpoch + 1} of {o.Epochs} from {Path.GetFileName(state)}"
-                      + (start.BestEpoch >= 0 ? $" (best so far {start.Best * 100:F2}% at epoch {start.BestEpoch + 1})" : "") + "; --no-resume starts over");
+                      + (start.BestEpoch >= 0 ? $" (best so far {start.Best * 100:F2}% at epoch {start.BestEpoch + 1})" : "")
+                          + "; --no-resume starts over");
                 return start;
             },
             OnBest: (epoch, accuracy) => SavePetl(o, model, built.Plan, classes, epoch, accuracy, backboneSha, task.ClassNames),
@@ -164,7 +174,8 @@ public static class PetlTrainer
     }
 
     /// <param name="classNames">the data's class names, kept in the file's metadata (<c>class_names</c>) so the head's classes stay named.</param>
-    private static void SavePetl(TrainOptions o, Backbone model, ModelPlan plan, int classes, int epoch, double accuracy, string backboneSha, IReadOnlyList<string>? classNames)
+    private static void SavePetl(TrainOptions o, Backbone model, ModelPlan plan, int classes, int epoch, double accuracy, string backboneSha,
+        IReadOnlyList<string>? classNames)
     {
         var inv = CultureInfo.InvariantCulture;
         var extra = new Dictionary<string, string>
@@ -187,7 +198,8 @@ public static class PetlTrainer
             ["epochs"] = o.Epochs.ToString(inv), ["warmup_epochs"] = o.WarmupEpochs.ToString(inv), ["lr"] = o.Lr.ToString("R", inv),
             ["min_lr"] = o.MinLr.ToString("R", inv), ["weight_decay"] = o.WeightDecay.ToString("R", inv), ["seed"] = o.Seed.ToString(inv),
             ["batch_size"] = o.Model.BatchSize.ToString(inv), ["constant_lr"] = o.ConstantLr ? "true" : "false", ["petl_method"] = o.Petl.Method.Name,
-            ["petl_dim"] = o.Petl.HiddenDim.ToString(inv), ["petl_scale"] = o.Petl.Scale.ToString("R", inv), ["split"] = o.TrainSplit, ["eval_split"] = o.EvalSplit,
+            ["petl_dim"] = o.Petl.HiddenDim.ToString(inv), ["petl_scale"] = o.Petl.Scale.ToString("R", inv), ["split"] = o.TrainSplit,
+            ["eval_split"] = o.EvalSplit,
         };
         if (o.Plan is { } plan) s["blocks"] = string.Join(",", plan.Blocks);
         if (o.Distill is { } d) s["distill"] = $"T={d.Temperature.ToString("R", inv)} w={d.Weight.ToString("R", inv)}";
@@ -204,7 +216,10 @@ public static class PetlTrainer
         d["train.best_epoch"] = torch.tensor((long)bestEpoch);
         d["train.best_accuracy"] = torch.tensor(best);
         if (at.FinalLoss is double loss) d["train.final_loss"] = torch.tensor(loss);
-        SafetensorsWriter.Write(path, d, new Dictionary<string, string> { ["format"] = "slsprune-train-state/1", ["settings"] = System.Text.Json.JsonSerializer.Serialize(settings) });
+        SafetensorsWriter.Write(path, d, new Dictionary<string, string>
+        {
+            ["format"] = "slsprune-train-state/1", ["settings"] = System.Text.Json.JsonSerializer.Serialize(settings)
+        });
     }
 
     private static FitStart LoadState(string path, Backbone model, AdamW optimizer, SortedDictionary<string, string> settings)
@@ -221,7 +236,8 @@ public static class PetlTrainer
                 .Where(k => (saved?.GetValueOrDefault(k)) != settings.GetValueOrDefault(k))
                 .Select(k => $"{k} {Printable.Escape(saved?.GetValueOrDefault(k) ?? "-")} -> {settings.GetValueOrDefault(k) ?? "-"}").ToList();
             if (differ.Count > 0)
-                throw new SlsInputException(path, $"training state is of a run with other settings ({string.Join(", ", differ)}); rerun with --no-resume to start over");
+                throw new SlsInputException(path, $"training state is of a run with other settings ({string.Join(", ", differ)}); rerun with "
+                    + $"--no-resume to start over");
         }
         foreach (var key in new[] { "train.next_epoch", "train.best_epoch", "train.best_accuracy" })
             if (!f.Tensors.Any(t => t.Name == key)) throw new SlsInputException(path, $"training state lacks '{key}'");

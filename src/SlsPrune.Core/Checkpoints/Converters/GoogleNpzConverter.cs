@@ -15,8 +15,7 @@ public sealed class GoogleNpzConverter : IStateDictConverter
 
     public string Name => "google-npz";
 
-    public bool Recognises(IReadOnlyCollection<string> names) =>
-        names.Any(n => n.EndsWith("embedding/kernel", StringComparison.Ordinal));
+    public bool Recognises(IReadOnlyCollection<string> names) => names.Any(n => n.EndsWith("embedding/kernel", StringComparison.Ordinal));
 
     public Dictionary<string, Tensor> Convert(IReadOnlyDictionary<string, Tensor> state, string source)
     {

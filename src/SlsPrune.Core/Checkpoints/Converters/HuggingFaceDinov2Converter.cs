@@ -51,9 +51,11 @@ public sealed class HuggingFaceDinov2Converter : IStateDictConverter
         string prefix = HuggingFaceVitConverter.Prefix(state.Keys)
             ?? throw new SlsInputException(source, $"missing tensor '{HuggingFaceVitConverter.Projection}': not a Hugging Face DINOv2");
         if (state.Keys.Any(k => k.StartsWith("classifier.", StringComparison.Ordinal)))
-            throw new SlsInputException(source, "Dinov2ForImageClassification's classifier reads the class token and the patch mean together, which is not supported; use the Dinov2Model backbone with a PETL file");
+            throw new SlsInputException(source, "Dinov2ForImageClassification's classifier reads the class token and the patch mean together, "
+                + "which is not supported; use the Dinov2Model backbone with a PETL file");
         return HuggingFaceVitConverter.ConvertLayers(state, source, prefix, Top, InLayer, Dropped, head: null,
-            key => new SlsInputException(source, $"tensor '{key}' has no place in a Hugging Face DINOv2 (a SwiGLU MLP or another model's tensor is not supported)"));
+            key => new SlsInputException(source, $"tensor '{key}' has no place in a Hugging Face DINOv2 (a SwiGLU MLP or another model's tensor is "
+                + $"not supported)"));
     }
 
     public ArchitectureHints Hints(CheckpointSource source) => HuggingFaceVitConverter.ReadHints(source, DefaultLayerNormEps);

@@ -68,7 +68,8 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
     /// <c>lambda1</c> becomes <c>gamma</c>), query, key and value stacked into qkv, <paramref name="head"/>'s tensors
     /// (if any) to <c>head</c>, <paramref name="dropped"/> left out, anything else refused.</summary>
     internal static Dictionary<string, Tensor> ConvertLayers(IReadOnlyDictionary<string, Tensor> state, string source, string prefix,
-        IReadOnlyDictionary<string, string> top, IReadOnlyDictionary<string, string> inLayer, IReadOnlySet<string> dropped, string? head, Func<string, Exception> unknown)
+        IReadOnlyDictionary<string, string> top, IReadOnlyDictionary<string, string> inLayer, IReadOnlySet<string> dropped, string? head,
+            Func<string, Exception> unknown)
     {
         var o = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var qkv = new SortedDictionary<int, Dictionary<string, Tensor>>();
@@ -95,7 +96,8 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
             if (!m.Success) throw unknown(key);
             int i = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
             string module = m.Groups[2].Value, kind = m.Groups[3].Value;
-            if (module.StartsWith("attention.attention.", StringComparison.Ordinal) && Qkv.Contains(module["attention.attention.".Length..]) && kind != "lambda1")
+            if (module.StartsWith("attention.attention.", StringComparison.Ordinal) && Qkv.Contains(module["attention.attention.".Length..])
+                && kind != "lambda1")
             {
                 if (!qkv.TryGetValue(i, out var parts)) qkv[i] = parts = new Dictionary<string, Tensor>(StringComparer.Ordinal);
                 parts[$"{module["attention.attention.".Length..]}.{kind}"] = tensor;
@@ -135,7 +137,8 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
         var pre = source.Json("preprocessor_config.json");
         string configFile = source.SideFiles.GetValueOrDefault("config.json") ?? source.Path;
         if (config?["hidden_act"] is JsonNode act && (act.GetValueKind() != JsonValueKind.String || act.GetValue<string>() != "gelu"))
-            throw new SlsInputException(configFile, $"hidden_act {act.ToJsonString()} is not supported; the ViT's MLP uses the exact GELU (\"gelu\")");
+            throw new SlsInputException(configFile, $"hidden_act {act.ToJsonString()} is not supported; the ViT's MLP uses the exact GELU "
+                + $"(\"gelu\")");
         foreach (var (key, max) in Sizes) Size(config, key, max, configFile);
         int? heads = Integer(config, "num_attention_heads", configFile);
         if (heads is <= 0) throw new SlsInputException(configFile, $"num_attention_heads {heads} is not positive");
@@ -150,7 +153,8 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
         var std = PerChannel(pre, "image_std", channels, preFile);
         if (std is not null && std.Any(s => !(s > 0))) throw new SlsInputException(preFile, "image_std has a value that is not positive");
         if (std is not null && std.FirstOrDefault(s => s < MinStd) is > 0 and var tiny)
-            throw new SlsInputException(preFile, $"image_std {tiny.ToString("R", CultureInfo.InvariantCulture)} is too small to divide by (below {MinStd.ToString("R", CultureInfo.InvariantCulture)})");
+            throw new SlsInputException(preFile, $"image_std {tiny.ToString("R", CultureInfo.InvariantCulture)} is too small to divide by (below "
+                + $"{MinStd.ToString("R", CultureInfo.InvariantCulture)})");
         (mean, std) = Rescaled(pre, mean, std, channels, preFile);
         CheckProcessorSize(pre, config, preFile);
         return new ArchitectureHints(heads, eps, mean, std, Labels(config, configFile))
@@ -179,7 +183,8 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
         if (Flag("do_rescale") && pre["rescale_factor"] is JsonNode r)
         {
             factor = r.GetValueKind() == JsonValueKind.Number ? r.GetValue<double>() : double.NaN;
-            if (!(factor > 0) || !double.IsFinite(factor)) throw new SlsInputException(file, $"rescale_factor {r.ToJsonString()} is not a positive number");
+            if (!(factor > 0) || !double.IsFinite(factor)) throw new SlsInputException(file,
+                $"rescale_factor {r.ToJsonString()} is not a positive number");
         }
         else if (!Flag("do_rescale")) factor = 1;
         if (!Flag("do_normalize")) (mean, std) = (new float[channels], Enumerable.Repeat(1f, channels).ToArray());
@@ -196,7 +201,8 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
     private static void CheckProcessorSize(JsonObject? pre, JsonObject? config, string file)
     {
         if (pre?["size"] is not JsonNode size) return;
-        int Side(JsonNode? n, string what) => n?.GetValueKind() == JsonValueKind.Number && n.GetValue<double>() is var d && d == Math.Floor(d) && d is >= 1 and <= 1 << 16
+        int Side(JsonNode? n, string what) => n?.GetValueKind() == JsonValueKind.Number && n.GetValue<double>() is var d && d == Math.Floor(d)
+            && d is >= 1 and <= 1 << 16
             ? (int)d : throw new SlsInputException(file, $"size {what} {n?.ToJsonString() ?? "null"} is not a size in pixels");
         int side;
         if (size is JsonObject o && o["height"] is not null && o["width"] is not null)
@@ -209,7 +215,8 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
         else if (size.GetValueKind() == JsonValueKind.Number) side = Side(size, "");
         else throw new SlsInputException(file, $"size {size.ToJsonString()} is neither {{height, width}}, {{shortest_edge}} nor a number");
         if (config?["image_size"] is JsonNode cs && cs.GetValueKind() == JsonValueKind.Number && cs.GetValue<double>() != side)
-            throw new SlsInputException(file, $"size {side} differs from config.json's image_size {cs.ToJsonString()}; the model would be fed another input than it was trained on");
+            throw new SlsInputException(file, $"size {side} differs from config.json's image_size {cs.ToJsonString()}; the model would be fed "
+                + $"another input than it was trained on");
     }
 
     /// <summary>Labels in id order, from <c>id2label</c> (ids 0..n-1).</summary>
@@ -229,8 +236,7 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
 
     /// <summary>The sizes a Hugging Face ViT config states and the largest each may be: the shapes decide them, but a
     /// negative, fractional or absurd one means the file is not what it claims to be.</summary>
-    private static readonly (string Key, int Max)[] Sizes =
-    [
+    private static readonly (string Key, int Max)[] Sizes = [
         ("hidden_size", 1 << 16), ("num_attention_heads", 1 << 12), ("num_hidden_layers", 1 << 12), ("intermediate_size", 1 << 20),
         ("image_size", 1 << 16), ("patch_size", 1 << 16), ("num_channels", 64),
     ];
@@ -278,7 +284,8 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
     }
 
     private static SlsInputException Unknown(string key, string source) =>
-        new(source, $"tensor '{key}' has no place in a Hugging Face ViT (a DeiT distillation token, a DINOv2 or another model's tensor is not supported)");
+        new(source, $"tensor '{key}' has no place in a Hugging Face ViT (a DeiT distillation token, a DINOv2 or another model's tensor is not "
+            + $"supported)");
 
     /// <summary>What every name of the backbone starts with: nothing (<c>ViTModel</c>) or <c>vit.</c>
     /// (<c>ViTForImageClassification</c>); null when there is no patch projection.</summary>

@@ -73,7 +73,8 @@ public sealed partial class OpenClipConverter : IStateDictConverter
             else if (Block().Match(name) is { Success: true } m && InBlock.TryGetValue(m.Groups[2].Value, out var inner))
                 mapped = BlockKey.Name(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), inner);
             else
-                throw new SlsInputException(source, $"tensor '{key}' has no place in a CLIP ViT image tower (a ModifiedResNet, attention pooling or another model's tensor is not supported)");
+                throw new SlsInputException(source, $"tensor '{key}' has no place in a CLIP ViT image tower (a ModifiedResNet, attention pooling "
+                    + $"or another model's tensor is not supported)");
             if (!o.TryAdd(mapped, t)) throw new SlsInputException(source, $"tensor '{key}' is a second '{mapped}'");
         }
         return o;

@@ -4,8 +4,7 @@ namespace SlsPrune.Core.Checkpoints.Converters;
 /// dict converts it. A new layout is one converter file and one line here.</summary>
 public static class StateDictConverters
 {
-    public static readonly IReadOnlyList<IStateDictConverter> All =
-    [
+    public static readonly IReadOnlyList<IStateDictConverter> All = [
         new GoogleNpzConverter(),
         new TorchvisionVitConverter(),
         new HuggingFaceVitConverter(),

@@ -8,7 +8,8 @@ namespace SlsPrune.Core.Checkpoints.Converters;
 /// <c>gamma_2</c>) become timm's (<c>ls1.gamma</c>, <c>ls2.gamma</c>).</summary>
 public sealed partial class TimmConverter : IStateDictConverter
 {
-    /// <summary>DeiT-3's (and CaiT-style) LayerScale names, <c>blocks.{i}.gamma_1</c> / <c>gamma_2</c>: timm's <c>ls1.gamma</c> / <c>ls2.gamma</c>.</summary>
+    /// <summary>DeiT-3's (and CaiT-style) LayerScale names, <c>blocks.{i}.gamma_1</c> / <c>gamma_2</c>: timm's <c>ls1.gamma</c> /
+    /// <c>ls2.gamma</c>.</summary>
     [System.Text.RegularExpressions.GeneratedRegex(@"^blocks\.(\d{1,6})\.gamma_([12])$")]
     private static partial System.Text.RegularExpressions.Regex LayerScaleName();
 
@@ -20,7 +21,8 @@ public sealed partial class TimmConverter : IStateDictConverter
 
     public Dictionary<string, Tensor> Convert(IReadOnlyDictionary<string, Tensor> state, string source)
     {
-        int strip = WrapperPrefixes.FirstOrDefault(p => state.Count > 0 && state.Keys.All(n => n.StartsWith(p, StringComparison.Ordinal)))?.Length ?? 0;
+        int strip = WrapperPrefixes.FirstOrDefault(p => state.Count > 0 && state.Keys.All(n => n.StartsWith(p, StringComparison.Ordinal)))?.Length
+            ?? 0;
         var o = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var (key, t) in state)
         {

@@ -16,8 +16,7 @@ public sealed partial class TimmSwinConverter : IStateDictConverter
 {
     public string Name => "timm-swin";
 
-    public bool Recognises(IReadOnlyCollection<string> names) =>
-        names.Contains("layers.0.blocks.0.attn.relative_position_bias_table");
+    public bool Recognises(IReadOnlyCollection<string> names) => names.Contains("layers.0.blocks.0.attn.relative_position_bias_table");
 
     [GeneratedRegex(@"^layers\.(\d+)\.blocks\.(\d+)\.(.+)$")]
     private static partial Regex Block();

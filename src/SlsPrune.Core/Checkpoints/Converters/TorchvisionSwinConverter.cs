@@ -17,7 +17,8 @@ public sealed partial class TorchvisionSwinConverter : IStateDictConverter
     public string Name => "torchvision-swin";
 
     public bool Recognises(IReadOnlyCollection<string> names) =>
-        names.Contains("features.0.0.weight") && names.Any(n => n.StartsWith("features.1.0.attn.relative_position_bias_table", StringComparison.Ordinal));
+        names.Contains("features.0.0.weight") && names.Any(n => n.StartsWith("features.1.0.attn.relative_position_bias_table",
+            StringComparison.Ordinal));
 
     [GeneratedRegex(@"^features\.(\d+)\.(\d+)\.(.+)$")]
     private static partial Regex Feature();
@@ -43,11 +44,13 @@ public sealed partial class TorchvisionSwinConverter : IStateDictConverter
             string? to = name;
             if (name.StartsWith("features.0.0.", StringComparison.Ordinal)) to = "patch_embed.proj." + name["features.0.0.".Length..];
             else if (name.StartsWith("features.0.2.", StringComparison.Ordinal)) to = "patch_embed.norm." + name["features.0.2.".Length..];
-            else if (Feature().Match(name) is { Success: true } m && Int(m.Groups[1].Value) is int f && f % 2 == 1 && start.TryGetValue((f - 1) / 2, out int first))
+            else if (Feature().Match(name) is { Success: true } m && Int(m.Groups[1].Value) is int f && f % 2 == 1 && start.TryGetValue((f - 1) / 2,
+                out int first))
             {
                 string rest = m.Groups[3].Value;
                 to = rest.EndsWith("relative_position_index", StringComparison.Ordinal) ? null
-                    : BlockKey.Name(first + Int(m.Groups[2].Value), rest.Replace("mlp.0.", "mlp.fc1.", StringComparison.Ordinal).Replace("mlp.3.", "mlp.fc2.", StringComparison.Ordinal));
+                    : BlockKey.Name(first + Int(m.Groups[2].Value), rest.Replace("mlp.0.", "mlp.fc1.", StringComparison.Ordinal).Replace("mlp.3.",
+                        "mlp.fc2.", StringComparison.Ordinal));
             }
             else if (MergeName(name) is string merge) to = merge;
             if (to is not null) o[to] = t;
@@ -59,7 +62,8 @@ public sealed partial class TorchvisionSwinConverter : IStateDictConverter
     private static string? MergeName(string name)
     {
         var parts = name.Split('.', 3);
-        if (parts.Length == 3 && parts[0] == "features" && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int f) && f >= 2 && f % 2 == 0
+        if (parts.Length == 3 && parts[0] == "features" && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int f)
+            && f >= 2 && f % 2 == 0
             && (parts[2].StartsWith("reduction.", StringComparison.Ordinal) || parts[2].StartsWith("norm.", StringComparison.Ordinal)))
             return $"merges.{f / 2 - 1}.{parts[2]}";
         return null;

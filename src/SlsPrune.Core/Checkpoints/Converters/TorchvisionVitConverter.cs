@@ -71,7 +71,8 @@ public sealed partial class TorchvisionVitConverter : IStateDictConverter
             else if (Layer().Match(name) is { Success: true } m && InBlock.TryGetValue(m.Groups[2].Value, out var inner))
                 mapped = BlockKey.Name(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), inner);
             else
-                throw new SlsInputException(source, $"tensor '{key}' has no place in a torchvision ViT (a convolutional stem or another model's tensor is not supported)");
+                throw new SlsInputException(source, $"tensor '{key}' has no place in a torchvision ViT (a convolutional stem or another model's "
+                    + $"tensor is not supported)");
             if (!o.TryAdd(mapped, tensor))
                 throw new SlsInputException(source, $"tensor '{key}' is a second '{mapped}' (both the current and the legacy MLP names?)");
         }

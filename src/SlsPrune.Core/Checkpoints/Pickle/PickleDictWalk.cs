@@ -32,7 +32,8 @@ public static class PickleDictWalk
             }
             stack.Push((dict, prefix, next + 1));
             if (++visited > MaxEntries)
-                throw new SlsInputException(source, $"pickle's dicts hold more than {MaxEntries} entries (counting shared ones each time they are reached); a checkpoint holds far fewer (refusing to go on)");
+                throw new SlsInputException(source, $"pickle's dicts hold more than {MaxEntries} entries (counting shared ones each time they are "
+                    + $"reached); a checkpoint holds far fewer (refusing to go on)");
             var (k, v) = dict.Items[next];
             string name = prefix + Convert.ToString(k, System.Globalization.CultureInfo.InvariantCulture);
             if (v is TensorRef t)
@@ -41,14 +42,16 @@ public static class PickleDictWalk
             }
             else if (v is PickleObject o)
             {
-                throw new SlsInputException(source, $"state dict entry '{name}' is a {o.Type} object, not a tensor; only tensors (and nested dicts of them) are read from a state dict");
+                throw new SlsInputException(source, $"state dict entry '{name}' is a {o.Type} object, not a tensor; only tensors (and nested dicts "
+                    + $"of them) are read from a state dict");
             }
             else if (v is PickleDict inner)
             {
                 if (!onPath.Add(inner))
                     throw new SlsInputException(source, $"pickle's dict '{name}' contains itself (through the memo); a state dict cannot");
                 if (stack.Count >= MaxDepth)
-                    throw new SlsInputException(source, $"pickle nests dicts more than {MaxDepth} deep; a state dict nests a few levels (refusing to go on)");
+                    throw new SlsInputException(source, $"pickle nests dicts more than {MaxDepth} deep; a state dict nests a few levels (refusing "
+                        + $"to go on)");
                 stack.Push((inner, name + ".", 0));
             }
         }

@@ -71,7 +71,8 @@ public sealed class RestrictedUnpickler
         while (true)
         {
             if (_pos >= _data.Length) throw Bad("pickle ends without a STOP opcode (truncated)");
-            if (_stack.Count > MaxStack) throw Bad($"pickle keeps more than {MaxStack} values on its stack; a checkpoint's pickle holds far fewer (refusing to go on)");
+            if (_stack.Count > MaxStack) throw Bad($"pickle keeps more than {MaxStack} values on its stack; a checkpoint's pickle holds far fewer "
+                + $"(refusing to go on)");
             if (++_ops > MaxOps) throw Bad($"pickle runs more than {MaxOps} opcodes; a checkpoint's pickle holds far fewer (refusing to go on)");
             byte op = _data[_pos++];
             switch (op)
@@ -80,7 +81,8 @@ public sealed class RestrictedUnpickler
                 case 0x95: Take(8); break;                                   // FRAME
                 case (byte)'.': return Pop();                                // STOP
                 case (byte)'(':                                              // MARK
-                    if (++_openMarks > MaxOpenMarks) throw Bad($"pickle nests more than {MaxOpenMarks} containers inside one another; a state dict nests a few (refusing to go on)");
+                    if (++_openMarks > MaxOpenMarks) throw Bad($"pickle nests more than {MaxOpenMarks} containers inside one another; a state dict "
+                        + $"nests a few (refusing to go on)");
                     _stack.Add(Mark);
                     break;
                 case (byte)'}': _stack.Add(new PickleDict()); break;         // EMPTY_DICT
@@ -232,7 +234,12 @@ public sealed class RestrictedUnpickler
             throw Bad("pickle has a persistent id that is not a torch storage reference");
         if (type.Module != "torch" || !StorageTypes.TryGetValue(type.Name, out var dtype))
             throw Bad($"pickle refers to an unsupported storage type '{type}'");
-        string k = key switch { string s => s, long l => l.ToString(System.Globalization.CultureInfo.InvariantCulture), _ => throw Bad("pickle has a storage key that is not a string") };
+        string k = key switch
+        {
+            string s => s,
+            long l => l.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _ => throw Bad("pickle has a storage key that is not a string")
+        };
         return new StorageRef(dtype, k, location, numel);
     }
 
@@ -241,7 +248,8 @@ public sealed class RestrictedUnpickler
         if (fn is not PickleGlobal g) throw Bad("pickle calls something that is not an allowlisted global");
         if (args is not PickleTuple t) throw Bad($"pickle calls {g} with arguments that are not a tuple");
         if (InertClasses.Contains(g.ToString()))
-            return t.Items.Count == 0 ? new PickleObject(g) : throw Bad($"pickle calls {g} with arguments; it is only read as an inert placeholder, built from nothing");
+            return t.Items.Count == 0 ? new PickleObject(g) : throw Bad($"pickle calls {g} with arguments; it is only read as an inert "
+                + $"placeholder, built from nothing");
         switch (g.ToString())
         {
             case "collections.OrderedDict":
@@ -267,7 +275,8 @@ public sealed class RestrictedUnpickler
                     }
                     catch (OverflowException)
                     {
-                        throw Bad($"pickle gives a tensor the size [{string.Join(", ", shape)}] and stride [{string.Join(", ", stride)}], which overflow");
+                        throw Bad($"pickle gives a tensor the size [{string.Join(", ", shape)}] and stride [{string.Join(", ", stride)}], which "
+                            + $"overflow");
                     }
                 }
                 if (shape.All(s => s > 0) && last >= storage.ElementCount)
@@ -276,10 +285,12 @@ public sealed class RestrictedUnpickler
                 // would allocate the whole view from a few bytes of file.
                 long viewElements = shape.Aggregate(1L, (a, b) => a * b);
                 if (viewElements > storage.ElementCount)
-                    throw Bad($"tensor of size [{string.Join(", ", shape)}] views {viewElements} elements of storage '{storage.Key}', which holds {storage.ElementCount} (an expanded or overlapping view); refusing to materialise it");
+                    throw Bad($"tensor of size [{string.Join(", ", shape)}] views {viewElements} elements of storage '{storage.Key}', which holds "
+                        + $"{storage.ElementCount} (an expanded or overlapping view); refusing to materialise it");
                 return new TensorRef(storage, offset, shape, stride);
             case "torch._utils._rebuild_parameter":
-                return t.Items.Count >= 1 && t.Items[0] is TensorRef tensor ? tensor : throw Bad("pickle calls _rebuild_parameter with unexpected arguments");
+                return t.Items.Count >= 1 && t.Items[0] is TensorRef tensor ? tensor : throw Bad("pickle calls _rebuild_parameter with unexpected "
+                    + "arguments");
             default:
                 throw Bad($"pickle calls {g}, which may not be called");
         }

@@ -48,13 +48,13 @@ internal static class BenchmarkTasks
     public static readonly string[] FashionClasses =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
 
-    public static IReadOnlyList<TaskRecipe> All { get; } =
-    [
+    public static IReadOnlyList<TaskRecipe> All { get; } = [
         new SubsetScale(), new ColourTexture(), new InvertedLowContrast(), new NoisyBlur(), new Rotation(), new Location(), new Count(),
     ];
 
     private sealed record SubsetScale() : TaskRecipe("natural-subset-scale", "natural",
-        "5-class subset (T-shirt/top, Trouser, Sandal, Sneaker, Bag), item scaled to 12-20 px at a random place on a 32x32 colour-gradient background, random tint",
+        "5-class subset (T-shirt/top, Trouser, Sandal, Sneaker, Bag), item scaled to 12-20 px at a random place on a 32x32 colour-gradient "
+            + "background, random tint",
         ["T-shirt/top", "Trouser", "Sandal", "Sneaker", "Bag"], 32)
     {
         private static readonly int[] Subset = [0, 1, 5, 7, 8];
@@ -151,7 +151,8 @@ internal static class BenchmarkTasks
     }
 
     private sealed record Location() : TaskRecipe("structured-location", "structured",
-        "any item scaled to 16x16 on a 56x56 black canvas; the label is the bin (of 5) of its horizontal centre, vertical position random (as dSprites location)",
+        "any item scaled to 16x16 on a 56x56 black canvas; the label is the bin (of 5) of its horizontal centre, vertical position random (as "
+            + "dSprites location)",
         ["x 8-16", "x 16-24", "x 24-32", "x 32-40", "x 40-48"], 56)
     {
         public override Rendered Render(SourceImages src, IReadOnlyList<int> pool, int slot, Random rng)

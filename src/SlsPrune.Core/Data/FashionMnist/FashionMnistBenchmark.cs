@@ -1,8 +1,8 @@
-using SlsPrune.Core.IO;
 using System.Globalization;
 using System.Text.Json;
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Runtime;
 using TorchSharp;
 
@@ -42,7 +42,8 @@ public static class FashionMnistBenchmark
         OutputPath.CheckFolder(o.Out, "--out");
         string realOut = RealPath.Resolve(o.Out), realSource = RealPath.Resolve(o.Source);
         if (realSource == realOut || realSource.StartsWith(realOut.TrimEnd('/') + "/", StringComparison.Ordinal))
-            throw new SlsInputException(o.Out, $"contains the source {o.Source}; --out names a folder whose task folders are replaced (choose a folder outside the source)");
+            throw new SlsInputException(o.Out, $"contains the source {o.Source}; --out names a folder whose task folders are replaced (choose a "
+                + $"folder outside the source)");
         Directory.CreateDirectory(o.Out);
 
         string upstream = Path.Combine(o.Out, "upstream", "train.safetensors");
@@ -50,7 +51,11 @@ public static class FashionMnistBenchmark
         using (var images = torch.tensor(train.Pixels, [train.Count, 28, 28], torch.uint8))
         using (var labels = torch.tensor(train.Labels.Select(l => (long)l).ToArray()))
             SafetensorsWriter.Write(upstream, new Dictionary<string, torch.Tensor> { ["images"] = images, ["labels"] = labels },
-                new Dictionary<string, string> { ["source"] = "Fashion-MNIST train (Debian dataset-fashion-mnist)", ["classes"] = string.Join(",", BenchmarkTasks.FashionClasses) });
+                new Dictionary<string, string>
+                {
+                    ["source"] = "Fashion-MNIST train (Debian dataset-fashion-mnist)", ["classes"] = string.Join(",",
+                    BenchmarkTasks.FashionClasses)
+                });
 
         var tasks = new List<GeneratedTask>();
         for (int t = 0; t < BenchmarkTasks.All.Count; t++)
@@ -64,7 +69,10 @@ public static class FashionMnistBenchmark
         return result;
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower
+    };
 
     private static SourceImages ReadPair(string dir, string prefix)
     {
@@ -87,7 +95,8 @@ public static class FashionMnistBenchmark
             if (File.Exists(p)) return p;
         }
         throw new SlsInputException(Path.Combine(dir, stem + ".gz"),
-            "Fashion-MNIST not found: install Debian's package with 'apt-get install dataset-fashion-mnist' (or give --source DIR holding the four *-ubyte[.gz] IDX files)");
+            "Fashion-MNIST not found: install Debian's package with 'apt-get install dataset-fashion-mnist' (or give --source DIR holding the four "
+                + "*-ubyte[.gz] IDX files)");
     }
 
     private static GeneratedTask WriteTask(FashionMnistOptions o, SourceImages src, TaskRecipe recipe, int taskIndex)
@@ -100,7 +109,8 @@ public static class FashionMnistBenchmark
         var counts = new[] { o.Train, o.Val, o.Test };
         for (int s = 0; s < 3; s++)
             if (pools[s].Length < counts[s])
-                throw new SlsInputException(o.Source, $"task {recipe.Name} needs {counts[s]} source images for a split but only {pools[s].Length} are available");
+                throw new SlsInputException(o.Source, $"task {recipe.Name} needs {counts[s]} source images for a split but only {pools[s].Length} "
+                    + $"are available");
 
         string final = Path.Combine(o.Out, "tasks", recipe.Name);
         string tmp = Path.Combine(o.Out, "tasks", $".{recipe.Name}.{Environment.ProcessId}.tmp");
@@ -130,7 +140,8 @@ public static class FashionMnistBenchmark
             File.WriteAllLines(Path.Combine(tmp, "val200.txt"), lines[1]);
             File.WriteAllLines(Path.Combine(tmp, "train800val200.txt"), lines[0].Concat(lines[1]));
             File.WriteAllLines(Path.Combine(tmp, "test.txt"), lines[2]);
-            var info = new GeneratedTask(recipe.Name, recipe.Group, Path.GetFullPath(final), recipe.Varies, recipe.Classes, recipe.Size, o.Train, o.Val, o.Test);
+            var info = new GeneratedTask(recipe.Name, recipe.Group, Path.GetFullPath(final), recipe.Varies, recipe.Classes, recipe.Size, o.Train,
+                o.Val, o.Test);
             File.WriteAllText(Path.Combine(tmp, "task.json"), JsonSerializer.Serialize(info, JsonOptions));
             if (Directory.Exists(final)) Directory.Delete(final, true);
             Directory.Move(tmp, final);

@@ -56,7 +56,8 @@ internal sealed class GreyCanvas
                 double sx = cos * dx - sin * dy + cx, sy = sin * dx + cos * dy + cy;
                 int x0 = (int)Math.Floor(sx), y0 = (int)Math.Floor(sy);
                 double fx = sx - x0, fy = sy - y0;
-                double v = (1 - fx) * (1 - fy) * At(x0, y0) + fx * (1 - fy) * At(x0 + 1, y0) + (1 - fx) * fy * At(x0, y0 + 1) + fx * fy * At(x0 + 1, y0 + 1);
+                double v = (1 - fx) * (1 - fy) * At(x0, y0) + fx * (1 - fy) * At(x0 + 1, y0) + (1 - fx) * fy * At(x0, y0 + 1) + fx * fy * At(x0 + 1,
+                    y0 + 1);
                 c[x, y] = (float)v;
             }
         return c;

@@ -39,7 +39,8 @@ public static class ImageDecoder
                     return DecodeStb(data, format);
             }
         }
-        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IndexOutOfRangeException or ArgumentException or NullReferenceException or Exception { Source: "StbImageSharp" })
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IndexOutOfRangeException or ArgumentException
+            or NullReferenceException or Exception { Source: "StbImageSharp" })
         {
             throw new SlsInputException(source, $"corrupt image: {e.Message}");
         }
@@ -60,11 +61,14 @@ public static class ImageDecoder
     /// a GIF gives its first frame.</summary>
     private static RgbImage DecodeStb(byte[] data, string format)
     {
-        var info = ImageInfo.FromStream(new MemoryStream(data, writable: false)) ?? throw new InvalidDataException($"{format.ToUpperInvariant()} header is not readable");
+        var info = ImageInfo.FromStream(new MemoryStream(data, writable: false)) ?? throw new InvalidDataException($"{format.ToUpperInvariant()} "
+            + $"header is not readable");
         if ((long)info.Width * info.Height > JpegStructure.MaxPixels)
-            throw new InvalidDataException($"{format.ToUpperInvariant()} claims {info.Width}x{info.Height} pixels, more than the {JpegStructure.MaxPixels} limit (a decompression bomb?)");
+            throw new InvalidDataException($"{format.ToUpperInvariant()} claims {info.Width}x{info.Height} pixels, more than the "
+                + $"{JpegStructure.MaxPixels} limit (a decompression bomb?)");
         var r = ImageResult.FromMemory(data, ColorComponents.RedGreenBlue);
-        if (r.Data is null || r.Width <= 0 || r.Height <= 0) throw new InvalidDataException($"{format.ToUpperInvariant()} decoder returned no pixels");
+        if (r.Data is null || r.Width <= 0 || r.Height <= 0) throw new InvalidDataException($"{format.ToUpperInvariant()} decoder returned no "
+            + $"pixels");
         return new RgbImage(r.Width, r.Height, r.Data[..(r.Width * r.Height * 3)]);
     }
 }

@@ -36,7 +36,8 @@ public static class PngDecoder
             var body = data.Slice(pos + 8, len);
             uint stored = BinaryPrimitives.ReadUInt32BigEndian(data[(pos + 8 + len)..]), computed = PngCrc.Of(type, body);
             if (stored != computed)
-                throw new InvalidDataException($"PNG chunk '{Printable.Escape(System.Text.Encoding.Latin1.GetString(type))}' at byte {pos} has a bad CRC (stored {stored:x8}, computed {computed:x8})");
+                throw new InvalidDataException($"PNG chunk '{Printable.Escape(System.Text.Encoding.Latin1.GetString(type))}' at byte {pos} has a "
+                    + $"bad CRC (stored {stored:x8}, computed {computed:x8})");
             if (type.SequenceEqual("IHDR"u8))
             {
                 if (len != 13) throw new InvalidDataException("PNG IHDR has the wrong length");
@@ -45,7 +46,8 @@ public static class PngDecoder
                 depth = body[8];
                 colour = body[9];
                 interlace = body[12];
-                if (body[10] != 0 || body[11] != 0 || interlace > 1) throw new InvalidDataException("PNG uses an unknown compression, filter or interlace method");
+                if (body[10] != 0 || body[11] != 0 || interlace > 1) throw new InvalidDataException("PNG uses an unknown compression, filter or "
+                    + "interlace method");
                 sawHeader = true;
             }
             else if (type.SequenceEqual("PLTE"u8))
@@ -67,7 +69,16 @@ public static class PngDecoder
         if (width <= 0 || height <= 0) throw new InvalidDataException($"PNG has an invalid size {width}x{height}");
         if ((long)width * height > MaxPixels)
             throw new InvalidDataException($"PNG claims {width}x{height} pixels, more than the {MaxPixels} limit (a decompression bomb?)");
-        int channels = colour switch { 0 => 1, 2 => 3, 3 => 1, 4 => 2, 6 => 4, _ => throw new InvalidDataException($"PNG colour type {colour} is invalid") };
+        int channels = colour switch
+        {
+            0 => 1,
+            2 => 3,
+            3 => 1,
+            4 => 2,
+            6 => 4,
+            _ => throw new InvalidDataException($"PNG colour type {colour} is "
+            + $"invalid")
+        };
         bool depthOk = colour switch { 0 => depth is 1 or 2 or 4 or 8 or 16, 3 => depth is 1 or 2 or 4 or 8, _ => depth is 8 or 16 };
         if (!depthOk) throw new InvalidDataException($"PNG bit depth {depth} is invalid for colour type {colour}");
         if (colour == 3 && (palette is null || palette.Length % 3 != 0)) throw new InvalidDataException("PNG palette image has no valid PLTE chunk");

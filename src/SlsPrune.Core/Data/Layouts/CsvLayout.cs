@@ -1,6 +1,6 @@
-using SlsPrune.Core.IO;
 using System.Globalization;
 using System.Text;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Data.Layouts;
 
@@ -58,9 +58,11 @@ public sealed class CsvLayout : IDataLayout
         }
         if (bySplit.Count == 0) throw new SlsInputException(file, "CSV file lists no images");
         bool byName = bySplit.Values.SelectMany(l => l).Any(i => !int.TryParse(i.Label, NumberStyles.None, CultureInfo.InvariantCulture, out _));
-        if (!byName && bySplit.Values.SelectMany(l => l).FirstOrDefault(i => int.Parse(i.Label, CultureInfo.InvariantCulture) >= VtabTask.MaxClasses) is { } big)
+        if (!byName && bySplit.Values.SelectMany(l => l).FirstOrDefault(i => int.Parse(i.Label,
+            CultureInfo.InvariantCulture) >= VtabTask.MaxClasses) is { } big)
             throw new SlsInputException(big.Path, $"label {big.Label} is not below the {VtabTask.MaxClasses}-class limit");
-        var order = ImageFolderLayout.SplitNames.Where(bySplit.ContainsKey).Concat(bySplit.Keys.Except(ImageFolderLayout.SplitNames).Order(StringComparer.Ordinal));
+        var order = ImageFolderLayout.SplitNames.Where(bySplit.ContainsKey).Concat(bySplit.Keys.Except(ImageFolderLayout.SplitNames)
+            .Order(StringComparer.Ordinal));
         var splits = order.Select(s => (s, (IReadOnlyList<NamedImage>)bySplit[s])).ToArray();
         return LabelledSource.Create(Name, Path.GetFileNameWithoutExtension(file), folder, splits, byName, _ => file, options);
     }
@@ -117,5 +119,6 @@ public sealed class CsvLayout : IDataLayout
 
     /// <summary>A field written so <see cref="Split"/> reads it back.</summary>
     internal static string Quote(string field, char sep) =>
-        field.Contains(sep) || field.Contains('"') || field != field.Trim() ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
+        field.Contains(sep) || field.Contains('"') || field != field.Trim() ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
+            : field;
 }

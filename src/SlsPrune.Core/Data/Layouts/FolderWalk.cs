@@ -17,7 +17,11 @@ internal sealed class FolderWalk
     /// <summary>The most folder levels below a class folder.</summary>
     public const int MaxDepth = 32;
 
-    private static readonly EnumerationOptions Visible = new() { AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = false };
+    private static readonly EnumerationOptions Visible = new()
+    {
+        AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
+        IgnoreInaccessible = false
+    };
 
     private readonly string _root;
     private int _entries;
@@ -42,7 +46,8 @@ internal sealed class FolderWalk
             {
                 if (Directory.Exists(entry))
                 {
-                    if (depth + 1 > MaxDepth) throw new SlsInputException(entry, $"is more than {MaxDepth} folders below its class folder; a data tree is not that deep");
+                    if (depth + 1 > MaxDepth) throw new SlsInputException(entry, $"is more than {MaxDepth} folders below its class folder; a data "
+                        + $"tree is not that deep");
                     stack.Push((entry, depth + 1, here));
                 }
                 else files.Add(entry);
@@ -91,7 +96,8 @@ internal sealed class FolderWalk
                 {
                     throw new SlsInputException(dir, $"cannot list the folder: {e.Message}");
                 }
-                if (++_entries > MaxFiles) throw new SlsInputException(_root, $"holds more than {MaxFiles} files and folders; a data tree is at most that big");
+                if (++_entries > MaxFiles) throw new SlsInputException(_root, $"holds more than {MaxFiles} files and folders; a data tree is at "
+                    + $"most that big");
                 yield return it.Current;
             }
     }

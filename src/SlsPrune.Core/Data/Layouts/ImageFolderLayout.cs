@@ -17,7 +17,11 @@ public sealed class ImageFolderLayout : IDataLayout
 
     public string Description => "ImageFolder tree (ROOT/CLASS/image or ROOT/{train,val,test}/CLASS/image)";
 
-    private static readonly EnumerationOptions Visible = new() { AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = false };
+    private static readonly EnumerationOptions Visible = new()
+    {
+        AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
+        IgnoreInaccessible = false
+    };
 
     private static IEnumerable<string> Folders(string path) => Directory.EnumerateDirectories(path, "*", Visible);
 
@@ -33,7 +37,8 @@ public sealed class ImageFolderLayout : IDataLayout
         if (splitFolders.Length > 0)
         {
             var others = Folders(root).Select(Path.GetFileName).Where(n => !SplitNames.Contains(n)).Order(StringComparer.Ordinal).ToArray();
-            if (others.Length > 0) options.Report?.Invoke($"{Printable.Escape(root)}: folders other than {string.Join(", ", SplitNames)} are not read ({string.Join(", ", others.Select(o => Printable.Escape(o!)))})");
+            if (others.Length > 0) options.Report?.Invoke($"{Printable.Escape(root)}: folders other than {string.Join(", ", SplitNames)} are not "
+                + $"read ({string.Join(", ", others.Select(o => Printable.Escape(o!)))})");
             foreach (var s in splitFolders) splits.Add((s, Classes(Path.Combine(root, s), walk)));
         }
         else

@@ -38,7 +38,8 @@ internal sealed class LabelledSource : IDataSource
     public string Where(string split) => _where(split);
 
     /// <param name="byName">labels are class names (numbered here); otherwise integers kept as given.</param>
-    public static LabelledSource Create(string layout, string name, string folder, IReadOnlyList<(string Split, IReadOnlyList<NamedImage> Images)> splits,
+    public static LabelledSource Create(string layout, string name, string folder,
+        IReadOnlyList<(string Split, IReadOnlyList<NamedImage> Images)> splits,
         bool byName, Func<string, string> where, DataOptions options)
     {
         var items = new Dictionary<string, IReadOnlyList<LabelledImage>>(StringComparer.Ordinal);
@@ -46,7 +47,8 @@ internal sealed class LabelledSource : IDataSource
         if (byName)
         {
             var names = splits.SelectMany(s => s.Images.Select(i => i.Label)).Distinct().Order(StringComparer.Ordinal).ToArray();
-            if (names.Length > VtabTask.MaxClasses) throw new SlsInputException(where(splits[0].Split), $"{names.Length} classes, more than the {VtabTask.MaxClasses}-class limit");
+            if (names.Length > VtabTask.MaxClasses) throw new SlsInputException(where(splits[0].Split),
+                $"{names.Length} classes, more than the {VtabTask.MaxClasses}-class limit");
             var train = splits.FirstOrDefault(s => s.Split == "train");
             if (train.Images is not null)
             {
@@ -61,7 +63,9 @@ internal sealed class LabelledSource : IDataSource
                     var present = images.Select(i => i.Label).ToHashSet(StringComparer.Ordinal);
                     var missing = names.Where(n => !present.Contains(n)).ToArray();
                     if (missing.Length > 0)
-                        options.Report?.Invoke($"split '{split}' has no images of class {string.Join(", ", missing.Select(m => $"'{Printable.Escape(m)}'"))}; classes are numbered over all splits ({names.Length})");
+                        options.Report?.Invoke($"split '{split}' has no images of class "
+                            + $"{string.Join(", ", missing.Select(m => $"'{Printable.Escape(m)}'"))}; classes are numbered over all splits ("
+                                + $"{names.Length})");
                 }
             var number = names.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
             foreach (var (split, images) in splits)
@@ -71,7 +75,8 @@ internal sealed class LabelledSource : IDataSource
         else
         {
             foreach (var (split, images) in splits)
-                items[split] = images.Select(i => new LabelledImage(i.Path, int.Parse(i.Label, System.Globalization.CultureInfo.InvariantCulture), options.ExifTranspose)).ToArray();
+                items[split] = images.Select(i => new LabelledImage(i.Path, int.Parse(i.Label, System.Globalization.CultureInfo.InvariantCulture),
+                    options.ExifTranspose)).ToArray();
         }
         return new LabelledSource(layout, name, folder, splits.Select(s => s.Split).ToArray(), classNames, items, where);
     }

@@ -9,7 +9,8 @@ public sealed class VtabLayout : IDataLayout
     public string Description => "VTAB-1k task folder (train800.txt, val200.txt, train800val200.txt, test.txt)";
 
     public bool Detect(string path) =>
-        Directory.Exists(path) && (VtabTask.Splits.Any(s => File.Exists(Path.Combine(path, s + ".txt"))) || File.Exists(Path.Combine(path, "task.json")));
+        Directory.Exists(path) && (VtabTask.Splits.Any(s => File.Exists(Path.Combine(path, s + ".txt"))) || File.Exists(Path.Combine(path,
+            "task.json")));
 
     public IDataSource Open(string path, DataOptions options) => VtabTask.Open(path, options);
 }

@@ -60,7 +60,8 @@ public sealed class OnnxGraph : IGraph
 
     public GraphValue Constant(float[] values, params long[] shape)
     {
-        byte[] bytes = _half ? MemoryMarshal.AsBytes(values.Select(v => (Half)v).ToArray().AsSpan()).ToArray() : MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+        byte[] bytes = _half ? MemoryMarshal.AsBytes(values.Select(v => (Half)v).ToArray().AsSpan()).ToArray()
+            : MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
         return Initializer($"const_{_next++}", shape, _half ? S.DataType.Float16 : S.DataType.Float, bytes);
     }
 
@@ -89,7 +90,9 @@ public sealed class OnnxGraph : IGraph
                 case GraphAttribute.Int i: a.Int(S.Attribute.Type, S.Attribute.TypeInt).Int(S.Attribute.I, i.Value); break;
                 case GraphAttribute.Ints i: a.Int(S.Attribute.Type, S.Attribute.TypeInts).Ints(S.Attribute.Ints, i.Values); break;
                 case GraphAttribute.Float f: a.Int(S.Attribute.Type, S.Attribute.TypeFloat).Float(S.Attribute.F, f.Value); break;
-                case GraphAttribute.Text s: a.Int(S.Attribute.Type, S.Attribute.TypeString).Bytes(S.Attribute.S, System.Text.Encoding.UTF8.GetBytes(s.Value)); break;
+                case GraphAttribute.Text s:
+                    a.Int(S.Attribute.Type, S.Attribute.TypeString).Bytes(S.Attribute.S,
+                    System.Text.Encoding.UTF8.GetBytes(s.Value)); break;
                 default: throw new ArgumentException($"attribute {name} of an unknown kind");
             }
             node.Message(S.Node.Attribute, a);
@@ -100,7 +103,8 @@ public sealed class OnnxGraph : IGraph
 
     /// <summary>The whole model: <paramref name="logits"/> (cast to float32 when float16) as output <c>logits</c>
     /// [batch, classes]; <paramref name="metadata"/> as <c>metadata_props</c>; written to <paramref name="output"/>.</summary>
-    public void WriteModel(Stream output, GraphValue input, GraphValue logits, int channels, int imageSize, int classes, IReadOnlyDictionary<string, string> metadata, string producerVersion)
+    public void WriteModel(Stream output, GraphValue input, GraphValue logits, int channels, int imageSize, int classes,
+        IReadOnlyDictionary<string, string> metadata, string producerVersion)
     {
         if (_half) logits = Op("Cast", [logits], ("to", new GraphAttribute.Int(S.DataType.Float)));
         var identity = Node("Identity", [logits], "logits");
@@ -124,7 +128,8 @@ public sealed class OnnxGraph : IGraph
 
     private GraphValue Initializer(string name, long[] dims, int dataType, ReadOnlySpan<byte> raw)
     {
-        _initializers.Add(new ProtoWriter().Ints(S.Tensor.Dims, dims).Int(S.Tensor.DataType, dataType).Text(S.Tensor.Name, name).Bytes(S.Tensor.RawData, raw));
+        _initializers.Add(new ProtoWriter().Ints(S.Tensor.Dims, dims).Int(S.Tensor.DataType, dataType).Text(S.Tensor.Name, name)
+            .Bytes(S.Tensor.RawData, raw));
         return new GraphValue(name);
     }
 
@@ -132,7 +137,8 @@ public sealed class OnnxGraph : IGraph
     {
         var shape = new ProtoWriter();
         foreach (var d in dims)
-            shape.Message(S.Shape.Dim, d is string p ? new ProtoWriter().Text(S.Dimension.Param, p) : new ProtoWriter().Int(S.Dimension.Value, Convert.ToInt64(d, System.Globalization.CultureInfo.InvariantCulture)));
+            shape.Message(S.Shape.Dim, d is string p ? new ProtoWriter().Text(S.Dimension.Param, p) : new ProtoWriter().Int(S.Dimension.Value,
+                Convert.ToInt64(d, System.Globalization.CultureInfo.InvariantCulture)));
         var tensor = new ProtoWriter().Int(S.TensorType.ElemType, S.DataType.Float).Message(S.TensorType.Shape, shape);
         return new ProtoWriter().Text(S.ValueInfo.Name, name).Message(S.ValueInfo.Type, new ProtoWriter().Message(S.Type.TensorType, tensor));
     }

@@ -6,7 +6,10 @@ internal static class OnnxSchema
     public const long IrVersion = 8;
     public const long Opset = 17;
 
-    public static class Model { public const int IrVersion = 1, ProducerName = 2, ProducerVersion = 3, Graph = 7, OpsetImport = 8, MetadataProps = 14; }
+    public static class Model
+    {
+        public const int IrVersion = 1, ProducerName = 2, ProducerVersion = 3, Graph = 7, OpsetImport = 8, MetadataProps = 14;
+    }
 
     public static class OpsetId { public const int Domain = 1, Version = 2; }
 

@@ -29,7 +29,8 @@ public static class TsneEmbedder
         int k = o.NeighboursFor(n);
         var perLayer = JointProbabilities.ComputeLayers(features, o.Perplexity, k);
         var batched = new BatchedP(layers, n, perLayer);
-        ITsneGradient gradient = features.device.type == DeviceType.CPU ? new CpuTsneGradient(batched) : new TorchTsneGradient(batched, features.device);
+        ITsneGradient gradient = features.device.type == DeviceType.CPU ? new CpuTsneGradient(batched) : new TorchTsneGradient(batched,
+            features.device);
         try
         {
             using var init = InitialEmbedding.Create(features, o.Init, o.Seed, o.FirstLayer);
@@ -41,7 +42,8 @@ public static class TsneEmbedder
         }
     }
 
-    internal static IReadOnlyList<TsneResult> Optimise(Tensor init, ITsneGradient gradient, int layers, int n, TsneOptions o, IProgress<int>? progress)
+    internal static IReadOnlyList<TsneResult> Optimise(Tensor init, ITsneGradient gradient, int layers, int n, TsneOptions o,
+        IProgress<int>? progress)
     {
         using IDescentState state = gradient is CpuTsneGradient cpu
             ? new ArrayDescentState(init, cpu, layers, n, o)

@@ -12,7 +12,8 @@ public static class GraphOps
 
     /// <summary>LayerNormalization over the last axis with the model's <paramref name="prefix"/> weight and bias.</summary>
     public static GraphValue LayerNorm(this IGraph g, GraphValue x, string prefix, double eps) =>
-        g.Op("LayerNormalization", [x, g.Weight(prefix + ".weight"), g.Weight(prefix + ".bias")], ("axis", new GraphAttribute.Int(-1)), ("epsilon", new GraphAttribute.Float((float)eps)));
+        g.Op("LayerNormalization", [x, g.Weight(prefix + ".weight"), g.Weight(prefix + ".bias")], ("axis", new GraphAttribute.Int(-1)), ("epsilon",
+            new GraphAttribute.Float((float)eps)));
 
     /// <summary>The exact GELU, <c>x / 2 (1 + erf(x / sqrt 2))</c> (ONNX's Gelu operator is opset 20).</summary>
     public static GraphValue Gelu(this IGraph g, GraphValue x)
@@ -30,7 +31,8 @@ public static class GraphOps
 
     public static GraphValue Reshape(this IGraph g, GraphValue x, params long[] shape) => g.Op("Reshape", [x, g.Ints(shape)]);
 
-    public static GraphValue Transpose(this IGraph g, GraphValue x, params long[] perm) => g.Op("Transpose", [x], ("perm", new GraphAttribute.Ints(perm)));
+    public static GraphValue Transpose(this IGraph g, GraphValue x, params long[] perm) => g.Op("Transpose", [x], ("perm",
+        new GraphAttribute.Ints(perm)));
 
     /// <summary><c>x[start:end]</c> along <paramref name="axis"/> (end <see cref="long.MaxValue"/>: to the end).</summary>
     public static GraphValue Slice(this IGraph g, GraphValue x, int axis, long start, long end = long.MaxValue) =>

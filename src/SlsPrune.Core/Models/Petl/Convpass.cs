@@ -81,7 +81,8 @@ public sealed class Convpass : BranchAdapter
     }
 
     /// <summary><see cref="Forward"/> in an exported graph (inference: no dropout), for <paramref name="prefixTokens"/>
-    /// prefix tokens (0 or more) plus a <paramref name="grid"/> x <paramref name="grid"/> patch grid; <paramref name="prefix"/> names the adapter's tensors.</summary>
+    /// prefix tokens (0 or more) plus a <paramref name="grid"/> x <paramref name="grid"/> patch grid; <paramref name="prefix"/> names the adapter's
+    /// tensors.</summary>
     public static GraphValue Emit(IGraph g, string prefix, long grid, long prefixTokens, long hidden, GraphValue x)
     {
         var down = g.QuickGelu(g.Linear(x, prefix + ".adapter_down"));

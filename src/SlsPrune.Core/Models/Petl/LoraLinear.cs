@@ -44,7 +44,8 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>, IPetlModule
     public static Dictionary<string, Tensor> Merge(IReadOnlyDictionary<string, Tensor> weights, double scale)
     {
         using var _ = torch.no_grad();
-        var result = weights.Where(kv => !kv.Key.Contains(".lora_", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        var result = weights.Where(kv => !kv.Key.Contains(".lora_", StringComparison.Ordinal)).ToDictionary(kv => kv.Key, kv => kv.Value,
+            StringComparer.Ordinal);
         foreach (var a in weights.Keys.Where(k => k.EndsWith(".lora_A.weight", StringComparison.Ordinal)))
         {
             string layer = a[..^".lora_A.weight".Length];
@@ -58,7 +59,8 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>, IPetlModule
     /// <summary>The same in an exported graph: the frozen layer plus <c>s B(A(x))</c>.</summary>
     public static GraphValue Emit(IGraph g, string prefix, double scale, GraphValue x)
     {
-        var low = g.Op("MatMul", [g.Op("MatMul", [x, g.Weight(prefix + ".lora_A.weight", transpose: true)]), g.Weight(prefix + ".lora_B.weight", transpose: true)]);
+        var low = g.Op("MatMul", [g.Op("MatMul", [x, g.Weight(prefix + ".lora_A.weight", transpose: true)]), g.Weight(prefix + ".lora_B.weight",
+            transpose: true)]);
         return g.Add(g.Linear(x, prefix), g.Scale(low, scale));
     }
 

@@ -53,7 +53,8 @@ public abstract class PetlMethod
     public virtual bool NeedsScale => true;
 
     /// <summary>Method-specific checks and settings read from a PETL file (RepAdapter's groups).</summary>
-    public virtual PetlSettings Complete(PetlSettings settings, IReadOnlyDictionary<string, long[]> shapes, IReadOnlyDictionary<string, string> metadata, string source) => settings;
+    public virtual PetlSettings Complete(PetlSettings settings, IReadOnlyDictionary<string, long[]> shapes,
+        IReadOnlyDictionary<string, string> metadata, string source) => settings;
 
     /// <summary>The module in a branch's adapter slot (null: the empty slot); <paramref name="prefixTokens"/>: the tokens
     /// before the patch grid (the class token, and a distillation token or registers where the model has them; 0 on
@@ -91,7 +92,8 @@ public abstract class PetlMethod
 
     /// <summary>A branch in an exported graph, as <see cref="BranchAdapter.Apply"/>: the sublayer on the normed
     /// input, joined by the adapter whose tensors <paramref name="adapter"/> names (<c>blocks.{i}.adapter_attn</c>).</summary>
-    public virtual GraphValue EmitBranch(IGraph g, PetlSettings s, BlockShape b, string adapter, Func<GraphValue, GraphValue> sublayer, GraphValue normed, GraphValue input) => sublayer(normed);
+    public virtual GraphValue EmitBranch(IGraph g, PetlSettings s, BlockShape b, string adapter, Func<GraphValue, GraphValue> sublayer,
+        GraphValue normed, GraphValue input) => sublayer(normed);
 
     /// <summary>The token slot in an exported graph, as <see cref="TokenSlot.Apply"/> at inference.</summary>
     public virtual GraphValue EmitTokens(IGraph g, PetlSettings s, BlockShape b, string block, GraphValue x, bool firstBlock) => x;

@@ -9,8 +9,7 @@ public static class PetlMethods
 {
     public static readonly PetlMethod Linear = new LinearProbe();
 
-    public static readonly IReadOnlyList<PetlMethod> All =
-    [
+    public static readonly IReadOnlyList<PetlMethod> All = [
         Linear,
         new ConvpassMethod(),
         new RepAdapterMethod(),
@@ -33,6 +32,5 @@ public static class PetlMethods
 
     /// <summary>Whether a state-dict entry belongs to the task (PETL modules of any method, and the head) rather
     /// than the shared backbone: what training updates and what a PETL file holds.</summary>
-    public static bool IsTaskParameter(string name) =>
-        name.StartsWith("head.", StringComparison.Ordinal) || All.Any(m => m.OwnsParameter(name));
+    public static bool IsTaskParameter(string name) => name.StartsWith("head.", StringComparison.Ordinal) || All.Any(m => m.OwnsParameter(name));
 }

@@ -1,5 +1,5 @@
-using SlsPrune.Core.Checkpoints;
 using System.Globalization;
+using SlsPrune.Core.Checkpoints;
 
 namespace SlsPrune.Core.Models.Petl;
 
@@ -27,7 +27,8 @@ public static class PetlResolver
         if (dim != dimFromShapes) throw new SlsInputException(source, $"--petl-dim {dim} disagrees with the file's hidden dim {dimFromShapes}");
 
         double sc = scale ?? (metadata.TryGetValue("petl_scale", out var ss)
-            ? (double.TryParse(ss, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : throw new SlsInputException(source, $"metadata petl_scale '{Printable.Escape(ss)}' is not a finite number"))
+            ? (double.TryParse(ss, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v
+                : throw new SlsInputException(source, $"metadata petl_scale '{Printable.Escape(ss)}' is not a finite number"))
             : !m.NeedsScale ? 1.0
             : throw new SlsInputException(source, $"the {m.Name} scale s is not in the file's metadata; give it with --petl-scale"));
         if (!double.IsFinite(sc)) throw new SlsInputException("--petl-scale", $"{sc} is not a finite number");

@@ -53,8 +53,10 @@ public sealed class RepAdapter : BranchAdapter
     public static GraphValue Emit(IGraph g, string prefix, double scale, int groups, GraphValue x)
     {
         var channels = g.Transpose(x, 0, 2, 1);
-        var a = g.Op("Conv", [channels, g.Weight(prefix + ".conv_A.weight"), g.Weight(prefix + ".conv_A.bias")], ("kernel_shape", new GraphAttribute.Ints([1])));
-        var b = g.Op("Conv", [a, g.Weight(prefix + ".conv_B.weight"), g.Weight(prefix + ".conv_B.bias")], ("kernel_shape", new GraphAttribute.Ints([1])), ("group", new GraphAttribute.Int(groups)));
+        var a = g.Op("Conv", [channels, g.Weight(prefix + ".conv_A.weight"), g.Weight(prefix + ".conv_A.bias")], ("kernel_shape",
+            new GraphAttribute.Ints([1])));
+        var b = g.Op("Conv", [a, g.Weight(prefix + ".conv_B.weight"), g.Weight(prefix + ".conv_B.bias")], ("kernel_shape",
+            new GraphAttribute.Ints([1])), ("group", new GraphAttribute.Int(groups)));
         return g.Transpose(g.Add(g.Scale(b, scale), channels), 0, 2, 1);
     }
 }

@@ -16,7 +16,8 @@ public static class RepAdapterMerge
     public static Dictionary<string, Tensor> Merge(IReadOnlyDictionary<string, Tensor> stateDict, PetlSettings petl, int depth)
     {
         if (petl.Method is not Methods.RepAdapterMethod) throw new ArgumentException("only RepAdapter weights merge", nameof(petl));
-        var result = stateDict.Where(kv => !kv.Key.Contains(".adapter_attn.", StringComparison.Ordinal) && !kv.Key.Contains(".adapter_mlp.", StringComparison.Ordinal))
+        var result = stateDict.Where(kv => !kv.Key.Contains(".adapter_attn.", StringComparison.Ordinal) && !kv.Key.Contains(".adapter_mlp.",
+            StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
         using var _ = torch.no_grad();
         for (int i = 0; i < depth; i++)
@@ -27,7 +28,8 @@ public static class RepAdapterMerge
         return result;
     }
 
-    private static void MergeInto(IReadOnlyDictionary<string, Tensor> sd, Dictionary<string, Tensor> result, string adapter, string layer, PetlSettings petl)
+    private static void MergeInto(IReadOnlyDictionary<string, Tensor> sd, Dictionary<string, Tensor> result, string adapter, string layer,
+        PetlSettings petl)
     {
         var wa = sd[$"{adapter}.conv_A.weight"].squeeze(-1).to(float64);   // [h, d]
         var ba = sd[$"{adapter}.conv_A.bias"].to(float64);                 // [h]

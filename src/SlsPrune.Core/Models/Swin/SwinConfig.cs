@@ -80,7 +80,8 @@ public sealed record SwinConfig(
         if (PatchSize <= 0 || ImageSize < PatchSize || EmbedWidth <= 0 || MlpRatio <= 0 || NumClasses < 0 || InChannels <= 0
             || Depths.Count == 0 || Heads.Count != Depths.Count || Windows.Count != Depths.Count
             || Depths.Any(d => d <= 0) || Heads.Any(h => h <= 0) || Windows.Any(w => w <= 0))
-            throw new ArgumentException($"invalid Swin configuration: patch {PatchSize}, image {ImageSize}, width {EmbedWidth}, depths [{string.Join(", ", Depths)}], heads [{string.Join(", ", Heads)}], windows [{string.Join(", ", Windows)}]");
+            throw new ArgumentException($"invalid Swin configuration: patch {PatchSize}, image {ImageSize}, width {EmbedWidth}, depths ["
+                + $"{string.Join(", ", Depths)}], heads [{string.Join(", ", Heads)}], windows [{string.Join(", ", Windows)}]");
         for (int s = 0; s < Stages; s++)
             if (StageWidth(s) % Heads[s] != 0)
                 throw new ArgumentException($"stage {s + 1}'s width {StageWidth(s)} is not divisible by {Heads[s]} heads");

@@ -47,7 +47,8 @@ public static class SwinConfigInference
             var table = Need(BlockKey.Name(i, "attn.relative_position_bias_table"), 2);
             int side = (int)Math.Round(Math.Sqrt(table[0]));
             if ((long)side * side != table[0] || side % 2 == 0 || table[1] == 0 || inner % table[1] != 0 || width % (inner / table[1]) != 0)
-                throw new SlsInputException(source, $"block {i + 1}'s relative position bias table is [{table[0]}, {table[1]}]: expected (2w-1)^2 rows and one column per head of qkv's {inner} channels, of a head dim dividing {width}");
+                throw new SlsInputException(source, $"block {i + 1}'s relative position bias table is [{table[0]}, {table[1]}]: expected (2w-1)^2 "
+                    + $"rows and one column per head of qkv's {inner} channels, of a head dim dividing {width}");
             // a width-pruned block keeps whole heads of the full head dim: the table's columns are its heads kept
             int window = (side + 1) / 2, h = (int)(width / (inner / table[1]));
             var fc1 = Need(BlockKey.Name(i, "mlp.fc1.weight"), 2);
@@ -61,9 +62,11 @@ public static class SwinConfigInference
                 windows.Add(window);
             }
             else if (stage != depths.Count - 1)
-                throw new SlsInputException(source, $"block {i + 1} has width {width}: stages must follow one another (embed width doubling every stage)");
+                throw new SlsInputException(source, $"block {i + 1} has width {width}: stages must follow one another (embed width doubling every "
+                    + $"stage)");
             else if (heads[stage] != h || windows[stage] != window)
-                throw new SlsInputException(source, $"block {i + 1}'s heads or window ({h}, {window}) differ from its stage's ({heads[stage]}, {windows[stage]})");
+                throw new SlsInputException(source, $"block {i + 1}'s heads or window ({h}, {window}) differ from its stage's ({heads[stage]}, "
+                    + $"{windows[stage]})");
             depths[stage]++;
         }
         for (int s = 0; s + 1 < depths.Count; s++)
@@ -81,7 +84,8 @@ public static class SwinConfigInference
         int classes = 0;
         if (shapes.TryGetValue("head.weight", out var head))
         {
-            if (head.Length != 2 || head[1] != final) throw new SlsInputException(source, $"head.weight is [{string.Join(", ", head)}], expected [classes, {final}]");
+            if (head.Length != 2 || head[1] != final) throw new SlsInputException(source, $"head.weight is [{string.Join(", ", head)}], expected "
+                + $"[classes, {final}]");
             classes = (int)head[0];
         }
         int image = imageSize ?? DefaultImageSize;

@@ -13,13 +13,15 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
     public override string Name => "swin";
 
     public override bool Recognises(IReadOnlyDictionary<string, long[]> shapes) =>
-        shapes.ContainsKey("patch_embed.proj.weight") && shapes.ContainsKey("blocks.0.attn.relative_position_bias_table") && !shapes.ContainsKey("pos_embed");
+        shapes.ContainsKey("patch_embed.proj.weight") && shapes.ContainsKey("blocks.0.attn.relative_position_bias_table")
+            && !shapes.ContainsKey("pos_embed");
 
     public override SwinConfig Infer(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, ModelOptions options, string source)
     {
         SwinVariant? named = null;
         if (options.ModelName is not null)
-            named = SwinVariants.ByName(options.ModelName) ?? throw new SlsInputException("--model", $"unknown Swin model '{options.ModelName}' (known: {string.Join(", ", SwinVariants.All.Select(v => v.Name))})");
+            named = SwinVariants.ByName(options.ModelName) ?? throw new SlsInputException("--model",
+                $"unknown Swin model '{options.ModelName}' (known: {string.Join(", ", SwinVariants.All.Select(v => v.Name))})");
         if (options.ImageSize is int size) InputSpec.CheckImageSize(size, "--image-size");
         if (hints.ImageSize is int recorded) InputSpec.CheckImageSize(recorded, source);
         var c = SwinConfigInference.Infer(shapes, options.ImageSize ?? hints.ImageSize ?? named?.ImageSize, source);
@@ -37,8 +39,17 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
         if (hints.ImageSize is int recorded) return c with { Origin = new(recorded, InputSizeOrigin.Checkpoint, hints.ImageSizeSource) };
         var variant = named ?? SwinVariants.Match(c);
         int size = variant?.ImageSize ?? SwinConfigInference.DefaultImageSize;
-        string basis = variant is null ? "the default, as no Swin variant has this shape" : $"the {variant.Name} variant's{(named is null ? "" : ", --model")}";
-        return c with { ImageSize = size, Origin = new(size, InputSizeOrigin.Assumed, basis) { Unrecorded = hints.ImageSizeUnrecorded ?? "the input size is not recorded in this Swin checkpoint" } };
+        string basis = variant is null ? "the default, as no Swin variant has this shape"
+            : $"the {variant.Name} variant's{(named is null ? "" : ", --model")}";
+        return c with
+        {
+            ImageSize = size,
+            Origin = new(size, InputSizeOrigin.Assumed, basis)
+            {
+                Unrecorded = hints.ImageSizeUnrecorded
+            ?? "the input size is not recorded in this Swin checkpoint"
+            }
+        };
     }
 
     public override ModelPlan StoredPlan(IReadOnlyDictionary<string, long[]> shapes, SwinConfig full, string source)
@@ -58,8 +69,8 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
     };
 
     /// <summary>The kept blocks' weights renumbered 0..k-1 and cut to their widths; the others disposed; the rest passes through.</summary>
-    public override Dictionary<string, Tensor> Apply(ModelPlan plan, Dictionary<string, Tensor> weights, SwinConfig full, IReadOnlyDictionary<string, SliceRole>? petlRules) =>
-        plan.Apply(weights, full.BlockSizesOf, petlRules, TableRule);
+    public override Dictionary<string, Tensor> Apply(ModelPlan plan, Dictionary<string, Tensor> weights, SwinConfig full,
+        IReadOnlyDictionary<string, SliceRole>? petlRules) => plan.Apply(weights, full.BlockSizesOf, petlRules, TableRule);
 
     /// <summary>Window attention pads a stage's grid with zero tokens before qkv: a merge that gives zero tokens
     /// a new qkv output (RepAdapter's) is exact only where no kept block's grid is padded.</summary>
@@ -68,14 +79,17 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
         if (method.MergeKeepsZeroTokens) return null;
         var padded = plan.Blocks.Select(full.StageOf).Distinct().Where(s => full.StageGrid(s) % full.Windows[s] != 0).ToList();
         return padded.Count == 0 ? null
-            : $"{method.Name} does not merge exactly into this Swin: stage {padded[0] + 1}'s {full.StageGrid(padded[0])}x{full.StageGrid(padded[0])} grid is padded to a multiple of its window {full.Windows[padded[0]]} before qkv, and the merged qkv would move the padding tokens (run it unmerged, or at an input size whose grids are multiples of the windows)";
+            : $"{method.Name} does not merge exactly into this Swin: stage {padded[0] + 1}'s {full.StageGrid(padded[0])}x"
+                + $"{full.StageGrid(padded[0])} grid is padded to a multiple of its window {full.Windows[padded[0]]} before qkv, and the merged "
+                    + $"qkv would move the padding tokens (run it unmerged, or at an input size whose grids are multiples of the windows)";
     }
 
     public override Backbone Create(SwinConfig full, ModelPlan plan, PetlSettings petl) =>
         new SwinTransformer(full, plan.Blocks, petl, Enumerable.Range(0, plan.Blocks.Count).Select(plan.WidthAt).ToArray());
 
     private static readonly ShapeSetting Depths = ShapeSetting.List("--depths", [2, 2, 2], "Swin: blocks per stage, comma-separated");
-    private static readonly ShapeSetting StageHeads = ShapeSetting.List("--stage-heads", null, "Swin: heads per stage, comma-separated (default 2,4,8,...)");
+    private static readonly ShapeSetting StageHeads = ShapeSetting.List("--stage-heads", null,
+        "Swin: heads per stage, comma-separated (default 2,4,8,...)");
     private static readonly ShapeSetting Window = ShapeSetting.Number("--window", 4, "Swin: window size (every stage)");
     private static readonly ShapeSetting MlpRatio = ShapeSetting.Number("--mlp-ratio", 4, "Swin: MLP hidden width over the stage width");
 
@@ -88,9 +102,11 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
         var depths = values.List(Depths)!;
         var heads = values.List(StageHeads) ?? depths.Select((_, s) => 2 << s).ToArray();
         if (heads.Count != depths.Count) throw new SlsInputException("--stage-heads", $"{heads.Count} values for {depths.Count} stages (--depths)");
-        var config = new SwinConfig(common.PatchSize, common.ImageSize, common.Width, depths, heads, Enumerable.Repeat(values.Number(Window), depths.Count).ToArray(), values.Number(MlpRatio), classes);
+        var config = new SwinConfig(common.PatchSize, common.ImageSize, common.Width, depths, heads, Enumerable.Repeat(values.Number(Window),
+            depths.Count).ToArray(), values.Number(MlpRatio), classes);
         for (int s = 0; s < config.Stages; s++)
-            if (config.StageWidth(s) % heads[s] != 0) throw new SlsInputException("--stage-heads", $"stage {s + 1}'s width {config.StageWidth(s)} is not a multiple of its {heads[s]} heads");
+            if (config.StageWidth(s) % heads[s] != 0) throw new SlsInputException("--stage-heads",
+                $"stage {s + 1}'s width {config.StageWidth(s)} is not a multiple of its {heads[s]} heads");
         try { config.Validate(); }
         catch (ArgumentException e) { throw new SlsInputException("--family swin", e.Message); }
         return config;
@@ -108,8 +124,10 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
     {
         var c = Infer(shapes, hints, new ModelOptions(source), source);
         int grid = c.StageGrid(0);
-        string stages = $"depths {string.Join("-", c.Depths)}, heads {string.Join("-", c.Heads)}, windows {string.Join("-", c.Windows)}, widths {string.Join("-", Enumerable.Range(0, c.Stages).Select(c.StageWidth))}";
+        string stages = $"depths {string.Join("-", c.Depths)}, heads {string.Join("-", c.Heads)}, windows {string.Join("-", c.Windows)}, widths "
+            + $"{string.Join("-", Enumerable.Range(0, c.Stages).Select(c.StageWidth))}";
         return new ArchitectureReport(Name, SwinVariants.Match(c)?.Name, c.PatchSize, c.ImageSize, grid, grid * grid,
-            c.FinalWidth, c.Depth, c.Heads[0], c.EmbedWidth * c.MlpRatio, c.NumClasses, false, SwinConfig.Eps, c.Mean, c.Std, stages) { Input = c.InputOrigin };
+            c.FinalWidth, c.Depth, c.Heads[0], c.EmbedWidth * c.MlpRatio, c.NumClasses, false, SwinConfig.Eps, c.Mean, c.Std, stages)
+        { Input = c.InputOrigin };
     }
 }

@@ -40,18 +40,21 @@ internal static class SwinGraph
                 Seq(g.LayerNorm(x, b + ".norm1", SwinConfig.Eps)), Seq(x));
             var h = g.Add(x, Grid(attn));
             var mlp = petl.Method.EmitBranch(g, petl, shape, b + ".adapter_mlp",
-                m => petl.Method.EmitLinear(g, petl, LinearRole.Fc2, b + ".mlp.fc2", g.Gelu(petl.Method.EmitLinear(g, petl, LinearRole.Fc1, b + ".mlp.fc1", m))),
+                m => petl.Method.EmitLinear(g, petl, LinearRole.Fc2, b + ".mlp.fc2", g.Gelu(petl.Method.EmitLinear(g, petl, LinearRole.Fc1,
+                    b + ".mlp.fc1", m))),
                 Seq(g.LayerNorm(h, b + ".norm2", SwinConfig.Eps)), Seq(h));
             x = g.Add(h, Grid(mlp));
         }
         for (; stage < c.Stages - 1; stage++) x = Merge(g, x, stage, c.StageGrid(stage));
-        var pooled = g.Op("ReduceMean", [g.LayerNorm(x, "norm", SwinConfig.Eps)], ("axes", new GraphAttribute.Ints([1, 2])), ("keepdims", new GraphAttribute.Int(0)));
+        var pooled = g.Op("ReduceMean", [g.LayerNorm(x, "norm", SwinConfig.Eps)], ("axes", new GraphAttribute.Ints([1, 2])), ("keepdims",
+            new GraphAttribute.Int(0)));
         return c.NumClasses > 0 ? g.Linear(pooled, "head") : pooled;
     }
 
     /// <summary>Window attention on [B, grid, grid, d] tokens, <paramref name="heads"/> heads of <paramref name="headDim"/>
     /// dimensions; logits scaled by the full model's 1 / sqrt(head dim), as <see cref="WindowAttention"/>.</summary>
-    private static GraphValue Attention(IGraph g, PetlSettings petl, string prefix, GraphValue input, int d, int heads, int headDim, int fullHeadDim, int win, int grid, bool shifted)
+    private static GraphValue Attention(IGraph g, PetlSettings petl, string prefix, GraphValue input, int d, int heads, int headDim, int fullHeadDim,
+        int win, int grid, bool shifted)
     {
         int n = win * win;
         long pad = (win - grid % win) % win, p = grid + pad, shift = shifted && win < p ? win / 2 : 0, nw = p / win, windows = nw * nw;
@@ -60,9 +63,11 @@ internal static class SwinGraph
         if (shift > 0) x = Roll(g, Roll(g, x, 1, shift, p), 2, shift, p);
         x = g.Reshape(g.Transpose(g.Reshape(x, -1, nw, win, nw, win, d), 0, 1, 3, 2, 4, 5), -1, n, d);
 
-        var qkv = g.Transpose(g.Reshape(petl.Method.EmitLinear(g, petl, LinearRole.Qkv, prefix + ".qkv", x), -1, n, 3, heads, headDim), 2, 0, 3, 1, 4);
+        var qkv = g.Transpose(g.Reshape(petl.Method.EmitLinear(g, petl, LinearRole.Qkv, prefix + ".qkv", x), -1, n, 3, heads, headDim), 2, 0, 3, 1,
+            4);
         var q = g.Scale(g.Take(qkv, 0, 0), 1 / Math.Sqrt(fullHeadDim));
-        var bias = g.Op("Gather", [g.Weight(prefix + ".relative_position_bias_table"), g.Ints(WindowAttention.RelativePositionIndex(win))], ("axis", new GraphAttribute.Int(0)));
+        var bias = g.Op("Gather", [g.Weight(prefix + ".relative_position_bias_table"), g.Ints(WindowAttention.RelativePositionIndex(win))], ("axis",
+            new GraphAttribute.Int(0)));
         bias = g.Reshape(g.Transpose(g.Reshape(bias, n, n, heads), 2, 0, 1), 1, heads, n, n);
         var attn = g.Add(g.Op("MatMul", [q, g.Transpose(g.Take(qkv, 0, 1), 0, 1, 3, 2)]), bias);
         if (shift > 0)

@@ -32,13 +32,15 @@ public sealed class SwinTransformer : Backbone
     /// <param name="config">the full model's shape.</param>
     /// <param name="kept">the full model's blocks this model runs (0-based, ascending).</param>
     /// <param name="widths">per kept block, the heads and MLP units it keeps (null entries, or null: full width).</param>
-    public SwinTransformer(SwinConfig config, IReadOnlyList<int> kept, PetlSettings petl, IReadOnlyList<BlockWidth?>? widths = null) : base(nameof(SwinTransformer))
+    public SwinTransformer(SwinConfig config, IReadOnlyList<int> kept, PetlSettings petl, IReadOnlyList<BlockWidth?>? widths =
+        null) : base(nameof(SwinTransformer))
     {
         config.Validate();
         RefuseAdapterSlots(petl, config.EmbedWidth);
         Config = config;
         Kept = kept.ToArray();
-        if (widths is not null && widths.Count != Kept.Count) throw new ArgumentException($"{widths.Count} block widths for {Kept.Count} blocks", nameof(widths));
+        if (widths is not null && widths.Count != Kept.Count) throw new ArgumentException($"{widths.Count} block widths for {Kept.Count} blocks",
+            nameof(widths));
         Widths = widths?.ToArray() ?? new BlockWidth?[Kept.Count];
         _petl = petl;
         _stages = Kept.Select(config.StageOf).ToArray();
@@ -55,7 +57,8 @@ public sealed class SwinTransformer : Backbone
     private static void RefuseAdapterSlots(PetlSettings petl, int width)
     {
         if (petl.Method.Tokens(petl, width, 1, firstBlock: true) is not null || petl.Method.ExtraTokens(petl) != 0)
-            throw new SlsInputException("--petl", $"{petl.Method.Name} is not supported on Swin backbones (their blocks take PETL methods on the linear layers and in the adapter slots: linear, lora, convpass, repadapter, adaptformer)");
+            throw new SlsInputException("--petl", $"{petl.Method.Name} is not supported on Swin backbones (their blocks take PETL methods on the "
+                + $"linear layers and in the adapter slots: linear, lora, convpass, repadapter, adaptformer)");
     }
 
     public SwinConfig Config { get; }

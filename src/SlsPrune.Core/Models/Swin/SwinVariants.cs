@@ -7,8 +7,7 @@ public sealed record SwinVariant(string Name, int EmbedWidth, int[] Depths, int[
 /// <summary>torchvision's and timm's Swin v1 variants (patch 4).</summary>
 public static class SwinVariants
 {
-    public static readonly IReadOnlyList<SwinVariant> All =
-    [
+    public static readonly IReadOnlyList<SwinVariant> All = [
         new("swin_t", 96, [2, 2, 6, 2], [3, 6, 12, 24], 7, 224),
         new("swin_s", 96, [2, 2, 18, 2], [3, 6, 12, 24], 7, 224),
         new("swin_b", 128, [2, 2, 18, 2], [4, 8, 16, 32], 7, 224),

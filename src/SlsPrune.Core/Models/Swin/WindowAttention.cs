@@ -34,7 +34,8 @@ public sealed class WindowAttention : nn.Module<Tensor, Tensor>
     /// <param name="heads">the heads kept.</param>
     /// <param name="headDim">the dimensions each kept head keeps.</param>
     /// <param name="fullHeadDim">the unpruned model's head dim, whose scale the logits keep.</param>
-    public WindowAttention(int width, int heads, int headDim, int fullHeadDim, int window, bool shifted, PetlSettings petl) : base(nameof(WindowAttention))
+    public WindowAttention(int width, int heads, int headDim, int fullHeadDim, int window, bool shifted,
+        PetlSettings petl) : base(nameof(WindowAttention))
     {
         _heads = heads;
         _headDim = headDim;

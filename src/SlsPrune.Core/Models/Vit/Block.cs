@@ -64,6 +64,7 @@ public sealed class Block : nn.Module<Tensor, Tensor>
         if (_tokens is not null) x = _tokens.Apply(x, training, Registered);
         // LayerScale multiplies the sublayer's output (the adapters join next to it, unscaled)
         var h = x.add(adapter_attn.Apply(ls1 is null ? attn.forward : t => ls1.forward(attn.forward(t)), norm1.forward(x), x), Scalars.One);
-        return h.add(adapter_mlp.Apply(ls2 is null ? mlp.forward : t => ls2.forward(mlp.forward(t)), norm2.forward(h), h), Scalars.One).MoveToOuterDisposeScope();
+        return h.add(adapter_mlp.Apply(ls2 is null ? mlp.forward : t => ls2.forward(mlp.forward(t)), norm2.forward(h), h), Scalars.One)
+            .MoveToOuterDisposeScope();
     }
 }

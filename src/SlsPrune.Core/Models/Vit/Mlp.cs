@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 
 namespace SlsPrune.Core.Models.Vit;
 
-/// <summary>fc1 -> exact (erf) GELU (or CLIP's QuickGELU) -> fc2; fc1 and fc2 are the PETL method's linear slots (SPLoRA's LoRA). A width-pruned block has fewer hidden units.</summary>
+/// <summary>fc1 -> exact (erf) GELU (or CLIP's QuickGELU) -> fc2; fc1 and fc2 are the PETL method's linear slots (SPLoRA's LoRA). A width-pruned
+/// block has fewer hidden units.</summary>
 public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
     private readonly nn.Module<Tensor, Tensor> fc1;

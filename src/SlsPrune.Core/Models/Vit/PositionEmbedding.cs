@@ -14,7 +14,8 @@ public static class PositionEmbedding
         using var scope = torch.NewDisposeScope();
         long width = pos.shape[2];
         if (pos.shape[0] != 1 || pos.shape[1] != prefix + (long)from * from)
-            throw new ArgumentException($"position embedding [{string.Join(", ", pos.shape)}] is not {prefix} prefix positions and a {from}x{from} grid", nameof(pos));
+            throw new ArgumentException($"position embedding [{string.Join(", ", pos.shape)}] is not {prefix} prefix positions and a {from}x{from} "
+                + $"grid", nameof(pos));
         var grid = pos[.., prefix..].to(ScalarType.Float32).reshape(1, from, from, width).permute(0, 3, 1, 2);
         grid = nn.functional.interpolate(grid, size: [to, to], mode: InterpolationMode.Bicubic, align_corners: false, antialias: true);
         grid = grid.permute(0, 2, 3, 1).reshape(1, (long)to * to, width).to(pos.dtype);

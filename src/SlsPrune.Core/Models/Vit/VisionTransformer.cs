@@ -10,7 +10,8 @@ namespace SlsPrune.Core.Models.Vit;
 
 /// <summary>
 /// ViT with timm's state-dict names (<c>patch_embed.proj</c>, <c>cls_token</c>, <c>pos_embed</c>,
-/// <c>blocks.{i}</c>, <c>norm</c>, <c>pre_logits.fc</c>, <c>head</c>), token pooling, LayerNorm eps 1e-6 (or the checkpoint layout's, <see cref="VitConfig.LayerNormEps"/>). Its
+/// <c>blocks.{i}</c>, <c>norm</c>, <c>pre_logits.fc</c>, <c>head</c>), token pooling, LayerNorm eps 1e-6 (or the checkpoint layout's, <see
+/// cref="VitConfig.LayerNormEps"/>). Its
 /// per-block feature is the cls token. A pruned model is simply one built with fewer blocks (or narrower ones).
 /// </summary>
 public sealed class VisionTransformer : Backbone
@@ -36,14 +37,16 @@ public sealed class VisionTransformer : Backbone
         Config = config;
         _petl = petl;
         if (config.PrefixTokens > 1 && petl.Method.ExtraTokens(petl) > 0)
-            throw new SlsInputException("--petl-method", $"{petl.Method.Name} needs a ViT whose only prefix token is the class token; this one has {config.PrefixTokens} (distillation token or registers)");
+            throw new SlsInputException("--petl-method", $"{petl.Method.Name} needs a ViT whose only prefix token is the class token; this one has "
+                + $"{config.PrefixTokens} (distillation token or registers)");
         patch_embed = new PatchEmbed(config.PatchSize, config.InChannels, config.Width, config.PatchBias);
         cls_token = new Parameter(torch.zeros(1, 1, config.Width));
         if (config.DistToken) dist_token = new Parameter(torch.zeros(1, 1, config.Width));
         if (config.Registers > 0) reg_token = new Parameter(torch.zeros(1, config.Registers, config.Width));
         pos_embed = new Parameter(torch.zeros(1, config.GridSize * config.GridSize + config.PosPrefixTokens, config.Width));
         if (config.NormPre) norm_pre = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
-        if (widths is not null && widths.Count != config.Depth) throw new ArgumentException($"{widths.Count} block widths for {config.Depth} blocks", nameof(widths));
+        if (widths is not null && widths.Count != config.Depth) throw new ArgumentException($"{widths.Count} block widths for {config.Depth} blocks",
+            nameof(widths));
         Widths = widths ?? new BlockWidth?[config.Depth];
         blocks = new ModuleList<Block>(Enumerable.Range(0, config.Depth).Select(i => new Block(config, petl, i, Widths[i])).ToArray());
         if (config.FinalNorm) norm = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
@@ -120,7 +123,8 @@ public sealed class VisionTransformer : Backbone
     {
         using var scope = torch.NewDisposeScope();
         if (Config.Pool == VitPool.Avg)
-            return head.forward(pre_logits.forward(fc_norm!.forward(PatchMean(norm is null ? tokens : norm.forward(tokens))))).MoveToOuterDisposeScope();
+            return head.forward(pre_logits.forward(fc_norm!.forward(PatchMean(norm is null ? tokens : norm.forward(tokens)))))
+                .MoveToOuterDisposeScope();
         var normed = norm is null ? tokens : norm.forward(tokens);
         var logits = head.forward(pre_logits.forward(normed[.., 0]));
         if (head_dist is not null) logits = logits.add(head_dist.forward(normed[.., 1]), Scalars.One).mul(Scalars.Half);

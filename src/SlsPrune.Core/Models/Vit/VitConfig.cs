@@ -103,7 +103,8 @@ public sealed record VitConfig(
         var parts = new List<string>();
         if (DistToken) parts.Add(DistilledHead ? "distillation token and head (logits averaged)" : "distillation token");
         if (Registers > 0) parts.Add($"{Registers} registers");
-        if (PosPrefixTokens != PrefixTokens) parts.Add(PosPrefixTokens == 0 ? "position embedding on patches only" : $"position embedding on {PosPrefixTokens} of {PrefixTokens} prefix tokens");
+        if (PosPrefixTokens != PrefixTokens) parts.Add(PosPrefixTokens == 0 ? "position embedding on patches only"
+            : $"position embedding on {PosPrefixTokens} of {PrefixTokens} prefix tokens");
         if (StoredGridSize > 0 && StoredGridSize != GridSize) parts.Add($"position embedding resampled from {StoredGridSize}x{StoredGridSize}");
         if (LayerScale) parts.Add("layerscale");
         if (NormPre) parts.Add("norm_pre");

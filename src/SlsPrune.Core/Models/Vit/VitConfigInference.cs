@@ -32,7 +32,8 @@ public static class VitConfigInference
         if (shapes.ContainsKey("reg_token"))
         {
             var reg = Need("reg_token", 3);
-            if (reg[0] != 1 || reg[2] != width) throw new SlsInputException(source, $"reg_token has shape [{string.Join(", ", reg)}], expected [1, registers, {width}]");
+            if (reg[0] != 1 || reg[2] != width) throw new SlsInputException(source, $"reg_token has shape [{string.Join(", ", reg)}], expected [1, "
+                + $"registers, {width}]");
             registers = (int)reg[1];
         }
         int prefix = 1 + (dist ? 1 : 0) + registers;

@@ -26,21 +26,27 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
         int? heads = options.Heads;
         if (options.ModelName is not null)
         {
-            var v = VitVariants.ByName(options.ModelName) ?? throw new SlsInputException("--model", $"unknown model '{options.ModelName}' (known: {string.Join(", ", VitVariants.All.Select(x => x.Name))})");
+            var v = VitVariants.ByName(options.ModelName) ?? throw new SlsInputException("--model",
+                $"unknown model '{options.ModelName}' (known: {string.Join(", ", VitVariants.All.Select(x => x.Name))})");
             heads ??= v.Heads;
         }
         var vit = WithHints(VitConfigInference.Infer(shapes, heads ?? hints.Heads, source), hints, source);
         // the table's head count for a width is what every known checkpoint of it has: a --heads that contradicts it builds a wrong model
-        if (options.Heads is int given && options.ModelName is null && hints.Heads is null && VitVariants.HeadsForWidth(vit.Width) is int table && table != given)
-            throw new SlsInputException("--heads", $"{given} contradicts the variants table: ViTs of width {vit.Width} have {table} heads; name the variant with --model if yours really has {given}");
+        if (options.Heads is int given && options.ModelName is null && hints.Heads is null && VitVariants.HeadsForWidth(vit.Width) is int table
+            && table != given)
+            throw new SlsInputException("--heads", $"{given} contradicts the variants table: ViTs of width {vit.Width} have {table} heads; name "
+                + $"the variant with --model if yours really has {given}");
         if (options.Activation is string act) vit = vit with { Activation = ParseActivation(act, "--act") };
         if (options.ImageSize is int size && size != vit.ImageSize)
         {
             InputSpec.CheckImageSize(size, "--image-size");
             if ((long)(size / vit.PatchSize) * (size / vit.PatchSize) > InputSpec.MaxPatches)
-                throw new SlsInputException("--image-size", $"{size} cuts into {(long)(size / vit.PatchSize) * (size / vit.PatchSize)} patches of {vit.PatchSize}, more than {InputSpec.MaxPatches} (a {(int)Math.Sqrt(InputSpec.MaxPatches)}x{(int)Math.Sqrt(InputSpec.MaxPatches)} grid)");
+                throw new SlsInputException("--image-size", $"{size} cuts into {(long)(size / vit.PatchSize) * (size / vit.PatchSize)} patches of "
+                    + $"{vit.PatchSize}, more than {InputSpec.MaxPatches} (a {(int)Math.Sqrt(InputSpec.MaxPatches)}x"
+                        + $"{(int)Math.Sqrt(InputSpec.MaxPatches)} grid)");
             if (size % vit.PatchSize != 0)
-                throw new SlsInputException("--image-size", $"{size} is not a multiple of the ViT's patch size {vit.PatchSize} (its position embedding is for {vit.ImageSize})");
+                throw new SlsInputException("--image-size", $"{size} is not a multiple of the ViT's patch size {vit.PatchSize} (its position "
+                    + $"embedding is for {vit.ImageSize})");
             vit = vit with { GridSize = size / vit.PatchSize, StoredGridSize = vit.GridSize };
         }
         return vit;
@@ -60,7 +66,8 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
         c = c with { LayerNormEps = eps, Mean = hints.Mean ?? c.Mean, Std = hints.Std ?? c.Std };
         if (hints.Activation is string act) c = c with { Activation = ParseActivation(act, source) };
         if (c.Mean.Count != c.InChannels || c.Std.Count != c.InChannels)
-            throw new SlsInputException(source, $"the preprocessor's mean and std have {c.Mean.Count} and {c.Std.Count} values for {c.InChannels} input channels");
+            throw new SlsInputException(source, $"the preprocessor's mean and std have {c.Mean.Count} and {c.Std.Count} values for {c.InChannels} "
+                + $"input channels");
         return c;
     }
 
@@ -75,7 +82,8 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
 
     /// <summary>The plan's blocks; DINOv2's <c>mask_token</c> (training only) dropped; the position embedding
     /// resampled to the input size asked for.</summary>
-    public override Dictionary<string, Tensor> Apply(ModelPlan plan, Dictionary<string, Tensor> weights, VitConfig full, IReadOnlyDictionary<string, SliceRole>? petlRules)
+    public override Dictionary<string, Tensor> Apply(ModelPlan plan, Dictionary<string, Tensor> weights, VitConfig full,
+        IReadOnlyDictionary<string, SliceRole>? petlRules)
     {
         var w = plan.Apply(weights, _ => full.BlockSizes, petlRules);
         if (w.Remove("mask_token", out var mask)) mask.Dispose();
@@ -99,7 +107,8 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
     public override IReadOnlyList<ShapeSetting> PretrainSettings => [Depth, Heads, Mlp];
 
     public override VitConfig Untrained(PretrainShape common, ShapeValues values, int classes) =>
-        new(common.PatchSize, common.ImageSize / common.PatchSize, common.Width, values.Number(Depth), values.Number(Heads), values.Number(Mlp), classes);
+        new(common.PatchSize, common.ImageSize / common.PatchSize, common.Width, values.Number(Depth), values.Number(Heads), values.Number(Mlp),
+            classes);
 
     /// <summary>The class token and position embedding as timm initialises them (truncated normal, std 0.02).</summary>
     public override void InitialiseUntrained(Backbone model)
@@ -117,6 +126,7 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
         string details = c.VariantDetails();
         return new ArchitectureReport(Name, VitVariants.Match(c)?.Name, c.PatchSize, c.ImageSize, c.GridSize, c.Tokens,
             c.Width, c.Depth, h, c.MlpHidden, c.NumClasses, c.HasPreLogits, c.LayerNormEps, c.Mean, c.Std,
-            Details: (details.Length > 0 ? details + ", " : "") + $"feature {c.FeatureKind}") { Input = c.InputOrigin };
+            Details: (details.Length > 0 ? details + ", " : "") + $"feature {c.FeatureKind}")
+        { Input = c.InputOrigin };
     }
 }

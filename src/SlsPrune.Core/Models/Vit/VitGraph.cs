@@ -15,7 +15,8 @@ internal static class VitGraph
         var c = model.Config;
         var petl = model.Petl;
         long d = c.Width, g2 = (long)c.GridSize * c.GridSize;
-        GraphValue[] conv = c.PatchBias ? [images, g.Weight("patch_embed.proj.weight"), g.Weight("patch_embed.proj.bias")] : [images, g.Weight("patch_embed.proj.weight")];
+        GraphValue[] conv = c.PatchBias ? [images, g.Weight("patch_embed.proj.weight"), g.Weight("patch_embed.proj.bias")] : [images,
+            g.Weight("patch_embed.proj.weight")];
         var x = g.Op("Conv", conv,
             ("kernel_shape", new GraphAttribute.Ints([c.PatchSize, c.PatchSize])), ("strides", new GraphAttribute.Ints([c.PatchSize, c.PatchSize])));
         x = g.Transpose(g.Reshape(x, 0, d, g2), 0, 2, 1);
@@ -47,14 +48,16 @@ internal static class VitGraph
             var shape = new BlockShape(n, d, kept.Inner, kept.MlpUnits, g2);
             x = petl.Method.EmitTokens(g, petl, shape, b, x, firstBlock: i == 0);
             GraphValue Scaled(string ls, GraphValue t) => c.LayerScale ? g.Op("Mul", [t, g.Weight($"{b}.{ls}.gamma")]) : t;
-            var h = g.Add(x, petl.Method.EmitBranch(g, petl, shape, b + ".adapter_attn", t => Scaled("ls1", Attention(g, petl, b + ".attn", heads, headDim, fullHeadDim, t)),
+            var h = g.Add(x, petl.Method.EmitBranch(g, petl, shape, b + ".adapter_attn", t => Scaled("ls1", Attention(g, petl, b + ".attn", heads,
+                headDim, fullHeadDim, t)),
                 g.LayerNorm(x, b + ".norm1", c.LayerNormEps), x));
             x = g.Add(h, petl.Method.EmitBranch(g, petl, shape, b + ".adapter_mlp", t => Scaled("ls2", Mlp(g, petl, b + ".mlp", c.Activation, t)),
                 g.LayerNorm(h, b + ".norm2", c.LayerNormEps), h));
         }
 
         if (c.FinalNorm) x = g.LayerNorm(x, "norm", c.LayerNormEps);
-        GraphValue Head(string name, GraphValue t) => c.HeadBias ? g.Linear(t, name) : g.Op("MatMul", [t, g.Weight(name + ".weight", transpose: true)]);
+        GraphValue Head(string name, GraphValue t) => c.HeadBias ? g.Linear(t, name) : g.Op("MatMul", [t, g.Weight(name + ".weight",
+            transpose: true)]);
         if (c.Pool == VitPool.Avg)
         {
             var mean = g.Op("ReduceMean", [g.Slice(x, 1, -g2)], ("axes", new GraphAttribute.Ints([1])), ("keepdims", new GraphAttribute.Int(0)));
@@ -84,6 +87,7 @@ internal static class VitGraph
     private static GraphValue Mlp(IGraph g, PetlSettings petl, string prefix, VitActivation act, GraphValue x)
     {
         var hidden = petl.Method.EmitLinear(g, petl, LinearRole.Fc1, prefix + ".fc1", x);
-        return petl.Method.EmitLinear(g, petl, LinearRole.Fc2, prefix + ".fc2", act == VitActivation.QuickGelu ? g.QuickGelu(hidden) : g.Gelu(hidden));
+        return petl.Method.EmitLinear(g, petl, LinearRole.Fc2, prefix + ".fc2", act == VitActivation.QuickGelu ? g.QuickGelu(hidden)
+            : g.Gelu(hidden));
     }
 }

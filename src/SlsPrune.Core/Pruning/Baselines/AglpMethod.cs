@@ -1,8 +1,8 @@
-using SlsPrune.Core.IO;
 using System.Globalization;
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Evaluation;
+using SlsPrune.Core.IO;
 using SlsPrune.Core.Models;
 using SlsPrune.Core.Training;
 using TorchSharp;
@@ -34,7 +34,8 @@ public sealed class AglpMethod : PruneMethod<AglpOptions>
     protected override void Validate(AglpOptions o)
     {
         if (o.KeepBlocks is < 1) throw new SlsInputException("--keep-blocks", $"must be at least 1 (got {o.KeepBlocks})");
-        if (o.KeepBlocks is not null && o.MatchIndex is not null) throw new SlsInputException("--keep-blocks", "give --keep-blocks or --match-index, not both");
+        if (o.KeepBlocks is not null && o.MatchIndex is not null) throw new SlsInputException("--keep-blocks",
+            "give --keep-blocks or --match-index, not both");
         if (o.AglpEpochs <= 0) throw new SlsInputException("--aglp-epochs", "must be positive");
         if (!(o.AglpFraction > 0 && o.AglpFraction <= 1)) throw new SlsInputException("--aglp-fraction", "must be in (0, 1]");
         if (!(o.AglpLr > 0) || double.IsInfinity(o.AglpLr)) throw new SlsInputException("--aglp-lr", $"must be a positive number (got {o.AglpLr})");
@@ -53,7 +54,8 @@ public sealed class AglpMethod : PruneMethod<AglpOptions>
         int batch = ctx.Options.Model.BatchSize;
 
         ctx.Progress?.Start(PruneStage.Features, $"score of the full model on {o.ScoreSplit}", scoreItems.Count);
-        var (correct, seen) = Accuracy.Count(model, scoreItems, Preprocessor.For(model.Input), batch, ctx.Device, ctx.Advance(PruneStage.Features), ctx.Cancellation);
+        var (correct, seen) = Accuracy.Count(model, scoreItems, Preprocessor.For(model.Input), batch, ctx.Device, ctx.Advance(PruneStage.Features),
+            ctx.Cancellation);
         ctx.Progress?.Complete(PruneStage.Features);
         double full = (double)correct / seen, floor = o.AglpFraction * full;
 

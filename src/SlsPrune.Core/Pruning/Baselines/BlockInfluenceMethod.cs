@@ -17,7 +17,8 @@ public sealed class BlockInfluenceMethod : LayerScoringMethod<LayerScoreOptions>
     {
         var model = ctx.Model.Model;
         ctx.Progress?.Start(PruneStage.Features, $"block influence ({ctx.Items.Count} images)", ctx.Items.Count);
-        var scores = BlockInfluence.Measure(model, ctx.Items, Preprocessor.For(model.Input), ctx.Options.Model.BatchSize, ctx.Device, ctx.Advance(PruneStage.Features), ctx.Cancellation);
+        var scores = BlockInfluence.Measure(model, ctx.Items, Preprocessor.For(model.Input), ctx.Options.Model.BatchSize, ctx.Device,
+            ctx.Advance(PruneStage.Features), ctx.Cancellation);
         ctx.Progress?.Complete(PruneStage.Features);
         return scores;
     }

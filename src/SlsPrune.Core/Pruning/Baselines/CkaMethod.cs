@@ -18,7 +18,8 @@ public sealed class CkaMethod : LayerScoringMethod<LayerScoreOptions>
     {
         var model = ctx.Model.Model;
         ctx.Progress?.Start(PruneStage.Features, $"cls features ({ctx.Items.Count} images)", ctx.Items.Count);
-        using var f = LayerFeatureExtractor.Extract(model, ctx.Items, Preprocessor.For(model.Input), ctx.Options.Model.BatchSize, ctx.Device, ctx.Advance(PruneStage.Features), cancellationToken: ctx.Cancellation);
+        using var f = LayerFeatureExtractor.Extract(model, ctx.Items, Preprocessor.For(model.Input), ctx.Options.Model.BatchSize, ctx.Device,
+            ctx.Advance(PruneStage.Features), cancellationToken: ctx.Cancellation);
         ctx.Progress?.Complete(PruneStage.Features);
         return LinearCka.BlockImportance(f.Features);
     }

@@ -23,7 +23,8 @@ public abstract class LayerScoringMethod<TOptions> : PruneMethod<TOptions> where
     {
         if (!(o.Alpha > 0) || double.IsInfinity(o.Alpha)) throw new SlsInputException("--alpha", $"alpha must be positive (got {o.Alpha})");
         if (o.KeepBlocks is < 1) throw new SlsInputException("--keep-blocks", $"must be at least 1 (got {o.KeepBlocks})");
-        if (o.KeepBlocks is not null && o.MatchIndex is not null) throw new SlsInputException("--keep-blocks", "give --keep-blocks or --match-index, not both");
+        if (o.KeepBlocks is not null && o.MatchIndex is not null) throw new SlsInputException("--keep-blocks",
+            "give --keep-blocks or --match-index, not both");
     }
 
     protected sealed override MethodOutput Run(PruneContext ctx, TOptions o)
@@ -33,7 +34,9 @@ public abstract class LayerScoringMethod<TOptions> : PruneMethod<TOptions> where
         var choice = LayerDecision.Choose(scores, PerBlock, o.Alpha, budget);
         return new MethodOutput(ctx.Index with
         {
-            Metric = Metric, KeptBlocks = choice.Kept, Decision = choice.Reason,
+            Metric = Metric,
+            KeptBlocks = choice.Kept,
+            Decision = choice.Reason,
             Section = new LayerScoreSection { Alpha = budget is null ? o.Alpha : null, Threshold = choice.Threshold, Scores = scores },
         });
     }

@@ -23,8 +23,10 @@ public sealed class ProbeMethod : LayerScoringMethod<ProbeOptions>
         var fit = ctx.Task.Read(o.FitSplit, model.NumClasses);
         var score = ctx.Task.Read(o.ScoreSplit, model.NumClasses);
         ctx.Progress?.Start(PruneStage.Features, $"cls features ({o.FitSplit} + {o.ScoreSplit})", fit.Count + score.Count);
-        using var ff = LayerFeatureExtractor.Extract(model, fit, pre, batch, ctx.Device, ctx.Advance(PruneStage.Features), cancellationToken: ctx.Cancellation);
-        using var fs = LayerFeatureExtractor.Extract(model, score, pre, batch, ctx.Device, ctx.Advance(PruneStage.Features, fit.Count), cancellationToken: ctx.Cancellation);
+        using var ff = LayerFeatureExtractor.Extract(model, fit, pre, batch, ctx.Device, ctx.Advance(PruneStage.Features),
+            cancellationToken: ctx.Cancellation);
+        using var fs = LayerFeatureExtractor.Extract(model, score, pre, batch, ctx.Device, ctx.Advance(PruneStage.Features, fit.Count),
+            cancellationToken: ctx.Cancellation);
         ctx.Progress?.Complete(PruneStage.Features);
         ctx.Progress?.Start(PruneStage.Scoring, "ridge probe per layer", ff.Layers);
         var scores = new double[ff.Layers];

@@ -34,11 +34,17 @@ public static class WidthBudget
             double of = flops ? cost.Flops : cost.Params;
             if (of <= target * (1 + 1e-12))
             {
-                var record = BudgetPolicy.Record(budget, costs, "ratio", ctx.Model.FullDepth) with { Fits = ctx.Model.FullDepth, Ratio = ratio, Achieved = cost };
+                var record = BudgetPolicy.Record(budget, costs, "ratio", ctx.Model.FullDepth) with
+                {
+                    Fits = ctx.Model.FullDepth,
+                    Ratio = ratio,
+                    Achieved = cost
+                };
                 return (ratio, widths, record);
             }
             if (ratio >= 0.999 || tries == MaxTries)
-                throw new SlsInputException("--budget", $"no width fits {budget.Text}: the narrowest blocks tried (ratio {ratio:0.###}) cost {of / full:0.####} of the full model's {budget.Kind.Name}"
+                throw new SlsInputException("--budget", $"no width fits {budget.Text}: the narrowest blocks tried (ratio {ratio:0.###}) cost "
+                    + $"{of / full:0.####} of the full model's {budget.Kind.Name}"
                     + $" (what lies outside the blocks alone costs {outside / full:0.####})");
             ratio = Math.Min(0.999, ratio + Math.Max((of - target) / blocks, 0.01));
         }

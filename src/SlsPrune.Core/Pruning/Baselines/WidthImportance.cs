@@ -32,7 +32,8 @@ public static class WidthImportance
         if (criterion == WidthCriterion.Random)
         {
             var rng = random ?? throw new ArgumentNullException(nameof(random));
-            return new BlockImportance(Enumerable.Range(0, heads).Select(_ => rng.NextDouble()).ToArray(), Enumerable.Range(0, mlp).Select(_ => rng.NextDouble()).ToArray(),
+            return new BlockImportance(Enumerable.Range(0, heads).Select(_ => rng.NextDouble()).ToArray(), Enumerable.Range(0, mlp).Select(_ =>
+                rng.NextDouble()).ToArray(),
                 Enumerable.Range(0, width / heads).Select(_ => rng.NextDouble()).ToArray());
         }
         using var scope = torch.NewDisposeScope();

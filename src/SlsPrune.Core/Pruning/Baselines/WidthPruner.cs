@@ -1,10 +1,10 @@
-using SlsPrune.Core.IO;
 using System.Globalization;
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
-using SlsPrune.Core.Models;
 using SlsPrune.Core.Indexing;
+using SlsPrune.Core.IO;
+using SlsPrune.Core.Models;
 using SlsPrune.Core.Models.Petl;
 using SlsPrune.Core.Models.Petl.Methods;
 using SlsPrune.Core.Runtime;
@@ -26,7 +26,8 @@ namespace SlsPrune.Core.Pruning.Baselines;
 /// </summary>
 public static class WidthPruner
 {
-    private static readonly string[] Parts = ["attn.qkv.weight", "attn.qkv.bias", "attn.proj.weight", "mlp.fc1.weight", "mlp.fc1.bias", "mlp.fc2.weight"];
+    private static readonly string[] Parts = ["attn.qkv.weight", "attn.qkv.bias", "attn.proj.weight", "mlp.fc1.weight", "mlp.fc1.bias",
+        "mlp.fc2.weight"];
 
     /// <param name="spa">rank the adapted weights of a SPLoRA model and write its adapters masked to <paramref name="petlOut"/>.</param>
     public static MethodOutput Run(PruneContext ctx, WidthOptions o, bool spa, string? petlOut)
@@ -36,14 +37,16 @@ public static class WidthPruner
         var sizes = Sizes(ctx);
         var criterion = o.Importance;
         if (spa && loaded.Petl.Method is not SpLoraMethod)
-            throw new SlsInputException(ctx.Options.Model.Petl!, $"spa prunes SPLoRA models (train with --petl-method splora); this file holds {loaded.Petl.Method.Name} weights");
+            throw new SlsInputException(ctx.Options.Model.Petl!, $"spa prunes SPLoRA models (train with --petl-method splora); this file holds "
+                + $"{loaded.Petl.Method.Name} weights");
         if (spa && criterion is not (WidthCriterion.L1 or WidthCriterion.L2))
             throw new SlsInputException("--importance", "spa ranks channels by the magnitude of W + s B A: use l1 or l2");
         bool dims = o.WidthUnit == WidthUnit.Dims;
 
         Dictionary<string, Tensor>? grads = null;
         if (criterion == WidthCriterion.Taylor)
-            grads = TaylorGradients(model, ctx.Items, Preprocessor.For(model.Input), ctx.Options.Model.BatchSize, o.TaylorBatches, ctx.Options.Seed, ctx.Device, ctx.Progress, ctx.Cancellation);
+            grads = TaylorGradients(model, ctx.Items, Preprocessor.For(model.Input), ctx.Options.Model.BatchSize, o.TaylorBatches, ctx.Options.Seed,
+                ctx.Device, ctx.Progress, ctx.Cancellation);
 
         int depth = sizes.Length;
         ctx.Progress?.Start(PruneStage.Scoring, $"{WidthImportance.Name(criterion)} importance of heads and MLP units", depth);
@@ -55,7 +58,8 @@ public static class WidthPruner
         {
             ctx.Cancellation.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
-            var w = Parts.ToDictionary(k => k[(k.IndexOf('.') + 1)..], k => spa ? Adapted(weights, BlockKey.Name(b, k), loaded.Petl.Scale) : weights[BlockKey.Name(b, k)]);
+            var w = Parts.ToDictionary(k => k[(k.IndexOf('.') + 1)..], k => spa ? Adapted(weights, BlockKey.Name(b, k), loaded.Petl.Scale)
+                : weights[BlockKey.Name(b, k)]);
             var g = grads is null ? null : Parts.ToDictionary(k => k[(k.IndexOf('.') + 1)..], k => grads[BlockKey.Name(b, k)]);
             var imp = WidthImportance.Score(w, g, criterion, sizes[b], random);
             ranked.Add((WidthImportance.Ranking(imp.Heads), WidthImportance.Ranking(imp.Units), dims ? WidthImportance.Ranking(imp.HeadDims) : []));
@@ -67,7 +71,8 @@ public static class WidthPruner
         List<BlockWidthEntry> WidthsAt(double r) => Enumerable.Range(0, depth).Select(b =>
         {
             var (keepHeads, keepDims, keepUnits) = Keeps(sizes[b], r, dims);
-            return new BlockWidthEntry(b + 1, Order(ranked[b].Heads, keepHeads), Order(ranked[b].Units, keepUnits), dims ? Order(ranked[b].HeadDims, keepDims) : null);
+            return new BlockWidthEntry(b + 1, Order(ranked[b].Heads, keepHeads), Order(ranked[b].Units, keepUnits), dims ? Order(ranked[b].HeadDims,
+                keepDims) : null);
         }).ToList();
         ModelPlan PlanOf(List<BlockWidthEntry> ws) =>
             new(depth, Enumerable.Range(0, depth).ToArray(), ws.ToDictionary(w => w.Block - 1, w => new BlockWidth(w.Heads, w.MlpUnits, w.HeadDims)));
@@ -86,7 +91,9 @@ public static class WidthPruner
         long prunedBytes = PrunedTensorBytes(ctx.Options.Model.Backbone, plan, sizes);
         var index = ctx.Index with
         {
-            Width = widths, Decision = Decision(sizes, ratio, dims) + (budgetRecord is null ? "" : $"; ratio from budget {budgetRecord.Spec}"), Budget = budgetRecord,
+            Width = widths,
+            Decision = Decision(sizes, ratio, dims) + (budgetRecord is null ? "" : $"; ratio from budget {budgetRecord.Spec}"),
+            Budget = budgetRecord,
             Section = new WidthSection { Ratio = ratio, PrunedTensorBytes = prunedBytes },
             Metric = spa ? $"{WidthImportance.Name(criterion)}-of-adapted-weight" : WidthImportance.Name(criterion),
         };
@@ -107,14 +114,17 @@ public static class WidthPruner
         var model = ctx.Model.Model;
         string backbone = ctx.Options.Model.Backbone;
         if (ctx.Model.Plan.Widths is { Count: > 0 } || model.Depth != ctx.Model.FullDepth)
-            throw new SlsInputException(backbone, "is already pruned (it stores narrower or fewer blocks): width pruning starts from the full backbone");
+            throw new SlsInputException(backbone, "is already pruned (it stores narrower or fewer blocks): width pruning starts from the full "
+                + "backbone");
         return Enumerable.Range(0, model.Depth).Select(i => model.FullBlockSizes(i)
-            ?? throw new SlsInputException(backbone, $"width pruning narrows blocks of attention heads and MLP units; the {model.Family} family's blocks cannot be narrowed")).ToArray();
+            ?? throw new SlsInputException(backbone, $"width pruning narrows blocks of attention heads and MLP units; the {model.Family} family's "
+                + $"blocks cannot be narrowed")).ToArray();
     }
 
     /// <summary>What a block of these sizes keeps at the ratio: heads, dimensions per head, MLP units.</summary>
     private static (int Heads, int Dims, int Units) Keeps(BlockSizes full, double ratio, bool dims) =>
-        (dims ? full.Heads : WidthImportance.Kept(full.Heads, ratio), dims ? WidthImportance.Kept(full.HeadDim, ratio) : full.HeadDim, WidthImportance.Kept(full.MlpHidden, ratio));
+        (dims ? full.Heads : WidthImportance.Kept(full.Heads, ratio), dims ? WidthImportance.Kept(full.HeadDim, ratio) : full.HeadDim,
+            WidthImportance.Kept(full.MlpHidden, ratio));
 
     /// <summary>The decision in words: what every block keeps, or, where blocks differ in size (a Swin's stages),
     /// what each run of equal blocks keeps.</summary>
@@ -131,7 +141,8 @@ public static class WidthPruner
             if (runs.Count > 0 && sizes[runs[^1].Last] == sizes[b]) runs[^1] = (runs[^1].First, b);
             else runs.Add((b, b));
         string text = runs.Count == 1 ? $"every block keeps {Keep(sizes[0])}"
-            : string.Join("; ", runs.Select(r => r.First == r.Last ? $"block {r.First + 1} keeps {Keep(sizes[r.First])}" : $"blocks {r.First + 1}-{r.Last + 1} keep {Keep(sizes[r.First])}"));
+            : string.Join("; ", runs.Select(r => r.First == r.Last ? $"block {r.First + 1} keeps {Keep(sizes[r.First])}"
+                : $"blocks {r.First + 1}-{r.Last + 1} keep {Keep(sizes[r.First])}"));
         return $"uniform ratio {ratio:0.###}: {text}";
     }
 
@@ -140,8 +151,10 @@ public static class WidthPruner
     {
         if (o.Ratio is not null && o.MatchIndex is not null) throw new SlsInputException("--ratio", "give --ratio or --match-index, not both");
         if (budget is not null && (o.Ratio is not null || o.MatchIndex is not null))
-            throw new SlsInputException("--budget", $"give --budget or {(o.Ratio is not null ? "--ratio" : "--match-index")}, not both (the budget sets {method}'s ratio)");
-        if (o.Ratio is null && o.MatchIndex is null && budget is null) throw new SlsInputException("--ratio", $"{method} needs --ratio R (0 <= R < 1) or --match-index INDEX");
+            throw new SlsInputException("--budget", $"give --budget or {(o.Ratio is not null ? "--ratio" : "--match-index")}, not both (the budget "
+                + $"sets {method}'s ratio)");
+        if (o.Ratio is null && o.MatchIndex is null && budget is null) throw new SlsInputException("--ratio",
+            $"{method} needs --ratio R (0 <= R < 1) or --match-index INDEX");
         if (o.Ratio is double r && !(r >= 0 && r < 1)) throw new SlsInputException("--ratio", $"must be in [0, 1) (got {r})");
         if (o.TaylorBatches <= 0) throw new SlsInputException("--taylor-batches", "must be positive");
         if (spa && o.Importance is not (WidthCriterion.L1 or WidthCriterion.L2))
@@ -218,7 +231,8 @@ public static class WidthPruner
         {
             var f = sizes[block];
             long width = f.Width, inner = f.Keep(w).Inner, units = w.MlpUnits.Count;
-            bytes += (3 * inner * width + 3 * inner + width * inner + units * width + units + width * units + (long)w.Heads.Count * f.HeadTable) * elementSize;
+            bytes += (3 * inner * width + 3 * inner + width * inner + units * width + units + width * units + (long)w.Heads.Count * f.HeadTable)
+                * elementSize;
         }
         return bytes;
     }

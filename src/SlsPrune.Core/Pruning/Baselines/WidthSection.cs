@@ -12,7 +12,8 @@ public sealed record WidthSection : IIndexSection
     public long? PrunedTensorBytes { get; init; }
 
     public IEnumerable<string> Summary(PruningIndex index) => PrunedTensorBytes is long b
-        ? [string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The index stores kept-index lists; storing the pruned tensors instead would take {b:N0} bytes per task")]
+        ? [string.Create(System.Globalization.CultureInfo.InvariantCulture, $"The index stores kept-index lists; storing the pruned tensors "
+            + $"instead would take {b:N0} bytes per task")]
         : [];
 }
 

@@ -11,9 +11,11 @@ public sealed record Budget(IBudgetKind Kind, double Limit, string Text)
     public static Budget Parse(string text)
     {
         int eq = text.IndexOf('=', StringComparison.Ordinal);
-        if (eq <= 0) throw new SlsInputException("--budget", $"'{Printable.Escape(text)}' is not KEY=VALUE (keys: {BudgetKinds.Names}; e.g. flops=0.6)");
+        if (eq <= 0) throw new SlsInputException("--budget", $"'{Printable.Escape(text)}' is not KEY=VALUE (keys: {BudgetKinds.Names}; e.g. "
+            + $"flops=0.6)");
         string key = text[..eq].Trim(), value = text[(eq + 1)..].Trim();
-        var kind = BudgetKinds.Find(key) ?? throw new SlsInputException("--budget", $"unknown key '{Printable.Escape(key)}' (known: {BudgetKinds.Names})");
+        var kind = BudgetKinds.Find(key) ?? throw new SlsInputException("--budget",
+            $"unknown key '{Printable.Escape(key)}' (known: {BudgetKinds.Names})");
         return new Budget(kind, kind.ParseLimit(value), $"{kind.Name}={value}");
     }
 

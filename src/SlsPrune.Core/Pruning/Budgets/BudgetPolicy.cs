@@ -27,8 +27,10 @@ public static class BudgetPolicy
         int fits = DeepestFitting(budget, costs);
         if (fits > 0) return fits;
         double smallest = costs.Rows.Min(r => budget.Kind.Cost(r, costs.Full));
-        string unit = budget.Kind.Measured ? $" (batch {costs.LatencyBatch} on this machine)" : budget.Kind is FractionBudget ? $" of the full model's {budget.Kind.Name}" : "";
-        throw new SlsInputException("--budget", $"no depth fits {budget.Text}: the smallest cut, 1 block, costs {budget.Kind.Format(smallest)}{unit}");
+        string unit = budget.Kind.Measured ? $" (batch {costs.LatencyBatch} on this machine)" : budget.Kind is FractionBudget
+            ? $" of the full model's {budget.Kind.Name}" : "";
+        throw new SlsInputException("--budget", $"no depth fits {budget.Text}: the smallest cut, 1 block, costs {budget.Kind.Format(smallest)}"
+            + $"{unit}");
     }
 
     /// <summary>Whether each depth 1..N is within the budget ([k-1] for k blocks).</summary>

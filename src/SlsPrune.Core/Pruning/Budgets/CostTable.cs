@@ -64,7 +64,8 @@ public sealed record CostTable(IReadOnlyList<DepthCost> Rows, int? LatencyBatch 
         double spread = rows.Max(r => r.LatencySpreadMs ?? 0);
         var inv = CultureInfo.InvariantCulture;
         return spread > gap
-            ? $"latency measurements spread up to {spread.ToString("0.###", inv)} ms (interquartile range), more than the smallest gap between two depths ({gap.ToString("0.###", inv)} ms): the order of nearby depths is noise on this machine"
+            ? $"latency measurements spread up to {spread.ToString("0.###", inv)} ms (interquartile range), more than the smallest gap between two "
+                + $"depths ({gap.ToString("0.###", inv)} ms): the order of nearby depths is noise on this machine"
             : null;
     }
 }

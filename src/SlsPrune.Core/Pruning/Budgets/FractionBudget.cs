@@ -15,7 +15,8 @@ public abstract class FractionBudget : IBudgetKind
     public double ParseLimit(string value)
     {
         double f = BudgetKinds.Number(value, Name, "not a number; a fraction in (0, 1] of the full model's is expected");
-        if (!(f > 0 && f <= 1)) throw new SlsInputException("--budget", $"{Name}={Printable.Escape(value)}: a fraction in (0, 1] of the full model's is expected");
+        if (!(f > 0 && f <= 1)) throw new SlsInputException("--budget", $"{Name}={Printable.Escape(value)}: a fraction in (0, 1] of the full "
+            + $"model's is expected");
         return f;
     }
 

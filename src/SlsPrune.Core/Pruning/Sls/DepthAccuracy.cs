@@ -12,7 +12,8 @@ public static class DepthAccuracyPass
     /// <summary>From the predictions the calibration pass made (<see cref="LayerFeatureSet.Predictions"/>) for the images of
     /// <paramref name="split"/> it covers, and one more pass over those it does not.</summary>
     public static DepthAccuracy Measure(string split, IReadOnlyList<LabelledImage> splitItems, IReadOnlyList<LabelledImage> calibration,
-        LayerFeatureSet calibrated, Backbone model, Preprocessor preprocessor, int batchSize, TorchSharp.torch.Device device, CancellationToken cancellationToken)
+        LayerFeatureSet calibrated, Backbone model, Preprocessor preprocessor, int batchSize, TorchSharp.torch.Device device,
+            CancellationToken cancellationToken)
     {
         var predictions = calibrated.Predictions ?? throw new ArgumentException("the calibration pass made no predictions", nameof(calibrated));
         int depth = predictions.Length;
@@ -27,7 +28,8 @@ public static class DepthAccuracyPass
         }
         if (missing.Count > 0)
         {
-            using var more = LayerFeatureExtractor.Extract(model, missing, preprocessor, batchSize, device, predictions: true, cancellationToken: cancellationToken);
+            using var more = LayerFeatureExtractor.Extract(model, missing, preprocessor, batchSize, device, predictions: true,
+                cancellationToken: cancellationToken);
             for (int j = 0; j < missing.Count; j++)
                 for (int d = 0; d < depth; d++) if (more.Predictions![d][j] == missing[j].Label) correct[d]++;
         }

@@ -9,8 +9,10 @@ namespace SlsPrune.Core.Pruning.Sls;
 /// only turns tensors into plain data; <c>Plotting/</c> draws.</summary>
 public static class PrunePlots
 {
-    public static IReadOnlyList<string> Write(string dir, IReadOnlyList<torch.Tensor> embeddings, long[] labels, IReadOnlyList<double> scores, PruningDecision decision,
-        string task, string metric, double alpha, IReadOnlyList<double>? std = null, IReadOnlyList<double>? accuracyByDepth = null, IReadOnlyList<string>? classNames = null)
+    public static IReadOnlyList<string> Write(string dir, IReadOnlyList<torch.Tensor> embeddings, long[] labels, IReadOnlyList<double> scores,
+        PruningDecision decision,
+        string task, string metric, double alpha, IReadOnlyList<double>? std = null, IReadOnlyList<double>? accuracyByDepth = null,
+            IReadOnlyList<string>? classNames = null)
     {
         Directory.CreateDirectory(dir);
         var kept = Enumerable.Range(1, decision.KeptBlocks).ToArray();
@@ -21,7 +23,8 @@ public static class PrunePlots
             layers.Add(new TsneLayer(l + 1, Enumerable.Range(0, labels.Length).Select(i => (double)xy[2 * i]).ToArray(),
                 Enumerable.Range(0, labels.Length).Select(i => (double)xy[2 * i + 1]).ToArray(), scores[l], l + 1 > decision.KeptBlocks));
         }
-        var tsne = new TsneFigureData($"{task}: t-SNE of every layer ({metric}; {decision.KeptBlocks} of {decision.Depth} blocks kept)", metric, layers,
+        var tsne = new TsneFigureData($"{task}: t-SNE of every layer ({metric}; {decision.KeptBlocks} of {decision.Depth} blocks kept)", metric,
+            layers,
             labels.Select(x => (int)x).ToArray(), classNames);
         var files = new List<string>();
         for (int l = 0; l < layers.Count; l++) files.AddRange(TsneFigure.RenderLayer(tsne, l).Save(dir, $"tsne_layer{l + 1:D2}"));

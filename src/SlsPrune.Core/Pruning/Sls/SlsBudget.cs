@@ -16,7 +16,8 @@ public static class SlsBudget
         var budget = ctx.Budget ?? throw new InvalidOperationException("no budget");
         int k = BudgetPolicy.ByAccuracy(accuracy.Top1, BudgetPolicy.Allowed(budget, ctx.Costs!));
         return new PruningDecision(accuracy.Top1.Count, k, double.NaN, null, false,
-            $"{k} of {accuracy.Top1.Count} blocks keep top-1 {accuracy.Top1[k - 1]:P1} on {accuracy.Split} without retraining, the best of the depths within budget {budget.Text}: keep blocks 1..{k}");
+            $"{k} of {accuracy.Top1.Count} blocks keep top-1 {accuracy.Top1[k - 1]:P1} on {accuracy.Split} without retraining, the best of the "
+                + $"depths within budget {budget.Text}: keep blocks 1..{k}");
     }
 
     /// <summary>Cuts the alpha policy's <paramref name="kept"/> to the budget (the accuracy policy's is within it
@@ -28,7 +29,8 @@ public static class SlsBudget
         if (policy == SlsDecisionPolicy.Alpha)
         {
             int within = BudgetPolicy.ByScore(kept, BudgetPolicy.Allowed(budget, costs));
-            reason += within == kept ? $"; within budget {budget.Text}" : $"; budget {budget.Text} cuts that to blocks 1..{within}, the deepest cut within it";
+            reason += within == kept ? $"; within budget {budget.Text}" : $"; budget {budget.Text} cuts that to blocks 1..{within}, the deepest "
+                + $"cut within it";
             kept = within;
         }
         return BudgetPolicy.Record(budget, costs, policy == SlsDecisionPolicy.Alpha ? "alpha" : "accuracy", kept, alphaDepth);

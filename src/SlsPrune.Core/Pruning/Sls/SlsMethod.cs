@@ -1,10 +1,10 @@
-using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Data;
+using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Features;
-using SlsPrune.Core.Fem.Tsne;
 using SlsPrune.Core.Fem;
-using SlsPrune.Core.IO;
+using SlsPrune.Core.Fem.Tsne;
 using SlsPrune.Core.Indexing;
+using SlsPrune.Core.IO;
 
 namespace SlsPrune.Core.Pruning.Sls;
 
@@ -42,16 +42,20 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
     protected override void Validate(SlsOptions o)
     {
         if (!(o.Alpha > 0) || double.IsInfinity(o.Alpha)) throw new SlsInputException("--alpha", $"alpha must be positive (got {o.Alpha})");
-        if (o.Alphas?.Any(a => !(a > 0) || double.IsInfinity(a)) == true) throw new SlsInputException("--alpha", "every alpha must be a positive number");
+        if (o.Alphas?.Any(a => !(a > 0) || double.IsInfinity(a)) == true) throw new SlsInputException("--alpha",
+            "every alpha must be a positive number");
         if (o.TsneSeeds < 1) throw new SlsInputException("--tsne-seeds", $"must be at least 1 (got {o.TsneSeeds})");
-        if (!(o.Perplexity > 0) || double.IsInfinity(o.Perplexity)) throw new SlsInputException("--perplexity", $"must be a positive number (got {o.Perplexity})");
-        if (!(o.MaxDrop >= 0) || double.IsInfinity(o.MaxDrop)) throw new SlsInputException("--max-drop", $"must be a non-negative number of points (got {o.MaxDrop})");
+        if (!(o.Perplexity > 0) || double.IsInfinity(o.Perplexity)) throw new SlsInputException("--perplexity",
+            $"must be a positive number (got {o.Perplexity})");
+        if (!(o.MaxDrop >= 0) || double.IsInfinity(o.MaxDrop)) throw new SlsInputException("--max-drop",
+            $"must be a non-negative number of points (got {o.MaxDrop})");
         if (o.Scoring == SlsScoring.Needed)
         {
             // The layers the alpha rule reads are all that is scored: what needs every layer is refused.
             string? clash = o.EveryLayerReader();
             if (clash is not null)
-                throw new SlsInputException("--scoring", $"needed scores only the layers the alpha rule reads, from the top down; {clash} {(clash == "several alphas" ? "need" : "needs")} every layer's score (use --scoring all)");
+                throw new SlsInputException("--scoring", $"needed scores only the layers the alpha rule reads, from the top down; {clash} "
+                    + $"{(clash == "several alphas" ? "need" : "needs")} every layer's score (use --scoring all)");
         }
     }
 
@@ -66,22 +70,27 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         string list = ctx.Task.Where(ctx.Options.Split);
         int classes = ctx.Index.Calibration.Classes;
         if (classes < 2)
-            throw new SlsInputException(list, $"calibration split has {classes} class; SLS scores how well layers separate classes and needs at least 2");
+            throw new SlsInputException(list, $"calibration split has {classes} class; SLS scores how well layers separate classes and needs at "
+                + $"least 2");
         if (items.Count - 1 < classes)
-            throw new SlsInputException(list, $"calibration split has {items.Count} images for {classes} classes; the silhouette needs more images than classes");
+            throw new SlsInputException(list, $"calibration split has {items.Count} images for {classes} classes; the silhouette needs more images "
+                + $"than classes");
         if (o.Perplexity >= items.Count)
-            throw new SlsInputException(list, $"calibration split has {items.Count} images; t-SNE perplexity {o.Perplexity} must be less than that (use a larger split or --perplexity)");
+            throw new SlsInputException(list, $"calibration split has {items.Count} images; t-SNE perplexity {o.Perplexity} must be less than that "
+                + $"(use a larger split or --perplexity)");
 
         ctx.Progress?.Start(PruneStage.Features, $"features ({items.Count} images, {model.Depth} blocks)", items.Count);
         string? accuracySplit = o.AccuracySplit is "none" ? null : o.AccuracySplit ?? DefaultAccuracySplits.FirstOrDefault(ctx.Task.Splits.Contains);
         if (o.Policy == SlsDecisionPolicy.Accuracy && accuracySplit is null)
-            throw new SlsInputException("--policy", "accuracy needs a labelled split to measure every depth on (--accuracy-split; the data has no val200 or val split)");
+            throw new SlsInputException("--policy", "accuracy needs a labelled split to measure every depth on (--accuracy-split; the data has no "
+                + "val200 or val split)");
         var accuracyItems = accuracySplit is null ? null : ctx.Task.Read(accuracySplit, model.NumClasses);
         var preprocessor = Preprocessor.For(model.Input);
         using var features = LayerFeatureExtractor.Extract(model, items, preprocessor, ctx.Options.Model.BatchSize, ctx.Device,
             ctx.Advance(PruneStage.Features), predictions: accuracyItems is not null, cancellationToken: ctx.Cancellation);
         var depthAccuracy = accuracyItems is null ? null
-            : DepthAccuracyPass.Measure(accuracySplit!, accuracyItems, items, features, model, preprocessor, ctx.Options.Model.BatchSize, ctx.Device, ctx.Cancellation);
+            : DepthAccuracyPass.Measure(accuracySplit!, accuracyItems, items, features, model, preprocessor, ctx.Options.Model.BatchSize, ctx.Device,
+                ctx.Cancellation);
         ctx.Progress?.Complete(PruneStage.Features);
         string? featuresPath = null;
         if (o.FeaturesOut is not null)
@@ -90,7 +99,8 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             featuresPath = Path.GetFullPath(o.FeaturesOut);
         }
 
-        if (o.ResolvedScoring() == SlsScoring.Needed && (o.Scoring == SlsScoring.Needed || (ctx.Options.EveryLayerReadBy is null && ctx.Budget is null)))
+        if (o.ResolvedScoring() == SlsScoring.Needed && (o.Scoring == SlsScoring.Needed || (ctx.Options.EveryLayerReadBy is null
+            && ctx.Budget is null)))
             return new MethodOutput(ScoreNeeded(ctx, o, features, depthAccuracy), null, featuresPath, [], null);
 
         var runs = new List<FemResult>();
@@ -148,7 +158,8 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
 
             var index = Decided(o.Alpha);
             var plots = o.Plots is null ? [] : PrunePlots.Write(o.Plots, fem.Embeddings, features.Labels, mean,
-                new PruningDecision(layers, index.KeptBlocks.Count, SlsSection.Of(index).Threshold ?? double.NaN, null, SlsSection.Of(index).Threshold is null, index.Decision),
+                new PruningDecision(layers, index.KeptBlocks.Count, SlsSection.Of(index).Threshold ?? double.NaN, null, SlsSection.Of(index)
+                    .Threshold is null, index.Decision),
                 ctx.Task.Name, o.Metric.Name, o.Alpha, std, depthAccuracy?.Top1, ctx.Index.ClassNames);
             if (o.Plots is not null) plots = [.. plots, .. Budgets.FrontPlot.Write(o.Plots, index, ctx.Task.Name)];
             var more = (o.Alphas ?? []).Where(a => a != o.Alpha).Distinct()
@@ -161,7 +172,8 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         }
     }
 
-    /// <summary><c>--scoring needed</c> (and <c>auto</c> when no output reads every layer): the FEM from the top layer down, one layer at a time, until the alpha rule is
+    /// <summary><c>--scoring needed</c> (and <c>auto</c> when no output reads every layer): the FEM from the top layer down, one layer at a time,
+    /// until the alpha rule is
     /// decided (<see cref="SlsPolicy.NeedsLayerBelow"/>); the index carries the scored layers and the same decision
     /// that scoring every layer gives.</summary>
     private static PruningIndex ScoreNeeded(PruneContext ctx, SlsOptions o, LayerFeatureSet features, DepthAccuracy? depthAccuracy)
@@ -176,7 +188,8 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             (scores, lowest) = FeatureEvaluation.ScoreFromTop(features.Features, features.Labels, o.Metric, tsne, ctx.Device,
                 (s, low) => SlsPolicy.NeedsLayerBelow(s, low, o.Alpha, o.Metric),
                 new Runtime.Callback<int>(_ => ctx.Cancellation.ThrowIfCancellationRequested()),
-                new Runtime.Callback<(int Layer, double Score)>(s => ctx.Progress?.Advance(PruneStage.Tsne, ++done, $"layer {s.Layer}: {s.Score:F4}")));
+                new Runtime.Callback<(int Layer, double Score)>(s => ctx.Progress?.Advance(PruneStage.Tsne, ++done,
+                    $"layer {s.Layer}: {s.Score:F4}")));
         }
         catch (ArgumentException e)
         {
@@ -186,7 +199,9 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         var decision = SlsPolicy.Decide(scores, o.Alpha, o.Metric); // reads layers lowest..n only
         bool every = lowest == 1;
         int kept = decision.KeptBlocks;
-        string reason = decision.Reason + (every ? "" : $" (layers {layers}..{lowest} scored, --scoring {(o.Scoring == SlsScoring.Auto ? "auto; --scoring all scores every layer" : "needed")})");
+        string reason = decision.Reason + (every ? ""
+            : $" (layers {layers}..{lowest} scored, --scoring "
+                + $"{(o.Scoring == SlsScoring.Auto ? "auto; --scoring all scores every layer" : "needed")})");
         var budget = SlsBudget.Apply(ctx, SlsDecisionPolicy.Alpha, ref kept, ref reason, kept);
         return ctx.Index with
         {
@@ -199,7 +214,8 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
                 Alpha = o.Alpha,
                 Threshold = decision.Guarded ? null : decision.Threshold,
                 Scores = every ? scores : null,
-                ScoresFromTop = every ? null : Enumerable.Range(lowest, layers - lowest + 1).Reverse().Select(l => new LayerScore(l, scores[l - 1])).ToArray(),
+                ScoresFromTop = every ? null : Enumerable.Range(lowest, layers - lowest + 1).Reverse().Select(l => new LayerScore(l, scores[l - 1]))
+                    .ToArray(),
                 AlphaSweep = every ? SlsPolicy.Sweep(scores, o.Metric) : null,
                 DepthAccuracy = depthAccuracy,
                 Policy = "alpha",
@@ -215,7 +231,8 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
     public static string AlphaPath(string output, double alpha)
     {
         string dir = Path.GetDirectoryName(Path.GetFullPath(output))!, name = Path.GetFileName(output);
-        string stem = name.EndsWith(".sls.json", StringComparison.OrdinalIgnoreCase) ? name[..^".sls.json".Length] : Path.GetFileNameWithoutExtension(name);
+        string stem = name.EndsWith(".sls.json", StringComparison.OrdinalIgnoreCase) ? name[..^".sls.json".Length]
+            : Path.GetFileNameWithoutExtension(name);
         return Path.Combine(dir, $"{stem}.alpha{alpha.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}.sls.json");
     }
 
@@ -226,7 +243,11 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         try
         {
             return FeatureEvaluation.Score(features.Features, features.Labels, o.Metric, tsne, ctx.Device,
-                new Runtime.Callback<int>(i => { ctx.Cancellation.ThrowIfCancellationRequested(); ctx.Progress?.Advance(PruneStage.Tsne, i, $"iteration {i}"); }),
+                new Runtime.Callback<int>(i =>
+                {
+                    ctx.Cancellation.ThrowIfCancellationRequested(); ctx.Progress?.Advance(PruneStage.Tsne, i,
+                    $"iteration {i}");
+                }),
                 new Runtime.Callback<(int Layer, double Score)>(s =>
                 {
                     if (s.Layer == 1)

@@ -9,15 +9,18 @@ public sealed record SlsOptions
 {
     /// <summary>The threshold factor: blocks above the last layer scoring under alpha times the top layer's score are
     /// pruned. Positive; above 1 is allowed but warned about. Default <see cref="SlsPolicy.DefaultAlpha"/>.</summary>
-    [Setting("threshold factor, T = alpha x the top layer's score; a list (0.1,0.3,0.5) writes one more index per further value, NAME.alpha0.3.sls.json", ListInto = "alphas")]
+    [Setting("threshold factor, T = alpha x the top layer's score; a list (0.1,0.3,0.5) writes one more index per further value, "
+        + "NAME.alpha0.3.sls.json", ListInto = "alphas")]
     public double Alpha { get; init; } = SlsPolicy.DefaultAlpha;
 
-    /// <summary>The cluster metric that scores a layer's t-SNE embedding against the labels (<see cref="ClusterMetrics"/>); silhouette by default.</summary>
+    /// <summary>The cluster metric that scores a layer's t-SNE embedding against the labels (<see cref="ClusterMetrics"/>); silhouette by
+    /// default.</summary>
     [Setting("the cluster metric that scores a layer")]
     [JsonConverter(typeof(ClusterMetricSetting))]
     public IClusterMetric Metric { get; init; } = ClusterMetrics.Default;
 
-    /// <summary>t-SNE's perplexity (effective neighbours per point), positive and less than the number of calibration images; 30 by default.</summary>
+    /// <summary>t-SNE's perplexity (effective neighbours per point), positive and less than the number of calibration images; 30 by
+    /// default.</summary>
     [Setting("t-SNE perplexity")]
     public double Perplexity { get; init; } = 30.0;
 
@@ -36,7 +39,8 @@ public sealed record SlsOptions
 
     /// <summary>The labelled split the accuracy of every depth (no retraining) is measured on, in the features' pass;
     /// null: <c>val200</c>, else <c>val</c>, where the data has it; <c>none</c>: off.</summary>
-    [Setting("labelled split on which every depth's accuracy without retraining is measured in the same pass (default: val200, else val, where the data has it; none: off)")]
+    [Setting("labelled split on which every depth's accuracy without retraining is measured in the same pass (default: val200, else val, where the "
+        + "data has it; none: off)")]
     public string? AccuracySplit { get; init; }
 
     /// <summary>Who decides the depth: the paper's alpha rule, or the accuracy of every depth (<see cref="MaxDrop"/>).</summary>
@@ -55,13 +59,14 @@ public sealed record SlsOptions
     /// (<see cref="EveryLayerReader"/>), then <see cref="SlsScoring.All"/>; all: every layer (the index's scores, alpha
     /// sweep and figures); needed: from the top down only the layers the alpha rule reads, as the SLS reference loop does
     /// (the same scores for those layers, the same decision).</summary>
-    [Setting("auto (needed, unless --plots, several alphas, --tsne-seeds above 1, --policy accuracy or a --budget (its front) read every layer: then all), all (every layer: the scores, alpha sweep and figures) or needed (from the top layer down only the layers the alpha rule reads, as the SLS reference loop does: the same decision, faster)")]
+    [Setting("auto (needed, unless --plots, several alphas, --tsne-seeds above 1, --policy accuracy or a --budget (its front) read every layer: "
+        + "then all), all (every layer: the scores, alpha sweep and figures) or needed (from the top layer down only the layers the alpha rule "
+            + "reads, as the SLS reference loop does: the same decision, faster)")]
     public SlsScoring Scoring { get; init; } = SlsScoring.Auto;
 
     /// <summary>The option that reads every layer's score (named as the user wrote it), or null when the alpha rule's
     /// layers are all the output needs.</summary>
-    public string? EveryLayerReader() =>
-        Policy == SlsDecisionPolicy.Accuracy ? "--policy accuracy" : TsneSeeds > 1 ? "--tsne-seeds above 1"
+    public string? EveryLayerReader() => Policy == SlsDecisionPolicy.Accuracy ? "--policy accuracy" : TsneSeeds > 1 ? "--tsne-seeds above 1"
         : Alphas is { Count: > 1 } ? "several alphas" : Plots is not null ? "--plots" : null;
 
     /// <summary>What <see cref="Scoring"/> comes to for these options: <see cref="SlsScoring.All"/> or <see cref="SlsScoring.Needed"/>.</summary>

@@ -18,9 +18,9 @@ public static class SlsPolicy
 {
     /// <summary>The alpha rule with alpha above 1: the threshold is past the top layer's score, so the top layer falls
     /// below it and every block is kept. Said, since it is almost always a typo for a fraction.</summary>
-    public static string? AlphaAboveOne(IEnumerable<double> alphas) =>
-        alphas.FirstOrDefault(a => a > 1) is double above and > 1
-            ? $"--alpha {above.ToString(System.Globalization.CultureInfo.InvariantCulture)} is above 1: the threshold lies beyond the top layer's own score, so the rule stops at the top layer and every block is kept (alpha is a fraction: 0 < alpha <= 1)"
+    public static string? AlphaAboveOne(IEnumerable<double> alphas) => alphas.FirstOrDefault(a => a > 1) is double above and > 1
+            ? $"--alpha {above.ToString(System.Globalization.CultureInfo.InvariantCulture)} is above 1: the threshold lies beyond the top layer's "
+                + $"own score, so the rule stops at the top layer and every block is kept (alpha is a fraction: 0 < alpha <= 1)"
             : null;
 
     public const double DefaultAlpha = 0.3;
@@ -96,10 +96,12 @@ public static class SlsPolicy
     public static PruningDecision DecideByAccuracy(IReadOnlyList<double> top1, double maxDropPoints, string split)
     {
         if (top1.Count == 0) throw new ArgumentException("no depths to decide on", nameof(top1));
-        if (!(maxDropPoints >= 0) || double.IsInfinity(maxDropPoints)) throw new SlsInputException("--max-drop", $"must be a non-negative number of points (got {maxDropPoints})");
+        if (!(maxDropPoints >= 0) || double.IsInfinity(maxDropPoints)) throw new SlsInputException("--max-drop",
+            $"must be a non-negative number of points (got {maxDropPoints})");
         double full = top1[^1], floor = full - maxDropPoints / 100;
         int keep = Enumerable.Range(1, top1.Count).First(k => top1[k - 1] >= floor - 1e-12);
         return new PruningDecision(top1.Count, keep, floor, null, false,
-            $"{keep} of {top1.Count} blocks keep top-1 {top1[keep - 1]:P1} on {split} without retraining, within {maxDropPoints:G3} points of the full model's {full:P1}: keep blocks 1..{keep}");
+            $"{keep} of {top1.Count} blocks keep top-1 {top1[keep - 1]:P1} on {split} without retraining, within {maxDropPoints:G3} points of the "
+                + $"full model's {full:P1}: keep blocks 1..{keep}");
     }
 }

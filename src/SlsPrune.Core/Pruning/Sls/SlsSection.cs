@@ -65,11 +65,13 @@ public sealed record SlsSection : IIndexSection
     {
         var inv = CultureInfo.InvariantCulture;
         if (AlphaSweep is { } sweep)
-            yield return "Alpha sweep (blocks kept): " + string.Join(", ", sweep.Select(st => $"({st.From.ToString("0.###", inv)}, {st.To.ToString("0.###", inv)}] -> {st.Kept}"));
+            yield return "Alpha sweep (blocks kept): " + string.Join(", ", sweep.Select(st =>
+                $"({st.From.ToString("0.###", inv)}, {st.To.ToString("0.###", inv)}] -> {st.Kept}"));
         if (Scores is null && ScoresFromTop is { Count: > 0 } fromTop)
         {
             int lowest = fromTop.Min(x => x.Layer);
-            yield return $"Layers 1..{lowest - 1} not scored (the rule reads only the layers above; --scoring all scores every layer); blocks 1..{lowest - 1} kept.";
+            yield return $"Layers 1..{lowest - 1} not scored (the rule reads only the layers above; --scoring all scores every layer); blocks 1.."
+                + $"{lowest - 1} kept.";
         }
     }
 
@@ -116,7 +118,8 @@ public sealed class SlsSectionFormat : IndexSectionFormat<SlsSection>
             throw at.Refuse($"field '{at.Field("scores")}' has {s.Scores.Count} scores for depth {depth}");
         if (s.ScoresFromTop is { } fromTop && (s.Scores is not null || fromTop.Count == 0 || fromTop.Count >= depth || fromTop.Any(x => x is null)
                 || !fromTop.Select(x => x.Layer).SequenceEqual(Enumerable.Range(depth - fromTop.Count + 1, fromTop.Count).Reverse())))
-            throw at.Refuse($"{at.Field("scores_from_top")} must list layers {depth}, {depth - 1}, ... down to a layer above 1, in that order, in place of scores");
+            throw at.Refuse($"{at.Field("scores_from_top")} must list layers {depth}, {depth - 1}, ... down to a layer above 1, in that order, in "
+                + $"place of scores");
         if (s.ScoreStd is { } std && std.Count != s.Scores?.Count)
             throw at.Refuse($"field '{at.Field("score_std")}' has {std.Count} values; it needs one per score ({s.Scores?.Count ?? 0})");
         if (s.DepthAccuracy is { } acc)

@@ -50,35 +50,36 @@ internal sealed class NaturalUpstream : IUpstreamAugmentation
             case 0:
                 return (_, _, bg) => c0.CopyTo(bg, 0);
             case 1:
-            {
-                float[] c1 = Colour(rng);
-                double angle = rng.NextDouble() * 2 * Math.PI;
-                float ux = (float)Math.Cos(angle), uy = (float)Math.Sin(angle);
-                return (x, y, bg) =>
                 {
-                    float t = Math.Clamp(0.5f + ((x - size / 2f) * ux + (y - size / 2f) * uy) / size, 0, 1);
-                    for (int c = 0; c < 3; c++) bg[c] = c0[c] * (1 - t) + c1[c] * t;
-                };
-            }
+                    float[] c1 = Colour(rng);
+                    double angle = rng.NextDouble() * 2 * Math.PI;
+                    float ux = (float)Math.Cos(angle), uy = (float)Math.Sin(angle);
+                    return (x, y, bg) =>
+                    {
+                        float t = Math.Clamp(0.5f + ((x - size / 2f) * ux + (y - size / 2f) * uy) / size, 0, 1);
+                        for (int c = 0; c < 3; c++) bg[c] = c0[c] * (1 - t) + c1[c] * t;
+                    };
+                }
             case 2:
-            {
-                float fx = Uniform(rng, 0.1, 1.2), fy = Uniform(rng, 0.1, 1.2), px = Uniform(rng, 0, 2 * Math.PI), py = Uniform(rng, 0, 2 * Math.PI);
-                float amp = Uniform(rng, 0.05, 0.4);
-                float[] w = [Uniform(rng, -1, 1), Uniform(rng, -1, 1), Uniform(rng, -1, 1)];
-                return (x, y, bg) =>
                 {
-                    float t = amp * MathF.Sin(x * fx + px) * MathF.Cos(y * fy + py);
-                    for (int c = 0; c < 3; c++) bg[c] = c0[c] + w[c] * t;
-                };
-            }
+                    float fx = Uniform(rng, 0.1, 1.2), fy = Uniform(rng, 0.1, 1.2), px = Uniform(rng, 0, 2 * Math.PI), py = Uniform(rng, 0,
+                        2 * Math.PI);
+                    float amp = Uniform(rng, 0.05, 0.4);
+                    float[] w = [Uniform(rng, -1, 1), Uniform(rng, -1, 1), Uniform(rng, -1, 1)];
+                    return (x, y, bg) =>
+                    {
+                        float t = amp * MathF.Sin(x * fx + px) * MathF.Cos(y * fy + py);
+                        for (int c = 0; c < 3; c++) bg[c] = c0[c] + w[c] * t;
+                    };
+                }
             default:
-            {
-                float sigma = Uniform(rng, 0.02, 0.15);
-                return (_, _, bg) =>
                 {
-                    for (int c = 0; c < 3; c++) bg[c] = c0[c] + sigma * Gaussian(rng);
-                };
-            }
+                    float sigma = Uniform(rng, 0.02, 0.15);
+                    return (_, _, bg) =>
+                    {
+                        for (int c = 0; c < 3; c++) bg[c] = c0[c] + sigma * Gaussian(rng);
+                    };
+                }
         }
     }
 

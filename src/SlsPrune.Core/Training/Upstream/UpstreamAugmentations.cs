@@ -5,7 +5,6 @@ public static class UpstreamAugmentations
 {
     public static IReadOnlyList<IUpstreamAugmentation> All { get; } = [new PlainUpstream(), new NaturalUpstream()];
 
-    public static IUpstreamAugmentation Get(string name) =>
-        All.FirstOrDefault(a => a.Name == name)
+    public static IUpstreamAugmentation Get(string name) => All.FirstOrDefault(a => a.Name == name)
         ?? throw new SlsInputException("--augment", $"'{name}' is not one of {string.Join(", ", All.Select(a => a.Name))}");
 }

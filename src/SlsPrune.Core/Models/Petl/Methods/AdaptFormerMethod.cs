@@ -16,8 +16,10 @@ public sealed class AdaptFormerMethod : PetlMethod
     public override BranchAdapter? Adapter(PetlSettings s, int width, Branch branch, int prefixTokens = 1) =>
         branch == Branch.Mlp ? new AdaptFormer(width, s.HiddenDim, s.Scale) : null;
 
-    public override GraphValue EmitBranch(IGraph g, PetlSettings s, BlockShape b, string adapter, Func<GraphValue, GraphValue> sublayer, GraphValue normed, GraphValue input) =>
-        adapter.EndsWith(".adapter_mlp", StringComparison.Ordinal) ? AdaptFormer.Emit(g, adapter, s.Scale, sublayer(normed), input) : sublayer(normed);
+    public override GraphValue EmitBranch(IGraph g, PetlSettings s, BlockShape b, string adapter, Func<GraphValue, GraphValue> sublayer,
+        GraphValue normed, GraphValue input) =>
+        adapter.EndsWith(".adapter_mlp", StringComparison.Ordinal) ? AdaptFormer.Emit(g, adapter, s.Scale, sublayer(normed), input)
+            : sublayer(normed);
 
     /// <summary>Down and up beside the MLP.</summary>
     public override long BlockMacs(PetlSettings s, BlockShape b) => 2 * b.Tokens * b.Width * s.HiddenDim;

@@ -19,14 +19,16 @@ public sealed class LoraMethod : PetlMethod
         role == LinearRole.Qkv ? new LoraLinear(inFeatures, outFeatures, s.HiddenDim, s.Scale) : null;
 
     /// <summary>A and B beside qkv.</summary>
-    public override long BlockMacs(PetlSettings s, BlockShape b) => b.AttentionTokens * b.Width * s.HiddenDim + b.AttentionTokens * s.HiddenDim * 3 * b.Inner;
+    public override long BlockMacs(PetlSettings s, BlockShape b) => b.AttentionTokens * b.Width * s.HiddenDim + b.AttentionTokens * s.HiddenDim * 3
+        * b.Inner;
 
     public override GraphValue EmitLinear(IGraph g, PetlSettings s, LinearRole role, string prefix, GraphValue x) =>
         role == LinearRole.Qkv ? LoraLinear.Emit(g, prefix, s.Scale, x) : g.Linear(x, prefix);
 
     public override bool Mergeable => true;
 
-    public override Dictionary<string, Tensor> Merge(IReadOnlyDictionary<string, Tensor> weights, PetlSettings s, int depth) => LoraLinear.Merge(weights, s.Scale);
+    public override Dictionary<string, Tensor> Merge(IReadOnlyDictionary<string, Tensor> weights, PetlSettings s, int depth) =>
+        LoraLinear.Merge(weights, s.Scale);
 
     public override IReadOnlyDictionary<string, SliceRole> SliceRules { get; } = new Dictionary<string, SliceRole>
     {

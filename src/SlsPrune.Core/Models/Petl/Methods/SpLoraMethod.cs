@@ -31,7 +31,8 @@ public sealed class SpLoraMethod : PetlMethod
 
     public override bool Mergeable => true;
 
-    public override Dictionary<string, Tensor> Merge(IReadOnlyDictionary<string, Tensor> weights, PetlSettings s, int depth) => LoraLinear.Merge(weights, s.Scale);
+    public override Dictionary<string, Tensor> Merge(IReadOnlyDictionary<string, Tensor> weights, PetlSettings s, int depth) =>
+        LoraLinear.Merge(weights, s.Scale);
 
     public override IReadOnlyDictionary<string, SliceRole> SliceRules { get; } = new Dictionary<string, SliceRole>
     {

@@ -16,7 +16,8 @@ public sealed class VptMethod : PetlMethod
 
     public override bool NeedsScale => false;
 
-    public override TokenSlot Tokens(PetlSettings s, int width, int patchSize, bool firstBlock) => new VptPrompts(s.HiddenDim, width, patchSize, firstBlock);
+    public override TokenSlot Tokens(PetlSettings s, int width, int patchSize, bool firstBlock) => new VptPrompts(s.HiddenDim, width, patchSize,
+        firstBlock);
 
     public override GraphValue EmitTokens(IGraph g, PetlSettings s, BlockShape b, string block, GraphValue x, bool firstBlock) =>
         VptPrompts.Emit(g, block + ".prompt_embeddings", s.HiddenDim, b.Width, x, firstBlock);
