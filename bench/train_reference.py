@@ -32,26 +32,7 @@ from PIL import Image
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
 sys.path.insert(0, os.path.join(ROOT, 'scripts'))
 import safetensors_io  # noqa: E402
-
-MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-
-
-class ListDataset(torch.utils.data.Dataset):
-    def __init__(self, root, listfile, size):
-        self.root, self.size = root, size
-        with open(os.path.join(root, listfile)) as f:
-            self.items = [(p, int(c)) for p, c in (line.split() for line in f if line.strip())]
-        self.mean = torch.tensor(MEAN).view(3, 1, 1)
-        self.std = torch.tensor(STD).view(3, 1, 1)
-
-    def __len__(self):
-        return len(self.items)
-
-    def __getitem__(self, i):
-        path, label = self.items[i]
-        im = Image.open(os.path.join(self.root, path)).convert('RGB').resize((self.size, self.size), Image.BICUBIC)
-        x = torch.from_numpy(np.asarray(im, dtype=np.float32) / 255.0).permute(2, 0, 1)
-        return (x - self.mean) / self.std, label
+from list_dataset import ListDataset  # noqa: E402
 
 
 class QuickGELU(nn.Module):
