@@ -15,13 +15,11 @@ public static class BatchCommand
     {
         var manifest = new Option<FileInfo>("--manifest")
         {
-            Description = "Batch manifest, JSON (.json) or YAML (.yaml, .yml): backbone, defaults, "
-            + "tasks", Required = true
+            Description = "Batch manifest, JSON (.json) or YAML (.yaml, .yml): backbone, defaults, tasks", Required = true
         }.AcceptExistingOnly();
         var output = new Option<DirectoryInfo>("--out")
         {
-            Description = "Results folder (results/NAME.json per task, tasks/NAME/ for weights and "
-            + "indexes)", Required = true
+            Description = "Results folder (results/NAME.json per task, tasks/NAME/ for weights and indexes)", Required = true
         };
         var resume = new Option<bool>("--resume") { Description = "Skip tasks whose result says ok; redo the others" };
         var shard = new Option<string>("--shard")
@@ -38,18 +36,15 @@ public static class BatchCommand
         };
         var logFile = new Option<string>("--log-file")
         {
-            Description = "Also append the progress lines (tasks and stages started, done, failed; "
-            + "seconds), timestamped, to this file"
+            Description = "Also append the progress lines (tasks and stages started, done, failed; seconds), timestamped, to this file"
         };
         var summaryMd = new Option<string>("--summary-md")
         {
-            Description = "After the run, write the folder's report as a Markdown CI step summary "
-            + "(status line, failures, table) to this file"
+            Description = "After the run, write the folder's report as a Markdown CI step summary (status line, failures, table) to this file"
         };
         var junit = new Option<string>("--junit")
         {
-            Description = "After the run, write JUnit XML (a task per test case: failed tasks as failures, "
-            + "missing ones skipped) to this file"
+            Description = "After the run, write JUnit XML (a task per test case: failed tasks as failures, missing ones skipped) to this file"
         };
         var cmd = new Command("batch", "Train, prune, retrain and evaluate the tasks of a manifest; resumable and sharded");
         foreach (var o in new Option[] { manifest, output, resume, shard, json, dryRun, logFile, summaryMd, junit }) cmd.Options.Add(o);

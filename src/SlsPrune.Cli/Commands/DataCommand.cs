@@ -43,8 +43,7 @@ public static class DataCommand
     {
         var source = new Argument<FileSystemInfo>("SOURCE")
         {
-            Description = "ImageFolder tree (ROOT/CLASS/* or ROOT/{train,val,test}/CLASS/*, "
-            + "pooled) or CSV/TSV file"
+            Description = "ImageFolder tree (ROOT/CLASS/* or ROOT/{train,val,test}/CLASS/*, pooled) or CSV/TSV file"
         };
         source.AcceptExistingOnly();
         var outDir = new Option<DirectoryInfo>("--out") { Description = "Task folder to write (VTAB-1k layout)", Required = true };

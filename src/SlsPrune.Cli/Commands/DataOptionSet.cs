@@ -11,20 +11,17 @@ public sealed class DataOptionSet
 
     public Option<string?> PathColumn { get; } = new("--path-column")
     {
-        Description = $"CSV data: the column with the image paths (default "
-        + $"{DataOptions.DefaultPathColumn})"
+        Description = $"CSV data: the column with the image paths (default {DataOptions.DefaultPathColumn})"
     };
 
     public Option<string?> LabelColumn { get; } = new("--label-column")
     {
-        Description = $"CSV data: the column with the labels, class names or "
-        + $"integers (default {DataOptions.DefaultLabelColumn})"
+        Description = $"CSV data: the column with the labels, class names or integers (default {DataOptions.DefaultLabelColumn})"
     };
 
     public Option<bool> ExifTranspose { get; } = new("--exif-transpose")
     {
-        Description = "Turn JPEGs upright by their EXIF orientation (as "
-        + "Pillow's ImageOps.exif_transpose); off by default, as torchvision"
+        Description = "Turn JPEGs upright by their EXIF orientation (as Pillow's ImageOps.exif_transpose); off by default, as torchvision"
     };
 
     public DataOptionSet(string name = "--data", string? description = null)

@@ -11,8 +11,7 @@ public static class InspectCommand
     {
         var checkpoint = new Argument<FileSystemInfo>("checkpoint")
         {
-            Description = "Backbone or PETL checkpoint (.safetensors, .pt/.pth, .npz), "
-            + "or a Hugging Face folder"
+            Description = "Backbone or PETL checkpoint (.safetensors, .pt/.pth, .npz), or a Hugging Face folder"
         }.AcceptExistingOnly();
         var petl = new Option<FileInfo>("--petl") { Description = "PETL weights that go with the backbone" }.AcceptExistingOnly();
         var heads = new Option<int?>("--heads") { Description = "Attention heads, where the width is not in the variants table" };

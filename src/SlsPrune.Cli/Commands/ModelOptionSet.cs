@@ -16,8 +16,7 @@ public sealed class ModelOptionSet
     }.AcceptExistingOnly();
     public Option<FileInfo> Petl { get; } = new Option<FileInfo>("--petl")
     {
-        Description = "PETL weights (adapters + head); not needed for a "
-        + "standalone export (sls export) or a checkpoint with its own head"
+        Description = "PETL weights (adapters + head); not needed for a standalone export (sls export) or a checkpoint with its own head"
     }.AcceptExistingOnly();
     public Option<int?> Heads { get; } = new("--heads") { Description = "Attention heads, where the width is not in the variants table" };
     /// <summary>The one wording of <c>--model</c>; <c>sls eval</c> adds its ONNX file (<see cref="OnnxModelDescription"/>).</summary>
@@ -34,15 +33,13 @@ public sealed class ModelOptionSet
     };
     public Option<string?> Act { get; } = new("--act")
     {
-        Description = "A ViT's MLP activation, which checkpoints do not state: gelu or quick_gelu "
-        + "(OpenAI CLIP; default: the layout's, else gelu)"
+        Description = "A ViT's MLP activation, which checkpoints do not state: gelu or quick_gelu (OpenAI CLIP; default: the layout's, else gelu)"
     };
     public Option<string?> PetlMethod { get; } = new("--petl-method") { Description = PetlMethods.Names + ", where the PETL file does not say" };
     public Option<int?> PetlDim { get; } = new("--petl-dim") { Description = "Adapter hidden dim (checked against the file)" };
     public Option<double?> PetlScale { get; } = new("--petl-scale")
     {
-        Description = "Adapter scale s, where the PETL file does not say (reference "
-        + ".pt files)"
+        Description = "Adapter scale s, where the PETL file does not say (reference .pt files)"
     };
     public Option<string> Device { get; } = new("--device")
     {
@@ -54,8 +51,7 @@ public sealed class ModelOptionSet
     };
     public Option<bool> AllowMismatch { get; } = new("--allow-mismatch")
     {
-        Description = "Use an index or a PETL file recorded for other files "
-        + "(backbone or PETL SHA-256 differs)"
+        Description = "Use an index or a PETL file recorded for other files (backbone or PETL SHA-256 differs)"
     };
     public Option<bool> AllowClassMismatch { get; } = new("--allow-class-mismatch")
     {

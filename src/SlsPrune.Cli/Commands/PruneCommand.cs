@@ -22,13 +22,11 @@ public static class PruneCommand
         };
         var calibration = new Option<int?>("--calibration")
         {
-            Description = "Calibrate on N images of the split: a stratified sample drawn for "
-            + "--seed, listed beside the index"
+            Description = "Calibrate on N images of the split: a stratified sample drawn for --seed, listed beside the index"
         };
         var calibrationPerClass = new Option<int?>("--calibration-per-class")
         {
-            Description = "Calibrate on K images of every class of the split, "
-            + "drawn for --seed, listed beside the index"
+            Description = "Calibrate on K images of every class of the split, drawn for --seed, listed beside the index"
         };
         calibration.Validators.Add(r => { if (r.TryParsed<int?>(out var parsed) && parsed is <= 0) r.AddError("--calibration must be positive"); });
         calibrationPerClass.Validators.Add(r =>

@@ -18,18 +18,15 @@ public static class ReportCommand
         var output = new Option<string>("--out") { Description = "Write the report to this file (atomically) instead of stdout" };
         var manifest = new Option<FileInfo>("--manifest")
         {
-            Description = "The batch manifest the folder should be complete for (default: the "
-            + "manifests 'sls batch' recorded in DIR/batches)"
+            Description = "The batch manifest the folder should be complete for (default: the manifests 'sls batch' recorded in DIR/batches)"
         }.AcceptExistingOnly();
         var summaryMd = new Option<string>("--summary-md")
         {
-            Description = "Also write a Markdown summary for a CI step summary (status line, "
-            + "failures, table) to this file"
+            Description = "Also write a Markdown summary for a CI step summary (status line, failures, table) to this file"
         };
         var junit = new Option<string>("--junit")
         {
-            Description = "Also write JUnit XML (a task per test case: failed tasks as failures, missing "
-            + "ones skipped) to this file"
+            Description = "Also write JUnit XML (a task per test case: failed tasks as failures, missing ones skipped) to this file"
         };
         var cmd = new Command("report", "One row per task (accuracy full / pruned / retrained, blocks kept, FLOPs, speed-up, bytes) with group and "
             + "overall averages");

@@ -48,8 +48,7 @@ public static class TrainCommand
         var index = new Option<FileInfo>("--index") { Description = "Retrain the pruned model this index describes" }.AcceptExistingOnly();
         var initFrom = new Option<FileInfo>("--init-from")
         {
-            Description = "Start from these PETL weights (the ones the index was "
-            + "computed for)"
+            Description = "Start from these PETL weights (the ones the index was computed for)"
         }.AcceptExistingOnly();
         var strategy = new Option<string>("--strategy")
         {
@@ -60,13 +59,11 @@ public static class TrainCommand
         strategy.AcceptOnlyFromAmong([.. TrainOptions.Strategies]);
         var distill = new Option<bool>("--distill")
         {
-            Description = "Retraining: distil from the unpruned model (the backbone with --teacher, "
-            + "default --init-from)"
+            Description = "Retraining: distil from the unpruned model (the backbone with --teacher, default --init-from)"
         };
         var teacher = new Option<FileInfo>("--teacher")
         {
-            Description = "--distill: the unpruned task's PETL file (default: "
-            + "--init-from)"
+            Description = "--distill: the unpruned task's PETL file (default: --init-from)"
         }.AcceptExistingOnly();
         var temperature = new Option<double>("--distill-temperature")
         {

@@ -19,11 +19,9 @@ public static class OutputPath
         {
             case PathKind.Folder: throw new SlsInputException(path, $"is a folder; {option} names a file to write");
             case PathKind.Special:
-                throw new SlsInputException(path, $"is not a regular file (a FIFO, device or socket); {option} names a file to "
-                + $"write");
+                throw new SlsInputException(path, $"is not a regular file (a FIFO, device or socket); {option} names a file to write");
             case PathKind.BrokenLink:
-                throw new SlsInputException(path, $"is a symbolic link to a missing path; {option} names a regular file or a "
-                + $"new path");
+                throw new SlsInputException(path, $"is a symbolic link to a missing path; {option} names a regular file or a new path");
         }
         bool exists = File.Exists(path);
         string full = Path.GetFullPath(path), real = Real(path);
@@ -48,8 +46,7 @@ public static class OutputPath
             case PathKind.Regular: throw new SlsInputException(path, $"is a file; {option} names a folder");
             case PathKind.Special: throw new SlsInputException(path, $"is not a folder (a FIFO, device or socket); {option} names a folder");
             case PathKind.BrokenLink:
-                throw new SlsInputException(path, $"is a symbolic link to a missing path; {option} names a folder or a new "
-                + $"path");
+                throw new SlsInputException(path, $"is a symbolic link to a missing path; {option} names a folder or a new path");
         }
         string full = Path.GetFullPath(path), real = Real(path);
         CheckNotSystem(path, full, real, option);

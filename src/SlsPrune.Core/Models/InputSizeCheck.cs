@@ -49,8 +49,7 @@ public static class InputSizeCheck
         if (from != InputSizeOrigin.Assumed) return;
         if (Implausible(items, imageSize) is var (images, suggest))
             throw new SlsInputException(file, $"was exported at {imageSize} px, a size that was assumed (its checkpoint does not record one), but "
-                + $"the data's images are {images} "
-                + $"(export it again with --image-size {suggest})");
+                + $"the data's images are {images} (export it again with --image-size {suggest})");
     }
 
     /// <summary>When every sampled image is more than <see cref="MaxScale"/> times smaller or larger than

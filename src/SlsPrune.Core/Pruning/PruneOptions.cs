@@ -29,6 +29,10 @@ public sealed record PruneOptions(ModelOptions Model, string Data, IPruneMethod 
     /// <summary>The batch a latency budget is measured at.</summary>
     public int LatencyBatch { get; init; } = 1;
 
+    /// <summary>What of the run reads every layer's score besides the method's own outputs: <see cref="EveryLayerReadBy"/>,
+    /// else a budget's front (its table and figure show each depth's score); null: nothing.</summary>
+    public string? EveryLayerReader => EveryLayerReadBy ?? (Budget is null ? null : "the budget's front");
+
     /// <summary>Options of <paramref name="method"/> at their defaults; the split, output and seed given, else the defaults.</summary>
     public static PruneOptions For(ModelOptions model, string data, IPruneMethod method, string? split = null, string? output = null, int? seed =
         null)

@@ -76,8 +76,7 @@ public static class PngDecoder
             3 => 1,
             4 => 2,
             6 => 4,
-            _ => throw new InvalidDataException($"PNG colour type {colour} is "
-            + $"invalid")
+            _ => throw new InvalidDataException($"PNG colour type {colour} is invalid")
         };
         bool depthOk = colour switch { 0 => depth is 1 or 2 or 4 or 8 or 16, 3 => depth is 1 or 2 or 4 or 8, _ => depth is 8 or 16 };
         if (!depthOk) throw new InvalidDataException($"PNG bit depth {depth} is invalid for colour type {colour}");

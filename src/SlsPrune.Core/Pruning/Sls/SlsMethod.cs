@@ -99,8 +99,7 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
             featuresPath = Path.GetFullPath(o.FeaturesOut);
         }
 
-        if (o.ResolvedScoring() == SlsScoring.Needed && (o.Scoring == SlsScoring.Needed || (ctx.Options.EveryLayerReadBy is null
-            && ctx.Budget is null)))
+        if (o.ResolvedScoring() == SlsScoring.Needed && (o.Scoring == SlsScoring.Needed || ctx.Options.EveryLayerReader is null))
             return new MethodOutput(ScoreNeeded(ctx, o, features, depthAccuracy), null, featuresPath, [], null);
 
         var runs = new List<FemResult>();
