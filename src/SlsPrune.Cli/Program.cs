@@ -2,5 +2,10 @@ namespace SlsPrune.Cli;
 
 internal static class Program
 {
-    private static Task<int> Main(string[] args) => SlsCli.RunAsync(args, Console.Out, Console.Error);
+    private static async Task<int> Main(string[] args)
+    {
+        int code = await SlsCli.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);
+        QuickExit.Now(code);
+        return code;
+    }
 }

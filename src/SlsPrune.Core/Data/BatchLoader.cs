@@ -68,10 +68,19 @@ public static class BatchLoader
         }
     }
 
-    private static Batch Load(IReadOnlyList<LabelledImage> order, int start, int batchSize, Preprocessor p)
+    /// <summary>Batch <paramref name="index"/> of <paramref name="items"/> in file order, decoded on at most
+    /// <paramref name="threads"/> threads (default: the thread budget), on the calling thread: for callers that run
+    /// batches side by side themselves (<see cref="Features.LayerFeatureExtractor"/>).</summary>
+    public static Batch LoadOne(IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize, int index, int? threads = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        return Load(items, index * batchSize, batchSize, preprocessor, threads);
+    }
+
+    private static Batch Load(IReadOnlyList<LabelledImage> order, int start, int batchSize, Preprocessor p, int? threads = null)
     {
         var slice = order.Skip(start).Take(batchSize).ToList();
-        var images = p.Load(slice.Select(s => s.Path).ToList(), slice.Count > 0 && slice[0].ExifTranspose);
+        var images = p.Load(slice.Select(s => s.Path).ToList(), slice.Count > 0 && slice[0].ExifTranspose, threads);
         try
         {
             var labels = torch.tensor(slice.Select(s => (long)s.Label).ToArray());

@@ -1,7 +1,9 @@
+using System.Runtime.ExceptionServices;
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Models;
+using SlsPrune.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -39,7 +41,8 @@ public sealed record LayerFeatureSet(Tensor Features, long[] Labels, long[][]? P
 }
 
 /// <summary>One pass over a split under no-grad, one dispose scope per batch, taking every block's feature
-/// (<see cref="Backbone.ForwardIntermediates"/>, before the final norm).</summary>
+/// (<see cref="Backbone.ForwardIntermediates"/>, before the final norm). On the CPU, batches run side by side where
+/// <see cref="FeatureStreams"/> says so; the result is the same, batch for batch, in file order.</summary>
 public static class LayerFeatureExtractor
 {
     /// <param name="progress">images done so far.</param>
@@ -47,41 +50,126 @@ public static class LayerFeatureExtractor
     public static LayerFeatureSet Extract(Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor,
         int batchSize, Device device, IProgress<int>? progress = null, bool predictions = false, CancellationToken cancellationToken = default)
     {
-        var chunks = new List<Tensor>();
-        var predicted = new List<Tensor>();
-        var labels = new List<long>();
-        using var _ = torch.no_grad();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        int batches = (items.Count + batchSize - 1) / batchSize;
+        int streams = FeatureStreams.For(device, ThreadBudget.Threads, batches, model.ActivationBytesPerImage() * batchSize);
+        return Extract(model, items, preprocessor, batchSize, device, streams, progress, predictions, cancellationToken);
+    }
+
+    /// <summary><see cref="Extract(Backbone, IReadOnlyList{LabelledImage}, Preprocessor, int, Device, IProgress{int}?, bool, CancellationToken)"/>
+    /// with <paramref name="streams"/> batches side by side (1: in order).</summary>
+    internal static LayerFeatureSet Extract(Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize,
+        Device device, int streams, IProgress<int>? progress = null, bool predictions = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(streams);
+        int batches = (items.Count + batchSize - 1) / batchSize;
+        var outputs = new BatchOutput?[batches];
         model.eval();
+        try
+        {
+            if (streams == 1) InOrder(model, items, preprocessor, batchSize, device, progress, predictions, outputs, cancellationToken);
+            else SideBySide(streams, model, items, preprocessor, batchSize, device, progress, predictions, outputs, cancellationToken);
+            var feats = torch.cat(outputs.Select(o => o!.Cls).ToList(), 1);
+            long[][]? perDepth = null;
+            if (predictions)
+            {
+                using var all = torch.cat(outputs.Select(o => o!.Predicted!).ToList(), 1);
+                perDepth = Enumerable.Range(0, (int)all.shape[0])
+                    .Select(d => { using var row = all[d]; return row.data<long>().ToArray(); }).ToArray();
+            }
+            return new LayerFeatureSet(feats, [.. outputs.SelectMany(o => o!.Labels)], perDepth);
+        }
+        finally
+        {
+            foreach (var o in outputs) o?.Dispose();
+        }
+    }
+
+    private sealed record BatchOutput(Tensor Cls, Tensor? Predicted, long[] Labels) : IDisposable
+    {
+        public void Dispose()
+        {
+            Cls.Dispose();
+            Predicted?.Dispose();
+        }
+    }
+
+    private static BatchOutput Forward(Backbone model, Data.Batch batch, Device device, bool predictions)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var images = batch.Images.to(device);
+        var labels = batch.Labels.data<long>().ToArray();
+        if (predictions)
+        {
+            var (cls, p) = model.ForwardEveryDepth(images);
+            return new BatchOutput(cls.to(float32).cpu().DetachFromDisposeScope(), p.cpu().DetachFromDisposeScope(), labels);
+        }
+        var (features, _) = model.ForwardIntermediates(images, stopEarly: true);
+        return new BatchOutput(features.to(float32).cpu().DetachFromDisposeScope(), null, labels);
+    }
+
+    /// <summary>One batch after another, the next one decoded while the current one runs.</summary>
+    private static void InOrder(Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize, Device device,
+        IProgress<int>? progress, bool predictions, BatchOutput?[] outputs, CancellationToken cancellationToken)
+    {
+        using var _ = torch.no_grad();
+        int b = 0, done = 0;
         foreach (var batch in BatchLoader.Batches(items, preprocessor, batchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using (batch)
-            using (var scope = torch.NewDisposeScope())
-            {
-                if (predictions)
-                {
-                    var (cls, p) = model.ForwardEveryDepth(batch.Images.to(device));
-                    chunks.Add(cls.to(float32).cpu().MoveToOuterDisposeScope());
-                    predicted.Add(p.cpu().MoveToOuterDisposeScope());
-                }
-                else
-                {
-                    var (cls, _) = model.ForwardIntermediates(batch.Images.to(device), stopEarly: true);
-                    chunks.Add(cls.to(float32).cpu().MoveToOuterDisposeScope());
-                }
-                labels.AddRange(batch.Labels.data<long>().ToArray());
-            }
-            progress?.Report(labels.Count);
+            using (batch) outputs[b] = Forward(model, batch, device, predictions);
+            done += outputs[b++]!.Labels.Length;
+            progress?.Report(done);
         }
-        var feats = torch.cat(chunks, 1);
-        foreach (var c in chunks) c.Dispose();
-        long[][]? perDepth = null;
-        if (predictions)
+    }
+
+    /// <summary><paramref name="streams"/> threads (the caller's one of them) take the batches in order, each decoding and running
+    /// its own on its share of the threads, libtorch's included (restored after). The first failing batch's failure is
+    /// rethrown: every batch before it was taken, so it is the one the in-order pass meets first.</summary>
+    private static void SideBySide(int streams, Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize,
+        Device device, IProgress<int>? progress, bool predictions, BatchOutput?[] outputs, CancellationToken cancellationToken)
+    {
+        int share = Math.Max(1, ThreadBudget.Threads / streams);
+        int torchThreads = torch.get_num_threads();
+        var failures = new Exception?[outputs.Length];
+        int next = -1, done = 0;
+        bool stop = false;
+        var gate = new object();
+        void Work()
         {
-            using var all = torch.cat(predicted, 1);
-            foreach (var p in predicted) p.Dispose();
-            perDepth = Enumerable.Range(0, (int)all.shape[0]).Select(d => { using var row = all[d]; return row.data<long>().ToArray(); }).ToArray();
+            using var _ = torch.no_grad(); // grad mode is per thread
+            while (!Volatile.Read(ref stop) && !cancellationToken.IsCancellationRequested)
+            {
+                int b = Interlocked.Increment(ref next);
+                if (b >= outputs.Length) return;
+                try
+                {
+                    using var batch = BatchLoader.LoadOne(items, preprocessor, batchSize, b, share);
+                    outputs[b] = Forward(model, batch, device, predictions);
+                }
+                catch (Exception e)
+                {
+                    failures[b] = e;
+                    Volatile.Write(ref stop, true);
+                    return;
+                }
+                lock (gate) progress?.Report(done += outputs[b]!.Labels.Length);
+            }
         }
-        return new LayerFeatureSet(feats, [.. labels], perDepth);
+        torch.set_num_threads(share);
+        try
+        {
+            var helpers = Enumerable.Range(1, streams - 1).Select(i => new Thread(Work) { IsBackground = true, Name = $"sls-features-{i}" }).ToList();
+            helpers.ForEach(t => t.Start());
+            Work();
+            helpers.ForEach(t => t.Join());
+        }
+        finally
+        {
+            torch.set_num_threads(torchThreads);
+        }
+        if (failures.FirstOrDefault(f => f is not null) is { } first) ExceptionDispatchInfo.Capture(first).Throw();
+        cancellationToken.ThrowIfCancellationRequested();
     }
 }

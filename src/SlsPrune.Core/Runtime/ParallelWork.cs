@@ -6,11 +6,13 @@ namespace SlsPrune.Core.Runtime;
 /// error stays an input error) instead of an <see cref="AggregateException"/>, on at most <see cref="ThreadBudget.Threads"/> threads.</summary>
 public static class ParallelWork
 {
-    public static void For(int count, Action<int> body)
+    /// <param name="threads">at most this many threads (default <see cref="ThreadBudget.Threads"/>): a caller that is itself one of
+    /// several side by side takes its share.</param>
+    public static void For(int count, Action<int> body, int? threads = null)
     {
         try
         {
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = ThreadBudget.Threads }, body);
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads ?? ThreadBudget.Threads) }, body);
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {

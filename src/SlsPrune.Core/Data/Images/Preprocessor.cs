@@ -25,7 +25,7 @@ public sealed class Preprocessor
     public int Size { get; }
 
     /// <summary>Decoded, resized RGB bytes to a normalised tensor, in the given order.</summary>
-    public torch.Tensor ToTensor(IReadOnlyList<RgbImage> resized)
+    public torch.Tensor ToTensor(IReadOnlyList<RgbImage> resized, int? threads = null)
     {
         int plane = Size * Size;
         var data = new float[resized.Count * 3 * plane];
@@ -39,7 +39,7 @@ public sealed class Preprocessor
                 var dst = data.AsSpan((i * 3 + c) * plane, plane);
                 for (int p = 0; p < plane; p++) dst[p] = lut[px[p * 3 + c]];
             }
-        });
+        }, threads);
         return torch.tensor(data, [resized.Count, 3, Size, Size]);
     }
 
@@ -47,7 +47,8 @@ public sealed class Preprocessor
     public torch.Tensor Load(IReadOnlyList<string> paths) => Load(paths, false);
 
     /// <param name="exifTranspose">turn JPEGs upright by their EXIF orientation first.</param>
-    public torch.Tensor Load(IReadOnlyList<string> paths, bool exifTranspose)
+    /// <param name="threads">decode on at most this many threads (default: the thread budget).</param>
+    public torch.Tensor Load(IReadOnlyList<string> paths, bool exifTranspose, int? threads = null)
     {
         var images = new RgbImage[paths.Count];
         ParallelWork.For(paths.Count, i =>
@@ -62,7 +63,7 @@ public sealed class Preprocessor
                 throw new SlsInputException(paths[i], $"cannot read image: {e.Message}");
             }
             images[i] = PilBicubicResize.Resize(ImageDecoder.Decode(bytes, paths[i], exifTranspose), Size, Size);
-        });
-        return ToTensor(images);
+        }, threads);
+        return ToTensor(images, threads);
     }
 }

@@ -1,0 +1,89 @@
+using SlsPrune.Core.Data;
+using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.Features;
+using TorchSharp;
+
+namespace SlsPrune.Core.Tests;
+
+/// <summary>Batches side by side on the CPU (<see cref="FeatureStreams"/>): how many, and that the pass gives what the
+/// in-order pass gives, bit for bit, names the same failing file, and leaves libtorch's thread count as it was.</summary>
+public class FeatureStreamsTests
+{
+    private static readonly string Shipped = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "models",
+        "fmnist-vit8"));
+
+    private static ModelOptions ShippedModel => new(Path.Combine(Shipped, "backbone.safetensors"), Path.Combine(Shipped,
+        "structured-location.convpass.safetensors"), Device: "cpu");
+
+    private static IReadOnlyList<LabelledImage> Calibration(int count)
+    {
+        var task = DataLayouts.Open(Path.Combine(Shipped, "calibration", "structured-location"));
+        return task.Read("train800val200", 5).Take(count).ToList();
+    }
+
+    [Theory]
+    [InlineData("cpu", 2, 8, 1L << 20, 2)]        // the shipped model's case: both threads, one batch each
+    [InlineData("cpu", 16, 3, 1L << 20, 3)]       // no more streams than batches
+    [InlineData("cpu", 1, 8, 1L << 20, 1)]        // one thread: in order
+    [InlineData("cpu", 2, 1, 1L << 20, 1)]        // one batch: in order
+    [InlineData("cpu", 8, 8, 300L << 20, 3)]      // 1 GiB of activations in flight: 3 batches of 300 MiB
+    [InlineData("cpu", 8, 8, 2L << 30, 1)]        // a batch over the bound runs alone
+    [InlineData("cuda", 2, 8, 1L << 20, 1)]       // a GPU runs its own streams
+    public void Streams_follow_threads_batches_and_memory(string device, int threads, int batches, long bytesPerBatch, int expected) =>
+        Assert.Equal(expected, FeatureStreams.For(new torch.Device(device), threads, batches, bytesPerBatch));
+
+    [Fact]
+    public void Side_by_side_gives_the_in_order_features_predictions_and_labels_bit_for_bit()
+    {
+        using var built = ModelFactory.Build(ShippedModel);
+        var items = Calibration(42);                  // 6 batches of 8, the last one of 2
+        var pre = Preprocessor.For(built.Model.Input);
+        int before = torch.get_num_threads();
+        var reports = new List<int>();
+        using var inOrder = LayerFeatureExtractor.Extract(built.Model, items, pre, 8, torch.CPU, streams: 1, predictions: true);
+        using var sideBySide = LayerFeatureExtractor.Extract(built.Model, items, pre, 8, torch.CPU, streams: 2,
+            new SyncProgress(reports.Add), predictions: true);
+        Assert.Equal([8, 42, 192], inOrder.Features.shape);
+        Assert.True(Fixtures.Same(inOrder.Features, sideBySide.Features), "features differ");
+        Assert.Equal(items.Select(i => (long)i.Label), sideBySide.Labels);
+        Assert.Equal(inOrder.Labels, sideBySide.Labels);
+        Assert.Equal(inOrder.Predictions!.Select(p => p.ToList()), sideBySide.Predictions!.Select(p => p.ToList()));
+        Assert.Equal(6, reports.Count);
+        Assert.Equal(reports.Order(), reports);       // images done so far: rising, whatever the order the batches end in
+        Assert.Equal(42, reports[^1]);
+        Assert.Equal(before, torch.get_num_threads());
+    }
+
+    [Fact]
+    public void Side_by_side_names_the_first_failing_image_as_the_in_order_pass_does()
+    {
+        using var built = ModelFactory.Build(ShippedModel);
+        string dir = Directory.CreateTempSubdirectory("sls-streams-").FullName;
+        try
+        {
+            string early = Path.Combine(dir, "early.png"), late = Path.Combine(dir, "late.png");
+            File.WriteAllBytes(early, [0x89, (byte)'P', (byte)'N', (byte)'G', 1, 2, 3]);
+            File.WriteAllBytes(late, [0x89, (byte)'P', (byte)'N', (byte)'G', 4, 5, 6]);
+            var items = Calibration(40).ToList();
+            items[13] = new LabelledImage(early, 0);  // batch 1 of 5
+            items[35] = new LabelledImage(late, 0);   // batch 4
+            var pre = Preprocessor.For(built.Model.Input);
+            int before = torch.get_num_threads();
+            var inOrder = Assert.Throws<SlsInputException>(() => LayerFeatureExtractor.Extract(built.Model, items, pre, 8, torch.CPU, streams: 1));
+            var sideBySide = Assert.Throws<SlsInputException>(() => LayerFeatureExtractor.Extract(built.Model, items, pre, 8, torch.CPU, streams: 2));
+            Assert.StartsWith(early, inOrder.Message, StringComparison.Ordinal);
+            Assert.Equal(inOrder.Message, sideBySide.Message);
+            Assert.Equal(before, torch.get_num_threads());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    /// <summary>Reports at once on the reporting thread (<see cref="Progress{T}"/> posts to the pool).</summary>
+    private sealed class SyncProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
+    }
+}
