@@ -191,6 +191,34 @@ else if (mode == "feature-gflops" && args.Length >= 3)
         + $"{productFlops / flops * 100:F0}% of the model's FLOPs)");
     Console.WriteLine($"ratio {flops / forward / (productFlops / products):F2} (feature pass GFLOP/s over plain products' GFLOP/s)");
 }
+else if (mode == "feature-streams" && args.Length >= 4)
+{
+    // The feature pass of `sls prune` over a calibration folder, in order (one batch at a time on every thread) against
+    // FeatureStreams' default (batches side by side), alternating; the features must be the same bits.
+    int rounds = args.Length > 4 ? int.Parse(args[4], inv) : 5;
+    using var built = SlsPrune.Core.Models.ModelFactory.Build(new SlsPrune.Core.Models.ModelOptions(args[1], args[2], Device: "cpu"), torch.CPU);
+    var model = built.Model;
+    var task = SlsPrune.Core.Data.DataLayouts.Open(args[3]);
+    var items = task.Read(SlsPrune.Core.Data.DataLayouts.Split(task, "train800val200"), model.NumClasses);
+    var pre = SlsPrune.Core.Data.Images.Preprocessor.For(model.Input);
+    int batchSize = 128, batches = (items.Count + batchSize - 1) / batchSize;
+    int streams = SlsPrune.Core.Features.FeatureStreams.For(torch.CPU, SlsPrune.Core.Runtime.ThreadBudget.Threads, batches,
+        model.ActivationBytesPerImage() * batchSize);
+    torch.Tensor Pass(int s) => SlsPrune.Core.Features.LayerFeatureExtractor.Extract(model, items, pre, batchSize, torch.CPU, s).Features;
+    using var first = Pass(1);
+    using var side = Pass(streams);
+    bool same = first.dtype == side.dtype && first.shape.SequenceEqual(side.shape) && first.eq(side).all().item<bool>();
+    var (inOrder, sideBySide) = (new List<double>(), new List<double>());
+    for (int r = 0; r < rounds; r++)
+    {
+        inOrder.Add(Seconds(() => Pass(1).Dispose()));
+        sideBySide.Add(Seconds(() => Pass(streams).Dispose()));
+    }
+    static string Range(List<double> t) => $"median {t.Order().ElementAt(t.Count / 2):F3} s (min {t.Min():F3}, max {t.Max():F3})";
+    Console.WriteLine($"in_order {Range(inOrder)} ({items.Count} images, batch {batchSize}, {SlsPrune.Core.Runtime.ThreadBudget.Threads} threads)");
+    Console.WriteLine($"side_by_side {Range(sideBySide)} ({streams} streams)");
+    Console.WriteLine($"same_bits {same}");
+}
 else if (mode == "tsne-n" && args.Length >= 2)
 {
     // One layer of n points (width 32, 10 classes): the t-SNE at sizes beyond the usual 1000.

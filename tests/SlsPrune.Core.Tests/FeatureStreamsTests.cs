@@ -81,6 +81,24 @@ public class FeatureStreamsTests
         }
     }
 
+    [Fact]
+    public void A_progress_callback_that_throws_on_any_stream_throws_to_the_caller_not_the_process()
+    {
+        // as a cancelled run's progress does (PruneContext.Advance): on a helper thread an escaping exception ends the process
+        using var built = ModelFactory.Build(ShippedModel);
+        var items = Calibration(48);
+        var pre = Preprocessor.For(built.Model.Input);
+        int before = torch.get_num_threads(), reports = 0;
+        var cancelling = new SyncProgress(_ =>
+        {
+            if (Interlocked.Increment(ref reports) >= 2) throw new OperationCanceledException("stopped");
+        });
+        var e = Assert.Throws<OperationCanceledException>(() => LayerFeatureExtractor.Extract(built.Model, items, pre, 8, torch.CPU, streams: 2,
+            cancelling));
+        Assert.Equal("stopped", e.Message);
+        Assert.Equal(before, torch.get_num_threads());
+    }
+
     /// <summary>Reports at once on the reporting thread (<see cref="Progress{T}"/> posts to the pool).</summary>
     private sealed class SyncProgress(Action<int> report) : IProgress<int>
     {

@@ -57,8 +57,9 @@ public static class LayerFeatureExtractor
     }
 
     /// <summary><see cref="Extract(Backbone, IReadOnlyList{LabelledImage}, Preprocessor, int, Device, IProgress{int}?, bool, CancellationToken)"/>
-    /// with <paramref name="streams"/> batches side by side (1: in order).</summary>
-    internal static LayerFeatureSet Extract(Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize,
+    /// with <paramref name="streams"/> batches side by side (1: in order; <see cref="FeatureStreams.For"/> picks the default). Each
+    /// stream takes its share of <see cref="ThreadBudget.Threads"/>; libtorch's thread count is set to that share for the pass.</summary>
+    public static LayerFeatureSet Extract(Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize,
         Device device, int streams, IProgress<int>? progress = null, bool predictions = false, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
@@ -145,16 +146,16 @@ public static class LayerFeatureExtractor
                 if (b >= outputs.Length) return;
                 try
                 {
-                    using var batch = BatchLoader.LoadOne(items, preprocessor, batchSize, b, share);
-                    outputs[b] = Forward(model, batch, device, predictions);
+                    using (var batch = BatchLoader.LoadOne(items, preprocessor, batchSize, b, share)) outputs[b] = Forward(model, batch, device, predictions);
+                    lock (gate) progress?.Report(done += outputs[b]!.Labels.Length);
                 }
                 catch (Exception e)
                 {
+                    // nothing may escape a helper thread (the process would abort): the caller rethrows it
                     failures[b] = e;
                     Volatile.Write(ref stop, true);
                     return;
                 }
-                lock (gate) progress?.Report(done += outputs[b]!.Labels.Length);
             }
         }
         torch.set_num_threads(share);
