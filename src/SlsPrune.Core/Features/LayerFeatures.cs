@@ -146,7 +146,8 @@ public static class LayerFeatureExtractor
                 if (b >= outputs.Length) return;
                 try
                 {
-                    using (var batch = BatchLoader.LoadOne(items, preprocessor, batchSize, b, share)) outputs[b] = Forward(model, batch, device, predictions);
+                    using (var batch = BatchLoader.LoadOne(items, preprocessor, batchSize, b, share))
+                        outputs[b] = Forward(model, batch, device, predictions);
                     lock (gate) progress?.Report(done += outputs[b]!.Labels.Length);
                 }
                 catch (Exception e)
