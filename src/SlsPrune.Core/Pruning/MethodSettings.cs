@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
@@ -15,26 +16,35 @@ public static class MethodSettings
         TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver(),
     };
 
-    public static IReadOnlyCollection<string> Names<T>() => Json.GetTypeInfo(typeof(T)).Properties.Select(p => p.Name).ToArray();
+    public static IReadOnlyCollection<string> Names<T>() => Properties(typeof(T)).Select(Key).ToArray();
+
+    /// <summary>The properties <see cref="Json"/> reads and writes (public, instance, readable, not indexers), in its order
+    /// (a derived record's own before its base's): found by reflection, not through <see cref="Json"/>'s type info, whose
+    /// building compiled about 130 serializer methods and emitted accessors for every method's record at the start of
+    /// every command, --version included (<c>MethodSettingsTests</c> keeps the two the same).</summary>
+    internal static PropertyInfo[] Properties(Type options) => options.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        .Where(p => p.GetMethod is { IsPublic: true } && p.GetIndexParameters().Length == 0).ToArray();
+
+    /// <summary>A property's key, as <see cref="Json"/>'s naming policy writes it.</summary>
+    internal static string Key(PropertyInfo property) => JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);
 
     /// <summary>Every setting an options record declares (<see cref="SettingAttribute"/>), with its default from a fresh
     /// record. A property without the declaration is a bug, refused here (and by a test over every method).</summary>
     public static IReadOnlyList<SettingInfo> Describe(Type options)
     {
         object fresh = Activator.CreateInstance(options)!;
-        return Json.GetTypeInfo(options).Properties.Select(p =>
+        return Properties(options).Select(property =>
         {
-            var property = (System.Reflection.PropertyInfo)p.AttributeProvider!;
             var declared = property.GetCustomAttributes(typeof(SettingAttribute), inherit: true).OfType<SettingAttribute>().FirstOrDefault()
                 ?? throw new InvalidOperationException($"{options.Name}.{property.Name} has no [Setting] declaration");
-            var type = Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType;
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             object? value = property.GetValue(fresh);
             IReadOnlyList<string>? choices = type.IsEnum ? Enum.GetNames(type).Select(JsonNamingPolicy.KebabCaseLower.ConvertName).ToArray() : null;
             if (property.GetCustomAttributes(typeof(JsonConverterAttribute), inherit: true).OfType<JsonConverterAttribute>()
                 .FirstOrDefault()?.ConverterType is { } c
                 && Activator.CreateInstance(c) is IRegistrySetting registry)
                 (choices, value) = (registry.Choices, value is null ? null : registry.NameOf(value)); // a registry's entry by its name
-            return new SettingInfo(p.Name, type, value, declared.Help, declared.IsPath, declared.Hidden, choices) { ListInto = declared.ListInto };
+            return new SettingInfo(Key(property), type, value, declared.Help, declared.IsPath, declared.Hidden, choices) { ListInto = declared.ListInto };
         }).ToArray();
     }
 
