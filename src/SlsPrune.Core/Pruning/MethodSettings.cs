@@ -44,7 +44,10 @@ public static class MethodSettings
                 .FirstOrDefault()?.ConverterType is { } c
                 && Activator.CreateInstance(c) is IRegistrySetting registry)
                 (choices, value) = (registry.Choices, value is null ? null : registry.NameOf(value)); // a registry's entry by its name
-            return new SettingInfo(Key(property), type, value, declared.Help, declared.IsPath, declared.Hidden, choices) { ListInto = declared.ListInto };
+            return new SettingInfo(Key(property), type, value, declared.Help, declared.IsPath, declared.Hidden, choices)
+            {
+                ListInto = declared.ListInto,
+            };
         }).ToArray();
     }
 
