@@ -26,8 +26,8 @@ public class MethodSettingsTests
             Assert.Equal(json, method.SettingNames);
             Assert.Equal(json, method.Settings.Select(s => s.Key));
             // the types too: what Describe reports is what the serializer reads
-            Assert.Equal(MethodSettings.Json.GetTypeInfo(options).Properties.Select(p => Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType),
-                method.Settings.Select(s => s.Type));
+            var types = MethodSettings.Json.GetTypeInfo(options).Properties.Select(p => Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType);
+            Assert.Equal(types, method.Settings.Select(s => s.Type));
         }
     }
 }
