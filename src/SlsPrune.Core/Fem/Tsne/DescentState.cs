@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using SlsPrune.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -124,7 +125,7 @@ internal sealed class ArrayDescentState : IDescentState
         _n = n;
         _negLr = (float)-o.LearningRateFor(n);
         _minGain = (float)o.MinGain;
-        using (var cpu = init.to(float32).cpu().contiguous()) _y = cpu.data<float>().ToArray();
+        _y = TensorValues.Floats(init);
         _update = new float[_y.Length];
         _gains = new float[_y.Length];
         Array.Fill(_gains, 1f);

@@ -146,8 +146,7 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
 
     public (Tensor Grad, double[]? Error) Compute(Tensor y, float[] exaggeration, bool computeError)
     {
-        float[] yy;
-        using (var cpu = y.to(float32).cpu().contiguous()) yy = cpu.data<float>().ToArray();
+        float[] yy = TensorValues.Floats(y);
         var grad = new float[yy.Length];
         var error = Compute(yy, exaggeration, computeError, grad);
         return (torch.tensor(grad, [p.Layers, p.N, 2]).to(y.device), error);
