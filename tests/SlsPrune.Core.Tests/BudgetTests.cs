@@ -7,11 +7,7 @@ namespace SlsPrune.Core.Tests;
 /// index's <c>budget</c> written and read back.</summary>
 public class BudgetTests
 {
-    private static readonly string Shipped = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "models",
-        "fmnist-vit8"));
-
-    private static ModelOptions ShippedModel => new(Path.Combine(Shipped, "backbone.safetensors"), Path.Combine(Shipped,
-        "structured-location.convpass.safetensors"), Device: "cpu");
+    private static ModelOptions ShippedModel => Fixtures.ShippedModel;
 
     private static ModelOptions FixtureModel => new(Fixtures.File("backbone.safetensors"), Fixtures.File("convpass.safetensors"), Heads: 3,
         Device: "cpu");

@@ -9,11 +9,9 @@ namespace SlsPrune.Core.Tests;
 /// in-order pass gives, bit for bit, names the same failing file, and leaves libtorch's thread count as it was.</summary>
 public class FeatureStreamsTests
 {
-    private static readonly string Shipped = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "models",
-        "fmnist-vit8"));
+    private static string Shipped => Fixtures.Shipped;
 
-    private static ModelOptions ShippedModel => new(Path.Combine(Shipped, "backbone.safetensors"), Path.Combine(Shipped,
-        "structured-location.convpass.safetensors"), Device: "cpu");
+    private static ModelOptions ShippedModel => Fixtures.ShippedModel;
 
     private static IReadOnlyList<LabelledImage> Calibration(int count)
     {

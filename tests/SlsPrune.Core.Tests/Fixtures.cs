@@ -10,6 +10,13 @@ internal static class Fixtures
 
     public static string File(string name) => Path.Combine(Dir, name);
 
+    /// <summary>The shipped model's folder (models/fmnist-vit8 of the repository).</summary>
+    public static string Shipped => Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "models", "fmnist-vit8"));
+
+    /// <summary>The shipped backbone with the structured-location task's Convpass weights, on the CPU.</summary>
+    public static ModelOptions ShippedModel => new(Path.Combine(Shipped, "backbone.safetensors"), Path.Combine(Shipped,
+        "structured-location.convpass.safetensors"), Device: "cpu");
+
     /// <summary>Tensors written by scripts/make_parity_fixtures.py with PyTorch.</summary>
     public static Dictionary<string, torch.Tensor> Expected()
     {
