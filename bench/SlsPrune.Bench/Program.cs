@@ -202,7 +202,7 @@ else if (mode == "feature-streams" && args.Length >= 4)
     var items = task.Read(SlsPrune.Core.Data.DataLayouts.Split(task, "train800val200"), model.NumClasses);
     var pre = SlsPrune.Core.Data.Images.Preprocessor.For(model.Input);
     int batchSize = 128, batches = (items.Count + batchSize - 1) / batchSize;
-    int streams = SlsPrune.Core.Features.FeatureStreams.For(torch.CPU, SlsPrune.Core.Runtime.ThreadBudget.Threads, batches,
+    int streams = SlsPrune.Core.Data.BatchStreams.For(torch.CPU, SlsPrune.Core.Runtime.ThreadBudget.Threads, batches,
         model.ActivationBytesPerImage() * batchSize);
     torch.Tensor Pass(int s) => SlsPrune.Core.Features.LayerFeatureExtractor.Extract(model, items, pre, batchSize, torch.CPU, s).Features;
     using var first = Pass(1);
@@ -358,20 +358,25 @@ else if (mode == "eval-pass" && args.Length >= 4)
     using var ort = SlsPrune.Core.Evaluation.OnnxRuntimeModel.Open(onnx);
     foreach (int batch in sizes)
     {
-        int Top1(Func<torch.Tensor, torch.Tensor> f) => SlsPrune.Core.Evaluation.Accuracy.Confusion(f, items, pre, batch, model.NumClasses)
-            .Select((row, c) => row[c]).Sum();
+        // sls eval's TorchSharp engine runs batches side by side where BatchStreams says so; "in order" is one at a time
+        int streams = SlsPrune.Core.Data.BatchStreams.For(torch.CPU, SlsPrune.Core.Runtime.ThreadBudget.Threads, (items.Count + batch - 1) / batch,
+            model.ActivationBytesPerImage() * batch);
+        int Top1(Func<torch.Tensor, torch.Tensor> f, int s = 1) => SlsPrune.Core.Evaluation.Accuracy.Confusion(f, items, pre, batch,
+            model.NumClasses, s).Select((row, c) => row[c]).Sum();
         model.eval();
         Top1(x => model.forward(x)); // warm-up
+        Top1(x => model.forward(x), streams);
         Top1(ort.Forward);
         for (int r = 0; r < rounds; r++)
         {
-            int cs = 0, co = 0;
+            int cs = 0, cp = 0, co = 0;
             double ts = Seconds(() => cs = Top1(x => model.forward(x)));
+            double tp = Seconds(() => cp = Top1(x => model.forward(x), streams));
             double to = Seconds(() => co = Top1(ort.Forward));
             double td = Seconds(() => { foreach (var b in BatchLoader.Batches(items, pre, batch)) b.Dispose(); });
-            Console.WriteLine($"eval_pass batch {batch} round {r + 1}: torchsharp {items.Count / ts:F1} img/s ({cs} correct), onnxruntime "
-                + $"{items.Count / to:F1} img/s ({co} correct), decoding alone {items.Count / td:F1} img/s ({items.Count} images, "
-                    + $"{torch.get_num_threads()} threads)");
+            Console.WriteLine($"eval_pass batch {batch} round {r + 1}: torchsharp in order {items.Count / ts:F1} img/s ({cs} correct), "
+                + $"side by side ({streams} streams) {items.Count / tp:F1} img/s ({cp} correct), onnxruntime {items.Count / to:F1} img/s "
+                + $"({co} correct), decoding alone {items.Count / td:F1} img/s ({items.Count} images, {torch.get_num_threads()} threads)");
         }
     }
     Directory.Delete(dir, true);

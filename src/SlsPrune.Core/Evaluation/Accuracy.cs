@@ -1,6 +1,7 @@
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Models;
+using SlsPrune.Core.Runtime;
 using TorchSharp;
 
 namespace SlsPrune.Core.Evaluation;
@@ -47,25 +48,26 @@ public static class Accuracy
     /// classes (the model's outputs); correct is the diagonal's sum, seen the total.</summary>
     public static int[][] Confusion(Func<torch.Tensor, torch.Tensor> forward, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor,
         int batchSize, int classes,
+        IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        Confusion(forward, items, preprocessor, batchSize, classes, 1, progress, cancellationToken);
+
+    /// <summary>The same with <paramref name="streams"/> batches side by side (<see cref="BatchStreams"/>; 1: in order): more
+    /// than one only for a <paramref name="forward"/> that may run on several threads at once and takes libtorch's thread
+    /// count (TorchSharp's; ONNX Runtime keeps its own threads).</summary>
+    public static int[][] Confusion(Func<torch.Tensor, torch.Tensor> forward, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor,
+        int batchSize, int classes, int streams,
         IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
-        using var _ = torch.no_grad();
-        var counts = Enumerable.Range(0, classes).Select(i => new int[classes]).ToArray();
-        int seen = 0;
-        foreach (var batch in BatchLoader.Batches(items, preprocessor, batchSize))
+        var perBatch = BatchStreams.Run(streams, items, preprocessor, batchSize, batch =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            using (batch)
-            using (var scope = torch.NewDisposeScope())
-            {
-                var predicted = forward(batch.Images).argmax(1).cpu().data<long>().ToArray();
-                var labels = batch.Labels.cpu().data<long>().ToArray();
-                for (int i = 0; i < labels.Length; i++)
-                    if (labels[i] >= 0 && labels[i] < classes && predicted[i] >= 0 && predicted[i] < classes) counts[labels[i]][predicted[i]]++;
-                seen += labels.Length;
-            }
-            progress?.Report(seen);
-        }
+            using var scope = torch.NewDisposeScope();
+            return (Predicted: forward(batch.Images).argmax(1).cpu().data<long>().ToArray(), Labels: batch.Labels.cpu().data<long>().ToArray())
+                .ToTuple();
+        }, progress, cancellationToken);
+        var counts = Enumerable.Range(0, classes).Select(i => new int[classes]).ToArray();
+        foreach (var (predicted, labels) in perBatch)
+            for (int i = 0; i < labels.Length; i++)
+                if (labels[i] >= 0 && labels[i] < classes && predicted[i] >= 0 && predicted[i] < classes) counts[labels[i]][predicted[i]]++;
         return counts;
     }
 
@@ -75,7 +77,10 @@ public static class Accuracy
         torch.Device device, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         model.eval();
-        return Confusion(images => model.forward(images.to(device)), items, preprocessor, batchSize, model.NumClasses, progress, cancellationToken);
+        int streams = BatchStreams.For(device, ThreadBudget.Threads, (items.Count + batchSize - 1) / Math.Max(1, batchSize),
+            model.ActivationBytesPerImage() * batchSize);
+        return Confusion(images => model.forward(images.to(device)), items, preprocessor, batchSize, model.NumClasses, streams, progress,
+            cancellationToken);
     }
 }
 

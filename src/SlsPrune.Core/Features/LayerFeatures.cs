@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
@@ -42,7 +41,7 @@ public sealed record LayerFeatureSet(Tensor Features, long[] Labels, long[][]? P
 
 /// <summary>One pass over a split under no-grad, one dispose scope per batch, taking every block's feature
 /// (<see cref="Backbone.ForwardIntermediates"/>, before the final norm). On the CPU, batches run side by side where
-/// <see cref="FeatureStreams"/> says so; the result is the same, batch for batch, in file order.</summary>
+/// <see cref="BatchStreams"/> says so; the result is the same, batch for batch, in file order.</summary>
 public static class LayerFeatureExtractor
 {
     /// <param name="progress">images done so far.</param>
@@ -52,38 +51,34 @@ public static class LayerFeatureExtractor
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         int batches = (items.Count + batchSize - 1) / batchSize;
-        int streams = FeatureStreams.For(device, ThreadBudget.Threads, batches, model.ActivationBytesPerImage() * batchSize);
+        int streams = BatchStreams.For(device, ThreadBudget.Threads, batches, model.ActivationBytesPerImage() * batchSize);
         return Extract(model, items, preprocessor, batchSize, device, streams, progress, predictions, cancellationToken);
     }
 
     /// <summary><see cref="Extract(Backbone, IReadOnlyList{LabelledImage}, Preprocessor, int, Device, IProgress{int}?, bool, CancellationToken)"/>
-    /// with <paramref name="streams"/> batches side by side (1: in order; <see cref="FeatureStreams.For"/> picks the default). Each
+    /// with <paramref name="streams"/> batches side by side (1: in order; <see cref="BatchStreams.For"/> picks the default). Each
     /// stream takes its share of <see cref="ThreadBudget.Threads"/>; libtorch's thread count is set to that share for the pass.</summary>
     public static LayerFeatureSet Extract(Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize,
         Device device, int streams, IProgress<int>? progress = null, bool predictions = false, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(streams);
-        int batches = (items.Count + batchSize - 1) / batchSize;
-        var outputs = new BatchOutput?[batches];
         model.eval();
+        var outputs = BatchStreams.Run(streams, items, preprocessor, batchSize, batch => Forward(model, batch, device, predictions), progress,
+            cancellationToken);
         try
         {
-            if (streams == 1) InOrder(model, items, preprocessor, batchSize, device, progress, predictions, outputs, cancellationToken);
-            else SideBySide(streams, model, items, preprocessor, batchSize, device, progress, predictions, outputs, cancellationToken);
-            var feats = torch.cat(outputs.Select(o => o!.Cls).ToList(), 1);
+            var feats = torch.cat(outputs.Select(o => o.Cls).ToList(), 1);
             long[][]? perDepth = null;
             if (predictions)
             {
-                using var all = torch.cat(outputs.Select(o => o!.Predicted!).ToList(), 1);
+                using var all = torch.cat(outputs.Select(o => o.Predicted!).ToList(), 1);
                 perDepth = Enumerable.Range(0, (int)all.shape[0])
                     .Select(d => { using var row = all[d]; return row.data<long>().ToArray(); }).ToArray();
             }
-            return new LayerFeatureSet(feats, [.. outputs.SelectMany(o => o!.Labels)], perDepth);
+            return new LayerFeatureSet(feats, [.. outputs.SelectMany(o => o.Labels)], perDepth);
         }
         finally
         {
-            foreach (var o in outputs) o?.Dispose();
+            foreach (var o in outputs) o.Dispose();
         }
     }
 
@@ -108,70 +103,5 @@ public static class LayerFeatureExtractor
         }
         var (features, _) = model.ForwardIntermediates(images, stopEarly: true);
         return new BatchOutput(features.to(float32).cpu().DetachFromDisposeScope(), null, labels);
-    }
-
-    /// <summary>One batch after another, the next one decoded while the current one runs.</summary>
-    private static void InOrder(Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize, Device device,
-        IProgress<int>? progress, bool predictions, BatchOutput?[] outputs, CancellationToken cancellationToken)
-    {
-        using var _ = torch.no_grad();
-        int b = 0, done = 0;
-        foreach (var batch in BatchLoader.Batches(items, preprocessor, batchSize))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            using (batch) outputs[b] = Forward(model, batch, device, predictions);
-            done += outputs[b++]!.Labels.Length;
-            progress?.Report(done);
-        }
-    }
-
-    /// <summary><paramref name="streams"/> threads (the caller's one of them) take the batches in order, each decoding and running
-    /// its own on its share of the threads, libtorch's included (restored after). The first failing batch's failure is
-    /// rethrown: every batch before it was taken, so it is the one the in-order pass meets first.</summary>
-    private static void SideBySide(int streams, Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize,
-        Device device, IProgress<int>? progress, bool predictions, BatchOutput?[] outputs, CancellationToken cancellationToken)
-    {
-        int share = Math.Max(1, ThreadBudget.Threads / streams);
-        int torchThreads = torch.get_num_threads();
-        var failures = new Exception?[outputs.Length];
-        int next = -1, done = 0;
-        bool stop = false;
-        var gate = new object();
-        void Work()
-        {
-            using var _ = torch.no_grad(); // grad mode is per thread
-            while (!Volatile.Read(ref stop) && !cancellationToken.IsCancellationRequested)
-            {
-                int b = Interlocked.Increment(ref next);
-                if (b >= outputs.Length) return;
-                try
-                {
-                    using (var batch = BatchLoader.LoadOne(items, preprocessor, batchSize, b, share))
-                        outputs[b] = Forward(model, batch, device, predictions);
-                    lock (gate) progress?.Report(done += outputs[b]!.Labels.Length);
-                }
-                catch (Exception e)
-                {
-                    // nothing may escape a helper thread (the process would abort): the caller rethrows it
-                    failures[b] = e;
-                    Volatile.Write(ref stop, true);
-                    return;
-                }
-            }
-        }
-        torch.set_num_threads(share);
-        try
-        {
-            var helpers = Enumerable.Range(1, streams - 1).Select(i => new Thread(Work) { IsBackground = true, Name = $"sls-features-{i}" }).ToList();
-            helpers.ForEach(t => t.Start());
-            Work();
-            helpers.ForEach(t => t.Join());
-        }
-        finally
-        {
-            torch.set_num_threads(torchThreads);
-        }
-        if (failures.FirstOrDefault(f => f is not null) is { } first) ExceptionDispatchInfo.Capture(first).Throw();
-        cancellationToken.ThrowIfCancellationRequested();
     }
 }

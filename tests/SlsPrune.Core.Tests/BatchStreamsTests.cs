@@ -5,9 +5,10 @@ using TorchSharp;
 
 namespace SlsPrune.Core.Tests;
 
-/// <summary>Batches side by side on the CPU (<see cref="FeatureStreams"/>): how many, and that the pass gives what the
-/// in-order pass gives, bit for bit, names the same failing file, and leaves libtorch's thread count as it was.</summary>
-public class FeatureStreamsTests
+/// <summary>Batches side by side on the CPU (<see cref="BatchStreams"/>): how many, and that the feature pass and
+/// <c>sls eval</c>'s counts give what the in-order pass gives, bit for bit, name the same failing file, and leave
+/// libtorch's thread count as it was.</summary>
+public class BatchStreamsTests
 {
     private static string Shipped => Fixtures.Shipped;
 
@@ -28,7 +29,7 @@ public class FeatureStreamsTests
     [InlineData("cpu", 8, 8, 2L << 30, 1)]        // a batch over the bound runs alone
     [InlineData("cuda", 2, 8, 1L << 20, 1)]       // a GPU runs its own streams
     public void Streams_follow_threads_batches_and_memory(string device, int threads, int batches, long bytesPerBatch, int expected) =>
-        Assert.Equal(expected, FeatureStreams.For(new torch.Device(device), threads, batches, bytesPerBatch));
+        Assert.Equal(expected, BatchStreams.For(new torch.Device(device), threads, batches, bytesPerBatch));
 
     [Fact]
     public void Side_by_side_gives_the_in_order_features_predictions_and_labels_bit_for_bit()
@@ -49,6 +50,26 @@ public class FeatureStreamsTests
         Assert.Equal(6, reports.Count);
         Assert.Equal(reports.Order(), reports);       // images done so far: rising, whatever the order the batches end in
         Assert.Equal(42, reports[^1]);
+        Assert.Equal(before, torch.get_num_threads());
+    }
+
+    [Fact]
+    public void Eval_side_by_side_counts_what_the_in_order_pass_counts()
+    {
+        using var built = ModelFactory.Build(ShippedModel);
+        var model = built.Model;
+        model.eval();
+        var items = Calibration(100);                 // 7 batches of 16, the last one of 4
+        var pre = Preprocessor.For(model.Input);
+        int before = torch.get_num_threads();
+        var reports = new List<int>();
+        var inOrder = Evaluation.Accuracy.Confusion(x => model.forward(x), items, pre, 16, model.NumClasses, 1);
+        var sideBySide = Evaluation.Accuracy.Confusion(x => model.forward(x), items, pre, 16, model.NumClasses, 2, new SyncProgress(reports.Add));
+        Assert.Equal(inOrder, sideBySide);
+        Assert.Equal(100, sideBySide.Sum(row => row.Sum()));
+        Assert.True(Enumerable.Range(0, 5).Sum(c => sideBySide[c][c]) > 50, "the shipped model gets most of its own task right");
+        Assert.Equal(reports.Order(), reports);
+        Assert.Equal(100, reports[^1]);
         Assert.Equal(before, torch.get_num_threads());
     }
 
