@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -95,9 +96,8 @@ public sealed class OnnxRuntimeModel : IDisposable
     /// <summary>Logits [batch, classes] (float32, CPU) of normalised images [batch, channels, size, size].</summary>
     public Tensor Forward(Tensor images)
     {
-        using var x = images.to(float32).cpu().contiguous();
-        float[] data = x.data<float>().ToArray();
-        using var value = OrtValue.CreateTensorValueFromMemory(data, x.shape);
+        float[] data = TensorValues.Floats(images);
+        using var value = OrtValue.CreateTensorValueFromMemory(data, images.shape);
         using var outputs = _session.Run(_run, new Dictionary<string, OrtValue> { ["images"] = value }, ["logits"]);
         var logits = outputs[0];
         return torch.tensor(logits.GetTensorDataAsSpan<float>().ToArray(), logits.GetTensorTypeAndShape().Shape);

@@ -31,6 +31,8 @@ public static class RepAdapterMerge
     private static void MergeInto(IReadOnlyDictionary<string, Tensor> sd, Dictionary<string, Tensor> result, string adapter, string layer,
         PetlSettings petl)
     {
+        // every intermediate held until the merged weights are made (Runtime/TensorValues says why)
+        using var scope = torch.NewDisposeScope();
         var wa = sd[$"{adapter}.conv_A.weight"].squeeze(-1).to(float64);   // [h, d]
         var ba = sd[$"{adapter}.conv_A.bias"].to(float64);                 // [h]
         var wbGrouped = sd[$"{adapter}.conv_B.weight"].squeeze(-1).to(float64); // [d, h/g]
@@ -45,7 +47,7 @@ public static class RepAdapterMerge
         var c = petl.Scale * (wb.matmul(ba) + bb);
         var w = sd[$"{layer}.weight"];
         var b = sd[$"{layer}.bias"];
-        result[$"{layer}.weight"] = w.to(float64).matmul(m).to(w.dtype);
-        result[$"{layer}.bias"] = (w.to(float64).matmul(c) + b.to(float64)).to(b.dtype);
+        result[$"{layer}.weight"] = w.to(float64).matmul(m).to(w.dtype).MoveToOuterDisposeScope();
+        result[$"{layer}.bias"] = (w.to(float64).matmul(c) + b.to(float64)).to(b.dtype).MoveToOuterDisposeScope();
     }
 }
