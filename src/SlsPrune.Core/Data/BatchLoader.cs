@@ -70,7 +70,7 @@ public static class BatchLoader
 
     /// <summary>Batch <paramref name="index"/> of <paramref name="items"/> in file order, decoded on at most
     /// <paramref name="threads"/> threads (default: the thread budget), on the calling thread: for callers that run
-    /// batches side by side themselves (<see cref="Features.LayerFeatureExtractor"/>).</summary>
+    /// batches side by side themselves (<see cref="BatchStreams"/>).</summary>
     public static Batch LoadOne(IReadOnlyList<LabelledImage> items, Preprocessor preprocessor, int batchSize, int index, int? threads = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
