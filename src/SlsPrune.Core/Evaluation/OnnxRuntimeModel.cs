@@ -35,17 +35,24 @@ public sealed class OnnxRuntimeModel : IDisposable
     /// <summary>The class names <c>sls export</c> recorded (metadata <c>class_names</c>), or null.</summary>
     public IReadOnlyList<string>? ClassNames { get; private init; }
 
+    /// <summary>The intra-op threads ONNX Runtime was given.</summary>
+    public int Threads { get; private init; }
+
+    /// <param name="threads">ONNX Runtime's intra-op threads; default <see cref="ThreadBudget.Threads"/> (<c>--threads</c>, the Slurm
+    /// allocation, <c>OMP_NUM_THREADS</c> or the processors), as libtorch gets, where ONNX Runtime's own default is every
+    /// physical core whatever the job was given.</param>
     /// <exception cref="SlsInputException">naming <paramref name="path"/> when ONNX Runtime cannot load it or its
     /// metadata lacks what <c>sls export</c> writes.</exception>
-    public static OnnxRuntimeModel Open(string path)
+    public static OnnxRuntimeModel Open(string path, int? threads = null)
     {
+        int intraOp = Math.Max(1, threads ?? ThreadBudget.Threads);
         if (!File.Exists(path)) throw new SlsInputException(path, "no such file");
         OnnxModelCheck.Check(path);
         InferenceSession session;
         OrtQuiet.Ensure();
         using (var options = new SessionOptions
         {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtQuiet.SessionLevel
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL, LogSeverityLevel = OrtQuiet.SessionLevel, IntraOpNumThreads = intraOp,
         })
         {
             try
@@ -83,7 +90,8 @@ public sealed class OnnxRuntimeModel : IDisposable
                 $"metadata 'classes' {classes} is not below the {VtabTask.MaxClasses}-class limit");
             return new OnnxRuntimeModel(session, input, classes, new Dictionary<string, string>(meta, StringComparer.Ordinal))
             {
-                ClassNames = Checkpoints.ClassNamesMetadata.Read(meta, path, classes, "'classes'")
+                ClassNames = Checkpoints.ClassNamesMetadata.Read(meta, path, classes, "'classes'"),
+                Threads = intraOp,
             };
         }
         catch
