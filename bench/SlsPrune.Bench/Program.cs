@@ -194,16 +194,15 @@ else if (mode == "feature-gflops" && args.Length >= 3)
 else if (mode == "feature-streams" && args.Length >= 4)
 {
     // The feature pass of `sls prune` over a calibration folder, in order (one batch at a time on every thread) against
-    // FeatureStreams' default (batches side by side), alternating; the features must be the same bits.
+    // BatchStreams' default (batches side by side), alternating; the features must be the same bits.
     int rounds = args.Length > 4 ? int.Parse(args[4], inv) : 5;
     using var built = SlsPrune.Core.Models.ModelFactory.Build(new SlsPrune.Core.Models.ModelOptions(args[1], args[2], Device: "cpu"), torch.CPU);
     var model = built.Model;
     var task = SlsPrune.Core.Data.DataLayouts.Open(args[3]);
     var items = task.Read(SlsPrune.Core.Data.DataLayouts.Split(task, "train800val200"), model.NumClasses);
     var pre = SlsPrune.Core.Data.Images.Preprocessor.For(model.Input);
-    int batchSize = 128, batches = (items.Count + batchSize - 1) / batchSize;
-    int streams = SlsPrune.Core.Data.BatchStreams.For(torch.CPU, SlsPrune.Core.Runtime.ThreadBudget.Threads, batches,
-        model.ActivationBytesPerImage() * batchSize);
+    int batchSize = 128;
+    int streams = SlsPrune.Core.Data.BatchStreams.ForSplit(torch.CPU, items.Count, batchSize, model.ActivationBytesPerImage());
     torch.Tensor Pass(int s) => SlsPrune.Core.Features.LayerFeatureExtractor.Extract(model, items, pre, batchSize, torch.CPU, s).Features;
     using var first = Pass(1);
     using var side = Pass(streams);
@@ -359,8 +358,7 @@ else if (mode == "eval-pass" && args.Length >= 4)
     foreach (int batch in sizes)
     {
         // sls eval's TorchSharp engine runs batches side by side where BatchStreams says so; "in order" is one at a time
-        int streams = SlsPrune.Core.Data.BatchStreams.For(torch.CPU, SlsPrune.Core.Runtime.ThreadBudget.Threads, (items.Count + batch - 1) / batch,
-            model.ActivationBytesPerImage() * batch);
+        int streams = SlsPrune.Core.Data.BatchStreams.ForSplit(torch.CPU, items.Count, batch, model.ActivationBytesPerImage());
         int Top1(Func<torch.Tensor, torch.Tensor> f, int s = 1) => SlsPrune.Core.Evaluation.Accuracy.Confusion(f, items, pre, batch,
             model.NumClasses, s).Select((row, c) => row[c]).Sum();
         model.eval();

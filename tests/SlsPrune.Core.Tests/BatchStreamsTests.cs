@@ -8,6 +8,8 @@ namespace SlsPrune.Core.Tests;
 /// <summary>Batches side by side on the CPU (<see cref="BatchStreams"/>): how many, and that the feature pass and
 /// <c>sls eval</c>'s counts give what the in-order pass gives, bit for bit, name the same failing file, and leave
 /// libtorch's thread count as it was.</summary>
+// libtorch's thread count and the thread budget are per process, and these tests read them: they run with no other test
+[Collection(nameof(GlobalTorchRng))]
 public class BatchStreamsTests
 {
     private static string Shipped => Fixtures.Shipped;
@@ -30,6 +32,16 @@ public class BatchStreamsTests
     [InlineData("cuda", 2, 8, 1L << 20, 1)]       // a GPU runs its own streams
     public void Streams_follow_threads_batches_and_memory(string device, int threads, int batches, long bytesPerBatch, int expected) =>
         Assert.Equal(expected, BatchStreams.For(new torch.Device(device), threads, batches, bytesPerBatch));
+
+    [Fact]
+    public void A_split_s_streams_come_from_its_batches_their_bytes_and_the_thread_budget()
+    {
+        var cpu = new torch.Device("cpu");
+        // 1000 images in batches of 128: 8 batches of 128 MiB each
+        Assert.Equal(BatchStreams.For(cpu, Runtime.ThreadBudget.Threads, 8, 128L << 20), BatchStreams.ForSplit(cpu, 1000, 128, 1L << 20));
+        Assert.Equal(1, BatchStreams.ForSplit(cpu, 100, 128, 1L << 20));     // one batch
+        Assert.Equal(1, BatchStreams.ForSplit(cpu, 1000, 0, 1L << 20));      // no batch size: the caller refuses it
+    }
 
     [Fact]
     public void Side_by_side_gives_the_in_order_features_predictions_and_labels_bit_for_bit()

@@ -32,22 +32,6 @@ public class ExportTests
         return data;
     }
 
-    [Fact]
-    public void Onnx_runtime_computes_on_the_thread_budget_not_every_core()
-    {
-        // ONNX Runtime's own default is every physical core, whatever --threads or the Slurm allocation says
-        using var built = ModelFactory.Build(Options(Methods[0]));
-        string path = Temp("threads.onnx");
-        ExportRunner.Write(built, new OnnxExport(), path);
-        using var budget = OnnxRuntimeModel.Open(path);
-        using var one = OnnxRuntimeModel.Open(path, threads: 1);
-        Assert.Equal(ThreadBudget.Threads, budget.Threads);
-        Assert.Equal(1, one.Threads);
-        using var a = budget.Forward(Images);
-        using var b = one.Forward(Images);
-        Assert.InRange(Fixtures.RelativeError(b, a), 0, 1e-6);
-    }
-
     [Theory]
     [MemberData(nameof(Cases))]
     public void Onnx_runtime_gives_the_torchsharp_logits(string method, bool widthPruned)

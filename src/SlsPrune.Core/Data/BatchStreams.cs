@@ -20,6 +20,8 @@ public static class BatchStreams
     /// <summary>The most activation bytes (float32 estimate, one block) the side-by-side batches may hold together.</summary>
     public const long MaxBytesInFlight = 1L << 30;
 
+    private static readonly Lock TorchThreads = new();
+
     /// <summary>Streams for a pass of <paramref name="batches"/> batches of <paramref name="bytesPerBatch"/> each on
     /// <paramref name="threads"/> threads: 1 off the CPU, with one thread or one batch; else as many as threads and
     /// batches allow within <see cref="MaxBytesInFlight"/>.</summary>
@@ -29,6 +31,11 @@ public static class BatchStreams
         long byMemory = bytesPerBatch <= 0 ? threads : Math.Max(1, MaxBytesInFlight / bytesPerBatch);
         return (int)Math.Min(Math.Min(threads, batches), byMemory);
     }
+
+    /// <summary>Streams for a pass over <paramref name="items"/> images in batches of <paramref name="batchSize"/>, each
+    /// image taking <paramref name="bytesPerImage"/> of activations, on <see cref="ThreadBudget.Threads"/> threads.</summary>
+    public static int ForSplit(torch.Device device, int items, int batchSize, long bytesPerImage) =>
+        batchSize <= 0 ? 1 : For(device, ThreadBudget.Threads, (items + batchSize - 1) / batchSize, bytesPerImage * batchSize);
 
     /// <summary><paramref name="perBatch"/> of every batch of <paramref name="items"/> in file order, under no-grad, its
     /// results in batch order. With one stream, one batch after another, the next decoded while the current one runs; with
@@ -77,7 +84,6 @@ public static class BatchStreams
         Func<Batch, T> perBatch, T?[] outputs, IProgress<int>? progress, CancellationToken cancellationToken) where T : class
     {
         int share = Math.Max(1, ThreadBudget.Threads / streams);
-        int torchThreads = torch.get_num_threads();
         var failures = new Exception?[outputs.Length];
         int next = -1, done = 0;
         bool stop = false;
@@ -106,17 +112,24 @@ public static class BatchStreams
                 }
             }
         }
-        torch.set_num_threads(share);
-        try
+        // libtorch's thread count is one per process: two passes side by side at once (a library's callers) would each
+        // restore what the other set, so they take turns
+        lock (TorchThreads)
         {
-            var helpers = Enumerable.Range(1, streams - 1).Select(i => new Thread(Work) { IsBackground = true, Name = $"sls-batches-{i}" }).ToList();
-            helpers.ForEach(t => t.Start());
-            Work();
-            helpers.ForEach(t => t.Join());
-        }
-        finally
-        {
-            torch.set_num_threads(torchThreads);
+            int torchThreads = torch.get_num_threads();
+            torch.set_num_threads(share);
+            try
+            {
+                var helpers = Enumerable.Range(1, streams - 1).Select(i => new Thread(Work) { IsBackground = true, Name = $"sls-batches-{i}" })
+                    .ToList();
+                helpers.ForEach(t => t.Start());
+                Work();
+                helpers.ForEach(t => t.Join());
+            }
+            finally
+            {
+                torch.set_num_threads(torchThreads);
+            }
         }
         if (failures.FirstOrDefault(f => f is not null) is { } first) ExceptionDispatchInfo.Capture(first).Throw();
         cancellationToken.ThrowIfCancellationRequested();

@@ -1,7 +1,6 @@
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.Models;
-using SlsPrune.Core.Runtime;
 using TorchSharp;
 
 namespace SlsPrune.Core.Evaluation;
@@ -77,8 +76,7 @@ public static class Accuracy
         torch.Device device, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
         model.eval();
-        int streams = BatchStreams.For(device, ThreadBudget.Threads, (items.Count + batchSize - 1) / Math.Max(1, batchSize),
-            model.ActivationBytesPerImage() * batchSize);
+        int streams = BatchStreams.ForSplit(device, items.Count, batchSize, model.ActivationBytesPerImage());
         return Confusion(images => model.forward(images.to(device)), items, preprocessor, batchSize, model.NumClasses, streams, progress,
             cancellationToken);
     }

@@ -49,9 +49,7 @@ public static class LayerFeatureExtractor
     public static LayerFeatureSet Extract(Backbone model, IReadOnlyList<LabelledImage> items, Preprocessor preprocessor,
         int batchSize, Device device, IProgress<int>? progress = null, bool predictions = false, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        int batches = (items.Count + batchSize - 1) / batchSize;
-        int streams = BatchStreams.For(device, ThreadBudget.Threads, batches, model.ActivationBytesPerImage() * batchSize);
+        int streams = BatchStreams.ForSplit(device, items.Count, batchSize, model.ActivationBytesPerImage());
         return Extract(model, items, preprocessor, batchSize, device, streams, progress, predictions, cancellationToken);
     }
 

@@ -7,8 +7,9 @@ namespace SlsPrune.Core.Runtime;
 /// A tensor's values as a .NET array, every intermediate (the cast, the copy to the CPU, the contiguous copy) held by a
 /// dispose scope until the copy is done. TorchSharp passes a tensor's handle to native code without keeping the tensor
 /// alive, so an intermediate nothing else refers to can be finalized, and its storage freed, while the next call still
-/// reads it: one <c>sls prune</c> in about 55 died with SIGSEGV inside <c>at::_ops::to_dtype_layout</c> at the start
-/// of a t-SNE fit, where such a chain ran outside any scope (docs/BENCHMARKS.md, "Feature batches side by side").
+/// reads it. One <c>sls prune</c> in about 55 of a trial build died with SIGSEGV inside <c>at::_ops::to_dtype_layout</c>
+/// during the t-SNE, whose only such chains outside a scope were these copies at the start of each fit
+/// (docs/BENCHMARKS.md, "Feature batches side by side, and no teardown at exit").
 /// </summary>
 public static class TensorValues
 {
