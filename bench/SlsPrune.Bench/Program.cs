@@ -499,6 +499,37 @@ else if (mode == "team-steps")
             Console.WriteLine($"team_steps {name}: {t / steps * 1e3:F3} ms per step ({steps} steps)");
         }
 }
+else if (mode == "tsne-gradient" && args.Length >= 2)
+{
+    // The exact t-SNE gradient of the top layer's 1000 points (sls prune --features-out), its repulsion one row at a time
+    // against two rows per 512-bit vector, alternating in one process: microseconds per gradient at the PCA start (points
+    // close together) and at the fitted embedding (spread out), and whether both give the same bits.
+    var fs = SlsPrune.Core.Features.LayerFeatureSet.Load(args[1]);
+    int rounds = args.Length > 2 ? int.Parse(args[2], inv) : 5, layer = fs.Layers - 1, n = fs.Count;
+    using var one = fs.Features[layer..(layer + 1)];
+    var o = new SlsPrune.Core.Fem.Tsne.TsneOptions();
+    var bp = new SlsPrune.Core.Fem.Tsne.BatchedP(1, n, SlsPrune.Core.Fem.Tsne.JointProbabilities.ComputeLayers(one, o.Perplexity,
+        o.NeighboursFor(n)));
+    using var fitted = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(one, o)[0].Embedding.unsqueeze(0);
+    using var init = SlsPrune.Core.Fem.Tsne.InitialEmbedding.Create(one, "pca", 0);
+    foreach (var (name, y) in new[] { ("pca start", init), ("fitted", fitted) })
+    {
+        var times = new Dictionary<bool, List<double>> { [false] = [], [true] = [] };
+        var bits = new Dictionary<bool, float[]>();
+        for (int round = 0; round < rounds; round++)
+            foreach (bool pairs in new[] { false, true })
+            {
+                using var g = new SlsPrune.Core.Fem.Tsne.CpuTsneGradient(bp, System.Runtime.Intrinsics.X86.Avx.IsSupported, pairs);
+                for (int i = 0; i < 50; i++) g.Compute(y, [1f], false).Grad.Dispose();
+                times[pairs].Add(Seconds(() => { for (int i = 0; i < 500; i++) g.Compute(y, [1f], false).Grad.Dispose(); }) / 500 * 1e6);
+                using var grad = g.Compute(y, [1f], false).Grad;
+                bits[pairs] = grad.data<float>().ToArray();
+            }
+        double Median(List<double> v) => v.Order().ElementAt(v.Count / 2);
+        Console.WriteLine($"{name}: one row at a time {Median(times[false]):F0} us, row pairs {Median(times[true]):F0} us per gradient (medians of "
+            + $"{rounds}), x{Median(times[false]) / Median(times[true]):F2}, same_bits {bits[false].SequenceEqual(bits[true])}");
+    }
+}
 else if (mode == "tsne-alone" && args.Length >= 2)
 {
     // Each layer fitted alone (TsneOptions.FirstLayer) against all layers fitted together: equal bit for bit?

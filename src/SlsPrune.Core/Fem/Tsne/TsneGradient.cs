@@ -119,17 +119,21 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
     private readonly BatchedP p;
     private readonly int[][] _rowStart;
     private readonly LaneGroups[]? _groups;        // null: the scalar attraction, row by row
+    private readonly bool _rowPairs;               // the repulsion of two rows per 512-bit vector (RepulsionPair)
     private readonly float[] _xs, _ys, _rep, _attr; // per-call buffers: x and y of each row, the two forces
     private readonly double[] _rowZ;
     private readonly WorkerTeam _team = new();
 
-    public CpuTsneGradient(BatchedP p) : this(p, Avx.IsSupported) { }
+    public CpuTsneGradient(BatchedP p) : this(p, Avx.IsSupported, rowPairs: true) { }
 
     /// <param name="laneGroups">false: the attraction row by row in scalar code (what the lane groups reproduce bit
     /// for bit); ignored without AVX, where that is the only path.</param>
-    internal CpuTsneGradient(BatchedP p, bool laneGroups)
+    /// <param name="rowPairs">false: the repulsion one row at a time (what <see cref="RepulsionPair"/> reproduces bit
+    /// for bit); ignored where 512-bit vectors are not accelerated or <see cref="Vector{T}"/> is not 8 floats wide.</param>
+    internal CpuTsneGradient(BatchedP p, bool laneGroups, bool rowPairs)
     {
         this.p = p;
+        _rowPairs = rowPairs && Avx512DQ.IsSupported && Vector512.IsHardwareAccelerated && Vector<float>.Count == 8;
         _rowStart = p.PerLayer.Select(s => RowStarts(s, p.N)).ToArray();
         if (laneGroups && Avx.IsSupported) _groups = p.PerLayer.Select((s, l) => new LaneGroups(s, _rowStart[l])).ToArray();
         int rows = p.Layers * p.N;
@@ -175,10 +179,13 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
         int items = Math.Max((rows + Block - 1) / Block, (layers * groupsPerLayer + GroupsPerItem - 1) / GroupsPerItem);
         _team.For(items, w =>
         {
-            for (int r = w * Block, end = Math.Min(rows, r + Block); r < end; r++)
+            for (int r = w * Block, end = Math.Min(rows, r + Block); r < end;)
             {
-                Repulsion(r, xs, ys, n, rep, rowZ);
-                if (_groups is null) Attraction(r, xs, ys, n, exaggeration, attr);
+                int count = _rowPairs && r + 1 < end && (r + 1) % n != 0 ? 2 : 1; // a pair's rows are of one layer
+                if (count == 2) RepulsionPair(r, xs, ys, n, rep, rowZ);
+                else Repulsion(r, xs, ys, n, rep, rowZ);
+                if (_groups is null) for (int k = 0; k < count; k++) Attraction(r + k, xs, ys, n, exaggeration, attr);
+                r += count;
             }
             if (_groups is null) return;
             for (int gg = w * GroupsPerItem, end = Math.Min(layers * groupsPerLayer, gg + GroupsPerItem); gg < end; gg++)
@@ -229,7 +236,50 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
             accX += q2 * dx;
             accY += q2 * dy;
         }
-        float zr = Vector.Sum(accZ), fx = Vector.Sum(accX), fy = Vector.Sum(accY);
+        FinishRow(r, j, Vector.Sum(accZ), Vector.Sum(accX), Vector.Sum(accY), xs, ys, n, rep, rowZ);
+    }
+
+    /// <summary>Rows r and r + 1 (of one layer) as <see cref="Repulsion"/> computes each, bit for bit: one 512-bit vector
+    /// holds row r's 8 lanes in its lower half and row r + 1's in its upper half, both against the same 8 columns, so each
+    /// half goes through exactly the float32 operations, in the same order, of the 8-lane loop for its row (elementwise
+    /// arithmetic rounds lane by lane; the halves are summed as <see cref="Vector.Sum{T}(Vector{T})"/> sums an 8-float
+    /// vector). Where a core runs 512-bit vectors at full width (AMD Zen 5) this is about 1.6x the one-row loop
+    /// (<c>bench/SlsPrune.Bench tsne-alone</c>, docs/BENCHMARKS.md).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    private static void RepulsionPair(int r, float[] xs, float[] ys, int n, float[] rep, double[] rowZ)
+    {
+        int b = r / n * n, j = 0;
+        ref float ax0 = ref MemoryMarshal.GetArrayDataReference(xs);
+        ref float ay0 = ref MemoryMarshal.GetArrayDataReference(ys);
+        var vxi = Vector512.Create(Vector256.Create(xs[r]), Vector256.Create(xs[r + 1]));
+        var vyi = Vector512.Create(Vector256.Create(ys[r]), Vector256.Create(ys[r + 1]));
+        var one = Vector512<float>.One;
+        Vector512<float> accZ = Vector512<float>.Zero, accX = Vector512<float>.Zero, accY = Vector512<float>.Zero;
+        for (; j <= n - 8; j += 8)
+        {
+            // The 8 columns in both halves; inserting into the widened load (rather than Vector512.Create(c, c)) keeps
+            // the JIT from inserting into the previous iteration's register, a dependency that halves the loop's rate.
+            var cx = Vector256.LoadUnsafe(ref ax0, (nuint)(b + j));
+            var cy = Vector256.LoadUnsafe(ref ay0, (nuint)(b + j));
+            var dx = vxi - Avx512DQ.InsertVector256(cx.ToVector512Unsafe(), cx, 1);
+            var dy = vyi - Avx512DQ.InsertVector256(cy.ToVector512Unsafe(), cy, 1);
+            var q = one / (one + dx * dx + dy * dy);
+            accZ += q;
+            var q2 = q * q;
+            accX += q2 * dx;
+            accY += q2 * dy;
+        }
+        FinishRow(r, j, Vector256.Sum(accZ.GetLower()), Vector256.Sum(accX.GetLower()), Vector256.Sum(accY.GetLower()), xs, ys, n, rep, rowZ);
+        FinishRow(r + 1, j, Vector256.Sum(accZ.GetUpper()), Vector256.Sum(accX.GetUpper()), Vector256.Sum(accY.GetUpper()), xs, ys, n, rep,
+            rowZ);
+    }
+
+    /// <summary>Row r's repulsion from its lanes' sums: the columns from <paramref name="j"/> on (those after the last
+    /// whole vector) one at a time, then the row's results.</summary>
+    private static void FinishRow(int r, int j, float zr, float fx, float fy, float[] xs, float[] ys, int n, float[] rep, double[] rowZ)
+    {
+        int b = r / n * n;
+        float xi = xs[r], yi = ys[r];
         for (; j < n; j++)
         {
             float dx = xi - xs[b + j], dy = yi - ys[b + j];
