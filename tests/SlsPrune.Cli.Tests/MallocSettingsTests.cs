@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace SlsPrune.Cli.Tests;
+
+/// <summary>glibc's malloc thresholds set at the start of the command line (<see cref="MallocSettings"/>): glibc takes
+/// them, and a prune gives the same index and scores with them as with glibc's defaults (<c>SLS_MALLOC_DEFAULTS=1</c>).</summary>
+public class MallocSettingsTests
+{
+    [Fact]
+    public void Glibc_takes_both_thresholds_on_linux()
+    {
+        Assert.Equal(OperatingSystem.IsLinux(), MallocSettings.Apply());
+    }
+
+    private static (int Code, string Out, string Err) Sls(bool defaults, params string[] args)
+    {
+        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.Environment[MallocSettings.Variable] = defaults ? "1" : "0";
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sls.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        string stderr = p.StandardError.ReadToEnd();
+        Assert.True(p.WaitForExit(120_000), "did not finish within two minutes");
+        return (p.ExitCode, stdout.Result, stderr);
+    }
+
+    [Fact]
+    public void A_prune_gives_the_same_index_and_scores_with_glibcs_defaults()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-malloc-").FullName;
+        string task = PruneEvalCommandTests.Task(12, 3);
+        try
+        {
+            string[] prune = ["prune", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.pt"),
+                "--petl-scale", "0.7", "--heads", "3", "--data", task, "--device", "cpu", "--scoring", "all", "--json"];
+            var tuned = Sls(false, [.. prune, "--out", Path.Combine(dir, "tuned.sls.json")]);
+            var glibc = Sls(true, [.. prune, "--out", Path.Combine(dir, "glibc.sls.json")]);
+            Assert.True(tuned.Code == 0, tuned.Err);
+            Assert.True(glibc.Code == 0, glibc.Err);
+            using var t = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "tuned.sls.json")));
+            using var g = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "glibc.sls.json")));
+            Assert.Equal(g.RootElement.GetProperty("kept_blocks").GetRawText(), t.RootElement.GetProperty("kept_blocks").GetRawText());
+            var scores = t.RootElement.GetProperty("sls").GetProperty("scores");
+            Assert.Equal(g.RootElement.GetProperty("sls").GetProperty("scores").GetRawText(), scores.GetRawText());
+            Assert.True(scores.GetArrayLength() > 1, scores.GetRawText());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+            Directory.Delete(task, true);
+        }
+    }
+}
