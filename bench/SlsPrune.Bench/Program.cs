@@ -530,6 +530,30 @@ else if (mode == "tsne-gradient" && args.Length >= 2)
             + $"{rounds}), x{Median(times[false]) / Median(times[true]):F2}, same_bits {bits[false].SequenceEqual(bits[true])}");
     }
 }
+else if (mode == "tsne-steps" && args.Length >= 2)
+{
+    // The top layer's t-SNE pieces at its fitted embedding, 3 rounds: the gradient and the descent step (microseconds an
+    // iteration, 1000 iterations) and P (milliseconds), on the thread budget or the count given.
+    var fs = SlsPrune.Core.Features.LayerFeatureSet.Load(args[1]);
+    int layer = fs.Layers - 1, n = fs.Count;
+    using var one = fs.Features[layer..(layer + 1)];
+    var o = new SlsPrune.Core.Fem.Tsne.TsneOptions();
+    var bp = new SlsPrune.Core.Fem.Tsne.BatchedP(1, n, SlsPrune.Core.Fem.Tsne.JointProbabilities.ComputeLayers(one, o.Perplexity, o.NeighboursFor(n)));
+    using var fitted = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(one, o)[0].Embedding.unsqueeze(0);
+    if (args.Length > 2) SlsPrune.Core.Runtime.ThreadBudget.Use(new SlsPrune.Core.Runtime.ThreadChoice(int.Parse(args[2], inv), "bench"));
+    using var g = new SlsPrune.Core.Fem.Tsne.CpuTsneGradient(bp);
+    var y = fitted.contiguous().data<float>().ToArray();
+    var grad = new float[y.Length];
+    for (int r = 0; r < 3; r++)
+    {
+        double tg = Seconds(() => { for (int i = 0; i < 1000; i++) g.Compute(y, [1f], false, grad); });
+        using var st = new SlsPrune.Core.Fem.Tsne.ArrayDescentState(fitted, g, 1, n, o);
+        double ts = Seconds(() => { for (int i = 0; i < 1000; i++) st.Step([1f], [0.8f], [1f], false, false); });
+        double tp = Seconds(() => SlsPrune.Core.Fem.Tsne.JointProbabilities.ComputeLayers(one, o.Perplexity, o.NeighboursFor(n)));
+        Console.WriteLine($"gradient {tg * 1e3:F0} us/iter, step {ts * 1e3:F0} us/iter, P {tp * 1e3:F0} ms");
+
+    }
+}
 else if (mode == "tsne-alone" && args.Length >= 2)
 {
     // Each layer fitted alone (TsneOptions.FirstLayer) against all layers fitted together: equal bit for bit?

@@ -121,6 +121,7 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
     private readonly LaneGroups[]? _groups;        // null: the scalar attraction, row by row
     private readonly bool _rowPairs;               // the repulsion of two rows per 512-bit vector (RepulsionPair)
     private readonly float[] _xs, _ys, _rep, _attr; // per-call buffers: x and y of each row, the two forces
+    private readonly float[] _laneX, _laneY;        // the lane groups' attraction, lane by lane (LaneGroups.SlotOf maps a row to its lane)
     private readonly double[] _rowZ;
     private readonly WorkerTeam _team = new();
 
@@ -138,7 +139,11 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
         if (laneGroups && Avx.IsSupported) _groups = p.PerLayer.Select((s, l) => new LaneGroups(s, _rowStart[l])).ToArray();
         int rows = p.Layers * p.N;
         (_xs, _ys, _rep, _attr, _rowZ) = (new float[rows], new float[rows], new float[2 * rows], new float[2 * rows], new double[rows]);
+        int lanes = _groups is null ? 0 : p.Layers * LanesPerLayer(p.N);
+        (_laneX, _laneY) = (new float[lanes], new float[lanes]);
     }
+
+    private static int LanesPerLayer(int n) => (n + Lanes - 1) / Lanes * Lanes;
 
     private static int[] RowStarts(SparseP s, int n)
     {
@@ -191,7 +196,7 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
             for (int gg = w * GroupsPerItem, end = Math.Min(layers * groupsPerLayer, gg + GroupsPerItem); gg < end; gg++)
             {
                 int l = gg / groupsPerLayer;
-                _groups[l].Attraction(gg - l * groupsPerLayer, l * n, y, exaggeration[l], attr);
+                _groups[l].Attraction(gg - l * groupsPerLayer, l * n, y, exaggeration[l], _laneX, _laneY, l * groupsPerLayer * Lanes);
             }
         });
         // Each layer's Z, its rows added in order, and its gradient.
@@ -202,10 +207,20 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
             for (int r = l * n, end = r + n; r < end; r++) zl += rowZ[r];
             z[l] = zl;
             float invZ = (float)(1.0 / zl);
-            for (int r = l * n, end = r + n; r < end; r++)
+            if (_groups is null)
             {
-                grad[2 * r] = 4f * (attr[2 * r] - rep[2 * r] * invZ);
-                grad[2 * r + 1] = 4f * (attr[2 * r + 1] - rep[2 * r + 1] * invZ);
+                for (int r = l * n, end = r + n; r < end; r++)
+                {
+                    grad[2 * r] = 4f * (attr[2 * r] - rep[2 * r] * invZ);
+                    grad[2 * r + 1] = 4f * (attr[2 * r + 1] - rep[2 * r + 1] * invZ);
+                }
+                return;
+            }
+            int[] slotOf = _groups[l].SlotOf;
+            for (int i = 0, r = l * n, lb = l * groupsPerLayer * Lanes; i < n; i++, r++)
+            {
+                grad[2 * r] = 4f * (_laneX[lb + slotOf[i]] - rep[2 * r] * invZ);
+                grad[2 * r + 1] = 4f * (_laneY[lb + slotOf[i]] - rep[2 * r + 1] * invZ);
             }
         });
         return computeError ? Error(y, xs, ys, n, exaggeration, z) : null;
@@ -335,6 +350,9 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
         private readonly int[] _cols;       // [slots * 8]
         private readonly float[] _values;   // [slots * 8]
 
+        /// <summary>[n] each row's lane (group * 8 + lane), where <see cref="Attraction"/> leaves its result.</summary>
+        public int[] SlotOf { get; }
+
         public LaneGroups(SparseP s, int[] rowStart)
         {
             int n = s.N, groups = (n + Lanes - 1) / Lanes;
@@ -342,6 +360,8 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
             if (s.Cols.Any(c => (uint)c >= (uint)n)) throw new ArgumentException("P has a column index outside its layer", nameof(s));
             var order = Enumerable.Range(0, n).OrderByDescending(i => rowStart[i + 1] - rowStart[i]).ThenBy(i => i).ToArray();
             _rows = new int[groups * Lanes];
+            SlotOf = new int[n];
+            for (int lane = 0; lane < n; lane++) SlotOf[order[lane]] = lane;
             _counts = new int[groups * Lanes];
             _start = new int[groups + 1];
             for (int g = 0; g < groups; g++)
@@ -369,11 +389,13 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
             }
         }
 
-        /// <summary>Group g's attraction, written to <paramref name="attr"/> at its rows.</summary>
+        /// <summary>Group g's attraction, its 8 lanes' x and y written to <paramref name="laneX"/> and <paramref name="laneY"/>
+        /// at <paramref name="laneBase"/> + 8g (a row's lane is <see cref="SlotOf"/>): whole vectors, one cache line's
+        /// share per group, so two threads do not write into each other's lines as they would at the rows' places.</summary>
         /// <param name="b">the layer's first row.</param>
         /// <param name="xy">[rows, 2] the embedding, interleaved.</param>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Attraction(int g, int b, float[] xy, float ex, float[] attr)
+        public void Attraction(int g, int b, float[] xy, float ex, float[] laneX, float[] laneY, int laneBase)
         {
             // One (x, y) pair is one 8-byte load: point j is element j of the layer's xy read as doubles.
             ref double pts = ref Unsafe.As<float, double>(ref xy[2 * b]);
@@ -392,13 +414,8 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
                 gx += pq * dx;
                 gy += pq * dy;
             }
-            for (int k = 0; k < Lanes; k++)
-            {
-                int row = _rows[g * Lanes + k];
-                if (row < 0) continue;
-                attr[2 * (b + row)] = gx.GetElement(k);
-                attr[2 * (b + row) + 1] = gy.GetElement(k);
-            }
+            gx.StoreUnsafe(ref laneX[laneBase + g * Lanes]);
+            gy.StoreUnsafe(ref laneY[laneBase + g * Lanes]);
         }
 
         /// <summary>Group g's rows' error sums, written to <paramref name="rowError"/> at its rows: the scalar
