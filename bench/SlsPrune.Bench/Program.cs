@@ -538,7 +538,8 @@ else if (mode == "tsne-steps" && args.Length >= 2)
     int layer = fs.Layers - 1, n = fs.Count;
     using var one = fs.Features[layer..(layer + 1)];
     var o = new SlsPrune.Core.Fem.Tsne.TsneOptions();
-    var bp = new SlsPrune.Core.Fem.Tsne.BatchedP(1, n, SlsPrune.Core.Fem.Tsne.JointProbabilities.ComputeLayers(one, o.Perplexity, o.NeighboursFor(n)));
+    var bp = new SlsPrune.Core.Fem.Tsne.BatchedP(1, n, SlsPrune.Core.Fem.Tsne.JointProbabilities.ComputeLayers(one, o.Perplexity,
+        o.NeighboursFor(n)));
     using var fitted = SlsPrune.Core.Fem.Tsne.TsneEmbedder.Fit(one, o)[0].Embedding.unsqueeze(0);
     if (args.Length > 2) SlsPrune.Core.Runtime.ThreadBudget.Use(new SlsPrune.Core.Runtime.ThreadChoice(int.Parse(args[2], inv), "bench"));
     using var g = new SlsPrune.Core.Fem.Tsne.CpuTsneGradient(bp);
