@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace SlsPrune.Cli.Tests;
@@ -13,23 +12,8 @@ public class MallocSettingsTests
         Assert.Equal(OperatingSystem.IsLinux(), MallocSettings.Apply());
     }
 
-    private static (int Code, string Out, string Err) Sls(bool defaults, params string[] args)
-    {
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.Environment[MallocSettings.Variable] = defaults ? "1" : "0";
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sls.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        string stderr = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(120_000), "did not finish within two minutes");
-        return (p.ExitCode, stdout.Result, stderr);
-    }
+    private static (int Code, string Out, string Err) Sls(bool defaults, params string[] args) =>
+        CliProcess.Run(MallocSettings.Variable, defaults ? "1" : "0", args);
 
     [Fact]
     public void A_prune_gives_the_same_index_and_scores_with_glibcs_defaults()
@@ -38,8 +22,7 @@ public class MallocSettingsTests
         string task = PruneEvalCommandTests.Task(12, 3);
         try
         {
-            string[] prune = ["prune", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.pt"),
-                "--petl-scale", "0.7", "--heads", "3", "--data", task, "--device", "cpu", "--scoring", "all", "--json"];
+            string[] prune = CliProcess.FixturePrune(task);
             var tuned = Sls(false, [.. prune, "--out", Path.Combine(dir, "tuned.sls.json")]);
             var glibc = Sls(true, [.. prune, "--out", Path.Combine(dir, "glibc.sls.json")]);
             Assert.True(tuned.Code == 0, tuned.Err);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace SlsPrune.Cli.Tests;
@@ -8,23 +7,8 @@ namespace SlsPrune.Cli.Tests;
 /// normal exit.</summary>
 public class QuickExitTests
 {
-    private static (int Code, string Out, string Err) Sls(bool normalExit, params string[] args)
-    {
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        psi.Environment[QuickExit.Variable] = normalExit ? "1" : "0";
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sls.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        string stderr = p.StandardError.ReadToEnd();
-        Assert.True(p.WaitForExit(120_000), "did not finish within two minutes");
-        return (p.ExitCode, stdout.Result, stderr);
-    }
+    private static (int Code, string Out, string Err) Sls(bool normalExit, params string[] args) =>
+        CliProcess.Run(QuickExit.Variable, normalExit ? "1" : "0", args);
 
     [Fact]
     public void A_prune_prints_and_writes_everything_and_exits_with_its_code_either_way()
@@ -33,8 +17,7 @@ public class QuickExitTests
         string task = PruneEvalCommandTests.Task(12, 3);
         try
         {
-            string[] prune = ["prune", "--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.pt"),
-                "--petl-scale", "0.7", "--heads", "3", "--data", task, "--device", "cpu", "--scoring", "all", "--json"];
+            string[] prune = CliProcess.FixturePrune(task);
             var quick = Sls(false, [.. prune, "--out", Path.Combine(dir, "quick.sls.json")]);
             var normal = Sls(true, [.. prune, "--out", Path.Combine(dir, "normal.sls.json")]);
             Assert.True(quick.Code == 0, quick.Err);
