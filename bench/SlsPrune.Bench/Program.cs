@@ -553,6 +553,7 @@ else if (mode == "tsne-steps" && args.Length >= 2)
         double tp = Seconds(() => SlsPrune.Core.Fem.Tsne.JointProbabilities.ComputeLayers(one, o.Perplexity, o.NeighboursFor(n)));
         Console.WriteLine($"gradient {tg * 1e3:F0} us/iter, step {ts * 1e3:F0} us/iter, P {tp * 1e3:F0} ms");
 
+
     }
 }
 else if (mode == "tsne-alone" && args.Length >= 2)
@@ -726,7 +727,8 @@ else
         + "forward MODEL [batch] [iters] [depth] | synth MODEL OUTDIR [classes] | engines ... | ort-optimized ... | feature-gflops BACKBONE PETL "
             + "[batch] [images] [fp32|bf16] | feature-profile BACKBONE PETL TASK [batch] | train-gflops BACKBONE TASK METHOD [batch] [epochs] | "
                 + "eval-pass BACKBONE PETL TASK [split] [batches] [rounds] | adamw-step BACKBONE METHOD [steps] | fem FEATURES.safetensors|random "
-                    + "[save-to.safetensors] | tsne-n N ITERS | tsne-alone FEATURES.safetensors | team-steps [steps] | tsne-exact "
+                    + "[save-to.safetensors] | tsne-n N ITERS | tsne-alone FEATURES.safetensors | tsne-gradient FEATURES.safetensors [rounds] | "
+                    + "tsne-steps FEATURES.safetensors [threads] | team-steps [steps] | tsne-exact "
                         + "tests/fixtures/sls/sls.safetensors");
     return 2;
 }
