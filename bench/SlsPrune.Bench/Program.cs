@@ -551,6 +551,9 @@ else if (mode == "tsne-steps" && args.Length >= 2)
         using var st = new SlsPrune.Core.Fem.Tsne.ArrayDescentState(fitted, g, 1, n, o);
         double ts = Seconds(() => { for (int i = 0; i < 1000; i++) st.Step([1f], [0.8f], [1f], false, false); });
         double tp = Seconds(() => SlsPrune.Core.Fem.Tsne.JointProbabilities.ComputeLayers(one, o.Perplexity, o.NeighboursFor(n)));
+        using var one0 = one[0];
+        double tk = Seconds(() => SlsPrune.Core.Fem.Tsne.JointProbabilities.NearestNeighbours(one0, o.NeighboursFor(n)));
+        Console.WriteLine($"  nearest neighbours {tk * 1e3:F0} ms of P");
         Console.WriteLine($"gradient {tg * 1e3:F0} us/iter, step {ts * 1e3:F0} us/iter, P {tp * 1e3:F0} ms");
 
 
