@@ -135,6 +135,7 @@ public static class SlsCli
             var threads = ThreadBudget.Choose(parse.GetValue(Threads), Environment.GetEnvironmentVariable, Environment.ProcessorCount);
             ThreadBudget.Use(threads);
             Log.Debug("{Threads} threads (from {From})", threads.Threads, threads.From);
+            if (verbose) Log.Debug("malloc: {Malloc}", MallocSettings.Describe());
             int code = await parse.InvokeAsync(new InvocationConfiguration
             {
                 Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false,

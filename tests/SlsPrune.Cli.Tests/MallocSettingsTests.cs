@@ -2,15 +2,30 @@ using System.Text.Json;
 
 namespace SlsPrune.Cli.Tests;
 
-/// <summary>glibc's malloc thresholds set at the start of the command line (<see cref="MallocSettings"/>): glibc takes
-/// them, and a prune gives the same index and scores with them as with glibc's defaults (<c>SLS_MALLOC_DEFAULTS=1</c>).</summary>
+/// <summary>glibc's malloc settings made at the start of the command line (<see cref="MallocSettings"/>): the process runs
+/// with them (its --verbose line), and a prune gives the same index and scores with them as with glibc's defaults
+/// (<c>SLS_MALLOC_DEFAULTS=1</c>).</summary>
 public class MallocSettingsTests
 {
     [Fact]
-    public void Glibc_takes_both_thresholds_on_linux()
+    public void The_process_runs_with_the_thresholds_and_a_grown_heap_marked_for_huge_pages()
     {
-        Assert.Equal(OperatingSystem.IsLinux(), MallocSettings.Apply());
+        if (!OperatingSystem.IsLinux()) return;
+        var (code, _, err) = Sls(false, "inspect", "--verbose", CliRunner.Fixture("backbone.safetensors"));
+        Assert.True(code == 0, err);
+        var m = System.Text.RegularExpressions.Regex.Match(err, @"malloc: blocks up to 32 MiB from the heaps, 64 MiB of free top kept, main heap "
+            + @"(\d+) MiB, huge pages (eligible|not eligible)");
+        Assert.True(m.Success, err);
+        Assert.True(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= MallocSettings.TopPad >> 20, err);
+        // where the kernel gives huge pages to ranges marked for them, the heap is
+        string mode = File.Exists(ThpMode) ? File.ReadAllText(ThpMode) : "";
+        if (mode.Contains("[madvise]", StringComparison.Ordinal) || mode.Contains("[always]", StringComparison.Ordinal))
+            Assert.Equal("eligible", m.Groups[2].Value);
+        var defaults = Sls(true, "inspect", "--verbose", CliRunner.Fixture("backbone.safetensors"));
+        Assert.Contains("malloc: glibc's defaults", defaults.Err, StringComparison.Ordinal);
     }
+
+    private const string ThpMode = "/sys/kernel/mm/transparent_hugepage/enabled";
 
     private static (int Code, string Out, string Err) Sls(bool defaults, params string[] args) =>
         CliProcess.Run(MallocSettings.Variable, defaults ? "1" : "0", args);
