@@ -17,9 +17,10 @@ namespace SlsPrune.Cli;
 /// of operator registrations) and what the main thread allocates then fault in huge pages where the kernel has them to
 /// give (transparent huge pages in "madvise" or "always" mode).</item>
 /// </list>
-/// The shipped model's prune takes about 28,000 page faults instead of 75,000-85,000, and where faults are dear (a
-/// virtual machine) 0.2 s less (docs/BENCHMARKS.md). Linux with glibc only; the CLI only (a library should not change
-/// its host's allocator); <c>SLS_MALLOC_DEFAULTS=1</c> keeps glibc's defaults.
+/// The shipped model's prune takes about 28,000 page faults, against 56,000-57,000 with the thresholds alone and
+/// 72,000-74,000 with glibc's defaults, and where faults are dear (a virtual machine) 0.2 s less (docs/BENCHMARKS.md).
+/// Linux with glibc only; the CLI only (a library should not change its host's allocator); <c>SLS_MALLOC_DEFAULTS=1</c>
+/// keeps glibc's defaults.
 /// </summary>
 internal static class MallocSettings
 {
@@ -43,12 +44,7 @@ internal static class MallocSettings
         {
             if (Mallopt(M_MMAP_THRESHOLD, MmapThreshold) != 1 || Mallopt(M_TRIM_THRESHOLD, TrimThreshold) != 1 || Mallopt(M_TOP_PAD, TopPad) != 1)
                 return false;
-            // A block larger than the heap's free top at start makes malloc grow the heap by it and the pad now (address
-            // space: nothing is touched), so the range marked is the one the next 256 MiB come from. The main thread's
-            // blocks come from this heap; other threads' from arenas of their own.
-            nint block = Marshal.AllocHGlobal(16 << 20);
-            if (Heap() is var (start, end)) _ = Madvise(start, (nuint)(end - start), MADV_HUGEPAGE);
-            Marshal.FreeHGlobal(block);
+            MarkHeap();
             Applied = true;
             return true;
         }
@@ -58,22 +54,53 @@ internal static class MallocSettings
         }
     }
 
+    /// <summary>Grows the main heap and marks it for huge pages, best effort: where <c>/proc</c> cannot be read the heap
+    /// keeps the kernel's default and the command runs as it would.</summary>
+    private static void MarkHeap()
+    {
+        // A block larger than the heap's free top at start makes malloc grow the heap by it and the pad now (address
+        // space: nothing is touched), so the range marked is the one the next 256 MiB come from. The main thread's
+        // blocks come from this heap; other threads' from arenas of their own.
+        nint block = Marshal.AllocHGlobal(16 << 20);
+        try
+        {
+            if (Heap() is var (start, end)) _ = Madvise(start, (nuint)(end - start), MADV_HUGEPAGE);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
+        {
+            // no /proc, or a line this parser does not know: no huge pages, nothing else changes
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(block);
+        }
+    }
+
     /// <summary>Whether <see cref="Apply"/> set everything.</summary>
     public static bool Applied { get; private set; }
 
     /// <summary>What is in effect, for <c>--verbose</c>: the thresholds, the main heap's size and whether the kernel lets it
-    /// have huge pages (its <c>THPeligible</c> in <c>/proc/self/smaps</c>).</summary>
+    /// have huge pages (its <c>THPeligible</c> in <c>/proc/self/smaps</c>; "unknown" where that cannot be read).</summary>
     public static string Describe()
     {
         if (!Applied) return "glibc's defaults";
-        string heap = Heap() is var (start, end) ? $"{(end - start) >> 20} MiB" : "none";
-        string[] smaps = File.ReadAllLines("/proc/self/smaps");
-        int at = Array.FindIndex(smaps, l => l.EndsWith("[heap]", StringComparison.Ordinal));
-        // the heap's fields ("Key: value") run to the next mapping's line
-        string? eligible = at < 0 ? null : smaps.Skip(at + 1).TakeWhile(l => l.Contains(": ", StringComparison.Ordinal))
-            .FirstOrDefault(l => l.StartsWith("THPeligible:", StringComparison.Ordinal))?.Split(':')[1].Trim();
+        string heap = "unknown", huge = "unknown";
+        try
+        {
+            heap = Heap() is var (start, end) ? $"{(end - start) >> 20} MiB" : "none";
+            string[] smaps = File.ReadAllLines("/proc/self/smaps");
+            int at = Array.FindIndex(smaps, l => l.EndsWith("[heap]", StringComparison.Ordinal));
+            // the heap's fields ("Key: value") run to the next mapping's line
+            string? eligible = at < 0 ? null : smaps.Skip(at + 1).TakeWhile(l => l.Contains(": ", StringComparison.Ordinal))
+                .FirstOrDefault(l => l.StartsWith("THPeligible:", StringComparison.Ordinal))?.Split(':')[1].Trim();
+            huge = eligible switch { "1" => "eligible", null => "unknown", _ => "not eligible" };
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
+        {
+            // reported as unknown
+        }
         return $"blocks up to {MmapThreshold >> 20} MiB from the heaps, {TrimThreshold >> 20} MiB of free top kept, main heap {heap}, "
-            + $"huge pages {(eligible == "1" ? "eligible" : "not eligible")}";
+            + $"huge pages {huge}";
     }
 
     /// <summary>The main heap's address range, from <c>/proc/self/maps</c> (null where there is none).</summary>

@@ -258,8 +258,8 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
     /// holds row r's 8 lanes in its lower half and row r + 1's in its upper half, both against the same 8 columns, so each
     /// half goes through exactly the float32 operations, in the same order, of the 8-lane loop for its row (elementwise
     /// arithmetic rounds lane by lane; the halves are summed as <see cref="Vector.Sum{T}(Vector{T})"/> sums an 8-float
-    /// vector). Where a core runs 512-bit vectors at full width (AMD Zen 5) this is about 1.6x the one-row loop
-    /// (<c>bench/SlsPrune.Bench tsne-alone</c>, docs/BENCHMARKS.md).</summary>
+    /// vector). Where a core runs 512-bit vectors at full width (AMD Zen 5) a whole gradient takes 1.33-1.35x less time
+    /// than with the one-row loop (<c>bench/SlsPrune.Bench tsne-gradient</c>, docs/BENCHMARKS.md).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static void RepulsionPair(int r, float[] xs, float[] ys, int n, float[] rep, double[] rowZ)
     {
@@ -390,8 +390,9 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
         }
 
         /// <summary>Group g's attraction, its 8 lanes' x and y written to <paramref name="laneX"/> and <paramref name="laneY"/>
-        /// at <paramref name="laneBase"/> + 8g (a row's lane is <see cref="SlotOf"/>): whole vectors, one cache line's
-        /// share per group, so two threads do not write into each other's lines as they would at the rows' places.</summary>
+        /// at <paramref name="laneBase"/> + 8g (a row's lane is <see cref="SlotOf"/>): whole vectors, next to the group's
+        /// neighbours, so two threads share far fewer cache lines than at the rows' places (at most one where their ranges
+        /// meet).</summary>
         /// <param name="b">the layer's first row.</param>
         /// <param name="xy">[rows, 2] the embedding, interleaved.</param>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -528,6 +529,9 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
             for (int i = 0; i < n; i++) error[l] += rowError[l * n + i];
         return error;
     }
+
+    /// <summary>Whether the repulsion runs two rows per 512-bit vector (<see cref="RepulsionPair"/>) on this machine.</summary>
+    internal bool UsesRowPairs => _rowPairs;
 
     /// <summary>The team the gradient runs on, for the per-layer work around it (<see cref="ArrayDescentState"/>).</summary>
     internal WorkerTeam Team => _team;
