@@ -17,8 +17,8 @@ namespace SlsPrune.Cli;
 /// of operator registrations) and what the main thread allocates then fault in huge pages where the kernel has them to
 /// give (transparent huge pages in "madvise" or "always" mode).</item>
 /// </list>
-/// The shipped model's prune takes about 28,000 page faults, against 56,000-57,000 with the thresholds alone and
-/// 72,000-74,000 with glibc's defaults, and where faults are dear (a virtual machine) 0.2 s less (docs/BENCHMARKS.md).
+/// The shipped model's prune takes about 28,000 page faults, against 52,000-61,000 with the thresholds alone and
+/// 72,000-94,000 with glibc's defaults, and where faults are dear (a virtual machine) 0.2 s less (docs/BENCHMARKS.md).
 /// Linux with glibc only; the CLI only (a library should not change its host's allocator); <c>SLS_MALLOC_DEFAULTS=1</c>
 /// keeps glibc's defaults.
 /// </summary>
@@ -34,23 +34,22 @@ internal static class MallocSettings
     [DllImport("libc", EntryPoint = "madvise")]
     private static extern int Madvise(nint addr, nuint length, int advice);
 
-    /// <summary>Sets the thresholds and the heap's growth and marks the heap; true where glibc took the settings (false off
-    /// Linux, with the variable set, or on a C library without <c>mallopt</c> or that refuses the values). Marking the heap
-    /// is best effort: a kernel without transparent huge pages ignores or refuses it.</summary>
-    public static bool Apply()
+    /// <summary>Sets the thresholds and the heap's growth and marks the heap; <see cref="Applied"/> says whether glibc took
+    /// the settings (not off Linux, with the variable set, or on a C library without <c>mallopt</c> or that refuses the
+    /// values). Marking the heap is best effort: a kernel without transparent huge pages ignores or refuses it.</summary>
+    public static void Apply()
     {
-        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(Variable) == "1") return false;
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(Variable) == "1") return;
         try
         {
             if (Mallopt(M_MMAP_THRESHOLD, MmapThreshold) != 1 || Mallopt(M_TRIM_THRESHOLD, TrimThreshold) != 1 || Mallopt(M_TOP_PAD, TopPad) != 1)
-                return false;
+                return;
             MarkHeap();
             Applied = true;
-            return true;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            return false;
+            // not glibc: its defaults stay
         }
     }
 
@@ -87,13 +86,18 @@ internal static class MallocSettings
         string heap = "unknown", huge = "unknown";
         try
         {
-            heap = Heap() is var (start, end) ? $"{(end - start) >> 20} MiB" : "none";
+            // smaps has the heap's mapping line, as maps does, and then its fields ("Key: value") up to the next mapping's line
             string[] smaps = File.ReadAllLines("/proc/self/smaps");
             int at = Array.FindIndex(smaps, l => l.EndsWith("[heap]", StringComparison.Ordinal));
-            // the heap's fields ("Key: value") run to the next mapping's line
-            string? eligible = at < 0 ? null : smaps.Skip(at + 1).TakeWhile(l => l.Contains(": ", StringComparison.Ordinal))
-                .FirstOrDefault(l => l.StartsWith("THPeligible:", StringComparison.Ordinal))?.Split(':')[1].Trim();
-            huge = eligible switch { "1" => "eligible", null => "unknown", _ => "not eligible" };
+            if (at < 0) heap = "none";
+            else
+            {
+                var (start, end) = Range(smaps[at]);
+                heap = $"{(end - start) >> 20} MiB";
+                string? eligible = smaps.Skip(at + 1).TakeWhile(l => l.Contains(": ", StringComparison.Ordinal))
+                    .FirstOrDefault(l => l.StartsWith("THPeligible:", StringComparison.Ordinal))?.Split(':')[1].Trim();
+                huge = eligible switch { "1" => "eligible", null => "unknown", _ => "not eligible" };
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
         {
@@ -104,15 +108,14 @@ internal static class MallocSettings
     }
 
     /// <summary>The main heap's address range, from <c>/proc/self/maps</c> (null where there is none).</summary>
-    internal static (nint Start, nint End)? Heap()
+    private static (nint Start, nint End)? Heap() =>
+        File.ReadLines("/proc/self/maps").FirstOrDefault(l => l.EndsWith("[heap]", StringComparison.Ordinal)) is string line ? Range(line) : null;
+
+    /// <summary>The address range of a mapping's line ("start-end perms ...", hexadecimal).</summary>
+    private static (nint Start, nint End) Range(string mapping)
     {
-        foreach (string line in File.ReadLines("/proc/self/maps"))
-        {
-            if (!line.EndsWith("[heap]", StringComparison.Ordinal)) continue;
-            string[] range = line[..line.IndexOf(' ', StringComparison.Ordinal)].Split('-');
-            return ((nint)long.Parse(range[0], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture),
-                (nint)long.Parse(range[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture));
-        }
-        return null;
+        string[] range = mapping[..mapping.IndexOf(' ', StringComparison.Ordinal)].Split('-');
+        return ((nint)long.Parse(range[0], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture),
+            (nint)long.Parse(range[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture));
     }
 }

@@ -138,9 +138,10 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
         _rowStart = p.PerLayer.Select(s => RowStarts(s, p.N)).ToArray();
         if (laneGroups && Avx.IsSupported) _groups = p.PerLayer.Select((s, l) => new LaneGroups(s, _rowStart[l])).ToArray();
         int rows = p.Layers * p.N;
-        (_xs, _ys, _rep, _attr, _rowZ) = (new float[rows], new float[rows], new float[2 * rows], new float[2 * rows], new double[rows]);
+        (_xs, _ys, _rep, _rowZ) = (new float[rows], new float[rows], new float[2 * rows], new double[rows]);
+        // the attraction's results: row by row for the scalar loop, lane by lane for the lane groups
         int lanes = _groups is null ? 0 : p.Layers * LanesPerLayer(p.N);
-        (_laneX, _laneY) = (new float[lanes], new float[lanes]);
+        (_attr, _laneX, _laneY) = (new float[_groups is null ? 2 * rows : 0], new float[lanes], new float[lanes]);
     }
 
     private static int LanesPerLayer(int n) => (n + Lanes - 1) / Lanes * Lanes;
@@ -196,7 +197,7 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
             for (int gg = w * GroupsPerItem, end = Math.Min(layers * groupsPerLayer, gg + GroupsPerItem); gg < end; gg++)
             {
                 int l = gg / groupsPerLayer;
-                _groups[l].Attraction(gg - l * groupsPerLayer, l * n, y, exaggeration[l], _laneX, _laneY, l * groupsPerLayer * Lanes);
+                _groups[l].Attraction(gg - l * groupsPerLayer, l * n, y, exaggeration[l], _laneX, _laneY, l * LanesPerLayer(n));
             }
         });
         // Each layer's Z, its rows added in order, and its gradient.
@@ -217,7 +218,7 @@ public sealed class CpuTsneGradient : ITsneGradient, IDisposable
                 return;
             }
             int[] slotOf = _groups[l].SlotOf;
-            for (int i = 0, r = l * n, lb = l * groupsPerLayer * Lanes; i < n; i++, r++)
+            for (int i = 0, r = l * n, lb = l * LanesPerLayer(n); i < n; i++, r++)
             {
                 grad[2 * r] = 4f * (_laneX[lb + slotOf[i]] - rep[2 * r] * invZ);
                 grad[2 * r + 1] = 4f * (_laneY[lb + slotOf[i]] - rep[2 * r + 1] * invZ);
