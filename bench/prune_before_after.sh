@@ -3,11 +3,13 @@
 # before, by the tool now, and the SLS reference loop (bench/reference_pipeline.py), with the ratios of the round.
 # A 3 s pause before each run lets the reference's DataLoader workers end before the next run starts.
 # Usage: bench/prune_before_after.sh BEFORE_SLS NOW_SLS [ROUNDS]   (e.g. two installed tools: /tmp/old/sls /tmp/new/sls)
+# Another task: PETL=models/fmnist-vit8/natural-subset-scale.convpass.safetensors DATA=/tmp/fm/tasks/natural-subset-scale
+# (its data from `sls data fashion-mnist --out /tmp/fm --seed 0`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 before=$1; now=$2
 out=$(mktemp -d)
-M=models/fmnist-vit8; PETL=$M/structured-location.convpass.safetensors; DATA=$M/calibration/structured-location
+M=models/fmnist-vit8; PETL=${PETL:-$M/structured-location.convpass.safetensors}; DATA=${DATA:-$M/calibration/structured-location}
 wall() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>"$out/err" || { cat "$out/err" >&2; exit 1; }; e=$(date +%s.%N); echo "$e - $s" | bc; }
 for r in $(seq 1 "${3:-3}"); do
   sleep 3; l1=$(cut -d' ' -f1 /proc/loadavg); a=$(wall "$before" prune --backbone $M/backbone.safetensors --petl $PETL --data $DATA --out "$out/before.sls.json")
