@@ -35,7 +35,9 @@ public class BudgetCommandTests
     [InlineData("params", 1, 0.95)]
     public void The_alpha_policy_keeps_the_rules_depth_cut_to_the_deepest_that_fits(string kind, double fraction, double alpha)
     {
-        // the fixture's scores fall from layer 1 to 3: alpha 0.95 keeps 1 block, alpha 1.5 (above 1, warned) all 3
+        // alpha 1.5 (above 1, warned) keeps all 3 blocks; alpha 0.95 fewer. How many depends on the machine: the fixture's
+        // three scores lie within 0.07 of each other, and a CPU whose BLAS rounds the features differently (MKL's AVX-512
+        // kernels on an Intel core against its AVX2 ones on AMD) moves layer 1 across the threshold (1 block or 2).
         string spec = $"{kind}={fraction.ToString(CultureInfo.InvariantCulture)}";
         var (ix, path, _) = Prune("--alpha", alpha.ToString(CultureInfo.InvariantCulture), "--budget", spec);
         var b = ix.GetProperty("budget");
@@ -44,7 +46,8 @@ public class BudgetCommandTests
         var shares = Shares(b.GetProperty("costs"), kind);
         int fits = Enumerable.Range(1, 3).Where(k => shares[k - 1] <= fraction).Max();
         int rule = SlsPolicy.Decide(scores, alpha).KeptBlocks;
-        Assert.Equal(alpha > 1 ? 3 : 1, rule);
+        if (alpha > 1) Assert.Equal(3, rule);
+        else Assert.True(rule < 3, $"alpha {alpha} should cut the fixture's scores {string.Join(", ", scores)}");
         Assert.Equal((spec, kind, "alpha", fits, rule), (b.GetProperty("spec").GetString(), b.GetProperty("kind").GetString(), b.GetProperty("policy")
             .GetString(),
             b.GetProperty("fits").GetInt32(), b.GetProperty("alpha_choice").GetInt32()));
@@ -206,7 +209,11 @@ public class BudgetCommandTests
         var (ix, path, _) = Prune("--alpha", "1.5,0.95", "--budget", "depth=2");
         Assert.Equal(2, ix.GetProperty("kept_blocks").GetArrayLength());
         var other = JsonDocument.Parse(File.ReadAllText(SlsMethod.AlphaPath(path, 0.95))).RootElement;
-        Assert.Equal((1, 1, 2), (other.GetProperty("kept_blocks").GetArrayLength(), other.GetProperty("budget").GetProperty("alpha_choice")
+        // alpha 0.95 keeps 1 or 2 blocks of the fixture, by the machine's rounding (see above): within depth=2 either way
+        var scores = other.GetProperty("sls").GetProperty("scores").EnumerateArray().Select(s => s.GetDouble()).ToArray();
+        int rule = SlsPolicy.Decide(scores, 0.95).KeptBlocks;
+        Assert.True(rule <= 2, $"alpha 0.95 should keep at most 2 blocks of the fixture's scores {string.Join(", ", scores)}");
+        Assert.Equal((rule, rule, 2), (other.GetProperty("kept_blocks").GetArrayLength(), other.GetProperty("budget").GetProperty("alpha_choice")
             .GetInt32(),
             other.GetProperty("budget").GetProperty("fits").GetInt32()));
         Assert.EndsWith("; within budget depth=2", other.GetProperty("decision").GetString(), StringComparison.Ordinal);
