@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The SLS reference pipeline as its published code runs it, for timing `sls prune` end to end.
 
-    /usr/bin/python3 bench/reference_pipeline.py [BACKBONE PETL DATA_DIR] [--alpha 0.3] [--workers 2] [--size 32]
+    /usr/bin/python3 bench/reference_pipeline.py [BACKBONE PETL DATA_DIR] [--alpha 0.3] [--workers 2] [--device cpu]
 
 Defaults: the shipped model (models/fmnist-vit8: backbone.safetensors, structured-location.convpass.safetensors) and
 its calibration folder (models/fmnist-vit8/calibration/structured-location, list train800val200.txt).
@@ -12,7 +12,8 @@ with PIL, converted to RGB, resized bicubic to --size, ImageNet mean/std), keep 
 (before the final norm, as `sls prune`), then scikit-learn TSNE(n_components=2, init='pca', random_state=0),
 min-max per axis, silhouette_score with the labels. The threshold is alpha x the top layer's score; the walk stops
 at the first layer below it and keeps blocks 1..i+1 (all blocks if the top score is <= 0, block 1 if none falls
-below). float32, torch.no_grad, the plain-torch ViT + Convpass forward of scripts/make_parity_fixtures.py.
+below). float32, torch.no_grad, the plain-torch ViT + Convpass forward of scripts/make_parity_fixtures.py; on
+--device (cpu, or cuda on the GPU machine: bench/gpu/run.sh), the features back on the CPU for scikit-learn.
 
 Needs Debian's python3-torch, python3-sklearn, python3-numpy and python3-pil. Prints per-layer scores, the decision
 and the wall time of the whole run (model load to decision; `time` around the process gives Python's start-up too).
@@ -89,17 +90,20 @@ def main():
     a.add_argument('--batch', type=int, default=40)
     a.add_argument('--heads', type=int, default=3)
     a.add_argument('--seed', type=int, default=0)
+    a.add_argument('--device', default='cpu')
     args = a.parse_args()
 
     torch.manual_seed(args.seed)
+    device = torch.device(args.device)
     w = {k: torch.from_numpy(np.ascontiguousarray(v)).float() for k, v in safetensors_io.read(args.backbone).items()}
     w.update({k: torch.from_numpy(np.ascontiguousarray(v)).float() for k, v in safetensors_io.read(args.petl).items()})
+    w = {k: v.to(device) for k, v in w.items()}
     meta = read_meta(args.petl)
     meta.setdefault('heads', args.heads)
     size = configure(w, meta)
     data = ListDataset(args.data, args.list, size)
     print(f'model: patch {ref.PATCH}, grid {ref.GRID}, width {ref.WIDTH}, depth {ref.DEPTH}, heads {ref.HEADS}, '
-          f'mlp {ref.MLP}, convpass hidden {ref.HIDDEN} scale {ref.CONVPASS_SCALE}; {len(data)} images at {size}px',
+          f'mlp {ref.MLP}, convpass hidden {ref.HIDDEN} scale {ref.CONVPASS_SCALE}; {len(data)} images at {size}px on {device}',
           file=sys.stderr)
 
     t_forward = t_fem = 0.0
@@ -110,7 +114,7 @@ def main():
         feats, labels = [], []
         with torch.no_grad():
             for x, y in loader:
-                feats.append(truncated_forward(x, w, depth))
+                feats.append(truncated_forward(x.to(device), w, depth).cpu())
                 labels.append(y)
         X = torch.cat(feats).numpy()
         L = torch.cat(labels).numpy()

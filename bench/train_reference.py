@@ -2,7 +2,7 @@
 """`sls train`'s loop in PyTorch eager, for timing it side by side.
 
     /usr/bin/python3 bench/train_reference.py BACKBONE TASK_DIR [--method convpass|lora|linear] [--epochs 3]
-        [--batch 64] [--workers 2] [--cache] [--heads 3] [--threads 2]
+        [--batch 64] [--workers 2] [--cache] [--heads 3] [--threads 2] [--device cpu]
 
 The same model, shapes and loop as `sls train --petl-method METHOD --petl-dim 8 --batch-size 64`: the backbone's
 ViT (timm's layout and names, explicit softmax attention as timm ran it before PyTorch 2's fused kernel) frozen
@@ -12,7 +12,7 @@ alpha 8) on qkv, or the head alone; a fresh head; torch.optim.AdamW (lr 1e-3, we
 the rate per epoch (warm-up 1 epoch then cosine, as `sls train --warmup-epochs 1`); cross-entropy; train800val200
 shuffled per epoch, batch 64; then one evaluation of the test split. Images: PIL, RGB, bicubic resize to the model's
 input size, ImageNet mean/std, through a DataLoader with --workers processes; --cache decodes them once and keeps them
-(as `sls train` does).
+(as `sls train` does). --device cuda runs the model on the GPU (bench/gpu/run.sh), each batch moved there as it comes.
 
 Needs Debian's python3-torch, python3-numpy and python3-pil. Prints the time of every epoch, of the evaluation, the
 accuracy and the loss.
@@ -171,7 +171,9 @@ def main():
     a.add_argument('--heads', type=int, default=3)
     a.add_argument('--threads', type=int, default=os.cpu_count())
     a.add_argument('--seed', type=int, default=0)
+    a.add_argument('--device', default='cpu')
     args = a.parse_args()
+    device = torch.device(args.device)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     t0 = time.perf_counter()
@@ -179,7 +181,7 @@ def main():
     train = ListDataset(args.task, 'train800val200.txt', 0)
     test = ListDataset(args.task, 'test.txt', 0)
     classes = 1 + max(c for _, c in train.items + test.items)
-    model = ViT(w, args.heads, classes, args.method)
+    model = ViT(w, args.heads, classes, args.method).to(device)
     train.size = test.size = model.size
     trainable = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(trainable, lr=1e-3, weight_decay=1e-4)
@@ -191,7 +193,7 @@ def main():
     else:
         train_ds, test_ds, workers = train, test, args.workers
     print(f'model: {sum(p.numel() for p in trainable)} trainable parameters ({args.method}), input {model.size}px, '
-          f'{len(train)} training images, {torch.get_num_threads()} threads, torch {torch.__version__}; '
+          f'{len(train)} training images, {torch.get_num_threads()} threads, {device}, torch {torch.__version__}; '
           f'setup {time.perf_counter() - t0:.2f} s', file=sys.stderr)
     loader = torch.utils.data.DataLoader(train_ds, batch_size=args.batch, shuffle=True, num_workers=workers, persistent_workers=workers > 0)
     epochs_start = time.perf_counter()
@@ -202,6 +204,7 @@ def main():
         e0 = time.perf_counter()
         total, seen = 0.0, 0
         for x, y in loader:
+            x, y = x.to(device), y.to(device)
             loss = F.cross_entropy(model(x), y)
             opt.zero_grad()
             loss.backward()
@@ -215,7 +218,7 @@ def main():
     correct = n = 0
     with torch.no_grad():
         for x, y in torch.utils.data.DataLoader(test_ds, batch_size=args.batch, num_workers=workers):
-            correct += int((model(x).argmax(1) == y).sum())
+            correct += int((model(x.to(device)).argmax(1) == y.to(device)).sum())
             n += len(y)
     print(f'eval {time.perf_counter() - e0:.3f} s accuracy {correct / n:.4f} ({n} images)')
     print(f'epochs_seconds {epochs:.2f} total_seconds {time.perf_counter() - t0:.2f}')

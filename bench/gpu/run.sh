@@ -12,6 +12,11 @@
 #    (bench/gpu/forward_reference.py).
 # 3. FEM time (t-SNE + silhouette over 12 layers x 1000 x 768): `sls prune`'s own timing on CUDA and on
 #    the CPU, against scikit-learn on the same features (bench/fem_reference.py).
+# 4. Issue 34, goal 5: `sls prune` with no flags against the SLS reference loop (bench/reference_pipeline.py
+#    --device cuda), both on the GPU, ViT-B/16 + Convpass, the 1000 calibration images; two alternating rounds.
+# 5. Issue 34, goal 5: `sls train` (Convpass, batch 64) against the same loop in PyTorch eager on the GPU
+#    (bench/train_reference.py --device cuda, images decoded once as `sls train` keeps them), ViT-B/16,
+#    2 epochs over the 1000 calibration images, one evaluation of 200 of them.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 tool=$(cd "$1" && pwd); out=$2; mkdir -p "$out"; feats=/tmp/sls-gpu-feats; mkdir -p "$feats"
@@ -59,3 +64,23 @@ python3 bench/gpu/forward_reference.py $vitb/backbone.safetensors $vitb/linear.s
 python3 -c "import json; d=json.load(open('$out/throughput-timm.json')); [print('timm', k, [(t['batch_size'], round(t['images_per_second'], 1)) for t in v]) for k, v in d['runs'].items()]"
 /usr/bin/env python3 bench/fem_reference.py "$feats/vitb-cpu-fp32.safetensors" > "$out/fem-sklearn.txt"
 cat "$out/fem-sklearn.txt"
+
+# 4 and 5: whole processes, in seconds from the spawn
+secs() { local s e; s=$(date +%s.%N); "$@" > "$out/last.out" 2> "$out/last.err" || { echo "failed: $*"; tail -3 "$out/last.err"; }
+  e=$(date +%s.%N); python3 -c "print(round($e - $s, 2))"; }
+ratio() { python3 -c "print(round($1 / $2, 1))"; }
+for r in 1 2; do
+  a=$(secs sls prune --backbone $vitb/backbone.safetensors --petl $vitb/convpass.safetensors --data "$cal" --device cuda \
+    --out "$out/loop-$r.index.json" --json); cp "$out/last.out" "$out/loop-$r.prune.json"
+  b=$(secs python3 bench/reference_pipeline.py $vitb/backbone.safetensors $vitb/convpass.safetensors "$cal" --device cuda \
+    --heads 12 --workers 4); cp "$out/last.out" "$out/loop-$r.reference.txt"
+  echo "prune round $r: sls $a s, reference loop $b s ($(grep kept_blocks "$out/loop-$r.reference.txt")), ratio $(ratio "$b" "$a")x"
+done
+task=/tmp/sls-gpu-task; mkdir -p "$task"; ln -sfn "$PWD/$cal/images" "$task/images"
+cp "$cal/task.json" "$cal/train800val200.txt" "$task/"; tail -n 200 "$cal/train800val200.txt" > "$task/test.txt"
+a=$(secs sls train --backbone $vitb/backbone.safetensors --data "$task" --petl-method convpass --petl-dim 8 --petl-scale 1 \
+  --epochs 2 --warmup-epochs 1 --lr 0.001 --batch-size 64 --seed 0 --eval-every 2 --device cuda \
+  --out "$out/train.safetensors" --no-resume --json); cp "$out/last.out" "$out/train.sls.json"
+b=$(secs python3 bench/train_reference.py $vitb/backbone.safetensors "$task" --method convpass --epochs 2 --heads 12 --cache \
+  --device cuda); cp "$out/last.out" "$out/train.reference.txt"
+echo "train: sls $a s, PyTorch eager $b s ($(grep -E 'epochs_seconds' "$out/train.reference.txt")), ratio $(ratio "$b" "$a")x"
