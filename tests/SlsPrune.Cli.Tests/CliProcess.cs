@@ -8,7 +8,11 @@ internal static class CliProcess
 {
     /// <summary>Runs <c>sls</c> with <paramref name="args"/> and the environment variable <paramref name="variable"/> set to
     /// <paramref name="value"/>; its exit code, standard output and standard error.</summary>
-    public static (int Code, string Out, string Err) Run(string variable, string value, params string[] args)
+    public static (int Code, string Out, string Err) Run(string variable, string value, params string[] args) =>
+        Run(new Dictionary<string, string> { [variable] = value }, args);
+
+    /// <summary>Runs <c>sls</c> with <paramref name="args"/> and the variables of <paramref name="environment"/> set.</summary>
+    public static (int Code, string Out, string Err) Run(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -16,7 +20,7 @@ internal static class CliProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        psi.Environment[variable] = value;
+        foreach (var (variable, value) in environment) psi.Environment[variable] = value;
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sls.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
