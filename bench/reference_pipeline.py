@@ -8,7 +8,7 @@ its calibration folder (models/fmnist-vit8/calibration/structured-location, list
 
 What it does, as the reference loop does: for each layer from the top, rebuild the ViT truncated after that block,
 run a full forward over the calibration split (a DataLoader over the list, shuffled, batches of 40; images opened
-with PIL, converted to RGB, resized bicubic to --size, ImageNet mean/std), keep the cls token after the last block
+with PIL, converted to RGB, resized bicubic to the model's input size, ImageNet mean/std), keep the cls token after the last block
 (before the final norm, as `sls prune`), then scikit-learn TSNE(n_components=2, init='pca', random_state=0),
 min-max per axis, silhouette_score with the labels. The threshold is alpha x the top layer's score; the walk stops
 at the first layer below it and keeps blocks 1..i+1 (all blocks if the top score is <= 0, block 1 if none falls

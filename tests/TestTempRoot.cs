@@ -6,7 +6,9 @@ namespace SlsPrune.Tests;
 /// <see cref="Path.GetTempPath"/> reads, and child processes inherit) is pointed at <c>$TMPDIR/sls-tests-PID</c> before
 /// any test runs. The folder is deleted when the test process exits normally; the test runner may kill it instead, so
 /// each run also deletes the folders of earlier runs whose process is gone. Native code (libtorch) reads the process's
-/// own environment, not this one, and still writes to the system's temporary folder. Compiled into each test project.</summary>
+/// own environment, not this one, and still writes to the system's temporary folder. XDG_CACHE_HOME is pointed at a
+/// folder inside it too, so the <c>sls</c> processes that tests start keep their JIT profiles there, not in the user's
+/// cache. Compiled into each test project.</summary>
 internal static class TestTempRoot
 {
     [ModuleInitializer]
@@ -25,6 +27,7 @@ internal static class TestTempRoot
             }
         Directory.CreateDirectory(root);
         Environment.SetEnvironmentVariable("TMPDIR", root);
+        Environment.SetEnvironmentVariable("XDG_CACHE_HOME", Path.Combine(root, "cache"));
         AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(root);
     }
 

@@ -66,7 +66,7 @@ python3 -c "import json; d=json.load(open('$out/throughput-timm.json')); [print(
 cat "$out/fem-sklearn.txt"
 
 # 4 and 5: whole processes, in seconds from the spawn
-secs() { local s e; s=$(date +%s.%N); "$@" > "$out/last.out" 2> "$out/last.err" || { echo "failed: $*"; tail -3 "$out/last.err"; }
+secs() { local s e; s=$(date +%s.%N); "$@" > "$out/last.out" 2> "$out/last.err" || { echo "failed: $*"; tail -3 "$out/last.err"; } >&2
   e=$(date +%s.%N); python3 -c "print(round($e - $s, 2))"; }
 ratio() { python3 -c "print(round($1 / $2, 1))"; }
 for r in 1 2; do
