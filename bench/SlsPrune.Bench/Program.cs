@@ -555,8 +555,6 @@ else if (mode == "tsne-steps" && args.Length >= 2)
         double tk = Seconds(() => SlsPrune.Core.Fem.Tsne.JointProbabilities.NearestNeighbours(one0, o.NeighboursFor(n)));
         Console.WriteLine($"  nearest neighbours {tk * 1e3:F0} ms of P");
         Console.WriteLine($"gradient {tg * 1e3:F0} us/iter, step {ts * 1e3:F0} us/iter, P {tp * 1e3:F0} ms");
-
-
     }
 }
 else if (mode == "tsne-alone" && args.Length >= 2)

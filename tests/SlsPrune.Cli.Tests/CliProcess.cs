@@ -12,7 +12,12 @@ internal static class CliProcess
         Run(new Dictionary<string, string> { [variable] = value }, args);
 
     /// <summary>Runs <c>sls</c> with <paramref name="args"/> and the variables of <paramref name="environment"/> set.</summary>
-    public static (int Code, string Out, string Err) Run(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static (int Code, string Out, string Err) Run(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Dotnet(environment, [Path.Combine(AppContext.BaseDirectory, "sls.dll"), .. args]);
+
+    /// <summary>Runs the <c>dotnet</c> host the tests run on with <paramref name="args"/> and the variables of
+    /// <paramref name="environment"/> set; its exit code, standard output and standard error.</summary>
+    public static (int Code, string Out, string Err) Dotnet(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -21,7 +26,6 @@ internal static class CliProcess
             UseShellExecute = false,
         };
         foreach (var (variable, value) in environment) psi.Environment[variable] = value;
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sls.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();

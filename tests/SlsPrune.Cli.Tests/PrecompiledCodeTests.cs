@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace SlsPrune.Cli.Tests;
@@ -25,20 +24,9 @@ public class PrecompiledCodeTests
     private static Dictionary<string, string> Evaluate(params string[] args)
     {
         string project = Path.Combine(ShippedModelTests.RepoRoot(), "src", "SlsPrune.Cli", "SlsPrune.Cli.csproj");
-        var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in (string[])["msbuild", project, "-nologo", "-getProperty:PublishReadyToRun",
-                     "-getProperty:PublishReadyToRunCrossgen2ExtraArgs", .. args])
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        Assert.True(p.WaitForExit(120_000), "msbuild did not finish within two minutes");
-        Assert.True(p.ExitCode == 0, $"msbuild exited {p.ExitCode}: {stdout} {stderr.Result}");
+        var (code, stdout, stderr) = CliProcess.Dotnet(new Dictionary<string, string>(), ["msbuild", project, "-nologo",
+            "-getProperty:PublishReadyToRun", "-getProperty:PublishReadyToRunCrossgen2ExtraArgs", .. args]);
+        Assert.True(code == 0, $"msbuild exited {code}: {stdout} {stderr}");
         using var doc = JsonDocument.Parse(stdout);
         return doc.RootElement.GetProperty("Properties").EnumerateObject().ToDictionary(e => e.Name, e => e.Value.GetString() ?? "");
     }
