@@ -98,7 +98,7 @@ public static class EvalRunner
         var task = DataLayouts.Open(o.Data, o.DataOptions);
         o = o with { Split = DataLayouts.Split(task, o.Split, o.DataOptions) };
         var index = o.Index is null ? null : PruningIndex.Load(o.Index);
-        index?.RequirePetl(o.Index!, o.Model.Petl);
+        index?.RequirePetl(o.Index!, o.Model.Petl, o.AllowMismatch);
         using var built = ModelFactory.Build(o.Model, device, index?.ToPlan(), o.Index, index?.Fingerprints(o.Index!, o.AllowMismatch));
         var model = built.Model;
         if (model.NumClasses == 0)

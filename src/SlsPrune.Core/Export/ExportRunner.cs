@@ -32,7 +32,7 @@ public static class ExportRunner
         OutputPath.CheckFile(o.Out, "--out", o.Model.Backbone, o.Model.Petl, o.Index);
 
         var index = o.Index is null ? null : PruningIndex.Load(o.Index);
-        index?.RequirePetl(o.Index!, o.Model.Petl);
+        index?.RequirePetl(o.Index!, o.Model.Petl, o.AllowMismatch);
         using var built = ModelFactory.Build(o.Model with { Precision = Precision.Fp32, Device = "cpu" }, null, index?.ToPlan(), o.Index,
             index?.Fingerprints(o.Index!, o.AllowMismatch));
         if (o.Model.Merge && !built.Merged && built.Petl.Method != PetlMethods.Linear)

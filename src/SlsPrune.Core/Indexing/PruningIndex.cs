@@ -234,10 +234,16 @@ public sealed record PruningIndex
     /// <summary>The check that the model is built from the files this index was computed for.</summary>
     public FingerprintCheck Fingerprints(string indexPath, bool allowMismatch) => new(indexPath, Backbone, Petl, allowMismatch);
 
-    /// <summary>An index computed with a PETL file builds its model only with one (the backbone's own head is another model).</summary>
-    /// <exception cref="SlsInputException">naming <paramref name="indexPath"/> when <paramref name="petl"/> is missing.</exception>
-    public void RequirePetl(string indexPath, string? petl)
+    /// <summary>An index computed with a PETL file builds its model only with one (the backbone's own head is another model),
+    /// and one computed without builds its model only without (another file's adapters and head are another model, whose
+    /// layers the index never scored), unless <paramref name="allowMismatch"/>.</summary>
+    /// <exception cref="SlsInputException">naming <paramref name="indexPath"/> when <paramref name="petl"/> is missing or
+    /// not expected.</exception>
+    public void RequirePetl(string indexPath, string? petl, bool allowMismatch)
     {
         if (Petl is not null && petl is null) throw new SlsInputException(indexPath, "was computed with a PETL file: give it with --petl");
+        if (Petl is null && petl is not null && !allowMismatch)
+            throw new SlsInputException(indexPath, $"was computed without a PETL file (on the backbone's own adapters and head), not with "
+                + $"{Printable.Escape(petl)}: leave --petl out, or pass --allow-mismatch to use it anyway");
     }
 }

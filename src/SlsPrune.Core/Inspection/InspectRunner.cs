@@ -28,6 +28,11 @@ public static class InspectRunner
         if (options.Petl is null) return new InspectReport(main, null, null);
         var petlSource = CheckpointSource.ResolvePetl(options.Petl);
         var petl = petlSource.IsPeftAdapter ? InspectPeft(petlSource, options.Checkpoint) : Inspect(options.Petl, options.Heads);
+        if (!petlSource.IsPeftAdapter && main.Architecture is { } arch)
+        {
+            using var file = StateDictFile.Open(options.Petl);
+            PetlBlocks.Check(file.Shapes, file.Metadata, options.Petl, arch.Depth, indexGiven: null);
+        }
         // The PETL file's head replaces the backbone's.
         var combined = new ParameterCounts(main.Parameters.Backbone, main.Parameters.Petl + petl.Parameters.Petl,
             petl.Parameters.Head > 0 ? petl.Parameters.Head : main.Parameters.Head);

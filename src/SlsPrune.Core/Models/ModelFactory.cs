@@ -34,11 +34,7 @@ public static class ModelFactory
         var (family, full, planned) = Plan(options, backbone, plan, planSource);
         // a PETL file written for a pruned model (aglp's retrained adapters, a retrained pruned model) holds fewer blocks than
         // the backbone: it needs the index it was written with, which says which blocks those are
-        if (plan is null && petlFile is not null && petlFile.Metadata.TryGetValue("depth", out var petlDepth)
-            && int.TryParse(petlDepth, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pd)
-                && pd < full.Depth)
-            throw new SlsInputException(options.Petl!, $"holds adapters for a pruned model of {pd} of the backbone's {full.Depth} blocks (its "
-                + $"metadata says depth {pd}; aglp and retraining after pruning write such files): pass the pruning index written with it (--index)");
+        if (petlFile is not null) PetlBlocks.Check(petlFile.Shapes, petlFile.Metadata, options.Petl!, full.Depth, indexGiven: plan is not null);
         int d = planned.Blocks.Count;
         if (peft is not null)
         {

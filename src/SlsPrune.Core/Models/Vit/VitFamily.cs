@@ -24,13 +24,22 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
     public override VitConfig Infer(IReadOnlyDictionary<string, long[]> shapes, ArchitectureHints hints, ModelOptions options, string source)
     {
         int? heads = options.Heads;
+        VitVariant? named = null;
         if (options.ModelName is not null)
         {
-            var v = VitVariants.ByName(options.ModelName) ?? throw new SlsInputException("--model",
+            named = VitVariants.ByName(options.ModelName) ?? throw new SlsInputException("--model",
                 $"unknown model '{options.ModelName}' (known: {string.Join(", ", VitVariants.All.Select(x => x.Name))})");
-            heads ??= v.Heads;
+            heads ??= named.Heads;
         }
+        // the checkpoint's own record of its heads (a config's num_attention_heads, sls's metadata) is the truth about it:
+        // another count builds a different model from the same weights
+        if (hints.Heads is int recorded && heads is int asked && asked != recorded)
+            throw new SlsInputException(options.Heads is not null ? "--heads" : "--model", $"{asked} heads contradicts {Printable.Escape(source)}, "
+                + $"which records {recorded}");
         var vit = WithHints(VitConfigInference.Infer(shapes, heads ?? hints.Heads, source), hints, source);
+        if (named is not null && (named.Width != vit.Width || named.PatchSize != vit.PatchSize))
+            throw new SlsInputException(source, $"is not {named.Name}: width {vit.Width}, patch {vit.PatchSize} (the variant has width "
+                + $"{named.Width}, patch {named.PatchSize})");
         // the table's head count for a width is what every known checkpoint of it has: a --heads that contradicts it builds a wrong model
         if (options.Heads is int given && options.ModelName is null && hints.Heads is null && VitVariants.HeadsForWidth(vit.Width) is int table
             && table != given)
