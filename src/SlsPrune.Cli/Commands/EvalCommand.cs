@@ -45,6 +45,10 @@ public static class EvalCommand
         cmd.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
+            var chosen = EvalEngines.ByName(parse.GetValue(engine)!);
+            if (chosen is OnnxRuntimeEngine && model.BuildOptionsGiven(parse).FirstOrDefault() is string given)
+                throw new SlsInputException(given, "does not apply to --engine onnxruntime: the ONNX file carries its own model (its heads, input "
+                    + "size, adapters and precision), and ONNX Runtime runs it on the CPU");
             var request = new EvalRequest(parse.GetValue(model.Backbone) is null ? null : model.Read(parse), parse.GetValue(model.Model),
                 parse.GetValue(model.Petl)?.FullName,
                 data.Path(parse), parse.GetValue(index)?.FullName, parse.GetValue(split)!, parse.GetValue(throughput), parse.GetValue(repeats),
@@ -54,7 +58,7 @@ public static class EvalCommand
                 DataOptions = data.Read(parse, ctx.Err), Warn = line => ctx.Err.WriteLine($"sls: warning: {line}"), Say = line =>
                     ctx.Err.WriteLine($"sls: eval: {line}"),
             };
-            var result = EvalEngines.ByName(parse.GetValue(engine)!).Run(request, cancellationToken);
+            var result = chosen.Run(request, cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
             else EvalView.Render(ctx.Console, result);
             return Task.FromResult(ExitCodes.Success);

@@ -91,6 +91,12 @@ public sealed class ModelOptionSet
         });
     }
 
+    /// <summary>The options given on the command line (not defaulted) that say how to build a model from a backbone: none
+    /// applies to a file that carries its own build (an ONNX file run with ONNX Runtime).</summary>
+    public IEnumerable<string> BuildOptionsGiven(ParseResult parse) =>
+        new Option[] { Heads, ImageSize, Act, PetlMethod, PetlDim, PetlScale, Device, Precision, AllowMismatch }
+            .Where(o => parse.GetResult(o) is { Implicit: false }).Select(o => o.Name);
+
     public ModelOptions Read(ParseResult parse)
     {
         PetlMethod? method = null;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using SlsPrune.Cli.Output;
+using SlsPrune.Core;
 using SlsPrune.Core.Pruning;
 using SlsPrune.Core.Pruning.Sls;
 
@@ -76,8 +77,14 @@ public static class PruneCommand
             var ctx = context();
             var chosen = PruneMethods.Get(parse.GetValue(method)!);
             var given = new JsonObject();
-            foreach (var (_, value) in settings)
-                foreach (var (key, v) in value(parse)) given[key] = v;
+            foreach (var (option, value) in settings)
+                foreach (var (key, v) in value(parse))
+                {
+                    // another method's option would be ignored: the user asked for something this run does not do
+                    if (!chosen.SettingNames.Contains(key))
+                        throw new SlsInputException(option.Name, NotForMethod(chosen, option.Name, key));
+                    given[key] = v;
+                }
             var options = new PruneOptions(model.Read(parse), data.Path(parse), chosen, chosen.ReadOptions(given, "sls prune"),
                 parse.GetValue(split)!, parse.GetValue(output)!.FullName, parse.GetValue(seed))
             {
@@ -93,5 +100,14 @@ public static class PruneCommand
             return Task.FromResult(ExitCodes.Success);
         });
         return cmd;
+    }
+
+    /// <summary>Why an option given is refused for <paramref name="chosen"/>: it is another method's, or (a list given to an
+    /// option the method takes one value of) only its list is.</summary>
+    private static string NotForMethod(IPruneMethod chosen, string option, string key)
+    {
+        string others = string.Join(", ", PruneMethods.All.Where(m => m.SettingNames.Contains(key)).Select(m => m.Name));
+        return chosen.Settings.Any(s => s.Option == option) ? $"takes one value for method {chosen.Name} (a list is for {others})"
+            : $"does not apply to method {chosen.Name} (it is an option of {others})";
     }
 }

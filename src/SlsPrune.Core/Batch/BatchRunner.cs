@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Evaluation;
 using SlsPrune.Core.Indexing;
@@ -95,6 +96,9 @@ public static class BatchRunner
     /// <summary>The lock a process takes on a task while it runs it (<see cref="TaskLock"/>).</summary>
     public static string LockPath(string outDir, string task) => Path.Combine(outDir, "locks", task + ".lock");
 
+    /// <summary>A plan's PETL method for a task whose given file says it.</summary>
+    public const string FilesOwn = "the file's";
+
     /// <summary>The manifest read and checked as <see cref="Run"/> does before its first task (fields, stages, methods, every
     /// path), and what a run would do with each task of the shard; nothing is run or written.</summary>
     public static BatchPlan Plan(BatchOptions o)
@@ -111,8 +115,8 @@ public static class BatchRunner
             string petl = t.Petl is null ? Path.Combine(o.Out, "tasks", t.Name, "petl.safetensors") : m.Resolve(t.Petl);
             return new BatchPlanTask(t.Name, t.Group, s.Stages ?? BatchManifest.StageNames, s.Method ?? BatchDefaults.Method, data,
                 Data.DataLayouts.Detect(data)?.Name,
-                s.Split ?? BatchDefaults.Split, petl, t.Petl is null, s.PetlMethod ?? BatchDefaults.PetlMethod, result, done, o.Resume && done
-                    ? "skip" : "run");
+                s.Split ?? BatchDefaults.Split, petl, t.Petl is null, s.PetlMethod ?? (t.Petl is null ? BatchDefaults.PetlMethod : FilesOwn), result,
+                done, o.Resume && done ? "skip" : "run");
         }).ToList();
         return new BatchPlan(o.Manifest, m.Resolve(m.Backbone), o.Out, $"{shard.Index}/{shard.Count}", o.Resume, tasks);
     }
@@ -179,6 +183,43 @@ public static class BatchRunner
         CheckOut(m, o);
         CheckSplits(m);
         CheckBlockBudgets(m);
+        CheckPetlSettings(m);
+    }
+
+    /// <summary>A task's given PETL file says its own method, dim and scale: the manifest's (task or defaults) are checked
+    /// against its header now, as the run would, so <c>--dry-run</c> refuses a <c>petl_scale</c> that contradicts the file.
+    /// A PEFT folder or a file whose header cannot be read is left to the run, which names what is wrong.</summary>
+    private static void CheckPetlSettings(BatchManifest m)
+    {
+        foreach (var t in m.Tasks.Where(t => t.Petl is not null))
+        {
+            var s = (t.Settings ?? new()).Over(m.Defaults);
+            if (s.PetlMethod is null && s.PetlDim is null && s.PetlScale is null) continue;
+            string petl = m.Resolve(t.Petl!);
+            if (Directory.Exists(petl)) continue;
+            StateDictFile file;
+            try
+            {
+                file = StateDictFile.Open(petl);
+            }
+            catch (SlsInputException)
+            {
+                continue;
+            }
+            using (file)
+            {
+                try
+                {
+                    PetlResolver.Resolve(file.Shapes, file.Metadata, petl, s.PetlMethod is string pm ? PetlMethods.ByName(pm) : null, s.PetlDim,
+                        s.PetlScale);
+                }
+                catch (SlsInputException e)
+                {
+                    throw new SlsInputException(m.Source, $"task '{Printable.Escape(t.Name)}': {e.Message.Replace("--petl-", "petl_", StringComparison
+                        .Ordinal)}");
+                }
+            }
+        }
     }
 
     /// <summary>Every task's data has the splits its stages read (the training and calibration split, the evaluation
@@ -283,9 +324,14 @@ public static class BatchRunner
             var petl = new PetlSettings(method, s.PetlDim ?? BatchDefaults.PetlDim, s.PetlScale ?? BatchDefaults.PetlScale);
             string petlFile = task.Petl is null ? Path.Combine(dir, "petl.safetensors") : m.Resolve(task.Petl);
             string index = Path.Combine(dir, "index.sls.json");
+            // a given PETL file's method, dim and scale are its own: the manifest's fill in what it does not say, and are refused
+            // where they contradict it (as on the command line)
             var model = new ModelOptions(backbone, petlFile, s.Heads, Device: s.Device ?? BatchDefaults.Device, BatchSize: s.BatchSize
                 ?? BatchDefaults.BatchSize, ImageSize: s.ImageSize)
             {
+                PetlMethod = task.Petl is not null && s.PetlMethod is not null ? method : null,
+                PetlDim = task.Petl is not null ? s.PetlDim : null,
+                PetlScale = task.Petl is not null ? s.PetlScale : null,
                 AllowClassMismatch = s.AllowClassMismatch ?? BatchDefaults.AllowClassMismatch,
             };
             var dataOptions = new DataOptions(s.PathColumn, s.LabelColumn, s.ExifTranspose ?? BatchDefaults.ExifTranspose);

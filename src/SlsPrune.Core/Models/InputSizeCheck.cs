@@ -8,7 +8,8 @@ namespace SlsPrune.Core.Models;
 /// An input size that had to be assumed (<see cref="InputSizeOrigin.Assumed"/>: a torchvision or timm Swin state
 /// dict does not record it) is said on stderr, once, and refused where it makes the run implausible: the data's
 /// images (the first few of the split, sized from their headers) all more than <see cref="MaxScale"/>x smaller or
-/// larger than it, or an index computed at another size. A Swin trained at 32 px run at an assumed 224 gives a
+/// larger than it, or an index computed at another size. An index computed at another size than a recorded one is refused
+/// too, unless <c>--image-size</c> asks for the size run. A Swin trained at 32 px run at an assumed 224 gives a
 /// meaningless top-1 at exit 0; an explicit <c>--image-size</c> is never refused for this.
 /// </summary>
 public static class InputSizeCheck
@@ -28,6 +29,12 @@ public static class InputSizeCheck
     public static void Check(BuiltModel built, string backbone, IReadOnlyList<LabelledImage> items, Action<string>? warn, InputSizeOrigin? index =
         null, string? indexPath = null)
     {
+        // an index scored the layers at its size: at another one (not asked for with --image-size) the decision is for another model
+        if (index is { } atIndex && built.InputOrigin is { IsAssumed: false } run && run.From != InputSizeOrigin.Option
+            && atIndex.ImageSize != run.ImageSize)
+            throw new SlsInputException(indexPath ?? backbone, $"was computed at {atIndex.ImageSize} px ({atIndex.From}), but this run is at "
+                + $"{run.ImageSize} px ({run.From}) (give --image-size {atIndex.ImageSize}, or --image-size {run.ImageSize} to run at "
+                + $"{run.ImageSize} anyway)");
         if (built.InputOrigin is not { IsAssumed: true } origin) return;
         int s = origin.ImageSize;
         string assumed = $"{origin.Unrecorded ?? "the input size is not recorded in the checkpoint"}; {s} px was assumed"
