@@ -96,8 +96,21 @@ public static class BatchRunner
     /// <summary>The lock a process takes on a task while it runs it (<see cref="TaskLock"/>).</summary>
     public static string LockPath(string outDir, string task) => Path.Combine(outDir, "locks", task + ".lock");
 
-    /// <summary>A plan's PETL method for a task whose given file says it.</summary>
-    public const string FilesOwn = "the file's";
+    /// <summary>A given PETL file's method, from its header (a PEFT folder's is PEFT LoRA); where the header cannot be read,
+    /// <c>unread</c> (the run names what is wrong).</summary>
+    private static string MethodOf(string petl)
+    {
+        if (Directory.Exists(petl)) return PeftAdapter.MethodName;
+        try
+        {
+            using var file = StateDictFile.Open(petl);
+            return PetlMethods.Detect(file.Shapes.Keys).Name;
+        }
+        catch (SlsInputException)
+        {
+            return "unread";
+        }
+    }
 
     /// <summary>The manifest read and checked as <see cref="Run"/> does before its first task (fields, stages, methods, every
     /// path), and what a run would do with each task of the shard; nothing is run or written.</summary>
@@ -114,9 +127,8 @@ public static class BatchRunner
             bool done = IsDone(result);
             string petl = t.Petl is null ? Path.Combine(o.Out, "tasks", t.Name, "petl.safetensors") : m.Resolve(t.Petl);
             return new BatchPlanTask(t.Name, t.Group, s.Stages ?? BatchManifest.StageNames, s.Method ?? BatchDefaults.Method, data,
-                Data.DataLayouts.Detect(data)?.Name,
-                s.Split ?? BatchDefaults.Split, petl, t.Petl is null, s.PetlMethod ?? (t.Petl is null ? BatchDefaults.PetlMethod : FilesOwn), result,
-                done, o.Resume && done ? "skip" : "run");
+                Data.DataLayouts.Detect(data)?.Name, s.Split ?? BatchDefaults.Split, petl, t.Petl is null,
+                t.Petl is null ? s.PetlMethod ?? BatchDefaults.PetlMethod : MethodOf(petl), result, done, o.Resume && done ? "skip" : "run");
         }).ToList();
         return new BatchPlan(o.Manifest, m.Resolve(m.Backbone), o.Out, $"{shard.Index}/{shard.Count}", o.Resume, tasks);
     }

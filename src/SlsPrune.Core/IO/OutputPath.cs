@@ -68,6 +68,27 @@ public static class OutputPath
         CheckWritable(path, full, option);
     }
 
+    /// <summary>The outputs of one run each have their own place: no two name the same file (through links too), and no file
+    /// lies in a figures folder of the run under a figure's extension (<c>.png</c>, <c>.svg</c>), where a figure would
+    /// replace it or it a figure.</summary>
+    /// <exception cref="SlsInputException">naming the path both would write.</exception>
+    public static void CheckDistinct(IReadOnlyList<OutputTarget> outputs)
+    {
+        var clash = outputs.GroupBy(t => Real(t.Path), StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (clash is not null)
+            throw new SlsInputException(clash.First().Path, $"is named by both {clash.First().Option} and {clash.Last().Option}; each output "
+                + "needs its own path");
+        foreach (var folder in outputs.Where(t => t.Folder))
+        {
+            string real = Real(folder.Path);
+            var figure = outputs.FirstOrDefault(t => !t.Folder && Path.GetDirectoryName(Real(t.Path)) == real
+                && Path.GetExtension(t.Path).ToLowerInvariant() is ".png" or ".svg");
+            if (figure is not null)
+                throw new SlsInputException(figure.Path, $"lies in the {folder.Option} folder, whose figures are PNG and SVG files; {figure.Option} "
+                    + "would take a figure's place (choose another name or folder)");
+        }
+    }
+
     /// <summary>Outputs in or through <c>/dev</c>, <c>/proc</c> or <c>/sys</c> (a link such as <c>/dev/stdout</c> would be
     /// replaced by a regular file) are refused, whatever they resolve to.</summary>
     private static void CheckNotSystem(string path, string full, string real, string option)

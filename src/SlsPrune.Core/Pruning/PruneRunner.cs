@@ -150,10 +150,7 @@ public static class PruneRunner
         string?[] inputs = [o.Model.Backbone, o.Model.Petl, o.Data, .. o.Method.Inputs(o.MethodOptions)];
         var outputs = Outputs(o).ToList();
         foreach (var target in outputs) target.Check(inputs);
-        var clash = outputs.GroupBy(t => Path.GetFullPath(t.Path), StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-        if (clash is not null)
-            throw new SlsInputException(clash.Key, $"is named by both {clash.First().Option} and {clash.Last().Option}; each output needs its own "
-                + $"path");
+        OutputPath.CheckDistinct(outputs);
     }
 
     /// <summary>Where the list of calibration images goes: beside the index, <c>NAME.calibration.txt</c>.</summary>

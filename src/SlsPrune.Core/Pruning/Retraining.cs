@@ -10,6 +10,9 @@ namespace SlsPrune.Core.Pruning;
 /// only train the task's PETL modules again, so it is skipped with a note (<see cref="NothingPruned"/>).</summary>
 public static class Retraining
 {
+    /// <summary>Where the re-issued index goes: the PETL file's path with the extension <c>.sls.json</c>.</summary>
+    public static string ReissuedPath(string petlOut) => Path.ChangeExtension(Path.GetFullPath(petlOut), ".sls.json");
+
     /// <summary>Trains the task's PETL modules (and head) on the pruned model the index at <paramref name="indexPath"/>
     /// describes, as <see cref="PetlTrainer.Run"/> trains a full one, then writes a copy of the index fingerprinted for the
     /// new PETL file to <see cref="TrainOptions.Out"/> with the extension <c>.sls.json</c>. <paramref name="allowMismatch"/>: accept an index
@@ -22,6 +25,11 @@ public static class Retraining
     public static TrainResult Run(TrainOptions o, string indexPath, bool allowMismatch, IProgress<EpochReport>? progress = null,
         CancellationToken cancellationToken = default)
     {
+        // the index re-issued beside the new PETL file is an output like it: never the index read, nor the PETL file itself
+        string reissued = ReissuedPath(o.Out);
+        const string beside = "--out (the index re-issued beside it)";
+        OutputPath.CheckFile(reissued, beside, o.Model.Backbone, o.Model.Petl, o.InitFrom, indexPath, o.Data, o.DistillFrom);
+        OutputPath.CheckDistinct([new OutputTarget(o.Out, "--out"), new OutputTarget(reissued, beside)]);
         var index = PruningIndex.Load(indexPath);
         if (NothingPruned(index) is string why)
         {
@@ -35,7 +43,6 @@ public static class Retraining
             Check = new Models.FingerprintCheck(indexPath, index.Backbone, null, allowMismatch),
         }, progress, cancellationToken);
         if (!File.Exists(o.Out)) return r;
-        string reissued = Path.ChangeExtension(Path.GetFullPath(o.Out), ".sls.json");
         (index with
         {
             Petl = FileHash.Fingerprint(o.Out),

@@ -37,7 +37,8 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
             throw new SlsInputException(options.Heads is not null ? "--heads" : "--model", $"{asked} heads contradicts {Printable.Escape(source)}, "
                 + $"which records {recorded}");
         var vit = WithHints(VitConfigInference.Infer(shapes, heads ?? hints.Heads, source), hints, source);
-        if (named is not null && (named.Width != vit.Width || named.PatchSize != vit.PatchSize))
+        // the variant's heads on a checkpoint of another width or patch are a guess from another model (a --heads given decides them)
+        if (named is not null && options.Heads is null && (named.Width != vit.Width || named.PatchSize != vit.PatchSize))
             throw new SlsInputException(source, $"is not {named.Name}: width {vit.Width}, patch {vit.PatchSize} (the variant has width "
                 + $"{named.Width}, patch {named.PatchSize})");
         // the table's head count for a width is what every known checkpoint of it has: a --heads that contradicts it builds a wrong model
