@@ -257,4 +257,34 @@ public class DataSafetyTests
         Assert.Empty(Directory.GetFiles(w.Root, ".*", SearchOption.TopDirectoryOnly)); // no temporary or earlier folder left
         Assert.Empty(Directory.GetDirectories(w.Root, ".*", SearchOption.TopDirectoryOnly));
     }
+
+    /// <summary><c>sls batch</c> writes two files in place, not by a rename: each task's lock (emptied, then the pid) and
+    /// <c>--log-file</c> (appended to). A link or a second name (hard link) of an input there would change the input.</summary>
+    [Fact]
+    public void Batch_never_writes_an_input_through_a_task_lock_or_its_log_file()
+    {
+        var w = new Workspace();
+        string results = w.P("R"), taskLock = Path.Combine(results, "locks", "t.lock");
+        Directory.CreateDirectory(Path.Combine(results, "locks"));
+        string[] batch = ["batch", "--manifest", w.Manifest, "--out", results];
+        File.CreateSymbolicLink(taskLock, w.Petl);
+        Refused(w, taskLock, "is a symbolic link; a task's lock file is written in place and never through a link", batch);
+        File.Delete(taskLock);
+        HardLink(w.Petl, taskLock);
+        Refused(w, taskLock, "has 2 names (hard links); a task's lock file is written in place", batch);
+        File.Delete(taskLock);
+        string log = w.P("run.log");
+        HardLink(w.Manifest, log);
+        Refused(w, log, "has 2 names (hard links); --log-file is written in place", [.. batch, "--log-file", log]);
+        File.Delete(log);
+        // a log among the locks would be locked by the run itself
+        Refused(w, taskLock, "is in the results folder's locks/, where sls batch takes its task locks", [.. batch, "--log-file", taskLock]);
+    }
+
+    private static void HardLink(string existing, string path)
+    {
+        using var ln = System.Diagnostics.Process.Start("ln", [existing, path]);
+        ln.WaitForExit();
+        Assert.Equal(0, ln.ExitCode);
+    }
 }
