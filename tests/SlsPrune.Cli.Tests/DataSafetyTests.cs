@@ -239,6 +239,16 @@ public class DataSafetyTests
         File.WriteAllText(Path.Combine(w.Linked, "notes.txt"), "mine");
         Refused(w, w.Linked, "holds 'notes.txt'", ["data", "split", w.Tree, "--out", w.Linked, .. sizes]);
         File.Delete(Path.Combine(w.Linked, "notes.txt"));
+        // at any depth: a file of the user's among the images, a hidden one, a link to a folder (the audit's NOTES.txt)
+        foreach (var (split, rel) in new[] { (w.Copied, "images/a/NOTES.txt"), (w.Linked, "images/b/.hidden"), (w.Copied, "images/a/more") })
+        {
+            string at = Path.Combine(split, rel);
+            if (rel.EndsWith("more", StringComparison.Ordinal)) Directory.CreateSymbolicLink(at, w.Tree);
+            else File.WriteAllText(at, "my only copy");
+            Refused(w, split, $"holds '{rel}', which sls data split does not write", ["data", "split", w.Tree, "--out", split, "--copy", .. sizes]);
+            if (Directory.Exists(at)) Directory.Delete(at);
+            else File.Delete(at);
+        }
         File.CreateSymbolicLink(w.P("to-linked"), w.Linked);
         Refused(w, w.P("to-linked"), "is a symbolic link", ["data", "split", w.Tree, "--out", w.P("to-linked"), .. sizes]);
 
@@ -256,5 +266,102 @@ public class DataSafetyTests
         Assert.Equal(tree, w.Snapshot().Where(e => e.Key.StartsWith("tree", StringComparison.Ordinal)).ToList());
         Assert.Empty(Directory.GetFiles(w.Root, ".*", SearchOption.TopDirectoryOnly)); // no temporary or earlier folder left
         Assert.Empty(Directory.GetDirectories(w.Root, ".*", SearchOption.TopDirectoryOnly));
+    }
+
+    /// <summary><c>sls batch</c> writes two files in place, not by a rename: each task's lock (emptied, then the pid) and
+    /// <c>--log-file</c> (appended to). A link or a second name (hard link) of an input there would change the input.</summary>
+    [Fact]
+    public void Batch_never_writes_an_input_through_a_task_lock_or_its_log_file()
+    {
+        var w = new Workspace();
+        string results = w.P("R"), taskLock = Path.Combine(results, "locks", "t.lock");
+        Directory.CreateDirectory(Path.Combine(results, "locks"));
+        string[] batch = ["batch", "--manifest", w.Manifest, "--out", results];
+        File.CreateSymbolicLink(taskLock, w.Petl);
+        Refused(w, taskLock, "is a symbolic link; a task's lock file is written in place and never through a link", batch);
+        File.Delete(taskLock);
+        HardLink(w.Petl, taskLock);
+        Refused(w, taskLock, "has 2 names (hard links); a task's lock file is written in place", batch);
+        File.Delete(taskLock);
+        string log = w.P("run.log");
+        HardLink(w.Manifest, log);
+        Refused(w, log, "has 2 names (hard links); --log-file is written in place", [.. batch, "--log-file", log]);
+        File.Delete(log);
+        // a log among the locks would be locked by the run itself
+        Refused(w, taskLock, "is in the results folder's locks/, where sls batch takes its task locks", [.. batch, "--log-file", taskLock]);
+    }
+
+    /// <summary>A split killed before it renamed its folder into place leaves <c>.NAME.HOST.PID.GUID.tmp</c> (with
+    /// <c>--copy</c>, every image); the next split to the same place removes it, and leaves another node's and a live
+    /// process's.</summary>
+    [Fact]
+    public void Data_split_sweeps_what_a_killed_split_left_beside_its_folder()
+    {
+        var w = new Workspace();
+        string Left(string suffix, string host, int pid)
+        {
+            string at = w.P($".copied.{host}.{pid}.{Guid.NewGuid():N}.{suffix}");
+            Directory.CreateDirectory(Path.Combine(at, "images", "a"));
+            File.Copy(Path.Combine(w.Tree, "a", "0.png"), Path.Combine(at, "images", "a", "0.png"));
+            return at;
+        }
+        string tmp = Left("tmp", Core.IO.TempName.Host, int.MaxValue), old = Left("old", Core.IO.TempName.Host, int.MaxValue);
+        string otherHost = Left("tmp", "other-node", int.MaxValue), live = Left("tmp", Core.IO.TempName.Host, 1);
+        var (code, _, err) = CliRunner.Run(["data", "split", w.Tree, "--out", w.Copied, "--train", "4", "--val", "2", "--copy", "--seed", "2"]);
+        Assert.True(code == 0, err);
+        Assert.False(Directory.Exists(tmp));
+        Assert.False(Directory.Exists(old));
+        Assert.Equal(new[] { otherHost, live }.Order(StringComparer.Ordinal), Directory.GetDirectories(w.Root, ".*").Order(StringComparer.Ordinal));
+        Assert.Contains("\"seed\": 2", File.ReadAllText(Path.Combine(w.Copied, "task.json")), StringComparison.Ordinal);
+    }
+
+    /// <summary>A split that fills the disk names its task folder (not the hidden temporary one) and leaves nothing. Run on
+    /// a 8 kB tmpfs where the test may mount one (root); elsewhere the message is checked on the same exception.</summary>
+    [Fact]
+    public void Data_split_on_a_full_disk_names_the_task_folder_and_leaves_nothing()
+    {
+        var w = new Workspace();
+        string full = w.P("full"), task = Path.Combine(full, "task");
+        Directory.CreateDirectory(full);
+        if (!Mount(full))
+        {
+            var e = Core.IO.AtomicFile.Failed(task, new IOException($"No space left on device : '{full}/.task.h.1.x.tmp/images/a/0.png'"),
+                $"{full}/.task.h.1.x.tmp");
+            Assert.Equal($"{task}: could not be written: No space left on device : '{task}/images/a/0.png'", e.Message);
+            return;
+        }
+        try
+        {
+            var (code, stdout, err) = CliRunner.Run(["data", "split", w.Tree, "--out", task, "--train", "4", "--val", "2", "--copy"]);
+            Assert.Equal(1, code);
+            Assert.Equal("", stdout);
+            Assert.Equal($"sls: error: {task}: could not be written: No space left on device", err.Trim().Split('\n')[^1]);
+            Assert.Empty(Directory.GetFileSystemEntries(full));
+        }
+        finally
+        {
+            using var umount = System.Diagnostics.Process.Start("umount", [full]);
+            umount.WaitForExit();
+        }
+    }
+
+    private static void HardLink(string existing, string path)
+    {
+        using var ln = System.Diagnostics.Process.Start("ln", [existing, path]);
+        ln.WaitForExit();
+        Assert.Equal(0, ln.ExitCode);
+    }
+
+    private static bool Mount(string at)
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root") return false;
+        var psi = new System.Diagnostics.ProcessStartInfo("mount", ["-t", "tmpfs", "-o", "size=8k", "tmpfs", at])
+        {
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var mount = System.Diagnostics.Process.Start(psi)!;
+        mount.WaitForExit();
+        return mount.ExitCode == 0;
     }
 }

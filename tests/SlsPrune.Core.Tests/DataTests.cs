@@ -4,6 +4,7 @@ using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.FashionMnist;
 using SlsPrune.Core.Data.Images;
+using SlsPrune.Core.IO;
 using TorchSharp;
 
 namespace SlsPrune.Core.Tests;
@@ -221,6 +222,102 @@ public class FashionMnistBenchmarkTests
         var t = r.Tasks.Single(x => x.Name == "natural-subset-scale");
         Assert.Equal(new[] { "T-shirt/top", "Trouser", "Sandal", "Sneaker", "Bag" }, t.Classes);
         Assert.All(VtabTask.Open(t.Path).Read("test"), i => Assert.InRange(i.Label, 0, 4));
+    }
+
+    private sealed class Sync(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
+    }
+
+    private static void AssertSameFiles(Dictionary<string, byte[]> before, Dictionary<string, byte[]> after)
+    {
+        Assert.Equal(before.Keys.Order(StringComparer.Ordinal), after.Keys.Order(StringComparer.Ordinal));
+        foreach (var (k, v) in before) Assert.True(v.AsSpan().SequenceEqual(after[k]), k);
+    }
+
+    /// <summary>The audit's case: the IDX files given through <c>--source</c> are links into a task folder of <c>--out</c>,
+    /// which a run replaces as a whole; the source folder itself lies outside. Each file's real path is compared.</summary>
+    [Fact]
+    public void Source_files_linked_from_inside_the_output_are_refused_and_kept()
+    {
+        string outDir = Directory.CreateTempSubdirectory("sls-fm-out-").FullName;
+        string keep = Path.Combine(outDir, "tasks", "structured-location", "keep"), src = Directory.CreateTempSubdirectory("sls-fm-links-").FullName;
+        Directory.CreateDirectory(keep);
+        foreach (var f in Directory.GetFiles(SmallSource.Value))
+        {
+            string copy = Path.Combine(keep, Path.GetFileName(f));
+            File.Copy(f, copy);
+            File.CreateSymbolicLink(Path.Combine(src, Path.GetFileName(f)), copy);
+        }
+        var before = Snapshot(outDir);
+        var e = Assert.Throws<SlsInputException>(() => FashionMnistBenchmark.Generate(new FashionMnistOptions(outDir, 1, src, 16, 4, 20)));
+        Assert.Equal($"{src}/train-images-idx3-ubyte.gz: is {keep}/train-images-idx3-ubyte.gz, inside --out {outDir}; its task folders are "
+            + "replaced as a whole, which would delete it (keep the source outside --out)", e.Message);
+        AssertSameFiles(before, Snapshot(outDir));
+    }
+
+    /// <summary>A task folder is replaced as a whole: only an earlier output of this command holding nothing else is, and
+    /// what a killed run left in <c>tasks/</c> (this host's, its process gone) is swept by the next run.</summary>
+    [Fact]
+    public void An_existing_task_folder_is_replaced_only_when_it_holds_what_this_command_writes()
+    {
+        Generate(1, out var dir);
+        string tasks = Path.Combine(dir, "tasks"), rotation = Path.Combine(tasks, "structured-rotation"), count = Path.Combine(tasks,
+            "structured-count");
+        var again = new FashionMnistOptions(dir, 2, SmallSource.Value, Train: 16, Val: 4, Test: 20);
+        const string Tail = "; sls data fashion-mnist replaces a task folder as a whole (move it away or choose another --out)";
+        void Refused(string expected)
+        {
+            var before = Snapshot(dir);
+            Assert.Equal(expected + Tail, Assert.Throws<SlsInputException>(() => FashionMnistBenchmark.Generate(again)).Message);
+            AssertSameFiles(before, Snapshot(dir));
+        }
+        File.WriteAllText(Path.Combine(rotation, "NOTES.txt"), "mine");
+        Refused($"{rotation}: holds 'NOTES.txt', which sls data fashion-mnist does not write");
+        File.Delete(Path.Combine(rotation, "NOTES.txt"));
+        File.WriteAllText(Path.Combine(rotation, "images", ".notes"), "mine");
+        Refused($"{rotation}: holds 'images/.notes', which sls data fashion-mnist does not write");
+        File.Delete(Path.Combine(rotation, "images", ".notes"));
+        Directory.Delete(count, true);
+        Directory.CreateDirectory(count);
+        File.WriteAllText(Path.Combine(count, "mine.txt"), "mine");
+        Refused($"{count}: is not a task folder written by sls data fashion-mnist");
+        Directory.Delete(count, true);
+
+        string stale = Path.Combine(tasks, $".structured-count.{TempName.Host}.{int.MaxValue}.{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(Path.Combine(stale, "images"));
+        File.WriteAllText(Path.Combine(stale, "images", "00000.png"), "half");
+        string otherHost = Path.Combine(tasks, $".structured-count.other-node.{int.MaxValue}.{Guid.NewGuid():N}.tmp");
+        Directory.CreateDirectory(otherHost);
+        var r = FashionMnistBenchmark.Generate(again);
+        Assert.Equal(7, r.Tasks.Count);
+        Assert.Equal([Path.GetFileName(otherHost)], Directory.GetDirectories(tasks, ".*").Select(Path.GetFileName));
+        Assert.Equal(20, File.ReadAllLines(Path.Combine(count, "test.txt")).Length);
+        Assert.Equal(40, Directory.GetFiles(Path.Combine(rotation, "images")).Length);
+    }
+
+    /// <summary>Ctrl-C: the token is checked between tasks and images, so the run stops in the task under way, which
+    /// leaves nothing; the tasks written before stay whole, and no benchmark.json claims the set is complete.</summary>
+    [Fact]
+    public void Cancelled_it_stops_in_the_task_under_way_with_earlier_tasks_whole()
+    {
+        string outDir = Directory.CreateTempSubdirectory("sls-fm-out-").FullName;
+        using var stop = new CancellationTokenSource();
+        var seen = new List<string>();
+        var progress = new Sync(line =>
+        {
+            seen.Add(line);
+            if (line.StartsWith("task 3/7", StringComparison.Ordinal)) stop.Cancel();
+        });
+        Assert.Throws<OperationCanceledException>(() => FashionMnistBenchmark.Generate(new FashionMnistOptions(outDir, 1, SmallSource.Value, 16,
+            4, 20), progress, stop.Token));
+        Assert.Equal("task 3/7: specialized-inverted-lowcontrast", seen[^1]);
+        string tasks = Path.Combine(outDir, "tasks");
+        Assert.Equal(["natural-colour-texture", "natural-subset-scale"], Directory.GetFileSystemEntries(tasks).Select(Path.GetFileName)
+            .Order(StringComparer.Ordinal));
+        foreach (var t in Directory.GetDirectories(tasks))
+            Assert.Equal(20, VtabTask.Open(t).Read("test").Count);
+        Assert.False(File.Exists(Path.Combine(outDir, "benchmark.json")));
     }
 
     [Fact]

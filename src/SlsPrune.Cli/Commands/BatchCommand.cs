@@ -53,8 +53,8 @@ public static class BatchCommand
             var ctx = context();
             var files = new (Option<string> Option, IReportFormat? Format)[] { (logFile, null), (summaryMd, ReportFormats.Summary), (junit,
                 ReportFormats.Junit) }
-                .Where(x => parse.GetValue(x.Option) is not null).Select(x => (Target: new OutputTarget(parse.GetValue(x.Option)!, x.Option.Name),
-                    x.Format)).ToList();
+                .Where(x => parse.GetValue(x.Option) is not null).Select(x => (Target: new OutputTarget(parse.GetValue(x.Option)!, x.Option.Name,
+                    InPlace: x.Format is null), x.Format)).ToList(); // the log is appended to in place; the reports replace their file
             var options = new BatchOptions(parse.GetValue(manifest)!.FullName, parse.GetValue(output)!.FullName, parse.GetValue(resume),
                 Shard.Parse(parse.GetValue(shard)!))
             {

@@ -27,11 +27,11 @@ public static class DataCommand
         {
             outDir, seed, source, json,
         };
-        fashion.SetAction(parse =>
+        fashion.SetAction((parse, cancellationToken) =>
         {
             var ctx = context();
             var result = FashionMnistBenchmark.Generate(new FashionMnistOptions(parse.GetValue(outDir)!.FullName, parse.GetValue(seed),
-                parse.GetValue(source)!.FullName), new SyncProgress(ctx.Err));
+                parse.GetValue(source)!.FullName), new SyncProgress(ctx.Err), cancellationToken);
             if (parse.GetValue(json)) Json.Write(ctx.Out, result);
             else DataView.Render(ctx.Console, result);
             return Task.FromResult(ExitCodes.Success);

@@ -297,6 +297,19 @@ public static class BatchRunner
         }
         OutputPath.CheckFolder(o.Out, "--out", false, [.. inputs]);
         foreach (var output in o.Outputs) output.Check([.. inputs]);
+        // each task's lock is written in place: an existing one must be a regular file of its own, not a link or a
+        // second name of an input; and no other output may lie among the locks (a log there would be locked by the run)
+        foreach (var t in m.Tasks)
+        {
+            string taskLock = LockPath(o.Out, t.Name);
+            TaskLock.Check(taskLock);
+            OutputPath.CheckInPlace(taskLock, "a task's lock", [.. inputs]);
+        }
+        string locks = RealPath.Resolve(Path.Combine(o.Out, "locks")).TrimEnd('/') + "/";
+        foreach (var output in o.Outputs)
+            if (RealPath.Resolve(output.Path).StartsWith(locks, StringComparison.Ordinal))
+                throw new SlsInputException(output.Path, $"is in the results folder's locks/, where sls batch takes its task locks; {output.Option} "
+                    + $"names a file outside it");
     }
 
     private static string Seconds(Stopwatch clock) => clock.Elapsed.TotalSeconds.ToString("F1", System.Globalization.CultureInfo.InvariantCulture);

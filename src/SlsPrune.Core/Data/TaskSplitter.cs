@@ -119,7 +119,9 @@ public static class TaskSplitter
 
         string parent = Path.GetDirectoryName(final)!;
         Directory.CreateDirectory(parent);
-        string tmp = Path.Combine(parent, $".{Path.GetFileName(final)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        // what a split killed here before left (its temporary folder, an earlier folder stepping aside) goes first
+        TempName.SweepStale(parent, Path.GetFileName(final), folders: true);
+        string tmp = TempName.Beside(final);
         try
         {
             Directory.CreateDirectory(tmp);
@@ -155,16 +157,18 @@ public static class TaskSplitter
             {
                 // the earlier split steps aside, the new one takes its place, and only then is the earlier one removed
                 // (its links are removed, never what they point to)
-                string earlier = Path.Combine(parent, $".{Path.GetFileName(final)}.{Environment.ProcessId}.{Guid.NewGuid():N}.old");
+                string earlier = TempName.Beside(final, "old");
                 Directory.Move(final, earlier);
                 Directory.Move(tmp, final);
                 Directory.Delete(earlier, true);
             }
             else Directory.Move(tmp, final);
         }
-        catch
+        catch (Exception e)
         {
             if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+            // a full disk or an I/O error names the task folder, never the hidden temporary one
+            if (e is IOException io and not FileNotFoundException and not DirectoryNotFoundException) throw AtomicFile.Failed(o.Out, io, tmp);
             throw;
         }
         var perClass = Enumerable.Range(0, classes).Select(c => new SplitClass(names[c], sizes[c], trainCounts[c], valCounts[c], testCounts[c]))
@@ -199,8 +203,67 @@ public static class TaskSplitter
         if (!madeBySplit)
             throw new SlsInputException(path, "exists and is not a task folder written by sls data split; remove it or choose another --out");
         if (entries.FirstOrDefault(e => !SplitEntries.Contains(e, StringComparer.Ordinal)) is { } other)
-            throw new SlsInputException(path, $"holds '{other}', which sls data split does not write; a re-split replaces the folder as a whole "
-                + $"(move it away or choose another --out)");
+            throw Foreign(path, other);
+        foreach (var name in entries.Where(e => e != "images"))
+            if (FileKind.Of(Path.Combine(path, name!)) != PathKind.Regular || new FileInfo(Path.Combine(path, name!)).LinkTarget is not null)
+                throw Foreign(path, name!);
+        CheckImages(path);
+    }
+
+    private static SlsInputException Foreign(string path, string entry) =>
+        new(path, $"holds '{Printable.Escape(entry)}', which sls data split does not write; a re-split replaces the folder as a whole (move it "
+            + $"away or choose another --out)");
+
+    /// <summary>Everything under an earlier split's <c>images/</c>, at any depth, is an image its lists name (a link or a
+    /// copy) or a folder on the way to one; anything else (a note of the user's, a link to a folder) is refused. The walk
+    /// does not follow links and is bounded as a data tree's is.</summary>
+    private static void CheckImages(string path)
+    {
+        string images = Path.Combine(path, "images");
+        if (FileKind.Of(images) == PathKind.Missing && new FileInfo(images).LinkTarget is null) return;
+        if (new FileInfo(images).LinkTarget is not null || FileKind.Of(images) != PathKind.Folder) throw Foreign(path, "images");
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var list in ListFiles.Select(l => Path.Combine(path, l + ".txt")).Where(File.Exists))
+            foreach (var line in InputFile.ReadAllLines(list, InputFile.MaxTextBytes, "a split list"))
+            {
+                int space = line.LastIndexOf(' ');
+                if (space > 0) listed.Add(line[..space]);
+            }
+        try
+        {
+            CheckListed(path, images, listed);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SlsInputException(path, $"cannot be listed: {e.Message}");
+        }
+    }
+
+    private static void CheckListed(string path, string images, HashSet<string> listed)
+    {
+        int seen = 0;
+        var folders = new Stack<(string Dir, int Depth)>();
+        folders.Push((images, 0));
+        var all = new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false };
+        while (folders.Count > 0)
+        {
+            var (dir, depth) = folders.Pop();
+            foreach (var entry in Directory.EnumerateFileSystemEntries(dir, "*", all))
+            {
+                if (++seen > Layouts.FolderWalk.MaxFiles)
+                    throw new SlsInputException(path, $"holds more than {Layouts.FolderWalk.MaxFiles} files and folders; a split is at most "
+                        + "that big");
+                string rel = Path.GetRelativePath(path, entry).Replace('\\', '/');
+                bool link = new FileInfo(entry).LinkTarget is not null;
+                if (!link && Directory.Exists(entry))
+                {
+                    if (depth + 1 > 2 * Layouts.FolderWalk.MaxDepth)
+                        throw new SlsInputException(entry, $"is more than {2 * Layouts.FolderWalk.MaxDepth} folders deep; a split is not that deep");
+                    folders.Push((entry, depth + 1));
+                }
+                else if (!listed.Contains(rel) || Directory.Exists(entry)) throw Foreign(path, rel);
+            }
+        }
     }
 
     private static string CommonFolder(IEnumerable<string> paths)

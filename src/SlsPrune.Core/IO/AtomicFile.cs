@@ -2,18 +2,19 @@ namespace SlsPrune.Core.IO;
 
 /// <summary>Writes a file through a temporary file in the same folder, then renames it into place, so a
 /// reader never sees half a file and a failure leaves nothing behind. A process killed mid-write leaves its
-/// temporary file (<c>.NAME.PID.GUID.tmp</c>); the next write of the same file removes those whose process is gone.</summary>
+/// temporary file (<c>.NAME.HOST.PID.GUID.tmp</c>, <see cref="TempName"/>); the next write of the same file removes
+/// those this host's processes left and that are gone.</summary>
 public static class AtomicFile
 {
     public static void Write(string path, Action<Stream> write)
     {
         string full = System.IO.Path.GetFullPath(path);
         string dir = System.IO.Path.GetDirectoryName(full)!;
-        string tmp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        string tmp = TempName.Beside(full);
         try
         {
             Directory.CreateDirectory(dir);
-            RemoveStale(dir, System.IO.Path.GetFileName(full));
+            TempName.SweepStale(dir, System.IO.Path.GetFileName(full));
             using (var s = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(s);
@@ -26,32 +27,13 @@ public static class AtomicFile
             try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             // the user's path in the error, never the hidden temporary file's
             if (e is UnauthorizedAccessException) throw new SlsInputException(path, "cannot be written (permission denied)");
-            if (e is IOException)
-                throw new IOException($"{path}: could not be written: {e.Message.Replace(tmp, path, StringComparison.Ordinal)}", e);
+            if (e is IOException io) throw Failed(path, io, tmp);
             throw;
         }
     }
 
-    private static void RemoveStale(string dir, string name)
-    {
-        foreach (var tmp in Directory.EnumerateFiles(dir, $".{name}.*.tmp"))
-        {
-            var parts = System.IO.Path.GetFileName(tmp)[(name.Length + 2)..].Split('.');
-            if (parts.Length != 3 || !int.TryParse(parts[0], out int pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
-            try { File.Delete(tmp); } catch (IOException) { }
-        }
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var p = System.Diagnostics.Process.GetProcessById(pid);
-            return !p.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
+    /// <summary>A write's failure (a full disk, an I/O error) as one line naming the user's <paramref name="path"/>, with
+    /// the temporary path <paramref name="tmp"/> in the system's message replaced by it.</summary>
+    public static IOException Failed(string path, IOException e, string tmp) =>
+        new($"{path}: could not be written: {e.Message.Replace(tmp, path, StringComparison.Ordinal)}", e);
 }

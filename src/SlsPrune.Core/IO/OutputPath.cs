@@ -98,6 +98,23 @@ public static class OutputPath
                 + $"with --json instead of writing to /dev/stdout)");
     }
 
+    /// <summary>An existing file a run writes in place (appends to or empties, rather than replacing it by a rename: a log, a
+    /// task's lock) must have one name and must not be the same file (device and inode) as any input file: a hard link to
+    /// an input has another path but is the same file, and writing it would change the input.</summary>
+    /// <param name="option">what named the file (<c>--log-file</c>), named in the error.</param>
+    /// <param name="inputs">the files and folders the run reads (null entries are skipped).</param>
+    /// <exception cref="SlsInputException">naming the path.</exception>
+    public static void CheckInPlace(string path, string option, params string?[] inputs)
+    {
+        if (FileIdentity.Of(path) is not { } id) return;
+        if (id.Links > 1)
+            throw new SlsInputException(path, $"has {id.Links} names (hard links); {option} is written in place, which would change the file "
+                + $"under its other names too (choose a new path)");
+        foreach (var input in inputs.OfType<string>())
+            if (FileIdentity.Of(input) is { } other && other.SameFile(id))
+                throw new SlsInputException(path, $"is the same file as the input {input}; {option} would change it (choose another path)");
+    }
+
     /// <summary>An existing output file that is one of <paramref name="files"/> (the images a run reads, which may lie
     /// anywhere through links or a CSV's paths) is refused.</summary>
     public static void CheckNotAmong(string path, string option, IEnumerable<string> files)

@@ -34,18 +34,35 @@ public static class FashionMnistBenchmark
 {
     public const string DebianSource = "/usr/share/datasets/fashion-mnist";
 
-    public static FashionMnistResult Generate(FashionMnistOptions o, IProgress<string>? progress = null)
+    /// <summary>The IDX files read (each as it is, or gzipped): upstream images and labels, downstream images and labels.</summary>
+    private static readonly string[] SourceFiles = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+        "t10k-labels-idx1-ubyte"];
+
+    /// <exception cref="SlsInputException">before anything is written: the source files missing or unreadable, or lying inside
+    /// <see cref="FashionMnistOptions.Out"/> (through links too), or an existing task folder that is not this command's earlier
+    /// output.</exception>
+    /// <exception cref="OperationCanceledException">when <paramref name="cancellationToken"/> is cancelled: tasks written so far
+    /// stay whole, the one under way leaves nothing.</exception>
+    public static FashionMnistResult Generate(FashionMnistOptions o, IProgress<string>? progress = null,
+        CancellationToken cancellationToken = default)
     {
-        var train = ReadPair(o.Source, "train");
-        var test = ReadPair(o.Source, "t10k");
-        // tasks/NAME folders are replaced as a whole: the source must not be, or lie in, the output
+        string[] files = [.. SourceFiles.Select(stem => Find(o.Source, stem))];
+        // tasks/NAME folders are replaced as a whole: the source must not be, or lie in, the output, nor any file it reads
         OutputPath.CheckFolder(o.Out, "--out");
         string realOut = RealPath.Resolve(o.Out), realSource = RealPath.Resolve(o.Source);
-        if (realSource == realOut || realSource.StartsWith(realOut.TrimEnd('/') + "/", StringComparison.Ordinal))
+        if (realSource == realOut || Inside(realSource, realOut))
             throw new SlsInputException(o.Out, $"contains the source {o.Source}; --out names a folder whose task folders are replaced (choose a "
                 + $"folder outside the source)");
+        foreach (var file in files)
+            if (RealPath.Resolve(file) is var real && Inside(real, realOut))
+                throw new SlsInputException(file, $"is {real}, inside --out {o.Out}; its task folders are replaced as a whole, which would delete "
+                    + $"it (keep the source outside --out)");
+        foreach (var recipe in BenchmarkTasks.All) CheckEarlierTask(Path.Combine(o.Out, "tasks", recipe.Name), recipe);
+        var train = ReadPair(files[0], files[1]);
+        var test = ReadPair(files[2], files[3]);
         Directory.CreateDirectory(o.Out);
 
+        cancellationToken.ThrowIfCancellationRequested();
         string upstream = Path.Combine(o.Out, "upstream", "train.safetensors");
         progress?.Report($"upstream: {train.Count} images -> {upstream}");
         using (var images = torch.tensor(train.Pixels, [train.Count, 28, 28], torch.uint8))
@@ -60,10 +77,12 @@ public static class FashionMnistBenchmark
         var tasks = new List<GeneratedTask>();
         for (int t = 0; t < BenchmarkTasks.All.Count; t++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var recipe = BenchmarkTasks.All[t];
             progress?.Report($"task {t + 1}/{BenchmarkTasks.All.Count}: {recipe.Name}");
-            tasks.Add(WriteTask(o, test, recipe, t));
+            tasks.Add(WriteTask(o, test, recipe, t, cancellationToken));
         }
+        cancellationToken.ThrowIfCancellationRequested();
         var result = new FashionMnistResult(Path.GetFullPath(o.Out), o.Seed, Path.GetFullPath(upstream), train.Count, tasks);
         AtomicFile.Write(Path.Combine(o.Out, "benchmark.json"), s => JsonSerializer.Serialize(s, result, JsonOptions));
         return result;
@@ -74,9 +93,8 @@ public static class FashionMnistBenchmark
         WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower
     };
 
-    private static SourceImages ReadPair(string dir, string prefix)
+    private static SourceImages ReadPair(string images, string labels)
     {
-        string images = Find(dir, $"{prefix}-images-idx3-ubyte"), labels = Find(dir, $"{prefix}-labels-idx1-ubyte");
         var im = IdxFile.Read(images);
         var lb = IdxFile.Read(labels);
         if (im.TypeCode != 0x08 || im.Shape.Length != 3 || im.Shape[1] != 28 || im.Shape[2] != 28)
@@ -86,6 +104,59 @@ public static class FashionMnistBenchmark
         if (lb.Bytes.Any(l => l > 9)) throw new SlsInputException(labels, "labels must be 0..9");
         return new SourceImages(im.Bytes, lb.Bytes);
     }
+
+    private static bool Inside(string path, string folder) => path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);
+
+    /// <summary>What a task folder holds when this command wrote it; an existing one is replaced only when it holds no
+    /// more.</summary>
+    private static readonly string[] TaskEntries = ["images", "train800.txt", "val200.txt", "train800val200.txt", "test.txt", "task.json"];
+
+    /// <summary>An existing <c>OUT/tasks/NAME</c> is replaced only when it is empty or this command's earlier output: a
+    /// folder (not a link) whose <c>task.json</c> names the task, holding the lists, <c>task.json</c> and <c>images/</c> of
+    /// numbered PNG files (regular files, not links) and nothing else. The listing is bounded as a data tree's is.</summary>
+    private static void CheckEarlierTask(string final, TaskRecipe recipe)
+    {
+        bool link = new FileInfo(final).LinkTarget is not null;
+        if (!link && FileKind.Of(final) == PathKind.Missing) return;
+        SlsInputException Refused(string why) => new(final, $"{why}; sls data fashion-mnist replaces a task folder as a whole (move it away "
+            + $"or choose another --out)");
+        if (link || FileKind.Of(final) != PathKind.Folder) throw Refused("is not a task folder written by sls data fashion-mnist");
+        var entries = Directory.EnumerateFileSystemEntries(final).Select(e => Path.GetFileName(e)!).ToList();
+        if (entries.Count == 0) return;
+        bool written;
+        try
+        {
+            using var doc = JsonDocument.Parse(InputFile.ReadAllText(Path.Combine(final, "task.json"), 1 << 20, "a task.json"));
+            written = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("varies", out _)
+                && doc.RootElement.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String && name.GetString() == recipe.Name;
+        }
+        catch (Exception e) when (e is JsonException or SlsInputException)
+        {
+            written = false;
+        }
+        if (!written) throw Refused("is not a task folder written by sls data fashion-mnist");
+        foreach (var entry in entries)
+        {
+            string at = Path.Combine(final, entry);
+            bool linked = new FileInfo(at).LinkTarget is not null;
+            if (!TaskEntries.Contains(entry, StringComparer.Ordinal) || linked
+                || FileKind.Of(at) != (entry == "images" ? PathKind.Folder : PathKind.Regular))
+                throw Refused($"holds '{Printable.Escape(entry)}', which sls data fashion-mnist does not write");
+        }
+        string images = Path.Combine(final, "images");
+        if (!Directory.Exists(images)) return;
+        int seen = 0;
+        foreach (var image in Directory.EnumerateFileSystemEntries(images, "*", new EnumerationOptions { AttributesToSkip = 0 }))
+        {
+            if (++seen > Layouts.FolderWalk.MaxFiles) throw Refused($"holds more than {Layouts.FolderWalk.MaxFiles} images");
+            string name = Path.GetFileName(image);
+            if (!NumberedPng.IsMatch(name) || new FileInfo(image).LinkTarget is not null || FileKind.Of(image) != PathKind.Regular)
+                throw Refused($"holds 'images/{Printable.Escape(name)}', which sls data fashion-mnist does not write");
+        }
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex NumberedPng = new("^[0-9]{5,10}\\.png$",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
 
     private static string Find(string dir, string stem)
     {
@@ -99,7 +170,7 @@ public static class FashionMnistBenchmark
                 + "*-ubyte[.gz] IDX files)");
     }
 
-    private static GeneratedTask WriteTask(FashionMnistOptions o, SourceImages src, TaskRecipe recipe, int taskIndex)
+    private static GeneratedTask WriteTask(FashionMnistOptions o, SourceImages src, TaskRecipe recipe, int taskIndex, CancellationToken ct)
     {
         // Reserve disjoint source images for each split: 40% / 10% / 50% of the usable test images.
         var candidates = Enumerable.Range(0, src.Count).Where(i => recipe.Uses(src.Labels[i])).ToArray();
@@ -113,11 +184,13 @@ public static class FashionMnistBenchmark
                     + $"are available");
 
         string final = Path.Combine(o.Out, "tasks", recipe.Name);
-        string tmp = Path.Combine(o.Out, "tasks", $".{recipe.Name}.{Environment.ProcessId}.tmp");
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
-        Directory.CreateDirectory(Path.Combine(tmp, "images"));
+        // what a run killed here before left (its temporary folder, an earlier folder stepping aside) goes first
+        Directory.CreateDirectory(Path.Combine(o.Out, "tasks"));
+        TempName.SweepStale(Path.Combine(o.Out, "tasks"), recipe.Name, folders: true);
+        string tmp = TempName.Beside(final);
         try
         {
+            Directory.CreateDirectory(Path.Combine(tmp, "images"));
             var lines = new string[3][];
             int offset = 0;
             for (int s = 0; s < 3; s++)
@@ -127,6 +200,7 @@ public static class FashionMnistBenchmark
                 var pool = pools[s];
                 ParallelWork.For(counts[s], j =>
                 {
+                    ct.ThrowIfCancellationRequested();
                     int n = first + j;
                     var r = recipe.Render(src, pool, j, new Random(Seeds.Mix(o.Seed, taskIndex, n)));
                     string rel = $"images/{n:D5}.png";
@@ -143,13 +217,22 @@ public static class FashionMnistBenchmark
             var info = new GeneratedTask(recipe.Name, recipe.Group, Path.GetFullPath(final), recipe.Varies, recipe.Classes, recipe.Size, o.Train,
                 o.Val, o.Test);
             File.WriteAllText(Path.Combine(tmp, "task.json"), JsonSerializer.Serialize(info, JsonOptions));
-            if (Directory.Exists(final)) Directory.Delete(final, true);
-            Directory.Move(tmp, final);
+            if (Directory.Exists(final))
+            {
+                // the earlier task folder (checked before any work) steps aside, the new one takes its place, then it goes
+                string earlier = TempName.Beside(final, "old");
+                Directory.Move(final, earlier);
+                Directory.Move(tmp, final);
+                Directory.Delete(earlier, true);
+            }
+            else Directory.Move(tmp, final);
             return info;
         }
-        catch
+        catch (Exception e)
         {
             if (Directory.Exists(tmp)) Directory.Delete(tmp, true);
+            // a full disk or an I/O error names the task folder, never the hidden temporary one
+            if (e is IOException io and not FileNotFoundException and not DirectoryNotFoundException) throw AtomicFile.Failed(final, io, tmp);
             throw;
         }
     }
