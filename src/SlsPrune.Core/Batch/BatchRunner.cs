@@ -91,7 +91,10 @@ public static class BatchRunner
 
     /// <summary>Where <paramref name="task"/>'s result is written under the batch's output folder <paramref name="outDir"/>:
     /// <c>OUT/results/TASK.json</c>.</summary>
-    public static string ResultPath(string outDir, string task) => Path.Combine(outDir, "results", task + ".json");
+    public static string ResultPath(string outDir, string task) => Path.Combine(ResultsFolder(outDir), task + ".json");
+
+    /// <summary><c>OUT/results</c>: every task's result, each read by <c>sls report</c>.</summary>
+    public static string ResultsFolder(string outDir) => Path.Combine(outDir, "results");
 
     /// <summary>The lock a process takes on a task while it runs it (<see cref="TaskLock"/>).</summary>
     public static string LockPath(string outDir, string task) => Path.Combine(outDir, "locks", task + ".lock");

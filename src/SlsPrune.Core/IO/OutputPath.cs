@@ -30,8 +30,12 @@ public static class OutputPath
         {
             if (real == inputReal || full == Path.GetFullPath(input))
                 throw new SlsInputException(path, $"is one of this run's inputs; {option} would replace it (choose another path)");
-            if (folder && exists && (Inside(real, inputReal) || Inside(full, Path.GetFullPath(input)) || Inside(full, inputReal)))
+            bool inside = folder && (Inside(real, inputReal) || Inside(full, Path.GetFullPath(input)) || Inside(full, inputReal));
+            if (inside && exists)
                 throw new SlsInputException(path, $"is a file inside the input folder {input}; {option} would replace it (choose another path)");
+            if (inside && IsModelFolder(inputReal))
+                throw new SlsInputException(path, $"is inside the model folder {input}, whose loader chooses among the files it finds (a new weights "
+                    + $"or config file changes the model); {option} must write outside it (choose another path)");
         }
         CheckWritable(path, Path.GetDirectoryName(full)!, option);
     }
@@ -115,15 +119,30 @@ public static class OutputPath
                 throw new SlsInputException(path, $"is the same file as the input {input}; {option} would change it (choose another path)");
     }
 
-    /// <summary>An existing output file that is one of <paramref name="files"/> (the images a run reads, which may lie
-    /// anywhere through links or a CSV's paths) is refused.</summary>
+    /// <summary>A checkpoint folder: a Hugging Face model (<c>config.json</c>) or a PEFT adapter (<c>adapter_config.json</c>).</summary>
+    private static bool IsModelFolder(string folder) =>
+        File.Exists(Path.Combine(folder, "config.json")) || File.Exists(Path.Combine(folder, "adapter_config.json"));
+
+    /// <summary>An output file inside <paramref name="folder"/> (through links too), a folder whose every file the run reads
+    /// (a results folder's <c>results/</c>), is refused: a new file there becomes an input of the next run.</summary>
+    /// <param name="what">the folder in words, named in the error.</param>
+    public static void CheckOutside(string path, string option, string folder, string what)
+    {
+        if (FileKind.Of(folder) != PathKind.Folder) return;
+        string dir = Path.GetDirectoryName(Path.GetFullPath(path))!, realFolder = Real(folder);
+        if (Inside(Real(dir), realFolder) || Real(dir) == realFolder || Inside(dir, Path.GetFullPath(folder)) || dir == Path.GetFullPath(folder))
+            throw new SlsInputException(path, $"is inside {what}, all of whose files are read; {option} must write outside it (choose another path)");
+    }
+
+    /// <summary>An existing output file that is one of <paramref name="files"/> (the files of a task a run reads, its lists and
+    /// images, which may lie anywhere through links or a CSV's paths) is refused.</summary>
     public static void CheckNotAmong(string path, string option, IEnumerable<string> files)
     {
         if (!File.Exists(path)) return;
         string real = Real(path);
         foreach (var f in files)
-            if (Real(f) == real) throw new SlsInputException(path, $"is one of the images this run reads; {option} would replace it (choose "
-                + $"another path)");
+            if (Real(f) == real) throw new SlsInputException(path, $"is one of the files of the data this run reads (a list or an image); "
+                + $"{option} would replace it (choose another path)");
     }
 
     /// <summary>Refused unless the nearest existing folder on the way to <paramref name="target"/> can be written.</summary>

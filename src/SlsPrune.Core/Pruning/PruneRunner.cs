@@ -66,7 +66,8 @@ public static class PruneRunner
             sampled = o.Calibration is int n ? $"{n} stratified, seed {o.Seed}" : $"{o.CalibrationPerClass} per class, seed {o.Seed}";
             o.DataOptions.Report?.Invoke($"calibration: {items.Count} images of split '{o.Split}' ({sampled})");
         }
-        foreach (var target in Outputs(o)) OutputPath.CheckNotAmong(target.Path, target.Option, items.Select(i => i.Path));
+        var taskFiles = TaskFiles.Of(task); // read only where an output exists already
+        foreach (var target in Outputs(o)) OutputPath.CheckNotAmong(target.Path, target.Option, taskFiles);
         string? listPath = sampled is not null || task.Layout != "vtab" ? CalibrationListPath(o.Out) : null;
         int classes = items.Select(i => i.Label).Distinct().Count();
         var index = new PruningIndex

@@ -128,6 +128,9 @@ public static class PetlTrainer
             EvalSplit = DataLayouts.Split(task, o.EvalSplit,
             o.DataOptions)
         };
+        var taskFiles = TaskFiles.Of(task); // read only where an output exists already
+        OutputPath.CheckNotAmong(o.Out, "--out", taskFiles);
+        OutputPath.CheckNotAmong(StatePath(o.Out), "--out", taskFiles);
         var trainItems = task.Read(o.TrainSplit);
         var evalItems = task.Read(o.EvalSplit);
         int classes = Math.Max(task.ClassNames?.Count ?? 0, Math.Max(trainItems.Max(i => i.Label), evalItems.Max(i => i.Label)) + 1);

@@ -1,0 +1,118 @@
+using SlsPrune.Core.IO;
+
+namespace SlsPrune.Cli.Tests;
+
+/// <summary>
+/// Rule one at the places a hostile audit found open: each run below changed a user's file at exit 0 before (the index
+/// <c>sls train --index</c> re-issues written over the index it read; a CSV task's image and a linked split list
+/// overwritten by an output; a new <c>model.safetensors</c> in a Hugging Face folder that read <c>pytorch_model.bin</c>;
+/// a report over its manifest or into the results it reads; the index under a figure's name in the figures folder).
+/// Each is now refused with its one line, and every byte of the workspace is the same after.
+/// </summary>
+public class OutputPlaceTests
+{
+    private static string Shipped(params string[] parts) => Path.Combine([ShippedModelTests.RepoRoot(), "models", "fmnist-vit8", .. parts]);
+
+    private static readonly string Backbone = Shipped("backbone.safetensors"), Petl = Shipped("structured-location.convpass.safetensors"),
+        Task = Shipped("calibration", "structured-location");
+
+    private static string Snapshot(string dir) => string.Join("\n", Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Order()
+        .Select(f => $"{Path.GetRelativePath(dir, f)} {FileHash.Sha256(f)}"));
+
+    /// <summary>Runs <paramref name="args"/>: exit 2, the last stderr line <paramref name="line"/>, nothing on stdout, and
+    /// <paramref name="dir"/> byte for byte as it was.</summary>
+    private static void Refused(string dir, string line, params string[] args)
+    {
+        string before = Snapshot(dir);
+        var (code, stdout, err) = CliRunner.Run(args);
+        Assert.True(code == 2, $"exit {code}: {err}");
+        Assert.Equal(line, err.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.Equal("", stdout);
+        Assert.Equal(before, Snapshot(dir));
+    }
+
+    [Fact]
+    public void Retraining_never_reissues_its_index_over_the_index_it_reads()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-places-").FullName;
+        string index = Path.Combine(dir, "pruned.sls.json");
+        var pruned = CliRunner.Run("prune", "--backbone", Backbone, "--petl", Petl, "--data", Task, "--out", index, "--calibration", "200",
+            "--device", "cpu");
+        Assert.True(pruned.Code == 0, pruned.Err);
+        foreach (string petlOut in new[] { "pruned.safetensors", "pruned", "pruned.sls" })
+            Refused(dir, $"sls: {index}: is one of this run's inputs; --out (the index re-issued beside it) would replace it (choose another path)",
+                "train", "--backbone", Backbone, "--data", Task, "--index", index, "--init-from", Petl, "--petl-method", "convpass", "--epochs", "1",
+                "--out", Path.Combine(dir, petlOut));
+    }
+
+    [Fact]
+    public void An_image_of_a_csv_task_and_a_linked_split_list_are_never_replaced()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-places-").FullName;
+        string images = Directory.CreateDirectory(Path.Combine(dir, "imgs")).FullName;
+        var lines = File.ReadLines(Path.Combine(Task, "train800val200.txt")).Take(40).ToList();
+        var rows = new List<string> { "path,label" };
+        foreach (var l in lines)
+        {
+            var parts = l.Split(' ');
+            string name = Path.GetFileName(parts[0]);
+            File.Copy(Path.Combine(Task, parts[0]), Path.Combine(images, name));
+            rows.Add($"imgs/{name},{parts[1]}");
+        }
+        string csv = Path.Combine(dir, "d.csv");
+        File.WriteAllLines(csv, rows);
+        string image = Path.Combine(images, Path.GetFileName(lines[3].Split(' ')[0]));
+        Refused(dir, $"sls: {image}: is one of the files of the data this run reads (a list or an image); --out would replace it (choose another "
+            + "path)", "train", "--backbone", Backbone, "--data", csv, "--split", "all", "--eval-split", "all", "--petl-method", "linear",
+            "--epochs", "1", "--out", image);
+
+        // a task folder whose list is a link to a list kept elsewhere
+        string lists = Directory.CreateDirectory(Path.Combine(dir, "lists")).FullName, task = Directory.CreateDirectory(Path.Combine(dir, "task"))
+            .FullName;
+        File.WriteAllLines(Path.Combine(lists, "train800val200.txt"), lines.Select(l => "../imgs/" + Path.GetFileName(l.Split(' ')[0]) + " "
+            + l.Split(' ')[1]));
+        File.CreateSymbolicLink(Path.Combine(task, "train800val200.txt"), Path.Combine(lists, "train800val200.txt"));
+        string list = Path.Combine(lists, "train800val200.txt");
+        Refused(dir, $"sls: {list}: is one of the files of the data this run reads (a list or an image); --out would replace it (choose another "
+            + "path)", "prune", "--backbone", Backbone, "--petl", Petl, "--data", task, "--out", list, "--allow-class-mismatch", "--device", "cpu");
+    }
+
+    [Fact]
+    public void No_new_file_goes_into_a_model_folder_the_run_reads()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-places-").FullName;
+        string hf = Directory.CreateDirectory(Path.Combine(dir, "hf")).FullName;
+        foreach (var f in Directory.GetFiles(CliRunner.Layout("hf_vit"))) File.Copy(f, Path.Combine(hf, Path.GetFileName(f)));
+        string added = Path.Combine(hf, "pytorch_model.safetensors");
+        Refused(dir, $"sls: {added}: is inside the model folder {hf}, whose loader chooses among the files it finds (a new weights or config file "
+            + "changes the model); --out must write outside it (choose another path)", "export", "--backbone", hf, "--format", "safetensors",
+            "--out", added);
+    }
+
+    [Fact]
+    public void A_report_never_writes_its_manifest_nor_into_the_results_it_reads()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-places-").FullName;
+        string results = Directory.CreateDirectory(Path.Combine(dir, "R", "results")).FullName;
+        string manifest = Path.Combine(dir, "m.json");
+        File.WriteAllText(manifest, "{}");
+        string folder = Path.Combine(dir, "R");
+        Refused(dir, $"sls: {manifest}: is one of this run's inputs; --out would replace it (choose another path)", "report", folder, "--manifest",
+            manifest, "--out", manifest);
+        string inside = Path.Combine(results, "zz.json");
+        Refused(dir, $"sls: {inside}: is inside the results folder's results/, all of whose files are read; --out must write outside it (choose "
+            + "another path)", "report", folder, "--format", "json", "--out", inside);
+        string twice = Path.Combine(dir, "r.md");
+        Refused(dir, $"sls: {twice}: is named by both --out and --summary-md; each output needs its own path", "report", folder, "--out", twice,
+            "--summary-md", twice);
+    }
+
+    [Fact]
+    public void An_output_under_a_figures_name_in_the_figures_folder_is_refused()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-places-").FullName;
+        string plots = Path.Combine(dir, "P"), index = Path.Combine(plots, "scores.png");
+        Refused(dir, $"sls: {index}: lies in the --plots folder, whose figures are PNG and SVG files; --out would take a figure's place (choose "
+            + "another name or folder)", "prune", "--backbone", Backbone, "--petl", Petl, "--data", Task, "--plots", plots, "--out", index);
+    }
+}
