@@ -45,6 +45,8 @@ public sealed record BatchTaskResult(string Task, string? Group, string Status, 
         var details = index.Section?.Summary(index).ToList() ?? [];
         // the budget's choice and its cost, and latency's noise where it was too wide (the report's method details)
         if (index.Budget is { } budget) details.AddRange([budget.Describe(), .. budget.Warning is { } w ? new[] { w } : []]);
+        // what the prune warned of (said on stderr as it ran) goes into the report with the method's details
+        details.AddRange((index.Warnings ?? []).Where(w => index.Budget?.Warning != w).Select(w => $"warning: {w}"));
         return this with
         {
             Scores = curve?.Scores,
@@ -418,7 +420,7 @@ public static class BatchRunner
                     EveryLayerReadBy = "the batch report's score curve",
                     Budget = s.Budget is { } budget ? Pruning.Budgets.Budget.Parse(budget) : null,
                     LatencyBatch = s.LatencyBatch ?? BatchDefaults.LatencyBatch,
-                }, cancellationToken: ct));
+                }, new WarningsOnly(Warn), ct));
                 (kept, depth, methodSeconds) = (p.Index.KeptBlocks.Count, p.Index.Depth, p.Index.MethodSeconds);
                 ix = p.Index;
                 if (stages.Contains("eval")) pruned = Stage("eval pruned", () => EvalRunner.Run(Eval(model with { Petl = p.PetlPath ?? petlFile },

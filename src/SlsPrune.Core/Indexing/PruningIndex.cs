@@ -93,6 +93,10 @@ public sealed record PruningIndex
     /// without a budget).</summary>
     public BudgetRecord? Budget { get; init; }
 
+    /// <summary>What the run that wrote the index warned of (each line said on stderr too): a setting that makes the decision
+    /// doubtful, an assumed input size, noisy latencies; null: none.</summary>
+    public IReadOnlyList<string>? Warnings { get; init; }
+
     /// <summary>The tool and version that wrote the index (<c>sls 0.1.0</c>); null in hand-made indexes.</summary>
     public string? Tool { get; init; }
 

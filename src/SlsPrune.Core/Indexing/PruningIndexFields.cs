@@ -38,6 +38,7 @@ public static class PruningIndexFields
         index.Budget?.Check(path, index.Depth);
         if (index.Budget is { } budget && budget.Chosen != index.KeptBlocks.Count)
             throw new SlsInputException(path, $"field 'budget.chosen' is {budget.Chosen}, but kept_blocks keeps {index.KeptBlocks.Count} blocks");
+        for (int i = 0; i < (index.Warnings?.Count ?? 0); i++) Need(index.Warnings![i], $"warnings[{i}]");
         Need(index.Backbone, "backbone");
         foreach (var (file, field) in new[] { (index.Backbone, "backbone"), (index.Petl, "petl") })
         {

@@ -41,8 +41,9 @@ public interface IPruneMethod
     /// <exception cref="SlsInputException">naming the option.</exception>
     void Validate(object options, Budgets.Budget? budget = null);
 
-    /// <summary>What is allowed but almost always a mistake in the options (an alpha above 1), said on stderr.</summary>
-    IEnumerable<string> Warnings(object options);
+    /// <summary>What is allowed but almost always a mistake in the options (an alpha above 1), or with this many
+    /// calibration images (a perplexity close to their number), said on stderr and recorded in the index.</summary>
+    IEnumerable<string> Warnings(object options, int calibrationImages);
 
     /// <summary>The files and folders the method writes besides the index (plots, features, a new PETL file, more
     /// indexes), checked with the index before any work starts.</summary>
@@ -107,7 +108,7 @@ public abstract class PruneMethod<TOptions> : IPruneMethod where TOptions : clas
     public void Validate(object options, Budgets.Budget? budget = null) => Validate((TOptions)options, budget);
 
     /// <inheritdoc/>
-    public IEnumerable<string> Warnings(object options) => Warnings((TOptions)options);
+    public IEnumerable<string> Warnings(object options, int calibrationImages) => Warnings((TOptions)options, calibrationImages);
 
     /// <inheritdoc/>
     public IEnumerable<OutputTarget> Outputs(PruneOptions run, object options) => Outputs(run, (TOptions)options);
@@ -126,8 +127,8 @@ public abstract class PruneMethod<TOptions> : IPruneMethod where TOptions : clas
     protected virtual void Validate(TOptions o, Budgets.Budget? budget) => Validate(o);
 
     /// <summary>The typed <see cref="IPruneMethod.Warnings"/>: lines about allowed but suspicious settings of
-    /// <paramref name="o"/>; none by default.</summary>
-    protected virtual IEnumerable<string> Warnings(TOptions o) => [];
+    /// <paramref name="o"/> for <paramref name="calibrationImages"/> images; none by default.</summary>
+    protected virtual IEnumerable<string> Warnings(TOptions o, int calibrationImages) => [];
 
     /// <summary>The typed <see cref="IPruneMethod.Outputs"/>: what the method writes besides the index for the run
     /// <paramref name="run"/>; nothing by default.</summary>

@@ -58,7 +58,14 @@ public static class PruneRunner
         progress?.Advance(PruneStage.Load, 1);
         var items = task.Read(o.Split, model.Model.NumClasses);
         TaskClasses.Check(model, o.Model, task, items);
-        InputSizeCheck.Check(model, o.Model.Backbone, items, progress is null ? null : progress.Warn);
+        // every warning goes into the index too, so the file says what stderr said
+        var warnings = new List<string>();
+        void Warn(string line)
+        {
+            warnings.Add(line);
+            progress?.Warn(line);
+        }
+        InputSizeCheck.Check(model, o.Model.Backbone, items, Warn);
         string? sampled = null;
         if (o.Calibration is not null || o.CalibrationPerClass is not null)
         {
@@ -90,7 +97,7 @@ public static class PruneRunner
         progress?.Complete(PruneStage.Load);
         seconds["load"] = Lap();
 
-        foreach (var warning in o.Method.Warnings(o.MethodOptions)) progress?.Warn(warning);
+        foreach (var warning in o.Method.Warnings(o.MethodOptions, items.Count)) Warn(warning);
         Budgets.CostTable? costs = null;
         if (o.Budget is { } budget)
         {
@@ -99,7 +106,7 @@ public static class PruneRunner
             costs = budget.Kind.Measured ? Budgets.CostTable.Measured(model.Model, o.LatencyBatch, device, cancellationToken)
                 : Budgets.CostTable.Analytic(model.Model);
             if (o.Method.BudgetCutsDepth) Budgets.BudgetPolicy.Fitting(budget, costs);
-            if (costs.Warning is { } noisy) progress?.Warn(noisy);
+            if (costs.Warning is { } noisy) Warn(noisy);
             progress?.Complete(PruneStage.Costs);
             seconds["costs"] = Lap();
         }
@@ -109,13 +116,14 @@ public static class PruneRunner
         seconds["method"] = Lap();
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Start(PruneStage.Write, "write index", 1);
-        var written = output.Index with { MethodSeconds = seconds["method"], Created = DateTimeOffset.UtcNow };
+        var said = warnings.Count == 0 ? null : warnings;
+        var written = output.Index with { MethodSeconds = seconds["method"], Created = DateTimeOffset.UtcNow, Warnings = said };
         if (listPath is not null) WriteList(listPath, task.Folder, items);
         written.Save(o.Out);
         var more = new List<string>();
         foreach (var (path, extra) in output.More ?? [])
         {
-            (extra with { MethodSeconds = seconds["method"], Created = written.Created }).Save(path);
+            (extra with { MethodSeconds = seconds["method"], Created = written.Created, Warnings = said }).Save(path);
             more.Add(Path.GetFullPath(path));
         }
         progress?.Advance(PruneStage.Write, 1);

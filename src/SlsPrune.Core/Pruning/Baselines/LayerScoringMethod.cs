@@ -16,7 +16,7 @@ public abstract class LayerScoringMethod<TOptions> : PruneMethod<TOptions> where
 
     protected override IEnumerable<string?> Inputs(TOptions o) => [o.MatchIndex];
 
-    protected override IEnumerable<string> Warnings(TOptions o) =>
+    protected override IEnumerable<string> Warnings(TOptions o, int calibrationImages) =>
         o.KeepBlocks is null && o.MatchIndex is null && Sls.SlsPolicy.AlphaAboveOne([o.Alpha]) is { } w ? [w] : [];
 
     protected override void Validate(TOptions o)

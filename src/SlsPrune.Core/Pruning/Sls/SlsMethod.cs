@@ -24,9 +24,20 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
     /// <summary>Every kind: the score rule (or the accuracy policy) chooses among the depths that fit (<see cref="SlsBudget"/>).</summary>
     public override IReadOnlyCollection<string> BudgetKinds => [.. Budgets.BudgetKinds.All.Select(k => k.Name)];
 
-    /// <summary>Warns of an alpha above 1 under the alpha rule (a threshold above the top score: every block but the first is pruned).</summary>
-    protected override IEnumerable<string> Warnings(SlsOptions o) =>
-        o.Policy == SlsDecisionPolicy.Alpha && SlsPolicy.AlphaAboveOne(o.Alphas ?? [o.Alpha]) is { } w ? [w] : [];
+    /// <summary>Warns of an alpha above 1 under the alpha rule (a threshold above the top score: every block but the first is
+    /// pruned), and of a perplexity too close to the number of calibration images: t-SNE's neighbourhoods (3 x perplexity + 1
+    /// neighbours, as scikit-learn takes) then span every image, the embedding separates little, and the scores are near
+    /// meaningless (32 images at perplexity 30 scored the shipped model's top layer -0.08 against 0.62 with 100).</summary>
+    protected override IEnumerable<string> Warnings(SlsOptions o, int calibrationImages)
+    {
+        if (o.Policy == SlsDecisionPolicy.Alpha && SlsPolicy.AlphaAboveOne(o.Alphas ?? [o.Alpha]) is { } w) yield return w;
+        double neighbours = 3 * o.Perplexity + 1;
+        if (calibrationImages <= neighbours)
+            yield return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"perplexity {o.Perplexity:G} asks t-SNE for {neighbours:G} neighbours of each image, but the calibration has "
+                + $"{calibrationImages} images: every neighbourhood is the whole set, and the scores say little; give more images, or "
+                + $"--perplexity {Math.Max(1, (calibrationImages - 2) / 3)} or less");
+    }
 
     /// <summary>The plots folder, the features file, and one more index per further alpha (<c>NAME.alphaA.sls.json</c>), where asked.</summary>
     protected override IEnumerable<OutputTarget> Outputs(PruneOptions run, SlsOptions o)
