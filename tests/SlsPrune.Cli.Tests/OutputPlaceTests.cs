@@ -116,3 +116,46 @@ public class OutputPlaceTests
             + "another name or folder)", "prune", "--backbone", Backbone, "--petl", Petl, "--data", Task, "--plots", plots, "--out", index);
     }
 }
+
+/// <summary>A results folder is for one backbone: a second batch on another backbone into it replaced one task's result
+/// and left the others, and the report averaged two models as one at exit 0 (found by a hostile audit).</summary>
+public class OneBackbonePerFolderTests
+{
+    [Fact]
+    public void A_batch_on_another_backbone_into_a_results_folder_is_refused()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-one-backbone-").FullName;
+        string root = ShippedModelTests.RepoRoot();
+        string backbone = Path.Combine(root, "models", "fmnist-vit8", "backbone.safetensors");
+        string task = Path.Combine(root, "models", "fmnist-vit8", "calibration", "structured-location");
+        string petl = Path.Combine(root, "models", "fmnist-vit8", "structured-location.convpass.safetensors");
+        string Manifest(string name, string bb)
+        {
+            string path = Path.Combine(dir, name);
+            File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(new
+            {
+                backbone = bb,
+                defaults = new { stages = new[] { "prune" }, device = "cpu", calibration = 100 },
+                tasks = new[] { new { name = "loc", data = task, petl } },
+            }));
+            return path;
+        }
+        string results = Path.Combine(dir, "R");
+        var first = CliRunner.Run("batch", "--manifest", Manifest("a.json", backbone), "--out", results);
+        Assert.True(first.Code == 0, first.Err);
+        string result = Path.Combine(results, "results", "loc.json"), before = FileHash.Sha256(result);
+
+        string other = Path.Combine(dir, "other.safetensors");
+        File.Copy(CliRunner.Fixture("backbone.safetensors"), other);
+        string b = Manifest("b.json", other);
+        var (code, _, err) = CliRunner.Run("batch", "--manifest", b, "--out", results);
+        string a = Path.Combine(dir, "a.json");
+        Assert.Equal(2, code);
+        Assert.Equal($"sls: {results}: holds the results of {a} on another backbone ({backbone}, SHA-256 {FileHash.Sha256(backbone)[..12]}...), "
+            + $"not {other} ({FileHash.Sha256(other)[..12]}...): a results folder is for one backbone (choose another --out)",
+            err.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.Equal(before, FileHash.Sha256(result));
+        // the same backbone again is the same folder's work
+        Assert.Equal(0, CliRunner.Run("batch", "--manifest", Path.Combine(dir, "a.json"), "--out", results, "--resume").Code);
+    }
+}

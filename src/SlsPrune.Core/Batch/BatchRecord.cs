@@ -16,10 +16,29 @@ public sealed record ExpectedTask(string Name, string? Group, string Method);
 /// </summary>
 public sealed record BatchRecord(string Manifest, IReadOnlyList<ExpectedTask> Tasks)
 {
+    /// <summary>The backbone the batch ran on (path and SHA-256); null in records of older folders.</summary>
+    public FileFingerprint? Backbone { get; init; }
+
     public static string Folder(string outDir) => Path.Combine(outDir, "batches");
 
-    public static BatchRecord Of(BatchManifest m) => new(Path.GetFullPath(m.Source),
-        [.. m.Tasks.Select(t => new ExpectedTask(t.Name, t.Group, (t.Settings ?? new()).Over(m.Defaults).Method ?? BatchDefaults.Method))]);
+    public static BatchRecord Of(BatchManifest m, FileFingerprint? backbone = null) => new(Path.GetFullPath(m.Source),
+        [.. m.Tasks.Select(t => new ExpectedTask(t.Name, t.Group, (t.Settings ?? new()).Over(m.Defaults).Method ?? BatchDefaults.Method))])
+    {
+        Backbone = backbone,
+    };
+
+    /// <summary>A results folder holds one backbone's results: a batch on another backbone (another manifest's, or this
+    /// manifest's after its backbone changed) would replace some tasks' results and leave the others, and the report
+    /// would average the two models as one.</summary>
+    /// <exception cref="SlsInputException">naming <paramref name="outDir"/> and the record of the other backbone.</exception>
+    public static void CheckOneBackbone(string outDir, FileFingerprint backbone)
+    {
+        foreach (var r in ReadAll(outDir))
+            if (r.Backbone is { } other && !other.Matches(backbone.Sha256))
+                throw new SlsInputException(outDir, $"holds the results of {Printable.Escape(r.Manifest)} on another backbone "
+                    + $"({Printable.Escape(other.Path)}, SHA-256 {Printable.Escape(other.Sha256[..Math.Min(12, other.Sha256.Length)])}...), not "
+                    + $"{Printable.Escape(backbone.Path)} ({backbone.Sha256[..12]}...): a results folder is for one backbone (choose another --out)");
+    }
 
     public static string PathOf(string outDir, string manifest)
     {

@@ -153,7 +153,9 @@ public static class BatchRunner
         var shard = o.Shard ?? Shard.All;
         var mine = shard.Select(m.Tasks).ToList();
         CheckWhole(m, o);
-        BatchRecord.Of(m).Write(o.Out);
+        var backbone = Checkpoints.CheckpointSource.Resolve(m.Resolve(m.Backbone)).Fingerprint();
+        BatchRecord.CheckOneBackbone(o.Out, backbone);
+        BatchRecord.Of(m, backbone).Write(o.Out);
         var threads = ThreadBudget.Current;
         progress?.Report($"shard {shard.Index}/{shard.Count}: {mine.Count} of {m.Tasks.Count} tasks; {threads.Threads} threads (from "
             + $"{threads.From})");
