@@ -60,4 +60,21 @@ public class WarningRecordTests
             .Select(d => d!.GetValue<string>());
         Assert.Contains($"warning: {Perplexity}", details);
     }
+
+    [Fact]
+    public void A_backbones_own_head_without_class_names_on_named_classes_is_said_to_be_unchecked()
+    {
+        // ten named classes, as many as the shipped backbone's Fashion-MNIST head has rows
+        string task = Directory.CreateTempSubdirectory("sls-warnings-").FullName;
+        var names = Enumerable.Range(0, 10).Select(i => $"digit{i}").ToArray();
+        var lines = File.ReadLines(Path.Combine(Task, "train800val200.txt")).Take(20)
+            .Select((l, i) => $"{Path.Combine(Task, l.Split(' ')[0])} {i % 10}").ToList();
+        File.WriteAllLines(Path.Combine(task, "train800val200.txt"), lines);
+        File.WriteAllText(Path.Combine(task, "task.json"), JsonSerializer.Serialize(new { classes = names }));
+        var (code, _, err) = CliRunner.Run("eval", "--backbone", Backbone, "--data", task, "--split", "train800val200", "--device", "cpu");
+        Assert.True(code == 0, err);
+        Assert.Contains($"sls: warning: {Backbone}: its own head records no class names, so the data's classes [digit0, digit1, digit2, digit3, "
+            + "digit4, digit5, digit6, digit7, ... (10 in all)] are taken as its 10 classes in order, unchecked; give the task's PETL file (--petl) "
+            + "for a head trained on them", err, StringComparison.Ordinal);
+    }
 }

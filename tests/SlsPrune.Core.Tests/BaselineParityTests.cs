@@ -194,7 +194,11 @@ public class BaselineParityTests
         Assert.Equal([1, 2], c.Kept);
         Assert.Equal(0.84, c.Threshold!.Value, 12);
         // a budget keeps the most important blocks wherever they are
-        Assert.Equal([1, 3], LayerDecision.Choose([0.5, 0.05, 0.4, 0.1], true, 0.3, 2).Kept);
+        var two = LayerDecision.Choose([0.5, 0.05, 0.4, 0.1], true, 0.3, 2);
+        Assert.Equal([1, 3], two.Kept);
+        Assert.Equal("budget: keep the 2 most important blocks, drop 2, 4", two.Reason);
+        // a budget of every block says so, not "drop" and nothing
+        Assert.Equal("budget: keep all 4 blocks, drop none", LayerDecision.Choose([0.5, 0.05, 0.4, 0.1], true, 0.3, 4).Reason);
         // depth-wise scores (probe accuracy) keep leading blocks
         Assert.Equal([1, 2, 3], LayerDecision.Choose([0.2, 0.5, 0.9, 0.95], false, 0.6, null).Kept);
         Assert.Equal([1, 2], LayerDecision.Choose([0.2, 0.5, 0.9, 0.95], false, 0.6, 2).Kept);

@@ -104,7 +104,7 @@ public static class EvalRunner
         if (model.NumClasses == 0)
             throw new SlsInputException(o.Model.Backbone, "has no classification head; give the task's PETL file (--petl), which carries one");
         var items = task.Read(o.Split, model.NumClasses);
-        TaskClasses.Check(built, o.Model, task, items, index is null ? null : (index.ClassNames, o.Index!));
+        TaskClasses.Check(built, o.Model, task, items, index is null ? null : (index.ClassNames, o.Index!), o.Warn);
         InputSizeCheck.Check(built, o.Model.Backbone, items, o.Warn, index?.Input, o.Index);
 
         var confusion = Accuracy.Confusion(model, items, Preprocessor.For(model.Input), o.Model.BatchSize, device, progress, cancellationToken);

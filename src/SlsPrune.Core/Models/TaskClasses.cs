@@ -16,12 +16,17 @@ public static class TaskClasses
     private const int Shown = 8;
 
     /// <param name="recorded">further names the run was recorded with (an index's), and the file that holds them.</param>
+    /// <param name="warn">receives the one line said where the check cannot be made: a backbone's own head that names no
+    /// classes on data that names its own (the classes are then taken by index, which only the count confirms).</param>
     /// <exception cref="SlsInputException">naming the file that recorded the head's classes.</exception>
     public static void Check(BuiltModel built, ModelOptions options, IDataSource data, IReadOnlyList<LabelledImage> items,
-        (IReadOnlyList<string>? Names, string File)? recorded = null)
+        (IReadOnlyList<string>? Names, string File)? recorded = null, Action<string>? warn = null)
     {
-        if (!options.AllowClassMismatch)
-            Check(new Head(built.Model.NumClasses, built.ClassNames, built.HeadSource, built.HeadFromBackbone), data, items, recorded);
+        if (options.AllowClassMismatch) return;
+        Check(new Head(built.Model.NumClasses, built.ClassNames, built.HeadSource, built.HeadFromBackbone), data, items, recorded);
+        if (built.HeadFromBackbone && Meaningful(built.ClassNames) is null && Meaningful(data.ClassNames) is { } named)
+            warn?.Invoke($"{built.HeadSource}: its own head records no class names, so the data's classes {List(named)} are taken as its "
+                + $"{named.Count} classes in order, unchecked; give the task's PETL file (--petl) for a head trained on them");
     }
 
     /// <summary>A classification head: its rows, the class names recorded for it, the file it came from, and whether it

@@ -57,7 +57,6 @@ public static class PruneRunner
             throw new SlsInputException(o.Model.Backbone, "has no classification head; give the task's PETL file (--petl), which carries one");
         progress?.Advance(PruneStage.Load, 1);
         var items = task.Read(o.Split, model.Model.NumClasses);
-        TaskClasses.Check(model, o.Model, task, items);
         // every warning goes into the index too, so the file says what stderr said
         var warnings = new List<string>();
         void Warn(string line)
@@ -65,6 +64,7 @@ public static class PruneRunner
             warnings.Add(line);
             progress?.Warn(line);
         }
+        TaskClasses.Check(model, o.Model, task, items, warn: Warn);
         InputSizeCheck.Check(model, o.Model.Backbone, items, Warn);
         string? sampled = null;
         if (o.Calibration is not null || o.CalibrationPerClass is not null)

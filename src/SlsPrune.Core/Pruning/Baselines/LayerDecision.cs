@@ -26,8 +26,9 @@ public static class LayerDecision
             if (k < 1 || k > n) throw new SlsInputException("--keep-blocks", $"must be within 1..{n}");
             if (!perBlockImportance) return new LayerChoice(Enumerable.Range(1, k).ToArray(), null, $"budget: keep blocks 1..{k}");
             var kept = WidthImportance.Top([.. scores], k).Select(i => i + 1).ToArray();
-            var dropped = Enumerable.Range(1, n).Except(kept);
-            return new LayerChoice(kept, null, $"budget: keep the {k} most important blocks, drop {string.Join(", ", dropped)}");
+            var dropped = Enumerable.Range(1, n).Except(kept).ToList();
+            return new LayerChoice(kept, null, dropped.Count == 0 ? $"budget: keep all {k} blocks, drop none"
+                : $"budget: keep the {k} most important blocks, drop {string.Join(", ", dropped)}");
         }
         var curve = perBlockImportance ? Cumulative(scores) : [.. scores];
         var d = SlsPolicy.Decide(curve, alpha);
