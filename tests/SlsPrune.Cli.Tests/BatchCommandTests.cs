@@ -50,9 +50,11 @@ public class BatchCommandTests
         var log = err.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd()).ToList();
         Assert.Matches(@"^sls: batch: shard 0/1: 3 of 3 tasks; [1-9][0-9]* threads \(from [A-Za-z_-]+\)$", log[0]);
         var aLines = log.Where(l => l.StartsWith("sls: batch: a: ", StringComparison.Ordinal)).ToList();
-        Assert.Equal(["running", "eval full: started", "eval full: done", "prune: started", "prune: done", "eval pruned: started",
-            "eval pruned: done", "ok"],
-            aLines.Select(l => System.Text.RegularExpressions.Regex.Replace(l["sls: batch: a: ".Length..], @" (in|after) [0-9]+\.[0-9] s$", "")));
+        // (36 calibration images are too few for perplexity 30: the prune stage's warning is logged as it happens)
+        Assert.Equal(["running", "eval full: started", "eval full: done", "prune: started", "warning: perplexity 30 asks", "prune: done",
+            "eval pruned: started", "eval pruned: done", "ok"],
+            aLines.Select(l => System.Text.RegularExpressions.Regex.Replace(l["sls: batch: a: ".Length..], @" (in|after) [0-9]+\.[0-9] s$|(?<=asks) .*$",
+                "")));
         Assert.All(aLines.Where(l => l.Contains("done", StringComparison.Ordinal)), l => Assert.Matches(@": done in [0-9]+\.[0-9] s$", l));
         Assert.Contains(log, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^sls: batch: broken: eval full: failed after [0-9]+\.[0-9] s$"));
         var summary = JsonDocument.Parse(output).RootElement;
