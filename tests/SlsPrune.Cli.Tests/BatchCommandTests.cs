@@ -53,8 +53,8 @@ public class BatchCommandTests
         // (36 calibration images are too few for perplexity 30: the prune stage's warning is logged as it happens)
         Assert.Equal(["running", "eval full: started", "eval full: done", "prune: started", "warning: perplexity 30 asks", "prune: done",
             "eval pruned: started", "eval pruned: done", "ok"],
-            aLines.Select(l => System.Text.RegularExpressions.Regex.Replace(l["sls: batch: a: ".Length..], @" (in|after) [0-9]+\.[0-9] s$|(?<=asks) .*$",
-                "")));
+            aLines.Select(l => System.Text.RegularExpressions.Regex.Replace(l["sls: batch: a: ".Length..],
+                @" (in|after) [0-9]+\.[0-9] s$|(?<=asks) .*$", "")));
         Assert.All(aLines.Where(l => l.Contains("done", StringComparison.Ordinal)), l => Assert.Matches(@": done in [0-9]+\.[0-9] s$", l));
         Assert.Contains(log, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^sls: batch: broken: eval full: failed after [0-9]+\.[0-9] s$"));
         var summary = JsonDocument.Parse(output).RootElement;
