@@ -91,8 +91,8 @@ public static class EvalRunner
     {
         if (o.Model.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
         var batches = o.ThroughputBatches ?? EvalOptions.DefaultThroughputBatches;
-        if (batches.Count == 0 || batches.Any(b => b <= 0)) throw new SlsInputException("--throughput-batches",
-            "needs one or more positive batch sizes");
+        if (batches.Count == 0) throw new SlsInputException("--throughput-batches", "needs one or more batch sizes");
+        foreach (int b in batches) ActivationBudget.CheckTimedBatch(b, "--throughput-batches");
         if (o.Plots is not null) OutputPath.CheckFolder(o.Plots, "--plots", false, o.Model.Backbone, o.Model.Petl, o.Data, o.Index);
         var device = DeviceSelector.Resolve(o.Model.Device);
         var task = DataLayouts.Open(o.Data, o.DataOptions);
@@ -113,6 +113,7 @@ public static class EvalRunner
         var counts = ParameterCounts.Of(model);
         var storage = new StorageReport(o.Model.Petl is null ? 0 : CheckpointSource.ResolvePetl(o.Model.Petl).Bytes, o.Index is null ? 0
             : new FileInfo(o.Index).Length, CheckpointSource.Resolve(o.Model.Backbone).Bytes);
+        if (o.Throughput) foreach (int b in batches) ActivationBudget.Check(model, b, "--throughput-batches");
         var throughput = o.Throughput ? batches.Select(b => Measure(model, b, o.Repeats, device, cancellationToken)).ToArray() : null;
         var result = new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, built.FullDepth, model.Depth,
             o.Index is not null,
