@@ -225,7 +225,7 @@ public static class TaskSplitter
         if (new FileInfo(images).LinkTarget is not null || FileKind.Of(images) != PathKind.Folder) throw Foreign(path, "images");
         var listed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var list in ListFiles.Select(l => Path.Combine(path, l + ".txt")).Where(File.Exists))
-            foreach (var line in InputFile.ReadAllLines(list, InputFile.MaxTextBytes, "a split list"))
+            foreach (var line in InputFile.ReadList(list, "a split list"))
             {
                 int space = line.LastIndexOf(' ');
                 if (space > 0) listed.Add(line[..space]);
