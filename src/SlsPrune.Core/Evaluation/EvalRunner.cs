@@ -101,6 +101,7 @@ public static class EvalRunner
         index?.RequirePetl(o.Index!, o.Model.Petl, o.AllowMismatch);
         using var built = ModelFactory.Build(o.Model, device, index?.ToPlan(), o.Index, index?.Fingerprints(o.Index!, o.AllowMismatch));
         var model = built.Model;
+        if (o.Throughput) foreach (int b in batches) ActivationBudget.Check(model, b, "--throughput-batches");
         if (model.NumClasses == 0)
             throw new SlsInputException(o.Model.Backbone, "has no classification head; give the task's PETL file (--petl), which carries one");
         var items = task.Read(o.Split, model.NumClasses);
@@ -113,7 +114,6 @@ public static class EvalRunner
         var counts = ParameterCounts.Of(model);
         var storage = new StorageReport(o.Model.Petl is null ? 0 : CheckpointSource.ResolvePetl(o.Model.Petl).Bytes, o.Index is null ? 0
             : new FileInfo(o.Index).Length, CheckpointSource.Resolve(o.Model.Backbone).Bytes);
-        if (o.Throughput) foreach (int b in batches) ActivationBudget.Check(model, b, "--throughput-batches");
         var throughput = o.Throughput ? batches.Select(b => Measure(model, b, o.Repeats, device, cancellationToken)).ToArray() : null;
         var result = new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, built.FullDepth, model.Depth,
             o.Index is not null,

@@ -41,6 +41,10 @@ public static class OnnxEvalRunner
         var task = DataLayouts.Open(o.Data, o.DataOptions);
         o = o with { Split = DataLayouts.Split(task, o.Split, o.DataOptions) };
         using var model = OnnxRuntimeModel.Open(o.Model);
+        // the graph's activations are not known here: one image's are taken as 16 times its float32 input, about a ViT block's
+        // ratio (ViT-S/16 at 224 px: 13; the shipped ViT at 32 px: 14)
+        long perImage = 16L * 4 * model.Input.Channels * model.Input.ImageSize * model.Input.ImageSize;
+        if (o.Throughput) foreach (int b in batches) ActivationBudget.Check(perImage, model.Input.ImageSize, b, "--throughput-batches");
         var items = task.Read(o.Split, model.NumClasses);
         InputSizeCheck.CheckExported(model.Input.ImageSize, model.Metadata.GetValueOrDefault("image_size_from"), o.Model, items);
         if (!o.AllowClassMismatch) TaskClasses.Check(new TaskClasses.Head(model.NumClasses, model.ClassNames, o.Model, FromBackbone: false), task,
@@ -53,10 +57,6 @@ public static class OnnxEvalRunner
             out long x) ? x : 0;
         int blocks = (int)Meta("blocks"), depth = (int)Meta("source_depth");
         var counts = new ParameterCounts(Meta("parameters_backbone"), Meta("parameters_petl"), Meta("parameters_head"));
-        // the graph's activations are not known here: one image's are taken as 16 times its float32 input, about a ViT block's
-        // ratio (ViT-S/16 at 224 px: 13; the shipped ViT at 32 px: 14)
-        long perImage = 16L * 4 * model.Input.Channels * model.Input.ImageSize * model.Input.ImageSize;
-        if (o.Throughput) foreach (int b in batches) ActivationBudget.Check(perImage, model.Input.ImageSize, b, "--throughput-batches");
         var throughput = o.Throughput ? batches.Select(b => Measure(model, b, o.Repeats, cancellationToken)).ToArray() : null;
         var storage = new StorageReport(0, 0, new FileInfo(o.Model).Length);
         string precision = model.Metadata.TryGetValue("precision", out var p) ? p : "fp32";
