@@ -117,8 +117,8 @@ public class OptionBoundsTests
             File.WriteAllText(upstream, "refused before it is read");
             string outDir = Path.Combine(dir, "o");
             Directory.CreateDirectory(outDir);
-            string[] pretrain = ["pretrain", "--upstream", upstream, "--out", Path.Combine(outDir, "bb.safetensors"), "--epochs", "1", "--limit", "32",
-                "--batch-size", "16", "--device", "cpu"];
+            string[] pretrain = ["pretrain", "--upstream", upstream, "--out", Path.Combine(outDir, "bb.safetensors"), "--epochs", "1",
+                "--limit", "32", "--batch-size", "16", "--device", "cpu"];
             foreach (var (args, expected) in new (string[], string)[]
             {
                 (["--depth", "100000"], "sls: --depth: must be within 1..1024 (got 100000)"),
@@ -221,7 +221,8 @@ public class OptionBoundsTests
             foreach (var c in new[] { "a", "b" })
             {
                 Directory.CreateDirectory(Path.Combine(tree, c));
-                for (int i = 0; i < 3; i++) File.Copy(Path.Combine(task, "images", $"{(c == "a" ? 0 : 1)}_{i}.png"), Path.Combine(tree, c, $"{i}.png"));
+                for (int i = 0; i < 3; i++)
+                    File.Copy(Path.Combine(task, "images", $"{(c == "a" ? 0 : 1)}_{i}.png"), Path.Combine(tree, c, $"{i}.png"));
             }
             string outDir = Path.Combine(dir, "out");
             Directory.CreateDirectory(outDir);

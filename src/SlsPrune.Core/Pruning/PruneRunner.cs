@@ -126,7 +126,8 @@ public static class PruneRunner
         { CalibrationList = listPath };
     }
 
-    /// <summary>Refuses, before any work, a budget the method does not take, or a latency batch outside 1..<see cref="ActivationBudget.MaxTimedBatch"/>.</summary>
+    /// <summary>Refuses, before any work, a budget the method does not take, or a latency batch outside
+    /// 1..<see cref="ActivationBudget.MaxTimedBatch"/>.</summary>
     public static void CheckBudget(PruneOptions o)
     {
         ActivationBudget.CheckTimedBatch(o.LatencyBatch, "--latency-batch");

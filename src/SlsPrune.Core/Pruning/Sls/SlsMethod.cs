@@ -39,7 +39,8 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
     /// <summary>The smallest t-SNE perplexity taken (see <see cref="Validate"/>).</summary>
     public const double MinPerplexity = 1;
 
-    /// <summary>Alpha(s) positive and finite, perplexity finite and at least <see cref="MinPerplexity"/>, at least one t-SNE seed, max-drop non-negative, and
+    /// <summary>Alpha(s) positive and finite, perplexity finite and at least <see cref="MinPerplexity"/>, at least one t-SNE seed,
+    /// max-drop non-negative, and
     /// <see cref="SlsScoring.Needed"/> not combined with what needs every layer's score.</summary>
     /// <exception cref="SlsInputException">naming the option at fault.</exception>
     protected override void Validate(SlsOptions o)
