@@ -113,7 +113,8 @@ public static class SlsCli
             string message = Suggestions.Explain(parse)
                 ?? PlainTypes(string.Join(' ', parse.Errors[0].Message.Split(['\n', '\r', '\t'],
                     StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)));
-            await stderr.WriteLineAsync($"sls: {message} (run 'sls --help' for usage)").ConfigureAwait(false);
+            // the parser's messages quote what was typed (a path, a word): its control bytes are escaped as every file's text is
+            await stderr.WriteLineAsync($"sls: {Printable.Escape(message)} (run 'sls --help' for usage)").ConfigureAwait(false);
             return ExitCodes.BadInput;
         }
         // SIGINT and SIGTERM cancel the command's token: runners stop at the next batch or iteration, writers remove

@@ -24,7 +24,7 @@ public class ManifestMethodSettingsTests
     [Theory]
     [InlineData("depgraph", "ratio", 5.0, "ratio: must be in [0, 1) (got 5) for method depgraph")]
     [InlineData("sls", "alpha", -0.3, "alpha: alpha must be positive (got -0.3) for method sls")]
-    [InlineData("sls", "perplexity", 0.0, "perplexity: must be a positive number (got 0) for method sls")]
+    [InlineData("sls", "perplexity", 0.0, "perplexity: must be at least 1 (got 0) for method sls")]
     [InlineData("bi", "keep_blocks", 0, "keep_blocks: must be at least 1 (got 0) for method bi")]
     [InlineData("aglp", "aglp_fraction", 1.5, "aglp_fraction: must be in (0, 1] for method aglp")]
     public void Dry_run_refuses_a_method_setting_out_of_range(string method, string key, object value, string problem)

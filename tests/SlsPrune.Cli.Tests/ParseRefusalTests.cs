@@ -90,7 +90,12 @@ public class DataSplitWordingTests
         Assert.Equal(2, code);
         Assert.Equal($"sls: {image}: is listed twice in split 'all'; a file may be listed once", err.Trim().Split('\n')[^1]);
 
+        // a line longer than a CSV file's lines may be is refused before its path is looked at
         File.WriteAllText(csv, $"path,label\n{new string('x', 100_000)}.png,a\n{other},b\n");
+        (code, _, err) = CliRunner.Run("data", "split", csv, "--out", Path.Combine(dir, "t"), "--train", "1", "--val", "0");
+        Assert.Equal(2, code);
+        Assert.Equal($"sls: {csv}:2: line is longer than 8192 characters; a CSV data file's lines are at most 8192", err.Trim().Split('\n')[^1]);
+        File.WriteAllText(csv, $"path,label\n{new string('x', 8_000)}.png,a\n{other},b\n");
         (code, _, err) = CliRunner.Run("data", "split", csv, "--out", Path.Combine(dir, "t"), "--train", "1", "--val", "0");
         Assert.Equal(2, code);
         string line = err.Trim().Split('\n')[^1];

@@ -2,6 +2,7 @@ using System.CommandLine;
 using SlsPrune.Cli.Output;
 using SlsPrune.Core;
 using SlsPrune.Core.Evaluation;
+using SlsPrune.Core.Models;
 
 namespace SlsPrune.Cli.Commands;
 
@@ -68,8 +69,9 @@ public static class EvalCommand
 
     private static string? Full(string? path) => path is null ? null : Path.GetFullPath(path);
 
-    private static int[] ParseBatches(string text) => text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Select(t => int.TryParse(t, out int b) && b > 0 ? b : throw new SlsInputException("--throughput-batches",
-                $"'{t}' is not a positive batch size"))
+    private static int[] ParseBatches(string text) => text.Split(',', StringSplitOptions.TrimEntries)
+            .Select(t => t.Length == 0 ? throw new SlsInputException("--throughput-batches", $"'{Printable.Escape(text)}' has an empty entry")
+                : int.TryParse(t, out int b) && b > 0 ? ActivationBudget.CheckTimedBatch(b, "--throughput-batches")
+                : throw new SlsInputException("--throughput-batches", $"'{Printable.Escape(t)}' is not a positive batch size"))
             .ToArray();
 }

@@ -21,4 +21,19 @@ internal static class OptionValues
             return false;
         }
     }
+
+    /// <summary>Adds a validator over several of <paramref name="command"/>'s options. Where one of the values it reads did not
+    /// parse (<c>--lora-alpha abc</c>, an option given twice, one without its value) <c>GetValue</c> throws; the parser's
+    /// own one-line error for that option stands then, and this validator says nothing.</summary>
+    public static void AddValidator(this System.CommandLine.Command command, Action<CommandResult> validate) =>
+        command.Validators.Add(r =>
+        {
+            try
+            {
+                validate(r);
+            }
+            catch (InvalidOperationException) when (r.Errors.Any() || r.Children.Any(c => c.Errors.Any()))
+            {
+            }
+        });
 }

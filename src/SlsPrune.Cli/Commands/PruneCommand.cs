@@ -85,7 +85,7 @@ public static class PruneCommand
                         throw new SlsInputException(option.Name, NotForMethod(chosen, option.Name, key));
                     given[key] = v;
                 }
-            var options = new PruneOptions(model.Read(parse), data.Path(parse), chosen, chosen.ReadOptions(given, "sls prune"),
+            var options = new PruneOptions(model.Read(parse), data.Path(parse), chosen, chosen.ReadOptions(given, MethodSettings.CommandLine),
                 parse.GetValue(split)!, parse.GetValue(output)!.FullName, parse.GetValue(seed))
             {
                 DataOptions = data.Read(parse, ctx.Err),

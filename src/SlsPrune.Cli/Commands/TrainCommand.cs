@@ -93,7 +93,7 @@ public static class TrainCommand
         foreach (var o in new Option[] { loraAlpha, epochs, warmup, lr, minLr, wd, constant, seed, evalEvery, split, evalSplit, output, noResume,
             json, index, initFrom, strategy, distill, teacher, temperature, weight })
             cmd.Options.Add(o);
-        cmd.Validators.Add(r =>
+        cmd.AddValidator(r =>
         {
             string st = r.GetValue(strategy)!;
             if (r.GetValue(model.PetlMethod) is null) r.AddError("Option '--petl-method' is required.");

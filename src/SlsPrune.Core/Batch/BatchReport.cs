@@ -100,36 +100,38 @@ public sealed record BatchReport(IReadOnlyList<ReportRow> Rows, IReadOnlyList<Re
             var f = new ResultFields(path);
             var r = doc.RootElement;
             if (r.ValueKind != JsonValueKind.Object) throw new SlsInputException(path, "not a batch result (not a JSON object)");
-            double? Top1(JsonElement? e, string at) => e is JsonElement x ? f.Number(x, "top1", at, required: true) * 100 : null;
+            double? Top1(JsonElement? e, string at) => e is JsonElement x ? f.Number(x, "top1", at, required: true, 0, 1) * 100 : null;
             double? Speed(JsonElement? e, string at)
             {
                 if (e is not JsonElement x || f.Array(x, "throughput", at) is not JsonElement t || t.GetArrayLength() == 0) return null;
-                return t[0].ValueKind == JsonValueKind.Object ? f.Number(t[0], "images_per_second", at + ".throughput[0]", required: true)
+                return t[0].ValueKind == JsonValueKind.Object ? f.Number(t[0], "images_per_second", at + ".throughput[0]", required: true, 0)
                     : throw f.Wrong(at + ".throughput[0]", "an object");
             }
             long? Bytes(JsonElement? e, string at) => e is JsonElement x
-                ? f.Integer(f.Object(x, "storage", at, required: true)!.Value, "per_task_bytes", at + ".storage", required: true) : null;
-            long? Flops(JsonElement? e, string at) => e is JsonElement x ? f.Integer(x, "flops_per_image", at, required: true) : null;
+                ? f.Integer(f.Object(x, "storage", at, required: true)!.Value, "per_task_bytes", at + ".storage", required: true, 0) : null;
+            long? Flops(JsonElement? e, string at) => e is JsonElement x ? f.Integer(x, "flops_per_image", at, required: true, 0) : null;
             var full = f.Object(r, "full", "");
             var pruned = f.Object(r, "pruned", "");
             var retrained = f.Object(r, "retrained", "");
             double? Spread(JsonElement? e, string at) => e is JsonElement x && f.Array(x, "throughput", at) is JsonElement t && t.GetArrayLength() > 0
                     && t[0].ValueKind == JsonValueKind.Object
-                    ? f.Number(t[0], "spread", at + ".throughput[0]") : null;
+                    ? f.Number(t[0], "spread", at + ".throughput[0]", min: 0) : null;
             var (last, lastName) = retrained is null ? (pruned, "pruned") : (retrained, "retrained");
             int? Int(string name) => f.Integer(r, name, "") is long v ? v is >= 0 and <= int.MaxValue ? (int)v : throw f.Wrong(name,
                 "a count (0 or more)") : null;
+            if (Int("kept_blocks") is int kept && Int("depth") is int depth && kept > depth)
+                throw f.Wrong("kept_blocks", $"at most the depth ({depth})");
             double? speedUp = Speed(pruned, "pruned") is double sp && Speed(full, "full") is double sf && sf > 0 ? sp / sf : null;
             double? prunedFlops = Flops(pruned, "pruned") is long pf && Flops(full, "full") is long ff && ff > 0 ? (double)pf / ff : null;
             return new ReportRow(f.String(r, "task", "", required: true)!, f.String(r, "group", "") ?? "", f.String(r, "status", "", required: true)!,
                 Top1(full, "full"), Top1(pruned, "pruned"), Top1(retrained, "retrained"), Int("kept_blocks"), Int("depth"),
                 Flops(last, lastName) is long a && Flops(full, "full") is long b && b > 0 ? (double)a / b : null,
                 speedUp, Bytes(full, "full"), Bytes(last, lastName),
-                f.String(r, "method", "") ?? BatchDefaults.Method, f.Number(r, "method_seconds", ""))
+                f.String(r, "method", "") ?? BatchDefaults.Method, f.Number(r, "method_seconds", "", min: 0))
             {
                 Input = InputOf(full ?? pruned),
                 MethodDetails = f.Strings(r, "method_details", ""),
-                Seconds = f.Number(r, "seconds", ""),
+                Seconds = f.Number(r, "seconds", "", min: 0),
                 Error = f.String(r, "error", ""),
                 FailedStage = f.String(r, "failed_stage", ""),
                 SpeedUpNoise = speedUp is double su ? SpeedNoise.Judge(su, prunedFlops, Spread(full, "full"), Spread(pruned, "pruned")) : null,

@@ -13,8 +13,6 @@ namespace SlsPrune.Core.Batch;
 /// </summary>
 internal static class ManifestChecks
 {
-    private const int MaxSize = 1 << 16;
-
     /// <summary>A null anywhere (YAML's <c>~</c> or an empty value, JSON's <c>null</c>): the defaults would silently apply.</summary>
     public static void NoNulls(string path, JsonNode? root)
     {
@@ -60,12 +58,13 @@ internal static class ManifestChecks
         }
 
         Count(t.Classes, "classes", 1, Data.VtabTask.MaxClasses);
-        Count(s.PetlDim, "petl_dim", 1, MaxSize);
+        Count(s.PetlDim, "petl_dim", 1, Models.Petl.PetlSettings.MaxHiddenDim);
         if (s.PetlScale is double scale && !double.IsFinite(scale)) throw Bad($"petl_scale must be a finite number (got {G(scale)})");
         Count(s.Epochs, "epochs", 1);
         Count(s.WarmupEpochs, "warmup_epochs", 0);
         Count(s.RetrainEpochs, "retrain_epochs", 1);
         Positive(s.Lr, "lr");
+        if (s.Lr is double lr && lr > Training.TrainOptions.MaxLr) throw Bad($"lr must be within 0..{G(Training.TrainOptions.MaxLr)} (got {G(lr)})");
         Count(s.BatchSize, "batch_size", 1);
         Count(s.Heads, "heads", 1, 4096);
         Count(s.ImageSize, "image_size", 1, Data.Images.InputSpec.MaxImageSize);
@@ -81,7 +80,7 @@ internal static class ManifestChecks
         Text(s.PathColumn, "path_column");
         Text(s.LabelColumn, "label_column");
 
-        Count(s.LatencyBatch, "latency_batch", 1);
+        Count(s.LatencyBatch, "latency_batch", 1, Models.ActivationBudget.MaxTimedBatch);
         // the chosen method reads its own settings now, as the prune stage will: types and enum values (metric, scoring, ...)
         var method = PruneMethods.Get(s.Method ?? BatchDefaults.Method);
         Pruning.Budgets.Budget? budget = null;

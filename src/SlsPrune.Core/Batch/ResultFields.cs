@@ -28,9 +28,16 @@ internal sealed class ResultFields(string file)
         Get(o, name, at, required) is JsonElement v ? v.ValueKind == JsonValueKind.String ? v.GetString() : throw Wrong(Path(at, name), "a string")
             : null;
 
-    public double? Number(JsonElement o, string name, string at, bool required = false) =>
-        Get(o, name, at, required) is JsonElement v ? v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && double.IsFinite(d) ? d
+    /// <summary>A finite number, within <paramref name="min"/>..<paramref name="max"/> where given (a top-1 a fraction, a
+    /// time or a speed not negative): a value out of its range would print as Infinity, or not print as JSON at all.</summary>
+    public double? Number(JsonElement o, string name, string at, bool required = false, double min = double.MinValue,
+        double max = double.MaxValue) =>
+        Get(o, name, at, required) is JsonElement v ? v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && double.IsFinite(d)
+            ? d >= min && d <= max ? d : throw Wrong(Path(at, name), Range(min, max))
             : throw Wrong(Path(at, name), "a number") : null;
+
+    private static string Range(double min, double max) => max == double.MaxValue ? $"a number of {Hyperparameter.Text(min)} or more"
+        : $"a number within {Hyperparameter.Text(min)}..{Hyperparameter.Text(max)}";
 
     /// <summary>A list of strings, or null when absent.</summary>
     public IReadOnlyList<string>? Strings(JsonElement o, string name, string at) => Array(o, name, at) is JsonElement a
@@ -38,7 +45,9 @@ internal sealed class ResultFields(string file)
                 "a string")).ToArray()
             : null;
 
-    public long? Integer(JsonElement o, string name, string at, bool required = false) =>
-        Get(o, name, at, required) is JsonElement v ? v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long i) ? i
+    /// <summary>An integer, at least <paramref name="min"/> where given (FLOPs and bytes not negative).</summary>
+    public long? Integer(JsonElement o, string name, string at, bool required = false, long min = long.MinValue) =>
+        Get(o, name, at, required) is JsonElement v ? v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long i)
+            ? i >= min ? i : throw Wrong(Path(at, name), $"an integer of {min} or more")
             : throw Wrong(Path(at, name), "an integer") : null;
 }

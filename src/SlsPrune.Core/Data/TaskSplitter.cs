@@ -82,10 +82,11 @@ public static class TaskSplitter
         var sizes = new int[classes];
         foreach (var i in items) sizes[i.Label]++;
         int total = items.Count;
-        int test = o.Test ?? total - o.Train - o.Val;
-        if (o.Train + o.Val + test > total || test < 0)
+        // in long: counts near int.MaxValue must not wrap around into a sum that fits
+        long test = o.Test ?? (long)total - o.Train - o.Val, needs = (long)o.Train + o.Val + Math.Max(test, 0);
+        if (needs > total || test < 0)
             throw new SlsInputException(o.Source, $"has {total} images; --train {o.Train} --val {o.Val}{(o.Test is int t ? $" --test {t}" : "")} "
-                + $"needs {o.Train + o.Val + Math.Max(test, 0)}");
+                + $"needs {needs}");
 
         var left = sizes.ToArray();
         int[] Take(int n)
@@ -96,7 +97,7 @@ public static class TaskSplitter
         }
         var trainCounts = Take(o.Train);
         var valCounts = Take(o.Val);
-        var testCounts = Take(test);
+        var testCounts = Take((int)test);
 
         var shuffled = Stratified.Shuffled(items, i => i.Label, classes, o.Seed);
         var position = items.Select((item, index) => (item, index)).ToDictionary(p => p.item.Path, p => p.index, StringComparer.Ordinal);
@@ -224,7 +225,7 @@ public static class TaskSplitter
         if (new FileInfo(images).LinkTarget is not null || FileKind.Of(images) != PathKind.Folder) throw Foreign(path, "images");
         var listed = new HashSet<string>(StringComparer.Ordinal);
         foreach (var list in ListFiles.Select(l => Path.Combine(path, l + ".txt")).Where(File.Exists))
-            foreach (var line in InputFile.ReadAllLines(list, InputFile.MaxTextBytes, "a split list"))
+            foreach (var line in InputFile.ReadList(list, "a split list"))
             {
                 int space = line.LastIndexOf(' ');
                 if (space > 0) listed.Add(line[..space]);

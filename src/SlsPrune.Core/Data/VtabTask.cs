@@ -99,7 +99,7 @@ public sealed class VtabTask : IDataSource
             throw new SlsInputException(System.IO.Path.Combine(Root, "task.json"), $"{names.Count} classes but the head has {heads}");
         var items = new List<LabelledImage>();
         int lineNo = 0;
-        foreach (var raw in InputFile.ReadAllLines(list, InputFile.MaxTextBytes, "a split list"))
+        foreach (var raw in InputFile.ReadList(list, "a split list"))
         {
             lineNo++;
             string line = raw.Trim();

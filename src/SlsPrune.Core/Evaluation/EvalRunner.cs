@@ -91,8 +91,8 @@ public static class EvalRunner
     {
         if (o.Model.BatchSize <= 0) throw new SlsInputException("--batch-size", "must be positive");
         var batches = o.ThroughputBatches ?? EvalOptions.DefaultThroughputBatches;
-        if (batches.Count == 0 || batches.Any(b => b <= 0)) throw new SlsInputException("--throughput-batches",
-            "needs one or more positive batch sizes");
+        if (batches.Count == 0) throw new SlsInputException("--throughput-batches", "needs one or more batch sizes");
+        foreach (int b in batches) ActivationBudget.CheckTimedBatch(b, "--throughput-batches");
         if (o.Plots is not null) OutputPath.CheckFolder(o.Plots, "--plots", false, o.Model.Backbone, o.Model.Petl, o.Data, o.Index);
         var device = DeviceSelector.Resolve(o.Model.Device);
         var task = DataLayouts.Open(o.Data, o.DataOptions);
@@ -101,6 +101,7 @@ public static class EvalRunner
         index?.RequirePetl(o.Index!, o.Model.Petl, o.AllowMismatch);
         using var built = ModelFactory.Build(o.Model, device, index?.ToPlan(), o.Index, index?.Fingerprints(o.Index!, o.AllowMismatch));
         var model = built.Model;
+        if (o.Throughput) foreach (int b in batches) ActivationBudget.Check(model, b, "--throughput-batches");
         if (model.NumClasses == 0)
             throw new SlsInputException(o.Model.Backbone, "has no classification head; give the task's PETL file (--petl), which carries one");
         var items = task.Read(o.Split, model.NumClasses);

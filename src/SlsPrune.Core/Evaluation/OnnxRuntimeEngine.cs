@@ -20,7 +20,8 @@ public sealed class OnnxRuntimeEngine : IEvalEngine
         {
             DataOptions = request.DataOptions, AllowClassMismatch = request.AllowClassMismatch,
         };
-        request.Say?.Invoke($"{onnx.Split} split of {Path.GetFileName(onnx.Data)} with ONNX Runtime");
+        request.Say?.Invoke(Printable.Escape($"{onnx.Split} split of {Path.GetFileName(Path.TrimEndingDirectorySeparator(onnx.Data))} "
+            + "with ONNX Runtime"));
         return OnnxEvalRunner.Run(onnx, cancellationToken: cancellationToken);
     }
 }

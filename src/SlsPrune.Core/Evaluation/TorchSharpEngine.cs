@@ -15,7 +15,9 @@ public sealed class TorchSharpEngine : IEvalEngine
         {
             DataOptions = request.DataOptions, Warn = request.Warn,
         };
-        request.Say?.Invoke($"{options.Split} split of {Path.GetFileName(options.Data)}{(options.Index is null ? "" : " with the pruning index")}");
+        // the split and the folder's name are the user's text: escaped, as every file's text is
+        request.Say?.Invoke(Printable.Escape($"{options.Split} split of {Path.GetFileName(Path.TrimEndingDirectorySeparator(options.Data))}"
+            + (options.Index is null ? "" : " with the pruning index")));
         return EvalRunner.Run(options, cancellationToken: cancellationToken);
     }
 }

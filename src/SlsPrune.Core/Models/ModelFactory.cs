@@ -110,6 +110,7 @@ public static class ModelFactory
         using var backbone = StateDictFile.Open(options.Backbone);
         var (family, full, planned) = Plan(options, backbone, plan, planSource);
         full = full.WithClasses(request.Classes);
+        ActivationBudget.CheckTraining(full, request.Petl, "--petl-dim", wholeModel: false);
         var weights = family.Apply(planned, backbone.Read(Keeps(planned)), full);
         var model = family.Create(full, planned, request.Petl);   // head: torch's default Linear init (as timm's reset_classifier)
         Bounded(model, options.BatchSize);

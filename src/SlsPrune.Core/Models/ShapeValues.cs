@@ -19,11 +19,25 @@ public sealed class ShapeValues
 
     /// <summary>A number setting's value.</summary>
     /// <exception cref="SlsInputException">naming the option, when a list of several was given.</exception>
+    /// <exception cref="SlsInputException">naming the option, when a list of several was given or the value is outside
+    /// 1..<see cref="ShapeSetting.Max"/>.</exception>
     public int Number(ShapeSetting setting) => !given.TryGetValue(setting.Option, out var v) ? setting.Default
-        : v.Length == 1 ? v[0] : throw new SlsInputException(setting.Option, $"takes one number, not {v.Length}");
+        : v.Length == 1 ? InRange(setting, v[0]) : throw new SlsInputException(setting.Option, $"takes one number, not {v.Length}");
 
     /// <summary>A list setting's values (null: not given and no default).</summary>
-    public IReadOnlyList<int>? List(ShapeSetting setting) => given.TryGetValue(setting.Option, out var v) ? v : setting.ListDefault;
+    /// <exception cref="SlsInputException">naming the option, when more than <see cref="ShapeSetting.MaxListLength"/> were
+    /// given or one is outside 1..<see cref="ShapeSetting.Max"/>.</exception>
+    public IReadOnlyList<int>? List(ShapeSetting setting)
+    {
+        if (!given.TryGetValue(setting.Option, out var v)) return setting.ListDefault;
+        if (v.Length > ShapeSetting.MaxListLength)
+            throw new SlsInputException(setting.Option, $"takes at most {ShapeSetting.MaxListLength} values, not {v.Length}");
+        foreach (int x in v) InRange(setting, x);
+        return v;
+    }
+
+    private static int InRange(ShapeSetting setting, int value) => value >= 1 && value <= setting.Max ? value
+        : throw new SlsInputException(setting.Option, $"must be within 1..{setting.Max} (got {value})");
 
     /// <summary>A comma-separated list of positive integers, as a list setting is given on the command line.</summary>
     /// <exception cref="SlsInputException">naming <paramref name="option"/>, when it is not one.</exception>

@@ -51,12 +51,26 @@ public static class MethodSettings
         }).ToArray();
     }
 
+    /// <summary>A number setting (or a list's numbers) finite: NaN and infinity (the command line's <c>NaN</c>,
+    /// <c>Infinity</c>, <c>1e400</c>; YAML's <c>.nan</c>, <c>.inf</c>) are no setting's value, and no JSON writer takes them.</summary>
+    private static JsonNode Finite(JsonNode value, string key, string source)
+    {
+        foreach (var node in value is JsonArray a ? a.Select(n => n) : [value])
+            if (node is JsonValue v && v.TryGetValue(out double d) && !double.IsFinite(d))
+                throw new SlsInputException(source == CommandLine ? $"--{key.Replace('_', '-')}" : source,
+                    $"{(source == CommandLine ? "" : $"setting '{key}' ")}must be a finite number (got {Hyperparameter.Text(d)})");
+        return value;
+    }
+
+    /// <summary>The source <see cref="Read{T}"/> is given for settings from <c>sls prune</c>'s options: a refusal names the option.</summary>
+    public const string CommandLine = "sls prune";
+
     public static T Read<T>(JsonObject settings, string source) where T : class, new()
     {
         var mine = Names<T>();
         var own = new JsonObject();
         foreach (var (key, value) in settings)
-            if (mine.Contains(key) && value is not null) own[key] = value.DeepClone();
+            if (mine.Contains(key) && value is not null) own[key] = Finite(value, key, source).DeepClone();
         try
         {
             return own.Deserialize<T>(Json) ?? new T();

@@ -103,6 +103,7 @@ public static class PruneRunner
         {
             progress?.Start(PruneStage.Costs, budget.Kind.Measured ? $"cost of every depth (latency at batch {o.LatencyBatch}, "
                 + $"{Budgets.CostTable.Repeats} repeats)" : "cost of every depth", 1);
+            if (budget.Kind.Measured) ActivationBudget.Check(model.Model, o.LatencyBatch, "--latency-batch");
             costs = budget.Kind.Measured ? Budgets.CostTable.Measured(model.Model, o.LatencyBatch, device, cancellationToken)
                 : Budgets.CostTable.Analytic(model.Model);
             if (o.Method.BudgetCutsDepth) Budgets.BudgetPolicy.Fitting(budget, costs);
@@ -134,10 +135,11 @@ public static class PruneRunner
         { CalibrationList = listPath };
     }
 
-    /// <summary>Refuses, before any work, a budget the method does not take, or a latency batch below 1.</summary>
+    /// <summary>Refuses, before any work, a budget the method does not take, or a latency batch outside
+    /// 1..<see cref="ActivationBudget.MaxTimedBatch"/>.</summary>
     public static void CheckBudget(PruneOptions o)
     {
-        if (o.LatencyBatch < 1) throw new SlsInputException("--latency-batch", $"must be at least 1 (got {o.LatencyBatch})");
+        ActivationBudget.CheckTimedBatch(o.LatencyBatch, "--latency-batch");
         if (o.Budget is not { } budget) return;
         var kinds = o.Method.BudgetKinds;
         if (!kinds.Contains(budget.Kind.Name, StringComparer.Ordinal))

@@ -56,11 +56,7 @@ public static class BackbonePretrainer
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var device = DeviceSelector.Resolve(o.Device);
-        InputSpec.CheckImageSize(o.ImageSize, "--image-size");
-        if (o.ImageSize % o.PatchSize != 0) throw new SlsInputException("--image-size",
-            $"{o.ImageSize} is not a multiple of the patch size {o.PatchSize}");
-        var family = BackboneFamilies.Named(o.Family)
-            ?? throw new SlsInputException("--family", $"'{o.Family}' is not one of {string.Join(", ", BackboneFamilies.All.Select(f => f.Name))}");
+        var family = Check(o);
         var augmentation = UpstreamAugmentations.Get(o.Augment);
         OutputPath.CheckFile(o.Out, "--out", o.Upstream);
         var (grey, h, w, labels, n) = LoadUpstream(o);
@@ -77,8 +73,7 @@ public static class BackbonePretrainer
         int classes = (int)labels.Max() + 1;
 
         torch.manual_seed(o.Seed);
-        using var model = ModelFactory.Untrained(family, family.Untrained(new PretrainShape(o.ImageSize, o.PatchSize, o.Width), o.Shape
-            ?? ShapeValues.Defaults, classes));
+        using var model = ModelFactory.Untrained(family, family.Untrained(Common(o), o.Shape ?? ShapeValues.Defaults, classes));
         model.to(device);
         using var optimizer = new AdamW(model.named_parameters().Select(np => (np.name, np.parameter)), o.WeightDecay);
         int stepsPerEpoch = (n + o.BatchSize - 1) / o.BatchSize, totalSteps = stepsPerEpoch * o.Epochs, step = 0;
@@ -132,6 +127,37 @@ public static class BackbonePretrainer
         });
         return new PretrainResult(Path.GetFullPath(o.Out), n, history, clock.Elapsed.TotalSeconds);
     }
+
+    /// <summary>The widest <c>--width</c> taken (the widest published ViT's is 6,144).</summary>
+    public const int MaxWidth = 1 << 14;
+
+    /// <summary>Every option in range and the shape's activations and weights within <see cref="ActivationBudget"/>,
+    /// before anything is read or built: the family.</summary>
+    private static IBackboneFamily Check(PretrainOptions o)
+    {
+        var family = BackboneFamilies.Named(o.Family)
+            ?? throw new SlsInputException("--family", $"'{o.Family}' is not one of {string.Join(", ", BackboneFamilies.All.Select(f => f.Name))}");
+        InputSpec.CheckImageSize(o.ImageSize, "--image-size");
+        if (o.PatchSize < 1 || o.PatchSize > o.ImageSize) throw new SlsInputException("--patch",
+            $"must be within 1..{o.ImageSize} (the --image-size; got {o.PatchSize})");
+        if (o.ImageSize % o.PatchSize != 0) throw new SlsInputException("--image-size",
+            $"{o.ImageSize} is not a multiple of the patch size {o.PatchSize}");
+        if (o.Width < 1 || o.Width > MaxWidth) throw new SlsInputException("--width", $"must be within 1..{MaxWidth} (got {o.Width})");
+        if (o.Epochs < 1) throw new SlsInputException("--epochs", $"must be positive (got {o.Epochs})");
+        if (o.WarmupSteps < 0) throw new SlsInputException("--warmup-steps", $"must not be negative (got {o.WarmupSteps})");
+        if (o.BatchSize < 1) throw new SlsInputException("--batch-size", $"must be positive (got {o.BatchSize})");
+        if (o.Limit is < 1) throw new SlsInputException("--limit", $"must be positive (got {o.Limit})");
+        Hyperparameter.Check("--lr", o.Lr, 0, TrainOptions.MaxLr, minExcluded: true);
+        Hyperparameter.Check("--min-lr", o.MinLr, 0, TrainOptions.MaxLr);
+        Hyperparameter.Check("--weight-decay", o.WeightDecay, 0);
+        var shape = family.Untrained(Common(o), o.Shape ?? ShapeValues.Defaults, 1);
+        ActivationBudget.Check(shape.ActivationBytesPerImage, o.ImageSize, o.BatchSize);
+        ActivationBudget.CheckTraining(shape, Models.Petl.PetlSettings.None,
+            "--width, " + string.Join(", ", family.PretrainSettings.Select(s => s.Option)), wholeModel: true);
+        return family;
+    }
+
+    private static PretrainShape Common(PretrainOptions o) => new(o.ImageSize, o.PatchSize, o.Width);
 
     private static (byte[] Grey, int Height, int Width, long[] Labels, int N) LoadUpstream(PretrainOptions o)
     {

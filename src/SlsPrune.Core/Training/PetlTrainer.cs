@@ -76,6 +76,26 @@ public sealed record TrainOptions(
     /// <summary>Whether a strategy keeps the rate constant.</summary>
     public static bool IsConstant(string? strategy) => strategy == "ft";
 
+    /// <summary>The largest learning rate taken (<c>--lr</c>, <c>--min-lr</c>; AdamW moves every weight by about the rate each
+    /// step, so a rate above 1 only trains noise). Pre-training shares it.</summary>
+    public const double MaxLr = 1;
+
+    /// <summary>The hyper-parameters in range, before anything is read: epochs, batch size and eval interval positive,
+    /// warm-up non-negative, learning rates within 0..<see cref="MaxLr"/> (the peak above 0), weight decay non-negative,
+    /// every number finite.</summary>
+    /// <exception cref="SlsInputException">naming the option at fault.</exception>
+    public void CheckSettings()
+    {
+        if (Epochs <= 0 || Model.BatchSize <= 0 || EvalEvery <= 0) throw new SlsInputException("sls train",
+            "epochs, batch size and eval interval must be positive");
+        if (WarmupEpochs < 0) throw new SlsInputException("--warmup-epochs", $"must not be negative (got {WarmupEpochs})");
+        Hyperparameter.Check("--lr", Lr, 0, MaxLr, minExcluded: true);
+        Hyperparameter.Check("--min-lr", MinLr, 0, MaxLr);
+        Hyperparameter.Check("--weight-decay", WeightDecay, 0);
+        Hyperparameter.Check("--petl-scale", Petl.Scale);
+        Distill?.Validate();
+    }
+
     internal FitSettings Fit => new(Epochs, WarmupEpochs, Lr, MinLr, WeightDecay, Model.BatchSize, Seed, EvalEvery, ConstantLr);
 }
 
@@ -115,8 +135,7 @@ public static class PetlTrainer
     /// last finished epoch stays for resuming.</exception>
     public static TrainResult Run(TrainOptions o, IProgress<EpochReport>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (o.Epochs <= 0 || o.Model.BatchSize <= 0 || o.EvalEvery <= 0) throw new SlsInputException("sls train",
-            "epochs, batch size and eval interval must be positive");
+        o.CheckSettings();
         string?[] inputs = [o.Model.Backbone, o.Model.Petl, o.InitFrom, o.PlanSource, o.Data, o.DistillFrom];
         OutputPath.CheckFile(o.Out, "--out", inputs);
         OutputPath.CheckFile(StatePath(o.Out), "--out", inputs);

@@ -70,21 +70,21 @@ public sealed class CsvLayout : IDataLayout
     /// <summary>The file's records (line number, fields), blank lines skipped.</summary>
     internal static List<(int Line, string[] Fields)> Read(string file)
     {
-        string text;
+        string[] lines;
         try
         {
-            text = InputFile.ReadAllText(file, InputFile.MaxTextBytes, "a CSV data file");
+            lines = InputFile.ReadList(file, "a CSV data file");
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new SlsInputException(file, $"cannot read: {e.Message}");
         }
-        var lines = text.Split('\n');
+        if (lines.Length == 0) lines = [""];
         char sep = file.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase) || (lines[0].Contains('\t') && !lines[0].Contains(',')) ? '\t' : ',';
         var rows = new List<(int, string[])>();
         for (int i = 0; i < lines.Length; i++)
         {
-            string line = lines[i].TrimEnd('\r');
+            string line = lines[i];
             if (line.Trim().Length == 0) continue;
             rows.Add((i + 1, Split(line, sep, $"{file}:{i + 1}")));
         }

@@ -75,6 +75,38 @@ public sealed record SwinConfig(
 
     public IReadOnlyList<float> Std { get; init; } = [0.229f, 0.224f, 0.225f];
 
+    /// <summary>The largest stage's block: attention within windows (every token against its window's w^2 tokens, per
+    /// head), q, k, v, the output, the residual, the MLP's hidden layer (float32).</summary>
+    public long ActivationBytesPerImage
+    {
+        get
+        {
+            double most = 0;
+            for (int st = 0; st < Stages; st++)
+            {
+                double t = (double)StageGrid(st) * StageGrid(st), w = Windows[st], width = StageWidth(st);
+                most = Math.Max(most, 4 * (3 * Heads[st] * t * w * w + t * (8 * width + 2 * width * MlpRatio)));
+            }
+            return most >= long.MaxValue ? long.MaxValue : (long)most;
+        }
+    }
+
+    /// <summary>Every stage's blocks (matrices, norms, relative position tables, PETL modules for one token), the patch
+    /// mergings, the patch projection and the head.</summary>
+    public double Parameters(Petl.PetlSettings petl)
+    {
+        double total = (double)InChannels * PatchSize * PatchSize * EmbedWidth + (NumClasses + 1.0) * (FinalWidth + 1.0);
+        for (int s = 0; s < Stages; s++)
+        {
+            double w = (double)EmbedWidth * Math.Pow(2, s), mlp = w * MlpRatio, side = 2.0 * Windows[s] - 1;
+            double block = 4 * w * w + 2 * w * mlp + 9 * w + mlp + Heads[s] * side * side
+                + petl.Method.BlockMacs(petl, new Petl.BlockShape(1, (long)Math.Min(w, int.MaxValue), (long)Math.Min(w, int.MaxValue),
+                    (long)Math.Min(mlp, int.MaxValue), 1));
+            total += Depths[s] * block + (s + 1 < Stages ? 8 * w * w + 4 * w : 0);
+        }
+        return total;
+    }
+
     public void Validate()
     {
         if (PatchSize <= 0 || ImageSize < PatchSize || EmbedWidth <= 0 || MlpRatio <= 0 || NumClasses < 0 || InChannels <= 0

@@ -87,11 +87,11 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
     public override Backbone Create(SwinConfig full, ModelPlan plan, PetlSettings petl) =>
         new SwinTransformer(full, plan.Blocks, petl, Enumerable.Range(0, plan.Blocks.Count).Select(plan.WidthAt).ToArray());
 
-    private static readonly ShapeSetting Depths = ShapeSetting.List("--depths", [2, 2, 2], "Swin: blocks per stage, comma-separated");
+    private static readonly ShapeSetting Depths = ShapeSetting.List("--depths", [2, 2, 2], "Swin: blocks per stage, comma-separated", 1024);
     private static readonly ShapeSetting StageHeads = ShapeSetting.List("--stage-heads", null,
-        "Swin: heads per stage, comma-separated (default 2,4,8,...)");
-    private static readonly ShapeSetting Window = ShapeSetting.Number("--window", 4, "Swin: window size (every stage)");
-    private static readonly ShapeSetting MlpRatio = ShapeSetting.Number("--mlp-ratio", 4, "Swin: MLP hidden width over the stage width");
+        "Swin: heads per stage, comma-separated (default 2,4,8,...)", 4096);
+    private static readonly ShapeSetting Window = ShapeSetting.Number("--window", 4, "Swin: window size (every stage)", 256);
+    private static readonly ShapeSetting MlpRatio = ShapeSetting.Number("--mlp-ratio", 4, "Swin: MLP hidden width over the stage width", 64);
 
     public override IReadOnlyList<ShapeSetting> PretrainSettings => [Depths, StageHeads, Window, MlpRatio];
 

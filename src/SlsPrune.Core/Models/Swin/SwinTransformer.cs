@@ -149,17 +149,7 @@ public sealed class SwinTransformer : Backbone
     /// <summary>Patch embedding; per kept block at its own width qkv, the two attention products and proj over the
     /// window-padded grid, fc1 and fc2 over the grid, and the PETL modules (LoRA over the padded grid, as qkv; the
     /// adapters over the grid); every patch merging (a cut model runs them all); the head.</summary>
-    public override long ActivationBytesPerImage()
-    {
-        long most = 0;
-        for (int st = 0; st < Config.Stages; st++)
-        {
-            long t = (long)Config.StageGrid(st) * Config.StageGrid(st), w = Config.Windows[st], width = Config.StageWidth(st);
-            // attention within windows: every token against its window's w^2 tokens, per head
-            most = Math.Max(most, 4 * (3 * Config.Heads[st] * t * w * w + t * (8 * width + 2 * width * Config.MlpRatio)));
-        }
-        return most;
-    }
+    public override long ActivationBytesPerImage() => Config.ActivationBytesPerImage;
 
     public override long FlopsOfLeading(int blocks)
     {

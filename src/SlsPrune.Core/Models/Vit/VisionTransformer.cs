@@ -147,12 +147,7 @@ public sealed class VisionTransformer : Backbone
 
     /// <summary>Patch embedding, qkv, the two attention products, proj, fc1, fc2 and the PETL modules (LoRA
     /// unmerged) of each block at its own width, pre-logits and head; PETL tokens (VPT's prompts) count in every block.</summary>
-    public override long ActivationBytesPerImage()
-    {
-        long t = Config.Tokens;
-        // live at once: the scores and their softmax (and its gradient), q, k, v, the output, the residual, the MLP's hidden layer
-        return 4 * (3 * Config.Heads * t * t + t * (8L * Config.Width + 2L * Config.MlpHidden));
-    }
+    public override long ActivationBytesPerImage() => Config.ActivationBytesPerImage;
 
     public override long FlopsOfLeading(int blocks)
     {

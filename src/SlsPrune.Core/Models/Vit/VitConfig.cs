@@ -115,6 +115,26 @@ public sealed record VitConfig(
         return string.Join(", ", parts);
     }
 
+    /// <summary>Live at once in a block: the scores and their softmax (and its gradient), q, k, v, the output, the residual,
+    /// the MLP's hidden layer (float32).</summary>
+    public long ActivationBytesPerImage
+    {
+        get
+        {
+            double t = Tokens, bytes = 4 * (3.0 * Heads * t * t + t * (8.0 * Width + 2.0 * MlpHidden));
+            return bytes >= long.MaxValue ? long.MaxValue : (long)bytes;
+        }
+    }
+
+    /// <summary>The blocks' matrices and norms, the patch projection, position table and head, and the PETL modules
+    /// (a module's multiply-accumulates for one token: each weight used once; prompt tokens).</summary>
+    public double Parameters(Petl.PetlSettings petl)
+    {
+        double w = Width, block = 4 * w * w + 2 * w * MlpHidden + 9 * w + MlpHidden
+            + petl.Method.BlockMacs(petl, new Petl.BlockShape(1, Width, Width, MlpHidden, 1)) + (double)petl.Method.ExtraTokens(petl) * w;
+        return Depth * block + (double)InChannels * PatchSize * PatchSize * w + (Tokens + 2.0) * w + (NumClasses + 1.0) * (w + 1);
+    }
+
     public void Validate()
     {
         if (PatchSize <= 0 || GridSize <= 0 || Width <= 0 || Depth < 0 || Heads <= 0 || MlpHidden <= 0 || NumClasses < 0 || Registers < 0)

@@ -108,17 +108,20 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
     public override Backbone Create(VitConfig full, ModelPlan plan, PetlSettings petl) =>
         new VisionTransformer(full with { Depth = plan.Blocks.Count }, petl, Enumerable.Range(0, plan.Blocks.Count).Select(plan.WidthAt).ToArray());
 
-    private static readonly ShapeSetting Depth = ShapeSetting.Number("--depth", 8, "Blocks");
-    private static readonly ShapeSetting Heads = ShapeSetting.Number("--heads", 3, "Attention heads");
-    private static readonly ShapeSetting Mlp = ShapeSetting.Number("--mlp", 384, "MLP hidden width");
+    private static readonly ShapeSetting Depth = ShapeSetting.Number("--depth", 8, "Blocks", 1024);
+    private static readonly ShapeSetting Heads = ShapeSetting.Number("--heads", 3, "Attention heads", 4096);
+    private static readonly ShapeSetting Mlp = ShapeSetting.Number("--mlp", 384, "MLP hidden width", 1 << 16);
 
     public override string Title => "ViT";
 
     public override IReadOnlyList<ShapeSetting> PretrainSettings => [Depth, Heads, Mlp];
 
-    public override VitConfig Untrained(PretrainShape common, ShapeValues values, int classes) =>
-        new(common.PatchSize, common.ImageSize / common.PatchSize, common.Width, values.Number(Depth), values.Number(Heads), values.Number(Mlp),
-            classes);
+    public override VitConfig Untrained(PretrainShape common, ShapeValues values, int classes)
+    {
+        int heads = values.Number(Heads);
+        if (common.Width % heads != 0) throw new SlsInputException("--width", $"{common.Width} is not a multiple of the {heads} heads (--heads)");
+        return new(common.PatchSize, common.ImageSize / common.PatchSize, common.Width, values.Number(Depth), heads, values.Number(Mlp), classes);
+    }
 
     /// <summary>The class token and position embedding as timm initialises them (truncated normal, std 0.02).</summary>
     public override void InitialiseUntrained(Backbone model)

@@ -47,7 +47,11 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         foreach (var a in (o.Alphas ?? []).Where(a => a != o.Alpha).Distinct()) yield return new OutputTarget(AlphaPath(run.Out, a), "--alpha");
     }
 
-    /// <summary>Alpha(s) and perplexity positive and finite, at least one t-SNE seed, max-drop non-negative, and
+    /// <summary>The smallest t-SNE perplexity taken (see <see cref="Validate"/>).</summary>
+    public const double MinPerplexity = 1;
+
+    /// <summary>Alpha(s) positive and finite, perplexity finite and at least <see cref="MinPerplexity"/>, at least one t-SNE seed,
+    /// max-drop non-negative, and
     /// <see cref="SlsScoring.Needed"/> not combined with what needs every layer's score.</summary>
     /// <exception cref="SlsInputException">naming the option at fault.</exception>
     protected override void Validate(SlsOptions o)
@@ -56,8 +60,9 @@ public sealed class SlsMethod : PruneMethod<SlsOptions>
         if (o.Alphas?.Any(a => !(a > 0) || double.IsInfinity(a)) == true) throw new SlsInputException("--alpha",
             "every alpha must be a positive number");
         if (o.TsneSeeds < 1) throw new SlsInputException("--tsne-seeds", $"must be at least 1 (got {o.TsneSeeds})");
-        if (!(o.Perplexity > 0) || double.IsInfinity(o.Perplexity)) throw new SlsInputException("--perplexity",
-            $"must be a positive number (got {o.Perplexity})");
+        // perplexity is 2^H of a point's distribution over its neighbours, H >= 0: below 1 no precision reaches it (sklearn's
+        // search then stops at its step limit with all weight on the nearest neighbour), so it is refused, as the t-SNE paper's 5..50 suggests
+        Hyperparameter.Check("--perplexity", o.Perplexity, MinPerplexity);
         if (!(o.MaxDrop >= 0) || double.IsInfinity(o.MaxDrop)) throw new SlsInputException("--max-drop",
             $"must be a non-negative number of points (got {o.MaxDrop})");
         if (o.Scoring == SlsScoring.Needed)
