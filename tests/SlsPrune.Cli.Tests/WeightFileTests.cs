@@ -51,7 +51,10 @@ public class WeightFileTests
     {
         var scalar = type switch
         {
-            "int8" => torch.int8, "int32" => torch.int32, "int64" => torch.int64, _ => torch.@bool,
+            "int8" => torch.int8,
+            "int32" => torch.int32,
+            "int64" => torch.int64,
+            _ => torch.@bool,
         };
         // the weights' values cast, as the audit's files were (every tensor: a model that ran at chance)
         string cast = Edited(Backbone, $"{type}.safetensors", (_, t) => t.to(scalar));
