@@ -25,5 +25,20 @@ public static class ActivationBudget
                 + $"use --batch-size {(MaxBytes / perImage is > 1 and var most ? $"{most} or less" : "1")}, or a smaller --image-size");
     }
 
+    /// <summary>The most bytes a batch's input may take (float32): a graph whose input size is not fixed (an ONNX file's) has no
+    /// activation estimate, but its input is made here.</summary>
+    public const long MaxInputBytes = 1L << 30;
+
+    /// <summary>A batch of <paramref name="batchSize"/> inputs of <paramref name="channels"/> x <paramref name="size"/>^2 float32
+    /// values within <see cref="MaxInputBytes"/>, checked before it is made.</summary>
+    /// <exception cref="SlsInputException">naming <paramref name="option"/> (the batch size's) with what fits.</exception>
+    public static void CheckInput(int channels, int size, int batchSize, string option)
+    {
+        long perImage = 4L * channels * size * size, batch = perImage * Math.Max(1, batchSize);
+        if (batch <= MaxInputBytes) return;
+        throw new SlsInputException(option, $"{batchSize} images of {channels} x {size} x {size} take {Gib(batch)} as input, more than the "
+            + $"{Gib(MaxInputBytes)} bound; use {(MaxInputBytes / perImage is >= 1 and var most ? $"{most} or less" : "a smaller input size")}");
+    }
+
     private static string Gib(long bytes) => bytes >= 1L << 30 ? $"{(double)bytes / (1L << 30):0.#} GiB" : $"{(double)bytes / (1L << 20):0.#} MiB";
 }
