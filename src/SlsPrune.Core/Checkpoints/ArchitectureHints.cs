@@ -20,6 +20,20 @@ public sealed record ArchitectureHints(
 
     public static readonly ArchitectureHints None = new();
 
+    /// <summary>The largest LayerNorm epsilon a file may state: in practice 1e-12 to 1e-5; an epsilon near a feature's variance
+    /// flattens every LayerNorm's output (1e300 ran at chance).</summary>
+    public const double MaxLayerNormEps = 0.1;
+
+    /// <summary>Whether <paramref name="eps"/> is an epsilon within (0, <see cref="MaxLayerNormEps"/>].</summary>
+    public static bool IsLayerNormEps(double eps) => eps is > 0 and <= MaxLayerNormEps;
+
+    /// <summary>The patch size the layout's side file states (a Hugging Face config's <c>patch_size</c>), which the weights'
+    /// patch embedding must agree with; null: it does not say.</summary>
+    public int? PatchSize { get; init; }
+
+    /// <summary>The file that states <see cref="PatchSize"/>, named where the weights contradict it.</summary>
+    public string? PatchSizeSource { get; init; }
+
     /// <summary>The input size the checkpoint records (<c>sls pretrain</c>'s or <c>sls export</c>'s <c>image_size</c>
     /// metadata); null: it does not say, and a family whose tensors do not show it assumes one.</summary>
     public int? ImageSize { get; init; }
@@ -69,8 +83,9 @@ public sealed record ArchitectureHints(
             ? hv
             : throw new SlsInputException(source, $"metadata heads '{Printable.Escape(h)}' is not a positive integer") : null;
         double? eps = metadata.TryGetValue("layer_norm_eps", out var e) ? double.TryParse(e, System.Globalization.NumberStyles.Float, inv,
-            out double ev) && ev > 0 && double.IsFinite(ev) ? ev
-            : throw new SlsInputException(source, $"metadata layer_norm_eps '{Printable.Escape(e)}' is not a positive number") : null;
+            out double ev) && IsLayerNormEps(ev) ? ev
+            : throw new SlsInputException(source, $"metadata layer_norm_eps '{Printable.Escape(e)}' is not a number within (0, {MaxLayerNormEps}]")
+            : null;
         float[]? Floats(string key) => metadata.TryGetValue(key, out var v)
             ? v.Split(',').Select(p => float.TryParse(p, System.Globalization.NumberStyles.Float, inv, out float x) && float.IsFinite(x) ? x
                 : throw new SlsInputException(source, $"metadata {key} '{Printable.Escape(v)}' is not a list of numbers")).ToArray()

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using SlsPrune.Core.Checkpoints;
 using SlsPrune.Core.Data;
 using SlsPrune.Core.Data.Images;
 using SlsPrune.Core.IO;
@@ -44,7 +45,21 @@ public static class OnnxEvalRunner
         // the graph's activations are not known here: one image's are taken as 16 times its float32 input, about a ViT block's
         // ratio (ViT-S/16 at 224 px: 13; the shipped ViT at 32 px: 14)
         long perImage = 16L * 4 * model.Input.Channels * model.Input.ImageSize * model.Input.ImageSize;
-        if (o.Throughput) foreach (int b in batches) ActivationBudget.Check(perImage, model.Input.ImageSize, b, "--throughput-batches");
+        ActivationBudget.CheckInput(model.Input.Channels, model.Input.ImageSize, o.BatchSize, "--batch-size");
+        if (o.Throughput)
+            foreach (int b in batches)
+            {
+                ActivationBudget.CheckInput(model.Input.Channels, model.Input.ImageSize, b, "--throughput-batches");
+                ActivationBudget.Check(perImage, model.Input.ImageSize, b, "--throughput-batches");
+            }
+        // what the file records of the model it was exported from, each a count: never negative
+        long Meta(string key, long most = long.MaxValue) => !model.Metadata.TryGetValue(key, out var v) ? 0
+            : long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out long x) && x <= most ? x
+            : throw new SlsInputException(o.Model, $"metadata '{key}' {Printable.Escape(v)} is not a count (a whole number from 0"
+                + (most < long.MaxValue ? $" to {most})" : ")"));
+        int blocks = (int)Meta("blocks", StateDictFile.MaxBlocks), depth = (int)Meta("source_depth", StateDictFile.MaxBlocks);
+        var counts = new ParameterCounts(Meta("parameters_backbone"), Meta("parameters_petl"), Meta("parameters_head"));
+        long flops = Meta("flops");
         var items = task.Read(o.Split, model.NumClasses);
         InputSizeCheck.CheckExported(model.Input.ImageSize, model.Metadata.GetValueOrDefault("image_size_from"), o.Model, items);
         if (!o.AllowClassMismatch) TaskClasses.Check(new TaskClasses.Head(model.NumClasses, model.ClassNames, o.Model, FromBackbone: false), task,
@@ -53,15 +68,11 @@ public static class OnnxEvalRunner
             cancellationToken);
         int correct = confusion.Select((row, c) => row[c]).Sum(), seen = confusion.Sum(row => row.Sum());
 
-        long Meta(string key) => model.Metadata.TryGetValue(key, out var v) && long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture,
-            out long x) ? x : 0;
-        int blocks = (int)Meta("blocks"), depth = (int)Meta("source_depth");
-        var counts = new ParameterCounts(Meta("parameters_backbone"), Meta("parameters_petl"), Meta("parameters_head"));
         var throughput = o.Throughput ? batches.Select(b => Measure(model, b, o.Repeats, cancellationToken)).ToArray() : null;
         var storage = new StorageReport(0, 0, new FileInfo(o.Model).Length);
         string precision = model.Metadata.TryGetValue("precision", out var p) ? p : "fp32";
         var result = new EvalResult(task.Name, o.Split, seen, correct, seen == 0 ? 0 : (double)correct / seen, depth, blocks, blocks < depth,
-            counts, Meta("flops"), storage, throughput, "cpu (onnxruntime)", precision, ClassAccuracy.Of(confusion), task.ClassNames)
+            counts, flops, storage, throughput, "cpu (onnxruntime)", precision, ClassAccuracy.Of(confusion), task.ClassNames)
         { Confusion = confusion };
         return o.Plots is null ? result : result with { Plots = EvalPlots.Write(o.Plots, result) };
     }

@@ -88,6 +88,7 @@ public sealed class OnnxRuntimeModel : IDisposable
             int classes = Int("classes");
             if (classes > VtabTask.MaxClasses) throw new SlsInputException(path,
                 $"metadata 'classes' {classes} is not below the {VtabTask.MaxClasses}-class limit");
+            CheckGraph(session, path, input, classes);
             return new OnnxRuntimeModel(session, input, classes, new Dictionary<string, string>(meta, StringComparer.Ordinal))
             {
                 ClassNames = Checkpoints.ClassNamesMetadata.Read(meta, path, classes, "'classes'"),
@@ -100,6 +101,29 @@ public sealed class OnnxRuntimeModel : IDisposable
             throw;
         }
     }
+
+    /// <summary>The metadata must describe the graph: where the input <c>images</c> and the output <c>logits</c> fix a dimension,
+    /// it is the metadata's channels, image size and classes (a file whose metadata says 64 px for a graph of 56 px failed in
+    /// ONNX Runtime at the first batch; one saying 4096 px allocated gigabytes first).</summary>
+    private static void CheckGraph(InferenceSession session, string path, InputSpec input, int classes)
+    {
+        var images = session.InputMetadata["images"].Dimensions;
+        var logits = session.OutputMetadata["logits"].Dimensions;
+        if (images.Length != 4) throw new SlsInputException(path, $"the graph's input 'images' has {images.Length} dimensions, not 4 (batch, "
+            + "channels, height, width)");
+        if (logits.Length != 2) throw new SlsInputException(path, $"the graph's output 'logits' has {logits.Length} dimensions, not 2 (batch, "
+            + "classes)");
+        (string Key, long Value, int Dim, int[] Shape, string Name)[] fixedDims =
+        [
+            ("channels", input.Channels, 1, images, "input 'images'"), ("image_size", input.ImageSize, 2, images, "input 'images'"),
+            ("image_size", input.ImageSize, 3, images, "input 'images'"), ("classes", classes, 1, logits, "output 'logits'"),
+        ];
+        foreach (var (key, value, dim, shape, name) in fixedDims)
+            if (shape[dim] > 0 && shape[dim] != value)
+                throw new SlsInputException(path, $"metadata '{key}' {value} contradicts the graph's {name} of shape [{Shape(shape)}]");
+    }
+
+    private static string Shape(int[] dims) => string.Join(", ", dims.Select(d => d > 0 ? d.ToString(CultureInfo.InvariantCulture) : "?"));
 
     /// <summary>Logits [batch, classes] (float32, CPU) of normalised images [batch, channels, size, size].</summary>
     public Tensor Forward(Tensor images)

@@ -67,4 +67,19 @@ public static class ActivationBudget
     private static string Count(double n) => n >= 1e9 ? $"{n / 1e9:0.#} billion" : $"{n / 1e6:0.#} million";
 
     private static string Gib(double bytes) => bytes >= 1L << 30 ? $"{bytes / (1L << 30):0.#} GiB" : $"{bytes / (1L << 20):0.#} MiB";
+
+    /// <summary>The most bytes a batch's input may take (float32): a graph whose input size is not fixed (an ONNX file's) has no
+    /// activation estimate, but its input is made here.</summary>
+    public const long MaxInputBytes = 1L << 30;
+
+    /// <summary>A batch of <paramref name="batchSize"/> inputs of <paramref name="channels"/> x <paramref name="size"/>^2 float32
+    /// values within <see cref="MaxInputBytes"/>, checked before it is made.</summary>
+    /// <exception cref="SlsInputException">naming <paramref name="option"/> (the batch size's) with what fits.</exception>
+    public static void CheckInput(int channels, int size, int batchSize, string option)
+    {
+        long perImage = 4L * channels * size * size, batch = perImage * Math.Max(1, batchSize);
+        if (batch <= MaxInputBytes) return;
+        throw new SlsInputException(option, $"{batchSize} images of {channels} x {size} x {size} take {Gib(batch)} as input, more than the "
+            + $"{Gib(MaxInputBytes)} bound; use {(MaxInputBytes / perImage is >= 1 and var most ? $"{most} or less" : "a smaller input size")}");
+    }
 }

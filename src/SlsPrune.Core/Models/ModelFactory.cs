@@ -53,11 +53,13 @@ public static class ModelFactory
         var weights = family.Apply(planned, backbone.Read(Keeps(planned), peft is null ? null : peft.Patch), full, petl.Method.SliceRules);
         var config = full;
         bool peftHeadRead = false;
+        var fromPetl = new HashSet<string>(StringComparer.Ordinal);   // the weights the PETL file (or folder) gave
         if (peft?.ReadHead() is { } peftHead)
         {
             peftHeadRead = true;
             DropHead(weights);
             foreach (var (k, v) in peftHead) weights[k] = v;
+            fromPetl.UnionWith(peftHead.Keys);
             config = full.WithClasses(peft.HeadClasses!.Value);
         }
         if (petlFile is not null)
@@ -66,13 +68,24 @@ public static class ModelFactory
             if (!petlFile.Shapes.TryGetValue("head.weight", out var head))
                 throw new SlsInputException(options.Petl!, "PETL file has no 'head.weight'");
             DropHead(weights);
-            foreach (var (k, v) in family.Apply(planned, petlFile.Read(Keeps(planned)), full, petl.Method.SliceRules)) weights[k] = v;
+            foreach (var (k, v) in family.Apply(planned, petlFile.Read(Keeps(planned)), full, petl.Method.SliceRules))
+            {
+                weights[k] = v;
+                fromPetl.Add(k);
+            }
             config = full.WithClasses((int)head[0]);
         }
+        // each weight is named with the file it came from; one the model lacks, with the file that should have held it
+        string FileOf(string name) => fromPetl.Contains(name) || petlFile is not null && !weights.ContainsKey(name)
+            && PetlMethods.IsTaskParameter(name) ? options.Petl! : options.Backbone;
 
         bool merge = options.Merge && petl.Method.Mergeable;
         if (merge && family.MergeLimit(full, planned, petl.Method) is { } why) throw new SlsInputException("--merge", why);
-        if (merge) weights = petl.Method.Merge(weights, petl, d);
+        if (merge)
+        {
+            StateDictLoader.RequireFloat(weights, FileOf);
+            weights = petl.Method.Merge(weights, petl, d);
+        }
         var model = family.Create(config, planned, merge ? PetlSettings.None : petl);
         Bounded(model, options.BatchSize);
         // the head's class names: the checkpoint's own head's (a Hugging Face id2label), or those `sls train` kept in the PETL file
@@ -87,7 +100,7 @@ public static class ModelFactory
             ClassNames = labels, HeadSource = headFromBackbone ? options.Backbone : options.Petl ?? options.Backbone, HeadFromBackbone =
                 headFromBackbone,
             InputOrigin = full.InputOrigin,
-        }, weights, options.Petl ?? options.Backbone, check);
+        }, weights, options.Petl ?? options.Backbone, check, fileOf: FileOf);
         if (petlFile is not null && !options.AllowMismatch && petlFile.Metadata.TryGetValue("backbone_sha256", out var trainedOn)
             && !built.BackboneFile.Matches(trainedOn))
         {
@@ -118,13 +131,14 @@ public static class ModelFactory
         {
             InputOrigin = full.InputOrigin
         };
-        return Load(built, weights, options.Backbone, check, prepare: () =>
+        var fromInit = new HashSet<string>(StringComparer.Ordinal);   // the weights to start from, named with their file
+        string initSource = request.InitFrom ?? "the weights to start from";
+        return Load(built, weights, options.Backbone, check, fileOf: name => fromInit.Contains(name) ? initSource : options.Backbone, prepare: () =>
         {
             model.ResetAdapters();
             DropHead(weights);
             foreach (var (name, p) in model.state_dict().Where(kv => PetlMethods.IsTaskParameter(kv.Key))) weights[name] = p.clone();
             Dictionary<string, Tensor>? init = null;
-            string initSource = request.InitFrom ?? "the weights to start from";
             if (request.InitFrom is not null)
             {
                 using var file = StateDictFile.Open(request.InitFrom);
@@ -146,6 +160,7 @@ public static class ModelFactory
                         throw new SlsInputException(initSource, $"tensor '{name}' does not fit the model being trained");
                     fresh.Dispose();
                     weights[name] = t;
+                    fromInit.Add(name);
                 }
             }
         });
@@ -154,12 +169,12 @@ public static class ModelFactory
     /// <summary>Completes the weights (<paramref name="prepare"/>), loads them strictly and checks the fingerprints; the
     /// weights are disposed either way, the model when anything fails.</summary>
     private static BuiltModel Load(BuiltModel built, Dictionary<string, Tensor> weights, string source, FingerprintCheck? check, Action? prepare =
-        null)
+        null, Func<string, string>? fileOf = null)
     {
         try
         {
             prepare?.Invoke();
-            StateDictLoader.Load(built.Model, weights, source);
+            StateDictLoader.Load(built.Model, weights, source, fileOf: fileOf);
             check?.Verify(built);
         }
         catch

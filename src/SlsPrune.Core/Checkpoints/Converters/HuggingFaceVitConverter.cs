@@ -145,7 +145,9 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
         if (config?["use_swiglu_ffn"] is JsonNode swiglu && swiglu.GetValueKind() == JsonValueKind.True)
             throw new SlsInputException(configFile, "use_swiglu_ffn is true; a SwiGLU MLP (DINOv2 giant) is not supported");
         double eps = Number(config, "layer_norm_eps", configFile) ?? defaultEps;
-        if (!(eps > 0 && double.IsFinite(eps))) throw new SlsInputException(configFile, $"layer_norm_eps {eps} is not a positive number");
+        if (!ArchitectureHints.IsLayerNormEps(eps))
+            throw new SlsInputException(configFile, $"layer_norm_eps {eps.ToString("R", CultureInfo.InvariantCulture)} is not within (0, "
+                + $"{ArchitectureHints.MaxLayerNormEps}]: a LayerNorm's epsilon is a small positive number (1e-12 to 1e-5 in practice)");
         int channels = Integer(config, "num_channels", configFile) ?? 3;
         if (channels is < 1 or > MaxChannels) throw new SlsInputException(configFile, $"num_channels {channels} is not within 1..{MaxChannels}");
         string preFile = source.SideFiles.GetValueOrDefault("preprocessor_config.json") ?? source.Path;
@@ -160,6 +162,9 @@ public sealed partial class HuggingFaceVitConverter : IStateDictConverter
         return new ArchitectureHints(heads, eps, mean, std, Labels(config, configFile))
         {
             PreprocessingSource = mean is null && std is null ? null : Path.GetFileName(preFile),
+            PatchSize = config?["patch_size"] is JsonNode p && p.GetValueKind() == JsonValueKind.Number ? Integer(config, "patch_size", configFile)
+                : null,
+            PatchSizeSource = configFile,
         };
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using StbImageSharp;
 
 namespace SlsPrune.Core.Data.Images;
@@ -20,6 +21,29 @@ public static class ImageDecoder
         return null;
     }
 
+    /// <summary>The pixels a file's header claims (a GIF's whole screen), read without decoding, for <see cref="DecodeBudget"/>; 0 where
+    /// the header cannot be read (<see cref="Decode"/> refuses the file), the most a PNG may have where its IHDR chunk is not first.</summary>
+    public static long ClaimedPixels(ReadOnlySpan<byte> d)
+    {
+        try
+        {
+            return Sniff(d) switch
+            {
+                "png" when d.Length >= 24 && d[12..16].SequenceEqual("IHDR"u8) => (long)BinaryPrimitives.ReadUInt32BigEndian(d[16..])
+                    * BinaryPrimitives.ReadUInt32BigEndian(d[20..]),
+                "png" => PngDecoder.MaxPixels,   // its header further on: counted as the largest a PNG may be
+                "jpeg" => JpegStructure.Check(d),
+                "bmp" => BmpStructure.Check(d),
+                "gif" => (long)BinaryPrimitives.ReadUInt16LittleEndian(d[6..]) * BinaryPrimitives.ReadUInt16LittleEndian(d[8..]),
+                _ => 0,
+            };
+        }
+        catch (InvalidDataException)
+        {
+            return 0;
+        }
+    }
+
     /// <param name="source">the file, named in errors.</param>
     /// <param name="exifTranspose">turn a JPEG upright by its EXIF orientation (Pillow's <c>ImageOps.exif_transpose</c>).</param>
     /// <exception cref="SlsInputException">for anything that is not a readable image of those formats.</exception>
@@ -40,7 +64,7 @@ public static class ImageDecoder
             }
         }
         catch (Exception e) when (e is InvalidDataException or InvalidOperationException or IndexOutOfRangeException or ArgumentException
-            or NullReferenceException or Exception { Source: "StbImageSharp" })
+            or OverflowException or NullReferenceException or Exception { Source: "StbImageSharp" })
         {
             throw new SlsInputException(source, $"corrupt image: {e.Message}");
         }
@@ -57,10 +81,13 @@ public static class ImageDecoder
         return new RgbImage(r.Width, r.Height, r.Data);
     }
 
-    /// <summary>BMP and GIF: the size is checked against the decompression-bomb limit before pixels are allocated;
-    /// a GIF gives its first frame.</summary>
+    /// <summary>BMP and GIF: the header and the data's length are checked (<see cref="BmpStructure"/>, <see cref="GifStructure"/>)
+    /// and the size against the decompression-bomb limit before pixels are allocated; a GIF gives its first frame.</summary>
     private static RgbImage DecodeStb(byte[] data, string format)
     {
+        // stb_image reads zeros past the end of its input: the structure is checked first, as a JPEG's is
+        if (format == "bmp") BmpStructure.Check(data);
+        else GifStructure.Check(data);
         var info = ImageInfo.FromStream(new MemoryStream(data, writable: false)) ?? throw new InvalidDataException($"{format.ToUpperInvariant()} "
             + $"header is not readable");
         if ((long)info.Width * info.Height > JpegStructure.MaxPixels)

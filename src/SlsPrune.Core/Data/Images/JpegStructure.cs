@@ -15,11 +15,13 @@ public static class JpegStructure
     /// image (libjpeg-turbo recommends the same limit for untrusted input).</summary>
     public const int MaxScans = 500;
 
+    /// <returns>the pixels of the frame.</returns>
     /// <exception cref="InvalidDataException">naming the first problem.</exception>
-    public static void Check(ReadOnlySpan<byte> d)
+    public static long Check(ReadOnlySpan<byte> d)
     {
         int pos = 2; // after SOI
         bool frame = false;
+        long pixels = 0;
         int scans = 0;
         while (true)
         {
@@ -41,6 +43,7 @@ public static class JpegStructure
                 if (width * height > MaxPixels)
                     throw new InvalidDataException($"JPEG claims {width}x{height} pixels, more than the {MaxPixels} limit (a decompression bomb?)");
                 frame = true;
+                pixels = width * height;
             }
             pos += 2 + length;
             if (m == 0xDA) // SOS: entropy-coded data runs to the next marker that is not a stuffed 0xFF00 or an RSTn
@@ -50,6 +53,6 @@ public static class JpegStructure
                 while (pos + 1 < d.Length && !(d[pos] == 0xFF && d[pos + 1] != 0x00 && !(d[pos + 1] >= 0xD0 && d[pos + 1] <= 0xD7))) pos++;
             }
         }
-        if (!frame) throw new InvalidDataException("JPEG has no frame header");
+        return frame ? pixels : throw new InvalidDataException("JPEG has no frame header");
     }
 }

@@ -83,15 +83,14 @@ public static class PngDecoder
         if (colour == 3 && (palette is null || palette.Length % 3 != 0)) throw new InvalidDataException("PNG palette image has no valid PLTE chunk");
 
         int bitsPerPixel = channels * depth;
+        long rawSize = RawSize(width, height, bitsPerPixel, interlace);
+        if (rawSize > Math.Max(idat.Length, 1) * 1032) throw new InvalidDataException(Truncated); // deflate expands at most 1032-fold
         idat.Position = 0;
-        byte[] raw = Inflate(idat, RawSize(width, height, bitsPerPixel, interlace));
-
-        int bpp = Math.Max(1, bitsPerPixel / 8); // bytes to the left for filtering
-        var samples = new ushort[(long)width * height * channels]; // decoded samples at native depth
-        int rawPos = 0;
+        // the rows are inflated one at a time and written straight into the RGB image: the image is the one buffer of its size
+        using var rows = new Rows(new ZLibStream(idat, CompressionMode.Decompress), width, height, bitsPerPixel, channels, depth, colour, palette);
         if (interlace == 0)
         {
-            rawPos = Unfilter(raw, rawPos, width, height, bitsPerPixel, bpp, channels, depth, samples, width, 0, 0, 1, 1);
+            rows.Pass(width, height, 0, 0, 1, 1);
         }
         else
         {
@@ -100,39 +99,10 @@ public static class PngDecoder
             {
                 int pw = (width - xs[p] + dx[p] - 1) / dx[p], ph = (height - ys[p] + dy[p] - 1) / dy[p];
                 if (pw <= 0 || ph <= 0) continue;
-                rawPos = Unfilter(raw, rawPos, pw, ph, bitsPerPixel, bpp, channels, depth, samples, width, xs[p], ys[p], dx[p], dy[p]);
+                rows.Pass(pw, ph, xs[p], ys[p], dx[p], dy[p]);
             }
         }
-
-        var rgb = new byte[width * height * 3];
-        for (int i = 0, n = width * height; i < n; i++)
-        {
-            int s = i * channels, o = i * 3;
-            switch (colour)
-            {
-                case 0: // greyscale (+ tRNS ignored)
-                    byte g = Grey(samples[s], depth);
-                    rgb[o] = rgb[o + 1] = rgb[o + 2] = g;
-                    break;
-                case 4: // grey + alpha: Pillow "LA" (16-bit keeps the high byte)
-                    byte ga = depth == 16 ? (byte)(samples[s] >> 8) : (byte)samples[s];
-                    rgb[o] = rgb[o + 1] = rgb[o + 2] = ga;
-                    break;
-                case 3:
-                    int idx = samples[s];
-                    if (idx * 3 + 2 < palette!.Length)
-                    {
-                        rgb[o] = palette[idx * 3];
-                        rgb[o + 1] = palette[idx * 3 + 1];
-                        rgb[o + 2] = palette[idx * 3 + 2];
-                    }
-                    break;
-                default: // RGB, RGBA
-                    for (int c = 0; c < 3; c++) rgb[o + c] = depth == 16 ? (byte)(samples[s + c] >> 8) : (byte)samples[s + c];
-                    break;
-            }
-        }
-        return new RgbImage(width, height, rgb);
+        return new RgbImage(width, height, rows.Rgb);
     }
 
     /// <summary>The filtered data's size: one filter byte and the packed samples per row of every pass.</summary>
@@ -146,23 +116,99 @@ public static class PngDecoder
         return total;
     }
 
-    /// <summary>Inflates the image data, never past the size the header implies: a small file whose stream
-    /// inflates to gigabytes stops there. Extra data after the image is ignored, as Pillow does.</summary>
-    private static byte[] Inflate(Stream idat, long size)
+    /// <summary>The image's rows, inflated one at a time (never past the size the header implies: a small file whose stream
+    /// inflates to gigabytes stops there; extra data after the image is ignored, as Pillow does), unfiltered, and converted
+    /// to RGB in place.</summary>
+    private sealed class Rows(Stream z, int width, int height, int bitsPerPixel, int channels, int depth, int colour, byte[]? palette)
+        : IDisposable
     {
-        if (size > Array.MaxLength) throw new InvalidDataException($"PNG image data would take {size} bytes, more than an image can");
-        if (size > Math.Max(idat.Length, 1) * 1032) throw new InvalidDataException(Truncated); // deflate expands at most 1032-fold
-        try
+        private readonly int _bpp = Math.Max(1, bitsPerPixel / 8); // bytes to the left for filtering
+
+        public byte[] Rgb { get; } = new byte[(long)width * height * 3];
+
+        public void Pass(int w, int h, int x0, int y0, int dx, int dy)
         {
-            using var z = new ZLibStream(idat, CompressionMode.Decompress);
-            var raw = new byte[size];
-            int got = z.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false);
-            return got == raw.Length ? raw : throw new InvalidDataException(Truncated);
+            int stride = (int)(((long)w * bitsPerPixel + 7) / 8);
+            var prev = new byte[stride];
+            var cur = new byte[stride];
+            for (int y = 0; y < h; y++)
+            {
+                int filter = Read(cur);
+                for (int i = 0; i < stride; i++)
+                {
+                    int a = i >= _bpp ? cur[i - _bpp] : 0, b = prev[i], c = i >= _bpp ? prev[i - _bpp] : 0;
+                    cur[i] = filter switch
+                    {
+                        0 => cur[i],
+                        1 => (byte)(cur[i] + a),
+                        2 => (byte)(cur[i] + b),
+                        3 => (byte)(cur[i] + ((a + b) >> 1)),
+                        4 => (byte)(cur[i] + Paeth(a, b, c)),
+                        _ => throw new InvalidDataException($"PNG row uses unknown filter {filter}"),
+                    };
+                }
+                for (int x = 0; x < w; x++) Put(cur, x, ((long)(y0 + y * dy) * width + x0 + x * dx) * 3);
+                (prev, cur) = (cur, prev);
+            }
         }
-        catch (InvalidDataException e)
+
+        /// <summary>The next row into <paramref name="row"/>; its filter type returned.</summary>
+        private int Read(byte[] row)
         {
-            throw new InvalidDataException($"PNG image data is corrupt ({e.Message})");
+            int filter, got;
+            try
+            {
+                filter = z.ReadByte();
+                got = z.ReadAtLeast(row, row.Length, throwOnEndOfStream: false);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new InvalidDataException($"PNG image data is corrupt ({e.Message})");   // zlib's
+            }
+            return filter >= 0 && got == row.Length ? filter : throw new InvalidDataException(Truncated);
         }
+
+        /// <summary>Pixel <paramref name="x"/> of an unfiltered row, as Pillow's <c>convert('RGB')</c> gives it, at <paramref name="o"/>.</summary>
+        private void Put(byte[] row, int x, long o)
+        {
+            int s = x * channels;
+            switch (colour)
+            {
+                case 0: // greyscale (+ tRNS ignored)
+                    Rgb[o] = Rgb[o + 1] = Rgb[o + 2] = Grey(Sample(row, s), depth);
+                    break;
+                case 4: // grey + alpha: Pillow "LA" (16-bit keeps the high byte)
+                    ushort v = Sample(row, s);
+                    Rgb[o] = Rgb[o + 1] = Rgb[o + 2] = depth == 16 ? (byte)(v >> 8) : (byte)v;
+                    break;
+                case 3:
+                    int idx = Sample(row, s);
+                    if (idx * 3 + 2 < palette!.Length)
+                    {
+                        Rgb[o] = palette[idx * 3];
+                        Rgb[o + 1] = palette[idx * 3 + 1];
+                        Rgb[o + 2] = palette[idx * 3 + 2];
+                    }
+                    break;
+                default: // RGB, RGBA
+                    for (int c = 0; c < 3; c++)
+                    {
+                        ushort sc = Sample(row, s + c);
+                        Rgb[o + c] = depth == 16 ? (byte)(sc >> 8) : (byte)sc;
+                    }
+                    break;
+            }
+        }
+
+        /// <summary>Sample <paramref name="i"/> of a row, at its native depth.</summary>
+        private ushort Sample(byte[] row, int i) => depth switch
+        {
+            16 => (ushort)((row[i * 2] << 8) | row[i * 2 + 1]),
+            8 => row[i],
+            _ => (ushort)((row[i * depth / 8] >> (8 - depth - (i * depth % 8))) & ((1 << depth) - 1)),
+        };
+
+        public void Dispose() => z.Dispose();
     }
 
     private static byte Grey(ushort v, int depth) => depth switch
@@ -173,50 +219,6 @@ public static class PngDecoder
         8 => (byte)v,
         _ => v > 255 ? (byte)255 : (byte)v, // Pillow: I;16 -> "I" -> RGB saturates
     };
-
-    private static int Unfilter(byte[] raw, int pos, int w, int h, int bitsPerPixel, int bpp, int channels, int depth,
-        ushort[] samples, int fullWidth, int x0, int y0, int dx, int dy)
-    {
-        int stride = (int)(((long)w * bitsPerPixel + 7) / 8);
-        var prev = new byte[stride];
-        var cur = new byte[stride];
-        for (int y = 0; y < h; y++)
-        {
-            if ((long)pos + 1 + stride > raw.Length) throw new InvalidDataException(Truncated);
-            byte filter = raw[pos];
-            Array.Copy(raw, pos + 1, cur, 0, stride);
-            pos += 1 + stride;
-            for (int i = 0; i < stride; i++)
-            {
-                int a = i >= bpp ? cur[i - bpp] : 0, b = prev[i], c = i >= bpp ? prev[i - bpp] : 0;
-                cur[i] = filter switch
-                {
-                    0 => cur[i],
-                    1 => (byte)(cur[i] + a),
-                    2 => (byte)(cur[i] + b),
-                    3 => (byte)(cur[i] + ((a + b) >> 1)),
-                    4 => (byte)(cur[i] + Paeth(a, b, c)),
-                    _ => throw new InvalidDataException($"PNG row uses unknown filter {filter}"),
-                };
-            }
-            for (int x = 0; x < w; x++)
-            {
-                long dst = ((long)(y0 + y * dy) * fullWidth + x0 + x * dx) * channels;
-                for (int c = 0; c < channels; c++)
-                {
-                    int sampleIndex = x * channels + c;
-                    samples[dst + c] = depth switch
-                    {
-                        16 => (ushort)((cur[sampleIndex * 2] << 8) | cur[sampleIndex * 2 + 1]),
-                        8 => cur[sampleIndex],
-                        _ => (ushort)((cur[sampleIndex * depth / 8] >> (8 - depth - (sampleIndex * depth % 8))) & ((1 << depth) - 1)),
-                    };
-                }
-            }
-            (prev, cur) = (cur, prev);
-        }
-        return pos;
-    }
 
     private static int Paeth(int a, int b, int c)
     {

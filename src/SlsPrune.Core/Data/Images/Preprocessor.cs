@@ -62,7 +62,9 @@ public sealed class Preprocessor
             {
                 throw new SlsInputException(paths[i], $"cannot read image: {e.Message}");
             }
-            images[i] = PilBicubicResize.Resize(ImageDecoder.Decode(bytes, paths[i], exifTranspose), Size, Size);
+            // decoded under a lease of its pixels, and resized before the lease ends: huge images take turns, whatever the threads
+            using (DecodeBudget.Acquire(ImageDecoder.ClaimedPixels(bytes)))
+                images[i] = PilBicubicResize.Resize(ImageDecoder.Decode(bytes, paths[i], exifTranspose), Size, Size);
         }, threads);
         return ToTensor(images, threads);
     }

@@ -75,6 +75,9 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
         double eps = hints.LayerNormEps ?? (c.NormPre ? ClipLayerNormEps : c.LayerNormEps);
         c = c with { LayerNormEps = eps, Mean = hints.Mean ?? c.Mean, Std = hints.Std ?? c.Std };
         if (hints.Activation is string act) c = c with { Activation = ParseActivation(act, source) };
+        if (hints.PatchSize is int patch && patch != c.PatchSize)
+            throw new SlsInputException(hints.PatchSizeSource ?? source, $"patch_size {patch} contradicts the weights' patch embedding of "
+                + $"{c.PatchSize}x{c.PatchSize} pixels");
         if (c.Mean.Count != c.InChannels || c.Std.Count != c.InChannels)
             throw new SlsInputException(source, $"the preprocessor's mean and std have {c.Mean.Count} and {c.Std.Count} values for {c.InChannels} "
                 + $"input channels");
