@@ -154,16 +154,7 @@ public static class TaskSplitter
                 ["test"] = testItems.Count,
             };
             File.WriteAllText(Path.Combine(tmp, "task.json"), JsonSerializer.Serialize(info, Indented) + "\n", utf8);
-            if (Directory.Exists(final))
-            {
-                // the earlier split steps aside, the new one takes its place, and only then is the earlier one removed
-                // (its links are removed, never what they point to)
-                string earlier = TempName.Beside(final, "old");
-                Directory.Move(final, earlier);
-                Directory.Move(tmp, final);
-                Directory.Delete(earlier, true);
-            }
-            else Directory.Move(tmp, final);
+            FolderSwap.MoveIn(tmp, final); // an earlier folder there was checked before any work
         }
         catch (Exception e)
         {

@@ -217,15 +217,7 @@ public static class FashionMnistBenchmark
             var info = new GeneratedTask(recipe.Name, recipe.Group, Path.GetFullPath(final), recipe.Varies, recipe.Classes, recipe.Size, o.Train,
                 o.Val, o.Test);
             File.WriteAllText(Path.Combine(tmp, "task.json"), JsonSerializer.Serialize(info, JsonOptions));
-            if (Directory.Exists(final))
-            {
-                // the earlier task folder (checked before any work) steps aside, the new one takes its place, then it goes
-                string earlier = TempName.Beside(final, "old");
-                Directory.Move(final, earlier);
-                Directory.Move(tmp, final);
-                Directory.Delete(earlier, true);
-            }
-            else Directory.Move(tmp, final);
+            FolderSwap.MoveIn(tmp, final); // an earlier folder there was checked before any work
             return info;
         }
         catch (Exception e)
