@@ -16,6 +16,9 @@ internal static class CliRunner
         return (code, o.ToString(), e.ToString());
     }
 
+    /// <summary>The last non-empty line of <paramref name="stderr"/>: a refusal's one line.</summary>
+    public static string LastLine(string stderr) => stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+
     /// <summary>The first <paramref name="bytes"/> bytes of a fixture, in a fresh temporary folder.</summary>
     public static string Truncated(string name, int bytes)
     {

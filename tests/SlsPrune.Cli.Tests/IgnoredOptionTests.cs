@@ -12,12 +12,7 @@ namespace SlsPrune.Cli.Tests;
 /// </summary>
 public class IgnoredOptionTests
 {
-    private static string Shipped(params string[] parts) => Path.Combine([ShippedModelTests.RepoRoot(), "models", "fmnist-vit8", .. parts]);
-
-    private static readonly string Backbone = Shipped("backbone.safetensors"), Petl = Shipped("structured-location.convpass.safetensors"),
-        Task = Shipped("calibration", "structured-location");
-
-    private static string LastLine(string stderr) => stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+    private static readonly string Backbone = ShippedModel.Backbone, Petl = ShippedModel.Petl, Task = ShippedModel.Task;
 
     private static string[] Prune(string outFile, params string[] more) =>
         ["prune", "--backbone", Backbone, "--petl", Petl, "--data", Task, "--out", outFile, "--device", "cpu", .. more];
@@ -29,12 +24,12 @@ public class IgnoredOptionTests
         string index = Path.Combine(dir, "i.sls.json");
         var (code, stdout, err) = CliRunner.Run(Prune(index, "--keep-blocks", "3"));
         Assert.Equal(2, code);
-        Assert.Equal("sls: --keep-blocks: does not apply to method sls (it is an option of bi, cka, probe, aglp)", LastLine(err));
+        Assert.Equal("sls: --keep-blocks: does not apply to method sls (it is an option of bi, cka, probe, aglp)", CliRunner.LastLine(err));
         Assert.Equal("", stdout);
         (code, _, err) = CliRunner.Run(Prune(index, "--method", "bi", "--perplexity", "5"));
-        Assert.Equal((2, "sls: --perplexity: does not apply to method bi (it is an option of sls)"), (code, LastLine(err)));
+        Assert.Equal((2, "sls: --perplexity: does not apply to method bi (it is an option of sls)"), (code, CliRunner.LastLine(err)));
         (code, _, err) = CliRunner.Run(Prune(index, "--method", "bi", "--alpha", "0.1,0.3"));
-        Assert.Equal((2, "sls: --alpha: takes one value for method bi (a list is for sls)"), (code, LastLine(err)));
+        Assert.Equal((2, "sls: --alpha: takes one value for method bi (a list is for sls)"), (code, CliRunner.LastLine(err)));
         Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
     }
 
@@ -59,13 +54,13 @@ public class IgnoredOptionTests
         string own = Manifest(dir, new { stages, device = "cpu", eval_split = split }, Task("a", new { method = "bi", perplexity = 5 }));
         var (code, _, err) = DryRun(own);
         Assert.Equal((2, $"sls: {own}: task 'a': setting 'perplexity' does not apply to its method bi (it is a setting of sls)"),
-            (code, LastLine(err)));
+            (code, CliRunner.LastLine(err)));
 
         string defaults = Manifest(dir, new { stages, device = "cpu", eval_split = split, perplexity = 5 },
             Task("a", new { method = "bi" }));
         (code, _, err) = DryRun(defaults);
         Assert.Equal((2, $"sls: {defaults}: default setting 'perplexity' applies to no task's method (it is a setting of sls; the tasks run bi)"),
-            (code, LastLine(err)));
+            (code, CliRunner.LastLine(err)));
 
         // a default that one task's method reads is fine: alpha is sls's and bi's
         string shared = Manifest(dir, new { stages, device = "cpu", eval_split = split, alpha = 0.3 }, Task("a", new { method = "bi" }),
@@ -86,7 +81,7 @@ public class IgnoredOptionTests
         var (code, _, err) = DryRun(m);
         Assert.Equal(2, code);
         Assert.Equal($"sls: {m}: task 'a': {Petl}: petl_scale 10 disagrees with the file's petl_scale 1 (the scale its adapters were trained "
-            + "with)", LastLine(err));
+            + "with)", CliRunner.LastLine(err));
         string same = Manifest(dir, new { stages, device = "cpu", eval_split = split },
             new { name = "a", data = Task, petl = Petl, settings = new { petl_scale = 1 } });
         Assert.Equal(0, DryRun(same).Code);
@@ -101,7 +96,7 @@ public class IgnoredOptionTests
             var (code, _, err) = CliRunner.Run("eval", "--engine", "onnxruntime", "--model", "missing.onnx", "--data", Task, option, value);
             Assert.Equal(2, code);
             Assert.Equal($"sls: {option}: does not apply to --engine onnxruntime: the ONNX file carries its own model (its heads, input size, "
-                + "adapters and precision), and ONNX Runtime runs it on the CPU", LastLine(err));
+                + "adapters and precision), and ONNX Runtime runs it on the CPU", CliRunner.LastLine(err));
         }
     }
 
@@ -119,7 +114,7 @@ public class IgnoredOptionTests
         var (code, _, err) = CliRunner.Run(eval);
         Assert.Equal(2, code);
         Assert.Equal($"sls: {index}: was computed at 64 px (option), but this run is at 32 px (checkpoint) (give --image-size 64, or "
-            + "--image-size 32 to run at 32 anyway)", LastLine(err));
+            + "--image-size 32 to run at 32 anyway)", CliRunner.LastLine(err));
         var asked = CliRunner.Run([.. eval, "--image-size", "64"]);
         Assert.True(asked.Code == 0, asked.Err);
     }

@@ -13,15 +13,10 @@ namespace SlsPrune.Cli.Tests;
 /// </summary>
 public class ModelContradictionTests
 {
-    private static string Shipped(params string[] parts) => Path.Combine([ShippedModelTests.RepoRoot(), "models", "fmnist-vit8", .. parts]);
-
-    private static readonly string Backbone = Shipped("backbone.safetensors"), Petl = Shipped("structured-location.convpass.safetensors"),
-        Task = Shipped("calibration", "structured-location");
+    private static readonly string Backbone = ShippedModel.Backbone, Petl = ShippedModel.Petl, Task = ShippedModel.Task;
 
     private static string[] Eval(params string[] more) =>
         ["eval", "--backbone", Backbone, "--petl", Petl, "--data", Task, "--split", "train800val200", "--device", "cpu", "--json", .. more];
-
-    private static string LastLine(string stderr) => stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
 
     private static double Top1(string json) => JsonNode.Parse(json)!["top1"]!.GetValue<double>();
 
@@ -31,7 +26,7 @@ public class ModelContradictionTests
         var (code, stdout, err) = CliRunner.Run(Eval("--petl-scale", "10"));
         Assert.Equal(2, code);
         Assert.Equal($"sls: {Petl}: --petl-scale 10 disagrees with the file's petl_scale 1 (the scale its adapters were trained with)",
-            LastLine(err));
+            CliRunner.LastLine(err));
         Assert.Equal("", stdout);
 
         var plain = CliRunner.Run(Eval());
@@ -63,16 +58,16 @@ public class ModelContradictionTests
         var (code, _, err) = CliRunner.Run(["eval", "--backbone", Backbone, "--petl", beyond, "--data", Task, "--split", "train800val200"]);
         Assert.Equal(2, code);
         Assert.Equal($"sls: {beyond}: holds weights for block 11, but the backbone has 8 blocks (0..7): it was written for another backbone",
-            LastLine(err));
+            CliRunner.LastLine(err));
         var inspect = CliRunner.Run("inspect", Backbone, "--petl", beyond);
         Assert.Equal(2, inspect.Code);
-        Assert.Equal(LastLine(err), LastLine(inspect.Err));
+        Assert.Equal(CliRunner.LastLine(err), CliRunner.LastLine(inspect.Err));
 
         string deeper = EditedPetl(dir, [], new() { ["depth"] = "12" });
         var (code2, _, err2) = CliRunner.Run(["eval", "--backbone", Backbone, "--petl", deeper, "--data", Task, "--split", "train800val200"]);
         Assert.Equal(2, code2);
         Assert.Equal($"sls: {deeper}: was written for a backbone of 12 blocks (its metadata says depth 12), but the backbone has 8",
-            LastLine(err2));
+            CliRunner.LastLine(err2));
     }
 
     [Fact]
@@ -80,7 +75,8 @@ public class ModelContradictionTests
     {
         var (code, _, err) = CliRunner.Run(Eval("--model", "vit_base_patch16_224"));
         Assert.Equal(2, code);
-        Assert.Equal($"sls: {Backbone}: is not vit_base_patch16_224: width 192, patch 8 (the variant has width 768, patch 16)", LastLine(err));
+        Assert.Equal($"sls: {Backbone}: is not vit_base_patch16_224: width 192, patch 8 (the variant has width 768, patch 16)",
+            CliRunner.LastLine(err));
 
         string dir = Directory.CreateTempSubdirectory("sls-contradiction-").FullName;
         string export = Path.Combine(dir, "standalone.safetensors");
@@ -89,11 +85,11 @@ public class ModelContradictionTests
         string[] evalExport = ["eval", "--backbone", export, "--data", Task, "--split", "train800val200", "--device", "cpu", "--json"];
         var (code2, _, err2) = CliRunner.Run([.. evalExport, "--heads", "6"]);
         Assert.Equal(2, code2);
-        Assert.Equal($"sls: --heads: 6 heads contradicts {export}, which records 3", LastLine(err2));
+        Assert.Equal($"sls: --heads: 6 heads contradicts {export}, which records 3", CliRunner.LastLine(err2));
         var (code3, _, err3) = CliRunner.Run([.. evalExport, "--petl-scale", "10"]);
         Assert.Equal(2, code3);
         Assert.Equal($"sls: {export}: --petl-scale 10 disagrees with the file's petl_scale 1 (the scale its adapters were trained with)",
-            LastLine(err3));
+            CliRunner.LastLine(err3));
         // what the export records, given again, is the same model
         var same = CliRunner.Run([.. evalExport, "--heads", "3"]);
         var plain = CliRunner.Run(Eval());
@@ -115,7 +111,7 @@ public class ModelContradictionTests
         var (code, _, err) = CliRunner.Run(eval);
         Assert.Equal(2, code);
         Assert.Equal($"sls: {index}: was computed without a PETL file (on the backbone's own adapters and head), not with {Petl}: leave --petl "
-            + "out, or pass --allow-mismatch to use it anyway", LastLine(err));
+            + "out, or pass --allow-mismatch to use it anyway", CliRunner.LastLine(err));
         var allowed = CliRunner.Run([.. eval, "--allow-mismatch"]);
         Assert.True(allowed.Code == 0, allowed.Err);
         var own = CliRunner.Run("eval", "--backbone", export, "--index", index, "--data", Task, "--split", "train800val200", "--device", "cpu");

@@ -11,10 +11,7 @@ namespace SlsPrune.Cli.Tests;
 /// </summary>
 public class OutputPlaceTests
 {
-    private static string Shipped(params string[] parts) => Path.Combine([ShippedModelTests.RepoRoot(), "models", "fmnist-vit8", .. parts]);
-
-    private static readonly string Backbone = Shipped("backbone.safetensors"), Petl = Shipped("structured-location.convpass.safetensors"),
-        Task = Shipped("calibration", "structured-location");
+    private static readonly string Backbone = ShippedModel.Backbone, Petl = ShippedModel.Petl, Task = ShippedModel.Task;
 
     private static string Snapshot(string dir) => string.Join("\n", Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories).Order()
         .Select(f => $"{Path.GetRelativePath(dir, f)} {FileHash.Sha256(f)}"));

@@ -16,8 +16,6 @@ public sealed class ReaderRefusalTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, true);
 
-    private static string Shipped(params string[] parts) => Path.Combine([ShippedModelTests.RepoRoot(), "models", "fmnist-vit8", .. parts]);
-
     private static string[] Model => ["--backbone", CliRunner.Fixture("backbone.safetensors"), "--petl", CliRunner.Fixture("convpass.safetensors"),
         "--heads", "3"];
 
@@ -84,8 +82,8 @@ public sealed class ReaderRefusalTests : IDisposable
         string onnx = Path.Combine(_dir, "model.onnx");
         if (!File.Exists(onnx))
         {
-            var export = CliRunner.Run("export", "--backbone", Shipped("backbone.safetensors"), "--petl",
-                Shipped("structured-location.convpass.safetensors"), "--format", "onnx", "--out", onnx);
+            var export = CliRunner.Run("export", "--backbone", ShippedModel.File("backbone.safetensors"), "--petl",
+                ShippedModel.File("structured-location.convpass.safetensors"), "--format", "onnx", "--out", onnx);
             Assert.True(export.Code == 0, export.Err);
         }
         var bytes = File.ReadAllBytes(onnx);
@@ -101,7 +99,7 @@ public sealed class ReaderRefusalTests : IDisposable
     [Fact]
     public void Onnx_metadata_that_contradicts_the_graph_or_is_negative_is_refused_at_load()
     {
-        string task = Shipped("calibration", "structured-location");
+        string task = ShippedModel.File("calibration", "structured-location");
         string size = OnnxWith("image_size", "64");
         Refused($"sls: {size}: metadata 'image_size' 64 contradicts the graph's input 'images' of shape [?, 3, 32, 32]",
             "eval", "--engine", "onnxruntime", "--model", size, "--data", task, "--split", "train800val200");

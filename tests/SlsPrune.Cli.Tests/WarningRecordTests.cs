@@ -13,10 +13,7 @@ namespace SlsPrune.Cli.Tests;
 /// </summary>
 public class WarningRecordTests
 {
-    private static string Shipped(params string[] parts) => Path.Combine([ShippedModelTests.RepoRoot(), "models", "fmnist-vit8", .. parts]);
-
-    private static readonly string Backbone = Shipped("backbone.safetensors"), Petl = Shipped("structured-location.convpass.safetensors"),
-        Task = Shipped("calibration", "structured-location");
+    private static readonly string Backbone = ShippedModel.Backbone, Petl = ShippedModel.Petl, Task = ShippedModel.Task;
 
     private const string Perplexity = "perplexity 30 asks t-SNE for 91 neighbours of each image, but the calibration has 32 images: every "
         + "neighbourhood is the whole set, and the scores say little; give more images, or --perplexity 10 or less";

@@ -10,12 +10,7 @@ namespace SlsPrune.Cli.Tests;
 /// </summary>
 public class WeightFileTests
 {
-    private static string Shipped(params string[] parts) => Path.Combine([ShippedModelTests.RepoRoot(), "models", "fmnist-vit8", .. parts]);
-
-    private static readonly string Backbone = Shipped("backbone.safetensors"), Petl = Shipped("structured-location.convpass.safetensors"),
-        Task = Shipped("calibration", "structured-location");
-
-    private static string LastLine(string stderr) => stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+    private static readonly string Backbone = ShippedModel.Backbone, Petl = ShippedModel.Petl, Task = ShippedModel.Task;
 
     /// <summary>A copy of <paramref name="source"/> with each tensor passed through <paramref name="edit"/> (null drops it) and
     /// <paramref name="extra"/> added.</summary>
@@ -37,7 +32,7 @@ public class WeightFileTests
     {
         var (code, stdout, err) = CliRunner.Run(["eval", "--backbone", backbone, "--petl", petl, "--allow-mismatch", "--data", Task, "--split",
             "train800val200", "--device", "cpu", "--json", .. more]);
-        return (code, stdout, LastLine(err));
+        return (code, stdout, CliRunner.LastLine(err));
     }
 
     private const string NeedsFloat = "the model's parameter needs floating-point weights (F32, F16, BF16 or F64)";
