@@ -75,8 +75,11 @@ public class ModelContradictionTests
     {
         var (code, _, err) = CliRunner.Run(Eval("--model", "vit_base_patch16_224"));
         Assert.Equal(2, code);
-        Assert.Equal($"sls: {Backbone}: is not vit_base_patch16_224: width 192, patch 8 (the variant has width 768, patch 16)",
-            CliRunner.LastLine(err));
+        Assert.Equal($"sls: --model: vit_base_patch16_224 has width 768, but {Backbone} has width 192: name a variant of its width, or give "
+            + "its heads with --heads", CliRunner.LastLine(err));
+        // a variant of its width and another patch size names its heads (as vit_large_patch16_224 names a ViT-L/14's)
+        var tiny = CliRunner.Run(Eval("--model", "vit_tiny_patch16_224"));
+        Assert.True(tiny.Code == 0, tiny.Err);
 
         string dir = Directory.CreateTempSubdirectory("sls-contradiction-").FullName;
         string export = Path.Combine(dir, "standalone.safetensors");

@@ -312,9 +312,20 @@ public static class BatchRunner
             TaskLock.Check(taskLock);
             OutputPath.CheckInPlace(taskLock, "a task's lock", [.. inputs]);
         }
-        string locks = RealPath.Resolve(Path.Combine(o.Out, "locks")).TrimEnd('/') + "/";
+        static string Real(string path)
+        {
+            try
+            {
+                return RealPath.Resolve(path);
+            }
+            catch (IOException)
+            {
+                throw new SlsInputException(path, "goes through a loop of symbolic links");
+            }
+        }
+        string locks = Real(Path.Combine(o.Out, "locks")).TrimEnd('/') + "/";
         foreach (var output in o.Outputs)
-            if (RealPath.Resolve(output.Path).StartsWith(locks, StringComparison.Ordinal))
+            if (Real(output.Path).StartsWith(locks, StringComparison.Ordinal))
                 throw new SlsInputException(output.Path, $"is in the results folder's locks/, where sls batch takes its task locks; {output.Option} "
                     + $"names a file outside it");
     }

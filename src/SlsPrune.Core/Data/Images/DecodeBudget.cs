@@ -10,12 +10,14 @@ namespace SlsPrune.Core.Data.Images;
 /// </summary>
 public static class DecodeBudget
 {
-    /// <summary>The most claimed pixels decoded at once (about 200 MB of RGB, with the decoders' own buffers twice that).</summary>
-    public const long MaxPixels = 1L << 26;
+    /// <summary>The most claimed pixels decoded at once: a 32nd of the memory the process may use, at 3 bytes a pixel (on
+    /// 24 GiB, 268 million: about 20 camera images of 12 MP side by side, or one image at the 178,956,970-pixel limit), and
+    /// never below 2^26 (about 200 MB of RGB, with the decoders' own buffers twice that).</summary>
+    public static readonly long MaxPixels = Math.Max(1L << 26, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 32 / 3);
 
-    /// <summary>A released image at least this large has its full-size buffers collected at once, not at the runtime's leisure:
-    /// the next one would otherwise be allocated beside them.</summary>
-    public const long CollectAbove = 1L << 24;
+    /// <summary>A released image at least this large (a 8192x8192 PNG) has its full-size buffers collected at once, not at the
+    /// runtime's leisure: the next one would otherwise be allocated beside them. Camera-size images are left to the runtime.</summary>
+    public const long CollectAbove = 1L << 26;
 
     private static readonly object Gate = new();
     private static long _inFlight;

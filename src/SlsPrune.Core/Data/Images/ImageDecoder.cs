@@ -34,13 +34,13 @@ public static class ImageDecoder
                 "png" => PngDecoder.MaxPixels,   // its header further on: counted as the largest a PNG may be
                 "jpeg" => JpegStructure.Check(d),
                 "bmp" => BmpStructure.Check(d),
-                "gif" => (long)BinaryPrimitives.ReadUInt16LittleEndian(d[6..]) * BinaryPrimitives.ReadUInt16LittleEndian(d[8..]),
+                "gif" when d.Length >= 10 => (long)BinaryPrimitives.ReadUInt16LittleEndian(d[6..]) * BinaryPrimitives.ReadUInt16LittleEndian(d[8..]),
                 _ => 0,
             };
         }
-        catch (InvalidDataException)
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {
-            return 0;
+            return 0;   // a header too short or malformed to count: the decoder refuses the file, naming it
         }
     }
 

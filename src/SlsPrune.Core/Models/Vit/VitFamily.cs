@@ -37,10 +37,11 @@ public sealed class VitFamily : BackboneFamily<VitConfig>
             throw new SlsInputException(options.Heads is not null ? "--heads" : "--model", $"{asked} heads contradicts {Printable.Escape(source)}, "
                 + $"which records {recorded}");
         var vit = WithHints(VitConfigInference.Infer(shapes, heads ?? hints.Heads, source), hints, source);
-        // the variant's heads on a checkpoint of another width or patch are a guess from another model (a --heads given decides them)
-        if (named is not null && options.Heads is null && (named.Width != vit.Width || named.PatchSize != vit.PatchSize))
-            throw new SlsInputException(source, $"is not {named.Name}: width {vit.Width}, patch {vit.PatchSize} (the variant has width "
-                + $"{named.Width}, patch {named.PatchSize})");
+        // the variant's heads on a checkpoint of another width are a guess from another model (a --heads given decides them; a
+        // variant of another patch size has the same heads: --model vit_large_patch16_224 names a ViT-L/14's)
+        if (named is not null && options.Heads is null && named.Width != vit.Width)
+            throw new SlsInputException("--model", $"{named.Name} has width {named.Width}, but {Printable.Escape(source)} has width {vit.Width}: "
+                + $"name a variant of its width, or give its heads with --heads");
         // the table's head count for a width is what every known checkpoint of it has: a --heads that contradicts it builds a wrong model
         if (options.Heads is int given && options.ModelName is null && hints.Heads is null && VitVariants.HeadsForWidth(vit.Width) is int table
             && table != given)
