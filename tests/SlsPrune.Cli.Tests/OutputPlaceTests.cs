@@ -105,6 +105,23 @@ public class OutputPlaceTests
     }
 
     [Fact]
+    public void A_new_list_in_a_task_folder_is_refused_and_an_index_there_is_not()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-places-").FullName, task = Path.Combine(dir, "task");
+        Directory.CreateDirectory(Path.Combine(task, "images"));
+        foreach (var f in Directory.GetFiles(Task)) File.Copy(f, Path.Combine(task, Path.GetFileName(f)));
+        foreach (var f in Directory.GetFiles(Path.Combine(Task, "images"))) File.Copy(f, Path.Combine(task, "images", Path.GetFileName(f)));
+        string index = Path.Combine(task, "index.sls.json"), list = Path.Combine(task, "index.calibration.txt");
+        // sampling writes the list of the images used beside the index: in a VTAB-1k folder it would be read as a split
+        Refused(dir, $"sls: {list}: is a new list in the task folder {task}, which would read it as a split; --out must write elsewhere (choose "
+            + "another path)", "prune", "--backbone", Backbone, "--petl", Petl, "--data", task, "--out", index, "--calibration", "100");
+        // without sampling the split's own list says which images: no list is written, and the index may go there
+        var (code, _, err) = CliRunner.Run("prune", "--backbone", Backbone, "--petl", Petl, "--data", task, "--out", index, "--device", "cpu");
+        Assert.True(code == 0, err);
+        Assert.False(File.Exists(list));
+    }
+
+    [Fact]
     public void An_output_under_a_figures_name_in_the_figures_folder_is_refused()
     {
         string dir = Directory.CreateTempSubdirectory("sls-places-").FullName;

@@ -5,6 +5,11 @@ namespace SlsPrune.Core.Data;
 /// them, whichever splits the run reads: a list or an image replaced changes the task for every later run.</summary>
 public static class TaskFiles
 {
+    /// <summary>The files of <paramref name="task"/>, read when first asked for and then kept: the real path of each, for
+    /// <see cref="IO.OutputPath.CheckNotAmong"/> to look outputs up in.</summary>
+    public static Lazy<IReadOnlySet<string>> RealPaths(IDataSource task) =>
+        new(() => Of(task).Select(IO.OutputPath.RealOf).ToHashSet(StringComparer.Ordinal));
+
     /// <summary>The files of <paramref name="task"/>; a split that cannot be read is left out (a run that reads it says why).</summary>
     public static IEnumerable<string> Of(IDataSource task)
     {

@@ -33,6 +33,11 @@ public static class OutputPath
             bool inside = folder && (Inside(real, inputReal) || Inside(full, Path.GetFullPath(input)) || Inside(full, inputReal));
             if (inside && exists)
                 throw new SlsInputException(path, $"is a file inside the input folder {input}; {option} would replace it (choose another path)");
+            // a VTAB-1k task folder reads every list at its top as a split: a new one there would be a split of the task
+            if (inside && !exists && Path.GetExtension(full).Equals(".txt", StringComparison.OrdinalIgnoreCase) && IsTaskFolder(inputReal)
+                && (Path.GetDirectoryName(real) == inputReal || Path.GetDirectoryName(full) == Path.GetFullPath(input).TrimEnd('/')))
+                throw new SlsInputException(path, $"is a new list in the task folder {input}, which would read it as a split; {option} must write "
+                    + "elsewhere (choose another path)");
             if (inside && IsModelFolder(inputReal))
                 throw new SlsInputException(path, $"is inside the model folder {input}, whose loader chooses among the files it finds (a new weights "
                     + $"or config file changes the model); {option} must write outside it (choose another path)");
@@ -119,6 +124,11 @@ public static class OutputPath
                 throw new SlsInputException(path, $"is the same file as the input {input}; {option} would change it (choose another path)");
     }
 
+    /// <summary>A VTAB-1k task folder: one with a split list of the benchmark's names at its top.</summary>
+    private static bool IsTaskFolder(string folder) => TaskLists.Any(n => File.Exists(Path.Combine(folder, n)));
+
+    private static readonly string[] TaskLists = ["train800val200.txt", "train800.txt", "val200.txt", "test.txt"];
+
     /// <summary>A checkpoint folder: a Hugging Face model (<c>config.json</c>) or a PEFT adapter (<c>adapter_config.json</c>).</summary>
     private static bool IsModelFolder(string folder) =>
         File.Exists(Path.Combine(folder, "config.json")) || File.Exists(Path.Combine(folder, "adapter_config.json"));
@@ -134,16 +144,19 @@ public static class OutputPath
             throw new SlsInputException(path, $"is inside {what}, all of whose files are read; {option} must write outside it (choose another path)");
     }
 
-    /// <summary>An existing output file that is one of <paramref name="files"/> (the files of a task a run reads, its lists and
-    /// images, which may lie anywhere through links or a CSV's paths) is refused.</summary>
-    public static void CheckNotAmong(string path, string option, IEnumerable<string> files)
+    /// <summary>An existing output file that is one of the files of a task a run reads (its lists and images, which may lie
+    /// anywhere through links or a CSV's paths) is refused.</summary>
+    /// <param name="realFiles">the real paths of those files, read only when an output exists already.</param>
+    public static void CheckNotAmong(string path, string option, Lazy<IReadOnlySet<string>> realFiles)
     {
-        if (!File.Exists(path)) return;
-        string real = Real(path);
-        foreach (var f in files)
-            if (Real(f) == real) throw new SlsInputException(path, $"is one of the files of the data this run reads (a list or an image); "
-                + $"{option} would replace it (choose another path)");
+        if (File.Exists(path) && realFiles.Value.Contains(Real(path)))
+            throw new SlsInputException(path, $"is one of the files of the data this run reads (a list or an image); {option} would replace it "
+                + "(choose another path)");
     }
+
+    /// <summary>The path with every link resolved.</summary>
+    /// <exception cref="SlsInputException">naming <paramref name="path"/> where its links loop.</exception>
+    public static string RealOf(string path) => Real(path);
 
     /// <summary>Refused unless the nearest existing folder on the way to <paramref name="target"/> can be written.</summary>
     private static void CheckWritable(string path, string target, string option)

@@ -73,9 +73,9 @@ public static class PruneRunner
             sampled = o.Calibration is int n ? $"{n} stratified, seed {o.Seed}" : $"{o.CalibrationPerClass} per class, seed {o.Seed}";
             o.DataOptions.Report?.Invoke($"calibration: {items.Count} images of split '{o.Split}' ({sampled})");
         }
-        var taskFiles = TaskFiles.Of(task); // read only where an output exists already
+        var taskFiles = TaskFiles.RealPaths(task); // read once, and only where an output exists already
         foreach (var target in Outputs(o)) OutputPath.CheckNotAmong(target.Path, target.Option, taskFiles);
-        string? listPath = sampled is not null || task.Layout != "vtab" ? CalibrationListPath(o.Out) : null;
+        string? listPath = WritesList(o, task.Layout) ? CalibrationListPath(o.Out) : null;
         int classes = items.Select(i => i.Label).Distinct().Count();
         var index = new PruningIndex
         {
@@ -148,11 +148,17 @@ public static class PruneRunner
                 : $"method {o.Method.Name} takes a budget of {string.Join(" or ", kinds)}, not {budget.Kind.Name}");
     }
 
-    /// <summary>Every file and folder the run writes: the index, the list of calibration images beside it, and the
-    /// method's own outputs.</summary>
+    /// <summary>Every file and folder the run writes: the index, the list of calibration images beside it where one is written
+    /// (<see cref="WritesList"/>), and the method's own outputs.</summary>
     public static IEnumerable<OutputTarget> Outputs(PruneOptions o) =>
-        new[] { new OutputTarget(o.Out, "--out"), new OutputTarget(CalibrationListPath(o.Out), "--out") }.Concat(o.Method.Outputs(o,
-            o.MethodOptions));
+        new[] { new OutputTarget(o.Out, "--out") }
+            .Concat(WritesList(o, DataLayouts.Detect(o.Data)?.Name) ? [new OutputTarget(CalibrationListPath(o.Out), "--out")] : [])
+            .Concat(o.Method.Outputs(o, o.MethodOptions));
+
+    /// <summary>Whether the run writes the list of its calibration images: where it sampled them, or where the data is not a
+    /// VTAB-1k folder (whose split list already says which images; <paramref name="layout"/>: the data's).</summary>
+    private static bool WritesList(PruneOptions o, string? layout) =>
+        o.Calibration is not null || o.CalibrationPerClass is not null || layout != "vtab";
 
     /// <summary>Refuses, before any work, an output that is an input, lies in an input folder, is not a regular file
     /// (or folder) or cannot be written.</summary>

@@ -147,7 +147,7 @@ public static class PetlTrainer
             EvalSplit = DataLayouts.Split(task, o.EvalSplit,
             o.DataOptions)
         };
-        var taskFiles = TaskFiles.Of(task); // read only where an output exists already
+        var taskFiles = TaskFiles.RealPaths(task); // read once, and only where an output exists already
         OutputPath.CheckNotAmong(o.Out, "--out", taskFiles);
         OutputPath.CheckNotAmong(StatePath(o.Out), "--out", taskFiles);
         var trainItems = task.Read(o.TrainSplit);
