@@ -293,10 +293,10 @@ public class OptionBoundsTests
             string list = Path.Combine(task, "test.txt");
             File.WriteAllText(list, "images/0_0.png 0\n" + new string('a', 8193) + " 0\n");
             Refused($"sls: {list}:2: line is longer than 8192 characters; a split list's lines are at most 8192", null, eval);
-            File.WriteAllText(list, string.Concat(Enumerable.Repeat("x 0\n", 1_000_001)));
-            Refused($"sls: {list}: has more than 1000000 lines; a split list is at most 1000000", null, eval);
-            using (var f = File.Create(list)) f.SetLength((32L << 20) + 1);
-            Refused($"sls: {list}: is 32.0 MiB; a split list is at most 32 MiB", null, eval);
+            File.WriteAllText(list, string.Concat(Enumerable.Repeat("x 0\n", 2_000_001)));
+            Refused($"sls: {list}: has more than 2000000 lines; a split list is at most 2000000", null, eval);
+            using (var f = File.Create(list)) f.SetLength((128L << 20) + 1);
+            Refused($"sls: {list}: is 128.0 MiB; a split list is at most 128 MiB", null, eval);
             string csv = Path.Combine(task, "data.csv");
             File.WriteAllText(csv, "path,label\nimages/0_0.png," + new string('7', 9000) + "\n");
             Refused($"sls: {csv}:2: line is longer than 8192 characters; a CSV data file's lines are at most 8192", null,

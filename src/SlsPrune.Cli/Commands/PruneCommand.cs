@@ -106,7 +106,7 @@ public static class PruneCommand
     /// option the method takes one value of) only its list is.</summary>
     private static string NotForMethod(IPruneMethod chosen, string option, string key)
     {
-        string others = string.Join(", ", PruneMethods.All.Where(m => m.SettingNames.Contains(key)).Select(m => m.Name));
+        string others = PruneMethods.WithSetting(key);
         return chosen.Settings.Any(s => s.Option == option) ? $"takes one value for method {chosen.Name} (a list is for {others})"
             : $"does not apply to method {chosen.Name} (it is an option of {others})";
     }

@@ -194,7 +194,7 @@ public sealed record BatchManifest
             var chosen = Pruning.PruneMethods.Get(settings.Method ?? BatchDefaults.Method);
             if ((t.Settings?.MethodSettings ?? []).Keys.FirstOrDefault(k => !chosen.SettingNames.Contains(k)) is string foreign)
                 throw new SlsInputException(path, $"task '{t.Name}': setting '{foreign}' does not apply to its method {chosen.Name} (it is a "
-                    + $"setting of {MethodsWith(foreign)})");
+                    + $"setting of {Pruning.PruneMethods.WithSetting(foreign)})");
             if (!stages.Contains("train") && t.Petl is null)
                 throw new SlsInputException(path, $"task '{t.Name}' has no 'petl' file and no 'train' stage to make one");
             if (settings.PetlMethod is string pm && Models.Petl.PetlMethods.ByName(pm) is null)
@@ -205,13 +205,10 @@ public sealed record BatchManifest
         // a default of a method no task runs would be ignored by every task
         var methods = m.Tasks.Select(t => Pruning.PruneMethods.Get((t.Settings ?? new()).Over(m.Defaults).Method ?? BatchDefaults.Method)).ToList();
         if ((m.Defaults?.MethodSettings ?? []).Keys.FirstOrDefault(k => !methods.Any(x => x.SettingNames.Contains(k))) is string unused)
-            throw new SlsInputException(path, $"default setting '{unused}' applies to no task's method (it is a setting of {MethodsWith(unused)}; "
-                + $"the tasks run {string.Join(", ", methods.Select(x => x.Name).Distinct())})");
+            throw new SlsInputException(path, $"default setting '{unused}' applies to no task's method (it is a setting of "
+                + $"{Pruning.PruneMethods.WithSetting(unused)}; the tasks run {string.Join(", ", methods.Select(x => x.Name).Distinct())})");
         return m with { Root = Path.GetDirectoryName(Path.GetFullPath(path))!, Source = path };
     }
-
-    private static string MethodsWith(string setting) =>
-        string.Join(", ", Pruning.PruneMethods.All.Where(x => x.SettingNames.Contains(setting)).Select(x => x.Name));
 
     /// <summary>The file the manifest was read from (named in errors).</summary>
     [JsonIgnore]

@@ -306,11 +306,12 @@ public static class BatchRunner
         foreach (var output in o.Outputs) output.Check([.. inputs]);
         // each task's lock is written in place: an existing one must be a regular file of its own, not a link or a
         // second name of an input; and no other output may lie among the locks (a log there would be locked by the run)
+        var inputIds = OutputPath.Identities(inputs);
         foreach (var t in m.Tasks)
         {
             string taskLock = LockPath(o.Out, t.Name);
             TaskLock.Check(taskLock);
-            OutputPath.CheckInPlace(taskLock, "a task's lock", [.. inputs]);
+            OutputPath.CheckInPlace(taskLock, "a task's lock", inputIds);
         }
         static string Real(string path)
         {

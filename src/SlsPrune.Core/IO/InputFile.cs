@@ -14,12 +14,13 @@ public static class InputFile
     /// <summary>JSON, YAML, CSV files and split lists: configs, manifests, indexes, results, data lists.</summary>
     public const long MaxTextBytes = 64L << 20;
 
-    /// <summary>Split lists and CSV data files, read line by line into memory: a million lines of 32 bytes (a 64 MiB list of
-    /// short lines took 1.15 GB and 43 s to be checked).</summary>
-    public const long MaxListBytes = 32L << 20;
+    /// <summary>Split lists and CSV data files, read line by line into memory: as many lines as a tree may hold files, of 64
+    /// bytes (ImageNet's 1.28 million training images as a CSV take about 80 MiB).</summary>
+    public const long MaxListBytes = 128L << 20;
 
-    /// <summary>The most lines a split list or CSV data file has (a million images is plenty for a calibration or a task).</summary>
-    public const int MaxListLines = 1_000_000;
+    /// <summary>The most lines a split list or CSV data file has, and the most files a walked tree may hold
+    /// (<c>FolderWalk.MaxFiles</c>): one bound on a task's images, however they are listed.</summary>
+    public const int MaxListLines = 2_000_000;
 
     /// <summary>The longest line of a split list or CSV data file, in characters: an image path is at most 4,096 bytes on
     /// Linux, so this leaves room for a label and other columns (a 60 MB CSV field took 1.1 GB).</summary>
@@ -98,10 +99,6 @@ public static class InputFile
         if (span.StartsWith(Encoding.UTF8.Preamble)) span = span[Encoding.UTF8.Preamble.Length..];
         return Encoding.UTF8.GetString(span);
     }
-
-    /// <summary>The file's lines (as <see cref="File.ReadAllLines(string)"/>), checked first.</summary>
-    public static string[] ReadAllLines(string path, long maxBytes, string what, string? subject = null) =>
-        ReadLines(path, maxBytes, int.MaxValue, int.MaxValue, what, subject);
 
     /// <summary>A split list's or CSV data file's lines: at most <see cref="MaxListBytes"/>, <see cref="MaxListLines"/>
     /// lines of at most <see cref="MaxLineChars"/> characters, each counted before its line is made.</summary>

@@ -113,15 +113,27 @@ public static class OutputPath
     /// <param name="option">what named the file (<c>--log-file</c>), named in the error.</param>
     /// <param name="inputs">the files and folders the run reads (null entries are skipped).</param>
     /// <exception cref="SlsInputException">naming the path.</exception>
-    public static void CheckInPlace(string path, string option, params string?[] inputs)
+    public static void CheckInPlace(string path, string option, params string?[] inputs) => CheckInPlace(path, option, Identities(inputs));
+
+    /// <summary><see cref="CheckInPlace(string, string, string?[])"/> against inputs' identities taken once (<see cref="Identities"/>):
+    /// a batch checks every task's lock against the same inputs.</summary>
+    public static void CheckInPlace(string path, string option, IReadOnlyDictionary<(ulong Device, ulong Inode), string> inputs)
     {
         if (FileIdentity.Of(path) is not { } id) return;
         if (id.Links > 1)
             throw new SlsInputException(path, $"has {id.Links} names (hard links); {option} is written in place, which would change the file "
                 + $"under its other names too (choose a new path)");
+        if (inputs.TryGetValue((id.Device, id.Inode), out var input))
+            throw new SlsInputException(path, $"is the same file as the input {input}; {option} would change it (choose another path)");
+    }
+
+    /// <summary>Each existing input's device and inode, with the path given (empty where the system cannot say).</summary>
+    public static IReadOnlyDictionary<(ulong Device, ulong Inode), string> Identities(IEnumerable<string?> inputs)
+    {
+        var ids = new Dictionary<(ulong, ulong), string>();
         foreach (var input in inputs.OfType<string>())
-            if (FileIdentity.Of(input) is { } other && other.SameFile(id))
-                throw new SlsInputException(path, $"is the same file as the input {input}; {option} would change it (choose another path)");
+            if (FileIdentity.Of(input) is { } id) ids.TryAdd((id.Device, id.Inode), input);
+        return ids;
     }
 
     /// <summary>A VTAB-1k task folder: one with a split list of the benchmark's names at its top.</summary>

@@ -65,6 +65,10 @@ public static class PruneMethods
     /// <summary>Every setting name some method takes (a manifest may set any of them).</summary>
     public static IReadOnlySet<string> SettingNames => All.SelectMany(m => m.SettingNames).ToHashSet(StringComparer.Ordinal);
 
+    /// <summary>The methods that take the setting <paramref name="key"/>, by name, comma-separated (for a refusal that says
+    /// whose setting it is).</summary>
+    public static string WithSetting(string key) => string.Join(", ", All.Where(m => m.SettingNames.Contains(key)).Select(m => m.Name));
+
     /// <summary>Whether a setting of some method names a file or folder (made absolute where it is given).</summary>
     public static bool IsPath(string key) => All.SelectMany(m => m.Settings).Any(s => s.Key == key && s.IsPath);
 }

@@ -12,7 +12,7 @@ namespace SlsPrune.Core.Data.Layouts;
 internal sealed class FolderWalk
 {
     /// <summary>The most files one data tree may hold (ImageNet-1k's training set has 1,281,167).</summary>
-    public const int MaxFiles = 2_000_000;
+    public const int MaxFiles = IO.InputFile.MaxListLines;
 
     /// <summary>The most folder levels below a class folder.</summary>
     public const int MaxDepth = 32;
