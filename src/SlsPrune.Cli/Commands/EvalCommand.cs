@@ -47,15 +47,13 @@ public static class EvalCommand
         {
             var ctx = context();
             var chosen = EvalEngines.ByName(parse.GetValue(engine)!);
-            if (chosen is OnnxRuntimeEngine && model.BuildOptionsGiven(parse).FirstOrDefault() is string given)
-                throw new SlsInputException(given, "does not apply to --engine onnxruntime: the ONNX file carries its own model (its heads, input "
-                    + "size, adapters and precision), and ONNX Runtime runs it on the CPU");
             var request = new EvalRequest(parse.GetValue(model.Backbone) is null ? null : model.Read(parse), parse.GetValue(model.Model),
                 parse.GetValue(model.Petl)?.FullName,
                 data.Path(parse), parse.GetValue(index)?.FullName, parse.GetValue(split)!, parse.GetValue(throughput), parse.GetValue(repeats),
                 ParseBatches(parse.GetValue(throughputBatches)!), Full(parse.GetValue(plots)), parse.GetValue(model.BatchSize),
                     parse.GetValue(model.AllowClassMismatch))
             {
+                BuildOptionsGiven = [.. model.BuildOptionsGiven(parse)],
                 DataOptions = data.Read(parse, ctx.Err), Warn = line => ctx.Err.WriteLine($"sls: warning: {line}"), Say = line =>
                     ctx.Err.WriteLine($"sls: eval: {line}"),
             };

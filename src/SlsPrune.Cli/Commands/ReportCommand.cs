@@ -43,17 +43,8 @@ public static class ReportCommand
             string? file = parse.GetValue(output);
             var ci = new (string? File, string Option, IReportFormat Format)[] { (parse.GetValue(summaryMd), "--summary-md", ReportFormats.Summary),
                 (parse.GetValue(junit), "--junit", ReportFormats.Junit) };
-            // the report reads the folder's results and recorded manifests, and the manifest given: none may be written, nor may a
-            // new file join the folders it reads whole
-            var outputs = new[] { (file, "--out") }.Concat(ci.Select(c => (c.File, c.Option))).Where(o => o.Item1 is not null)
-                .Select(o => new OutputTarget(o.Item1!, o.Item2)).ToList();
-            foreach (var o in outputs)
-            {
-                OutputPath.CheckFile(o.Path, o.Option, folder, parse.GetValue(manifest)?.FullName);
-                OutputPath.CheckOutside(o.Path, o.Option, BatchRunner.ResultsFolder(folder), "the results folder's results/");
-                OutputPath.CheckOutside(o.Path, o.Option, BatchRecord.Folder(folder), "the results folder's batches/");
-            }
-            OutputPath.CheckDistinct(outputs);
+            ReportOutputs.Check(folder, parse.GetValue(manifest)?.FullName, [.. new[] { (file, "--out") }.Concat(ci.Select(c => (c.File, c.Option)))
+                .Where(o => o.Item1 is not null).Select(o => new OutputTarget(o.Item1!, o.Item2))]);
             var expected = Expected.For(folder, parse.GetValue(manifest)?.FullName);
             var chosen = ReportFormats.Get(parse.GetValue(format)!);
             Completeness? completeness;

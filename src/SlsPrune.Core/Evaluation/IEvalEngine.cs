@@ -33,6 +33,10 @@ public sealed record EvalRequest(ModelOptions? Model, string? ModelName, string?
     /// <summary>Receives one line per thing the user should know that does not stop the run (an assumed input size).</summary>
     public Action<string>? Warn { get; init; }
 
+    /// <summary>The options given that say how to build a model from a backbone (<c>--heads</c>, <c>--image-size</c>, ...),
+    /// by name: an engine whose file carries its own model refuses them rather than ignore them.</summary>
+    public IReadOnlyList<string> BuildOptionsGiven { get; init; } = [];
+
     /// <summary>Receives the one line that says what is evaluated (model, task, split), once the engine has accepted the
     /// request; null: nothing is said.</summary>
     public Action<string>? Say { get; init; }
