@@ -25,9 +25,8 @@ internal static class OmpThreads
     /// <summary>Replaces an out-of-range or unreadable value, writing one warning line to <paramref name="err"/>.</summary>
     public static void Apply(TextWriter err)
     {
-        if (OperatingSystem.IsWindows() || Environment.GetEnvironmentVariable(Variable) is not { } text || string.IsNullOrWhiteSpace(text)
-            || IsCounts(text))
-            return;
+        // set but blank is as unreadable as any other text: libgomp says so on stderr in a line of its own
+        if (OperatingSystem.IsWindows() || Environment.GetEnvironmentVariable(Variable) is not { } text || IsCounts(text)) return;
         string sane = Math.Clamp(Environment.ProcessorCount, 1, ThreadBudget.Max).ToString(CultureInfo.InvariantCulture);
         try
         {

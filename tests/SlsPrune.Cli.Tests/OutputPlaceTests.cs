@@ -173,3 +173,118 @@ public class OneBackbonePerFolderTests
         Assert.Equal(0, CliRunner.Run("batch", "--manifest", Path.Combine(dir, "a.json"), "--out", results, "--resume").Code);
     }
 }
+
+/// <summary>Ways around the checks above that a second hostile audit found: a link in place of a results folder's own
+/// subfolder (a task's result written over the manifest), a batch log that is a CSV task's image, figures written over a
+/// CSV task's images, a new file beside a weights file given from a Hugging Face folder, the temporary-file sweep deleting
+/// an input named like a temporary file, and a --heads a Swin ignored.</summary>
+public class OutputPlaceBypassTests
+{
+    private static readonly string Backbone = ShippedModel.Backbone, Petl = ShippedModel.Petl;
+
+    private static void Refused(string line, params string[] args)
+    {
+        var (code, stdout, err) = CliRunner.Run(args);
+        Assert.True(code == 2, $"exit {code}: {err}");
+        Assert.Equal(line, CliRunner.LastLine(err));
+        Assert.Equal("", stdout);
+    }
+
+    /// <summary>A CSV task whose images lie in <c>imgs/</c> beside it.</summary>
+    private static (string Csv, string[] Images) CsvTask(string dir)
+    {
+        string images = Directory.CreateDirectory(Path.Combine(dir, "imgs")).FullName;
+        var rows = new List<string> { "path,label" };
+        var names = new List<string>();
+        foreach (var l in File.ReadLines(Path.Combine(ShippedModel.Task, "train800val200.txt")).Take(40))
+        {
+            var parts = l.Split(' ');
+            string name = Path.Combine(images, Path.GetFileName(parts[0]));
+            File.Copy(Path.Combine(ShippedModel.Task, parts[0]), name);
+            rows.Add($"imgs/{Path.GetFileName(name)},{parts[1]}");
+            names.Add(name);
+        }
+        string csv = Path.Combine(dir, "d.csv");
+        File.WriteAllLines(csv, rows);
+        return (csv, [.. names]);
+    }
+
+    [Fact]
+    public void A_batch_never_writes_through_a_link_in_its_folder_nor_logs_into_a_tasks_image()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-bypass-").FullName;
+        var (csv, images) = CsvTask(dir);
+        string manifest = Path.Combine(dir, "m.json");
+        File.WriteAllText(manifest, System.Text.Json.JsonSerializer.Serialize(new
+        {
+            backbone = Backbone,
+            defaults = new { stages = new[] { "eval" }, device = "cpu", eval_split = "all" },
+            tasks = new[] { new { name = "a", data = csv, petl = Petl } },
+        }));
+        string image = images[5], before = FileHash.Sha256(image);
+        Refused($"sls: {image}: is one of the files of the data this run reads (a list or an image); --log-file would replace it (choose another "
+            + "path)", "batch", "--manifest", manifest, "--out", Path.Combine(dir, "R"), "--log-file", image);
+        Assert.Equal(before, FileHash.Sha256(image));
+
+        string results = Directory.CreateDirectory(Path.Combine(dir, "R2")).FullName, cfg = Directory.CreateDirectory(Path.Combine(dir, "cfg"))
+            .FullName;
+        File.CreateSymbolicLink(Path.Combine(results, "results"), cfg);
+        Refused($"sls: {Path.Combine(results, "results")}: is a symbolic link; sls batch writes into its results folder's own subfolders, never "
+            + "through a link (remove it, or choose another --out)", "batch", "--manifest", manifest, "--out", results);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(cfg));
+    }
+
+    [Fact]
+    public void Figures_never_replace_an_image_a_csv_task_names()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-bypass-").FullName;
+        var (csv, images) = CsvTask(dir);
+        string figures = Path.Combine(dir, "imgs"), scores = Path.Combine(figures, "scores.png");
+        File.Move(images[0], scores);
+        File.WriteAllLines(csv, File.ReadAllLines(csv).Select(l => l.Replace($"imgs/{Path.GetFileName(images[0])}", "imgs/scores.png",
+            StringComparison.Ordinal)));
+        string before = FileHash.Sha256(scores);
+        // (the folder's other images, which no figure is named after, are left as they are)
+        Refused($"sls: {scores}: is one of the files of the data this run reads (a list or an image); --plots would replace it (choose another "
+            + "path)", "prune", "--backbone", Backbone, "--petl", Petl, "--data", csv, "--split", "all", "--plots", figures, "--out",
+            Path.Combine(dir, "i.sls.json"), "--calibration", "40", "--perplexity", "5", "--device", "cpu");
+        Assert.Equal(before, FileHash.Sha256(scores));
+    }
+
+    [Fact]
+    public void No_new_file_goes_beside_a_weights_file_given_from_a_hugging_face_folder()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-bypass-").FullName;
+        string hf = Directory.CreateDirectory(Path.Combine(dir, "hf")).FullName;
+        foreach (var f in Directory.GetFiles(CliRunner.Layout("hf_vit"))) File.Copy(f, Path.Combine(hf, Path.GetFileName(f)));
+        string added = Path.Combine(hf, "other.safetensors");
+        Refused($"sls: {added}: is inside the model folder {hf}, whose loader chooses among the files it finds (a new weights or config file "
+            + "changes the model); --out must write outside it (choose another path)", "export", "--backbone", Path.Combine(hf,
+            "model.safetensors"), "--format", "safetensors", "--out", added);
+    }
+
+    [Fact]
+    public void The_temporary_file_sweep_never_removes_an_input_of_the_run()
+    {
+        string dir = Directory.CreateTempSubdirectory("sls-bypass-").FullName;
+        // named exactly as a temporary file of idx.sls.json left by a process of this host that is gone
+        string backbone = Path.Combine(dir, $".idx.sls.json.{TempName.Host}.999999.{Guid.NewGuid():N}.tmp");
+        File.Copy(Backbone, backbone);
+        var (code, _, err) = CliRunner.Run("prune", "--backbone", backbone, "--petl", Petl, "--data", ShippedModel.Task, "--out",
+            Path.Combine(dir, "idx.sls.json"), "--calibration", "100", "--allow-mismatch", "--device", "cpu");
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(backbone), "the backbone the run read was swept as a stale temporary file");
+    }
+
+    [Fact]
+    public void A_heads_count_a_swin_would_ignore_is_refused()
+    {
+        string swin = Path.Combine(AppContext.BaseDirectory, "fixtures", "swin", "a.pth");
+        var (code, stdout, err) = CliRunner.Run("eval", "--backbone", swin, "--data", ShippedModel.Task, "--split", "train800val200", "--heads",
+            "7", "--image-size", "32", "--allow-class-mismatch");
+        Assert.Equal((2, ""), (code, stdout));
+        Assert.StartsWith($"sls: --heads: 7 contradicts {swin}, whose position tables give its first stage ", CliRunner.LastLine(err),
+            StringComparison.Ordinal);
+        Assert.EndsWith("; leave --heads out for a Swin", CliRunner.LastLine(err), StringComparison.Ordinal);
+    }
+}

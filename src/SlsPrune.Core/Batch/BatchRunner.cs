@@ -292,6 +292,23 @@ public static class BatchRunner
                     + $"blocks");
     }
 
+    /// <summary>A task's lists and images (<see cref="TaskFiles"/>); none where its data cannot be opened (the run says why).</summary>
+    private static IEnumerable<string> FilesOf(BatchManifest m, BatchTask t)
+    {
+        var s = (t.Settings ?? new()).Over(m.Defaults);
+        IDataSource source;
+        try
+        {
+            var options = new DataOptions(s.PathColumn, s.LabelColumn, s.ExifTranspose ?? BatchDefaults.ExifTranspose);
+            source = DataLayouts.Open(m.Resolve(t.Data), options);
+        }
+        catch (SlsInputException)
+        {
+            return [];
+        }
+        return TaskFiles.Of(source);
+    }
+
     /// <summary>The results folder, and every other output (<see cref="BatchOptions.Outputs"/>), must not be, or lie inside,
     /// a folder any task reads, and must be writable.</summary>
     private static void CheckOut(BatchManifest m, BatchOptions o)
@@ -303,7 +320,17 @@ public static class BatchRunner
             if (t.Petl is not null) inputs.Add(m.Resolve(t.Petl));
         }
         OutputPath.CheckFolder(o.Out, "--out", false, [.. inputs]);
+        // the folder's own subfolders are written into by name: through a link they could lead onto an input
+        string[] subfolders = [ResultsFolder(o.Out), Path.Combine(o.Out, "locks"), Path.Combine(o.Out, "tasks"), BatchRecord.Folder(o.Out)];
+        foreach (var sub in subfolders)
+            if (new DirectoryInfo(sub).LinkTarget is not null)
+                throw new SlsInputException(sub, "is a symbolic link; sls batch writes into its results folder's own subfolders, never "
+                    + "through a link (remove it, or choose another --out)");
         foreach (var output in o.Outputs) output.Check([.. inputs]);
+        // an output file that exists already (a log appended to) must be none of the tasks' files, wherever a CSV puts them
+        var taskFiles = new Lazy<IReadOnlySet<string>>(() => m.Tasks.SelectMany(t => FilesOf(m, t)).Select(OutputPath.RealOf)
+            .ToHashSet(StringComparer.Ordinal));
+        foreach (var output in o.Outputs.Where(x => !x.Folder)) OutputPath.CheckNotAmong(output.Path, output.Option, taskFiles);
         // each task's lock is written in place: an existing one must be a regular file of its own, not a link or a
         // second name of an input; and no other output may lie among the locks (a log there would be locked by the run)
         var inputIds = OutputPath.Identities(inputs);

@@ -34,6 +34,13 @@ public static class InputFile
 
     public const string NotRegular = "not a regular file (a FIFO, device, socket or folder)";
 
+    /// <summary>The real path of every file this process has read through here: the temporary-file sweep never removes one,
+    /// however it is named (<see cref="TempName.SweepStale"/>).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> ReadPaths = new(StringComparer.Ordinal);
+
+    /// <summary>Whether this process has read the file at <paramref name="realPath"/> (links resolved).</summary>
+    public static bool WasRead(string realPath) => ReadPaths.ContainsKey(realPath);
+
     /// <summary>Refuses <paramref name="path"/> unless it is a regular file (links followed) of at most
     /// <paramref name="maxBytes"/> bytes; returns its length. <paramref name="what"/> names the kind of file in the
     /// message ("a config.json"); <paramref name="subject"/> is who is blamed (the path by default).</summary>
@@ -55,6 +62,7 @@ public static class InputFile
             + $"to read");
         long length = new FileInfo(path).Length;
         if (length > maxBytes) throw new SlsInputException(subject, $"is {Size(length)}; {what} is at most {Size(maxBytes)}");
+        ReadPaths.TryAdd(real, 0);
         return length;
     }
 

@@ -38,6 +38,12 @@ public static class OutputPath
                 && (Path.GetDirectoryName(real) == inputReal || Path.GetDirectoryName(full) == Path.GetFullPath(input).TrimEnd('/')))
                 throw new SlsInputException(path, $"is a new list in the task folder {input}, which would read it as a split; {option} must write "
                     + "elsewhere (choose another path)");
+            // a file given from a model folder (its pytorch_model.bin) reads the folder's other files too
+            string givenDir = Path.GetDirectoryName(Path.GetFullPath(input))!;
+            if (!folder && Path.GetDirectoryName(inputReal) is { } modelDir && IsModelFolder(modelDir)
+                && (Path.GetDirectoryName(real) == modelDir || Path.GetDirectoryName(full) == givenDir))
+                throw new SlsInputException(path, $"is inside the model folder {givenDir}, whose loader chooses among the files it finds (a new "
+                    + $"weights or config file changes the model); {option} must write outside it (choose another path)");
             if (inside && IsModelFolder(inputReal))
                 throw new SlsInputException(path, $"is inside the model folder {input}, whose loader chooses among the files it finds (a new weights "
                     + $"or config file changes the model); {option} must write outside it (choose another path)");

@@ -48,7 +48,8 @@ public static class TempName
             var info = new FileInfo(entry);
             try
             {
-                if (info.LinkTarget is not null) continue;
+                // never a link, nor a file this run has read (an input named like a temporary file is still an input)
+                if (info.LinkTarget is not null || InputFile.WasRead(RealPath.Resolve(entry))) continue;
                 if (!folders && FileKind.Of(entry) == PathKind.Regular) File.Delete(entry);
                 else if (folders && FileKind.Of(entry) == PathKind.Folder) Directory.Delete(entry, recursive: true);
             }

@@ -74,7 +74,14 @@ public static class PruneRunner
             o.DataOptions.Report?.Invoke($"calibration: {items.Count} images of split '{o.Split}' ({sampled})");
         }
         var taskFiles = TaskFiles.RealPaths(task); // read once, and only where an output exists already
-        foreach (var target in Outputs(o)) OutputPath.CheckNotAmong(target.Path, target.Option, taskFiles);
+        foreach (var target in Outputs(o))
+        {
+            if (!target.Folder) OutputPath.CheckNotAmong(target.Path, target.Option, taskFiles);
+            // a figures folder's figures replace whatever PNG or SVG files of those names are there: none may be one of the task's
+            else if (Directory.Exists(target.Path))
+                foreach (var figure in Directory.EnumerateFiles(target.Path).Where(f => Sls.PrunePlots.IsFigure(Path.GetFileName(f))).Take(10_000))
+                    OutputPath.CheckNotAmong(figure, target.Option, taskFiles);
+        }
         string? listPath = WritesList(o, task.Layout) ? CalibrationListPath(o.Out) : null;
         int classes = items.Select(i => i.Label).Distinct().Count();
         var index = new PruningIndex

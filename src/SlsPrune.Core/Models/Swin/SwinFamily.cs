@@ -27,6 +27,10 @@ public sealed class SwinFamily : BackboneFamily<SwinConfig>
         var c = SwinConfigInference.Infer(shapes, options.ImageSize ?? hints.ImageSize ?? named?.ImageSize, source);
         if (named is not null && (named.EmbedWidth != c.EmbedWidth || !named.Depths.SequenceEqual(c.Depths)))
             throw new SlsInputException(source, $"is not {named.Name}: width {c.EmbedWidth}, depths [{string.Join(", ", c.Depths)}]");
+        // a Swin's heads are read from its relative-position tables, stage by stage: another count would be ignored
+        if (options.Heads is int heads && heads != c.Heads[0])
+            throw new SlsInputException("--heads", $"{heads} contradicts {Printable.Escape(source)}, whose position tables give its first stage "
+                + $"{c.Heads[0]} heads (stages: {string.Join(", ", c.Heads)}); leave --heads out for a Swin");
         c = c with { Mean = hints.Mean ?? c.Mean, Std = hints.Std ?? c.Std };
         return WithOrigin(c, hints, options, named);
     }

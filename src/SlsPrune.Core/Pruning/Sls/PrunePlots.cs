@@ -9,6 +9,13 @@ namespace SlsPrune.Core.Pruning.Sls;
 /// only turns tensors into plain data; <c>Plotting/</c> draws.</summary>
 public static class PrunePlots
 {
+    /// <summary>Whether <paramref name="fileName"/> is one a figures folder's figure may take (<c>tsne_layerNN</c>,
+    /// <c>tsne_grid</c>, <c>scores</c>, the budget's <c>front</c>; PNG and SVG): a file of that name there is replaced.</summary>
+    public static bool IsFigure(string fileName) => FigureName.IsMatch(fileName);
+
+    private static readonly System.Text.RegularExpressions.Regex FigureName = new(@"^(tsne_layer[0-9]{2,}|tsne_grid|scores|front)\.(png|svg)$",
+        System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     public static IReadOnlyList<string> Write(string dir, IReadOnlyList<torch.Tensor> embeddings, long[] labels, IReadOnlyList<double> scores,
         PruningDecision decision,
         string task, string metric, double alpha, IReadOnlyList<double>? std = null, IReadOnlyList<double>? accuracyByDepth = null,
