@@ -340,20 +340,9 @@ public static class BatchRunner
             TaskLock.Check(taskLock);
             OutputPath.CheckInPlace(taskLock, "a task's lock", inputIds);
         }
-        static string Real(string path)
-        {
-            try
-            {
-                return RealPath.Resolve(path);
-            }
-            catch (IOException)
-            {
-                throw new SlsInputException(path, "goes through a loop of symbolic links");
-            }
-        }
-        string locks = Real(Path.Combine(o.Out, "locks")).TrimEnd('/') + "/";
+        string locks = OutputPath.RealOf(Path.Combine(o.Out, "locks")).TrimEnd('/') + "/";
         foreach (var output in o.Outputs)
-            if (Real(output.Path).StartsWith(locks, StringComparison.Ordinal))
+            if (OutputPath.RealOf(output.Path).StartsWith(locks, StringComparison.Ordinal))
                 throw new SlsInputException(output.Path, $"is in the results folder's locks/, where sls batch takes its task locks; {output.Option} "
                     + $"names a file outside it");
     }

@@ -34,8 +34,9 @@ public static class InputFile
 
     public const string NotRegular = "not a regular file (a FIFO, device, socket or folder)";
 
-    /// <summary>The real path of every file this process has read through here: the temporary-file sweep never removes one,
-    /// however it is named (<see cref="TempName.SweepStale"/>).</summary>
+    /// <summary>The real path of every file this process has read through here that is named like a temporary file: the
+    /// sweep never removes one (<see cref="TempName.SweepStale"/>). Only such names are kept, so the set does not grow with
+    /// the images a long batch reads.</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> ReadPaths = new(StringComparer.Ordinal);
 
     /// <summary>Whether this process has read the file at <paramref name="realPath"/> (links resolved).</summary>
@@ -62,7 +63,7 @@ public static class InputFile
             + $"to read");
         long length = new FileInfo(path).Length;
         if (length > maxBytes) throw new SlsInputException(subject, $"is {Size(length)}; {what} is at most {Size(maxBytes)}");
-        ReadPaths.TryAdd(real, 0);
+        if (TempName.LooksLikeOne(real)) ReadPaths.TryAdd(real, 0);
         return length;
     }
 

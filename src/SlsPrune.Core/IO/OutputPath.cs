@@ -224,6 +224,7 @@ public static class OutputPath
     }
 
     /// <summary>Whether <paramref name="path"/> lies strictly inside <paramref name="folder"/>.</summary>
-    private static bool Inside(string path, string folder) =>
+    /// <summary>Whether <paramref name="path"/> lies under <paramref name="folder"/> (both full, as compared: no resolving).</summary>
+    internal static bool Inside(string path, string folder) =>
         path.Length > folder.Length && path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);
 }

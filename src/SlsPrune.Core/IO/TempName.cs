@@ -23,6 +23,10 @@ public static class TempName
             + $"{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}.{Guid.NewGuid():N}.{suffix}");
     }
 
+    /// <summary>Whether a file's name has the shape of a temporary file (hidden, ending in <c>.tmp</c>), the only names
+    /// <see cref="SweepStale"/> may remove.</summary>
+    public static bool LooksLikeOne(string path) => Path.GetFileName(path) is ['.', ..] name && name.EndsWith(".tmp", StringComparison.Ordinal);
+
     /// <summary>Removes what killed writers of <paramref name="name"/> left in <paramref name="dir"/>: temporary files
     /// (<paramref name="folders"/> false) or temporary and earlier folders (true). Errors are ignored: a leftover the
     /// sweep cannot remove stays.</summary>

@@ -50,11 +50,11 @@ public static class FashionMnistBenchmark
         // tasks/NAME folders are replaced as a whole: the source must not be, or lie in, the output, nor any file it reads
         OutputPath.CheckFolder(o.Out, "--out");
         string realOut = RealPath.Resolve(o.Out), realSource = RealPath.Resolve(o.Source);
-        if (realSource == realOut || Inside(realSource, realOut))
+        if (realSource == realOut || OutputPath.Inside(realSource, realOut))
             throw new SlsInputException(o.Out, $"contains the source {o.Source}; --out names a folder whose task folders are replaced (choose a "
                 + $"folder outside the source)");
         foreach (var file in files)
-            if (RealPath.Resolve(file) is var real && Inside(real, realOut))
+            if (RealPath.Resolve(file) is var real && OutputPath.Inside(real, realOut))
                 throw new SlsInputException(file, $"is {real}, inside --out {o.Out}; its task folders are replaced as a whole, which would delete "
                     + $"it (keep the source outside --out)");
         foreach (var recipe in BenchmarkTasks.All) CheckEarlierTask(Path.Combine(o.Out, "tasks", recipe.Name), recipe);
@@ -104,8 +104,6 @@ public static class FashionMnistBenchmark
         if (lb.Bytes.Any(l => l > 9)) throw new SlsInputException(labels, "labels must be 0..9");
         return new SourceImages(im.Bytes, lb.Bytes);
     }
-
-    private static bool Inside(string path, string folder) => path.StartsWith(folder.TrimEnd('/') + "/", StringComparison.Ordinal);
 
     /// <summary>What a task folder holds when this command wrote it; an existing one is replaced only when it holds no
     /// more.</summary>
